@@ -1,0 +1,145 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { EntityManager } from "@mikro-orm/sql";
+import { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
+import type { Principal } from "./principal.ts";
+import { isScope } from "./scopes.ts";
+
+/** What a caller may see of a key: never the key or its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  tenantId: string;
+  subject: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Input for {@link ApiKeyStore.create}. */
+export interface NewApiKey {
+  tenantId: string;
+  subject: string;
+  name: string;
+  scopes: readonly string[];
+  /** Store this key instead of generating one (for `PATCHBAY_ADMIN_KEY`). */
+  key?: string;
+}
+
+/** API keys: create, list, revoke, and verify a presented key. */
+export interface ApiKeyStore {
+  /** Creates a key; the plaintext is returned here once and never stored. */
+  create(input: NewApiKey): Promise<{ key: string; info: ApiKeyInfo }>;
+  /** Keys, newest first, optionally of one tenant. */
+  list(tenantId?: string): Promise<ApiKeyInfo[]>;
+  /** Revokes by id or by visible prefix; returns the revoked key or undefined when none matched. */
+  revoke(idOrPrefix: string): Promise<ApiKeyInfo | undefined>;
+  /** Number of keys, revoked included (zero means a fresh database). */
+  count(): Promise<number>;
+  /** The principal for a presented key, or undefined for an unknown or revoked key. */
+  verify(key: string): Promise<Principal | undefined>;
+}
+
+/** Thrown for an invalid key definition (bad scope, empty tenant); the message is operator-safe. */
+export class ApiKeyInputError extends Error {
+  override name = "ApiKeyInputError";
+}
+
+const KEY_PREFIX = "pb_";
+const VISIBLE_CHARS = 12;
+// Writing last_used_at on every request would turn every read into a write; a minute's precision is enough.
+const LAST_USED_PRECISION_MS = 60_000;
+
+/** Makes a new random key: `pb_` + 43 base64url characters (256 bits). */
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString("base64url");
+}
+
+/** The stored hash of a key. Keys carry 256 random bits, so an unsalted SHA-256 is not guessable. */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+function toInfo(row: ApiKeyRow): ApiKeyInfo {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    subject: row.subject,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: [...row.scopes],
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt ?? null,
+    revokedAt: row.revokedAt ?? null,
+  };
+}
+
+/** Creates the key store over the database. `em` makes a fresh entity manager per operation. */
+export function createApiKeyStore(em: () => EntityManager, now: () => Date = () => new Date()): ApiKeyStore {
+  const lastTouched = new Map<string, number>();
+
+  return {
+    async create(input) {
+      const tenantId = input.tenantId.trim();
+      const subject = input.subject.trim();
+      if (!/^[\w.:@-]{1,128}$/.test(tenantId))
+        throw new ApiKeyInputError("tenant must be 1-128 of [A-Za-z0-9_.:@-]");
+      if (subject.length === 0 || subject.length > 256)
+        throw new ApiKeyInputError("subject must be 1-256 characters");
+      const unknown = input.scopes.filter((s) => !isScope(s));
+      if (unknown.length > 0) throw new ApiKeyInputError(`unknown scope(s): ${unknown.join(", ")}`);
+      if (input.scopes.length === 0) throw new ApiKeyInputError("a key needs at least one scope");
+      const key = input.key ?? generateApiKey();
+      const manager = em();
+      const row = manager.create(ApiKeyEntity, {
+        id: randomUUID(),
+        tenantId,
+        subject,
+        name: input.name.trim() || "unnamed",
+        prefix: key.slice(0, VISIBLE_CHARS),
+        keyHash: hashApiKey(key),
+        scopes: [...new Set(input.scopes)],
+        createdAt: now(),
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await manager.flush();
+      return { key, info: toInfo(row) };
+    },
+
+    async list(tenantId) {
+      const rows = await em().find(ApiKeyEntity, tenantId === undefined ? {} : { tenantId }, {
+        orderBy: { createdAt: "desc" },
+      });
+      return rows.map(toInfo);
+    },
+
+    async revoke(idOrPrefix) {
+      const manager = em();
+      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
+      const row = await manager.findOne(ApiKeyEntity, isUuid ? { id: idOrPrefix } : { prefix: idOrPrefix });
+      if (row === null) return undefined;
+      row.revokedAt ??= now();
+      await manager.flush();
+      return toInfo(row);
+    },
+
+    async count() {
+      return em().count(ApiKeyEntity, {});
+    },
+
+    async verify(key) {
+      if (key.length < 16 || key.length > 512) return undefined;
+      const manager = em();
+      const row = await manager.findOne(ApiKeyEntity, { keyHash: hashApiKey(key) });
+      if (row === null || row.revokedAt != null) return undefined;
+      const at = now().getTime();
+      if (at - (lastTouched.get(row.id) ?? 0) > LAST_USED_PRECISION_MS) {
+        lastTouched.set(row.id, at);
+        await manager.nativeUpdate(ApiKeyEntity, { id: row.id }, { lastUsedAt: new Date(at) });
+      }
+      return { keyId: row.id, tenantId: row.tenantId, subject: row.subject, scopes: [...row.scopes] };
+    },
+  };
+}

@@ -1,0 +1,14 @@
+export { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
+export {
+  type ApiKeyInfo,
+  ApiKeyInputError,
+  type ApiKeyStore,
+  createApiKeyStore,
+  generateApiKey,
+  hashApiKey,
+  type NewApiKey,
+} from "./api-keys.ts";
+export { type AccessRule, accessRuleFor, createAuthInterceptor } from "./auth-interceptor.ts";
+export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";
+export { type Principal, principalKey } from "./principal.ts";
+export { hasScope, isScope, SCOPES, type Scope } from "./scopes.ts";

@@ -1,0 +1,16 @@
+import { createContextKey } from "@connectrpc/connect";
+
+/** Who is calling: the API key that authenticated the request. */
+export interface Principal {
+  /** The API key's id (logged as the principal id; never personal data). */
+  readonly keyId: string;
+  /** Tenant the key belongs to; every tenant-owned row is scoped by it. */
+  readonly tenantId: string;
+  /** Subject (the user or service) the key acts for; connections belong to a subject. */
+  readonly subject: string;
+  /** Granted scopes. */
+  readonly scopes: readonly string[];
+}
+
+/** Where the auth interceptor leaves the principal for handlers; undefined on public procedures. */
+export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "principal" });

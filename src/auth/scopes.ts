@@ -1,0 +1,23 @@
+/** Every API-key scope. `admin` implies all others. */
+export const SCOPES = [
+  "catalog:read",
+  "catalog:write",
+  "connections",
+  "execute",
+  "webhooks:admin",
+  "webhooks:payload",
+  "admin",
+] as const;
+
+/** One API-key scope. */
+export type Scope = (typeof SCOPES)[number];
+
+/** True when `value` names a scope. */
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+/** True when the granted scopes allow `required`. */
+export function hasScope(granted: readonly string[], required: string): boolean {
+  return granted.includes("admin") || granted.includes(required);
+}

@@ -1,0 +1,82 @@
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/sql";
+import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { type PageTokens, resolvePageSize } from "../paging/index.ts";
+import { ConnectorEntity } from "./connector-entity.ts";
+import { AUTH_TYPES, AVAILABILITIES, availabilityOf, toConnectorMessage } from "./connector-message.ts";
+
+/** What the catalog service needs. */
+export interface CatalogDeps {
+  /** A fresh entity manager per call. */
+  em: () => EntityManager;
+  pageTokens: PageTokens;
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+function requireOneOf(field: string, value: string, allowed: readonly string[]): void {
+  if (value !== "" && !allowed.includes(value)) {
+    throw new ConnectError(`${field} must be one of ${allowed.join(", ")}`, Code.InvalidArgument);
+  }
+}
+
+function requireSlug(slug: string): void {
+  if (!SLUG.test(slug)) {
+    throw new ConnectError("slug must be 1-64 lowercase letters, digits and dashes", Code.InvalidArgument);
+  }
+}
+
+/** Registers `patchbay.v1.CatalogService`. RPCs of later capabilities answer UNIMPLEMENTED. */
+export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
+  router.service(CatalogService, {
+    async listConnectors(req) {
+      requireOneOf("auth_type", req.authType, AUTH_TYPES);
+      requireOneOf("availability", req.availability, AVAILABILITIES);
+      if (req.q.length > 200)
+        throw new ConnectError("q must be at most 200 characters", Code.InvalidArgument);
+      const pageSize = resolvePageSize(req.pageSize);
+      const filter = {
+        q: req.q,
+        category: req.category,
+        authType: req.authType,
+        availability: req.availability,
+      };
+      const after =
+        req.pageToken === ""
+          ? ""
+          : String(deps.pageTokens.decode("catalog.connectors", filter, req.pageToken).slug ?? "");
+      const where: Record<string, unknown> = { deletedAt: null };
+      if (after !== "") where.slug = { $gt: after };
+      if (req.category !== "") where.category = req.category;
+      if (req.authType !== "") where.authType = req.authType;
+      if (req.q !== "") {
+        const like = `%${req.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        where.$or = [
+          { slug: { $ilike: like } },
+          { name: { $ilike: like } },
+          { description: { $ilike: like } },
+        ];
+      }
+      // Availability is derived from each row, so it filters after the query; catalogs are small.
+      const rows = (await deps.em().find(ConnectorEntity, where, { orderBy: { slug: "asc" } })).filter(
+        (row) => req.availability === "" || availabilityOf(row).availability === req.availability,
+      );
+      const page = rows.slice(0, pageSize);
+      const last = page.at(-1);
+      return {
+        connectors: page.map(toConnectorMessage),
+        nextPageToken:
+          rows.length > pageSize && last !== undefined
+            ? deps.pageTokens.encode("catalog.connectors", filter, { slug: last.slug })
+            : "",
+      };
+    },
+
+    async getConnector(req) {
+      requireSlug(req.slug);
+      const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
+      if (row === null) throw new ConnectError("connector not found", Code.NotFound);
+      return { connector: toConnectorMessage(row) };
+    },
+  });
+}

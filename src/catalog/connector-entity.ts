@@ -1,0 +1,62 @@
+import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+
+/** Shape of `connectors.config_schema`: the seed 004 `configSchema` JSON (connection config and commands). */
+export interface StoredConfigSchema {
+  connectionConfig: Record<string, StoredField>;
+  commands: Record<string, StoredCommand>;
+}
+
+/** A connection-config or param field as stored. */
+export interface StoredField {
+  type: string;
+  required?: boolean;
+  secret?: boolean;
+  description?: string;
+  label?: string;
+  default?: unknown;
+  options?: string[];
+  placeholder?: string;
+}
+
+/** A command as stored. */
+export interface StoredCommand {
+  description: string;
+  params: string[];
+  outputs: string[];
+  paramSchema: Record<string, StoredField>;
+  deprecated?: boolean;
+  deprecatedMessage?: string;
+  addedInVersion?: string;
+}
+
+/** A catalog entry: a built-in definition or a connector created through the API. */
+export const ConnectorEntity = defineEntity({
+  name: "Connector",
+  tableName: "connectors",
+  properties: {
+    id: p.uuid().primary(),
+    slug: p.text().unique(),
+    name: p.text(),
+    description: p.text(),
+    type: p.text(),
+    executionModel: p.text(),
+    authType: p.text(),
+    category: p.text(),
+    tags: p.json<string[]>(),
+    version: p.text(),
+    configSchema: p.json<StoredConfigSchema>(),
+    builtIn: p.boolean(),
+    availability: p.text().nullable(),
+    availabilityReason: p.text().nullable(),
+    sealedConfig: p.text().nullable(),
+    endpointUrl: p.text().nullable(),
+    protocol: p.text().nullable(),
+    scriptSource: p.text().nullable(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+    deletedAt: p.datetime().nullable(),
+  },
+});
+
+/** A row of `connectors`. */
+export type ConnectorRow = InferEntity<typeof ConnectorEntity>;

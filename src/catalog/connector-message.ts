@@ -1,0 +1,71 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Connector, ConnectorSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import type { ConnectorRow } from "./connector-entity.ts";
+
+/** Catalog availability values. */
+export const AVAILABILITIES = ["available", "coming_soon", "not_configured", "disabled"] as const;
+/** Connector auth types. */
+export const AUTH_TYPES = ["oauth", "api_key", "none"] as const;
+
+/** Whether the instance-level credentials the connector needs are present (an OAuth client for OAuth). */
+export function isConfigured(row: ConnectorRow): boolean {
+  return row.authType !== "oauth" || row.sealedConfig != null;
+}
+
+/** Availability of a row and, when not available, why. */
+export function availabilityOf(row: ConnectorRow): { availability: string; reason: string } {
+  if (row.deletedAt != null) return { availability: "disabled", reason: "connector was deleted" };
+  if (row.availability != null)
+    return { availability: row.availability, reason: row.availabilityReason ?? "" };
+  if (!isConfigured(row)) {
+    return { availability: "not_configured", reason: "OAuth client credentials are not configured" };
+  }
+  return { availability: "available", reason: "" };
+}
+
+/**
+ * The API view of a catalog row. This is the only place a row becomes a message, and it never reads
+ * `sealedConfig`: instance secrets cannot reach a response.
+ */
+export function toConnectorMessage(row: ConnectorRow): Connector {
+  const { availability, reason } = availabilityOf(row);
+  const schema = row.configSchema;
+  return create(ConnectorSchema, {
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    authType: row.authType,
+    configured: isConfigured(row),
+    availability,
+    availabilityReason: reason,
+    tools: Object.entries(schema.commands).map(([name, command]) => ({
+      name,
+      description: command.description,
+    })),
+    // Seed 001: credential fields are listed for API-key connectors only.
+    credentialFields:
+      row.authType === "api_key"
+        ? Object.entries(schema.connectionConfig).map(([key, field]) => ({
+            key,
+            label: field.label ?? key,
+            required: field.required ?? false,
+            type: field.type,
+            secret: field.secret ?? field.type === "secret",
+            description: field.description ?? "",
+            options: field.options ?? [],
+            placeholder: field.placeholder ?? "",
+          }))
+        : [],
+    category: row.category,
+    tags: row.tags,
+    version: row.version,
+    executionModel: row.executionModel,
+    type: row.type,
+    endpointUrl: row.endpointUrl ?? "",
+    protocol: row.protocol ?? "",
+    deprecated: false,
+    createTime: timestampFromDate(row.createdAt),
+    updateTime: timestampFromDate(row.updatedAt),
+  });
+}

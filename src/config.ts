@@ -1,0 +1,140 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Log levels accepted by `LOG_LEVEL`. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** Every Patchbay setting, read from the environment once and validated. */
+export interface Config {
+  /** TCP port for every protocol (gRPC, gRPC-Web, Connect, REST). 0 picks a free port. */
+  readonly port: number;
+  /** Interface to bind. */
+  readonly host: string;
+  /** PEM certificate and key paths; when set, the port speaks TLS with ALPN (h2, http/1.1). */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** PostgreSQL URL; undefined selects the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Folder for the embedded database and the generated master key file. */
+  readonly dataDir: string;
+  /** Master keys (base64, 32 bytes each); the first seals, all open. Empty: use or create the key file. */
+  readonly masterKeys: readonly string[];
+  /** An admin API key to store (hashed) on first start instead of generating and printing one. */
+  readonly adminKey: string | undefined;
+  /** Public base URL of this service, used for OAuth redirects and webhook URLs. */
+  readonly publicUrl: string;
+  /** Minimum log level. */
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** `pretty` for people, `json` for machines; defaults to pretty on a terminal. */
+  readonly logFormat: "json" | "pretty";
+  /** How long a graceful stop may take before open connections are cut. */
+  readonly shutdownTimeoutMs: number;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Most PostgreSQL connections one process holds. */
+  readonly dbPoolMax: number;
+}
+
+/** A setting that failed validation; the message is one line naming the variable and what is allowed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
+
+const httpUrl = z
+  .string()
+  .refine(
+    (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+    "must be an http:// or https:// URL",
+  )
+  .transform((v) => v.replace(/\/+$/, ""));
+
+const postgresUrl = z
+  .string()
+  .refine(
+    (v) => URL.canParse(v) && /^postgres(ql)?:$/.test(new URL(v).protocol),
+    "must be a postgres:// or postgresql:// URL",
+  );
+
+const masterKeyList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )
+  .refine((keys) => keys.length > 0, "must list at least one key")
+  .refine(
+    (keys) => keys.every((k) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(k) && Buffer.from(k, "base64").length === 32),
+    "must be comma-separated base64 keys of 32 bytes each (make one with: openssl rand -base64 32)",
+  );
+
+const apiKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{24,256}$/, "must be 24 to 256 printable characters without spaces");
+
+/** Variables whose values must never be echoed back in an error. */
+const SECRET_VARS = new Set(["DATABASE_URL", "PATCHBAY_MASTER_KEY", "PATCHBAY_ADMIN_KEY"]);
+
+function read<T>(env: Env, name: string, schema: z.ZodType<T, string>): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const reason = result.error.issues[0]?.message ?? "is not valid";
+  const shown = SECRET_VARS.has(name) ? "" : ` (got ${JSON.stringify(raw.slice(0, 80))})`;
+  throw new ConfigError(`${name} ${reason}${shown}`);
+}
+
+/**
+ * Reads and validates every setting. Throws `ConfigError` with a one-line message on the first bad
+ * value; nothing else in Patchbay reads `process.env`.
+ */
+export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.stdout.isTTY)): Config {
+  const port = read(env, "PATCHBAY_PORT", integer(0, 65535)) ?? 8080;
+  const host = read(
+    env,
+    "PATCHBAY_HOST",
+    z.string().regex(/^[\w.:[\]-]+$/, "must be a host name or IP address"),
+  );
+  const certFile = read(env, "PATCHBAY_TLS_CERT", z.string());
+  const keyFile = read(env, "PATCHBAY_TLS_KEY", z.string());
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError("PATCHBAY_TLS_CERT and PATCHBAY_TLS_KEY must be set together (PEM file paths)");
+  }
+  const databaseUrl = read(env, "DATABASE_URL", postgresUrl);
+  const masterKeys = read(env, "PATCHBAY_MASTER_KEY", masterKeyList) ?? [];
+  if (databaseUrl !== undefined && masterKeys.length === 0) {
+    throw new ConfigError(
+      "PATCHBAY_MASTER_KEY must be set when DATABASE_URL is set (make one with: openssl rand -base64 32)",
+    );
+  }
+  const logFormat =
+    read(env, "LOG_FORMAT", z.enum(["json", "pretty"], { error: "must be json or pretty" })) ??
+    (isTerminal ? "pretty" : "json");
+  return {
+    port,
+    host: host ?? "0.0.0.0",
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    databaseUrl,
+    dataDir: resolve(read(env, "PATCHBAY_DATA_DIR", z.string()) ?? ".patchbay"),
+    masterKeys,
+    adminKey: read(env, "PATCHBAY_ADMIN_KEY", apiKey),
+    publicUrl: read(env, "PATCHBAY_PUBLIC_URL", httpUrl) ?? `http://localhost:${port}`,
+    logLevel:
+      read(env, "LOG_LEVEL", z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })) ??
+      "info",
+    logFormat,
+    shutdownTimeoutMs: read(env, "PATCHBAY_SHUTDOWN_TIMEOUT_MS", integer(100, 600_000)) ?? 10_000,
+    maxBodyBytes: read(env, "PATCHBAY_MAX_BODY_BYTES", integer(1024, 1 << 30)) ?? 4 * 1024 * 1024,
+    dbPoolMax: read(env, "PATCHBAY_DB_POOL_MAX", integer(1, 1000)) ?? 10,
+  };
+}

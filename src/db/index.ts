@@ -1,0 +1,2 @@
+export { DataDirLockedError } from "./data-dir-lock.ts";
+export { type Database, type DatabaseOptions, openDatabase } from "./database.ts";

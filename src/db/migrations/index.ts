@@ -1,0 +1,9 @@
+import type { Migration } from "@mikro-orm/migrations";
+import { M0001Foundation } from "./m0001-foundation.ts";
+
+type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
+
+/** Every migration, oldest first. A new migration is a new file appended here; applied ones never change. */
+export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
+  { name: "m0001-foundation", class: M0001Foundation },
+];

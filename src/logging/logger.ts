@@ -1,0 +1,69 @@
+import { pino } from "pino";
+import pretty from "pino-pretty";
+
+/** The logger every part of Patchbay writes to. */
+export type Logger = pino.Logger;
+
+/** Options for {@link createLogger}. */
+export interface LoggerOptions {
+  /** Minimum level written. */
+  level: string;
+  /** `json` lines for machines, `pretty` for a terminal. */
+  format: "json" | "pretty";
+  /** Where lines go; standard output by default. Tests pass a stream to read what was logged. */
+  destination?: NodeJS.WritableStream;
+}
+
+// Keys whose values are secrets wherever they appear. pino redacts by path, so each key is listed at the
+// depths Patchbay logs objects (top level, one and two levels down); the request-log line itself never
+// carries headers or bodies, these paths are the safety net for error causes and connector logs.
+const SECRET_KEYS = [
+  "authorization",
+  "Authorization",
+  '["x-api-key"]',
+  '["proxy-authorization"]',
+  "cookie",
+  "apiKey",
+  "api_key",
+  "key",
+  "token",
+  "accessToken",
+  "access_token",
+  "refreshToken",
+  "refresh_token",
+  "idToken",
+  "id_token",
+  "secret",
+  "clientSecret",
+  "client_secret",
+  "password",
+  "credentials",
+  "codeVerifier",
+  "code_verifier",
+  "masterKey",
+  "adminKey",
+  "databaseUrl",
+];
+
+/** The redaction paths, exported so tests can prove each one is applied. */
+export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((k) =>
+  k.startsWith("[") ? [k, `*${k}`, `*.*${k}`, `*.*.*${k}`] : [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`],
+);
+
+/** Creates the process logger: JSON lines (or pretty on a terminal) with secrets redacted by path. */
+export function createLogger(options: LoggerOptions): Logger {
+  const base: pino.LoggerOptions = {
+    level: options.level,
+    base: { service: "patchbay" },
+    redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (options.format === "pretty") {
+    return pino(
+      base,
+      pretty({ colorize: true, sync: true, destination: options.destination ?? process.stdout }),
+    );
+  }
+  return pino(base, options.destination ?? pino.destination({ sync: false }));
+}

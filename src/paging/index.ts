@@ -1,0 +1,7 @@
+export {
+  createPageTokens,
+  PAGE_SIZE_DEFAULT,
+  PAGE_SIZE_MAX,
+  type PageTokens,
+  resolvePageSize,
+} from "./page-token.ts";

@@ -1,0 +1,78 @@
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
+import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
+import { file_patchbay_connector_v1_connector } from "../../gen/patchbay/connector/v1/connector_pb.ts";
+import { file_patchbay_v1_catalog } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { ConnectionService, file_patchbay_v1_connection } from "../../gen/patchbay/v1/connection_pb.ts";
+import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/execute_pb.ts";
+import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
+import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import { registerHealth } from "./health.ts";
+import { createHttpFallback } from "./http-fallback.ts";
+import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
+import type { UniversalHandler } from "./listener.ts";
+import { registerReflection } from "./reflection.ts";
+
+/** Everything the API needs, built once by `startServer`. */
+export interface AppDeps {
+  logger: Logger;
+  keys: ApiKeyStore;
+  catalog: CatalogDeps;
+  /** True when the database answers and every migration is applied. */
+  ready: () => Promise<boolean>;
+  /** Largest request body, in bytes. */
+  maxBodyBytes: number;
+  /** Aborted when the server begins to stop; handlers see it through their signal. */
+  shutdownSignal?: AbortSignal;
+}
+
+/** Files served by reflection: the API, the external connector contract, and the protocol services. */
+export const REFLECTED_FILES = [
+  file_patchbay_v1_catalog,
+  file_patchbay_v1_connection,
+  file_patchbay_v1_execute,
+  file_patchbay_v1_webhook,
+  file_patchbay_connector_v1_connector,
+  file_health_v1_health,
+  file_grpc_reflection_v1_reflection,
+];
+
+/** Every service this server answers, in the names health checks accept. */
+export const SERVED_SERVICES = [
+  "patchbay.v1.CatalogService",
+  "patchbay.v1.ConnectionService",
+  "patchbay.v1.ExecuteService",
+  "patchbay.v1.WebhookService",
+];
+
+/** Builds the routes: the four Patchbay services, health and reflection. */
+export function createRoutes(deps: AppDeps): (router: ConnectRouter) => void {
+  return (router) => {
+    registerCatalog(router, deps.catalog);
+    // Implemented by later capabilities; until then Connect answers every call with UNIMPLEMENTED.
+    router.service(ConnectionService, {});
+    router.service(ExecuteService, {});
+    router.service(WebhookService, {});
+    registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
+    registerReflection(router, REFLECTED_FILES);
+  };
+}
+
+/** The interceptors, outermost first: request id + log + error mapping, then auth. */
+export function createInterceptors(deps: AppDeps): Interceptor[] {
+  return [createRequestLogInterceptor(deps.logger), createAuthInterceptor(deps.keys)];
+}
+
+/** The request handler for every protocol on the one port. */
+export function createApp(deps: AppDeps): UniversalHandler {
+  return connectNodeAdapter({
+    routes: createRoutes(deps),
+    interceptors: createInterceptors(deps),
+    readMaxBytes: deps.maxBodyBytes,
+    ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
+    fallback: createHttpFallback({ ready: deps.ready }),
+  }) as unknown as UniversalHandler;
+}

@@ -1,0 +1,16 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** The snake_case wire name of a code, as the Connect protocol writes it (`invalid_argument`). */
+export function codeName(code: Code): string {
+  return (Code[code] ?? "unknown").replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c : `_${c}`).toLowerCase());
+}
+
+/**
+ * The error a client sees for `error`. A `ConnectError` was made on purpose with an operator-safe
+ * message and passes unchanged; anything else is a bug or an outage whose message may hold anything,
+ * so the client gets a generic `INTERNAL` with the request id to quote, and the original stays in the log.
+ */
+export function toClientError(error: unknown, requestId: string): ConnectError {
+  if (error instanceof ConnectError) return error;
+  return new ConnectError(`internal error (request ${requestId})`, Code.Internal);
+}

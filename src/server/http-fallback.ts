@@ -1,0 +1,46 @@
+import type { NodeServerRequest, NodeServerResponse } from "@connectrpc/connect-node";
+
+/** Options for {@link createHttpFallback}. */
+export interface HttpFallbackOptions {
+  /** Readiness: database reachable and migrations applied. */
+  ready: () => Promise<boolean>;
+}
+
+type Req = NodeServerRequest;
+type Res = NodeServerResponse;
+
+function sendJson(res: Res, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  const headers = { "content-type": "application/json", "cache-control": "no-store", ...extra };
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader("content-length", Buffer.byteLength(text));
+  res.end(text);
+}
+
+/**
+ * Plain HTTP routes beside the RPCs: `/healthz` (the process is alive), `/readyz` (it can serve:
+ * database reachable, migrations applied) and a JSON 404 for everything else.
+ */
+export function createHttpFallback(options: HttpFallbackOptions): (req: Req, res: Res) => void {
+  return (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      sendJson(res, 200, { status: "ok" });
+      return;
+    }
+    if (path === "/readyz" && (req.method === "GET" || req.method === "HEAD")) {
+      options.ready().then(
+        (ok) => sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not_ready" }),
+        () => sendJson(res, 503, { status: "not_ready" }),
+      );
+      return;
+    }
+    sendJson(
+      res,
+      404,
+      { code: "not_found", message: "no such route" },
+      { "x-patchbay-error": "no such route" },
+    );
+  };
+}

@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+
+/** A request handler that serves both HTTP/1.1 and HTTP/2 requests. */
+export type UniversalHandler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+/** Options for {@link listen}. */
+export interface ListenOptions {
+  port: number;
+  host: string;
+  /** PEM files; with them the port speaks TLS and picks h2 or http/1.1 by ALPN. */
+  tls?: { certFile: string; keyFile: string } | undefined;
+  /** A connection that sends nothing for this long is closed. */
+  idleTimeoutMs?: number;
+}
+
+/** A listening port. */
+export interface Listener {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** `http` or `https`, for building URLs. */
+  readonly scheme: "http" | "https";
+  /**
+   * Stops accepting connections, asks open ones to finish (HTTP/2 GOAWAY, HTTP/1.1 `Connection: close`),
+   * resolves when all are gone, and destroys whatever is left after `graceMs`.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+// Every HTTP/2 connection without TLS starts with this preface (RFC 9113 §3.4); HTTP/1.1 starts with a
+// method name, and no method begins with "PRI".
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * Serves `handler` on one port for every protocol: cleartext HTTP/1.1 and HTTP/2 (h2c, prior knowledge)
+ * told apart by the first bytes, or TLS with ALPN. Node's `http2.createServer({allowHTTP1})` alone does not
+ * serve HTTP/1.1 without TLS, hence the sniffing.
+ */
+export async function listen(handler: UniversalHandler, options: ListenOptions): Promise<Listener> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  const sockets = new Set<Duplex>();
+  const sessions = new Set<http2.Http2Session>();
+  const h2Options: http2.ServerOptions = { settings: { maxConcurrentStreams: 1000 } };
+  let front: net.Server;
+  let h1: http.Server | undefined;
+  let h2: http2.Http2Server | http2.Http2SecureServer;
+  let draining = false;
+
+  if (options.tls) {
+    h2 = http2.createSecureServer(
+      {
+        ...h2Options,
+        cert: readFileSync(options.tls.certFile),
+        key: readFileSync(options.tls.keyFile),
+        allowHTTP1: true,
+      },
+      handler,
+    );
+    front = h2 as unknown as net.Server;
+  } else {
+    h1 = http.createServer({ keepAliveTimeout: 5_000 }, handler);
+    h2 = http2.createServer(h2Options, handler);
+    const h1Server = h1;
+    const h2Server = h2;
+    front = net.createServer({ noDelay: true }, (socket) => {
+      let seen = Buffer.alloc(0);
+      socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+      const onData = (chunk: Buffer) => {
+        seen = Buffer.concat([seen, chunk]);
+        const n = Math.min(seen.length, H2_PREFACE.length);
+        const isH2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+        if (isH2 && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
+        socket.off("data", onData);
+        socket.pause();
+        socket.setTimeout(0);
+        socket.unshift(seen);
+        if (isH2) {
+          h2Server.emit("connection", socket);
+        } else {
+          h1Server.emit("connection", socket);
+          // The HTTP/1 parser reads in flowing mode; HTTP/2 must not be resumed here (it breaks h2c).
+          socket.resume();
+        }
+      };
+      socket.on("data", onData);
+      socket.on("error", () => socket.destroy());
+    });
+  }
+  front.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  h2.on("session", (session: http2.Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    session.setTimeout(idleTimeoutMs * 10, () => session.close());
+    if (draining) session.close();
+  });
+  h1?.on("request", (_req, res: http.ServerResponse) => {
+    if (draining) res.setHeader("connection", "close");
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(options.port, options.host, () => {
+      front.off("error", reject);
+      resolve();
+    });
+  });
+  const address = front.address() as net.AddressInfo;
+
+  return {
+    port: address.port,
+    scheme: options.tls ? "https" : "http",
+    async close(graceMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+      for (const session of sessions) session.close();
+      h1?.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+        for (const session of sessions) session.destroy();
+      }, graceMs);
+      timer.unref();
+      const idle = setInterval(() => h1?.closeIdleConnections(), 50);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(timer);
+        clearInterval(idle);
+      }
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { bootstrapAdminKey, createApiKeyStore } from "../auth/index.ts";
+import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
+import type { Config } from "../config.ts";
+import { type Database, openDatabase } from "../db/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import { createPageTokens } from "../paging/index.ts";
+import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
+import { createApp } from "./app.ts";
+import { listen } from "./listener.ts";
+
+/** A running Patchbay. */
+export interface RunningServer {
+  /** The bound port. */
+  readonly port: number;
+  /** Base URL on loopback, for clients in the same machine (tests, smoke checks). */
+  readonly url: string;
+  /** The open database (tests use it to simulate outages). */
+  readonly db: Database;
+  /**
+   * Graceful stop: refuse new connections, let in-flight calls finish (up to the shutdown timeout), stop
+   * background work, close the database. Safe to call more than once.
+   */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startServer}. */
+export interface StartOptions {
+  logger: Logger;
+  /** Where the one-time admin key notice goes (standard error by default, never the log). */
+  notice?: (text: string) => void;
+}
+
+/** Opens the database, applies migrations, bootstraps keys and the catalog, and starts listening. */
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const notice = options.notice ?? ((text: string) => process.stderr.write(text));
+  const masterKeys = await resolveMasterKeys(config.masterKeys, config.dataDir);
+  const secretBox = createSecretBox(masterKeys.keys);
+  logger.info({ source: masterKeys.source, keyId: secretBox.primaryKeyId }, "master key loaded");
+
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.dbPoolMax,
+    logger,
+  });
+  const shutdown = new AbortController();
+  try {
+    const applied = await db.migrate();
+    logger.info({ database: db.kind, applied }, "database ready");
+
+    const boot = await bootstrapAdminKey(db.em(), config.adminKey);
+    if (boot.kind === "generated") notice(adminKeyNotice(boot.key, config.port));
+    if (boot.kind === "stored-configured")
+      logger.info({ prefix: boot.prefix }, "admin key from PATCHBAY_ADMIN_KEY stored");
+
+    const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG);
+    if (synced.length > 0) logger.info({ connectors: synced }, "built-in catalog updated");
+
+    let migrated = false;
+    const ready = async () => {
+      if (!(await db.ping(1500))) return false;
+      migrated ||= (await db.pendingMigrations()).length === 0;
+      return migrated;
+    };
+    const handler = createApp({
+      logger,
+      keys: createApiKeyStore(() => db.em()),
+      catalog: { em: () => db.em(), pageTokens: createPageTokens(masterKeys.keys[0] as Buffer) },
+      ready,
+      maxBodyBytes: config.maxBodyBytes,
+      shutdownSignal: shutdown.signal,
+    });
+    const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
+    const url = `${listener.scheme}://127.0.0.1:${listener.port}`;
+    logger.info(
+      { port: listener.port, tls: config.tls !== undefined, database: db.kind },
+      "patchbay listening",
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      port: listener.port,
+      url,
+      db,
+      stop() {
+        stopping ??= (async () => {
+          logger.info({ graceMs: config.shutdownTimeoutMs }, "stopping: draining in-flight calls");
+          const drained = listener.close(config.shutdownTimeoutMs);
+          // Long-running handlers (streams) see their signal abort once the grace period is half over.
+          const abortTimer = setTimeout(() => shutdown.abort(), config.shutdownTimeoutMs / 2);
+          await drained;
+          clearTimeout(abortTimer);
+          shutdown.abort();
+          await db.close();
+          logger.info("stopped");
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function adminKeyNotice(key: string, port: number): string {
+  return [
+    "",
+    "Patchbay created an admin API key. It is shown only this once; store it somewhere safe:",
+    "",
+    `    ${key}`,
+    "",
+    `Use it as a bearer token, for example:  curl -H "Authorization: Bearer ${key}" http://localhost:${port}/patchbay.v1.CatalogService/ListConnectors -H 'Content-Type: application/json' -d '{}'`,
+    "Create narrower keys with:  npx patchbay keys create --subject <who> --scope catalog:read",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Tests run on the project's Node 24 (npm scripts put node_modules/.bin first on PATH).
+// Files run in parallel workers; each test file that needs PostgreSQL creates and drops its own database.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    globalSetup: ["test/support/global-setup.ts"],
+  },
+});
