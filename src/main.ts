@@ -17,7 +17,40 @@ async function main(): Promise<void> {
     process.exit(EX_CONFIG);
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let stopRequested = false;
+  let signals = 0;
+  const exit = (code: number) => {
+    logger.flush();
+    process.exit(code);
+  };
+  const stop = () => {
+    // Bounded: if draining or closing hangs past the timeout, exit anyway.
+    setTimeout(() => {
+      logger.error("graceful stop timed out");
+      exit(1);
+    }, config.shutdownTimeoutMs + 5_000).unref();
+    server?.stop().then(
+      () => exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "error while stopping");
+        exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, "second signal: exiting now");
+      exit(1);
+    }
+    logger.info({ signal }, "signal received");
+    stopRequested = true;
+    if (server !== undefined) stop();
+  };
+  // Installed before start-up so that a stop requested while the database opens is honoured afterwards.
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     server = await startServer(config, { logger });
   } catch (error) {
@@ -26,37 +59,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.fatal({ err: error }, "start-up failed");
-    logger.flush();
-    process.exit(1);
+    exit(1);
   }
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    logger.info({ signal }, "signal received");
-    // Bounded: if draining or closing hangs past the timeout, exit anyway.
-    setTimeout(() => {
-      logger.error("graceful stop timed out");
-      logger.flush();
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000).unref();
-    server.stop().then(
-      () => {
-        logger.flush();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, "error while stopping");
-        logger.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  if (stopRequested) stop();
 }
 
 await main();

@@ -54,7 +54,7 @@ export function registerHealth(router: ConnectRouter, options: HealthOptions): v
       for (;;) {
         // A hung check must not keep a cancelled stream alive.
         const status = await Promise.race([probe(), stop]);
-        if (status === undefined) continue;
+        if (status === undefined) return;
         if (status !== last) yield response(status);
         last = status;
         await sleep(intervalMs, signal);

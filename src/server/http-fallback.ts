@@ -1,4 +1,4 @@
-import type { NodeServerRequest, NodeServerResponse } from "@connectrpc/connect-node";
+import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 
 /** Options for {@link createHttpFallback}. */
 export interface HttpFallbackOptions {
@@ -6,8 +6,9 @@ export interface HttpFallbackOptions {
   ready: () => Promise<boolean>;
 }
 
-type Req = NodeServerRequest;
-type Res = NodeServerResponse;
+type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
+type Req = Parameters<Fallback>[0];
+type Res = Parameters<Fallback>[1];
 
 function sendJson(res: Res, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

@@ -1,0 +1,242 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CatalogService, ListConnectorsRequestSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
+import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
+import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
+
+type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
+
+describe.each(BACKENDS)("the API over the wire on %s", (backend) => {
+  let t: TestServer;
+  let protos: grpc.GrpcObject;
+
+  beforeAll(async () => {
+    t = await startTestServer(backend);
+    protos = loadPatchbayProtos();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const auth = () => ({ authorization: `Bearer ${t.adminKey}` });
+  const transports: Record<string, () => Transport> = {
+    "Connect JSON over HTTP/1.1": () => createConnectTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    "Connect binary over HTTP/1.1": () =>
+      createConnectTransport({ baseUrl: t.url, httpVersion: "1.1", useBinaryFormat: true }),
+    "Connect JSON over h2c": () => createConnectTransport({ baseUrl: t.url, httpVersion: "2" }),
+    "Connect binary over h2c": () =>
+      createConnectTransport({ baseUrl: t.url, httpVersion: "2", useBinaryFormat: true }),
+    "Connect GET over HTTP/1.1": () =>
+      createConnectTransport({ baseUrl: t.url, httpVersion: "1.1", useHttpGet: true }),
+    "gRPC-Web over HTTP/1.1": () => createGrpcWebTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    "gRPC-Web over h2c": () => createGrpcWebTransport({ baseUrl: t.url, httpVersion: "2" }),
+    "gRPC over h2c": () => createGrpcTransport({ baseUrl: t.url }),
+  };
+
+  it.each(Object.keys(transports))("lists and gets connectors with %s", async (name) => {
+    const make = transports[name];
+    if (make === undefined) throw new Error(name);
+    const client = createClient(CatalogService, make());
+    const list = await client.listConnectors({}, { headers: auth() });
+    expect(list.connectors.map((c) => c.slug)).toEqual(["delay", "http"]);
+    const http = await client.getConnector({ slug: "http" }, { headers: auth() });
+    expect(http.connector?.authType).toBe("none");
+    expect(http.connector?.availability).toBe("available");
+    expect(http.connector?.configured).toBe(true);
+    expect(http.connector?.tools.map((tool) => tool.name)).toEqual(["request"]);
+  });
+
+  it("answers native gRPC clients (@grpc/grpc-js) over h2c", async () => {
+    const v1 = (protos.patchbay as grpc.GrpcObject).v1 as grpc.GrpcObject;
+    const Catalog = v1.CatalogService as unknown as Ctor;
+    const client = new Catalog(`127.0.0.1:${t.port}`, grpc.credentials.createInsecure());
+    try {
+      const { response } = await unary<{ connectors: { slug: string }[] }>(
+        client,
+        "listConnectors",
+        {},
+        bearer(t.adminKey),
+      );
+      expect(response.connectors.map((c) => c.slug)).toEqual(["delay", "http"]);
+      const { response: one } = await unary<{ connector: { slug: string; tools: { name: string }[] } }>(
+        client,
+        "getConnector",
+        { slug: "delay" },
+        bearer(t.adminKey),
+      );
+      expect(one.connector.tools.map((tool) => tool.name)).toEqual(["wait"]);
+      await expect(unary(client, "getConnector", { slug: "nope" }, bearer(t.adminKey))).rejects.toMatchObject(
+        {
+          code: grpc.status.NOT_FOUND,
+          details: "connector not found",
+        },
+      );
+      await expect(unary(client, "listConnectors", {})).rejects.toMatchObject({
+        code: grpc.status.UNAUTHENTICATED,
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("answers plain HTTP/1.1 JSON (curl-style Connect calls)", async () => {
+    const res = await fetch(`${t.url}/patchbay.v1.CatalogService/GetConnector`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": t.adminKey },
+      body: JSON.stringify({ slug: "delay" }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { connector: { slug: string; authType: string; createTime: string } };
+    expect(body.connector.slug).toBe("delay");
+    expect(body.connector.authType).toBe("none");
+    expect(body.connector.createTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("pages with an opaque token and refuses a tampered one", async () => {
+    const client = createClient(
+      CatalogService,
+      createConnectTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    );
+    const first = await client.listConnectors({ pageSize: 1 }, { headers: auth() });
+    expect(first.connectors.map((c) => c.slug)).toEqual(["delay"]);
+    expect(first.nextPageToken).not.toBe("");
+    const second = await client.listConnectors(
+      { pageSize: 1, pageToken: first.nextPageToken },
+      { headers: auth() },
+    );
+    expect(second.connectors.map((c) => c.slug)).toEqual(["http"]);
+    expect(second.nextPageToken).toBe("");
+    const tampered = `${first.nextPageToken.slice(0, -2)}xx`;
+    await expect(
+      client.listConnectors({ pageSize: 1, pageToken: tampered }, { headers: auth() }),
+    ).rejects.toMatchObject({ code: Code.InvalidArgument });
+    // A token is bound to its filter.
+    await expect(
+      client.listConnectors({ pageSize: 1, pageToken: first.nextPageToken, q: "h" }, { headers: auth() }),
+    ).rejects.toMatchObject({ code: Code.InvalidArgument });
+  });
+
+  it("filters by q, auth_type and availability, and names a bad filter value", async () => {
+    const client = createClient(
+      CatalogService,
+      createConnectTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    );
+    const byQ = await client.listConnectors({ q: "wait" }, { headers: auth() });
+    expect(byQ.connectors.map((c) => c.slug)).toEqual(["delay"]);
+    const none = await client.listConnectors({ authType: "oauth" }, { headers: auth() });
+    expect(none.connectors).toEqual([]);
+    const available = await client.listConnectors(
+      create(ListConnectorsRequestSchema, { availability: "available" }),
+      {
+        headers: auth(),
+      },
+    );
+    expect(available.connectors).toHaveLength(2);
+    const bad = await client
+      .listConnectors({ authType: "magic" }, { headers: auth() })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ConnectError);
+    expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((bad as ConnectError).rawMessage).toBe("auth_type must be one of oauth, api_key, none");
+  });
+
+  it("answers an RPC of a later capability with UNIMPLEMENTED and a clear message", async () => {
+    const client = createClient(ConnectionService, createGrpcTransport({ baseUrl: t.url }));
+    const error = await client.listConnections({}, { headers: auth() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.Unimplemented);
+    expect((error as ConnectError).rawMessage).toBe(
+      "patchbay.v1.ConnectionService.ListConnections is not implemented",
+    );
+  });
+
+  describe("authentication", () => {
+    const client = () =>
+      createClient(CatalogService, createConnectTransport({ baseUrl: t.url, httpVersion: "1.1" }));
+
+    it("refuses a call without a key", async () => {
+      await expect(client().listConnectors({})).rejects.toMatchObject({ code: Code.Unauthenticated });
+    });
+
+    it("refuses an unknown key", async () => {
+      const headers = { authorization: "Bearer pb_notARealKeyButLongEnoughToLookLikeOne000" };
+      await expect(client().listConnectors({}, { headers })).rejects.toMatchObject({
+        code: Code.Unauthenticated,
+      });
+    });
+
+    it("refuses a revoked key that worked before", async () => {
+      const key = await t.createKey(["catalog:read"]);
+      await client().listConnectors({}, { headers: { authorization: `Bearer ${key}` } });
+      await t.revokeKey(key);
+      await expect(
+        client().listConnectors({}, { headers: { authorization: `Bearer ${key}` } }),
+      ).rejects.toMatchObject({
+        code: Code.Unauthenticated,
+        rawMessage: "unknown or revoked API key",
+      });
+    });
+
+    it("refuses a key without the procedure's scope, and accepts X-API-Key", async () => {
+      const key = await t.createKey(["execute"]);
+      await expect(client().listConnectors({}, { headers: { "x-api-key": key } })).rejects.toMatchObject({
+        code: Code.PermissionDenied,
+        rawMessage: "API key lacks scope 'catalog:read'",
+      });
+      const reader = await t.createKey(["catalog:read"]);
+      const ok = await client().listConnectors({}, { headers: { "x-api-key": reader } });
+      expect(ok.connectors.length).toBe(2);
+    });
+  });
+
+  it("writes one log line per request with id, procedure, protocol, code, duration and principal", async () => {
+    const client = createClient(
+      CatalogService,
+      createGrpcWebTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    );
+    await client.getConnector(
+      { slug: "http" },
+      { headers: { ...auth(), "x-request-id": "req-log-check-1" } },
+    );
+    const line = t.logs.lines().find((l) => l.reqId === "req-log-check-1");
+    expect(line).toMatchObject({
+      msg: "request",
+      procedure: "/patchbay.v1.CatalogService/GetConnector",
+      protocol: "grpc-web",
+      code: "ok",
+    });
+    expect(typeof line?.durationMs).toBe("number");
+    expect(typeof line?.principal).toBe("string");
+  });
+
+  it("echoes the request id and makes one when none is given", async () => {
+    const given = await fetch(`${t.url}/patchbay.v1.CatalogService/ListConnectors`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "abc-123", ...auth() },
+      body: "{}",
+    });
+    expect(given.headers.get("x-request-id")).toBe("abc-123");
+    const made = await fetch(`${t.url}/patchbay.v1.CatalogService/ListConnectors`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(made.status).toBe(401);
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("never writes an API key to the log", async () => {
+    const text = t.logs.text();
+    expect(text.length).toBeGreaterThan(1000);
+    expect(text).not.toContain(t.adminKey);
+    expect(text).not.toContain(t.adminKey.slice(3, 30));
+    expect(text).not.toMatch(/pb_[A-Za-z0-9_-]{40,}/);
+  });
+});

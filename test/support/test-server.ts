@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApiKeyStore, generateApiKey } from "../../src/auth/index.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { type RunningServer, startServer } from "../../src/server/start-server.ts";
+import { LogCapture } from "./log-capture.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+
+/** The two storage back ends every end-to-end suite runs against. */
+export const BACKENDS = ["pglite", "postgresql"] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** A real Patchbay on 127.0.0.1 and a free port, with its logs captured. */
+export interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  readonly adminKey: string;
+  readonly logs: LogCapture;
+  readonly server: RunningServer;
+  /** The PostgreSQL database, for the postgresql back end. */
+  readonly database: TestDatabase | undefined;
+  /** Creates an API key with these scopes and returns the plaintext. */
+  createKey(scopes: string[], subject?: string): Promise<string>;
+  /** Revokes a key by its plaintext. */
+  revokeKey(key: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a server on the given back end with an empty database (and a fresh data folder). */
+export async function startTestServer(
+  backend: Backend,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "patchbay-test-"));
+  const database = backend === "postgresql" ? await createTestDatabase() : undefined;
+  const adminKey = generateApiKey();
+  const config = loadConfig(
+    {
+      PATCHBAY_PORT: "0",
+      PATCHBAY_HOST: "127.0.0.1",
+      PATCHBAY_DATA_DIR: dataDir,
+      PATCHBAY_ADMIN_KEY: adminKey,
+      PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2000",
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "json",
+      ...(database
+        ? { DATABASE_URL: database.url, PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64") }
+        : {}),
+      ...env,
+    },
+    false,
+  );
+  const logs = new LogCapture();
+  const logger = createLogger({ level: config.logLevel, format: "json", destination: logs.stream });
+  const server = await startServer(config, { logger, notice: (text) => logs.chunks.push(`NOTICE ${text}`) });
+  const keys = createApiKeyStore(() => server.db.em());
+  return {
+    url: server.url,
+    port: server.port,
+    adminKey,
+    logs,
+    server,
+    database,
+    async createKey(scopes, subject = "tester") {
+      return (await keys.create({ tenantId: "default", subject, name: "test", scopes })).key;
+    },
+    async revokeKey(key) {
+      await keys.revoke(key.slice(0, 12));
+    },
+    async stop() {
+      await server.stop();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
