@@ -220,8 +220,8 @@ export const ConfigSchemaSchema: GenMessage<ConfigSchema> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_common, 3);
 
 /**
- * Access rule of an RPC, read at run time with getOption(method, access). An RPC without it is
- * refused with permission_denied, so a forgotten annotation fails closed.
+ * Access rule of an RPC, read at run time with getOption(method, access). An RPC without it needs
+ * the "admin" scope, so a forgotten annotation fails closed.
  *
  * @generated from extension: patchbay.v1.Access access = 51001;
  */
