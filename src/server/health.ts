@@ -51,7 +51,7 @@ export function registerHealth(router: ConnectRouter, options: HealthOptions): v
       }
       const stop = aborted(signal);
       let last: ServingStatus | undefined;
-      for (;;) {
+      while (!signal.aborted) {
         // A hung check must not keep a cancelled stream alive.
         const status = await Promise.race([probe(), stop]);
         if (status === undefined) return;

@@ -58,10 +58,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (synced.length > 0) logger.info({ connectors: synced }, "built-in catalog updated");
 
     let migrated = false;
+    let wasReady = true;
     const ready = async () => {
-      if (!(await db.ping(1500))) return false;
-      migrated ||= (await db.pendingMigrations()).length === 0;
-      return migrated;
+      let now = false;
+      try {
+        now = (await db.ping(1500)) && (migrated ||= (await db.pendingMigrations()).length === 0);
+      } catch (error) {
+        logger.debug({ err: error }, "readiness check failed");
+      }
+      // Say so once per change, not once per health probe.
+      if (now !== wasReady)
+        logger[now ? "info" : "warn"]({ ready: now }, now ? "database is back" : "database unreachable");
+      wasReady = now;
+      return now;
     };
     const handler = createApp({
       logger,

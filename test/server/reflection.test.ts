@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescFile, FileRegistry } from "@bufbuild/protobuf";
 import { create, createFileRegistry, fromBinary } from "@bufbuild/protobuf";
+import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import {
   FileDescriptorProtoSchema,
@@ -76,6 +77,7 @@ const infoMethod = (definition["grpc.reflection.v1.ServerReflection"] as Service
   .ServerReflectionInfo as MethodDefinition<ReflectionRequest, ReflectionResponse>;
 
 let server: http2.Http2Server;
+const sessions = new Set<http2.ServerHttp2Session>();
 let client: grpc.Client;
 let patchbayFiles: DescFile[] = [];
 
@@ -96,6 +98,7 @@ beforeAll(async () => {
       },
     }),
   );
+  server.on("session", (session) => sessions.add(session));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -103,6 +106,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client.close();
+  // A stream the server failed to end would otherwise hold close() open.
+  for (const session of sessions) session.destroy();
   await new Promise((resolve) => server.close(resolve));
 });
 
@@ -136,11 +141,23 @@ function decodeFiles(response: ReflectionResponse): FileDescriptorProto[] {
   return bytes.map((b) => fromBinary(FileDescriptorProtoSchema, b));
 }
 
-/** Links the first file against the rest by import name, as a reflection client does; throws when one is missing. */
+/**
+ * Links the returned files by import name, as a reflection client does, into a FileDescriptorSet in
+ * dependency order; throws when an import is missing. (The resolver form of createFileRegistry is not
+ * used: in protobuf-es 2.17 it can order a diamond import after its importer.)
+ */
 function link(protos: FileDescriptorProto[]): FileRegistry {
-  const [first] = protos;
-  if (first === undefined) throw new Error("no files");
-  return createFileRegistry(first, (name) => protos.find((proto) => proto.name === name));
+  const byName = new Map(protos.map((proto) => [proto.name, proto]));
+  const ordered: FileDescriptorProto[] = [];
+  const visit = (name: string, importer: string): void => {
+    const proto = byName.get(name);
+    if (proto === undefined) throw new Error(`${name}, imported by ${importer}, was not sent`);
+    if (ordered.includes(proto)) return;
+    for (const dependency of proto.dependency) visit(dependency, name);
+    ordered.push(proto);
+  };
+  for (const proto of protos) visit(proto.name, "(response)");
+  return createFileRegistry(create(FileDescriptorSetSchema, { file: ordered }));
 }
 
 function names(protos: FileDescriptorProto[]): string[] {
@@ -249,10 +266,18 @@ describe("grpc.reflection.v1 over a real gRPC client", () => {
       { all_extension_numbers_of_type: ".google.protobuf.MethodOptions" },
     );
     expect(byExtension && decodeFiles(byExtension)[0]?.name).toBe("google/api/annotations.proto");
-    expect(numbers?.all_extension_numbers_response).toEqual({
-      base_type_name: "google.protobuf.MethodOptions",
-      extension_number: [72295728],
-    });
+    expect(numbers?.all_extension_numbers_response?.base_type_name).toBe("google.protobuf.MethodOptions");
+    // Patchbay's own method options, when generated, extend MethodOptions too.
+    const patchbayNumbers = patchbayFiles.flatMap((file) =>
+      [...nestedTypes(file)].flatMap((type) =>
+        type.kind === "extension" && type.extendee.typeName === "google.protobuf.MethodOptions"
+          ? [type.number]
+          : [],
+      ),
+    );
+    expect(numbers?.all_extension_numbers_response?.extension_number.sort()).toEqual(
+      [72295728, ...patchbayNumbers].sort(),
+    );
   });
 
   it("answers NOT_FOUND (5) in error_response for unknown names and keeps the stream open", async () => {
