@@ -62,7 +62,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const ready = async () => {
       let now = false;
       try {
-        now = (await db.ping(1500)) && (migrated ||= (await db.pendingMigrations()).length === 0);
+        if (await db.ping(1500)) {
+          if (!migrated) migrated = (await db.pendingMigrations()).length === 0;
+          now = migrated;
+        }
       } catch (error) {
         logger.debug({ err: error }, "readiness check failed");
       }
