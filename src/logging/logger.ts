@@ -15,7 +15,7 @@ export interface LoggerOptions {
 }
 
 // Keys whose values are secrets wherever they appear. pino redacts by path, so each key is listed at the
-// depths Patchbay logs objects (top level, one and two levels down); the request-log line itself never
+// depths Patchbay logs objects (top level and up to three levels down); the request-log line itself never
 // carries headers or bodies, these paths are the safety net for error causes and connector logs.
 const SECRET_KEYS = [
   "authorization",

@@ -51,6 +51,11 @@ export async function listen(handler: UniversalHandler, options: ListenOptions):
   let h1: http.Server | undefined;
   let h2: http2.Http2Server | http2.Http2SecureServer;
   let draining = false;
+  // Set before the handler runs (a handler may answer synchronously); HTTP/2 forbids a connection header.
+  const serve: UniversalHandler = (req, res) => {
+    if (draining && req.httpVersionMajor === 1) res.setHeader("connection", "close");
+    handler(req, res);
+  };
 
   if (options.tls) {
     h2 = http2.createSecureServer(
@@ -60,12 +65,12 @@ export async function listen(handler: UniversalHandler, options: ListenOptions):
         key: readFileSync(options.tls.keyFile),
         allowHTTP1: true,
       },
-      handler,
+      serve,
     );
     front = h2 as unknown as net.Server;
   } else {
-    h1 = http.createServer({ keepAliveTimeout: 5_000 }, handler);
-    h2 = http2.createServer(h2Options, handler);
+    h1 = http.createServer({ keepAliveTimeout: 5_000 }, serve);
+    h2 = http2.createServer(h2Options, serve);
     const h1Server = h1;
     const h2Server = h2;
     front = net.createServer({ noDelay: true }, (socket) => {
@@ -102,9 +107,6 @@ export async function listen(handler: UniversalHandler, options: ListenOptions):
     session.setTimeout(idleTimeoutMs * 10, () => session.close());
     if (draining) session.close();
   });
-  h1?.on("request", (_req, res: http.ServerResponse) => {
-    if (draining) res.setHeader("connection", "close");
-  });
 
   await new Promise<void>((resolve, reject) => {
     front.once("error", reject);
@@ -114,6 +116,11 @@ export async function listen(handler: UniversalHandler, options: ListenOptions):
     });
   });
   const address = front.address() as net.AddressInfo;
+  // The inner HTTP/1 server never listens itself; "listening" starts its connection tracking (used by
+  // closeIdleConnections) and its headers/request timeout checks (slowloris protection).
+  h1?.emit("listening");
+  // http2's secure server has closeIdleConnections at run time (for allowHTTP1 connections), not in its types.
+  const idleServer = (h1 ?? h2) as unknown as { closeIdleConnections?: () => void };
 
   return {
     port: address.port,
@@ -122,13 +129,15 @@ export async function listen(handler: UniversalHandler, options: ListenOptions):
       draining = true;
       const closed = new Promise<void>((resolve) => front.close(() => resolve()));
       for (const session of sessions) session.close();
-      h1?.closeIdleConnections();
+      idleServer.closeIdleConnections?.();
+      // Stops the inner server's connection-check timer; it was never bound, so "not running" is expected.
+      h1?.close(() => undefined);
       const timer = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
         for (const session of sessions) session.destroy();
       }, graceMs);
       timer.unref();
-      const idle = setInterval(() => h1?.closeIdleConnections(), 50);
+      const idle = setInterval(() => idleServer.closeIdleConnections?.(), 50);
       try {
         await closed;
       } finally {

@@ -91,7 +91,10 @@ describe("createSecretBox", () => {
   it("refuses a value with its last byte cut off", () => {
     const sealed = box.seal("secret value", context);
     const body = partsOf(sealed).body;
-    expectOpenFails(() => box.open(withBody(sealed, body.subarray(0, body.length - 1)), context), "failed authentication");
+    expectOpenFails(
+      () => box.open(withBody(sealed, body.subarray(0, body.length - 1)), context),
+      "failed authentication",
+    );
   });
 
   it("refuses a value shorter than an IV and a tag", () => {

@@ -1,0 +1,229 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+const key1 = Buffer.alloc(32, 1).toString("base64");
+const key2 = Buffer.alloc(32, 2).toString("base64");
+
+/** The ConfigError `loadConfig(env)` throws; fails the test when it throws something else or nothing. */
+function configErrorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, false);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${Object.keys(env).join(", ")}`);
+}
+
+describe("loadConfig defaults", () => {
+  const config = loadConfig({}, false);
+
+  it("listens on 0.0.0.0:8080 without TLS", () => {
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.tls).toBeUndefined();
+  });
+
+  it("uses the embedded database in .patchbay under the working directory", () => {
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe(resolve(".patchbay"));
+    expect(config.masterKeys).toEqual([]);
+    expect(config.adminKey).toBeUndefined();
+  });
+
+  it("derives the public URL from the port", () => {
+    expect(config.publicUrl).toBe("http://localhost:8080");
+    expect(loadConfig({ PATCHBAY_PORT: "9000" }, false).publicUrl).toBe("http://localhost:9000");
+  });
+
+  it("logs at info, with the documented limits", () => {
+    expect(config.logLevel).toBe("info");
+    expect(config.shutdownTimeoutMs).toBe(10_000);
+    expect(config.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(config.dbPoolMax).toBe(10);
+  });
+
+  it("logs pretty on a terminal and JSON otherwise", () => {
+    expect(loadConfig({}, true).logFormat).toBe("pretty");
+    expect(loadConfig({}, false).logFormat).toBe("json");
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ PATCHBAY_PORT: "", LOG_LEVEL: "", PATCHBAY_MASTER_KEY: "" }, false)).toEqual(config);
+  });
+});
+
+describe("loadConfig with values", () => {
+  it("reads every setting", () => {
+    const config = loadConfig(
+      {
+        PATCHBAY_PORT: "0",
+        PATCHBAY_HOST: "::1",
+        PATCHBAY_TLS_CERT: "/etc/pb/cert.pem",
+        PATCHBAY_TLS_KEY: "/etc/pb/key.pem",
+        DATABASE_URL: "postgresql://pb:pw@db:5432/patchbay",
+        PATCHBAY_DATA_DIR: "/var/lib/patchbay",
+        PATCHBAY_MASTER_KEY: key1,
+        PATCHBAY_ADMIN_KEY: "pb_admin_0123456789abcdefghij",
+        PATCHBAY_PUBLIC_URL: "https://pb.example.com",
+        LOG_LEVEL: "debug",
+        LOG_FORMAT: "pretty",
+        PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2500",
+        PATCHBAY_MAX_BODY_BYTES: "1024",
+        PATCHBAY_DB_POOL_MAX: "25",
+      },
+      false,
+    );
+    expect(config).toEqual({
+      port: 0,
+      host: "::1",
+      tls: { certFile: "/etc/pb/cert.pem", keyFile: "/etc/pb/key.pem" },
+      databaseUrl: "postgresql://pb:pw@db:5432/patchbay",
+      dataDir: "/var/lib/patchbay",
+      masterKeys: [key1],
+      adminKey: "pb_admin_0123456789abcdefghij",
+      publicUrl: "https://pb.example.com",
+      logLevel: "debug",
+      logFormat: "pretty",
+      shutdownTimeoutMs: 2500,
+      maxBodyBytes: 1024,
+      dbPoolMax: 25,
+    });
+  });
+
+  it("splits a comma-separated master key list into keys, primary first", () => {
+    expect(loadConfig({ PATCHBAY_MASTER_KEY: `${key1}, ${key2}` }, false).masterKeys).toEqual([key1, key2]);
+  });
+
+  it("strips trailing slashes from the public URL", () => {
+    expect(loadConfig({ PATCHBAY_PUBLIC_URL: "https://pb.example.com/" }, false).publicUrl).toBe(
+      "https://pb.example.com",
+    );
+    expect(loadConfig({ PATCHBAY_PUBLIC_URL: "http://pb.example.com/base//" }, false).publicUrl).toBe(
+      "http://pb.example.com/base",
+    );
+  });
+
+  it("accepts the bounds of the port range", () => {
+    expect(loadConfig({ PATCHBAY_PORT: "0" }, false).port).toBe(0);
+    expect(loadConfig({ PATCHBAY_PORT: "65535" }, false).port).toBe(65535);
+  });
+
+  it("resolves a relative data folder against the working directory", () => {
+    expect(loadConfig({ PATCHBAY_DATA_DIR: "data/pb" }, false).dataDir).toBe(resolve("data/pb"));
+  });
+});
+
+describe("loadConfig rejects bad values", () => {
+  const number = (name: string, min: number, max: number) =>
+    `${name} must be a whole number from ${min} to ${max}`;
+  const masterKeyRule =
+    "PATCHBAY_MASTER_KEY must be comma-separated base64 keys of 32 bytes each (make one with: openssl rand -base64 32)";
+  const adminKeyRule = "PATCHBAY_ADMIN_KEY must be 24 to 256 printable characters without spaces";
+
+  // One row per variable and bad value; `echoed` says whether the value may appear in the message.
+  const rows: { env: Record<string, string>; message: string; echoed: boolean }[] = [
+    { env: { PATCHBAY_PORT: "abc" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
+    { env: { PATCHBAY_PORT: "70000" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
+    { env: { PATCHBAY_PORT: "-1" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
+    { env: { PATCHBAY_PORT: "80.5" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
+    {
+      env: { PATCHBAY_HOST: "bad host" },
+      message: "PATCHBAY_HOST must be a host name or IP address",
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_TLS_CERT: "/etc/pb/cert.pem" },
+      message: "PATCHBAY_TLS_CERT and PATCHBAY_TLS_KEY must be set together (PEM file paths)",
+      echoed: false,
+    },
+    {
+      env: { PATCHBAY_TLS_KEY: "/etc/pb/key.pem" },
+      message: "PATCHBAY_TLS_CERT and PATCHBAY_TLS_KEY must be set together (PEM file paths)",
+      echoed: false,
+    },
+    {
+      env: { DATABASE_URL: "mysql://user:hunter2@db/pb" },
+      message: "DATABASE_URL must be a postgres:// or postgresql:// URL",
+      echoed: false,
+    },
+    {
+      env: { DATABASE_URL: "postgres://user:hunter2@db/pb" },
+      message:
+        "PATCHBAY_MASTER_KEY must be set when DATABASE_URL is set (make one with: openssl rand -base64 32)",
+      echoed: false,
+    },
+    { env: { PATCHBAY_MASTER_KEY: "not*base64*at*all" }, message: masterKeyRule, echoed: false },
+    {
+      env: { PATCHBAY_MASTER_KEY: Buffer.alloc(16, 9).toString("base64") },
+      message: masterKeyRule,
+      echoed: false,
+    },
+    {
+      env: { PATCHBAY_MASTER_KEY: `${key1},${Buffer.alloc(31, 9).toString("base64")}` },
+      message: masterKeyRule,
+      echoed: false,
+    },
+    { env: { PATCHBAY_ADMIN_KEY: "short-secret" }, message: adminKeyRule, echoed: false },
+    { env: { PATCHBAY_ADMIN_KEY: "hunter2hunter2 hunter2hunter2" }, message: adminKeyRule, echoed: false },
+    {
+      env: { PATCHBAY_PUBLIC_URL: "ftp://x" },
+      message: "PATCHBAY_PUBLIC_URL must be an http:// or https:// URL",
+      echoed: true,
+    },
+    {
+      env: { LOG_LEVEL: "loud" },
+      message: "LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent",
+      echoed: true,
+    },
+    { env: { LOG_FORMAT: "xml" }, message: "LOG_FORMAT must be json or pretty", echoed: true },
+    {
+      env: { PATCHBAY_SHUTDOWN_TIMEOUT_MS: "50" },
+      message: number("PATCHBAY_SHUTDOWN_TIMEOUT_MS", 100, 600_000),
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_MAX_BODY_BYTES: "1kb" },
+      message: number("PATCHBAY_MAX_BODY_BYTES", 1024, 1 << 30),
+      echoed: true,
+    },
+    { env: { PATCHBAY_DB_POOL_MAX: "0" }, message: number("PATCHBAY_DB_POOL_MAX", 1, 1000), echoed: true },
+  ];
+
+  const cases = rows.map((row) => {
+    const [name = "", value = ""] = Object.entries(row.env)[0] ?? [];
+    return { ...row, name, value, title: `${name}=${JSON.stringify(value)}` };
+  });
+
+  it.each(cases)("rejects $title", ({ env, message, echoed, name, value }) => {
+    const error = configErrorOf(env);
+    expect(error.name).toBe("ConfigError");
+    expect(error.message.startsWith(message)).toBe(true);
+    expect(error.message).toContain(name);
+    expect(error.message).not.toContain("\n");
+    if (echoed) {
+      expect(error.message).toBe(`${message} (got ${JSON.stringify(value)})`);
+    } else {
+      expect(error.message).toBe(message);
+      expect(error.message).not.toContain(value);
+    }
+  });
+
+  it("keeps the message on one line when the bad value has a newline", () => {
+    const error = configErrorOf({ LOG_LEVEL: "info\nFAKE LOG LINE" });
+    expect(error.message).not.toContain("\n");
+    expect(error.message).toContain("LOG_LEVEL");
+  });
+
+  it("shortens a long echoed value", () => {
+    const error = configErrorOf({ PATCHBAY_HOST: `${"h".repeat(200)} x` });
+    expect(error.message).toBe(`PATCHBAY_HOST must be a host name or IP address (got "${"h".repeat(80)}")`);
+  });
+
+  it("does not echo any part of a secret value, even in a valid-looking key list", () => {
+    const error = configErrorOf({ PATCHBAY_MASTER_KEY: `${key1},${key2.slice(0, 20)}` });
+    expect(error.message).not.toContain(key1);
+    expect(error.message).not.toContain(key2.slice(0, 20));
+  });
+});
