@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/common.proto.
  */
 export const file_patchbay_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgivQEKCUZpZWxkU3BlYxIMCgR0eXBlGAEgASgJEhAKCHJlcXVpcmVkGAIgASgIEg4KBnNlY3JldBgDIAEoCBITCgtkZXNjcmlwdGlvbhgEIAEoCRINCgVsYWJlbBgFIAEoCRI2Cg1kZWZhdWx0X3ZhbHVlGAYgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlUgdkZWZhdWx0Eg8KB29wdGlvbnMYByADKAkSEwoLcGxhY2Vob2xkZXIYCCABKAkimgIKC0NvbW1hbmRTcGVjEg4KBnBhcmFtcxgBIAMoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIPCgdvdXRwdXRzGAMgAygJEj8KDHBhcmFtX3NjaGVtYRgEIAMoCzIpLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRpKChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEisQIKDENvbmZpZ1NjaGVtYRJKChFjb25uZWN0aW9uX2NvbmZpZxgBIAMoCzIvLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYS5Db25uZWN0aW9uQ29uZmlnRW50cnkSOQoIY29tbWFuZHMYAiADKAsyJy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29tbWFuZHNFbnRyeRpPChVDb25uZWN0aW9uQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEiUKBXZhbHVlGAIgASgLMhYucGF0Y2hiYXkudjEuRmllbGRTcGVjOgI4ARpJCg1Db21tYW5kc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjOgI4ATpNCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgASgLMhMucGF0Y2hiYXkudjEuQWNjZXNzUgZhY2Nlc3NiBnByb3RvMw", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
+  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiIAoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNIr0BCglGaWVsZFNwZWMSDAoEdHlwZRgBIAEoCRIQCghyZXF1aXJlZBgCIAEoCBIOCgZzZWNyZXQYAyABKAgSEwoLZGVzY3JpcHRpb24YBCABKAkSDQoFbGFiZWwYBSABKAkSNgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZVIHZGVmYXVsdBIPCgdvcHRpb25zGAcgAygJEhMKC3BsYWNlaG9sZGVyGAggASgJIpoCCgtDb21tYW5kU3BlYxIOCgZwYXJhbXMYASADKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDwoHb3V0cHV0cxgDIAMoCRI/CgxwYXJhbV9zY2hlbWEYBCADKAsyKS5wYXRjaGJheS52MS5Db21tYW5kU3BlYy5QYXJhbVNjaGVtYUVudHJ5EhIKCmRlcHJlY2F0ZWQYBSABKAgSGgoSZGVwcmVjYXRlZF9tZXNzYWdlGAYgASgJEhgKEGFkZGVkX2luX3ZlcnNpb24YByABKAkaSgoQUGFyYW1TY2hlbWFFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBIrECCgxDb25maWdTY2hlbWESSgoRY29ubmVjdGlvbl9jb25maWcYASADKAsyLy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EjkKCGNvbW1hbmRzGAIgAygLMicucGF0Y2hiYXkudjEuQ29uZmlnU2NoZW1hLkNvbW1hbmRzRW50cnkaTwoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEaSQoNQ29tbWFuZHNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5wYXRjaGJheS52MS5Db21tYW5kU3BlYzoCOAE6TQoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAEoCzITLnBhdGNoYmF5LnYxLkFjY2Vzc1IGYWNjZXNzOkcKBHJlc3QSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgLMhEucGF0Y2hiYXkudjEuUmVzdFIEcmVzdGIGcHJvdG8z", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
 
 /**
  * Who may call an RPC. The auth interceptor enforces it and the OpenAPI generator documents it;
@@ -47,6 +47,29 @@ export type Access = Message<"patchbay.v1.Access"> & {
  */
 export const AccessSchema: GenMessage<Access> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_common, 0);
+
+/**
+ * How the REST bridge answers an RPC beyond the default. Read by the bridge and the OpenAPI generator.
+ *
+ * @generated from message patchbay.v1.Rest
+ */
+export type Rest = Message<"patchbay.v1.Rest"> & {
+  /**
+   * HTTP statuses this RPC may answer with over REST besides 200, for example 201 when it created a
+   * resource or 302 for a redirect. The handler picks one per call through the response header
+   * `x-patchbay-http-status`, which the bridge consumes and strips.
+   *
+   * @generated from field: repeated uint32 success_statuses = 1;
+   */
+  successStatuses: number[];
+};
+
+/**
+ * Describes the message patchbay.v1.Rest.
+ * Use `create(RestSchema)` to create a new message.
+ */
+export const RestSchema: GenMessage<Rest> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_common, 1);
 
 /**
  * One connection-config field or command parameter, as `t.*` builders describe it. Its JSON form is
@@ -121,7 +144,7 @@ export type FieldSpec = Message<"patchbay.v1.FieldSpec"> & {
  * Use `create(FieldSpecSchema)` to create a new message.
  */
 export const FieldSpecSchema: GenMessage<FieldSpec> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_common, 1);
+  messageDesc(file_patchbay_v1_common, 2);
 
 /**
  * One command of a connector, in the seed 004 `configSchema.commands.<name>` shape.
@@ -187,7 +210,7 @@ export type CommandSpec = Message<"patchbay.v1.CommandSpec"> & {
  * Use `create(CommandSpecSchema)` to create a new message.
  */
 export const CommandSpecSchema: GenMessage<CommandSpec> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_common, 2);
+  messageDesc(file_patchbay_v1_common, 3);
 
 /**
  * A connector's declared schema, serialized exactly as seed 004's
@@ -217,7 +240,7 @@ export type ConfigSchema = Message<"patchbay.v1.ConfigSchema"> & {
  * Use `create(ConfigSchemaSchema)` to create a new message.
  */
 export const ConfigSchemaSchema: GenMessage<ConfigSchema> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_common, 3);
+  messageDesc(file_patchbay_v1_common, 4);
 
 /**
  * Access rule of an RPC, read at run time with getOption(method, access). An RPC without it needs
@@ -227,4 +250,12 @@ export const ConfigSchemaSchema: GenMessage<ConfigSchema> = /*@__PURE__*/
  */
 export const access: GenExtension<MethodOptions, Access> = /*@__PURE__*/
   extDesc(file_patchbay_v1_common, 0);
+
+/**
+ * REST-specific answers of an RPC; absent means plain 200.
+ *
+ * @generated from extension: patchbay.v1.Rest rest = 51002;
+ */
+export const rest: GenExtension<MethodOptions, Rest> = /*@__PURE__*/
+  extDesc(file_patchbay_v1_common, 1);
 
