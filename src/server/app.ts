@@ -1,9 +1,14 @@
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { type ConnectRouter, createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
 import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
 import { file_patchbay_connector_v1_connector } from "../../gen/patchbay/connector/v1/connector_pb.ts";
-import { file_patchbay_v1_catalog } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { CatalogService, file_patchbay_v1_catalog } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ConnectionService, file_patchbay_v1_connection } from "../../gen/patchbay/v1/connection_pb.ts";
 import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/execute_pb.ts";
 import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
@@ -15,6 +20,7 @@ import { createHttpFallback } from "./http-fallback.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
 import type { UniversalHandler } from "./listener.ts";
 import { registerReflection } from "./reflection.ts";
+import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 
 /** Everything the API needs, built once by `startServer`. */
 export interface AppDeps {
@@ -66,13 +72,45 @@ export function createInterceptors(deps: AppDeps): Interceptor[] {
   return [createRequestLogInterceptor(deps.logger), createAuthInterceptor(deps.keys)];
 }
 
-/** The request handler for every protocol on the one port. */
+/** The services the REST bridge routes by their `google.api.http` rules. */
+export const REST_SERVICES = [CatalogService, ConnectionService, ExecuteService, WebhookService];
+
+/**
+ * The request handler for every protocol on the one port: Connect, gRPC and gRPC-Web by procedure path,
+ * REST under `/api/` through the bridge (which calls the same router handlers), then plain HTTP routes.
+ */
 export function createApp(deps: AppDeps): UniversalHandler {
-  return connectNodeAdapter({
-    routes: createRoutes(deps),
+  const router = createConnectRouter({
     interceptors: createInterceptors(deps),
     readMaxBytes: deps.maxBodyBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
     ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
-    fallback: createHttpFallback({ ready: deps.ready }),
-  }) as unknown as UniversalHandler;
+  });
+  createRoutes(deps)(router);
+  const procedures = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  const bridge = createRestBridge({
+    handlers: router.handlers,
+    services: REST_SERVICES,
+    maxBodyBytes: deps.maxBodyBytes,
+    logger: deps.logger,
+  });
+  const fallback = createHttpFallback({ ready: deps.ready });
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const procedure = procedures.get(path);
+    if (procedure !== undefined) {
+      const uReq = universalRequestFromNodeRequest(req as never, res as never, undefined, undefined);
+      procedure(uReq)
+        .then((uRes) => universalResponseToNodeResponse(uRes, res as never))
+        .catch((error: unknown) => deps.logger.debug({ err: error }, "response stream ended early"));
+      return;
+    }
+    if (path.startsWith(REST_PREFIX)) {
+      bridge.handle(req as never, res as never);
+      return;
+    }
+    fallback(req as never, res as never);
+  };
 }

@@ -99,6 +99,70 @@ describe.each(BACKENDS)("the API over the wire on %s", (backend) => {
     expect(body.connector.createTime).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  describe("REST/JSON bridge", () => {
+    const get = (path: string, headers: Record<string, string> = auth()) =>
+      fetch(`${t.url}${path}`, { headers });
+
+    it("lists connectors at GET /api/v1/connectors with query filters and paging", async () => {
+      const res = await get("/api/v1/connectors?pageSize=1&auth_type=none");
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { connectors: { slug: string }[]; nextPageToken: string };
+      expect(body.connectors.map((c) => c.slug)).toEqual(["delay"]);
+      const next = await get(`/api/v1/connectors?pageSize=1&auth_type=none&pageToken=${body.nextPageToken}`);
+      const second = (await next.json()) as { connectors: { slug: string }[] };
+      expect(second.connectors.map((c) => c.slug)).toEqual(["http"]);
+    });
+
+    it("gets one connector at GET /api/v1/connectors/{slug}", async () => {
+      const res = await get("/api/v1/connectors/http");
+      const body = (await res.json()) as { connector: { slug: string; tools: { name: string }[] } };
+      expect(body.connector.slug).toBe("http");
+      expect(body.connector.tools).toEqual([{ name: "request", description: "Send one HTTP request." }]);
+    });
+
+    it("maps errors to the HTTP status, the JSON error body and the x-patchbay-error header", async () => {
+      const missing = await get("/api/v1/connectors/nope");
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get("x-patchbay-error")).toBe("connector not found");
+      expect(await missing.json()).toEqual({
+        code: "not_found",
+        message: "connector not found",
+        details: [],
+      });
+
+      const anonymous = await get("/api/v1/connectors", {});
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toContain("Bearer");
+
+      const badSlug = await get("/api/v1/connectors/NOT_A_SLUG");
+      expect(badSlug.status).toBe(400);
+
+      const later = await get("/api/v1/connections");
+      expect(later.status).toBe(501);
+      expect(((await later.json()) as { code: string }).code).toBe("unimplemented");
+
+      const wrongMethod = await fetch(`${t.url}/api/v1/connectors/http`, {
+        method: "PATCH",
+        headers: auth(),
+      });
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get("allow")).toBe("DELETE, GET, PUT");
+    });
+
+    it("runs the same interceptors as Connect: scope check and a request log line with protocol rest", async () => {
+      const reader = await t.createKey(["execute"]);
+      const denied = await get("/api/v1/connectors", { "x-api-key": reader, "x-request-id": "rest-log-1" });
+      expect(denied.status).toBe(403);
+      expect(denied.headers.get("x-request-id")).toBe("rest-log-1");
+      const line = t.logs.lines().find((l) => l.reqId === "rest-log-1");
+      expect(line).toMatchObject({
+        procedure: "/patchbay.v1.CatalogService/ListConnectors",
+        protocol: "rest",
+        code: "permission_denied",
+      });
+    });
+  });
+
   it("pages with an opaque token and refuses a tampered one", async () => {
     const client = createClient(
       CatalogService,

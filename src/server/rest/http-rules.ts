@@ -62,7 +62,8 @@ export function parseTemplate(source: string): PathTemplate {
       const eq = inner.indexOf("=");
       const name = eq < 0 ? inner : inner.slice(0, eq);
       const fieldPath = name.split(".");
-      if (!fieldPath.every((f) => IDENT.test(f))) throw new TemplateError(`bad field path '${name}' in ${source}`);
+      if (!fieldPath.every((f) => IDENT.test(f)))
+        throw new TemplateError(`bad field path '${name}' in ${source}`);
       const pattern = eq < 0 ? ["*"] : inner.slice(eq + 1).split("/");
       const start = segments.length;
       for (const p of pattern) segments.push(parseSegment(p, source));

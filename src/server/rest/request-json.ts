@@ -1,0 +1,138 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import { BridgeError, quoteName } from "./bridge-error.ts";
+import { type ResolvedField, resolveFieldPath, setAtPath, valueFromText } from "./field-paths.ts";
+import type { RouteMatch } from "./route-table.ts";
+
+const HTTP_BODY = "google.api.HttpBody";
+
+/** The request as it arrived, after routing. */
+export interface RestRequestParts {
+  readonly match: RouteMatch;
+  readonly query: URLSearchParams;
+  /** Raw body bytes (empty when there is none). */
+  readonly body: Uint8Array;
+  /** The request `Content-Type`, or "" when absent. */
+  readonly contentType: string;
+}
+
+function invalid(message: string): BridgeError {
+  return new BridgeError(400, "invalid_argument", message);
+}
+
+/** True when the binding's body is a `google.api.HttpBody` field (raw bytes in, untouched). */
+export function isRawBody(input: DescMessage, body: string): boolean {
+  if (body === "" || body === "*") return false;
+  const field = input.fields.find((f) => f.name === body);
+  return field?.fieldKind === "message" && field.message.typeName === HTTP_BODY;
+}
+
+function parseJson(body: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
+  } catch {
+    throw invalid(`${what} is not valid JSON`);
+  }
+}
+
+// RFC 6570 reserved expansion for multi-segment variables keeps `%2F` encoded (google/api/http.proto).
+function decodeVariable(raw: string, multiSegment: boolean): string {
+  try {
+    if (!multiSegment) return decodeURIComponent(raw);
+    return raw
+      .split(/%2F/i)
+      .map((piece) => decodeURIComponent(piece))
+      .join("%2F");
+  } catch {
+    throw invalid("the path has a malformed percent-escape");
+  }
+}
+
+function assign(
+  json: Record<string, unknown>,
+  resolved: ResolvedField,
+  texts: readonly string[],
+  name: string,
+): void {
+  const { field } = resolved;
+  const values = texts.map((text) => {
+    const converted = valueFromText(field, text);
+    if (!converted.ok) throw invalid(`${name} ${converted.reason}`);
+    return converted.value;
+  });
+  if (field.fieldKind === "list") {
+    setAtPath(json, resolved.jsonPath, values);
+  } else if (values.length > 1) {
+    throw invalid(`${name} is given more than once, but takes one value`);
+  } else {
+    setAtPath(json, resolved.jsonPath, values[0]);
+  }
+}
+
+/**
+ * The proto3 JSON of the request message: the body per the rule's `body` ("*", a field, or none), then
+ * path variables (which win over the body), then query parameters for every field the path and body
+ * leave unbound (dotted names; proto or JSON names; repeated keys for repeated fields). Unknown query
+ * parameters are refused, except on raw-body operations (webhooks), whose URLs providers control.
+ */
+export function buildRequestJson(parts: RestRequestParts): Record<string, unknown> {
+  const { binding, values } = parts.match;
+  const input = binding.method.input;
+  const raw = isRawBody(input, binding.body);
+  let json: Record<string, unknown> = {};
+  const bound = new Set<string>();
+
+  if (binding.body === "*") {
+    if (parts.body.byteLength > 0) {
+      const parsed = parseJson(parts.body, "the request body");
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw invalid("the request body must be a JSON object");
+      }
+      json = parsed as Record<string, unknown>;
+    }
+  } else if (binding.body !== "") {
+    const field = input.fields.find((f) => f.name === binding.body);
+    if (field === undefined)
+      throw new BridgeError(500, "internal", "the HTTP rule names a body field that does not exist");
+    bound.add(field.jsonName);
+    if (raw) {
+      json[field.jsonName] = {
+        contentType: parts.contentType,
+        data: Buffer.from(parts.body.buffer, parts.body.byteOffset, parts.body.byteLength).toString("base64"),
+      };
+    } else if (parts.body.byteLength > 0) {
+      json[field.jsonName] = parseJson(parts.body, "the request body");
+    }
+  } else if (parts.body.byteLength > 0) {
+    throw invalid("this operation takes no request body");
+  }
+
+  binding.template.variables.forEach((variable, i) => {
+    const resolved = resolveFieldPath(input, variable.fieldPath);
+    if (resolved === undefined)
+      throw new BridgeError(500, "internal", "the HTTP rule binds a field that does not exist");
+    bound.add(resolved.jsonPath.join("."));
+    const text = decodeVariable(values[i] ?? "", variable.multiSegment);
+    assign(json, resolved, [text], `path variable ${quoteName(variable.fieldPath.join("."))}`);
+  });
+
+  const names = [...new Set(parts.query.keys())];
+  if (binding.body === "*" && names.length > 0 && !raw) {
+    throw invalid(
+      `query parameter ${quoteName(names[0] ?? "")} is not accepted: this operation reads its fields from the JSON body`,
+    );
+  }
+  for (const name of names) {
+    const resolved = resolveFieldPath(input, name.split("."));
+    if (resolved === undefined) {
+      if (raw) continue;
+      throw invalid(`unknown query parameter ${quoteName(name)}`);
+    }
+    const key = resolved.jsonPath.join(".");
+    if ([...bound].some((b) => key === b || key.startsWith(`${b}.`))) {
+      if (raw) continue;
+      throw invalid(`query parameter ${quoteName(name)} sets a field that the path or body already binds`);
+    }
+    assign(json, resolved, parts.query.getAll(name), `query parameter ${quoteName(name)}`);
+  }
+  return json;
+}
