@@ -1,5 +1,12 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+// The parser file, not the feature index: reading the settings must not load the rate limiter.
+import {
+  DEFAULT_RATE_LIMITS,
+  parseRateLimits,
+  RateLimitSpecError,
+  type RateLimitTiers,
+} from "./ratelimit/parse-rate-limits.ts";
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -32,6 +39,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Most PostgreSQL connections one process holds. */
   readonly dbPoolMax: number;
+  /** Per-API-key rate limit tiers (tier name → windows); undefined when `PATCHBAY_RATE_LIMITS=off`. */
+  readonly rateLimits: RateLimitTiers | undefined;
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -80,6 +89,17 @@ const masterKeyList = z
 const apiKey = z
   .string()
   .regex(/^[\x21-\x7e]{24,256}$/, "must be 24 to 256 printable characters without spaces");
+
+// Wrapped, because `off` parses to undefined and `read` answers undefined for an unset variable.
+const rateLimitSpec = z.string().transform((v, ctx) => {
+  try {
+    return { tiers: parseRateLimits(v) };
+  } catch (error) {
+    if (!(error instanceof RateLimitSpecError)) throw error;
+    ctx.issues.push({ code: "custom", message: error.message, input: v });
+    return z.NEVER;
+  }
+});
 
 /** Variables whose values must never be echoed back in an error. */
 const SECRET_VARS = new Set(["DATABASE_URL", "PATCHBAY_MASTER_KEY", "PATCHBAY_ADMIN_KEY"]);
@@ -136,5 +156,8 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     shutdownTimeoutMs: read(env, "PATCHBAY_SHUTDOWN_TIMEOUT_MS", integer(100, 600_000)) ?? 10_000,
     maxBodyBytes: read(env, "PATCHBAY_MAX_BODY_BYTES", integer(1024, 1 << 30)) ?? 4 * 1024 * 1024,
     dbPoolMax: read(env, "PATCHBAY_DB_POOL_MAX", integer(1, 1000)) ?? 10,
+    rateLimits: (
+      read(env, "PATCHBAY_RATE_LIMITS", rateLimitSpec) ?? { tiers: parseRateLimits(DEFAULT_RATE_LIMITS) }
+    ).tiers,
   };
 }

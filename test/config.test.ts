@@ -72,6 +72,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2500",
         PATCHBAY_MAX_BODY_BYTES: "1024",
         PATCHBAY_DB_POOL_MAX: "25",
+        PATCHBAY_RATE_LIMITS: "standard=5/1s",
       },
       false,
     );
@@ -89,6 +90,7 @@ describe("loadConfig with values", () => {
       shutdownTimeoutMs: 2500,
       maxBodyBytes: 1024,
       dbPoolMax: 25,
+      rateLimits: new Map([["standard", [{ points: 5, durationSeconds: 1 }]]]),
     });
   });
 

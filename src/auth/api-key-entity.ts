@@ -18,6 +18,8 @@ export const ApiKeyEntity = defineEntity({
     createdAt: p.datetime(),
     lastUsedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    // The rate-limit tier (PATCHBAY_RATE_LIMITS); every tier spec defines "standard".
+    rateTier: p.text().default("standard"),
   },
 });
 

@@ -12,6 +12,7 @@ export interface ApiKeyInfo {
   name: string;
   prefix: string;
   scopes: string[];
+  rateTier: string;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -25,6 +26,8 @@ export interface NewApiKey {
   scopes: readonly string[];
   /** Store this key instead of generating one (for `PATCHBAY_ADMIN_KEY`). */
   key?: string;
+  /** Rate-limit tier; `standard` when omitted. Checked against the store's known tiers when it has them. */
+  tier?: string;
 }
 
 /** API keys: create, list, revoke, and verify a presented key. */
@@ -50,6 +53,9 @@ const KEY_PREFIX = "pb_";
 const VISIBLE_CHARS = 12;
 // Writing last_used_at on every request would turn every read into a write; a minute's precision is enough.
 const LAST_USED_PRECISION_MS = 60_000;
+// The api_keys.rate_tier column default; the tier grammar is PATCHBAY_RATE_LIMITS's (src/ratelimit).
+const DEFAULT_TIER = "standard";
+const TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Makes a new random key: `pb_` + 43 base64url characters (256 bits). */
 export function generateApiKey(): string {
@@ -69,14 +75,22 @@ function toInfo(row: ApiKeyRow): ApiKeyInfo {
     name: row.name,
     prefix: row.prefix,
     scopes: [...row.scopes],
+    rateTier: row.rateTier,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt ?? null,
     revokedAt: row.revokedAt ?? null,
   };
 }
 
-/** Creates the key store over the database. `em` makes a fresh entity manager per operation. */
-export function createApiKeyStore(em: () => EntityManager, now: () => Date = () => new Date()): ApiKeyStore {
+/**
+ * Creates the key store over the database. `em` makes a fresh entity manager per operation; `knownTiers`
+ * (the names in `PATCHBAY_RATE_LIMITS`), when given, are the tiers `create` accepts.
+ */
+export function createApiKeyStore(
+  em: () => EntityManager,
+  now: () => Date = () => new Date(),
+  knownTiers?: readonly string[],
+): ApiKeyStore {
   const lastTouched = new Map<string, number>();
 
   return {
@@ -90,6 +104,11 @@ export function createApiKeyStore(em: () => EntityManager, now: () => Date = () 
       const unknown = input.scopes.filter((s) => !isScope(s));
       if (unknown.length > 0) throw new ApiKeyInputError(`unknown scope(s): ${unknown.join(", ")}`);
       if (input.scopes.length === 0) throw new ApiKeyInputError("a key needs at least one scope");
+      const rateTier = input.tier?.trim() || DEFAULT_TIER;
+      if (!TIER_NAME.test(rateTier)) throw new ApiKeyInputError("tier must be 1-32 of [a-z0-9_-]");
+      if (knownTiers !== undefined && !knownTiers.includes(rateTier)) {
+        throw new ApiKeyInputError(`unknown tier '${rateTier}' (tiers: ${knownTiers.join(", ")})`);
+      }
       const key = input.key ?? generateApiKey();
       const manager = em();
       const row = manager.create(ApiKeyEntity, {
@@ -100,6 +119,7 @@ export function createApiKeyStore(em: () => EntityManager, now: () => Date = () 
         prefix: key.slice(0, VISIBLE_CHARS),
         keyHash: hashApiKey(key),
         scopes: [...new Set(input.scopes)],
+        rateTier,
         createdAt: now(),
         lastUsedAt: null,
         revokedAt: null,
@@ -139,7 +159,13 @@ export function createApiKeyStore(em: () => EntityManager, now: () => Date = () 
         lastTouched.set(row.id, at);
         await manager.nativeUpdate(ApiKeyEntity, { id: row.id }, { lastUsedAt: new Date(at) });
       }
-      return { keyId: row.id, tenantId: row.tenantId, subject: row.subject, scopes: [...row.scopes] };
+      return {
+        keyId: row.id,
+        tenantId: row.tenantId,
+        subject: row.subject,
+        scopes: [...row.scopes],
+        rateTier: row.rateTier,
+      };
     },
   };
 }

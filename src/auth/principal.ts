@@ -10,6 +10,8 @@ export interface Principal {
   readonly subject: string;
   /** Granted scopes. */
   readonly scopes: readonly string[];
+  /** The key's rate-limit tier, a name from `PATCHBAY_RATE_LIMITS`. */
+  readonly rateTier: string;
 }
 
 /** Where the auth interceptor leaves the principal for handlers; undefined on public procedures. */

@@ -5,7 +5,7 @@ import { openCliDatabase } from "./open-cli-database.ts";
 
 function describe(info: ApiKeyInfo): string {
   const state = info.revokedAt ? `revoked ${info.revokedAt.toISOString()}` : "active";
-  return `${info.prefix}…  id=${info.id}  tenant=${info.tenantId}  subject=${info.subject}  scopes=${info.scopes.join(",")}  ${state}  name=${JSON.stringify(info.name)}`;
+  return `${info.prefix}…  id=${info.id}  tenant=${info.tenantId}  subject=${info.subject}  scopes=${info.scopes.join(",")}  tier=${info.rateTier}  ${state}  name=${JSON.stringify(info.name)}`;
 }
 
 /** `patchbay keys create|list|revoke`. */
@@ -20,6 +20,7 @@ export async function runKeys(config: Config, args: string[]): Promise<number> {
       scope: { type: "string", multiple: true },
       tenant: { type: "string" },
       name: { type: "string" },
+      tier: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -41,13 +42,16 @@ export async function runKeys(config: Config, args: string[]): Promise<number> {
   }
   const db = await openCliDatabase(config);
   try {
-    const store = createApiKeyStore(() => db.em());
+    // With PATCHBAY_RATE_LIMITS=off there are no tiers to check against; the name is still checked.
+    const tiers = config.rateLimits === undefined ? undefined : [...config.rateLimits.keys()];
+    const store = createApiKeyStore(() => db.em(), undefined, tiers);
     if (action === "create") {
       const { key, info } = await store.create({
         tenantId: values.tenant ?? BOOTSTRAP_TENANT,
         subject: values.subject ?? "",
         name: values.name ?? "",
         scopes: values.scope ?? [],
+        ...(values.tier === undefined ? {} : { tier: values.tier }),
       });
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ key, ...info })}\n`);

@@ -8,7 +8,7 @@ const USAGE = `usage: patchbay <command> [options]
 commands:
   serve                         start the server (same as npm start)
   migrate                       apply pending database migrations and exit
-  keys create --subject <s> --scope <scope> [--scope <scope>...] [--tenant <t>] [--name <n>] [--json]
+  keys create --subject <s> --scope <scope> [--scope <scope>...] [--tenant <t>] [--name <n>] [--tier <t>] [--json]
   keys list [--tenant <t>] [--json]
   keys revoke <id-or-prefix>
 

@@ -14,7 +14,9 @@ import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/
 import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
+import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
 import { registerHealth } from "./health.ts";
 import { createHttpFallback } from "./http-fallback.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
@@ -27,6 +29,10 @@ export interface AppDeps {
   logger: Logger;
   keys: ApiKeyStore;
   catalog: CatalogDeps;
+  /** The database, for the rate-limit counters. */
+  db: Database;
+  /** Per-tier limits; undefined turns rate limiting off. */
+  rateLimits: RateLimitTiers | undefined;
   /** True when the database answers and every migration is applied. */
   ready: () => Promise<boolean>;
   /** Largest request body, in bytes. */
@@ -67,9 +73,13 @@ export function createRoutes(deps: AppDeps): (router: ConnectRouter) => void {
   };
 }
 
-/** The interceptors, outermost first: request id + log + error mapping, then auth. */
+/** The interceptors, outermost first: request id + log + error mapping, auth, rate limit. */
 export function createInterceptors(deps: AppDeps): Interceptor[] {
-  return [createRequestLogInterceptor(deps.logger), createAuthInterceptor(deps.keys)];
+  return [
+    createRequestLogInterceptor(deps.logger),
+    createAuthInterceptor(deps.keys),
+    createRateLimitInterceptor({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
+  ];
 }
 
 /** The services the REST bridge routes by their `google.api.http` rules. */

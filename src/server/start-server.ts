@@ -79,6 +79,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       logger,
       keys: createApiKeyStore(() => db.em()),
       catalog: { em: () => db.em(), pageTokens: createPageTokens(masterKeys.keys[0] as Buffer) },
+      db,
+      rateLimits: config.rateLimits,
       ready,
       maxBodyBytes: config.maxBodyBytes,
       shutdownSignal: shutdown.signal,

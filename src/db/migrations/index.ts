@@ -1,9 +1,11 @@
 import type { Migration } from "@mikro-orm/migrations";
 import { M0001Foundation } from "./m0001-foundation.ts";
+import { M0002RateLimits } from "./m0002-rate-limits.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
 /** Every migration, oldest first. A new migration is a new file appended here; applied ones never change. */
 export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0001-foundation", class: M0001Foundation },
+  { name: "m0002-rate-limits", class: M0002RateLimits },
 ];

@@ -1,0 +1,25 @@
+export {
+  DEFAULT_RATE_LIMITS,
+  DEFAULT_RATE_TIER,
+  parseRateLimits,
+  RATE_TIER_NAME,
+  RateLimitSpecError,
+  type RateLimitTiers,
+  type RateLimitWindow,
+} from "./parse-rate-limits.ts";
+export {
+  createRateLimitInterceptor,
+  RATE_LIMIT_HEADERS,
+  type RateLimitInterceptorOptions,
+} from "./rate-limit-interceptor.ts";
+export {
+  createRateLimitStoreClient,
+  type RateLimitRow,
+  type RateLimitStoreClient,
+} from "./rate-limit-store-client.ts";
+export {
+  createRateLimiter,
+  RATE_LIMIT_TABLE,
+  type RateLimitDecision,
+  type RateLimiter,
+} from "./rate-limiter.ts";

@@ -1,0 +1,111 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { principalKey } from "../auth/principal.ts";
+import type { Database } from "../db/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import { DEFAULT_RATE_TIER, type RateLimitTiers } from "./parse-rate-limits.ts";
+import { createRateLimitStoreClient } from "./rate-limit-store-client.ts";
+import { createRateLimiter, type RateLimitDecision } from "./rate-limiter.ts";
+
+/** Response headers on every limited call (and on its RESOURCE_EXHAUSTED error), lower-case as on HTTP/2. */
+export const RATE_LIMIT_HEADERS = {
+  /** Calls allowed in the current window. */
+  limit: "x-ratelimit-limit",
+  /** Calls left in the current window. */
+  remaining: "x-ratelimit-remaining",
+  /** When the window starts over, in Unix epoch seconds. */
+  reset: "x-ratelimit-reset",
+  /** On RESOURCE_EXHAUSTED only: seconds to wait before calling again. */
+  retryAfter: "retry-after",
+} as const;
+
+/** Options for {@link createRateLimitInterceptor}. */
+export interface RateLimitInterceptorOptions {
+  /** The database holding the `rate_limits` counters, shared by every replica. */
+  db: Pick<Database, "em">;
+  /** Tier name → windows (`config.rateLimits`); undefined (`PATCHBAY_RATE_LIMITS=off`) limits nothing. */
+  tiers: RateLimitTiers | undefined;
+  /** Receives one warning when the store starts failing and one note when it answers again. */
+  logger: Logger;
+  /** Longest wait for the store before the call goes through unlimited; 1000 ms by default. */
+  storeTimeoutMs?: number;
+  /** The clock for `x-ratelimit-reset`, in epoch milliseconds. */
+  now?: () => number;
+}
+
+function headersOf(decision: RateLimitDecision, nowMs: number): [string, string][] {
+  return [
+    [RATE_LIMIT_HEADERS.limit, String(decision.limit)],
+    [RATE_LIMIT_HEADERS.remaining, String(decision.remaining)],
+    [RATE_LIMIT_HEADERS.reset, String(Math.ceil((nowMs + decision.resetMs) / 1000))],
+  ];
+}
+
+/**
+ * Limits calls per API key by the tier of the key, with counters in the database so that replicas share
+ * one limit. Runs after the auth interceptor: procedures without a principal (health, reflection, the
+ * public webhook receiver) are not limited here. Every limited call carries the `x-ratelimit-*` headers;
+ * a call over the limit fails with RESOURCE_EXHAUSTED (REST 429) and `retry-after`.
+ *
+ * When the store fails or answers slower than `storeTimeoutMs`, calls go through unlimited (fail open):
+ * the limit protects capacity, not secrets, and the key was already authenticated, so a counter outage
+ * must not become an API outage. The warning is logged once per outage, not once per call.
+ */
+export function createRateLimitInterceptor(options: RateLimitInterceptorOptions): Interceptor {
+  const { tiers, logger } = options;
+  if (tiers === undefined) return (next) => next;
+  const now = options.now ?? Date.now;
+  const limiter = createRateLimiter({
+    store: createRateLimitStoreClient(options.db),
+    tiers,
+    timeoutMs: options.storeTimeoutMs ?? 1000,
+  });
+  let storeFailing = false;
+  const unknownTiers = new Set<string>();
+
+  return (next) => async (req) => {
+    const principal = req.contextValues.get(principalKey);
+    if (principal === undefined) return next(req);
+    if (!tiers.has(principal.rateTier) && !unknownTiers.has(principal.rateTier)) {
+      unknownTiers.add(principal.rateTier);
+      logger.warn(
+        { tier: principal.rateTier, principal: principal.keyId },
+        `API key has a rate tier that PATCHBAY_RATE_LIMITS does not define; it is limited as ${DEFAULT_RATE_TIER}`,
+      );
+    }
+    let decision: RateLimitDecision | undefined;
+    try {
+      decision = await limiter.consume(principal.keyId, principal.rateTier);
+      if (storeFailing) {
+        storeFailing = false;
+        logger.info("rate limit store answers again; calls are limited");
+      }
+    } catch (error) {
+      if (!storeFailing) {
+        storeFailing = true;
+        logger.warn({ err: error }, "rate limit store failed; calls go through unlimited until it answers");
+      }
+      return next(req);
+    }
+    if (decision === undefined) return next(req);
+    const headers = headersOf(decision, now());
+    if (!decision.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(decision.resetMs / 1000));
+      const error = new ConnectError(
+        `rate limit exceeded: retry after ${retryAfter} s`,
+        Code.ResourceExhausted,
+        headers,
+      );
+      error.metadata.set(RATE_LIMIT_HEADERS.retryAfter, String(retryAfter));
+      throw error;
+    }
+    try {
+      const res = await next(req);
+      for (const [name, value] of headers) res.header.set(name, value);
+      return res;
+    } catch (error) {
+      // A failed call still counted: say so on the error too.
+      if (error instanceof ConnectError) for (const [name, value] of headers) error.metadata.set(name, value);
+      throw error;
+    }
+  };
+}

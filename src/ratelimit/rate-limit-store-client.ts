@@ -1,0 +1,72 @@
+import type { Database } from "../db/index.ts";
+
+/** A row of `rate_limits` as RateLimiterPostgres reads it. */
+export interface RateLimitRow {
+  readonly points: number;
+  readonly expire: number | null;
+}
+
+/** The slice of pg's client interface RateLimiterPostgres calls (with `storeType: "client"`). */
+export interface RateLimitStoreClient {
+  /** Runs one parameterised statement (`$1`, `$2`, ...); the library's statement name is ignored. */
+  query(query: { readonly text: string; readonly values?: readonly unknown[] }): Promise<{
+    rows: RateLimitRow[];
+    rowCount: number;
+  }>;
+}
+
+/** Both native clients (pg's Pool and PGlite) answer `query(text, values)`. */
+interface NativeClient {
+  query(
+    text: string,
+    values: unknown[],
+  ): Promise<{ rows: unknown[]; rowCount?: number | null; affectedRows?: number }>;
+}
+
+function isNativeClient(value: unknown): value is NativeClient {
+  return typeof value === "object" && value !== null && "query" in value && typeof value.query === "function";
+}
+
+// pg returns bigint columns as strings and PGlite as numbers; the library does arithmetic on them.
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "number" ? value : Number(value);
+}
+
+function toRow(value: unknown): RateLimitRow {
+  const row = typeof value === "object" && value !== null ? value : {};
+  return {
+    points: ("points" in row ? toNumber(row.points) : null) ?? 0,
+    expire: "expire" in row ? toNumber(row.expire) : null,
+  };
+}
+
+/**
+ * A RateLimiterPostgres store client over the database Patchbay already holds: pg's pool on PostgreSQL,
+ * the one PGlite instance in embedded mode (a second connection to it is impossible; PGlite serialises
+ * these statements with the ORM's, and waits for an open ORM transaction to finish first).
+ *
+ * The native client is taken once and kept: asking the ORM again after `db.close()` would reconnect, so
+ * the library's background cleanup firing late simply fails (it ignores failures) instead of reopening
+ * the database.
+ */
+export function createRateLimitStoreClient(db: Pick<Database, "em">): RateLimitStoreClient {
+  let native: NativeClient | undefined;
+  const client = async (): Promise<NativeClient> => {
+    if (native === undefined) {
+      const candidate = await db.em().getConnection().getNativeClient();
+      if (!isNativeClient(candidate)) throw new Error("the database driver exposes no query(text, values)");
+      native = candidate;
+    }
+    return native;
+  };
+  return {
+    async query({ text, values = [] }) {
+      const result = await (await client()).query(text, [...values]);
+      return {
+        rows: result.rows.map(toRow),
+        rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
+      };
+    },
+  };
+}

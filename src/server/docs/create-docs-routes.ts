@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { docsInitScript, docsPageHtml } from "./docs-page.ts";
+
+type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
+type Req = Parameters<Fallback>[0];
+type Res = Parameters<Fallback>[1];
+
+/** Options for {@link createDocsRoutes}. */
+export interface DocsRoutesOptions {
+  /** Prefix of every route, e.g. "/api-docs"; "" (the default) serves /openapi.json, /docs, … */
+  basePath?: string;
+}
+
+interface StaticFile {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly etag: string;
+  /** True for assets whose URL carries the version: they can be cached as immutable. */
+  readonly versioned: boolean;
+}
+
+// The only swagger-ui-dist files the page loads. Requests are matched against this list exactly, so no
+// path from the URL ever reaches the file system.
+const SWAGGER_FILES: Readonly<Record<string, string>> = {
+  "swagger-ui.css": "text/css; charset=utf-8",
+  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+  "favicon-32x32.png": "image/png",
+};
+
+const PAGE_SECURITY = {
+  // Swagger UI styles elements inline and draws icons from data: URIs; scripts and fetches stay on this origin.
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+function staticFile(body: Buffer | string, contentType: string, versioned = false): StaticFile {
+  const bytes = typeof body === "string" ? Buffer.from(body) : body;
+  const etag = `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 27)}"`;
+  return { body: bytes, contentType, etag, versioned };
+}
+
+function normalizeBasePath(basePath: string | undefined): string {
+  const base = basePath ?? "";
+  // Only plain segments: the prefix ends up in HTML and in a script.
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(base)) throw new Error(`bad docs basePath: ${JSON.stringify(base)}`);
+  return base;
+}
+
+function send(req: Req, res: Res, file: StaticFile, cacheable: boolean): void {
+  res.setHeader("content-type", file.contentType);
+  res.setHeader("etag", file.etag);
+  // A versioned URL never changes content; everything else is revalidated against the ETag.
+  res.setHeader("cache-control", cacheable ? "public, max-age=31536000, immutable" : "no-cache");
+  res.setHeader("x-content-type-options", "nosniff");
+  if (file.contentType.startsWith("text/html")) {
+    for (const [name, value] of Object.entries(PAGE_SECURITY)) res.setHeader(name, value);
+  }
+  if (req.headers["if-none-match"] === file.etag) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader("content-length", file.body.byteLength);
+  if (req.method === "HEAD") res.end();
+  else res.end(file.body);
+}
+
+/**
+ * The API reference routes: GET/HEAD `/openapi.json` and `/openapi.yaml` (the generated document),
+ * `/docs` and `/docs/` (Swagger UI from swagger-ui-dist, configured for that document, bearer key via
+ * "Authorize") and `/docs/assets/<file>` for its whitelisted files. Everything is read once, here, from
+ * paths relative to this module; the returned handler answers and returns true for those routes only.
+ */
+export function createDocsRoutes(options: DocsRoutesOptions = {}): (req: Req, res: Res) => boolean {
+  const base = normalizeBasePath(options.basePath);
+  const genDir = new URL("../../../gen/", import.meta.url);
+  const swaggerDir = new URL("./", import.meta.resolve("swagger-ui-dist/package.json"));
+  const swaggerManifest: unknown = JSON.parse(readFileSync(new URL("package.json", swaggerDir), "utf8"));
+  const assetVersion =
+    typeof swaggerManifest === "object" &&
+    swaggerManifest !== null &&
+    "version" in swaggerManifest &&
+    typeof swaggerManifest.version === "string"
+      ? swaggerManifest.version
+      : "0";
+  const page = { basePath: base, assetVersion };
+
+  const routes = new Map<string, StaticFile>();
+  routes.set(
+    `${base}/openapi.json`,
+    staticFile(readFileSync(new URL("openapi.json", genDir)), "application/json"),
+  );
+  routes.set(
+    `${base}/openapi.yaml`,
+    staticFile(readFileSync(new URL("openapi.yaml", genDir)), "application/yaml"),
+  );
+  const html = staticFile(docsPageHtml(page), "text/html; charset=utf-8");
+  routes.set(`${base}/docs`, html);
+  routes.set(`${base}/docs/`, html);
+  for (const [name, contentType] of Object.entries(SWAGGER_FILES)) {
+    const path = fileURLToPath(new URL(name, swaggerDir));
+    routes.set(`${base}/docs/assets/${name}`, staticFile(readFileSync(path), contentType, true));
+  }
+  routes.set(
+    `${base}/docs/assets/docs-init.js`,
+    staticFile(docsInitScript(page), "text/javascript; charset=utf-8", true),
+  );
+
+  return (req, res) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
+    const file = routes.get(path);
+    if (file === undefined) return false;
+    const version = query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get("v");
+    send(req, res, file, file.versioned && version === assetVersion);
+    return true;
+  };
+}
