@@ -17,6 +17,7 @@ import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
+import { createDocsRoutes } from "./docs/index.ts";
 import { registerHealth } from "./health.ts";
 import { createHttpFallback } from "./http-fallback.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): UniversalHandler {
     maxBodyBytes: deps.maxBodyBytes,
     logger: deps.logger,
   });
+  const docs = createDocsRoutes({});
   const fallback = createHttpFallback({ ready: deps.ready });
   return (req, res) => {
     const url = req.url ?? "/";
@@ -121,6 +123,7 @@ export function createApp(deps: AppDeps): UniversalHandler {
       bridge.handle(req as never, res as never);
       return;
     }
+    if (docs(req as never, res as never)) return;
     fallback(req as never, res as never);
   };
 }

@@ -1,10 +1,12 @@
-import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { type DescEnum, type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 
 /** A field reached by a dotted path from a request message, with the JSON names along the way. */
 export interface ResolvedField {
   readonly field: DescField;
   /** JSON names from the root to the field (`hub.verify_token` → ["hub", "verifyToken"]). */
   readonly jsonPath: readonly string[];
+  /** Proto names along the same path (a JSON body may use either spelling). */
+  readonly protoPath: readonly string[];
 }
 
 /** Well-known types whose JSON form is a single string (or scalar), so they bind like scalars. */
@@ -33,12 +35,14 @@ const JSON_VALUED = new Set(["google.protobuf.Struct", "google.protobuf.Value", 
 export function resolveFieldPath(message: DescMessage, path: readonly string[]): ResolvedField | undefined {
   let current: DescMessage = message;
   const jsonPath: string[] = [];
+  const protoPath: string[] = [];
   for (let i = 0; i < path.length; i++) {
     const name = path[i];
     const field = current.fields.find((f) => f.name === name || f.jsonName === name);
     if (field === undefined) return undefined;
     jsonPath.push(field.jsonName);
-    if (i === path.length - 1) return { field, jsonPath };
+    protoPath.push(field.name);
+    if (i === path.length - 1) return { field, jsonPath, protoPath };
     if (field.fieldKind !== "message") return undefined;
     current = field.message;
   }
@@ -90,10 +94,10 @@ export function valueFromText(field: DescField, text: string): Converted {
     case "scalar":
       return scalarFromText(field.scalar, text);
     case "enum":
-      return { ok: true, value: /^-?\d+$/.test(text) ? Number(text) : text };
+      return enumFromText(field.enum, text);
     case "list":
       if (field.listKind === "scalar") return scalarFromText(field.scalar, text);
-      if (field.listKind === "enum") return { ok: true, value: /^-?\d+$/.test(text) ? Number(text) : text };
+      if (field.listKind === "enum") return enumFromText(field.enum, text);
       return { ok: false, reason: "cannot be set from a URL" };
     case "message": {
       const name = field.message.typeName;
@@ -101,6 +105,12 @@ export function valueFromText(field: DescField, text: string): Converted {
         const wrapped = field.message.fields[0];
         if (name.endsWith("Value") && wrapped?.fieldKind === "scalar")
           return scalarFromText(wrapped.scalar, text);
+        if (name === "google.protobuf.Timestamp" && !RFC3339.test(text)) {
+          return { ok: false, reason: "must be an RFC 3339 time such as 2026-01-31T12:00:00Z" };
+        }
+        if (name === "google.protobuf.Duration" && !/^-?\d+(\.\d{1,9})?s$/.test(text)) {
+          return { ok: false, reason: "must be a duration in seconds such as 1.5s" };
+        }
         return { ok: true, value: text };
       }
       if (JSON_VALUED.has(name)) {
@@ -117,23 +127,53 @@ export function valueFromText(field: DescField, text: string): Converted {
   }
 }
 
-/** Sets `value` at `jsonPath` in `target`, creating objects on the way. */
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/i;
+
+// Checked here rather than by the JSON decoder, so the error names the parameter and never repeats the value.
+function enumFromText(desc: DescEnum, text: string): Converted {
+  const value = desc.values.find((v) => v.name === text || String(v.number) === text);
+  if (value === undefined)
+    return { ok: false, reason: `must be one of ${desc.values.map((v) => v.name).join(", ")}` };
+  return { ok: true, value: value.name };
+}
+
+/**
+ * Sets `value` at a field path in `target`, creating objects on the way. The JSON name is written; a key
+ * spelled with the proto name at any step (a body may use either) is moved to the JSON name first, so the
+ * value set here wins instead of colliding with it.
+ */
 export function setAtPath(
   target: Record<string, unknown>,
-  jsonPath: readonly string[],
+  resolved: Pick<ResolvedField, "jsonPath" | "protoPath">,
   value: unknown,
 ): void {
+  const { jsonPath, protoPath } = resolved;
   let node = target;
-  for (const key of jsonPath.slice(0, -1)) {
+  for (let i = 0; i < jsonPath.length; i++) {
+    const key = jsonPath[i] as string;
+    const proto = protoPath[i];
+    if (proto !== undefined && proto !== key && Object.hasOwn(node, proto)) {
+      const spelled = node[proto];
+      delete node[proto];
+      const existing = node[key];
+      node[key] =
+        isObject(spelled) && isObject(existing) ? { ...spelled, ...existing } : (existing ?? spelled);
+    }
+    if (i === jsonPath.length - 1) {
+      node[key] = value;
+      return;
+    }
     const next = node[key];
-    if (typeof next === "object" && next !== null && !Array.isArray(next)) {
-      node = next as Record<string, unknown>;
+    if (isObject(next)) {
+      node = next;
     } else {
       const created: Record<string, unknown> = {};
       node[key] = created;
       node = created;
     }
   }
-  const last = jsonPath.at(-1);
-  if (last !== undefined) node[last] = value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -19,11 +19,16 @@ function invalid(message: string): BridgeError {
   return new BridgeError(400, "invalid_argument", message);
 }
 
-/** True when the binding's body is a `google.api.HttpBody` field (raw bytes in, untouched). */
+/** True when the binding's body is `google.api.HttpBody` (raw bytes, untouched): a field, or the whole message. */
 export function isRawBody(input: DescMessage, body: string): boolean {
-  if (body === "" || body === "*") return false;
+  if (body === "") return false;
+  if (body === "*") return input.typeName === HTTP_BODY;
   const field = input.fields.find((f) => f.name === body);
   return field?.fieldKind === "message" && field.message.typeName === HTTP_BODY;
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 function parseJson(body: Uint8Array, what: string): unknown {
@@ -60,11 +65,11 @@ function assign(
     return converted.value;
   });
   if (field.fieldKind === "list") {
-    setAtPath(json, resolved.jsonPath, values);
+    setAtPath(json, resolved, values);
   } else if (values.length > 1) {
     throw invalid(`${name} is given more than once, but takes one value`);
   } else {
-    setAtPath(json, resolved.jsonPath, values[0]);
+    setAtPath(json, resolved, values[0]);
   }
 }
 
@@ -81,7 +86,9 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
   let json: Record<string, unknown> = {};
   const bound = new Set<string>();
 
-  if (binding.body === "*") {
+  if (binding.body === "*" && raw) {
+    json = { contentType: parts.contentType, data: base64(parts.body) };
+  } else if (binding.body === "*") {
     if (parts.body.byteLength > 0) {
       const parsed = parseJson(parts.body, "the request body");
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -95,10 +102,7 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
       throw new BridgeError(500, "internal", "the HTTP rule names a body field that does not exist");
     bound.add(field.jsonName);
     if (raw) {
-      json[field.jsonName] = {
-        contentType: parts.contentType,
-        data: Buffer.from(parts.body.buffer, parts.body.byteOffset, parts.body.byteLength).toString("base64"),
-      };
+      json[field.jsonName] = { contentType: parts.contentType, data: base64(parts.body) };
     } else if (parts.body.byteLength > 0) {
       json[field.jsonName] = parseJson(parts.body, "the request body");
     }
@@ -121,6 +125,8 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
       `query parameter ${quoteName(names[0] ?? "")} is not accepted: this operation reads its fields from the JSON body`,
     );
   }
+  // Grouped by field first: `display_name` and `displayName` name one field, and both spellings count.
+  const byField = new Map<string, { resolved: ResolvedField; name: string; texts: string[] }>();
   for (const name of names) {
     const resolved = resolveFieldPath(input, name.split("."));
     if (resolved === undefined) {
@@ -132,7 +138,12 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
       if (raw) continue;
       throw invalid(`query parameter ${quoteName(name)} sets a field that the path or body already binds`);
     }
-    assign(json, resolved, parts.query.getAll(name), `query parameter ${quoteName(name)}`);
+    const entry = byField.get(key) ?? { resolved, name, texts: [] };
+    entry.texts.push(...parts.query.getAll(name));
+    byField.set(key, entry);
+  }
+  for (const { resolved, name, texts } of byField.values()) {
+    assign(json, resolved, texts, `query parameter ${quoteName(name)}`);
   }
   return json;
 }

@@ -8,7 +8,8 @@ import type { Logger } from "../../logging/logger.ts";
 import { httpStatusOf } from "../http-status.ts";
 import { BRIDGE_MARKER_HEADER, requestIdFrom } from "../request-info.ts";
 import { BridgeError } from "./bridge-error.ts";
-import { collectBindings } from "./http-rules.ts";
+import { resolveFieldPath } from "./field-paths.ts";
+import { collectBindings, type HttpBinding } from "./http-rules.ts";
 import { buildRequestJson, isRawBody } from "./request-json.ts";
 import { createRouteTable } from "./route-table.ts";
 
@@ -112,6 +113,26 @@ function isJsonType(contentType: string): boolean {
 }
 
 /**
+ * Refuses, at start-up, a rule that binds a field the request lacks, a repeated or map field (the spec
+ * forbids it), or a body field that is not a top-level field.
+ */
+function checkBinding(binding: HttpBinding): void {
+  const input = binding.method.input;
+  const where = `${binding.method.parent.typeName}.${binding.method.name} (${binding.template.source})`;
+  for (const variable of binding.template.variables) {
+    const resolved = resolveFieldPath(input, variable.fieldPath);
+    if (resolved === undefined)
+      throw new Error(`${where}: path variable ${variable.fieldPath.join(".")} is not a field`);
+    if (resolved.field.fieldKind === "list" || resolved.field.fieldKind === "map") {
+      throw new Error(`${where}: path variable ${variable.fieldPath.join(".")} is repeated or a map`);
+    }
+  }
+  if (binding.body !== "" && binding.body !== "*" && !input.fields.some((f) => f.name === binding.body)) {
+    throw new Error(`${where}: body field ${binding.body} is not a top-level field`);
+  }
+}
+
+/**
  * The REST/JSON bridge: routes `/api/…` requests by the `google.api.http` rules read from the
  * descriptors, turns each into the RPC's request message (proto3 JSON), calls the same Connect handler
  * a Connect client would reach (interceptors included), and writes the answer as REST: the response
@@ -122,6 +143,7 @@ export function createRestBridge(options: RestBridgeOptions): {
   handle: (req: NodeReq, res: NodeRes) => void;
 } {
   const table = createRouteTable(collectBindings(options.services));
+  for (const binding of table.bindings) checkBinding(binding);
   const handlers = new Map(options.handlers.map((h) => [h.method, h]));
   const successStatuses = new Map<DescMethod, readonly number[]>();
   for (const binding of table.bindings) {
@@ -178,8 +200,12 @@ export function createRestBridge(options: RestBridgeOptions): {
     const uRes = await handler(uReq);
     const bytes = await collect(uRes.body);
     const headers: Record<string, string> = {};
-    uRes.header?.forEach((value, name) => {
-      if (!DROP_RESPONSE.test(name)) headers[name.startsWith("trailer-") ? name.slice(8) : name] = value;
+    // Connect sends unary trailers as `trailer-` headers; REST has no trailers, so they become headers.
+    let requested = 200;
+    uRes.header?.forEach((value, rawName) => {
+      const name = rawName.startsWith("trailer-") ? rawName.slice(8) : rawName;
+      if (name === HTTP_STATUS_HEADER) requested = Number(value);
+      else if (!DROP_RESPONSE.test(name)) headers[name] = value;
     });
 
     if (uRes.status !== 200) {
@@ -195,7 +221,6 @@ export function createRestBridge(options: RestBridgeOptions): {
       writeJson(res, status, { code, message: error.message ?? "", details: error.details ?? [] }, headers);
       return;
     }
-    const requested = Number(uRes.header?.get(HTTP_STATUS_HEADER) ?? "200");
     const status = successStatuses.get(binding.method)?.includes(requested) ? requested : 200;
     const responseField = binding.responseBody;
     const output = binding.method.output;
