@@ -5,6 +5,17 @@ export function codeName(code: Code): string {
   return (Code[code] ?? "unknown").replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c : `_${c}`).toLowerCase());
 }
 
+const CODES_BY_NAME = new Map(
+  Object.values(Code)
+    .filter((c): c is Code => typeof c === "number")
+    .map((c) => [codeName(c), c]),
+);
+
+/** The code for a snake_case wire name; `Unknown` for anything else. */
+export function codeFromName(name: string): Code {
+  return CODES_BY_NAME.get(name) ?? Code.Unknown;
+}
+
 /**
  * The error a client sees for `error`. A `ConnectError` was made on purpose with an operator-safe
  * message and passes unchanged; anything else is a bug or an outage whose message may hold anything,

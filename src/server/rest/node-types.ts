@@ -1,0 +1,7 @@
+import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+
+type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
+/** A Node HTTP/1.1 or HTTP/2 request, as Connect's Node adapter types it. */
+export type NodeReq = Parameters<Fallback>[0];
+/** A Node HTTP/1.1 or HTTP/2 response, as Connect's Node adapter types it. */
+export type NodeRes = Parameters<Fallback>[1];

@@ -1,0 +1,112 @@
+import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { codeFromName } from "../errors.ts";
+import { httpStatusOf } from "../http-status.ts";
+import type { HttpBinding } from "./http-rules.ts";
+import type { NodeRes } from "./node-types.ts";
+import { isRawBody } from "./request-json.ts";
+
+/** Response header a handler sets to pick a documented non-200 success status; consumed and stripped. */
+export const HTTP_STATUS_HEADER = "x-patchbay-http-status";
+/** Header carrying the short operator-safe error message on every REST error (seed 000). */
+export const ERROR_HEADER = "x-patchbay-error";
+
+const DROP_RESPONSE = /^(content-type|content-length|content-encoding|connect-.*|grpc-.*)$/;
+
+/** Makes a header value safe: one line of printable ASCII, at most 200 characters. */
+export function headerSafe(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, " ").trim();
+  return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}
+
+function send(
+  res: NodeRes,
+  status: number,
+  headers: Record<string, string>,
+  type: string,
+  body: Uint8Array | string,
+): void {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader("content-type", type);
+  res.setHeader("content-length", typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+  res.end(body);
+}
+
+/** Writes the REST error: `{code, message, details}`, the status of the code, `x-patchbay-error`. */
+export function writeError(
+  res: NodeRes,
+  status: number,
+  error: { code: string; message: string; details?: unknown[] },
+  extra: Record<string, string> = {},
+): void {
+  const headers: Record<string, string> = {
+    ...extra,
+    [ERROR_HEADER]: headerSafe(error.message || error.code),
+  };
+  if (status === 401) headers["www-authenticate"] = 'Bearer realm="patchbay"';
+  const body = { code: error.code, message: error.message, details: error.details ?? [] };
+  send(res, status, headers, "application/json", JSON.stringify(body));
+}
+
+/**
+ * Writes a handler's Connect JSON answer as REST: the message or its `response_body` field, raw bytes
+ * for `google.api.HttpBody`, a declared success status from `x-patchbay-http-status`, and errors with
+ * the shared Code → HTTP table.
+ */
+export async function writeRpcResponse(
+  res: NodeRes,
+  binding: HttpBinding,
+  uRes: UniversalServerResponse,
+  successStatuses: readonly number[],
+): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of uRes.body ?? []) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  const headers: Record<string, string> = {};
+  let requested = 200;
+  // Connect sends unary trailers as `trailer-` headers; REST has no trailers, so they become headers.
+  uRes.header?.forEach((value, rawName) => {
+    const name = rawName.startsWith("trailer-") ? rawName.slice(8) : rawName;
+    if (name === HTTP_STATUS_HEADER) requested = Number(value);
+    else if (!DROP_RESPONSE.test(name)) headers[name] = value;
+  });
+
+  if (uRes.status !== 200) {
+    const error = JSON.parse(bytes.toString("utf8") || "{}") as {
+      code?: string;
+      message?: string;
+      details?: unknown[];
+    };
+    const code = error.code ?? "unknown";
+    writeError(
+      res,
+      httpStatusOf(codeFromName(code)),
+      { code, message: error.message ?? "", details: error.details ?? [] },
+      headers,
+    );
+    return;
+  }
+  const status = successStatuses.includes(requested) ? requested : 200;
+  const field = binding.responseBody;
+  const output = binding.method.output;
+  const raw = field === "" ? output.typeName === "google.api.HttpBody" : isRawBody(output, field);
+  if (field === "" && !raw) {
+    send(res, status, headers, "application/json", bytes);
+    return;
+  }
+  const message = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+  const picked =
+    field === "" ? message : message[output.fields.find((f) => f.name === field)?.jsonName ?? field];
+  if (raw) {
+    const httpBody = (picked ?? {}) as { contentType?: string; data?: string };
+    send(
+      res,
+      status,
+      headers,
+      httpBody.contentType || "application/octet-stream",
+      Buffer.from(httpBody.data ?? "", "base64"),
+    );
+    return;
+  }
+  send(res, status, headers, "application/json", JSON.stringify(picked ?? null));
+}
