@@ -1,0 +1,6 @@
+import type { ConnectorDefinition } from "../define/define-connector.ts";
+import { delayConnector } from "./delay.ts";
+import { httpConnector } from "./http.ts";
+
+/** Every built-in connector type. Adding one here registers it and seeds its catalog row on start. */
+export const BUILT_IN_DEFINITIONS: readonly ConnectorDefinition[] = [delayConnector, httpConnector];

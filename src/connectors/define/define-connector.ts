@@ -1,0 +1,126 @@
+import type { FieldDef, FieldMap, InferFields } from "./fields.ts";
+import type { CommandOutcome, JsonObject } from "./outcome.ts";
+
+/** Where a connector writes log lines; routed to the service logger with the connector's name. */
+export interface ConnectorLogger {
+  trace(message: string, fields?: JsonObject): void;
+  debug(message: string, fields?: JsonObject): void;
+  info(message: string, fields?: JsonObject): void;
+  warn(message: string, fields?: JsonObject): void;
+  error(message: string, fields?: JsonObject): void;
+}
+
+/**
+ * The execution context (seed 004): `config` is the step config (the command name and its params),
+ * `connectorConfig` the decrypted connection/instance config, `variables` the run's variable bag.
+ */
+export interface ConnectorContext {
+  config: JsonObject;
+  connectorConfig: JsonObject;
+  variables: JsonObject;
+  stepId: string;
+  runId: string;
+}
+
+/** What a handler receives. */
+export interface HandlerArgs<P extends FieldMap, C> {
+  /** The params, typed from the command's schema, with defaults applied. */
+  params: InferFields<P>;
+  /** The decrypted connection fields. */
+  connection: C;
+  logger: ConnectorLogger;
+  context: ConnectorContext;
+  /** Aborted when the caller's deadline or timeout passes or it goes away; pass it to outbound calls. */
+  signal: AbortSignal;
+}
+
+/** A canned outcome for tests and mock mode. */
+export type MockScenario<P extends FieldMap = FieldMap> = (args: {
+  params: InferFields<P>;
+}) => CommandOutcome | Promise<CommandOutcome>;
+
+/** One command of a connector. */
+export interface CommandDefinition<P extends FieldMap = FieldMap, C = Record<string, unknown>> {
+  description: string;
+  params: P;
+  /** Declared payload keys; metadata only (versioning diffs them). */
+  outputs?: readonly string[];
+  deprecated?: boolean;
+  deprecatedMessage?: string;
+  addedInVersion?: string;
+  /** Named canned outcomes (`default`, `empty`, …) for tests and connector-level mock mode. */
+  mock?: Readonly<Record<string, MockScenario<P>>>;
+  handler(args: HandlerArgs<P, C>): CommandOutcome | Promise<CommandOutcome>;
+}
+
+/** Settings of an OAuth 2.0 connector (used by the connections capability). */
+export interface OAuthSettings {
+  authorizeUrl: string;
+  tokenUrl: string;
+  scopes: readonly string[];
+  /** Extra authorize-request parameters (for example `access_type=offline`). */
+  extraAuthorizeParams?: Readonly<Record<string, string>>;
+  /** Parameters that force the provider's account picker (for example `prompt=select_account`). */
+  selectAccountParams?: Readonly<Record<string, string>>;
+  /** Token revocation endpoint, called when a connection is deleted. */
+  revokeUrl?: string;
+}
+
+/** Settings of a connector that receives provider webhooks (used by the webhooks capability). */
+export interface WebhookSettings {
+  provider: string;
+}
+
+/** A whole connector. */
+export interface ConnectorDefinition {
+  /** Slug: kebab-case, unique. */
+  name: string;
+  /** Semver of the schema. */
+  version: string;
+  description: string;
+  /** Display name; derived from `name` when absent. */
+  displayName?: string;
+  authType: "none" | "api_key" | "oauth";
+  category?: string;
+  tags?: readonly string[];
+  /** Fields a connection (or connector instance) supplies. */
+  connectionConfig?: FieldMap;
+  // biome-ignore lint/suspicious/noExplicitAny: commands are heterogeneous; each is typed where it is defined.
+  commands: Readonly<Record<string, CommandDefinition<any, any>>>;
+  /** Maps a thrown error to an operator-safe `{error, diagnostics}`; null to fall back to its message. */
+  errorMap?: (error: unknown) => { error: string; diagnostics?: JsonObject } | null;
+  /** Command used when the step names none. */
+  defaultCommand?: string;
+  oauth?: OAuthSettings;
+  webhook?: WebhookSettings;
+}
+
+/**
+ * Declares a command. Pass the params schema's type and the connection type as generics to type both:
+ * `defineCommand<typeof listParams, WidgetConnection>({...})`; with none, `params` is inferred from the
+ * object literal and `connection` is `Record<string, unknown>`.
+ */
+export function defineCommand<P extends FieldMap, C = Record<string, unknown>>(
+  command: CommandDefinition<P, C>,
+): CommandDefinition<P, C> {
+  return command;
+}
+
+/** Declares a connector; checks its shape once, when the module loads. */
+export function defineConnector<const D extends ConnectorDefinition>(definition: D): D {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(definition.name)) {
+    throw new Error(`connector name '${definition.name}' must be kebab-case`);
+  }
+  if (!/^\d+\.\d+\.\d+$/.test(definition.version)) {
+    throw new Error(`connector '${definition.name}' version must be MAJOR.MINOR.PATCH`);
+  }
+  if (definition.defaultCommand !== undefined && !(definition.defaultCommand in definition.commands)) {
+    throw new Error(`connector '${definition.name}' defaultCommand names no command`);
+  }
+  return definition;
+}
+
+/** Every field of a definition's connection config, as a map. */
+export function connectionFields(definition: ConnectorDefinition): Readonly<Record<string, FieldDef>> {
+  return definition.connectionConfig ?? {};
+}

@@ -1,0 +1,111 @@
+/** The kinds of field a connection config or command param can be. */
+export type FieldKind = "string" | "secret" | "number" | "boolean" | "date" | "select" | "raw";
+
+/** Options every field builder takes. */
+export interface FieldOptions<T> {
+  /** The value must be present (not undefined, null or ""); the dispatcher reports missing ones by name. */
+  readonly required?: boolean;
+  /** Used when the caller omits the value. */
+  readonly default?: T;
+  /** One line of help text. */
+  readonly description?: string;
+  /** Form label; the key is shown when absent. */
+  readonly label?: string;
+  /** Example shown in an empty form field; never used as a value. */
+  readonly placeholder?: string;
+}
+
+/**
+ * A described field. `T` is the value type; `Present` is true when the handler always gets a value
+ * (required, or defaulted: the dispatcher applies defaults before the handler runs).
+ */
+export interface FieldDef<T = unknown, Present extends boolean = boolean> {
+  readonly kind: FieldKind;
+  readonly required: boolean;
+  readonly default: T | undefined;
+  readonly description: string | undefined;
+  readonly label: string | undefined;
+  readonly placeholder: string | undefined;
+  /** Allowed values of a `select` field. */
+  readonly options: readonly string[] | undefined;
+  /** Type-only brand carrying `T` and `Present`; never set at run time. */
+  readonly "~type"?: { value: T; present: Present };
+}
+
+/** A field map: connection config or command params. */
+export type FieldMap = Readonly<Record<string, FieldDef>>;
+
+type PresentOf<O> = O extends { required: true } ? true : O extends { default: unknown } ? true : false;
+
+/** The value a handler sees for one field: `T`, or `T | undefined` when it may be absent. */
+export type FieldValue<F> =
+  F extends FieldDef<infer T, infer P> ? (P extends true ? T : T | undefined) : never;
+
+/** The handler's typed `params` for a field map. */
+export type InferFields<M extends FieldMap> = { -readonly [K in keyof M]: FieldValue<M[K]> };
+
+function make<T, O extends FieldOptions<T>>(
+  kind: FieldKind,
+  options: O | undefined,
+  values?: readonly string[],
+) {
+  return {
+    kind,
+    required: options?.required ?? false,
+    default: options?.default,
+    description: options?.description,
+    label: options?.label,
+    placeholder: options?.placeholder,
+    options: values,
+  } as FieldDef<T, PresentOf<O>>;
+}
+
+/** Field builders: `t.string({ required: true })`, `t.select(["a", "b"], { default: "a" })`, … */
+export const t = {
+  /** Text. */
+  string: <const O extends FieldOptions<string>>(options?: O) => make<string, O>("string", options),
+  /** Text stored encrypted, redacted in logs and never returned (API keys, passwords). */
+  secret: <const O extends FieldOptions<string>>(options?: O) => make<string, O>("secret", options),
+  /** A finite number. */
+  number: <const O extends FieldOptions<number>>(options?: O) => make<number, O>("number", options),
+  /** true or false. */
+  boolean: <const O extends FieldOptions<boolean>>(options?: O) => make<boolean, O>("boolean", options),
+  /** An RFC 3339 date or date-time, as text. */
+  date: <const O extends FieldOptions<string>>(options?: O) => make<string, O>("date", options),
+  /** One of `values`. */
+  select: <const V extends readonly [string, ...string[]], const O extends FieldOptions<V[number]>>(
+    values: V,
+    options?: O,
+  ) => make<V[number], O>("select", options, values),
+  /** Any JSON value; `T` documents its expected shape. */
+  raw: <T = unknown, const O extends FieldOptions<T> = FieldOptions<T>>(options?: O) =>
+    make<T, O>("raw", options),
+};
+
+/** Why a value does not fit a field, or undefined when it does. */
+export function fieldProblem(field: FieldDef, value: unknown): string | undefined {
+  switch (field.kind) {
+    case "string":
+    case "secret":
+      return typeof value === "string" ? undefined : "must be a string";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) ? undefined : "must be a number";
+    case "boolean":
+      return typeof value === "boolean" ? undefined : "must be true or false";
+    case "date":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : "must be an RFC 3339 date";
+    case "select":
+      return typeof value === "string" && (field.options ?? []).includes(value)
+        ? undefined
+        : `must be one of ${(field.options ?? []).join(", ")}`;
+    case "raw":
+      return undefined;
+  }
+}
+
+/** True when a required field counts as missing. */
+export function isMissing(value: unknown): boolean {
+  return value === undefined || value === null || value === "";
+}

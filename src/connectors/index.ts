@@ -1,0 +1,33 @@
+export { BUILT_IN_DEFINITIONS } from "./builtin/index.ts";
+export {
+  type CommandDefinition,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type ConnectorLogger,
+  connectionFields,
+  defineCommand,
+  defineConnector,
+  type HandlerArgs,
+  type MockScenario,
+  type OAuthSettings,
+  type WebhookSettings,
+} from "./define/define-connector.ts";
+export {
+  type ExecuteOptions,
+  executeDefinition,
+  type PreparedCommand,
+  prepareCommand,
+} from "./define/dispatcher.ts";
+export { type FieldDef, type FieldKind, type FieldMap, type InferFields, t } from "./define/fields.ts";
+export {
+  type CommandOutcome,
+  type ConnectorResult,
+  type FailOutcome,
+  fail,
+  type JsonObject,
+  LEGACY_KEYS_MESSAGE,
+  outcomeToResult,
+  type SucceedOutcome,
+  succeed,
+} from "./define/outcome.ts";
+export { toConfigSchema } from "./define/to-config-schema.ts";

@@ -1,0 +1,1 @@
+export { type OutboundRequestInit, type OutboundResponse, outboundRequest } from "./outbound-request.ts";
