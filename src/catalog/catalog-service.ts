@@ -1,18 +1,13 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import type { EntityManager } from "@mikro-orm/sql";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { type PageTokens, resolvePageSize } from "../paging/index.ts";
+import { resolvePageSize } from "../paging/index.ts";
+import { toCapabilities } from "./capabilities.ts";
+import type { CatalogDeps } from "./catalog-deps.ts";
 import { ConnectorEntity } from "./connector-entity.ts";
 import { AUTH_TYPES, AVAILABILITIES, availabilityOf, toConnectorMessage } from "./connector-message.ts";
-
-/** What the catalog service needs. */
-export interface CatalogDeps {
-  /** A fresh entity manager per call. */
-  em: () => EntityManager;
-  pageTokens: PageTokens;
-}
-
-const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+import { createConnector } from "./create-connector.ts";
+import { requireSlug } from "./slug.ts";
+import { deleteConnector, updateConnector } from "./update-connector.ts";
 
 function requireOneOf(field: string, value: string, allowed: readonly string[]): void {
   if (value !== "" && !allowed.includes(value)) {
@@ -20,13 +15,7 @@ function requireOneOf(field: string, value: string, allowed: readonly string[]):
   }
 }
 
-function requireSlug(slug: string): void {
-  if (!SLUG.test(slug)) {
-    throw new ConnectError("slug must be 1-64 lowercase letters, digits and dashes", Code.InvalidArgument);
-  }
-}
-
-/** Registers `patchbay.v1.CatalogService`. RPCs of later capabilities answer UNIMPLEMENTED. */
+/** Registers `patchbay.v1.CatalogService`. ParseOpenApi arrives with OpenAPI connectors (UNIMPLEMENTED). */
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
   router.service(CatalogService, {
     async listConnectors(req) {
@@ -77,6 +66,31 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
       if (row === null) throw new ConnectError("connector not found", Code.NotFound);
       return { connector: toConnectorMessage(row) };
+    },
+
+    async createConnector(req) {
+      return { connector: toConnectorMessage(await createConnector(deps, req)) };
+    },
+
+    async updateConnector(req) {
+      const updated = await updateConnector(deps, req);
+      return {
+        connector: toConnectorMessage(updated.row),
+        previousVersion: updated.previousVersion,
+        requiredBump: updated.requiredBump,
+      };
+    },
+
+    async deleteConnector(req) {
+      await deleteConnector(deps, req.slug);
+      return { deleted: true };
+    },
+
+    async getCapabilities(req) {
+      requireSlug(req.slug);
+      const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
+      if (row === null) throw new ConnectError("connector not found", Code.NotFound);
+      return toCapabilities(row);
     },
   });
 }

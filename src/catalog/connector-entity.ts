@@ -52,6 +52,7 @@ export const ConnectorEntity = defineEntity({
     endpointUrl: p.text().nullable(),
     protocol: p.text().nullable(),
     scriptSource: p.text().nullable(),
+    mockScenario: p.text().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),
@@ -60,3 +61,20 @@ export const ConnectorEntity = defineEntity({
 
 /** A row of `connectors`. */
 export type ConnectorRow = InferEntity<typeof ConnectorEntity>;
+
+/** One stored version of a connector's schema (every version is kept). */
+export const ConnectorVersionEntity = defineEntity({
+  name: "ConnectorVersion",
+  tableName: "connector_versions",
+  properties: {
+    id: p.uuid().primary(),
+    connectorId: p.uuid(),
+    version: p.text(),
+    configSchema: p.json<StoredConfigSchema>(),
+    scriptSource: p.text().nullable(),
+    createdAt: p.datetime(),
+  },
+});
+
+/** A row of `connector_versions`. */
+export type ConnectorVersionRow = InferEntity<typeof ConnectorVersionEntity>;

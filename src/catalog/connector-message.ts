@@ -65,6 +65,7 @@ export function toConnectorMessage(row: ConnectorRow): Connector {
     endpointUrl: row.endpointUrl ?? "",
     protocol: row.protocol ?? "",
     deprecated: false,
+    mockScenario: row.mockScenario ?? "",
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });

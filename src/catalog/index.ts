@@ -1,8 +1,11 @@
 export { BUILTIN_CATALOG, type BuiltinCatalogEntry, toCatalogEntry } from "./builtin-catalog.ts";
-export { type CatalogDeps, registerCatalog } from "./catalog-service.ts";
+export { type CatalogDeps, configContext } from "./catalog-deps.ts";
+export { registerCatalog } from "./catalog-service.ts";
 export {
   ConnectorEntity,
   type ConnectorRow,
+  ConnectorVersionEntity,
+  type ConnectorVersionRow,
   type StoredCommand,
   type StoredConfigSchema,
   type StoredField,

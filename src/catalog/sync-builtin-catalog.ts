@@ -2,26 +2,41 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { BuiltinCatalogEntry } from "./builtin-catalog.ts";
-import { ConnectorEntity } from "./connector-entity.ts";
+import { ConnectorEntity, ConnectorVersionEntity } from "./connector-entity.ts";
+
+/** What {@link syncBuiltinCatalog} did. */
+export interface CatalogSync {
+  /** Slugs inserted or updated. */
+  changed: string[];
+  /** Slugs whose schema changed while the version stayed the same (stored anyway; worth a warning). */
+  unbumped: string[];
+}
 
 /**
- * Upserts each built-in entry as a catalog row. Idempotent: an unchanged entry writes nothing; a changed
- * one is updated in place. Returns the slugs inserted or updated.
+ * Upserts each built-in entry as a catalog row, and its version into `connector_versions`. Idempotent:
+ * an unchanged entry writes nothing. A changed definition is stored with the version it declares — the
+ * catalog never bumps a version silently — and a schema change without a version change is reported.
  */
 export async function syncBuiltinCatalog(
   em: EntityManager,
   entries: readonly BuiltinCatalogEntry[],
   now: () => Date = () => new Date(),
-): Promise<string[]> {
+): Promise<CatalogSync> {
   const changed: string[] = [];
+  const unbumped: string[] = [];
   const existing = new Map(
     (await em.find(ConnectorEntity, { slug: { $in: entries.map((e) => e.slug) } })).map((row) => [
       row.slug,
       row,
     ]),
   );
+  const versions = new Set(
+    (
+      await em.find(ConnectorVersionEntity, { connectorId: { $in: [...existing.values()].map((r) => r.id) } })
+    ).map((v) => `${v.connectorId}@${v.version}`),
+  );
   for (const entry of entries) {
-    const row = existing.get(entry.slug);
+    let row = existing.get(entry.slug);
     const fields = {
       name: entry.name,
       description: entry.description,
@@ -31,9 +46,9 @@ export async function syncBuiltinCatalog(
       version: entry.version,
       configSchema: entry.configSchema,
     };
+    const at = now();
     if (row === undefined) {
-      const at = now();
-      em.create(ConnectorEntity, {
+      row = em.create(ConnectorEntity, {
         id: randomUUID(),
         slug: entry.slug,
         type: entry.slug,
@@ -45,30 +60,48 @@ export async function syncBuiltinCatalog(
         endpointUrl: null,
         protocol: null,
         scriptSource: null,
+        mockScenario: null,
         createdAt: at,
         updatedAt: at,
         deletedAt: null,
         ...fields,
       });
       changed.push(entry.slug);
-    } else if (
-      !isDeepStrictEqual(
-        {
-          name: row.name,
-          description: row.description,
-          authType: row.authType,
-          category: row.category,
-          tags: row.tags,
-          version: row.version,
-          configSchema: row.configSchema,
-        },
-        fields,
-      )
-    ) {
-      Object.assign(row, fields, { updatedAt: now() });
-      changed.push(entry.slug);
+    } else {
+      const stored = {
+        name: row.name,
+        description: row.description,
+        authType: row.authType,
+        category: row.category,
+        tags: row.tags,
+        version: row.version,
+        configSchema: row.configSchema,
+      };
+      if (!isDeepStrictEqual(stored, fields)) {
+        if (row.version === entry.version && !isDeepStrictEqual(row.configSchema, entry.configSchema)) {
+          unbumped.push(entry.slug);
+        }
+        Object.assign(row, fields, { updatedAt: at });
+        changed.push(entry.slug);
+      }
+    }
+    if (!versions.has(`${row.id}@${entry.version}`)) {
+      em.create(ConnectorVersionEntity, {
+        id: randomUUID(),
+        connectorId: row.id,
+        version: entry.version,
+        configSchema: entry.configSchema,
+        scriptSource: null,
+        createdAt: at,
+      });
+    } else if (unbumped.includes(entry.slug)) {
+      await em.nativeUpdate(
+        ConnectorVersionEntity,
+        { connectorId: row.id, version: entry.version },
+        { configSchema: entry.configSchema },
+      );
     }
   }
   await em.flush();
-  return changed;
+  return { changed, unbumped };
 }

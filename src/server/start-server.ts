@@ -1,6 +1,7 @@
 import { bootstrapAdminKey, createApiKeyStore } from "../auth/index.ts";
 import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
+import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { type Database, openDatabase } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createPageTokens } from "../paging/index.ts";
@@ -55,7 +56,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
       logger.info({ prefix: boot.prefix }, "admin key from PATCHBAY_ADMIN_KEY stored");
 
     const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG);
-    if (synced.length > 0) logger.info({ connectors: synced }, "built-in catalog updated");
+    if (synced.changed.length > 0) logger.info({ connectors: synced.changed }, "built-in catalog updated");
+    if (synced.unbumped.length > 0) {
+      logger.warn(
+        { connectors: synced.unbumped },
+        "built-in connector schema changed without a version bump",
+      );
+    }
 
     let migrated = false;
     let wasReady = true;
@@ -78,7 +85,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const handler = createApp({
       logger,
       keys: createApiKeyStore(() => db.em()),
-      catalog: { em: () => db.em(), pageTokens: createPageTokens(masterKeys.keys[0] as Buffer) },
+      catalog: {
+        em: () => db.em(),
+        pageTokens: createPageTokens(masterKeys.keys[0] as Buffer),
+        secretBox,
+        builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+      },
       db,
       rateLimits: config.rateLimits,
       ready,

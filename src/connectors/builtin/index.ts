@@ -1,6 +1,11 @@
 import type { ConnectorDefinition } from "../define/define-connector.ts";
 import { delayConnector } from "./delay.ts";
 import { httpConnector } from "./http.ts";
+import { placeholderApiConnector } from "./placeholder-api.ts";
 
 /** Every built-in connector type. Adding one here registers it and seeds its catalog row on start. */
-export const BUILT_IN_DEFINITIONS: readonly ConnectorDefinition[] = [delayConnector, httpConnector];
+export const BUILT_IN_DEFINITIONS: readonly ConnectorDefinition[] = [
+  delayConnector,
+  httpConnector,
+  placeholderApiConnector,
+];

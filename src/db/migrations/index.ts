@@ -1,6 +1,7 @@
 import type { Migration } from "@mikro-orm/migrations";
 import { M0001Foundation } from "./m0001-foundation.ts";
 import { M0002RateLimits } from "./m0002-rate-limits.ts";
+import { M0003ConnectorVersions } from "./m0003-connector-versions.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -8,4 +9,5 @@ type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => 
 export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0001-foundation", class: M0001Foundation },
   { name: "m0002-rate-limits", class: M0002RateLimits },
+  { name: "m0003-connector-versions", class: M0003ConnectorVersions },
 ];

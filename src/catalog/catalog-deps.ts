@@ -1,0 +1,21 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import type { ConnectorDefinition } from "../connectors/index.ts";
+import type { PageTokens } from "../paging/index.ts";
+import type { SecretBox } from "../secrets/index.ts";
+
+/** What the catalog service needs. */
+export interface CatalogDeps {
+  /** A fresh entity manager per call. */
+  em: () => EntityManager;
+  pageTokens: PageTokens;
+  /** Seals instance config at rest. */
+  secretBox: SecretBox;
+  /** Registered built-in connector types by name. */
+  builtins: ReadonlyMap<string, ConnectorDefinition>;
+  now?: () => Date;
+}
+
+/** The sealing context of a connector's instance config (bound as associated data). */
+export function configContext(connectorId: string): string {
+  return `connector:${connectorId}:config`;
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { toConfigSchema } from "../connectors/index.ts";
+import { type CatalogDeps, configContext } from "./catalog-deps.ts";
+import { toStoredSchema } from "./config-schema-convert.ts";
+import {
+  ConnectorEntity,
+  type ConnectorRow,
+  ConnectorVersionEntity,
+  type StoredConfigSchema,
+} from "./connector-entity.ts";
+import { requireSlug } from "./slug.ts";
+import { validateInstanceConfig } from "./validate-instance-config.ts";
+import { parseVersion } from "./versioning/index.ts";
+
+const EXECUTION_MODELS = ["built_in", "script", "openapi", "external"] as const;
+const PROTOCOLS = ["grpc", "connect", "http"];
+const MAX_SCRIPT_BYTES = 1_000_000;
+
+function invalid(message: string): ConnectError {
+  return new ConnectError(message, Code.InvalidArgument);
+}
+
+/** The fields a new row takes from the request's execution model. */
+interface ModelFields {
+  type: string;
+  authType: string;
+  configSchema: StoredConfigSchema;
+  version: string;
+  availability: string | null;
+  availabilityReason: string | null;
+  scriptSource: string | null;
+  endpointUrl: string | null;
+  protocol: string | null;
+}
+
+function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFields {
+  const definition = deps.builtins.get(req.type);
+  if (definition === undefined) {
+    throw invalid(`type must name a registered built-in connector: ${[...deps.builtins.keys()].join(", ")}`);
+  }
+  if (
+    req.mockScenario !== "" &&
+    !Object.values(definition.commands).some((c) => c.mock?.[req.mockScenario])
+  ) {
+    throw invalid("mock_scenario names no mock scenario of this connector type");
+  }
+  return {
+    type: definition.name,
+    authType: definition.authType,
+    configSchema: toConfigSchema(definition),
+    version: req.version || definition.version,
+    availability: null,
+    availabilityReason: null,
+    scriptSource: null,
+    endpointUrl: null,
+    protocol: null,
+  };
+}
+
+// Script and external connectors are stored and versioned now; they run once their runtimes exist, and
+// until then the catalog says so instead of failing at execution time.
+function declaredFields(req: CreateConnectorRequest): ModelFields {
+  const configSchema = toStoredSchema(req.configSchema);
+  if (Object.keys(configSchema.commands).length === 0)
+    throw invalid("config_schema must declare at least one command");
+  const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
+  const common = {
+    type: req.type || req.name,
+    authType: secretFields ? "api_key" : "none",
+    configSchema,
+    version: req.version || "1.0.0",
+    availability: "coming_soon",
+    scriptSource: null,
+    endpointUrl: null,
+    protocol: null,
+  };
+  if (req.executionModel === "script") {
+    if (req.scriptSource === "") throw invalid("script_source is required for a script connector");
+    if (Buffer.byteLength(req.scriptSource) > MAX_SCRIPT_BYTES)
+      throw invalid("script_source is larger than 1 MB");
+    return {
+      ...common,
+      scriptSource: req.scriptSource,
+      availabilityReason: "script execution is not enabled on this server yet",
+    };
+  }
+  if (!URL.canParse(req.endpointUrl) || !/^https?:$/.test(new URL(req.endpointUrl).protocol)) {
+    throw invalid("endpoint_url must be an http or https URL for an external connector");
+  }
+  const protocol = req.protocol || "http";
+  if (!PROTOCOLS.includes(protocol)) throw invalid(`protocol must be one of ${PROTOCOLS.join(", ")}`);
+  return {
+    ...common,
+    endpointUrl: req.endpointUrl,
+    protocol,
+    availabilityReason: "external connector calls are not enabled on this server yet",
+  };
+}
+
+/** CreateConnector: a new catalog row (and its first version) from the request's execution model. */
+export async function createConnector(deps: CatalogDeps, req: CreateConnectorRequest): Promise<ConnectorRow> {
+  requireSlug(req.name, "name");
+  if (!(EXECUTION_MODELS as readonly string[]).includes(req.executionModel)) {
+    throw invalid(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
+  }
+  if (req.executionModel === "openapi") {
+    throw new ConnectError(
+      "OpenAPI-derived connectors are not available on this server yet",
+      Code.Unimplemented,
+    );
+  }
+  const fields = req.executionModel === "built_in" ? builtInFields(deps, req) : declaredFields(req);
+  parseVersion(fields.version);
+  if (req.config !== undefined) {
+    if (req.executionModel !== "built_in")
+      throw invalid("config is only accepted for built_in connector instances");
+    validateInstanceConfig(fields.configSchema.connectionConfig, req.config);
+  }
+  const em = deps.em();
+  if ((await em.count(ConnectorEntity, { slug: req.name })) > 0) {
+    throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  const id = randomUUID();
+  const row = em.create(ConnectorEntity, {
+    id,
+    slug: req.name,
+    name: req.displayName || req.name,
+    description: req.description,
+    type: fields.type,
+    executionModel: req.executionModel,
+    authType: fields.authType,
+    category: req.category,
+    tags: [...req.tags],
+    version: fields.version,
+    configSchema: fields.configSchema,
+    builtIn: false,
+    availability: fields.availability,
+    availabilityReason: fields.availabilityReason,
+    sealedConfig:
+      req.config === undefined ? null : deps.secretBox.seal(JSON.stringify(req.config), configContext(id)),
+    endpointUrl: fields.endpointUrl,
+    protocol: fields.protocol,
+    scriptSource: fields.scriptSource,
+    mockScenario: req.mockScenario || null,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  });
+  em.create(ConnectorVersionEntity, {
+    id: randomUUID(),
+    connectorId: id,
+    version: fields.version,
+    configSchema: fields.configSchema,
+    scriptSource: fields.scriptSource,
+    createdAt: now,
+  });
+  try {
+    await em.flush();
+  } catch (error) {
+    // Two creators raced past the count: the unique slug constraint decides.
+    if ((error as { code?: string }).code === "23505" || /unique|duplicate/i.test(String(error))) {
+      throw new ConnectError(
+        "a connector with this name already exists",
+        Code.AlreadyExists,
+        undefined,
+        undefined,
+        error,
+      );
+    }
+    throw error;
+  }
+  return row;
+}

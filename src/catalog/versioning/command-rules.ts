@@ -1,0 +1,53 @@
+import type { StoredCommand } from "../connector-entity.ts";
+import type { SchemaChangeKind } from "./schema-change.ts";
+import type { BumpLevel } from "./semver.ts";
+
+/** One row of the command metadata rule table. */
+export interface CommandRule {
+  readonly kind: SchemaChangeKind;
+  readonly level: BumpLevel;
+  /** True when the change from `previous` to `next` is this rule's change. */
+  readonly applies: (previous: StoredCommand, next: StoredCommand) => boolean;
+  /** The operator message; `subject` names the command, e.g. "command 'listUsers'". */
+  readonly describe: (subject: string) => string;
+}
+
+const isDeprecated = (command: StoredCommand): boolean => command.deprecated === true;
+
+/**
+ * Changes to a command's own metadata. Params and outputs are diffed separately. All of these are
+ * patch: seed 004 has deprecated commands "continue to function normally", so marking or unmarking one
+ * changes documentation and logs, not what callers may send or read.
+ */
+export const COMMAND_RULES: readonly CommandRule[] = [
+  {
+    kind: "command_description_changed",
+    level: "patch",
+    applies: (p, n) => p.description !== n.description,
+    describe: (s) => `description of ${s} changed`,
+  },
+  {
+    kind: "command_deprecated",
+    level: "patch",
+    applies: (p, n) => !isDeprecated(p) && isDeprecated(n),
+    describe: (s) => `${s} was deprecated`,
+  },
+  {
+    kind: "command_undeprecated",
+    level: "patch",
+    applies: (p, n) => isDeprecated(p) && !isDeprecated(n),
+    describe: (s) => `${s} is no longer deprecated`,
+  },
+  {
+    kind: "command_deprecation_message_changed",
+    level: "patch",
+    applies: (p, n) => p.deprecatedMessage !== n.deprecatedMessage,
+    describe: (s) => `deprecation message of ${s} changed`,
+  },
+  {
+    kind: "command_added_in_version_changed",
+    level: "patch",
+    applies: (p, n) => p.addedInVersion !== n.addedInVersion,
+    describe: (s) => `addedInVersion of ${s} changed`,
+  },
+];
