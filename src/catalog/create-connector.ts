@@ -149,16 +149,20 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
     updatedAt: now,
     deletedAt: null,
   });
-  em.create(ConnectorVersionEntity, {
-    id: randomUUID(),
-    connectorId: id,
-    version: fields.version,
-    configSchema: fields.configSchema,
-    scriptSource: fields.scriptSource,
-    createdAt: now,
-  });
   try {
-    await em.flush();
+    // One transaction; the connector row is flushed before its version row references it.
+    await em.transactional(async (tx) => {
+      tx.persist(row);
+      await tx.flush();
+      tx.create(ConnectorVersionEntity, {
+        id: randomUUID(),
+        connectorId: id,
+        version: fields.version,
+        configSchema: fields.configSchema,
+        scriptSource: fields.scriptSource,
+        createdAt: now,
+      });
+    });
   } catch (error) {
     // Two creators raced past the count: the unique slug constraint decides.
     if ((error as { code?: string }).code === "23505" || /unique|duplicate/i.test(String(error))) {

@@ -35,6 +35,9 @@ export async function syncBuiltinCatalog(
       await em.find(ConnectorVersionEntity, { connectorId: { $in: [...existing.values()].map((r) => r.id) } })
     ).map((v) => `${v.connectorId}@${v.version}`),
   );
+  // Versions reference connectors without an ORM relation, so new connector rows are flushed first;
+  // the caller's transaction (or the ORM's implicit one per flush) keeps start-up consistent.
+  const pendingVersions: { connectorId: string; entry: BuiltinCatalogEntry; at: Date }[] = [];
   for (const entry of entries) {
     let row = existing.get(entry.slug);
     const fields = {
@@ -86,14 +89,7 @@ export async function syncBuiltinCatalog(
       }
     }
     if (!versions.has(`${row.id}@${entry.version}`)) {
-      em.create(ConnectorVersionEntity, {
-        id: randomUUID(),
-        connectorId: row.id,
-        version: entry.version,
-        configSchema: entry.configSchema,
-        scriptSource: null,
-        createdAt: at,
-      });
+      pendingVersions.push({ connectorId: row.id, entry, at });
     } else if (unbumped.includes(entry.slug)) {
       await em.nativeUpdate(
         ConnectorVersionEntity,
@@ -101,6 +97,17 @@ export async function syncBuiltinCatalog(
         { configSchema: entry.configSchema },
       );
     }
+  }
+  await em.flush();
+  for (const { connectorId, entry, at } of pendingVersions) {
+    em.create(ConnectorVersionEntity, {
+      id: randomUUID(),
+      connectorId,
+      version: entry.version,
+      configSchema: entry.configSchema,
+      scriptSource: null,
+      createdAt: at,
+    });
   }
   await em.flush();
   return { changed, unbumped };

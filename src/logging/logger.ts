@@ -46,9 +46,16 @@ const SECRET_KEYS = [
 ];
 
 /** The redaction paths, exported so tests can prove each one is applied. */
-export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((k) =>
-  k.startsWith("[") ? [k, `*${k}`, `*.*${k}`, `*.*.*${k}`] : [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`],
-);
+// Database errors carry the failing SQL and its bound values; those may include sealed secrets or
+// personal data, so they are dropped from logged errors (the error code and message stay).
+const ERROR_DETAIL_PATHS = ["err.query", "err.params", "err.cause.query", "err.cause.params"];
+
+export const REDACT_PATHS: readonly string[] = [
+  ...ERROR_DETAIL_PATHS,
+  ...SECRET_KEYS.flatMap((k) =>
+    k.startsWith("[") ? [k, `*${k}`, `*.*${k}`, `*.*.*${k}`] : [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`],
+  ),
+];
 
 /** Creates the process logger: JSON lines (or pretty on a terminal) with secrets redacted by path. */
 export function createLogger(options: LoggerOptions): Logger {

