@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { runKeys } from "./keys.ts";
 import { runMigrate } from "./migrate.ts";
+import { runScaffold } from "./scaffold.ts";
 
 const USAGE = `usage: patchbay <command> [options]
 
@@ -11,6 +12,8 @@ commands:
   keys create --subject <s> --scope <scope> [--scope <scope>...] [--tenant <t>] [--name <n>] [--tier <t>] [--json]
   keys list [--tenant <t>] [--json]
   keys revoke <id-or-prefix>
+  scaffold <name> [-d|--description <text>] [-f|--force] [--dir <project root>]
+                                write src/connectors/builtin/<name>.ts and register it
 
 Settings come from the environment (see the README's configuration table).`;
 
@@ -29,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     await import("../main.ts");
     return -1; // the server keeps the process alive and exits on its own
   }
+  if (command === "scaffold") return runScaffold(rest); // edits source files; needs no settings
   const config = loadConfig();
   switch (command) {
     case "migrate":
