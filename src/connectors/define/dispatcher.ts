@@ -36,6 +36,9 @@ function failure(error: string, errorCode: string): { ok: false; result: Connect
 export function prepareCommand(definition: ConnectorDefinition, config: JsonObject): PreparedCommand {
   const { command: named, ...given } = config;
   const known = Object.keys(definition.commands);
+  if (named !== undefined && named !== null && typeof named !== "string") {
+    return failure("command must be a string", "INVALID_PARAMS");
+  }
   const name = typeof named === "string" && named !== "" ? named : definition.defaultCommand;
   if (name === undefined)
     return failure(`No command given. Known commands: ${known.join(", ")}`, "NO_COMMAND");
@@ -87,18 +90,18 @@ export async function executeDefinition(
       ...(command.deprecatedMessage ? { deprecatedMessage: command.deprecatedMessage } : {}),
     });
   }
-  if (options.mockScenario !== undefined) {
-    const scenario = command.mock?.[options.mockScenario];
-    if (scenario === undefined) {
-      return {
-        success: false,
-        error: `Command '${name}' has no mock scenario '${options.mockScenario.slice(0, 64)}'`,
-        errorCode: "NO_MOCK_SCENARIO",
-      };
-    }
-    return outcomeToResult(await scenario({ params }));
-  }
   try {
+    if (options.mockScenario !== undefined) {
+      const scenario = command.mock?.[options.mockScenario];
+      if (scenario === undefined) {
+        return {
+          success: false,
+          error: `Command '${name}' has no mock scenario '${options.mockScenario.slice(0, 64)}'`,
+          errorCode: "NO_MOCK_SCENARIO",
+        };
+      }
+      return outcomeToResult(await scenario({ params }));
+    }
     const outcome = await command.handler({
       params,
       connection: context.connectorConfig,
@@ -108,18 +111,29 @@ export async function executeDefinition(
     });
     return outcomeToResult(outcome);
   } catch (error) {
-    const mapped = definition.errorMap?.(error) ?? null;
-    if (mapped !== null) {
-      return {
-        success: false,
-        error: mapped.error,
-        ...(mapped.diagnostics ? { diagnostics: mapped.diagnostics } : {}),
-      };
-    }
+    return thrownToResult(definition, error);
+  }
+}
+
+/** A thrown error as a failure: through `errorMap` when it maps it, else its message. */
+function thrownToResult(definition: ConnectorDefinition, error: unknown): ConnectorResult {
+  let mapped: ReturnType<NonNullable<ConnectorDefinition["errorMap"]>> = null;
+  try {
+    mapped = definition.errorMap?.(error) ?? null;
+  } catch {
+    // An errorMap that throws must not turn a command failure into a dispatcher crash.
+    mapped = null;
+  }
+  if (mapped !== null) {
     return {
       success: false,
-      error: error instanceof Error ? error.message : String(error),
-      errorCode: "HANDLER_THREW",
+      error: mapped.error,
+      ...(mapped.diagnostics ? { diagnostics: mapped.diagnostics } : {}),
     };
   }
+  return {
+    success: false,
+    error: error instanceof Error ? error.message : String(error),
+    errorCode: "HANDLER_THREW",
+  };
 }

@@ -60,6 +60,15 @@ function make<T, O extends FieldOptions<T>>(
   } as FieldDef<T, PresentOf<O>>;
 }
 
+// Overloads: once `T` is written out (`t.raw<Shape>(…)`) TypeScript stops inferring the options type, so
+// presence is decided by overload instead.
+function raw<T = unknown>(options: FieldOptions<T> & { required: true }): FieldDef<T, true>;
+function raw<T = unknown>(options: FieldOptions<T> & { default: T }): FieldDef<T, true>;
+function raw<T = unknown>(options?: FieldOptions<T>): FieldDef<T, false>;
+function raw<T>(options?: FieldOptions<T>): FieldDef<T, boolean> {
+  return make<T, FieldOptions<T>>("raw", options);
+}
+
 /** Field builders: `t.string({ required: true })`, `t.select(["a", "b"], { default: "a" })`, … */
 export const t = {
   /** Text. */
@@ -78,9 +87,11 @@ export const t = {
     options?: O,
   ) => make<V[number], O>("select", options, values),
   /** Any JSON value; `T` documents its expected shape. */
-  raw: <T = unknown, const O extends FieldOptions<T> = FieldOptions<T>>(options?: O) =>
-    make<T, O>("raw", options),
+  raw,
 };
+
+/** `2026-01-31` or `2026-01-31T12:00:00Z` / `…+02:00`, with optional fractional seconds. */
+const RFC3339_DATE = /^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))?$/i;
 
 /** Why a value does not fit a field, or undefined when it does. */
 export function fieldProblem(field: FieldDef, value: unknown): string | undefined {
@@ -93,7 +104,7 @@ export function fieldProblem(field: FieldDef, value: unknown): string | undefine
     case "boolean":
       return typeof value === "boolean" ? undefined : "must be true or false";
     case "date":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value))
+      return typeof value === "string" && RFC3339_DATE.test(value) && !Number.isNaN(Date.parse(value))
         ? undefined
         : "must be an RFC 3339 date";
     case "select":

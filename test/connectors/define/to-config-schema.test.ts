@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { delayConnector } from "../../../src/connectors/builtin/delay.ts";
+import { httpConnector } from "../../../src/connectors/builtin/http.ts";
+import { placeholderApiConnector } from "../../../src/connectors/builtin/placeholder-api.ts";
+import { defineCommand, defineConnector, succeed, t, toConfigSchema } from "../../../src/connectors/index.ts";
+
+describe("toConfigSchema", () => {
+  it("describes delay in the seed's configSchema shape", () => {
+    expect(toConfigSchema(delayConnector)).toStrictEqual({
+      connectionConfig: {},
+      commands: {
+        wait: {
+          description: "Wait for delayMs milliseconds.",
+          params: ["delayMs"],
+          outputs: ["delayed"],
+          paramSchema: {
+            delayMs: {
+              type: "number",
+              description: "Milliseconds to wait (at most one hour).",
+              default: 1000,
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it("describes http in the seed's configSchema shape", () => {
+    expect(toConfigSchema(httpConnector)).toStrictEqual({
+      connectionConfig: {},
+      commands: {
+        request: {
+          description: "Send one HTTP request.",
+          params: ["url", "method", "headers", "body", "timeoutMs"],
+          outputs: ["status", "headers", "body"],
+          paramSchema: {
+            url: { type: "string", required: true, description: "Absolute http(s) URL." },
+            method: {
+              type: "select",
+              description: "HTTP method.",
+              default: "GET",
+              options: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+            },
+            headers: { type: "raw", description: "Request headers as an object of strings." },
+            body: { type: "raw", description: "Request body; objects are sent as JSON." },
+            timeoutMs: {
+              type: "number",
+              description: "Give up after this many milliseconds.",
+              default: 30000,
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it("marks secret connection fields as secret and keeps labels and placeholders", () => {
+    expect(toConfigSchema(placeholderApiConnector).connectionConfig).toStrictEqual({
+      baseUrl: {
+        type: "string",
+        required: true,
+        description: "API base URL.",
+        placeholder: "https://jsonplaceholder.typicode.com",
+      },
+      apiKey: {
+        type: "secret",
+        required: true,
+        secret: true,
+        description: "API key, sent as a bearer token.",
+      },
+    });
+  });
+
+  it("lists params in declaration order and carries deprecation metadata", () => {
+    const schema = toConfigSchema(
+      defineConnector({
+        name: "meta",
+        version: "2.1.0",
+        description: "Metadata.",
+        authType: "none",
+        commands: {
+          old: defineCommand({
+            description: "Old.",
+            params: { zeta: t.string({ label: "Zeta" }), alpha: t.boolean({ default: false }) },
+            deprecated: true,
+            deprecatedMessage: "use new",
+            addedInVersion: "1.0.0",
+            handler: () => succeed(),
+          }),
+        },
+      }),
+    );
+    expect(schema.commands.old).toStrictEqual({
+      description: "Old.",
+      params: ["zeta", "alpha"],
+      outputs: [],
+      paramSchema: { zeta: { type: "string", label: "Zeta" }, alpha: { type: "boolean", default: false } },
+      deprecated: true,
+      deprecatedMessage: "use new",
+      addedInVersion: "1.0.0",
+    });
+  });
+
+  it("copies option lists so the stored schema cannot change the definition", () => {
+    const schema = toConfigSchema(httpConnector);
+    schema.commands.request?.paramSchema.method?.options?.push("TRACE");
+    expect(toConfigSchema(httpConnector).commands.request?.paramSchema.method?.options).not.toContain(
+      "TRACE",
+    );
+  });
+});
