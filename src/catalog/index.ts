@@ -10,4 +10,6 @@ export {
   type StoredConfigSchema,
   type StoredField,
 } from "./connector-entity.ts";
+export { type ConnectorLookup, type ConnectorView, createConnectorLookup } from "./connector-lookup.ts";
 export { syncBuiltinCatalog } from "./sync-builtin-catalog.ts";
+export { validateInstanceConfig } from "./validate-instance-config.ts";

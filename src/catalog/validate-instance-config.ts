@@ -31,6 +31,7 @@ function problem(field: StoredField, value: unknown): string | undefined {
 export function validateInstanceConfig(
   fields: Readonly<Record<string, StoredField>>,
   config: Readonly<Record<string, unknown>>,
+  heading = "config is invalid",
 ): void {
   const problems: string[] = [];
   for (const key of Object.keys(config)) {
@@ -46,6 +47,6 @@ export function validateInstanceConfig(
     if (why !== undefined) problems.push(`${key} ${why}`);
   }
   if (problems.length > 0) {
-    throw new ConnectError(`config is invalid: ${problems.join("; ")}`, Code.InvalidArgument);
+    throw new ConnectError(`${heading}: ${problems.join("; ")}`, Code.InvalidArgument);
   }
 }

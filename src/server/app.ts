@@ -14,6 +14,7 @@ import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/
 import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
+import { type ConnectionDeps, registerConnections } from "../connections/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
@@ -30,6 +31,7 @@ export interface AppDeps {
   logger: Logger;
   keys: ApiKeyStore;
   catalog: CatalogDeps;
+  connections: ConnectionDeps;
   /** The database, for the rate-limit counters. */
   db: Database;
   /** Per-tier limits; undefined turns rate limiting off. */
@@ -65,8 +67,8 @@ export const SERVED_SERVICES = [
 export function createRoutes(deps: AppDeps): (router: ConnectRouter) => void {
   return (router) => {
     registerCatalog(router, deps.catalog);
+    registerConnections(router, deps.connections);
     // Implemented by later capabilities; until then Connect answers every call with UNIMPLEMENTED.
-    router.service(ConnectionService, {});
     router.service(ExecuteService, {});
     router.service(WebhookService, {});
     registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });

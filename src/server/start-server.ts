@@ -1,5 +1,5 @@
 import { bootstrapAdminKey, createApiKeyStore } from "../auth/index.ts";
-import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
+import { BUILTIN_CATALOG, createConnectorLookup, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { type Database, openDatabase } from "../db/index.ts";
@@ -82,14 +82,24 @@ export async function startServer(config: Config, options: StartOptions): Promis
       wasReady = now;
       return now;
     };
+    const pageTokens = createPageTokens(masterKeys.keys[0] as Buffer);
+    const catalog = {
+      em: () => db.em(),
+      pageTokens,
+      secretBox,
+      builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+    };
     const handler = createApp({
       logger,
       keys: createApiKeyStore(() => db.em()),
-      catalog: {
+      catalog,
+      connections: {
         em: () => db.em(),
-        pageTokens: createPageTokens(masterKeys.keys[0] as Buffer),
         secretBox,
-        builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+        lookup: createConnectorLookup(catalog),
+        pageTokens,
+        publicUrl: config.publicUrl,
+        logger,
       },
       db,
       rateLimits: config.rateLimits,

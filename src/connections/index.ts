@@ -1,0 +1,11 @@
+export type { ConnectionDeps } from "./connection-deps.ts";
+export {
+  CONNECTION_STATUSES,
+  ConnectionEntity,
+  type ConnectionRow,
+  credentialsContext,
+  OAuthStateEntity,
+  type OAuthStateRow,
+} from "./connection-entity.ts";
+export { toConnectionMessage } from "./connection-message.ts";
+export { registerConnections } from "./connection-service.ts";
