@@ -41,6 +41,18 @@ export interface Config {
   readonly dbPoolMax: number;
   /** Per-API-key rate limit tiers (tier name → windows); undefined when `PATCHBAY_RATE_LIMITS=off`. */
   readonly rateLimits: RateLimitTiers | undefined;
+  /**
+   * OAuth clients from the environment, by connector slug: `PATCHBAY_OAUTH_<SLUG>_CLIENT_ID` and
+   * `…_CLIENT_SECRET` (slug upper-cased, dashes as underscores). An instance's own config wins.
+   */
+  readonly oauthClients: ReadonlyMap<string, { readonly clientId: string; readonly clientSecret: string }>;
+  /** Refresh an OAuth access token when it expires within this many seconds. */
+  readonly oauthRefreshMarginSeconds: number;
+  /**
+   * Allow plain-HTTP OAuth endpoints on loopback addresses (local development and tests). Never needed,
+   * and never honoured, for any other host.
+   */
+  readonly oauthAllowLoopbackHttp: boolean;
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -159,5 +171,27 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     rateLimits: (
       read(env, "PATCHBAY_RATE_LIMITS", rateLimitSpec) ?? { tiers: parseRateLimits(DEFAULT_RATE_LIMITS) }
     ).tiers,
+    oauthClients: readOAuthClients(env),
+    oauthRefreshMarginSeconds: read(env, "PATCHBAY_OAUTH_REFRESH_MARGIN_S", integer(0, 86_400)) ?? 300,
+    oauthAllowLoopbackHttp:
+      read(
+        env,
+        "PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP",
+        z.enum(["true", "false"], { error: "must be true or false" }),
+      ) === "true",
   };
+}
+
+function readOAuthClients(env: Env): Map<string, { clientId: string; clientSecret: string }> {
+  const clients = new Map<string, { clientId: string; clientSecret: string }>();
+  for (const name of Object.keys(env)) {
+    const match = /^PATCHBAY_OAUTH_([A-Z0-9_]+)_CLIENT_ID$/.exec(name);
+    if (match?.[1] === undefined || env[name] === "") continue;
+    const secretName = `PATCHBAY_OAUTH_${match[1]}_CLIENT_SECRET`;
+    const clientSecret = env[secretName];
+    if (clientSecret === undefined || clientSecret === "")
+      throw new ConfigError(`${secretName} must be set with ${name}`);
+    clients.set(match[1].toLowerCase().replaceAll("_", "-"), { clientId: env[name] ?? "", clientSecret });
+  }
+  return clients;
 }

@@ -73,6 +73,10 @@ describe("loadConfig with values", () => {
         PATCHBAY_MAX_BODY_BYTES: "1024",
         PATCHBAY_DB_POOL_MAX: "25",
         PATCHBAY_RATE_LIMITS: "standard=5/1s",
+        PATCHBAY_OAUTH_ACME_CRM_CLIENT_ID: "client-1",
+        PATCHBAY_OAUTH_ACME_CRM_CLIENT_SECRET: "shh",
+        PATCHBAY_OAUTH_REFRESH_MARGIN_S: "60",
+        PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP: "true",
       },
       false,
     );
@@ -91,7 +95,16 @@ describe("loadConfig with values", () => {
       maxBodyBytes: 1024,
       dbPoolMax: 25,
       rateLimits: new Map([["standard", [{ points: 5, durationSeconds: 1 }]]]),
+      oauthClients: new Map([["acme-crm", { clientId: "client-1", clientSecret: "shh" }]]),
+      oauthRefreshMarginSeconds: 60,
+      oauthAllowLoopbackHttp: true,
     });
+  });
+
+  it("refuses an OAuth client id without its secret, naming the missing variable", () => {
+    expect(() => loadConfig({ PATCHBAY_OAUTH_GITHUB_CLIENT_ID: "x" }, false)).toThrow(
+      "PATCHBAY_OAUTH_GITHUB_CLIENT_SECRET must be set with PATCHBAY_OAUTH_GITHUB_CLIENT_ID",
+    );
   });
 
   it("splits a comma-separated master key list into keys, primary first", () => {
