@@ -16,4 +16,12 @@ export interface ConnectionDeps {
   /** How long a connector's `test` command may take when credentials are submitted. */
   testTimeoutMs?: number;
   now?: () => Date;
+  /** OAuth clients from the environment, by connector slug. */
+  oauthClients?: ReadonlyMap<string, { readonly clientId: string; readonly clientSecret: string }>;
+  /** Refresh a token expiring within this many seconds (default 300). */
+  oauthRefreshMarginSeconds?: number;
+  /** Allow plain-HTTP OAuth endpoints on loopback addresses. */
+  oauthAllowLoopbackHttp?: boolean;
+  /** The provider's HTTP client; the global fetch when absent (tests count token requests with it). */
+  oauthFetch?: (url: string, init: RequestInit) => Promise<Response>;
 }

@@ -3,15 +3,29 @@ import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { HTTP_STATUS_HEADER } from "../server/rest/rest-bridge.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
-import { CONNECTION_STATUSES, ConnectionEntity } from "./connection-entity.ts";
+import { CONNECTION_STATUSES, ConnectionEntity, credentialsContext } from "./connection-entity.ts";
 import { toConnectionMessage } from "./connection-message.ts";
+import { completionPage } from "./oauth/completion-page.ts";
+import { revokeToken } from "./oauth/revoke-token.ts";
+import { resolveOAuthClient } from "./oauth-client.ts";
+import { beginAuthorization, completeAuthorization, type StoredTokens } from "./oauth-flow.ts";
 import { callerOf, findOwnedConnection } from "./owned-connection.ts";
 import { connectableConnector, startConnection } from "./start-connection.ts";
 import { submitCredentials } from "./submit-credentials.ts";
+import { createTokenRefresher, oauthFailure, type TokenRefresher } from "./token-refresher.ts";
 
-/** Registers `patchbay.v1.ConnectionService` (API-key connections; OAuth RPCs arrive with the OAuth flow). */
-export function registerConnections(router: ConnectRouter, deps: ConnectionDeps): void {
+/** Registers `patchbay.v1.ConnectionService`; returns the token refresher other features use. */
+export function registerConnections(router: ConnectRouter, deps: ConnectionDeps): TokenRefresher {
   const submitUrl = (id: string) => `${deps.publicUrl}/api/v1/connections/${id}/credentials`;
+  const refresher = createTokenRefresher(deps, deps.lookup);
+  const oauthConnector = async (row: { connectorSlug: string; authType: string }) => {
+    if (row.authType !== "oauth")
+      throw new ConnectError("this connection does not use OAuth", Code.FailedPrecondition);
+    const connector = await deps.lookup(row.connectorSlug);
+    if (connector === undefined)
+      throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
+    return connector;
+  };
 
   router.service(ConnectionService, {
     async listConnections(req, ctx) {
@@ -55,17 +69,69 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
     async startConnection(req, ctx) {
       const principal = callerOf(ctx);
       const connector = await connectableConnector(deps, req.connectorSlug);
-      if (connector.authType === "oauth") {
-        throw new ConnectError("OAuth connections are not available on this server yet", Code.Unimplemented);
-      }
       const { row, created } = await startConnection(deps, principal, connector, req.label);
       if (created) ctx.responseHeader.set(HTTP_STATUS_HEADER, "201");
+      if (connector.authType === "oauth") {
+        const oauthUrl = row.status === "active" ? "" : await beginAuthorization(deps, row, connector, false);
+        return { connection: toConnectionMessage(row), oauthUrl, credentialSubmitUrl: "", created };
+      }
       return {
         connection: toConnectionMessage(row),
         oauthUrl: "",
         credentialSubmitUrl: submitUrl(row.id),
         created,
       };
+    },
+
+    async startOAuth(req, ctx) {
+      const connector = await connectableConnector(deps, req.slug);
+      if (connector.authType !== "oauth")
+        throw new ConnectError("this connector does not use OAuth", Code.InvalidArgument);
+      const { row } = await startConnection(deps, callerOf(ctx), connector, req.label);
+      const oauthUrl = await beginAuthorization(deps, row, connector, req.selectAccount);
+      // REST answers with a redirect to the provider; gRPC and Connect callers read oauth_url.
+      ctx.responseHeader.set(HTTP_STATUS_HEADER, "302");
+      ctx.responseHeader.set("location", oauthUrl);
+      return { connection: toConnectionMessage(row), oauthUrl };
+    },
+
+    async completeOAuth(req, ctx) {
+      // The provider's redirect carries more than the declared fields (iss, scope, ...): read the real URL.
+      const query = URL.canParse(ctx.url) ? new URL(ctx.url).searchParams : new URLSearchParams();
+      const declared = [
+        ["state", req.state],
+        ["code", req.code],
+        ["error", req.error],
+        ["error_description", req.errorDescription],
+      ] as const;
+      for (const [key, value] of declared) if (!query.has(key) && value !== "") query.set(key, value);
+      const outcome = await completeAuthorization(deps, query, deps.lookup);
+      const page = completionPage(outcome);
+      for (const [name, value] of Object.entries(page.headers)) ctx.responseHeader.set(name, value);
+      return { page: { contentType: "text/html; charset=utf-8", data: new TextEncoder().encode(page.html) } };
+    },
+
+    async getOAuthStatus(req, ctx) {
+      const row = await findOwnedConnection(deps.em(), callerOf(ctx), req.id);
+      await oauthConnector(row);
+      return { connection: toConnectionMessage(row), oauthUrl: "" };
+    },
+
+    async restartOAuth(req, ctx) {
+      const row = await findOwnedConnection(deps.em(), callerOf(ctx), req.id);
+      const connector = await oauthConnector(row);
+      const oauthUrl = await beginAuthorization(deps, row, connector, req.selectAccount);
+      return { connection: toConnectionMessage(row), oauthUrl };
+    },
+
+    async refreshConnection(req, ctx) {
+      const row = await findOwnedConnection(deps.em(), callerOf(ctx), req.id);
+      await oauthConnector(row);
+      try {
+        return { connection: toConnectionMessage(await refresher.refresh(row.id)) };
+      } catch (error) {
+        throw oauthFailure(error);
+      }
     },
 
     async getConnection(req, ctx) {
@@ -80,6 +146,9 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
     async deleteConnection(req, ctx) {
       const em = deps.em();
       const row = await findOwnedConnection(em, callerOf(ctx), req.id);
+      if (row.authType === "oauth" && row.sealedCredentials != null) {
+        await revokeAtProvider(row.connectorSlug, row.id, row.sealedCredentials);
+      }
       const now = (deps.now ?? (() => new Date()))();
       row.status = "revoked";
       row.deletedAt = now;
@@ -91,4 +160,27 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
       return { deleted: true };
     },
   });
+
+  // Best effort: the connection is revoked here whatever the provider answers; a failure is logged.
+  async function revokeAtProvider(slug: string, id: string, sealed: string): Promise<void> {
+    try {
+      const connector = await deps.lookup(slug);
+      if (connector === undefined) return;
+      const client = resolveOAuthClient(deps, connector);
+      if (client.settings.revokeUrl === undefined) return;
+      const tokens = JSON.parse(deps.secretBox.openText(sealed, credentialsContext(id))) as StoredTokens;
+      await revokeToken({
+        settings: client.settings,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        token: tokens.refreshToken ?? tokens.accessToken,
+        tokenTypeHint: tokens.refreshToken === undefined ? "access_token" : "refresh_token",
+        allowInsecure: client.allowInsecure,
+        ...(deps.oauthFetch ? { fetch: deps.oauthFetch } : {}),
+      });
+    } catch (error) {
+      deps.logger.warn({ connection: id, err: error }, "token revocation at the provider failed");
+    }
+  }
+  return refresher;
 }

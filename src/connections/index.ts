@@ -9,3 +9,5 @@ export {
 } from "./connection-entity.ts";
 export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
+export type { StoredTokens } from "./oauth-flow.ts";
+export type { TokenRefresher } from "./token-refresher.ts";

@@ -14,7 +14,7 @@ import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/
 import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
-import { type ConnectionDeps, registerConnections } from "../connections/index.ts";
+import { type ConnectionDeps, registerConnections, type TokenRefresher } from "../connections/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
@@ -63,17 +63,16 @@ export const SERVED_SERVICES = [
   "patchbay.v1.WebhookService",
 ];
 
-/** Builds the routes: the four Patchbay services, health and reflection. */
-export function createRoutes(deps: AppDeps): (router: ConnectRouter) => void {
-  return (router) => {
-    registerCatalog(router, deps.catalog);
-    registerConnections(router, deps.connections);
-    // Implemented by later capabilities; until then Connect answers every call with UNIMPLEMENTED.
-    router.service(ExecuteService, {});
-    router.service(WebhookService, {});
-    registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
-    registerReflection(router, REFLECTED_FILES);
-  };
+/** Registers the four Patchbay services, health and reflection; returns the connections' token refresher. */
+export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefresher {
+  registerCatalog(router, deps.catalog);
+  const tokens = registerConnections(router, deps.connections);
+  // Implemented by later capabilities; until then Connect answers every call with UNIMPLEMENTED.
+  router.service(ExecuteService, {});
+  router.service(WebhookService, {});
+  registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
+  registerReflection(router, REFLECTED_FILES);
+  return tokens;
 }
 
 /** The interceptors, outermost first: request id + log + error mapping, auth, rate limit. */
@@ -92,14 +91,14 @@ export const REST_SERVICES = [CatalogService, ConnectionService, ExecuteService,
  * The request handler for every protocol on the one port: Connect, gRPC and gRPC-Web by procedure path,
  * REST under `/api/` through the bridge (which calls the same router handlers), then plain HTTP routes.
  */
-export function createApp(deps: AppDeps): UniversalHandler {
+export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: TokenRefresher } {
   const router = createConnectRouter({
     interceptors: createInterceptors(deps),
     readMaxBytes: deps.maxBodyBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
     ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
   });
-  createRoutes(deps)(router);
+  const tokens = registerRoutes(router, deps);
   const procedures = new Map(router.handlers.map((h) => [h.requestPath, h]));
   const bridge = createRestBridge({
     handlers: router.handlers,
@@ -109,7 +108,7 @@ export function createApp(deps: AppDeps): UniversalHandler {
   });
   const docs = createDocsRoutes({});
   const fallback = createHttpFallback({ ready: deps.ready });
-  return (req, res) => {
+  const handler: UniversalHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -128,4 +127,5 @@ export function createApp(deps: AppDeps): UniversalHandler {
     if (docs(req as never, res as never)) return;
     fallback(req as never, res as never);
   };
+  return { handler, tokens };
 }

@@ -1,6 +1,7 @@
 import { bootstrapAdminKey, createApiKeyStore } from "../auth/index.ts";
 import { BUILTIN_CATALOG, createConnectorLookup, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
+import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { type Database, openDatabase } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -17,6 +18,8 @@ export interface RunningServer {
   readonly url: string;
   /** The open database (tests use it to simulate outages). */
   readonly db: Database;
+  /** Fresh OAuth tokens of a connection, refreshed single-flight (what command execution uses). */
+  readonly tokens: TokenRefresher;
   /**
    * Graceful stop: refuse new connections, let in-flight calls finish (up to the shutdown timeout), stop
    * background work, close the database. Safe to call more than once.
@@ -89,7 +92,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       secretBox,
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
     };
-    const handler = createApp({
+    const app = createApp({
       logger,
       keys: createApiKeyStore(() => db.em()),
       catalog,
@@ -100,6 +103,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
         pageTokens,
         publicUrl: config.publicUrl,
         logger,
+        oauthClients: config.oauthClients,
+        oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
+        oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
       },
       db,
       rateLimits: config.rateLimits,
@@ -107,7 +113,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       maxBodyBytes: config.maxBodyBytes,
       shutdownSignal: shutdown.signal,
     });
-    const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
+    const listener = await listen(app.handler, { port: config.port, host: config.host, tls: config.tls });
     const url = `${listener.scheme}://127.0.0.1:${listener.port}`;
     logger.info(
       { port: listener.port, tls: config.tls !== undefined, database: db.kind },
@@ -119,6 +125,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       port: listener.port,
       url,
       db,
+      tokens: app.tokens,
       stop() {
         stopping ??= (async () => {
           logger.info({ graceMs: config.shutdownTimeoutMs }, "stopping: draining in-flight calls");

@@ -22,6 +22,8 @@ export interface TestServer {
   readonly server: RunningServer;
   /** The PostgreSQL database, for the postgresql back end. */
   readonly database: TestDatabase | undefined;
+  /** The settings it started with; another replica on the same database starts with the same. */
+  readonly env: Record<string, string>;
   /** Creates an API key with these scopes and returns the plaintext. */
   createKey(scopes: string[], subject?: string): Promise<string>;
   /** Revokes a key by its plaintext. */
@@ -37,22 +39,20 @@ export async function startTestServer(
   const dataDir = await mkdtemp(join(tmpdir(), "patchbay-test-"));
   const database = backend === "postgresql" ? await createTestDatabase() : undefined;
   const adminKey = generateApiKey();
-  const config = loadConfig(
-    {
-      PATCHBAY_PORT: "0",
-      PATCHBAY_HOST: "127.0.0.1",
-      PATCHBAY_DATA_DIR: dataDir,
-      PATCHBAY_ADMIN_KEY: adminKey,
-      PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2000",
-      LOG_LEVEL: "debug",
-      LOG_FORMAT: "json",
-      ...(database
-        ? { DATABASE_URL: database.url, PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64") }
-        : {}),
-      ...env,
-    },
-    false,
-  );
+  const settings: Record<string, string> = {
+    PATCHBAY_PORT: "0",
+    PATCHBAY_HOST: "127.0.0.1",
+    PATCHBAY_DATA_DIR: dataDir,
+    PATCHBAY_ADMIN_KEY: adminKey,
+    PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2000",
+    LOG_LEVEL: "debug",
+    LOG_FORMAT: "json",
+    ...(database
+      ? { DATABASE_URL: database.url, PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64") }
+      : {}),
+    ...env,
+  };
+  const config = loadConfig(settings, false);
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, format: "json", destination: logs.stream });
   const server = await startServer(config, { logger, notice: (text) => logs.chunks.push(`NOTICE ${text}`) });
@@ -64,6 +64,7 @@ export async function startTestServer(
     logs,
     server,
     database,
+    env: settings,
     async createKey(scopes, subject = "tester") {
       return (await keys.create({ tenantId: "default", subject, name: "test", scopes })).key;
     },

@@ -64,6 +64,13 @@ export interface OAuthSettings {
   selectAccountParams?: Readonly<Record<string, string>>;
   /** Token revocation endpoint, called when a connection is deleted. */
   revokeUrl?: string;
+  /** How the client authenticates at the token and revocation endpoints; `client_secret_basic` when absent. */
+  tokenAuthMethod?: "client_secret_basic" | "client_secret_post";
+  /**
+   * The provider's issuer identifier (RFC 8414). When set, a callback `iss` parameter (RFC 9207) must
+   * equal it; when absent, the authorize URL's origin stands in and a callback `iss` is not checked.
+   */
+  issuer?: string;
 }
 
 /** Settings of a connector that receives provider webhooks (used by the webhooks capability). */

@@ -13,6 +13,8 @@ export interface RestRequestParts {
   readonly body: Uint8Array;
   /** The request `Content-Type`, or "" when absent. */
   readonly contentType: string;
+  /** Ignore query parameters that name no field (the RPC's `ignore_unknown_query_parameters`). */
+  readonly ignoreUnknownQuery?: boolean;
 }
 
 function invalid(message: string): BridgeError {
@@ -130,7 +132,7 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
   for (const name of names) {
     const resolved = resolveFieldPath(input, name.split("."));
     if (resolved === undefined) {
-      if (raw) continue;
+      if (raw || parts.ignoreUnknownQuery) continue;
       throw invalid(`unknown query parameter ${quoteName(name)}`);
     }
     const key = resolved.jsonPath.join(".");

@@ -41,6 +41,11 @@ export function createRestBridge(options: RestBridgeOptions): {
   const table = createRouteTable(collectBindings(options.services));
   for (const binding of table.bindings) checkBinding(binding);
   const handlers = new Map(options.handlers.map((h) => [h.method, h]));
+  const lenientQuery = new Set(
+    table.bindings
+      .filter((b) => hasOption(b.method, rest) && getOption(b.method, rest).ignoreUnknownQueryParameters)
+      .map((b) => b.method),
+  );
   const successStatuses = new Map<DescMethod, readonly number[]>(
     table.bindings.map((b) => [
       b.method,
@@ -69,7 +74,13 @@ export function createRestBridge(options: RestBridgeOptions): {
     if (!isRawBody(binding.method.input, binding.body) && body.byteLength > 0 && !isJsonType(contentType)) {
       throw new BridgeError(415, "invalid_argument", "the request body must be application/json");
     }
-    const json = buildRequestJson({ match: route.match, query: url.searchParams, body, contentType });
+    const json = buildRequestJson({
+      match: route.match,
+      query: url.searchParams,
+      body,
+      contentType,
+      ignoreUnknownQuery: lenientQuery.has(binding.method),
+    });
 
     // A client cannot claim to be the bridge: the marker is dropped, then set here.
     const header = forwardedHeaders(req, [BRIDGE_MARKER_HEADER]);
