@@ -2,15 +2,17 @@ import { parseArgs } from "node:util";
 import { type ApiKeyInfo, BOOTSTRAP_TENANT, createApiKeyStore, SCOPES } from "../auth/index.ts";
 import type { Config } from "../config.ts";
 import { openCliDatabase } from "./open-cli-database.ts";
+import { runRotateMaster } from "./rotate-master.ts";
 
 function describe(info: ApiKeyInfo): string {
   const state = info.revokedAt ? `revoked ${info.revokedAt.toISOString()}` : "active";
   return `${info.prefix}…  id=${info.id}  tenant=${info.tenantId}  subject=${info.subject}  scopes=${info.scopes.join(",")}  tier=${info.rateTier}  ${state}  name=${JSON.stringify(info.name)}`;
 }
 
-/** `patchbay keys create|list|revoke`. */
+/** `patchbay keys create|list|revoke|rotate-master`. */
 export async function runKeys(config: Config, args: string[]): Promise<number> {
   const [action, ...rest] = args;
+  if (action === "rotate-master") return runRotateMaster(config, rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -25,9 +27,12 @@ export async function runKeys(config: Config, args: string[]): Promise<number> {
     },
   });
   if (action !== "create" && action !== "list" && action !== "revoke") {
-    throw Object.assign(new Error("usage: patchbay keys create|list|revoke (see: patchbay help)"), {
-      code: "ERR_PARSE_ARGS_USAGE",
-    });
+    throw Object.assign(
+      new Error("usage: patchbay keys create|list|revoke|rotate-master (see: patchbay help)"),
+      {
+        code: "ERR_PARSE_ARGS_USAGE",
+      },
+    );
   }
   if (action === "create" && (values.subject === undefined || (values.scope ?? []).length === 0)) {
     throw Object.assign(

@@ -12,6 +12,8 @@ commands:
   keys create --subject <s> --scope <scope> [--scope <scope>...] [--tenant <t>] [--name <n>] [--tier <t>] [--json]
   keys list [--tenant <t>] [--json]
   keys revoke <id-or-prefix>
+  keys rotate-master [--batch-size <n>]
+                                re-seal every stored secret under the first PATCHBAY_MASTER_KEY key
   scaffold <name> [-d|--description <text>] [-f|--force] [--dir <project root>]
                                 write src/connectors/builtin/<name>.ts and register it
 

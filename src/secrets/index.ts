@@ -1,2 +1,12 @@
 export { MASTER_KEY_FILE, type MasterKeys, resolveMasterKeys } from "./master-key.ts";
+export {
+  type ResealColumnResult,
+  ResealError,
+  type ResealFailure,
+  type ResealOptions,
+  type ResealProgress,
+  type ResealResult,
+  resealAll,
+} from "./reseal.ts";
+export { SEALED_COLUMNS, type SealedColumn, sealedColumn } from "./sealed-columns.ts";
 export { createSecretBox, keyIdOf, type SecretBox, SecretBoxError } from "./secret-box.ts";

@@ -14,6 +14,13 @@ import { BACKENDS, startTestServer, type TestServer } from "../support/test-serv
 
 /** Every built-in, in the catalog's order (by slug). */
 const BUILT_INS = BUILT_IN_DEFINITIONS.map((d) => d.name).sort();
+/** Built-ins usable without an administrator's setup (OAuth types need a client first). */
+const READY = BUILT_IN_DEFINITIONS.filter((d) => d.authType !== "oauth")
+  .map((d) => d.name)
+  .sort();
+const OAUTH = BUILT_IN_DEFINITIONS.filter((d) => d.authType === "oauth")
+  .map((d) => d.name)
+  .sort();
 
 type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
 
@@ -201,15 +208,16 @@ describe.each(BACKENDS)("the API over the wire on %s", (backend) => {
     );
     const byQ = await client.listConnectors({ q: "wait" }, { headers: auth() });
     expect(byQ.connectors.map((c) => c.slug)).toEqual(["delay"]);
-    const none = await client.listConnectors({ authType: "oauth" }, { headers: auth() });
-    expect(none.connectors).toEqual([]);
+    const oauth = await client.listConnectors({ authType: "oauth" }, { headers: auth() });
+    expect(oauth.connectors.map((c) => c.slug)).toEqual(OAUTH);
+    expect(oauth.connectors.every((c) => c.availability === "not_configured" && !c.configured)).toBe(true);
     const available = await client.listConnectors(
       create(ListConnectorsRequestSchema, { availability: "available" }),
       {
         headers: auth(),
       },
     );
-    expect(available.connectors.map((c) => c.slug)).toEqual(BUILT_INS);
+    expect(available.connectors.map((c) => c.slug)).toEqual(READY);
     const bad = await client
       .listConnectors({ authType: "magic" }, { headers: auth() })
       .catch((e: unknown) => e);

@@ -56,7 +56,12 @@ describe("the REST paths of seed 001", () => {
       },
       ...(method === "POST" ? { body: "{}" } : {}),
     });
-    const body = (await res.json()) as { code?: string; message?: string };
+    // The OAuth callback answers an HTML page; everything else JSON.
+    const type = res.headers.get("content-type") ?? "";
+    const body = (type.includes("json") ? await res.json() : { message: await res.text() }) as {
+      code?: string;
+      message?: string;
+    };
     // Routed means the bridge found the RPC: whatever the handler answers, it is not a routing error.
     expect(body.message).not.toBe("no REST route for this path");
     expect(res.status).not.toBe(405);
