@@ -13,6 +13,8 @@ export interface CatalogDeps {
   /** Registered built-in connector types by name. */
   builtins: ReadonlyMap<string, ConnectorDefinition>;
   now?: () => Date;
+  /** Connector slugs whose OAuth client comes from the environment. */
+  envOAuthClients?: ReadonlySet<string>;
 }
 
 /** The sealing context of a connector's instance config (bound as associated data). */

@@ -17,6 +17,8 @@ function requireOneOf(field: string, value: string, allowed: readonly string[]):
 
 /** Registers `patchbay.v1.CatalogService`. ParseOpenApi arrives with OpenAPI connectors (UNIMPLEMENTED). */
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
+  const env = deps.envOAuthClients;
+  const message = (row: Parameters<typeof toConnectorMessage>[0]) => toConnectorMessage(row, env);
   router.service(CatalogService, {
     async listConnectors(req) {
       requireOneOf("auth_type", req.authType, AUTH_TYPES);
@@ -48,12 +50,12 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       }
       // Availability is derived from each row, so it filters after the query; catalogs are small.
       const rows = (await deps.em().find(ConnectorEntity, where, { orderBy: { slug: "asc" } })).filter(
-        (row) => req.availability === "" || availabilityOf(row).availability === req.availability,
+        (row) => req.availability === "" || availabilityOf(row, env).availability === req.availability,
       );
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       return {
-        connectors: page.map(toConnectorMessage),
+        connectors: page.map(message),
         nextPageToken:
           rows.length > pageSize && last !== undefined
             ? deps.pageTokens.encode("catalog.connectors", filter, { slug: last.slug })
@@ -65,17 +67,17 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       requireSlug(req.slug);
       const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
       if (row === null) throw new ConnectError("connector not found", Code.NotFound);
-      return { connector: toConnectorMessage(row) };
+      return { connector: message(row) };
     },
 
     async createConnector(req) {
-      return { connector: toConnectorMessage(await createConnector(deps, req)) };
+      return { connector: message(await createConnector(deps, req)) };
     },
 
     async updateConnector(req) {
       const updated = await updateConnector(deps, req);
       return {
-        connector: toConnectorMessage(updated.row),
+        connector: message(updated.row),
         previousVersion: updated.previousVersion,
         requiredBump: updated.requiredBump,
       };

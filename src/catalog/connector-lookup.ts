@@ -27,12 +27,12 @@ export type ConnectorLookup = (slug: string) => Promise<ConnectorView | undefine
 
 /** Creates the lookup other features use to read the catalog. */
 export function createConnectorLookup(
-  deps: Pick<CatalogDeps, "em" | "secretBox" | "builtins">,
+  deps: Pick<CatalogDeps, "em" | "secretBox" | "builtins" | "envOAuthClients">,
 ): ConnectorLookup {
   return async (slug) => {
     const row = await deps.em().findOne(ConnectorEntity, { slug, deletedAt: null });
     if (row === null) return undefined;
-    const { availability, reason } = availabilityOf(row);
+    const { availability, reason } = availabilityOf(row, deps.envOAuthClients);
     const sealed = row.sealedConfig;
     return {
       id: row.id,
@@ -42,7 +42,7 @@ export function createConnectorLookup(
       version: row.version,
       availability,
       availabilityReason: reason,
-      configured: isConfigured(row),
+      configured: isConfigured(row, deps.envOAuthClients),
       configSchema: row.configSchema,
       definition: row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined,
       mockScenario: row.mockScenario ?? undefined,

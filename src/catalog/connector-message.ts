@@ -8,17 +8,26 @@ export const AVAILABILITIES = ["available", "coming_soon", "not_configured", "di
 /** Connector auth types. */
 export const AUTH_TYPES = ["oauth", "api_key", "none"] as const;
 
-/** Whether the instance-level credentials the connector needs are present (an OAuth client for OAuth). */
-export function isConfigured(row: ConnectorRow): boolean {
-  return row.authType !== "oauth" || row.sealedConfig != null;
+/** Slugs whose OAuth client the environment supplies (`PATCHBAY_OAUTH_<SLUG>_CLIENT_ID/SECRET`). */
+export type EnvOAuthClients = ReadonlySet<string> | ReadonlyMap<string, unknown>;
+
+/**
+ * Whether the instance-level credentials the connector needs are present: for OAuth, a client in the
+ * instance config or in the environment (seed 001: "True if env-level credentials … are set").
+ */
+export function isConfigured(row: ConnectorRow, envClients?: EnvOAuthClients): boolean {
+  return row.authType !== "oauth" || row.sealedConfig != null || (envClients?.has(row.slug) ?? false);
 }
 
 /** Availability of a row and, when not available, why. */
-export function availabilityOf(row: ConnectorRow): { availability: string; reason: string } {
+export function availabilityOf(
+  row: ConnectorRow,
+  envClients?: EnvOAuthClients,
+): { availability: string; reason: string } {
   if (row.deletedAt != null) return { availability: "disabled", reason: "connector was deleted" };
   if (row.availability != null)
     return { availability: row.availability, reason: row.availabilityReason ?? "" };
-  if (!isConfigured(row)) {
+  if (!isConfigured(row, envClients)) {
     return { availability: "not_configured", reason: "OAuth client credentials are not configured" };
   }
   return { availability: "available", reason: "" };
@@ -28,15 +37,15 @@ export function availabilityOf(row: ConnectorRow): { availability: string; reaso
  * The API view of a catalog row. This is the only place a row becomes a message, and it never reads
  * `sealedConfig`: instance secrets cannot reach a response.
  */
-export function toConnectorMessage(row: ConnectorRow): Connector {
-  const { availability, reason } = availabilityOf(row);
+export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClients): Connector {
+  const { availability, reason } = availabilityOf(row, envClients);
   const schema = row.configSchema;
   return create(ConnectorSchema, {
     slug: row.slug,
     name: row.name,
     description: row.description,
     authType: row.authType,
-    configured: isConfigured(row),
+    configured: isConfigured(row, envClients),
     availability,
     availabilityReason: reason,
     tools: Object.entries(schema.commands).map(([name, command]) => ({

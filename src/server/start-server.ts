@@ -91,6 +91,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       pageTokens,
       secretBox,
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+      envOAuthClients: new Set(config.oauthClients.keys()),
     };
     const app = createApp({
       logger,

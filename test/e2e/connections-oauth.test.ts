@@ -64,6 +64,8 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     t = await startTestServer(backend, {
       PATCHBAY_PUBLIC_URL: PUBLIC_URL,
       PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP: "true",
+      PATCHBAY_OAUTH_ENV_OAUTH_CLIENT_ID: "envclient",
+      PATCHBAY_OAUTH_ENV_OAUTH_CLIENT_SECRET: "env-secret-value",
     });
     const created = await call("POST", "/api/v1/connectors", {
       name: "acme-oauth",
@@ -116,6 +118,23 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     // The same callback again: the state was single-use.
     const replay = await fetch(`${t.url}${page.callback.pathname}${page.callback.search}`);
     expect(await replay.text()).toContain("state_reused");
+  });
+
+  it("takes the OAuth client from the environment when the instance config has none", async () => {
+    const created = await call("POST", "/api/v1/connectors", {
+      name: "env-oauth",
+      type: "oauth2-api",
+      executionModel: "built_in",
+      config: {
+        baseUrl: provider.base,
+        authorizeUrl: `${provider.base}/authorize`,
+        tokenUrl: `${provider.base}/token`,
+      },
+    });
+    expect((created.json.connector as { configured: boolean; availability: string }).configured).toBe(true);
+    const started = await call("POST", "/api/v1/connections", { connectorSlug: "env-oauth" });
+    expect(started.status).toBe(201);
+    expect(new URL(String(started.json.oauthUrl)).searchParams.get("client_id")).toBe("envclient");
   });
 
   it("redirects StartOAuth to the provider, forcing the account picker when asked", async () => {
@@ -176,16 +195,21 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     expect(after).toMatchObject({ status: "error", lastError: "reauthorization_required" });
   });
 
-  it("never returns or logs a token", async () => {
-    const rows = await t.server.db
-      .em()
-      .getConnection()
-      .execute("select sealed_credentials from connections where sealed_credentials is not null");
-    const sealedValues = rows.map((r) => String((r as { sealed_credentials: string }).sealed_credentials));
-    expect(sealedValues.length).toBeGreaterThan(0);
+  it("revokes the token at the provider when the connection is deleted", async () => {
+    let revoked = 0;
+    provider.server.service.once(Events.BeforeRevoke, () => {
+      revoked += 1;
+    });
+    const deleted = await call("DELETE", `/api/v1/connections/${connectionId}`);
+    expect(deleted.json).toEqual({ deleted: true });
+    expect(revoked).toBe(1);
+  });
+
+  it("never returns or logs a token", () => {
     const everything = responses.join("\n") + t.logs.text();
     expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/);
     expect(everything).not.toContain(CLIENT.clientSecret);
+    expect(everything).not.toContain("env-secret-value");
   });
 
   if (backend === "postgresql") {

@@ -35,8 +35,9 @@ export const oauth2ApiConnector = defineConnector({
     tokenUrl: t.string({ required: true, description: "The provider's token endpoint." }),
     revokeUrl: t.string({ description: "The provider's token revocation endpoint (RFC 7009)." }),
     scopes: t.string({ description: "Space-separated scopes to request." }),
-    clientId: t.string({ required: true, description: "OAuth client id." }),
-    clientSecret: t.secret({ required: true, description: "OAuth client secret." }),
+    // Optional here: the client may come from PATCHBAY_OAUTH_<SLUG>_CLIENT_ID/SECRET instead.
+    clientId: t.string({ description: "OAuth client id (or PATCHBAY_OAUTH_<SLUG>_CLIENT_ID)." }),
+    clientSecret: t.secret({ description: "OAuth client secret (or PATCHBAY_OAUTH_<SLUG>_CLIENT_SECRET)." }),
     testPath: t.string({ default: "/", description: "Path checked by the test command." }),
   },
   defaultCommand: "request",
