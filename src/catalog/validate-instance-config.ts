@@ -1,27 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { valueProblem } from "../connectors/index.ts";
 import type { StoredField } from "./connector-entity.ts";
-
-function problem(field: StoredField, value: unknown): string | undefined {
-  switch (field.type) {
-    case "string":
-    case "secret":
-      return typeof value === "string" ? undefined : "must be a string";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) ? undefined : "must be a number";
-    case "boolean":
-      return typeof value === "boolean" ? undefined : "must be true or false";
-    case "date":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value))
-        ? undefined
-        : "must be an RFC 3339 date";
-    case "select":
-      return typeof value === "string" && (field.options ?? []).includes(value)
-        ? undefined
-        : `must be one of ${(field.options ?? []).join(", ")}`;
-    default:
-      return undefined;
-  }
-}
 
 /**
  * Checks instance config against a connector's connection fields: no unknown keys, every value of its
@@ -43,7 +22,7 @@ export function validateInstanceConfig(
       if (field.required) problems.push(`${key} is required`);
       continue;
     }
-    const why = problem(field, value);
+    const why = valueProblem(field.type, field.options, value);
     if (why !== undefined) problems.push(`${key} ${why}`);
   }
   if (problems.length > 0) {

@@ -1,16 +1,9 @@
 import type { Config } from "../config.ts";
-import { openDatabase } from "../db/index.ts";
-import { createLogger } from "../logging/logger.ts";
+import { openCliDatabase } from "./open-cli-database.ts";
 
 /** `patchbay migrate`: applies pending migrations and says which. */
 export async function runMigrate(config: Config): Promise<number> {
-  const logger = createLogger({ level: "warn", format: config.logFormat, destination: process.stderr });
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: 2,
-    logger,
-  });
+  const db = await openCliDatabase(config, { migrate: false });
   try {
     const applied = await db.migrate();
     process.stdout.write(

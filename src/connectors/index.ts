@@ -18,7 +18,14 @@ export {
   type PreparedCommand,
   prepareCommand,
 } from "./define/dispatcher.ts";
-export { type FieldDef, type FieldKind, type FieldMap, type InferFields, t } from "./define/fields.ts";
+export {
+  type FieldDef,
+  type FieldKind,
+  type FieldMap,
+  type InferFields,
+  t,
+  valueProblem,
+} from "./define/fields.ts";
 export {
   type CommandOutcome,
   type ConnectorResult,

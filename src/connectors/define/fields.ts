@@ -93,9 +93,17 @@ export const t = {
 /** `2026-01-31` or `2026-01-31T12:00:00Z` / `…+02:00`, with optional fractional seconds. */
 const RFC3339_DATE = /^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))?$/i;
 
-/** Why a value does not fit a field, or undefined when it does. */
-export function fieldProblem(field: FieldDef, value: unknown): string | undefined {
-  switch (field.kind) {
+/**
+ * Why a value does not fit a field of this type (and, for `select`, these options), or undefined when it
+ * does. Shared by the dispatcher (params) and the catalog and connections (stored schemas), so every
+ * model checks values the same way. Messages name the rule, never the value.
+ */
+export function valueProblem(
+  type: string,
+  options: readonly string[] | undefined,
+  value: unknown,
+): string | undefined {
+  switch (type) {
     case "string":
     case "secret":
       return typeof value === "string" ? undefined : "must be a string";
@@ -108,12 +116,17 @@ export function fieldProblem(field: FieldDef, value: unknown): string | undefine
         ? undefined
         : "must be an RFC 3339 date";
     case "select":
-      return typeof value === "string" && (field.options ?? []).includes(value)
+      return typeof value === "string" && (options ?? []).includes(value)
         ? undefined
-        : `must be one of ${(field.options ?? []).join(", ")}`;
-    case "raw":
+        : `must be one of ${(options ?? []).join(", ")}`;
+    default:
       return undefined;
   }
+}
+
+/** Why a value does not fit a field, or undefined when it does. */
+export function fieldProblem(field: FieldDef, value: unknown): string | undefined {
+  return valueProblem(field.kind, field.options, value);
 }
 
 /** True when a required field counts as missing. */
