@@ -11,3 +11,4 @@ export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
 export type { StoredTokens } from "./oauth-flow.ts";
 export type { TokenRefresher } from "./token-refresher.ts";
+export { type ConnectionUser, createConnectionUser, type UsableConnection } from "./use-connection.ts";

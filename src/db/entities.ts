@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from "../auth/api-key-entity.ts";
 import { ConnectorEntity, ConnectorVersionEntity } from "../catalog/connector-entity.ts";
 import { ConnectionEntity, OAuthStateEntity } from "../connections/connection-entity.ts";
+import { ExecutionEntity } from "../execute/execution-entity.ts";
 
 // Entity files are imported directly (not through the feature index) so that opening the database does
 // not load the services; each feature still owns its entities.
@@ -11,4 +12,5 @@ export const ENTITIES = [
   ConnectorVersionEntity,
   ConnectionEntity,
   OAuthStateEntity,
+  ExecutionEntity,
 ];

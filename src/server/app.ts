@@ -14,8 +14,14 @@ import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/
 import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
-import { type ConnectionDeps, registerConnections, type TokenRefresher } from "../connections/index.ts";
+import {
+  type ConnectionDeps,
+  createConnectionUser,
+  registerConnections,
+  type TokenRefresher,
+} from "../connections/index.ts";
 import type { Database } from "../db/index.ts";
+import { type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
@@ -32,6 +38,8 @@ export interface AppDeps {
   keys: ApiKeyStore;
   catalog: CatalogDeps;
   connections: ConnectionDeps;
+  /** Execute's dependencies; the connection resolver is built from the connections feature. */
+  execute: Omit<ExecuteDeps, "useConnection">;
   /** The database, for the rate-limit counters. */
   db: Database;
   /** Per-tier limits; undefined turns rate limiting off. */
@@ -67,8 +75,8 @@ export const SERVED_SERVICES = [
 export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefresher {
   registerCatalog(router, deps.catalog);
   const tokens = registerConnections(router, deps.connections);
-  // Implemented by later capabilities; until then Connect answers every call with UNIMPLEMENTED.
-  router.service(ExecuteService, {});
+  registerExecute(router, { ...deps.execute, useConnection: createConnectionUser(deps.connections, tokens) });
+  // Implemented by a later capability; until then Connect answers every call with UNIMPLEMENTED.
   router.service(WebhookService, {});
   registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
   registerReflection(router, REFLECTED_FILES);

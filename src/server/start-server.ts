@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { type Database, openDatabase } from "../db/index.ts";
+import { createExecutionRecorder } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
@@ -93,6 +94,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
       envOAuthClients: new Set(config.oauthClients.keys()),
     };
+    const lookup = createConnectorLookup(catalog);
+    const recorder = createExecutionRecorder(() => db.em(), logger);
     const app = createApp({
       logger,
       keys: createApiKeyStore(() => db.em()),
@@ -100,7 +103,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       connections: {
         em: () => db.em(),
         secretBox,
-        lookup: createConnectorLookup(catalog),
+        lookup,
         pageTokens,
         publicUrl: config.publicUrl,
         logger,
@@ -108,6 +111,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
         oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
       },
+      execute: { em: () => db.em(), lookup, recorder, pageTokens, logger },
       db,
       rateLimits: config.rateLimits,
       ready,
@@ -136,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           await drained;
           clearTimeout(abortTimer);
           shutdown.abort();
+          await recorder.stop();
           await db.close();
           logger.info("stopped");
         })();

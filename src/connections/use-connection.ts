@@ -1,0 +1,44 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Principal } from "../auth/index.ts";
+import type { ConnectionDeps } from "./connection-deps.ts";
+import { credentialsContext } from "./connection-entity.ts";
+import { findOwnedConnection } from "./owned-connection.ts";
+import type { TokenRefresher } from "./token-refresher.ts";
+
+/** A connection ready to run a command with. */
+export interface UsableConnection {
+  id: string;
+  connectorSlug: string;
+  /** Decrypted credentials: API-key fields, or `{accessToken, tokenType}` for OAuth (refreshed if expiring). */
+  credentials: Record<string, unknown>;
+}
+
+/** Resolves connections for command execution. */
+export type ConnectionUser = (principal: Principal, connectionId: string) => Promise<UsableConnection>;
+
+/**
+ * The caller's active connection with its credentials opened; OAuth tokens are refreshed first when they
+ * expire within the margin (single flight). A connection that is not active is FAILED_PRECONDITION
+ * naming its status, so the caller knows what to fix.
+ */
+export function createConnectionUser(deps: ConnectionDeps, tokens: TokenRefresher): ConnectionUser {
+  return async (principal, connectionId) => {
+    const row = await findOwnedConnection(deps.em(), principal, connectionId);
+    if (row.status !== "active" || row.sealedCredentials == null) {
+      const why = row.lastError === "reauthorization_required" ? ": reauthorization_required" : "";
+      throw new ConnectError(`connection is not active (${row.status}${why})`, Code.FailedPrecondition);
+    }
+    if (row.authType === "oauth") {
+      const fresh = await tokens.use(row.id);
+      return {
+        id: row.id,
+        connectorSlug: row.connectorSlug,
+        credentials: { accessToken: fresh.accessToken, tokenType: fresh.tokenType },
+      };
+    }
+    const credentials = JSON.parse(
+      deps.secretBox.openText(row.sealedCredentials, credentialsContext(row.id)),
+    ) as Record<string, unknown>;
+    return { id: row.id, connectorSlug: row.connectorSlug, credentials };
+  };
+}

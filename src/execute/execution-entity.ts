@@ -1,0 +1,34 @@
+import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+
+/**
+ * One command execution. Params and payloads are not stored (they may hold personal data); diagnostics
+ * are stored redacted. `result` holds what an idempotent replay must answer again.
+ */
+export const ExecutionEntity = defineEntity({
+  name: "Execution",
+  tableName: "executions",
+  properties: {
+    id: p.uuid().primary(),
+    tenantId: p.text(),
+    keyId: p.text(),
+    connectorSlug: p.text(),
+    connectorVersion: p.text(),
+    connectionId: p.uuid().nullable(),
+    command: p.text(),
+    status: p.text(),
+    code: p.text().nullable(),
+    errorCode: p.text().nullable(),
+    message: p.text().nullable(),
+    durationMs: p.double(),
+    diagnostics: p.json<Record<string, unknown>>().nullable(),
+    stepId: p.text(),
+    runId: p.text(),
+    idempotencyKey: p.text().nullable(),
+    requestHash: p.text().nullable(),
+    result: p.json<Record<string, unknown>>().nullable(),
+    createdAt: p.datetime(),
+  },
+});
+
+/** A row of `executions`. */
+export type ExecutionRow = InferEntity<typeof ExecutionEntity>;

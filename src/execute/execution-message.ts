@@ -1,0 +1,24 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Execution, ExecutionSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import type { ExecutionRow } from "./execution-entity.ts";
+
+/** The API view of an execution record (diagnostics already redacted when stored). */
+export function toExecutionMessage(row: ExecutionRow): Execution {
+  return create(ExecutionSchema, {
+    id: row.id,
+    connectorSlug: row.connectorSlug,
+    connectorVersion: row.connectorVersion,
+    connectionId: row.connectionId ?? "",
+    command: row.command,
+    status: row.status,
+    code: row.code ?? "",
+    errorCode: row.errorCode ?? "",
+    message: row.message ?? "",
+    durationMs: Number(row.durationMs),
+    ...(row.diagnostics ? { diagnostics: row.diagnostics as JsonObject } : {}),
+    stepId: row.stepId,
+    runId: row.runId,
+    createTime: timestampFromDate(row.createdAt),
+  });
+}

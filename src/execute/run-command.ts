@@ -1,0 +1,166 @@
+import { createHash, randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import {
+  type ExecuteRequest,
+  type ExecuteResponse,
+  ExecuteResponseSchema,
+  ExecutionFailureSchema,
+} from "../../gen/patchbay/v1/execute_pb.ts";
+import type { Principal } from "../auth/index.ts";
+import type { ConnectorView } from "../catalog/index.ts";
+import { createConnectorLogger } from "../connections/connector-logger.ts";
+import { type ConnectorResult, executeDefinition } from "../connectors/index.ts";
+import { codeName } from "../server/errors.ts";
+import type { ExecuteDeps } from "./execute-deps.ts";
+import type { ExecutionRow } from "./execution-entity.ts";
+import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
+import { redactDiagnostics } from "./redact-diagnostics.ts";
+
+/** What one run produced, before it becomes a response or an error. */
+export interface RunOutcome {
+  executionId: string;
+  durationMs: number;
+  result: ConnectorResult;
+  failureClass?: FailureClass;
+}
+
+const MAX_MESSAGE = 200;
+
+/** The operator-safe text of a failure: one line, bounded. */
+export function safeMessage(text: string | undefined): string {
+  const line = (text ?? "command failed").replace(/[\r\n\t]+/g, " ").trim() || "command failed";
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
+}
+
+/** A stable hash of what makes two requests "the same" for idempotency. */
+export function requestHash(req: ExecuteRequest): string {
+  const canonical = JSON.stringify([
+    req.target.case,
+    req.target.value,
+    req.command,
+    req.params ?? {},
+    req.variables ?? {},
+  ]);
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** The response for a successful outcome. */
+export function toResponse(outcome: RunOutcome): ExecuteResponse {
+  return create(ExecuteResponseSchema, {
+    payload: (outcome.result.payload ?? {}) as JsonObject,
+    variables: (outcome.result.variables ?? {}) as JsonObject,
+    executionId: outcome.executionId,
+    durationMs: outcome.durationMs,
+  });
+}
+
+/** The error for a failed outcome: code by failure class, operator-safe message, ExecutionFailure details. */
+export function toError(outcome: RunOutcome): ConnectError {
+  const failureClass = outcome.failureClass ?? "command_failed";
+  const detail = create(ExecutionFailureSchema, {
+    executionId: outcome.executionId,
+    errorCode: outcome.result.errorCode ?? "COMMAND_FAILED",
+    failureClass,
+    diagnostics: redactDiagnostics(outcome.result.diagnostics ?? {}) as JsonObject,
+    variables: (outcome.result.variables ?? {}) as JsonObject,
+  });
+  return new ConnectError(safeMessage(outcome.result.error), CODE_BY_FAILURE_CLASS[failureClass], undefined, [
+    { desc: ExecutionFailureSchema, value: detail },
+  ]);
+}
+
+/**
+ * Runs a built-in command with the sooner of `metadata.timeout_ms` and the caller's own deadline; when it
+ * passes the handler's signal aborts and the result is a DEADLINE_EXCEEDED failure whatever the handler
+ * does afterwards.
+ */
+export async function runBuiltIn(
+  deps: ExecuteDeps,
+  ctx: HandlerContext,
+  connector: ConnectorView,
+  req: ExecuteRequest,
+  credentials: Record<string, unknown>,
+): Promise<RunOutcome> {
+  const definition = connector.definition;
+  if (definition === undefined) {
+    throw new ConnectError(
+      `${connector.executionModel} connectors cannot run on this server yet`,
+      Code.Unimplemented,
+    );
+  }
+  const executionId = randomUUID();
+  const callerMs = ctx.timeoutMs();
+  const budget = Math.min(
+    req.metadata?.timeoutMs || (deps.defaultTimeoutMs ?? 30_000),
+    callerMs ?? Number.POSITIVE_INFINITY,
+  );
+  const deadline = AbortSignal.timeout(Math.max(1, budget));
+  const signal = AbortSignal.any([ctx.signal, deadline]);
+  const started = performance.now();
+  const timedOut = new Promise<ConnectorResult>((resolve) => {
+    const done = () =>
+      resolve({ success: false, error: `command timed out after ${budget} ms`, errorCode: "TIMEOUT" });
+    if (signal.aborted) done();
+    else signal.addEventListener("abort", done, { once: true });
+  });
+  const result = await Promise.race([
+    executeDefinition(
+      definition,
+      {
+        config: { ...(req.params ?? {}), command: req.command },
+        connectorConfig: { ...connector.instanceConfig(), ...credentials },
+        variables: (req.variables ?? {}) as Record<string, unknown>,
+        stepId: req.metadata?.stepId ?? "",
+        runId: req.metadata?.runId ?? "",
+      },
+      {
+        signal,
+        logger: createConnectorLogger(deps.logger, connector.slug),
+        ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+      },
+    ),
+    timedOut,
+  ]);
+  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  return result.success
+    ? { executionId, durationMs, result }
+    : { executionId, durationMs, result, failureClass: classifyFailure(result) };
+}
+
+/** The execution record of an outcome (params and payload are not stored). */
+export function recordOf(
+  deps: ExecuteDeps,
+  principal: Principal,
+  connector: ConnectorView,
+  req: ExecuteRequest,
+  connectionId: string | null,
+  outcome: RunOutcome,
+): ExecutionRow {
+  const failed = !outcome.result.success;
+  const code = failed ? CODE_BY_FAILURE_CLASS[outcome.failureClass ?? "command_failed"] : undefined;
+  return {
+    id: outcome.executionId,
+    tenantId: principal.tenantId,
+    keyId: principal.keyId,
+    connectorSlug: connector.slug,
+    connectorVersion: connector.version,
+    connectionId,
+    command: req.command || (connector.definition?.defaultCommand ?? ""),
+    status: failed ? "failed" : "succeeded",
+    code: code === undefined ? null : codeName(code),
+    errorCode: failed ? (outcome.result.errorCode ?? "COMMAND_FAILED") : null,
+    message: failed ? safeMessage(outcome.result.error) : null,
+    durationMs: outcome.durationMs,
+    diagnostics: failed
+      ? (redactDiagnostics(outcome.result.diagnostics ?? {}) as Record<string, unknown>)
+      : null,
+    stepId: req.metadata?.stepId ?? "",
+    runId: req.metadata?.runId ?? "",
+    idempotencyKey: req.metadata?.idempotencyKey || null,
+    requestHash: null,
+    result: null,
+    createdAt: (deps.now ?? (() => new Date()))(),
+  };
+}
