@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+// The parser file, not the feature index: reading the settings must not load the HTTP client.
+import { parseEgressAllowEntry } from "./outbound/egress-allow-entry.ts";
 // The parser file, not the feature index: reading the settings must not load the rate limiter.
 import {
   DEFAULT_RATE_LIMITS,
@@ -53,6 +55,11 @@ export interface Config {
    * and never honoured, for any other host.
    */
   readonly oauthAllowLoopbackHttp: boolean;
+  /**
+   * CIDRs, IP addresses and exact host names outbound requests may reach although the egress policy
+   * refuses them (loopback, private, link-local, metadata…): on-premise APIs and tests. Empty by default.
+   */
+  readonly egressAllow: readonly string[];
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -112,6 +119,19 @@ const rateLimitSpec = z.string().transform((v, ctx) => {
     return z.NEVER;
   }
 });
+
+const egressAllowList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (entries) => entries.every((entry) => parseEgressAllowEntry(entry) !== undefined),
+    "must be comma-separated CIDRs (10.0.0.0/8, fd00::/8), IP addresses or host names",
+  );
 
 /** Variables whose values must never be echoed back in an error. */
 const SECRET_VARS = new Set(["DATABASE_URL", "PATCHBAY_MASTER_KEY", "PATCHBAY_ADMIN_KEY"]);
@@ -179,6 +199,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
         "PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP",
         z.enum(["true", "false"], { error: "must be true or false" }),
       ) === "true",
+    egressAllow: read(env, "PATCHBAY_EGRESS_ALLOW", egressAllowList) ?? [],
   };
 }
 

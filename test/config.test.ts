@@ -44,6 +44,10 @@ describe("loadConfig defaults", () => {
     expect(config.dbPoolMax).toBe(10);
   });
 
+  it("allow-lists no egress destination", () => {
+    expect(config.egressAllow).toEqual([]);
+  });
+
   it("logs pretty on a terminal and JSON otherwise", () => {
     expect(loadConfig({}, true).logFormat).toBe("pretty");
     expect(loadConfig({}, false).logFormat).toBe("json");
@@ -77,6 +81,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_OAUTH_ACME_CRM_CLIENT_SECRET: "shh",
         PATCHBAY_OAUTH_REFRESH_MARGIN_S: "60",
         PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP: "true",
+        PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8, fd00::/8,127.0.0.1 ,crm.internal.example",
       },
       false,
     );
@@ -98,6 +103,7 @@ describe("loadConfig with values", () => {
       oauthClients: new Map([["acme-crm", { clientId: "client-1", clientSecret: "shh" }]]),
       oauthRefreshMarginSeconds: 60,
       oauthAllowLoopbackHttp: true,
+      egressAllow: ["10.0.0.0/8", "fd00::/8", "127.0.0.1", "crm.internal.example"],
     });
   });
 
@@ -138,7 +144,15 @@ describe("loadConfig rejects bad values", () => {
   const adminKeyRule = "PATCHBAY_ADMIN_KEY must be 24 to 256 printable characters without spaces";
 
   // One row per variable and bad value; `echoed` says whether the value may appear in the message.
+  const egressAllowRule =
+    "PATCHBAY_EGRESS_ALLOW must be comma-separated CIDRs (10.0.0.0/8, fd00::/8), IP addresses or host names";
   const rows: { env: Record<string, string>; message: string; echoed: boolean }[] = [
+    { env: { PATCHBAY_EGRESS_ALLOW: "10.0.0.0/33" }, message: egressAllowRule, echoed: true },
+    {
+      env: { PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8,http://crm.example" },
+      message: egressAllowRule,
+      echoed: true,
+    },
     { env: { PATCHBAY_PORT: "abc" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
     { env: { PATCHBAY_PORT: "70000" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
     { env: { PATCHBAY_PORT: "-1" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },

@@ -34,7 +34,10 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   TIMEOUT: "timeout",
   LEGACY_RESULT_KEYS: "internal",
   EGRESS_REFUSED: "command_failed",
-  TOO_LARGE: "upstream_unavailable",
+  BAD_URL: "command_failed",
+  TOO_MANY_REDIRECTS: "command_failed",
+  TOO_LARGE: "command_failed",
+  UPSTREAM_TIMEOUT: "upstream_unavailable",
   NETWORK: "upstream_unavailable",
 };
 

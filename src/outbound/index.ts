@@ -1,1 +1,13 @@
-export { type OutboundRequestInit, type OutboundResponse, outboundRequest } from "./outbound-request.ts";
+export { type EgressAllowEntry, parseEgressAllowEntry } from "./egress-allow-entry.ts";
+export { createEgressPolicy, type EgressPolicy, type EgressVerdict, refusedReason } from "./egress-policy.ts";
+export {
+  createOutboundClient,
+  type OutboundClient,
+  type OutboundClientOptions,
+  type OutboundRequestInit,
+  type OutboundResponse,
+} from "./outbound-client.ts";
+export { OutboundError, type OutboundErrorCode } from "./outbound-error.ts";
+export { configureOutbound, outboundRequest } from "./outbound-request.ts";
+export type { ResolvedAddress, ResolveHost } from "./pinned-lookup.ts";
+export { REFUSED_HOST_NAMES, REFUSED_RANGES, type RefusedRange } from "./refused-ranges.ts";

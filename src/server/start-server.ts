@@ -6,6 +6,7 @@ import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { configureOutbound } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { createApp } from "./app.ts";
@@ -50,6 +51,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
   });
   const shutdown = new AbortController();
+  configureOutbound({ allow: config.egressAllow });
+  if (config.egressAllow.length > 0) {
+    logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
+  }
   try {
     const applied = await db.migrate();
     logger.info({ database: db.kind, applied }, "database ready");

@@ -184,6 +184,11 @@ describe("patchbay scaffold, in a copy of the project", () => {
         acmeCrmConnector: ConnectorDefinition;
       };
       acme = module.acmeCrmConnector;
+      // The copy's own outbound client: the fake API below is on loopback, refused unless allow-listed.
+      const outbound = (await import(pathToFileURL(join(dir, "src/outbound/index.ts")).href)) as {
+        configureOutbound: (options: { allow: string[] }) => void;
+      };
+      outbound.configureOutbound({ allow: ["127.0.0.1/32"] });
       api = createServer((request, response) => {
         seen.push(request);
         response.writeHead(status, { "content-type": "application/json" });

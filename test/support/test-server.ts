@@ -47,6 +47,9 @@ export async function startTestServer(
     PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2000",
     LOG_LEVEL: "debug",
     LOG_FORMAT: "json",
+    // The fake upstream APIs tests run live on loopback, which the egress policy refuses by default;
+    // a test of the refusal itself passes PATCHBAY_EGRESS_ALLOW: "".
+    PATCHBAY_EGRESS_ALLOW: "127.0.0.1/32",
     ...(database
       ? { DATABASE_URL: database.url, PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64") }
       : {}),

@@ -1,3 +1,4 @@
+import { OutboundError } from "../../outbound/outbound-error.ts";
 import type {
   CommandDefinition,
   ConnectorContext,
@@ -129,6 +130,14 @@ function thrownToResult(definition: ConnectorDefinition, error: unknown): Connec
       success: false,
       error: mapped.error,
       ...(mapped.diagnostics ? { diagnostics: mapped.diagnostics } : {}),
+    };
+  }
+  // The outbound client's failures carry an operator-safe message and their own class.
+  if (error instanceof OutboundError) {
+    return {
+      success: false,
+      error: error.message,
+      errorCode: error.code === "TIMEOUT" ? "UPSTREAM_TIMEOUT" : error.code,
     };
   }
   return {

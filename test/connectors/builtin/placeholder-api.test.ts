@@ -9,6 +9,7 @@ import {
   executeDefinition,
   type JsonObject,
 } from "../../../src/connectors/index.ts";
+import { configureOutbound } from "../../../src/outbound/index.ts";
 import { type FakePlaceholderApi, startFakePlaceholderApi } from "./fake-placeholder-api.ts";
 
 const apiKey = "pk_test_7f3c9a";
@@ -16,6 +17,8 @@ const apiKey = "pk_test_7f3c9a";
 let api: FakePlaceholderApi;
 
 beforeAll(async () => {
+  // The fake API listens on loopback, which the egress policy refuses unless allow-listed.
+  configureOutbound({ allow: ["127.0.0.1/32"] });
   api = await startFakePlaceholderApi(apiKey, 25);
 });
 
@@ -80,12 +83,12 @@ describe("placeholder-api: test", () => {
     expect(api.requests).toStrictEqual([]);
   });
 
-  it("reports an unreachable API as a failure with the transport's message", async () => {
+  it("reports an unreachable API as a NETWORK failure naming only the host", async () => {
     const gone = await startFakePlaceholderApi(apiKey);
     await gone.close();
     const result = await run({ command: "test" }, { baseUrl: gone.baseUrl, apiKey });
-    expect(result).toMatchObject({ success: false, errorCode: "HANDLER_THREW" });
-    expect(result.error).toMatch(/fetch failed/);
+    expect(result).toMatchObject({ success: false, errorCode: "NETWORK" });
+    expect(result.error).toBe("Outbound request to 127.0.0.1 failed (ECONNREFUSED)");
     expectNoKey(result);
   });
 });

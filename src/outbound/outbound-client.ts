@@ -1,0 +1,219 @@
+import { lookup as dnsLookup } from "node:dns/promises";
+import { Agent, request as undiciRequest } from "undici";
+import { createEgressPolicy, type EgressPolicy } from "./egress-policy.ts";
+import { OutboundError } from "./outbound-error.ts";
+import { createPinnedLookup, type ResolveHost } from "./pinned-lookup.ts";
+import { discard, readCappedBody, tooLarge } from "./read-capped-body.ts";
+
+/** An outbound HTTP response, body parsed as JSON when it is JSON. */
+export interface OutboundResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Options for one outbound request. */
+export interface OutboundRequestInit {
+  method: string;
+  headers?: Record<string, string>;
+  /** Strings are sent as-is; anything else as JSON. */
+  body?: unknown;
+  /** Total time for this request, redirects and body included; defaults to the client's. */
+  timeoutMs?: number;
+  /** The caller's cancellation; when it aborts, its reason is thrown unchanged. */
+  signal?: AbortSignal;
+}
+
+/** How an outbound client is set up; read once, from config, at start-up. */
+export interface OutboundClientOptions {
+  /** `PATCHBAY_EGRESS_ALLOW` entries (CIDRs, addresses, host names): the only way to reach refused addresses. */
+  allow?: readonly string[];
+  /** Default total time per request, redirects and body included (30 000 ms). */
+  timeoutMs?: number;
+  /** Largest response body read before the request fails with `TOO_LARGE` (5 MiB). */
+  maxResponseBytes?: number;
+  /** Resolves a host name to all its addresses (default `dns.promises.lookup`); tests hold DNS here. */
+  lookup?: ResolveHost;
+}
+
+/** The SSRF-safe HTTP client every connector calls out through. */
+export interface OutboundClient {
+  /** Sends one request, following at most 5 redirects, each checked against the egress policy. */
+  request(url: string, init: OutboundRequestInit): Promise<OutboundResponse>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+const MAX_REDIRECTS = 5;
+const MAX_CONNECT_MS = 10_000;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CROSS_ORIGIN_DROPPED = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+const defaultResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, order: "verbatim" });
+
+/**
+ * Creates an outbound client with its egress policy: internal, metadata and special-purpose addresses
+ * are refused unless allow-listed, DNS is resolved once per connection and the socket connects to the
+ * checked address, redirects are followed by hand and re-checked, and time and response size are capped.
+ */
+export function createOutboundClient(options: OutboundClientOptions = {}): OutboundClient {
+  const policy = createEgressPolicy(options.allow ?? []);
+  const defaultTimeoutMs = options.timeoutMs ?? 30_000;
+  const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;
+  const agent = new Agent({
+    connect: {
+      lookup: createPinnedLookup(policy, options.lookup ?? defaultResolve),
+      timeout: Math.min(MAX_CONNECT_MS, defaultTimeoutMs),
+    },
+  });
+
+  async function request(url: string, init: OutboundRequestInit): Promise<OutboundResponse> {
+    const timeoutMs = init.timeoutMs ?? defaultTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let target = parseTarget(url);
+    let method = init.method.toUpperCase();
+    let { headers, body } = encodeBody(init);
+    for (let redirects = 0; ; redirects++) {
+      checkTarget(policy, target);
+      try {
+        const res = await undiciRequest(target, {
+          dispatcher: agent,
+          method,
+          headers,
+          signal,
+          ...(body !== undefined ? { body } : {}),
+        });
+        const location = res.headers.location;
+        if (REDIRECTS.has(res.statusCode) && typeof location === "string") {
+          await res.body.dump().catch(() => undefined);
+          if (redirects >= MAX_REDIRECTS) {
+            throw new OutboundError(
+              "TOO_MANY_REDIRECTS",
+              `Outbound request to ${target.hostname} redirected more than ${MAX_REDIRECTS} times`,
+            );
+          }
+          const next = parseTarget(location, target);
+          if (res.statusCode === 303 ? method !== "HEAD" : res.statusCode <= 302 && method === "POST") {
+            method = "GET";
+            body = undefined;
+            headers = without(headers, (name) => name === "content-type" || name === "content-length");
+          }
+          if (next.origin !== target.origin)
+            headers = without(headers, (name) => CROSS_ORIGIN_DROPPED.has(name));
+          target = next;
+          continue;
+        }
+        const declared = Number(res.headers["content-length"] ?? 0);
+        if (declared > maxBytes) {
+          discard(res.body);
+          throw tooLarge(target.hostname, maxBytes);
+        }
+        const text = await readCappedBody(res.body, maxBytes, target.hostname);
+        return { status: res.statusCode, headers: flatten(res.headers), body: parseBody(text, res.headers) };
+      } catch (error) {
+        throw toOutboundError(error, target.hostname, { timeout, timeoutMs, caller: init.signal });
+      }
+    }
+  }
+
+  return { request, close: () => agent.close() };
+}
+
+function parseTarget(text: string, base?: URL): URL {
+  let url: URL;
+  try {
+    url = new URL(text, base);
+  } catch {
+    throw new OutboundError("BAD_URL", "Outbound request URL is not a valid absolute URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new OutboundError(
+      "BAD_URL",
+      `Outbound request to ${url.hostname || "a URL"} refused: only http and https`,
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new OutboundError(
+      "BAD_URL",
+      `Outbound request to ${url.hostname} refused: URL carries credentials`,
+    );
+  }
+  return url;
+}
+
+/** Checks what can be checked before connecting: metadata names and IP-literal hosts (which skip DNS). */
+function checkTarget(policy: EgressPolicy, url: URL): void {
+  const verdict = policy.check(url.hostname);
+  if (!verdict.allowed) {
+    throw new OutboundError(
+      "EGRESS_REFUSED",
+      `Outbound request to ${url.hostname} refused (${verdict.reason}); PATCHBAY_EGRESS_ALLOW can allow it`,
+    );
+  }
+}
+
+function encodeBody(init: OutboundRequestInit): {
+  headers: Record<string, string>;
+  body: string | undefined;
+} {
+  const headers = { ...init.headers };
+  if (init.body === undefined || init.body === null) return { headers, body: undefined };
+  if (typeof init.body === "string") return { headers, body: init.body };
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
+    headers["content-type"] = "application/json";
+  }
+  return { headers, body: JSON.stringify(init.body) };
+}
+
+function without(
+  headers: Record<string, string>,
+  drop: (lowerName: string) => boolean,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !drop(name.toLowerCase())));
+}
+
+function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
+
+function parseBody(text: string, headers: Record<string, string | string[] | undefined>): unknown {
+  const type = String(headers["content-type"] ?? "");
+  if (!/json/i.test(type) || text === "") return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+function toOutboundError(
+  error: unknown,
+  host: string,
+  {
+    timeout,
+    timeoutMs,
+    caller,
+  }: { timeout: AbortSignal; timeoutMs: number; caller: AbortSignal | undefined },
+): unknown {
+  if (error instanceof OutboundError) return error;
+  if (error instanceof Error && error.cause instanceof OutboundError) return error.cause;
+  // The caller's own cancellation (deadline, client gone) keeps its reason so callers can tell it apart.
+  if (caller?.aborted) return caller.reason ?? error;
+  const code = error instanceof Error && "code" in error ? String(error.code) : "";
+  if (timeout.aborted || TIMEOUT_CODES.has(code)) {
+    return new OutboundError("TIMEOUT", `Outbound request to ${host} timed out after ${timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+  // The code (ECONNREFUSED, UND_ERR_SOCKET…) only: an error message could quote the URL.
+  return new OutboundError("NETWORK", `Outbound request to ${host} failed${code ? ` (${code})` : ""}`, {
+    cause: error,
+  });
+}
