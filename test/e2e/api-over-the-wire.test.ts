@@ -121,7 +121,7 @@ describe.each(BACKENDS)("the API over the wire on %s", (backend) => {
       expect(body.connectors.map((c) => c.slug)).toEqual(["delay"]);
       const next = await get(`/api/v1/connectors?pageSize=1&auth_type=none&pageToken=${body.nextPageToken}`);
       const second = (await next.json()) as { connectors: { slug: string }[] };
-      expect(second.connectors.map((c) => c.slug)).toEqual(["http"]);
+      expect(second.connectors.map((c) => c.slug)).toEqual(["echo"]);
     });
 
     it("gets one connector at GET /api/v1/connectors/{slug}", async () => {
