@@ -18,6 +18,9 @@ export interface ConnectorView {
   /** The built-in definition that runs it (its type), when it is built-in. */
   definition: ConnectorDefinition | undefined;
   mockScenario: string | undefined;
+  /** Where an external connector runs, and how to call it. */
+  endpointUrl: string | undefined;
+  protocol: string | undefined;
   /** The decrypted instance config ({} when none). */
   instanceConfig(): Record<string, unknown>;
 }
@@ -46,6 +49,8 @@ export function createConnectorLookup(
       configSchema: row.configSchema,
       definition: row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined,
       mockScenario: row.mockScenario ?? undefined,
+      endpointUrl: row.endpointUrl ?? undefined,
+      protocol: row.protocol ?? undefined,
       instanceConfig: () =>
         sealed == null
           ? {}

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { createExternalConnectorClient, type ExternalProtocol } from "../connectors/external/index.ts";
 import { toConfigSchema } from "../connectors/index.ts";
+import { egressGuard } from "../outbound/index.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import {
@@ -17,6 +19,7 @@ import { parseVersion } from "./versioning/index.ts";
 const EXECUTION_MODELS = ["built_in", "script", "openapi", "external"] as const;
 const PROTOCOLS = ["grpc", "connect", "http"];
 const MAX_SCRIPT_BYTES = 1_000_000;
+const REGISTRATION_TIMEOUT_MS = 10_000;
 
 function invalid(message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
@@ -59,43 +62,79 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
   };
 }
 
-// Script and external connectors are stored and versioned now; they run once their runtimes exist, and
-// until then the catalog says so instead of failing at execution time.
-function declaredFields(req: CreateConnectorRequest): ModelFields {
+// Script connectors are stored and versioned now; they run once their sandbox exists, and until then
+// the catalog says so instead of failing at execution time.
+function scriptFields(req: CreateConnectorRequest): ModelFields {
   const configSchema = toStoredSchema(req.configSchema);
   if (Object.keys(configSchema.commands).length === 0)
     throw invalid("config_schema must declare at least one command");
+  if (req.scriptSource === "") throw invalid("script_source is required for a script connector");
+  if (Buffer.byteLength(req.scriptSource) > MAX_SCRIPT_BYTES)
+    throw invalid("script_source is larger than 1 MB");
   const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
-  const common = {
+  return {
     type: req.type || req.name,
     authType: secretFields ? "api_key" : "none",
     configSchema,
     version: req.version || "1.0.0",
     availability: "coming_soon",
-    scriptSource: null,
+    availabilityReason: "script execution is not enabled on this server yet",
+    scriptSource: req.scriptSource,
     endpointUrl: null,
     protocol: null,
   };
-  if (req.executionModel === "script") {
-    if (req.scriptSource === "") throw invalid("script_source is required for a script connector");
-    if (Buffer.byteLength(req.scriptSource) > MAX_SCRIPT_BYTES)
-      throw invalid("script_source is larger than 1 MB");
-    return {
-      ...common,
-      scriptSource: req.scriptSource,
-      availabilityReason: "script execution is not enabled on this server yet",
-    };
-  }
+}
+
+/**
+ * Registering an external connector checks its health and asks it for its schema (Describe or
+ * GET /schema), so that a connector that cannot answer is refused at registration instead of at first
+ * use. A schema in the request wins over the described one (the caller pins what it relies on). The
+ * endpoint is subject to the egress policy like every outbound call: a connector on an internal
+ * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW.
+ */
+async function externalFields(req: CreateConnectorRequest): Promise<ModelFields> {
+  const protocol = req.protocol || "http";
   if (!URL.canParse(req.endpointUrl) || !/^https?:$/.test(new URL(req.endpointUrl).protocol)) {
     throw invalid("endpoint_url must be an http or https URL for an external connector");
   }
-  const protocol = req.protocol || "http";
   if (!PROTOCOLS.includes(protocol)) throw invalid(`protocol must be one of ${PROTOCOLS.join(", ")}`);
+  const endpointUrl = req.endpointUrl.replace(/\/+$/, "");
+  const guard = egressGuard();
+  try {
+    guard.checkUrl(endpointUrl);
+  } catch (error) {
+    throw new ConnectError(`endpoint_url: ${(error as Error).message}`, Code.InvalidArgument);
+  }
+  const client = createExternalConnectorClient({
+    endpointUrl,
+    protocol: protocol as ExternalProtocol,
+    timeoutMs: REGISTRATION_TIMEOUT_MS,
+    fetch: guard.fetch,
+    lookup: guard.lookup,
+  });
+  const signal = AbortSignal.timeout(REGISTRATION_TIMEOUT_MS);
+  if (!(await client.health(signal))) {
+    throw new ConnectError(
+      "the external connector did not pass its health check (unreachable, refused by the egress policy, or not serving)",
+      Code.FailedPrecondition,
+    );
+  }
+  const described = await client.describe(signal);
+  const requested = toStoredSchema(req.configSchema);
+  const configSchema = Object.keys(requested.commands).length > 0 ? requested : described.configSchema;
+  if (Object.keys(configSchema.commands).length === 0)
+    throw invalid("the external connector declares no commands");
+  const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
   return {
-    ...common,
-    endpointUrl: req.endpointUrl,
+    type: req.type || req.name,
+    authType: described.authType || (secretFields ? "api_key" : "none"),
+    configSchema,
+    version: req.version || described.version || "1.0.0",
+    availability: null,
+    availabilityReason: null,
+    scriptSource: null,
+    endpointUrl,
     protocol,
-    availabilityReason: "external connector calls are not enabled on this server yet",
   };
 }
 
@@ -111,7 +150,12 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
       Code.Unimplemented,
     );
   }
-  const fields = req.executionModel === "built_in" ? builtInFields(deps, req) : declaredFields(req);
+  const fields =
+    req.executionModel === "built_in"
+      ? builtInFields(deps, req)
+      : req.executionModel === "external"
+        ? await externalFields(req)
+        : scriptFields(req);
   parseVersion(fields.version);
   if (req.config !== undefined) {
     if (req.executionModel !== "built_in")

@@ -23,6 +23,7 @@ export {
   type FieldKind,
   type FieldMap,
   type InferFields,
+  isMissing,
   t,
   valueProblem,
 } from "./define/fields.ts";

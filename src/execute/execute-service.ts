@@ -7,7 +7,8 @@ import { resolvePageSize } from "../paging/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { ExecutionEntity } from "./execution-entity.ts";
 import { toExecutionMessage } from "./execution-message.ts";
-import { type RunOutcome, recordOf, requestHash, runBuiltIn, toError, toResponse } from "./run-command.ts";
+import { type RunOutcome, recordOf, requestHash, runCommand, toError, toResponse } from "./run-command.ts";
+import { createExternalClients } from "./run-external.ts";
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,6 +22,7 @@ function caller(ctx: HandlerContext): Principal {
 /** Registers `patchbay.v1.ExecuteService`. */
 export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void {
   const now = () => (deps.now ?? (() => new Date()))();
+  const externalClients = createExternalClients();
 
   async function resolveTarget(principal: Principal, req: ExecuteRequest) {
     if (req.target.case === "connectorSlug") {
@@ -80,7 +82,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       checkAvailable(connector);
 
       if (key === "") {
-        const outcome = await runBuiltIn(deps, ctx, connector, req, credentials);
+        const outcome = await runCommand(deps, externalClients, ctx, connector, req, credentials);
         deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome));
         if (outcome.result.success) return toResponse(outcome);
         throw toError(outcome);
@@ -119,7 +121,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         return replay(winner, hash);
       }
       const outcome = {
-        ...(await runBuiltIn(deps, ctx, connector, req, credentials)),
+        ...(await runCommand(deps, externalClients, ctx, connector, req, credentials)),
         executionId: claim.id,
       };
       Object.assign(claim, recordOf(deps, principal, connector, req, connectionId, outcome), {

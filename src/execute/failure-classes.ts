@@ -39,17 +39,41 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   TOO_LARGE: "command_failed",
   UPSTREAM_TIMEOUT: "upstream_unavailable",
   NETWORK: "upstream_unavailable",
+  // External connectors (the client's own codes).
+  CANCELED: "timeout",
+  EXTERNAL_UNREACHABLE: "upstream_unavailable",
+  INVALID_RESPONSE: "internal",
+  // An external connector's gRPC status, kept where it names a class.
+  EXTERNAL_INVALID_ARGUMENT: "invalid_params",
+  EXTERNAL_OUT_OF_RANGE: "invalid_params",
+  EXTERNAL_UNAUTHENTICATED: "upstream_auth",
+  EXTERNAL_PERMISSION_DENIED: "upstream_auth",
+  EXTERNAL_RESOURCE_EXHAUSTED: "upstream_rate_limited",
+  EXTERNAL_UNAVAILABLE: "upstream_unavailable",
+  EXTERNAL_DEADLINE_EXCEEDED: "timeout",
+  EXTERNAL_INTERNAL: "internal",
+  EXTERNAL_UNKNOWN: "internal",
+  EXTERNAL_UNIMPLEMENTED: "internal",
+  EXTERNAL_DATA_LOSS: "internal",
 };
 
+/** `EXTERNAL_HTTP_<status>`: an HTTP-protocol connector's non-2xx answer. */
+const EXTERNAL_HTTP = /^EXTERNAL_HTTP_(\d{3})$/;
+
 /**
- * The class of a failed result: the framework's own error code first, then an upstream HTTP status the
- * connector put in its diagnostics (`status` or `statusCode`): 401/403 auth, 429 rate limit, 5xx down;
- * anything else is the command failing.
+ * The class of a failed result: the framework's own error code first, then the status an HTTP-protocol
+ * connector answered with (other than 422), then an upstream HTTP status the connector put in its
+ * diagnostics (`status` or `statusCode`): 401/403 auth, 429 rate limit, 5xx down; anything else is the
+ * command failing.
  */
 export function classifyFailure(result: ConnectorResult): FailureClass {
   const byCode = result.errorCode === undefined ? undefined : CLASS_BY_ERROR_CODE[result.errorCode];
   if (byCode !== undefined) return byCode;
-  const status = Number(result.diagnostics?.status ?? result.diagnostics?.statusCode);
+  // 422 is the HTTP protocol's "the command failed": its diagnostics decide, like a built-in's.
+  const answered = EXTERNAL_HTTP.exec(result.errorCode ?? "")?.[1];
+  const httpStatus = answered === "422" ? undefined : answered;
+  const status = Number(httpStatus ?? result.diagnostics?.status ?? result.diagnostics?.statusCode);
+  if (status === 400 && httpStatus !== undefined) return "invalid_params";
   if (status === 401 || status === 403) return "upstream_auth";
   if (status === 429) return "upstream_rate_limited";
   if (status >= 500 && status < 600) return "upstream_unavailable";

@@ -17,6 +17,7 @@ import type { ExecuteDeps } from "./execute-deps.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
 import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
 import { redactDiagnostics } from "./redact-diagnostics.ts";
+import { type ExternalClients, runExternal } from "./run-external.ts";
 
 /** What one run produced, before it becomes a response or an error. */
 export interface RunOutcome {
@@ -72,19 +73,20 @@ export function toError(outcome: RunOutcome): ConnectError {
 }
 
 /**
- * Runs a built-in command with the sooner of `metadata.timeout_ms` and the caller's own deadline; when it
- * passes the handler's signal aborts and the result is a DEADLINE_EXCEEDED failure whatever the handler
- * does afterwards.
+ * Runs a command, built-in or external, with the sooner of `metadata.timeout_ms` and the caller's own
+ * deadline; when it passes the handler's signal aborts and the result is a DEADLINE_EXCEEDED failure
+ * whatever the handler does afterwards.
  */
-export async function runBuiltIn(
+export async function runCommand(
   deps: ExecuteDeps,
+  clients: ExternalClients,
   ctx: HandlerContext,
   connector: ConnectorView,
   req: ExecuteRequest,
   credentials: Record<string, unknown>,
 ): Promise<RunOutcome> {
   const definition = connector.definition;
-  if (definition === undefined) {
+  if (definition === undefined && connector.executionModel !== "external") {
     throw new ConnectError(
       `${connector.executionModel} connectors cannot run on this server yet`,
       Code.Unimplemented,
@@ -105,24 +107,38 @@ export async function runBuiltIn(
     if (signal.aborted) done();
     else signal.addEventListener("abort", done, { once: true });
   });
-  const result = await Promise.race([
-    executeDefinition(
-      definition,
-      {
-        config: { ...(req.params ?? {}), command: req.command },
-        connectorConfig: { ...connector.instanceConfig(), ...credentials },
-        variables: (req.variables ?? {}) as Record<string, unknown>,
-        stepId: req.metadata?.stepId ?? "",
-        runId: req.metadata?.runId ?? "",
-      },
-      {
-        signal,
-        logger: createConnectorLogger(deps.logger, connector.slug),
-        ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
-      },
-    ),
-    timedOut,
-  ]);
+  const config = { ...connector.instanceConfig(), ...credentials };
+  const variables = (req.variables ?? {}) as Record<string, unknown>;
+  const stepId = req.metadata?.stepId ?? "";
+  const runId = req.metadata?.runId ?? "";
+  const work =
+    definition === undefined
+      ? runExternal(clients, connector, {
+          command: req.command,
+          params: (req.params ?? {}) as Record<string, unknown>,
+          variables,
+          config,
+          stepId,
+          runId,
+          timeoutMs: Math.max(1, budget),
+          signal,
+        })
+      : executeDefinition(
+          definition,
+          {
+            config: { ...(req.params ?? {}), command: req.command },
+            connectorConfig: config,
+            variables,
+            stepId,
+            runId,
+          },
+          {
+            signal,
+            logger: createConnectorLogger(deps.logger, connector.slug),
+            ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+          },
+        );
+  const result = await Promise.race([work, timedOut]);
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   return result.success
     ? { executionId, durationMs, result }

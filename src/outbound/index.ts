@@ -1,4 +1,5 @@
 export { type EgressAllowEntry, parseEgressAllowEntry } from "./egress-allow-entry.ts";
+export { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
 export { createEgressPolicy, type EgressPolicy, type EgressVerdict, refusedReason } from "./egress-policy.ts";
 export {
   createOutboundClient,
@@ -8,6 +9,6 @@ export {
   type OutboundResponse,
 } from "./outbound-client.ts";
 export { OutboundError, type OutboundErrorCode } from "./outbound-error.ts";
-export { configureOutbound, outboundRequest } from "./outbound-request.ts";
+export { configureOutbound, egressGuard, outboundRequest } from "./outbound-request.ts";
 export type { ResolvedAddress, ResolveHost } from "./pinned-lookup.ts";
 export { REFUSED_HOST_NAMES, REFUSED_RANGES, type RefusedRange } from "./refused-ranges.ts";

@@ -1,3 +1,6 @@
+import { lookup as dnsLookup } from "node:dns/promises";
+import { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
+import { createEgressPolicy } from "./egress-policy.ts";
 import {
   createOutboundClient,
   type OutboundClient,
@@ -7,6 +10,8 @@ import {
 } from "./outbound-client.ts";
 
 let defaultClient: OutboundClient | undefined;
+let defaultGuard: EgressGuard | undefined;
+let configured: OutboundClientOptions = {};
 
 /**
  * Replaces the client behind {@link outboundRequest}; called once at start-up with the configured
@@ -14,7 +19,9 @@ let defaultClient: OutboundClient | undefined;
  */
 export function configureOutbound(options: OutboundClientOptions): void {
   const previous = defaultClient;
+  configured = options;
   defaultClient = createOutboundClient(options);
+  defaultGuard = undefined;
   // Requests already running on the old client finish; close() waits for them.
   void previous?.close().catch(() => undefined);
 }
@@ -27,4 +34,16 @@ export function configureOutbound(options: OutboundClientOptions): void {
 export function outboundRequest(url: string, init: OutboundRequestInit): Promise<OutboundResponse> {
   defaultClient ??= createOutboundClient();
   return defaultClient.request(url, init);
+}
+
+/**
+ * The configured egress policy for connections Patchbay's outbound client does not make itself (the
+ * gRPC and Connect transports of external connectors): same allow-list, same pinned DNS.
+ */
+export function egressGuard(): EgressGuard {
+  defaultGuard ??= createEgressGuard(
+    createEgressPolicy(configured.allow ?? []),
+    configured.lookup ?? ((hostname) => dnsLookup(hostname, { all: true, order: "verbatim" })),
+  );
+  return defaultGuard;
 }

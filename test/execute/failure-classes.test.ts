@@ -41,6 +41,36 @@ describe("classifyFailure", () => {
     ["upstream 404", fail({ diagnostics: { status: 404 } }), "command_failed"],
     ["a thrown error", fail({ errorCode: "HANDLER_THREW" }), "command_failed"],
     ["a plain fail()", fail({}), "command_failed"],
+    ["an egress refusal", fail({ errorCode: "EGRESS_REFUSED" }), "command_failed"],
+    ["an outbound network failure", fail({ errorCode: "NETWORK" }), "upstream_unavailable"],
+    ["one outbound request timing out", fail({ errorCode: "UPSTREAM_TIMEOUT" }), "upstream_unavailable"],
+    ["an oversized upstream answer", fail({ errorCode: "TOO_LARGE" }), "command_failed"],
+    [
+      "an unreachable external connector",
+      fail({ errorCode: "EXTERNAL_UNREACHABLE" }),
+      "upstream_unavailable",
+    ],
+    ["a connector's INVALID_ARGUMENT", fail({ errorCode: "EXTERNAL_INVALID_ARGUMENT" }), "invalid_params"],
+    ["a connector's UNAUTHENTICATED", fail({ errorCode: "EXTERNAL_UNAUTHENTICATED" }), "upstream_auth"],
+    [
+      "a connector's RESOURCE_EXHAUSTED",
+      fail({ errorCode: "EXTERNAL_RESOURCE_EXHAUSTED" }),
+      "upstream_rate_limited",
+    ],
+    ["a connector's INTERNAL", fail({ errorCode: "EXTERNAL_INTERNAL" }), "internal"],
+    [
+      "a connector's FAILED_PRECONDITION",
+      fail({ errorCode: "EXTERNAL_FAILED_PRECONDITION" }),
+      "command_failed",
+    ],
+    ["an HTTP connector's 400", fail({ errorCode: "EXTERNAL_HTTP_400" }), "invalid_params"],
+    ["an HTTP connector's 503", fail({ errorCode: "EXTERNAL_HTTP_503" }), "upstream_unavailable"],
+    [
+      "an HTTP connector's 422 by its diagnostics",
+      fail({ errorCode: "EXTERNAL_HTTP_422", diagnostics: { statusCode: 429 } }),
+      "upstream_rate_limited",
+    ],
+    ["an HTTP connector's bare 422", fail({ errorCode: "EXTERNAL_HTTP_422" }), "command_failed"],
   ] as const)("classifies %s", (_name, result, expected) => {
     expect(classifyFailure(result)).toBe(expected);
   });

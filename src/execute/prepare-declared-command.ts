@@ -1,0 +1,50 @@
+import type { StoredConfigSchema } from "../catalog/index.ts";
+import { type ConnectorResult, isMissing, valueProblem } from "../connectors/index.ts";
+
+/** A command checked against a stored schema: its params with defaults, or the failure to report. */
+export type DeclaredCommand =
+  | { ok: true; command: string; params: Record<string, unknown> }
+  | { ok: false; result: ConnectorResult };
+
+function failure(error: string, errorCode: string): DeclaredCommand {
+  return { ok: false, result: { success: false, error, errorCode } };
+}
+
+/**
+ * The dispatcher's checks for a connector that runs elsewhere (external): the command exists, defaults
+ * are applied, required params are present and declared types hold, before anything is sent. Messages
+ * name fields and rules, never values; the same error codes as built-ins.
+ */
+export function prepareDeclaredCommand(
+  slug: string,
+  schema: StoredConfigSchema,
+  command: string,
+  given: Record<string, unknown>,
+): DeclaredCommand {
+  const known = Object.keys(schema.commands);
+  if (command === "") return failure(`No command given. Known commands: ${known.join(", ")}`, "NO_COMMAND");
+  const declared = Object.hasOwn(schema.commands, command) ? schema.commands[command] : undefined;
+  if (declared === undefined) {
+    return failure(
+      `Unknown command '${command.slice(0, 64)}' for connector '${slug}'. Known commands: ${known.join(", ")}`,
+      "UNKNOWN_COMMAND",
+    );
+  }
+  const params: Record<string, unknown> = { ...given };
+  const missing: string[] = [];
+  const invalid: string[] = [];
+  for (const [key, field] of Object.entries(declared.paramSchema)) {
+    if (isMissing(params[key]) && field.default !== undefined) params[key] = field.default;
+    if (isMissing(params[key])) {
+      if (field.required) missing.push(key);
+      delete params[key];
+      continue;
+    }
+    const problem = valueProblem(field.type, field.options, params[key]);
+    if (problem !== undefined) invalid.push(`${key} ${problem}`);
+  }
+  if (missing.length > 0)
+    return failure(`Missing required field(s): ${missing.join(", ")}`, "MISSING_REQUIRED_FIELDS");
+  if (invalid.length > 0) return failure(`Invalid field(s): ${invalid.join("; ")}`, "INVALID_PARAMS");
+  return { ok: true, command, params };
+}

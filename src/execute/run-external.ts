@@ -1,0 +1,85 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { ConnectorView } from "../catalog/index.ts";
+import {
+  createExternalConnectorClient,
+  type ExternalConnectorClient,
+  type ExternalProtocol,
+} from "../connectors/external/index.ts";
+import type { ConnectorResult } from "../connectors/index.ts";
+import { egressGuard, OutboundError } from "../outbound/index.ts";
+import { prepareDeclaredCommand } from "./prepare-declared-command.ts";
+
+/** Clients for external connectors, one per endpoint and protocol, so connections are reused. */
+export interface ExternalClients {
+  get(endpointUrl: string, protocol: ExternalProtocol): ExternalConnectorClient;
+}
+
+const MAX_CLIENTS = 256;
+
+/** A small cache of external connector clients (oldest dropped past 256 endpoints). */
+export function createExternalClients(): ExternalClients {
+  const clients = new Map<string, ExternalConnectorClient>();
+  return {
+    get(endpointUrl, protocol) {
+      const key = `${protocol} ${endpointUrl}`;
+      let client = clients.get(key);
+      if (client === undefined) {
+        const guard = egressGuard();
+        client = createExternalConnectorClient({
+          endpointUrl,
+          protocol,
+          fetch: guard.fetch,
+          lookup: guard.lookup,
+        });
+        if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value as string);
+        clients.set(key, client);
+      }
+      return client;
+    },
+  };
+}
+
+/** What one external call needs besides the connector. */
+export interface ExternalCall {
+  command: string;
+  params: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  config: Record<string, unknown>;
+  stepId: string;
+  runId: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a command of an external connector: params checked against the registered schema, the
+ * endpoint checked against the egress policy, then `Execute` over the registered protocol. The client
+ * never rejects; its failures carry error codes the failure-class table knows.
+ */
+export async function runExternal(
+  clients: ExternalClients,
+  connector: ConnectorView,
+  call: ExternalCall,
+): Promise<ConnectorResult> {
+  const prepared = prepareDeclaredCommand(connector.slug, connector.configSchema, call.command, call.params);
+  if (!prepared.ok) return prepared.result;
+  const endpointUrl = connector.endpointUrl ?? "";
+  try {
+    egressGuard().checkUrl(endpointUrl);
+  } catch (error) {
+    if (error instanceof OutboundError)
+      return { success: false, error: error.message, errorCode: error.code };
+    throw error;
+  }
+  const client = clients.get(endpointUrl, (connector.protocol ?? "http") as ExternalProtocol);
+  return client.execute(
+    {
+      command: prepared.command,
+      config: call.config as JsonObject,
+      params: prepared.params as JsonObject,
+      variables: call.variables as JsonObject,
+      metadata: { stepId: call.stepId, runId: call.runId, timeoutMs: call.timeoutMs },
+    },
+    call.signal,
+  );
+}
