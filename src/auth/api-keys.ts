@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
 import { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
 import type { Principal } from "./principal.ts";
+import { REVOCATION_CHANNEL } from "./revocation-listener.ts";
 import { isScope } from "./scopes.ts";
 
 /** What a caller may see of a key: never the key or its hash. */
@@ -42,6 +43,13 @@ export interface ApiKeyStore {
   count(): Promise<number>;
   /** The principal for a presented key, or undefined for an unknown or revoked key. */
   verify(key: string): Promise<Principal | undefined>;
+  /**
+   * Turns the verification cache on or off (off by default). Only safe while revocations reach this
+   * process: see `listenForRevocations`.
+   */
+  setCaching(on: boolean): void;
+  /** Drops a key (by hash) from the verification cache, or every key without one. */
+  forget(keyHash?: string): void;
 }
 
 /** Thrown for an invalid key definition (bad scope, empty tenant); the message is operator-safe. */
@@ -56,6 +64,13 @@ const LAST_USED_PRECISION_MS = 60_000;
 // The api_keys.rate_tier column default; the tier grammar is PATCHBAY_RATE_LIMITS's (src/ratelimit).
 const DEFAULT_TIER = "standard";
 const TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+/**
+ * How long a verified key is trusted without asking the database again, while caching is on: a
+ * revocation reaches every process at once through NOTIFY (listenForRevocations), and this bounds what
+ * a missed notification could cost.
+ */
+export const VERIFIED_CACHE_MS = 5_000;
+const VERIFIED_CACHE_MAX = 10_000;
 
 /** Makes a new random key: `pb_` + 43 base64url characters (256 bits). */
 export function generateApiKey(): string {
@@ -92,6 +107,9 @@ export function createApiKeyStore(
   knownTiers?: readonly string[],
 ): ApiKeyStore {
   const lastTouched = new Map<string, number>();
+  // Keys verified in the last few seconds (by hash), so that a busy key costs no query per call.
+  const verified = new Map<string, { principal: Principal; until: number }>();
+  let caching = false;
 
   return {
     async create(input) {
@@ -142,6 +160,12 @@ export function createApiKeyStore(
       if (row === null) return undefined;
       row.revokedAt ??= now();
       await manager.flush();
+      verified.delete(row.keyHash);
+      // Other processes holding the key in their cache drop it now (PostgreSQL; see listenForRevocations).
+      await manager
+        .getConnection()
+        .execute(`select pg_notify('${REVOCATION_CHANNEL}', ?)`, [row.keyHash])
+        .catch(() => undefined);
       return toInfo(row);
     },
 
@@ -151,21 +175,42 @@ export function createApiKeyStore(
 
     async verify(key) {
       if (key.length < 16 || key.length > 512) return undefined;
-      const manager = em();
-      const row = await manager.findOne(ApiKeyEntity, { keyHash: hashApiKey(key) });
-      if (row === null || row.revokedAt != null) return undefined;
+      const keyHash = hashApiKey(key);
       const at = now().getTime();
+      const cached = caching ? verified.get(keyHash) : undefined;
+      if (cached !== undefined && cached.until > at) return cached.principal;
+      const manager = em();
+      const row = await manager.findOne(ApiKeyEntity, { keyHash });
+      if (row === null || row.revokedAt != null) {
+        verified.delete(keyHash);
+        return undefined;
+      }
       if (at - (lastTouched.get(row.id) ?? 0) > LAST_USED_PRECISION_MS) {
         lastTouched.set(row.id, at);
         await manager.nativeUpdate(ApiKeyEntity, { id: row.id }, { lastUsedAt: new Date(at) });
       }
-      return {
+      const principal: Principal = {
         keyId: row.id,
         tenantId: row.tenantId,
         subject: row.subject,
         scopes: [...row.scopes],
         rateTier: row.rateTier,
       };
+      if (caching) {
+        if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
+        verified.set(keyHash, { principal, until: at + VERIFIED_CACHE_MS });
+      }
+      return principal;
+    },
+
+    setCaching(on) {
+      caching = on;
+      if (!on) verified.clear();
+    },
+
+    forget(keyHash) {
+      if (keyHash === undefined) verified.clear();
+      else verified.delete(keyHash);
     },
   };
 }

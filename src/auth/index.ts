@@ -11,4 +11,5 @@ export {
 export { type AccessRule, accessRuleFor, createAuthInterceptor } from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";
 export { type Principal, principalKey } from "./principal.ts";
+export { listenForRevocations, REVOCATION_CHANNEL } from "./revocation-listener.ts";
 export { hasScope, isScope, SCOPES, type Scope } from "./scopes.ts";

@@ -15,6 +15,8 @@ export interface CatalogDeps {
   now?: () => Date;
   /** Connector slugs whose OAuth client comes from the environment. */
   envOAuthClients?: ReadonlySet<string>;
+  /** Called after a connector is created, updated or deleted (the lookup forgets its cached view). */
+  changed?: (slug: string) => void;
 }
 
 /** The sealing context of a connector's instance config (bound as associated data). */

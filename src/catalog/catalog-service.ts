@@ -71,11 +71,14 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     },
 
     async createConnector(req) {
-      return { connector: message(await createConnector(deps, req)) };
+      const row = await createConnector(deps, req);
+      deps.changed?.(row.slug);
+      return { connector: message(row) };
     },
 
     async updateConnector(req) {
       const updated = await updateConnector(deps, req);
+      deps.changed?.(updated.row.slug);
       return {
         connector: message(updated.row),
         previousVersion: updated.previousVersion,
@@ -85,6 +88,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
 
     async deleteConnector(req) {
       await deleteConnector(deps, req.slug);
+      deps.changed?.(req.slug);
       return { deleted: true };
     },
 

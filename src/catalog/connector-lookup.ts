@@ -26,13 +26,45 @@ export interface ConnectorView {
 }
 
 /** Finds a live connector by slug. */
-export type ConnectorLookup = (slug: string) => Promise<ConnectorView | undefined>;
+export interface ConnectorLookup {
+  (slug: string): Promise<ConnectorView | undefined>;
+  /** Drops what is remembered about a slug (every slug without one), after a catalog write. */
+  forget(slug?: string): void;
+}
+
+/**
+ * How long a looked-up connector is reused without reading its row again. Catalog writes on this
+ * replica take effect at once (they call `forget`); on other replicas within this time.
+ */
+export const CONNECTOR_CACHE_MS = 2_000;
+const CONNECTOR_CACHE_MAX = 5_000;
 
 /** Creates the lookup other features use to read the catalog. */
 export function createConnectorLookup(
   deps: Pick<CatalogDeps, "em" | "secretBox" | "builtins" | "envOAuthClients">,
+  now: () => number = Date.now,
 ): ConnectorLookup {
-  return async (slug) => {
+  const cache = new Map<string, { view: ConnectorView; until: number }>();
+  const lookup = async (slug: string) => {
+    const at = now();
+    const cached = cache.get(slug);
+    if (cached !== undefined && cached.until > at) return cached.view;
+    const view = await read(slug);
+    if (view === undefined) cache.delete(slug);
+    else {
+      if (cache.size >= CONNECTOR_CACHE_MAX) cache.clear();
+      cache.set(slug, { view, until: at + CONNECTOR_CACHE_MS });
+    }
+    return view;
+  };
+  return Object.assign(lookup, {
+    forget(slug?: string) {
+      if (slug === undefined) cache.clear();
+      else cache.delete(slug);
+    },
+  });
+
+  async function read(slug: string): Promise<ConnectorView | undefined> {
     const row = await deps.em().findOne(ConnectorEntity, { slug, deletedAt: null });
     if (row === null) return undefined;
     const { availability, reason } = availabilityOf(row, deps.envOAuthClients);
@@ -56,5 +88,5 @@ export function createConnectorLookup(
           ? {}
           : (JSON.parse(deps.secretBox.openText(sealed, configContext(row.id))) as Record<string, unknown>),
     };
-  };
+  }
 }

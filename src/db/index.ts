@@ -1,2 +1,3 @@
 export { DataDirLockedError } from "./data-dir-lock.ts";
 export { type Database, type DatabaseOptions, openDatabase } from "./database.ts";
+export { createNativeQuery, type NativeQuery } from "./native-query.ts";

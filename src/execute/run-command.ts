@@ -98,12 +98,22 @@ export async function runCommand(
     req.metadata?.timeoutMs || (deps.defaultTimeoutMs ?? 30_000),
     callerMs ?? Number.POSITIVE_INFINITY,
   );
-  const deadline = AbortSignal.timeout(Math.max(1, budget));
-  const signal = AbortSignal.any([ctx.signal, deadline]);
+  // One controller for both ends (the budget and the caller going away), undone when the command
+  // returns: no timer or listener outlives the call on the hot path.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const timer = setTimeout(() => controller.abort(), Math.max(1, budget));
+  const callerGone = () => controller.abort();
+  if (ctx.signal.aborted) controller.abort();
+  else ctx.signal.addEventListener("abort", callerGone, { once: true });
   const started = performance.now();
   const timedOut = new Promise<ConnectorResult>((resolve) => {
     const done = () =>
-      resolve({ success: false, error: `command timed out after ${budget} ms`, errorCode: "TIMEOUT" });
+      resolve(
+        ctx.signal.aborted
+          ? { success: false, error: "the caller canceled the call", errorCode: "CANCELED" }
+          : { success: false, error: `command timed out after ${budget} ms`, errorCode: "TIMEOUT" },
+      );
     if (signal.aborted) done();
     else signal.addEventListener("abort", done, { once: true });
   });
@@ -138,7 +148,13 @@ export async function runCommand(
             ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
           },
         );
-  const result = await Promise.race([work, timedOut]);
+  let result: ConnectorResult;
+  try {
+    result = await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener("abort", callerGone);
+  }
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   return result.success
     ? { executionId, durationMs, result }

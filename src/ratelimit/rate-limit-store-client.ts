@@ -1,4 +1,4 @@
-import type { Database } from "../db/index.ts";
+import { createNativeQuery, type Database } from "../db/index.ts";
 
 /** A row of `rate_limits` as RateLimiterPostgres reads it. */
 export interface RateLimitRow {
@@ -13,18 +13,6 @@ export interface RateLimitStoreClient {
     rows: RateLimitRow[];
     rowCount: number;
   }>;
-}
-
-/** Both native clients (pg's Pool and PGlite) answer `query(text, values)`. */
-interface NativeClient {
-  query(
-    text: string,
-    values: unknown[],
-  ): Promise<{ rows: unknown[]; rowCount?: number | null; affectedRows?: number }>;
-}
-
-function isNativeClient(value: unknown): value is NativeClient {
-  return typeof value === "object" && value !== null && "query" in value && typeof value.query === "function";
 }
 
 // pg returns bigint columns as strings and PGlite as numbers; the library does arithmetic on them.
@@ -51,22 +39,11 @@ function toRow(value: unknown): RateLimitRow {
  * the database.
  */
 export function createRateLimitStoreClient(db: Pick<Database, "em">): RateLimitStoreClient {
-  let native: NativeClient | undefined;
-  const client = async (): Promise<NativeClient> => {
-    if (native === undefined) {
-      const candidate = await db.em().getConnection().getNativeClient();
-      if (!isNativeClient(candidate)) throw new Error("the database driver exposes no query(text, values)");
-      native = candidate;
-    }
-    return native;
-  };
+  const query = createNativeQuery(() => db.em());
   return {
     async query({ text, values = [] }) {
-      const result = await (await client()).query(text, [...values]);
-      return {
-        rows: result.rows.map(toRow),
-        rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
-      };
+      const result = await query(text, values);
+      return { rows: result.rows.map(toRow), rowCount: result.rowCount };
     },
   };
 }

@@ -1,5 +1,15 @@
-import { bootstrapAdminKey, createApiKeyStore } from "../auth/index.ts";
-import { BUILTIN_CATALOG, createConnectorLookup, syncBuiltinCatalog } from "../catalog/index.ts";
+import {
+  type ApiKeyStore,
+  bootstrapAdminKey,
+  createApiKeyStore,
+  listenForRevocations,
+} from "../auth/index.ts";
+import {
+  BUILTIN_CATALOG,
+  type CatalogDeps,
+  createConnectorLookup,
+  syncBuiltinCatalog,
+} from "../catalog/index.ts";
 import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
@@ -22,6 +32,8 @@ export interface RunningServer {
   readonly db: Database;
   /** Fresh OAuth tokens of a connection, refreshed single-flight (what command execution uses). */
   readonly tokens: TokenRefresher;
+  /** The key store requests are authenticated with (its revocations clear its cache at once). */
+  readonly keys: ApiKeyStore;
   /**
    * Graceful stop: refuse new connections, let in-flight calls finish (up to the shutdown timeout), stop
    * background work, close the database. Safe to call more than once.
@@ -92,7 +104,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       return now;
     };
     const pageTokens = createPageTokens(masterKeys.keys[0] as Buffer);
-    const catalog = {
+    const catalog: CatalogDeps = {
       em: () => db.em(),
       pageTokens,
       secretBox,
@@ -100,10 +112,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
       envOAuthClients: new Set(config.oauthClients.keys()),
     };
     const lookup = createConnectorLookup(catalog);
+    catalog.changed = (slug) => lookup.forget(slug);
     const recorder = createExecutionRecorder(() => db.em(), logger);
+    const keys = createApiKeyStore(() => db.em());
+    const stopListening = await listenForRevocations(db, keys, logger);
     const app = createApp({
       logger,
-      keys: createApiKeyStore(() => db.em()),
+      keys,
       catalog,
       connections: {
         em: () => db.em(),
@@ -136,6 +151,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       url,
       db,
       tokens: app.tokens,
+      keys,
       stop() {
         stopping ??= (async () => {
           logger.info({ graceMs: config.shutdownTimeoutMs }, "stopping: draining in-flight calls");
@@ -146,6 +162,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           clearTimeout(abortTimer);
           shutdown.abort();
           await recorder.stop();
+          await stopListening();
           await db.close();
           logger.info("stopped");
         })();

@@ -59,7 +59,7 @@ export async function startTestServer(
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, format: "json", destination: logs.stream });
   const server = await startServer(config, { logger, notice: (text) => logs.chunks.push(`NOTICE ${text}`) });
-  const keys = createApiKeyStore(() => server.db.em());
+  const keys = server.keys;
   return {
     url: server.url,
     port: server.port,
