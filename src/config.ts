@@ -60,6 +60,8 @@ export interface Config {
    * refuses them (loopback, private, link-local, metadata…): on-premise APIs and tests. Empty by default.
    */
   readonly egressAllow: readonly string[];
+  /** Days execution records are kept before the hourly sweep deletes them (at least 1: idempotency). */
+  readonly executionRetentionDays: number;
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
         z.enum(["true", "false"], { error: "must be true or false" }),
       ) === "true",
     egressAllow: read(env, "PATCHBAY_EGRESS_ALLOW", egressAllowList) ?? [],
+    executionRetentionDays: read(env, "PATCHBAY_EXECUTION_RETENTION_DAYS", integer(1, 3650)) ?? 30,
   };
 }
 

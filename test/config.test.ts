@@ -48,6 +48,10 @@ describe("loadConfig defaults", () => {
     expect(config.egressAllow).toEqual([]);
   });
 
+  it("keeps execution records 30 days", () => {
+    expect(config.executionRetentionDays).toBe(30);
+  });
+
   it("logs pretty on a terminal and JSON otherwise", () => {
     expect(loadConfig({}, true).logFormat).toBe("pretty");
     expect(loadConfig({}, false).logFormat).toBe("json");
@@ -82,6 +86,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_OAUTH_REFRESH_MARGIN_S: "60",
         PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP: "true",
         PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8, fd00::/8,127.0.0.1 ,crm.internal.example",
+        PATCHBAY_EXECUTION_RETENTION_DAYS: "7",
       },
       false,
     );
@@ -104,6 +109,7 @@ describe("loadConfig with values", () => {
       oauthRefreshMarginSeconds: 60,
       oauthAllowLoopbackHttp: true,
       egressAllow: ["10.0.0.0/8", "fd00::/8", "127.0.0.1", "crm.internal.example"],
+      executionRetentionDays: 7,
     });
   });
 
@@ -151,6 +157,11 @@ describe("loadConfig rejects bad values", () => {
     {
       env: { PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8,http://crm.example" },
       message: egressAllowRule,
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_EXECUTION_RETENTION_DAYS: "0" },
+      message: number("PATCHBAY_EXECUTION_RETENTION_DAYS", 1, 3650),
       echoed: true,
     },
     { env: { PATCHBAY_PORT: "abc" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },

@@ -53,6 +53,7 @@ export const ConnectorEntity = defineEntity({
     protocol: p.text().nullable(),
     scriptSource: p.text().nullable(),
     mockScenario: p.text().nullable(),
+    recordPayloads: p.boolean().default(false),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),

@@ -18,6 +18,8 @@ export interface ConnectorView {
   /** The built-in definition that runs it (its type), when it is built-in. */
   definition: ConnectorDefinition | undefined;
   mockScenario: string | undefined;
+  /** Execution records keep params and payloads (redacted). */
+  recordPayloads: boolean;
   /** Where an external connector runs, and how to call it. */
   endpointUrl: string | undefined;
   protocol: string | undefined;
@@ -81,6 +83,7 @@ export function createConnectorLookup(
       configSchema: row.configSchema,
       definition: row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined,
       mockScenario: row.mockScenario ?? undefined,
+      recordPayloads: row.recordPayloads ?? false,
       endpointUrl: row.endpointUrl ?? undefined,
       protocol: row.protocol ?? undefined,
       instanceConfig: () =>

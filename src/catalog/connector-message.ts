@@ -75,6 +75,7 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     protocol: row.protocol ?? "",
     deprecated: false,
     mockScenario: row.mockScenario ?? "",
+    recordPayloads: row.recordPayloads ?? false,
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });

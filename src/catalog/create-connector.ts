@@ -189,6 +189,7 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
     protocol: fields.protocol,
     scriptSource: fields.scriptSource,
     mockScenario: req.mockScenario || null,
+    recordPayloads: req.recordPayloads,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,

@@ -70,6 +70,7 @@ export async function updateConnector(
   if (req.scriptSource !== undefined) row.scriptSource = req.scriptSource;
   if (req.endpointUrl !== undefined) row.endpointUrl = req.endpointUrl;
   if (req.mockScenario !== undefined) row.mockScenario = req.mockScenario || null;
+  if (req.recordPayloads !== undefined) row.recordPayloads = req.recordPayloads;
   row.configSchema = nextSchema;
   row.version = bump.version;
   row.updatedAt = now;

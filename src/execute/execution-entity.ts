@@ -26,6 +26,8 @@ export const ExecutionEntity = defineEntity({
     idempotencyKey: p.text().nullable(),
     requestHash: p.text().nullable(),
     result: p.json<Record<string, unknown>>().nullable(),
+    params: p.json<Record<string, unknown>>().nullable(),
+    payload: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime(),
   },
 });

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Execution, ExecutionSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
 
-/** The API view of an execution record (diagnostics already redacted when stored). */
+/** The API view of an execution record (diagnostics, params and payload already redacted when stored). */
 export function toExecutionMessage(row: ExecutionRow): Execution {
   return create(ExecutionSchema, {
     id: row.id,
@@ -17,6 +17,8 @@ export function toExecutionMessage(row: ExecutionRow): Execution {
     message: row.message ?? "",
     durationMs: Number(row.durationMs),
     ...(row.diagnostics ? { diagnostics: row.diagnostics as JsonObject } : {}),
+    ...(row.params ? { params: row.params as JsonObject } : {}),
+    ...(row.payload ? { payload: row.payload as JsonObject } : {}),
     stepId: row.stepId,
     runId: row.runId,
     createTime: timestampFromDate(row.createdAt),

@@ -4,3 +4,4 @@ export { ExecutionEntity, type ExecutionRow } from "./execution-entity.ts";
 export { createExecutionRecorder, type ExecutionRecorder } from "./execution-recorder.ts";
 export { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
 export { redactDiagnostics } from "./redact-diagnostics.ts";
+export { startRetentionSweep, sweepExecutions } from "./retention-sweep.ts";

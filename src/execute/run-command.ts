@@ -161,7 +161,7 @@ export async function runCommand(
     : { executionId, durationMs, result, failureClass: classifyFailure(result) };
 }
 
-/** The execution record of an outcome (params and payload are not stored). */
+/** The execution record of an outcome (params and payload only when the connector opts in). */
 export function recordOf(
   deps: ExecuteDeps,
   principal: Principal,
@@ -193,6 +193,14 @@ export function recordOf(
     idempotencyKey: req.metadata?.idempotencyKey || null,
     requestHash: null,
     result: null,
+    // Only for connectors that opt in: params and payloads may hold personal data.
+    params: connector.recordPayloads
+      ? (redactDiagnostics((req.params ?? {}) as Record<string, unknown>) as Record<string, unknown>)
+      : null,
+    payload:
+      connector.recordPayloads && outcome.result.success
+        ? (redactDiagnostics(outcome.result.payload ?? {}) as Record<string, unknown>)
+        : null,
     createdAt: (deps.now ?? (() => new Date()))(),
   };
 }

@@ -13,8 +13,8 @@ import {
 import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { type Database, openDatabase } from "../db/index.ts";
-import { createExecutionRecorder } from "../execute/index.ts";
+import { createNativeQuery, type Database, openDatabase } from "../db/index.ts";
+import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { configureOutbound } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
@@ -116,6 +116,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const recorder = createExecutionRecorder(() => db.em(), logger);
     const keys = createApiKeyStore(() => db.em());
     const stopListening = await listenForRevocations(db, keys, logger);
+    const stopSweep = startRetentionSweep(
+      createNativeQuery(() => db.em()),
+      config.executionRetentionDays,
+      logger,
+    );
     const app = createApp({
       logger,
       keys,
@@ -161,6 +166,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           await drained;
           clearTimeout(abortTimer);
           shutdown.abort();
+          stopSweep();
           await recorder.stop();
           await stopListening();
           await db.close();

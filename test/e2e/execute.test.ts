@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ExecuteService, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import {
   type FakePlaceholderApi,
@@ -220,6 +221,33 @@ describe.each(BACKENDS)("Execute over the wire on %s", (backend) => {
     );
     expect(f2.detail?.executionId).toBe(f1.detail?.executionId);
     expect(f2.message).toBe(f1.message);
+  });
+
+  it("keeps params and payloads in the records of a connector that opts in, redacted", async () => {
+    await createClient(CatalogService, createGrpcTransport({ baseUrl: t.url })).createConnector(
+      { name: "echo-recorded", executionModel: "built_in", type: "echo", recordPayloads: true },
+      { headers: headers() },
+    );
+    const params = { message: { text: "hi", email: "ada@example.com" } };
+    const kept = await client().execute(
+      { target: { case: "connectorSlug", value: "echo-recorded" }, command: "echo", params },
+      { headers: headers() },
+    );
+    const plain = await client().execute(
+      { target: { case: "connectorSlug", value: "echo" }, command: "echo", params },
+      { headers: headers() },
+    );
+    const read = async (id: string) =>
+      (await client().getExecution({ id }, { headers: headers() })).execution;
+    const recorded = await read(kept.executionId);
+    expect(recorded?.params).toEqual({ message: { text: "hi", email: "[redacted]" } });
+    expect(recorded?.payload).toEqual({ message: { text: "hi", email: "[redacted]" } });
+    const notRecorded = await read(plain.executionId);
+    expect(notRecorded?.params).toBeUndefined();
+    expect(notRecorded?.payload).toBeUndefined();
+    expect(JSON.stringify([recorded?.params, recorded?.payload, recorded?.diagnostics])).not.toContain(
+      "ada@example.com",
+    );
   });
 
   it("keeps an execution log operators can filter and read, without params or secrets", async () => {

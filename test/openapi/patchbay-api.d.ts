@@ -817,6 +817,8 @@ export interface components {
       updateTime?: string;
       /** @description Non-empty when the connector is in mock mode: every command answers from this named in-code mock scenario (e.g. "default") instead of calling out. For tests and demos. */
       mockScenario?: string;
+      /** @description Execution records of this connector keep the request params and the result payload (redacted like diagnostics). Off by default: params and payloads may hold personal data. */
+      recordPayloads?: boolean;
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using execution_model "openapi", the same document and the chosen operations. */
     "patchbay.v1.ConnectorDraft": {
@@ -867,6 +869,8 @@ export interface components {
       operations?: string[];
       /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only). Empty: real calls. */
       mockScenario?: string;
+      /** @description Keep params and payloads in this connector's execution records (redacted). Off by default. */
+      recordPayloads?: boolean;
     };
     /** @description Response for CatalogService.CreateConnector. */
     "patchbay.v1.CreateConnectorResponse": {
@@ -1649,6 +1653,8 @@ export interface operations {
           autoBump?: boolean;
           /** @description Set ("default", "empty", ...) or clear ("") connector-level mock mode; unset keeps it. */
           mockScenario?: string;
+          /** @description Turn keeping params and payloads in execution records on or off; unset keeps it. */
+          recordPayloads?: boolean;
         };
       };
     };

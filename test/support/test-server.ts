@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApiKeyStore, generateApiKey } from "../../src/auth/index.ts";
+import { generateApiKey } from "../../src/auth/index.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { type RunningServer, startServer } from "../../src/server/start-server.ts";

@@ -4,6 +4,7 @@ import { M0002RateLimits } from "./m0002-rate-limits.ts";
 import { M0003ConnectorVersions } from "./m0003-connector-versions.ts";
 import { M0004Connections } from "./m0004-connections.ts";
 import { M0005Executions } from "./m0005-executions.ts";
+import { M0006RecordPayloads } from "./m0006-record-payloads.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0003-connector-versions", class: M0003ConnectorVersions },
   { name: "m0004-connections", class: M0004Connections },
   { name: "m0005-executions", class: M0005Executions },
+  { name: "m0006-record-payloads", class: M0006RecordPayloads },
 ];
