@@ -1,5 +1,6 @@
 import { BUILT_IN_DEFINITIONS, type ConnectorDefinition, toConfigSchema } from "../connectors/index.ts";
 import type { StoredConfigSchema } from "./connector-entity.ts";
+import { SAMPLE_SCRIPT_ENTRY } from "./sample-script.ts";
 
 /** A built-in connector's catalog entry, as upserted on every start. */
 export interface BuiltinCatalogEntry {
@@ -11,6 +12,8 @@ export interface BuiltinCatalogEntry {
   tags: string[];
   version: string;
   configSchema: StoredConfigSchema;
+  /** Set for a seeded script connector (execution model `script`); built-in types have none. */
+  scriptSource?: string;
 }
 
 /** `acme-crm` → `Acme Crm`, for definitions without a display name. */
@@ -36,4 +39,7 @@ export function toCatalogEntry(definition: ConnectorDefinition): BuiltinCatalogE
 }
 
 /** Every built-in catalog entry, from the one list of built-in definitions. */
-export const BUILTIN_CATALOG: readonly BuiltinCatalogEntry[] = BUILT_IN_DEFINITIONS.map(toCatalogEntry);
+export const BUILTIN_CATALOG: readonly BuiltinCatalogEntry[] = [
+  ...BUILT_IN_DEFINITIONS.map(toCatalogEntry),
+  SAMPLE_SCRIPT_ENTRY,
+];

@@ -18,6 +18,8 @@ export interface ConnectorView {
   /** The built-in definition that runs it (its type), when it is built-in. */
   definition: ConnectorDefinition | undefined;
   mockScenario: string | undefined;
+  /** A script connector's source (the version the row holds). */
+  scriptSource: string | undefined;
   /** Execution records keep params and payloads (redacted). */
   recordPayloads: boolean;
   /** Where an external connector runs, and how to call it. */
@@ -84,6 +86,7 @@ export function createConnectorLookup(
       definition: row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined,
       mockScenario: row.mockScenario ?? undefined,
       recordPayloads: row.recordPayloads ?? false,
+      scriptSource: row.scriptSource ?? undefined,
       endpointUrl: row.endpointUrl ?? undefined,
       protocol: row.protocol ?? undefined,
       instanceConfig: () =>

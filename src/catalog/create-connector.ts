@@ -62,8 +62,7 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
   };
 }
 
-// Script connectors are stored and versioned now; they run once their sandbox exists, and until then
-// the catalog says so instead of failing at execution time.
+// Script connectors run in the isolated-vm sandbox (src/connectors/script).
 function scriptFields(req: CreateConnectorRequest): ModelFields {
   const configSchema = toStoredSchema(req.configSchema);
   if (Object.keys(configSchema.commands).length === 0)
@@ -77,8 +76,8 @@ function scriptFields(req: CreateConnectorRequest): ModelFields {
     authType: secretFields ? "api_key" : "none",
     configSchema,
     version: req.version || "1.0.0",
-    availability: "coming_soon",
-    availabilityReason: "script execution is not enabled on this server yet",
+    availability: null,
+    availabilityReason: null,
     scriptSource: req.scriptSource,
     endpointUrl: null,
     protocol: null,

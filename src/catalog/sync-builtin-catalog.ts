@@ -48,6 +48,7 @@ export async function syncBuiltinCatalog(
       tags: entry.tags,
       version: entry.version,
       configSchema: entry.configSchema,
+      scriptSource: entry.scriptSource ?? null,
     };
     const at = now();
     if (row === undefined) {
@@ -55,14 +56,13 @@ export async function syncBuiltinCatalog(
         id: randomUUID(),
         slug: entry.slug,
         type: entry.slug,
-        executionModel: "built_in",
+        executionModel: entry.scriptSource === undefined ? "built_in" : "script",
         builtIn: true,
         availability: null,
         availabilityReason: null,
         sealedConfig: null,
         endpointUrl: null,
         protocol: null,
-        scriptSource: null,
         mockScenario: null,
         createdAt: at,
         updatedAt: at,
@@ -79,9 +79,13 @@ export async function syncBuiltinCatalog(
         tags: row.tags,
         version: row.version,
         configSchema: row.configSchema,
+        scriptSource: row.scriptSource ?? null,
       };
       if (!isDeepStrictEqual(stored, fields)) {
-        if (row.version === entry.version && !isDeepStrictEqual(row.configSchema, entry.configSchema)) {
+        const sameVersionChanged =
+          !isDeepStrictEqual(row.configSchema, entry.configSchema) ||
+          (row.scriptSource ?? null) !== (entry.scriptSource ?? null);
+        if (row.version === entry.version && sameVersionChanged) {
           unbumped.push(entry.slug);
         }
         Object.assign(row, fields, { updatedAt: at });
@@ -94,7 +98,7 @@ export async function syncBuiltinCatalog(
       await em.nativeUpdate(
         ConnectorVersionEntity,
         { connectorId: row.id, version: entry.version },
-        { configSchema: entry.configSchema },
+        { configSchema: entry.configSchema, scriptSource: entry.scriptSource ?? null },
       );
     }
   }
@@ -105,7 +109,7 @@ export async function syncBuiltinCatalog(
       connectorId,
       version: entry.version,
       configSchema: entry.configSchema,
-      scriptSource: null,
+      scriptSource: entry.scriptSource ?? null,
       createdAt: at,
     });
   }

@@ -39,6 +39,12 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   TOO_LARGE: "command_failed",
   UPSTREAM_TIMEOUT: "upstream_unavailable",
   NETWORK: "upstream_unavailable",
+  // Script connectors: a limit or an error in the sandbox.
+  SCRIPT_TIMEOUT: "timeout",
+  SCRIPT_ABORTED: "timeout",
+  SCRIPT_MEMORY_LIMIT: "internal",
+  SCRIPT_HTTP_LIMIT: "internal",
+  SCRIPT_ERROR: "internal",
   // External connectors (the client's own codes).
   CANCELED: "timeout",
   EXTERNAL_UNREACHABLE: "upstream_unavailable",

@@ -33,7 +33,11 @@ export function prepareDeclaredCommand(
   const params: Record<string, unknown> = { ...given };
   const missing: string[] = [];
   const invalid: string[] = [];
-  for (const [key, field] of Object.entries(declared.paramSchema)) {
+  // In the command's declared param order: stored schemas are jsonb, whose key order is not the author's.
+  const order = [...new Set([...declared.params, ...Object.keys(declared.paramSchema)])];
+  for (const key of order) {
+    const field = Object.hasOwn(declared.paramSchema, key) ? declared.paramSchema[key] : undefined;
+    if (field === undefined) continue;
     if (isMissing(params[key]) && field.default !== undefined) params[key] = field.default;
     if (isMissing(params[key])) {
       if (field.required) missing.push(key);

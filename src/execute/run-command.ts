@@ -18,6 +18,7 @@ import type { ExecutionRow } from "./execution-entity.ts";
 import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
 import { redactDiagnostics } from "./redact-diagnostics.ts";
 import { type ExternalClients, runExternal } from "./run-external.ts";
+import { runScriptCommand } from "./run-script.ts";
 
 /** What one run produced, before it becomes a response or an error. */
 export interface RunOutcome {
@@ -86,7 +87,11 @@ export async function runCommand(
   credentials: Record<string, unknown>,
 ): Promise<RunOutcome> {
   const definition = connector.definition;
-  if (definition === undefined && connector.executionModel !== "external") {
+  if (
+    definition === undefined &&
+    connector.executionModel !== "external" &&
+    connector.executionModel !== "script"
+  ) {
     throw new ConnectError(
       `${connector.executionModel} connectors cannot run on this server yet`,
       Code.Unimplemented,
@@ -121,33 +126,44 @@ export async function runCommand(
   const variables = (req.variables ?? {}) as Record<string, unknown>;
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
+  const logger = createConnectorLogger(deps.logger, connector.slug);
   const work =
-    definition === undefined
-      ? runExternal(clients, connector, {
+    connector.executionModel === "script"
+      ? runScriptCommand(connector, {
           command: req.command,
           params: (req.params ?? {}) as Record<string, unknown>,
           variables,
           config,
-          stepId,
-          runId,
-          timeoutMs: Math.max(1, budget),
+          logger,
           signal,
+          timeoutMs: Math.max(1, budget),
         })
-      : executeDefinition(
-          definition,
-          {
-            config: { ...(req.params ?? {}), command: req.command },
-            connectorConfig: config,
+      : definition === undefined
+        ? runExternal(clients, connector, {
+            command: req.command,
+            params: (req.params ?? {}) as Record<string, unknown>,
             variables,
+            config,
             stepId,
             runId,
-          },
-          {
+            timeoutMs: Math.max(1, budget),
             signal,
-            logger: createConnectorLogger(deps.logger, connector.slug),
-            ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
-          },
-        );
+          })
+        : executeDefinition(
+            definition,
+            {
+              config: { ...(req.params ?? {}), command: req.command },
+              connectorConfig: config,
+              variables,
+              stepId,
+              runId,
+            },
+            {
+              signal,
+              logger,
+              ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+            },
+          );
   let result: ConnectorResult;
   try {
     result = await Promise.race([work, timedOut]);

@@ -8,18 +8,18 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService, ListConnectorsRequestSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
-import { BUILT_IN_DEFINITIONS } from "../../src/connectors/index.ts";
+import { BUILTIN_CATALOG } from "../../src/catalog/index.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
 import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
 
-/** Every built-in, in the catalog's order (by slug). */
-const BUILT_INS = BUILT_IN_DEFINITIONS.map((d) => d.name).sort();
-/** Built-ins usable without an administrator's setup (OAuth types need a client first). */
-const READY = BUILT_IN_DEFINITIONS.filter((d) => d.authType !== "oauth")
-  .map((d) => d.name)
+/** Every seeded catalog entry (built-in types and the sample script), in the catalog's order (by slug). */
+const BUILT_INS = BUILTIN_CATALOG.map((d) => d.slug).sort();
+/** Entries usable without an administrator's setup (OAuth types need a client first). */
+const READY = BUILTIN_CATALOG.filter((d) => d.authType !== "oauth")
+  .map((d) => d.slug)
   .sort();
-const OAUTH = BUILT_IN_DEFINITIONS.filter((d) => d.authType === "oauth")
-  .map((d) => d.name)
+const OAUTH = BUILTIN_CATALOG.filter((d) => d.authType === "oauth")
+  .map((d) => d.slug)
   .sort();
 
 type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;

@@ -111,14 +111,14 @@ describe.each(BACKENDS)("catalog writes over the wire on %s", (backend) => {
     expect(JSON.stringify(body)).not.toContain(SECRET);
   });
 
-  it("accepts seed 004's script connector body unchanged and lists it as coming soon", async () => {
+  it("accepts seed 004's script connector body unchanged and lists it as available", async () => {
     const res = await rest("POST", "/api/v1/connectors", MY_CRM);
     expect(res.status).toBe(200);
     const { connector } = (await res.json()) as {
       connector: { executionModel: string; availability: string; tools: { name: string }[]; version: string };
     };
     expect(connector.executionModel).toBe("script");
-    expect(connector.availability).toBe("coming_soon");
+    expect(connector.availability).toBe("available");
     expect(connector.version).toBe("1.0.0");
     expect(connector.tools.map((tool) => tool.name)).toEqual(["listContacts", "createContact", "test"]);
   });

@@ -1,0 +1,10 @@
+export { runScript } from "./run-script.ts";
+export type {
+  ScriptHttpRequest,
+  ScriptHttpResponse,
+  ScriptLogLevel,
+  ScriptRunOptions,
+} from "./run-script-options.ts";
+export { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
+export { DEFAULT_SCRIPT_LIMITS, resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
+export type { ScriptRequest, ScriptResult } from "./script-request.ts";

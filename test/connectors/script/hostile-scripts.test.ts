@@ -1,0 +1,300 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runScript, type ScriptLimits, type ScriptResult } from "../../../src/connectors/script/index.ts";
+import { type ScriptHttpHarness, startScriptHttp } from "./script-http.ts";
+
+const TIGHT: Partial<ScriptLimits> = { cpuMs: 200, wallMs: 1000, memoryMb: 16 };
+const ORDINARY = `function test() {
+  var r = patchbay.http.get(patchbay.config.base + "/json");
+  return { payload: { status: r.status, secret: patchbay.config.secret, seen: typeof leaked, polluted: ({}).polluted } };
+}`;
+
+let web: ScriptHttpHarness;
+beforeAll(async () => {
+  web = await startScriptHttp();
+});
+afterAll(async () => {
+  await web.close();
+});
+
+function run(source: string, command = "test", limits: Partial<ScriptLimits> = TIGHT): Promise<ScriptResult> {
+  return runScript(
+    source,
+    { command, params: {}, config: { base: web.origin, secret: "s3" }, variables: {} },
+    {
+      http: (req) => web.http(req),
+      limits,
+    },
+  );
+}
+
+const HEALTHY = { success: true, payload: { status: 200, secret: "s3", seen: "undefined" } };
+
+afterEach(async () => {
+  expect(await run(ORDINARY, "test", {})).toEqual(HEALTHY);
+});
+
+describe("hostile scripts: runaway code", () => {
+  it("turns deep recursion into a SCRIPT_ERROR at the recursing line", async () => {
+    expect(
+      await run("function test() {\n  function down(n) { return down(n + 1) + 1; }\n  return down(0);\n}"),
+    ).toEqual({
+      success: false,
+      error: "RangeError: Maximum call stack size exceeded (line 2, column 22)",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("stops a giant string at the memory limit", async () => {
+    const source = `function test() { return { payload: { n: "x".repeat(2 ** 27).toUpperCase().length } }; }`;
+    expect(await run(source, "test", { ...TIGHT, cpuMs: 5000, wallMs: 10_000 })).toMatchObject({
+      success: false,
+      errorCode: "SCRIPT_MEMORY_LIMIT",
+    });
+  });
+
+  it("turns a string past V8's maximum length into a SCRIPT_ERROR", async () => {
+    const source = `function test() { var s = "x"; for (;;) s += s; }`;
+    expect(await run(source)).toEqual({
+      success: false,
+      error: "RangeError: Invalid string length (line 1, column 46)",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("ends an endless flood of microtasks with SCRIPT_TIMEOUT", async () => {
+    const source = `function test() { (function flood() { Promise.resolve().then(flood); })(); return new Promise(() => {}); }`;
+    expect(await run(source)).toMatchObject({ success: false, errorCode: "SCRIPT_TIMEOUT" });
+  });
+
+  it("lets a large but finite flood of microtasks finish", async () => {
+    const source = `async function test() { var n = 0; for (var i = 0; i < 100000; i++) await null, n++; return { payload: { n } }; }`;
+    expect(await run(source, "test", { cpuMs: 5000 })).toEqual({ success: true, payload: { n: 100000 } });
+  });
+});
+
+describe("hostile scripts: strange values", () => {
+  it.each([
+    ["42", "script threw a non-Error value: 42"],
+    ["null", "script threw a non-Error value: null"],
+    ["undefined", "script threw a non-Error value: undefined"],
+    ["{}", "script threw a non-Error value: {}"],
+    ['"boom"', 'script threw a non-Error value: "boom"'],
+    ["Symbol('s')", "script threw a non-Error value: Symbol(s)"],
+    ["{ get message() { throw 1; } }", "script threw a non-Error value: [object Object]"],
+  ])("reports throw %s", async (thrown, error) => {
+    expect(await run(`function test() { throw ${thrown}; }`)).toEqual({
+      success: false,
+      error,
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("survives an Error whose name and message getters throw", async () => {
+    const source = `function test() { var e = new Error("x"); Object.defineProperty(e, "message", { get() { throw 1; } }); throw e; }`;
+    expect(await run(source)).toMatchObject({
+      success: false,
+      errorCode: "SCRIPT_ERROR",
+      error: expect.stringMatching(/^Error/),
+    });
+  });
+
+  it("reports a non-Error thrown from top-level code", async () => {
+    expect(await run("throw { code: 1 };")).toEqual({
+      success: false,
+      error: "script threw a non-Error value",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("refuses a cyclic result", async () => {
+    expect(await run("function test() { var a = {}; a.self = a; return { payload: a }; }")).toEqual({
+      success: false,
+      error: "result is not JSON-serializable: Converting circular structure to JSON",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("refuses a BigInt in the result", async () => {
+    expect(await run("function test() { return { payload: { n: 1n } }; }")).toEqual({
+      success: false,
+      error: "result is not JSON-serializable: Do not know how to serialize a BigInt",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("refuses an enormous result without crashing", async () => {
+    const source = `function test() { var rows = []; for (var i = 0; i < 200000; i++) rows.push({ id: i, name: "employee " + i }); return { payload: { rows } }; }`;
+    expect(
+      await run(source, "test", { cpuMs: 5000, wallMs: 10_000, memoryMb: 64, resultBytes: 1024 * 1024 }),
+    ).toEqual({
+      success: false,
+      error: "result is larger than the limit of 1048576 bytes (as JSON)",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+});
+
+describe("hostile scripts: reaching for the host", () => {
+  it("finds no process through this.constructor.constructor", async () => {
+    expect(await run("function test() { return this.constructor.constructor('return process')(); }")).toEqual(
+      {
+        success: false,
+        error: "ReferenceError: process is not defined (line 1, column 43)",
+        errorCode: "SCRIPT_ERROR",
+      },
+    );
+  });
+
+  it("finds no process through the constructors of the API's functions", async () => {
+    const source = `function test() {
+      var F = patchbay.http.get.constructor;
+      return { payload: { same: F === Function, host: F("return typeof process + typeof require")(),
+                          log: patchbay.log.info.constructor("return typeof globalThis.process")() } };
+    }`;
+    expect(await run(source)).toEqual({
+      success: true,
+      payload: { same: true, host: "undefinedundefined", log: "undefined" },
+    });
+  });
+
+  it("finds only in-isolate objects behind the prototypes of a response", async () => {
+    const source = `function test() {
+      var r = patchbay.http.get(patchbay.config.base + "/json");
+      return { payload: {
+        plain: Object.getPrototypeOf(r) === Object.prototype && Object.getPrototypeOf(r.headers) === Object.prototype,
+        viaBody: r.body.constructor.constructor("return typeof process")(),
+        // Only the script's own globals are enumerable on the global object.
+        viaProto: r.__proto__.constructor.constructor("return Object.keys(globalThis).join()")(),
+      } };
+    }`;
+    expect(await run(source)).toEqual({
+      success: true,
+      payload: { plain: true, viaBody: "undefined", viaProto: "test" },
+    });
+  });
+
+  it("has no process, require, timers, WebAssembly, SharedArrayBuffer or Atomics", async () => {
+    const source = `function test() {
+      var names = ["process", "require", "module", "setTimeout", "setInterval", "setImmediate", "queueMicrotask",
+                   "fetch", "WebAssembly", "SharedArrayBuffer", "Atomics", "Buffer", "global"];
+      return { payload: { present: names.filter(function (n) { return typeof globalThis[n] !== "undefined"; }),
+                          process: globalThis.process === undefined } };
+    }`;
+    expect(await run(source)).toEqual({ success: true, payload: { present: [], process: true } });
+  });
+
+  it("cannot import modules", async () => {
+    const source = `async function test() { try { await import("node:fs"); return { payload: { imported: true } }; } catch (e) { return { payload: { refused: String(e) } }; } }`;
+    expect(await run(source)).toEqual({ success: true, payload: { refused: "Error: Not supported" } });
+  });
+
+  it("sees no caller frames and cannot hook stack traces", async () => {
+    const source = `function test() {
+      var hooked;
+      try { Error.prepareStackTrace = function (e, frames) { return frames; }; hooked = Error.prepareStackTrace !== undefined; }
+      catch (e) { hooked = "threw " + e.name; }
+      var viaHeader;
+      try {
+        patchbay.http.get(patchbay.config.base + "/json", { h: { toString: function () { viaHeader = String(arguments.callee.caller); return "v"; } } });
+      } catch (e) { viaHeader = "threw " + e.name; }
+      return { payload: { caller: test.caller, hooked: hooked, viaHeader: viaHeader, frozen: Object.isFrozen(Error) } };
+    }`;
+    expect(await run(source)).toEqual({
+      success: true,
+      payload: { caller: null, hooked: false, viaHeader: "null", frozen: true },
+    });
+  });
+
+  it("keeps the built-ins frozen and lets ordinary objects override inherited methods", async () => {
+    const source = `function test() {
+      var attempts = {};
+      try { Object.prototype.toString = function () { return "pwned"; }; attempts.toString = "assigned"; } catch (e) { attempts.toString = e.name; }
+      try { Array.prototype.push = null; attempts.push = typeof [].push; } catch (e) { attempts.push = e.name; }
+      function Widget() {}
+      Widget.prototype.toString = function () { return "widget"; };
+      var own = { valueOf: function () { return 7; } };
+      return { payload: { attempts: attempts, widget: String(new Widget()), own: own + 1, plain: String({}) } };
+    }`;
+    expect(await run(source)).toEqual({
+      success: true,
+      payload: {
+        attempts: { toString: "TypeError", push: "function" },
+        widget: "widget",
+        own: 8,
+        plain: "[object Object]",
+      },
+    });
+  });
+});
+
+describe("hostile scripts: tampering with the dispatcher", () => {
+  it("still dispatches and serializes after the script replaced the global built-ins", async () => {
+    const source = `JSON = null; String = null; Object = null; Promise = null; Reflect = null; Error = null; Map = null;
+function test() { return { payload: { ok: true } }; }`;
+    expect(await run(source)).toEqual({ success: true, payload: { ok: true } });
+  });
+
+  it("reports a command getter that throws as a SCRIPT_ERROR", async () => {
+    const source = `Object.defineProperty(globalThis, "test", { get: function () { throw new Error("getter"); } });`;
+    expect(await run(source)).toEqual({
+      success: false,
+      error: "Error: getter (line 1, column 70)",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+});
+
+describe("hostile scripts: state between executions", () => {
+  it("does not let one execution's mutations reach the next", async () => {
+    const mutate = `function test() {
+      "use strict";
+      var failures = [];
+      function attempt(label, f) { try { f(); } catch (e) { failures.push(label); } }
+      attempt("config", function () { patchbay.config.secret = "stolen"; });
+      attempt("http", function () { patchbay.http.get = function () { return { status: 999 }; }; });
+      attempt("patchbay", function () { globalThis.patchbay = {}; });
+      attempt("proto", function () { Object.prototype.polluted = true; });
+      globalThis.leaked = true;
+      return { payload: { failures: failures } };
+    }`;
+    expect(await run(mutate)).toEqual({
+      success: true,
+      payload: { failures: ["config", "http", "patchbay", "proto"] },
+    });
+    expect(await run(ORDINARY)).toEqual(HEALTHY);
+  });
+});
+
+describe("hostile scripts: all at once", () => {
+  it("ends each hostile script with its own error while ordinary executions keep succeeding", async () => {
+    const hostile: [string, string][] = [
+      ["function test() { while (true) {} }", "SCRIPT_TIMEOUT"],
+      [
+        "function test() { return Promise.resolve().then(function () { while (true) {} }); }",
+        "SCRIPT_TIMEOUT",
+      ],
+      [
+        "function test() { var k = []; while (true) k.push(new Array(100000).fill(1.5)); }",
+        "SCRIPT_MEMORY_LIMIT",
+      ],
+      [
+        "function test() { for (var i = 0; i < 51; i++) patchbay.http.get(patchbay.config.base + '/json'); }",
+        "SCRIPT_HTTP_LIMIT",
+      ],
+      ["function test() { function d() { return d() + 1; } return d(); }", "SCRIPT_ERROR"],
+      ["function test() { throw null; }", "SCRIPT_ERROR"],
+      ["function test() { var a = {}; a.a = a; return a; }", "SCRIPT_ERROR"],
+      ["function test() { return new Promise(function () {}); }", "SCRIPT_TIMEOUT"],
+    ];
+    const runs = [
+      ...hostile.map(async ([source, code]) => {
+        const limits = code === "SCRIPT_MEMORY_LIMIT" ? { ...TIGHT, cpuMs: 5000, wallMs: 10_000 } : TIGHT;
+        expect(await run(source, "test", limits)).toMatchObject({ success: false, errorCode: code });
+      }),
+      ...Array.from({ length: 16 }, async () => {
+        expect(await run(ORDINARY, "test", {})).toEqual(HEALTHY);
+      }),
+    ];
+    await Promise.all(runs);
+  });
+});
