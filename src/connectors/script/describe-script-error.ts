@@ -1,4 +1,4 @@
-import { SCRIPT_FILENAME } from "./sandbox-bootstrap.ts";
+import { SCRIPT_FILENAME, SCRIPT_PREFIX } from "./sandbox-bootstrap.ts";
 
 /** isolated-vm's wording when a script throws something other than an Error out of the isolate. */
 const NON_ERROR_THROWN = "An object was thrown from supplied code within isolated-vm";
@@ -38,8 +38,10 @@ export function scriptLocation(stack: string | undefined): string {
   return "";
 }
 
+/** On line 1 the wrapper's prefix comes first (SCRIPT_PREFIX shares the source's first line). */
 function at(line: string | undefined, column: string | undefined): string {
-  return ` (line ${line}, column ${column})`;
+  const shifted = line === "1" ? Number(column) - SCRIPT_PREFIX.length : Number(column);
+  return ` (line ${line}, column ${shifted})`;
 }
 
 function preview(value: unknown): string {

@@ -1,14 +1,11 @@
-import ivm from "isolated-vm";
+import { availableParallelism } from "node:os";
+import type ivm from "isolated-vm";
 import { outcomeToResult } from "../define/outcome.ts";
 import { describeScriptError } from "./describe-script-error.ts";
 import { createHostBridge, type HostBridge, MAX_LOG_CHARS } from "./host-bridge.ts";
+import { createIsolatePool, type IsolatePool, type PooledIsolate } from "./isolate-pool.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
-import {
-  BOOTSTRAP_FILENAME,
-  type DispatchReply,
-  SANDBOX_BOOTSTRAP,
-  SCRIPT_FILENAME,
-} from "./sandbox-bootstrap.ts";
+import { type DispatchReply, SCRIPT_FILENAME, SCRIPT_PREFIX, SCRIPT_SUFFIX } from "./sandbox-bootstrap.ts";
 import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 import { resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
@@ -18,8 +15,8 @@ import { startWatchdog } from "./watchdog.ts";
 const TIMED_OUT = "Script execution timed out.";
 
 /**
- * Runs one command of a script connector in a fresh isolated-vm isolate: the script's function named
- * `request.command` is called with the `patchbay` global in scope, and what it returns (or resolves to)
+ * Runs one command of a script connector on a pooled isolated-vm isolate, in a fresh scope of a hardened
+ * context: the script's function named `request.command` is called with `patchbay` in scope, and what it returns (or resolves to)
  * is normalized into a {@link ScriptResult}. Limit breaches end the execution with SCRIPT_TIMEOUT,
  * SCRIPT_MEMORY_LIMIT or SCRIPT_HTTP_LIMIT; anything the script throws gives SCRIPT_ERROR with the
  * script's own line and column. Never rejects for anything the script does.
@@ -41,61 +38,106 @@ export async function runScript(
     return scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled");
   }
 
-  // Pool seam: a later slice keeps isolates warm here (a fresh Context per execution, compiled Scripts
-  // cached per connector version, an isolate replaced once it hit a limit or was poisoned). Everything
-  // below only needs an isolate and a fresh context, so `openIsolate`/`closeIsolate` are what it swaps.
-  let poisoned = false;
-  const isolate = openIsolate(limits, (message) => {
-    poisoned = true;
-    options.onCatastrophicError?.(message);
-  });
+  const pool = poolFor(limits.memoryMb, options.onCatastrophicError);
+  const slot = await pool.acquire();
+  const { isolate } = slot;
 
   let finish: (result: ScriptResult) => void = () => undefined;
   const ended = new Promise<ScriptResult>((resolve) => {
     finish = resolve;
   });
   const done = new AbortController();
+  let breached = false;
   const bridge = createHostBridge({
     http: options.http,
     log: options.log,
     limits,
     signal: done.signal,
-    onHttpLimit: () =>
+    onHttpLimit: () => {
+      breached = true;
       finish(
         scriptFailure(
           ScriptErrorCode.SCRIPT_HTTP_LIMIT,
           `script made more than ${limits.httpCalls} HTTP calls`,
         ),
-      ),
+      );
+    },
   });
   const stopWatchdog = startWatchdog(
-    { isolate, poisoned: () => poisoned, limits, signal: options.signal },
-    (breach) => finish(scriptFailure(breach.code, breach.message)),
+    { isolate, poisoned: () => slot.poisoned, limits, signal: options.signal },
+    (breach) => {
+      breached = true;
+      finish(scriptFailure(breach.code, breach.message));
+    },
   );
 
-  execute(isolate, source, request.command, input, bridge, limits).then(finish, (error: unknown) =>
-    finish(failureOf(error, isolate, poisoned, limits)),
-  );
+  execute(slot, source, request.command, input, bridge, limits).then(finish, (error: unknown) => {
+    breached = true;
+    finish(failureOf(error, isolate, slot.poisoned, limits));
+  });
   const result = await ended;
 
   stopWatchdog();
   done.abort();
   bridge.close();
-  // A poisoned isolate's thread never returns; disposing it would block this thread for good.
-  if (!poisoned) closeIsolate(isolate);
+  // An isolate that hit a limit may still be running the script: it is disposed and replaced.
+  pool.release(slot, !breached);
   return result;
 }
 
-function openIsolate(limits: ScriptLimits, onCatastrophicError: (message: string) => void): ivm.Isolate {
-  return new ivm.Isolate({ memoryLimit: limits.memoryMb, onCatastrophicError });
+const pools = new Map<number, IsolatePool>();
+
+/** Isolates are pooled per memory limit; the pool size follows the cores (at least 2). */
+function poolFor(
+  memoryMb: number,
+  onCatastrophicError: ((message: string) => void) | undefined,
+): IsolatePool {
+  let pool = pools.get(memoryMb);
+  if (pool === undefined) {
+    pool = createIsolatePool({
+      memoryMb,
+      size: Math.max(2, availableParallelism() * 2),
+      logChars: MAX_LOG_CHARS,
+      onCatastrophicError: (message) => onCatastrophicError?.(message),
+    });
+    pools.set(memoryMb, pool);
+  }
+  return pool;
 }
 
-function closeIsolate(isolate: ivm.Isolate): void {
-  if (!isolate.isDisposed) isolate.dispose();
+/** Compiles a script once per isolate: its body is checked alone, then wrapped as a factory. */
+async function factoryFor(
+  slot: PooledIsolate,
+  source: string,
+  timeout: number,
+): Promise<ivm.Reference<(...args: unknown[]) => unknown>> {
+  const cached = slot.factories.get(source);
+  if (cached !== undefined) {
+    slot.factories.delete(source);
+    slot.factories.set(source, cached);
+    return cached;
+  }
+  // Compiling the wrapped source reports syntax errors with their position; the body check then refuses
+  // a source that only parses because of the wrapper (one that closes it to reach the top level).
+  const script = await slot.isolate.compileScript(`${SCRIPT_PREFIX}${source}${SCRIPT_SUFFIX}`, {
+    filename: SCRIPT_FILENAME,
+  });
+  try {
+    await slot.checkBody.apply(undefined, [source], { timeout });
+  } catch (error) {
+    script.release();
+    throw error;
+  }
+  const factory = (await script.run(slot.context, { reference: true, timeout })) as ivm.Reference<
+    (...args: unknown[]) => unknown
+  >;
+  script.release();
+  slot.factories.set(source, factory);
+  return factory;
 }
 
 async function execute(
-  isolate: ivm.Isolate,
+  slot: PooledIsolate,
   source: string,
   command: string,
   input: string,
@@ -103,18 +145,12 @@ async function execute(
   limits: ScriptLimits,
 ): Promise<ScriptResult> {
   const timeout = limits.cpuMs;
-  const script = await isolate.compileScript(source, { filename: SCRIPT_FILENAME });
-  const context = await isolate.createContext();
-  const dispatch = await context.evalClosure(
-    SANDBOX_BOOTSTRAP,
-    [bridge.http, bridge.log, input, Math.floor(limits.resultBytes), MAX_LOG_CHARS],
-    { result: { reference: true }, filename: BOOTSTRAP_FILENAME, timeout },
+  const factory = await factoryFor(slot, source, timeout);
+  const reply: unknown = await slot.runOne.apply(
+    undefined,
+    [factory.derefInto(), bridge.http, bridge.log, input, command, Math.floor(limits.resultBytes)],
+    { result: { promise: true, copy: true }, timeout },
   );
-  await script.run(context, { timeout });
-  const reply: unknown = await dispatch.apply(undefined, [command], {
-    result: { promise: true, copy: true },
-    timeout,
-  });
   return replyToResult(reply as DispatchReply, command, limits);
 }
 

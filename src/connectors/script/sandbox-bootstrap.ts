@@ -15,27 +15,38 @@ export type DispatchReply =
   | { kind: "too-large"; chars: number };
 
 /**
- * Runs first in every fresh context, as the body of a function (`context.evalClosure`):
- * `$0` the host HTTP function (an isolated-vm Reference, called with `applySyncPromise`),
- * `$1` the host log function (an isolated-vm Callback), `$2` `{config, params, variables}` as JSON,
- * `$3` the result cap in characters, `$4` the log message cap in characters.
- * It installs the frozen `patchbay` global, freezes the intrinsics and returns the dispatcher.
+ * The first line of every compiled script: the connector's source becomes the body of a factory that
+ * takes `patchbay` and `console`, so each call of the factory is a fresh scope (the script's `var`s,
+ * functions and top-level code are new per execution) in a context that is reused.
+ */
+export const SCRIPT_PREFIX = "(function (patchbay, console) {";
+/** After the source: the factory returns a lookup of the command function by name (direct eval sees locals). */
+export const SCRIPT_SUFFIX =
+  "\n;return function (__patchbay_command__) { return eval(__patchbay_command__); };\n})";
+
+/**
+ * Runs once per pooled isolate, as the body of a function (`context.evalClosure`), `$0` the log message
+ * cap in characters. It removes what must not exist, freezes the intrinsics and the global object, and
+ * returns `[runOne, checkBody]`:
+ * - `checkBody(source)` parses the source alone as a function body (the Function constructor parses
+ *   parameters and body separately), so a source cannot close the factory's wrapper and put code at the
+ *   context's top level;
+ * - `runOne(factory, hostHttp, hostLog, input, name, resultChars)` builds this execution's frozen
+ *   `patchbay` and `console`, calls the factory (a fresh scope), runs the command and serializes the
+ *   result.
  *
  * Security rules this code keeps (why it looks the way it does):
  * - it is strict mode throughout, so a script's stack-trace or `.caller` tricks never see these frames;
- * - the host handles live only in this closure; what crosses the boundary are strings and plain copies,
- *   so nothing the script can touch leads back to a host object;
- * - every built-in it uses is captured before the script runs, and the intrinsics are frozen, so the
- *   script cannot swap what this code calls (which also keeps a reused context clean for a later pool);
+ * - the host handles live only in this execution's closure; what crosses the boundary are strings and
+ *   plain copies, so nothing the script can touch leads back to a host object;
+ * - every built-in it uses is captured before any script runs, and the intrinsics and the global object
+ *   are frozen, so no execution can change what this code calls or leave state for the next one;
  * - WebAssembly, SharedArrayBuffer and Atomics are removed: wasm memory is not counted against the
  *   isolate's memory limit, and Atomics.wait blocks without using CPU time.
  */
-export const SANDBOX_BOOTSTRAP = String.raw`"use strict";
-const hostHttp = $0;
-const hostLog = $1;
-const input = $2;
-const resultChars = $3;
-const logChars = $4;
+export const CONTEXT_BOOTSTRAP = String.raw`"use strict";
+const logChars = $0;
+const FunctionClass = Function;
 
 const G = globalThis;
 const { defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, hasOwn, isFrozen, keys } = Object;
@@ -46,10 +57,10 @@ const stringify = JSON.stringify;
 const text = String;
 const ErrorClass = Error;
 const TypeErrorClass = TypeError;
-const indirectEval = G.eval;
 const objectToString = Object.prototype.toString;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const SCRIPT_FRAME = /${SCRIPT_FILENAME.replace(".", "\\.")}:(\d+):(\d+)/;
+const PREFIX_CHARS = ${SCRIPT_PREFIX.length};
 
 for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) delete G[name];
 
@@ -72,7 +83,11 @@ function locate(stack) {
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].startsWith("    at ")) continue;
     const found = SCRIPT_FRAME.exec(lines[i]);
-    if (found !== null) return " (line " + found[1] + ", column " + found[2] + ")";
+    // On line 1 the wrapper's prefix comes first (SCRIPT_PREFIX).
+    if (found !== null) {
+      const column = found[1] === "1" ? found[2] - PREFIX_CHARS : found[2];
+      return " (line " + found[1] + ", column " + column + ")";
+    }
   }
   return "";
 }
@@ -112,45 +127,6 @@ function describeForLog(message) {
   try { return text(message); } catch { return call(objectToString, message, []); }
 }
 
-function emit(level, message) {
-  hostLog(level, cut(describeForLog(message), logChars));
-}
-
-function headerCopy(method, headers) {
-  if (headers === undefined || headers === null) return undefined;
-  if (typeof headers !== "object") {
-    throw new TypeErrorClass("patchbay.http." + method + ": headers must be an object of strings");
-  }
-  const copy = {};
-  for (const key of keys(headers)) {
-    const value = headers[key];
-    if (value !== undefined && value !== null) copy[key] = text(value);
-  }
-  return copy;
-}
-
-function request(method, url, body, headers) {
-  const name = method.toLowerCase();
-  if (typeof url !== "string") throw new TypeErrorClass("patchbay.http." + name + ": url must be a string");
-  const outgoing = { method, url };
-  const headerValues = headerCopy(name, headers);
-  if (headerValues !== undefined) outgoing.headers = headerValues;
-  if (body !== undefined) outgoing.body = body;
-  let payload;
-  try {
-    payload = stringify(outgoing);
-  } catch {
-    throw new TypeErrorClass("patchbay.http." + name + ": body is not JSON-serializable");
-  }
-  const reply = parse(hostHttp.applySyncPromise(undefined, [payload]));
-  if (reply.error !== undefined) {
-    const failure = new ErrorClass(reply.error);
-    if (reply.code !== undefined) failure.code = reply.code;
-    throw failure;
-  }
-  return reply.response;
-}
-
 function deepFreeze(value) {
   if (typeof value === "object" && value !== null && !isFrozen(value)) {
     freeze(value);
@@ -159,61 +135,13 @@ function deepFreeze(value) {
   return value;
 }
 
-const data = parse(input);
-const http = freeze({
-  get(url, headers) { return request("GET", url, undefined, headers); },
-  post(url, body, headers) { return request("POST", url, body, headers); },
-  put(url, body, headers) { return request("PUT", url, body, headers); },
-  patch(url, body, headers) { return request("PATCH", url, body, headers); },
-  delete(url, headers) { return request("DELETE", url, undefined, headers); },
-});
-const log = freeze({
-  trace(message) { emit("trace", message); },
-  debug(message) { emit("debug", message); },
-  info(message) { emit("info", message); },
-  warn(message) { emit("warn", message); },
-  error(message) { emit("error", message); },
-});
-const patchbay = freeze({
-  http,
-  log,
-  config: deepFreeze(data.config),
-  params: deepFreeze(data.params),
-  variables: deepFreeze(data.variables),
-});
-defineProperty(G, "patchbay", { value: patchbay, writable: false, enumerable: false, configurable: false });
-
-function joined(args) {
-  return args.map(describeForLog).join(" ");
-}
-G.console = freeze({
-  log(...args) { emit("info", joined(args)); },
-  info(...args) { emit("info", joined(args)); },
-  debug(...args) { emit("debug", joined(args)); },
-  warn(...args) { emit("warn", joined(args)); },
-  error(...args) { emit("error", joined(args)); },
-  trace(...args) { emit("trace", joined(args)); },
-});
-
 ${HARDEN_INTRINSICS}
 const intrinsicGlobals = hardenIntrinsics();
+const intrinsicValues = new Set(intrinsicGlobals.values());
+const resetRegExpStatics = /(?:)/;
+freeze(G);
 
-function lookup(name) {
-  if (hasOwn(G, name)) {
-    const value = G[name];
-    return intrinsicGlobals.get(name) === value ? undefined : value;
-  }
-  // Inherited names (constructor, toString, …) are not commands; top-level let/const/class are found
-  // by evaluating the bare identifier in global scope.
-  if (name in G || !IDENTIFIER.test(name)) return undefined;
-  try {
-    return indirectEval(name);
-  } catch {
-    return undefined;
-  }
-}
-
-function serialize(value) {
+function serialize(value, resultChars) {
   let json;
   try {
     json = stringify(value);
@@ -225,20 +153,124 @@ function serialize(value) {
   return { kind: "ok", json };
 }
 
-return async function dispatch(name) {
-  let command;
-  try {
-    command = lookup(name);
-  } catch (thrown) {
-    return { kind: "threw", message: describeThrown(thrown) };
+function checkBody(source) {
+  new FunctionClass("patchbay", "console", source);
+  return true;
+}
+
+async function runOne(factory, hostHttp, hostLog, input, name, resultChars) {
+  function emit(level, message) {
+    hostLog(level, cut(describeForLog(message), logChars));
   }
-  if (typeof command !== "function") return { kind: "unknown" };
-  let value;
-  try {
-    value = await call(command, undefined, []);
-  } catch (thrown) {
-    return { kind: "threw", message: describeThrown(thrown) };
+
+  function headerCopy(method, headers) {
+    if (headers === undefined || headers === null) return undefined;
+    if (typeof headers !== "object") {
+      throw new TypeErrorClass("patchbay.http." + method + ": headers must be an object of strings");
+    }
+    const copy = {};
+    for (const key of keys(headers)) {
+      const value = headers[key];
+      if (value !== undefined && value !== null) copy[key] = text(value);
+    }
+    return copy;
   }
-  return serialize(value);
-};
+
+  function request(method, url, body, headers) {
+    const name = method.toLowerCase();
+    if (typeof url !== "string") throw new TypeErrorClass("patchbay.http." + name + ": url must be a string");
+    const outgoing = { method, url };
+    const headerValues = headerCopy(name, headers);
+    if (headerValues !== undefined) outgoing.headers = headerValues;
+    if (body !== undefined) outgoing.body = body;
+    let payload;
+    try {
+      payload = stringify(outgoing);
+    } catch {
+      throw new TypeErrorClass("patchbay.http." + name + ": body is not JSON-serializable");
+    }
+    const reply = parse(hostHttp.applySyncPromise(undefined, [payload]));
+    if (reply.error !== undefined) {
+      const failure = new ErrorClass(reply.error);
+      if (reply.code !== undefined) failure.code = reply.code;
+      throw failure;
+    }
+    return reply.response;
+  }
+
+
+  const data = parse(input);
+  const http = freeze({
+    get(url, headers) { return request("GET", url, undefined, headers); },
+    post(url, body, headers) { return request("POST", url, body, headers); },
+    put(url, body, headers) { return request("PUT", url, body, headers); },
+    patch(url, body, headers) { return request("PATCH", url, body, headers); },
+    delete(url, headers) { return request("DELETE", url, undefined, headers); },
+  });
+  const log = freeze({
+    trace(message) { emit("trace", message); },
+    debug(message) { emit("debug", message); },
+    info(message) { emit("info", message); },
+    warn(message) { emit("warn", message); },
+    error(message) { emit("error", message); },
+  });
+  const patchbay = freeze({
+    http,
+    log,
+    config: deepFreeze(data.config),
+    params: deepFreeze(data.params),
+    variables: deepFreeze(data.variables),
+  });
+  function joined(args) {
+    return args.map(describeForLog).join(" ");
+  }
+  const console = freeze({
+    log(...args) { emit("info", joined(args)); },
+    info(...args) { emit("info", joined(args)); },
+    debug(...args) { emit("debug", joined(args)); },
+    warn(...args) { emit("warn", joined(args)); },
+    error(...args) { emit("error", joined(args)); },
+    trace(...args) { emit("trace", joined(args)); },
+  });
+
+  try {
+    if (!isFrozen(factory)) {
+      // Nothing may be kept on the factory (arguments.callee) from one execution to the next.
+      freeze(factory.prototype);
+      freeze(factory);
+    }
+    let lookup;
+    try {
+      lookup = call(factory, undefined, [patchbay, console]);
+    } catch (thrown) {
+      return { kind: "threw", message: describeThrown(thrown) };
+    }
+    let command;
+    if (IDENTIFIER.test(name) && name !== "__patchbay_command__") {
+      try {
+        command = call(lookup, undefined, [name]);
+      } catch {
+        command = undefined;
+      }
+    }
+    // What the global object answers for the name (Object, eval, toString, …) is not a command: the
+    // global is frozen, so only the script's own declarations can be.
+    if (typeof command !== "function" || intrinsicValues.has(command) || (name in G && G[name] === command)) {
+      return { kind: "unknown" };
+    }
+    let value;
+    resetRegExpStatics.exec("");
+    try {
+      value = await call(command, undefined, []);
+    } catch (thrown) {
+      return { kind: "threw", message: describeThrown(thrown) };
+    }
+    return serialize(value, resultChars);
+  } finally {
+    // RegExp.lastMatch and friends would otherwise show the next execution this one's last match.
+    resetRegExpStatics.exec("");
+  }
+}
+
+return [runOne, checkBody];
 `;

@@ -101,7 +101,7 @@ describe("hostile scripts: strange values", () => {
   it("reports a non-Error thrown from top-level code", async () => {
     expect(await run("throw { code: 1 };")).toEqual({
       success: false,
-      error: "script threw a non-Error value",
+      error: 'script threw a non-Error value: {"code":1}',
       errorCode: "SCRIPT_ERROR",
     });
   });
@@ -163,13 +163,13 @@ describe("hostile scripts: reaching for the host", () => {
       return { payload: {
         plain: Object.getPrototypeOf(r) === Object.prototype && Object.getPrototypeOf(r.headers) === Object.prototype,
         viaBody: r.body.constructor.constructor("return typeof process")(),
-        // Only the script's own globals are enumerable on the global object.
+        // The script's declarations live in its own scope: the global object has no enumerable names.
         viaProto: r.__proto__.constructor.constructor("return Object.keys(globalThis).join()")(),
       } };
     }`;
     expect(await run(source)).toEqual({
       success: true,
-      payload: { plain: true, viaBody: "undefined", viaProto: "test" },
+      payload: { plain: true, viaBody: "undefined", viaProto: "" },
     });
   });
 
@@ -234,11 +234,11 @@ function test() { return { payload: { ok: true } }; }`;
     expect(await run(source)).toEqual({ success: true, payload: { ok: true } });
   });
 
-  it("reports a command getter that throws as a SCRIPT_ERROR", async () => {
+  it("cannot put a command (or anything) on the frozen global object", async () => {
     const source = `Object.defineProperty(globalThis, "test", { get: function () { throw new Error("getter"); } });`;
     expect(await run(source)).toEqual({
       success: false,
-      error: "Error: getter (line 1, column 70)",
+      error: "TypeError: Cannot define property test, object is not extensible (line 1, column 8)",
       errorCode: "SCRIPT_ERROR",
     });
   });
@@ -254,13 +254,67 @@ describe("hostile scripts: state between executions", () => {
       attempt("http", function () { patchbay.http.get = function () { return { status: 999 }; }; });
       attempt("patchbay", function () { globalThis.patchbay = {}; });
       attempt("proto", function () { Object.prototype.polluted = true; });
-      globalThis.leaked = true;
+      attempt("global", function () { globalThis.leaked = true; });
       return { payload: { failures: failures } };
     }`;
     expect(await run(mutate)).toEqual({
       success: true,
-      payload: { failures: ["config", "http", "patchbay", "proto"] },
+      payload: { failures: ["config", "http", "patchbay", "proto", "global"] },
     });
+    expect(await run(ORDINARY)).toEqual(HEALTHY);
+  });
+});
+
+describe("hostile scripts: state in a reused isolate", () => {
+  // Isolates and their context are pooled; each execution is a fresh scope in a frozen context.
+  it("keeps nothing from one execution for the next, for the same script", async () => {
+    const source = `var count = (typeof count === "number" ? count : 0) + 1;
+      function test() {
+        try { arguments.callee.caller; } catch (e) {}
+        var kept;
+        try { kept = factoryStore(); } catch (e) { kept = "none"; }
+        try { stray = 1; } catch (e) {}
+        /secret-(\\w+)/.exec("secret-" + patchbay.params.who);
+        return { payload: { count: count, kept: kept, stray: typeof stray, lastMatch: RegExp.lastMatch } };
+      }
+      function factoryStore() { return "declared"; }`;
+    const first = await runScript(
+      source,
+      { command: "test", params: { who: "ada" }, config: {}, variables: {} },
+      { http: async () => ({ status: 200, body: {}, headers: {} }) },
+    );
+    expect(first).toMatchObject({ success: true, payload: { count: 1, lastMatch: "secret-ada" } });
+    const probe = `function test() { return { payload: { lastMatch: RegExp.lastMatch, input: RegExp.input } }; }`;
+    const second = await runScript(
+      probe,
+      { command: "test", params: {}, config: {}, variables: {} },
+      { http: async () => ({ status: 200, body: {}, headers: {} }) },
+    );
+    expect(second).toEqual({ success: true, payload: { lastMatch: "", input: "" } });
+    const again = await runScript(
+      source,
+      { command: "test", params: { who: "bob" }, config: {}, variables: {} },
+      { http: async () => ({ status: 200, body: {}, headers: {} }) },
+    );
+    expect(again).toMatchObject({ success: true, payload: { count: 1, stray: "undefined" } });
+  });
+
+  it("cannot leave state on the factory through arguments.callee", async () => {
+    const source = `var f = arguments.callee; f.shared = (f.shared || 0) + 1;
+      function test() { return { payload: { shared: arguments.callee === undefined ? 0 : f.shared } }; }`;
+    const outcome = await run(source);
+    // Either the assignment is refused (frozen factory) or it did not survive: never a count above 1.
+    if (outcome.success) expect((outcome.payload as { shared?: number }).shared ?? 0).toBeLessThanOrEqual(1);
+    else expect(outcome).toMatchObject({ errorCode: "SCRIPT_ERROR" });
+    const second = await run(source);
+    if (second.success) expect((second.payload as { shared?: number }).shared ?? 0).toBeLessThanOrEqual(1);
+    else expect(second.error).toContain("not extensible");
+  });
+
+  it("refuses a source that closes the wrapper to reach the context's top level", async () => {
+    const source = `}); let store = []; (function (patchbay, console) {
+      function test() { store.push(1); return { payload: { size: store.length } }; }`;
+    expect(await run(source)).toMatchObject({ success: false, errorCode: "SCRIPT_ERROR" });
     expect(await run(ORDINARY)).toEqual(HEALTHY);
   });
 });
