@@ -6,6 +6,15 @@ export interface StoredConfigSchema {
   commands: Record<string, StoredCommand>;
 }
 
+/** A script connector's sandbox limits as stored; absent fields use the defaults. */
+export interface StoredScriptLimits {
+  memoryMb?: number;
+  cpuMs?: number;
+  wallMs?: number;
+  httpCalls?: number;
+  responseBytes?: number;
+}
+
 /** A connection-config or param field as stored. */
 export interface StoredField {
   type: string;
@@ -54,6 +63,7 @@ export const ConnectorEntity = defineEntity({
     scriptSource: p.text().nullable(),
     mockScenario: p.text().nullable(),
     recordPayloads: p.boolean().default(false),
+    scriptLimits: p.json<StoredScriptLimits>().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),

@@ -1,6 +1,7 @@
 import type { ConnectorDefinition } from "../connectors/index.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
 import { configContext } from "./catalog-deps.ts";
+import type { StoredScriptLimits } from "./connector-entity.ts";
 import { ConnectorEntity, type StoredConfigSchema } from "./connector-entity.ts";
 import { availabilityOf, isConfigured } from "./connector-message.ts";
 
@@ -18,6 +19,8 @@ export interface ConnectorView {
   /** The built-in definition that runs it (its type), when it is built-in. */
   definition: ConnectorDefinition | undefined;
   mockScenario: string | undefined;
+  /** A script connector's sandbox limits (absent fields: the defaults). */
+  scriptLimits: StoredScriptLimits;
   /** A script connector's source (the version the row holds). */
   scriptSource: string | undefined;
   /** Execution records keep params and payloads (redacted). */
@@ -87,6 +90,7 @@ export function createConnectorLookup(
       mockScenario: row.mockScenario ?? undefined,
       recordPayloads: row.recordPayloads ?? false,
       scriptSource: row.scriptSource ?? undefined,
+      scriptLimits: row.scriptLimits ?? {},
       endpointUrl: row.endpointUrl ?? undefined,
       protocol: row.protocol ?? undefined,
       instanceConfig: () =>

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Connector, ConnectorSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
 import type { ConnectorRow } from "./connector-entity.ts";
+import { toScriptLimitsMessage } from "./script-limits-convert.ts";
 
 /** Catalog availability values. */
 export const AVAILABILITIES = ["available", "coming_soon", "not_configured", "disabled"] as const;
@@ -76,6 +77,7 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     deprecated: false,
     mockScenario: row.mockScenario ?? "",
     recordPayloads: row.recordPayloads ?? false,
+    ...(row.executionModel === "script" ? { scriptLimits: toScriptLimitsMessage(row.scriptLimits) } : {}),
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });

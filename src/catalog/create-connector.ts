@@ -12,6 +12,7 @@ import {
   ConnectorVersionEntity,
   type StoredConfigSchema,
 } from "./connector-entity.ts";
+import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { parseVersion } from "./versioning/index.ts";
@@ -156,6 +157,10 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
         ? await externalFields(req)
         : scriptFields(req);
   parseVersion(fields.version);
+  const scriptLimits = toStoredScriptLimits(req.scriptLimits);
+  if (scriptLimits !== null && req.executionModel !== "script") {
+    throw invalid("script_limits is only accepted for script connectors");
+  }
   if (req.config !== undefined) {
     if (req.executionModel !== "built_in")
       throw invalid("config is only accepted for built_in connector instances");
@@ -189,6 +194,7 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
     scriptSource: fields.scriptSource,
     mockScenario: req.mockScenario || null,
     recordPayloads: req.recordPayloads,
+    scriptLimits,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,

@@ -4,6 +4,7 @@ import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
+import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { checkVersionBump, type RequiredBump } from "./versioning/index.ts";
@@ -71,6 +72,12 @@ export async function updateConnector(
   if (req.endpointUrl !== undefined) row.endpointUrl = req.endpointUrl;
   if (req.mockScenario !== undefined) row.mockScenario = req.mockScenario || null;
   if (req.recordPayloads !== undefined) row.recordPayloads = req.recordPayloads;
+  if (req.scriptLimits !== undefined) {
+    if (row.executionModel !== "script") {
+      throw new ConnectError("script_limits is only accepted for script connectors", Code.InvalidArgument);
+    }
+    row.scriptLimits = toStoredScriptLimits(req.scriptLimits);
+  }
   row.configSchema = nextSchema;
   row.version = bump.version;
   row.updatedAt = now;

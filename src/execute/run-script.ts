@@ -1,6 +1,6 @@
 import type { ConnectorView } from "../catalog/index.ts";
 import type { ConnectorLogger, ConnectorResult } from "../connectors/index.ts";
-import { runScript } from "../connectors/script/index.ts";
+import { DEFAULT_SCRIPT_LIMITS, runScript } from "../connectors/script/index.ts";
 import { outboundRequest } from "../outbound/index.ts";
 import { prepareDeclaredCommand } from "./prepare-declared-command.ts";
 
@@ -35,7 +35,15 @@ export async function runScriptCommand(connector: ConnectorView, call: ScriptCal
           signal: call.signal,
         }),
       log: (level, message) => call.logger[level](message),
-      limits: { wallMs: Math.min(call.timeoutMs, 30_000) },
+      // The connector's own limits; the call's deadline shortens the wall time when it is sooner.
+      limits: {
+        ...connector.scriptLimits,
+        wallMs: Math.min(call.timeoutMs, connector.scriptLimits.wallMs ?? DEFAULT_SCRIPT_LIMITS.wallMs),
+      },
+      onCatastrophicError: () =>
+        call.logger.error(
+          "the script sandbox lost an isolate to a fatal V8 error; restart this process soon",
+        ),
       signal: call.signal,
     },
   );

@@ -198,6 +198,54 @@ describe.each(BACKENDS)("script connectors over the wire on %s", (backend) => {
     expect((await execute(target, "listContacts", { limit: 1 })).payload).toMatchObject({ total: 3 });
   });
 
+  it("applies the connector's own sandbox limits, and refuses limits out of range naming the field", async () => {
+    const limited = await rest("/api/v1/connectors", {
+      name: "limited-script",
+      executionModel: "script",
+      configSchema: {
+        connectionConfig: {},
+        commands: { three: { params: [], description: "", outputs: [], paramSchema: {} } },
+      },
+      scriptSource:
+        "function three() { for (var i = 0; i < 3; i++) patchbay.http.get(patchbay.variables.url); return {}; }",
+      scriptLimits: { httpCalls: 2, memoryMb: 32 },
+    });
+    expect(limited.status).toBe(200);
+    expect(
+      ((await limited.json()) as { connector: { scriptLimits: unknown } }).connector.scriptLimits,
+    ).toEqual({
+      memoryMb: 32,
+      httpCalls: 2,
+    });
+    const error = await createClient(ExecuteService, transport())
+      .execute(
+        {
+          target: { case: "connectorSlug", value: "limited-script" },
+          command: "three",
+          variables: { url: `${crm.url}/contacts?limit=1` },
+        },
+        { headers: headers() },
+      )
+      .catch((e: unknown) => e);
+    const failure = failureOf(error);
+    expect(failure.code).toBe(Code.Internal);
+    expect(failure.detail?.errorCode).toBe("SCRIPT_HTTP_LIMIT");
+    const refused = await rest("/api/v1/connectors", {
+      name: "greedy-script",
+      executionModel: "script",
+      configSchema: {
+        connectionConfig: {},
+        commands: { three: { params: [], description: "", outputs: [], paramSchema: {} } },
+      },
+      scriptSource: "function three() { return {}; }",
+      scriptLimits: { memoryMb: 4096 },
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      "script_limits.memory_mb must be from 8 to 512 (0 for the default)",
+    );
+  });
+
   it("rejects legacy 1.x result keys with the upgrade message", async () => {
     const legacy = failureOf(
       await execute({ case: "connectionId", value: connectionId }, "legacy").catch((e: unknown) => e),

@@ -819,6 +819,8 @@ export interface components {
       mockScenario?: string;
       /** @description Execution records of this connector keep the request params and the result payload (redacted like diagnostics). Off by default: params and payloads may hold personal data. */
       recordPayloads?: boolean;
+      /** @description A script connector's sandbox limits; unset fields use the defaults (docs/script-connectors.md). */
+      scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using execution_model "openapi", the same document and the chosen operations. */
     "patchbay.v1.ConnectorDraft": {
@@ -871,6 +873,8 @@ export interface components {
       mockScenario?: string;
       /** @description Keep params and payloads in this connector's execution records (redacted). Off by default. */
       recordPayloads?: boolean;
+      /** @description Sandbox limits of a script connector; unset or zero fields use the defaults. */
+      scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
     };
     /** @description Response for CatalogService.CreateConnector. */
     "patchbay.v1.CreateConnectorResponse": {
@@ -1257,6 +1261,34 @@ export interface components {
     "patchbay.v1.RotateEndpointSecretResponse": {
       /** @description The endpoint with updated rotation times. */
       endpoint?: components["schemas"]["patchbay.v1.WebhookEndpoint"];
+    };
+    /** @description Per-execution limits of a script connector's sandbox. Zero means the default. */
+    "patchbay.v1.ScriptLimits": {
+      /**
+       * Format: int32
+       * @description Isolate heap limit in MiB (default 64, 8 to 512).
+       */
+      memoryMb?: number;
+      /**
+       * Format: int32
+       * @description CPU time in milliseconds (default 5000, at most 60000).
+       */
+      cpuMs?: number;
+      /**
+       * Format: int32
+       * @description Wall time in milliseconds, HTTP waits included (default 30000, at most 300000); the call's deadline applies when sooner.
+       */
+      wallMs?: number;
+      /**
+       * Format: int32
+       * @description Outbound HTTP calls per execution (default 50, at most 1000).
+       */
+      httpCalls?: number;
+      /**
+       * Format: int32
+       * @description Largest HTTP response body handed to the script, in bytes (default 5 MiB, at most 50 MiB).
+       */
+      responseBytes?: number;
     };
     /** @description Request for ConnectionService.StartConnection. */
     "patchbay.v1.StartConnectionRequest": {
@@ -1655,6 +1687,8 @@ export interface operations {
           mockScenario?: string;
           /** @description Turn keeping params and payloads in execution records on or off; unset keeps it. */
           recordPayloads?: boolean;
+          /** @description Replace a script connector's sandbox limits; unset keeps them. */
+          scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
         };
       };
     };

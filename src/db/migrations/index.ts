@@ -6,6 +6,7 @@ import { M0004Connections } from "./m0004-connections.ts";
 import { M0005Executions } from "./m0005-executions.ts";
 import { M0006RecordPayloads } from "./m0006-record-payloads.ts";
 import { M0007ScriptsAvailable } from "./m0007-scripts-available.ts";
+import { M0008ScriptLimits } from "./m0008-script-limits.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0005-executions", class: M0005Executions },
   { name: "m0006-record-payloads", class: M0006RecordPayloads },
   { name: "m0007-scripts-available", class: M0007ScriptsAvailable },
+  { name: "m0008-script-limits", class: M0008ScriptLimits },
 ];
