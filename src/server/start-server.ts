@@ -13,6 +13,7 @@ import {
 import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
+import { sandboxHealthy } from "../connectors/script/index.ts";
 import { createNativeQuery, type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -96,6 +97,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
         }
       } catch (error) {
         logger.debug({ err: error }, "readiness check failed");
+      }
+      if (now && !sandboxHealthy()) {
+        // The script sandbox lost an isolate to a fatal V8 error: this process should be replaced.
+        if (wasReady) logger.error("not ready: the script sandbox lost an isolate; restart this process");
+        wasReady = false;
+        return false;
       }
       // Say so once per change, not once per health probe.
       if (now !== wasReady)

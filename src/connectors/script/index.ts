@@ -5,6 +5,7 @@ export type {
   ScriptLogLevel,
   ScriptRunOptions,
 } from "./run-script-options.ts";
+export { sandboxHealthy } from "./sandbox-health.ts";
 export { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 export { DEFAULT_SCRIPT_LIMITS, resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
 export type { ScriptRequest, ScriptResult } from "./script-request.ts";

@@ -1,5 +1,6 @@
 import ivm from "isolated-vm";
 import { BOOTSTRAP_FILENAME, CONTEXT_BOOTSTRAP } from "./sandbox-bootstrap.ts";
+import { markIsolateLost } from "./sandbox-health.ts";
 
 /** One warm isolate: its context, the bootstrap's functions, and the script factories compiled in it. */
 export interface PooledIsolate {
@@ -59,6 +60,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       memoryLimit: options.memoryMb,
       onCatastrophicError: (message) => {
         if (holder.slot) holder.slot.poisoned = true;
+        markIsolateLost();
         options.onCatastrophicError?.(message);
       },
     });

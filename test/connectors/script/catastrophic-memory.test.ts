@@ -17,6 +17,7 @@ describe("hostile scripts: hash-table memory bomb", () => {
       bomb: unknown;
       after: unknown;
       catastrophic: string;
+      healthy: boolean;
     };
     expect(output.bomb).toEqual({
       success: false,
@@ -26,5 +27,7 @@ describe("hostile scripts: hash-table memory bomb", () => {
     expect(output.after).toEqual({ success: true, payload: { ok: 1 } });
     // Either isolated-vm stopped the isolate in time (""), or V8 hit a fatal OOM that was reported.
     expect(["", "Catastrophic out-of-memory error"]).toContain(output.catastrophic);
+    // A lost isolate makes the sandbox (and the server's readiness) unhealthy; a stopped one does not.
+    expect(output.healthy).toBe(output.catastrophic === "");
   });
 });

@@ -1,6 +1,6 @@
 // Run by catastrophic-memory.test.ts in a child process: a hash-table memory bomb can make V8 give up on
 // an isolate (isolated-vm's "catastrophic error"), after which the process can no longer exit normally.
-import { runScript, type ScriptRequest } from "../../../src/connectors/script/index.ts";
+import { runScript, type ScriptRequest, sandboxHealthy } from "../../../src/connectors/script/index.ts";
 
 const request: ScriptRequest = { command: "test", params: {}, config: {}, variables: {} };
 const http = async (): Promise<never> => {
@@ -19,7 +19,8 @@ const bomb = await runScript(
   },
 );
 const after = await runScript("function test() { return { payload: { ok: 1 } }; }", request, { http });
-process.stdout.write(`${JSON.stringify({ bomb, after, catastrophic })}\n`, () => {
+const healthy = sandboxHealthy();
+process.stdout.write(`${JSON.stringify({ bomb, after, catastrophic, healthy })}\n`, () => {
   // A poisoned isolate's thread never returns, so a normal exit would hang.
   process.kill(process.pid, "SIGKILL");
 });
