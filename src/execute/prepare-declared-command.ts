@@ -1,5 +1,23 @@
 import type { StoredConfigSchema } from "../catalog/index.ts";
-import { type ConnectorResult, isMissing, valueProblem } from "../connectors/index.ts";
+import { type ConnectorLogger, type ConnectorResult, isMissing, valueProblem } from "../connectors/index.ts";
+
+/**
+ * One call of a connector that runs outside this process's definitions (script or external): the
+ * command and its params already checked by {@link prepareDeclaredCommand}.
+ */
+export interface DeclaredCall {
+  command: string;
+  params: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  /** Instance config and the connection's decrypted credentials; secret. */
+  config: Record<string, unknown>;
+  stepId: string;
+  runId: string;
+  /** The call's remaining time budget. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  logger: ConnectorLogger;
+}
 
 /** A command checked against a stored schema: its params with defaults, or the failure to report. */
 export type DeclaredCommand =

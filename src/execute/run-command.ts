@@ -16,6 +16,7 @@ import { codeName } from "../server/errors.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
 import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
+import { type DeclaredCall, prepareDeclaredCommand } from "./prepare-declared-command.ts";
 import { redactDiagnostics } from "./redact-diagnostics.ts";
 import { type ExternalClients, runExternal } from "./run-external.ts";
 import { runScriptCommand } from "./run-script.ts";
@@ -127,49 +128,63 @@ export async function runCommand(
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
   const logger = createConnectorLogger(deps.logger, connector.slug);
-  const work =
-    connector.executionModel === "script"
-      ? runScriptCommand(connector, {
-          command: req.command,
-          params: (req.params ?? {}) as Record<string, unknown>,
-          variables,
-          config,
-          logger,
-          signal,
-          timeoutMs: Math.max(1, budget),
-        })
-      : definition === undefined
-        ? runExternal(clients, connector, {
-            command: req.command,
-            params: (req.params ?? {}) as Record<string, unknown>,
-            variables,
-            config,
-            stepId,
-            runId,
-            timeoutMs: Math.max(1, budget),
-            signal,
-          })
-        : executeDefinition(
-            definition,
-            {
-              config: { ...(req.params ?? {}), command: req.command },
-              connectorConfig: config,
-              variables,
-              stepId,
-              runId,
-            },
-            {
-              signal,
-              logger,
-              ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
-            },
-          );
+  let work: Promise<ConnectorResult>;
+  if (definition === undefined) {
+    // Script and external connectors: the same param checks as built-ins, against the stored schema.
+    const prepared = prepareDeclaredCommand(
+      connector.slug,
+      connector.configSchema,
+      req.command,
+      (req.params ?? {}) as Record<string, unknown>,
+    );
+    if (!prepared.ok) {
+      work = Promise.resolve(prepared.result);
+    } else {
+      const call: DeclaredCall = {
+        command: prepared.command,
+        params: prepared.params,
+        variables,
+        config,
+        stepId,
+        runId,
+        timeoutMs: Math.max(1, budget),
+        signal,
+        logger,
+      };
+      work =
+        connector.executionModel === "script"
+          ? runScriptCommand(connector, call)
+          : runExternal(clients, connector, call);
+    }
+  } else {
+    work = executeDefinition(
+      definition,
+      {
+        config: { ...(req.params ?? {}), command: req.command },
+        connectorConfig: config,
+        variables,
+        stepId,
+        runId,
+      },
+      {
+        signal,
+        logger,
+        ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+      },
+    );
+  }
   let result: ConnectorResult;
   try {
     result = await Promise.race([work, timedOut]);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener("abort", callerGone);
+  }
+  if (!result.success && result.errorCode === "HANDLER_THREW") {
+    // An exception the connector did not map (errorMap) says whatever its thrower put in it, user
+    // content included: callers, records and logs get a fixed text instead.
+    logger.error("command threw an exception its connector does not map", { command: req.command });
+    result = { ...result, error: "command failed unexpectedly" };
   }
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   return result.success

@@ -7,7 +7,7 @@ import {
 } from "../connectors/external/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
 import { egressGuard, OutboundError } from "../outbound/index.ts";
-import { prepareDeclaredCommand } from "./prepare-declared-command.ts";
+import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /** Clients for external connectors, one per endpoint and protocol, so connections are reused. */
 export interface ExternalClients {
@@ -39,30 +39,16 @@ export function createExternalClients(): ExternalClients {
   };
 }
 
-/** What one external call needs besides the connector. */
-export interface ExternalCall {
-  command: string;
-  params: Record<string, unknown>;
-  variables: Record<string, unknown>;
-  config: Record<string, unknown>;
-  stepId: string;
-  runId: string;
-  timeoutMs: number;
-  signal: AbortSignal;
-}
-
 /**
- * Runs a command of an external connector: params checked against the registered schema, the
- * endpoint checked against the egress policy, then `Execute` over the registered protocol. The client
- * never rejects; its failures carry error codes the failure-class table knows.
+ * Runs a command of an external connector (params already checked): the endpoint checked against the
+ * egress policy, then `Execute` over the registered protocol. The client never rejects; its failures
+ * carry error codes the failure-class table knows.
  */
 export async function runExternal(
   clients: ExternalClients,
   connector: ConnectorView,
-  call: ExternalCall,
+  call: DeclaredCall,
 ): Promise<ConnectorResult> {
-  const prepared = prepareDeclaredCommand(connector.slug, connector.configSchema, call.command, call.params);
-  if (!prepared.ok) return prepared.result;
   const endpointUrl = connector.endpointUrl ?? "";
   try {
     egressGuard().checkUrl(endpointUrl);
@@ -74,9 +60,9 @@ export async function runExternal(
   const client = clients.get(endpointUrl, (connector.protocol ?? "http") as ExternalProtocol);
   return client.execute(
     {
-      command: prepared.command,
+      command: call.command,
       config: call.config as JsonObject,
-      params: prepared.params as JsonObject,
+      params: call.params as JsonObject,
       variables: call.variables as JsonObject,
       metadata: { stepId: call.stepId, runId: call.runId, timeoutMs: call.timeoutMs },
     },

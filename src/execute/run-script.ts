@@ -1,31 +1,17 @@
 import type { ConnectorView } from "../catalog/index.ts";
-import type { ConnectorLogger, ConnectorResult } from "../connectors/index.ts";
+import type { ConnectorResult } from "../connectors/index.ts";
 import { DEFAULT_SCRIPT_LIMITS, runScript } from "../connectors/script/index.ts";
 import { outboundRequest } from "../outbound/index.ts";
-import { prepareDeclaredCommand } from "./prepare-declared-command.ts";
-
-/** What one script call needs besides the connector. */
-export interface ScriptCall {
-  command: string;
-  params: Record<string, unknown>;
-  variables: Record<string, unknown>;
-  config: Record<string, unknown>;
-  logger: ConnectorLogger;
-  signal: AbortSignal;
-  timeoutMs: number;
-}
+import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /**
- * Runs a command of a script connector: params checked against the connector's schema (defaults
- * applied), then the command's function in the sandbox, whose every HTTP call the host makes through
- * the SSRF-safe outbound client.
+ * Runs a command of a script connector (params already checked) in the sandbox, whose every HTTP call
+ * the host makes through the SSRF-safe outbound client.
  */
-export async function runScriptCommand(connector: ConnectorView, call: ScriptCall): Promise<ConnectorResult> {
-  const prepared = prepareDeclaredCommand(connector.slug, connector.configSchema, call.command, call.params);
-  if (!prepared.ok) return prepared.result;
+export function runScriptCommand(connector: ConnectorView, call: DeclaredCall): Promise<ConnectorResult> {
   return runScript(
     connector.scriptSource ?? "",
-    { command: prepared.command, params: prepared.params, config: call.config, variables: call.variables },
+    { command: call.command, params: call.params, config: call.config, variables: call.variables },
     {
       http: (req) =>
         outboundRequest(req.url, {
