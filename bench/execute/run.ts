@@ -19,8 +19,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import pg from "pg";
 import { ExecuteRequestSchema, ExecuteResponseSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import { query, startBenchServer } from "../support/bench-server.ts";
+import { median, type WrkResult, wrk } from "../support/wrk.ts";
 
 const { values } = parseArgs({
   options: {
@@ -30,52 +31,11 @@ const { values } = parseArgs({
   },
 });
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const adminUrl = process.env.PATCHBAY_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PATH = "/patchbay.v1.ExecuteService/Execute";
 const JSON_BODY = '{"connectorSlug":"echo","command":"echo","params":{"message":"hi"}}';
 
-async function query(url: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Responses that were not successes (non-2xx, socket errors, failed streams). */
-  errors: number;
-  /** Successful responses counted by the load generator. */
-  ok: number;
-}
-
-function ms(text: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(text);
-  if (!m) return Number.NaN;
-  const v = Number(m[1]);
-  return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
-}
-
-function wrk(url: string, script: string, seconds: string): LoadResult {
-  const out = execFileSync(
-    "wrk",
-    ["-t", "1", "-c", values.connections, "-d", `${seconds}s`, "--latency", "-s", script, url],
-    { encoding: "utf8" },
-  );
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const p50 = ms(/\n\s+50%\s+(\S+)/.exec(out)?.[1] ?? "");
-  const p99 = ms(/\n\s+99%\s+(\S+)/.exec(out)?.[1] ?? "");
-  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? Number.NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50, p99, errors, ok: total - non2xx };
-}
+/** A load run's result; wrk's, and h2load's in the same shape. */
+type LoadResult = WrkResult;
 
 // h2load prints no percentiles, so latencies come from its per-request log (start µs, status, elapsed µs).
 // It checks HTTP status only; a gRPC error would still be a 200, which the probe and the row count catch.
@@ -153,37 +113,13 @@ function waitForExit(child: ChildProcess): Promise<unknown> {
   return child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", r));
 }
 
-const db = `patchbay_bench_${randomBytes(4).toString("hex")}`;
-await query(adminUrl, `create database ${db}`);
-const databaseUrl = new URL(adminUrl);
-databaseUrl.pathname = `/${db}`;
-const key = `pb_${randomBytes(32).toString("base64url")}`;
-const server = spawn(process.execPath, ["src/main.ts"], {
-  cwd: root,
-  env: {
-    PATH: process.env.PATH ?? "",
-    PATCHBAY_PORT: "0",
-    PATCHBAY_HOST: "127.0.0.1",
-    DATABASE_URL: databaseUrl.toString(),
-    PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64"),
-    PATCHBAY_ADMIN_KEY: key,
-    // One key hammers the server; per-key limits would measure the limiter, not Execute.
-    PATCHBAY_RATE_LIMITS: "off",
-    LOG_LEVEL: "warn",
-    LOG_FORMAT: "json",
-  },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-let log = "";
-server.stdout.on("data", (d: Buffer) => {
-  log += d.toString();
-});
+const server = await startBenchServer();
+const { key } = server;
 const bare = spawn(process.execPath, ["bench/execute/bare-echo-server.ts"], {
   cwd: root,
   env: { PATH: process.env.PATH ?? "" },
   stdio: ["ignore", "pipe", "inherit"],
 });
-let patchbayStopped = false;
 try {
   const barePort = await new Promise<number>((resolve, reject) => {
     let out = "";
@@ -194,26 +130,6 @@ try {
     });
     bare.once("exit", (code) => reject(new Error(`bare echo server exited (${code})`)));
   });
-  // LOG_LEVEL=warn hides the listening line, so find the port from the process's sockets.
-  const port = await new Promise<number>((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      try {
-        const out = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
-        const line = out.split("\n").find((l) => l.includes(`pid=${server.pid},`));
-        const m = line ? /127\.0\.0\.1:(\d+)/.exec(line) : null;
-        if (m?.[1]) {
-          clearInterval(timer);
-          resolve(Number(m[1]));
-        }
-      } catch {}
-      if (Date.now() - started > 60_000) {
-        clearInterval(timer);
-        reject(new Error(`server did not listen: ${log}`));
-      }
-    }, 200);
-  });
-
   const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-"));
   const connectScript = join(dir, "connect.lua");
   writeFileSync(
@@ -236,7 +152,7 @@ try {
   const grpcHeaders = { "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${key}` };
   const h2Headers = Object.entries(grpcHeaders).map(([k, v]) => `${k}: ${v}`);
 
-  const patchbayBase = `http://127.0.0.1:${port}`;
+  const patchbayBase = server.base;
   const bareBase = `http://127.0.0.1:${barePort}`;
   await probeGrpc(patchbayBase, grpcHeaders, frame);
   await probeGrpc(bareBase, grpcHeaders, frame);
@@ -249,8 +165,8 @@ try {
   if (!probe.ok) throw new Error(`Connect probe: HTTP ${probe.status} ${await probe.text()}`);
 
   const runs = {
-    connectPatchbay: (s: string) => wrk(`${patchbayBase}${PATH}`, connectScript, s),
-    connectBare: (s: string) => wrk(`${bareBase}${PATH}`, connectScript, s),
+    connectPatchbay: (s: string) => wrk(`${patchbayBase}${PATH}`, connectScript, values.connections, s),
+    connectBare: (s: string) => wrk(`${bareBase}${PATH}`, connectScript, values.connections, s),
     grpcPatchbay: (s: string) => h2load(`${patchbayBase}${PATH}`, h2Headers, grpcBody, dir, s),
     grpcBare: (s: string) => h2load(`${bareBase}${PATH}`, h2Headers, grpcBody, dir, s),
   };
@@ -275,15 +191,13 @@ try {
     }
   }
 
-  server.kill("SIGTERM");
-  await waitForExit(server);
-  patchbayStopped = true;
+  await server.stop();
   const counted = await query(
-    databaseUrl.toString(),
+    server.databaseUrl,
     "select count(*)::int as n from executions where connector_slug = 'echo' and status = 'succeeded'",
   );
   const failedRows = await query(
-    databaseUrl.toString(),
+    server.databaseUrl,
     "select count(*)::int as n from executions where connector_slug = 'echo' and status <> 'succeeded'",
   );
   const rows = Number(counted.rows[0]?.n);
@@ -292,7 +206,6 @@ try {
   const loadRuns = targets.length / 2 + (Number(values.rounds) * targets.length) / 2;
   const inFlightBound = loadRuns * Number(values.connections);
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const rps = (t: Target) => median(results[t].map((r) => r.rps));
   const row = (name: string, t: Target) =>
     `| ${name} | ${rps(t).toFixed(0)} | ${median(results[t].map((r) => r.p50)).toFixed(2)} | ${median(results[t].map((r) => r.p99)).toFixed(2)} | ${results[t].reduce((a, r) => a + r.errors, 0)} |`;
@@ -320,11 +233,8 @@ try {
     ].join("\n"),
   );
 } finally {
-  if (!patchbayStopped) {
-    server.kill("SIGTERM");
-    await waitForExit(server);
-  }
+  await server.stop();
   bare.kill("SIGTERM");
   await waitForExit(bare);
-  await query(adminUrl, `drop database if exists ${db} with (force)`);
+  await server.dropDatabase();
 }

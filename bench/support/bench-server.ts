@@ -1,0 +1,102 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const adminUrl = process.env.PATCHBAY_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Runs one statement on a database (a new connection each time: benchmarks call this a few times). */
+export async function query(url: string, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A Patchbay process on a fresh PostgreSQL database, as benchmarks drive it. */
+export interface BenchServer {
+  readonly base: string;
+  readonly key: string;
+  readonly databaseUrl: string;
+  readonly process: ChildProcess;
+  /** SIGTERM (shutdown flushes the execution recorder) and wait for the exit; the database stays. */
+  stop(): Promise<void>;
+  /** Drops the database. */
+  dropDatabase(): Promise<void>;
+}
+
+/**
+ * Starts `src/main.ts` on a fresh database on PATCHBAY_TEST_PG_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres) with a known admin key, rate limiting off (one key hammers
+ * the server; per-key limits would measure the limiter) and warn-level logs, on a free loopback port.
+ */
+export async function startBenchServer(): Promise<BenchServer> {
+  const db = `patchbay_bench_${randomBytes(4).toString("hex")}`;
+  await query(adminUrl, `create database ${db}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${db}`;
+  const key = `pb_${randomBytes(32).toString("base64url")}`;
+  const child = spawn(process.execPath, ["src/main.ts"], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      PATCHBAY_PORT: "0",
+      PATCHBAY_HOST: "127.0.0.1",
+      DATABASE_URL: databaseUrl.toString(),
+      PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64"),
+      PATCHBAY_ADMIN_KEY: key,
+      PATCHBAY_RATE_LIMITS: "off",
+      LOG_LEVEL: "warn",
+      LOG_FORMAT: "json",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let log = "";
+  child.stdout.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  const dropDatabase = () =>
+    query(adminUrl, `drop database if exists ${db} with (force)`).then(() => undefined);
+  try {
+    // LOG_LEVEL=warn hides the listening line, so find the port from the process's sockets.
+    const port = await new Promise<number>((resolve, reject) => {
+      const started = Date.now();
+      const timer = setInterval(() => {
+        try {
+          const out = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
+          const line = out.split("\n").find((l) => l.includes(`pid=${child.pid},`));
+          const m = line ? /127\.0\.0\.1:(\d+)/.exec(line) : null;
+          if (m?.[1]) {
+            clearInterval(timer);
+            resolve(Number(m[1]));
+          }
+        } catch {}
+        if (Date.now() - started > 60_000) {
+          clearInterval(timer);
+          reject(new Error(`server did not listen: ${log}`));
+        }
+      }, 200);
+    });
+    return {
+      base: `http://127.0.0.1:${port}`,
+      key,
+      databaseUrl: databaseUrl.toString(),
+      process: child,
+      stop,
+      dropDatabase,
+    };
+  } catch (error) {
+    await stop();
+    await dropDatabase();
+    throw error;
+  }
+}
