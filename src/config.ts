@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 // The parser file, not the feature index: reading the settings must not load the HTTP client.
@@ -62,6 +63,8 @@ export interface Config {
   readonly egressAllow: readonly string[];
   /** Days execution records are kept before the hourly sweep deletes them (at least 1: idempotency). */
   readonly executionRetentionDays: number;
+  /** Sandbox processes running script connectors (default: the cores, at least 1, at most 4). */
+  readonly scriptProcesses: number;
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -203,6 +206,9 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
       ) === "true",
     egressAllow: read(env, "PATCHBAY_EGRESS_ALLOW", egressAllowList) ?? [],
     executionRetentionDays: read(env, "PATCHBAY_EXECUTION_RETENTION_DAYS", integer(1, 3650)) ?? 30,
+    scriptProcesses:
+      read(env, "PATCHBAY_SCRIPT_PROCESSES", integer(1, 64)) ??
+      Math.min(4, Math.max(1, availableParallelism())),
   };
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
@@ -50,6 +51,7 @@ describe("loadConfig defaults", () => {
 
   it("keeps execution records 30 days", () => {
     expect(config.executionRetentionDays).toBe(30);
+    expect(config.scriptProcesses).toBe(Math.min(4, Math.max(1, availableParallelism())));
   });
 
   it("logs pretty on a terminal and JSON otherwise", () => {
@@ -87,6 +89,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP: "true",
         PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8, fd00::/8,127.0.0.1 ,crm.internal.example",
         PATCHBAY_EXECUTION_RETENTION_DAYS: "7",
+        PATCHBAY_SCRIPT_PROCESSES: "3",
       },
       false,
     );
@@ -110,6 +113,7 @@ describe("loadConfig with values", () => {
       oauthAllowLoopbackHttp: true,
       egressAllow: ["10.0.0.0/8", "fd00::/8", "127.0.0.1", "crm.internal.example"],
       executionRetentionDays: 7,
+      scriptProcesses: 3,
     });
   });
 
@@ -162,6 +166,11 @@ describe("loadConfig rejects bad values", () => {
     {
       env: { PATCHBAY_EXECUTION_RETENTION_DAYS: "0" },
       message: number("PATCHBAY_EXECUTION_RETENTION_DAYS", 1, 3650),
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_SCRIPT_PROCESSES: "0" },
+      message: number("PATCHBAY_SCRIPT_PROCESSES", 1, 64),
       echoed: true,
     },
     { env: { PATCHBAY_PORT: "abc" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },

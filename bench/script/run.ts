@@ -2,15 +2,18 @@
 // build a result) run through Patchbay's isolated-vm sandbox and through quickjs-emscripten with a fresh
 // runtime per execution (seed 004's approach, bench/script/quickjs-runner.ts), same process, same
 // machine, alternating rounds, with 1 and 64 executions in flight. The host answers the HTTP call from
-// memory, so what is measured is the sandbox, not a network.
+// memory (bench/script/memory-http.ts: the sandbox processes load it in place of the outbound client),
+// so what is measured is the sandbox, not a network.
 //
 //   node --expose-gc bench/script/run.ts [--executions 20000] [--rounds 3] [--memory-executions 100000]
 //
 // Memory: after the timed rounds, --memory-executions more sandbox executions at 64 in flight, with the
 // heap and RSS sampled (after a full GC) at the start and every tenth of the way.
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { runScript } from "../../src/connectors/script/index.ts";
+import { openSandbox, runScript, sandboxPids } from "../../src/connectors/script/index.ts";
+import { ANSWER } from "./memory-http.ts";
 import { runQuickJs } from "./quickjs-runner.ts";
 
 const { values } = parseArgs({
@@ -42,7 +45,6 @@ const REQUEST = {
   config: { baseUrl: "https://api.example.test", apiKey: "k-123" },
   variables: { seen: 1 },
 };
-const ANSWER = { status: 200, body: { name: "Ada Lovelace", department: "engineering" }, headers: {} };
 const EXPECTED = JSON.stringify({ name: "Ada Lovelace", department: "engineering" });
 
 function check(result: unknown): void {
@@ -52,8 +54,8 @@ function check(result: unknown): void {
   }
 }
 
-const sandbox = async () =>
-  check(await runScript(SOURCE, REQUEST, { http: async () => structuredClone(ANSWER) }));
+openSandbox({ httpModule: new URL("./memory-http.ts", import.meta.url).href });
+const sandbox = async () => check(await runScript(SOURCE, REQUEST, {}));
 const quickjs = async () => check(runQuickJs(SOURCE, REQUEST, () => structuredClone(ANSWER)));
 
 interface Measured {
@@ -86,9 +88,19 @@ async function measure(run: () => Promise<void>, total: number, inFlight: number
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const gc = (globalThis as { gc?: () => void }).gc;
+/** The sandbox processes' resident memory, in MB (they hold the isolates). */
+const sandboxRssMb = () =>
+  sandboxPids().reduce((sum, pid) => {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return sum + Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  }, 0);
 const heapMb = () => {
   gc?.();
-  return { heap: process.memoryUsage().heapUsed / 2 ** 20, rss: process.memoryUsage().rss / 2 ** 20 };
+  return {
+    heap: process.memoryUsage().heapUsed / 2 ** 20,
+    rss: process.memoryUsage().rss / 2 ** 20,
+    sandboxes: sandboxRssMb(),
+  };
 };
 
 // Warm-up: JIT, pools, compiled-script caches.
@@ -118,11 +130,15 @@ const samples: string[] = [];
 if (MEMORY_EXECUTIONS > 0) {
   const step = Math.max(1, Math.floor(MEMORY_EXECUTIONS / 10));
   const first = heapMb();
-  samples.push(`0: heap ${first.heap.toFixed(1)} MB, rss ${first.rss.toFixed(1)} MB`);
+  samples.push(
+    `0: heap ${first.heap.toFixed(1)} MB, rss ${first.rss.toFixed(1)} MB, sandbox processes rss ${first.sandboxes.toFixed(1)} MB`,
+  );
   for (let done = 0; done < MEMORY_EXECUTIONS; done += step) {
     await measure(sandbox, step, 64);
     const m = heapMb();
-    samples.push(`${done + step}: heap ${m.heap.toFixed(1)} MB, rss ${m.rss.toFixed(1)} MB`);
+    samples.push(
+      `${done + step}: heap ${m.heap.toFixed(1)} MB, rss ${m.rss.toFixed(1)} MB, sandbox processes rss ${m.sandboxes.toFixed(1)} MB`,
+    );
   }
 }
 

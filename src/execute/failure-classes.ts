@@ -45,6 +45,7 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   SCRIPT_MEMORY_LIMIT: "internal",
   SCRIPT_HTTP_LIMIT: "internal",
   SCRIPT_ERROR: "internal",
+  SCRIPT_SANDBOX_LOST: "upstream_unavailable",
   // External connectors (the client's own codes).
   CANCELED: "timeout",
   EXTERNAL_UNREACHABLE: "upstream_unavailable",

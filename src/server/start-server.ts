@@ -13,7 +13,7 @@ import {
 import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { sandboxHealthy } from "../connectors/script/index.ts";
+import { openSandbox, sandboxHealthy } from "../connectors/script/index.ts";
 import { createNativeQuery, type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -65,6 +65,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const shutdown = new AbortController();
   configureOutbound({ allow: config.egressAllow });
+  const releaseSandbox = openSandbox({
+    processes: config.scriptProcesses,
+    egressAllow: config.egressAllow,
+    onEvent: (event) => {
+      if (event.kind === "isolate-lost")
+        logger.warn({ pid: event.pid }, "a script sandbox process lost an isolate; it is replaced");
+      else if (event.kind === "process-hung")
+        logger.error({ pid: event.pid }, "a script sandbox process stopped answering; killed");
+      else
+        logger.error(
+          { pid: event.pid, exitCode: event.exitCode, signal: event.signal },
+          "a script sandbox process exited; executions on it failed with SCRIPT_SANDBOX_LOST",
+        );
+    },
+  });
   if (config.egressAllow.length > 0) {
     logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
   }
@@ -99,8 +114,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
         logger.debug({ err: error }, "readiness check failed");
       }
       if (now && !sandboxHealthy()) {
-        // The script sandbox lost an isolate to a fatal V8 error: this process should be replaced.
-        if (wasReady) logger.error("not ready: the script sandbox lost an isolate; restart this process");
+        // Sandbox processes die as soon as they start: scripts cannot run here.
+        if (wasReady) logger.error("not ready: script sandbox processes keep exiting at start");
         wasReady = false;
         return false;
       }
@@ -176,6 +191,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           stopSweep();
           await recorder.stop();
           await stopListening();
+          releaseSandbox();
           await db.close();
           logger.info("stopped");
         })();
@@ -183,6 +199,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       },
     };
   } catch (error) {
+    releaseSandbox();
     await db.close().catch(() => undefined);
     throw error;
   }

@@ -254,3 +254,60 @@ describe.each(BACKENDS)("script connectors over the wire on %s", (backend) => {
     expect(legacy.detail?.errorCode).toBe("LEGACY_RESULT_KEYS");
   });
 });
+
+describe("script connectors under the egress policy", () => {
+  let t: TestServer;
+  let crm: Awaited<ReturnType<typeof startCrm>>;
+  const headers = () => ({ authorization: `Bearer ${t.adminKey}` });
+
+  beforeAll(async () => {
+    crm = await startCrm();
+    // No allow-list: loopback is refused, as any private address would be.
+    t = await startTestServer("pglite", { PATCHBAY_EGRESS_ALLOW: "" });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await crm?.close();
+  });
+
+  it("refuses a script's call to a private address before connecting, inside the sandbox process", async () => {
+    const created = await fetch(`${t.url}/api/v1/connectors`, {
+      method: "POST",
+      headers: { ...headers(), "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "nosy-script",
+        executionModel: "script",
+        configSchema: {
+          connectionConfig: {},
+          commands: {
+            reach: {
+              params: ["url"],
+              description: "",
+              outputs: [],
+              paramSchema: { url: { type: "string" } },
+            },
+          },
+        },
+        scriptSource: `function reach() {
+  try { patchbay.http.get(patchbay.params.url); return { payload: { reached: true } }; }
+  catch (e) { return { payload: { reached: false, code: e.code, message: e.message } }; }
+}`,
+      }),
+    });
+    expect(created.status).toBe(200);
+    const result = await createClient(ExecuteService, createGrpcTransport({ baseUrl: t.url })).execute(
+      {
+        target: { case: "connectorSlug", value: "nosy-script" },
+        command: "reach",
+        params: { url: `${crm.url}/contacts` },
+      },
+      { headers: headers() },
+    );
+    expect(result.payload).toEqual({
+      reached: false,
+      code: "EGRESS_REFUSED",
+      message: "Outbound request to 127.0.0.1 refused (loopback); PATCHBAY_EGRESS_ALLOW can allow it",
+    });
+    expect(crm.seen).toEqual([]);
+  });
+});

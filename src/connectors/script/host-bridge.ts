@@ -1,4 +1,3 @@
-import ivm from "isolated-vm";
 import type {
   ScriptHttpRequest,
   ScriptHttpResponse,
@@ -16,13 +15,13 @@ export const MAX_LOG_CHARS = 8192;
 const LEVELS: ReadonlySet<string> = new Set(["trace", "debug", "info", "warn", "error"]);
 const METHODS: ReadonlySet<string> = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
-/** The two host functions handed to the sandbox bootstrap. */
+/** One execution's side of `patchbay.http` and `patchbay.log`; the isolate's router calls it. */
 export interface HostBridge {
-  /** `(payload: string) => Promise<string>`; the isolate calls it with `applySyncPromise`. */
-  readonly http: ivm.Reference<(payload: string) => Promise<string>>;
-  /** `(level, message) => void`, called synchronously from the isolate. */
-  readonly log: ivm.Callback;
-  /** Releases the handles; later calls from the isolate are refused. */
+  /** Answers one `patchbay.http.*` call: a JSON request in, `{response}` or `{error, code}` JSON out. */
+  http(payload: string): Promise<string>;
+  /** Takes one `patchbay.log.*` line. */
+  log(level: unknown, message: unknown): void;
+  /** Ends the execution: later calls are refused, running ones cancelled. */
   close(): void;
 }
 
@@ -31,8 +30,6 @@ export interface HostBridgeOptions {
   readonly http: ScriptRunOptions["http"];
   readonly log: ScriptRunOptions["log"];
   readonly limits: ScriptLimits;
-  /** Aborted when the execution ends; passed on to every outbound call. */
-  readonly signal: AbortSignal;
   /** Called once, when the script attempts one call more than `limits.httpCalls`. */
   onHttpLimit(): void;
 }
@@ -55,6 +52,9 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
   let calls = 0;
   let lines = 0;
   let open = true;
+  // Aborted when the execution ends, cancelling its outbound calls; made on the first call only.
+  let ended: AbortController | undefined;
+  let inFlight = 0;
 
   async function http(payload: string): Promise<string> {
     try {
@@ -67,7 +67,15 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
           "SCRIPT_HTTP_LIMIT",
         );
       }
-      const response = await options.http({ ...parseRequest(payload), signal: options.signal });
+      if (options.http === undefined) throw new BridgeError("HTTP is not available to this script");
+      ended ??= new AbortController();
+      inFlight++;
+      let response: ScriptHttpResponse;
+      try {
+        response = await options.http({ ...parseRequest(payload), signal: ended.signal });
+      } finally {
+        inFlight--;
+      }
       return JSON.stringify({ response: responseForScript(response, options.limits.responseBytes) });
     } catch (error) {
       return JSON.stringify(failureForScript(error));
@@ -89,14 +97,13 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
     }
   }
 
-  const reference = new ivm.Reference(http);
-  const callback = new ivm.Callback(log);
   return {
-    http: reference,
-    log: callback,
+    http,
+    log,
     close() {
       open = false;
-      reference.release();
+      // Aborting builds a DOMException: only worth it when a call is still running.
+      if (inFlight > 0) ended?.abort();
     },
   };
 }

@@ -1,11 +1,17 @@
-export { runScript } from "./run-script.ts";
+export {
+  closeSandbox,
+  openSandbox,
+  runScript,
+  sandboxHealthy,
+  sandboxPids,
+} from "./run-script.ts";
 export type {
   ScriptHttpRequest,
   ScriptHttpResponse,
   ScriptLogLevel,
   ScriptRunOptions,
 } from "./run-script-options.ts";
-export { sandboxHealthy } from "./sandbox-health.ts";
+export type { SandboxEvent } from "./sandbox-processes.ts";
 export { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 export { DEFAULT_SCRIPT_LIMITS, resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
 export type { ScriptRequest, ScriptResult } from "./script-request.ts";

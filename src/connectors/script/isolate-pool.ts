@@ -1,12 +1,12 @@
 import ivm from "isolated-vm";
+import type { HostBridge } from "./host-bridge.ts";
 import { BOOTSTRAP_FILENAME, CONTEXT_BOOTSTRAP } from "./sandbox-bootstrap.ts";
-import { markIsolateLost } from "./sandbox-health.ts";
 
 /** One warm isolate: its context, the bootstrap's functions, and the script factories compiled in it. */
 export interface PooledIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  /** `runOne(factory, hostHttp, hostLog, input, name, resultChars)` in the isolate. */
+  /** `runOne(factory, token, input, name, resultChars)` in the isolate. */
   readonly runOne: ivm.Reference<(...args: unknown[]) => unknown>;
   /** `checkBody(source)` in the isolate. */
   readonly checkBody: ivm.Reference<(source: string) => boolean>;
@@ -16,6 +16,12 @@ export interface PooledIsolate {
   poisoned: boolean;
   /** Executions run on it so far. */
   runs: number;
+  /**
+   * The running execution's bridge and token: the isolate's host functions serve calls carrying this
+   * token only. Set by {@link PooledIsolate.begin}, cleared by {@link PooledIsolate.end}.
+   */
+  begin(bridge: HostBridge): number;
+  end(): void;
 }
 
 /** Options of {@link createIsolatePool}. */
@@ -40,6 +46,8 @@ export interface IsolatePool {
 const MAX_RUNS = 5_000;
 /** … or when its heap holds more than this share of the limit after an execution. */
 const MAX_HEAP_SHARE = 0.5;
+/** The heap share is checked every this many executions (and the isolate's memory limit always holds). */
+const HEAP_CHECK_EVERY = 8;
 /** Compiled scripts kept per isolate. */
 const MAX_FACTORIES = 64;
 
@@ -60,13 +68,13 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       memoryLimit: options.memoryMb,
       onCatastrophicError: (message) => {
         if (holder.slot) holder.slot.poisoned = true;
-        markIsolateLost();
         options.onCatastrophicError?.(message);
       },
     });
     try {
       const context = await isolate.createContext();
-      const pair = await context.evalClosure(CONTEXT_BOOTSTRAP, [options.logChars], {
+      const router = createRouter();
+      const pair = await context.evalClosure(CONTEXT_BOOTSTRAP, [options.logChars, router.http, router.log], {
         result: { reference: true },
         filename: BOOTSTRAP_FILENAME,
         timeout: 5_000,
@@ -74,7 +82,17 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       const runOne = (await pair.get(0, { reference: true })) as PooledIsolate["runOne"];
       const checkBody = (await pair.get(1, { reference: true })) as PooledIsolate["checkBody"];
       pair.release();
-      holder.slot = { isolate, context, runOne, checkBody, factories: new Map(), poisoned: false, runs: 0 };
+      holder.slot = {
+        isolate,
+        context,
+        runOne,
+        checkBody,
+        factories: new Map(),
+        poisoned: false,
+        runs: 0,
+        begin: router.begin,
+        end: router.end,
+      };
       return holder.slot;
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -120,7 +138,8 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     release(slot, healthy) {
       slot.runs++;
       let keep = healthy && !slot.poisoned && !slot.isolate.isDisposed && slot.runs < MAX_RUNS;
-      if (keep) {
+      // Reading the heap blocks on the isolate's thread: every few runs is enough to catch growth.
+      if (keep && slot.runs % HEAP_CHECK_EVERY === 0) {
         const heap = slot.isolate.getHeapStatisticsSync();
         keep = heap.used_heap_size < options.memoryMb * 1024 * 1024 * MAX_HEAP_SHARE;
       }
@@ -138,6 +157,36 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     },
     close() {
       for (const slot of idle.splice(0)) discard(slot);
+    },
+  };
+}
+
+/** An execution whose token does not match gets this answer from `patchbay.http`. */
+const ENDED = JSON.stringify({ error: "the execution has ended" });
+
+/**
+ * The isolate's two host functions, made once per isolate and routed to the running execution's bridge
+ * by token (making a Reference and a Callback per execution costs more than the execution).
+ */
+function createRouter() {
+  let token = 0;
+  let bridge: HostBridge | undefined;
+  return {
+    http: new ivm.Reference(async (from: unknown, payload: unknown): Promise<string> => {
+      if (bridge === undefined || from !== token || typeof payload !== "string") return ENDED;
+      return bridge.http(payload);
+    }),
+    log: new ivm.Callback((from: unknown, level: unknown, message: unknown) => {
+      if (bridge !== undefined && from === token) bridge.log(level, message);
+    }),
+    begin(next: HostBridge): number {
+      bridge = next;
+      token++;
+      return token;
+    },
+    end(): void {
+      bridge = undefined;
+      token++;
     },
   };
 }

@@ -23,8 +23,12 @@ export type ScriptLogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
 /** How {@link runScript} reaches the world; the sandbox itself has no other way out. */
 export interface ScriptRunOptions {
-  /** Makes every outbound call (Patchbay passes its SSRF-safe outbound client). */
-  http: (request: ScriptHttpRequest) => Promise<ScriptHttpResponse>;
+  /**
+   * Makes every outbound call. Unset, the sandbox process makes them itself with its `httpModule`
+   * (by default Patchbay's SSRF-safe outbound client under the configured egress policy); set, each call
+   * is relayed to this function in the service (tests, embedding).
+   */
+  http?: (request: ScriptHttpRequest) => Promise<ScriptHttpResponse>;
   /** Receives `patchbay.log.*` (and `console.*`) lines; messages are capped in length and number. */
   log?: (level: ScriptLogLevel, message: string) => void;
   /** Overrides of {@link DEFAULT_SCRIPT_LIMITS}. */

@@ -1,219 +1,74 @@
 import { availableParallelism } from "node:os";
-import type ivm from "isolated-vm";
-import { outcomeToResult } from "../define/outcome.ts";
-import { describeScriptError } from "./describe-script-error.ts";
-import { createHostBridge, type HostBridge, MAX_LOG_CHARS } from "./host-bridge.ts";
-import { createIsolatePool, type IsolatePool, type PooledIsolate } from "./isolate-pool.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
-import { type DispatchReply, SCRIPT_FILENAME, SCRIPT_PREFIX, SCRIPT_SUFFIX } from "./sandbox-bootstrap.ts";
-import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
-import { resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
+import { createSandboxProcesses, type SandboxEvent, type SandboxProcesses } from "./sandbox-processes.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
-import { startWatchdog } from "./watchdog.ts";
 
-/** isolated-vm's message when `timeout` cuts a synchronous run short. */
-const TIMED_OUT = "Script execution timed out.";
+/** How the sandbox is set up; {@link openSandbox} changes it for processes started afterwards. */
+export interface SandboxSettings {
+  /** Sandbox processes kept (default: the cores, at least 1, at most 4). */
+  readonly processes: number;
+  /** Egress allow-list of the processes' outbound client (default none: the policy refuses private networks). */
+  readonly egressAllow: readonly string[];
+  /** Module whose `scriptHttp` makes the processes' HTTP calls (default: the outbound client). */
+  readonly httpModule: string;
+  /** Told about lost isolates and process exits (the server logs them). */
+  readonly onEvent?: (event: SandboxEvent) => void;
+}
+
+let settings: SandboxSettings = {
+  processes: Math.min(4, Math.max(1, availableParallelism())),
+  egressAllow: [],
+  httpModule: new URL("./outbound-http.ts", import.meta.url).href,
+};
+let current: SandboxProcesses | undefined;
+
+let users = 0;
 
 /**
- * Runs one command of a script connector on a pooled isolated-vm isolate, in a fresh scope of a hardened
- * context: the script's function named `request.command` is called with `patchbay` in scope, and what it returns (or resolves to)
- * is normalized into a {@link ScriptResult}. Limit breaches end the execution with SCRIPT_TIMEOUT,
- * SCRIPT_MEMORY_LIMIT or SCRIPT_HTTP_LIMIT; anything the script throws gives SCRIPT_ERROR with the
- * script's own line and column. Never rejects for anything the script does.
+ * Sets up the sandbox for one user (a server) and returns its release: the processes are killed when
+ * the last user releases. Settings apply to processes started afterwards.
  */
-export async function runScript(
+export function openSandbox(next: Partial<SandboxSettings> = {}): () => void {
+  settings = { ...settings, ...next };
+  users++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    users--;
+    if (users === 0) closeSandbox();
+  };
+}
+
+/**
+ * Runs one command of a script connector in a sandbox process: the script's function named
+ * `request.command` is called with `patchbay` in scope on a pooled isolate, and what it returns (or
+ * resolves to) is normalized into a {@link ScriptResult}. Limit breaches end the execution with
+ * SCRIPT_TIMEOUT, SCRIPT_MEMORY_LIMIT or SCRIPT_HTTP_LIMIT; anything the script throws gives SCRIPT_ERROR
+ * with the script's own line and column; a sandbox process that dies gives SCRIPT_SANDBOX_LOST. Never
+ * rejects for anything the script does.
+ */
+export function runScript(
   source: string,
   request: ScriptRequest,
   options: ScriptRunOptions,
 ): Promise<ScriptResult> {
-  const limits = resolveScriptLimits(options.limits);
-  const input = encodeInput(request);
-  if (input === undefined) {
-    return scriptFailure(
-      ScriptErrorCode.SCRIPT_ERROR,
-      "params, config and variables must be JSON-serializable",
-    );
-  }
-  if (options.signal?.aborted) {
-    return scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled");
-  }
-
-  const pool = poolFor(limits.memoryMb, options.onCatastrophicError);
-  const slot = await pool.acquire();
-  const { isolate } = slot;
-
-  let finish: (result: ScriptResult) => void = () => undefined;
-  const ended = new Promise<ScriptResult>((resolve) => {
-    finish = resolve;
-  });
-  const done = new AbortController();
-  let breached = false;
-  const bridge = createHostBridge({
-    http: options.http,
-    log: options.log,
-    limits,
-    signal: done.signal,
-    onHttpLimit: () => {
-      breached = true;
-      finish(
-        scriptFailure(
-          ScriptErrorCode.SCRIPT_HTTP_LIMIT,
-          `script made more than ${limits.httpCalls} HTTP calls`,
-        ),
-      );
-    },
-  });
-  const stopWatchdog = startWatchdog(
-    { isolate, poisoned: () => slot.poisoned, limits, signal: options.signal },
-    (breach) => {
-      breached = true;
-      finish(scriptFailure(breach.code, breach.message));
-    },
-  );
-
-  execute(slot, source, request.command, input, bridge, limits).then(finish, (error: unknown) => {
-    breached = true;
-    finish(failureOf(error, isolate, slot.poisoned, limits));
-  });
-  const result = await ended;
-
-  stopWatchdog();
-  done.abort();
-  bridge.close();
-  // An isolate that hit a limit may still be running the script: it is disposed and replaced.
-  pool.release(slot, !breached);
-  return result;
+  current ??= createSandboxProcesses(settings);
+  return current.run(source, request, options);
 }
 
-const pools = new Map<number, IsolatePool>();
-
-/** Isolates are pooled per memory limit; the pool size follows the cores (at least 2). */
-function poolFor(
-  memoryMb: number,
-  onCatastrophicError: ((message: string) => void) | undefined,
-): IsolatePool {
-  let pool = pools.get(memoryMb);
-  if (pool === undefined) {
-    pool = createIsolatePool({
-      memoryMb,
-      size: Math.max(2, availableParallelism() * 2),
-      logChars: MAX_LOG_CHARS,
-      onCatastrophicError: (message) => onCatastrophicError?.(message),
-    });
-    pools.set(memoryMb, pool);
-  }
-  return pool;
+/** Whether the sandbox can take executions: false while its processes keep dying as they start. */
+export function sandboxHealthy(): boolean {
+  return current?.healthy() ?? true;
 }
 
-/** Compiles a script once per isolate: its body is checked alone, then wrapped as a factory. */
-async function factoryFor(
-  slot: PooledIsolate,
-  source: string,
-  timeout: number,
-): Promise<ivm.Reference<(...args: unknown[]) => unknown>> {
-  const cached = slot.factories.get(source);
-  if (cached !== undefined) {
-    slot.factories.delete(source);
-    slot.factories.set(source, cached);
-    return cached;
-  }
-  // Compiling the wrapped source reports syntax errors with their position; the body check then refuses
-  // a source that only parses because of the wrapper (one that closes it to reach the top level).
-  const script = await slot.isolate.compileScript(`${SCRIPT_PREFIX}${source}${SCRIPT_SUFFIX}`, {
-    filename: SCRIPT_FILENAME,
-  });
-  try {
-    await slot.checkBody.apply(undefined, [source], { timeout });
-  } catch (error) {
-    script.release();
-    throw error;
-  }
-  const factory = (await script.run(slot.context, { reference: true, timeout })) as ivm.Reference<
-    (...args: unknown[]) => unknown
-  >;
-  script.release();
-  slot.factories.set(source, factory);
-  return factory;
+/** Pids of the sandbox processes now running. */
+export function sandboxPids(): number[] {
+  return current?.pids() ?? [];
 }
 
-async function execute(
-  slot: PooledIsolate,
-  source: string,
-  command: string,
-  input: string,
-  bridge: HostBridge,
-  limits: ScriptLimits,
-): Promise<ScriptResult> {
-  const timeout = limits.cpuMs;
-  const factory = await factoryFor(slot, source, timeout);
-  const reply: unknown = await slot.runOne.apply(
-    undefined,
-    [factory.derefInto(), bridge.http, bridge.log, input, command, Math.floor(limits.resultBytes)],
-    { result: { promise: true, copy: true }, timeout },
-  );
-  return replyToResult(reply as DispatchReply, command, limits);
-}
-
-function replyToResult(reply: DispatchReply, command: string, limits: ScriptLimits): ScriptResult {
-  switch (reply.kind) {
-    case "unknown":
-      return scriptFailure(
-        ScriptErrorCode.UNKNOWN_COMMAND,
-        `unknown command ${JSON.stringify(command)}: the script defines no function of that name`,
-      );
-    case "threw":
-    case "invalid":
-      return scriptFailure(ScriptErrorCode.SCRIPT_ERROR, reply.message);
-    case "too-large":
-      return tooLarge(limits);
-    case "ok": {
-      if (reply.json === undefined) return outcomeToResult(undefined);
-      if (Buffer.byteLength(reply.json) > limits.resultBytes) return tooLarge(limits);
-      const value: unknown = JSON.parse(reply.json);
-      // errorCode is the framework's word on a failure; a script must not forge SCRIPT_* codes.
-      if (typeof value === "object" && value !== null) delete (value as { errorCode?: unknown }).errorCode;
-      return outcomeToResult(value);
-    }
-  }
-}
-
-function tooLarge(limits: ScriptLimits): ScriptResult {
-  return scriptFailure(
-    ScriptErrorCode.SCRIPT_ERROR,
-    `result is larger than the limit of ${limits.resultBytes} bytes (as JSON)`,
-  );
-}
-
-function failureOf(
-  error: unknown,
-  isolate: ivm.Isolate,
-  poisoned: boolean,
-  limits: ScriptLimits,
-): ScriptResult {
-  const message = error instanceof Error ? error.message : "";
-  if (poisoned || /memory limit/i.test(message) || isolate.isDisposed) {
-    return scriptFailure(
-      ScriptErrorCode.SCRIPT_MEMORY_LIMIT,
-      `script exceeded the memory limit of ${limits.memoryMb} MB`,
-    );
-  }
-  if (message === TIMED_OUT) {
-    return scriptFailure(
-      ScriptErrorCode.SCRIPT_TIMEOUT,
-      `script used more than ${limits.cpuMs} ms of CPU time`,
-    );
-  }
-  return scriptFailure(ScriptErrorCode.SCRIPT_ERROR, describeScriptError(error));
-}
-
-function encodeInput(request: ScriptRequest): string | undefined {
-  try {
-    return JSON.stringify({
-      config: request.config ?? {},
-      params: request.params ?? {},
-      variables: request.variables ?? {},
-    });
-  } catch {
-    return undefined;
-  }
+/** Kills the sandbox processes (server shutdown); the next execution starts new ones. */
+export function closeSandbox(): void {
+  current?.close();
+  current = undefined;
 }

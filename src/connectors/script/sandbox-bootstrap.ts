@@ -25,20 +25,24 @@ export const SCRIPT_SUFFIX =
   "\n;return function (__patchbay_command__) { return eval(__patchbay_command__); };\n})";
 
 /**
- * Runs once per pooled isolate, as the body of a function (`context.evalClosure`), `$0` the log message
- * cap in characters. It removes what must not exist, freezes the intrinsics and the global object, and
+ * Runs once per pooled isolate, as the body of a function (`context.evalClosure`): `$0` the log message
+ * cap in characters, `$1` the isolate's host HTTP function (a Reference), `$2` its host log function
+ * (a Callback); both take the execution's token first, and the host ignores a token that is not the
+ * running execution's. It removes what must not exist, freezes the intrinsics and the global object, and
  * returns `[runOne, checkBody]`:
  * - `checkBody(source)` parses the source alone as a function body (the Function constructor parses
  *   parameters and body separately), so a source cannot close the factory's wrapper and put code at the
  *   context's top level;
- * - `runOne(factory, hostHttp, hostLog, input, name, resultChars)` builds this execution's frozen
+ * - `runOne(factory, token, input, name, resultChars)` builds this execution's frozen
  *   `patchbay` and `console`, calls the factory (a fresh scope), runs the command and serializes the
  *   result.
  *
  * Security rules this code keeps (why it looks the way it does):
  * - it is strict mode throughout, so a script's stack-trace or `.caller` tricks never see these frames;
- * - the host handles live only in this execution's closure; what crosses the boundary are strings and
- *   plain copies, so nothing the script can touch leads back to a host object;
+ * - the host handles live only in this closure, never in anything a script can reach; what crosses the
+ *   boundary are strings and plain copies, so nothing the script can touch leads back to a host object;
+ *   the execution's token sits in runOne's closure, so a script (or a callback it left behind) can only
+ *   speak for its own execution, and the host drops calls once that execution has ended;
  * - every built-in it uses is captured before any script runs, and the intrinsics and the global object
  *   are frozen, so no execution can change what this code calls or leave state for the next one;
  * - WebAssembly, SharedArrayBuffer and Atomics are removed: wasm memory is not counted against the
@@ -46,6 +50,8 @@ export const SCRIPT_SUFFIX =
  */
 export const CONTEXT_BOOTSTRAP = String.raw`"use strict";
 const logChars = $0;
+const hostHttp = $1;
+const hostLog = $2;
 const FunctionClass = Function;
 
 const G = globalThis;
@@ -158,9 +164,9 @@ function checkBody(source) {
   return true;
 }
 
-async function runOne(factory, hostHttp, hostLog, input, name, resultChars) {
+async function runOne(factory, token, input, name, resultChars) {
   function emit(level, message) {
-    hostLog(level, cut(describeForLog(message), logChars));
+    hostLog(token, level, cut(describeForLog(message), logChars));
   }
 
   function headerCopy(method, headers) {
@@ -189,7 +195,7 @@ async function runOne(factory, hostHttp, hostLog, input, name, resultChars) {
     } catch {
       throw new TypeErrorClass("patchbay.http." + name + ": body is not JSON-serializable");
     }
-    const reply = parse(hostHttp.applySyncPromise(undefined, [payload]));
+    const reply = parse(hostHttp.applySyncPromise(undefined, [token, payload]));
     if (reply.error !== undefined) {
       const failure = new ErrorClass(reply.error);
       if (reply.code !== undefined) failure.code = reply.code;

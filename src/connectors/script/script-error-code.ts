@@ -15,6 +15,8 @@ export const ScriptErrorCode = {
   SCRIPT_HTTP_LIMIT: "SCRIPT_HTTP_LIMIT",
   /** The caller's AbortSignal fired. */
   SCRIPT_ABORTED: "SCRIPT_ABORTED",
+  /** The sandbox process running the execution died or stopped answering; a retry runs on a new one. */
+  SCRIPT_SANDBOX_LOST: "SCRIPT_SANDBOX_LOST",
   /** The script defines no function named like the command. */
   UNKNOWN_COMMAND: "UNKNOWN_COMMAND",
 } as const;

@@ -1,33 +1,71 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  openSandbox,
+  runScript,
+  type SandboxEvent,
+  type ScriptRequest,
+  sandboxHealthy,
+  sandboxPids,
+} from "../../../src/connectors/script/index.ts";
 
-const RUNNER = fileURLToPath(new URL("./catastrophic-runner.ts", import.meta.url));
+const request: ScriptRequest = { command: "test", params: {}, config: {}, variables: {} };
+const http = async (): Promise<never> => {
+  throw new Error("these scripts make no HTTP calls");
+};
+const MAP_BOMB = "function test() { const m = new Map(); let i = 0; for (;;) m.set(i, i++); }";
+const OBJECT_BOMB = "function test() { const o = {}; let i = 0; for (;;) o['k' + i] = i++; }";
+const ORDINARY = "function test() { return { payload: { ok: 1 } }; }";
 
-function runInChild(): Promise<string> {
-  return new Promise((resolve) => {
-    // The runner ends itself with SIGKILL once it has written its line, so the exit status is not the verdict.
-    execFile(process.execPath, [RUNNER], { timeout: 60_000 }, (_error, stdout) => resolve(stdout));
-  });
+const events: SandboxEvent[] = [];
+const release = openSandbox({ processes: 1, onEvent: (event) => events.push(event) });
+afterAll(release);
+
+/** Resident memory of this process and the sandbox processes, in MB. */
+function residentMb(): number {
+  let kb = 0;
+  for (const pid of [process.pid, ...sandboxPids()]) {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return kb / 1024;
 }
 
-describe("hostile scripts: hash-table memory bomb", () => {
-  it("ends with SCRIPT_MEMORY_LIMIT and later executions still succeed, even when V8 gives up on the isolate", async () => {
-    const output = JSON.parse((await runInChild()).trim()) as {
-      bomb: unknown;
-      after: unknown;
-      catastrophic: string;
-      healthy: boolean;
-    };
-    expect(output.bomb).toEqual({
-      success: false,
-      error: "script exceeded the memory limit of 32 MB",
-      errorCode: "SCRIPT_MEMORY_LIMIT",
-    });
-    expect(output.after).toEqual({ success: true, payload: { ok: 1 } });
-    // Either isolated-vm stopped the isolate in time (""), or V8 hit a fatal OOM that was reported.
-    expect(["", "Catastrophic out-of-memory error"]).toContain(output.catastrophic);
-    // A lost isolate makes the sandbox (and the server's readiness) unhealthy; a stopped one does not.
-    expect(output.healthy).toBe(output.catastrophic === "");
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("hostile scripts: hash-table memory bombs", () => {
+  it("end with SCRIPT_MEMORY_LIMIT; a process that lost an isolate is killed and replaced; memory returns to its baseline", async () => {
+    for (let warm = 0; warm < 20; warm++) await runScript(ORDINARY, request, { http });
+    const baseline = residentMb();
+    const firstPid = sandboxPids()[0] as number;
+
+    for (const bomb of [MAP_BOMB, OBJECT_BOMB, MAP_BOMB]) {
+      const result = await runScript(bomb, request, {
+        http,
+        limits: { memoryMb: 32, cpuMs: 20_000, wallMs: 20_000 },
+      });
+      expect(result).toEqual({
+        success: false,
+        error: "script exceeded the memory limit of 32 MB",
+        errorCode: "SCRIPT_MEMORY_LIMIT",
+      });
+      expect(await runScript(ORDINARY, request, { http })).toEqual({ success: true, payload: { ok: 1 } });
+    }
+
+    // Whether V8 gave up on an isolate (isolated-vm's catastrophic error) or isolated-vm stopped it in
+    // time, no memory stays behind: a process that lost an isolate is gone.
+    const lost = events.filter((event) => event.kind === "isolate-lost");
+    for (const event of lost) expect(alive(event.pid)).toBe(false);
+    expect(alive(firstPid)).toBe(lost.every((event) => event.pid !== firstPid));
+    expect(events.filter((event) => event.kind !== "isolate-lost")).toEqual([]);
+    expect(sandboxHealthy()).toBe(true);
+    expect(residentMb()).toBeLessThan(baseline + 48);
   });
 });

@@ -1,0 +1,16 @@
+import { outboundRequest } from "../../outbound/index.ts";
+import type { ScriptHttpRequest, ScriptHttpResponse } from "./run-script-options.ts";
+
+/**
+ * The sandbox processes' default `patchbay.http`: Patchbay's SSRF-safe outbound client, under the egress
+ * policy the service passed on (PATCHBAY_EGRESS_ALLOW). A module used as `httpModule` exports a function
+ * of this shape named `scriptHttp`.
+ */
+export function scriptHttp(request: ScriptHttpRequest): Promise<ScriptHttpResponse> {
+  return outboundRequest(request.url, {
+    method: request.method,
+    ...(request.headers ? { headers: request.headers } : {}),
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+}

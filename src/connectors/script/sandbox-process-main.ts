@@ -1,0 +1,120 @@
+/**
+ * Entry point of a sandbox process: runs script executions on its own isolated-vm isolates and reaches
+ * the world only through the service over IPC (HTTP calls, log lines). The service kills it with SIGKILL
+ * when an isolate is lost; it ends itself the same way when the service goes away.
+ */
+
+import { configureOutbound } from "../../outbound/index.ts";
+import { batchedSender } from "./batched-sender.ts";
+import { runInIsolate } from "./run-in-isolate.ts";
+import type { ScriptHttpResponse, ScriptRunOptions } from "./run-script-options.ts";
+import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
+import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
+
+/** An outbound call failure as the host bridge expects it: a message and an optional code. */
+class HttpFailure extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const running = new Map<number, AbortController>();
+/** The process's own `patchbay.http` (the outbound client, or a test's module), set by "init". */
+let localHttp: Promise<ScriptRunOptions["http"]> | undefined;
+const calls = new Map<number, { resolve(response: ScriptHttpResponse): void; reject(error: Error): void }>();
+let nextCall = 0;
+
+const send = batchedSender<FromSandbox>(
+  (batch) => {
+    // Without the service there is nobody to answer; 'disconnect' ends the process.
+    if (process.connected) process.send?.(batch, undefined, undefined, () => undefined);
+  },
+  () => running.size > 4,
+);
+
+async function run(message: Extract<ToSandbox, { t: "run" }>): Promise<void> {
+  const controller = new AbortController();
+  running.set(message.id, controller);
+  let result: FromSandbox & { t: "done" };
+  try {
+    const http = message.relay ? relay(message.id) : await localHttp;
+    if (http === undefined) throw new Error("the sandbox process was not initialised");
+    const outcome = await runInIsolate(message.source, message.command, message.input, {
+      ...(message.limits ? { limits: message.limits } : {}),
+      signal: controller.signal,
+      log: (level, text) => send({ t: "log", id: message.id, level, message: text }),
+      http,
+      onCatastrophicError: () => send({ t: "lost" }),
+    });
+    result = { t: "done", id: message.id, result: outcome };
+  } catch {
+    // runInIsolate does not reject for anything a script does; this is a sandbox fault.
+    result = {
+      t: "done",
+      id: message.id,
+      result: scriptFailure(ScriptErrorCode.SCRIPT_SANDBOX_LOST, "the script sandbox failed"),
+    };
+  }
+  running.delete(message.id);
+  send(result);
+}
+
+/** `patchbay.http` answered by the service: each call goes up the channel and waits for its answer. */
+function relay(id: number): ScriptRunOptions["http"] {
+  return ({ signal, ...request }) =>
+    new Promise<ScriptHttpResponse>((resolve, reject) => {
+      const call = ++nextCall;
+      calls.set(call, { resolve, reject });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          if (!calls.delete(call)) return;
+          send({ t: "http-abort", call });
+          reject(new HttpFailure("the execution has ended", undefined));
+        },
+        { once: true },
+      );
+      send({ t: "http", id, call, request });
+    });
+}
+
+function settle(message: Extract<ToSandbox, { t: "http-done" | "http-failed" }>): void {
+  const waiting = calls.get(message.call);
+  if (waiting === undefined) return;
+  calls.delete(message.call);
+  if (message.t === "http-done") waiting.resolve(message.response);
+  else waiting.reject(new HttpFailure(message.message, message.code));
+}
+
+process.on("message", (batch: ToSandbox[]) => {
+  for (const message of batch) receive(message);
+});
+
+function receive(message: ToSandbox): void {
+  switch (message.t) {
+    case "init":
+      configureOutbound({ allow: message.egressAllow });
+      localHttp = import(message.httpModule).then((module: { scriptHttp?: ScriptRunOptions["http"] }) => {
+        if (typeof module.scriptHttp !== "function") throw new Error("httpModule exports no scriptHttp");
+        return module.scriptHttp;
+      });
+      // An unusable module fails each execution (SCRIPT_SANDBOX_LOST), not the process.
+      localHttp.catch(() => undefined);
+      return;
+    case "run":
+      void run(message);
+      return;
+    case "abort":
+      running.get(message.id)?.abort();
+      return;
+    case "http-done":
+    case "http-failed":
+      settle(message);
+      return;
+  }
+}
+
+// A lost isolate's thread keeps the process from exiting normally: without the service, end at once.
+process.on("disconnect", () => process.kill(process.pid, "SIGKILL"));

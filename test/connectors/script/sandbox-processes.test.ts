@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  openSandbox,
+  runScript,
+  type SandboxEvent,
+  type ScriptRequest,
+  sandboxPids,
+} from "../../../src/connectors/script/index.ts";
+
+const request: ScriptRequest = { command: "test", params: {}, config: {}, variables: {} };
+const events: SandboxEvent[] = [];
+const release = openSandbox({ processes: 1, onEvent: (event) => events.push(event) });
+afterAll(release);
+
+describe("sandbox processes", () => {
+  it("ends the executions of a process that dies with SCRIPT_SANDBOX_LOST and serves the next on a new one", async () => {
+    let called!: () => void;
+    const inHttp = new Promise<void>((resolve) => {
+      called = resolve;
+    });
+    const running = runScript(
+      "function test() { return { payload: patchbay.http.get('http://x.test/') }; }",
+      request,
+      {
+        // The script waits on this call while its process is killed.
+        http: () => {
+          called();
+          return new Promise(() => undefined);
+        },
+      },
+    );
+    await inHttp;
+    const [pid] = sandboxPids();
+    process.kill(pid as number, "SIGKILL");
+    expect(await running).toEqual({
+      success: false,
+      error: "the script sandbox stopped",
+      errorCode: "SCRIPT_SANDBOX_LOST",
+    });
+    expect(events).toContainEqual({ kind: "process-exited", pid, exitCode: null, signal: "SIGKILL" });
+
+    const after = await runScript("function test() { return { payload: { ok: 1 } }; }", request, {
+      http: () => Promise.reject(new Error("unused")),
+    });
+    expect(after).toEqual({ success: true, payload: { ok: 1 } });
+    expect(sandboxPids()).not.toContain(pid);
+  });
+
+  it("refuses input that cannot cross to the sandbox, without losing the process", async () => {
+    const before = sandboxPids();
+    const result = await runScript(
+      "function test() { return {}; }",
+      { ...request, params: { big: 10n } },
+      { http: () => Promise.reject(new Error("unused")) },
+    );
+    expect(result).toEqual({
+      success: false,
+      error: "params, config and variables must be JSON-serializable",
+      errorCode: "SCRIPT_ERROR",
+    });
+    expect(sandboxPids()).toEqual(before);
+  });
+
+  it("keeps the parsed text out of a JSON.parse error", async () => {
+    const result = await runScript(
+      'function test() {\n  return JSON.parse(\'{"email": "someone@example.com"\');\n}',
+      request,
+      { http: () => Promise.reject(new Error("unused")) },
+    );
+    expect(result.errorCode).toBe("SCRIPT_ERROR");
+    expect(result.error).toMatch(/^SyntaxError: /);
+    expect(result.error).not.toContain("example.com");
+    const quoted = await runScript(
+      "function test() {\n  return JSON.parse('not json: ' + 'a@b.c');\n}",
+      request,
+      {
+        http: () => Promise.reject(new Error("unused")),
+      },
+    );
+    expect(quoted.error).toBe("SyntaxError: the text is not valid JSON (line 2, column 15)");
+  });
+});
