@@ -1,0 +1,2 @@
+export { type StandardWebhookHeaders, signStandardWebhook } from "./sign-standard-webhook.ts";
+export { checkSigningSecret, generateSigningSecret } from "./signing-secret.ts";
