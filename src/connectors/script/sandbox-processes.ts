@@ -20,6 +20,8 @@ const CRASH_LOOP = 3;
 /** Events worth an operator's attention; messages are fixed texts with codes, never script content. */
 export type SandboxEvent =
   | { kind: "isolate-lost"; pid: number }
+  /** An execution hit its memory limit: the process is replaced so that its memory goes back too. */
+  | { kind: "memory-recycled"; pid: number }
   | { kind: "process-exited"; pid: number; exitCode: number | null; signal: string | null }
   | { kind: "process-hung"; pid: number };
 
@@ -134,6 +136,12 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     switch (message.t) {
       case "done":
         sandbox.completed++;
+        // V8 keeps much of a disposed isolate's memory in the process: after a memory bomb the
+        // process is replaced (once its other executions end), so the memory returns to baseline.
+        if (message.result.errorCode === ScriptErrorCode.SCRIPT_MEMORY_LIMIT && !sandbox.retiring) {
+          settings.onEvent?.({ kind: "memory-recycled", pid: sandbox.pid });
+          sandbox.retiring = true;
+        }
         sandbox.pending.get(message.id)?.finish(message.result);
         return;
       case "log":

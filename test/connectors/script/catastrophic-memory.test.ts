@@ -21,10 +21,13 @@ const events: SandboxEvent[] = [];
 const release = openSandbox({ processes: 1, onEvent: (event) => events.push(event) });
 afterAll(release);
 
-/** Resident memory of this process and the sandbox processes, in MB. */
+/**
+ * Resident memory of the sandbox processes, in MB: where the isolates live, and where a lost isolate's
+ * memory would stay (this test process's own RSS moves with whatever else the test runner does).
+ */
 function residentMb(): number {
   let kb = 0;
-  for (const pid of [process.pid, ...sandboxPids()]) {
+  for (const pid of sandboxPids()) {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
@@ -41,7 +44,7 @@ function alive(pid: number): boolean {
 }
 
 describe("hostile scripts: hash-table memory bombs", () => {
-  it("end with SCRIPT_MEMORY_LIMIT; a process that lost an isolate is killed and replaced; memory returns to its baseline", async () => {
+  it("end with SCRIPT_MEMORY_LIMIT; the process that ran one is replaced, so memory returns to its baseline", async () => {
     for (let warm = 0; warm < 20; warm++) await runScript(ORDINARY, request, { http });
     const baseline = residentMb();
     const firstPid = sandboxPids()[0] as number;
@@ -61,10 +64,15 @@ describe("hostile scripts: hash-table memory bombs", () => {
 
     // Whether V8 gave up on an isolate (isolated-vm's catastrophic error) or isolated-vm stopped it in
     // time, no memory stays behind: a process that lost an isolate is gone.
-    const lost = events.filter((event) => event.kind === "isolate-lost");
-    for (const event of lost) expect(alive(event.pid)).toBe(false);
-    expect(alive(firstPid)).toBe(lost.every((event) => event.pid !== firstPid));
-    expect(events.filter((event) => event.kind !== "isolate-lost")).toEqual([]);
+    // Either way the process that ran a bomb is replaced (a disposed isolate's memory stays with its
+    // process), and one that lost an isolate is gone.
+    for (const event of events) expect(alive(event.pid)).toBe(false);
+    expect(alive(firstPid)).toBe(false);
+    expect(new Set(events.map((event) => event.kind))).toSatisfy((kinds: Set<string>) =>
+      [...kinds].every((kind) => kind === "memory-recycled" || kind === "isolate-lost"),
+    );
+    // Each bomb ran on its own process: the one before it had been replaced.
+    expect(new Set(events.map((event) => event.pid)).size).toBe(3);
     expect(sandboxHealthy()).toBe(true);
     expect(residentMb()).toBeLessThan(baseline + 48);
   });
