@@ -65,6 +65,10 @@ export interface Config {
   readonly executionRetentionDays: number;
   /** Sandbox processes running script connectors (default: the cores, at least 1, at most 4). */
   readonly scriptProcesses: number;
+  /** Google's signing keys for Pub/Sub push (Gmail) tokens; fetched through the outbound client. */
+  readonly googleJwksUrl: string;
+  /** Seconds between looks for expired job leases (a crashed worker's job is picked up again). */
+  readonly jobSuperviseSeconds: number;
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -209,6 +213,9 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     scriptProcesses:
       read(env, "PATCHBAY_SCRIPT_PROCESSES", integer(1, 64)) ??
       Math.min(4, Math.max(1, availableParallelism())),
+    googleJwksUrl:
+      read(env, "PATCHBAY_GOOGLE_JWKS_URL", httpUrl) ?? "https://www.googleapis.com/oauth2/v3/certs",
+    jobSuperviseSeconds: read(env, "PATCHBAY_JOB_SUPERVISE_S", integer(1, 3600)) ?? 5,
   };
 }
 

@@ -52,6 +52,8 @@ describe("loadConfig defaults", () => {
   it("keeps execution records 30 days", () => {
     expect(config.executionRetentionDays).toBe(30);
     expect(config.scriptProcesses).toBe(Math.min(4, Math.max(1, availableParallelism())));
+    expect(config.googleJwksUrl).toBe("https://www.googleapis.com/oauth2/v3/certs");
+    expect(config.jobSuperviseSeconds).toBe(5);
   });
 
   it("logs pretty on a terminal and JSON otherwise", () => {
@@ -90,6 +92,8 @@ describe("loadConfig with values", () => {
         PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8, fd00::/8,127.0.0.1 ,crm.internal.example",
         PATCHBAY_EXECUTION_RETENTION_DAYS: "7",
         PATCHBAY_SCRIPT_PROCESSES: "3",
+        PATCHBAY_GOOGLE_JWKS_URL: "http://127.0.0.1:9/certs",
+        PATCHBAY_JOB_SUPERVISE_S: "2",
       },
       false,
     );
@@ -114,6 +118,8 @@ describe("loadConfig with values", () => {
       egressAllow: ["10.0.0.0/8", "fd00::/8", "127.0.0.1", "crm.internal.example"],
       executionRetentionDays: 7,
       scriptProcesses: 3,
+      googleJwksUrl: "http://127.0.0.1:9/certs",
+      jobSuperviseSeconds: 2,
     });
   });
 

@@ -32,4 +32,9 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   sealedColumn("connectors", "sealed_config", (id) => `connector:${id}:config`),
   sealedColumn("connections", "sealed_credentials", (id) => `connection:${id}:credentials`),
   sealedColumn("oauth_states", "sealed_code_verifier", (id) => `oauth-state:${id}:verifier`),
+  sealedColumn("webhook_endpoints", "sealed_secret", (id) => `webhook-endpoint:${id}:secret`),
+  sealedColumn("webhook_endpoints", "sealed_previous_secret", (id) => `webhook-endpoint:${id}:secret`),
+  sealedColumn("webhook_endpoints", "sealed_verify_token", (id) => `webhook-endpoint:${id}:verify-token`),
+  sealedColumn("webhook_endpoints", "sealed_signing_secret", (id) => `webhook-endpoint:${id}:signing-secret`),
+  sealedColumn("webhook_events", "sealed_payload", (id) => `webhook-event:${id}:payload`),
 ];

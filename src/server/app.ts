@@ -24,6 +24,7 @@ import type { Database } from "../db/index.ts";
 import { type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
+import { registerWebhooks, type WebhookDeps } from "../webhooks/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
 import { registerHealth } from "./health.ts";
 import { createHttpFallback } from "./http-fallback.ts";
@@ -48,6 +49,8 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
+  /** The webhook feature's dependencies (its job queue is started by `startServer`). */
+  webhooks: WebhookDeps;
   /** Aborted when the server begins to stop; handlers see it through their signal. */
   shutdownSignal?: AbortSignal;
 }
@@ -76,8 +79,7 @@ export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefre
   registerCatalog(router, deps.catalog);
   const tokens = registerConnections(router, deps.connections);
   registerExecute(router, { ...deps.execute, useConnection: createConnectionUser(deps.connections, tokens) });
-  // Implemented by a later capability; until then Connect answers every call with UNIMPLEMENTED.
-  router.service(WebhookService, {});
+  registerWebhooks(router, deps.webhooks);
   registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
   registerReflection(router, REFLECTED_FILES);
   return tokens;

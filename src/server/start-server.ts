@@ -20,6 +20,7 @@ import type { Logger } from "../logging/logger.ts";
 import { configureOutbound } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
+import { startWebhooks } from "../webhooks/index.ts";
 import { createApp } from "./app.ts";
 import { listen } from "./listener.ts";
 
@@ -69,7 +70,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     processes: config.scriptProcesses,
     egressAllow: config.egressAllow,
     onEvent: (event) => {
-      if (event.kind === "isolate-lost")
+      if (event.kind === "memory-recycled")
+        logger.info({ pid: event.pid }, "a script hit its memory limit; its sandbox process is replaced");
+      else if (event.kind === "isolate-lost")
         logger.warn({ pid: event.pid }, "a script sandbox process lost an isolate; it is replaced");
       else if (event.kind === "process-hung")
         logger.error({ pid: event.pid }, "a script sandbox process stopped answering; killed");
@@ -143,10 +146,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
       config.executionRetentionDays,
       logger,
     );
+    const webhooks = await startWebhooks({
+      db,
+      databaseUrl: config.databaseUrl,
+      secretBox,
+      pageTokens,
+      logger,
+      publicUrl: config.publicUrl,
+      googleJwksUrl: config.googleJwksUrl,
+      superviseSeconds: config.jobSuperviseSeconds,
+    });
     const app = createApp({
       logger,
       keys,
       catalog,
+      webhooks: webhooks.deps,
       connections: {
         em: () => db.em(),
         secretBox,
@@ -189,6 +203,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
           clearTimeout(abortTimer);
           shutdown.abort();
           stopSweep();
+          await webhooks
+            .stop()
+            .catch((error: unknown) =>
+              logger.warn(
+                { code: (error as { code?: string }).code ?? "STOP_FAILED" },
+                "webhook jobs did not stop cleanly",
+              ),
+            );
           await recorder.stop();
           await stopListening();
           releaseSandbox();

@@ -7,7 +7,6 @@ import {
 } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService, ListConnectorsRequestSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { BUILTIN_CATALOG } from "../../src/catalog/index.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
 import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
@@ -148,7 +147,11 @@ describe.each(BACKENDS)("the API over the wire on %s", (backend) => {
       const badSlug = await get("/api/v1/connectors/NOT_A_SLUG");
       expect(badSlug.status).toBe(400);
 
-      const later = await get("/api/v1/jobs");
+      const later = await fetch(`${t.url}/api/v1/connectors/parse-oas`, {
+        method: "POST",
+        headers: { ...auth(), "content-type": "application/json" },
+        body: JSON.stringify({ spec: {} }),
+      });
       expect(later.status).toBe(501);
       expect(((await later.json()) as { code: string }).code).toBe("unimplemented");
 
@@ -227,12 +230,12 @@ describe.each(BACKENDS)("the API over the wire on %s", (backend) => {
   });
 
   it("answers an RPC of a later capability with UNIMPLEMENTED and a clear message", async () => {
-    const client = createClient(WebhookService, createGrpcTransport({ baseUrl: t.url }));
-    const error = await client.listEndpoints({}, { headers: auth() }).catch((e: unknown) => e);
+    const client = createClient(CatalogService, createGrpcTransport({ baseUrl: t.url }));
+    const error = await client.parseOpenApi({}, { headers: auth() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.Unimplemented);
     expect((error as ConnectError).rawMessage).toBe(
-      "patchbay.v1.WebhookService.ListEndpoints is not implemented",
+      "patchbay.v1.CatalogService.ParseOpenApi is not implemented",
     );
   });
 

@@ -2668,6 +2668,13 @@ export interface operations {
           "*/*": string;
         };
       };
+      /** @description No Content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       400: components["responses"]["Error400"];
       404: components["responses"]["Error404"];
       429: components["responses"]["Error429"];

@@ -214,6 +214,11 @@ describe.each(["postgresql", "pglite"] as const)("resealAll on %s", (backend) =>
       ["connectors", true, COUNT],
       ["connections", true, 0],
       ["oauth_states", true, 0],
+      ["webhook_endpoints", true, 0],
+      ["webhook_endpoints", true, 0],
+      ["webhook_endpoints", true, 0],
+      ["webhook_endpoints", true, 0],
+      ["webhook_events", true, 0],
     ]);
   });
 });

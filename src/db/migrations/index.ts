@@ -7,6 +7,7 @@ import { M0005Executions } from "./m0005-executions.ts";
 import { M0006RecordPayloads } from "./m0006-record-payloads.ts";
 import { M0007ScriptsAvailable } from "./m0007-scripts-available.ts";
 import { M0008ScriptLimits } from "./m0008-script-limits.ts";
+import { M0009Webhooks } from "./m0009-webhooks.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0006-record-payloads", class: M0006RecordPayloads },
   { name: "m0007-scripts-available", class: M0007ScriptsAvailable },
   { name: "m0008-script-limits", class: M0008ScriptLimits },
+  { name: "m0009-webhooks", class: M0009Webhooks },
 ];

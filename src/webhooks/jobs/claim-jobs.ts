@@ -1,0 +1,136 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type ClaimedJob,
+  ClaimedJobSchema,
+  type ClaimJobsRequest,
+  type ClaimJobsResponse,
+} from "../../../gen/patchbay/v1/webhook_pb.ts";
+import { hasScope, type Principal } from "../../auth/index.ts";
+import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
+import { pullQueue } from "./job-queue.ts";
+import { JOB_COLUMNS, toJobMessage } from "./job-row.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** The lease token names the attempt it was issued for; AckJob and NackJob act only on that attempt. */
+function leaseToken(retryCount: number): string {
+  return `attempt-${retryCount}`;
+}
+
+/**
+ * Leases up to `max_jobs` (default 10, at most 100) queued jobs of the caller's pull endpoints (or the
+ * one given) for `lease_seconds` (default 60, at most 900). A job not acked or nacked before its lease
+ * ends goes back to the queue (pg-boss's supervisor expires it) and counts as a failed attempt.
+ */
+export async function claimJobs(
+  deps: WebhookDeps,
+  principal: Principal,
+  req: ClaimJobsRequest,
+): Promise<ClaimJobsResponse> {
+  const maxJobs = Math.min(100, req.maxJobs === 0 ? 10 : req.maxJobs);
+  const lease = Math.min(900, req.leaseSeconds === 0 ? 60 : req.leaseSeconds);
+  let endpointIds: string[];
+  if (req.endpointId !== "") {
+    if (!UUID.test(req.endpointId))
+      throw new ConnectError("endpoint_id: must be a UUID", Code.InvalidArgument);
+    const { rows } = await deps.query(
+      "select target_kind from webhook_endpoints where id = $1 and tenant_id = $2 and deleted_at is null",
+      [req.endpointId, principal.tenantId],
+    );
+    const found = rows[0] as { target_kind: string } | undefined;
+    if (found === undefined) throw new ConnectError("webhook endpoint not found", Code.NotFound);
+    if (found.target_kind !== "pull") {
+      throw new ConnectError(
+        "the endpoint's jobs are delivered by the server, not claimed",
+        Code.FailedPrecondition,
+      );
+    }
+    endpointIds = [req.endpointId.toLowerCase()];
+  } else {
+    const { rows } = await deps.query(
+      "select id from webhook_endpoints where tenant_id = $1 and target_kind = 'pull' and deleted_at is null order by created_at",
+      [principal.tenantId],
+    );
+    endpointIds = rows.map((row) => String((row as { id: string }).id));
+  }
+
+  const withPayload = hasScope(principal.scopes, "webhooks:payload")
+    ? { secretBox: deps.secretBox }
+    : undefined;
+  const claimed: ClaimedJob[] = [];
+  for (const endpointId of endpointIds) {
+    const remaining = maxJobs - claimed.length;
+    if (remaining <= 0) break;
+    const queue = pullQueue(endpointId);
+    const jobs = await deps.jobs.boss.fetch(queue, { batchSize: remaining });
+    if (jobs.length === 0) continue;
+    const ids = jobs.map((job) => job.id);
+    // pg-boss sets a job's lease when it is enqueued; the consumer's lease replaces it for this attempt.
+    await deps.query(
+      "update pgboss.job set expire_seconds = $1 where name = $2 and id = any($3::uuid[]) and state = 'active'",
+      [lease, queue, ids],
+    );
+    const leaseEnds = new Date(deps.now().getTime() + lease * 1000);
+    const jobRows = await deps.query(
+      `select ${JOB_COLUMNS} from pgboss.job j where j.name = $1 and j.id = any($2::uuid[])`,
+      [queue, ids],
+    );
+    const events = await deps.query(
+      `select ${EVENT_COLUMNS} from webhook_events e where e.job_id = any($1::uuid[])`,
+      [ids],
+    );
+    const eventByJob = new Map(
+      (events.rows as Record<string, unknown>[]).map((event) => [String(event.job_id), event]),
+    );
+    for (const row of jobRows.rows as Record<string, unknown>[]) {
+      const event = eventByJob.get(String(row.id));
+      claimed.push(
+        create(ClaimedJobSchema, {
+          job: toJobMessage(row),
+          ...(event ? { event: toEventMessage(event, "active", withPayload) } : {}),
+          leaseToken: leaseToken(Number(row.retry_count)),
+          leaseExpireTime: timestampFromDate(leaseEnds),
+        }),
+      );
+    }
+  }
+  return { jobs: claimed } as ClaimJobsResponse;
+}
+
+/** Acks or nacks a claimed job, for the attempt its lease token names only. */
+export async function settleClaimedJob(
+  deps: WebhookDeps,
+  row: Record<string, unknown>,
+  token: string,
+  outcome: { ack: true } | { ack: false; code: string; retryAfterSeconds: number },
+): Promise<void> {
+  const name = String(row.name);
+  if (!name.startsWith("webhook-pull-")) {
+    throw new ConnectError("the job is delivered by the server, not claimed", Code.FailedPrecondition);
+  }
+  if (!outcome.ack && outcome.code !== "" && !ERROR_CODE.test(outcome.code)) {
+    throw new ConnectError("error_code: upper-case letters, digits and _, at most 64", Code.InvalidArgument);
+  }
+  const attempt = { id: String(row.id), retryCount: Number(row.retry_count) };
+  if (row.state !== "active" || token !== leaseToken(attempt.retryCount)) {
+    throw new ConnectError("the lease has ended or the token is not this job's", Code.FailedPrecondition);
+  }
+  const response = (
+    outcome.ack
+      ? await deps.jobs.boss.complete(name, attempt, {})
+      : await deps.jobs.boss.fail(name, attempt, { code: outcome.code || "CONSUMER_NACK" })
+  ) as { affected?: number };
+  if (response.affected === 0) {
+    throw new ConnectError("the lease has ended or the token is not this job's", Code.FailedPrecondition);
+  }
+  if (!outcome.ack && outcome.retryAfterSeconds > 0) {
+    await deps.query(
+      "update pgboss.job set start_after = now() + make_interval(secs => $1) where name = $2 and id = $3 and state = 'retry'",
+      [Math.min(outcome.retryAfterSeconds, 86_400), name, attempt.id],
+    );
+  }
+}

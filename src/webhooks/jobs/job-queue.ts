@@ -1,0 +1,112 @@
+import { fromPglite, type PGliteLike, PgBoss } from "pg-boss";
+import type { Database, NativeQuery } from "../../db/index.ts";
+import type { Logger } from "../../logging/logger.ts";
+
+/** Jobs this server delivers itself (HTTPS and command targets). */
+export const DELIVERY_QUEUE = "webhook-deliveries";
+
+/** The queue a pull endpoint's jobs wait in until ClaimJobs leases them. */
+export function pullQueue(endpointId: string): string {
+  return `webhook-pull-${endpointId}`;
+}
+
+/** What a job carries: pointers, never the payload (the event row holds it, sealed). */
+export interface WebhookJobData {
+  readonly eventId: string;
+  readonly endpointId: string;
+  readonly tenantId: string;
+  readonly targetKind: "command" | "https" | "pull";
+}
+
+/** Attempts before a job is dead, and the backoff between them (pg-boss adds jitter: d·2ⁿ to d·2ⁿ⁺¹). */
+export const RETRY = { retryLimit: 7, retryDelay: 5, retryBackoff: true, retryDelayMax: 3600 } as const;
+
+/** Options of {@link startJobQueue}. */
+export interface JobQueueOptions {
+  readonly db: Database;
+  /** PostgreSQL URL; pg-boss keeps its own small pool there (LISTEN/NOTIFY needs one). */
+  readonly databaseUrl: string | undefined;
+  readonly logger: Logger;
+  /** How often expired leases are looked for (a crashed worker's job is picked up again). */
+  readonly superviseSeconds: number;
+}
+
+/** pg-boss on Patchbay's database, with the queues webhooks use. */
+export interface JobQueue {
+  readonly boss: PgBoss;
+  /**
+   * Enqueues one job per event, in one statement, inside the caller's transaction: the jobs exist
+   * exactly when the transaction commits.
+   */
+  enqueueMany(
+    query: NativeQuery,
+    queue: string,
+    events: readonly (WebhookJobData & { readonly jobId: string; readonly leaseSeconds: number })[],
+  ): Promise<void>;
+  /** Creates a pull endpoint's queue (idempotent). Outside any transaction. */
+  ensurePullQueue(endpointId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts pg-boss (a proven PostgreSQL job queue: retries with backoff and jitter, leases, dead jobs) on
+ * the same database as everything else: its own pool on PostgreSQL, the one PGlite instance in embedded
+ * mode. It installs and migrates its `pgboss` schema itself.
+ */
+export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue> {
+  const common = {
+    schedule: false,
+    superviseIntervalSeconds: options.superviseSeconds,
+    monitorIntervalSeconds: options.superviseSeconds,
+    useListenNotify: true,
+  } as const;
+  let boss: PgBoss;
+  if (options.db.kind === "pglite") {
+    const pglite = (await options.db.em().getConnection().getNativeClient()) as PGliteLike;
+    boss = new PgBoss({ ...common, db: fromPglite(pglite), backend: "pglite" });
+  } else {
+    boss = new PgBoss({
+      ...common,
+      connectionString: options.databaseUrl ?? "",
+      max: 4,
+      application_name: "patchbay-jobs",
+    });
+  }
+  // Without a listener an 'error' (a dropped connection) would end the process.
+  boss.on("error", (error: Error & { code?: string }) =>
+    options.logger.error({ code: error.code ?? "JOB_QUEUE_ERROR" }, "job queue error"),
+  );
+  boss.on("warning", (warning: { message?: string }) =>
+    options.logger.warn({ warning: warning.message ?? "" }, "job queue warning"),
+  );
+  await boss.start();
+  await boss.createQueue(DELIVERY_QUEUE, { ...RETRY, expireInSeconds: 120, notify: true });
+  const known = new Set<string>([DELIVERY_QUEUE]);
+
+  return {
+    boss,
+    async enqueueMany(query, queue, events) {
+      await boss.insert(
+        queue,
+        events.map((event) => ({
+          id: event.jobId,
+          data: {
+            eventId: event.eventId,
+            endpointId: event.endpointId,
+            tenantId: event.tenantId,
+            targetKind: event.targetKind,
+          },
+          expireInSeconds: event.leaseSeconds,
+        })),
+        { db: { executeSql: (text, values) => query(text, values ?? []) } },
+      );
+    },
+    async ensurePullQueue(endpointId) {
+      const name = pullQueue(endpointId);
+      if (known.has(name)) return;
+      await boss.createQueue(name, { ...RETRY, expireInSeconds: 60, notify: true });
+      known.add(name);
+    },
+    stop: () => boss.stop({ timeout: 10_000 }),
+  };
+}

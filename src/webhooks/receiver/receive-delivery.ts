@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { SecretBox } from "../../secrets/index.ts";
+import type { EndpointCache } from "../endpoints/endpoint-cache.ts";
+import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
+import { DELIVERY_QUEUE, pullQueue } from "../jobs/job-queue.ts";
+import type { VerifyContext, WebhookDelivery, WebhookReply } from "../providers/index.ts";
+import { verifierFor } from "../providers/index.ts";
+import type { DeliveryCounters } from "./delivery-counters.ts";
+import type { EventWriter } from "./event-writer.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the receiver needs. */
+export interface ReceiverDeps {
+  readonly endpoints: EndpointCache;
+  readonly secretBox: SecretBox;
+  readonly writer: EventWriter;
+  readonly counters: DeliveryCounters;
+  readonly verifyContext: VerifyContext;
+  readonly now: () => Date;
+}
+
+/** The answer to the provider: a body when it expects one, else an empty 2xx (204 over REST). */
+export interface ReceiveOutcome {
+  readonly reply: WebhookReply | undefined;
+  readonly kind: "accepted" | "duplicate" | "handshake";
+}
+
+/** Operator-safe text per rejection code (never the signature, the body or the secret). */
+const REJECTION: Record<string, { code: Code; message: string }> = {
+  SIGNATURE_MISSING: { code: Code.Unauthenticated, message: "the delivery carries no signature" },
+  SIGNATURE_MISMATCH: { code: Code.Unauthenticated, message: "the delivery's signature does not verify" },
+  TIMESTAMP_STALE: {
+    code: Code.Unauthenticated,
+    message: "the delivery's timestamp is outside the replay window",
+  },
+  TOKEN_INVALID: { code: Code.Unauthenticated, message: "the delivery's token does not verify" },
+  MALFORMED_BODY: { code: Code.InvalidArgument, message: "the delivery's body is not a valid event" },
+};
+
+/**
+ * Receives one provider delivery: finds the endpoint, verifies the delivery with the provider's rules
+ * against the endpoint's secret (and the previous one during a rotation's grace period), and commits the
+ * event and its job in one transaction before answering. A duplicate (same provider event id at the same
+ * endpoint, also when many copies race) answers the same 2xx and creates nothing. Rejections are counted
+ * and answered with 401/400/404, never accepted.
+ */
+export async function receiveDelivery(
+  deps: ReceiverDeps,
+  provider: string,
+  endpointId: string,
+  delivery: WebhookDelivery,
+): Promise<ReceiveOutcome> {
+  const verifier = verifierFor(provider);
+  if (!UUID.test(endpointId) || verifier === undefined) {
+    throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+  }
+  const endpoint = await deps.endpoints.get(endpointId);
+  if (endpoint === undefined) throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+  const now = deps.now();
+  if (endpoint.row.provider !== provider) {
+    deps.counters.rejected(endpointId, "PROVIDER_MISMATCH", now);
+    throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+  }
+
+  const outcome = await verifier.verify(delivery, endpoint.secretsAt(now), deps.verifyContext);
+  if (outcome.kind === "rejected") {
+    deps.counters.rejected(endpointId, outcome.code, now);
+    const rejection = REJECTION[outcome.code] ?? REJECTION.MALFORMED_BODY;
+    throw new ConnectError(
+      `${rejection?.message} (${outcome.code})`,
+      rejection?.code ?? Code.InvalidArgument,
+    );
+  }
+  if (outcome.kind === "handshake") return { reply: outcome.reply, kind: "handshake" };
+
+  const row = endpoint.row;
+  const eventId = randomUUID();
+  const jobId = randomUUID();
+  const sealed = deps.secretBox.seal(JSON.stringify(outcome.payload), eventPayloadContext(eventId));
+  const pull = row.target.kind === "pull";
+  const inserted = await deps.writer.write({
+    eventId,
+    jobId,
+    tenantId: row.tenantId,
+    endpointId: row.id,
+    provider: row.provider,
+    providerEventId: outcome.providerEventId,
+    eventKey: outcome.eventKey,
+    sealedPayload: sealed,
+    receivedAt: now,
+    queue: pull ? pullQueue(row.id) : DELIVERY_QUEUE,
+    leaseSeconds: pull ? 60 : 120,
+    targetKind: row.target.kind,
+  });
+  if (inserted) deps.counters.accepted(endpointId, now);
+  else deps.counters.duplicate(endpointId);
+  return { reply: outcome.reply, kind: inserted ? "accepted" : "duplicate" };
+}

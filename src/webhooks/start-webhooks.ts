@@ -1,0 +1,70 @@
+import { createNativeQuery, createNativeTransaction, type Database } from "../db/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { PageTokens } from "../paging/index.ts";
+import type { SecretBox } from "../secrets/index.ts";
+import { createEndpointCache } from "./endpoints/endpoint-cache.ts";
+import { startJobQueue } from "./jobs/job-queue.ts";
+import { startDeliveryWorker } from "./jobs/start-delivery-worker.ts";
+import { createDeliveryCounters } from "./receiver/delivery-counters.ts";
+import { createEventWriter } from "./receiver/event-writer.ts";
+import { createGoogleKeys } from "./receiver/google-keys.ts";
+import type { WebhookDeps } from "./webhook-deps.ts";
+
+/** What {@link startWebhooks} needs from the server. */
+export interface WebhookSettings {
+  readonly db: Database;
+  readonly databaseUrl: string | undefined;
+  readonly secretBox: SecretBox;
+  readonly pageTokens: PageTokens;
+  readonly logger: Logger;
+  readonly publicUrl: string;
+  /** Google's JWKS for Pub/Sub push tokens (PATCHBAY_GOOGLE_JWKS_URL). */
+  readonly googleJwksUrl: string;
+  /** How often expired job leases are looked for (PATCHBAY_JOB_SUPERVISE_S). */
+  readonly superviseSeconds: number;
+}
+
+/** The running webhook feature: the service's dependencies and how to stop its background work. */
+export interface Webhooks {
+  readonly deps: WebhookDeps;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the job queue (installing pg-boss's schema on first start), the delivery counters and the
+ * HTTPS delivery worker; the service is registered with the returned deps.
+ */
+export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks> {
+  const query = createNativeQuery(() => settings.db.em());
+  const jobs = await startJobQueue({
+    db: settings.db,
+    databaseUrl: settings.databaseUrl,
+    logger: settings.logger,
+    superviseSeconds: settings.superviseSeconds,
+  });
+  const counters = createDeliveryCounters(query);
+  const transaction = createNativeTransaction(settings.db);
+  const deps: WebhookDeps = {
+    query,
+    transaction,
+    writer: createEventWriter(transaction, jobs),
+    secretBox: settings.secretBox,
+    jobs,
+    endpoints: createEndpointCache(query, settings.secretBox),
+    counters,
+    verifyContext: { googleKeys: createGoogleKeys(settings.googleJwksUrl) },
+    pageTokens: settings.pageTokens,
+    logger: settings.logger,
+    publicUrl: settings.publicUrl,
+    now: () => new Date(),
+  };
+  const stopWorker = await startDeliveryWorker(deps);
+  return {
+    deps,
+    async stop() {
+      await stopWorker();
+      await counters.stop();
+      await jobs.stop();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { NativeQuery, NativeTransaction } from "../db/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { PageTokens } from "../paging/index.ts";
+import type { SecretBox } from "../secrets/index.ts";
+import type { EndpointCache } from "./endpoints/endpoint-cache.ts";
+import type { JobQueue } from "./jobs/job-queue.ts";
+import type { VerifyContext } from "./providers/index.ts";
+import type { DeliveryCounters } from "./receiver/delivery-counters.ts";
+import type { EventWriter } from "./receiver/event-writer.ts";
+
+/** What the webhook service needs (built by `startWebhooks`). */
+export interface WebhookDeps {
+  readonly query: NativeQuery;
+  readonly transaction: NativeTransaction;
+  readonly secretBox: SecretBox;
+  readonly jobs: JobQueue;
+  readonly endpoints: EndpointCache;
+  readonly counters: DeliveryCounters;
+  /** Commits verified events with their jobs (group commit). */
+  readonly writer: EventWriter;
+  readonly verifyContext: VerifyContext;
+  readonly pageTokens: PageTokens;
+  readonly logger: Logger;
+  /** PATCHBAY_PUBLIC_URL: endpoint URLs, and the URL providers sign (Twilio). */
+  readonly publicUrl: string;
+  readonly now: () => Date;
+}

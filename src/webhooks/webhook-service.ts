@@ -1,0 +1,393 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { hasScope, type Principal, principalKey } from "../auth/index.ts";
+import { resolvePageSize } from "../paging/index.ts";
+import { checkCreateEndpoint } from "./endpoints/check-create-endpoint.ts";
+import { toEndpointMessage } from "./endpoints/endpoint-message.ts";
+import {
+  ENDPOINT_COLUMNS,
+  type EndpointRow,
+  endpointFromSql,
+  endpointSecretContext,
+  signingSecretContext,
+  verifyTokenContext,
+} from "./endpoints/endpoint-row.ts";
+import { EVENT_COLUMNS, toEventMessage } from "./event-message.ts";
+import { claimJobs, settleClaimedJob } from "./jobs/claim-jobs.ts";
+import { BOSS_STATES, JOB_COLUMNS, toJobMessage, WEBHOOK_QUEUES } from "./jobs/job-row.ts";
+import { checkMetaHandshake, verifierFor } from "./providers/index.ts";
+import { receiveDelivery } from "./receiver/receive-delivery.ts";
+import type { WebhookDeps } from "./webhook-deps.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_GRACE_SECONDS = 604_800;
+/** REST: the handler asks the bridge for this status (declared in the proto's `rest` option). */
+const HTTP_STATUS_HEADER = "x-patchbay-http-status";
+
+function caller(ctx: HandlerContext): Principal {
+  const principal = ctx.values.get(principalKey);
+  if (principal === undefined) throw new ConnectError("authentication required", Code.Unauthenticated);
+  return principal;
+}
+
+function uuidField(name: string, value: string): string {
+  if (!UUID.test(value)) throw new ConnectError(`${name}: must be a UUID`, Code.InvalidArgument);
+  return value.toLowerCase();
+}
+
+/** Registers WebhookService: endpoints, the public receiver, events and jobs. */
+export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void {
+  const { query } = deps;
+
+  async function loadEndpoint(tenantId: string, id: string): Promise<EndpointRow> {
+    const { rows } = await query(
+      `select ${ENDPOINT_COLUMNS} from webhook_endpoints where id = $1 and tenant_id = $2 and deleted_at is null`,
+      [id, tenantId],
+    );
+    if (rows.length === 0) throw new ConnectError("webhook endpoint not found", Code.NotFound);
+    return endpointFromSql(rows[0] as Record<string, unknown>);
+  }
+
+  /** Accepted events and dead jobs per endpoint, for the given ids. */
+  async function tallies(ids: string[]): Promise<Map<string, { accepted: number; failed: number }>> {
+    const result = new Map(ids.map((id) => [id, { accepted: 0, failed: 0 }]));
+    if (ids.length === 0) return result;
+    const accepted = await query(
+      "select endpoint_id, count(*)::int as n from webhook_events where endpoint_id = any($1::uuid[]) group by endpoint_id",
+      [ids],
+    );
+    for (const row of accepted.rows as { endpoint_id: string; n: number }[]) {
+      const entry = result.get(String(row.endpoint_id));
+      if (entry) entry.accepted = Number(row.n);
+    }
+    const failed = await query(
+      `select j.data->>'endpointId' as endpoint_id, count(*)::int as n from pgboss.job j
+        where ${WEBHOOK_QUEUES} and j.state = 'failed' and j.data->>'endpointId' = any($1::text[])
+        group by 1`,
+      [ids],
+    );
+    for (const row of failed.rows as { endpoint_id: string; n: number }[]) {
+      const entry = result.get(String(row.endpoint_id));
+      if (entry) entry.failed = Number(row.n);
+    }
+    return result;
+  }
+
+  async function endpointMessage(row: EndpointRow) {
+    await deps.counters.flush();
+    const fresh = await loadEndpoint(row.tenantId, row.id);
+    const counted = (await tallies([row.id])).get(row.id) ?? { accepted: 0, failed: 0 };
+    return toEndpointMessage(fresh, deps.publicUrl, counted, deps.now());
+  }
+
+  async function jobRow(tenantId: string, jobId: string): Promise<Record<string, unknown>> {
+    const { rows } = await query(
+      `select ${JOB_COLUMNS} from pgboss.job j where ${WEBHOOK_QUEUES} and j.id = $1 and j.data->>'tenantId' = $2`,
+      [jobId, tenantId],
+    );
+    if (rows.length === 0) throw new ConnectError("job not found", Code.NotFound);
+    return rows[0] as Record<string, unknown>;
+  }
+
+  router.service(WebhookService, {
+    async createEndpoint(req, ctx) {
+      const principal = caller(ctx);
+      const checked = checkCreateEndpoint(req);
+      if (checked.connectionId !== null) {
+        const { rows } = await query(
+          "select 1 from connections where id = $1 and tenant_id = $2 and deleted_at is null",
+          [checked.connectionId, principal.tenantId],
+        );
+        if (rows.length === 0)
+          throw new ConnectError("connection_id: no such connection", Code.InvalidArgument);
+      }
+      const id = randomUUID();
+      if (checked.target.kind === "pull") await deps.jobs.ensurePullQueue(id);
+      const now = deps.now();
+      await query(
+        `insert into webhook_endpoints (id, tenant_id, provider, connector_slug, connection_id, sealed_secret,
+           sealed_verify_token, verified, target_kind, target, sealed_signing_secret, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          id,
+          principal.tenantId,
+          checked.provider,
+          checked.connectorSlug,
+          checked.connectionId,
+          deps.secretBox.seal(checked.secret, endpointSecretContext(id)),
+          checked.verifyToken === null
+            ? null
+            : deps.secretBox.seal(checked.verifyToken, verifyTokenContext(id)),
+          checked.provider !== "whatsapp",
+          checked.target.kind,
+          JSON.stringify(checked.target),
+          checked.signingSecret === null
+            ? null
+            : deps.secretBox.seal(checked.signingSecret, signingSecretContext(id)),
+          now,
+        ],
+      );
+      deps.logger.info(
+        { endpointId: id, provider: checked.provider, target: checked.target.kind },
+        "webhook endpoint created",
+      );
+      return { endpoint: await endpointMessage(await loadEndpoint(principal.tenantId, id)) };
+    },
+
+    async listEndpoints(req, ctx) {
+      const principal = caller(ctx);
+      const pageSize = resolvePageSize(req.pageSize);
+      const filter = { provider: req.provider, connectorSlug: req.connectorSlug };
+      const values: unknown[] = [principal.tenantId, req.provider, req.connectorSlug];
+      let after = "";
+      if (req.pageToken !== "") {
+        const cursor = deps.pageTokens.decode("webhook-endpoints", filter, req.pageToken);
+        values.push(new Date(String(cursor.at)), String(cursor.id));
+        after = "and (created_at, id) < ($4::timestamptz, $5::uuid)";
+      }
+      values.push(pageSize + 1);
+      const { rows } = await query(
+        `select ${ENDPOINT_COLUMNS} from webhook_endpoints
+          where tenant_id = $1 and deleted_at is null and ($2 = '' or provider = $2) and ($3 = '' or connector_slug = $3)
+          ${after}
+          order by created_at desc, id desc limit $${values.length}`,
+        values,
+      );
+      await deps.counters.flush();
+      const page = rows.slice(0, pageSize).map((row) => endpointFromSql(row as Record<string, unknown>));
+      const counted = await tallies(page.map((row) => row.id));
+      const now = deps.now();
+      const last = page.at(-1);
+      return {
+        endpoints: page.map((row) =>
+          toEndpointMessage(row, deps.publicUrl, counted.get(row.id) ?? { accepted: 0, failed: 0 }, now),
+        ),
+        nextPageToken:
+          rows.length > pageSize && last
+            ? deps.pageTokens.encode("webhook-endpoints", filter, {
+                at: last.createdAt.toISOString(),
+                id: last.id,
+              })
+            : "",
+      };
+    },
+
+    async getEndpoint(req, ctx) {
+      const principal = caller(ctx);
+      const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
+      return { endpoint: await endpointMessage(row) };
+    },
+
+    async deleteEndpoint(req, ctx) {
+      const principal = caller(ctx);
+      const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
+      await query("update webhook_endpoints set deleted_at = $2 where id = $1", [row.id, deps.now()]);
+      deps.endpoints.forget(row.id);
+      deps.logger.info({ endpointId: row.id }, "webhook endpoint deleted");
+      return {};
+    },
+
+    async rotateEndpointSecret(req, ctx) {
+      const principal = caller(ctx);
+      const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
+      const verifier = verifierFor(row.provider);
+      const reason = req.secret === "" ? "required" : verifier?.checkSecret(req.secret);
+      const problems: string[] = [];
+      if (reason !== undefined) problems.push(`secret: ${reason}`);
+      if (req.gracePeriodSeconds > MAX_GRACE_SECONDS) {
+        problems.push(`grace_period_seconds: at most ${MAX_GRACE_SECONDS} (7 days)`);
+      }
+      if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
+      const now = deps.now();
+      const graceEnds =
+        req.gracePeriodSeconds > 0 ? new Date(now.getTime() + req.gracePeriodSeconds * 1000) : null;
+      await query(
+        `update webhook_endpoints set sealed_previous_secret = $2, previous_secret_expires_at = $3,
+           sealed_secret = $4, secret_rotated_at = $5 where id = $1`,
+        [
+          row.id,
+          graceEnds === null ? null : row.sealedSecret,
+          graceEnds,
+          deps.secretBox.seal(req.secret, endpointSecretContext(row.id)),
+          now,
+        ],
+      );
+      deps.endpoints.forget(row.id);
+      deps.logger.info(
+        { endpointId: row.id, graceSeconds: req.gracePeriodSeconds },
+        "webhook secret rotated",
+      );
+      return { endpoint: await endpointMessage(row) };
+    },
+
+    async receiveEvent(req, ctx) {
+      const url = new URL(ctx.url);
+      const publicUrl = `${deps.publicUrl.replace(/\/+$/, "")}${url.pathname}${url.search}`;
+      const outcome = await receiveDelivery(deps, req.provider, req.endpointId, {
+        body: req.body?.data ?? new Uint8Array(),
+        contentType: req.body?.contentType || (ctx.requestHeader.get("content-type") ?? ""),
+        header: (name) => ctx.requestHeader.get(name) ?? undefined,
+        url: publicUrl,
+        now: deps.now(),
+      });
+      if (outcome.reply === undefined || outcome.reply.body.length === 0) {
+        ctx.responseHeader.set(HTTP_STATUS_HEADER, "204");
+        return { body: { contentType: outcome.reply?.contentType ?? "text/plain", data: new Uint8Array() } };
+      }
+      return { body: { contentType: outcome.reply.contentType, data: outcome.reply.body } };
+    },
+
+    async verifyEndpoint(req) {
+      // Meta's subscription handshake: echo hub.challenge when hub.verify_token matches.
+      const endpointId = req.endpointId;
+      if (!UUID.test(endpointId) || req.provider !== "whatsapp") {
+        throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+      }
+      const { rows } = await query(
+        `select ${ENDPOINT_COLUMNS} from webhook_endpoints where id = $1 and provider = 'whatsapp' and deleted_at is null`,
+        [endpointId],
+      );
+      if (rows.length === 0) throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+      const row = endpointFromSql(rows[0] as Record<string, unknown>);
+      const expected =
+        row.sealedVerifyToken === null
+          ? ""
+          : deps.secretBox.open(row.sealedVerifyToken, verifyTokenContext(row.id)).toString("utf8");
+      const challenge = checkMetaHandshake(
+        {
+          mode: req.hub?.mode ?? "",
+          challenge: req.hub?.challenge ?? "",
+          verifyToken: req.hub?.verifyToken ?? "",
+        },
+        expected,
+      );
+      if (challenge === undefined) {
+        deps.counters.rejected(row.id, "HANDSHAKE_FAILED", deps.now());
+        throw new ConnectError("the verify token does not match (HANDSHAKE_FAILED)", Code.PermissionDenied);
+      }
+      if (!row.verified) {
+        await query("update webhook_endpoints set verified = true where id = $1", [row.id]);
+        deps.endpoints.forget(row.id);
+      }
+      return { body: { contentType: "text/plain", data: new TextEncoder().encode(challenge) } };
+    },
+
+    async listEvents(req, ctx) {
+      const principal = caller(ctx);
+      const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
+      const pageSize = resolvePageSize(req.pageSize);
+      const filter = { endpointId: row.id, eventKey: req.eventKey };
+      const values: unknown[] = [row.id, req.eventKey, `${req.eventKey}.%`];
+      let after = "";
+      if (req.pageToken !== "") {
+        const cursor = deps.pageTokens.decode("webhook-events", filter, req.pageToken);
+        values.push(new Date(String(cursor.at)), String(cursor.id));
+        after = "and (e.received_at, e.id) < ($4::timestamptz, $5::uuid)";
+      }
+      values.push(pageSize + 1);
+      const { rows } = await query(
+        `select ${EVENT_COLUMNS}, j.state as job_state from webhook_events e
+           left join pgboss.job j on j.id = e.job_id and ${WEBHOOK_QUEUES}
+          where e.endpoint_id = $1 and ($2 = '' or e.event_key = $2 or e.event_key like $3) ${after}
+          order by e.received_at desc, e.id desc limit $${values.length}`,
+        values,
+      );
+      const withPayload = hasScope(principal.scopes, "webhooks:payload")
+        ? { secretBox: deps.secretBox }
+        : undefined;
+      const page = rows.slice(0, pageSize) as Record<string, unknown>[];
+      const last = page.at(-1);
+      return {
+        events: page.map((event) => toEventMessage(event, event.job_state, withPayload)),
+        nextPageToken:
+          rows.length > pageSize && last
+            ? deps.pageTokens.encode("webhook-events", filter, {
+                at: (last.received_at instanceof Date
+                  ? last.received_at
+                  : new Date(String(last.received_at))
+                ).toISOString(),
+                id: String(last.id),
+              })
+            : "",
+      };
+    },
+
+    async listJobs(req, ctx) {
+      const principal = caller(ctx);
+      const pageSize = resolvePageSize(req.pageSize);
+      if (req.state !== "" && BOSS_STATES[req.state] === undefined) {
+        throw new ConnectError(
+          `state: must be one of ${Object.keys(BOSS_STATES).join(", ")}`,
+          Code.InvalidArgument,
+        );
+      }
+      if (req.endpointId !== "") uuidField("endpoint_id", req.endpointId);
+      const filter = { state: req.state, endpointId: req.endpointId };
+      const values: unknown[] = [principal.tenantId, BOSS_STATES[req.state] ?? [], req.endpointId];
+      let after = "";
+      if (req.pageToken !== "") {
+        const cursor = deps.pageTokens.decode("webhook-jobs", filter, req.pageToken);
+        values.push(new Date(String(cursor.at)), String(cursor.id));
+        after = "and (j.created_on, j.id) < ($4::timestamptz, $5::uuid)";
+      }
+      values.push(pageSize + 1);
+      const { rows } = await query(
+        `select ${JOB_COLUMNS} from pgboss.job j
+          where ${WEBHOOK_QUEUES} and j.data->>'tenantId' = $1
+            and (cardinality($2::text[]) = 0 or j.state::text = any($2::text[]))
+            and ($3 = '' or j.data->>'endpointId' = $3) ${after}
+          order by j.created_on desc, j.id desc limit $${values.length}`,
+        values,
+      );
+      const page = rows.slice(0, pageSize) as Record<string, unknown>[];
+      const last = page.at(-1);
+      return {
+        jobs: page.map(toJobMessage),
+        nextPageToken:
+          rows.length > pageSize && last
+            ? deps.pageTokens.encode("webhook-jobs", filter, {
+                at: (last.created_on instanceof Date
+                  ? last.created_on
+                  : new Date(String(last.created_on))
+                ).toISOString(),
+                id: String(last.id),
+              })
+            : "",
+      };
+    },
+
+    async retryJob(req, ctx) {
+      const principal = caller(ctx);
+      const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
+      if (row.state !== "failed") {
+        throw new ConnectError("only a dead job can be retried", Code.FailedPrecondition);
+      }
+      await deps.jobs.boss.retry(String(row.name), String(row.id));
+      return { job: toJobMessage(await jobRow(principal.tenantId, String(row.id))) };
+    },
+
+    async claimJobs(req, ctx) {
+      const principal = caller(ctx);
+      return claimJobs(deps, principal, req);
+    },
+
+    async ackJob(req, ctx) {
+      const principal = caller(ctx);
+      const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
+      await settleClaimedJob(deps, row, req.leaseToken, { ack: true });
+      return { job: toJobMessage(await jobRow(principal.tenantId, String(row.id))) };
+    },
+
+    async nackJob(req, ctx) {
+      const principal = caller(ctx);
+      const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
+      await settleClaimedJob(deps, row, req.leaseToken, {
+        ack: false,
+        code: req.errorCode,
+        retryAfterSeconds: req.retryAfterSeconds,
+      });
+      return { job: toJobMessage(await jobRow(principal.tenantId, String(row.id))) };
+    },
+  });
+}

@@ -1,0 +1,272 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { sign } from "@octokit/webhooks-methods";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
+
+const GITHUB_SECRET = "It's a Secret to Everybody";
+const SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+function issueOpened(delivery: string, number: number): { body: string; headers: Record<string, string> } {
+  return {
+    body: JSON.stringify({
+      action: "opened",
+      issue: { number, title: "Crash on start" },
+      repository: { id: 1 },
+    }),
+    headers: {
+      "x-github-event": "issues",
+      "x-github-delivery": delivery,
+      "content-type": "application/json",
+    },
+  };
+}
+
+/** A consumer of HTTPS deliveries on loopback that records what it receives. */
+async function startConsumer(): Promise<{
+  url: string;
+  seen: { headers: IncomingMessage["headers"]; body: string }[];
+  close(): Promise<void>;
+}> {
+  const seen: { headers: IncomingMessage["headers"]; body: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      seen.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    seen,
+    close: () => new Promise<void>((closed) => server.close(() => closed())),
+  };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
+  let t: TestServer;
+  let consumer: Awaited<ReturnType<typeof startConsumer>>;
+  const headers = () => ({ authorization: `Bearer ${t.adminKey}` });
+  const client = () => createClient(WebhookService, createGrpcTransport({ baseUrl: t.url }));
+  const deliver = async (path: string, body: string, extra: Record<string, string>) =>
+    fetch(`${t.url}${path}`, { method: "POST", headers: extra, body });
+
+  beforeAll(async () => {
+    consumer = await startConsumer();
+    t = await startTestServer(backend, {
+      PATCHBAY_JOB_SUPERVISE_S: "1",
+      PATCHBAY_PUBLIC_URL: "https://hooks.example.test",
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await consumer?.close();
+  });
+
+  it("verifies GitHub deliveries, stores each event once however many copies race, and refuses forgeries", async () => {
+    const { endpoint } = await client().createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: GITHUB_SECRET },
+      { headers: headers() },
+    );
+    expect(endpoint?.url).toBe(
+      `https://hooks.example.test/api/v1/connectors/webhooks/github/${endpoint?.id}`,
+    );
+    expect(endpoint?.status).toBe("active");
+    expect(endpoint?.target?.kind.case).toBe("pull");
+    const path = `/api/v1/connectors/webhooks/github/${endpoint?.id}`;
+
+    const first = issueOpened("d-1", 7);
+    const signature = await sign(GITHUB_SECRET, first.body);
+    const copies = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        deliver(path, first.body, { ...first.headers, "x-hub-signature-256": signature }),
+      ),
+    );
+    expect(copies.map((r) => r.status)).toEqual(Array(100).fill(204));
+
+    const forged = await deliver(path, first.body.replace("Crash", "Trash"), {
+      ...first.headers,
+      "x-hub-signature-256": signature,
+    });
+    expect(forged.status).toBe(401);
+    expect(((await forged.json()) as { message: string }).message).toBe(
+      "the delivery's signature does not verify (SIGNATURE_MISMATCH)",
+    );
+    const unsigned = await deliver(path, first.body, first.headers);
+    expect(unsigned.status).toBe(401);
+    const wrongProvider = await deliver(`/api/v1/connectors/webhooks/stripe/${endpoint?.id}`, first.body, {
+      ...first.headers,
+      "x-hub-signature-256": signature,
+    });
+    expect(wrongProvider.status).toBe(404);
+
+    const { events } = await client().listEvents({ endpointId: endpoint?.id ?? "" }, { headers: headers() });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      provider: "github",
+      providerEventId: "d-1",
+      eventKey: "github.issues.opened",
+      jobState: "queued",
+    });
+    expect(events[0]?.payload).toMatchObject({ action: "opened", issue: { number: 7 } });
+
+    const got = await client().getEndpoint({ endpointId: endpoint?.id ?? "" }, { headers: headers() });
+    expect(got.endpoint?.counts).toMatchObject({ accepted: 1, duplicate: 99, rejected: 3, failed: 0 });
+    expect(got.endpoint?.lastErrorCode).toBe("PROVIDER_MISMATCH");
+    expect(got.endpoint?.status).toBe("failing");
+    expect(t.logs.text()).not.toContain(GITHUB_SECRET);
+  });
+
+  it("leases pull jobs to a consumer over gRPC; ack succeeds them, nack retries them, a stale token is refused", async () => {
+    const { endpoint } = await client().createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: GITHUB_SECRET },
+      { headers: headers() },
+    );
+    const path = `/api/v1/connectors/webhooks/github/${endpoint?.id}`;
+    for (const [delivery, number] of [
+      ["p-1", 1],
+      ["p-2", 2],
+    ] as const) {
+      const event = issueOpened(delivery, number);
+      const response = await deliver(path, event.body, {
+        ...event.headers,
+        "x-hub-signature-256": await sign(GITHUB_SECRET, event.body),
+      });
+      expect(response.status).toBe(204);
+    }
+    const { jobs } = await client().claimJobs(
+      { endpointId: endpoint?.id ?? "", maxJobs: 5, leaseSeconds: 30 },
+      { headers: headers() },
+    );
+    expect(jobs).toHaveLength(2);
+    expect(jobs.map((c) => c.job?.state)).toEqual(["running", "running"]);
+    expect(jobs.map((c) => c.event?.providerEventId).sort()).toEqual(["p-1", "p-2"]);
+    const [a, b] = jobs;
+    const acked = await client().ackJob(
+      { jobId: a?.job?.id ?? "", leaseToken: a?.leaseToken ?? "" },
+      { headers: headers() },
+    );
+    expect(acked.job?.state).toBe("succeeded");
+    const nacked = await client().nackJob(
+      {
+        jobId: b?.job?.id ?? "",
+        leaseToken: b?.leaseToken ?? "",
+        errorCode: "CONSUMER_BUSY",
+        retryAfterSeconds: 1,
+      },
+      { headers: headers() },
+    );
+    expect(nacked.job).toMatchObject({ state: "retrying", lastErrorCode: "CONSUMER_BUSY", attempts: 1 });
+    await expect(
+      client().ackJob({ jobId: b?.job?.id ?? "", leaseToken: b?.leaseToken ?? "" }, { headers: headers() }),
+    ).rejects.toThrow(/the lease has ended/);
+    const again = await until(async () => {
+      const claimed = await client().claimJobs({ endpointId: endpoint?.id ?? "" }, { headers: headers() });
+      return claimed.jobs.length > 0 ? claimed.jobs : undefined;
+    });
+    expect(again[0]?.job).toMatchObject({ id: b?.job?.id, attempts: 2 });
+    expect(again[0]?.leaseToken).not.toBe(b?.leaseToken);
+  });
+
+  it("delivers events to an HTTPS target signed per Standard Webhooks", async () => {
+    const { endpoint } = await client().createEndpoint(
+      {
+        provider: "github",
+        connectorSlug: "github",
+        secret: GITHUB_SECRET,
+        target: { kind: { case: "https", value: { url: consumer.url, signingSecret: SIGNING_SECRET } } },
+      },
+      { headers: headers() },
+    );
+    expect(endpoint?.target?.kind).toMatchObject({
+      case: "https",
+      value: { url: consumer.url, signingSecret: "" },
+    });
+    const event = issueOpened("h-1", 42);
+    const response = await deliver(`/api/v1/connectors/webhooks/github/${endpoint?.id}`, event.body, {
+      ...event.headers,
+      "x-hub-signature-256": await sign(GITHUB_SECRET, event.body),
+    });
+    expect(response.status).toBe(204);
+    const received = await until(async () => consumer.seen.at(0));
+    const verified = new Webhook(SIGNING_SECRET).verify(received.body, {
+      "webhook-id": String(received.headers["webhook-id"]),
+      "webhook-timestamp": String(received.headers["webhook-timestamp"]),
+      "webhook-signature": String(received.headers["webhook-signature"]),
+    }) as { type: string; data: { providerEventId: string; payload: { issue: { number: number } } } };
+    expect(verified.type).toBe("github.issues.opened");
+    expect(verified.data.providerEventId).toBe("h-1");
+    expect(verified.data.payload.issue.number).toBe(42);
+    const job = await until(async () => {
+      const { jobs } = await client().listJobs({ endpointId: endpoint?.id ?? "" }, { headers: headers() });
+      return jobs[0]?.state === "succeeded" ? jobs[0] : undefined;
+    });
+    expect(job).toMatchObject({ targetKind: "https", attempts: 1, maxAttempts: 8 });
+  });
+
+  it("answers Slack's url_verification with the challenge and keeps the old secret valid during a rotation", async () => {
+    const { createHmac } = await import("node:crypto");
+    const slackSign = (secret: string, ts: string, body: string) =>
+      `v0=${createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex")}`;
+    const { endpoint } = await client().createEndpoint(
+      { provider: "slack", connectorSlug: "slack", secret: "old-signing-secret" },
+      { headers: headers() },
+    );
+    const path = `/api/v1/connectors/webhooks/slack/${endpoint?.id}`;
+    const ts = String(Math.floor(Date.now() / 1000));
+    const challenge = JSON.stringify({
+      type: "url_verification",
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      token: "x",
+    });
+    const answered = await deliver(path, challenge, {
+      "content-type": "application/json",
+      "x-slack-request-timestamp": ts,
+      "x-slack-signature": slackSign("old-signing-secret", ts, challenge),
+    });
+    expect(answered.status).toBe(200);
+    expect(await answered.text()).toBe("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+
+    await client().rotateEndpointSecret(
+      { endpointId: endpoint?.id ?? "", secret: "new-signing-secret", gracePeriodSeconds: 600 },
+      { headers: headers() },
+    );
+    const message = (id: string) =>
+      JSON.stringify({ type: "event_callback", event_id: id, event: { type: "message", text: "hi" } });
+    for (const [secret, id] of [
+      ["old-signing-secret", "Ev1"],
+      ["new-signing-secret", "Ev2"],
+    ] as const) {
+      const body = message(id);
+      const response = await deliver(path, body, {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": slackSign(secret, ts, body),
+      });
+      expect(response.status).toBe(204);
+    }
+    const { events } = await client().listEvents(
+      { endpointId: endpoint?.id ?? "", eventKey: "slack.message" },
+      { headers: headers() },
+    );
+    expect(events.map((e) => e.providerEventId).sort()).toEqual(["Ev1", "Ev2"]);
+  });
+});
