@@ -1,3 +1,4 @@
+export { type CommandRun, type CommandRunner, createCommandRunner } from "./command-runner.ts";
 export type { ExecuteDeps } from "./execute-deps.ts";
 export { registerExecute } from "./execute-service.ts";
 export { ExecutionEntity, type ExecutionRow } from "./execution-entity.ts";

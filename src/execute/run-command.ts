@@ -82,7 +82,7 @@ export function toError(outcome: RunOutcome): ConnectError {
 export async function runCommand(
   deps: ExecuteDeps,
   clients: ExternalClients,
-  ctx: HandlerContext,
+  ctx: Pick<HandlerContext, "timeoutMs" | "signal">,
   connector: ConnectorView,
   req: ExecuteRequest,
   credentials: Record<string, unknown>,

@@ -21,10 +21,11 @@ import {
   type TokenRefresher,
 } from "../connections/index.ts";
 import type { Database } from "../db/index.ts";
-import { type ExecuteDeps, registerExecute } from "../execute/index.ts";
+import { createCommandRunner, type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
 import { registerWebhooks, type WebhookDeps } from "../webhooks/index.ts";
+import { createAdminRoutes } from "./admin/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
 import { registerHealth } from "./health.ts";
 import { createHttpFallback } from "./http-fallback.ts";
@@ -78,7 +79,10 @@ export const SERVED_SERVICES = [
 export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefresher {
   registerCatalog(router, deps.catalog);
   const tokens = registerConnections(router, deps.connections);
-  registerExecute(router, { ...deps.execute, useConnection: createConnectionUser(deps.connections, tokens) });
+  const executeDeps = { ...deps.execute, useConnection: createConnectionUser(deps.connections, tokens) };
+  registerExecute(router, executeDeps);
+  // Webhook command targets run through the same Execute path (dispatch, failure classes, records).
+  deps.webhooks.commands.run = createCommandRunner(executeDeps);
   registerWebhooks(router, deps.webhooks);
   registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
   registerReflection(router, REFLECTED_FILES);
@@ -117,6 +121,7 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
     logger: deps.logger,
   });
   const docs = createDocsRoutes({});
+  const admin = createAdminRoutes();
   const fallback = createHttpFallback({ ready: deps.ready });
   const handler: UniversalHandler = (req, res) => {
     const url = req.url ?? "/";
@@ -135,6 +140,7 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
       return;
     }
     if (docs(req as never, res as never)) return;
+    if (admin(req as never, res as never)) return;
     fallback(req as never, res as never);
   };
   return { handler, tokens };

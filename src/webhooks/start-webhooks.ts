@@ -56,6 +56,7 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     pageTokens: settings.pageTokens,
     logger: settings.logger,
     publicUrl: settings.publicUrl,
+    commands: {},
     now: () => new Date(),
   };
   const stopWorker = await startDeliveryWorker(deps);

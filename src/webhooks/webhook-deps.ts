@@ -1,4 +1,5 @@
 import type { NativeQuery, NativeTransaction } from "../db/index.ts";
+import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
@@ -23,5 +24,7 @@ export interface WebhookDeps {
   readonly logger: Logger;
   /** PATCHBAY_PUBLIC_URL: endpoint URLs, and the URL providers sign (Twilio). */
   readonly publicUrl: string;
+  /** Runs command targets; set when the routes are registered (Execute's runner needs the connections). */
+  readonly commands: { run?: CommandRunner };
   readonly now: () => Date;
 }

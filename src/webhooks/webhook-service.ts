@@ -102,8 +102,23 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
         if (rows.length === 0)
           throw new ConnectError("connection_id: no such connection", Code.InvalidArgument);
       }
+      let target = checked.target;
+      if (target.kind === "command") {
+        // The command runs as the connection's owner, who must be the caller.
+        const { rows } = await query(
+          "select 1 from connections where id = $1 and tenant_id = $2 and subject = $3 and deleted_at is null",
+          [target.connectionId, principal.tenantId, principal.subject],
+        );
+        if (rows.length === 0) {
+          throw new ConnectError(
+            "target.command.connection_id: no such connection of yours",
+            Code.InvalidArgument,
+          );
+        }
+        target = { ...target, subject: principal.subject };
+      }
       const id = randomUUID();
-      if (checked.target.kind === "pull") await deps.jobs.ensurePullQueue(id);
+      if (target.kind === "pull") await deps.jobs.ensurePullQueue(id);
       const now = deps.now();
       await query(
         `insert into webhook_endpoints (id, tenant_id, provider, connector_slug, connection_id, sealed_secret,
@@ -120,8 +135,8 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
             ? null
             : deps.secretBox.seal(checked.verifyToken, verifyTokenContext(id)),
           checked.provider !== "whatsapp",
-          checked.target.kind,
-          JSON.stringify(checked.target),
+          target.kind,
+          JSON.stringify(target),
           checked.signingSecret === null
             ? null
             : deps.secretBox.seal(checked.signingSecret, signingSecretContext(id)),
@@ -129,7 +144,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
         ],
       );
       deps.logger.info(
-        { endpointId: id, provider: checked.provider, target: checked.target.kind },
+        { endpointId: id, provider: checked.provider, target: target.kind },
         "webhook endpoint created",
       );
       return { endpoint: await endpointMessage(await loadEndpoint(principal.tenantId, id)) };

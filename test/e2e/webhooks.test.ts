@@ -222,6 +222,87 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
     expect(job).toMatchObject({ targetKind: "https", attempts: 1, maxAttempts: 8 });
   });
 
+  it("runs a connector command per event as the connection's owner (event-based actions)", async () => {
+    const rest = (path: string, body: unknown) =>
+      fetch(`${t.url}${path}`, {
+        method: "POST",
+        headers: { ...headers(), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const created = await rest("/api/v1/connectors", {
+      name: "event-sink",
+      executionModel: "script",
+      configSchema: {
+        connectionConfig: {
+          baseUrl: { type: "string", required: true, description: "Sink URL" },
+          apiKey: { type: "string", required: true, secret: true, description: "API key" },
+        },
+        commands: {
+          forward: {
+            params: ["event"],
+            description: "Forward an event",
+            outputs: ["status"],
+            paramSchema: {},
+          },
+        },
+      },
+      scriptSource: `function forward() {
+  var r = patchbay.http.post(patchbay.config.baseUrl, { key: patchbay.params.event.eventKey, id: patchbay.params.event.providerEventId },
+    { authorization: "Bearer " + patchbay.config.apiKey });
+  return { payload: { status: r.status } };
+}`,
+    });
+    expect(created.status).toBe(200);
+    const started = await rest("/api/v1/connections", { connectorSlug: "event-sink" });
+    const connectionId = ((await started.json()) as { connection: { id: string } }).connection.id;
+    const submitted = await rest(`/api/v1/connections/${connectionId}/credentials`, {
+      credentials: { baseUrl: consumer.url, apiKey: "sink-key" },
+    });
+    expect(submitted.status).toBe(200);
+
+    const { endpoint } = await client().createEndpoint(
+      {
+        provider: "github",
+        connectorSlug: "github",
+        secret: GITHUB_SECRET,
+        target: { kind: { case: "command", value: { connectionId, command: "forward" } } },
+      },
+      { headers: headers() },
+    );
+    const before = consumer.seen.length;
+    const event = issueOpened("c-1", 9);
+    const response = await deliver(`/api/v1/connectors/webhooks/github/${endpoint?.id}`, event.body, {
+      ...event.headers,
+      "x-hub-signature-256": await sign(GITHUB_SECRET, event.body),
+    });
+    expect(response.status).toBe(204);
+    const forwarded = await until(async () =>
+      consumer.seen.slice(before).find((r) => r.body.includes("c-1")),
+    );
+    expect(JSON.parse(forwarded.body)).toEqual({ key: "github.issues.opened", id: "c-1" });
+    expect(forwarded.headers.authorization).toBe("Bearer sink-key");
+    const job = await until(async () => {
+      const { jobs } = await client().listJobs({ endpointId: endpoint?.id ?? "" }, { headers: headers() });
+      return jobs[0]?.state === "succeeded" ? jobs[0] : undefined;
+    });
+    expect(job.targetKind).toBe("command");
+
+    const refused = await client()
+      .createEndpoint(
+        {
+          provider: "github",
+          connectorSlug: "github",
+          secret: GITHUB_SECRET,
+          target: {
+            kind: { case: "command", value: { connectionId: crypto.randomUUID(), command: "forward" } },
+          },
+        },
+        { headers: headers() },
+      )
+      .catch((error: unknown) => error);
+    expect(String(refused)).toContain("target.command.connection_id: no such connection of yours");
+  });
+
   it("answers Slack's url_verification with the challenge and keeps the old secret valid during a rotation", async () => {
     const { createHmac } = await import("node:crypto");
     const slackSign = (secret: string, ts: string, body: string) =>

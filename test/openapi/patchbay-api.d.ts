@@ -1254,7 +1254,7 @@ export interface components {
     };
     /** @description Response for WebhookService.RetryJob. */
     "patchbay.v1.RetryJobResponse": {
-      /** @description The job, now "queued". */
+      /** @description The job, queued again with one more attempt (state "retrying" until it runs). */
       job?: components["schemas"]["patchbay.v1.Job"];
     };
     /** @description Response for WebhookService.RotateEndpointSecret. */

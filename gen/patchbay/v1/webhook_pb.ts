@@ -1065,7 +1065,7 @@ export const RetryJobRequestSchema: GenMessage<RetryJobRequest> = /*@__PURE__*/
  */
 export type RetryJobResponse = Message<"patchbay.v1.RetryJobResponse"> & {
   /**
-   * The job, now "queued".
+   * The job, queued again with one more attempt (state "retrying" until it runs).
    *
    * @generated from field: patchbay.v1.Job job = 1;
    */

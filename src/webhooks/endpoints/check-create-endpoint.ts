@@ -6,6 +6,7 @@ import type { StoredTarget } from "./endpoint-row.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const COMMAND = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** A CreateEndpoint request, checked: what to store. */
@@ -22,7 +23,8 @@ export interface NewEndpoint {
 /**
  * Checks a CreateEndpoint request field by field; every problem is listed in one INVALID_ARGUMENT
  * (`field: reason; field: reason`). Telegram's secret token is generated when none is given (the
- * `setupWebhook` command hands it to Telegram).
+ * `setupWebhook` command hands it to Telegram). A command target's subject is filled in by the caller
+ * (the connection's owner).
  */
 export function checkCreateEndpoint(req: CreateEndpointRequest): NewEndpoint {
   const problems: string[] = [];
@@ -50,10 +52,14 @@ export function checkCreateEndpoint(req: CreateEndpointRequest): NewEndpoint {
     target = { kind: "https", url: kind.value.url };
     signingSecret = kind.value.signingSecret;
   } else if (kind?.case === "command") {
-    throw new ConnectError(
-      "target.command: command targets are not available yet; use an https or a pull target",
-      Code.Unimplemented,
-    );
+    if (!UUID.test(kind.value.connectionId)) problems.push("target.command.connection_id: must be a UUID");
+    if (!COMMAND.test(kind.value.command)) problems.push("target.command.command: required, a command name");
+    target = {
+      kind: "command",
+      connectionId: kind.value.connectionId.toLowerCase(),
+      command: kind.value.command,
+      subject: "",
+    };
   }
   if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
   return {

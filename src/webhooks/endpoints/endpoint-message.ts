@@ -15,16 +15,16 @@ export function endpointUrl(publicUrl: string, row: Pick<EndpointRow, "provider"
 }
 
 /**
- * "pending" until Meta's GET handshake succeeded (WhatsApp), "failing" when the latest thing that
- * happened was a rejection or a dead job, else "active".
+ * "pending" until Meta's GET handshake succeeded (WhatsApp), "failing" while a job is dead or when the
+ * latest delivery was rejected, else "active".
  */
-export function endpointStatus(row: EndpointRow): string {
+export function endpointStatus(row: EndpointRow, deadJobs: number): string {
   if (row.provider === "whatsapp" && !row.verified) return "pending";
+  if (deadJobs > 0) return "failing";
   if (row.lastErrorAt !== null && (row.lastEventAt === null || row.lastErrorAt > row.lastEventAt))
     return "failing";
   return "active";
 }
-
 /** An endpoint as the API shows it: no secret, only when it was rotated and how long the old one lasts. */
 export function toEndpointMessage(
   row: EndpointRow,
@@ -39,7 +39,7 @@ export function toEndpointMessage(
     connectorSlug: row.connectorSlug,
     connectionId: row.connectionId ?? "",
     url: endpointUrl(publicUrl, row),
-    status: endpointStatus(row),
+    status: endpointStatus(row, tallies.failed),
     target: {
       kind:
         target.kind === "https"

@@ -2,7 +2,8 @@
 export type StoredTarget =
   | { kind: "pull" }
   | { kind: "https"; url: string }
-  | { kind: "command"; connectionId: string; command: string };
+  /** `subject`: the connection's owner, whom the command runs as. */
+  | { kind: "command"; connectionId: string; command: string; subject: string };
 
 /** A row of `webhook_endpoints`. */
 export interface EndpointRow {

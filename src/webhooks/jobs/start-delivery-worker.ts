@@ -1,14 +1,21 @@
-import { toJson } from "@bufbuild/protobuf";
+import { type JsonObject, toJson } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
 import type { JobResult } from "pg-boss";
-import { WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
-import { signingSecretContext } from "../endpoints/endpoint-row.ts";
+import { type WebhookEvent, WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
+import type { Principal } from "../../auth/index.ts";
+import { codeName } from "../../server/errors.ts";
+import { type StoredTarget, signingSecretContext } from "../endpoints/endpoint-row.ts";
 import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
 import { deliverHttps } from "./deliver-https.ts";
 import { DELIVERY_QUEUE, type WebhookJobData } from "./job-queue.ts";
 
+/** How long a command target's run may take (well inside the job's 120 s lease). */
+const COMMAND_TIMEOUT_MS = 30_000;
+
 /**
- * Works the delivery queue in this process: each job POSTs its event to the endpoint's HTTPS target.
+ * Works the delivery queue in this process: each job POSTs its event to the endpoint's HTTPS target, or
+ * runs the endpoint's connector command with the event as params.
  * A failure is retried by pg-boss with exponential backoff and jitter until the job is dead; a job
  * whose endpoint was deleted completes without delivering. Returns the stop function.
  */
@@ -17,44 +24,92 @@ export async function startDeliveryWorker(deps: WebhookDeps): Promise<() => Prom
 
   async function deliver(job: { id: string; data: WebhookJobData; signal: AbortSignal }): Promise<JobResult> {
     const { rows: endpoints } = await deps.query(
-      "select target, sealed_signing_secret from webhook_endpoints where id = $1 and deleted_at is null",
+      "select tenant_id, target, sealed_signing_secret from webhook_endpoints where id = $1 and deleted_at is null",
       [job.data.endpointId],
     );
-    const endpoint = endpoints[0] as { target: unknown; sealed_signing_secret: string | null } | undefined;
+    const endpoint = endpoints[0] as
+      | { tenant_id: string; target: unknown; sealed_signing_secret: string | null }
+      | undefined;
     if (endpoint === undefined)
       return { id: job.id, status: "completed", output: { code: "ENDPOINT_DELETED" } };
-    const target = (typeof endpoint.target === "string" ? JSON.parse(endpoint.target) : endpoint.target) as {
-      kind: string;
-      url?: string;
-    };
-    if (target.kind !== "https" || target.url === undefined || endpoint.sealed_signing_secret === null) {
-      return { id: job.id, status: "failed", output: { code: "TARGET_UNSUPPORTED" } };
-    }
+    const target = (
+      typeof endpoint.target === "string" ? JSON.parse(endpoint.target) : endpoint.target
+    ) as StoredTarget;
     const { rows: events } = await deps.query(
       `select ${EVENT_COLUMNS} from webhook_events e where e.id = $1`,
       [job.data.eventId],
     );
     const event = events[0] as Record<string, unknown> | undefined;
     if (event === undefined) return { id: job.id, status: "failed", output: { code: "EVENT_MISSING" } };
-    const message = toEventMessage(event, "active", { secretBox: deps.secretBox });
+    const message = toEventMessage(event, "running", { secretBox: deps.secretBox });
+    const failure =
+      target.kind === "https"
+        ? await toHttps(target.url, endpoint.sealed_signing_secret, job, message)
+        : target.kind === "command"
+          ? await toCommand(target, endpoint.tenant_id, job, message)
+          : "TARGET_UNSUPPORTED";
+    if (failure === undefined) return { id: job.id, status: "completed", output: {} };
+    return { id: job.id, status: "failed", output: { code: failure } };
+  }
+
+  async function toHttps(
+    url: string,
+    sealedSecret: string | null,
+    job: { data: WebhookJobData; signal: AbortSignal },
+    message: WebhookEvent,
+  ): Promise<string | undefined> {
+    if (sealedSecret === null) return "TARGET_UNSUPPORTED";
     const now = deps.now();
-    const body = JSON.stringify({
-      type: message.eventKey,
-      timestamp: now.toISOString(),
-      data: toJson(WebhookEventSchema, message),
-    });
-    const failure = await deliverHttps({
-      url: target.url,
+    return deliverHttps({
+      url,
       signingSecret: deps.secretBox
-        .open(endpoint.sealed_signing_secret, signingSecretContext(job.data.endpointId))
+        .open(sealedSecret, signingSecretContext(job.data.endpointId))
         .toString("utf8"),
       eventId: message.id,
-      body,
+      body: JSON.stringify({
+        type: message.eventKey,
+        timestamp: now.toISOString(),
+        data: toJson(WebhookEventSchema, message),
+      }),
       signal: job.signal,
       now,
     });
-    if (failure === undefined) return { id: job.id, status: "completed", output: {} };
-    return { id: job.id, status: "failed", output: { code: failure } };
+  }
+
+  /** Runs the endpoint's command with `{event}` as params, as the connection's owner (seed 002's event-based actions). */
+  async function toCommand(
+    target: Extract<StoredTarget, { kind: "command" }>,
+    tenantId: string,
+    job: { data: WebhookJobData; signal: AbortSignal },
+    message: WebhookEvent,
+  ): Promise<string | undefined> {
+    const run = deps.commands.run;
+    if (run === undefined) return "COMMANDS_UNAVAILABLE";
+    const principal: Principal = {
+      keyId: `webhook-endpoint:${job.data.endpointId}`,
+      tenantId,
+      subject: target.subject,
+      scopes: ["execute"],
+      rateTier: "default",
+    };
+    try {
+      const outcome = await run(principal, {
+        connectionId: target.connectionId,
+        command: target.command,
+        params: { event: toJson(WebhookEventSchema, message) as JsonObject },
+        timeoutMs: COMMAND_TIMEOUT_MS,
+        signal: job.signal,
+      });
+      if (outcome.result.success) return undefined;
+      return (
+        outcome.result.errorCode ?? `COMMAND_${(outcome.failureClass ?? "command_failed").toUpperCase()}`
+      );
+    } catch (error) {
+      // The connection or connector cannot run: not found, not active, unavailable.
+      return error instanceof ConnectError
+        ? `COMMAND_${codeName(error.code).toUpperCase()}`
+        : "COMMAND_ERROR";
+    }
   }
 
   const workerId = await boss.work<WebhookJobData>(

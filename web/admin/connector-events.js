@@ -1,0 +1,528 @@
+// The connector-events admin page: webhook endpoints, their recent events, and jobs, read from Patchbay's
+// REST API with the operator's key. Plain browser JavaScript, no build step.
+//
+// Security rules this file keeps:
+// - the key lives in sessionStorage only (gone with the tab), never in localStorage, cookies or the URL;
+// - every value from the API reaches the page through textContent or an attribute, never as HTML;
+// - payloads are never read: events may carry them (a key with webhooks:payload gets them), this page
+//   shows ids, keys, times and states only.
+
+const KEY_STORAGE = "patchbay.adminKey";
+const PAGE_SIZE = 50;
+const STATUSES = new Set(["active", "pending", "failing", "disabled"]);
+const JOB_STATES = new Set(["queued", "running", "retrying", "succeeded", "dead"]);
+// What fetch accepts in a header value; anything else would fail as a "network error".
+const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
+
+/** @param {string} id */
+function $(id) {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`the page lacks #${id}`);
+  return element;
+}
+
+const ui = {
+  keyForm: /** @type {HTMLFormElement} */ ($("key-form")),
+  keyInput: /** @type {HTMLInputElement} */ ($("api-key")),
+  forgetKey: /** @type {HTMLButtonElement} */ ($("forget-key")),
+  keyState: $("key-state"),
+  message: $("message"),
+  refresh: /** @type {HTMLButtonElement} */ ($("refresh")),
+  detail: $("endpoint-detail"),
+  detailTitle: $("events-title"),
+  facts: $("endpoint-facts"),
+  jobState: /** @type {HTMLSelectElement} */ ($("job-state")),
+};
+
+/** The id of the endpoint whose events are shown, and the endpoints last listed (for job labels). */
+const state = { selected: "", endpoints: new Map() };
+
+// ---- the key ----
+
+function readKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** @param {string} key */
+function writeKey(key) {
+  sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+function forgetKey() {
+  try {
+    sessionStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // Storage disabled: nothing was kept.
+  }
+}
+
+function showKeyState() {
+  const set = readKey() !== "";
+  ui.keyState.textContent = set ? "A key is set for this tab." : "No key set.";
+  ui.forgetKey.disabled = !set;
+}
+
+// ---- messages ----
+
+/**
+ * @param {string} text
+ * @param {"info" | "ok" | "error"} kind
+ */
+function showMessage(text, kind) {
+  ui.message.textContent = text;
+  ui.message.className = `message ${kind}`;
+  ui.message.hidden = false;
+}
+
+function clearMessage() {
+  ui.message.hidden = true;
+  ui.message.textContent = "";
+}
+
+class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status; 0 for no answer
+   * @param {string} code
+   * @param {string} message
+   */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** An operator-facing sentence for a failed call. @param {unknown} error */
+function describe(error) {
+  if (!(error instanceof ApiError)) return "Something went wrong in this page; reload it.";
+  switch (error.status) {
+    case 0:
+      return error.message;
+    case 401:
+      return "This key was not accepted (401 unauthenticated): it is unknown, revoked or mistyped. Paste another key.";
+    case 403:
+      return "Permission denied (403): this key lacks webhooks:admin. Use a key with the webhooks:admin (or admin) scope.";
+    case 429:
+      return "Rate limited (429): this key made too many calls; try again in a moment.";
+    default:
+      return `The request failed (${error.status} ${error.code}): ${error.message}`;
+  }
+}
+
+/** Shows a failure; after an auth failure no data stays on screen. @param {unknown} error */
+function report(error) {
+  showMessage(describe(error), "error");
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) clearData();
+}
+
+// ---- the API ----
+
+/**
+ * Calls the REST API with the stored key and returns the JSON answer.
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown }} [options]
+ * @returns {Promise<any>}
+ */
+async function api(path, options = {}) {
+  const key = readKey();
+  if (key === "") throw new ApiError(0, "no_key", "Paste an API key with webhooks:admin first.");
+  /** @type {Record<string, string>} */
+  const headers = { authorization: `Bearer ${key}`, accept: "application/json" };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      cache: "no-store",
+      credentials: "omit",
+      redirect: "error",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      "network",
+      "Network error: Patchbay could not be reached. Check that it is running, then press Refresh.",
+    );
+  }
+  /** @type {any} */
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const code = typeof data?.code === "string" ? data.code : "error";
+    const message = typeof data?.message === "string" ? data.message : response.statusText;
+    throw new ApiError(response.status, code, message);
+  }
+  return data ?? {};
+}
+
+// ---- rendering (textContent only) ----
+
+/** @param {unknown} value */
+function text(value) {
+  return value === undefined || value === null || value === "" ? "—" : String(value);
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} [column]
+ */
+function cell(value, column) {
+  const td = document.createElement("td");
+  td.textContent = text(value);
+  if (column) td.dataset.col = column;
+  return td;
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} column
+ */
+function numberCell(value, column) {
+  const td = cell(typeof value === "number" ? value : 0, column);
+  td.className = "num";
+  return td;
+}
+
+/** @param {string | undefined} timestamp RFC 3339, as proto JSON writes google.protobuf.Timestamp */
+function formatTime(timestamp) {
+  if (!timestamp) return "—";
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) return timestamp;
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
+}
+
+/**
+ * @param {string | undefined} timestamp
+ * @param {string} column
+ */
+function timeCell(timestamp, column) {
+  const td = document.createElement("td");
+  td.dataset.col = column;
+  if (!timestamp) {
+    td.textContent = "—";
+    return td;
+  }
+  const time = document.createElement("time");
+  time.dateTime = timestamp;
+  time.textContent = formatTime(timestamp);
+  time.title = new Date(timestamp).toLocaleString();
+  td.append(time);
+  return td;
+}
+
+/**
+ * A state word as a badge; the class comes from a fixed list, never from the API's text.
+ * @param {unknown} value
+ * @param {Set<string>} known
+ * @param {string} column
+ */
+function badgeCell(value, known, column) {
+  const td = document.createElement("td");
+  td.dataset.col = column;
+  const word = typeof value === "string" ? value : "";
+  const badge = document.createElement("span");
+  badge.className = `badge badge-${known.has(word) ? word : "other"}`;
+  badge.textContent = text(word);
+  td.append(badge);
+  return td;
+}
+
+/** @param {string} id */
+function shortId(id) {
+  return id.slice(0, 8);
+}
+
+/** @param {any} target */
+function targetKind(target) {
+  if (target?.pull !== undefined) return "pull";
+  if (target?.https !== undefined) return "https";
+  if (target?.command !== undefined) return "command";
+  return "";
+}
+
+/** @param {string} endpointId */
+function endpointLabel(endpointId) {
+  const endpoint = state.endpoints.get(endpointId);
+  return endpoint ? `${endpoint.provider} / ${endpoint.connectorSlug}` : shortId(endpointId);
+}
+
+/** @param {any} endpoint */
+function endpointRow(endpoint) {
+  const counts = endpoint.counts ?? {};
+  const row = document.createElement("tr");
+  row.dataset.endpointId = endpoint.id;
+  row.tabIndex = 0;
+  if (endpoint.id === state.selected) row.setAttribute("aria-current", "true");
+  row.append(
+    cell(endpoint.provider, "provider"),
+    cell(endpoint.connectorSlug, "connector"),
+    badgeCell(endpoint.status, STATUSES, "status"),
+    cell(targetKind(endpoint.target), "target"),
+    cell(endpoint.url, "url"),
+    numberCell(counts.accepted, "accepted"),
+    numberCell(counts.duplicate, "duplicate"),
+    numberCell(counts.rejected, "rejected"),
+    numberCell(counts.failed, "failed"),
+    timeCell(endpoint.lastEventTime, "last-event"),
+    cell(endpoint.lastErrorCode, "last-error"),
+  );
+  row.addEventListener("click", () => selectEndpoint(endpoint.id));
+  row.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      selectEndpoint(endpoint.id);
+    }
+  });
+  return row;
+}
+
+/** @param {any} event a WebhookEvent; its payload, if any, is never read */
+function eventRow(event) {
+  const row = document.createElement("tr");
+  row.dataset.eventId = event.id;
+  row.append(
+    cell(event.eventKey, "event-key"),
+    cell(event.providerEventId, "provider-event-id"),
+    timeCell(event.receiveTime, "received"),
+    badgeCell(event.jobState, JOB_STATES, "job-state"),
+  );
+  return row;
+}
+
+/** @param {any} job */
+function jobRow(job) {
+  const row = document.createElement("tr");
+  row.dataset.jobId = job.id;
+  const id = cell(shortId(job.id), "job");
+  id.title = job.id;
+  const action = document.createElement("td");
+  action.dataset.col = "action";
+  if (job.state === "dead") {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Retry";
+    button.addEventListener("click", () => retryJob(job.id, button));
+    action.append(button);
+  }
+  row.append(
+    id,
+    cell(endpointLabel(job.endpointId ?? ""), "endpoint"),
+    cell(job.targetKind, "target"),
+    badgeCell(job.state, JOB_STATES, "state"),
+    cell(`${job.attempts ?? 0}/${job.maxAttempts ?? 0}`, "attempts"),
+    cell(job.lastErrorCode, "last-error"),
+    timeCell(job.nextAttemptTime, "next-attempt"),
+    timeCell(job.createTime, "created"),
+    action,
+  );
+  row.cells[4]?.classList.add("num");
+  return row;
+}
+
+/**
+ * A table filled page by page from a list RPC whose answer holds `field` and `nextPageToken`.
+ * @param {string} field "endpoints", "events" or "jobs": the table id and the answer's list field
+ * @param {(item: any) => HTMLTableRowElement} render
+ */
+function pagedTable(field, render) {
+  const body = /** @type {HTMLTableElement} */ ($(field)).tBodies[0];
+  const empty = $(`${field}-empty`);
+  const more = /** @type {HTMLButtonElement} */ ($(`${field}-more`));
+  let generation = 0;
+  let path = "";
+  let next = "";
+
+  /**
+   * Loads the first page of `listPath` (or the next one of the current list) and returns the items,
+   * or null when a newer load superseded this one.
+   * @param {string} listPath
+   * @param {string} [token]
+   */
+  async function load(listPath, token = "") {
+    const mine = ++generation;
+    const query = new URLSearchParams({ pageSize: String(PAGE_SIZE) });
+    if (token !== "") query.set("pageToken", token);
+    const data = await api(`${listPath}${listPath.includes("?") ? "&" : "?"}${query}`);
+    if (mine !== generation) return null;
+    path = listPath;
+    /** @type {any[]} */
+    const items = Array.isArray(data[field]) ? data[field] : [];
+    if (token === "") body?.replaceChildren();
+    for (const item of items) body?.append(render(item));
+    next = typeof data.nextPageToken === "string" ? data.nextPageToken : "";
+    more.hidden = next === "";
+    empty.hidden = (body?.rows.length ?? 0) > 0;
+    return items;
+  }
+
+  function clear() {
+    generation++;
+    body?.replaceChildren();
+    next = "";
+    more.hidden = true;
+    empty.hidden = true;
+  }
+
+  more.addEventListener("click", () => {
+    load(path, next).catch(report);
+  });
+  return { load, clear };
+}
+
+const endpoints = pagedTable("endpoints", endpointRow);
+const events = pagedTable("events", eventRow);
+const jobs = pagedTable("jobs", jobRow);
+
+/** @param {string} term @param {unknown} value */
+function fact(term, value) {
+  const dt = document.createElement("dt");
+  dt.textContent = term;
+  const dd = document.createElement("dd");
+  dd.textContent = text(value);
+  ui.facts.append(dt, dd);
+}
+
+/** @param {any} endpoint */
+function showFacts(endpoint) {
+  ui.detailTitle.textContent = `Recent events of ${endpoint.provider} / ${endpoint.connectorSlug}`;
+  ui.facts.replaceChildren();
+  fact("Endpoint id", endpoint.id);
+  fact("URL", endpoint.url);
+  fact("Created", formatTime(endpoint.createTime));
+  fact("Secret rotated", formatTime(endpoint.secretRotateTime));
+  fact("Previous secret verifies until", formatTime(endpoint.previousSecretExpireTime));
+}
+
+// ---- actions ----
+
+function jobsPath() {
+  const wanted = ui.jobState.value;
+  return JOB_STATES.has(wanted) ? `/api/v1/jobs?state=${encodeURIComponent(wanted)}` : "/api/v1/jobs";
+}
+
+/** @param {string} id */
+function endpointPath(id) {
+  return `/api/v1/webhook-endpoints/${encodeURIComponent(id)}`;
+}
+
+/** @param {string} id */
+async function loadSelected(id) {
+  const [got] = await Promise.all([api(endpointPath(id)), events.load(`${endpointPath(id)}/events`)]);
+  if (state.selected === id && got.endpoint) showFacts(got.endpoint);
+}
+
+/** @param {string} id */
+async function selectEndpoint(id) {
+  state.selected = id;
+  for (const row of document.querySelectorAll("#endpoints tbody tr")) {
+    if (row instanceof HTMLElement && row.dataset.endpointId === id) row.setAttribute("aria-current", "true");
+    else row.removeAttribute("aria-current");
+  }
+  ui.detail.hidden = false;
+  ui.detailTitle.textContent = "Recent events";
+  ui.facts.replaceChildren();
+  events.clear();
+  try {
+    await loadSelected(id);
+  } catch (error) {
+    report(error);
+  }
+}
+
+/** Reloads everything shown; returns false (and shows why) when a call failed. */
+async function refreshAll() {
+  try {
+    const listed = await endpoints.load("/api/v1/webhook-endpoints");
+    if (listed !== null) {
+      for (const endpoint of listed) state.endpoints.set(endpoint.id, endpoint);
+    }
+    await Promise.all([jobs.load(jobsPath()), state.selected === "" ? null : loadSelected(state.selected)]);
+    clearMessage();
+    return true;
+  } catch (error) {
+    report(error);
+    return false;
+  }
+}
+
+/**
+ * @param {string} id
+ * @param {HTMLButtonElement} button
+ */
+async function retryJob(id, button) {
+  button.disabled = true;
+  let after;
+  try {
+    after = await api(`/api/v1/jobs/${encodeURIComponent(id)}/retry`, { method: "POST", body: {} });
+  } catch (error) {
+    report(error);
+    button.disabled = false;
+    return;
+  }
+  if (await refreshAll()) {
+    showMessage(`Job ${shortId(id)} was re-queued; it is ${text(after.job?.state)} now.`, "ok");
+  }
+}
+
+function clearData() {
+  state.selected = "";
+  state.endpoints.clear();
+  endpoints.clear();
+  events.clear();
+  jobs.clear();
+  ui.facts.replaceChildren();
+  ui.detail.hidden = true;
+}
+
+ui.keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = ui.keyInput.value.trim();
+  ui.keyInput.value = "";
+  if (!KEY_SHAPE.test(key)) {
+    showMessage("Paste an API key: printable characters, no spaces.", "error");
+    return;
+  }
+  try {
+    writeKey(key);
+  } catch {
+    showMessage("This browser refused to keep the key (session storage is disabled).", "error");
+    return;
+  }
+  showKeyState();
+  clearData();
+  refreshAll();
+});
+
+ui.forgetKey.addEventListener("click", () => {
+  forgetKey();
+  ui.keyInput.value = "";
+  clearData();
+  showKeyState();
+  showMessage("The key was forgotten. Paste a key to continue.", "info");
+});
+
+ui.refresh.addEventListener("click", () => {
+  refreshAll();
+});
+
+ui.jobState.addEventListener("change", () => {
+  jobs.load(jobsPath()).catch(report);
+});
+
+showKeyState();
+if (readKey() === "") showMessage("Paste an API key with webhooks:admin to see endpoints and jobs.", "info");
+else refreshAll();
