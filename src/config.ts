@@ -69,6 +69,11 @@ export interface Config {
   readonly googleJwksUrl: string;
   /** Seconds between looks for expired job leases (a crashed worker's job is picked up again). */
   readonly jobSuperviseSeconds: number;
+  /**
+   * Development only: webhook setup commands may register callback URLs providers cannot reach
+   * (localhost, private addresses, plain http), e.g. behind a tunnel or against a fake provider.
+   */
+  readonly webhookAllowInsecureCallbacks: boolean;
 }
 
 /** A setting that failed validation; the message is one line naming the variable and what is allowed. */
@@ -216,6 +221,12 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     googleJwksUrl:
       read(env, "PATCHBAY_GOOGLE_JWKS_URL", httpUrl) ?? "https://www.googleapis.com/oauth2/v3/certs",
     jobSuperviseSeconds: read(env, "PATCHBAY_JOB_SUPERVISE_S", integer(1, 3600)) ?? 5,
+    webhookAllowInsecureCallbacks:
+      read(
+        env,
+        "PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS",
+        z.enum(["true", "false"], { error: "must be true or false" }),
+      ) === "true",
   };
 }
 

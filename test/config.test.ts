@@ -54,6 +54,7 @@ describe("loadConfig defaults", () => {
     expect(config.scriptProcesses).toBe(Math.min(4, Math.max(1, availableParallelism())));
     expect(config.googleJwksUrl).toBe("https://www.googleapis.com/oauth2/v3/certs");
     expect(config.jobSuperviseSeconds).toBe(5);
+    expect(config.webhookAllowInsecureCallbacks).toBe(false);
   });
 
   it("logs pretty on a terminal and JSON otherwise", () => {
@@ -94,6 +95,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_SCRIPT_PROCESSES: "3",
         PATCHBAY_GOOGLE_JWKS_URL: "http://127.0.0.1:9/certs",
         PATCHBAY_JOB_SUPERVISE_S: "2",
+        PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS: "true",
       },
       false,
     );
@@ -120,6 +122,7 @@ describe("loadConfig with values", () => {
       scriptProcesses: 3,
       googleJwksUrl: "http://127.0.0.1:9/certs",
       jobSuperviseSeconds: 2,
+      webhookAllowInsecureCallbacks: true,
     });
   });
 

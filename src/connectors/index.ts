@@ -10,6 +10,8 @@ export {
   type HandlerArgs,
   type MockScenario,
   type OAuthSettings,
+  type RegisteredEndpoint,
+  type WebhookRegistrar,
   type WebhookSettings,
 } from "./define/define-connector.ts";
 export {

@@ -82,7 +82,15 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       checkAvailable(connector);
 
       if (key === "") {
-        const outcome = await runCommand(deps, externalClients, ctx, connector, req, credentials);
+        const outcome = await runCommand(
+          deps,
+          externalClients,
+          ctx,
+          connector,
+          req,
+          credentials,
+          deps.webhookRegistrar?.(principal, connector.slug, connectionId),
+        );
         deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome));
         if (outcome.result.success) return toResponse(outcome);
         throw toError(outcome);
@@ -121,7 +129,15 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         return replay(winner, hash);
       }
       const outcome = {
-        ...(await runCommand(deps, externalClients, ctx, connector, req, credentials)),
+        ...(await runCommand(
+          deps,
+          externalClients,
+          ctx,
+          connector,
+          req,
+          credentials,
+          deps.webhookRegistrar?.(principal, connector.slug, connectionId),
+        )),
         executionId: claim.id,
       };
       Object.assign(claim, recordOf(deps, principal, connector, req, connectionId, outcome), {

@@ -11,7 +11,7 @@ import {
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/connector-logger.ts";
-import { type ConnectorResult, executeDefinition } from "../connectors/index.ts";
+import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
 import { codeName } from "../server/errors.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
@@ -86,6 +86,7 @@ export async function runCommand(
   connector: ConnectorView,
   req: ExecuteRequest,
   credentials: Record<string, unknown>,
+  webhooks?: WebhookRegistrar,
 ): Promise<RunOutcome> {
   const definition = connector.definition;
   if (
@@ -170,6 +171,7 @@ export async function runCommand(
         signal,
         logger,
         ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+        ...(webhooks ? { webhooks } : {}),
       },
     );
   }

@@ -24,7 +24,7 @@ import type { Database } from "../db/index.ts";
 import { createCommandRunner, type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
-import { registerWebhooks, type WebhookDeps } from "../webhooks/index.ts";
+import { createWebhookRegistrar, registerWebhooks, type WebhookDeps } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
 import { registerHealth } from "./health.ts";
@@ -79,7 +79,11 @@ export const SERVED_SERVICES = [
 export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefresher {
   registerCatalog(router, deps.catalog);
   const tokens = registerConnections(router, deps.connections);
-  const executeDeps = { ...deps.execute, useConnection: createConnectionUser(deps.connections, tokens) };
+  const executeDeps = {
+    ...deps.execute,
+    useConnection: createConnectionUser(deps.connections, tokens),
+    webhookRegistrar: createWebhookRegistrar(deps.webhooks),
+  };
   registerExecute(router, executeDeps);
   // Webhook command targets run through the same Execute path (dispatch, failure classes, records).
   deps.webhooks.commands.run = createCommandRunner(executeDeps);

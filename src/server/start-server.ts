@@ -155,6 +155,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       publicUrl: config.publicUrl,
       googleJwksUrl: config.googleJwksUrl,
       superviseSeconds: config.jobSuperviseSeconds,
+      allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
     });
     const app = createApp({
       logger,

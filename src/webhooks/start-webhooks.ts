@@ -18,6 +18,8 @@ export interface WebhookSettings {
   readonly pageTokens: PageTokens;
   readonly logger: Logger;
   readonly publicUrl: string;
+  /** PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS: development callbacks for setup commands. */
+  readonly allowInsecureCallbacks: boolean;
   /** Google's JWKS for Pub/Sub push tokens (PATCHBAY_GOOGLE_JWKS_URL). */
   readonly googleJwksUrl: string;
   /** How often expired job leases are looked for (PATCHBAY_JOB_SUPERVISE_S). */
@@ -56,6 +58,7 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     pageTokens: settings.pageTokens,
     logger: settings.logger,
     publicUrl: settings.publicUrl,
+    allowInsecureCallbacks: settings.allowInsecureCallbacks,
     commands: {},
     now: () => new Date(),
   };

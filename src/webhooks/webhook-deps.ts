@@ -24,6 +24,8 @@ export interface WebhookDeps {
   readonly logger: Logger;
   /** PATCHBAY_PUBLIC_URL: endpoint URLs, and the URL providers sign (Twilio). */
   readonly publicUrl: string;
+  /** Development: setup commands may register localhost, private or plain-http callback URLs. */
+  readonly allowInsecureCallbacks: boolean;
   /** Runs command targets; set when the routes are registered (Execute's runner needs the connections). */
   readonly commands: { run?: CommandRunner };
   readonly now: () => Date;

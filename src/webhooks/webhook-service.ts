@@ -13,6 +13,7 @@ import {
   signingSecretContext,
   verifyTokenContext,
 } from "./endpoints/endpoint-row.ts";
+import { insertEndpoint } from "./endpoints/insert-endpoint.ts";
 import { EVENT_COLUMNS, toEventMessage } from "./event-message.ts";
 import { claimJobs, settleClaimedJob } from "./jobs/claim-jobs.ts";
 import { BOSS_STATES, JOB_COLUMNS, toJobMessage, WEBHOOK_QUEUES } from "./jobs/job-row.ts";
@@ -93,60 +94,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
   router.service(WebhookService, {
     async createEndpoint(req, ctx) {
       const principal = caller(ctx);
-      const checked = checkCreateEndpoint(req);
-      if (checked.connectionId !== null) {
-        const { rows } = await query(
-          "select 1 from connections where id = $1 and tenant_id = $2 and deleted_at is null",
-          [checked.connectionId, principal.tenantId],
-        );
-        if (rows.length === 0)
-          throw new ConnectError("connection_id: no such connection", Code.InvalidArgument);
-      }
-      let target = checked.target;
-      if (target.kind === "command") {
-        // The command runs as the connection's owner, who must be the caller.
-        const { rows } = await query(
-          "select 1 from connections where id = $1 and tenant_id = $2 and subject = $3 and deleted_at is null",
-          [target.connectionId, principal.tenantId, principal.subject],
-        );
-        if (rows.length === 0) {
-          throw new ConnectError(
-            "target.command.connection_id: no such connection of yours",
-            Code.InvalidArgument,
-          );
-        }
-        target = { ...target, subject: principal.subject };
-      }
-      const id = randomUUID();
-      if (target.kind === "pull") await deps.jobs.ensurePullQueue(id);
-      const now = deps.now();
-      await query(
-        `insert into webhook_endpoints (id, tenant_id, provider, connector_slug, connection_id, sealed_secret,
-           sealed_verify_token, verified, target_kind, target, sealed_signing_secret, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          id,
-          principal.tenantId,
-          checked.provider,
-          checked.connectorSlug,
-          checked.connectionId,
-          deps.secretBox.seal(checked.secret, endpointSecretContext(id)),
-          checked.verifyToken === null
-            ? null
-            : deps.secretBox.seal(checked.verifyToken, verifyTokenContext(id)),
-          checked.provider !== "whatsapp",
-          target.kind,
-          JSON.stringify(target),
-          checked.signingSecret === null
-            ? null
-            : deps.secretBox.seal(checked.signingSecret, signingSecretContext(id)),
-          now,
-        ],
-      );
-      deps.logger.info(
-        { endpointId: id, provider: checked.provider, target: target.kind },
-        "webhook endpoint created",
-      );
+      const id = await insertEndpoint(deps, principal, checkCreateEndpoint(req));
       return { endpoint: await endpointMessage(await loadEndpoint(principal.tenantId, id)) };
     },
 

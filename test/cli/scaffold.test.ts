@@ -50,7 +50,7 @@ const read = (dir: string, file: string) => readFile(join(dir, file), "utf8");
 
 /** The `./<module>.ts` imports of index.ts, and its BUILT_IN_DEFINITIONS entries, in file order. */
 function registry(index: string): { modules: string[]; imports: string[]; entries: string[] } {
-  const imports = [...index.matchAll(/^import \{ (\w+) \} from "\.\/([\w-]+)\.ts";$/gm)];
+  const imports = [...index.matchAll(/^import \{ (\w+) \} from "\.\/([\w/-]+)\.ts";$/gm)];
   const list = /BUILT_IN_DEFINITIONS[^=]*=\s*\[([^\]]*)\]/.exec(index)?.[1] ?? "";
   return {
     modules: imports.map((match) => match[2] ?? ""),

@@ -22,6 +22,29 @@ export interface ConnectorContext {
   runId: string;
 }
 
+/** A webhook endpoint a setup command created, or why it could not. */
+export type RegisteredEndpoint =
+  | { readonly ok: true; readonly id: string; readonly url: string; readonly secret: string }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * Lets a setup command (Telegram `setupWebhook`, GitHub `createWebhook`, …) create the Patchbay webhook
+ * endpoint it then registers with the provider. Given to handlers that run inside the server.
+ */
+export interface WebhookRegistrar {
+  /**
+   * Creates an endpoint for this connector and connection (its jobs wait for pull consumers) with the
+   * given secret, or one generated in the provider's format. Refuses, with a message naming
+   * PATCHBAY_PUBLIC_URL, when providers could not reach the endpoint's URL (localhost, a private
+   * address, plain http) unless development callbacks are allowed.
+   */
+  createEndpoint(input: { provider: string; secret?: string }): Promise<RegisteredEndpoint>;
+  /** Replaces the secret (providers such as Stripe issue it only when the URL is registered). */
+  updateSecret(id: string, secret: string): Promise<void>;
+  /** Deletes an endpoint this registrar created (when registering it with the provider failed). */
+  deleteEndpoint(id: string): Promise<void>;
+}
+
 /** What a handler receives. */
 export interface HandlerArgs<P extends FieldMap, C> {
   /** The params, typed from the command's schema, with defaults applied. */
@@ -32,6 +55,8 @@ export interface HandlerArgs<P extends FieldMap, C> {
   context: ConnectorContext;
   /** Aborted when the caller's deadline or timeout passes or it goes away; pass it to outbound calls. */
   signal: AbortSignal;
+  /** Webhook endpoint management for setup commands; absent outside the server (unit tests, CLI). */
+  webhooks?: WebhookRegistrar;
 }
 
 /** A canned outcome for tests and mock mode. */

@@ -4,6 +4,7 @@ import type {
   ConnectorContext,
   ConnectorDefinition,
   ConnectorLogger,
+  WebhookRegistrar,
 } from "./define-connector.ts";
 import { type FieldMap, fieldProblem, isMissing } from "./fields.ts";
 import { type ConnectorResult, type JsonObject, outcomeToResult } from "./outcome.ts";
@@ -16,6 +17,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Answer from this in-code mock scenario instead of running the handler (connector-level mock mode). */
   mockScenario?: string;
+  /** Webhook endpoint management, for setup commands. */
+  webhooks?: WebhookRegistrar;
 }
 
 const SILENT: ConnectorLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -109,6 +112,7 @@ export async function executeDefinition(
       logger,
       context,
       signal: options.signal ?? new AbortController().signal,
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     });
     return outcomeToResult(outcome);
   } catch (error) {

@@ -1,0 +1,96 @@
+import { expect } from "vitest";
+import {
+  type ConnectorDefinition,
+  type ConnectorResult,
+  executeDefinition,
+  type JsonObject,
+} from "../../../../src/connectors/index.ts";
+import {
+  type LoopbackServer,
+  type SeenRequest,
+  startLoopbackServer,
+} from "../../../outbound/loopback-server.ts";
+
+/** An answer the fake provider gives to the next request. */
+export interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A provider API on 127.0.0.1: it records every request and answers each with the next queued answer
+ * (a 599 when none is queued, so that a test which forgot one fails loudly).
+ */
+export interface FakeProvider {
+  /** `http://127.0.0.1:<port>`. */
+  readonly baseUrl: string;
+  readonly requests: SeenRequest[];
+  /** Queues the answer to the next request. */
+  answer(status: number, body?: unknown, headers?: Record<string, string>): void;
+  /** Forgets the requests and any answer left over from the previous test. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeProvider(): Promise<FakeProvider> {
+  const queue: Answer[] = [];
+  const server: LoopbackServer = await startLoopbackServer("127.0.0.1", (_req, res) => {
+    const next = queue.shift() ?? { status: 599, body: { error: "no answer queued" } };
+    const text =
+      next.body === undefined ? "" : typeof next.body === "string" ? next.body : JSON.stringify(next.body);
+    res.writeHead(next.status, {
+      ...(text !== "" && typeof next.body !== "string" ? { "content-type": "application/json" } : {}),
+      ...next.headers,
+    });
+    res.end(text);
+  });
+  return {
+    baseUrl: server.origin,
+    requests: server.requests,
+    answer: (status, body, headers) => {
+      queue.push({ status, body, ...(headers !== undefined ? { headers } : {}) });
+    },
+    reset: () => {
+      server.requests.length = 0;
+      queue.length = 0;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Runs one command of `definition` with `connection` as its connection config. */
+export function runCommand(
+  definition: ConnectorDefinition,
+  config: JsonObject,
+  connection: JsonObject,
+  options: { mockScenario?: string } = {},
+): Promise<ConnectorResult> {
+  return executeDefinition(
+    definition,
+    { config, connectorConfig: connection, variables: {}, stepId: "step-1", runId: "run-1" },
+    options,
+  );
+}
+
+/** The one request the fake received; fails when there were more or none. */
+export function onlyRequest(api: FakeProvider): SeenRequest {
+  expect(api.requests).toHaveLength(1);
+  return api.requests[0] as SeenRequest;
+}
+
+/** A request's body parsed as JSON. */
+export function jsonOf(request: SeenRequest): unknown {
+  return JSON.parse(request.body);
+}
+
+/** A request's form-encoded body, every key once (repeated keys keep the last value). */
+export function formOf(request: SeenRequest): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(request.body));
+}
+
+/** Asserts that none of `secrets` appears anywhere in the result. */
+export function expectNoSecrets(result: ConnectorResult, ...secrets: string[]): void {
+  const text = JSON.stringify(result);
+  for (const secret of secrets) expect(text).not.toContain(secret);
+}
