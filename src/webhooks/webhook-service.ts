@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, type Principal, principalKey } from "../auth/index.ts";
@@ -10,7 +9,6 @@ import {
   type EndpointRow,
   endpointFromSql,
   endpointSecretContext,
-  signingSecretContext,
   verifyTokenContext,
 } from "./endpoints/endpoint-row.ts";
 import { insertEndpoint } from "./endpoints/insert-endpoint.ts";
