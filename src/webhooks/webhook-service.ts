@@ -15,6 +15,7 @@ import { insertEndpoint } from "./endpoints/insert-endpoint.ts";
 import { EVENT_COLUMNS, toEventMessage } from "./event-message.ts";
 import { claimJobs, settleClaimedJob } from "./jobs/claim-jobs.ts";
 import { BOSS_STATES, JOB_COLUMNS, toJobMessage, WEBHOOK_QUEUES } from "./jobs/job-row.ts";
+import { keysetPager } from "./keyset-pager.ts";
 import { checkMetaHandshake, verifierFor } from "./providers/index.ts";
 import { receiveDelivery } from "./receiver/receive-delivery.ts";
 import type { WebhookDeps } from "./webhook-deps.ts";
@@ -98,39 +99,36 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
 
     async listEndpoints(req, ctx) {
       const principal = caller(ctx);
-      const pageSize = resolvePageSize(req.pageSize);
       const filter = { provider: req.provider, connectorSlug: req.connectorSlug };
+      const pager = keysetPager(
+        deps.pageTokens,
+        "webhook-endpoints",
+        filter,
+        req.pageToken,
+        resolvePageSize(req.pageSize),
+        "created_at",
+        "id",
+      );
       const values: unknown[] = [principal.tenantId, req.provider, req.connectorSlug];
-      let after = "";
-      if (req.pageToken !== "") {
-        const cursor = deps.pageTokens.decode("webhook-endpoints", filter, req.pageToken);
-        values.push(new Date(String(cursor.at)), String(cursor.id));
-        after = "and (created_at, id) < ($4::timestamptz, $5::uuid)";
-      }
-      values.push(pageSize + 1);
       const { rows } = await query(
         `select ${ENDPOINT_COLUMNS} from webhook_endpoints
           where tenant_id = $1 and deleted_at is null and ($2 = '' or provider = $2) and ($3 = '' or connector_slug = $3)
-          ${after}
-          order by created_at desc, id desc limit $${values.length}`,
+          ${pager.after(values)}
+          order by created_at desc, id desc ${pager.limit(values)}`,
         values,
       );
       await deps.counters.flush();
-      const page = rows.slice(0, pageSize).map((row) => endpointFromSql(row as Record<string, unknown>));
+      const { page, next } = pager.finish(
+        rows.map((row) => endpointFromSql(row as Record<string, unknown>)),
+        (row) => ({ at: row.createdAt, id: row.id }),
+      );
       const counted = await tallies(page.map((row) => row.id));
       const now = deps.now();
-      const last = page.at(-1);
       return {
         endpoints: page.map((row) =>
           toEndpointMessage(row, deps.publicUrl, counted.get(row.id) ?? { accepted: 0, failed: 0 }, now),
         ),
-        nextPageToken:
-          rows.length > pageSize && last
-            ? deps.pageTokens.encode("webhook-endpoints", filter, {
-                at: last.createdAt.toISOString(),
-                id: last.id,
-              })
-            : "",
+        nextPageToken: next,
       };
     },
 
@@ -237,46 +235,39 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     async listEvents(req, ctx) {
       const principal = caller(ctx);
       const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
-      const pageSize = resolvePageSize(req.pageSize);
       const filter = { endpointId: row.id, eventKey: req.eventKey };
+      const pager = keysetPager(
+        deps.pageTokens,
+        "webhook-events",
+        filter,
+        req.pageToken,
+        resolvePageSize(req.pageSize),
+        "e.received_at",
+        "e.id",
+      );
       const values: unknown[] = [row.id, req.eventKey, `${req.eventKey}.%`];
-      let after = "";
-      if (req.pageToken !== "") {
-        const cursor = deps.pageTokens.decode("webhook-events", filter, req.pageToken);
-        values.push(new Date(String(cursor.at)), String(cursor.id));
-        after = "and (e.received_at, e.id) < ($4::timestamptz, $5::uuid)";
-      }
-      values.push(pageSize + 1);
       const { rows } = await query(
         `select ${EVENT_COLUMNS}, j.state as job_state from webhook_events e
            left join pgboss.job j on j.id = e.job_id and ${WEBHOOK_QUEUES}
-          where e.endpoint_id = $1 and ($2 = '' or e.event_key = $2 or e.event_key like $3) ${after}
-          order by e.received_at desc, e.id desc limit $${values.length}`,
+          where e.endpoint_id = $1 and ($2 = '' or e.event_key = $2 or e.event_key like $3) ${pager.after(values)}
+          order by e.received_at desc, e.id desc ${pager.limit(values)}`,
         values,
       );
       const withPayload = hasScope(principal.scopes, "webhooks:payload")
         ? { secretBox: deps.secretBox }
         : undefined;
-      const page = rows.slice(0, pageSize) as Record<string, unknown>[];
-      const last = page.at(-1);
+      const { page, next } = pager.finish(rows as Record<string, unknown>[], (event) => ({
+        at: event.received_at,
+        id: event.id,
+      }));
       return {
         events: page.map((event) => toEventMessage(event, event.job_state, withPayload)),
-        nextPageToken:
-          rows.length > pageSize && last
-            ? deps.pageTokens.encode("webhook-events", filter, {
-                at: (last.received_at instanceof Date
-                  ? last.received_at
-                  : new Date(String(last.received_at))
-                ).toISOString(),
-                id: String(last.id),
-              })
-            : "",
+        nextPageToken: next,
       };
     },
 
     async listJobs(req, ctx) {
       const principal = caller(ctx);
-      const pageSize = resolvePageSize(req.pageSize);
       if (req.state !== "" && BOSS_STATES[req.state] === undefined) {
         throw new ConnectError(
           `state: must be one of ${Object.keys(BOSS_STATES).join(", ")}`,
@@ -285,37 +276,29 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       }
       if (req.endpointId !== "") uuidField("endpoint_id", req.endpointId);
       const filter = { state: req.state, endpointId: req.endpointId };
+      const pager = keysetPager(
+        deps.pageTokens,
+        "webhook-jobs",
+        filter,
+        req.pageToken,
+        resolvePageSize(req.pageSize),
+        "j.created_on",
+        "j.id",
+      );
       const values: unknown[] = [principal.tenantId, BOSS_STATES[req.state] ?? [], req.endpointId];
-      let after = "";
-      if (req.pageToken !== "") {
-        const cursor = deps.pageTokens.decode("webhook-jobs", filter, req.pageToken);
-        values.push(new Date(String(cursor.at)), String(cursor.id));
-        after = "and (j.created_on, j.id) < ($4::timestamptz, $5::uuid)";
-      }
-      values.push(pageSize + 1);
       const { rows } = await query(
         `select ${JOB_COLUMNS} from pgboss.job j
           where ${WEBHOOK_QUEUES} and j.data->>'tenantId' = $1
             and (cardinality($2::text[]) = 0 or j.state::text = any($2::text[]))
-            and ($3 = '' or j.data->>'endpointId' = $3) ${after}
-          order by j.created_on desc, j.id desc limit $${values.length}`,
+            and ($3 = '' or j.data->>'endpointId' = $3) ${pager.after(values)}
+          order by j.created_on desc, j.id desc ${pager.limit(values)}`,
         values,
       );
-      const page = rows.slice(0, pageSize) as Record<string, unknown>[];
-      const last = page.at(-1);
-      return {
-        jobs: page.map(toJobMessage),
-        nextPageToken:
-          rows.length > pageSize && last
-            ? deps.pageTokens.encode("webhook-jobs", filter, {
-                at: (last.created_on instanceof Date
-                  ? last.created_on
-                  : new Date(String(last.created_on))
-                ).toISOString(),
-                id: String(last.id),
-              })
-            : "",
-      };
+      const { page, next } = pager.finish(rows as Record<string, unknown>[], (job) => ({
+        at: job.created_on,
+        id: job.id,
+      }));
+      return { jobs: page.map(toJobMessage), nextPageToken: next };
     },
 
     async retryJob(req, ctx) {

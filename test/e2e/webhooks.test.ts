@@ -152,6 +152,31 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
       });
       expect(response.status).toBe(204);
     }
+    // Keyset paging, newest first, for events and jobs alike.
+    const firstPage = await client().listEvents(
+      { endpointId: endpoint?.id ?? "", pageSize: 1 },
+      { headers: headers() },
+    );
+    expect(firstPage.events.map((e) => e.providerEventId)).toEqual(["p-2"]);
+    const secondPage = await client().listEvents(
+      { endpointId: endpoint?.id ?? "", pageSize: 1, pageToken: firstPage.nextPageToken },
+      { headers: headers() },
+    );
+    expect(secondPage.events.map((e) => e.providerEventId)).toEqual(["p-1"]);
+    expect(secondPage.nextPageToken).toBe("");
+    const jobPage = await client().listJobs(
+      { endpointId: endpoint?.id ?? "", pageSize: 1 },
+      { headers: headers() },
+    );
+    const nextJobs = await client().listJobs(
+      { endpointId: endpoint?.id ?? "", pageSize: 1, pageToken: jobPage.nextPageToken },
+      { headers: headers() },
+    );
+    expect(new Set([...jobPage.jobs, ...nextJobs.jobs].map((j) => j.eventId)).size).toBe(2);
+    await expect(
+      client().listJobs({ state: "dead", pageToken: jobPage.nextPageToken }, { headers: headers() }),
+    ).rejects.toThrow();
+
     const { jobs } = await client().claimJobs(
       { endpointId: endpoint?.id ?? "", maxJobs: 5, leaseSeconds: 30 },
       { headers: headers() },
