@@ -80,7 +80,12 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
     options.logger.warn({ warning: warning.message ?? "" }, "job queue warning"),
   );
   await boss.start();
-  await boss.createQueue(DELIVERY_QUEUE, { ...RETRY, expireInSeconds: 120, notify: true });
+  // The worker refreshes a heartbeat every 5 s: a job whose worker died (SIGKILL) is failed by the
+  // supervisor about 10 s later and retried, instead of waiting out the 120 s lease, which stays as the
+  // limit for a worker that is alive but stuck. (createQueue leaves an existing queue as it is.)
+  const delivery = { ...RETRY, expireInSeconds: 120, heartbeatSeconds: 10, notify: true };
+  await boss.createQueue(DELIVERY_QUEUE, delivery);
+  await boss.updateQueue(DELIVERY_QUEUE, delivery);
   const known = new Set<string>([DELIVERY_QUEUE]);
 
   return {

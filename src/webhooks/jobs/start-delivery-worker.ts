@@ -115,9 +115,14 @@ export async function startDeliveryWorker(deps: WebhookDeps): Promise<() => Prom
   const workerId = await boss.work<WebhookJobData>(
     DELIVERY_QUEUE,
     {
-      batchSize: 16,
-      localConcurrency: 2,
+      // Small batches: a job is settled only when its whole batch is, so a slow target holds back
+      // (and a crash redelivers) the rest of its batch. 8 loops × 4 jobs keep 32 deliveries in flight.
+      batchSize: 4,
+      localConcurrency: 8,
       pollingIntervalSeconds: 0.5,
+      // With LISTEN/NOTIFY on, pg-boss polls only this often (default 30 s); a retry whose backoff
+      // ended sends no NOTIFY and would wait for it.
+      notifyPollingIntervalSeconds: 1,
       burstWhenBatchFull: true,
       perJobResults: true,
     },
