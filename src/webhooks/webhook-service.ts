@@ -225,8 +225,13 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
         deps.counters.rejected(row.id, "HANDSHAKE_FAILED", deps.now());
         throw new ConnectError("the verify token does not match (HANDSHAKE_FAILED)", Code.PermissionDenied);
       }
-      if (!row.verified) {
-        await query("update webhook_endpoints set verified = true where id = $1", [row.id]);
+      if (!row.verified || row.lastErrorCode !== null) {
+        // A successful handshake proves the setup: earlier failed attempts no longer make it "failing".
+        await deps.counters.flush();
+        await query(
+          "update webhook_endpoints set verified = true, last_error_code = null, last_error_at = null where id = $1",
+          [row.id],
+        );
         deps.endpoints.forget(row.id);
       }
       return { body: { contentType: "text/plain", data: new TextEncoder().encode(challenge) } };
