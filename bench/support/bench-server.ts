@@ -40,7 +40,9 @@ export async function startBenchServer(): Promise<BenchServer> {
   const databaseUrl = new URL(adminUrl);
   databaseUrl.pathname = `/${db}`;
   const key = `pb_${randomBytes(32).toString("base64url")}`;
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server during a run.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  const child = spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
