@@ -128,6 +128,15 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
     });
     expect(events[0]?.payload).toMatchObject({ action: "opened", issue: { number: 7 } });
 
+    // Payloads are for "webhooks:payload" holders only; metadata is for "webhooks:admin".
+    const adminOnly = await t.createKey(["webhooks:admin"]);
+    const bare = await client().listEvents(
+      { endpointId: endpoint?.id ?? "" },
+      { headers: { authorization: `Bearer ${adminOnly}` } },
+    );
+    expect(bare.events[0]?.eventKey).toBe("github.issues.opened");
+    expect(bare.events[0]?.payload).toBeUndefined();
+
     const got = await client().getEndpoint({ endpointId: endpoint?.id ?? "" }, { headers: headers() });
     expect(got.endpoint?.counts).toMatchObject({ accepted: 1, duplicate: 99, rejected: 3, failed: 0 });
     expect(got.endpoint?.lastErrorCode).toBe("PROVIDER_MISMATCH");

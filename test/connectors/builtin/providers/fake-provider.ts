@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import {
   type ConnectorDefinition,
   type ConnectorResult,
+  type ExecuteOptions,
   executeDefinition,
   type JsonObject,
 } from "../../../../src/connectors/index.ts";
@@ -64,7 +65,7 @@ export function runCommand(
   definition: ConnectorDefinition,
   config: JsonObject,
   connection: JsonObject,
-  options: { mockScenario?: string } = {},
+  options: ExecuteOptions = {},
 ): Promise<ConnectorResult> {
   return executeDefinition(
     definition,
