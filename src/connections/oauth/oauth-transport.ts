@@ -1,8 +1,13 @@
 import { allowInsecureRequests, customFetch, type TokenEndpointRequestOptions } from "oauth4webapi";
+import { egressGuard } from "../../outbound/index.ts";
 
 /** How the protocol functions reach the provider; every field is optional. */
 export interface OAuthTransport {
-  /** Sends the HTTP requests; the global `fetch` when absent. Tests pass a recording wrapper. */
+  /**
+   * Sends the HTTP requests; when absent, a `fetch` under Patchbay's egress policy (the provider's token
+   * and revocation endpoints are refused if they are internal addresses, unless PATCHBAY_EGRESS_ALLOW
+   * lists them). Tests pass a recording wrapper.
+   */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /**
    * Permits plain `http://` endpoints. oauth4webapi refuses them by default, and so does Patchbay: pass
@@ -16,15 +21,28 @@ export interface OAuthTransport {
   now?: () => Date;
 }
 
+/** The egress policy's fetch: the URL's host is checked first (an IP literal skips the DNS check). */
+async function guardedFetch(url: string, init: RequestInit): Promise<Response> {
+  const guard = egressGuard();
+  guard.checkUrl(url);
+  const answer = await guard.fetch(url, init);
+  // oauth4webapi checks `instanceof Response` against the global class, which undici's own is not.
+  return new Response(answer.body, {
+    status: answer.status,
+    statusText: answer.statusText,
+    headers: answer.headers,
+  });
+}
+
 /** Default deadline of one request to the provider. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The oauth4webapi request options for a transport. */
 export function requestOptions(transport: OAuthTransport): TokenEndpointRequestOptions {
-  const send = transport.fetch;
+  const send = transport.fetch ?? guardedFetch;
   return {
     signal: transport.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT_MS),
-    ...(send === undefined ? {} : { [customFetch]: (url: string, init: RequestInit) => send(url, init) }),
+    [customFetch]: (url: string, init: RequestInit) => send(url, init),
     ...(transport.allowInsecure === true ? { [allowInsecureRequests]: true } : {}),
   };
 }

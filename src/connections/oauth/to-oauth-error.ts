@@ -122,6 +122,13 @@ export function toOAuthError(error: unknown): OAuthError {
     return new OAuthError("transient", "request to provider aborted", { cause: error });
   // fetch rejects with a bare TypeError on DNS, connect and TLS failures; argument and URL errors carry a `code`.
   const code = codeOf(error);
+  if (code === "EGRESS_REFUSED") {
+    return new OAuthError(
+      "provider_error",
+      "provider endpoint refused by the egress policy (EGRESS_REFUSED); PATCHBAY_EGRESS_ALLOW can allow it",
+      { cause: error },
+    );
+  }
   if (error instanceof TypeError && code === undefined) {
     return new OAuthError("transient", "provider unreachable (network error)", { cause: error });
   }

@@ -3,6 +3,7 @@ import { Events } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exchangeCode } from "../../../src/connections/oauth/exchange-code.ts";
 import { OAuthError } from "../../../src/connections/oauth/oauth-error.ts";
+import { configureOutbound } from "../../../src/outbound/index.ts";
 import {
   authorizedCode,
   basicCredentials,
@@ -15,6 +16,8 @@ import {
 
 let provider: MockProvider;
 beforeAll(async () => {
+  // The mock authorization server is on loopback, which the egress policy refuses unless allowed.
+  configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
   provider = await startMockProvider();
 });
 afterAll(async () => {
@@ -261,5 +264,24 @@ describe("exchangeCode", () => {
     );
     expect(error).toMatchObject({ kind: "provider_error", message: "provider endpoint must use https" });
     expect(recorder.requests).toHaveLength(0);
+  });
+
+  it("refuses a token endpoint the egress policy refuses, without connecting to it", async () => {
+    let requests = 0;
+    provider.server.service.on(Events.BeforeTokenSigning, () => {
+      requests++;
+    });
+    configureOutbound({ allow: [] });
+    try {
+      const error = await failure(exchange());
+      expect(error).toMatchObject({
+        kind: "provider_error",
+        message:
+          "provider endpoint refused by the egress policy (EGRESS_REFUSED); PATCHBAY_EGRESS_ALLOW can allow it",
+      });
+      expect(requests).toBe(0);
+    } finally {
+      configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { exchangeCode } from "../../../src/connections/oauth/exchange-code.ts";
 import { OAuthError } from "../../../src/connections/oauth/oauth-error.ts";
 import { refreshTokens } from "../../../src/connections/oauth/refresh-tokens.ts";
 import type { TokenSet } from "../../../src/connections/oauth/token-set.ts";
+import { configureOutbound } from "../../../src/outbound/index.ts";
 import {
   authorizedCode,
   basicCredentials,
@@ -17,6 +18,8 @@ import {
 let provider: MockProvider;
 let initial: TokenSet;
 beforeAll(async () => {
+  // The mock authorization server is on loopback, which the egress policy refuses unless allowed.
+  configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
   provider = await startMockProvider();
   const settings = provider.settings();
   const { code, codeVerifier } = await authorizedCode(settings);

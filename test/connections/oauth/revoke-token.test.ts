@@ -2,6 +2,7 @@ import { Events } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OAuthError } from "../../../src/connections/oauth/oauth-error.ts";
 import { revokeToken } from "../../../src/connections/oauth/revoke-token.ts";
+import { configureOutbound } from "../../../src/outbound/index.ts";
 import {
   basicCredentials,
   CLIENT,
@@ -12,6 +13,8 @@ import {
 
 let provider: MockProvider;
 beforeAll(async () => {
+  // The mock authorization server is on loopback, which the egress policy refuses unless allowed.
+  configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
   provider = await startMockProvider();
 });
 afterAll(async () => {
