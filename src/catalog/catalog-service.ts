@@ -1,8 +1,11 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { parseOpenApi } from "../connectors/openapi/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { toCapabilities } from "./capabilities.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
+import { toCommandSpec, toFieldSpec } from "./config-schema-convert.ts";
 import { ConnectorEntity } from "./connector-entity.ts";
 import { AUTH_TYPES, AVAILABILITIES, availabilityOf, toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
@@ -15,7 +18,7 @@ function requireOneOf(field: string, value: string, allowed: readonly string[]):
   }
 }
 
-/** Registers `patchbay.v1.CatalogService`. ParseOpenApi arrives with OpenAPI connectors (UNIMPLEMENTED). */
+/** Registers `patchbay.v1.CatalogService`. */
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
   const env = deps.envOAuthClients;
   const message = (row: Parameters<typeof toConnectorMessage>[0]) => toConnectorMessage(row, env);
@@ -97,6 +100,40 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
       if (row === null) throw new ConnectError("connector not found", Code.NotFound);
       return toCapabilities(row);
+    },
+
+    // Stores nothing: the draft goes back to CreateConnector with the same document. The execution
+    // data (draft.openapi) is re-derived there, so it is not part of the response.
+    async parseOpenApi(req) {
+      const source = req.source;
+      if (source.case === undefined) {
+        throw new ConnectError(
+          "document or spec is required (the OpenAPI description)",
+          Code.InvalidArgument,
+        );
+      }
+      if (req.name !== "") requireSlug(req.name, "name");
+      const draft = await parseOpenApi(source.value, {
+        field: source.case,
+        select: req.operations,
+        name: req.name,
+      });
+      const schema = draft.configSchema;
+      const fields = Object.entries(schema.connectionConfig).map(([key, f]) => [key, toFieldSpec(f)]);
+      const commands = Object.entries(schema.commands).map(([key, c]) => [key, toCommandSpec(c)]);
+      return {
+        draft: create(ConnectorDraftSchema, {
+          name: draft.name,
+          description: draft.description,
+          version: draft.version,
+          configSchema: {
+            connectionConfig: Object.fromEntries(fields),
+            commands: Object.fromEntries(commands),
+          },
+          operations: draft.operations,
+        }),
+        warnings: draft.warnings,
+      };
     },
   });
 }

@@ -342,7 +342,9 @@ describe("hostile scripts: all at once", () => {
     ];
     const runs = [
       ...hostile.map(async ([source, code]) => {
-        const limits = code === "SCRIPT_MEMORY_LIMIT" ? { ...TIGHT, cpuMs: 5000, wallMs: 10_000 } : TIGHT;
+        // Tight time limits only where the time limit is what is tested: under a loaded machine a deep
+        // recursion or 51 HTTP calls may take longer than 200 ms of CPU, and must still end with their own code.
+        const limits = code === "SCRIPT_TIMEOUT" ? TIGHT : { ...TIGHT, cpuMs: 5000, wallMs: 10_000 };
         expect(await run(source, "test", limits)).toMatchObject({ success: false, errorCode: code });
       }),
       ...Array.from({ length: 16 }, async () => {

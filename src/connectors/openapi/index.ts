@@ -1,0 +1,9 @@
+export { MAX_DOCUMENT_BYTES } from "./load-document.ts";
+export type { OpenApiPlan, OperationPlan, ParamPlan, SecurityBinding } from "./openapi-plan.ts";
+export {
+  type DraftOperation,
+  MAX_OPERATIONS,
+  type OpenApiDraft,
+  type ParseOpenApiOptions,
+  parseOpenApi,
+} from "./parse-openapi.ts";

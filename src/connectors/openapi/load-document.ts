@@ -1,0 +1,131 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { compileErrors, dereference, validate } from "@readme/openapi-parser";
+import { upgrade } from "@scalar/openapi-upgrader";
+import { parse as parseYaml } from "yaml";
+import { isObject } from "./json-schema.ts";
+
+/** Largest document text accepted (the request body limit usually stops larger ones first). */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+const MAX_MESSAGE = 600;
+const DEREFERENCE_TIMEOUT_MS = 20_000;
+
+/** A validated, dereferenced OpenAPI 3.0/3.1 document and what loading it noted. */
+export interface LoadedDocument {
+  document: Record<string, unknown>;
+  /** "3.0", "3.1", or "2.0" for a Swagger document upgraded to 3.0. */
+  sourceVersion: string;
+  warnings: string[];
+}
+
+function invalid(field: string, reason: string, cause?: unknown): ConnectError {
+  const text = `${field}: ${reason}`;
+  return new ConnectError(
+    text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text,
+    Code.InvalidArgument,
+    undefined,
+    undefined,
+    cause,
+  );
+}
+
+function parseText(text: string, field: string): unknown {
+  if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
+    throw invalid(field, `the document is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB`);
+  }
+  const trimmed = text.trimStart();
+  if (trimmed === "") throw invalid(field, "the document is empty");
+  try {
+    // JSON is YAML, but the JSON parser is several times faster on the large descriptions.
+    if (trimmed.startsWith("{")) return JSON.parse(text);
+    // A low alias budget refuses "billion laughs" documents instead of expanding them.
+    return parseYaml(text, { maxAliasCount: 200 });
+  } catch (error) {
+    throw invalid(
+      field,
+      `the document is neither valid JSON nor valid YAML (${(error as Error).message.split("\n")[0]})`,
+      error,
+    );
+  }
+}
+
+/**
+ * Refuses every `$ref` that leaves the document. Nothing is fetched and no local file is read: a
+ * description submitted to a server must not make it reach out (SSRF) or disclose its files.
+ */
+function refuseExternalRefs(root: unknown, field: string): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === "object" && item !== null) stack.push(item);
+    } else if (isObject(value)) {
+      for (const [key, item] of Object.entries(value)) {
+        if (key === "$ref" && typeof item === "string" && !item.startsWith("#")) {
+          throw invalid(
+            field,
+            `external $ref '${item.slice(0, 200)}' is not supported; bundle the description into one document first`,
+          );
+        }
+        if (typeof item === "object" && item !== null) stack.push(item);
+      }
+    }
+  }
+}
+
+function versionOf(document: Record<string, unknown>, field: string): string {
+  if (document.swagger === "2.0") return "2.0";
+  const openapi = typeof document.openapi === "string" ? document.openapi : "";
+  if (/^3\.[01]\.\d+$/.test(openapi)) return openapi.slice(0, 3);
+  throw invalid(
+    field,
+    openapi === ""
+      ? "not an OpenAPI document (no 'openapi' or 'swagger' version field)"
+      : `OpenAPI ${openapi.slice(0, 20)} is not supported; use 3.0, 3.1 or Swagger 2.0`,
+  );
+}
+
+/**
+ * Parses (JSON or YAML text, or an object), checks the version, refuses external references,
+ * validates with @readme/openapi-parser, upgrades Swagger 2.0 with @scalar/openapi-upgrader, and
+ * dereferences internal `$ref`s. Circular references are left as `$ref` for the caller to cut.
+ */
+export async function loadDocument(input: string | object, field: string): Promise<LoadedDocument> {
+  const parsed = typeof input === "string" ? parseText(input, field) : structuredClone(input);
+  if (!isObject(parsed)) throw invalid(field, "the document must be a JSON or YAML object");
+  const sourceVersion = versionOf(parsed, field);
+  refuseExternalRefs(parsed, field);
+  if (!isObject(parsed.paths)) throw invalid(field, "the document has no 'paths' object");
+  const options = {
+    resolve: { external: false, file: false },
+    dereference: { circular: "ignore" as const },
+    timeoutMs: DEREFERENCE_TIMEOUT_MS,
+  };
+  let result: Awaited<ReturnType<typeof validate>>;
+  try {
+    // The parser takes a string as a path or URL; only ever hand it the parsed object.
+    result = await validate(structuredClone(parsed) as never, options);
+  } catch (error) {
+    throw invalid(field, `the document could not be validated (${(error as Error).message})`, error);
+  }
+  if (!result.valid)
+    throw invalid(
+      field,
+      `the document is not valid ${result.specification ?? "OpenAPI"}: ${compileErrors(result).replace(/\s+/g, " ").trim()}`,
+    );
+  const warnings = result.warnings.map((w) => `validation: ${w.message}`);
+  let document: Record<string, unknown> = parsed;
+  if (sourceVersion === "2.0") {
+    document = upgrade(parsed, "3.0") as unknown as Record<string, unknown>;
+    warnings.push("Swagger 2.0 description upgraded to OpenAPI 3.0 before import");
+  }
+  try {
+    document = (await dereference(document as never, options)) as unknown as Record<string, unknown>;
+  } catch (error) {
+    throw invalid(
+      field,
+      `the document's references could not be resolved (${(error as Error).message})`,
+      error,
+    );
+  }
+  return { document, sourceVersion, warnings };
+}

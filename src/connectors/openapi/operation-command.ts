@@ -1,0 +1,202 @@
+import type { StoredCommand, StoredField } from "../../catalog/index.ts";
+import { type CutLog, copySchema, isObject, type JsonSchema, objectProperties } from "./json-schema.ts";
+import { camelCase, paramName } from "./names.ts";
+import type { OperationPlan, ParamPlan } from "./openapi-plan.ts";
+import { shortText, toField } from "./to-field.ts";
+
+const STYLES: Record<string, readonly string[]> = {
+  path: ["simple", "label", "matrix"],
+  query: ["form", "spaceDelimited", "pipeDelimited", "deepObject"],
+  header: ["simple"],
+  cookie: ["form"],
+};
+const DEFAULT_STYLE: Record<string, string> = {
+  path: "simple",
+  query: "form",
+  header: "simple",
+  cookie: "form",
+};
+
+/** One operation as it appears in the document. */
+export interface OperationSource {
+  method: string;
+  path: string;
+  operation: Record<string, unknown>;
+  pathParameters: unknown[];
+}
+
+/** An operation turned into a command and its execution plan. */
+export interface OperationCommand {
+  command: StoredCommand;
+  plan: OperationPlan;
+}
+
+function pickMedia(content: Record<string, unknown>): [string, Record<string, unknown>] | undefined {
+  const entries = Object.entries(content).filter((e): e is [string, Record<string, unknown>] =>
+    isObject(e[1]),
+  );
+  const rank = (type: string): number => {
+    const t = type.toLowerCase();
+    if (t === "application/json" || /\+json$/.test(t) || t === "*/*") return 0;
+    if (t === "application/x-www-form-urlencoded") return 1;
+    if (t.startsWith("multipart/")) return 2;
+    return 3;
+  };
+  return entries.sort((a, b) => rank(a[0]) - rank(b[0]))[0];
+}
+
+function successResponse(responses: unknown): Record<string, unknown> | undefined {
+  if (!isObject(responses)) return undefined;
+  const codes = Object.keys(responses)
+    .filter((code) => /^2(\d\d|XX)$/i.test(code))
+    .sort();
+  const key = codes[0];
+  return key !== undefined && isObject(responses[key]) ? responses[key] : undefined;
+}
+
+/**
+ * Builds the command for one operation: path, query, header and cookie parameters (operation-level
+ * ones override path-level ones with the same name and location), then the body: an object body's
+ * top-level properties become params (renamed `body<Name>` on a clash), any other body one `body`
+ * param. Outputs are the top-level properties of the first 2xx response's schema.
+ */
+export function operationCommand(
+  source: OperationSource,
+  where: string,
+  log: CutLog,
+  warn: (text: string) => void,
+): OperationCommand {
+  const { operation } = source;
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const p of [
+    ...source.pathParameters,
+    ...(Array.isArray(operation.parameters) ? operation.parameters : []),
+  ]) {
+    if (isObject(p) && typeof p.name === "string" && typeof p.in === "string")
+      byKey.set(`${p.in}:${p.name}`, p);
+  }
+  const params: ParamPlan[] = [];
+  const fields: Record<string, StoredField> = {};
+  const claim = (wanted: string, location: string): string => {
+    let name = wanted;
+    if (name in fields) name = camelCase(`${location} ${wanted}`);
+    for (let n = 2; name in fields; n++) name = `${camelCase(`${location} ${wanted}`)}${n}`;
+    if (name !== wanted)
+      warn(`${where}: ${location} parameter '${wanted}' renamed to '${name}' (name clash)`);
+    return name;
+  };
+  for (const p of byKey.values()) {
+    const location = String(p.in);
+    const wireName = String(p.name);
+    if (!(location in STYLES)) {
+      warn(`${where}: parameter '${wireName}' in '${location}' is not supported and was skipped`);
+      continue;
+    }
+    if (location === "header" && /^(content-type|authorization)$/i.test(wireName)) {
+      warn(`${where}: header parameter '${wireName}' is set by Patchbay and was skipped`);
+      continue;
+    }
+    let schema: unknown = p.schema;
+    let contentType: string | undefined;
+    if (schema === undefined && isObject(p.content)) {
+      const media = pickMedia(p.content);
+      contentType = media?.[0];
+      schema = media?.[1].schema;
+      warn(
+        `${where}: parameter '${wireName}' uses 'content' (${contentType ?? "none"}); its value is sent serialized as-is`,
+      );
+    }
+    const style = typeof p.style === "string" ? p.style : (DEFAULT_STYLE[location] ?? "form");
+    if (!(STYLES[location] ?? []).includes(style)) {
+      warn(
+        `${where}: parameter '${wireName}' has style '${style}', unsupported in ${location}; it is sent as '${DEFAULT_STYLE[location]}'`,
+      );
+    }
+    if (location === "cookie") warn(`${where}: cookie parameter '${wireName}' is sent in a Cookie header`);
+    const copied = (copySchema(isObject(schema) ? schema : {}, log) ?? {}) as JsonSchema;
+    const required = location === "path" || p.required === true;
+    const name = claim(paramName(wireName), location);
+    const field = toField(copied, required, shortText(p.description));
+    if (p.deprecated === true) field.description = `Deprecated. ${field.description ?? ""}`.trim();
+    fields[name] = field;
+    params.push({
+      param: name,
+      in: location as ParamPlan["in"],
+      name: wireName,
+      required,
+      style,
+      explode: typeof p.explode === "boolean" ? p.explode : style === "form",
+      ...(p.allowReserved === true ? { allowReserved: true } : {}),
+      ...(contentType !== undefined ? { contentType } : {}),
+      schema: copied,
+    });
+  }
+
+  let body: OperationPlan["body"];
+  const requestBody = operation.requestBody;
+  if (isObject(requestBody) && isObject(requestBody.content)) {
+    const media = pickMedia(requestBody.content);
+    if (media === undefined) {
+      warn(`${where}: request body has no media type; skipped`);
+    } else {
+      const [mediaType, entry] = media;
+      const bodyRequired = requestBody.required === true;
+      body = { mediaType, required: bodyRequired };
+      if (mediaType.startsWith("multipart/"))
+        warn(`${where}: multipart request body (${mediaType}); file parts are not supported`);
+      else if (!/json|x-www-form-urlencoded|\*\/\*/i.test(mediaType))
+        warn(`${where}: request body media type '${mediaType}' is sent as given text`);
+      const schema = (copySchema(isObject(entry.schema) ? entry.schema : {}, log) ?? {}) as JsonSchema;
+      const object = objectProperties(schema);
+      if (object !== null && Object.keys(object.properties).length > 0) {
+        for (const [key, prop] of Object.entries(object.properties)) {
+          if (prop.readOnly === true) continue;
+          const required = bodyRequired && object.required.has(key);
+          const name = claim(paramName(key), "body");
+          fields[name] = toField(prop, required, "");
+          params.push({ param: name, in: "body", name: key, required, schema: prop });
+        }
+      } else {
+        const name = claim("body", "body");
+        fields[name] = toField(schema, bodyRequired, shortText(requestBody.description) || "Request body.");
+        params.push({ param: name, in: "body", name: "", required: bodyRequired, schema });
+      }
+    }
+  }
+
+  const outputs: string[] = [];
+  let responseMediaType: string | undefined;
+  const success = successResponse(operation.responses);
+  if (success !== undefined && isObject(success.content)) {
+    const media = pickMedia(success.content);
+    if (media !== undefined) {
+      responseMediaType = media[0];
+      const schema = media[1].schema;
+      const object = isObject(schema) ? objectProperties(schema) : null;
+      if (object !== null) outputs.push(...Object.keys(object.properties));
+    }
+  }
+
+  const command: StoredCommand = {
+    description:
+      shortText(operation.summary, operation.description) || `${source.method.toUpperCase()} ${source.path}`,
+    params: params.map((p) => p.param),
+    outputs,
+    paramSchema: fields,
+    ...(operation.deprecated === true
+      ? { deprecated: true, deprecatedMessage: "Deprecated in the API description." }
+      : {}),
+  };
+  const plan: OperationPlan = {
+    operationId: "",
+    method: source.method.toUpperCase(),
+    path: source.path,
+    params,
+    ...(body !== undefined ? { body } : {}),
+    ...(Array.isArray(operation.security)
+      ? { security: operation.security as OperationPlan["security"] & object }
+      : {}),
+    ...(responseMediaType !== undefined ? { responseMediaType } : {}),
+  };
+  return { command, plan };
+}

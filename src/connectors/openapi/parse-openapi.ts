@@ -1,0 +1,155 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { StoredCommand, StoredConfigSchema } from "../../catalog/index.ts";
+import type { OAuthSettings } from "../define/define-connector.ts";
+import { deriveConnection } from "./connection-fields.ts";
+import { type CutLog, isObject } from "./json-schema.ts";
+import { loadDocument } from "./load-document.ts";
+import { camelCase, createNameClaims, kebabCase } from "./names.ts";
+import type { OpenApiPlan } from "./openapi-plan.ts";
+import { operationCommand } from "./operation-command.ts";
+import { shortText } from "./to-field.ts";
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+/** Most operations one import turns into commands. */
+export const MAX_OPERATIONS = 5_000;
+/** Most warnings returned; the rest are counted in a final one. */
+export const MAX_WARNINGS = 500;
+
+/** Options of parseOpenApi. */
+export interface ParseOpenApiOptions {
+  /** Command names or operationIds to keep; empty or absent keeps every operation. */
+  select?: readonly string[];
+  /** Slug for the draft; defaults to a kebab-case form of info.title. */
+  name?: string;
+  /** Request field named in INVALID_ARGUMENT messages ("document" by default). */
+  field?: string;
+}
+
+/** One operation and the command it became (the ParseOpenApi `OperationSummary`). */
+export interface DraftOperation {
+  operationId: string;
+  command: string;
+  method: string;
+  path: string;
+  summary: string;
+}
+
+/** A connector derived from an OpenAPI description, not yet stored. */
+export interface OpenApiDraft {
+  name: string;
+  displayName: string;
+  description: string;
+  version: string;
+  authType: "none" | "api_key" | "oauth";
+  /** Connection fields and commands, in the shape the catalog stores. */
+  configSchema: StoredConfigSchema;
+  /** The authorization-code flow of the first OAuth 2 scheme that has one. */
+  oauth?: OAuthSettings;
+  /** Execution data (methods, paths, parameter locations and styles, bodies, security). */
+  openapi: OpenApiPlan;
+  /** Kept operations in document order. */
+  operations: DraftOperation[];
+  /** Operator-safe notes about what was skipped, renamed or simplified. */
+  warnings: string[];
+}
+
+/**
+ * Imports an OpenAPI 3.0 or 3.1 description (Swagger 2.0 is upgraded first) as a draft connector:
+ * one command per operation, `servers` and security schemes as connection fields. Never fetches or
+ * reads anything the document points at. Throws INVALID_ARGUMENT for a document it cannot use;
+ * anything it can work around becomes a warning.
+ */
+export async function parseOpenApi(
+  input: string | object,
+  options: ParseOpenApiOptions = {},
+): Promise<OpenApiDraft> {
+  const field = options.field ?? "document";
+  const loaded = await loadDocument(input, field);
+  const { document } = loaded;
+  const warnings = [...loaded.warnings];
+  let dropped = 0;
+  const warn = (text: string): void => {
+    if (warnings.length < MAX_WARNINGS) warnings.push(text);
+    else dropped++;
+  };
+  const connection = deriveConnection(document, warn);
+  const claimCommand = createNameClaims();
+  const select = new Set(options.select ?? []);
+  const matched = new Set<string>();
+  const commands: Record<string, StoredCommand> = {};
+  const operations: DraftOperation[] = [];
+  const plans: OpenApiPlan["operations"] = {};
+  const log: CutLog = { circular: new Set(), deep: 0 };
+  let seen = 0;
+  for (const [path, item] of Object.entries(document.paths as Record<string, unknown>)) {
+    if (!isObject(item)) continue;
+    const pathParameters = Array.isArray(item.parameters) ? item.parameters : [];
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!isObject(operation)) continue;
+      if (++seen > MAX_OPERATIONS) {
+        throw new ConnectError(
+          `${field}: more than ${MAX_OPERATIONS} operations; import a subset`,
+          Code.InvalidArgument,
+        );
+      }
+      const declared =
+        typeof operation.operationId === "string" && operation.operationId !== ""
+          ? operation.operationId
+          : undefined;
+      const operationId = declared ?? `${method}_${path}`;
+      const wanted = camelCase(declared ?? `${method} ${path}`) || camelCase(`${method} operation`);
+      const command = claimCommand(wanted);
+      if (select.size > 0) {
+        const hit = [command, operationId, wanted].filter((key) => select.has(key));
+        if (hit.length === 0) continue;
+        for (const key of hit) matched.add(key);
+      }
+      const where = `${method.toUpperCase()} ${path}`;
+      if (declared === undefined) warn(`${where}: no operationId; command named '${command}'`);
+      if (command !== wanted) warn(`${where}: command name '${wanted}' is taken; named '${command}'`);
+      const built = operationCommand({ method, path, operation, pathParameters }, where, log, warn);
+      built.plan.operationId = operationId;
+      commands[command] = built.command;
+      plans[command] = built.plan;
+      operations.push({
+        operationId,
+        command,
+        method: method.toUpperCase(),
+        path,
+        summary: shortText(operation.summary),
+      });
+    }
+  }
+  for (const key of select)
+    if (!matched.has(key)) warn(`select: no operation or command named '${key.slice(0, 100)}'`);
+  for (const ref of log.circular)
+    warn(`circular schema ${ref.slice(0, 200)} is cut where it recurs (any value accepted there)`);
+  if (log.deep > 0) warn(`${log.deep} schema parts nested more than the copy depth limit were cut`);
+  if (operations.length === 0) warn("no operations were kept");
+  if (dropped > 0) warnings.push(`${dropped} more warnings not shown`);
+
+  const info = isObject(document.info) ? document.info : {};
+  const title = typeof info.title === "string" ? info.title : "";
+  const infoVersion = typeof info.version === "string" ? info.version : "";
+  const name = options.name || kebabCase(title) || "openapi-connector";
+  return {
+    name,
+    displayName: title.slice(0, 200) || name,
+    description: shortText(info.description, title),
+    version: /^\d+\.\d+\.\d+$/.test(infoVersion) ? infoVersion : "1.0.0",
+    authType: connection.authType,
+    configSchema: { connectionConfig: connection.connectionConfig, commands },
+    ...(connection.oauth !== undefined ? { oauth: connection.oauth } : {}),
+    openapi: {
+      format: 1,
+      openapi: String(document.openapi),
+      baseUrl: connection.baseUrl,
+      securitySchemes: connection.securitySchemes,
+      security: Array.isArray(document.security) ? (document.security as OpenApiPlan["security"]) : [],
+      operations: plans,
+    },
+    operations,
+    warnings,
+  };
+}
