@@ -22,6 +22,8 @@ export interface OutboundRequestInit {
   timeoutMs?: number;
   /** The caller's cancellation; when it aborts, its reason is thrown unchanged. */
   signal?: AbortSignal;
+  /** false: a 3xx answer is returned as it is instead of followed (webhook deliveries: 3xx is a failure). */
+  followRedirects?: boolean;
 }
 
 /** How an outbound client is set up; read once, from config, at start-up. */
@@ -85,7 +87,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
           ...(body !== undefined ? { body } : {}),
         });
         const location = res.headers.location;
-        if (REDIRECTS.has(res.statusCode) && typeof location === "string") {
+        if (init.followRedirects !== false && REDIRECTS.has(res.statusCode) && typeof location === "string") {
           await res.body.dump().catch(() => undefined);
           if (redirects >= MAX_REDIRECTS) {
             throw new OutboundError(

@@ -184,4 +184,12 @@ describe("outbound client: allow-listed", () => {
     expect(internal.requests[0]?.headers.authorization).toBeUndefined();
     expect(internal.requests[0]?.headers.accept).toBe("application/json");
   });
+
+  it("returns a redirect as it is when told not to follow it (webhook deliveries)", async () => {
+    const c = client({ allow: ["127.0.0.1/32", "127.0.0.2/32"] });
+    const res = await c.request(`${api.origin}/to-internal`, { method: "GET", followRedirects: false });
+    expect(res.status).toBeGreaterThanOrEqual(300);
+    expect(res.status).toBeLessThan(400);
+    expect(internal.requests).toHaveLength(0);
+  });
 });

@@ -28,6 +28,8 @@ export async function deliverHttps(delivery: HttpsDelivery): Promise<string | un
       body: delivery.body,
       timeoutMs: TARGET_TIMEOUT_MS,
       signal: delivery.signal,
+      // Standard Webhooks: a redirect is a failed delivery, not something to follow.
+      followRedirects: false,
     });
     return response.status >= 200 && response.status < 300 ? undefined : `HTTPS_TARGET_${response.status}`;
   } catch (error) {
