@@ -14,7 +14,12 @@ export interface EgressGuard {
   checkUrl(url: string): void;
   /** The `lookup` for `net`/`tls`/`http2` connections. */
   readonly lookup: LookupFunction;
-  /** `fetch` whose connections go through {@link lookup}; redirects are the caller's to refuse. */
+  /**
+   * `fetch` under the policy: the URL is checked first (an IP literal skips DNS, so {@link lookup} alone
+   * would not see it), connections go through {@link lookup}, and the answer is a global `Response` (as
+   * libraries that check `instanceof Response`, like oauth4webapi, expect). Redirects are the caller's to
+   * refuse.
+   */
   readonly fetch: typeof globalThis.fetch;
 }
 
@@ -22,30 +27,35 @@ export interface EgressGuard {
 export function createEgressGuard(policy: EgressPolicy, resolve: ResolveHost): EgressGuard {
   const lookup = createPinnedLookup(policy, resolve);
   const agent = new Agent({ connect: { lookup } });
+  function checkUrl(text: string): void {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new OutboundError("BAD_URL", "Outbound URL is not a valid absolute URL");
+    }
+    const verdict = policy.check(url.hostname);
+    if (!verdict.allowed) {
+      throw new OutboundError(
+        "EGRESS_REFUSED",
+        `Outbound request to ${url.hostname} refused (${verdict.reason}); PATCHBAY_EGRESS_ALLOW can allow it`,
+      );
+    }
+  }
   return {
-    checkUrl(text) {
-      let url: URL;
-      try {
-        url = new URL(text);
-      } catch {
-        throw new OutboundError("BAD_URL", "Outbound URL is not a valid absolute URL");
-      }
-      const verdict = policy.check(url.hostname);
-      if (!verdict.allowed) {
-        throw new OutboundError(
-          "EGRESS_REFUSED",
-          `Outbound request to ${url.hostname} refused (${verdict.reason}); PATCHBAY_EGRESS_ALLOW can allow it`,
-        );
-      }
-    },
+    checkUrl,
     lookup,
-    fetch: ((input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) =>
-      undiciFetch(
-        input as string,
-        {
-          ...(init as object),
-          dispatcher: agent,
-        } as Parameters<typeof undiciFetch>[1],
-      ) as unknown as Promise<Response>) as typeof globalThis.fetch,
+    fetch: (async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
+      const url = input instanceof Request ? input.url : String(input);
+      checkUrl(url);
+      const answer = await undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<
+        typeof undiciFetch
+      >[1]);
+      return new Response(answer.body as ReadableStream | null, {
+        status: answer.status,
+        statusText: answer.statusText,
+        headers: answer.headers as unknown as Headers,
+      });
+    }) as typeof globalThis.fetch,
   };
 }

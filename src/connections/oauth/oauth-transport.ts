@@ -21,25 +21,12 @@ export interface OAuthTransport {
   now?: () => Date;
 }
 
-/** The egress policy's fetch: the URL's host is checked first (an IP literal skips the DNS check). */
-async function guardedFetch(url: string, init: RequestInit): Promise<Response> {
-  const guard = egressGuard();
-  guard.checkUrl(url);
-  const answer = await guard.fetch(url, init);
-  // oauth4webapi checks `instanceof Response` against the global class, which undici's own is not.
-  return new Response(answer.body, {
-    status: answer.status,
-    statusText: answer.statusText,
-    headers: answer.headers,
-  });
-}
-
 /** Default deadline of one request to the provider. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The oauth4webapi request options for a transport. */
 export function requestOptions(transport: OAuthTransport): TokenEndpointRequestOptions {
-  const send = transport.fetch ?? guardedFetch;
+  const send = transport.fetch ?? ((url: string, init: RequestInit) => egressGuard().fetch(url, init));
   return {
     signal: transport.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT_MS),
     [customFetch]: (url: string, init: RequestInit) => send(url, init),
