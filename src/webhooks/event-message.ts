@@ -4,6 +4,7 @@ import { type WebhookEvent, WebhookEventSchema } from "../../gen/patchbay/v1/web
 import type { SecretBox } from "../secrets/index.ts";
 import { eventPayloadContext } from "./endpoints/endpoint-row.ts";
 import { jobState } from "./jobs/job-row.ts";
+import { sqlDate } from "./sql-date.ts";
 
 /** Columns of `webhook_events e` (and the job's state `s`) that {@link toEventMessage} reads. */
 export const EVENT_COLUMNS =
@@ -16,7 +17,7 @@ export function toEventMessage(
   payload: { secretBox: SecretBox } | undefined,
 ): WebhookEvent {
   const id = String(row.id);
-  const received = row.received_at instanceof Date ? row.received_at : new Date(String(row.received_at));
+  const received = sqlDate(row.received_at) ?? new Date(0);
   const opened =
     payload === undefined
       ? undefined

@@ -1,4 +1,5 @@
 import type { PageTokens } from "../paging/index.ts";
+import { sqlDate } from "./sql-date.ts";
 
 /** One list call's paging: newest first by (time, id), page tokens bound to the scope and filter. */
 export interface KeysetPager {
@@ -9,8 +10,6 @@ export interface KeysetPager {
   /** The page, and the token of the next one ("" when none). */
   finish<T>(rows: readonly T[], key: (row: T) => { at: unknown; id: unknown }): { page: T[]; next: string };
 }
-
-const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
 /** A {@link KeysetPager} over the columns `atColumn` (timestamptz) and `idColumn` (uuid). */
 export function keysetPager(
@@ -38,7 +37,13 @@ export function keysetPager(
       const last = page.at(-1);
       if (rows.length <= pageSize || last === undefined) return { page, next: "" };
       const { at, id } = key(last);
-      return { page, next: tokens.encode(scope, filter, { at: toDate(at).toISOString(), id: String(id) }) };
+      return {
+        page,
+        next: tokens.encode(scope, filter, {
+          at: (sqlDate(at) ?? new Date(0)).toISOString(),
+          id: String(id),
+        }),
+      };
     },
   };
 }

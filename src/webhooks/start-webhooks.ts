@@ -45,11 +45,9 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     superviseSeconds: settings.superviseSeconds,
   });
   const counters = createDeliveryCounters(query);
-  const transaction = createNativeTransaction(settings.db);
   const deps: WebhookDeps = {
     query,
-    transaction,
-    writer: createEventWriter(transaction, jobs),
+    writer: createEventWriter(createNativeTransaction(settings.db), jobs),
     secretBox: settings.secretBox,
     jobs,
     endpoints: createEndpointCache(query, settings.secretBox),

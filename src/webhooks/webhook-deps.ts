@@ -1,4 +1,4 @@
-import type { NativeQuery, NativeTransaction } from "../db/index.ts";
+import type { NativeQuery } from "../db/index.ts";
 import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { PageTokens } from "../paging/index.ts";
@@ -12,7 +12,6 @@ import type { EventWriter } from "./receiver/event-writer.ts";
 /** What the webhook service needs (built by `startWebhooks`). */
 export interface WebhookDeps {
   readonly query: NativeQuery;
-  readonly transaction: NativeTransaction;
   readonly secretBox: SecretBox;
   readonly jobs: JobQueue;
   readonly endpoints: EndpointCache;

@@ -13,6 +13,7 @@ import {
 } from "./endpoints/endpoint-row.ts";
 import { insertEndpoint } from "./endpoints/insert-endpoint.ts";
 import { EVENT_COLUMNS, toEventMessage } from "./event-message.ts";
+import { isUuid } from "./is-uuid.ts";
 import { claimJobs, settleClaimedJob } from "./jobs/claim-jobs.ts";
 import { BOSS_STATES, JOB_COLUMNS, toJobMessage, WEBHOOK_QUEUES } from "./jobs/job-row.ts";
 import { keysetPager } from "./keyset-pager.ts";
@@ -20,7 +21,6 @@ import { checkMetaHandshake, verifierFor } from "./providers/index.ts";
 import { receiveDelivery } from "./receiver/receive-delivery.ts";
 import type { WebhookDeps } from "./webhook-deps.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_GRACE_SECONDS = 604_800;
 /** REST: the handler asks the bridge for this status (declared in the proto's `rest` option). */
 const HTTP_STATUS_HEADER = "x-patchbay-http-status";
@@ -32,7 +32,7 @@ function caller(ctx: HandlerContext): Principal {
 }
 
 function uuidField(name: string, value: string): string {
-  if (!UUID.test(value)) throw new ConnectError(`${name}: must be a UUID`, Code.InvalidArgument);
+  if (!isUuid(value)) throw new ConnectError(`${name}: must be a UUID`, Code.InvalidArgument);
   return value.toLowerCase();
 }
 
@@ -74,11 +74,12 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     return result;
   }
 
-  async function endpointMessage(row: EndpointRow) {
+  /** The endpoint as stored now, counters written first (one read of the row). */
+  async function endpointMessage(tenantId: string, id: string) {
     await deps.counters.flush();
-    const fresh = await loadEndpoint(row.tenantId, row.id);
+    const row = await loadEndpoint(tenantId, id);
     const counted = (await tallies([row.id])).get(row.id) ?? { accepted: 0, failed: 0 };
-    return toEndpointMessage(fresh, deps.publicUrl, counted, deps.now());
+    return toEndpointMessage(row, deps.publicUrl, counted, deps.now());
   }
 
   async function jobRow(tenantId: string, jobId: string): Promise<Record<string, unknown>> {
@@ -94,7 +95,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     async createEndpoint(req, ctx) {
       const principal = caller(ctx);
       const id = await insertEndpoint(deps, principal, checkCreateEndpoint(req));
-      return { endpoint: await endpointMessage(await loadEndpoint(principal.tenantId, id)) };
+      return { endpoint: await endpointMessage(principal.tenantId, id) };
     },
 
     async listEndpoints(req, ctx) {
@@ -134,8 +135,9 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
 
     async getEndpoint(req, ctx) {
       const principal = caller(ctx);
-      const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
-      return { endpoint: await endpointMessage(row) };
+      return {
+        endpoint: await endpointMessage(principal.tenantId, uuidField("endpoint_id", req.endpointId)),
+      };
     },
 
     async deleteEndpoint(req, ctx) {
@@ -177,7 +179,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
         { endpointId: row.id, graceSeconds: req.gracePeriodSeconds },
         "webhook secret rotated",
       );
-      return { endpoint: await endpointMessage(row) };
+      return { endpoint: await endpointMessage(row.tenantId, row.id) };
     },
 
     async receiveEvent(req, ctx) {
@@ -200,7 +202,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     async verifyEndpoint(req) {
       // Meta's subscription handshake: echo hub.challenge when hub.verify_token matches.
       const endpointId = req.endpointId;
-      if (!UUID.test(endpointId) || req.provider !== "whatsapp") {
+      if (!isUuid(endpointId) || req.provider !== "whatsapp") {
         throw new ConnectError("unknown webhook endpoint", Code.NotFound);
       }
       const { rows } = await query(
@@ -250,11 +252,11 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
         "e.received_at",
         "e.id",
       );
-      const values: unknown[] = [row.id, req.eventKey, `${req.eventKey}.%`];
+      const values: unknown[] = [row.id, req.eventKey];
       const { rows } = await query(
         `select ${EVENT_COLUMNS}, j.state as job_state from webhook_events e
            left join pgboss.job j on j.id = e.job_id and ${WEBHOOK_QUEUES}
-          where e.endpoint_id = $1 and ($2 = '' or e.event_key = $2 or e.event_key like $3) ${pager.after(values)}
+          where e.endpoint_id = $1 and ($2 = '' or e.event_key = $2 or starts_with(e.event_key, $2 || '.')) ${pager.after(values)}
           order by e.received_at desc, e.id desc ${pager.limit(values)}`,
         values,
       );

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from "node:crypto";
+import { createHmac, generateKeyPairSync, sign } from "node:crypto";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
@@ -154,6 +154,32 @@ describe("provider specifics over the wire", () => {
     expect((await client().getEndpoint({ endpointId: id }, { headers: headers() })).endpoint?.status).toBe(
       "active",
     );
+  });
+
+  it("verifies Linear's signature and ±60 s timestamp, and filters events by a key prefix", async () => {
+    const { id, path } = await create("linear", "lin_wh_signing_secret");
+    const post = (delivery: string, type: string, action: string, at: number) => {
+      const body = JSON.stringify({ action, type, data: { id: delivery }, webhookTimestamp: at });
+      return fetch(`${t.url}${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "linear-delivery": delivery,
+          "linear-signature": createHmac("sha256", "lin_wh_signing_secret").update(body).digest("hex"),
+        },
+        body,
+      });
+    };
+    expect((await post("d-1", "Issue", "create", Date.now())).status).toBe(204);
+    expect((await post("d-2", "Comment", "create", Date.now())).status).toBe(204);
+    expect((await post("d-3", "Issue", "update", Date.now() - 120_000)).status).toBe(401);
+    const issues = await client().listEvents(
+      { endpointId: id, eventKey: "linear.issue" },
+      { headers: headers() },
+    );
+    expect(issues.events.map((e) => [e.eventKey, e.providerEventId])).toEqual([
+      ["linear.issue.create", "d-1"],
+    ]);
   });
 
   it("refuses a body over PATCHBAY_MAX_BODY_BYTES with 413 and stores nothing", async () => {

@@ -128,10 +128,6 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     return best;
   }
 
-  function post(sandbox: Sandbox, message: ToSandbox): void {
-    sandbox.post(message);
-  }
-
   function receive(sandbox: Sandbox, message: FromSandbox): void {
     switch (message.t) {
       case "done":
@@ -167,7 +163,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   function call(sandbox: Sandbox, message: Extract<FromSandbox, { t: "http" }>): void {
     const pending = sandbox.pending.get(message.id);
     if (pending === undefined) {
-      post(sandbox, {
+      sandbox.post({
         t: "http-failed",
         call: message.call,
         message: "the execution has ended",
@@ -186,10 +182,10 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
         return pending.options.http({ ...message.request, signal });
       })
       .then(
-        (response) => post(sandbox, { t: "http-done", call: message.call, response }),
+        (response) => sandbox.post({ t: "http-done", call: message.call, response }),
         (error: unknown) => {
           const code = (error as { code?: unknown } | null)?.code;
-          post(sandbox, {
+          sandbox.post({
             t: "http-failed",
             call: message.call,
             message: error instanceof Error ? error.message : String(error),
@@ -238,7 +234,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     const id = ++nextId;
     const wallMs = resolveScriptLimits(options.limits).wallMs;
     return new Promise<ScriptResult>((resolve) => {
-      const onAbort = (): void => post(sandbox, { t: "abort", id });
+      const onAbort = (): void => sandbox.post({ t: "abort", id });
       // The process enforces every limit itself; this only catches a process that stopped answering.
       const hung = setTimeout(() => {
         settings.onEvent?.({ kind: "process-hung", pid: sandbox.pid });
@@ -264,7 +260,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
       if (sandbox.pending.size === 0) busy(sandbox);
       sandbox.pending.set(id, pending);
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      post(sandbox, {
+      sandbox.post({
         t: "run",
         id,
         source,

@@ -1,10 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateEndpointRequest } from "../../../gen/patchbay/v1/webhook_pb.ts";
+import { isUuid } from "../is-uuid.ts";
 import { generateTelegramSecretToken, PROVIDERS, verifierFor } from "../providers/index.ts";
 import { checkSigningSecret } from "../standard-webhooks/index.ts";
 import type { StoredTarget } from "./endpoint-row.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const COMMAND = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -31,7 +31,7 @@ export function checkCreateEndpoint(req: CreateEndpointRequest): NewEndpoint {
   const verifier = verifierFor(req.provider);
   if (verifier === undefined) problems.push(`provider: must be one of ${PROVIDERS.join(", ")}`);
   if (!SLUG.test(req.connectorSlug)) problems.push("connector_slug: required, a connector slug");
-  if (req.connectionId !== "" && !UUID.test(req.connectionId)) problems.push("connection_id: must be a UUID");
+  if (req.connectionId !== "" && !isUuid(req.connectionId)) problems.push("connection_id: must be a UUID");
   let secret = req.secret;
   if (secret === "" && req.provider === "telegram") secret = generateTelegramSecretToken();
   if (verifier !== undefined) {
@@ -52,7 +52,7 @@ export function checkCreateEndpoint(req: CreateEndpointRequest): NewEndpoint {
     target = { kind: "https", url: kind.value.url };
     signingSecret = kind.value.signingSecret;
   } else if (kind?.case === "command") {
-    if (!UUID.test(kind.value.connectionId)) problems.push("target.command.connection_id: must be a UUID");
+    if (!isUuid(kind.value.connectionId)) problems.push("target.command.connection_id: must be a UUID");
     if (!COMMAND.test(kind.value.command)) problems.push("target.command.command: required, a command name");
     target = {
       kind: "command",

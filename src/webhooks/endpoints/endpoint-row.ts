@@ -1,3 +1,4 @@
+import { sqlDate } from "../sql-date.ts";
 /** Target of an endpoint's jobs, as stored (`target` jsonb; the HTTPS signing secret is sealed apart). */
 export type StoredTarget =
   | { kind: "pull" }
@@ -32,8 +33,7 @@ export interface EndpointRow {
 export const ENDPOINT_COLUMNS =
   "id, tenant_id, provider, connector_slug, connection_id, sealed_secret, sealed_previous_secret, previous_secret_expires_at, secret_rotated_at, sealed_verify_token, verified, target, sealed_signing_secret, duplicate_count, rejected_count, last_event_at, last_error_code, last_error_at, created_at";
 
-const date = (value: unknown): Date | null =>
-  value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value));
+const date = (value: unknown): Date | null => sqlDate(value) ?? null;
 
 /** Maps one selected row (snake_case, as both drivers return it) to an {@link EndpointRow}. */
 export function endpointFromSql(row: Record<string, unknown>): EndpointRow {

@@ -9,11 +9,11 @@ import {
 } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, type Principal } from "../../auth/index.ts";
 import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
+import { isUuid } from "../is-uuid.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
 import { pullQueue } from "./job-queue.ts";
 import { JOB_COLUMNS, toJobMessage } from "./job-row.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /** The lease token names the attempt it was issued for; AckJob and NackJob act only on that attempt. */
@@ -35,8 +35,7 @@ export async function claimJobs(
   const lease = Math.min(900, req.leaseSeconds === 0 ? 60 : req.leaseSeconds);
   let endpointIds: string[];
   if (req.endpointId !== "") {
-    if (!UUID.test(req.endpointId))
-      throw new ConnectError("endpoint_id: must be a UUID", Code.InvalidArgument);
+    if (!isUuid(req.endpointId)) throw new ConnectError("endpoint_id: must be a UUID", Code.InvalidArgument);
     const { rows } = await deps.query(
       "select target_kind from webhook_endpoints where id = $1 and tenant_id = $2 and deleted_at is null",
       [req.endpointId, principal.tenantId],

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Job, JobSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
+import { sqlDate } from "../sql-date.ts";
 import { DELIVERY_QUEUE } from "./job-queue.ts";
 
 /** pg-boss job states → the API's words. */
@@ -34,9 +35,6 @@ export function jobState(bossState: unknown): string {
   return STATE[String(bossState)] ?? "queued";
 }
 
-const date = (value: unknown): Date | undefined =>
-  value === null || value === undefined ? undefined : value instanceof Date ? value : new Date(String(value));
-
 /** One `pgboss.job` row as a Job message. */
 export function toJobMessage(row: Record<string, unknown>): Job {
   const data = (typeof row.data === "string" ? JSON.parse(row.data) : row.data) as Record<string, unknown>;
@@ -47,8 +45,8 @@ export function toJobMessage(row: Record<string, unknown>): Job {
   const state = jobState(row.state);
   const retryCount = Number(row.retry_count);
   const started = row.state !== "created";
-  const next = date(row.start_after);
-  const completed = date(row.completed_on);
+  const next = sqlDate(row.start_after);
+  const completed = sqlDate(row.completed_on);
   const code = output && typeof output.code === "string" ? output.code : "";
   return create(JobSchema, {
     id: String(row.id),
@@ -60,7 +58,7 @@ export function toJobMessage(row: Record<string, unknown>): Job {
     // pg-boss writes its own output for expired leases ("job timed out"): that is a lease loss.
     lastErrorCode: code !== "" ? code : state === "retrying" || state === "dead" ? "LEASE_EXPIRED" : "",
     ...(state === "retrying" && next ? { nextAttemptTime: timestampFromDate(next) } : {}),
-    createTime: timestampFromDate(date(row.created_on) ?? new Date(0)),
+    createTime: timestampFromDate(sqlDate(row.created_on) ?? new Date(0)),
     ...((state === "succeeded" || state === "dead") && completed
       ? { completeTime: timestampFromDate(completed) }
       : {}),

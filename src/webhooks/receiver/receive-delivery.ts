@@ -3,13 +3,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { SecretBox } from "../../secrets/index.ts";
 import type { EndpointCache } from "../endpoints/endpoint-cache.ts";
 import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
+import { isUuid } from "../is-uuid.ts";
 import { DELIVERY_QUEUE, pullQueue } from "../jobs/job-queue.ts";
 import type { VerifyContext, WebhookDelivery, WebhookReply } from "../providers/index.ts";
 import { verifierFor } from "../providers/index.ts";
 import type { DeliveryCounters } from "./delivery-counters.ts";
 import type { EventWriter } from "./event-writer.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the receiver needs. */
 export interface ReceiverDeps {
@@ -53,7 +52,7 @@ export async function receiveDelivery(
   delivery: WebhookDelivery,
 ): Promise<ReceiveOutcome> {
   const verifier = verifierFor(provider);
-  if (!UUID.test(endpointId) || verifier === undefined) {
+  if (!isUuid(endpointId) || verifier === undefined) {
     throw new ConnectError("unknown webhook endpoint", Code.NotFound);
   }
   const endpoint = await deps.endpoints.get(endpointId);
