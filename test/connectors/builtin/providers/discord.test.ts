@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { discordConnector } from "../../../../src/connectors/builtin/providers/discord.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
-import {
-  expectNoSecrets,
-  type FakeProvider,
-  jsonOf,
-  onlyRequest,
-  runCommand,
-  startFakeProvider,
-} from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
 
 const botToken = "MTEwMDAwMDAwMDAwMDAwMDAwMA.GsecretDiscordBotToken";
 const channelId = "1100000000000000001";
 
-let api: FakeProvider;
-
-beforeAll(async () => {
-  configureOutbound({ allow: ["127.0.0.1/32"] });
-  api = await startFakeProvider();
-});
-
-afterAll(() => api.close());
-
-beforeEach(() => api.reset());
+const api = useFakeProvider();
 
 const run = (config: JsonObject, connection: JsonObject = { baseUrl: `${api.baseUrl}/api/v10`, botToken }) =>
   runCommand(discordConnector, config, connection);

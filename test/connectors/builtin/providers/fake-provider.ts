@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import {
   type ConnectorDefinition,
   type ConnectorResult,
@@ -6,6 +6,7 @@ import {
   executeDefinition,
   type JsonObject,
 } from "../../../../src/connectors/index.ts";
+import { configureOutbound } from "../../../../src/outbound/index.ts";
 import {
   type LoopbackServer,
   type SeenRequest,
@@ -57,6 +58,35 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       queue.length = 0;
     },
     close: () => server.close(),
+  };
+}
+
+/**
+ * The fake provider for one test file: started (with loopback allowed by the egress policy) before the
+ * file's tests, reset before each, closed after them. Read its fields inside tests, not at load time.
+ */
+export function useFakeProvider(): FakeProvider {
+  let started: FakeProvider | undefined;
+  const current = (): FakeProvider => {
+    if (started === undefined) throw new Error("the fake provider starts in beforeAll");
+    return started;
+  };
+  beforeAll(async () => {
+    configureOutbound({ allow: ["127.0.0.1/32"] });
+    started = await startFakeProvider();
+  });
+  afterAll(() => started?.close());
+  beforeEach(() => started?.reset());
+  return {
+    get baseUrl() {
+      return current().baseUrl;
+    },
+    get requests() {
+      return current().requests;
+    },
+    answer: (status, body, headers) => current().answer(status, body, headers),
+    reset: () => current().reset(),
+    close: () => current().close(),
   };
 }
 

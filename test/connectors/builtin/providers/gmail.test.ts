@@ -1,29 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { gmailConnector } from "../../../../src/connectors/builtin/providers/gmail.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
-import {
-  expectNoSecrets,
-  type FakeProvider,
-  jsonOf,
-  onlyRequest,
-  runCommand,
-  startFakeProvider,
-} from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
 
 const accessToken = "ya29.secret-google-access-token";
 
-let api: FakeProvider;
-
-beforeAll(async () => {
-  configureOutbound({ allow: ["127.0.0.1/32"] });
-  api = await startFakeProvider();
-});
-
-afterAll(() => api.close());
-
-beforeEach(() => api.reset());
+const api = useFakeProvider();
 
 // What the execute capability hands an OAuth connector: the instance config plus the fresh token.
 const run = (config: JsonObject) =>

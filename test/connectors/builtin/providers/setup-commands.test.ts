@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { githubConnector } from "../../../../src/connectors/builtin/providers/github.ts";
 import { stripeConnector } from "../../../../src/connectors/builtin/providers/stripe.ts";
 import { telegramConnector } from "../../../../src/connectors/builtin/providers/telegram.ts";
 import type { RegisteredEndpoint, WebhookRegistrar } from "../../../../src/connectors/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
-import {
-  expectNoSecrets,
-  type FakeProvider,
-  jsonOf,
-  onlyRequest,
-  runCommand,
-  startFakeProvider,
-} from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
 
 /** A registrar that records what a setup command does with it, as the webhooks feature would see it. */
 function recordingRegistrar(refusal?: string) {
@@ -37,13 +29,7 @@ function recordingRegistrar(refusal?: string) {
   return { registrar, calls };
 }
 
-let api: FakeProvider;
-beforeAll(async () => {
-  configureOutbound({ allow: ["127.0.0.1/32"] });
-  api = await startFakeProvider();
-});
-afterAll(() => api.close());
-beforeEach(() => api.reset());
+const api = useFakeProvider();
 
 describe("webhook setup commands", () => {
   it("GitHub createWebhook registers the endpoint URL and its secret as a JSON repository webhook", async () => {

@@ -1,29 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stripeConnector } from "../../../../src/connectors/builtin/providers/stripe.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
-import {
-  expectNoSecrets,
-  type FakeProvider,
-  formOf,
-  onlyRequest,
-  runCommand,
-  startFakeProvider,
-} from "./fake-provider.ts";
+import { expectNoSecrets, formOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
 
 const secretKey = "sk_test_secretStripeKey0123456789";
 
-let api: FakeProvider;
-
-beforeAll(async () => {
-  configureOutbound({ allow: ["127.0.0.1/32"] });
-  api = await startFakeProvider();
-});
-
-afterAll(() => api.close());
-
-beforeEach(() => api.reset());
+const api = useFakeProvider();
 
 const run = (config: JsonObject) => runCommand(stripeConnector, config, { baseUrl: api.baseUrl, secretKey });
 

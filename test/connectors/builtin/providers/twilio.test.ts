@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { twilioConnector } from "../../../../src/connectors/builtin/providers/twilio.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
-import {
-  expectNoSecrets,
-  type FakeProvider,
-  formOf,
-  onlyRequest,
-  runCommand,
-  startFakeProvider,
-} from "./fake-provider.ts";
+import { expectNoSecrets, formOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
 
 const accountSid = "AC0123456789abcdef0123456789abcdef";
 const authToken = "secret-twilio-auth-token-0123456789";
 const messageSid = "SM0123456789abcdef0123456789abcdef";
 const basic = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString("base64")}`;
 
-let api: FakeProvider;
-
-beforeAll(async () => {
-  configureOutbound({ allow: ["127.0.0.1/32"] });
-  api = await startFakeProvider();
-});
-
-afterAll(() => api.close());
-
-beforeEach(() => api.reset());
+const api = useFakeProvider();
 
 const connection = (): JsonObject => ({ baseUrl: api.baseUrl, accountSid, authToken });
 const run = (config: JsonObject, conn: JsonObject = connection()) =>

@@ -1,31 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { whatsappConnector } from "../../../../src/connectors/builtin/providers/whatsapp.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
-import {
-  expectNoSecrets,
-  type FakeProvider,
-  jsonOf,
-  onlyRequest,
-  runCommand,
-  startFakeProvider,
-} from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
 
 const accessToken = "EAAGsecretMetaAccessToken0123456789";
 const phoneNumberId = "106540352242922";
 const wamid = "wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI1RjQ0QjdBRTEzMjYwQjYxMDkA";
 
-let api: FakeProvider;
-
-beforeAll(async () => {
-  configureOutbound({ allow: ["127.0.0.1/32"] });
-  api = await startFakeProvider();
-});
-
-afterAll(() => api.close());
-
-beforeEach(() => api.reset());
+const api = useFakeProvider();
 
 const connection = (): JsonObject => ({ baseUrl: `${api.baseUrl}/v21.0`, accessToken, phoneNumberId });
 const run = (config: JsonObject, conn: JsonObject = connection()) =>
