@@ -74,9 +74,9 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     },
 
     async createConnector(req) {
-      const row = await createConnector(deps, req);
-      deps.changed?.(row.slug);
-      return { connector: message(row) };
+      const created = await createConnector(deps, req);
+      deps.changed?.(created.row.slug);
+      return { connector: message(created.row), warnings: created.warnings };
     },
 
     async updateConnector(req) {
@@ -86,6 +86,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
         connector: message(updated.row),
         previousVersion: updated.previousVersion,
         requiredBump: updated.requiredBump,
+        warnings: updated.warnings,
       };
     },
 

@@ -1,4 +1,6 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import type { OAuthSettings } from "../connectors/index.ts";
+import type { OpenApiPlan } from "../connectors/openapi/index.ts";
 
 /** Shape of `connectors.config_schema`: the seed 004 `configSchema` JSON (connection config and commands). */
 export interface StoredConfigSchema {
@@ -64,6 +66,12 @@ export const ConnectorEntity = defineEntity({
     mockScenario: p.text().nullable(),
     recordPayloads: p.boolean().default(false),
     scriptLimits: p.json<StoredScriptLimits>().nullable(),
+    /** An OpenAPI-derived connector's execution plan; large, so read only when asked for (populate). */
+    openapiPlan: p.json<OpenApiPlan>().nullable().lazy(),
+    /** The operations an OpenAPI-derived connector was imported with; null: every operation. */
+    openapiOperations: p.json<string[]>().nullable(),
+    /** OAuth settings of a stored (not built-in) connector, e.g. an imported authorization-code flow. */
+    oauthSettings: p.json<OAuthSettings>().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),
@@ -83,6 +91,7 @@ export const ConnectorVersionEntity = defineEntity({
     version: p.text(),
     configSchema: p.json<StoredConfigSchema>(),
     scriptSource: p.text().nullable(),
+    openapiPlan: p.json<OpenApiPlan>().nullable().lazy(),
     createdAt: p.datetime(),
   },
 });

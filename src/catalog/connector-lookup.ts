@@ -1,8 +1,9 @@
-import type { ConnectorDefinition } from "../connectors/index.ts";
+import type { ConnectorDefinition, OAuthSettings } from "../connectors/index.ts";
+import type { OpenApiPlan } from "../connectors/openapi/index.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
 import { configContext } from "./catalog-deps.ts";
 import type { StoredScriptLimits } from "./connector-entity.ts";
-import { ConnectorEntity, type StoredConfigSchema } from "./connector-entity.ts";
+import { ConnectorEntity, type ConnectorRow, type StoredConfigSchema } from "./connector-entity.ts";
 import { availabilityOf, isConfigured } from "./connector-message.ts";
 
 /** What other features may know of a connector: no table access, secrets opened only on request. */
@@ -28,6 +29,10 @@ export interface ConnectorView {
   /** Where an external connector runs, and how to call it. */
   endpointUrl: string | undefined;
   protocol: string | undefined;
+  /** How an OpenAPI-derived connector's commands become HTTP requests. */
+  openapi: OpenApiPlan | undefined;
+  /** OAuth settings: the built-in definition's, or those stored with the connector (an imported flow). */
+  oauth: OAuthSettings | undefined;
   /** The decrypted instance config ({} when none). */
   instanceConfig(): Record<string, unknown>;
 }
@@ -52,6 +57,7 @@ export function createConnectorLookup(
   now: () => number = Date.now,
 ): ConnectorLookup {
   const cache = new Map<string, { view: ConnectorView; until: number }>();
+  const plans = new Map<string, { updatedAt: number; plan: OpenApiPlan }>();
   const lookup = async (slug: string) => {
     const at = now();
     const cached = cache.get(slug);
@@ -71,9 +77,28 @@ export function createConnectorLookup(
     },
   });
 
+  /**
+   * An OpenAPI plan is large and changes only with the row: it is read again only when the row was
+   * updated, so the same plan object (and the validators compiled for it) serves every later call.
+   */
+  async function planOf(row: ConnectorRow): Promise<OpenApiPlan | undefined> {
+    const known = plans.get(row.id);
+    if (known !== undefined && known.updatedAt === row.updatedAt.getTime()) return known.plan;
+    const loaded = await deps
+      .em()
+      .findOne(ConnectorEntity, { id: row.id }, { fields: ["id", "openapiPlan"] });
+    const plan = loaded?.openapiPlan ?? undefined;
+    if (plans.size >= CONNECTOR_CACHE_MAX) plans.clear();
+    if (plan !== undefined) plans.set(row.id, { updatedAt: row.updatedAt.getTime(), plan });
+    return plan;
+  }
+
   async function read(slug: string): Promise<ConnectorView | undefined> {
-    const row = await deps.em().findOne(ConnectorEntity, { slug, deletedAt: null });
+    const em = deps.em();
+    const row = await em.findOne(ConnectorEntity, { slug, deletedAt: null });
     if (row === null) return undefined;
+    const openapi = row.executionModel === "openapi" ? await planOf(row) : undefined;
+    const definition = row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined;
     const { availability, reason } = availabilityOf(row, deps.envOAuthClients);
     const sealed = row.sealedConfig;
     return {
@@ -86,13 +111,15 @@ export function createConnectorLookup(
       availabilityReason: reason,
       configured: isConfigured(row, deps.envOAuthClients),
       configSchema: row.configSchema,
-      definition: row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined,
+      definition,
       mockScenario: row.mockScenario ?? undefined,
       recordPayloads: row.recordPayloads ?? false,
       scriptSource: row.scriptSource ?? undefined,
       scriptLimits: row.scriptLimits ?? {},
       endpointUrl: row.endpointUrl ?? undefined,
       protocol: row.protocol ?? undefined,
+      openapi,
+      oauth: definition?.oauth ?? row.oauthSettings ?? undefined,
       instanceConfig: () =>
         sealed == null
           ? {}

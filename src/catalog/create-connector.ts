@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { createExternalConnectorClient, type ExternalProtocol } from "../connectors/external/index.ts";
+import type { OAuthSettings } from "../connectors/index.ts";
 import { toConfigSchema } from "../connectors/index.ts";
+import type { OpenApiPlan } from "../connectors/openapi/index.ts";
 import { egressGuard } from "../outbound/index.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
@@ -12,6 +14,7 @@ import {
   ConnectorVersionEntity,
   type StoredConfigSchema,
 } from "./connector-entity.ts";
+import { importOpenApiDocument } from "./import-openapi-document.ts";
 import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
@@ -37,6 +40,12 @@ interface ModelFields {
   scriptSource: string | null;
   endpointUrl: string | null;
   protocol: string | null;
+  openapiPlan?: OpenApiPlan;
+  openapiOperations?: string[] | null;
+  oauthSettings?: OAuthSettings | null;
+  name?: string;
+  description?: string;
+  warnings?: string[];
 }
 
 function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFields {
@@ -138,33 +147,77 @@ async function externalFields(req: CreateConnectorRequest): Promise<ModelFields>
   };
 }
 
+/**
+ * OpenAPI-derived connectors are derived from `openapi_document` alone (ParseOpenApi's import): the
+ * commands, connection fields, execution plan and OAuth settings. A schema in the request is refused
+ * instead of silently replaced; `operations` chooses the commands.
+ */
+async function openapiFields(req: CreateConnectorRequest): Promise<ModelFields> {
+  if (req.configSchema !== undefined) {
+    throw invalid(
+      "config_schema is derived from openapi_document for an openapi connector; choose commands with operations",
+    );
+  }
+  const imported = await importOpenApiDocument(req.openapiDocument, req.operations, req.name);
+  const { draft } = imported;
+  return {
+    type: req.type || req.name,
+    authType: draft.authType,
+    configSchema: imported.configSchema,
+    version: req.version || draft.version,
+    availability: null,
+    availabilityReason: null,
+    scriptSource: null,
+    endpointUrl: null,
+    protocol: null,
+    openapiPlan: imported.plan,
+    openapiOperations: imported.operations,
+    oauthSettings: imported.oauth,
+    name: draft.displayName,
+    description: draft.description,
+    warnings: draft.warnings,
+  };
+}
+
+/** A created connector and what its import reported. */
+export interface CreatedConnector {
+  row: ConnectorRow;
+  warnings: string[];
+}
+
 /** CreateConnector: a new catalog row (and its first version) from the request's execution model. */
-export async function createConnector(deps: CatalogDeps, req: CreateConnectorRequest): Promise<ConnectorRow> {
+export async function createConnector(
+  deps: CatalogDeps,
+  req: CreateConnectorRequest,
+): Promise<CreatedConnector> {
   requireSlug(req.name, "name");
   if (!(EXECUTION_MODELS as readonly string[]).includes(req.executionModel)) {
     throw invalid(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
   }
-  if (req.executionModel === "openapi") {
-    throw new ConnectError(
-      "OpenAPI-derived connectors are not available on this server yet",
-      Code.Unimplemented,
-    );
-  }
+  if (req.openapiDocument !== "" && req.executionModel !== "openapi")
+    throw invalid("openapi_document is only accepted for openapi connectors");
   const fields =
     req.executionModel === "built_in"
       ? builtInFields(deps, req)
       : req.executionModel === "external"
         ? await externalFields(req)
-        : scriptFields(req);
+        : req.executionModel === "openapi"
+          ? await openapiFields(req)
+          : scriptFields(req);
   parseVersion(fields.version);
   const scriptLimits = toStoredScriptLimits(req.scriptLimits);
   if (scriptLimits !== null && req.executionModel !== "script") {
     throw invalid("script_limits is only accepted for script connectors");
   }
   if (req.config !== undefined) {
-    if (req.executionModel !== "built_in")
-      throw invalid("config is only accepted for built_in connector instances");
-    validateInstanceConfig(fields.configSchema.connectionConfig, req.config);
+    if (req.executionModel === "built_in")
+      validateInstanceConfig(fields.configSchema.connectionConfig, req.config);
+    else if (req.executionModel === "openapi")
+      // Shared settings only: each connection supplies the rest.
+      validateInstanceConfig(fields.configSchema.connectionConfig, req.config, "config is invalid", {
+        partial: true,
+      });
+    else throw invalid("config is only accepted for built_in and openapi connectors");
   }
   const em = deps.em();
   if ((await em.count(ConnectorEntity, { slug: req.name })) > 0) {
@@ -175,8 +228,8 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
   const row = em.create(ConnectorEntity, {
     id,
     slug: req.name,
-    name: req.displayName || req.name,
-    description: req.description,
+    name: req.displayName || fields.name || req.name,
+    description: req.description || fields.description || "",
     type: fields.type,
     executionModel: req.executionModel,
     authType: fields.authType,
@@ -195,6 +248,9 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
     mockScenario: req.mockScenario || null,
     recordPayloads: req.recordPayloads,
     scriptLimits,
+    openapiPlan: fields.openapiPlan ?? null,
+    openapiOperations: fields.openapiOperations ?? null,
+    oauthSettings: fields.oauthSettings ?? null,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
@@ -210,6 +266,7 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
         version: fields.version,
         configSchema: fields.configSchema,
         scriptSource: fields.scriptSource,
+        openapiPlan: fields.openapiPlan ?? null,
         createdAt: now,
       });
     });
@@ -226,5 +283,5 @@ export async function createConnector(deps: CatalogDeps, req: CreateConnectorReq
     }
     throw error;
   }
-  return row;
+  return { row, warnings: fields.warnings ?? [] };
 }

@@ -11,5 +11,7 @@ export {
   type StoredField,
 } from "./connector-entity.ts";
 export { type ConnectorLookup, type ConnectorView, createConnectorLookup } from "./connector-lookup.ts";
+export { type CreatedConnector, createConnector } from "./create-connector.ts";
 export { syncBuiltinCatalog } from "./sync-builtin-catalog.ts";
+export { deleteConnector, type UpdatedConnector, updateConnector } from "./update-connector.ts";
 export { validateInstanceConfig } from "./validate-instance-config.ts";

@@ -4,6 +4,7 @@ import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
+import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
 import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
@@ -14,6 +15,8 @@ export interface UpdatedConnector {
   row: ConnectorRow;
   previousVersion: string;
   requiredBump: RequiredBump;
+  /** What an OpenAPI re-import reported. */
+  warnings: string[];
 }
 
 function invalid(message: string): ConnectError {
@@ -31,7 +34,11 @@ export async function updateConnector(
 ): Promise<UpdatedConnector> {
   requireSlug(req.slug);
   const em = deps.em();
-  const row = await em.findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
+  const row = await em.findOne(
+    ConnectorEntity,
+    { slug: req.slug, deletedAt: null },
+    { populate: ["openapiPlan"] },
+  );
   if (row === null) throw new ConnectError("connector not found", Code.NotFound);
   if (row.builtIn) {
     throw new ConnectError(
@@ -47,7 +54,13 @@ export async function updateConnector(
     throw invalid("script_source is only for script connectors");
   if (req.endpointUrl !== undefined && row.executionModel !== "external")
     throw invalid("endpoint_url is only for external connectors");
-  const nextSchema = req.configSchema === undefined ? row.configSchema : toStoredSchema(req.configSchema);
+  const imported = await reimportOpenApi(row, req);
+  const nextSchema =
+    imported !== undefined
+      ? imported.configSchema
+      : req.configSchema === undefined
+        ? row.configSchema
+        : toStoredSchema(req.configSchema);
   const bump = checkVersionBump({
     previousVersion: row.version,
     nextVersion: req.version,
@@ -60,8 +73,11 @@ export async function updateConnector(
   const previousVersion = row.version;
   const now = (deps.now ?? (() => new Date()))();
   if (req.config !== undefined) {
-    if (!isInstance) throw invalid("config is only accepted for built_in connector instances");
-    validateInstanceConfig(nextSchema.connectionConfig, req.config);
+    if (!isInstance && row.executionModel !== "openapi")
+      throw invalid("config is only accepted for built_in and openapi connectors");
+    validateInstanceConfig(nextSchema.connectionConfig, req.config, "config is invalid", {
+      partial: row.executionModel === "openapi",
+    });
     row.sealedConfig = deps.secretBox.seal(JSON.stringify(req.config), configContext(row.id));
   }
   if (req.displayName !== undefined) row.name = req.displayName || row.slug;
@@ -78,6 +94,11 @@ export async function updateConnector(
     }
     row.scriptLimits = toStoredScriptLimits(req.scriptLimits);
   }
+  if (imported !== undefined) {
+    row.openapiPlan = imported.plan;
+    row.oauthSettings = imported.oauth;
+    if (req.operations.length > 0) row.openapiOperations = imported.operations;
+  }
   row.configSchema = nextSchema;
   row.version = bump.version;
   row.updatedAt = now;
@@ -88,18 +109,47 @@ export async function updateConnector(
       version: bump.version,
       configSchema: nextSchema,
       scriptSource: row.scriptSource ?? null,
+      openapiPlan: row.openapiPlan ?? null,
       createdAt: now,
     });
-  } else if (req.scriptSource !== undefined) {
-    // Same version, new script: keep the stored version in step with what runs.
+  } else if (req.scriptSource !== undefined || imported !== undefined) {
+    // Same version, new script or plan: keep the stored version in step with what runs.
     await em.nativeUpdate(
       ConnectorVersionEntity,
       { connectorId: row.id, version: bump.version },
-      { scriptSource: req.scriptSource },
+      imported !== undefined ? { openapiPlan: imported.plan } : { scriptSource: req.scriptSource ?? null },
     );
   }
   await em.flush();
-  return { row, previousVersion, requiredBump: bump.required };
+  return { row, previousVersion, requiredBump: bump.required, warnings: imported?.draft.warnings ?? [] };
+}
+
+/**
+ * An openapi connector's re-import from a new `openapi_document` (the document is not stored, so a new
+ * selection needs it too); undefined when the request changes neither.
+ */
+async function reimportOpenApi(
+  row: ConnectorRow,
+  req: UpdateConnectorRequest,
+): Promise<ImportedOpenApi | undefined> {
+  const isOpenApi = row.executionModel === "openapi";
+  if (!isOpenApi) {
+    if (req.openapiDocument !== undefined || req.operations.length > 0)
+      throw invalid("openapi_document and operations are only for openapi connectors");
+    return undefined;
+  }
+  if (req.configSchema !== undefined) {
+    throw invalid(
+      "config_schema of an openapi connector is derived from its document; send openapi_document (and operations) instead",
+    );
+  }
+  if (req.openapiDocument === undefined) {
+    if (req.operations.length > 0)
+      throw invalid("operations needs openapi_document: the description is not stored, only what it became");
+    return undefined;
+  }
+  const select = req.operations.length > 0 ? req.operations : (row.openapiOperations ?? []);
+  return importOpenApiDocument(req.openapiDocument, select, row.slug);
 }
 
 /** DeleteConnector: soft delete (the row and its versions stay for history and running references). */

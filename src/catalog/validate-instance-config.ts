@@ -4,13 +4,14 @@ import type { StoredField } from "./connector-entity.ts";
 
 /**
  * Checks instance config against a connector's connection fields: no unknown keys, every value of its
- * declared type, every required field present. INVALID_ARGUMENT lists each field with the reason and
+ * declared type, every required field without a default present (unless `partial`). INVALID_ARGUMENT lists each field with the reason and
  * never a value (config holds secrets).
  */
 export function validateInstanceConfig(
   fields: Readonly<Record<string, StoredField>>,
   config: Readonly<Record<string, unknown>>,
   heading = "config is invalid",
+  options: { partial?: boolean } = {},
 ): void {
   const problems: string[] = [];
   for (const key of Object.keys(config)) {
@@ -19,7 +20,9 @@ export function validateInstanceConfig(
   for (const [key, field] of Object.entries(fields)) {
     const value = config[key];
     if (value === undefined || value === null || value === "") {
-      if (field.required) problems.push(`${key} is required`);
+      // A default satisfies a required field; a partial config (shared instance settings) needs none.
+      if (field.required && field.default === undefined && !options.partial)
+        problems.push(`${key} is required`);
       continue;
     }
     const why = valueProblem(field.type, field.options, value);

@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
+import { runImportOpenApi } from "./import-openapi.ts";
 import { runKeys } from "./keys.ts";
 import { runMigrate } from "./migrate.ts";
 import { runScaffold } from "./scaffold.ts";
+import { UsageError } from "./usage-error.ts";
 
 const USAGE = `usage: patchbay <command> [options]
 
@@ -16,13 +18,11 @@ commands:
                                 re-seal every stored secret under the first PATCHBAY_MASTER_KEY key
   scaffold <name> [-d|--description <text>] [-f|--force] [--dir <project root>]
                                 write src/connectors/builtin/<name>.ts and register it
+  import-openapi <file> --slug <slug> [--select op1,op2] [--update] [--version <v>] [--category <c>] [--json]
+                                import an OpenAPI 3.x / Swagger 2.0 description (JSON or YAML) as a
+                                connector; --update re-imports an existing one (version bumped as needed)
 
 Settings come from the environment (see the README's configuration table).`;
-
-/** Errors the user can fix; printed as one line without a stack. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return runMigrate(config);
     case "keys":
       return runKeys(config, rest);
+    case "import-openapi":
+      return runImportOpenApi(config, rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: patchbay help)`);
   }

@@ -20,7 +20,7 @@ const text = (value: unknown) => (typeof value === "string" && value !== "" ? va
  * names) and client (instance config first, then `PATCHBAY_OAUTH_<SLUG>_CLIENT_ID/SECRET`).
  */
 export function resolveOAuthClient(deps: ConnectionDeps, connector: ConnectorView): OAuthClient {
-  const base = connector.definition?.oauth;
+  const base = connector.oauth;
   const instance = connector.instanceConfig();
   const env = deps.oauthClients?.get(connector.slug);
   const scopes = text(instance.scopes);

@@ -38,6 +38,13 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   TOO_MANY_REDIRECTS: "command_failed",
   TOO_LARGE: "command_failed",
   UPSTREAM_TIMEOUT: "upstream_unavailable",
+  // OpenAPI-derived connectors: the connection lacks what the operation's security or base URL needs.
+  MISSING_CREDENTIALS: "not_connected",
+  NOT_CONFIGURED: "not_connected",
+  UPSTREAM_AUTH_FAILED: "upstream_auth",
+  UPSTREAM_UNAVAILABLE: "upstream_unavailable",
+  UPSTREAM_RATE_LIMITED: "upstream_rate_limited",
+  OPENAPI_PLAN_MISSING: "internal",
   NETWORK: "upstream_unavailable",
   // Script connectors: a limit or an error in the sandbox.
   SCRIPT_TIMEOUT: "timeout",

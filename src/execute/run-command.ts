@@ -19,6 +19,7 @@ import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./fai
 import { type DeclaredCall, prepareDeclaredCommand } from "./prepare-declared-command.ts";
 import { redactDiagnostics } from "./redact-diagnostics.ts";
 import { type ExternalClients, runExternal } from "./run-external.ts";
+import { runOpenApi } from "./run-openapi.ts";
 import { runScriptCommand } from "./run-script.ts";
 
 /** What one run produced, before it becomes a response or an error. */
@@ -30,6 +31,8 @@ export interface RunOutcome {
 }
 
 const MAX_MESSAGE = 200;
+/** Execution models whose commands run from their stored schema rather than a built-in definition. */
+const DECLARED_MODELS = new Set(["script", "external", "openapi"]);
 
 /** The operator-safe text of a failure: one line, bounded. */
 export function safeMessage(text: string | undefined): string {
@@ -89,11 +92,7 @@ export async function runCommand(
   webhooks?: WebhookRegistrar,
 ): Promise<RunOutcome> {
   const definition = connector.definition;
-  if (
-    definition === undefined &&
-    connector.executionModel !== "external" &&
-    connector.executionModel !== "script"
-  ) {
+  if (definition === undefined && !DECLARED_MODELS.has(connector.executionModel)) {
     throw new ConnectError(
       `${connector.executionModel} connectors cannot run on this server yet`,
       Code.Unimplemented,
@@ -131,7 +130,8 @@ export async function runCommand(
   const logger = createConnectorLogger(deps.logger, connector.slug);
   let work: Promise<ConnectorResult>;
   if (definition === undefined) {
-    // Script and external connectors: the same param checks as built-ins, against the stored schema.
+    // Script, external and OpenAPI-derived connectors: the same param checks as built-ins, against the
+    // stored schema.
     const prepared = prepareDeclaredCommand(
       connector.slug,
       connector.configSchema,
@@ -155,7 +155,9 @@ export async function runCommand(
       work =
         connector.executionModel === "script"
           ? runScriptCommand(connector, call)
-          : runExternal(clients, connector, call);
+          : connector.executionModel === "openapi"
+            ? runOpenApi(connector, call)
+            : runExternal(clients, connector, call);
     }
   } else {
     work = executeDefinition(

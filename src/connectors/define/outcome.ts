@@ -16,7 +16,8 @@ export interface ConnectorResult {
    * Stable internal code for failures the framework itself detects (beyond the seed's shape), so that
    * callers can classify them: MISSING_REQUIRED_FIELDS, INVALID_PARAMS, UNKNOWN_COMMAND, NO_COMMAND,
    * LEGACY_RESULT_KEYS, NO_MOCK_SCENARIO, HANDLER_THREW, and the outbound client's EGRESS_REFUSED,
-   * BAD_URL, TOO_MANY_REDIRECTS, TOO_LARGE, UPSTREAM_TIMEOUT, NETWORK.
+   * BAD_URL, TOO_MANY_REDIRECTS, TOO_LARGE, UPSTREAM_TIMEOUT, NETWORK; OpenAPI-derived connectors add
+   * NOT_CONFIGURED, MISSING_CREDENTIALS, UPSTREAM_AUTH_FAILED and UPSTREAM_HTTP_<status>.
    */
   errorCode?: string;
 }

@@ -1,3 +1,4 @@
+export { executeOperation, type OperationCall, type SendRequest } from "./execute-operation.ts";
 export { MAX_DOCUMENT_BYTES } from "./load-document.ts";
 export type { OpenApiPlan, OperationPlan, ParamPlan, SecurityBinding } from "./openapi-plan.ts";
 export {

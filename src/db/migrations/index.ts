@@ -8,6 +8,7 @@ import { M0006RecordPayloads } from "./m0006-record-payloads.ts";
 import { M0007ScriptsAvailable } from "./m0007-scripts-available.ts";
 import { M0008ScriptLimits } from "./m0008-script-limits.ts";
 import { M0009Webhooks } from "./m0009-webhooks.ts";
+import { M0010OpenApiConnectors } from "./m0010-openapi-connectors.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0007-scripts-available", class: M0007ScriptsAvailable },
   { name: "m0008-script-limits", class: M0008ScriptLimits },
   { name: "m0009-webhooks", class: M0009Webhooks },
+  { name: "m0010-openapi-connectors", class: M0010OpenApiConnectors },
 ];

@@ -1,0 +1,48 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { OAuthSettings } from "../connectors/index.ts";
+import { type OpenApiDraft, type OpenApiPlan, parseOpenApi } from "../connectors/openapi/index.ts";
+import type { StoredConfigSchema } from "./connector-entity.ts";
+
+/** What an OpenAPI-derived connector stores, derived from its description. */
+export interface ImportedOpenApi {
+  draft: OpenApiDraft;
+  configSchema: StoredConfigSchema;
+  plan: OpenApiPlan;
+  oauth: OAuthSettings | null;
+  /** The selection to store: null when every operation was kept. */
+  operations: string[] | null;
+}
+
+/**
+ * Derives an OpenAPI-derived connector from `openapi_document` (the same import as ParseOpenApi): its
+ * schema, its execution plan and its OAuth settings. A selection that keeps nothing is refused rather
+ * than stored as a connector without commands.
+ */
+export async function importOpenApiDocument(
+  document: string,
+  operations: readonly string[],
+  name: string,
+): Promise<ImportedOpenApi> {
+  if (document.trim() === "") {
+    throw new ConnectError(
+      "openapi_document is required for an openapi connector (the description as JSON or YAML text)",
+      Code.InvalidArgument,
+    );
+  }
+  const draft = await parseOpenApi(document, { field: "openapi_document", select: operations, name });
+  if (Object.keys(draft.configSchema.commands).length === 0) {
+    throw new ConnectError(
+      operations.length > 0
+        ? "operations: no operation of the document matches the selection"
+        : "openapi_document: the description has no operations",
+      Code.InvalidArgument,
+    );
+  }
+  return {
+    draft,
+    configSchema: draft.configSchema,
+    plan: draft.openapi,
+    oauth: draft.oauth ?? null,
+    operations: operations.length > 0 ? [...operations] : null,
+  };
+}

@@ -1,0 +1,162 @@
+import { readFile, stat } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { create } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
+import {
+  CreateConnectorRequestSchema,
+  UpdateConnectorRequestSchema,
+} from "../../gen/patchbay/v1/catalog_pb.ts";
+import { type CatalogDeps, createConnector, updateConnector } from "../catalog/index.ts";
+import type { Config } from "../config.ts";
+import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
+import { MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
+import { createPageTokens } from "../paging/index.ts";
+import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
+import { openCliDatabase } from "./open-cli-database.ts";
+import { UsageError } from "./usage-error.ts";
+
+const MIB = 1024 * 1024;
+const WARNINGS_SHOWN = 20;
+
+/** The options of `patchbay import-openapi`, checked. */
+interface ImportOptions {
+  file: string;
+  slug: string;
+  select: string[];
+  update: boolean;
+  version: string;
+  category: string;
+  json: boolean;
+}
+
+function parse(args: string[]): ImportOptions {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      slug: { type: "string" },
+      select: { type: "string", multiple: true },
+      update: { type: "boolean", default: false },
+      version: { type: "string" },
+      category: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length !== 1 || values.slug === undefined) {
+    throw new UsageError(
+      "usage: patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update] [--version x.y.z] [--category c] [--json]",
+    );
+  }
+  return {
+    file: positionals[0] as string,
+    slug: values.slug,
+    select: (values.select ?? [])
+      .flatMap((list) => list.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean),
+    update: values.update,
+    version: values.version ?? "",
+    category: values.category ?? "",
+    json: values.json,
+  };
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+/** A field-named INVALID_ARGUMENT from the import, re-worded for a file on the command line. */
+function forFile(error: unknown, file: string): unknown {
+  if (!(error instanceof ConnectError)) return error;
+  return new Error(error.rawMessage.replace(/^openapi_document\b/, file));
+}
+
+/**
+ * `patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update]`: imports an OpenAPI
+ * description as an openapi connector straight into the configured database (no request size limit),
+ * with progress on standard error and the result on standard output. `--update` re-imports an existing
+ * connector; its version is bumped as far as the schema change requires.
+ */
+export async function runImportOpenApi(config: Config, args: string[]): Promise<number> {
+  const options = parse(args);
+  const started = performance.now();
+  const size = await stat(options.file).then(
+    (s) => s.size,
+    () => {
+      throw new UsageError(`cannot read ${options.file}`);
+    },
+  );
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new UsageError(`${options.file} is larger than ${MAX_DOCUMENT_BYTES / MIB} MiB`);
+  }
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  progress(`reading ${options.file} (${(size / MIB).toFixed(2)} MiB)`);
+  const document = await readFile(options.file, "utf8");
+  const masterKeys = await resolveMasterKeys(config.masterKeys, config.dataDir);
+  const db = await openCliDatabase(config);
+  try {
+    const deps: CatalogDeps = {
+      em: () => db.em(),
+      pageTokens: createPageTokens(masterKeys.keys[0] as Buffer),
+      secretBox: createSecretBox(masterKeys.keys),
+      builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+      envOAuthClients: new Set(config.oauthClients.keys()),
+    };
+    progress(
+      `importing: parsing, validating and dereferencing${options.select.length > 0 ? `, keeping ${options.select.length} operation(s)` : ""}`,
+    );
+    const result = await (options.update
+      ? updateConnector(
+          deps,
+          create(UpdateConnectorRequestSchema, {
+            slug: options.slug,
+            openapiDocument: document,
+            operations: options.select,
+            autoBump: true,
+            ...(options.version !== "" ? { version: options.version } : {}),
+            ...(options.category !== "" ? { category: options.category } : {}),
+          }),
+        ).then((u) => ({ row: u.row, warnings: u.warnings, previous: u.previousVersion }))
+      : createConnector(
+          deps,
+          create(CreateConnectorRequestSchema, {
+            name: options.slug,
+            executionModel: "openapi",
+            openapiDocument: document,
+            operations: options.select,
+            version: options.version,
+            category: options.category,
+          }),
+        ).then((c) => ({ ...c, previous: undefined }))
+    ).catch((error: unknown) => {
+      throw forFile(error, options.file);
+    });
+    const { row, warnings } = result;
+    const commands = Object.keys(row.configSchema.commands).length;
+    const verb =
+      result.previous === undefined
+        ? "created"
+        : result.previous === row.version
+          ? "updated"
+          : `updated ${result.previous} →`;
+    progress(
+      `${verb} ${row.slug} ${row.version} (${row.authType}) with ${commands} command(s) in ${seconds(started)}`,
+    );
+    if (warnings.length > 0) {
+      progress(`${warnings.length} warning(s):`);
+      for (const w of warnings.slice(0, WARNINGS_SHOWN)) progress(`  - ${w}`);
+      if (warnings.length > WARNINGS_SHOWN)
+        progress(`  … ${warnings.length - WARNINGS_SHOWN} more (use --json to see all)`);
+    }
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({ slug: row.slug, version: row.version, authType: row.authType, commands: Object.keys(row.configSchema.commands), warnings })}\n`
+        : `${row.slug} ${row.version}\n`,
+    );
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
