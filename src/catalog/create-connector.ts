@@ -179,6 +179,27 @@ async function openapiFields(req: CreateConnectorRequest): Promise<ModelFields> 
   };
 }
 
+/**
+ * Stored config is what makes an OAuth connector "configured" (the catalog cannot open it to look), so an
+ * OpenAPI-derived OAuth connector's config must hold the client unless the environment supplies it.
+ */
+export function requireOAuthClient(
+  deps: CatalogDeps,
+  slug: string,
+  authType: string,
+  config: Readonly<Record<string, unknown>>,
+): void {
+  if (authType !== "oauth" || deps.envOAuthClients?.has(slug)) return;
+  const missing = ["clientId", "clientSecret"].filter(
+    (key) => typeof config[key] !== "string" || config[key] === "",
+  );
+  if (missing.length > 0) {
+    throw invalid(
+      `config must hold the OAuth client (${missing.join(", ")} missing), or the environment must supply it`,
+    );
+  }
+}
+
 /** A created connector and what its import reported. */
 export interface CreatedConnector {
   row: ConnectorRow;
@@ -212,12 +233,13 @@ export async function createConnector(
   if (req.config !== undefined) {
     if (req.executionModel === "built_in")
       validateInstanceConfig(fields.configSchema.connectionConfig, req.config);
-    else if (req.executionModel === "openapi")
+    else if (req.executionModel === "openapi") {
       // Shared settings only: each connection supplies the rest.
       validateInstanceConfig(fields.configSchema.connectionConfig, req.config, "config is invalid", {
         partial: true,
       });
-    else throw invalid("config is only accepted for built_in and openapi connectors");
+      requireOAuthClient(deps, req.name, fields.authType, req.config);
+    } else throw invalid("config is only accepted for built_in and openapi connectors");
   }
   const em = deps.em();
   if ((await em.count(ConnectorEntity, { slug: req.name })) > 0) {

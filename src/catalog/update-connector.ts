@@ -4,6 +4,7 @@ import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
+import { requireOAuthClient } from "./create-connector.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
 import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
@@ -78,6 +79,8 @@ export async function updateConnector(
     validateInstanceConfig(nextSchema.connectionConfig, req.config, "config is invalid", {
       partial: row.executionModel === "openapi",
     });
+    if (row.executionModel === "openapi")
+      requireOAuthClient(deps, row.slug, imported?.draft.authType ?? row.authType, req.config);
     row.sealedConfig = deps.secretBox.seal(JSON.stringify(req.config), configContext(row.id));
   }
   if (req.displayName !== undefined) row.name = req.displayName || row.slug;
@@ -96,6 +99,7 @@ export async function updateConnector(
   }
   if (imported !== undefined) {
     row.openapiPlan = imported.plan;
+    row.authType = imported.draft.authType;
     row.oauthSettings = imported.oauth;
     if (req.operations.length > 0) row.openapiOperations = imported.operations;
   }
