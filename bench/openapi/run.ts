@@ -1,7 +1,8 @@
 // bench/openapi: time and peak memory of importing large OpenAPI descriptions with parseOpenApi.
 // Each case runs in a fresh child process (so peak RSS belongs to one import) with --expose-gc:
 // the baseline RSS is taken after loading the modules, then the import runs while RSS is sampled
-// every 5 ms. Usage: node bench/openapi/run.ts [--rounds 3]
+// every 5 ms. Usage: node bench/openapi/run.ts [--rounds 3] [--node-option=--max-semi-space-size=16]
+// (--node-option, repeatable, is passed to each child: to see how V8 heap settings move peak RSS).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -63,7 +64,11 @@ async function child(label: string): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rounds: { type: "string", default: "3" }, child: { type: "string" } },
+    options: {
+      rounds: { type: "string", default: "3" },
+      child: { type: "string" },
+      "node-option": { type: "string", multiple: true, default: [] },
+    },
   });
   if (values.child !== undefined) return child(values.child);
   const rounds = Number(values.rounds);
@@ -75,7 +80,11 @@ async function main(): Promise<void> {
   for (const label of Object.keys(CASES)) {
     const runs = Array.from({ length: rounds }, () =>
       JSON.parse(
-        execFileSync(process.execPath, ["--expose-gc", self, "--child", label], { encoding: "utf8" }),
+        execFileSync(
+          process.execPath,
+          ["--expose-gc", ...(values["node-option"] ?? []), self, "--child", label],
+          { encoding: "utf8" },
+        ),
       ),
     ) as Array<{ ms: number; operations: number; bytes: number; baselineMb: number; peakMb: number }>;
     const ms = runs.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? 0;

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { parseOpenApi } from "../connectors/openapi/index.ts";
+import { parseOpenApiOffThread } from "../connectors/openapi/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { toCapabilities } from "./capabilities.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
@@ -114,7 +114,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
         );
       }
       if (req.name !== "") requireSlug(req.name, "name");
-      const draft = await parseOpenApi(source.value, {
+      const draft = await parseOpenApiOffThread(source.value, {
         field: source.case,
         select: req.operations,
         name: req.name,

@@ -4,7 +4,7 @@ import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { createExternalConnectorClient, type ExternalProtocol } from "../connectors/external/index.ts";
 import type { OAuthSettings } from "../connectors/index.ts";
 import { toConfigSchema } from "../connectors/index.ts";
-import type { OpenApiPlan } from "../connectors/openapi/index.ts";
+import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
 import { egressGuard } from "../outbound/index.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
@@ -152,13 +152,18 @@ async function externalFields(req: CreateConnectorRequest): Promise<ModelFields>
  * commands, connection fields, execution plan and OAuth settings. A schema in the request is refused
  * instead of silently replaced; `operations` chooses the commands.
  */
-async function openapiFields(req: CreateConnectorRequest): Promise<ModelFields> {
+async function openapiFields(req: CreateConnectorRequest, options: CreateOptions): Promise<ModelFields> {
   if (req.configSchema !== undefined) {
     throw invalid(
       "config_schema is derived from openapi_document for an openapi connector; choose commands with operations",
     );
   }
-  const imported = await importOpenApiDocument(req.openapiDocument, req.operations, req.name);
+  const imported = await importOpenApiDocument(
+    req.openapiDocument,
+    req.operations,
+    req.name,
+    options.onProgress,
+  );
   const { draft } = imported;
   return {
     type: req.type || req.name,
@@ -200,6 +205,12 @@ export function requireOAuthClient(
   }
 }
 
+/** Options of createConnector and updateConnector. */
+export interface CreateOptions {
+  /** Progress of an OpenAPI import (the command line shows it). */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
 /** A created connector and what its import reported. */
 export interface CreatedConnector {
   row: ConnectorRow;
@@ -210,6 +221,7 @@ export interface CreatedConnector {
 export async function createConnector(
   deps: CatalogDeps,
   req: CreateConnectorRequest,
+  options: CreateOptions = {},
 ): Promise<CreatedConnector> {
   requireSlug(req.name, "name");
   if (!(EXECUTION_MODELS as readonly string[]).includes(req.executionModel)) {
@@ -223,7 +235,7 @@ export async function createConnector(
       : req.executionModel === "external"
         ? await externalFields(req)
         : req.executionModel === "openapi"
-          ? await openapiFields(req)
+          ? await openapiFields(req, options)
           : scriptFields(req);
   parseVersion(fields.version);
   const scriptLimits = toStoredScriptLimits(req.scriptLimits);

@@ -1,6 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { OAuthSettings } from "../connectors/index.ts";
-import { type OpenApiDraft, type OpenApiPlan, parseOpenApi } from "../connectors/openapi/index.ts";
+import {
+  type ImportProgress,
+  type OpenApiDraft,
+  type OpenApiPlan,
+  parseOpenApiOffThread,
+} from "../connectors/openapi/index.ts";
 import type { StoredConfigSchema } from "./connector-entity.ts";
 
 /** What an OpenAPI-derived connector stores, derived from its description. */
@@ -16,12 +21,13 @@ export interface ImportedOpenApi {
 /**
  * Derives an OpenAPI-derived connector from `openapi_document` (the same import as ParseOpenApi): its
  * schema, its execution plan and its OAuth settings. A selection that keeps nothing is refused rather
- * than stored as a connector without commands.
+ * than stored as a connector without commands. Large documents are imported off the event loop.
  */
 export async function importOpenApiDocument(
   document: string,
   operations: readonly string[],
   name: string,
+  onProgress?: (progress: ImportProgress) => void,
 ): Promise<ImportedOpenApi> {
   if (document.trim() === "") {
     throw new ConnectError(
@@ -29,7 +35,12 @@ export async function importOpenApiDocument(
       Code.InvalidArgument,
     );
   }
-  const draft = await parseOpenApi(document, { field: "openapi_document", select: operations, name });
+  const draft = await parseOpenApiOffThread(document, {
+    field: "openapi_document",
+    select: operations,
+    name,
+    ...(onProgress ? { onProgress } : {}),
+  });
   if (Object.keys(draft.configSchema.commands).length === 0) {
     throw new ConnectError(
       operations.length > 0

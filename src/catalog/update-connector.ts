@@ -4,7 +4,7 @@ import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
-import { requireOAuthClient } from "./create-connector.ts";
+import { type CreateOptions, requireOAuthClient } from "./create-connector.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
 import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
@@ -32,6 +32,7 @@ function invalid(message: string): ConnectError {
 export async function updateConnector(
   deps: CatalogDeps,
   req: UpdateConnectorRequest,
+  options: CreateOptions = {},
 ): Promise<UpdatedConnector> {
   requireSlug(req.slug);
   const em = deps.em();
@@ -55,7 +56,7 @@ export async function updateConnector(
     throw invalid("script_source is only for script connectors");
   if (req.endpointUrl !== undefined && row.executionModel !== "external")
     throw invalid("endpoint_url is only for external connectors");
-  const imported = await reimportOpenApi(row, req);
+  const imported = await reimportOpenApi(row, req, options);
   const nextSchema =
     imported !== undefined
       ? imported.configSchema
@@ -135,6 +136,7 @@ export async function updateConnector(
 async function reimportOpenApi(
   row: ConnectorRow,
   req: UpdateConnectorRequest,
+  options: CreateOptions,
 ): Promise<ImportedOpenApi | undefined> {
   const isOpenApi = row.executionModel === "openapi";
   if (!isOpenApi) {
@@ -153,7 +155,7 @@ async function reimportOpenApi(
     return undefined;
   }
   const select = req.operations.length > 0 ? req.operations : (row.openapiOperations ?? []);
-  return importOpenApiDocument(req.openapiDocument, select, row.slug);
+  return importOpenApiDocument(req.openapiDocument, select, row.slug, options.onProgress);
 }
 
 /** DeleteConnector: soft delete (the row and its versions stay for history and running references). */

@@ -10,7 +10,7 @@ import {
 import { type CatalogDeps, createConnector, updateConnector } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
+import { type ImportProgress, MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { openCliDatabase } from "./open-cli-database.ts";
@@ -104,9 +104,16 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
       envOAuthClients: new Set(config.oauthClients.keys()),
     };
-    progress(
-      `importing: parsing, validating and dereferencing${options.select.length > 0 ? `, keeping ${options.select.length} operation(s)` : ""}`,
-    );
+    let lastStage = "";
+    const onProgress = (p: ImportProgress) => {
+      if (p.stage !== "building") progress(`${p.stage} (${seconds(started)})`);
+      else if (p.done === 0 || lastStage !== "building")
+        progress(
+          `building commands: ${p.total} operation(s)${options.select.length > 0 ? `, keeping ${options.select.length}` : ""}`,
+        );
+      else progress(`building commands: ${p.done}/${p.total}`);
+      lastStage = p.stage;
+    };
     const result = await (options.update
       ? updateConnector(
           deps,
@@ -118,6 +125,7 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
             ...(options.version !== "" ? { version: options.version } : {}),
             ...(options.category !== "" ? { category: options.category } : {}),
           }),
+          { onProgress },
         ).then((u) => ({ row: u.row, warnings: u.warnings, previous: u.previousVersion }))
       : createConnector(
           deps,
@@ -129,6 +137,7 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
             version: options.version,
             category: options.category,
           }),
+          { onProgress },
         ).then((c) => ({ ...c, previous: undefined }))
     ).catch((error: unknown) => {
       throw forFile(error, options.file);

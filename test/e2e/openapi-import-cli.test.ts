@@ -125,7 +125,9 @@ describe("patchbay import-openapi, then Execute, on large descriptions (PostgreS
       const imported = await cli(["import-openapi", path, "--slug", slug, "--json"], t.env);
       expect(imported.code, `${imported.stderr}\n${imported.stdout}`).toBe(0);
       expect(imported.stderr).toMatch(/^reading .* \(\d+\.\d\d MiB\)$/m);
-      expect(imported.stderr).toMatch(/^importing: /m);
+      expect(imported.stderr).toMatch(/^validating \(\d+\.\d s\)$/m);
+      expect(imported.stderr).toMatch(new RegExp(`^building commands: ${operations} operation\\(s\\)$`, "m"));
+      expect(imported.stderr).toMatch(new RegExp(`^building commands: 500/${operations}$`, "m"));
       expect(imported.stderr).toMatch(
         new RegExp(`^created ${slug} \\S+ \\(none\\) with ${operations} command`, "m"),
       );

@@ -10,32 +10,103 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Records why schemas were cut, so the import reports each reference once. */
-export interface CutLog {
-  circular: Set<string>;
-  deep: number;
+/** Copies schemas out of one dereferenced document, and records why parts were cut. */
+export interface SchemaCopier {
+  /** A `$ref`-free tree copy of a schema (see createSchemaCopier). */
+  copy(schema: unknown): unknown;
+  /** Circular references cut, in the order first met. */
+  readonly circular: ReadonlySet<string>;
+  /** How many schema parts were cut at the depth limit. */
+  readonly deep: number;
+}
+
+/** A copy already made, and what is needed to tell whether it can stand in at another depth. */
+interface Copied {
+  copy: Record<string, unknown>;
+  depth: number;
+  /** Deepest offset of an object checked against the depth limit, from the copied object. */
+  height: number;
+  /** Parts of the copy cut at the depth limit. */
+  cuts: number;
 }
 
 /**
- * A `$ref`-free tree copy of a dereferenced schema. The parser leaves circular references as `$ref`
- * (so the result is finite JSON); each becomes a placeholder that accepts any value and names the
- * reference. Sharing in the dereferenced graph is copied, so depth is bounded by MAX_SCHEMA_DEPTH.
+ * Copies schemas out of a dereferenced document as trees. The parser leaves circular references as
+ * `$ref` (so the result is finite JSON); each becomes a placeholder that accepts any value and names
+ * the reference. Depth is bounded by MAX_SCHEMA_DEPTH. An object in `shared` (one that `$ref`s
+ * resolved to, so it may appear in many places) is copied once and that copy reused wherever it
+ * would come out the same, so a schema used by hundreds of operations is not held hundreds of times;
+ * the JSON of the result is what copying each use would give.
  */
-export function copySchema(value: unknown, log: CutLog, depth = 0): unknown {
-  if (Array.isArray(value)) return value.map((item) => copySchema(item, log, depth + 1));
-  if (!isObject(value)) return value;
-  const ref = value.$ref;
-  if (typeof ref === "string") {
-    log.circular.add(ref);
-    return { description: `Circular reference to ${ref}; any value is accepted.`, [CUT_MARK]: ref };
-  }
-  if (depth > MAX_SCHEMA_DEPTH) {
-    log.deep++;
-    return { description: "Nested too deeply to copy; any value is accepted.", [CUT_MARK]: "depth" };
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = copySchema(item, log, depth + 1);
-  return out;
+export function createSchemaCopier(shared: ReadonlySet<object> = new Set()): SchemaCopier {
+  const circular = new Set<string>();
+  let deep = 0;
+  const copies = new Map<object, Copied>();
+  // Height and cuts of the value copied last: copyValue's second and third results, kept here so
+  // that copying allocates nothing besides the copy. A height of -1 means no object was checked.
+  let height = -1;
+  let cuts = 0;
+
+  const copyValue = (value: unknown, depth: number): unknown => {
+    if (Array.isArray(value)) {
+      let h = -1;
+      let c = 0;
+      const out = value.map((item) => {
+        const copied = copyValue(item, depth + 1);
+        if (height >= 0) h = Math.max(h, height + 1);
+        c += cuts;
+        return copied;
+      });
+      height = h;
+      cuts = c;
+      return out;
+    }
+    height = -1;
+    cuts = 0;
+    if (!isObject(value)) return value;
+    const ref = value.$ref;
+    if (typeof ref === "string") {
+      circular.add(ref);
+      return { description: `Circular reference to ${ref}; any value is accepted.`, [CUT_MARK]: ref };
+    }
+    if (depth > MAX_SCHEMA_DEPTH) {
+      deep++;
+      height = 0;
+      cuts = 1;
+      return { description: "Nested too deeply to copy; any value is accepted.", [CUT_MARK]: "depth" };
+    }
+    const known = shared.has(value) ? copies.get(value) : undefined;
+    // The same depth gives the same cuts; without cuts, any depth that still cuts nothing does too.
+    if (
+      known !== undefined &&
+      (known.depth === depth || (known.cuts === 0 && depth + known.height <= MAX_SCHEMA_DEPTH))
+    ) {
+      deep += known.cuts;
+      height = known.height;
+      cuts = known.cuts;
+      return known.copy;
+    }
+    let h = 0;
+    let c = 0;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      out[key] = copyValue(value[key], depth + 1);
+      if (height >= 0) h = Math.max(h, height + 1);
+      c += cuts;
+    }
+    if (shared.has(value)) copies.set(value, { copy: out, depth, height: h, cuts: c });
+    height = h;
+    cuts = c;
+    return out;
+  };
+
+  return {
+    copy: (schema) => copyValue(schema, 0),
+    circular,
+    get deep() {
+      return deep;
+    },
+  };
 }
 
 /** Top-level properties of an object schema, `allOf` members merged (the usual composition). */

@@ -12,6 +12,8 @@ const DEREFERENCE_TIMEOUT_MS = 20_000;
 /** A validated, dereferenced OpenAPI 3.0/3.1 document and what loading it noted. */
 export interface LoadedDocument {
   document: Record<string, unknown>;
+  /** Objects `$ref`s resolved to: each may appear in several places of `document`. */
+  shared: ReadonlySet<object>;
   /** "3.0", "3.1", or "2.0" for a Swagger document upgraded to 3.0. */
   sourceVersion: string;
   warnings: string[];
@@ -52,21 +54,23 @@ function parseText(text: string, field: string): unknown {
  * Refuses every `$ref` that leaves the document. Nothing is fetched and no local file is read: a
  * description submitted to a server must not make it reach out (SSRF) or disclose its files.
  */
-function refuseExternalRefs(root: unknown, field: string): void {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
+function refuseExternalRefs(root: object, field: string): void {
+  // for...in rather than Object.entries: this walks every node of descriptions of many megabytes.
+  const stack: object[] = [root];
+  for (let value = stack.pop(); value !== undefined; value = stack.pop()) {
     if (Array.isArray(value)) {
       for (const item of value) if (typeof item === "object" && item !== null) stack.push(item);
-    } else if (isObject(value)) {
-      for (const [key, item] of Object.entries(value)) {
-        if (key === "$ref" && typeof item === "string" && !item.startsWith("#")) {
-          throw invalid(
-            field,
-            `external $ref '${item.slice(0, 200)}' is not supported; bundle the description into one document first`,
-          );
-        }
-        if (typeof item === "object" && item !== null) stack.push(item);
+      continue;
+    }
+    const node = value as Record<string, unknown>;
+    for (const key in node) {
+      const item = node[key];
+      if (typeof item === "object" && item !== null) stack.push(item);
+      else if (key === "$ref" && typeof item === "string" && !item.startsWith("#")) {
+        throw invalid(
+          field,
+          `external $ref '${item.slice(0, 200)}' is not supported; bundle the description into one document first`,
+        );
       }
     }
   }
@@ -89,21 +93,35 @@ function versionOf(document: Record<string, unknown>, field: string): string {
  * validates with @readme/openapi-parser, upgrades Swagger 2.0 with @scalar/openapi-upgrader, and
  * dereferences internal `$ref`s. Circular references are left as `$ref` for the caller to cut.
  */
-export async function loadDocument(input: string | object, field: string): Promise<LoadedDocument> {
+export async function loadDocument(
+  input: string | object,
+  field: string,
+  parsedText: () => void = () => undefined,
+): Promise<LoadedDocument> {
   const parsed = typeof input === "string" ? parseText(input, field) : structuredClone(input);
+  parsedText();
   if (!isObject(parsed)) throw invalid(field, "the document must be a JSON or YAML object");
   const sourceVersion = versionOf(parsed, field);
   refuseExternalRefs(parsed, field);
   if (!isObject(parsed.paths)) throw invalid(field, "the document has no 'paths' object");
-  const options = {
+  const shared = new Set<object>();
+  const options = (collect: boolean) => ({
     resolve: { external: false, file: false },
-    dereference: { circular: "ignore" as const },
+    dereference: {
+      circular: "ignore" as const,
+      ...(collect ? { onDereference: (_ref: string, value: object) => shared.add(value) } : {}),
+    },
     timeoutMs: DEREFERENCE_TIMEOUT_MS,
-  };
+  });
+  // validate() dereferences the object it is given in place (its ref parser's `mutateInputSchema`
+  // default), circular references left as `$ref`. For OpenAPI 3.x that object is the document to
+  // import: parsed, dereferenced and walked once, never copied. Swagger 2.0 is upgraded from its
+  // un-dereferenced form, so there the validator gets a copy.
+  const upgrading = sourceVersion === "2.0";
   let result: Awaited<ReturnType<typeof validate>>;
   try {
     // The parser takes a string as a path or URL; only ever hand it the parsed object.
-    result = await validate(structuredClone(parsed) as never, options);
+    result = await validate((upgrading ? structuredClone(parsed) : parsed) as never, options(!upgrading));
   } catch (error) {
     throw invalid(field, `the document could not be validated (${(error as Error).message})`, error);
   }
@@ -113,13 +131,12 @@ export async function loadDocument(input: string | object, field: string): Promi
       `the document is not valid ${result.specification ?? "OpenAPI"}: ${compileErrors(result).replace(/\s+/g, " ").trim()}`,
     );
   const warnings = result.warnings.map((w) => `validation: ${w.message}`);
-  let document: Record<string, unknown> = parsed;
-  if (sourceVersion === "2.0") {
-    document = upgrade(parsed, "3.0") as unknown as Record<string, unknown>;
-    warnings.push("Swagger 2.0 description upgraded to OpenAPI 3.0 before import");
-  }
+  if (!upgrading) return { document: parsed, shared, sourceVersion, warnings };
+  warnings.push("Swagger 2.0 description upgraded to OpenAPI 3.0 before import");
+  const upgraded = upgrade(parsed, "3.0") as unknown as Record<string, unknown>;
   try {
-    document = (await dereference(document as never, options)) as unknown as Record<string, unknown>;
+    const document = await dereference(upgraded as never, options(true));
+    return { document: document as unknown as Record<string, unknown>, shared, sourceVersion, warnings };
   } catch (error) {
     throw invalid(
       field,
@@ -127,5 +144,4 @@ export async function loadDocument(input: string | object, field: string): Promi
       error,
     );
   }
-  return { document, sourceVersion, warnings };
 }

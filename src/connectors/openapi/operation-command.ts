@@ -1,5 +1,5 @@
 import type { StoredCommand, StoredField } from "../../catalog/index.ts";
-import { type CutLog, copySchema, isObject, type JsonSchema, objectProperties } from "./json-schema.ts";
+import { isObject, type JsonSchema, objectProperties, type SchemaCopier } from "./json-schema.ts";
 import { camelCase, paramName } from "./names.ts";
 import type { OperationPlan, ParamPlan } from "./openapi-plan.ts";
 import { shortText, toField } from "./to-field.ts";
@@ -63,7 +63,7 @@ function successResponse(responses: unknown): Record<string, unknown> | undefine
 export function operationCommand(
   source: OperationSource,
   where: string,
-  log: CutLog,
+  schemas: SchemaCopier,
   warn: (text: string) => void,
 ): OperationCommand {
   const { operation } = source;
@@ -113,7 +113,7 @@ export function operationCommand(
       );
     }
     if (location === "cookie") warn(`${where}: cookie parameter '${wireName}' is sent in a Cookie header`);
-    const copied = (copySchema(isObject(schema) ? schema : {}, log) ?? {}) as JsonSchema;
+    const copied = (schemas.copy(isObject(schema) ? schema : {}) ?? {}) as JsonSchema;
     const required = location === "path" || p.required === true;
     const name = claim(paramName(wireName), location);
     const field = toField(copied, required, shortText(p.description));
@@ -146,7 +146,7 @@ export function operationCommand(
         warn(`${where}: multipart request body (${mediaType}); file parts are not supported`);
       else if (!/json|x-www-form-urlencoded|\*\/\*/i.test(mediaType))
         warn(`${where}: request body media type '${mediaType}' is sent as given text`);
-      const schema = (copySchema(isObject(entry.schema) ? entry.schema : {}, log) ?? {}) as JsonSchema;
+      const schema = (schemas.copy(isObject(entry.schema) ? entry.schema : {}) ?? {}) as JsonSchema;
       const object = objectProperties(schema);
       if (object !== null && Object.keys(object.properties).length > 0) {
         for (const [key, prop] of Object.entries(object.properties)) {

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { StoredCommand, StoredConfigSchema } from "../../catalog/index.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
 import { deriveConnection } from "./connection-fields.ts";
-import { type CutLog, isObject } from "./json-schema.ts";
+import { createSchemaCopier, isObject } from "./json-schema.ts";
 import { loadDocument } from "./load-document.ts";
 import { camelCase, createNameClaims, kebabCase } from "./names.ts";
 import type { OpenApiPlan } from "./openapi-plan.ts";
@@ -23,7 +23,19 @@ export interface ParseOpenApiOptions {
   name?: string;
   /** Request field named in INVALID_ARGUMENT messages ("document" by default). */
   field?: string;
+  /** Told when a stage starts, and every 100 operations while commands are built. */
+  onProgress?: (progress: ImportProgress) => void;
 }
+
+/** Where an import is: parsing the text, validating and dereferencing, building commands. */
+export interface ImportProgress {
+  stage: "parsing" | "validating" | "building";
+  /** Operations done and in all, while building. */
+  done?: number;
+  total?: number;
+}
+
+const PROGRESS_EVERY = 100;
 
 /** One operation and the command it became (the ParseOpenApi `OperationSummary`). */
 export interface DraftOperation {
@@ -64,7 +76,9 @@ export async function parseOpenApi(
   options: ParseOpenApiOptions = {},
 ): Promise<OpenApiDraft> {
   const field = options.field ?? "document";
-  const loaded = await loadDocument(input, field);
+  const progress = options.onProgress;
+  progress?.({ stage: "parsing" });
+  const loaded = await loadDocument(input, field, () => progress?.({ stage: "validating" }));
   const { document } = loaded;
   const warnings = [...loaded.warnings];
   let dropped = 0;
@@ -79,14 +93,18 @@ export async function parseOpenApi(
   const commands: Record<string, StoredCommand> = {};
   const operations: DraftOperation[] = [];
   const plans: OpenApiPlan["operations"] = {};
-  const log: CutLog = { circular: new Set(), deep: 0 };
+  const schemas = createSchemaCopier(loaded.shared);
   let seen = 0;
+  const total = progress === undefined ? 0 : countOperations(document.paths as Record<string, unknown>);
+  progress?.({ stage: "building", done: 0, total });
   for (const [path, item] of Object.entries(document.paths as Record<string, unknown>)) {
     if (!isObject(item)) continue;
     const pathParameters = Array.isArray(item.parameters) ? item.parameters : [];
     for (const method of METHODS) {
       const operation = item[method];
       if (!isObject(operation)) continue;
+      if (progress !== undefined && seen > 0 && seen % PROGRESS_EVERY === 0)
+        progress({ stage: "building", done: seen, total });
       if (++seen > MAX_OPERATIONS) {
         throw new ConnectError(
           `${field}: more than ${MAX_OPERATIONS} operations; import a subset`,
@@ -108,7 +126,7 @@ export async function parseOpenApi(
       const where = `${method.toUpperCase()} ${path}`;
       if (declared === undefined) warn(`${where}: no operationId; command named '${command}'`);
       if (command !== wanted) warn(`${where}: command name '${wanted}' is taken; named '${command}'`);
-      const built = operationCommand({ method, path, operation, pathParameters }, where, log, warn);
+      const built = operationCommand({ method, path, operation, pathParameters }, where, schemas, warn);
       built.plan.operationId = operationId;
       commands[command] = built.command;
       plans[command] = built.plan;
@@ -123,9 +141,9 @@ export async function parseOpenApi(
   }
   for (const key of select)
     if (!matched.has(key)) warn(`select: no operation or command named '${key.slice(0, 100)}'`);
-  for (const ref of log.circular)
+  for (const ref of schemas.circular)
     warn(`circular schema ${ref.slice(0, 200)} is cut where it recurs (any value accepted there)`);
-  if (log.deep > 0) warn(`${log.deep} schema parts nested more than the copy depth limit were cut`);
+  if (schemas.deep > 0) warn(`${schemas.deep} schema parts nested more than the copy depth limit were cut`);
   if (operations.length === 0) warn("no operations were kept");
   if (dropped > 0) warnings.push(`${dropped} more warnings not shown`);
 
@@ -152,4 +170,11 @@ export async function parseOpenApi(
     operations,
     warnings,
   };
+}
+
+function countOperations(paths: Record<string, unknown>): number {
+  let count = 0;
+  for (const item of Object.values(paths))
+    if (isObject(item)) for (const method of METHODS) if (isObject(item[method])) count++;
+  return count;
 }

@@ -1,0 +1,79 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import {
+  type ImportProgress,
+  parseOpenApi,
+  parseOpenApiOffThread,
+} from "../../../src/connectors/openapi/index.ts";
+import { MAX_WAITING, OFF_THREAD_BYTES } from "../../../src/connectors/openapi/parse-openapi-off-thread.ts";
+import { fixture } from "./fixtures.ts";
+
+/** A generated description of `count` operations, each with a documented body (~1 KiB per operation). */
+function generated(count: number): string {
+  const paths: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    paths[`/items${i}/{id}`] = {
+      put: {
+        operationId: `updateItem${i}`,
+        summary: `Update item kind ${i}. ${"Lorem ipsum dolor sit amet. ".repeat(12)}`,
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+            },
+          },
+        },
+        responses: { 200: { description: "ok" } },
+      },
+    };
+  }
+  return JSON.stringify({ openapi: "3.0.3", info: { title: "Items", version: "1.0.0" }, paths });
+}
+
+describe("parseOpenApiOffThread", () => {
+  it("imports a large document in the worker with the same result as inline, and reports progress", async () => {
+    const text = fixture("@octokit/routes/ghe-2.21.json");
+    expect(Buffer.byteLength(text)).toBeGreaterThan(OFF_THREAD_BYTES);
+    const seen: ImportProgress[] = [];
+    const [offThread, inline] = [
+      await parseOpenApiOffThread(text, { name: "ghe", onProgress: (p) => seen.push(p) }),
+      await parseOpenApi(text, { name: "ghe" }),
+    ];
+    expect(offThread).toEqual(inline);
+    expect(offThread.operations).toHaveLength(546);
+    expect(seen.map((p) => p.stage).filter((s, i, all) => all.indexOf(s) === i)).toEqual([
+      "parsing",
+      "validating",
+      "building",
+    ]);
+    expect(seen).toContainEqual({ stage: "building", done: 500, total: 546 });
+  });
+
+  it("keeps the code and message of a refusal made in the worker", async () => {
+    const text = generated(500).replace('"openapi":"3.0.3"', '"openapi":"3.0.3","servers":7');
+    expect(Buffer.byteLength(text)).toBeGreaterThan(OFF_THREAD_BYTES);
+    const inline = await parseOpenApi(text, { field: "spec" }).catch((e: unknown) => e);
+    const offThread = await parseOpenApiOffThread(text, { field: "spec" }).catch((e: unknown) => e);
+    expect(offThread).toBeInstanceOf(ConnectError);
+    expect((offThread as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((offThread as ConnectError).rawMessage).toBe((inline as ConnectError).rawMessage);
+    expect((offThread as ConnectError).rawMessage).toMatch(/^spec: /);
+  });
+
+  it(`runs one import at a time and refuses more than ${MAX_WAITING} waiting`, async () => {
+    const text = generated(500);
+    const results = await Promise.allSettled(
+      Array.from({ length: MAX_WAITING + 3 }, () => parseOpenApiOffThread(text)),
+    );
+    const refused = results.filter((r) => r.status === "rejected");
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(MAX_WAITING + 1);
+    expect(refused).toHaveLength(2);
+    for (const r of refused) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectError);
+      expect(((r as PromiseRejectedResult).reason as ConnectError).code).toBe(Code.ResourceExhausted);
+    }
+    // The queue drains: a later import is accepted again.
+    await expect(parseOpenApiOffThread(text)).resolves.toMatchObject({ name: "items" });
+  });
+});
