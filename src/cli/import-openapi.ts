@@ -10,7 +10,7 @@ import {
 import { type CatalogDeps, createConnector, updateConnector } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { type ImportProgress, MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
+import { closeImportWorker, type ImportProgress, MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { openCliDatabase } from "./open-cli-database.ts";
@@ -166,6 +166,7 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
     );
     return 0;
   } finally {
+    await closeImportWorker();
     await db.close();
   }
 }

@@ -13,6 +13,7 @@ import {
 import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
+import { closeImportWorker } from "../connectors/openapi/index.ts";
 import { openSandbox, sandboxHealthy } from "../connectors/script/index.ts";
 import { createNativeQuery, type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
@@ -215,6 +216,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           await recorder.stop();
           await stopListening();
           releaseSandbox();
+          await closeImportWorker();
           await db.close();
           logger.info("stopped");
         })();

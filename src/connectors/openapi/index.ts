@@ -1,12 +1,13 @@
+// The service imports through parseOpenApiOffThread, which runs the parser in a worker thread: nothing
+// here loads the parser itself (parse-openapi.ts), so the service process never carries its modules.
+// Tests and the worker import parseOpenApi from parse-openapi.ts directly.
 export { executeOperation, type OperationCall, type SendRequest } from "./execute-operation.ts";
-export { MAX_DOCUMENT_BYTES } from "./load-document.ts";
+export { MAX_DOCUMENT_BYTES, MAX_OPERATIONS } from "./import-limits.ts";
 export type { OpenApiPlan, OperationPlan, ParamPlan, SecurityBinding } from "./openapi-plan.ts";
-export {
-  type DraftOperation,
-  type ImportProgress,
-  MAX_OPERATIONS,
-  type OpenApiDraft,
-  type ParseOpenApiOptions,
-  parseOpenApi,
+export type {
+  DraftOperation,
+  ImportProgress,
+  OpenApiDraft,
+  ParseOpenApiOptions,
 } from "./parse-openapi.ts";
-export { parseOpenApiOffThread } from "./parse-openapi-off-thread.ts";
+export { closeImportWorker, parseOpenApiOffThread } from "./parse-openapi-off-thread.ts";

@@ -2,10 +2,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { compileErrors, dereference, validate } from "@readme/openapi-parser";
 import { upgrade } from "@scalar/openapi-upgrader";
 import { parse as parseYaml } from "yaml";
+import { MAX_DOCUMENT_BYTES } from "./import-limits.ts";
 import { isObject } from "./json-schema.ts";
 
-/** Largest document text accepted (the request body limit usually stops larger ones first). */
-export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const MAX_MESSAGE = 600;
 const DEREFERENCE_TIMEOUT_MS = 20_000;
 

@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { StoredCommand, StoredConfigSchema } from "../../catalog/index.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
 import { deriveConnection } from "./connection-fields.ts";
+import { MAX_OPERATIONS } from "./import-limits.ts";
 import { createSchemaCopier, isObject } from "./json-schema.ts";
 import { loadDocument } from "./load-document.ts";
 import { camelCase, createNameClaims, kebabCase } from "./names.ts";
@@ -10,8 +11,6 @@ import { operationCommand } from "./operation-command.ts";
 import { shortText } from "./to-field.ts";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-/** Most operations one import turns into commands. */
-export const MAX_OPERATIONS = 5_000;
 /** Most warnings returned; the rest are counted in a final one. */
 export const MAX_WARNINGS = 500;
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { executeOperation, type OpenApiPlan, parseOpenApi } from "../../../src/connectors/openapi/index.ts";
+import { executeOperation, type OpenApiPlan } from "../../../src/connectors/openapi/index.ts";
+import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { createOutboundClient } from "../../../src/outbound/index.ts";
 import { startLoopbackServer } from "../../outbound/loopback-server.ts";
 import { type Harness, param, planOf, startHarness } from "./execute-harness.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOpenApi } from "../../../src/connectors/openapi/index.ts";
+import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { fixture } from "./fixtures.ts";
 
 // Published descriptions shipped in npm packages: GitHub's REST API and GitHub Enterprise Server 2.21

@@ -1,11 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  type ImportProgress,
-  parseOpenApi,
-  parseOpenApiOffThread,
-} from "../../../src/connectors/openapi/index.ts";
-import { MAX_WAITING, OFF_THREAD_BYTES } from "../../../src/connectors/openapi/parse-openapi-off-thread.ts";
+import { type ImportProgress, parseOpenApiOffThread } from "../../../src/connectors/openapi/index.ts";
+import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
+import { MAX_WAITING } from "../../../src/connectors/openapi/parse-openapi-off-thread.ts";
 import { fixture } from "./fixtures.ts";
 
 /** A generated description of `count` operations, each with a documented body (~1 KiB per operation). */
@@ -32,9 +29,8 @@ function generated(count: number): string {
 }
 
 describe("parseOpenApiOffThread", () => {
-  it("imports a large document in the worker with the same result as inline, and reports progress", async () => {
+  it("imports in the worker with the same result as on the calling thread, and reports progress", async () => {
     const text = fixture("@octokit/routes/ghe-2.21.json");
-    expect(Buffer.byteLength(text)).toBeGreaterThan(OFF_THREAD_BYTES);
     const seen: ImportProgress[] = [];
     const [offThread, inline] = [
       await parseOpenApiOffThread(text, { name: "ghe", onProgress: (p) => seen.push(p) }),
@@ -52,7 +48,6 @@ describe("parseOpenApiOffThread", () => {
 
   it("keeps the code and message of a refusal made in the worker", async () => {
     const text = generated(500).replace('"openapi":"3.0.3"', '"openapi":"3.0.3","servers":7');
-    expect(Buffer.byteLength(text)).toBeGreaterThan(OFF_THREAD_BYTES);
     const inline = await parseOpenApi(text, { field: "spec" }).catch((e: unknown) => e);
     const offThread = await parseOpenApiOffThread(text, { field: "spec" }).catch((e: unknown) => e);
     expect(offThread).toBeInstanceOf(ConnectError);

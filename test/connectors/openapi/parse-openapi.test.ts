@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { parseOpenApi } from "../../../src/connectors/openapi/index.ts";
+import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { fixture } from "./fixtures.ts";
 
 const PETSTORE_30 = fixture("@readme/oas-examples/3.0/json/petstore.json");
