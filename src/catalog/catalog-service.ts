@@ -73,14 +73,14 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       return { connector: message(row) };
     },
 
-    async createConnector(req) {
-      const created = await createConnector(deps, req);
+    async createConnector(req, ctx) {
+      const created = await createConnector(deps, req, { signal: ctx.signal });
       deps.changed?.(created.row.slug);
       return { connector: message(created.row), warnings: created.warnings };
     },
 
-    async updateConnector(req) {
-      const updated = await updateConnector(deps, req);
+    async updateConnector(req, ctx) {
+      const updated = await updateConnector(deps, req, { signal: ctx.signal });
       deps.changed?.(updated.row.slug);
       return {
         connector: message(updated.row),
@@ -105,7 +105,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
 
     // Stores nothing: the draft goes back to CreateConnector with the same document. The execution
     // data (draft.openapi) is re-derived there, so it is not part of the response.
-    async parseOpenApi(req) {
+    async parseOpenApi(req, ctx) {
       const source = req.source;
       if (source.case === undefined) {
         throw new ConnectError(
@@ -118,6 +118,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
         field: source.case,
         select: req.operations,
         name: req.name,
+        signal: ctx.signal,
       });
       const schema = draft.configSchema;
       const fields = Object.entries(schema.connectionConfig).map(([key, f]) => [key, toFieldSpec(f)]);

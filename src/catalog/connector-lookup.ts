@@ -50,6 +50,8 @@ export interface ConnectorLookup {
  */
 export const CONNECTOR_CACHE_MS = 2_000;
 const CONNECTOR_CACHE_MAX = 5_000;
+/** OpenAPI plans kept (with their compiled validators), least recently used dropped: plans are large. */
+const PLAN_CACHE_MAX = 64;
 
 /** Creates the lookup other features use to read the catalog. */
 export function createConnectorLookup(
@@ -83,12 +85,16 @@ export function createConnectorLookup(
    */
   async function planOf(row: ConnectorRow): Promise<OpenApiPlan | undefined> {
     const known = plans.get(row.id);
-    if (known !== undefined && known.updatedAt === row.updatedAt.getTime()) return known.plan;
+    if (known !== undefined && known.updatedAt === row.updatedAt.getTime()) {
+      plans.delete(row.id); // most recently used last
+      plans.set(row.id, known);
+      return known.plan;
+    }
     const loaded = await deps
       .em()
       .findOne(ConnectorEntity, { id: row.id }, { fields: ["id", "openapiPlan"] });
     const plan = loaded?.openapiPlan ?? undefined;
-    if (plans.size >= CONNECTOR_CACHE_MAX) plans.clear();
+    if (plans.size >= PLAN_CACHE_MAX) plans.delete(plans.keys().next().value as string);
     if (plan !== undefined) plans.set(row.id, { updatedAt: row.updatedAt.getTime(), plan });
     return plan;
   }

@@ -163,6 +163,7 @@ async function openapiFields(req: CreateConnectorRequest, options: CreateOptions
     req.operations,
     req.name,
     options.onProgress,
+    options.signal,
   );
   const { draft } = imported;
   return {
@@ -209,6 +210,8 @@ export function requireOAuthClient(
 export interface CreateOptions {
   /** Progress of an OpenAPI import (the command line shows it). */
   onProgress?: (progress: ImportProgress) => void;
+  /** The caller went away: a waiting or running OpenAPI import is dropped. */
+  signal?: AbortSignal;
 }
 
 /** A created connector and what its import reported. */
@@ -229,6 +232,11 @@ export async function createConnector(
   }
   if (req.openapiDocument !== "" && req.executionModel !== "openapi")
     throw invalid("openapi_document is only accepted for openapi connectors");
+  const em = deps.em();
+  // Before any slow work (an import, an external connector's health check); the unique index decides races.
+  if ((await em.count(ConnectorEntity, { slug: req.name })) > 0) {
+    throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
+  }
   const fields =
     req.executionModel === "built_in"
       ? builtInFields(deps, req)
@@ -252,10 +260,6 @@ export async function createConnector(
       });
       requireOAuthClient(deps, req.name, fields.authType, req.config);
     } else throw invalid("config is only accepted for built_in and openapi connectors");
-  }
-  const em = deps.em();
-  if ((await em.count(ConnectorEntity, { slug: req.name })) > 0) {
-    throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
   }
   const now = (deps.now ?? (() => new Date()))();
   const id = randomUUID();

@@ -28,6 +28,7 @@ export async function importOpenApiDocument(
   operations: readonly string[],
   name: string,
   onProgress?: (progress: ImportProgress) => void,
+  signal?: AbortSignal,
 ): Promise<ImportedOpenApi> {
   if (document.trim() === "") {
     throw new ConnectError(
@@ -40,6 +41,7 @@ export async function importOpenApiDocument(
     select: operations,
     name,
     ...(onProgress ? { onProgress } : {}),
+    ...(signal ? { signal } : {}),
   });
   if (Object.keys(draft.configSchema.commands).length === 0) {
     throw new ConnectError(

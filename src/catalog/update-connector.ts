@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
+import type { OpenApiPlan } from "../connectors/openapi/index.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
@@ -9,7 +10,7 @@ import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-do
 import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
-import { checkVersionBump, type RequiredBump } from "./versioning/index.ts";
+import { checkVersionBump, type RequiredBump, type SchemaChange } from "./versioning/index.ts";
 
 /** What UpdateConnector changed. */
 export interface UpdatedConnector {
@@ -57,6 +58,13 @@ export async function updateConnector(
   if (req.endpointUrl !== undefined && row.executionModel !== "external")
     throw invalid("endpoint_url is only for external connectors");
   const imported = await reimportOpenApi(row, req, options);
+  // The import took a while (seconds for a large document): a concurrent update in between would be
+  // overwritten, so it is refused instead.
+  if (imported !== undefined) {
+    const current = await deps.em().findOne(ConnectorEntity, { id: row.id }, { fields: ["id", "updatedAt"] });
+    if (current?.updatedAt.getTime() !== row.updatedAt.getTime())
+      throw new ConnectError("the connector changed during the import; send the update again", Code.Aborted);
+  }
   const nextSchema =
     imported !== undefined
       ? imported.configSchema
@@ -69,6 +77,7 @@ export async function updateConnector(
     previousSchema: row.configSchema,
     nextSchema,
     autoBump: req.autoBump,
+    extraChanges: imported === undefined ? [] : requestChanges(row.openapiPlan, imported.plan),
   });
   if (!bump.ok) throw new ConnectError(bump.message, Code.FailedPrecondition);
 
@@ -98,6 +107,17 @@ export async function updateConnector(
     }
     row.scriptLimits = toStoredScriptLimits(req.scriptLimits);
   }
+  if (imported !== undefined && req.config === undefined && imported.draft.authType !== row.authType) {
+    // A re-import that makes the connector OAuth needs the client, like a new one does.
+    const stored =
+      row.sealedConfig == null
+        ? {}
+        : (JSON.parse(deps.secretBox.openText(row.sealedConfig, configContext(row.id))) as Record<
+            string,
+            unknown
+          >);
+    requireOAuthClient(deps, row.slug, imported.draft.authType, stored);
+  }
   if (imported !== undefined) {
     row.openapiPlan = imported.plan;
     row.authType = imported.draft.authType;
@@ -107,26 +127,55 @@ export async function updateConnector(
   row.configSchema = nextSchema;
   row.version = bump.version;
   row.updatedAt = now;
-  if (bump.version !== previousVersion) {
-    em.create(ConnectorVersionEntity, {
-      id: randomUUID(),
-      connectorId: row.id,
-      version: bump.version,
-      configSchema: nextSchema,
-      scriptSource: row.scriptSource ?? null,
-      openapiPlan: row.openapiPlan ?? null,
-      createdAt: now,
-    });
-  } else if (req.scriptSource !== undefined || imported !== undefined) {
-    // Same version, new script or plan: keep the stored version in step with what runs.
-    await em.nativeUpdate(
-      ConnectorVersionEntity,
-      { connectorId: row.id, version: bump.version },
-      imported !== undefined ? { openapiPlan: imported.plan } : { scriptSource: req.scriptSource ?? null },
-    );
-  }
-  await em.flush();
+  await em.transactional(async (tx) => {
+    if (bump.version !== previousVersion) {
+      tx.create(ConnectorVersionEntity, {
+        id: randomUUID(),
+        connectorId: row.id,
+        version: bump.version,
+        configSchema: nextSchema,
+        scriptSource: row.scriptSource ?? null,
+        openapiPlan: row.openapiPlan ?? null,
+        createdAt: now,
+      });
+    } else if (req.scriptSource !== undefined) {
+      // Same version, new script: keep the stored version in step with what runs. (An OpenAPI plan
+      // that changes is at least a patch, so it always gets a version row of its own.)
+      await tx.nativeUpdate(
+        ConnectorVersionEntity,
+        { connectorId: row.id, version: bump.version },
+        { scriptSource: req.scriptSource },
+      );
+    }
+    tx.persist(row);
+    await tx.flush();
+  });
   return { row, previousVersion, requiredBump: bump.required, warnings: imported?.draft.warnings ?? [] };
+}
+
+/**
+ * Commands whose HTTP request changed (method, path, parameter locations or styles, body, security):
+ * a patch each, so the version history says which plan ran under which version.
+ */
+function requestChanges(previous: OpenApiPlan | null | undefined, next: OpenApiPlan): SchemaChange[] {
+  const changes: SchemaChange[] = [];
+  const before = previous?.operations ?? {};
+  const sharedChanged =
+    JSON.stringify([previous?.baseUrl, previous?.security, previous?.securitySchemes]) !==
+    JSON.stringify([next.baseUrl, next.security, next.securitySchemes]);
+  for (const [command, operation] of Object.entries(next.operations)) {
+    const old = Object.hasOwn(before, command) ? before[command] : undefined;
+    if (old === undefined) continue; // an added command is the schema diff's
+    if (sharedChanged || JSON.stringify(old) !== JSON.stringify(operation)) {
+      changes.push({
+        level: "patch",
+        kind: "request_changed",
+        command,
+        message: `command '${command}' sends a different HTTP request (method, path, parameters, body or security)`,
+      });
+    }
+  }
+  return changes;
 }
 
 /**
@@ -155,7 +204,7 @@ async function reimportOpenApi(
     return undefined;
   }
   const select = req.operations.length > 0 ? req.operations : (row.openapiOperations ?? []);
-  return importOpenApiDocument(req.openapiDocument, select, row.slug, options.onProgress);
+  return importOpenApiDocument(req.openapiDocument, select, row.slug, options.onProgress, options.signal);
 }
 
 /** DeleteConnector: soft delete (the row and its versions stay for history and running references). */

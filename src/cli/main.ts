@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
-import { runImportOpenApi } from "./import-openapi.ts";
 import { runKeys } from "./keys.ts";
 import { runMigrate } from "./migrate.ts";
 import { runScaffold } from "./scaffold.ts";
@@ -43,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
     case "keys":
       return runKeys(config, rest);
     case "import-openapi":
-      return runImportOpenApi(config, rest);
+      // Loaded only for this command: it brings the catalog and every connector (seconds of startup).
+      return (await import("./import-openapi.ts")).runImportOpenApi(config, rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: patchbay help)`);
   }

@@ -24,6 +24,11 @@ export interface OutboundRequestInit {
   signal?: AbortSignal;
   /** false: a 3xx answer is returned as it is instead of followed (webhook deliveries: 3xx is a failure). */
   followRedirects?: boolean;
+  /**
+   * Lower-case names of headers that carry credentials (an API key in `x-api-key`): dropped on a
+   * cross-origin redirect, like Authorization, Cookie and Proxy-Authorization always are.
+   */
+  sensitiveHeaders?: readonly string[];
 }
 
 /** How an outbound client is set up; read once, from config, at start-up. */
@@ -76,6 +81,10 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
     let target = parseTarget(url);
     let method = init.method.toUpperCase();
     let { headers, body } = encodeBody(init);
+    const dropped = new Set([
+      ...CROSS_ORIGIN_DROPPED,
+      ...(init.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
+    ]);
     for (let redirects = 0; ; redirects++) {
       checkTarget(policy, target);
       try {
@@ -101,8 +110,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
             body = undefined;
             headers = without(headers, (name) => name === "content-type" || name === "content-length");
           }
-          if (next.origin !== target.origin)
-            headers = without(headers, (name) => CROSS_ORIGIN_DROPPED.has(name));
+          if (next.origin !== target.origin) headers = without(headers, (name) => dropped.has(name));
           target = next;
           continue;
         }

@@ -240,4 +240,30 @@ describe.each(BACKENDS)("OpenAPI-derived connectors over the wire on %s", (backe
     const after = await catalog().getCapabilities({ slug: "petstore-users" }, { headers: headers() });
     expect(after.commands.map((c) => c.name).sort()).toEqual(["getUserByName", "loginUser"]);
   });
+
+  it("re-imports a moved operation as a patch, and Execute sends the new request at once", async () => {
+    const moved = JSON.parse(PETSTORE) as { paths: Record<string, unknown> };
+    moved.paths["/v2-orders/{orderId}"] = moved.paths["/store/order/{orderId}"];
+    delete moved.paths["/store/order/{orderId}"];
+    const updated = await catalog().updateConnector(
+      { slug: "petstore", openapiDocument: JSON.stringify(moved), autoBump: true },
+      { headers: headers() },
+    );
+    expect(updated).toMatchObject({ previousVersion: "1.0.0", requiredBump: "patch" });
+    expect(updated.connector?.version).toBe("1.0.1");
+    fake.respond("getOrderById", 200, { id: 4 });
+    const before = fake.requests.length;
+    await rejection(execute("getOrderById", { orderId: 4 }));
+    // The fake still serves the old description, so the moved path matches nothing there: what matters
+    // is that the request went to the new path.
+    expect(fake.requests[before]?.path).toBe("/v2/v2-orders/4");
+    // Put it back for the other tests (a patch again: the request changed back).
+    const restored = await catalog().updateConnector(
+      { slug: "petstore", openapiDocument: PETSTORE, autoBump: true },
+      { headers: headers() },
+    );
+    expect(restored.connector?.version).toBe("1.0.2");
+    await execute("getOrderById", { orderId: 4 });
+    expect(fake.requests.at(-1)).toMatchObject({ path: "/v2/store/order/4", errors: [] });
+  });
 });

@@ -853,7 +853,7 @@ export interface components {
       category?: string;
       /** @description Search tags; lowercased and deduplicated. */
       tags?: string[];
-      /** @description Declared connection fields and commands. For "built_in" and "openapi" it is derived (from the type or the document) when unset. */
+      /** @description Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for "openapi" (from the document; setting it is refused: choose commands with `operations`). */
       configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
       /** @description JavaScript source for "script": one top-level function per command; required for that model. */
       scriptSource?: string;
@@ -861,13 +861,13 @@ export interface components {
       endpointUrl?: string;
       /** @description How to call an "external" connector: "grpc", "connect" or "http" (protocol 2.0, default). */
       protocol?: string;
-      /** @description Instance secrets (e.g. baseUrl, clientSecret) checked against config_schema.connection_config. Write-only: encrypted at rest and never returned. May be omitted and set later with UpdateConnector. */
+      /** @description Instance secrets (e.g. baseUrl, clientSecret) checked against config_schema.connection_config ("built_in" and "openapi"; for "openapi" it holds what every connection shares, such as the OAuth client or a base URL, and connections supply the rest). Write-only: encrypted at rest and never returned. May be omitted and set later with UpdateConnector. */
       config?: {
         [key: string]: unknown;
       };
       /** @description For "openapi": the OpenAPI 3.x document as JSON or YAML text; required for that model. */
       openapiDocument?: string;
-      /** @description For "openapi": operationIds to expose as commands; empty exposes every operation. */
+      /** @description For "openapi": operationIds or command names to expose as commands; empty exposes every operation. */
       operations?: string[];
       /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only). Empty: real calls. */
       mockScenario?: string;
@@ -880,6 +880,8 @@ export interface components {
     "patchbay.v1.CreateConnectorResponse": {
       /** @description The created connector. */
       connector?: components["schemas"]["patchbay.v1.Connector"];
+      /** @description For "openapi": what the import skipped, renamed or simplified (as ParseOpenApi reports it). */
+      warnings?: string[];
     };
     /** @description Request for WebhookService.CreateEndpoint. */
     "patchbay.v1.CreateEndpointRequest": {
@@ -1335,6 +1337,8 @@ export interface components {
       previousVersion?: string;
       /** @description Minimum bump the schema diff required: "major", "minor", "patch" or "none" (schema unchanged). */
       requiredBump?: string;
+      /** @description For an "openapi" re-import: what the import skipped, renamed or simplified. */
+      warnings?: string[];
     };
     /** @description A provisioned webhook receiver. Secrets are never returned; only rotation times are. */
     "patchbay.v1.WebhookEndpoint": {
@@ -1679,7 +1683,7 @@ export interface operations {
           };
           /** @description Replacement OpenAPI document, JSON or YAML text ("openapi" only); commands are re-derived from it. */
           openapiDocument?: string;
-          /** @description New operationId subset ("openapi" only); an empty list keeps the current subset. */
+          /** @description New operationId or command-name subset ("openapi" only); an empty list keeps the current subset (every operation of the new document when the connector was imported whole). */
           operations?: string[];
           /** @description Let the server pick the version: the current one bumped by required_bump. A `version` set alongside is kept when it already clears the floor. */
           autoBump?: boolean;

@@ -18,6 +18,8 @@ beforeAll(async () => {
   api = await startLoopbackServer("127.0.0.1", (req, res, seen) => {
     if (req.url === "/to-internal") {
       res.writeHead(302, { location: `${internal.origin}/secret` }).end();
+    } else if (req.url === "/to-self") {
+      res.writeHead(302, { location: "/landed" }).end();
     } else {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ echo: seen }));
     }
@@ -183,6 +185,33 @@ describe("outbound client: allow-listed", () => {
     expect(internal.requests[0]?.url).toBe("/secret");
     expect(internal.requests[0]?.headers.authorization).toBeUndefined();
     expect(internal.requests[0]?.headers.accept).toBe("application/json");
+  });
+
+  it("drops the caller's sensitive headers on a cross-origin redirect, whatever their case", async () => {
+    const c = client({ allow: ["127.0.0.1/32", "127.0.0.2/32"] });
+    await c.request(`${api.origin}/to-internal`, {
+      method: "GET",
+      headers: { "X-API-Key": "k-live", "x-trace": "t-1" },
+      sensitiveHeaders: ["x-api-key"],
+    });
+    expect(api.requests[0]?.headers["x-api-key"]).toBe("k-live");
+    expect(internal.requests).toHaveLength(1);
+    expect(internal.requests[0]?.headers["x-api-key"]).toBeUndefined();
+    expect(internal.requests[0]?.headers["x-trace"]).toBe("t-1");
+  });
+
+  it("keeps sensitive headers on a same-origin redirect", async () => {
+    const c = client({ allow: ["127.0.0.1/32"] });
+    const res = await c.request(`${api.origin}/to-self`, {
+      method: "GET",
+      headers: { "x-api-key": "k-live" },
+      sensitiveHeaders: ["x-api-key"],
+    });
+    expect(res.status).toBe(200);
+    expect(api.requests.map((seen) => [seen.url, seen.headers["x-api-key"]])).toEqual([
+      ["/to-self", "k-live"],
+      ["/landed", "k-live"],
+    ]);
   });
 
   it("returns a redirect as it is when told not to follow it (webhook deliveries)", async () => {

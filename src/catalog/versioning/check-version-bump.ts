@@ -16,6 +16,8 @@ export interface VersionBumpInput {
   readonly nextSchema: StoredConfigSchema;
   /** Let the server choose: the smallest bump that covers the changes (seed 004 `autoBump`). */
   readonly autoBump: boolean;
+  /** Changes the schema diff cannot see (an OpenAPI command's HTTP request). */
+  readonly extraChanges?: readonly SchemaChange[];
 }
 
 /** The new version is allowed. */
@@ -65,7 +67,7 @@ export function checkVersionBump(input: VersionBumpInput): VersionBumpResult {
       Code.FailedPrecondition,
     );
   }
-  const changes = diffSchemas(previousSchema, nextSchema);
+  const changes = [...diffSchemas(previousSchema, nextSchema), ...(input.extraChanges ?? [])];
   const required = requiredBump(changes);
   if (autoBump) return { ok: true, version: bumpVersion(previousVersion, required), required, changes };
 

@@ -18,6 +18,7 @@ export type SchemaChangeKind =
   | "connection_field_removed"
   | "connection_field_added_required"
   | "connection_field_added_optional"
+  | "request_changed"
   | FieldChangeKind
   | "schema_changed";
 

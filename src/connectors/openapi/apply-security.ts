@@ -1,4 +1,5 @@
 import type { ConnectorResult } from "../define/outcome.ts";
+import { headerNameProblem } from "./header-name-problem.ts";
 import { isHeaderValue } from "./is-header-value.ts";
 import type { OpenApiPlan, OperationPlan, SecurityBinding } from "./openapi-plan.ts";
 import { type ClientCredentialsGrant, isAllowedTokenUrl } from "./request-client-credentials-token.ts";
@@ -53,6 +54,11 @@ function addGrant(
   return [];
 }
 
+// A plan stored before import skipped such schemes may still name a header the client sets itself.
+function sendable(binding: SecurityBinding): boolean {
+  return binding.type !== "apiKey" || binding.in !== "header" || !headerNameProblem(binding.name, "apiKey");
+}
+
 /** Adds one scheme to `into`; returns what is missing, by connection field name (never a value). */
 function addScheme(
   binding: SecurityBinding,
@@ -68,7 +74,8 @@ function addScheme(
     case "apiKey": {
       const key = text(config, binding.field);
       if (key === undefined) return [binding.field];
-      const piece = `${encodeURIComponent(binding.name)}=${encodeURIComponent(key.toWellFormed())}`;
+      // toWellFormed: a lone surrogate would make encodeURIComponent throw.
+      const piece = `${encodeURIComponent(binding.name.toWellFormed())}=${encodeURIComponent(key.toWellFormed())}`;
       if (binding.in === "query") into.query.push(piece);
       else if (binding.in === "cookie") into.cookies.push(piece);
       else {
@@ -108,9 +115,11 @@ function addScheme(
 
 /**
  * Applies the operation's security (its own `security` when present, `[]` meaning none, else the
- * document's): the first alternative whose schemes the connection can all satisfy wins. When none can,
- * MISSING_CREDENTIALS names the connection fields each alternative would need. An OAuth 2 scheme met by
- * client credentials leaves its token to fetch (`credentials.grant`).
+ * document's): the first alternative whose schemes the connection can all satisfy wins. An empty
+ * alternative (`{}`, auth optional) is taken only when no other can be satisfied, wherever it is listed,
+ * so a configured key is sent. When none can, MISSING_CREDENTIALS names the connection fields each
+ * alternative would need. An OAuth 2 scheme met by client credentials leaves its token to fetch
+ * (`credentials.grant`).
  */
 export function applySecurity(
   plan: OpenApiPlan,
@@ -119,19 +128,26 @@ export function applySecurity(
 ): SecurityOutcome {
   const alternatives = operation.security ?? plan.security;
   const needs: string[] = [];
+  let optional = alternatives.length === 0;
   for (const requirement of alternatives) {
     const credentials: Credentials = { headers: {}, query: [], cookies: [] };
     const missing: string[] = [];
-    for (const [scheme, scopes] of Object.entries(requirement)) {
+    const schemes = Object.entries(requirement);
+    if (schemes.length === 0) {
+      optional = true;
+      continue;
+    }
+    for (const [scheme, scopes] of schemes) {
       const binding = Object.hasOwn(plan.securitySchemes, scheme) ? plan.securitySchemes[scheme] : undefined;
-      if (binding === undefined) missing.push(`an unsupported scheme (${scheme.slice(0, 64)})`);
+      if (binding === undefined || !sendable(binding))
+        missing.push(`an unsupported scheme (${scheme.slice(0, 64)})`);
       else missing.push(...addScheme(binding, Array.isArray(scopes) ? scopes : [], config, credentials));
     }
     if (missing.length === 0) return { ok: true, credentials };
     const need = [...new Set(missing)].join(" and ");
     if (!needs.includes(need)) needs.push(need);
   }
-  if (alternatives.length === 0) return { ok: true, credentials: { headers: {}, query: [], cookies: [] } };
+  if (optional) return { ok: true, credentials: { headers: {}, query: [], cookies: [] } };
   return {
     ok: false,
     result: {

@@ -1,6 +1,7 @@
 import type { ConnectorResult } from "../define/outcome.ts";
 import type { Credentials } from "./apply-security.ts";
 import { encodeBody, randomBoundary } from "./encode-body.ts";
+import { headerNameProblem } from "./header-name-problem.ts";
 import { isHeaderValue } from "./is-header-value.ts";
 import type { OperationPlan } from "./openapi-plan.ts";
 import { serializeParam } from "./serialize-param.ts";
@@ -27,7 +28,7 @@ function failure(error: string, errorCode: string): { ok: false; result: Connect
 /**
  * Builds the request for one operation: path params expanded into the template (appended to the base
  * URL's path), query and cookie pieces after the base URL's own query and the credentials', header
- * params, the body and its Content-Type, and Accept from the success response's media type. Absent
+ * params (never one Patchbay or the HTTP client sets, such as Host), the body and its Content-Type, and Accept from the success response's media type. Absent
  * params are left out; params the plan does not describe are ignored.
  */
 export function buildRequest(
@@ -56,6 +57,8 @@ export function buildRequest(
   for (const param of operation.params) {
     const value = params[param.param];
     if (value === undefined || param.in === "path" || param.in === "body") continue;
+    // Import skips these; a plan stored before it did may still hold one.
+    if (param.in === "header" && headerNameProblem(param.name, "param") !== undefined) continue;
     const pieces = serializeParam(param, value);
     if (param.in === "query") query.push(...pieces);
     else if (param.in === "cookie") cookies.push(...pieces);

@@ -1,5 +1,6 @@
 import type { StoredField } from "../../catalog/index.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
+import { headerNameProblem } from "./header-name-problem.ts";
 import { isObject } from "./json-schema.ts";
 import { camelCase } from "./names.ts";
 import type { SecurityBinding } from "./openapi-plan.ts";
@@ -60,7 +61,15 @@ export function deriveConnection(
     const type = String(scheme.type ?? "");
     const httpScheme = String(scheme.scheme ?? "").toLowerCase();
     const about = shortText(scheme.description);
-    if (
+    const headerProblem =
+      type === "apiKey" && scheme.in === "header" && typeof scheme.name === "string"
+        ? headerNameProblem(scheme.name, "apiKey")
+        : undefined;
+    if (headerProblem !== undefined) {
+      warn(
+        `security scheme '${schemeName}': API key header '${String(scheme.name)}' ${headerProblem}; the scheme is not supported and was skipped`,
+      );
+    } else if (
       type === "apiKey" &&
       typeof scheme.name === "string" &&
       ["header", "query", "cookie"].includes(String(scheme.in))

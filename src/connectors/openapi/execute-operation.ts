@@ -61,7 +61,8 @@ function failure(error: string, errorCode: string): ConnectorResult {
  * Executes one command of an OpenAPI plan: params checked against their JSON Schemas (INVALID_PARAMS),
  * base URL resolved (NOT_CONFIGURED), security applied (MISSING_CREDENTIALS; a client credentials token
  * fetched or reused, UPSTREAM_AUTH_FAILED when the token endpoint refuses), the request built and sent
- * through `send`, the answer turned into a result (a 2xx payload, else `UPSTREAM_HTTP_<status>`).
+ * through `send` with the credentials' headers marked sensitive (a cross-origin redirect drops them),
+ * the answer turned into a result (a 2xx payload, else `UPSTREAM_HTTP_<status>`).
  * Outbound failures become results with the client's code; the caller's abort is rethrown. No message
  * carries a param value, a secret, the URL or the upstream body. An upstream 401 drops the client
  * credentials token it was sent with, so the next call fetches a new one.
@@ -104,6 +105,8 @@ export async function executeOperation(
       headers,
       timeoutMs: call.timeoutMs,
       signal: call.signal,
+      // An API key in its own header must not follow a redirect to another origin.
+      sensitiveHeaders: Object.keys(security.credentials.headers),
       ...(body !== undefined ? { body } : {}),
     });
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { StoredCommand, StoredField } from "../../catalog/index.ts";
+import { headerNameProblem } from "./header-name-problem.ts";
 import { isObject, type JsonSchema, objectProperties, type SchemaCopier } from "./json-schema.ts";
 import { camelCase, paramName } from "./names.ts";
 import type { OperationPlan, ParamPlan } from "./openapi-plan.ts";
@@ -92,8 +93,12 @@ export function operationCommand(
       warn(`${where}: parameter '${wireName}' in '${location}' is not supported and was skipped`);
       continue;
     }
-    if (location === "header" && /^(content-type|authorization)$/i.test(wireName)) {
-      warn(`${where}: header parameter '${wireName}' is set by Patchbay and was skipped`);
+    const problem = location === "header" ? headerNameProblem(wireName, "param") : undefined;
+    if (problem !== undefined) {
+      // OpenAPI itself says Accept header params are ignored (many descriptions document one on every
+      // operation): skipped without a warning each.
+      if (!/^accept$/i.test(wireName))
+        warn(`${where}: header parameter '${wireName}' ${problem} and was skipped`);
       continue;
     }
     let schema: unknown = p.schema;

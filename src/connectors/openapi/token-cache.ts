@@ -35,7 +35,7 @@ export interface IssuedToken {
 /** The token for a grant, or why there is none. */
 export type TokenOutcome = ({ ok: true } & IssuedToken) | { ok: false; result: ConnectorResult };
 
-/** Client credentials access tokens, kept in memory until shortly before they expire. */
+/** Client credentials access tokens, kept in memory until shortly before they expire, 24 h at most. */
 export interface TokenCache {
   /**
    * The cached token for `grant`, else a new one from its token endpoint. Concurrent calls for the same
@@ -50,6 +50,8 @@ export interface TokenCache {
 export const EXPIRY_MARGIN_MS = 30_000;
 /** How long a token whose answer had no `expires_in` is kept. */
 export const DEFAULT_LIFETIME_MS = 5 * 60_000;
+/** The longest a token is kept, whatever `expires_in` says: a leaked or revoked token ages out. */
+export const MAX_LIFETIME_MS = 24 * 60 * 60_000;
 /** Default {@link TokenCacheOptions.maxEntries}. */
 export const MAX_TOKENS = 1_000;
 
@@ -76,8 +78,10 @@ export function createTokenCache(options: TokenCacheOptions = {}): TokenCache {
   const pending = new Map<string, Promise<TokenOutcome>>();
 
   function keep(key: string, answer: Extract<TokenAnswer, { ok: true }>): void {
-    const lifetime =
-      answer.expiresIn === undefined ? DEFAULT_LIFETIME_MS : answer.expiresIn * 1000 - EXPIRY_MARGIN_MS;
+    const lifetime = Math.min(
+      MAX_LIFETIME_MS,
+      answer.expiresIn === undefined ? DEFAULT_LIFETIME_MS : answer.expiresIn * 1000 - EXPIRY_MARGIN_MS,
+    );
     if (!(lifetime > 0)) return;
     tokens.delete(key);
     while (tokens.size >= maxEntries) {

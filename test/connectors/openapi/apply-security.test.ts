@@ -6,6 +6,9 @@ const SCHEMES: Record<string, SecurityBinding> = {
   headerKey: { type: "apiKey", in: "header", name: "X-API-Key", field: "headerKey" },
   queryKey: { type: "apiKey", in: "query", name: "api_key", field: "queryKey" },
   cookieKey: { type: "apiKey", in: "cookie", name: "session", field: "cookieKey" },
+  oddQueryKey: { type: "apiKey", in: "query", name: "k\uD800ey", field: "oddQueryKey" },
+  oddCookieKey: { type: "apiKey", in: "cookie", name: "s\uDC00id", field: "oddCookieKey" },
+  hostKey: { type: "apiKey", in: "header", name: "Host", field: "hostKey" },
   bearer: { type: "bearer", field: "bearerToken" },
   basic: { type: "basic", usernameField: "username", passwordField: "password" },
   oauth: { type: "oauth2", flows: ["authorizationCode"] },
@@ -48,6 +51,27 @@ describe("security bindings", () => {
   it("adds an apiKey cookie to the Cookie header the cookie params built", async () => {
     await run([{ cookieKey: [] }], { cookieKey: "s 1" });
     expect(api.last().headers.cookie).toBe("theme=dark; session=s%201");
+  });
+
+  it("sends a query or cookie key whose name holds a lone surrogate, the surrogate replaced", async () => {
+    expect(
+      await run([{ oddQueryKey: [], oddCookieKey: [] }], { oddQueryKey: "q", oddCookieKey: "c" }),
+    ).toEqual({
+      success: true,
+      payload: { ok: true },
+    });
+    expect(api.last().url).toBe("/things?q=x&k%EF%BF%BDey=q");
+    expect(api.last().headers.cookie).toBe("theme=dark; s%EF%BF%BDid=c");
+  });
+
+  it("treats a stored API key header the client sets itself (Host) as an unsupported scheme", async () => {
+    const result = await run([{ hostKey: [] }], { hostKey: "evil.example" });
+    expect(result).toMatchObject({
+      success: false,
+      errorCode: "MISSING_CREDENTIALS",
+      error: "the connection lacks credentials for op: it needs an unsupported scheme (hostKey)",
+    });
+    expect(api.server.requests).toHaveLength(0);
   });
 
   it("sends a bearer token", async () => {
@@ -104,6 +128,19 @@ describe("choosing an alternative", () => {
   it("sends no credentials under an optional-auth alternative ({})", async () => {
     expect(await run([{ bearer: [] }, {}], {})).toMatchObject({ success: true });
     expect(api.last().headers.authorization).toBeUndefined();
+  });
+
+  it("prefers an alternative with credentials to an optional-auth one ({}) listed before it", async () => {
+    expect(await run([{}, { headerKey: [] }], { headerKey: "k" })).toMatchObject({ success: true });
+    expect(api.last().headers["x-api-key"]).toBe("k");
+    api.reset();
+    expect(await run([{}, { headerKey: [] }, { bearer: [] }], { bearerToken: "b" })).toMatchObject({
+      success: true,
+    });
+    expect(api.last().headers.authorization).toBe("Bearer b");
+    api.reset();
+    expect(await run([{}, { headerKey: [] }], {})).toMatchObject({ success: true });
+    expect(api.last().headers["x-api-key"]).toBeUndefined();
   });
 
   it("lets the operation's security override the document's, [] meaning none", async () => {

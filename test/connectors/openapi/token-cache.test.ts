@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ClientCredentialsGrant } from "../../../src/connectors/openapi/request-client-credentials-token.ts";
 import {
   createTokenCache,
+  MAX_LIFETIME_MS,
   MAX_TOKENS,
   type TokenOutcome,
 } from "../../../src/connectors/openapi/token-cache.ts";
@@ -49,6 +50,19 @@ describe("createTokenCache", () => {
     const request = { fetch: endpoint.fetch, timeoutMs: 1000, signal: new AbortController().signal };
     expect(tokenOf(await cache.get(grant(), request))).toBe("t1");
     expect(tokenOf(await cache.get(grant(), request))).toBe("t2");
+  });
+
+  it("keeps a token 24 h at most, however long expires_in says it lives", async () => {
+    const endpoint = stubEndpoint({ expires_in: 10 * 365 * 24 * 3600 });
+    let clock = 0;
+    const cache = createTokenCache({ now: () => clock });
+    const request = { fetch: endpoint.fetch, timeoutMs: 1000, signal: new AbortController().signal };
+    expect(tokenOf(await cache.get(grant(), request))).toBe("t1");
+    clock = MAX_LIFETIME_MS - 1;
+    expect(tokenOf(await cache.get(grant(), request))).toBe("t1");
+    clock = MAX_LIFETIME_MS;
+    expect(tokenOf(await cache.get(grant(), request))).toBe("t2");
+    expect(MAX_LIFETIME_MS).toBe(24 * 60 * 60_000);
   });
 
   it("treats the scopes as a set for the key", async () => {
