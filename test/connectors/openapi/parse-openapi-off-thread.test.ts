@@ -1,6 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { type ImportProgress, parseOpenApiOffThread } from "../../../src/connectors/openapi/index.ts";
+import {
+  closeImportWorker,
+  type ImportProgress,
+  parseOpenApiOffThread,
+} from "../../../src/connectors/openapi/index.ts";
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { MAX_WAITING } from "../../../src/connectors/openapi/parse-openapi-off-thread.ts";
 import { fixture } from "./fixtures.ts";
@@ -70,5 +74,33 @@ describe("parseOpenApiOffThread", () => {
     }
     // The queue drains: a later import is accepted again.
     await expect(parseOpenApiOffThread(text)).resolves.toMatchObject({ name: "items" });
+  });
+
+  it("drops an import whose caller went away, waiting or running, and goes on with the next", async () => {
+    const text = generated(500);
+    const running = new AbortController();
+    const queued = new AbortController();
+    const first = parseOpenApiOffThread(text, { signal: running.signal });
+    const second = parseOpenApiOffThread(text, { signal: queued.signal });
+    const third = parseOpenApiOffThread(text);
+    queued.abort();
+    running.abort();
+    await expect(first).rejects.toMatchObject({ code: Code.Canceled });
+    await expect(second).rejects.toMatchObject({ code: Code.Canceled });
+    await expect(third).resolves.toMatchObject({ name: "items" });
+  });
+
+  it("fails every pending import when the worker is closed, and starts a new worker afterwards", async () => {
+    const text = generated(500);
+    const pending = [parseOpenApiOffThread(text), parseOpenApiOffThread(text)].map((p) =>
+      p.then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
+    await closeImportWorker();
+    for (const error of await Promise.all(pending)) expect(error).toMatchObject({ code: Code.Aborted });
+    await expect(parseOpenApiOffThread(text)).resolves.toMatchObject({ name: "items" });
+    await closeImportWorker();
   });
 });
