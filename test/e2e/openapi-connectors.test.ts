@@ -267,3 +267,48 @@ describe.each(BACKENDS)("OpenAPI-derived connectors over the wire on %s", (backe
     expect(fake.requests.at(-1)).toMatchObject({ path: "/v2/store/order/4", errors: [] });
   });
 });
+
+// The egress policy applies to generated commands like to every outbound call: with an empty
+// allow-list a connection whose baseUrl is on loopback is refused before any connection is made.
+describe("OpenAPI-derived connectors under the default egress policy", () => {
+  let t: TestServer;
+  let fake: FakeApiServer;
+  beforeAll(async () => {
+    fake = await startFakeApiServer(JSON.parse(PETSTORE) as object, { basePath: "/v2" });
+    t = await startTestServer("pglite", { PATCHBAY_EGRESS_ALLOW: "" });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it("refuses a loopback baseUrl with EGRESS_REFUSED and sends nothing", async () => {
+    const headers = { authorization: `Bearer ${t.adminKey}` };
+    const call = async (method: string, path: string, body: unknown) =>
+      (await fetch(`${t.url}${path}`, {
+        method,
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.json())) as Record<string, unknown>;
+    await createClient(CatalogService, createGrpcTransport({ baseUrl: t.url })).createConnector(
+      { name: "petstore", executionModel: "openapi", openapiDocument: PETSTORE },
+      { headers },
+    );
+    const started = await call("POST", "/api/v1/connections", { connectorSlug: "petstore" });
+    const id = (started.connection as { id: string }).id;
+    await call("POST", `/api/v1/connections/${id}/credentials`, {
+      credentials: { baseUrl: fake.url, apiKey: API_KEY },
+    });
+    const error = await rejection(
+      createClient(ExecuteService, createGrpcTransport({ baseUrl: t.url })).execute(
+        { target: { case: "connectionId", value: id }, command: "getPetById", params: { petId: 1 } },
+        { headers },
+      ),
+    );
+    const failure = failureOf(error);
+    expect(failure.detail?.errorCode).toBe("EGRESS_REFUSED");
+    expect(failure.code).toBe(Code.FailedPrecondition);
+    expect(failure.message).not.toContain(API_KEY);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
