@@ -1,4 +1,9 @@
 export { DataDirLockedError } from "./data-dir-lock.ts";
 export { type Database, type DatabaseOptions, openDatabase } from "./database.ts";
 export { createNativeQuery, type NativeQuery } from "./native-query.ts";
-export { createNativeTransaction, type NativeTransaction } from "./native-transaction.ts";
+export {
+  createPipelinedTransaction,
+  type PipelinedTransaction,
+  type PipelinedTransactionOptions,
+  type TransactionPipe,
+} from "./pipelined-transaction.ts";

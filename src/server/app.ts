@@ -24,7 +24,12 @@ import type { Database } from "../db/index.ts";
 import { createCommandRunner, type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
-import { createWebhookRegistrar, registerWebhooks, type WebhookDeps } from "../webhooks/index.ts";
+import {
+  createReceiverRoute,
+  createWebhookRegistrar,
+  registerWebhooks,
+  type WebhookDeps,
+} from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
 import { registerHealth } from "./health.ts";
@@ -124,6 +129,12 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
     maxBodyBytes: deps.maxBodyBytes,
     logger: deps.logger,
   });
+  // The public webhook receiver answers straight from the request (same contract as its REST rule).
+  const receiver = createReceiverRoute({
+    deps: deps.webhooks,
+    logger: deps.logger,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
   const fallback = createHttpFallback({ ready: deps.ready });
@@ -140,6 +151,7 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
       return;
     }
     if (path.startsWith(REST_PREFIX)) {
+      if (receiver(req as never, res as never)) return;
       bridge.handle(req as never, res as never);
       return;
     }

@@ -1,4 +1,4 @@
-import { createNativeQuery, createNativeTransaction, type Database } from "../db/index.ts";
+import { createNativeQuery, createPipelinedTransaction, type Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
@@ -45,9 +45,15 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     superviseSeconds: settings.superviseSeconds,
   });
   const counters = createDeliveryCounters(query);
+  const events = createPipelinedTransaction({
+    db: settings.db,
+    databaseUrl: settings.databaseUrl,
+    connections: 1,
+    logger: settings.logger,
+  });
   const deps: WebhookDeps = {
     query,
-    writer: createEventWriter(createNativeTransaction(settings.db), jobs),
+    writer: createEventWriter(events.transaction, jobs),
     secretBox: settings.secretBox,
     jobs,
     endpoints: createEndpointCache(query, settings.secretBox),
@@ -66,6 +72,7 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     async stop() {
       await stopWorker();
       await counters.stop();
+      await events.close();
       await jobs.stop();
     },
   };

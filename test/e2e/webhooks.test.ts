@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -142,6 +143,92 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
     expect(got.endpoint?.lastErrorCode).toBe("PROVIDER_MISMATCH");
     expect(got.endpoint?.status).toBe("failing");
     expect(t.logs.text()).not.toContain(GITHUB_SECRET);
+  });
+
+  it("serves the public receiver straight from HTTP/1.1 and HTTP/2 with one log line per delivery; escaped paths and gRPC ReceiveEvent reach the same receiver", async () => {
+    const { endpoint } = await client().createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: GITHUB_SECRET },
+      { headers: headers() },
+    );
+    const id = endpoint?.id ?? "";
+    const path = `/api/v1/connectors/webhooks/github/${id}`;
+
+    // HTTP/2 with prior knowledge, as a proxy in front of Patchbay may speak it.
+    const h2 = issueOpened("h2-1", 1);
+    const h2Signature = await sign(GITHUB_SECRET, h2.body);
+    const h2Answer = await new Promise<{ status: number; requestId: string }>((resolve, reject) => {
+      const session = http2.connect(t.url);
+      session.on("error", reject);
+      const req = session.request({
+        ":method": "POST",
+        ":path": path,
+        ...h2.headers,
+        "x-hub-signature-256": h2Signature,
+        "x-request-id": "h2-delivery",
+      });
+      req.on("response", (answer) => {
+        resolve({ status: Number(answer[":status"]), requestId: String(answer["x-request-id"]) });
+        req.resume();
+        req.on("end", () => session.close());
+      });
+      req.on("error", reject);
+      req.end(h2.body);
+    });
+    expect(h2Answer).toEqual({ status: 204, requestId: "h2-delivery" });
+
+    // A percent-escaped segment is decoded by the REST bridge's rules, then the same receiver runs.
+    const escaped = issueOpened("escaped-1", 2);
+    const viaBridge = await deliver(`/api/v1/connectors/webhooks/git%68ub/${id}`, escaped.body, {
+      ...escaped.headers,
+      "x-hub-signature-256": await sign(GITHUB_SECRET, escaped.body),
+    });
+    expect(viaBridge.status).toBe(204);
+
+    // gRPC clients (a relay in front of Patchbay) call ReceiveEvent itself.
+    const relayed = issueOpened("grpc-1", 3);
+    await client().receiveEvent(
+      {
+        provider: "github",
+        endpointId: id,
+        body: { contentType: "application/json", data: new TextEncoder().encode(relayed.body) },
+      },
+      {
+        headers: {
+          "x-github-event": "issues",
+          "x-github-delivery": "grpc-1",
+          "x-hub-signature-256": await sign(GITHUB_SECRET, relayed.body),
+        },
+      },
+    );
+
+    const forged = await deliver(path, h2.body, {
+      ...h2.headers,
+      "x-github-delivery": "forged-1",
+      "x-hub-signature-256": await sign("not the secret", h2.body),
+      "x-request-id": "forged-delivery",
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get("x-request-id")).toBe("forged-delivery");
+    expect(forged.headers.get("x-patchbay-error")).toBe(
+      "the delivery's signature does not verify (SIGNATURE_MISMATCH)",
+    );
+
+    const { events } = await client().listEvents({ endpointId: id }, { headers: headers() });
+    expect(events.map((e) => e.providerEventId).sort()).toEqual(["escaped-1", "grpc-1", "h2-1"]);
+    const lines = t.logs.lines();
+    const line = (reqId: string) => lines.find((l) => l.reqId === reqId && l.msg === "request");
+    expect(line("h2-delivery")).toMatchObject({
+      procedure: "/patchbay.v1.WebhookService/ReceiveEvent",
+      protocol: "rest",
+      code: "ok",
+    });
+    expect(line("forged-delivery")).toMatchObject({
+      procedure: "/patchbay.v1.WebhookService/ReceiveEvent",
+      protocol: "rest",
+      code: "unauthenticated",
+    });
+    expect(typeof line("h2-delivery")?.durationMs).toBe("number");
+    expect(t.logs.text()).not.toContain("Crash on start");
   });
 
   it("leases pull jobs to a consumer over gRPC; ack succeeds them, nack retries them, a stale token is refused", async () => {

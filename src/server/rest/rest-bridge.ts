@@ -87,7 +87,11 @@ export function createRestBridge(options: RestBridgeOptions): {
     header.set("content-type", "application/json");
     header.set(BRIDGE_MARKER_HEADER, "1");
     const abort = new AbortController();
-    res.once("close", () => abort.abort());
+    // Only a client that goes away before the answer is complete cancels the call (an abort costs a
+    // DOMException with its stack, which every finished request would otherwise pay).
+    res.once("close", () => {
+      if (!res.writableEnded) abort.abort();
+    });
     const host = String(req.headers.host ?? req.headers[":authority"] ?? "localhost");
     const uReq: UniversalServerRequest = {
       httpVersion: req.httpVersion,

@@ -23,11 +23,19 @@ export interface EndpointCache {
 
 /**
  * Endpoints kept for `ttlMs` (unknown ids too, so a flood of deliveries to a deleted endpoint does not
- * reach the database each time). Writes in this process clear their entry at once; other instances see
- * them within `ttlMs`.
+ * reach the database each time). An entry past its `ttlMs` is still answered while one reload runs in
+ * the background (stale-while-revalidate): a busy endpoint never makes its deliveries wait for the
+ * database, which otherwise stalled every delivery in flight once per `ttlMs`. An entry older than five
+ * times `ttlMs` is not answered: an endpoint idle that long waits for a fresh read. Writes in this
+ * process clear their entry at once; other instances' writes are seen within `ttlMs` and one reload.
  */
 export function createEndpointCache(query: NativeQuery, secretBox: SecretBox, ttlMs = 2000): EndpointCache {
-  const cache = new Map<string, { at: number; value: Promise<CachedEndpoint | undefined> }>();
+  interface Entry {
+    at: number;
+    value: Promise<CachedEndpoint | undefined>;
+    reloading: boolean;
+  }
+  const cache = new Map<string, Entry>();
 
   async function load(id: string): Promise<CachedEndpoint | undefined> {
     const { rows } = await query(
@@ -51,17 +59,38 @@ export function createEndpointCache(query: NativeQuery, secretBox: SecretBox, tt
     };
   }
 
+  function reload(id: string, entry: Entry): void {
+    entry.reloading = true;
+    load(id).then(
+      (value) => {
+        // Only if the entry was not forgotten or replaced meanwhile (a write here clears it).
+        if (cache.get(id) === entry)
+          cache.set(id, { at: Date.now(), value: Promise.resolve(value), reloading: false });
+      },
+      () => {
+        // A failed reload keeps the old answer until the next try.
+        entry.reloading = false;
+      },
+    );
+  }
+
   return {
     get(id) {
       const now = Date.now();
       const hit = cache.get(id);
-      if (hit !== undefined && now - hit.at < ttlMs) return hit.value;
-      const value = load(id);
-      cache.set(id, { at: now, value });
-      // A failed load is not kept.
-      value.catch(() => cache.delete(id));
+      // Stale answers only for a busy endpoint: past five times `ttlMs` (an idle endpoint) the caller waits.
+      if (hit !== undefined && now - hit.at < 5 * ttlMs) {
+        if (now - hit.at >= ttlMs && !hit.reloading) reload(id, hit);
+        return hit.value;
+      }
+      const entry: Entry = { at: now, value: load(id), reloading: false };
+      cache.set(id, entry);
+      // A failed first load is not kept.
+      entry.value.catch(() => {
+        if (cache.get(id) === entry) cache.delete(id);
+      });
       if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
-      return value;
+      return entry.value;
     },
     forget(id) {
       cache.delete(id);

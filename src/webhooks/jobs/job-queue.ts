@@ -1,5 +1,5 @@
 import { fromPglite, type PGliteLike, PgBoss } from "pg-boss";
-import type { Database, NativeQuery } from "../../db/index.ts";
+import type { Database } from "../../db/index.ts";
 import type { Logger } from "../../logging/logger.ts";
 
 /** Jobs this server delivers itself (HTTPS and command targets). */
@@ -21,6 +21,12 @@ export interface WebhookJobData {
 /** Attempts before a job is dead, and the backoff between them (pg-boss adds jitter: d·2ⁿ to d·2ⁿ⁺¹). */
 export const RETRY = { retryLimit: 7, retryDelay: 5, retryBackoff: true, retryDelayMax: 3600 } as const;
 
+/** A statement with its `$n` values. */
+export interface JobInsertStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
 /** Options of {@link startJobQueue}. */
 export interface JobQueueOptions {
   readonly db: Database;
@@ -35,14 +41,14 @@ export interface JobQueueOptions {
 export interface JobQueue {
   readonly boss: PgBoss;
   /**
-   * Enqueues one job per event, in one statement, inside the caller's transaction: the jobs exist
-   * exactly when the transaction commits.
+   * The statement that enqueues one job per event, rendered by pg-boss (its queue's table, defaults and
+   * NOTIFY) but not run: the caller sends it inside the transaction that stores the events, so the jobs
+   * exist exactly when that transaction commits.
    */
-  enqueueMany(
-    query: NativeQuery,
+  insertStatement(
     queue: string,
     events: readonly (WebhookJobData & { readonly jobId: string; readonly leaseSeconds: number })[],
-  ): Promise<void>;
+  ): Promise<JobInsertStatement>;
   /** Creates a pull endpoint's queue (idempotent). Outside any transaction. */
   ensurePullQueue(endpointId: string): Promise<void>;
   stop(): Promise<void>;
@@ -90,7 +96,8 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
 
   return {
     boss,
-    async enqueueMany(query, queue, events) {
+    async insertStatement(queue, events) {
+      let rendered: JobInsertStatement | undefined;
       await boss.insert(
         queue,
         events.map((event) => ({
@@ -103,8 +110,19 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
           },
           expireInSeconds: event.leaseSeconds,
         })),
-        { db: { executeSql: (text, values) => query(text, values ?? []) } },
+        {
+          // pg-boss's `db` adapter: it hands over its one INSERT (and reads no rows back without a spy
+          // or returnId), so taking the statement here instead of running it changes nothing else.
+          db: {
+            executeSql: async (text, values) => {
+              rendered = { text, values: values ?? [] };
+              return { rows: [] };
+            },
+          },
+        },
       );
+      if (rendered === undefined) throw new Error("the job queue rendered no insert statement");
+      return rendered;
     },
     async ensurePullQueue(endpointId) {
       const name = pullQueue(endpointId);

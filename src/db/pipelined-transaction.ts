@@ -1,0 +1,188 @@
+import pg from "pg";
+import type { Logger } from "../logging/logger.ts";
+import type { Database } from "./database.ts";
+import type { NativeQuery } from "./native-query.ts";
+
+const MAX_PREPARED = 32;
+
+/** What a pipelined transaction's work is given. */
+export interface TransactionPipe {
+  /** Sends a `$n`-parameter statement now, behind what was sent before; resolves with its result. */
+  readonly query: NativeQuery;
+  /**
+   * Sends COMMIT behind the statements sent so far, without waiting for their answers first. Rejects when
+   * the transaction did not commit. Work that never calls it is committed once it returns.
+   */
+  commit(): Promise<void>;
+}
+
+/** Runs `work` in one transaction whose statements are pipelined (see {@link createPipelinedTransaction}). */
+export type PipelinedTransaction = <T>(work: (tx: TransactionPipe) => Promise<T>) => Promise<T>;
+
+interface PgliteLike {
+  transaction<T>(
+    work: (tx: {
+      query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; affectedRows?: number }>;
+    }) => Promise<T>,
+  ): Promise<T>;
+}
+
+/** Options of {@link createPipelinedTransaction}. */
+export interface PipelinedTransactionOptions {
+  readonly db: Database;
+  /** PostgreSQL URL (absent in embedded mode). */
+  readonly databaseUrl: string | undefined;
+  /** Connections of its own on PostgreSQL: one per transaction that may run at once. */
+  readonly connections: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Transactions for the hot path that commits webhook events with their jobs. On PostgreSQL they run on
+ * a small pool of their own whose connections pipeline (node-postgres `pipeline: true`): BEGIN goes out
+ * with the first statement and COMMIT with the last, so a transaction of three statements costs two
+ * round trips instead of five, each of which waits behind everything else on a busy event loop. In
+ * embedded mode PGlite's own `transaction()` runs the work (no network, nothing to pipeline).
+ */
+export function createPipelinedTransaction(options: PipelinedTransactionOptions): {
+  readonly transaction: PipelinedTransaction;
+  close(): Promise<void>;
+} {
+  if (options.db.kind === "pglite") {
+    let native: PgliteLike | undefined;
+    let closed = false;
+    return {
+      async transaction(work) {
+        if (closed) throw new Error("the event database pool is closed");
+        native ??= (await options.db.em().getConnection().getNativeClient()) as PgliteLike;
+        return native.transaction(async (tx) => {
+          // PGlite commits when the work returns, so commit() cannot send anything ahead; it checks
+          // instead that no statement aborted the transaction (COMMIT would quietly roll it back).
+          const commit = async (): Promise<void> => {
+            try {
+              await tx.query("select 1");
+            } catch {
+              throw new Error("the transaction was rolled back");
+            }
+          };
+          const result = await work({
+            query: async (text, values = []) => {
+              const answer = await tx.query(text, [...values]);
+              return { rows: answer.rows, rowCount: answer.affectedRows ?? answer.rows.length };
+            },
+            commit,
+          });
+          await commit();
+          return result;
+        });
+      },
+      close: async () => {
+        closed = true;
+      },
+    };
+  }
+
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl ?? "",
+    max: options.connections,
+    pipeline: true,
+    application_name: "patchbay-events",
+    // The statements here insert from arrays and JSON: their plan never depends on the values, so the
+    // generic plan of a prepared statement is the plan, and binding skips planning.
+    options: "-c plan_cache_mode=force_generic_plan",
+  } as pg.PoolConfig);
+  // Prepared once per connection (named statements): parsing and planning were a third of the
+  // database's time per batch. Texts beyond the cap (a pull queue per endpoint renders its own) run
+  // unnamed, so the statements kept on each connection stay bounded.
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `patchbay_events_${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  // An idle connection that drops emits 'error' on the pool; without a listener it would end the process.
+  pool.on("error", (error: Error & { code?: string }) =>
+    options.logger.warn({ code: error.code ?? "DB_CONNECTION_LOST" }, "event database connection lost"),
+  );
+
+  // Connections stay checked out between transactions: taking one from the pool again costs a turn of
+  // the event loop, which on a busy receiver is milliseconds.
+  const idle: pg.PoolClient[] = [];
+  // Connections whose socket failed: given back to the pool as broken instead of being used again.
+  const lost = new WeakMap<pg.PoolClient, Error>();
+  const watched = new WeakSet<pg.PoolClient>();
+  let closed = false;
+
+  async function connect(): Promise<pg.PoolClient> {
+    const client = await pool.connect();
+    if (!watched.has(client)) {
+      watched.add(client);
+      // The pool stops listening to a connection it has handed out; a checked-out connection whose
+      // server goes away (a restart, a failover) would otherwise throw from an 'error' event.
+      client.on("error", (error: Error & { code?: string }) => {
+        lost.set(client, error);
+        options.logger.warn({ code: error.code ?? "DB_CONNECTION_LOST" }, "event database connection lost");
+        const at = idle.indexOf(client);
+        if (at >= 0) {
+          idle.splice(at, 1);
+          client.release(error);
+        }
+      });
+    }
+    return client;
+  }
+
+  async function transaction<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {
+    if (closed) throw new Error("the event database pool is closed");
+    const client = idle.pop() ?? (await connect());
+    let broken: Error | undefined = lost.get(client);
+    let committing: Promise<void> | undefined;
+    const begin = client.query("begin");
+    // Its failure also fails every statement behind it; it is awaited below.
+    begin.catch(() => undefined);
+    const commit = (): Promise<void> => {
+      committing ??= client.query("commit").then((result) => {
+        // COMMIT of a transaction that an earlier statement aborted answers ROLLBACK, not an error.
+        if (result.command !== "COMMIT") throw new Error("the transaction was rolled back");
+      });
+      // Whoever calls commit() awaits it; this only keeps an unawaited failure from being unhandled.
+      committing.catch(() => undefined);
+      return committing;
+    };
+    try {
+      const result = await work({
+        query: async (text, values = []) => {
+          const answer = await client.query({ name: nameOf(text), text, values: [...values] });
+          return { rows: answer.rows, rowCount: answer.rowCount ?? answer.rows.length };
+        },
+        commit,
+      });
+      await begin;
+      await commit();
+      return result;
+    } catch (error) {
+      // Behind whatever is still in flight; after a COMMIT that answered ROLLBACK it is a no-op.
+      await client.query("rollback").catch((rollbackError: unknown) => {
+        // A connection that cannot roll back is broken: the pool must not hand it out again.
+        broken = rollbackError instanceof Error ? rollbackError : new Error("rollback failed");
+      });
+      throw error;
+    } finally {
+      broken ??= lost.get(client);
+      if (broken !== undefined || closed) client.release(broken);
+      else idle.push(client);
+    }
+  }
+
+  return {
+    transaction,
+    async close() {
+      closed = true;
+      for (const client of idle.splice(0)) client.release();
+      await pool.end();
+    },
+  };
+}

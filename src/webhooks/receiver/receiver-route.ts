@@ -1,0 +1,138 @@
+import { performance } from "node:perf_hooks";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "../../logging/logger.ts";
+import { codeName, toClientError } from "../../server/errors.ts";
+import { httpStatusOf } from "../../server/http-status.ts";
+import { requestIdFrom } from "../../server/request-info.ts";
+import { BridgeError } from "../../server/rest/bridge-error.ts";
+import type { NodeReq, NodeRes } from "../../server/rest/node-types.ts";
+import { readBody } from "../../server/rest/read-request.ts";
+import { pathParts } from "../../server/rest/route-table.ts";
+import { writeError } from "../../server/rest/write-response.ts";
+import { type ReceiverDeps, receiveDelivery } from "./receive-delivery.ts";
+
+/** The procedure this route serves, as the request log names it. */
+const PROCEDURE = "/patchbay.v1.WebhookService/ReceiveEvent";
+
+/** Options of {@link createReceiverRoute}. */
+export interface ReceiverRouteOptions {
+  readonly deps: ReceiverDeps & { readonly publicUrl: string };
+  readonly logger: Logger;
+  /** Largest request body; larger is 413. */
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The public receiver, `POST /api/v1/connectors/webhooks/{provider}/{endpoint_id}`, served straight from
+ * the HTTP request. It is the one REST route whose rate is set by providers rather than by our callers,
+ * and it takes no API key, no rate limit and no message conversion: the generic bridge would turn the raw
+ * body into Connect JSON (base64), run it through the Connect handler and turn the answer back, about a
+ * third of the receiver's CPU per delivery (bench/webhooks). It answers exactly as the bridge does:
+ * `ReceiveEvent`'s rule, statuses, error body, `x-patchbay-error`, `x-request-id` and request log line.
+ * gRPC and Connect clients still reach `ReceiveEvent` through the router. Paths with percent-escapes are
+ * left to the bridge, which owns their decoding rules.
+ *
+ * Returns a handler that answers true when it took the request.
+ */
+export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeReq, res: NodeRes) => boolean {
+  const base = options.deps.publicUrl.replace(/\/+$/, "");
+
+  async function serve(req: NodeReq, res: NodeRes, provider: string, endpointId: string, id: string) {
+    const body = await readBody(req, options.maxBodyBytes);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const outcome = await receiveDelivery(options.deps, provider, endpointId, {
+      body,
+      contentType: String(req.headers["content-type"] ?? ""),
+      header: (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+      url: `${base}${url.pathname}${url.search}`,
+      now: options.deps.now(),
+    });
+    const reply = outcome.reply;
+    res.setHeader("x-request-id", id);
+    if (reply === undefined || reply.body.length === 0) {
+      res.statusCode = 204;
+      res.setHeader(
+        "content-type",
+        reply === undefined ? "text/plain" : reply.contentType || "application/octet-stream",
+      );
+      res.setHeader("content-length", 0);
+      res.end();
+      return;
+    }
+    res.statusCode = 200;
+    res.setHeader("content-type", reply.contentType || "application/octet-stream");
+    res.setHeader("content-length", reply.body.byteLength);
+    res.end(reply.body);
+  }
+
+  return (req, res) => {
+    if (req.method !== "POST") return false;
+    const url = req.url ?? "/";
+    if (url.includes("%")) return false;
+    const parts = pathParts(url);
+    if (
+      parts.length !== 6 ||
+      parts[0] !== "api" ||
+      parts[1] !== "v1" ||
+      parts[2] !== "connectors" ||
+      parts[3] !== "webhooks"
+    ) {
+      return false;
+    }
+    const started = performance.now();
+    const id = requestIdFrom(String(req.headers["x-request-id"] ?? "") || null);
+    const log = (error: unknown) => {
+      const code =
+        error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
+      const line = {
+        reqId: id,
+        procedure: PROCEDURE,
+        protocol: "rest",
+        code,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+      };
+      if (error !== undefined && !(error instanceof ConnectError)) {
+        options.logger.error({ ...line, err: error }, "request failed unexpectedly");
+      } else {
+        options.logger.info(line, "request");
+      }
+    };
+    serve(req, res, parts[4] as string, parts[5] as string, id).then(
+      () => log(undefined),
+      (error: unknown) => {
+        if (error instanceof BridgeError) {
+          // Refused before the receiver ran (the body is over the limit): as the bridge refuses it.
+          options.logger.info(
+            {
+              reqId: id,
+              protocol: "rest",
+              code: error.code,
+              status: error.status,
+              durationMs: Math.round((performance.now() - started) * 100) / 100,
+            },
+            "request refused",
+          );
+          if (!res.headersSent)
+            writeError(res, error.status, error, { ...error.headers, "x-request-id": id });
+          return;
+        }
+        log(error);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const clientError = toClientError(error, id);
+        writeError(
+          res,
+          httpStatusOf(clientError.code),
+          { code: codeName(clientError.code), message: clientError.rawMessage },
+          { "x-request-id": id },
+        );
+      },
+    );
+    return true;
+  };
+}

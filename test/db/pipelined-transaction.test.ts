@@ -1,0 +1,163 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  createPipelinedTransaction,
+  type Database,
+  openDatabase,
+  type PipelinedTransaction,
+} from "../../src/db/index.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { LogCapture } from "../support/log-capture.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+
+/** A database (PostgreSQL or embedded) with a table, and pipelined transactions on it. */
+function useDatabase(backend: "postgresql" | "pglite") {
+  let db: Database;
+  let pg: TestDatabase | undefined;
+  let dataDir: string;
+  let events: ReturnType<typeof createPipelinedTransaction>;
+  const logs = new LogCapture();
+  const logger = createLogger({ level: "info", format: "json", destination: logs.stream });
+  const sql = (query: string) =>
+    db.em().getConnection().execute(query, [], "all") as Promise<Record<string, unknown>[]>;
+  const ids = async () => (await sql("select id from pipe_t order by id")).map((row) => Number(row.id));
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "patchbay-pipe-"));
+    pg = backend === "postgresql" ? await createTestDatabase() : undefined;
+    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 4, logger });
+    await sql("create table pipe_t (id int primary key, note text)");
+    events = createPipelinedTransaction({ db, databaseUrl: pg?.url, connections: 1, logger });
+  });
+  afterAll(async () => {
+    await events?.close();
+    await db?.close();
+    await pg?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await sql("delete from pipe_t");
+  });
+  return {
+    db: () => db,
+    pg: () => pg,
+    events: () => events,
+    logs,
+    logger,
+    ids,
+    sql,
+  };
+}
+
+describe.each(["postgresql", "pglite"] as const)("createPipelinedTransaction on %s", (backend) => {
+  const { db, pg, events: pipe, logger, ids, sql } = useDatabase(backend);
+  const events = { transaction: ((work) => pipe().transaction(work)) as PipelinedTransaction };
+
+  it("commits what the work sent, with COMMIT sent behind the last statements", async () => {
+    const result = await events.transaction(async (tx) => {
+      const { rows } = await tx.query("insert into pipe_t (id) values ($1), ($2) returning id", [1, 2]);
+      await Promise.all([
+        tx.query("insert into pipe_t (id) values ($1)", [3]),
+        tx.query("update pipe_t set note = $1 where id = $2", ["x", 1]),
+        tx.commit(),
+      ]);
+      return rows.length;
+    });
+    expect(result).toBe(2);
+    expect(await ids()).toEqual([1, 2, 3]);
+    expect((await sql("select note from pipe_t where id = 1"))[0]?.note).toBe("x");
+  });
+
+  it("commits when the work returns without calling commit()", async () => {
+    await events.transaction(async (tx) => {
+      await tx.query("insert into pipe_t (id) values ($1)", [7]);
+    });
+    expect(await ids()).toEqual([7]);
+  });
+
+  it("rolls everything back when the work throws, and the next transaction still runs", async () => {
+    await expect(
+      events.transaction(async (tx) => {
+        await tx.query("insert into pipe_t (id) values ($1)", [1]);
+        throw new Error("work failed");
+      }),
+    ).rejects.toThrow("work failed");
+    expect(await ids()).toEqual([]);
+    await events.transaction(async (tx) => {
+      await tx.query("insert into pipe_t (id) values ($1)", [2]);
+    });
+    expect(await ids()).toEqual([2]);
+  });
+
+  it("commits nothing when a statement fails with COMMIT already sent behind it", async () => {
+    await sql("insert into pipe_t (id) values (5)");
+    await expect(
+      events.transaction(async (tx) => {
+        await tx.query("insert into pipe_t (id) values ($1)", [1]);
+        // The duplicate key fails; COMMIT, already on its way, answers ROLLBACK.
+        await Promise.all([tx.query("insert into pipe_t (id) values ($1)", [5]), tx.commit()]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await ids()).toEqual([5]);
+    await events.transaction(async (tx) => {
+      await Promise.all([tx.query("insert into pipe_t (id) values ($1)", [6]), tx.commit()]);
+    });
+    expect(await ids()).toEqual([5, 6]);
+  });
+
+  it("rejects commit() itself when the transaction was aborted and the work ignored the failure", async () => {
+    await sql("insert into pipe_t (id) values (5)");
+    await expect(
+      events.transaction(async (tx) => {
+        await tx.query("insert into pipe_t (id) values ($1)", [1]);
+        await tx.query("insert into pipe_t (id) values ($1)", [5]).catch(() => undefined);
+        await tx.commit();
+      }),
+    ).rejects.toThrow(/rolled back/);
+    expect(await ids()).toEqual([5]);
+  });
+
+  it("refuses transactions once closed", async () => {
+    const other = createPipelinedTransaction({ db: db(), databaseUrl: pg()?.url, connections: 1, logger });
+    await other.transaction(async (tx) => {
+      await tx.query("insert into pipe_t (id) values ($1)", [1]);
+    });
+    await other.close();
+    await expect(other.transaction(async () => undefined)).rejects.toThrow(/closed/);
+    expect(await ids()).toEqual([1]);
+  });
+});
+
+describe("createPipelinedTransaction on postgresql only", () => {
+  const { pg, events: pipe, logs, ids } = useDatabase("postgresql");
+  const events = { transaction: ((work) => pipe().transaction(work)) as PipelinedTransaction };
+
+  it("runs on a connection of its own whose statements are prepared once and planned generically", async () => {
+    const seen = await events.transaction(async (tx) => {
+      for (let i = 0; i < 3; i++) await tx.query("insert into pipe_t (id) values ($1)", [10 + i]);
+      const { rows } = await tx.query(
+        "select current_setting('application_name') as app, current_setting('plan_cache_mode') as mode, (select count(*)::int from pg_prepared_statements where statement = 'insert into pipe_t (id) values ($1)') as prepared",
+      );
+      return rows[0] as { app: string; mode: string; prepared: number };
+    });
+    expect(seen).toMatchObject({ app: "patchbay-events", mode: "force_generic_plan", prepared: 1 });
+  });
+
+  it("survives its connection being terminated between transactions: logged, replaced, no crash", async () => {
+    await events.transaction(async (tx) => {
+      await tx.query("insert into pipe_t (id) values ($1)", [1]);
+    });
+    const killed = await pg()?.admin(
+      `select pg_terminate_backend(pid) as done from pg_stat_activity where datname = '${pg()?.name}' and application_name = 'patchbay-events'`,
+    );
+    expect(killed?.rows.length).toBe(1);
+    await expect.poll(() => logs.text().includes("event database connection lost")).toBe(true);
+    await events.transaction(async (tx) => {
+      await tx.query("insert into pipe_t (id) values ($1)", [2]);
+    });
+    expect(await ids()).toEqual([1, 2]);
+    expect(logs.text()).not.toContain("pipe_t");
+  });
+});

@@ -1,0 +1,164 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { createSecretBox } from "../../src/secrets/index.ts";
+import { createEndpointCache } from "../../src/webhooks/endpoints/endpoint-cache.ts";
+import { endpointSecretContext } from "../../src/webhooks/endpoints/endpoint-row.ts";
+
+const TTL = 150;
+const box = createSecretBox([randomBytes(32)]);
+
+describe("createEndpointCache (embedded database)", () => {
+  let db: Database;
+  let dataDir: string;
+  let native: NativeQuery;
+  let reads = 0;
+  // While set, every read waits for it (a slow database); `failNext` makes the next read fail.
+  let gate: Promise<void> | undefined;
+  let failNext = false;
+  const query: NativeQuery = async (text, values) => {
+    if (text.includes("from webhook_endpoints")) {
+      reads++;
+      if (gate !== undefined) await gate;
+      if (failNext) {
+        failNext = false;
+        throw new Error("database unavailable");
+      }
+    }
+    return native(text, values);
+  };
+  const hold = () => {
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return () => {
+      gate = undefined;
+      open();
+    };
+  };
+  const setSecret = (id: string, secret: string) =>
+    native("update webhook_endpoints set sealed_secret = $2 where id = $1", [
+      id,
+      box.seal(secret, endpointSecretContext(id)),
+    ]);
+  const addEndpoint = async (secret: string): Promise<string> => {
+    const id = randomUUID();
+    await native(
+      `insert into webhook_endpoints (id, tenant_id, provider, connector_slug, sealed_secret, verified, target_kind, target, created_at)
+       values ($1, 't1', 'github', 'github', $2, true, 'pull', '{"kind":"pull"}', now())`,
+      [id, box.seal(secret, endpointSecretContext(id))],
+    );
+    return id;
+  };
+  /** The value if `get` answers within 50 ms, else "waiting". */
+  const quickly = <T>(promise: Promise<T>) =>
+    Promise.race([promise, sleep(50).then(() => "waiting" as const)]);
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "patchbay-endpoint-cache-"));
+    db = await openDatabase({
+      databaseUrl: undefined,
+      dataDir,
+      poolMax: 1,
+      logger: createLogger({ level: "silent", format: "json" }),
+    });
+    await db.migrate();
+    native = createNativeQuery(() => db.em());
+  });
+  afterAll(async () => {
+    await db?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    reads = 0;
+    gate = undefined;
+    failNext = false;
+  });
+
+  it("reads once within the ttl", async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    const [a, b] = await Promise.all([cache.get(id), cache.get(id)]);
+    expect(a?.secretsAt(new Date())).toEqual(["first"]);
+    expect(b).toBe(a);
+    expect(await cache.get(id)).toBe(a);
+    expect(reads).toBe(1);
+  });
+
+  it("answers a busy endpoint from the cache past its ttl while one reload runs, then serves the reload", async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    await setSecret(id, "second");
+    await sleep(TTL + 30);
+    const release = hold();
+    // The database is slow: the stale answer comes at once, and only one reload is started.
+    const stale = await quickly(cache.get(id));
+    expect(stale === "waiting" ? stale : stale?.secretsAt(new Date())).toEqual(["first"]);
+    expect(await quickly(cache.get(id))).not.toBe("waiting");
+    expect(reads).toBe(2);
+    release();
+    await expect
+      .poll(async () => (await cache.get(id))?.secretsAt(new Date()), { interval: 10 })
+      .toEqual(["second"]);
+    expect(reads).toBe(2);
+  });
+
+  it("makes a delivery to an endpoint idle for five ttls wait for a fresh read", async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    await setSecret(id, "second");
+    await sleep(5 * TTL + 30);
+    const release = hold();
+    const pending = cache.get(id);
+    expect(await quickly(pending)).toBe("waiting");
+    release();
+    expect((await pending)?.secretsAt(new Date())).toEqual(["second"]);
+  });
+
+  it("sees a deleted endpoint as unknown after the reload, and reads again after forget()", async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    await native("update webhook_endpoints set deleted_at = now() where id = $1", [id]);
+    await sleep(TTL + 30);
+    await cache.get(id);
+    await expect.poll(() => cache.get(id), { interval: 10 }).toBeUndefined();
+
+    await native("update webhook_endpoints set deleted_at = null where id = $1", [id]);
+    cache.forget(id);
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+  });
+
+  it("keeps the old answer when a reload fails, and tries again later", async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    await setSecret(id, "second");
+    await sleep(TTL + 30);
+    failNext = true;
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+    await expect.poll(() => failNext, { interval: 10 }).toBe(false);
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+    await expect
+      .poll(async () => (await cache.get(id))?.secretsAt(new Date()), { interval: 10 })
+      .toEqual(["second"]);
+    expect(reads).toBe(3);
+  });
+
+  it("does not keep a failed first read", async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    failNext = true;
+    await expect(cache.get(id)).rejects.toThrow("database unavailable");
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+    expect(reads).toBe(2);
+  });
+});
