@@ -151,6 +151,7 @@ try {
       row("plain single-row INSERT (autocommit)", results.plain),
       "",
       `receiver = ${(ratio * 100).toFixed(1)} % of the plain insert rate (target ≥ 30 %, p99 < 50 ms)`,
+      `per round: receiver ${results.receiver.map((x) => `${x.perSecond.toFixed(0)}/s p99 ${x.p99.toFixed(1)} ms`).join(", ")}; plain ${results.plain.map((x) => `${x.perSecond.toFixed(0)}/s p99 ${x.p99.toFixed(1)} ms`).join(", ")}`,
       `answered 204: ${results.receiver.map((x) => x.ok).join(", ")} of ${DELIVERIES} per round`,
       `events stored for the timed rounds: ${events.rows[0]?.n} (expected ${ROUNDS * DELIVERIES}); pull jobs in pg-boss: ${jobs.rows[0]?.n}`,
       "",

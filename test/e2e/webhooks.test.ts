@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sign } from "@octokit/webhooks-methods";
@@ -229,6 +230,26 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
     });
     expect(typeof line("h2-delivery")?.durationMs).toBe("number");
     expect(t.logs.text()).not.toContain("Crash on start");
+  });
+
+  it("logs a delivery whose sender goes away mid-body as canceled, not as a server failure", async () => {
+    const { endpoint } = await client().createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: GITHUB_SECRET },
+      { headers: headers() },
+    );
+    const socket = connect(t.port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write(
+      `POST /api/v1/connectors/webhooks/github/${endpoint?.id} HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
+        'content-type: application/json\r\ncontent-length: 1000\r\nx-request-id: half-sent\r\n\r\n{"action":',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    const line = await until(async () =>
+      t.logs.lines().find((l) => l.reqId === "half-sent" && l.procedure !== undefined),
+    );
+    expect(line).toMatchObject({ code: "canceled", level: "info" });
+    expect(t.logs.lines().filter((l) => l.reqId === "half-sent" && l.level === "error")).toEqual([]);
   });
 
   it("leases pull jobs to a consumer over gRPC; ack succeeds them, nack retries them, a stale token is refused", async () => {

@@ -83,6 +83,10 @@ export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeRe
       return false;
     }
     const started = performance.now();
+    let gone = false;
+    res.once("close", () => {
+      gone = !res.writableEnded;
+    });
     const id = requestIdFrom(String(req.headers["x-request-id"] ?? "") || null);
     const log = (error: unknown) => {
       const code =
@@ -117,6 +121,11 @@ export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeRe
           );
           if (!res.headersSent)
             writeError(res, error.status, error, { ...error.headers, "x-request-id": id });
+          return;
+        }
+        if (!(error instanceof ConnectError) && gone) {
+          // The provider went away mid-request (its body never arrived whole): not a server failure.
+          log(new ConnectError("canceled", Code.Canceled));
           return;
         }
         log(error);
