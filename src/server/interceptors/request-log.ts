@@ -2,8 +2,9 @@ import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalKey } from "../../auth/principal.ts";
 import type { Logger } from "../../logging/logger.ts";
-import { codeName, toClientError } from "../errors.ts";
+import { toClientError } from "../errors.ts";
 import { BRIDGE_MARKER_HEADER, protocolOf, requestIdFrom, requestInfoKey } from "../request-info.ts";
+import { logRequest } from "./log-request.ts";
 
 /**
  * The outermost interceptor: assigns the request id, writes one log line per call (request id,
@@ -20,26 +21,18 @@ export function createRequestLogInterceptor(logger: Logger): Interceptor {
     };
     req.contextValues.set(requestInfoKey, info);
     const procedure = `/${req.service.typeName}/${req.method.name}`;
-    const finish = (error: unknown) => {
-      const principal = req.contextValues.get(principalKey);
-      const code =
-        error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
-      const line = {
-        reqId: id,
-        procedure,
-        protocol: info.protocol,
-        code,
-        durationMs: Math.round((performance.now() - info.start) * 100) / 100,
-        principal: principal?.keyId,
-      };
-      if (error !== undefined && !(error instanceof ConnectError)) {
-        logger.error({ ...line, err: error }, "request failed unexpectedly");
-      } else if (error instanceof ConnectError && error.code === Code.Internal) {
-        logger.error({ ...line, err: error.cause ?? error.rawMessage }, "request failed");
-      } else {
-        logger.info(line, "request");
-      }
-    };
+    const finish = (error: unknown) =>
+      logRequest(
+        logger,
+        {
+          reqId: id,
+          procedure,
+          protocol: info.protocol,
+          start: info.start,
+          principal: req.contextValues.get(principalKey)?.keyId,
+        },
+        error,
+      );
     const fail = (error: unknown): never => {
       // A client that goes away mid-call is not a server failure.
       finish(

@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "../../logging/logger.ts";
 import { codeName, toClientError } from "../../server/errors.ts";
 import { httpStatusOf } from "../../server/http-status.ts";
+import { logRequest } from "../../server/interceptors/log-request.ts";
 import { requestIdFrom } from "../../server/request-info.ts";
 import { BridgeError } from "../../server/rest/bridge-error.ts";
 import type { NodeReq, NodeRes } from "../../server/rest/node-types.ts";
@@ -88,22 +89,12 @@ export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeRe
       gone = !res.writableEnded;
     });
     const id = requestIdFrom(String(req.headers["x-request-id"] ?? "") || null);
-    const log = (error: unknown) => {
-      const code =
-        error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
-      const line = {
-        reqId: id,
-        procedure: PROCEDURE,
-        protocol: "rest",
-        code,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-      };
-      if (error !== undefined && !(error instanceof ConnectError)) {
-        options.logger.error({ ...line, err: error }, "request failed unexpectedly");
-      } else {
-        options.logger.info(line, "request");
-      }
-    };
+    const log = (error: unknown) =>
+      logRequest(
+        options.logger,
+        { reqId: id, procedure: PROCEDURE, protocol: "rest", start: started },
+        error,
+      );
     serve(req, res, parts[4] as string, parts[5] as string, id).then(
       () => log(undefined),
       (error: unknown) => {

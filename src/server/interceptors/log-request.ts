@@ -1,0 +1,41 @@
+import { performance } from "node:perf_hooks";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "../../logging/logger.ts";
+import { codeName } from "../errors.ts";
+
+/** What one request's log line says besides its outcome. */
+export interface RequestLine {
+  readonly reqId: string;
+  /** `/package.Service/Method`. */
+  readonly procedure: string;
+  readonly protocol: string;
+  /** `performance.now()` when the request arrived. */
+  readonly start: number;
+  /** The API key's id, for authenticated calls. */
+  readonly principal?: string | undefined;
+}
+
+/**
+ * Writes the one log line of a finished call: request id, procedure, protocol, code, duration and
+ * principal id; never headers, messages or payloads. An unexpected exception (not a `ConnectError`)
+ * and an `INTERNAL` are errors, logged with their cause; everything else is an info line.
+ */
+export function logRequest(logger: Logger, request: RequestLine, error: unknown): void {
+  const code =
+    error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
+  const line = {
+    reqId: request.reqId,
+    procedure: request.procedure,
+    protocol: request.protocol,
+    code,
+    durationMs: Math.round((performance.now() - request.start) * 100) / 100,
+    principal: request.principal,
+  };
+  if (error !== undefined && !(error instanceof ConnectError)) {
+    logger.error({ ...line, err: error }, "request failed unexpectedly");
+  } else if (error instanceof ConnectError && error.code === Code.Internal) {
+    logger.error({ ...line, err: error.cause ?? error.rawMessage }, "request failed");
+  } else {
+    logger.info(line, "request");
+  }
+}
