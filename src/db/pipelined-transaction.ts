@@ -138,7 +138,7 @@ export function createPipelinedTransaction(options: PipelinedTransactionOptions)
   async function transaction<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {
     if (closed) throw new Error("the event database pool is closed");
     const client = idle.pop() ?? (await connect());
-    let broken: Error | undefined = lost.get(client);
+    let broken: Error | undefined;
     let committing: Promise<void> | undefined;
     const begin = client.query("begin");
     // Its failure also fails every statement behind it; it is awaited below.

@@ -56,6 +56,14 @@ describe("createEndpointCache (embedded database)", () => {
     );
     return id;
   };
+  /** A cache holding an endpoint read with secret "first", whose stored secret is then "second". */
+  const cachedThenRotated = async () => {
+    const cache = createEndpointCache(query, box, TTL);
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    await setSecret(id, "second");
+    return { cache, id };
+  };
   /** The value if `get` answers within 50 ms, else "waiting". */
   const quickly = <T>(promise: Promise<T>) =>
     Promise.race([promise, sleep(50).then(() => "waiting" as const)]);
@@ -92,10 +100,7 @@ describe("createEndpointCache (embedded database)", () => {
   });
 
   it("answers a busy endpoint from the cache past its ttl while one reload runs, then serves the reload", async () => {
-    const cache = createEndpointCache(query, box, TTL);
-    const id = await addEndpoint("first");
-    await cache.get(id);
-    await setSecret(id, "second");
+    const { cache, id } = await cachedThenRotated();
     await sleep(TTL + 30);
     const release = hold();
     // The database is slow: the stale answer comes at once, and only one reload is started.
@@ -111,10 +116,7 @@ describe("createEndpointCache (embedded database)", () => {
   });
 
   it("makes a delivery to an endpoint idle for five ttls wait for a fresh read", async () => {
-    const cache = createEndpointCache(query, box, TTL);
-    const id = await addEndpoint("first");
-    await cache.get(id);
-    await setSecret(id, "second");
+    const { cache, id } = await cachedThenRotated();
     await sleep(5 * TTL + 30);
     const release = hold();
     const pending = cache.get(id);
@@ -138,10 +140,7 @@ describe("createEndpointCache (embedded database)", () => {
   });
 
   it("keeps the old answer when a reload fails, and tries again later", async () => {
-    const cache = createEndpointCache(query, box, TTL);
-    const id = await addEndpoint("first");
-    await cache.get(id);
-    await setSecret(id, "second");
+    const { cache, id } = await cachedThenRotated();
     await sleep(TTL + 30);
     failNext = true;
     expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);

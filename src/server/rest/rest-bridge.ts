@@ -11,7 +11,7 @@ import type { NodeReq, NodeRes } from "./node-types.ts";
 import { forwardedHeaders, isJsonType, readBody } from "./read-request.ts";
 import { buildRequestJson, isRawBody } from "./request-json.ts";
 import { createRouteTable } from "./route-table.ts";
-import { writeError, writeRpcResponse } from "./write-response.ts";
+import { writeError, writeRefusal, writeRpcResponse } from "./write-response.ts";
 
 export { ERROR_HEADER, HTTP_STATUS_HEADER } from "./write-response.ts";
 
@@ -114,16 +114,14 @@ export function createRestBridge(options: RestBridgeOptions): {
         }
         // Refused before any handler ran, so no interceptor wrote the request's log line: write it here.
         const reqId = requestIdFrom(String(req.headers["x-request-id"] ?? "") || null);
-        const line = {
-          reqId,
-          protocol: "rest",
-          durationMs: Math.round((performance.now() - started) * 100) / 100,
-        };
         if (error instanceof BridgeError) {
-          options.logger.info({ ...line, code: error.code, status: error.status }, "request refused");
-          writeError(res, error.status, error, { ...error.headers, "x-request-id": reqId });
+          writeRefusal(res, options.logger, error, reqId, started);
         } else {
-          options.logger.error({ ...line, code: "internal", err: error }, "REST bridge failed");
+          const durationMs = Math.round((performance.now() - started) * 100) / 100;
+          options.logger.error(
+            { reqId, protocol: "rest", durationMs, code: "internal", err: error },
+            "REST bridge failed",
+          );
           const message = `internal error (request ${reqId})`;
           writeError(res, 500, { code: "internal", message }, { "x-request-id": reqId });
         }

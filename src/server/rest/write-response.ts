@@ -1,6 +1,8 @@
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { Logger } from "../../logging/logger.ts";
 import { codeFromName } from "../errors.ts";
 import { httpStatusOf } from "../http-status.ts";
+import type { BridgeError } from "./bridge-error.ts";
 import type { HttpBinding } from "./http-rules.ts";
 import type { NodeRes } from "./node-types.ts";
 import { isRawBody } from "./request-json.ts";
@@ -46,6 +48,25 @@ export function writeError(
   if (status === 401) headers["www-authenticate"] = 'Bearer realm="patchbay"';
   const body = { code: error.code, message: error.message, details: error.details ?? [] };
   send(res, status, headers, "application/json", JSON.stringify(body));
+}
+
+/**
+ * Answers a request refused before any handler ran (so no interceptor logs it): one "request refused"
+ * log line with the request id, code, status and duration, then the REST error.
+ */
+export function writeRefusal(
+  res: NodeRes,
+  logger: Logger,
+  error: BridgeError,
+  reqId: string,
+  started: number,
+): void {
+  const durationMs = Math.round((performance.now() - started) * 100) / 100;
+  logger.info(
+    { reqId, protocol: "rest", durationMs, code: error.code, status: error.status },
+    "request refused",
+  );
+  writeError(res, error.status, error, { ...error.headers, "x-request-id": reqId });
 }
 
 /**

@@ -44,7 +44,8 @@ interface Waiting {
  * A lone delivery is committed at once. A batch costs two round trips (BEGIN with the events' INSERT, then
  * the jobs' INSERT with COMMIT; see {@link PipelinedTransaction}). One commit runs at a time by default:
  * measured on PostgreSQL (bench/webhooks), a second concurrent one only splits the batches and costs
- * throughput. Every caller still answers only after its own event and job are committed; copies of one event in the same batch store it once, and only one of them gets `true`.
+ * throughput. Every caller still answers only after its own event and job are committed; copies of one
+ * event in the same batch store it once, and only one of them gets `true`.
  */
 export function createEventWriter(
   transaction: PipelinedTransaction,

@@ -1,19 +1,22 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { codeName, toClientError } from "../../server/errors.ts";
 import { httpStatusOf } from "../../server/http-status.ts";
 import { logRequest } from "../../server/interceptors/log-request.ts";
 import { requestIdFrom } from "../../server/request-info.ts";
 import { BridgeError } from "../../server/rest/bridge-error.ts";
+import { collectBindings } from "../../server/rest/http-rules.ts";
 import type { NodeReq, NodeRes } from "../../server/rest/node-types.ts";
 import { readBody } from "../../server/rest/read-request.ts";
-import { pathParts } from "../../server/rest/route-table.ts";
-import { writeError } from "../../server/rest/write-response.ts";
+import { createRouteTable } from "../../server/rest/route-table.ts";
+import { writeError, writeRefusal } from "../../server/rest/write-response.ts";
 import { type ReceiverDeps, receiveDelivery } from "./receive-delivery.ts";
 
+const RECEIVE_EVENT = WebhookService.method.receiveEvent;
 /** The procedure this route serves, as the request log names it. */
-const PROCEDURE = "/patchbay.v1.WebhookService/ReceiveEvent";
+const PROCEDURE = `/${WebhookService.typeName}/${RECEIVE_EVENT.name}`;
 
 /** Options of {@link createReceiverRoute}. */
 export interface ReceiverRouteOptions {
@@ -24,8 +27,8 @@ export interface ReceiverRouteOptions {
 }
 
 /**
- * The public receiver, `POST /api/v1/connectors/webhooks/{provider}/{endpoint_id}`, served straight from
- * the HTTP request. It is the one REST route whose rate is set by providers rather than by our callers,
+ * The public receiver, `ReceiveEvent`'s REST binding (`POST /api/v1/connectors/webhooks/{provider}/
+ * {endpoint_id}`, read from its `google.api.http` rule), served straight from the HTTP request. It is the one REST route whose rate is set by providers rather than by our callers,
  * and it takes no API key, no rate limit and no message conversion: the generic bridge would turn the raw
  * body into Connect JSON (base64), run it through the Connect handler and turn the answer back, about a
  * third of the receiver's CPU per delivery (bench/webhooks). It answers exactly as the bridge does:
@@ -37,6 +40,10 @@ export interface ReceiverRouteOptions {
  */
 export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeReq, res: NodeRes) => boolean {
   const base = options.deps.publicUrl.replace(/\/+$/, "");
+  // The same template matching as the bridge, over this one rule.
+  const route = createRouteTable(
+    collectBindings([WebhookService]).filter((binding) => binding.method === RECEIVE_EVENT),
+  );
 
   async function serve(req: NodeReq, res: NodeRes, provider: string, endpointId: string, id: string) {
     const body = await readBody(req, options.maxBodyBytes);
@@ -70,19 +77,11 @@ export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeRe
   }
 
   return (req, res) => {
-    if (req.method !== "POST") return false;
     const url = req.url ?? "/";
     if (url.includes("%")) return false;
-    const parts = pathParts(url);
-    if (
-      parts.length !== 6 ||
-      parts[0] !== "api" ||
-      parts[1] !== "v1" ||
-      parts[2] !== "connectors" ||
-      parts[3] !== "webhooks"
-    ) {
-      return false;
-    }
+    const found = route.match(req.method ?? "GET", url);
+    if (found.kind !== "match") return false;
+    const [provider = "", endpointId = ""] = found.match.values;
     const started = performance.now();
     let gone = false;
     res.once("close", () => {
@@ -95,23 +94,12 @@ export function createReceiverRoute(options: ReceiverRouteOptions): (req: NodeRe
         { reqId: id, procedure: PROCEDURE, protocol: "rest", start: started },
         error,
       );
-    serve(req, res, parts[4] as string, parts[5] as string, id).then(
+    serve(req, res, provider, endpointId, id).then(
       () => log(undefined),
       (error: unknown) => {
         if (error instanceof BridgeError) {
           // Refused before the receiver ran (the body is over the limit): as the bridge refuses it.
-          options.logger.info(
-            {
-              reqId: id,
-              protocol: "rest",
-              code: error.code,
-              status: error.status,
-              durationMs: Math.round((performance.now() - started) * 100) / 100,
-            },
-            "request refused",
-          );
-          if (!res.headersSent)
-            writeError(res, error.status, error, { ...error.headers, "x-request-id": id });
+          if (!res.headersSent) writeRefusal(res, options.logger, error, id, started);
           return;
         }
         if (!(error instanceof ConnectError) && gone) {
