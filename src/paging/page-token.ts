@@ -45,6 +45,9 @@ export function createPageTokens(secret: Uint8Array): PageTokens {
       const given = Buffer.from(tag, "base64url");
       const expected = mac(scope, filter, body);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+      // base64url decoding ignores the last character's spare bits, so only the one spelling we made
+      // is accepted: a changed token never reads as the original.
+      if (given.toString("base64url") !== tag) throw invalid();
       try {
         const cursor: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
         if (typeof cursor !== "object" || cursor === null || Array.isArray(cursor)) throw invalid();
