@@ -7,6 +7,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits on servers, child processes and a browser: 1 s (vitest's default) is too
+    // short on a loaded two-core machine.
+    expect: { poll: { timeout: 10_000 } },
     pool: "forks",
     globalSetup: ["test/support/global-setup.ts"],
   },

@@ -1,14 +1,27 @@
 import type { PageTokens } from "../paging/index.ts";
-import { sqlDate } from "./sql-date.ts";
 
-/** One list call's paging: newest first by (time, id), page tokens bound to the scope and filter. */
+/** The select-list name of the exact time a {@link KeysetPager} reads its cursor from. */
+export const KEYSET_AT = "keyset_at";
+
+/**
+ * One list call's paging: newest first by (time, id), page tokens bound to the scope and filter.
+ *
+ * The cursor keeps the time as PostgreSQL's own text, to the microsecond: a JavaScript Date keeps
+ * milliseconds only, and rows written in one transaction (a group commit's jobs, for one) share
+ * `now()`, so a millisecond cursor would skip the rest of them.
+ */
 export interface KeysetPager {
+  /** Select-list item `<at>::text as keyset_at`, which {@link finish} reads the cursor from. */
+  readonly select: string;
   /** `and (<at>, <id>) < ($n, $m)` for a later page (pushing the cursor into `values`), else "". */
   after(values: unknown[]): string;
   /** `limit $n`, one more row than the page to know whether another page follows. */
   limit(values: unknown[]): string;
   /** The page, and the token of the next one ("" when none). */
-  finish<T>(rows: readonly T[], key: (row: T) => { at: unknown; id: unknown }): { page: T[]; next: string };
+  finish<T extends Record<string, unknown>>(
+    rows: readonly T[],
+    idColumnName: string,
+  ): { page: T[]; next: string };
 }
 
 /** A {@link KeysetPager} over the columns `atColumn` (timestamptz) and `idColumn` (uuid). */
@@ -22,27 +35,24 @@ export function keysetPager(
   idColumn: string,
 ): KeysetPager {
   return {
+    select: `${atColumn}::text as ${KEYSET_AT}`,
     after(values) {
       if (token === "") return "";
       const cursor = tokens.decode(scope, filter, token);
-      values.push(new Date(String(cursor.at)), String(cursor.id));
+      values.push(String(cursor.at), String(cursor.id));
       return `and (${atColumn}, ${idColumn}) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`;
     },
     limit(values) {
       values.push(pageSize + 1);
       return `limit $${values.length}`;
     },
-    finish(rows, key) {
+    finish(rows, idColumnName) {
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       if (rows.length <= pageSize || last === undefined) return { page, next: "" };
-      const { at, id } = key(last);
       return {
         page,
-        next: tokens.encode(scope, filter, {
-          at: (sqlDate(at) ?? new Date(0)).toISOString(),
-          id: String(id),
-        }),
+        next: tokens.encode(scope, filter, { at: String(last[KEYSET_AT]), id: String(last[idColumnName]) }),
       };
     },
   };

@@ -112,24 +112,22 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       );
       const values: unknown[] = [principal.tenantId, req.provider, req.connectorSlug];
       const { rows } = await query(
-        `select ${ENDPOINT_COLUMNS} from webhook_endpoints
+        `select ${ENDPOINT_COLUMNS}, ${pager.select} from webhook_endpoints
           where tenant_id = $1 and deleted_at is null and ($2 = '' or provider = $2) and ($3 = '' or connector_slug = $3)
           ${pager.after(values)}
           order by created_at desc, id desc ${pager.limit(values)}`,
         values,
       );
       await deps.counters.flush();
-      const { page, next } = pager.finish(
-        rows.map((row) => endpointFromSql(row as Record<string, unknown>)),
-        (row) => ({ at: row.createdAt, id: row.id }),
-      );
+      const found = pager.finish(rows as Record<string, unknown>[], "id");
+      const page = found.page.map(endpointFromSql);
       const counted = await tallies(page.map((row) => row.id));
       const now = deps.now();
       return {
         endpoints: page.map((row) =>
           toEndpointMessage(row, deps.publicUrl, counted.get(row.id) ?? { accepted: 0, failed: 0 }, now),
         ),
-        nextPageToken: next,
+        nextPageToken: found.next,
       };
     },
 
@@ -254,7 +252,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       );
       const values: unknown[] = [row.id, req.eventKey];
       const { rows } = await query(
-        `select ${EVENT_COLUMNS}, j.state as job_state from webhook_events e
+        `select ${EVENT_COLUMNS}, ${pager.select}, j.state as job_state from webhook_events e
            left join pgboss.job j on j.id = e.job_id and ${WEBHOOK_QUEUES}
           where e.endpoint_id = $1 and ($2 = '' or e.event_key = $2 or starts_with(e.event_key, $2 || '.')) ${pager.after(values)}
           order by e.received_at desc, e.id desc ${pager.limit(values)}`,
@@ -263,10 +261,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       const withPayload = hasScope(principal.scopes, "webhooks:payload")
         ? { secretBox: deps.secretBox }
         : undefined;
-      const { page, next } = pager.finish(rows as Record<string, unknown>[], (event) => ({
-        at: event.received_at,
-        id: event.id,
-      }));
+      const { page, next } = pager.finish(rows as Record<string, unknown>[], "id");
       return {
         events: page.map((event) => toEventMessage(event, event.job_state, withPayload)),
         nextPageToken: next,
@@ -294,17 +289,14 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       );
       const values: unknown[] = [principal.tenantId, BOSS_STATES[req.state] ?? [], req.endpointId];
       const { rows } = await query(
-        `select ${JOB_COLUMNS} from pgboss.job j
+        `select ${JOB_COLUMNS}, ${pager.select} from pgboss.job j
           where ${WEBHOOK_QUEUES} and j.data->>'tenantId' = $1
             and (cardinality($2::text[]) = 0 or j.state::text = any($2::text[]))
             and ($3 = '' or j.data->>'endpointId' = $3) ${pager.after(values)}
           order by j.created_on desc, j.id desc ${pager.limit(values)}`,
         values,
       );
-      const { page, next } = pager.finish(rows as Record<string, unknown>[], (job) => ({
-        at: job.created_on,
-        id: job.id,
-      }));
+      const { page, next } = pager.finish(rows as Record<string, unknown>[], "id");
       return { jobs: page.map(toJobMessage), nextPageToken: next };
     },
 

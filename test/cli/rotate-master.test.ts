@@ -83,6 +83,8 @@ describe("patchbay keys rotate-master against a live server on PostgreSQL", () =
       DATABASE_URL: db.url,
       PATCHBAY_MASTER_KEY: masterKey,
       PATCHBAY_ADMIN_KEY: adminKey,
+      // The loop below calls as fast as it can for as long as the CLI runs.
+      PATCHBAY_RATE_LIMITS: "off",
     });
     return server;
   };
@@ -147,6 +149,23 @@ describe("patchbay keys rotate-master against a live server on PostgreSQL", () =
 
     // Server 2 puts B first and keeps serving while the CLI runs in its own process.
     await start(`${B},${A}`);
+    // The CLI goes through the rows by id. Locking the last one (not rot-59, which the loop updates)
+    // holds the CLI there until the loop has made its calls during the rotation, however fast it runs.
+    // The loop leaves that row alone: the server re-seals a config it opens, which would wait too.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query("begin");
+    const { rows: lockedRows } = await holder.query<{ slug: string }>(
+      "select slug from connectors where sealed_config is not null and slug <> 'rot-59' order by id desc limit 1 for update",
+    );
+    const lockedSlug = lockedRows[0]?.slug;
+    let held = true;
+    const release = async () => {
+      if (!held) return;
+      held = false;
+      await holder.query("commit");
+      await holder.end();
+    };
     const child = spawn(process.execPath, ["bin/patchbay.js", "keys", "rotate-master", "--batch-size", "1"], {
       cwd: root,
       env: cliEnv({ DATABASE_URL: db.url, PATCHBAY_MASTER_KEY: `${B},${A}` }),
@@ -177,6 +196,7 @@ describe("patchbay keys rotate-master against a live server on PostgreSQL", () =
     let putDuringRotation = false;
     for (let n = 0; running; n++) {
       const slug = `rot-${String(n % (INSTANCES - 1)).padStart(2, "0")}`;
+      if (slug === lockedSlug && held) continue;
       const wasRotating = rotating;
       const got = await call("GET", `/api/v1/connectors/${slug}`);
       const connected = await connectThrough(slug, `during-${n}`);
@@ -187,7 +207,9 @@ describe("patchbay keys rotate-master against a live server on PostgreSQL", () =
         putDuringRotation = true;
       }
       if (wasRotating && running) duringRotation++;
+      if (putDuringRotation && duringRotation > 0) await release();
     }
+    await release();
     expect(await exited).toBe(0);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(putDuringRotation).toBe(true);

@@ -312,10 +312,11 @@ describe("Listener.close", () => {
     const reply = h1Get(listener.port, "/slow", agent);
     await arrival("/slow");
     const startedAt = Date.now();
-    const closing = listener.close(SLOW_MS + 300);
+    const closing = listener.close(5000);
     expect(await reply).toMatchObject({ status: 200, body: "slow done" });
     await closing;
-    expect(Date.now() - startedAt).toBeLessThan(SLOW_MS + 200);
+    // Well short of the grace period: the connection was closed once answered, not waited out.
+    expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
   it("does not wait for an idle kept-alive HTTP/1.1 connection", async () => {
@@ -324,8 +325,8 @@ describe("Listener.close", () => {
     cleanups.push(() => agent.destroy());
     await h1Get(listener.port, "/", agent);
     const startedAt = Date.now();
-    await listener.close(300);
-    expect(Date.now() - startedAt).toBeLessThan(200);
+    await listener.close(5000);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
   it("answers an HTTP/1.1 request that arrives while closing with Connection: close", async () => {
@@ -386,7 +387,7 @@ describe("Listener.close", () => {
     await h2Get(session, "/");
     const startedAt = Date.now();
     await listener.close(5000);
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
   it("cuts an HTTP/1.1 request that is still running when the grace period ends", async () => {
@@ -518,7 +519,7 @@ describe("listen (TLS)", () => {
     await h2Get(session, "/");
     const startedAt = Date.now();
     await listener.close(5000);
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
   it("closes a kept-alive HTTPS connection once its in-flight request is answered", async () => {
@@ -528,10 +529,11 @@ describe("listen (TLS)", () => {
     const reply = httpsGet(listener.port, "/slow", { agent });
     await arrival("/slow");
     const startedAt = Date.now();
-    const closing = listener.close(SLOW_MS + 300);
+    const closing = listener.close(5000);
     expect(await reply).toMatchObject({ status: 200, body: "slow done" });
     await closing;
-    expect(Date.now() - startedAt).toBeLessThan(SLOW_MS + 200);
+    // Well short of the grace period: the connection was closed once answered, not waited out.
+    expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
   it("lets an in-flight HTTP/2 request over TLS finish before it resolves", async () => {

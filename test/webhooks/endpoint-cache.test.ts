@@ -10,7 +10,7 @@ import { createSecretBox } from "../../src/secrets/index.ts";
 import { createEndpointCache } from "../../src/webhooks/endpoints/endpoint-cache.ts";
 import { endpointSecretContext } from "../../src/webhooks/endpoints/endpoint-row.ts";
 
-const TTL = 150;
+const TTL = 2000;
 const box = createSecretBox([randomBytes(32)]);
 
 describe("createEndpointCache (embedded database)", () => {
@@ -18,6 +18,10 @@ describe("createEndpointCache (embedded database)", () => {
   let dataDir: string;
   let native: NativeQuery;
   let reads = 0;
+  // The cache's clock, moved by the tests: a loaded machine's pauses cannot age an entry.
+  let clock = 0;
+  const now = () => clock;
+  const cacheOf = () => createEndpointCache(query, box, { ttlMs: TTL, now });
   // While set, every read waits for it (a slow database); `failNext` makes the next read fail.
   let gate: Promise<void> | undefined;
   let failNext = false;
@@ -58,7 +62,7 @@ describe("createEndpointCache (embedded database)", () => {
   };
   /** A cache holding an endpoint read with secret "first", whose stored secret is then "second". */
   const cachedThenRotated = async () => {
-    const cache = createEndpointCache(query, box, TTL);
+    const cache = cacheOf();
     const id = await addEndpoint("first");
     await cache.get(id);
     await setSecret(id, "second");
@@ -85,23 +89,25 @@ describe("createEndpointCache (embedded database)", () => {
   });
   beforeEach(() => {
     reads = 0;
+    clock = 1_000_000;
     gate = undefined;
     failNext = false;
   });
 
   it("reads once within the ttl", async () => {
-    const cache = createEndpointCache(query, box, TTL);
+    const cache = cacheOf();
     const id = await addEndpoint("first");
     const [a, b] = await Promise.all([cache.get(id), cache.get(id)]);
     expect(a?.secretsAt(new Date())).toEqual(["first"]);
     expect(b).toBe(a);
+    clock += TTL - 1;
     expect(await cache.get(id)).toBe(a);
     expect(reads).toBe(1);
   });
 
   it("answers a busy endpoint from the cache past its ttl while one reload runs, then serves the reload", async () => {
     const { cache, id } = await cachedThenRotated();
-    await sleep(TTL + 30);
+    clock += TTL;
     const release = hold();
     // The database is slow: the stale answer comes at once, and only one reload is started.
     const stale = await quickly(cache.get(id));
@@ -117,7 +123,7 @@ describe("createEndpointCache (embedded database)", () => {
 
   it("makes a delivery to an endpoint idle for five ttls wait for a fresh read", async () => {
     const { cache, id } = await cachedThenRotated();
-    await sleep(5 * TTL + 30);
+    clock += 5 * TTL;
     const release = hold();
     const pending = cache.get(id);
     expect(await quickly(pending)).toBe("waiting");
@@ -126,11 +132,11 @@ describe("createEndpointCache (embedded database)", () => {
   });
 
   it("sees a deleted endpoint as unknown after the reload, and reads again after forget()", async () => {
-    const cache = createEndpointCache(query, box, TTL);
+    const cache = cacheOf();
     const id = await addEndpoint("first");
     await cache.get(id);
     await native("update webhook_endpoints set deleted_at = now() where id = $1", [id]);
-    await sleep(TTL + 30);
+    clock += TTL;
     await cache.get(id);
     await expect.poll(() => cache.get(id), { interval: 10 }).toBeUndefined();
 
@@ -141,7 +147,7 @@ describe("createEndpointCache (embedded database)", () => {
 
   it("keeps the old answer when a reload fails, and tries again later", async () => {
     const { cache, id } = await cachedThenRotated();
-    await sleep(TTL + 30);
+    clock += TTL;
     failNext = true;
     expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
     await expect.poll(() => failNext, { interval: 10 }).toBe(false);
@@ -153,7 +159,7 @@ describe("createEndpointCache (embedded database)", () => {
   });
 
   it("does not keep a failed first read", async () => {
-    const cache = createEndpointCache(query, box, TTL);
+    const cache = cacheOf();
     const id = await addEndpoint("first");
     failNext = true;
     await expect(cache.get(id)).rejects.toThrow("database unavailable");

@@ -29,7 +29,11 @@ export interface EndpointCache {
  * times `ttlMs` is not answered: an endpoint idle that long waits for a fresh read. Writes in this
  * process clear their entry at once; other instances' writes are seen within `ttlMs` and one reload.
  */
-export function createEndpointCache(query: NativeQuery, secretBox: SecretBox, ttlMs = 2000): EndpointCache {
+export function createEndpointCache(
+  query: NativeQuery,
+  secretBox: SecretBox,
+  { ttlMs = 2000, now = Date.now }: { ttlMs?: number; now?: () => number } = {},
+): EndpointCache {
   interface Entry {
     at: number;
     value: Promise<CachedEndpoint | undefined>;
@@ -65,7 +69,7 @@ export function createEndpointCache(query: NativeQuery, secretBox: SecretBox, tt
       (value) => {
         // Only if the entry was not forgotten or replaced meanwhile (a write here clears it).
         if (cache.get(id) === entry)
-          cache.set(id, { at: Date.now(), value: Promise.resolve(value), reloading: false });
+          cache.set(id, { at: now(), value: Promise.resolve(value), reloading: false });
       },
       () => {
         // A failed reload keeps the old answer until the next try.
@@ -76,14 +80,14 @@ export function createEndpointCache(query: NativeQuery, secretBox: SecretBox, tt
 
   return {
     get(id) {
-      const now = Date.now();
+      const at = now();
       const hit = cache.get(id);
       // Stale answers only for a busy endpoint: past five times `ttlMs` (an idle endpoint) the caller waits.
-      if (hit !== undefined && now - hit.at < 5 * ttlMs) {
-        if (now - hit.at >= ttlMs && !hit.reloading) reload(id, hit);
+      if (hit !== undefined && at - hit.at < 5 * ttlMs) {
+        if (at - hit.at >= ttlMs && !hit.reloading) reload(id, hit);
         return hit.value;
       }
-      const entry: Entry = { at: now, value: load(id), reloading: false };
+      const entry: Entry = { at, value: load(id), reloading: false };
       cache.set(id, entry);
       // A failed first load is not kept.
       entry.value.catch(() => {

@@ -84,9 +84,8 @@ describe("placeholder-api: test", () => {
   });
 
   it("reports an unreachable API as a NETWORK failure naming only the host", async () => {
-    const gone = await startFakePlaceholderApi(apiKey);
-    await gone.close();
-    const result = await run({ command: "test" }, { baseUrl: gone.baseUrl, apiKey });
+    // Port 1: nothing listens there (a just-closed port 0 could be taken again by a parallel test).
+    const result = await run({ command: "test" }, { baseUrl: "http://127.0.0.1:1", apiKey });
     expect(result).toMatchObject({ success: false, errorCode: "NETWORK" });
     expect(result.error).toBe("Outbound request to 127.0.0.1 failed (ECONNREFUSED)");
     expectNoKey(result);

@@ -36,7 +36,15 @@ afterEach(async () => {
 describe("hostile scripts: runaway code", () => {
   it("turns deep recursion into a SCRIPT_ERROR at the recursing line", async () => {
     expect(
-      await run("function test() {\n  function down(n) { return down(n + 1) + 1; }\n  return down(0);\n}"),
+      await run(
+        "function test() {\n  function down(n) { return down(n + 1) + 1; }\n  return down(0);\n}",
+        "test",
+        {
+          ...TIGHT,
+          cpuMs: 5000,
+          wallMs: 10_000,
+        },
+      ),
     ).toEqual({
       success: false,
       error: "RangeError: Maximum call stack size exceeded (line 2, column 22)",
