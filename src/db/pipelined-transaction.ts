@@ -32,7 +32,7 @@ export interface PipelinedTransactionOptions {
   readonly db: Database;
   /** PostgreSQL URL (absent in embedded mode). */
   readonly databaseUrl: string | undefined;
-  /** Connections of its own on PostgreSQL: one per transaction that may run at once. */
+  /** Connections of its own on PostgreSQL: transactions beyond this many at once wait their turn. */
   readonly connections: number;
   readonly logger: Logger;
 }
@@ -113,29 +113,49 @@ export function createPipelinedTransaction(options: PipelinedTransactionOptions)
   const idle: pg.PoolClient[] = [];
   // Connections whose socket failed: given back to the pool as broken instead of being used again.
   const lost = new WeakMap<pg.PoolClient, Error>();
-  const watched = new WeakSet<pg.PoolClient>();
   let closed = false;
+  // At most `connections` transactions hold a connection; the rest wait here in order. Connections are
+  // never given back to the pool while in use, so without this a transaction over the limit would wait
+  // on the pool forever.
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const enter = async (): Promise<void> => {
+    if (running < options.connections) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const leave = (): void => {
+    const next = waiting.shift();
+    if (next !== undefined) next();
+    else running--;
+  };
 
   async function connect(): Promise<pg.PoolClient> {
+    // Every connection comes fresh from the pool (one in use is only given back broken or at close).
     const client = await pool.connect();
-    if (!watched.has(client)) {
-      watched.add(client);
-      // The pool stops listening to a connection it has handed out; a checked-out connection whose
-      // server goes away (a restart, a failover) would otherwise throw from an 'error' event.
-      client.on("error", (error: Error & { code?: string }) => {
-        lost.set(client, error);
-        options.logger.warn({ code: error.code ?? "DB_CONNECTION_LOST" }, "event database connection lost");
-        const at = idle.indexOf(client);
-        if (at >= 0) {
-          idle.splice(at, 1);
-          client.release(error);
-        }
-      });
-    }
+    // The pool stops listening to a connection it has handed out; a checked-out connection whose
+    // server goes away (a restart, a failover) would otherwise throw from an 'error' event.
+    client.on("error", (error: Error & { code?: string }) => {
+      lost.set(client, error);
+      options.logger.warn({ code: error.code ?? "DB_CONNECTION_LOST" }, "event database connection lost");
+      const at = idle.indexOf(client);
+      if (at >= 0) {
+        idle.splice(at, 1);
+        client.release(error);
+      }
+    });
     return client;
   }
 
   async function transaction<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {
+    await enter();
+    try {
+      return await run(work);
+    } finally {
+      leave();
+    }
+  }
+
+  async function run<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {
     if (closed) throw new Error("the event database pool is closed");
     const client = idle.pop() ?? (await connect());
     let broken: Error | undefined;

@@ -1,8 +1,5 @@
 import type { PageTokens } from "../paging/index.ts";
 
-/** The select-list name of the exact time a {@link KeysetPager} reads its cursor from. */
-export const KEYSET_AT = "keyset_at";
-
 /**
  * One list call's paging: newest first by (time, id), page tokens bound to the scope and filter.
  *
@@ -11,17 +8,14 @@ export const KEYSET_AT = "keyset_at";
  * `now()`, so a millisecond cursor would skip the rest of them.
  */
 export interface KeysetPager {
-  /** Select-list item `<at>::text as keyset_at`, which {@link finish} reads the cursor from. */
+  /** Select-list items `keyset_at` (the time as text) and `keyset_id`, which {@link finish} reads. */
   readonly select: string;
   /** `and (<at>, <id>) < ($n, $m)` for a later page (pushing the cursor into `values`), else "". */
   after(values: unknown[]): string;
   /** `limit $n`, one more row than the page to know whether another page follows. */
   limit(values: unknown[]): string;
   /** The page, and the token of the next one ("" when none). */
-  finish<T extends Record<string, unknown>>(
-    rows: readonly T[],
-    idColumnName: string,
-  ): { page: T[]; next: string };
+  finish<T extends Record<string, unknown>>(rows: readonly T[]): { page: T[]; next: string };
 }
 
 /** A {@link KeysetPager} over the columns `atColumn` (timestamptz) and `idColumn` (uuid). */
@@ -35,7 +29,7 @@ export function keysetPager(
   idColumn: string,
 ): KeysetPager {
   return {
-    select: `${atColumn}::text as ${KEYSET_AT}`,
+    select: `${atColumn}::text as keyset_at, ${idColumn} as keyset_id`,
     after(values) {
       if (token === "") return "";
       const cursor = tokens.decode(scope, filter, token);
@@ -46,13 +40,13 @@ export function keysetPager(
       values.push(pageSize + 1);
       return `limit $${values.length}`;
     },
-    finish(rows, idColumnName) {
+    finish(rows) {
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       if (rows.length <= pageSize || last === undefined) return { page, next: "" };
       return {
         page,
-        next: tokens.encode(scope, filter, { at: String(last[KEYSET_AT]), id: String(last[idColumnName]) }),
+        next: tokens.encode(scope, filter, { at: String(last.keyset_at), id: String(last.keyset_id) }),
       };
     },
   };

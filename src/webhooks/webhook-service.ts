@@ -119,7 +119,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
         values,
       );
       await deps.counters.flush();
-      const found = pager.finish(rows as Record<string, unknown>[], "id");
+      const found = pager.finish(rows as Record<string, unknown>[]);
       const page = found.page.map(endpointFromSql);
       const counted = await tallies(page.map((row) => row.id));
       const now = deps.now();
@@ -261,7 +261,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       const withPayload = hasScope(principal.scopes, "webhooks:payload")
         ? { secretBox: deps.secretBox }
         : undefined;
-      const { page, next } = pager.finish(rows as Record<string, unknown>[], "id");
+      const { page, next } = pager.finish(rows as Record<string, unknown>[]);
       return {
         events: page.map((event) => toEventMessage(event, event.job_state, withPayload)),
         nextPageToken: next,
@@ -296,7 +296,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
           order by j.created_on desc, j.id desc ${pager.limit(values)}`,
         values,
       );
-      const { page, next } = pager.finish(rows as Record<string, unknown>[], "id");
+      const { page, next } = pager.finish(rows as Record<string, unknown>[]);
       return { jobs: page.map(toJobMessage), nextPageToken: next };
     },
 

@@ -145,6 +145,22 @@ describe("createPipelinedTransaction on postgresql only", () => {
     expect(seen).toMatchObject({ app: "patchbay-events", mode: "force_generic_plan", prepared: 1 });
   });
 
+  it("runs more transactions at once than it has connections: the others wait their turn", async () => {
+    // One connection (useDatabase); four transactions at once, each holding it across a round trip.
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4].map((id) =>
+        events.transaction(async (tx) => {
+          await tx.query("insert into pipe_t (id) values ($1)", [id]);
+          await tx.query("select pg_sleep(0.01)");
+          order.push(id);
+        }),
+      ),
+    );
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(await ids()).toEqual([1, 2, 3, 4]);
+  });
+
   it("survives its connection being terminated between transactions: logged, replaced, no crash", async () => {
     await events.transaction(async (tx) => {
       await tx.query("insert into pipe_t (id) values ($1)", [1]);

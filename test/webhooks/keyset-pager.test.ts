@@ -61,7 +61,7 @@ describe.each(["postgresql", "pglite"] as const)("keysetPager on %s", (backend) 
           order by t.at desc, t.id desc ${pager.limit(values)}`,
         values,
       );
-      const { page, next } = pager.finish(rows as Record<string, unknown>[], "id");
+      const { page, next } = pager.finish(rows as Record<string, unknown>[]);
       ids.push(...page.map((row) => String(row.id)));
       token = next;
       pages += 1;
@@ -90,7 +90,7 @@ describe.each(["postgresql", "pglite"] as const)("keysetPager on %s", (backend) 
       `select t.id, ${pager.select} from keyset_t t order by t.at desc, t.id desc ${pager.limit(values)}`,
       values,
     );
-    const { next } = pager.finish(rows as Record<string, unknown>[], "id");
+    const { next } = pager.finish(rows as Record<string, unknown>[]);
     expect(tokens.decode("keyset-test", {}, next).at).toMatch(/\.124501\+00$/);
   });
 });

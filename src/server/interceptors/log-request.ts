@@ -15,6 +15,11 @@ export interface RequestLine {
   readonly principal?: string | undefined;
 }
 
+/** Milliseconds since `start` (a `performance.now()`), to two decimals, as log lines give them. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
+
 /**
  * Writes the one log line of a finished call: request id, procedure, protocol, code, duration and
  * principal id; never headers, messages or payloads. An unexpected exception (not a `ConnectError`)
@@ -28,7 +33,7 @@ export function logRequest(logger: Logger, request: RequestLine, error: unknown)
     procedure: request.procedure,
     protocol: request.protocol,
     code,
-    durationMs: Math.round((performance.now() - request.start) * 100) / 100,
+    durationMs: elapsedMs(request.start),
     principal: request.principal,
   };
   if (error !== undefined && !(error instanceof ConnectError)) {

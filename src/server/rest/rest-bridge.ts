@@ -3,6 +3,7 @@ import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { rest } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { Logger } from "../../logging/logger.ts";
+import { elapsedMs } from "../interceptors/log-request.ts";
 import { BRIDGE_MARKER_HEADER, requestIdFrom } from "../request-info.ts";
 import { BridgeError } from "./bridge-error.ts";
 import { checkBinding } from "./check-binding.ts";
@@ -117,9 +118,8 @@ export function createRestBridge(options: RestBridgeOptions): {
         if (error instanceof BridgeError) {
           writeRefusal(res, options.logger, error, reqId, started);
         } else {
-          const durationMs = Math.round((performance.now() - started) * 100) / 100;
           options.logger.error(
-            { reqId, protocol: "rest", durationMs, code: "internal", err: error },
+            { reqId, protocol: "rest", durationMs: elapsedMs(started), code: "internal", err: error },
             "REST bridge failed",
           );
           const message = `internal error (request ${reqId})`;

@@ -2,6 +2,7 @@ import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { Logger } from "../../logging/logger.ts";
 import { codeFromName } from "../errors.ts";
 import { httpStatusOf } from "../http-status.ts";
+import { elapsedMs } from "../interceptors/log-request.ts";
 import type { BridgeError } from "./bridge-error.ts";
 import type { HttpBinding } from "./http-rules.ts";
 import type { NodeRes } from "./node-types.ts";
@@ -61,9 +62,8 @@ export function writeRefusal(
   reqId: string,
   started: number,
 ): void {
-  const durationMs = Math.round((performance.now() - started) * 100) / 100;
   logger.info(
-    { reqId, protocol: "rest", durationMs, code: error.code, status: error.status },
+    { reqId, protocol: "rest", durationMs: elapsedMs(started), code: error.code, status: error.status },
     "request refused",
   );
   writeError(res, error.status, error, { ...error.headers, "x-request-id": reqId });
