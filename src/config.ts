@@ -3,7 +3,13 @@ import { resolve } from "node:path";
 import { z } from "zod";
 // The parser file, not the feature index: reading the settings must not load the HTTP client.
 import { parseEgressAllowEntry } from "./outbound/egress-allow-entry.ts";
-// The parser file, not the feature index: reading the settings must not load the rate limiter.
+// The parser files, not the feature indexes: reading the settings must not load the limiters.
+import {
+  ConcurrencyLimitSpecError,
+  type ConcurrencyLimits,
+  DEFAULT_CONCURRENCY_LIMITS,
+  parseConcurrencyLimits,
+} from "./overload/parse-concurrency-limits.ts";
 import {
   DEFAULT_RATE_LIMITS,
   parseRateLimits,
@@ -44,6 +50,14 @@ export interface Config {
   readonly dbPoolMax: number;
   /** Per-API-key rate limit tiers (tier name → windows); undefined when `PATCHBAY_RATE_LIMITS=off`. */
   readonly rateLimits: RateLimitTiers | undefined;
+  /** Calls one API key may have in flight per process, by tier; undefined when `PATCHBAY_CONCURRENCY_LIMITS=off`. */
+  readonly concurrencyLimits: ConcurrencyLimits | undefined;
+  /** Longest a statement on the main PostgreSQL pool may run, in milliseconds (`statement_timeout`). */
+  readonly dbStatementTimeoutMs: number;
+  /** Event-loop delay (p99 over half a second) from which the busiest keys' calls are shed; 0: never. */
+  readonly shedEventLoopDelayMs: number;
+  /** Statements waiting for a pooled database connection from which the busiest keys' calls are shed; 0: never. */
+  readonly shedDbWaiting: number;
   /**
    * OAuth clients from the environment, by connector slug: `PATCHBAY_OAUTH_<SLUG>_CLIENT_ID` and
    * `…_CLIENT_SECRET` (slug upper-cased, dashes as underscores). An instance's own config wins.
@@ -65,6 +79,8 @@ export interface Config {
   readonly executionRetentionDays: number;
   /** Sandbox processes running script connectors (default: the cores, at least 1, at most 4). */
   readonly scriptProcesses: number;
+  /** Script executions that may wait for a free sandbox isolate; more are refused (SCRIPT_QUEUE_FULL). */
+  readonly scriptQueueMax: number;
   /** Google's signing keys for Pub/Sub push (Gmail) tokens; fetched through the outbound client. */
   readonly googleJwksUrl: string;
   /** Seconds between looks for expired job leases (a crashed worker's job is picked up again). */
@@ -134,6 +150,17 @@ const rateLimitSpec = z.string().transform((v, ctx) => {
   }
 });
 
+// Wrapped like the rate limits: `off` parses to undefined.
+const concurrencyLimitSpec = z.string().transform((v, ctx) => {
+  try {
+    return { limits: parseConcurrencyLimits(v) };
+  } catch (error) {
+    if (!(error instanceof ConcurrencyLimitSpecError)) throw error;
+    ctx.issues.push({ code: "custom", message: error.message, input: v });
+    return z.NEVER;
+  }
+});
+
 const egressAllowList = z
   .string()
   .transform((v) =>
@@ -183,6 +210,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
       "PATCHBAY_MASTER_KEY must be set when DATABASE_URL is set (make one with: openssl rand -base64 32)",
     );
   }
+  const dbPoolMax = read(env, "PATCHBAY_DB_POOL_MAX", integer(1, 1000)) ?? 10;
   const logFormat =
     read(env, "LOG_FORMAT", z.enum(["json", "pretty"], { error: "must be json or pretty" })) ??
     (isTerminal ? "pretty" : "json");
@@ -201,10 +229,19 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     logFormat,
     shutdownTimeoutMs: read(env, "PATCHBAY_SHUTDOWN_TIMEOUT_MS", integer(100, 600_000)) ?? 10_000,
     maxBodyBytes: read(env, "PATCHBAY_MAX_BODY_BYTES", integer(1024, 1 << 30)) ?? 4 * 1024 * 1024,
-    dbPoolMax: read(env, "PATCHBAY_DB_POOL_MAX", integer(1, 1000)) ?? 10,
+    dbPoolMax,
     rateLimits: (
       read(env, "PATCHBAY_RATE_LIMITS", rateLimitSpec) ?? { tiers: parseRateLimits(DEFAULT_RATE_LIMITS) }
     ).tiers,
+    concurrencyLimits: (
+      read(env, "PATCHBAY_CONCURRENCY_LIMITS", concurrencyLimitSpec) ?? {
+        limits: parseConcurrencyLimits(DEFAULT_CONCURRENCY_LIMITS),
+      }
+    ).limits,
+    dbStatementTimeoutMs: read(env, "PATCHBAY_DB_STATEMENT_TIMEOUT_MS", integer(100, 3_600_000)) ?? 30_000,
+    shedEventLoopDelayMs: read(env, "PATCHBAY_SHED_EVENT_LOOP_DELAY_MS", integer(0, 60_000)) ?? 100,
+    // By default a queue as long as the pool: every connection busy and as many statements waiting.
+    shedDbWaiting: read(env, "PATCHBAY_SHED_DB_WAITING", integer(0, 100_000)) ?? dbPoolMax,
     oauthClients: readOAuthClients(env),
     oauthRefreshMarginSeconds: read(env, "PATCHBAY_OAUTH_REFRESH_MARGIN_S", integer(0, 86_400)) ?? 300,
     oauthAllowLoopbackHttp:
@@ -218,6 +255,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     scriptProcesses:
       read(env, "PATCHBAY_SCRIPT_PROCESSES", integer(1, 64)) ??
       Math.min(4, Math.max(1, availableParallelism())),
+    scriptQueueMax: read(env, "PATCHBAY_SCRIPT_QUEUE_MAX", integer(0, 100_000)) ?? 256,
     googleJwksUrl:
       read(env, "PATCHBAY_GOOGLE_JWKS_URL", httpUrl) ?? "https://www.googleapis.com/oauth2/v3/certs",
     jobSuperviseSeconds: read(env, "PATCHBAY_JOB_SUPERVISE_S", integer(1, 3600)) ?? 5,

@@ -45,6 +45,21 @@ describe("loadConfig defaults", () => {
     expect(config.dbPoolMax).toBe(10);
   });
 
+  it("limits calls in flight per key, bounds statements and sheds load by default", () => {
+    expect(config.concurrencyLimits).toEqual(
+      new Map([
+        ["standard", 32],
+        ["bulk", 256],
+      ]),
+    );
+    expect(config.dbStatementTimeoutMs).toBe(30_000);
+    expect(config.shedEventLoopDelayMs).toBe(100);
+    // As many waiting statements as the pool has connections.
+    expect(config.shedDbWaiting).toBe(10);
+    expect(loadConfig({ PATCHBAY_DB_POOL_MAX: "25" }, false).shedDbWaiting).toBe(25);
+    expect(loadConfig({ PATCHBAY_CONCURRENCY_LIMITS: "off" }, false).concurrencyLimits).toBeUndefined();
+  });
+
   it("allow-lists no egress destination", () => {
     expect(config.egressAllow).toEqual([]);
   });
@@ -52,6 +67,7 @@ describe("loadConfig defaults", () => {
   it("keeps execution records 30 days", () => {
     expect(config.executionRetentionDays).toBe(30);
     expect(config.scriptProcesses).toBe(Math.min(4, Math.max(1, availableParallelism())));
+    expect(config.scriptQueueMax).toBe(256);
     expect(config.googleJwksUrl).toBe("https://www.googleapis.com/oauth2/v3/certs");
     expect(config.jobSuperviseSeconds).toBe(5);
     expect(config.webhookAllowInsecureCallbacks).toBe(false);
@@ -86,6 +102,10 @@ describe("loadConfig with values", () => {
         PATCHBAY_MAX_BODY_BYTES: "1024",
         PATCHBAY_DB_POOL_MAX: "25",
         PATCHBAY_RATE_LIMITS: "standard=5/1s",
+        PATCHBAY_CONCURRENCY_LIMITS: "standard=3,bulk=unlimited",
+        PATCHBAY_DB_STATEMENT_TIMEOUT_MS: "5000",
+        PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "0",
+        PATCHBAY_SHED_DB_WAITING: "40",
         PATCHBAY_OAUTH_ACME_CRM_CLIENT_ID: "client-1",
         PATCHBAY_OAUTH_ACME_CRM_CLIENT_SECRET: "shh",
         PATCHBAY_OAUTH_REFRESH_MARGIN_S: "60",
@@ -93,6 +113,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_EGRESS_ALLOW: "10.0.0.0/8, fd00::/8,127.0.0.1 ,crm.internal.example",
         PATCHBAY_EXECUTION_RETENTION_DAYS: "7",
         PATCHBAY_SCRIPT_PROCESSES: "3",
+        PATCHBAY_SCRIPT_QUEUE_MAX: "0",
         PATCHBAY_GOOGLE_JWKS_URL: "http://127.0.0.1:9/certs",
         PATCHBAY_JOB_SUPERVISE_S: "2",
         PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS: "true",
@@ -114,12 +135,20 @@ describe("loadConfig with values", () => {
       maxBodyBytes: 1024,
       dbPoolMax: 25,
       rateLimits: new Map([["standard", [{ points: 5, durationSeconds: 1 }]]]),
+      concurrencyLimits: new Map([
+        ["standard", 3],
+        ["bulk", Number.POSITIVE_INFINITY],
+      ]),
+      dbStatementTimeoutMs: 5000,
+      shedEventLoopDelayMs: 0,
+      shedDbWaiting: 40,
       oauthClients: new Map([["acme-crm", { clientId: "client-1", clientSecret: "shh" }]]),
       oauthRefreshMarginSeconds: 60,
       oauthAllowLoopbackHttp: true,
       egressAllow: ["10.0.0.0/8", "fd00::/8", "127.0.0.1", "crm.internal.example"],
       executionRetentionDays: 7,
       scriptProcesses: 3,
+      scriptQueueMax: 0,
       googleJwksUrl: "http://127.0.0.1:9/certs",
       jobSuperviseSeconds: 2,
       webhookAllowInsecureCallbacks: true,
@@ -180,6 +209,11 @@ describe("loadConfig rejects bad values", () => {
     {
       env: { PATCHBAY_SCRIPT_PROCESSES: "0" },
       message: number("PATCHBAY_SCRIPT_PROCESSES", 1, 64),
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_SCRIPT_QUEUE_MAX: "-1" },
+      message: number("PATCHBAY_SCRIPT_QUEUE_MAX", 0, 100000),
       echoed: true,
     },
     { env: { PATCHBAY_PORT: "abc" }, message: number("PATCHBAY_PORT", 0, 65535), echoed: true },
@@ -247,6 +281,27 @@ describe("loadConfig rejects bad values", () => {
       echoed: true,
     },
     { env: { PATCHBAY_DB_POOL_MAX: "0" }, message: number("PATCHBAY_DB_POOL_MAX", 1, 1000), echoed: true },
+    {
+      env: { PATCHBAY_CONCURRENCY_LIMITS: "bulk=8" },
+      message:
+        "PATCHBAY_CONCURRENCY_LIMITS must define the standard tier, which keys get by default (for example standard=32), or be off",
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_DB_STATEMENT_TIMEOUT_MS: "0" },
+      message: number("PATCHBAY_DB_STATEMENT_TIMEOUT_MS", 100, 3_600_000),
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "fast" },
+      message: number("PATCHBAY_SHED_EVENT_LOOP_DELAY_MS", 0, 60_000),
+      echoed: true,
+    },
+    {
+      env: { PATCHBAY_SHED_DB_WAITING: "-1" },
+      message: number("PATCHBAY_SHED_DB_WAITING", 0, 100_000),
+      echoed: true,
+    },
   ];
 
   const cases = rows.map((row) => {

@@ -6,6 +6,10 @@
 // so what is measured is the sandbox, not a network.
 //
 //   node --expose-gc bench/script/run.ts [--executions 20000] [--rounds 3] [--memory-executions 100000]
+//     [--tenants 1]
+//
+// Tenants: the sandbox's executions go round-robin to this many tenants. Isolates are never shared
+// between tenants, so each needs warm isolates of its own; QuickJS makes a fresh runtime every time.
 //
 // Memory: after the timed rounds, --memory-executions more sandbox executions at 64 in flight, with the
 // heap and RSS sampled (after a full GC) at the start and every tenth of the way.
@@ -21,11 +25,13 @@ const { values } = parseArgs({
     executions: { type: "string", default: "20000" },
     rounds: { type: "string", default: "3" },
     "memory-executions": { type: "string", default: "100000" },
+    tenants: { type: "string", default: "1" },
   },
 });
 const EXECUTIONS = Number(values.executions);
 const ROUNDS = Number(values.rounds);
 const MEMORY_EXECUTIONS = Number(values["memory-executions"]);
+const TENANTS = Number(values.tenants);
 
 const SOURCE = `function lookup() {
   var id = patchbay.params.id;
@@ -55,7 +61,8 @@ function check(result: unknown): void {
 }
 
 openSandbox({ httpModule: new URL("./memory-http.ts", import.meta.url).href });
-const sandbox = async () => check(await runScript(SOURCE, REQUEST, {}));
+let turn = 0;
+const sandbox = async () => check(await runScript(SOURCE, REQUEST, { tenant: `tenant-${turn++ % TENANTS}` }));
 const quickjs = async () => check(runQuickJs(SOURCE, REQUEST, () => structuredClone(ANSWER)));
 
 interface Measured {
@@ -144,7 +151,7 @@ if (MEMORY_EXECUTIONS > 0) {
 
 process.stdout.write(
   [
-    `script benchmark: ${ROUNDS} rounds × ${EXECUTIONS} executions per target and concurrency, Node ${process.version}`,
+    `script benchmark: ${ROUNDS} rounds × ${EXECUTIONS} executions per target and concurrency, ${TENANTS} tenant(s), Node ${process.version}`,
     "",
     "| sandbox | in flight | executions/s (median) | p50 ms | p99 ms |",
     "|---|---|---|---|---|",

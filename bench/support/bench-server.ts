@@ -31,10 +31,11 @@ export interface BenchServer {
 
 /**
  * Starts `src/main.ts` on a fresh database on PATCHBAY_TEST_PG_URL (default
- * postgres://postgres@127.0.0.1:5432/postgres) with a known admin key, rate limiting off (one key hammers
- * the server; per-key limits would measure the limiter) and warn-level logs, on a free loopback port.
+ * postgres://postgres@127.0.0.1:5432/postgres) with a known admin key, rate limiting, in-flight limits
+ * and load shedding off (one key hammers the server; per-key limits would measure the limiter) and
+ * warn-level logs, on a free loopback port. `env` adds or overrides settings.
  */
-export async function startBenchServer(): Promise<BenchServer> {
+export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const db = `patchbay_bench_${randomBytes(4).toString("hex")}`;
   await query(adminUrl, `create database ${db}`);
   const databaseUrl = new URL(adminUrl);
@@ -52,8 +53,12 @@ export async function startBenchServer(): Promise<BenchServer> {
       PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64"),
       PATCHBAY_ADMIN_KEY: key,
       PATCHBAY_RATE_LIMITS: "off",
+      PATCHBAY_CONCURRENCY_LIMITS: "off",
+      PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "0",
+      PATCHBAY_SHED_DB_WAITING: "0",
       LOG_LEVEL: "warn",
       LOG_FORMAT: "json",
+      ...env,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

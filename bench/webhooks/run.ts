@@ -1,8 +1,9 @@
 // Webhook receiver benchmark: signed GitHub deliveries POSTed to Patchbay's public receiver (verified,
 // deduplicated, the event and its job committed in one transaction before the 2xx) against plain
 // single-row INSERTs into an equivalent table on the same PostgreSQL database, same run, same
-// concurrency (64), alternating rounds. Every delivery is distinct (its own X-GitHub-Delivery and
-// signature); the client is an undici pool of 64 keep-alive connections on 127.0.0.1.
+// concurrency (64), alternating rounds. Every delivery is distinct (its own body, X-GitHub-Delivery and
+// signature), and the plain table has both dedupe indexes (provider event id and replay key); the
+// client is an undici pool of 64 keep-alive connections on 127.0.0.1.
 //
 //   node bench/webhooks/run.ts [--deliveries 10000] [--rounds 3] [--concurrency 64]
 //
@@ -74,15 +75,19 @@ try {
   await db.query(`create table plain_events (
     id uuid primary key, tenant_id text not null, endpoint_id uuid not null, provider text not null,
     provider_event_id text not null, event_key text not null, sealed_payload text not null,
-    received_at timestamptz not null, job_id uuid not null)`);
+    received_at timestamptz not null, job_id uuid not null, replay_key uuid null)`);
   await db.query("create unique index plain_events_dedupe on plain_events (endpoint_id, provider_event_id)");
+  await db.query(
+    "create unique index plain_events_replay on plain_events (endpoint_id, replay_key) where replay_key is not null",
+  );
 
   const client = new Pool(server.base, { connections: CONCURRENCY, pipelining: 1 });
   let round = 0;
   const delivery = (r: number, i: number) => {
     const body = JSON.stringify({
       action: "opened",
-      issue: { number: i, title: `Issue ${i}`, body: "x".repeat(400) },
+      // The round in the body too: GitHub signs the body, so one body under two delivery ids is a replay.
+      issue: { number: i, title: `Issue ${r}-${i}`, body: "x".repeat(400) },
       repository: { id: 1, full_name: "acme/widgets" },
       sender: { login: "octocat" },
     });
@@ -111,9 +116,9 @@ try {
   const plain = (): Promise<Measured> =>
     measure(DELIVERIES, async (i) => {
       await db.query(
-        `insert into plain_events (id, tenant_id, endpoint_id, provider, provider_event_id, event_key, sealed_payload, received_at, job_id)
-         values ($1, 'bench', $2, 'github', $3, 'github.issues.opened', $4, now(), $5)`,
-        [randomUUID(), endpoint.id, `p${round}-${i}-${randomUUID()}`, payload, randomUUID()],
+        `insert into plain_events (id, tenant_id, endpoint_id, provider, provider_event_id, event_key, sealed_payload, received_at, job_id, replay_key)
+         values ($1, 'bench', $2, 'github', $3, 'github.issues.opened', $4, now(), $5, $6)`,
+        [randomUUID(), endpoint.id, `p${round}-${i}-${randomUUID()}`, payload, randomUUID(), randomUUID()],
       );
       return true;
     });

@@ -109,7 +109,35 @@ export function createApiKeyStore(
   const lastTouched = new Map<string, number>();
   // Keys verified in the last few seconds (by hash), so that a busy key costs no query per call.
   const verified = new Map<string, { principal: Principal; until: number }>();
+  // Lookups in flight by hash: when a busy key's cache entry expires, its concurrent calls share one
+  // query instead of queueing one each for the pool (a flooding key would stampede it every few seconds).
+  const lookingUp = new Map<string, Promise<Principal | undefined>>();
   let caching = false;
+
+  async function lookUp(keyHash: string, at: number): Promise<Principal | undefined> {
+    const manager = em();
+    const row = await manager.findOne(ApiKeyEntity, { keyHash });
+    if (row === null || row.revokedAt != null) {
+      verified.delete(keyHash);
+      return undefined;
+    }
+    if (at - (lastTouched.get(row.id) ?? 0) > LAST_USED_PRECISION_MS) {
+      lastTouched.set(row.id, at);
+      await manager.nativeUpdate(ApiKeyEntity, { id: row.id }, { lastUsedAt: new Date(at) });
+    }
+    const principal: Principal = {
+      keyId: row.id,
+      tenantId: row.tenantId,
+      subject: row.subject,
+      scopes: [...row.scopes],
+      rateTier: row.rateTier,
+    };
+    if (caching) {
+      if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
+      verified.set(keyHash, { principal, until: at + VERIFIED_CACHE_MS });
+    }
+    return principal;
+  }
 
   return {
     async create(input) {
@@ -179,28 +207,12 @@ export function createApiKeyStore(
       const at = now().getTime();
       const cached = caching ? verified.get(keyHash) : undefined;
       if (cached !== undefined && cached.until > at) return cached.principal;
-      const manager = em();
-      const row = await manager.findOne(ApiKeyEntity, { keyHash });
-      if (row === null || row.revokedAt != null) {
-        verified.delete(keyHash);
-        return undefined;
+      let shared = lookingUp.get(keyHash);
+      if (shared === undefined) {
+        shared = lookUp(keyHash, at).finally(() => lookingUp.delete(keyHash));
+        lookingUp.set(keyHash, shared);
       }
-      if (at - (lastTouched.get(row.id) ?? 0) > LAST_USED_PRECISION_MS) {
-        lastTouched.set(row.id, at);
-        await manager.nativeUpdate(ApiKeyEntity, { id: row.id }, { lastUsedAt: new Date(at) });
-      }
-      const principal: Principal = {
-        keyId: row.id,
-        tenantId: row.tenantId,
-        subject: row.subject,
-        scopes: [...row.scopes],
-        rateTier: row.rateTier,
-      };
-      if (caching) {
-        if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
-        verified.set(keyHash, { principal, until: at + VERIFIED_CACHE_MS });
-      }
-      return principal;
+      return shared;
     },
 
     setCaching(on) {

@@ -1,4 +1,4 @@
-import { createContextKey } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 
 /** Who is calling: the API key that authenticated the request. */
 export interface Principal {
@@ -16,3 +16,10 @@ export interface Principal {
 
 /** Where the auth interceptor leaves the principal for handlers; undefined on public procedures. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "principal" });
+
+/** The caller of an authenticated procedure; a missing principal there is a server bug (INTERNAL). */
+export function requirePrincipal(ctx: Pick<HandlerContext, "values">): Principal {
+  const principal = ctx.values.get(principalKey);
+  if (principal === undefined) throw new ConnectError("no principal on an authenticated call", Code.Internal);
+  return principal;
+}

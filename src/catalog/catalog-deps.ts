@@ -15,6 +15,11 @@ export interface CatalogDeps {
   now?: () => Date;
   /** Connector slugs whose OAuth client comes from the environment. */
   envOAuthClients?: ReadonlySet<string>;
+  /**
+   * How many live (not deleted, not revoked) connections use a connector, optionally leaving out one
+   * tenant's. Supplied by the connections feature: the catalog never reads its tables.
+   */
+  liveConnections: (connectorId: string, options?: { exceptTenant?: string }) => Promise<number>;
   /** Called after a connector is created, updated or deleted (the lookup forgets its cached view). */
   changed?: (slug: string) => void;
 }

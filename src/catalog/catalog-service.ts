@@ -1,13 +1,17 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { raw } from "@mikro-orm/core";
 import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { requirePrincipal } from "../auth/index.ts";
 import { parseOpenApiOffThread } from "../connectors/openapi/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
+import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
+import { catalogCaller, findVisibleConnector, visibleTo } from "./catalog-access.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
 import { toCommandSpec, toFieldSpec } from "./config-schema-convert.ts";
 import { ConnectorEntity } from "./connector-entity.ts";
-import { AUTH_TYPES, AVAILABILITIES, availabilityOf, toConnectorMessage } from "./connector-message.ts";
+import { AUTH_TYPES, AVAILABILITIES, toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
 import { requireSlug } from "./slug.ts";
 import { deleteConnector, updateConnector } from "./update-connector.ts";
@@ -23,7 +27,8 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
   const env = deps.envOAuthClients;
   const message = (row: Parameters<typeof toConnectorMessage>[0]) => toConnectorMessage(row, env);
   router.service(CatalogService, {
-    async listConnectors(req) {
+    async listConnectors(req, ctx) {
+      const { tenantId } = requirePrincipal(ctx);
       requireOneOf("auth_type", req.authType, AUTH_TYPES);
       requireOneOf("availability", req.availability, AVAILABILITIES);
       if (req.q.length > 200)
@@ -35,52 +40,74 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
         authType: req.authType,
         availability: req.availability,
       };
-      const after =
-        req.pageToken === ""
-          ? ""
-          : String(deps.pageTokens.decode("catalog.connectors", filter, req.pageToken).slug ?? "");
-      const where: Record<string, unknown> = { deletedAt: null };
-      if (after !== "") where.slug = { $gt: after };
-      if (req.category !== "") where.category = req.category;
-      if (req.authType !== "") where.authType = req.authType;
+      // Keyset paging in the database: a page reads at most page_size + 1 rows, whatever the catalog's size.
+      const and: Record<string, unknown>[] = [{ deletedAt: null }, visibleTo(tenantId)];
+      if (req.pageToken !== "") {
+        const cursor = deps.pageTokens.decode("catalog.connectors", filter, req.pageToken);
+        const slug = String(cursor.slug ?? "");
+        // Tokens made before rows had a tie-breaker carry the slug alone.
+        and.push(
+          typeof cursor.id === "string"
+            ? { $or: [{ slug: { $gt: slug } }, { slug, id: { $gt: cursor.id } }] }
+            : { slug: { $gt: slug } },
+        );
+      }
+      if (req.category !== "") and.push({ category: req.category });
+      if (req.authType !== "") and.push({ authType: req.authType });
+      if (req.availability !== "") and.push(availabilityWhere(req.availability, env));
       if (req.q !== "") {
         const like = `%${req.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        where.$or = [
-          { slug: { $ilike: like } },
-          { name: { $ilike: like } },
-          { description: { $ilike: like } },
-        ];
+        const tagMatches = raw(
+          (alias: string) =>
+            `exists (select 1 from jsonb_array_elements_text(${alias}.tags) as t(tag) where t.tag ilike ?)`,
+          [like],
+        );
+        and.push({
+          $or: [
+            { slug: { $ilike: like } },
+            { name: { $ilike: like } },
+            { description: { $ilike: like } },
+            { [tagMatches]: [] },
+          ],
+        });
       }
-      // Availability is derived from each row, so it filters after the query; catalogs are small.
-      const rows = (await deps.em().find(ConnectorEntity, where, { orderBy: { slug: "asc" } })).filter(
-        (row) => req.availability === "" || availabilityOf(row, env).availability === req.availability,
-      );
+      const rows = await deps
+        .em()
+        .find(
+          ConnectorEntity,
+          { $and: and },
+          { orderBy: [{ slug: "asc" }, { id: "asc" }], limit: pageSize + 1 },
+        );
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       return {
         connectors: page.map(message),
         nextPageToken:
           rows.length > pageSize && last !== undefined
-            ? deps.pageTokens.encode("catalog.connectors", filter, { slug: last.slug })
+            ? deps.pageTokens.encode("catalog.connectors", filter, { slug: last.slug, id: last.id })
             : "",
       };
     },
 
-    async getConnector(req) {
+    async getConnector(req, ctx) {
       requireSlug(req.slug);
-      const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
-      if (row === null) throw new ConnectError("connector not found", Code.NotFound);
+      const row = await findVisibleConnector(deps.em(), requirePrincipal(ctx).tenantId, req.slug);
+      if (row === undefined) throw new ConnectError("connector not found", Code.NotFound);
       return { connector: message(row) };
     },
 
     async createConnector(req, ctx) {
-      const created = await createConnector(deps, req, { signal: ctx.signal });
+      const created = await createConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
+        signal: ctx.signal,
+      });
       deps.changed?.(created.row.slug);
       return { connector: message(created.row), warnings: created.warnings };
     },
 
     async updateConnector(req, ctx) {
-      const updated = await updateConnector(deps, req, { signal: ctx.signal });
+      const updated = await updateConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
+        signal: ctx.signal,
+      });
       deps.changed?.(updated.row.slug);
       return {
         connector: message(updated.row),
@@ -90,16 +117,16 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       };
     },
 
-    async deleteConnector(req) {
-      await deleteConnector(deps, req.slug);
+    async deleteConnector(req, ctx) {
+      await deleteConnector(deps, catalogCaller(requirePrincipal(ctx)), req.slug);
       deps.changed?.(req.slug);
       return { deleted: true };
     },
 
-    async getCapabilities(req) {
+    async getCapabilities(req, ctx) {
       requireSlug(req.slug);
-      const row = await deps.em().findOne(ConnectorEntity, { slug: req.slug, deletedAt: null });
-      if (row === null) throw new ConnectError("connector not found", Code.NotFound);
+      const row = await findVisibleConnector(deps.em(), requirePrincipal(ctx).tenantId, req.slug);
+      if (row === undefined) throw new ConnectError("connector not found", Code.NotFound);
       return toCapabilities(row);
     },
 

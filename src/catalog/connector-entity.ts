@@ -46,7 +46,12 @@ export const ConnectorEntity = defineEntity({
   tableName: "connectors",
   properties: {
     id: p.uuid().primary(),
-    slug: p.text().unique(),
+    /** The tenant that created it; null for built-in types and seeded connectors (shared, read-only). */
+    tenantId: p.text().nullable(),
+    /** An admin made it visible to every tenant; from then on only admin keys may change it. */
+    published: p.boolean().default(false),
+    // Unique per tenant, shared rows counting as one tenant (index connectors_tenant_slug_unique).
+    slug: p.text(),
     name: p.text(),
     description: p.text(),
     type: p.text(),

@@ -1,5 +1,6 @@
 import type { ConnectorDefinition, OAuthSettings } from "../connectors/index.ts";
 import type { OpenApiPlan } from "../connectors/openapi/index.ts";
+import { findVisibleConnector } from "./catalog-access.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
 import { configContext } from "./catalog-deps.ts";
 import type { StoredScriptLimits } from "./connector-entity.ts";
@@ -10,6 +11,8 @@ import { availabilityOf, isConfigured } from "./connector-message.ts";
 export interface ConnectorView {
   id: string;
   slug: string;
+  /** The owning tenant; null for built-in and seeded connectors. */
+  tenantId: string | null;
   authType: string;
   executionModel: string;
   version: string;
@@ -37,10 +40,13 @@ export interface ConnectorView {
   instanceConfig(): Record<string, unknown>;
 }
 
-/** Finds a live connector by slug. */
+/**
+ * Finds the live connector a tenant means by a slug: its own, a shared (built-in or seeded) one, or a
+ * published one. Another tenant's unpublished connector is never found.
+ */
 export interface ConnectorLookup {
-  (slug: string): Promise<ConnectorView | undefined>;
-  /** Drops what is remembered about a slug (every slug without one), after a catalog write. */
+  (tenantId: string, slug: string): Promise<ConnectorView | undefined>;
+  /** Drops what is remembered about a slug for every tenant (every slug without one), after a catalog write. */
   forget(slug?: string): void;
 }
 
@@ -58,24 +64,26 @@ export function createConnectorLookup(
   deps: Pick<CatalogDeps, "em" | "secretBox" | "builtins" | "envOAuthClients">,
   now: () => number = Date.now,
 ): ConnectorLookup {
-  const cache = new Map<string, { view: ConnectorView; until: number }>();
+  // Keyed by tenant and slug: which row a slug names depends on who asks.
+  const cache = new Map<string, { slug: string; view: ConnectorView; until: number }>();
   const plans = new Map<string, { updatedAt: number; plan: OpenApiPlan }>();
-  const lookup = async (slug: string) => {
+  const lookup = async (tenantId: string, slug: string) => {
     const at = now();
-    const cached = cache.get(slug);
+    const key = `${tenantId}\n${slug}`;
+    const cached = cache.get(key);
     if (cached !== undefined && cached.until > at) return cached.view;
-    const view = await read(slug);
-    if (view === undefined) cache.delete(slug);
+    const view = await read(tenantId, slug);
+    if (view === undefined) cache.delete(key);
     else {
       if (cache.size >= CONNECTOR_CACHE_MAX) cache.clear();
-      cache.set(slug, { view, until: at + CONNECTOR_CACHE_MS });
+      cache.set(key, { slug, view, until: at + CONNECTOR_CACHE_MS });
     }
     return view;
   };
   return Object.assign(lookup, {
     forget(slug?: string) {
       if (slug === undefined) cache.clear();
-      else cache.delete(slug);
+      else for (const [key, entry] of cache) if (entry.slug === slug) cache.delete(key);
     },
   });
 
@@ -99,10 +107,9 @@ export function createConnectorLookup(
     return plan;
   }
 
-  async function read(slug: string): Promise<ConnectorView | undefined> {
-    const em = deps.em();
-    const row = await em.findOne(ConnectorEntity, { slug, deletedAt: null });
-    if (row === null) return undefined;
+  async function read(tenantId: string, slug: string): Promise<ConnectorView | undefined> {
+    const row = await findVisibleConnector(deps.em(), tenantId, slug);
+    if (row === undefined) return undefined;
     const openapi = row.executionModel === "openapi" ? await planOf(row) : undefined;
     const definition = row.executionModel === "built_in" ? deps.builtins.get(row.type) : undefined;
     const { availability, reason } = availabilityOf(row, deps.envOAuthClients);
@@ -110,6 +117,7 @@ export function createConnectorLookup(
     return {
       id: row.id,
       slug: row.slug,
+      tenantId: row.tenantId ?? null,
       authType: row.authType,
       executionModel: row.executionModel,
       version: row.version,

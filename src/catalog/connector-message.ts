@@ -77,6 +77,8 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     deprecated: false,
     mockScenario: row.mockScenario ?? "",
     recordPayloads: row.recordPayloads ?? false,
+    published: row.published ?? false,
+    builtIn: row.builtIn,
     ...(row.executionModel === "script" ? { scriptLimits: toScriptLimitsMessage(row.scriptLimits) } : {}),
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),

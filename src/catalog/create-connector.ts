@@ -6,6 +6,7 @@ import type { OAuthSettings } from "../connectors/index.ts";
 import { toConfigSchema } from "../connectors/index.ts";
 import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
 import { egressGuard } from "../outbound/index.ts";
+import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import {
@@ -95,19 +96,17 @@ function scriptFields(req: CreateConnectorRequest): ModelFields {
 }
 
 /**
- * Registering an external connector checks its health and asks it for its schema (Describe or
- * GET /schema), so that a connector that cannot answer is refused at registration instead of at first
- * use. A schema in the request wins over the described one (the caller pins what it relies on). The
- * endpoint is subject to the egress policy like every outbound call: a connector on an internal
- * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW.
+ * The checks an external connector's endpoint passes on CreateConnector and on every UpdateConnector
+ * that changes it: an http(s) URL, a known protocol, the egress policy, and a health check. Returns the
+ * normalised endpoint and a client to ask it more.
  */
-async function externalFields(req: CreateConnectorRequest): Promise<ModelFields> {
-  const protocol = req.protocol || "http";
-  if (!URL.canParse(req.endpointUrl) || !/^https?:$/.test(new URL(req.endpointUrl).protocol)) {
+export async function checkExternalEndpoint(rawUrl: string, rawProtocol: string) {
+  const protocol = rawProtocol || "http";
+  if (!URL.canParse(rawUrl) || !/^https?:$/.test(new URL(rawUrl).protocol)) {
     throw invalid("endpoint_url must be an http or https URL for an external connector");
   }
   if (!PROTOCOLS.includes(protocol)) throw invalid(`protocol must be one of ${PROTOCOLS.join(", ")}`);
-  const endpointUrl = req.endpointUrl.replace(/\/+$/, "");
+  const endpointUrl = rawUrl.replace(/\/+$/, "");
   const guard = egressGuard();
   try {
     guard.checkUrl(endpointUrl);
@@ -128,6 +127,21 @@ async function externalFields(req: CreateConnectorRequest): Promise<ModelFields>
       Code.FailedPrecondition,
     );
   }
+  return { endpointUrl, protocol, client, signal };
+}
+
+/**
+ * Registering an external connector checks its health and asks it for its schema (Describe or
+ * GET /schema), so that a connector that cannot answer is refused at registration instead of at first
+ * use. A schema in the request wins over the described one (the caller pins what it relies on). The
+ * endpoint is subject to the egress policy like every outbound call: a connector on an internal
+ * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW.
+ */
+async function externalFields(req: CreateConnectorRequest): Promise<ModelFields> {
+  const { endpointUrl, protocol, client, signal } = await checkExternalEndpoint(
+    req.endpointUrl,
+    req.protocol,
+  );
   const described = await client.describe(signal);
   const requested = toStoredSchema(req.configSchema);
   const configSchema = Object.keys(requested.commands).length > 0 ? requested : described.configSchema;
@@ -220,23 +234,38 @@ export interface CreatedConnector {
   warnings: string[];
 }
 
-/** CreateConnector: a new catalog row (and its first version) from the request's execution model. */
+/**
+ * CreateConnector: a new catalog row (and its first version) from the request's execution model, owned
+ * by the caller's tenant.
+ */
 export async function createConnector(
   deps: CatalogDeps,
+  caller: CatalogCaller,
   req: CreateConnectorRequest,
   options: CreateOptions = {},
 ): Promise<CreatedConnector> {
   requireSlug(req.name, "name");
+  if (req.published && !caller.admin)
+    throw new ConnectError("only an admin key may publish a connector", Code.PermissionDenied);
   if (!(EXECUTION_MODELS as readonly string[]).includes(req.executionModel)) {
     throw invalid(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
   }
   if (req.openapiDocument !== "" && req.executionModel !== "openapi")
     throw invalid("openapi_document is only accepted for openapi connectors");
   const em = deps.em();
-  // Before any slow work (an import, an external connector's health check); the unique index decides races.
-  if ((await em.count(ConnectorEntity, { slug: req.name })) > 0) {
-    throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
-  }
+  // Before any slow work (an import, an external connector's health check); the unique index decides
+  // races within a tenant. A slug names one connector in the caller's view (its own, deleted ones
+  // included: slugs are never reused, shared and published ones); a published one also in every other.
+  const taken = await em.count(ConnectorEntity, {
+    slug: req.name,
+    $or: [
+      { tenantId: caller.tenantId },
+      { tenantId: null },
+      { published: true, deletedAt: null },
+      ...(req.published ? [{ deletedAt: null }] : []),
+    ],
+  });
+  if (taken > 0) throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
   const fields =
     req.executionModel === "built_in"
       ? builtInFields(deps, req)
@@ -265,6 +294,8 @@ export async function createConnector(
   const id = randomUUID();
   const row = em.create(ConnectorEntity, {
     id,
+    tenantId: caller.tenantId,
+    published: req.published,
     slug: req.name,
     name: req.displayName || fields.name || req.name,
     description: req.description || fields.description || "",

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
-import type { OpenApiPlan } from "../connectors/openapi/index.ts";
+import { type OpenApiPlan, requestFingerprint } from "../connectors/openapi/index.ts";
+import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
-import { type CreateOptions, requireOAuthClient } from "./create-connector.ts";
+import { type CreateOptions, checkExternalEndpoint, requireOAuthClient } from "./create-connector.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
 import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
@@ -32,31 +33,38 @@ function invalid(message: string): ConnectError {
  */
 export async function updateConnector(
   deps: CatalogDeps,
+  caller: CatalogCaller,
   req: UpdateConnectorRequest,
   options: CreateOptions = {},
 ): Promise<UpdatedConnector> {
   requireSlug(req.slug);
   const em = deps.em();
-  const row = await em.findOne(
-    ConnectorEntity,
-    { slug: req.slug, deletedAt: null },
-    { populate: ["openapiPlan"] },
-  );
-  if (row === null) throw new ConnectError("connector not found", Code.NotFound);
+  const row = await findVisibleConnector(em, caller.tenantId, req.slug, { populate: ["openapiPlan"] });
+  if (row === undefined) throw new ConnectError("connector not found", Code.NotFound);
   if (row.builtIn) {
     throw new ConnectError(
       "built-in connector types change with a server deployment; create an instance with CreateConnector instead",
       Code.FailedPrecondition,
     );
   }
+  requireWritable(caller, row);
+  await checkPublishing(deps, caller, row, req.published);
   const isInstance = row.executionModel === "built_in";
   if (req.configSchema !== undefined && isInstance) {
     throw invalid("config_schema cannot change for a built_in instance: its schema is its type's");
   }
   if (req.scriptSource !== undefined && row.executionModel !== "script")
     throw invalid("script_source is only for script connectors");
-  if (req.endpointUrl !== undefined && row.executionModel !== "external")
-    throw invalid("endpoint_url is only for external connectors");
+  if ((req.endpointUrl !== undefined || req.protocol !== undefined) && row.executionModel !== "external")
+    throw invalid("endpoint_url and protocol are only for external connectors");
+  // A new endpoint (or protocol) passes the same checks as at registration: URL, egress policy, health.
+  const endpoint =
+    req.endpointUrl !== undefined || req.protocol !== undefined
+      ? await checkExternalEndpoint(
+          req.endpointUrl ?? row.endpointUrl ?? "",
+          req.protocol ?? row.protocol ?? "",
+        )
+      : undefined;
   const imported = await reimportOpenApi(row, req, options);
   // The import took a while (seconds for a large document): a concurrent update in between would be
   // overwritten, so it is refused instead.
@@ -98,7 +106,11 @@ export async function updateConnector(
   if (req.category !== undefined) row.category = req.category;
   if (req.tags.length > 0) row.tags = [...req.tags];
   if (req.scriptSource !== undefined) row.scriptSource = req.scriptSource;
-  if (req.endpointUrl !== undefined) row.endpointUrl = req.endpointUrl;
+  if (endpoint !== undefined) {
+    row.endpointUrl = endpoint.endpointUrl;
+    row.protocol = endpoint.protocol;
+  }
+  if (req.published !== undefined) row.published = req.published;
   if (req.mockScenario !== undefined) row.mockScenario = req.mockScenario || null;
   if (req.recordPayloads !== undefined) row.recordPayloads = req.recordPayloads;
   if (req.scriptLimits !== undefined) {
@@ -160,13 +172,11 @@ export async function updateConnector(
 function requestChanges(previous: OpenApiPlan | null | undefined, next: OpenApiPlan): SchemaChange[] {
   const changes: SchemaChange[] = [];
   const before = previous?.operations ?? {};
-  const sharedChanged =
-    JSON.stringify([previous?.baseUrl, previous?.security, previous?.securitySchemes]) !==
-    JSON.stringify([next.baseUrl, next.security, next.securitySchemes]);
-  for (const [command, operation] of Object.entries(next.operations)) {
-    const old = Object.hasOwn(before, command) ? before[command] : undefined;
-    if (old === undefined) continue; // an added command is the schema diff's
-    if (sharedChanged || JSON.stringify(old) !== JSON.stringify(operation)) {
+  for (const command of Object.keys(next.operations)) {
+    if (previous == null || !Object.hasOwn(before, command)) continue; // an added command is the schema diff's
+    // The fingerprint covers the shared schemas the operation reaches (plan format 2 stores them once),
+    // the base URL and security, and ignores key order (jsonb reorders a stored plan's keys).
+    if (requestFingerprint(previous, command) !== requestFingerprint(next, command)) {
       changes.push({
         level: "patch",
         kind: "request_changed",
@@ -207,17 +217,56 @@ async function reimportOpenApi(
   return importOpenApiDocument(req.openapiDocument, select, row.slug, options.onProgress, options.signal);
 }
 
-/** DeleteConnector: soft delete (the row and its versions stay for history and running references). */
-export async function deleteConnector(deps: CatalogDeps, slug: string): Promise<void> {
+/**
+ * Publishing and withdrawing are admin decisions. A connector is published only when no other tenant
+ * has a live connector of that slug (a slug names one connector in every tenant's view), and withdrawn
+ * only while no other tenant's live connection uses it.
+ */
+async function checkPublishing(
+  deps: CatalogDeps,
+  caller: CatalogCaller,
+  row: ConnectorRow,
+  published: boolean | undefined,
+): Promise<void> {
+  if (published === undefined || published === row.published) return;
+  if (!caller.admin)
+    throw new ConnectError("only an admin key may publish or withdraw a connector", Code.PermissionDenied);
+  if (published) {
+    const clash = await deps
+      .em()
+      .count(ConnectorEntity, { slug: row.slug, id: { $ne: row.id }, deletedAt: null });
+    if (clash > 0) {
+      throw new ConnectError(
+        "another tenant has a connector with this slug: it cannot be published",
+        Code.FailedPrecondition,
+      );
+    }
+  } else if ((await deps.liveConnections(row.id, { exceptTenant: row.tenantId ?? "" })) > 0) {
+    throw new ConnectError(
+      "other tenants' live connections use this connector: it cannot be withdrawn",
+      Code.FailedPrecondition,
+    );
+  }
+}
+
+/**
+ * DeleteConnector: soft delete (the row and its versions stay for history and running references),
+ * refused while live connections of any tenant use it.
+ */
+export async function deleteConnector(deps: CatalogDeps, caller: CatalogCaller, slug: string): Promise<void> {
   requireSlug(slug);
   const em = deps.em();
-  const row = await em.findOne(ConnectorEntity, { slug, deletedAt: null });
-  if (row === null) throw new ConnectError("connector not found", Code.NotFound);
+  const row = await findVisibleConnector(em, caller.tenantId, slug);
+  if (row === undefined) throw new ConnectError("connector not found", Code.NotFound);
   if (row.builtIn) {
     throw new ConnectError(
       "built-in connector types cannot be deleted; remove them from the server build",
       Code.FailedPrecondition,
     );
+  }
+  requireWritable(caller, row);
+  if ((await deps.liveConnections(row.id)) > 0) {
+    throw new ConnectError("live connections use this connector: delete them first", Code.FailedPrecondition);
   }
   row.deletedAt = (deps.now ?? (() => new Date()))();
   await em.flush();

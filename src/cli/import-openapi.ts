@@ -7,8 +7,10 @@ import {
   CreateConnectorRequestSchema,
   UpdateConnectorRequestSchema,
 } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { BOOTSTRAP_TENANT } from "../auth/index.ts";
 import { type CatalogDeps, createConnector, updateConnector } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
+import { createLiveConnectionCounter } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { closeImportWorker, type ImportProgress, MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
 import { createPageTokens } from "../paging/index.ts";
@@ -28,6 +30,8 @@ interface ImportOptions {
   version: string;
   category: string;
   json: boolean;
+  /** The tenant that owns the imported connector (the operator at the console acts as its admin). */
+  tenant: string;
 }
 
 function parse(args: string[]): ImportOptions {
@@ -42,13 +46,15 @@ function parse(args: string[]): ImportOptions {
       version: { type: "string" },
       category: { type: "string" },
       json: { type: "boolean", default: false },
+      tenant: { type: "string" },
     },
   });
   if (positionals.length !== 1 || values.slug === undefined) {
     throw new UsageError(
-      "usage: patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update] [--version x.y.z] [--category c] [--json]",
+      "usage: patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update] [--version x.y.z] [--category c] [--tenant t] [--json]",
     );
   }
+  if (values.tenant === "") throw new UsageError("--tenant needs a tenant id");
   return {
     file: positionals[0] as string,
     slug: values.slug,
@@ -60,6 +66,7 @@ function parse(args: string[]): ImportOptions {
     version: values.version ?? "",
     category: values.category ?? "",
     json: values.json,
+    tenant: values.tenant ?? BOOTSTRAP_TENANT,
   };
 }
 
@@ -103,7 +110,9 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
       secretBox: createSecretBox(masterKeys.keys),
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
       envOAuthClients: new Set(config.oauthClients.keys()),
+      liveConnections: createLiveConnectionCounter(() => db.em()),
     };
+    const caller = { tenantId: options.tenant, admin: true };
     let lastStage = "";
     const onProgress = (p: ImportProgress) => {
       if (p.stage !== "building") progress(`${p.stage} (${seconds(started)})`);
@@ -117,6 +126,7 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
     const result = await (options.update
       ? updateConnector(
           deps,
+          caller,
           create(UpdateConnectorRequestSchema, {
             slug: options.slug,
             openapiDocument: document,
@@ -129,6 +139,7 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
         ).then((u) => ({ row: u.row, warnings: u.warnings, previous: u.previousVersion }))
       : createConnector(
           deps,
+          caller,
           create(CreateConnectorRequestSchema, {
             name: options.slug,
             executionModel: "openapi",

@@ -18,10 +18,10 @@ import { createTokenRefresher, oauthFailure, type TokenRefresher } from "./token
 export function registerConnections(router: ConnectRouter, deps: ConnectionDeps): TokenRefresher {
   const submitUrl = (id: string) => `${deps.publicUrl}/api/v1/connections/${id}/credentials`;
   const refresher = createTokenRefresher(deps, deps.lookup);
-  const oauthConnector = async (row: { connectorSlug: string; authType: string }) => {
+  const oauthConnector = async (row: { tenantId: string; connectorSlug: string; authType: string }) => {
     if (row.authType !== "oauth")
       throw new ConnectError("this connection does not use OAuth", Code.FailedPrecondition);
-    const connector = await deps.lookup(row.connectorSlug);
+    const connector = await deps.lookup(row.tenantId, row.connectorSlug);
     if (connector === undefined)
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
     return connector;
@@ -68,7 +68,7 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
 
     async startConnection(req, ctx) {
       const principal = callerOf(ctx);
-      const connector = await connectableConnector(deps, req.connectorSlug);
+      const connector = await connectableConnector(deps, principal.tenantId, req.connectorSlug);
       const { row, created } = await startConnection(deps, principal, connector, req.label);
       if (created) ctx.responseHeader.set(HTTP_STATUS_HEADER, "201");
       if (connector.authType === "oauth") {
@@ -84,10 +84,11 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
     },
 
     async startOAuth(req, ctx) {
-      const connector = await connectableConnector(deps, req.slug);
+      const principal = callerOf(ctx);
+      const connector = await connectableConnector(deps, principal.tenantId, req.slug);
       if (connector.authType !== "oauth")
         throw new ConnectError("this connector does not use OAuth", Code.InvalidArgument);
-      const { row } = await startConnection(deps, callerOf(ctx), connector, req.label);
+      const { row } = await startConnection(deps, principal, connector, req.label);
       const oauthUrl = await beginAuthorization(deps, row, connector, req.selectAccount);
       // REST answers with a redirect to the provider; gRPC and Connect callers read oauth_url.
       ctx.responseHeader.set(HTTP_STATUS_HEADER, "302");
@@ -147,7 +148,7 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
       const em = deps.em();
       const row = await findOwnedConnection(em, callerOf(ctx), req.id);
       if (row.authType === "oauth" && row.sealedCredentials != null) {
-        await revokeAtProvider(row.connectorSlug, row.id, row.sealedCredentials);
+        await revokeAtProvider(row, row.sealedCredentials);
       }
       const now = (deps.now ?? (() => new Date()))();
       row.status = "revoked";
@@ -162,9 +163,12 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
   });
 
   // Best effort: the connection is revoked here whatever the provider answers; a failure is logged.
-  async function revokeAtProvider(slug: string, id: string, sealed: string): Promise<void> {
+  async function revokeAtProvider(
+    { id, tenantId, connectorSlug }: { id: string; tenantId: string; connectorSlug: string },
+    sealed: string,
+  ): Promise<void> {
     try {
-      const connector = await deps.lookup(slug);
+      const connector = await deps.lookup(tenantId, connectorSlug);
       if (connector === undefined) return;
       const client = resolveOAuthClient(deps, connector);
       if (client.settings.revokeUrl === undefined) return;

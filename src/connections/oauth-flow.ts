@@ -106,7 +106,7 @@ export interface CallbackOutcome {
 export async function completeAuthorization(
   deps: ConnectionDeps,
   query: URLSearchParams,
-  lookup: (slug: string) => Promise<ConnectorView | undefined>,
+  lookup: (tenantId: string, slug: string) => Promise<ConnectorView | undefined>,
 ): Promise<CallbackOutcome> {
   const state = query.get("state") ?? "";
   if (state === "") return { ok: false, reason: "state_missing" };
@@ -126,7 +126,7 @@ export async function completeAuthorization(
     return { ok: false, connectionId: row.id, reason };
   };
   if (stored.expiresAt.getTime() < now.getTime()) return fail("state_expired");
-  const connector = await lookup(row.connectorSlug);
+  const connector = await lookup(row.tenantId, row.connectorSlug);
   if (connector === undefined) return fail("connector_deleted");
   try {
     const client = resolveOAuthClient(deps, connector);

@@ -6,9 +6,13 @@ import type { ConnectionDeps } from "./connection-deps.ts";
 import { ConnectionEntity, type ConnectionRow } from "./connection-entity.ts";
 
 /** The connector a connection may be started for, or the reason a person can act on. */
-export async function connectableConnector(deps: ConnectionDeps, slug: string): Promise<ConnectorView> {
+export async function connectableConnector(
+  deps: ConnectionDeps,
+  tenantId: string,
+  slug: string,
+): Promise<ConnectorView> {
   if (slug === "") throw new ConnectError("connector_slug is required", Code.InvalidArgument);
-  const connector = /^[a-z0-9-]{1,64}$/.test(slug) ? await deps.lookup(slug) : undefined;
+  const connector = /^[a-z0-9-]{1,64}$/.test(slug) ? await deps.lookup(tenantId, slug) : undefined;
   if (connector === undefined)
     throw new ConnectError(
       "unknown connector: check connector_slug against ListConnectors",

@@ -26,7 +26,7 @@ export async function submitCredentials(
       Code.FailedPrecondition,
     );
   }
-  const connector = await deps.lookup(row.connectorSlug);
+  const connector = await deps.lookup(row.tenantId, row.connectorSlug);
   if (connector === undefined)
     throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
   const merged = { ...connector.instanceConfig(), ...credentials };

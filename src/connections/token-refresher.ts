@@ -58,7 +58,7 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
   async function clientOf(id: string): Promise<OAuthClient> {
     const peek = await deps.em().findOne(ConnectionEntity, { id, deletedAt: null });
     if (peek === null) throw new ConnectError("connection not found", Code.NotFound);
-    const connector = await lookup(peek.connectorSlug);
+    const connector = await lookup(peek.tenantId, peek.connectorSlug);
     if (connector === undefined)
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
     return resolveOAuthClient(deps, connector);

@@ -28,7 +28,7 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
   const clients = createExternalClients();
   return async (principal, run) => {
     const connection = await deps.useConnection(principal, run.connectionId);
-    const connector = await deps.lookup(connection.connectorSlug);
+    const connector = await deps.lookup(principal.tenantId, connection.connectorSlug);
     if (connector === undefined) {
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
     }
@@ -44,15 +44,15 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       params: run.params,
       metadata: { timeoutMs: run.timeoutMs },
     });
-    const outcome = await runCommand(
+    const { outcome, scrubber } = await runCommand(
       deps,
       clients,
       { timeoutMs: () => undefined, signal: run.signal },
       connector,
       req,
-      connection.credentials,
+      { tenantId: principal.tenantId, credentials: connection.credentials },
     );
-    deps.recorder.record(recordOf(deps, principal, connector, req, connection.id, outcome));
+    deps.recorder.record(recordOf(deps, principal, connector, req, connection.id, outcome, scrubber));
     return outcome;
   };
 }

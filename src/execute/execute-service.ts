@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
-import { type Principal, principalKey } from "../auth/index.ts";
+import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
@@ -13,10 +13,14 @@ import { createExternalClients } from "./run-external.ts";
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function caller(ctx: HandlerContext): Principal {
-  const principal = ctx.values.get(principalKey);
-  if (principal === undefined) throw new ConnectError("no principal on an authenticated call", Code.Internal);
-  return principal;
+/**
+ * The execution records a caller may read: its own subject's, or every subject's of its tenant with an
+ * admin key. Records carry diagnostics and (opted in) payloads of one person's connection.
+ */
+function ownRecords(principal: Principal): { tenantId: string; subject?: string } {
+  return hasScope(principal.scopes, "admin")
+    ? { tenantId: principal.tenantId }
+    : { tenantId: principal.tenantId, subject: principal.subject };
 }
 
 /** Registers `patchbay.v1.ExecuteService`. */
@@ -26,7 +30,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
 
   async function resolveTarget(principal: Principal, req: ExecuteRequest) {
     if (req.target.case === "connectorSlug") {
-      const connector = await deps.lookup(req.target.value);
+      const connector = await deps.lookup(principal.tenantId, req.target.value);
       if (connector === undefined) throw new ConnectError("connector not found", Code.NotFound);
       if (connector.authType !== "none") {
         throw new ConnectError(
@@ -40,7 +44,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       throw new ConnectError("connection_id or connector_slug is required", Code.InvalidArgument);
     }
     const connection = await deps.useConnection(principal, req.target.value);
-    const connector = await deps.lookup(connection.connectorSlug);
+    const connector = await deps.lookup(principal.tenantId, connection.connectorSlug);
     if (connector === undefined)
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
     return { connector, connectionId: connection.id, credentials: connection.credentials };
@@ -72,7 +76,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
 
   router.service(ExecuteService, {
     async execute(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       if (req.command.length > 128)
         throw new ConnectError("command must be at most 128 characters", Code.InvalidArgument);
       const key = req.metadata?.idempotencyKey ?? "";
@@ -81,17 +85,14 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       const { connector, connectionId, credentials } = await resolveTarget(principal, req);
       checkAvailable(connector);
 
+      const run = {
+        tenantId: principal.tenantId,
+        credentials,
+        webhooks: deps.webhookRegistrar?.(principal, connector.slug, connectionId),
+      };
       if (key === "") {
-        const outcome = await runCommand(
-          deps,
-          externalClients,
-          ctx,
-          connector,
-          req,
-          credentials,
-          deps.webhookRegistrar?.(principal, connector.slug, connectionId),
-        );
-        deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome));
+        const { outcome, scrubber } = await runCommand(deps, externalClients, ctx, connector, req, run);
+        deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber));
         if (outcome.result.success) return toResponse(outcome);
         throw toError(outcome);
       }
@@ -101,6 +102,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       const em = deps.em();
       const existing = await em.findOne(ExecutionEntity, {
         tenantId: principal.tenantId,
+        subject: principal.subject,
         idempotencyKey: key,
       });
       if (existing !== null) {
@@ -122,25 +124,17 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         await em.flush();
       } catch (error) {
         if (!/unique|duplicate/i.test(String(error))) throw error;
-        const winner = await deps
-          .em()
-          .findOne(ExecutionEntity, { tenantId: principal.tenantId, idempotencyKey: key });
+        const winner = await deps.em().findOne(ExecutionEntity, {
+          tenantId: principal.tenantId,
+          subject: principal.subject,
+          idempotencyKey: key,
+        });
         if (winner === null) throw error;
         return replay(winner, hash);
       }
-      const outcome = {
-        ...(await runCommand(
-          deps,
-          externalClients,
-          ctx,
-          connector,
-          req,
-          credentials,
-          deps.webhookRegistrar?.(principal, connector.slug, connectionId),
-        )),
-        executionId: claim.id,
-      };
-      Object.assign(claim, recordOf(deps, principal, connector, req, connectionId, outcome), {
+      const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
+      const outcome = { ...ran.outcome, executionId: claim.id };
+      Object.assign(claim, recordOf(deps, principal, connector, req, connectionId, outcome, ran.scrubber), {
         requestHash: hash,
         createdAt: claim.createdAt,
         result: outcome as unknown as Record<string, unknown>,
@@ -151,7 +145,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     },
 
     async listExecutions(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const pageSize = resolvePageSize(req.pageSize);
       if (req.status !== "" && !["succeeded", "failed", "running"].includes(req.status)) {
         throw new ConnectError("status must be one of succeeded, failed, running", Code.InvalidArgument);
@@ -167,7 +161,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         end: req.endTime ? timestampDate(req.endTime).toISOString() : "",
       };
       await deps.recorder.flush();
-      const where: Record<string, unknown> = { tenantId: principal.tenantId };
+      const where: Record<string, unknown> = ownRecords(principal);
       if (filter.connectorSlug !== "") where.connectorSlug = filter.connectorSlug;
       if (filter.connectionId !== "") where.connectionId = filter.connectionId;
       if (filter.status !== "") where.status = filter.status;
@@ -198,12 +192,12 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     },
 
     async getExecution(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       if (!UUID.test(req.id)) throw new ConnectError("id must be a UUID", Code.InvalidArgument);
       await deps.recorder.flush();
       const row = await deps
         .em()
-        .findOne(ExecutionEntity, { id: req.id.toLowerCase(), tenantId: principal.tenantId });
+        .findOne(ExecutionEntity, { id: req.id.toLowerCase(), ...ownRecords(principal) });
       if (row === null) throw new ConnectError("execution not found", Code.NotFound);
       return { execution: toExecutionMessage(row) };
     },

@@ -10,6 +10,8 @@ export const ExecutionEntity = defineEntity({
   properties: {
     id: p.uuid().primary(),
     tenantId: p.text(),
+    /** The subject of the key that ran it: records are the subject's (and admin keys'). */
+    subject: p.text().default(""),
     keyId: p.text(),
     connectorSlug: p.text(),
     connectorVersion: p.text(),

@@ -6,10 +6,10 @@ import type { ExecutionRow } from "./execution-entity.ts";
 // One statement per batch whatever its size: each column is one array parameter.
 const INSERT = `insert into executions (id, tenant_id, key_id, connector_slug, connector_version,
   connection_id, command, status, code, error_code, message, duration_ms, diagnostics, step_id, run_id,
-  idempotency_key, request_hash, result, created_at, params, payload)
+  idempotency_key, request_hash, result, created_at, params, payload, subject)
 select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[],
   $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::jsonb[], $14::text[], $15::text[],
-  $16::text[], $17::text[], $18::jsonb[], $19::timestamptz[], $20::jsonb[], $21::jsonb[])`;
+  $16::text[], $17::text[], $18::jsonb[], $19::timestamptz[], $20::jsonb[], $21::jsonb[], $22::text[])`;
 
 const json = (value: Record<string, unknown> | null | undefined) =>
   value == null ? null : JSON.stringify(value);
@@ -39,7 +39,86 @@ async function insertRows(query: NativeQuery, rows: readonly ExecutionRow[]): Pr
     column((r) => r.createdAt.toISOString()),
     column((r) => json(r.params)),
     column((r) => json(r.payload)),
+    column((r) => r.subject ?? ""),
   ]);
+}
+
+// PostgreSQL refused the rows themselves (class 22, data exception: a U+0000 in text, bad JSON; class 23,
+// integrity: a duplicate id), not the connection: one row may be the cause, so the others are kept.
+const ROW_ERROR = /^2[23]/;
+const INVALID_TEXT = "[invalid text]";
+// What jsonb refuses in JSON.stringify's output: an escaped U+0000, an escaped lone surrogate.
+const BAD_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+const cleanText = (text: string) => (text.includes("\0") || !text.isWellFormed() ? INVALID_TEXT : text);
+const cleanNullable = (text: string | null | undefined) => (text == null ? text : cleanText(text));
+const cleanJson = (value: Record<string, unknown> | null | undefined) =>
+  value == null || !BAD_JSON.test(JSON.stringify(value)) ? value : { invalidText: true };
+
+/** The row with every text PostgreSQL cannot store replaced by a placeholder. */
+function withCleanText(row: ExecutionRow): ExecutionRow {
+  return {
+    ...row,
+    tenantId: cleanText(row.tenantId),
+    subject: cleanText(row.subject ?? ""),
+    keyId: cleanText(row.keyId),
+    connectorSlug: cleanText(row.connectorSlug),
+    connectorVersion: cleanText(row.connectorVersion),
+    command: cleanText(row.command),
+    status: cleanText(row.status),
+    code: cleanNullable(row.code),
+    errorCode: cleanNullable(row.errorCode),
+    message: cleanNullable(row.message),
+    stepId: cleanText(row.stepId),
+    runId: cleanText(row.runId),
+    idempotencyKey: cleanNullable(row.idempotencyKey),
+    requestHash: cleanNullable(row.requestHash),
+    diagnostics: cleanJson(row.diagnostics),
+    result: cleanJson(row.result),
+    params: cleanJson(row.params),
+    payload: cleanJson(row.payload),
+  };
+}
+
+const sqlState = (error: unknown) => String((error as { code?: unknown } | null)?.code ?? "");
+
+/**
+ * Writes a batch; when PostgreSQL refuses its rows, writes them one by one, each refused one again with
+ * its text replaced ({@link withCleanText}), so that one bad row (a U+0000 a connector returned) never
+ * costs the other calls their records. Logged once per batch, without the rows' content.
+ */
+async function writeBatch(query: NativeQuery, batch: readonly ExecutionRow[], logger: Logger): Promise<void> {
+  try {
+    await insertRows(query, batch);
+    return;
+  } catch (error) {
+    const code = sqlState(error);
+    if (!ROW_ERROR.test(code)) {
+      logger.error({ err: error, records: batch.length }, "execution records could not be written");
+      return;
+    }
+    let replaced = 0;
+    let lost = 0;
+    for (const row of batch) {
+      try {
+        await insertRows(query, [row]);
+        continue;
+      } catch {
+        // This row is the bad one (or one of them); its clean form follows.
+      }
+      try {
+        await insertRows(query, [withCleanText(row)]);
+        replaced += 1;
+      } catch {
+        lost += 1;
+      }
+    }
+    // The database's message may quote the refused value, so only its SQLSTATE is logged.
+    logger.error(
+      { code, records: batch.length, replaced, lost },
+      "execution records: PostgreSQL refused a batch; rows written one by one, bad text replaced",
+    );
+  }
 }
 
 /** Writes execution records in batches. */
@@ -72,13 +151,7 @@ export function createExecutionRecorder(
     const batch = queue;
     queue = [];
     if (batch.length === 0) return writing;
-    writing = writing.then(async () => {
-      try {
-        await insertRows(query, batch);
-      } catch (error) {
-        logger.error({ err: error, records: batch.length }, "execution records could not be written");
-      }
-    });
+    writing = writing.then(() => writeBatch(query, batch, logger));
     return writing;
   };
   const timer = setInterval(() => void flush(), flushMs);

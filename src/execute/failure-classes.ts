@@ -53,6 +53,8 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   SCRIPT_HTTP_LIMIT: "internal",
   SCRIPT_ERROR: "internal",
   SCRIPT_SANDBOX_LOST: "upstream_unavailable",
+  // Every sandbox isolate busy and the queue full: the caller should back off, like a 429.
+  SCRIPT_QUEUE_FULL: "upstream_rate_limited",
   // External connectors (the client's own codes).
   CANCELED: "timeout",
   EXTERNAL_UNREACHABLE: "upstream_unavailable",

@@ -6,6 +6,8 @@ import { type ConnectorLogger, type ConnectorResult, isMissing, valueProblem } f
  * command and its params already checked by {@link prepareDeclaredCommand}.
  */
 export interface DeclaredCall {
+  /** The calling key's tenant: sandboxes never share state between tenants. */
+  tenantId: string;
   command: string;
   params: Record<string, unknown>;
   variables: Record<string, unknown>;

@@ -12,6 +12,7 @@ import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/connector-logger.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
+import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
 import { codeName } from "../server/errors.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
@@ -22,7 +23,7 @@ import { type ExternalClients, runExternal } from "./run-external.ts";
 import { runOpenApi } from "./run-openapi.ts";
 import { runScriptCommand } from "./run-script.ts";
 
-/** What one run produced, before it becomes a response or an error. */
+/** What one run produced, before it becomes a response or an error; every string already scrubbed. */
 export interface RunOutcome {
   executionId: string;
   durationMs: number;
@@ -30,14 +31,67 @@ export interface RunOutcome {
   failureClass?: FailureClass;
 }
 
+/** Who runs a command, with what: the caller's tenant and the connection's opened credentials. */
+export interface RunContext {
+  tenantId: string;
+  /** Decrypted credentials of the connection ({} for connectors without auth). */
+  credentials: Record<string, unknown>;
+  webhooks?: WebhookRegistrar | undefined;
+}
+
+/** The run's outcome and the scrubber its secrets made (for the record's params). */
+export interface ScrubbedRun {
+  outcome: RunOutcome;
+  scrubber: SecretScrubber;
+}
+
 const MAX_MESSAGE = 200;
+/**
+ * The longest time budget a command gets, whatever `metadata.timeout_ms` asks (documented in
+ * execute.proto and docs/execute.md). Timers cannot hold 2^31 ms or more: Node would fire them at once.
+ */
+export const MAX_TIMEOUT_MS = 15 * 60_000;
 /** Execution models whose commands run from their stored schema rather than a built-in definition. */
 const DECLARED_MODELS = new Set(["script", "external", "openapi"]);
 
 /** The operator-safe text of a failure: one line, bounded. */
 export function safeMessage(text: string | undefined): string {
-  const line = (text ?? "command failed").replace(/[\r\n\t]+/g, " ").trim() || "command failed";
+  const line =
+    (text ?? "command failed")
+      .replace(EMAIL, "[email]")
+      .replace(/[\r\n\t]+/g, " ")
+      .trim() || "command failed";
   return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
+}
+
+// Personal data that provider error texts often quote back; failures never carry it.
+const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
+
+/**
+ * The scrubber of one execution: the exact values of its secrets. OAuth connections hand the command
+ * an access token; API-key connections their credential fields; instance config its secret fields.
+ * A field counts as secret when the schema says so, when its name says so, or when the schema does not
+ * declare it at all.
+ */
+export function scrubberFor(connector: ConnectorView, credentials: Record<string, unknown>): SecretScrubber {
+  const fields = connector.configSchema.connectionConfig;
+  const declaredPublic = (key: string) => {
+    const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    return field !== undefined && field.secret !== true && field.type !== "secret";
+  };
+  const fromCredentials =
+    connector.authType === "oauth"
+      ? [credentials.accessToken].filter((v): v is string => typeof v === "string")
+      : secretValuesOf(credentials, declaredPublic);
+  return createSecretScrubber([
+    ...fromCredentials,
+    ...secretValuesOf(connector.instanceConfig(), declaredPublic),
+  ]);
+}
+
+/** A result with every string scrubbed of the execution's secrets. */
+function scrubResult(result: ConnectorResult, scrubber: SecretScrubber): ConnectorResult {
+  return scrubber.empty ? result : scrubber.value(result);
 }
 
 /** A stable hash of what makes two requests "the same" for idempotency. */
@@ -88,9 +142,9 @@ export async function runCommand(
   ctx: Pick<HandlerContext, "timeoutMs" | "signal">,
   connector: ConnectorView,
   req: ExecuteRequest,
-  credentials: Record<string, unknown>,
-  webhooks?: WebhookRegistrar,
-): Promise<RunOutcome> {
+  run: RunContext,
+): Promise<ScrubbedRun> {
+  const { credentials, webhooks } = run;
   const definition = connector.definition;
   if (definition === undefined && !DECLARED_MODELS.has(connector.executionModel)) {
     throw new ConnectError(
@@ -103,6 +157,7 @@ export async function runCommand(
   const budget = Math.min(
     req.metadata?.timeoutMs || (deps.defaultTimeoutMs ?? 30_000),
     callerMs ?? Number.POSITIVE_INFINITY,
+    MAX_TIMEOUT_MS,
   );
   // One controller for both ends (the budget and the caller going away), undone when the command
   // returns: no timer or listener outlives the call on the hot path.
@@ -124,10 +179,11 @@ export async function runCommand(
     else signal.addEventListener("abort", done, { once: true });
   });
   const config = { ...connector.instanceConfig(), ...credentials };
+  const scrubber = scrubberFor(connector, credentials);
   const variables = (req.variables ?? {}) as Record<string, unknown>;
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
-  const logger = createConnectorLogger(deps.logger, connector.slug);
+  const logger = createConnectorLogger(deps.logger, connector.slug, scrubber);
   let work: Promise<ConnectorResult>;
   if (definition === undefined) {
     // Script, external and OpenAPI-derived connectors: the same param checks as built-ins, against the
@@ -142,6 +198,7 @@ export async function runCommand(
       work = Promise.resolve(prepared.result);
     } else {
       const call: DeclaredCall = {
+        tenantId: run.tenantId,
         command: prepared.command,
         params: prepared.params,
         variables,
@@ -191,9 +248,11 @@ export async function runCommand(
     result = { ...result, error: "command failed unexpectedly" };
   }
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-  return result.success
+  result = scrubResult(result, scrubber);
+  const outcome: RunOutcome = result.success
     ? { executionId, durationMs, result }
     : { executionId, durationMs, result, failureClass: classifyFailure(result) };
+  return { outcome, scrubber };
 }
 
 /** The execution record of an outcome (params and payload only when the connector opts in). */
@@ -204,12 +263,14 @@ export function recordOf(
   req: ExecuteRequest,
   connectionId: string | null,
   outcome: RunOutcome,
+  scrubber?: SecretScrubber,
 ): ExecutionRow {
   const failed = !outcome.result.success;
   const code = failed ? CODE_BY_FAILURE_CLASS[outcome.failureClass ?? "command_failed"] : undefined;
   return {
     id: outcome.executionId,
     tenantId: principal.tenantId,
+    subject: principal.subject,
     keyId: principal.keyId,
     connectorSlug: connector.slug,
     connectorVersion: connector.version,
@@ -230,7 +291,9 @@ export function recordOf(
     result: null,
     // Only for connectors that opt in: params and payloads may hold personal data.
     params: connector.recordPayloads
-      ? (redactDiagnostics((req.params ?? {}) as Record<string, unknown>) as Record<string, unknown>)
+      ? (redactDiagnostics(
+          scrubber === undefined ? (req.params ?? {}) : scrubber.value(req.params ?? {}),
+        ) as Record<string, unknown>)
       : null,
     payload:
       connector.recordPayloads && outcome.result.success

@@ -4,15 +4,19 @@ import { DEFAULT_SCRIPT_LIMITS, runScript } from "../connectors/script/index.ts"
 import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /**
- * Runs a command of a script connector (params already checked) in a sandbox process, whose every HTTP
- * call is made by the outbound client under the egress policy.
+ * Runs a command of a script connector (params already checked) in a sandbox process, on an isolate of
+ * the caller's tenant, whose every HTTP call is made by the outbound client under the egress policy.
  */
 export function runScriptCommand(connector: ConnectorView, call: DeclaredCall): Promise<ConnectorResult> {
   return runScript(
     connector.scriptSource ?? "",
     { command: call.command, params: call.params, config: call.config, variables: call.variables },
     {
-      log: (level, message) => call.logger[level](message),
+      tenant: call.tenantId,
+      // A script's fields sit under one key of the log line: at its top level they could pose as the
+      // line's own level, msg, time or connector (JSON readers keep the last of a repeated key).
+      log: (level, message, fields) =>
+        fields === undefined ? call.logger[level](message) : call.logger[level](message, { fields }),
       // The connector's own limits; the call's deadline shortens the wall time when it is sooner.
       limits: {
         ...connector.scriptLimits,

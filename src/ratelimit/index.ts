@@ -1,3 +1,4 @@
+export { createFailOpenTracker, type FailOpenStats, type FailOpenTracker } from "./fail-open-tracker.ts";
 export {
   DEFAULT_RATE_LIMITS,
   DEFAULT_RATE_TIER,
@@ -10,6 +11,7 @@ export {
 export {
   createRateLimitInterceptor,
   RATE_LIMIT_HEADERS,
+  type RateLimitInterceptor,
   type RateLimitInterceptorOptions,
 } from "./rate-limit-interceptor.ts";
 export {

@@ -2,6 +2,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalKey } from "../auth/principal.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { createFailOpenTracker, type FailOpenStats } from "./fail-open-tracker.ts";
 import { DEFAULT_RATE_TIER, type RateLimitTiers } from "./parse-rate-limits.ts";
 import { createRateLimitStoreClient } from "./rate-limit-store-client.ts";
 import { createRateLimiter, type RateLimitDecision } from "./rate-limiter.ts";
@@ -24,13 +25,19 @@ export interface RateLimitInterceptorOptions {
   db: Pick<Database, "em">;
   /** Tier name → windows (`config.rateLimits`); undefined (`PATCHBAY_RATE_LIMITS=off`) limits nothing. */
   tiers: RateLimitTiers | undefined;
-  /** Receives one warning when the store starts failing and one note when it answers again. */
+  /** Receives one warning when the store starts failing and one note when it answers again (per incident). */
   logger: Logger;
   /** Longest wait for the store before the call goes through unlimited; 1000 ms by default. */
   storeTimeoutMs?: number;
-  /** The clock for `x-ratelimit-reset`, in epoch milliseconds. */
+  /** The clock for `x-ratelimit-reset` and incident durations, in epoch milliseconds. */
   now?: () => number;
 }
+
+/** The interceptor, with its fail-open record. */
+export type RateLimitInterceptor = Interceptor & {
+  /** Store outages and the calls they let through unlimited, since start. */
+  failOpen(): FailOpenStats;
+};
 
 function headersOf(decision: RateLimitDecision, nowMs: number): [string, string][] {
   return [
@@ -48,21 +55,25 @@ function headersOf(decision: RateLimitDecision, nowMs: number): [string, string]
  *
  * When the store fails or answers slower than `storeTimeoutMs`, calls go through unlimited (fail open):
  * the limit protects capacity, not secrets, and the key was already authenticated, so a counter outage
- * must not become an API outage. The warning is logged once per outage, not once per call.
+ * must not become an API outage. Each outage is logged once when it starts and once when it ends (not
+ * once per call), and counted with the calls it let through (`failOpen()`).
  */
-export function createRateLimitInterceptor(options: RateLimitInterceptorOptions): Interceptor {
+export function createRateLimitInterceptor(options: RateLimitInterceptorOptions): RateLimitInterceptor {
   const { tiers, logger } = options;
-  if (tiers === undefined) return (next) => next;
   const now = options.now ?? Date.now;
+  const failOpen = createFailOpenTracker(logger, now);
+  if (tiers === undefined) {
+    const unlimited: Interceptor = (next) => next;
+    return Object.assign(unlimited, { failOpen: failOpen.stats });
+  }
   const limiter = createRateLimiter({
     store: createRateLimitStoreClient(options.db),
     tiers,
     timeoutMs: options.storeTimeoutMs ?? 1000,
   });
-  let storeFailing = false;
   const unknownTiers = new Set<string>();
 
-  return (next) => async (req) => {
+  const interceptor: Interceptor = (next) => async (req) => {
     const principal = req.contextValues.get(principalKey);
     if (principal === undefined) return next(req);
     if (!tiers.has(principal.rateTier) && !unknownTiers.has(principal.rateTier)) {
@@ -73,17 +84,12 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
       );
     }
     let decision: RateLimitDecision | undefined;
+    const ticket = failOpen.begin();
     try {
       decision = await limiter.consume(principal.keyId, principal.rateTier);
-      if (storeFailing) {
-        storeFailing = false;
-        logger.info("rate limit store answers again; calls are limited");
-      }
+      failOpen.answered(ticket);
     } catch (error) {
-      if (!storeFailing) {
-        storeFailing = true;
-        logger.warn({ err: error }, "rate limit store failed; calls go through unlimited until it answers");
-      }
+      failOpen.failed(ticket, error);
       return next(req);
     }
     if (decision === undefined) return next(req);
@@ -108,4 +114,5 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
       throw error;
     }
   };
+  return Object.assign(interceptor, { failOpen: failOpen.stats });
 }

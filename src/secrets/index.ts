@@ -10,3 +10,11 @@ export {
 } from "./reseal.ts";
 export { SEALED_COLUMNS, type SealedColumn, sealedColumn } from "./sealed-columns.ts";
 export { createSecretBox, keyIdOf, type SecretBox, SecretBoxError } from "./secret-box.ts";
+export {
+  createSecretScrubber,
+  MIN_SECRET_LENGTH,
+  SCRUBBED,
+  SECRET_KEY,
+  type SecretScrubber,
+  secretValuesOf,
+} from "./secret-scrubber.ts";

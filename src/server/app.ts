@@ -23,6 +23,12 @@ import {
 import type { Database } from "../db/index.ts";
 import { createCommandRunner, type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import {
+  type ConcurrencyLimits,
+  createCallerScopeInterceptor,
+  createOverloadInterceptor,
+  type LoadMonitor,
+} from "../overload/index.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
 import {
   createReceiverRoute,
@@ -32,11 +38,16 @@ import {
 } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
+import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
+import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { registerHealth } from "./health.ts";
 import { createHttpFallback } from "./http-fallback.ts";
+import { createInputChecker } from "./input/create-input-checker.ts";
+import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
 import type { UniversalHandler } from "./listener.ts";
 import { registerReflection } from "./reflection.ts";
+import { REQUEST_ID_HEADER, requestIdFrom } from "./request-info.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 
 /** Everything the API needs, built once by `startServer`. */
@@ -51,6 +62,8 @@ export interface AppDeps {
   db: Database;
   /** Per-tier limits; undefined turns rate limiting off. */
   rateLimits: RateLimitTiers | undefined;
+  /** Calls in flight per key by tier, and the load readings that decide shedding; undefined turns either off. */
+  overload?: { limits: ConcurrencyLimits | undefined; monitor: LoadMonitor | undefined };
   /** True when the database answers and every migration is applied. */
   ready: () => Promise<boolean>;
   /** Largest request body, in bytes. */
@@ -98,12 +111,24 @@ export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefre
   return tokens;
 }
 
-/** The interceptors, outermost first: request id + log + error mapping, auth, rate limit. */
+/**
+ * The interceptors, outermost first: request id + log + error mapping, auth, calls in flight + load
+ * shedding (before the rate limit, so a refused call costs no counter write), rate limit, and the
+ * caller scope that cancels a departed caller's database work.
+ */
 export function createInterceptors(deps: AppDeps): Interceptor[] {
   return [
     createRequestLogInterceptor(deps.logger),
     createAuthInterceptor(deps.keys),
+    createOverloadInterceptor({
+      limits: deps.overload?.limits,
+      monitor: deps.overload?.monitor,
+      logger: deps.logger,
+    }),
     createRateLimitInterceptor({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
+    createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
+    // Innermost: a handler sees only input that passed the one input rule (docs/limits.md).
+    createInputCheckInterceptor(createInputChecker()),
   ];
 }
 
@@ -115,16 +140,30 @@ export const REST_SERVICES = [CatalogService, ConnectionService, ExecuteService,
  * REST under `/api/` through the bridge (which calls the same router handlers), then plain HTTP routes.
  */
 export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: TokenRefresher } {
+  const compressions = [compressionGzip, compressionBrotli];
+  const edge = createProcedureEdge({
+    logger: deps.logger,
+    maxTimeoutMs: MAX_TIMEOUT_MS,
+    compressions,
+    readMaxBytes: deps.maxBodyBytes,
+  });
+  // Connect's JSON reader takes a text decoder beside the read options: a body that is not UTF-8 is
+  // refused instead of read with U+FFFD in place of the bad bytes.
+  const strictJson = { ignoreUnknownFields: true, textDecoder: new TextDecoder("utf-8", { fatal: true }) };
   const router = createConnectRouter({
     interceptors: createInterceptors(deps),
     readMaxBytes: deps.maxBodyBytes,
-    acceptCompression: [compressionGzip, compressionBrotli],
+    acceptCompression: compressions,
+    jsonOptions: strictJson,
+    requestGate: edge.gate,
     ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
   });
   const tokens = registerRoutes(router, deps);
-  const procedures = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  // Every protocol reaches a procedure through the edge, REST included (the bridge calls these handlers).
+  const handlers = router.handlers.map((h) => edge.wrap(h));
+  const procedures = new Map(handlers.map((h) => [h.requestPath, h]));
   const bridge = createRestBridge({
-    handlers: router.handlers,
+    handlers,
     services: REST_SERVICES,
     maxBodyBytes: deps.maxBodyBytes,
     logger: deps.logger,
@@ -137,13 +176,15 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
-  const fallback = createHttpFallback({ ready: deps.ready });
-  const handler: UniversalHandler = (req, res) => {
+  const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
+  const route: UniversalHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const procedure = procedures.get(path);
     if (procedure !== undefined) {
+      // HTTP/1.0 may omit Host, without which Connect's Node adapter throws (it used to end the process).
+      if (req.httpVersionMajor === 1 && req.headers.host === undefined) req.headers.host = "localhost";
       const uReq = universalRequestFromNodeRequest(req as never, res as never, undefined, undefined);
       procedure(uReq)
         .then((uRes) => universalResponseToNodeResponse(uRes, res as never))
@@ -155,9 +196,31 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
       bridge.handle(req as never, res as never);
       return;
     }
+    const reqId = requestIdFrom(headerText(req.headers[REQUEST_ID_HEADER]));
+    res.setHeader(REQUEST_ID_HEADER, reqId);
     if (docs(req as never, res as never)) return;
     if (admin(req as never, res as never)) return;
-    fallback(req as never, res as never);
+    fallback(req as never, res as never, reqId);
+  };
+  const handler: UniversalHandler = (req, res) => {
+    try {
+      route(req, res);
+    } catch (error) {
+      // Nothing a request holds may throw out of the server's request event: that would end the process.
+      const reqId = requestIdFrom(headerText(req.headers[REQUEST_ID_HEADER]));
+      deps.logger.error({ reqId, code: "internal", err: error }, "request failed unexpectedly");
+      if (res.headersSent) res.destroy();
+      else {
+        res.statusCode = 500;
+        res.setHeader(REQUEST_ID_HEADER, reqId);
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ code: "internal", message: `internal error (request ${reqId})` }));
+      }
+    }
   };
   return { handler, tokens };
+}
+
+function headerText(value: string | string[] | undefined): string | null {
+  return typeof value === "string" ? value : null;
 }

@@ -1,9 +1,14 @@
+import { performance } from "node:perf_hooks";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import type { Logger } from "../logging/logger.ts";
+import { elapsedMs } from "./interceptors/log-request.ts";
 
 /** Options for {@link createHttpFallback}. */
 export interface HttpFallbackOptions {
   /** Readiness: database reachable and migrations applied. */
   ready: () => Promise<boolean>;
+  /** Where a request for no route writes its log line. */
+  logger: Logger;
 }
 
 type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
@@ -21,10 +26,14 @@ function sendJson(res: Res, status: number, body: unknown, extra: Record<string,
 
 /**
  * Plain HTTP routes beside the RPCs: `/healthz` (the process is alive), `/readyz` (it can serve:
- * database reachable, migrations applied) and a JSON 404 for everything else.
+ * database reachable, migrations applied) and a JSON 404 for everything else, which is logged like any
+ * refused request under `reqId`.
  */
-export function createHttpFallback(options: HttpFallbackOptions): (req: Req, res: Res) => void {
-  return (req, res) => {
+export function createHttpFallback(
+  options: HttpFallbackOptions,
+): (req: Req, res: Res, reqId: string) => void {
+  return (req, res, reqId) => {
+    const started = performance.now();
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
       sendJson(res, 200, { status: "ok" });
@@ -37,6 +46,10 @@ export function createHttpFallback(options: HttpFallbackOptions): (req: Req, res
       );
       return;
     }
+    options.logger.info(
+      { reqId, protocol: "http", durationMs: elapsedMs(started), code: "not_found", status: 404 },
+      "request refused",
+    );
     sendJson(
       res,
       404,

@@ -9,7 +9,15 @@ export interface RequestInfo {
   readonly protocol: string;
   /** When the request arrived (performance.now()). */
   readonly start: number;
+  /**
+   * Set by the request-log interceptor when the call reaches the interceptors, which then write its log
+   * line; a call refused before them (unreadable, undecodable) is logged by the procedure edge.
+   */
+  handled: boolean;
 }
+
+/** Response header carrying the request id, on every answer. */
+export const REQUEST_ID_HEADER = "x-request-id";
 
 /** Context key for {@link RequestInfo}. */
 export const requestInfoKey = createContextKey<RequestInfo | undefined>(undefined, {

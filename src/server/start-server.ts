@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import {
   type ApiKeyStore,
   bootstrapAdminKey,
@@ -11,14 +12,15 @@ import {
   syncBuiltinCatalog,
 } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
-import type { TokenRefresher } from "../connections/index.ts";
+import { createLiveConnectionCounter, type TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { closeImportWorker } from "../connectors/openapi/index.ts";
 import { openSandbox, sandboxHealthy } from "../connectors/script/index.ts";
-import { createNativeQuery, type Database, openDatabase } from "../db/index.ts";
+import { createNativeQuery, createNotificationListener, type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { configureOutbound } from "../outbound/index.ts";
+import { createLoadMonitor } from "../overload/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { startWebhooks } from "../webhooks/index.ts";
@@ -64,11 +66,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
     dataDir: config.dataDir,
     poolMax: config.dbPoolMax,
     logger,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const shutdown = new AbortController();
   configureOutbound({ allow: config.egressAllow });
   const releaseSandbox = openSandbox({
     processes: config.scriptProcesses,
+    queueMax: config.scriptQueueMax,
     egressAllow: config.egressAllow,
     onEvent: (event) => {
       if (event.kind === "memory-recycled")
@@ -136,12 +140,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
       secretBox,
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
       envOAuthClients: new Set(config.oauthClients.keys()),
+      liveConnections: createLiveConnectionCounter(() => db.em()),
     };
     const lookup = createConnectorLookup(catalog);
     catalog.changed = (slug) => lookup.forget(slug);
     const recorder = createExecutionRecorder(() => db.em(), logger);
     const keys = createApiKeyStore(() => db.em());
-    const stopListening = await listenForRevocations(db, keys, logger);
+    // The one LISTEN connection for caches that must hear other replicas' changes (API-key revocations,
+    // webhook endpoints).
+    const notifications = createNotificationListener({ db, databaseUrl: config.databaseUrl, logger });
+    const stopListening = await listenForRevocations(notifications, keys);
     const stopSweep = startRetentionSweep(
       createNativeQuery(() => db.em()),
       config.executionRetentionDays,
@@ -150,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const webhooks = await startWebhooks({
       db,
       databaseUrl: config.databaseUrl,
+      notifications,
       secretBox,
       pageTokens,
       logger,
@@ -158,6 +167,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
       superviseSeconds: config.jobSuperviseSeconds,
       allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
     });
+    const loadMonitor =
+      config.shedEventLoopDelayMs > 0 || config.shedDbWaiting > 0
+        ? createLoadMonitor({
+            loopDelay: monitorEventLoopDelay({ resolution: 10 }),
+            dbWaiting: () => db.poolLoad()?.waiting ?? 0,
+            thresholds: { loopDelayMs: config.shedEventLoopDelayMs, dbWaiting: config.shedDbWaiting },
+            now: () => performance.now(),
+          })
+        : undefined;
     const app = createApp({
       logger,
       keys,
@@ -177,6 +195,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       execute: { em: () => db.em(), lookup, recorder, pageTokens, logger },
       db,
       rateLimits: config.rateLimits,
+      overload: { limits: config.concurrencyLimits, monitor: loadMonitor },
       ready,
       maxBodyBytes: config.maxBodyBytes,
       shutdownSignal: shutdown.signal,
@@ -204,6 +223,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           await drained;
           clearTimeout(abortTimer);
           shutdown.abort();
+          loadMonitor?.stop();
           stopSweep();
           await webhooks
             .stop()
@@ -215,6 +235,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             );
           await recorder.stop();
           await stopListening();
+          await notifications.close();
           releaseSandbox();
           await closeImportWorker();
           await db.close();

@@ -1,8 +1,14 @@
-import { createNativeQuery, createPipelinedTransaction, type Database } from "../db/index.ts";
+import {
+  createNativeQuery,
+  createPipelinedTransaction,
+  type Database,
+  type NotificationListener,
+} from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import { createEndpointCache } from "./endpoints/endpoint-cache.ts";
+import { hearEndpointChanges } from "./endpoints/endpoint-changes.ts";
 import { startJobQueue } from "./jobs/job-queue.ts";
 import { startDeliveryWorker } from "./jobs/start-delivery-worker.ts";
 import { createDeliveryCounters } from "./receiver/delivery-counters.ts";
@@ -14,6 +20,8 @@ import type { WebhookDeps } from "./webhook-deps.ts";
 export interface WebhookSettings {
   readonly db: Database;
   readonly databaseUrl: string | undefined;
+  /** Where endpoint changes made by other replicas are heard (the process's one LISTEN connection). */
+  readonly notifications: NotificationListener;
   readonly secretBox: SecretBox;
   readonly pageTokens: PageTokens;
   readonly logger: Logger;
@@ -33,8 +41,9 @@ export interface Webhooks {
 }
 
 /**
- * Starts the job queue (installing pg-boss's schema on first start), the delivery counters and the
- * HTTPS delivery worker; the service is registered with the returned deps.
+ * Starts the job queue (installing pg-boss's schema on first start), the delivery counters, the endpoint
+ * cache (caching from when other replicas' endpoint changes can be heard) and the HTTPS delivery worker;
+ * the service is registered with the returned deps.
  */
 export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks> {
   const query = createNativeQuery(() => settings.db.em());
@@ -51,12 +60,14 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     connections: 1,
     logger: settings.logger,
   });
+  const endpoints = createEndpointCache(query, settings.secretBox, { caching: false });
+  const stopHearing = await hearEndpointChanges(settings.notifications, endpoints);
   const deps: WebhookDeps = {
     query,
     writer: createEventWriter(events.transaction, jobs),
     secretBox: settings.secretBox,
     jobs,
-    endpoints: createEndpointCache(query, settings.secretBox),
+    endpoints,
     counters,
     verifyContext: { googleKeys: createGoogleKeys(settings.googleJwksUrl) },
     pageTokens: settings.pageTokens,
@@ -66,11 +77,15 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     commands: {},
     now: () => new Date(),
   };
-  const stopWorker = await startDeliveryWorker(deps);
+  const stopWorker = await startDeliveryWorker(deps).catch(async (error: unknown) => {
+    await stopHearing();
+    throw error;
+  });
   return {
     deps,
     async stop() {
       await stopWorker();
+      await stopHearing();
       await counters.stop();
       await events.close();
       await jobs.stop();

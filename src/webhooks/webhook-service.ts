@@ -1,8 +1,9 @@
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
-import { hasScope, type Principal, principalKey } from "../auth/index.ts";
+import { hasScope, requirePrincipal } from "../auth/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { checkCreateEndpoint } from "./endpoints/check-create-endpoint.ts";
+import { changeEndpoint } from "./endpoints/endpoint-changes.ts";
 import { toEndpointMessage } from "./endpoints/endpoint-message.ts";
 import {
   ENDPOINT_COLUMNS,
@@ -24,12 +25,6 @@ import type { WebhookDeps } from "./webhook-deps.ts";
 const MAX_GRACE_SECONDS = 604_800;
 /** REST: the handler asks the bridge for this status (declared in the proto's `rest` option). */
 const HTTP_STATUS_HEADER = "x-patchbay-http-status";
-
-function caller(ctx: HandlerContext): Principal {
-  const principal = ctx.values.get(principalKey);
-  if (principal === undefined) throw new ConnectError("authentication required", Code.Unauthenticated);
-  return principal;
-}
 
 function uuidField(name: string, value: string): string {
   if (!isUuid(value)) throw new ConnectError(`${name}: must be a UUID`, Code.InvalidArgument);
@@ -93,13 +88,13 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
 
   router.service(WebhookService, {
     async createEndpoint(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const id = await insertEndpoint(deps, principal, checkCreateEndpoint(req));
       return { endpoint: await endpointMessage(principal.tenantId, id) };
     },
 
     async listEndpoints(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const filter = { provider: req.provider, connectorSlug: req.connectorSlug };
       const pager = keysetPager(
         deps.pageTokens,
@@ -132,23 +127,24 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     },
 
     async getEndpoint(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       return {
         endpoint: await endpointMessage(principal.tenantId, uuidField("endpoint_id", req.endpointId)),
       };
     },
 
     async deleteEndpoint(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
-      await query("update webhook_endpoints set deleted_at = $2 where id = $1", [row.id, deps.now()]);
-      deps.endpoints.forget(row.id);
+      await changeEndpoint(deps, row.id, "update webhook_endpoints set deleted_at = $2 where id = $1", [
+        deps.now(),
+      ]);
       deps.logger.info({ endpointId: row.id }, "webhook endpoint deleted");
       return {};
     },
 
     async rotateEndpointSecret(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
       const verifier = verifierFor(row.provider);
       const reason = req.secret === "" ? "required" : verifier?.checkSecret(req.secret);
@@ -161,18 +157,18 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       const now = deps.now();
       const graceEnds =
         req.gracePeriodSeconds > 0 ? new Date(now.getTime() + req.gracePeriodSeconds * 1000) : null;
-      await query(
+      await changeEndpoint(
+        deps,
+        row.id,
         `update webhook_endpoints set sealed_previous_secret = $2, previous_secret_expires_at = $3,
            sealed_secret = $4, secret_rotated_at = $5 where id = $1`,
         [
-          row.id,
           graceEnds === null ? null : row.sealedSecret,
           graceEnds,
           deps.secretBox.seal(req.secret, endpointSecretContext(row.id)),
           now,
         ],
       );
-      deps.endpoints.forget(row.id);
       deps.logger.info(
         { endpointId: row.id, graceSeconds: req.gracePeriodSeconds },
         "webhook secret rotated",
@@ -228,17 +224,17 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       if (!row.verified || row.lastErrorCode !== null) {
         // A successful handshake proves the setup: earlier failed attempts no longer make it "failing".
         await deps.counters.flush();
-        await query(
+        await changeEndpoint(
+          deps,
+          row.id,
           "update webhook_endpoints set verified = true, last_error_code = null, last_error_at = null where id = $1",
-          [row.id],
         );
-        deps.endpoints.forget(row.id);
       }
       return { body: { contentType: "text/plain", data: new TextEncoder().encode(challenge) } };
     },
 
     async listEvents(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
       const filter = { endpointId: row.id, eventKey: req.eventKey };
       const pager = keysetPager(
@@ -269,7 +265,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     },
 
     async listJobs(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       if (req.state !== "" && BOSS_STATES[req.state] === undefined) {
         throw new ConnectError(
           `state: must be one of ${Object.keys(BOSS_STATES).join(", ")}`,
@@ -301,7 +297,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     },
 
     async retryJob(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
       if (row.state !== "failed") {
         throw new ConnectError("only a dead job can be retried", Code.FailedPrecondition);
@@ -311,19 +307,19 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     },
 
     async claimJobs(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       return claimJobs(deps, principal, req);
     },
 
     async ackJob(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
       await settleClaimedJob(deps, row, req.leaseToken, { ack: true });
       return { job: toJobMessage(await jobRow(principal.tenantId, String(row.id))) };
     },
 
     async nackJob(req, ctx) {
-      const principal = caller(ctx);
+      const principal = requirePrincipal(ctx);
       const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
       await settleClaimedJob(deps, row, req.leaseToken, {
         ack: false,

@@ -75,7 +75,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
     }
 
     async function deliver(endpoint: Endpoint, delivery: string, secret = GITHUB_SECRET): Promise<number> {
-      const event = issueOpened(delivery, 7);
+      // Each delivery its own body: GitHub signs the body, so one body under two delivery ids is a replay.
+      const event = issueOpened(delivery, 7 + Number(delivery.slice(2)));
       const response = await fetch(`${t.url}${new URL(endpoint.url).pathname}`, {
         method: "POST",
         headers: { ...event.headers, "x-hub-signature-256": await sign(secret, event.body) },

@@ -266,6 +266,30 @@ describe.each(BACKENDS)("OpenAPI-derived connectors over the wire on %s", (backe
     await execute("getOrderById", { orderId: 4 });
     expect(fake.requests.at(-1)).toMatchObject({ path: "/v2/store/order/4", errors: [] });
   });
+
+  it("re-imports a change inside a shared schema as a patch, and the same document as no change", async () => {
+    await catalog().createConnector(
+      { name: "petstore-shared", executionModel: "openapi", openapiDocument: PETSTORE },
+      { headers: headers() },
+    );
+    // The stored plan comes back from the database with its keys in jsonb's order: still the same.
+    const same = await catalog().updateConnector(
+      { slug: "petstore-shared", openapiDocument: PETSTORE, autoBump: true },
+      { headers: headers() },
+    );
+    expect(same).toMatchObject({ previousVersion: "1.0.0", requiredBump: "none" });
+    // Category is stored once in the plan; addPet and updatePet point at it from their `category` param.
+    const stricter = JSON.parse(PETSTORE) as {
+      components: { schemas: { Category: { properties: { name: Record<string, unknown> } } } };
+    };
+    stricter.components.schemas.Category.properties.name.maxLength = 10;
+    const updated = await catalog().updateConnector(
+      { slug: "petstore-shared", openapiDocument: JSON.stringify(stricter), autoBump: true },
+      { headers: headers() },
+    );
+    expect(updated).toMatchObject({ previousVersion: "1.0.0", requiredBump: "patch" });
+    expect(updated.connector?.version).toBe("1.0.1");
+  });
 });
 
 // The egress policy applies to generated commands like to every outbound call: with an empty

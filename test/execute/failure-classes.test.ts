@@ -46,6 +46,7 @@ describe("classifyFailure", () => {
     ["a script over its memory", fail({ errorCode: "SCRIPT_MEMORY_LIMIT" }), "internal"],
     ["a script over its HTTP calls", fail({ errorCode: "SCRIPT_HTTP_LIMIT" }), "internal"],
     ["a script that threw", fail({ errorCode: "SCRIPT_ERROR" }), "internal"],
+    ["a full script sandbox queue", fail({ errorCode: "SCRIPT_QUEUE_FULL" }), "upstream_rate_limited"],
     ["an outbound network failure", fail({ errorCode: "NETWORK" }), "upstream_unavailable"],
     ["one outbound request timing out", fail({ errorCode: "UPSTREAM_TIMEOUT" }), "upstream_unavailable"],
     ["an oversized upstream answer", fail({ errorCode: "TOO_LARGE" }), "command_failed"],

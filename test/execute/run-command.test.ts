@@ -33,19 +33,21 @@ describe("runCommand", () => {
       slug: "thrower",
       executionModel: "built_in",
       definition: thrower,
+      authType: "none",
+      configSchema: { connectionConfig: {}, commands: {} },
       instanceConfig: () => ({}),
     } as unknown as ConnectorView;
     const ctx = {
       timeoutMs: () => undefined,
       signal: new AbortController().signal,
     } as unknown as HandlerContext;
-    const outcome = await runCommand(
+    const { outcome } = await runCommand(
       { logger } as never,
       createExternalClients(),
       ctx,
       connector,
       create(ExecuteRequestSchema, { command: "boom" }),
-      {},
+      { tenantId: "t1", credentials: {} },
     );
     expect(outcome.result).toMatchObject({
       success: false,

@@ -17,8 +17,8 @@ export interface paths {
     get: operations["CatalogService_ListConnectors"];
     put?: never;
     /**
-     * Creates a connector from the seed 004 `POST /api/connectors` body
-     * @description Creates a connector from the seed 004 `POST /api/connectors` body. Errors: already_exists when the slug is taken, invalid_argument for a bad slug, unknown built-in type or missing model fields.
+     * Creates a connector owned by the caller's tenant
+     * @description Creates a connector owned by the caller's tenant. Errors: already_exists when the slug is taken in the caller's view of the catalog (its own connectors, shared and published ones), invalid_argument for a bad slug, unknown built-in type or missing model fields, permission_denied for `published` without an admin key.
      *
      *     Requires an API key with scope `catalog:write` (or `admin`, which implies every scope).
      */
@@ -45,7 +45,7 @@ export interface paths {
     get: operations["CatalogService_GetConnector"];
     /**
      * Updates a connector, merging the fields that are set
-     * @description Updates a connector, merging the fields that are set. A schema change must bump the version at least to the floor computed from the diff, else failed_precondition; `auto_bump` computes it instead.
+     * @description Updates a connector, merging the fields that are set. A schema change must bump the version at least to the floor computed from the diff, else failed_precondition; `auto_bump` computes it instead. Errors: not_found for a connector the caller cannot see; failed_precondition for a built-in type; permission_denied for a published connector (or `published`) without an admin key.
      *
      *     Requires an API key with scope `catalog:write` (or `admin`, which implies every scope).
      */
@@ -53,7 +53,7 @@ export interface paths {
     post?: never;
     /**
      * Deletes a user-created connector
-     * @description Deletes a user-created connector. Errors: not_found; failed_precondition for a registered built-in type or while live connections still use it (delete those first).
+     * @description Deletes a user-created connector. Errors: not_found; failed_precondition for a registered built-in type or while live connections still use it (delete those first); permission_denied for a published connector without an admin key.
      *
      *     Requires an API key with scope `catalog:write` (or `admin`, which implies every scope).
      */
@@ -821,6 +821,10 @@ export interface components {
       recordPayloads?: boolean;
       /** @description A script connector's sandbox limits; unset fields use the defaults (docs/script-connectors.md). */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
+      /** @description Shared with every tenant by an admin; only admin keys may change it. */
+      published?: boolean;
+      /** @description A built-in type or seeded connector: shared with every tenant, changed only by a server deployment. */
+      builtIn?: boolean;
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using execution_model "openapi", the same document and the chosen operations. */
     "patchbay.v1.ConnectorDraft": {
@@ -875,6 +879,8 @@ export interface components {
       recordPayloads?: boolean;
       /** @description Sandbox limits of a script connector; unset or zero fields use the defaults. */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
+      /** @description Publish the new connector to every tenant at once (admin keys only). */
+      published?: boolean;
     };
     /** @description Response for CatalogService.CreateConnector. */
     "patchbay.v1.CreateConnectorResponse": {
@@ -954,7 +960,7 @@ export interface components {
       stepId?: string;
       /** @description Caller's workflow run id, recorded on the execution and passed to the connector; opaque. */
       runId?: string;
-      /** @description Time budget in milliseconds; 0 means the server default. Clamped to the server maximum and to the RPC deadline, whichever is shorter. Exceeding it fails with deadline_exceeded. */
+      /** @description Time budget in milliseconds; 0 means the server default (30 s). Clamped to the server maximum (15 minutes) and to the RPC deadline, whichever is shorter. Exceeding it fails with deadline_exceeded. */
       timeoutMs?: number;
       /** @description Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns the first execution's outcome instead of running again, so retries after a lost reply are safe. */
       idempotencyKey?: string;
@@ -1693,6 +1699,8 @@ export interface operations {
           recordPayloads?: boolean;
           /** @description Replace a script connector's sandbox limits; unset keeps them. */
           scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
+          /** @description Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with failed_precondition while another tenant's live connections use the connector. */
+          published?: boolean;
         };
       };
     };

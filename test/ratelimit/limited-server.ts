@@ -10,7 +10,11 @@ import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { principalKey } from "../../src/auth/principal.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
 import { createLogger, type Logger } from "../../src/logging/logger.ts";
-import { createRateLimitInterceptor, type RateLimitTiers } from "../../src/ratelimit/index.ts";
+import {
+  createRateLimitInterceptor,
+  type FailOpenStats,
+  type RateLimitTiers,
+} from "../../src/ratelimit/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -32,6 +36,8 @@ const fakeAuth: Interceptor = (next) => async (req) => {
 /** A Connect server on 127.0.0.1 (h2c): CatalogService stub behind [fake auth, rate limit]. */
 export interface LimitedServer {
   readonly url: string;
+  /** The rate limit interceptor's fail-open record. */
+  failOpen(): FailOpenStats;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,7 @@ export async function startLimitedServer(options: {
   logger: Logger;
   storeTimeoutMs?: number;
 }): Promise<LimitedServer> {
+  const limit = createRateLimitInterceptor(options);
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(CatalogService, {
@@ -54,7 +61,7 @@ export async function startLimitedServer(options: {
         },
       });
     },
-    interceptors: [fakeAuth, createRateLimitInterceptor(options)],
+    interceptors: [fakeAuth, limit],
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -66,6 +73,7 @@ export async function startLimitedServer(options: {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    failOpen: limit.failOpen,
     async close() {
       for (const session of sessions) session.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -185,10 +185,15 @@ describe.each(["pglite", "postgresql"] as const)("per-key rate limits on %s", (b
     }
   });
 
-  it("lets calls through when the store fails, warning once, and limits again when it is back", async () => {
+  it("lets calls through when the store fails, warning once, counting them, and limits again when it is back", async () => {
     const sql = (text: string) => b.db.em().getConnection().execute(text);
     const key = newKey();
     const warned = () => b.logs.lines().filter((l) => String(l.msg).startsWith("rate limit store failed"));
+    const recovered = () =>
+      b.logs.lines().filter((l) => String(l.msg).startsWith("rate limit store answers again"));
+    const before = server.failOpen();
+    const warnedBefore = warned().length;
+    expect(before.failing).toBe(false);
     await sql("alter table rate_limits rename to rate_limits_away");
     try {
       for (let i = 0; i < 5; i++) {
@@ -196,13 +201,19 @@ describe.each(["pglite", "postgresql"] as const)("per-key rate limits on %s", (b
         expect(outcome.code).toBeUndefined();
         expect(outcome.header.has("x-ratelimit-limit")).toBe(false);
       }
-      expect(warned()).toHaveLength(1);
-      expect(warned()[0]?.level).toBe("warn");
+      expect(warned()).toHaveLength(warnedBefore + 1);
+      expect(warned().at(-1)).toMatchObject({ level: "warn", code: "RATE_LIMIT_STORE_DOWN" });
+      expect(server.failOpen()).toEqual({
+        failing: true,
+        incidents: before.incidents + 1,
+        calls: before.calls + 5,
+      });
     } finally {
       await sql("alter table rate_limits_away rename to rate_limits");
     }
     expect(limitHeaders(await call(connect, key))).toMatchObject({ limit: 3, remaining: 2 });
-    expect(b.logs.lines().some((l) => String(l.msg).startsWith("rate limit store answers again"))).toBe(true);
+    expect(recovered().at(-1)).toMatchObject({ level: "info", unlimitedCalls: 5 });
+    expect(server.failOpen()).toMatchObject({ failing: false, incidents: before.incidents + 1 });
   });
 
   it("lets calls through when the store is slower than its timeout", async () => {

@@ -24,8 +24,8 @@ export interface TestServer {
   readonly database: TestDatabase | undefined;
   /** The settings it started with; another replica on the same database starts with the same. */
   readonly env: Record<string, string>;
-  /** Creates an API key with these scopes and returns the plaintext. */
-  createKey(scopes: string[], subject?: string): Promise<string>;
+  /** Creates an API key with these scopes (subject "tester", tenant "default" unless given) and returns the plaintext. */
+  createKey(scopes: string[], subject?: string, tenantId?: string): Promise<string>;
   /** Revokes a key by its plaintext. */
   revokeKey(key: string): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +50,10 @@ export async function startTestServer(
     // The fake upstream APIs tests run live on loopback, which the egress policy refuses by default;
     // a test of the refusal itself passes PATCHBAY_EGRESS_ALLOW: "".
     PATCHBAY_EGRESS_ALLOW: "127.0.0.1/32",
+    // Load shedding reads the event loop's delay, which a loaded test machine stretches on its own: a
+    // test of shedding turns it on with its own thresholds.
+    PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "0",
+    PATCHBAY_SHED_DB_WAITING: "0",
     ...(database
       ? { DATABASE_URL: database.url, PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64") }
       : {}),
@@ -68,8 +72,8 @@ export async function startTestServer(
     server,
     database,
     env: settings,
-    async createKey(scopes, subject = "tester") {
-      return (await keys.create({ tenantId: "default", subject, name: "test", scopes })).key;
+    async createKey(scopes, subject = "tester", tenantId = "default") {
+      return (await keys.create({ tenantId, subject, name: "test", scopes })).key;
     },
     async revokeKey(key) {
       await keys.revoke(key.slice(0, 12));

@@ -158,6 +158,75 @@ describe("createEndpointCache (embedded database)", () => {
     expect(reads).toBe(3);
   });
 
+  it("reads every time while caching is off, and forgets everything it held when turned off", async () => {
+    const { cache, id } = await cachedThenRotated();
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+    cache.setCaching(false);
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["second"]);
+    await setSecret(id, "third");
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["third"]);
+    expect(reads).toBe(3);
+    cache.setCaching(true);
+    await cache.get(id);
+    await cache.get(id);
+    expect(reads).toBe(4);
+  });
+
+  it("forget waits for the uses that saw the endpoint before it, not for those that began after", async () => {
+    const cache = cacheOf();
+    const id = await addEndpoint("first");
+    const done: string[] = [];
+    let finishEarly!: () => void;
+    const early = cache.use(id, async (endpoint) => {
+      await new Promise<void>((resolve) => {
+        finishEarly = resolve;
+      });
+      done.push(`early saw ${endpoint?.secretsAt(new Date())}`);
+    });
+    await expect.poll(() => finishEarly !== undefined).toBe(true);
+    await setSecret(id, "second");
+    const forgotten = cache.forget(id).then(() => done.push("forgotten"));
+    // A use that begins after forget() reads afresh and is not waited for, even while it runs.
+    let finishLate!: () => void;
+    const late = cache.use(id, async (endpoint) => {
+      done.push(`late saw ${endpoint?.secretsAt(new Date())}`);
+      await new Promise<void>((resolve) => {
+        finishLate = resolve;
+      });
+    });
+    await expect.poll(() => done).toEqual(["late saw second"]);
+    finishEarly();
+    await forgotten;
+    expect(done).toEqual(["late saw second", "early saw first", "forgotten"]);
+    finishLate();
+    await Promise.all([early, late]);
+  });
+
+  it("forget waits for a use that failed, and answers at once when nothing is in flight", async () => {
+    const cache = cacheOf();
+    const id = await addEndpoint("first");
+    let fail!: (error: Error) => void;
+    const failing = cache.use(
+      id,
+      () =>
+        new Promise<never>((_resolve, reject) => {
+          fail = reject;
+        }),
+    );
+    await expect.poll(() => fail !== undefined).toBe(true);
+    let forgotten = false;
+    const forgetting = cache.forget(id).then(() => {
+      forgotten = true;
+    });
+    await sleep(20);
+    expect(forgotten).toBe(false);
+    fail(new Error("verification failed"));
+    await expect(failing).rejects.toThrow("verification failed");
+    await forgetting;
+    await cache.forget(id);
+    await cache.forget();
+  });
+
   it("does not keep a failed first read", async () => {
     const cache = cacheOf();
     const id = await addEndpoint("first");

@@ -104,8 +104,9 @@ export type ExecuteMetadata = Message<"patchbay.v1.ExecuteMetadata"> & {
   runId: string;
 
   /**
-   * Time budget in milliseconds; 0 means the server default. Clamped to the server maximum and to the
-   * RPC deadline, whichever is shorter. Exceeding it fails with deadline_exceeded.
+   * Time budget in milliseconds; 0 means the server default (30 s). Clamped to the server maximum
+   * (15 minutes) and to the RPC deadline, whichever is shorter. Exceeding it fails with
+   * deadline_exceeded.
    *
    * @generated from field: uint32 timeout_ms = 3;
    */

@@ -76,7 +76,7 @@ export async function executeOperation(
   const operation = Object.hasOwn(plan.operations, call.command) ? plan.operations[call.command] : undefined;
   if (operation === undefined)
     return failure(`Unknown command '${call.command.slice(0, 64)}'`, "UNKNOWN_COMMAND");
-  const invalid = validateParams(operation, call.params);
+  const invalid = validateParams(operation, call.params, plan.schemas);
   if (invalid.length > 0) return failure(`Invalid field(s): ${invalid.join("; ")}`, "INVALID_PARAMS");
   const base = resolveBaseUrl(plan, call.config);
   if (base === undefined)

@@ -1,8 +1,8 @@
-// The service imports through parseOpenApiOffThread, which runs the parser in a worker thread: nothing
+// The service imports through parseOpenApiOffThread, which runs the parser in a worker process: nothing
 // here loads the parser itself (parse-openapi.ts), so the service process never carries its modules.
 // Tests and the worker import parseOpenApi from parse-openapi.ts directly.
 export { executeOperation, type OperationCall, type SendRequest } from "./execute-operation.ts";
-export { MAX_DOCUMENT_BYTES, MAX_OPERATIONS } from "./import-limits.ts";
+export { MAX_DOCUMENT_BYTES, MAX_IMPORTED_BYTES, MAX_OPERATIONS } from "./import-limits.ts";
 export type { OpenApiPlan, OperationPlan, ParamPlan, SecurityBinding } from "./openapi-plan.ts";
 export type {
   DraftOperation,
@@ -11,3 +11,4 @@ export type {
   ParseOpenApiOptions,
 } from "./parse-openapi.ts";
 export { closeImportWorker, parseOpenApiOffThread } from "./parse-openapi-off-thread.ts";
+export { requestFingerprint } from "./request-fingerprint.ts";

@@ -6,13 +6,12 @@ import { MAX_DOCUMENT_BYTES } from "./import-limits.ts";
 import { isObject } from "./json-schema.ts";
 
 const MAX_MESSAGE = 600;
-const DEREFERENCE_TIMEOUT_MS = 20_000;
 
 /** A validated, dereferenced OpenAPI 3.0/3.1 document and what loading it noted. */
 export interface LoadedDocument {
   document: Record<string, unknown>;
-  /** Objects `$ref`s resolved to: each may appear in several places of `document`. */
-  shared: ReadonlySet<object>;
+  /** Objects `$ref`s resolved to, with the first `$ref` text met: each may appear in several places. */
+  refTargets: ReadonlyMap<object, string>;
   /** "3.0", "3.1", or "2.0" for a Swagger document upgraded to 3.0. */
   sourceVersion: string;
   warnings: string[];
@@ -103,14 +102,23 @@ export async function loadDocument(
   const sourceVersion = versionOf(parsed, field);
   refuseExternalRefs(parsed, field);
   if (!isObject(parsed.paths)) throw invalid(field, "the document has no 'paths' object");
-  const shared = new Set<object>();
+  const refTargets = new Map<object, string>();
   const options = (collect: boolean) => ({
     resolve: { external: false, file: false },
     dereference: {
       circular: "ignore" as const,
-      ...(collect ? { onDereference: (_ref: string, value: object) => shared.add(value) } : {}),
+      ...(collect
+        ? {
+            onDereference: (ref: string, value: object) => {
+              if (typeof value === "object" && value !== null && !refTargets.has(value))
+                refTargets.set(value, ref);
+            },
+          }
+        : {}),
     },
-    timeoutMs: DEREFERENCE_TIMEOUT_MS,
+    // No `timeoutMs`: the ref parser would read the clock at every key it walks (about a tenth of a
+    // large import), and under load refuse a valid description as invalid. The import worker's
+    // deadline ends a slow import (DEADLINE_EXCEEDED) and its heap cap a large one.
   });
   // validate() dereferences the object it is given in place (its ref parser's `mutateInputSchema`
   // default), circular references left as `$ref`. For OpenAPI 3.x that object is the document to
@@ -130,12 +138,17 @@ export async function loadDocument(
       `the document is not valid ${result.specification ?? "OpenAPI"}: ${compileErrors(result).replace(/\s+/g, " ").trim()}`,
     );
   const warnings = result.warnings.map((w) => `validation: ${w.message}`);
-  if (!upgrading) return { document: parsed, shared, sourceVersion, warnings };
+  if (!upgrading) return { document: parsed, refTargets, sourceVersion, warnings };
   warnings.push("Swagger 2.0 description upgraded to OpenAPI 3.0 before import");
   const upgraded = upgrade(parsed, "3.0") as unknown as Record<string, unknown>;
   try {
     const document = await dereference(upgraded as never, options(true));
-    return { document: document as unknown as Record<string, unknown>, shared, sourceVersion, warnings };
+    return {
+      document: document as unknown as Record<string, unknown>,
+      refTargets,
+      sourceVersion,
+      warnings,
+    };
   } catch (error) {
     throw invalid(
       field,

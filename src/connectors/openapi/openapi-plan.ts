@@ -1,13 +1,19 @@
 import type { JsonSchema } from "./json-schema.ts";
 
+/** How a plan schema points at an entry of the plan's `schemas` table: `#/schemas/<name>`. */
+export const PLAN_REF_PREFIX = "#/schemas/";
+
 /**
  * Everything needed to execute an OpenAPI-derived connector's commands later, as plain JSON. The
  * catalog keeps it beside the connector's `configSchema` (the seed 004 shape, which has no room for
  * HTTP details); execution builds each request from it without re-reading the document.
  */
 export interface OpenApiPlan {
-  /** Plan format; bump when the shape changes so stored plans can be re-derived. */
-  format: 1;
+  /**
+   * Plan format. 2: shared schemas are stored once, in `schemas`. 1 (imports before 2026-12): every
+   * schema written out in full where it is used, recursion cut; still executed as stored.
+   */
+  format: 1 | 2;
   /** The document's `openapi` version after any upgrade, e.g. "3.0.3". */
   openapi: string;
   /** Default base URL from `servers[0]`, variables substituted; "" when the document has none. */
@@ -18,6 +24,12 @@ export interface OpenApiPlan {
   security: Array<Record<string, string[]>>;
   /** Operations by command name. */
   operations: Record<string, OperationPlan>;
+  /**
+   * Format 2: the schemas used in more than one place, by name (a component's name, e.g. `Pet`).
+   * Param schemas point at them, and they at each other, with `{"$ref": "#/schemas/<name>"}`, so a
+   * recursive schema stays recursive. Absent in format 1.
+   */
+  schemas?: Record<string, JsonSchema>;
 }
 
 /** How one security scheme reaches the request, and from which connection fields. */
@@ -41,7 +53,11 @@ export interface ParamPlan {
   allowReserved?: boolean;
   /** Media type when the parameter uses `content` instead of `schema`. */
   contentType?: string;
-  /** `$ref`-free JSON Schema (circular parts replaced by placeholders). */
+  /**
+   * The JSON Schema the value is checked against: its validation keywords (annotations dropped), with
+   * `{"$ref": "#/schemas/<name>"}` pointers into the plan's `schemas` (format 2), or written out in full
+   * with circular parts replaced by placeholders (format 1).
+   */
   schema: JsonSchema;
 }
 

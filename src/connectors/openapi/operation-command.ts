@@ -1,8 +1,9 @@
 import type { StoredCommand, StoredField } from "../../catalog/index.ts";
 import { headerNameProblem } from "./header-name-problem.ts";
-import { isObject, type JsonSchema, objectProperties, type SchemaCopier } from "./json-schema.ts";
+import { isObject, type JsonSchema, objectProperties } from "./json-schema.ts";
 import { camelCase, paramName } from "./names.ts";
 import type { OperationPlan, ParamPlan } from "./openapi-plan.ts";
+import type { SchemaTable } from "./schema-table.ts";
 import { shortText, toField } from "./to-field.ts";
 
 const STYLES: Record<string, readonly string[]> = {
@@ -46,13 +47,13 @@ function pickMedia(content: Record<string, unknown>): [string, Record<string, un
   return entries.sort((a, b) => rank(a[0]) - rank(b[0]))[0];
 }
 
-function successResponse(responses: unknown): Record<string, unknown> | undefined {
+function successResponse(responses: unknown): unknown {
   if (!isObject(responses)) return undefined;
   const codes = Object.keys(responses)
     .filter((code) => /^2(\d\d|XX)$/i.test(code))
     .sort();
   const key = codes[0];
-  return key !== undefined && isObject(responses[key]) ? responses[key] : undefined;
+  return key !== undefined ? responses[key] : undefined;
 }
 
 /**
@@ -64,15 +65,17 @@ function successResponse(responses: unknown): Record<string, unknown> | undefine
 export function operationCommand(
   source: OperationSource,
   where: string,
-  schemas: SchemaCopier,
+  schemas: SchemaTable,
   warn: (text: string) => void,
 ): OperationCommand {
   const { operation } = source;
   const byKey = new Map<string, Record<string, unknown>>();
-  for (const p of [
+  // Parameters, bodies and responses whose schemas recur are left as `$ref` by the parser: resolved here.
+  for (const listed of [
     ...source.pathParameters,
     ...(Array.isArray(operation.parameters) ? operation.parameters : []),
   ]) {
+    const p = schemas.resolve(listed);
     if (isObject(p) && typeof p.name === "string" && typeof p.in === "string")
       byKey.set(`${p.in}:${p.name}`, p);
   }
@@ -118,10 +121,11 @@ export function operationCommand(
       );
     }
     if (location === "cookie") warn(`${where}: cookie parameter '${wireName}' is sent in a Cookie header`);
-    const copied = (schemas.copy(isObject(schema) ? schema : {}) ?? {}) as JsonSchema;
+    const copied = schemas.copy(schema, `inline/${wireName}`);
+    const source = schemas.resolve(schema);
     const required = location === "path" || p.required === true;
     const name = claim(paramName(wireName), location);
-    const field = toField(copied, required, shortText(p.description));
+    const field = toField(isObject(source) ? source : {}, required, shortText(p.description));
     if (p.deprecated === true) field.description = `Deprecated. ${field.description ?? ""}`.trim();
     fields[name] = field;
     params.push({
@@ -138,7 +142,7 @@ export function operationCommand(
   }
 
   let body: OperationPlan["body"];
-  const requestBody = operation.requestBody;
+  const requestBody = schemas.resolve(operation.requestBody);
   if (isObject(requestBody) && isObject(requestBody.content)) {
     const media = pickMedia(requestBody.content);
     if (media === undefined) {
@@ -151,19 +155,29 @@ export function operationCommand(
         warn(`${where}: multipart request body (${mediaType}); file parts are not supported`);
       else if (!/json|x-www-form-urlencoded|\*\/\*/i.test(mediaType))
         warn(`${where}: request body media type '${mediaType}' is sent as given text`);
-      const schema = (schemas.copy(isObject(entry.schema) ? entry.schema : {}) ?? {}) as JsonSchema;
-      const object = objectProperties(schema);
+      const resolved = schemas.resolve(entry.schema);
+      const source: JsonSchema = isObject(resolved) ? resolved : {};
+      const object = objectProperties(source, schemas.resolve);
       if (object !== null && Object.keys(object.properties).length > 0) {
         for (const [key, prop] of Object.entries(object.properties)) {
-          if (prop.readOnly === true) continue;
+          const property = schemas.resolve(prop);
+          const propSource: JsonSchema = isObject(property) ? property : {};
+          if (propSource.readOnly === true) continue;
           const required = bodyRequired && object.required.has(key);
           const name = claim(paramName(key), "body");
-          fields[name] = toField(prop, required, "");
-          params.push({ param: name, in: "body", name: key, required, schema: prop });
+          fields[name] = toField(propSource, required, "");
+          params.push({
+            param: name,
+            in: "body",
+            name: key,
+            required,
+            schema: schemas.copy(prop, `inline/${key}`),
+          });
         }
       } else {
         const name = claim("body", "body");
-        fields[name] = toField(schema, bodyRequired, shortText(requestBody.description) || "Request body.");
+        fields[name] = toField(source, bodyRequired, shortText(requestBody.description) || "Request body.");
+        const schema = schemas.copy(entry.schema, "inline/body");
         params.push({ param: name, in: "body", name: "", required: bodyRequired, schema });
       }
     }
@@ -171,13 +185,13 @@ export function operationCommand(
 
   const outputs: string[] = [];
   let responseMediaType: string | undefined;
-  const success = successResponse(operation.responses);
-  if (success !== undefined && isObject(success.content)) {
+  const success = schemas.resolve(successResponse(operation.responses));
+  if (isObject(success) && isObject(success.content)) {
     const media = pickMedia(success.content);
     if (media !== undefined) {
       responseMediaType = media[0];
-      const schema = media[1].schema;
-      const object = isObject(schema) ? objectProperties(schema) : null;
+      const schema = schemas.resolve(media[1].schema);
+      const object = isObject(schema) ? objectProperties(schema, schemas.resolve) : null;
       if (object !== null) outputs.push(...Object.keys(object.properties));
     }
   }

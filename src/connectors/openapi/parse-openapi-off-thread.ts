@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ImportProgress, OpenApiDraft, ParseOpenApiOptions } from "./parse-openapi.ts";
 
@@ -12,11 +13,19 @@ export interface ImportRequest {
 /** The import worker's answers. */
 export type ImportReply =
   | { id: number; kind: "progress"; progress: ImportProgress }
-  | { id: number; kind: "done"; draft: OpenApiDraft }
+  | { id: number; kind: "done"; draft: Omit<OpenApiDraft, "openapi">; plan: string }
   | { id: number; kind: "failed"; code: Code; message: string };
 
 /** Heap of the import worker: a pathological document fails its import, not the service. */
 export const WORKER_HEAP_MB = 1024;
+/**
+ * V8 flags of the worker process: its heap cap, and a small young generation (the import's garbage is
+ * short-lived, and V8's default semi-spaces would add tens of MiB of resident memory for no measurable
+ * speed, bench/openapi).
+ */
+const WORKER_FLAGS = [`--max-old-space-size=${WORKER_HEAP_MB}`, "--max-semi-space-size=8"];
+/** What V8 prints when a heap cap is hit (`FATAL ERROR: … JavaScript heap out of memory`). */
+const OUT_OF_MEMORY = /heap out of memory/i;
 /** Imports waiting for the worker beyond this are refused (RESOURCE_EXHAUSTED). */
 export const MAX_WAITING = 8;
 /** Longest one import may run; then the worker is ended and the import fails (DEADLINE_EXCEEDED). */
@@ -38,7 +47,7 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-let worker: Worker | undefined;
+let worker: ChildProcess | undefined;
 let idleTimer: NodeJS.Timeout | undefined;
 let importTimer: NodeJS.Timeout | undefined;
 let running: Pending | undefined;
@@ -54,16 +63,24 @@ function endWorker(error: ConnectError | undefined): void {
   running = undefined;
   if (current !== undefined)
     current.reject(error ?? new ConnectError("the import was stopped", Code.Aborted));
-  if (ended !== undefined) void ended.terminate();
+  if (ended !== undefined && ended.exitCode === null && ended.signalCode === null) ended.kill("SIGKILL");
 }
 
-function startWorker(): Worker {
-  const started = new Worker(new URL("./parse-openapi-worker.ts", import.meta.url), {
-    // A small young generation: the import's garbage is short-lived, and V8's default (2 × 32 MiB
-    // semi-spaces) would add tens of MiB of resident memory for no measurable speed (bench/openapi).
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+function startWorker(): ChildProcess {
+  // A process, not a thread: when it ends, every page it used goes back to the system (a thread's
+  // stay with the service's allocator), and it holds none of the service's settings or secrets.
+  const started = fork(fileURLToPath(new URL("./parse-openapi-worker.ts", import.meta.url)), [], {
+    execArgv: WORKER_FLAGS,
+    env: {},
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
-  started.unref();
+  // Only V8's out-of-memory line is looked for; the rest is dropped (never logged: it could quote the
+  // document).
+  let stderr = "";
+  started.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("latin1")).slice(-4096);
+  });
   started.on("message", (reply: ImportReply) => {
     const current = running;
     if (worker !== started || current === undefined || reply.id !== current.request.id) return;
@@ -73,22 +90,16 @@ function startWorker(): Worker {
     }
     clearTimeout(importTimer);
     running = undefined;
-    if (reply.kind === "done") current.resolve(reply.draft);
+    // The plan comes as JSON text whose size the import bounded; parsing it is the service's only work.
+    if (reply.kind === "done") current.resolve({ ...reply.draft, openapi: JSON.parse(reply.plan) });
     else current.reject(new ConnectError(reply.message, reply.code));
     next();
   });
-  // An answer that cannot be deserialized would leave its import waiting forever.
-  started.on("messageerror", () => {
-    if (worker !== started) return;
-    endWorker(new ConnectError("the import's result could not be read", Code.Internal));
-    next();
-  });
-  const lost = (error?: Error) => {
+  const lost = () => {
     if (worker !== started) return; // ended on purpose (timeout, abort, close) or already handled
-    const outOfMemory = (error as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
     const field = running?.request.options.field ?? "document";
     endWorker(
-      outOfMemory
+      OUT_OF_MEMORY.test(stderr)
         ? new ConnectError(
             `${field}: the description needs more than ${WORKER_HEAP_MB} MB to import`,
             Code.ResourceExhausted,
@@ -97,8 +108,9 @@ function startWorker(): Worker {
     );
     next();
   };
+  // "close" comes after the process exited and its standard error was read to the end.
+  started.on("close", lost);
   started.on("error", lost);
-  started.on("exit", () => lost());
   return started;
 }
 
@@ -110,11 +122,16 @@ function next(): void {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => endWorker(undefined), IDLE_MS);
     idleTimer.unref();
+    // An idle worker does not keep the service (or a command) running.
+    worker?.channel?.unref();
+    worker?.unref();
     return;
   }
   clearTimeout(idleTimer);
   running = pending;
   worker ??= startWorker();
+  worker.ref();
+  worker.channel?.ref();
   const field = pending.request.options.field ?? "document";
   importTimer = setTimeout(() => {
     endWorker(
@@ -126,7 +143,7 @@ function next(): void {
     next();
   }, IMPORT_TIMEOUT_MS);
   importTimer.unref();
-  worker.postMessage(pending.request);
+  worker.send(pending.request);
 }
 
 /**
@@ -139,16 +156,24 @@ export async function closeImportWorker(): Promise<void> {
   const stopped = () => new ConnectError("the import was stopped: the server is shutting down", Code.Aborted);
   for (const pending of waiting.splice(0)) pending.reject(stopped());
   const ending = worker;
+  const exited =
+    ending === undefined || ending.exitCode !== null || ending.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          ending.once("exit", () => resolve());
+          ending.ref(); // an idle worker is unreferenced: the caller waits for it to be gone
+        });
   endWorker(stopped());
-  await ending?.terminate();
+  await exited;
 }
 
 /**
- * `parseOpenApi` (parse-openapi.ts) in a worker thread, one import at a time: parsing and validating a
- * large description takes CPU seconds that would otherwise stall every other call on the service's
- * event loop; a document that exhausts the worker's heap fails its own import (RESOURCE_EXHAUSTED), one
- * that runs past {@link IMPORT_TIMEOUT_MS} fails with DEADLINE_EXCEEDED, not the process; and the
- * parser's modules and garbage live in the worker, which ends after 30 s idle.
+ * `parseOpenApi` (parse-openapi.ts) in a worker process, one import at a time: parsing, validating,
+ * building the plan and serialising it take CPU seconds and hundreds of MiB that would otherwise stall
+ * every other call on the service's event loop and stay in its memory; a document that exhausts the
+ * worker's heap fails its own import (RESOURCE_EXHAUSTED), one that runs past
+ * {@link IMPORT_TIMEOUT_MS} fails with DEADLINE_EXCEEDED, not the service; and the parser's modules and
+ * garbage live in the worker, which ends after 30 s idle, its memory returned to the system.
  */
 export function parseOpenApiOffThread(
   input: string | object,

@@ -1,17 +1,19 @@
-import { parentPort } from "node:worker_threads";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseOpenApi } from "./parse-openapi.ts";
 import type { ImportReply, ImportRequest } from "./parse-openapi-off-thread.ts";
 
-// The worker side of parseOpenApiOffThread: one import at a time, answered by id. Refusals keep their
-// code and operator-safe message; anything else becomes a fixed text (it could quote the document).
-parentPort?.on("message", (request: ImportRequest) => {
-  const reply = (message: ImportReply) => parentPort?.postMessage(message);
+// The worker process of parseOpenApiOffThread: one import at a time, answered by id over its IPC
+// channel. Refusals keep their code and operator-safe message; anything else becomes a fixed text (it
+// could quote the document). It ends when the service ends it, or when its channel closes.
+process.on("message", (request: ImportRequest) => {
+  const reply = (message: ImportReply) => process.send?.(message);
   parseOpenApi(request.input, {
     ...request.options,
     onProgress: (progress) => reply({ id: request.id, kind: "progress", progress }),
   }).then(
-    (draft) => reply({ id: request.id, kind: "done", draft }),
+    // The plan goes back as its JSON text, made here within the worker's limits: the service only
+    // parses a string whose size the import has already bounded (MAX_IMPORTED_BYTES).
+    ({ openapi, ...draft }) => reply({ id: request.id, kind: "done", draft, plan: JSON.stringify(openapi) }),
     (error: unknown) =>
       reply({
         id: request.id,
@@ -21,3 +23,4 @@ parentPort?.on("message", (request: ImportRequest) => {
       }),
   );
 });
+process.on("disconnect", () => process.exit(0));

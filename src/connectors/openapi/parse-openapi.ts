@@ -2,12 +2,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { StoredCommand, StoredConfigSchema } from "../../catalog/index.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
 import { deriveConnection } from "./connection-fields.ts";
+import { createImportBudget } from "./import-budget.ts";
 import { MAX_OPERATIONS } from "./import-limits.ts";
-import { createSchemaCopier, isObject } from "./json-schema.ts";
+import type { JsonLengthMemo } from "./json-length.ts";
+import { isObject } from "./json-schema.ts";
 import { loadDocument } from "./load-document.ts";
 import { camelCase, createNameClaims, kebabCase } from "./names.ts";
 import type { OpenApiPlan } from "./openapi-plan.ts";
 import { operationCommand } from "./operation-command.ts";
+import { createSchemaTable } from "./schema-table.ts";
 import { shortText } from "./to-field.ts";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
@@ -92,11 +95,14 @@ export async function parseOpenApi(
   const commands: Record<string, StoredCommand> = {};
   const operations: DraftOperation[] = [];
   const plans: OpenApiPlan["operations"] = {};
-  const schemas = createSchemaCopier(loaded.shared);
+  const memo: JsonLengthMemo = new WeakMap();
+  const budget = createImportBudget(field, memo);
+  const schemas = createSchemaTable(document, loaded.refTargets, { memo, onEntry: budget.add });
   let seen = 0;
   const total = progress === undefined ? 0 : countOperations(document.paths as Record<string, unknown>);
   progress?.({ stage: "building", done: 0, total });
-  for (const [path, item] of Object.entries(document.paths as Record<string, unknown>)) {
+  for (const [path, listed] of Object.entries(document.paths as Record<string, unknown>)) {
+    const item = schemas.resolve(listed);
     if (!isObject(item)) continue;
     const pathParameters = Array.isArray(item.parameters) ? item.parameters : [];
     for (const method of METHODS) {
@@ -127,6 +133,8 @@ export async function parseOpenApi(
       if (command !== wanted) warn(`${where}: command name '${wanted}' is taken; named '${command}'`);
       const built = operationCommand({ method, path, operation, pathParameters }, where, schemas, warn);
       built.plan.operationId = operationId;
+      budget.add(built.command);
+      budget.add(built.plan);
       commands[command] = built.command;
       plans[command] = built.plan;
       operations.push({
@@ -140,8 +148,8 @@ export async function parseOpenApi(
   }
   for (const key of select)
     if (!matched.has(key)) warn(`select: no operation or command named '${key.slice(0, 100)}'`);
-  for (const ref of schemas.circular)
-    warn(`circular schema ${ref.slice(0, 200)} is cut where it recurs (any value accepted there)`);
+  for (const ref of schemas.unresolved)
+    warn(`schema reference ${ref.slice(0, 200)} resolves to nothing; any value is accepted there`);
   if (schemas.deep > 0) warn(`${schemas.deep} schema parts nested more than the copy depth limit were cut`);
   if (operations.length === 0) warn("no operations were kept");
   if (dropped > 0) warnings.push(`${dropped} more warnings not shown`);
@@ -150,22 +158,26 @@ export async function parseOpenApi(
   const title = typeof info.title === "string" ? info.title : "";
   const infoVersion = typeof info.version === "string" ? info.version : "";
   const name = options.name || kebabCase(title) || "openapi-connector";
+  const plan: OpenApiPlan = {
+    format: 2,
+    openapi: String(document.openapi),
+    baseUrl: connection.baseUrl,
+    securitySchemes: connection.securitySchemes,
+    security: Array.isArray(document.security) ? (document.security as OpenApiPlan["security"]) : [],
+    operations: plans,
+    schemas: schemas.schemas,
+  };
+  const configSchema = { connectionConfig: connection.connectionConfig, commands };
+  budget.check(plan, configSchema);
   return {
     name,
     displayName: title.slice(0, 200) || name,
     description: shortText(info.description, title),
     version: /^\d+\.\d+\.\d+$/.test(infoVersion) ? infoVersion : "1.0.0",
     authType: connection.authType,
-    configSchema: { connectionConfig: connection.connectionConfig, commands },
+    configSchema,
     ...(connection.oauth !== undefined ? { oauth: connection.oauth } : {}),
-    openapi: {
-      format: 1,
-      openapi: String(document.openapi),
-      baseUrl: connection.baseUrl,
-      securitySchemes: connection.securitySchemes,
-      security: Array.isArray(document.security) ? (document.security as OpenApiPlan["security"]) : [],
-      operations: plans,
-    },
+    openapi: plan,
     operations,
     warnings,
   };

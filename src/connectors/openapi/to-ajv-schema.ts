@@ -1,57 +1,36 @@
 import { isObject, type JsonSchema } from "./json-schema.ts";
+import { PLAN_REF_PREFIX } from "./openapi-plan.ts";
+import { IDENTIFIERS, ONE_SCHEMA, SCHEMA_LIST, SCHEMA_MAP } from "./schema-keywords.ts";
 
-/** Keywords whose value is one subschema. */
-const ONE = [
-  "items",
-  "additionalItems",
-  "additionalProperties",
-  "not",
-  "if",
-  "then",
-  "else",
-  "contains",
-  "propertyNames",
-  "unevaluatedItems",
-  "unevaluatedProperties",
-  "contentSchema",
-];
-/** Keywords whose value is a list of subschemas. */
-const LIST = ["allOf", "anyOf", "oneOf", "prefixItems"];
-/** Keywords whose value maps names to subschemas. */
-const MAP = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
-/**
- * Identifiers and dynamic references: the plan's schemas are `$ref`-free copies, so an `$id` would only
- * collide in Ajv's registry and a `$dynamicRef` could never resolve.
- */
-const DROPPED = new Set([
-  "$schema",
-  "$id",
-  "$anchor",
-  "$dynamicAnchor",
-  "$dynamicRef",
-  "$recursiveAnchor",
-  "$recursiveRef",
-]);
+/** Where a validator finds the plan's shared schema `name` (see validate-params.ts). */
+export function planSchemaId(name: string): string {
+  return `https://plan.patchbay.invalid/schemas/${name}`;
+}
 
 /**
  * A plan schema as JSON Schema 2020-12 for Ajv. OpenAPI 3.1 schemas already are; OpenAPI 3.0 ones get
  * `nullable` (a null type, or an `anyOf` with null when there is no `type`) and boolean
- * `exclusiveMinimum`/`exclusiveMaximum` (draft 4 style) rewritten. Only schema positions are walked, so
- * a property named `nullable` or an `enum` value stays as it is.
+ * `exclusiveMinimum`/`exclusiveMaximum` (draft 4 style) rewritten. A pointer into the plan's shared
+ * schemas (`#/schemas/<name>`) becomes that schema's validator id; any other `$ref` is dropped (a plan
+ * has none). Only schema positions are walked, so a property named `nullable` or an `enum` value stays
+ * as it is.
  */
 export function toAjvSchema(schema: unknown, depth = 0): unknown {
   if (!isObject(schema)) return schema;
   if (depth > 64) return {};
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (DROPPED.has(key)) continue;
-    if (ONE.includes(key))
+    if (IDENTIFIERS.has(key)) continue;
+    if (key === "$ref") {
+      if (typeof value === "string" && value.startsWith(PLAN_REF_PREFIX))
+        out.$ref = planSchemaId(value.slice(PLAN_REF_PREFIX.length));
+    } else if (ONE_SCHEMA.has(key))
       out[key] = Array.isArray(value)
         ? value.map((s) => toAjvSchema(s, depth + 1))
         : toAjvSchema(value, depth + 1);
-    else if (LIST.includes(key) && Array.isArray(value))
+    else if (SCHEMA_LIST.has(key) && Array.isArray(value))
       out[key] = value.map((s) => toAjvSchema(s, depth + 1));
-    else if (MAP.includes(key) && isObject(value))
+    else if (SCHEMA_MAP.has(key) && isObject(value))
       out[key] = Object.fromEntries(Object.entries(value).map(([k, s]) => [k, toAjvSchema(s, depth + 1)]));
     else out[key] = value;
   }

@@ -1,3 +1,4 @@
+import { parseLogFields } from "./log-fields.ts";
 import type {
   ScriptHttpRequest,
   ScriptHttpResponse,
@@ -19,8 +20,8 @@ const METHODS: ReadonlySet<string> = new Set(["GET", "POST", "PUT", "PATCH", "DE
 export interface HostBridge {
   /** Answers one `patchbay.http.*` call: a JSON request in, `{response}` or `{error, code}` JSON out. */
   http(payload: string): Promise<string>;
-  /** Takes one `patchbay.log.*` line. */
-  log(level: unknown, message: unknown): void;
+  /** Takes one `patchbay.log.*` line, with its fields as the isolate's bounded JSON copy (or undefined). */
+  log(level: unknown, message: unknown, fields: unknown): void;
   /** Ends the execution: later calls are refused, running ones cancelled. */
   close(): void;
 }
@@ -82,16 +83,20 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
     }
   }
 
-  function log(level: unknown, message: unknown): void {
+  function log(level: unknown, message: unknown, fields: unknown): void {
     if (!open || options.log === undefined || typeof level !== "string" || !LEVELS.has(level)) return;
     lines++;
     if (lines > MAX_LOG_LINES + 1) return;
-    const [at, text] =
+    const [at, text, kept] =
       lines > MAX_LOG_LINES
-        ? ["warn", `log limit reached: further messages of this execution are dropped (${MAX_LOG_LINES})`]
-        : [level, String(message).slice(0, MAX_LOG_CHARS + 1)];
+        ? [
+            "warn",
+            `log limit reached: further messages of this execution are dropped (${MAX_LOG_LINES})`,
+            undefined,
+          ]
+        : [level, String(message).slice(0, MAX_LOG_CHARS + 1), parseLogFields(fields)];
     try {
-      options.log(at as ScriptLogLevel, text);
+      options.log(at as ScriptLogLevel, text, kept);
     } catch {
       // A failing logger must not surface in the script (its error would carry host frames).
     }

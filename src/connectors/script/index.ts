@@ -1,7 +1,10 @@
+export { LOG_FIELD_LIMITS } from "./log-fields.ts";
 export {
   closeSandbox,
+  DEFAULT_SCRIPT_QUEUE_MAX,
   openSandbox,
   runScript,
+  type SandboxSettings,
   sandboxHealthy,
   sandboxPids,
 } from "./run-script.ts";

@@ -6,6 +6,9 @@ import { BOOTSTRAP_FILENAME, CONTEXT_BOOTSTRAP } from "./sandbox-bootstrap.ts";
 export interface PooledIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
+  /** The tenant and memory limit it was made for; it never serves another. */
+  readonly key: string;
+  readonly memoryMb: number;
   /** `runOne(factory, token, input, name, resultChars)` in the isolate. */
   readonly runOne: ivm.Reference<(...args: unknown[]) => unknown>;
   /** `checkBody(source)` in the isolate. */
@@ -16,6 +19,8 @@ export interface PooledIsolate {
   poisoned: boolean;
   /** Executions run on it so far. */
   runs: number;
+  /** When it was last returned (`performance.now()` time). */
+  idleSince: number;
   /**
    * The running execution's bridge and token: the isolate's host functions serve calls carrying this
    * token only. Set by {@link PooledIsolate.begin}, cleared by {@link PooledIsolate.end}.
@@ -26,20 +31,35 @@ export interface PooledIsolate {
 
 /** Options of {@link createIsolatePool}. */
 export interface IsolatePoolOptions {
-  memoryMb: number;
-  /** Most isolates at once (each runs one execution at a time). */
-  size: number;
+  /** Executions at once, over all tenants (each holds one isolate). */
+  slots: number;
+  /** Idle isolates kept over all tenants; past it the least recently used is disposed. */
+  maxIdle: number;
+  /** An isolate idle this long is disposed by {@link IsolatePool.sweep}, so memory goes back after a burst. */
+  idleMs: number;
   logChars: number;
   onCatastrophicError?: (message: string) => void;
 }
 
-/** Warm isolates, handed out one execution at a time. */
+/** Warm isolates per tenant, handed out one execution at a time. */
 export interface IsolatePool {
-  acquire(): Promise<PooledIsolate>;
-  /** Returns an isolate; `healthy: false` (a limit was hit, it was aborted) disposes and replaces it. */
+  /**
+   * An isolate of this tenant with this memory limit: a warm one, or a new one. While every slot is busy
+   * it waits, until `wait.ms` passed or `wait.signal` fired: undefined then.
+   */
+  acquire(tenant: string, memoryMb: number, wait?: WaitLimit): Promise<PooledIsolate | undefined>;
+  /** Returns an isolate; `healthy: false` (a limit was hit, it was aborted) disposes it. */
   release(slot: PooledIsolate, healthy: boolean): void;
+  /** Disposes the isolates idle for longer than `idleMs`. */
+  sweep(): void;
   /** Disposes every idle isolate. */
   close(): void;
+}
+
+/** How long {@link IsolatePool.acquire} may wait for a free slot. */
+export interface WaitLimit {
+  readonly ms: number;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** An isolate is recycled after this many executions, bounding what V8 keeps between them. */
@@ -51,21 +71,31 @@ const HEAP_CHECK_EVERY = 8;
 /** Compiled scripts kept per isolate. */
 const MAX_FACTORIES = 64;
 
+interface Waiter {
+  readonly key: string;
+  readonly memoryMb: number;
+  resolve: (slot: PooledIsolate | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * A pool of isolates with a hardened context each (frozen intrinsics and global object, see
  * CONTEXT_BOOTSTRAP). Creating an isolate and freezing its intrinsics costs milliseconds; an execution on
- * a warm one costs a function call. An isolate that hit a limit is disposed and replaced, and every
+ * a warm one costs a function call. An isolate belongs to one tenant (and memory limit) for its whole
+ * life: whatever one tenant's executions leave in it — compiled scripts holding heap, anything V8 runs
+ * later — no other tenant's execution ever meets. An isolate that hit a limit is disposed, and every
  * isolate is recycled after {@link MAX_RUNS} executions or when its heap grew past half its limit.
  */
 export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
+  /** Idle isolates, least recently used first. */
   const idle: PooledIsolate[] = [];
-  const waiting: ((slot: PooledIsolate) => void)[] = [];
-  let live = 0;
+  const waiting: Waiter[] = [];
+  let busy = 0;
 
-  async function open(): Promise<PooledIsolate> {
+  async function open(key: string, memoryMb: number): Promise<PooledIsolate> {
     const holder: { slot?: PooledIsolate } = {};
     const isolate = new ivm.Isolate({
-      memoryLimit: options.memoryMb,
+      memoryLimit: memoryMb,
       onCatastrophicError: (message) => {
         if (holder.slot) holder.slot.poisoned = true;
         options.onCatastrophicError?.(message);
@@ -85,11 +115,14 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       holder.slot = {
         isolate,
         context,
+        key,
+        memoryMb,
         runOne,
         checkBody,
         factories: new Map(),
         poisoned: false,
         runs: 0,
+        idleSince: 0,
         begin: router.begin,
         end: router.end,
       };
@@ -101,47 +134,76 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   }
 
   function discard(slot: PooledIsolate): void {
-    live--;
     // A poisoned isolate's thread never returns; disposing it would block this thread for good.
     if (!slot.poisoned && !slot.isolate.isDisposed) slot.isolate.dispose();
   }
 
-  function handOut(slot: PooledIsolate): void {
-    const next = waiting.shift();
-    if (next) next(slot);
-    else idle.push(slot);
-  }
-
-  function refill(): void {
-    if (waiting.length === 0 || live >= options.size) return;
-    live++;
-    open().then(handOut, () => {
-      live--;
-    });
+  /** Serves waiters in order while a slot is free: the tenant's warm isolate, or a new one. */
+  function pump(): void {
+    while (busy < options.slots) {
+      const next = waiting.shift();
+      if (next === undefined) return;
+      busy++;
+      let warm = -1;
+      for (let i = idle.length - 1; i >= 0; i--) {
+        if (idle[i]?.key === next.key) {
+          warm = i;
+          break;
+        }
+      }
+      if (warm >= 0) {
+        next.resolve(idle.splice(warm, 1)[0] as PooledIsolate);
+        continue;
+      }
+      open(next.key, next.memoryMb).then(next.resolve, (error: unknown) => {
+        busy--;
+        next.reject(error);
+        pump();
+      });
+    }
   }
 
   return {
-    async acquire() {
-      const ready = idle.pop();
-      if (ready) return ready;
-      if (live < options.size) {
-        live++;
-        try {
-          return await open();
-        } catch (error) {
-          live--;
-          throw error;
-        }
-      }
-      return new Promise<PooledIsolate>((resolve) => waiting.push(resolve));
+    acquire(tenant, memoryMb, wait) {
+      // The tenant id is opaque text: a separator that JSON escapes cannot be forged by a tenant id.
+      const key = JSON.stringify([tenant, memoryMb]);
+      return new Promise<PooledIsolate | undefined>((resolve, reject) => {
+        const waiter: Waiter = { key, memoryMb, resolve, reject };
+        waiting.push(waiter);
+        pump();
+        if (wait === undefined || !waiting.includes(waiter)) return;
+        // Still waiting: give up when the execution's wall time is gone or it is cancelled.
+        const giveUp = (): void => {
+          const at = waiting.indexOf(waiter);
+          if (at < 0) return;
+          waiting.splice(at, 1);
+          done();
+          resolve(undefined);
+        };
+        const timer = setTimeout(giveUp, wait.ms);
+        wait.signal?.addEventListener("abort", giveUp, { once: true });
+        const done = (): void => {
+          clearTimeout(timer);
+          wait.signal?.removeEventListener("abort", giveUp);
+        };
+        waiter.resolve = (slot) => {
+          done();
+          resolve(slot);
+        };
+        waiter.reject = (error) => {
+          done();
+          reject(error);
+        };
+      });
     },
     release(slot, healthy) {
+      busy--;
       slot.runs++;
       let keep = healthy && !slot.poisoned && !slot.isolate.isDisposed && slot.runs < MAX_RUNS;
       // Reading the heap blocks on the isolate's thread: every few runs is enough to catch growth.
       if (keep && slot.runs % HEAP_CHECK_EVERY === 0) {
         const heap = slot.isolate.getHeapStatisticsSync();
-        keep = heap.used_heap_size < options.memoryMb * 1024 * 1024 * MAX_HEAP_SHARE;
+        keep = heap.used_heap_size < slot.memoryMb * 1024 * 1024 * MAX_HEAP_SHARE;
       }
       if (keep) {
         while (slot.factories.size > MAX_FACTORIES) {
@@ -149,11 +211,17 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
           slot.factories.delete(oldest);
           factory.release();
         }
-        handOut(slot);
+        slot.idleSince = performance.now();
+        idle.push(slot);
+        while (idle.length > options.maxIdle) discard(idle.shift() as PooledIsolate);
       } else {
         discard(slot);
-        refill();
       }
+      pump();
+    },
+    sweep() {
+      const before = performance.now() - options.idleMs;
+      while ((idle[0]?.idleSince ?? before) < before) discard(idle.shift() as PooledIsolate);
     },
     close() {
       for (const slot of idle.splice(0)) discard(slot);
@@ -176,8 +244,8 @@ function createRouter() {
       if (bridge === undefined || from !== token || typeof payload !== "string") return ENDED;
       return bridge.http(payload);
     }),
-    log: new ivm.Callback((from: unknown, level: unknown, message: unknown) => {
-      if (bridge !== undefined && from === token) bridge.log(level, message);
+    log: new ivm.Callback((from: unknown, level: unknown, message: unknown, fields: unknown) => {
+      if (bridge !== undefined && from === token) bridge.log(level, message, fields);
     }),
     begin(next: HostBridge): number {
       bridge = next;

@@ -1,12 +1,11 @@
-import { availableParallelism } from "node:os";
 import type ivm from "isolated-vm";
 import { outcomeToResult } from "../define/outcome.ts";
 import { describeScriptError } from "./describe-script-error.ts";
-import { createHostBridge, type HostBridge, MAX_LOG_CHARS } from "./host-bridge.ts";
-import { createIsolatePool, type IsolatePool, type PooledIsolate } from "./isolate-pool.ts";
+import { createHostBridge, type HostBridge } from "./host-bridge.ts";
+import type { IsolatePool, PooledIsolate } from "./isolate-pool.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
 import { type DispatchReply, SCRIPT_FILENAME, SCRIPT_PREFIX, SCRIPT_SUFFIX } from "./sandbox-bootstrap.ts";
-import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
+import { ScriptErrorCode, scriptFailure, waitedTooLong } from "./script-error-code.ts";
 import { resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
 import type { ScriptResult } from "./script-request.ts";
 import { scrubEngineMessage } from "./scrub-engine-message.ts";
@@ -16,25 +15,42 @@ import { startWatchdog } from "./watchdog.ts";
 const TIMED_OUT = "Script execution timed out.";
 
 /**
- * Runs one command of a script connector, in this process, on a pooled isolated-vm isolate, in a fresh
- * scope of a hardened context: the script's function named `command` is called with `patchbay`
- * in scope, and what it returns (or resolves to) is normalized into a {@link ScriptResult}. Limit breaches end the execution with SCRIPT_TIMEOUT,
- * SCRIPT_MEMORY_LIMIT or SCRIPT_HTTP_LIMIT; anything the script throws gives SCRIPT_ERROR with the
- * script's own line and column. Never rejects for anything the script does.
+ * Runs one command of a script connector, in this process, on an isolated-vm isolate of `pool` that
+ * belongs to `options.tenant`, in a fresh scope of a hardened context: the script's function named
+ * `command` is called with `patchbay` in scope, and what it returns (or resolves to) is normalized into a
+ * {@link ScriptResult}. Limit breaches end the execution with SCRIPT_TIMEOUT, SCRIPT_MEMORY_LIMIT or
+ * SCRIPT_HTTP_LIMIT; anything the script throws gives SCRIPT_ERROR with the script's own line and column.
+ * The wall time includes `waitedMs` already spent waiting in the service and the wait for an isolate
+ * here; an execution whose wall time runs out before it gets one never runs. Never rejects for anything
+ * the script does.
  */
 export async function runInIsolate(
+  pool: IsolatePool,
   source: string,
   command: string,
   input: string,
   options: ScriptRunOptions,
+  waitedMs = 0,
 ): Promise<ScriptResult> {
   const limits = resolveScriptLimits(options.limits);
   if (options.signal?.aborted) {
     return scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled");
   }
 
-  const pool = poolFor(limits.memoryMb, options.onCatastrophicError);
-  const slot = await pool.acquire();
+  // Time spent waiting for an isolate, here or in the service, counts against the wall time.
+  const asked = performance.now();
+  const acquired = await pool.acquire(options.tenant, limits.memoryMb, {
+    ms: Math.max(0, limits.wallMs - waitedMs),
+    signal: options.signal,
+  });
+  const wallLeftMs = limits.wallMs - waitedMs - (performance.now() - asked);
+  if (acquired === undefined || wallLeftMs <= 0 || options.signal?.aborted) {
+    if (acquired !== undefined) pool.release(acquired, true);
+    return options.signal?.aborted
+      ? scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled")
+      : waitedTooLong(limits.wallMs);
+  }
+  const slot = acquired;
   const { isolate } = slot;
 
   let finish: (result: ScriptResult) => void = () => undefined;
@@ -57,7 +73,13 @@ export async function runInIsolate(
     },
   });
   const stopWatchdog = startWatchdog(
-    { isolate, poisoned: () => slot.poisoned, limits, signal: options.signal },
+    {
+      isolate,
+      poisoned: () => slot.poisoned,
+      limits,
+      wallLeftMs,
+      signal: options.signal,
+    },
     (breach) => {
       breached = true;
       finish(scriptFailure(breach.code, breach.message));
@@ -76,28 +98,6 @@ export async function runInIsolate(
   // An isolate that hit a limit may still be running the script: it is disposed and replaced.
   pool.release(slot, !breached);
   return result;
-}
-
-const pools = new Map<number, IsolatePool>();
-
-/** Isolates are pooled per memory limit; the pool size follows isolated-vm's thread pool (cores + 1). */
-function poolFor(
-  memoryMb: number,
-  onCatastrophicError: ((message: string) => void) | undefined,
-): IsolatePool {
-  let pool = pools.get(memoryMb);
-  if (pool === undefined) {
-    pool = createIsolatePool({
-      memoryMb,
-      // isolated-vm runs isolates on a thread pool of cores + 1 threads; more isolates busy at once
-      // means a new thread per task, which costs more than waiting for one.
-      size: Math.max(2, availableParallelism() + 1),
-      logChars: MAX_LOG_CHARS,
-      onCatastrophicError: (message) => onCatastrophicError?.(message),
-    });
-    pools.set(memoryMb, pool);
-  }
-  return pool;
 }
 
 /** Compiles a script once per isolate: its body is checked alone, then wrapped as a factory. */

@@ -1,3 +1,4 @@
+import type { JsonObject } from "../define/outcome.ts";
 import type { ScriptLimits } from "./script-limits.ts";
 
 /** An outbound call the script asked for (`patchbay.http.*`). */
@@ -24,21 +25,25 @@ export type ScriptLogLevel = "trace" | "debug" | "info" | "warn" | "error";
 /** How {@link runScript} reaches the world; the sandbox itself has no other way out. */
 export interface ScriptRunOptions {
   /**
+   * The calling key's tenant. Isolates are pooled per tenant and never shared between tenants, so that
+   * nothing one tenant's executions leave in an isolate (cached scripts holding memory, work V8 runs
+   * later) can be seen or felt by another's.
+   */
+  tenant: string;
+  /**
    * Makes every outbound call. Unset, the sandbox process makes them itself with its `httpModule`
    * (by default Patchbay's SSRF-safe outbound client under the configured egress policy); set, each call
    * is relayed to this function in the service (tests, embedding).
    */
   http?: (request: ScriptHttpRequest) => Promise<ScriptHttpResponse>;
-  /** Receives `patchbay.log.*` (and `console.*`) lines; messages are capped in length and number. */
-  log?: (level: ScriptLogLevel, message: string) => void;
+  /**
+   * Receives `patchbay.log.*` (and `console.*`) lines; messages are capped in length and number. `fields`
+   * is the plain-data copy of the object a script passed after its message (`patchbay.log.info("sent",
+   * { id })`), bounded in depth, keys and size (see {@link LOG_FIELD_LIMITS}); undefined when it passed none.
+   */
+  log?: (level: ScriptLogLevel, message: string, fields: JsonObject | undefined) => void;
   /** Overrides of {@link DEFAULT_SCRIPT_LIMITS}. */
   limits?: Partial<ScriptLimits>;
   /** Cancels the execution; it then ends with SCRIPT_ABORTED. */
   signal?: AbortSignal;
-  /**
-   * Called when isolated-vm reports a catastrophic error (V8 lost control of an isolate, e.g. one huge
-   * allocation past the heap limit). The isolate and its thread cannot be reclaimed: the process should
-   * stop taking executions and restart.
-   */
-  onCatastrophicError?: (message: string) => void;
 }

@@ -1,4 +1,5 @@
 import { HARDEN_INTRINSICS } from "./harden-intrinsics.ts";
+import { LOG_FIELDS_COPY } from "./log-fields.ts";
 
 /** The file name the connector's script is compiled under; error locations are read from its frames. */
 export const SCRIPT_FILENAME = "connector.js";
@@ -27,7 +28,8 @@ export const SCRIPT_SUFFIX =
 /**
  * Runs once per pooled isolate, as the body of a function (`context.evalClosure`): `$0` the log message
  * cap in characters, `$1` the isolate's host HTTP function (a Reference), `$2` its host log function
- * (a Callback); both take the execution's token first, and the host ignores a token that is not the
+ * (a Callback, taking the level, the message and the fields as bounded JSON); both take the execution's
+ * token first, and the host ignores a token that is not the
  * running execution's. It removes what must not exist, freezes the intrinsics and the global object, and
  * returns `[runOne, checkBody]`:
  * - `checkBody(source)` parses the source alone as a function body (the Function constructor parses
@@ -46,7 +48,14 @@ export const SCRIPT_SUFFIX =
  * - every built-in it uses is captured before any script runs, and the intrinsics and the global object
  *   are frozen, so no execution can change what this code calls or leave state for the next one;
  * - WebAssembly, SharedArrayBuffer and Atomics are removed: wasm memory is not counted against the
- *   isolate's memory limit, and Atomics.wait blocks without using CPU time.
+ *   isolate's memory limit, and Atomics.wait blocks without using CPU time;
+ * - nothing may schedule work that runs after its execution has ended, on another execution's time:
+ *   FinalizationRegistry (its callbacks run whenever V8 gets to them, in whichever execution holds the
+ *   isolate then), WeakRef (with it a script watches the collector, which other executions drive),
+ *   Atomics.waitAsync and WebAssembly's async compilation (removed above) are gone, and there are no
+ *   timers; the microtasks an execution leaves queued run before its result is delivered, on its own
+ *   CPU budget. V8's own `console` (which keeps counters and timers in the context) goes too: a script's
+ *   `console` is the parameter of its factory.
  */
 export const CONTEXT_BOOTSTRAP = String.raw`"use strict";
 const logChars = $0;
@@ -68,7 +77,10 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const SCRIPT_FRAME = /${SCRIPT_FILENAME.replace(".", "\\.")}:(\d+):(\d+)/;
 const PREFIX_CHARS = ${SCRIPT_PREFIX.length};
 
-for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) delete G[name];
+const isArray = Array.isArray;
+for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "FinalizationRegistry", "WeakRef", "console"]) {
+  delete G[name];
+}
 
 function cut(value, max) {
   return value.length > max ? value.slice(0, max) + "…" : value;
@@ -133,6 +145,7 @@ function describeForLog(message) {
   try { return text(message); } catch { return call(objectToString, message, []); }
 }
 
+${LOG_FIELDS_COPY}
 function deepFreeze(value) {
   if (typeof value === "object" && value !== null && !isFrozen(value)) {
     freeze(value);
@@ -165,8 +178,8 @@ function checkBody(source) {
 }
 
 async function runOne(factory, token, input, name, resultChars) {
-  function emit(level, message) {
-    hostLog(token, level, cut(describeForLog(message), logChars));
+  function emit(level, message, fields) {
+    hostLog(token, level, cut(describeForLog(message), logChars), fields === undefined ? undefined : logFieldsJson(fields));
   }
 
   function headerCopy(method, headers) {
@@ -214,11 +227,11 @@ async function runOne(factory, token, input, name, resultChars) {
     delete(url, headers) { return request("DELETE", url, undefined, headers); },
   });
   const log = freeze({
-    trace(message) { emit("trace", message); },
-    debug(message) { emit("debug", message); },
-    info(message) { emit("info", message); },
-    warn(message) { emit("warn", message); },
-    error(message) { emit("error", message); },
+    trace(message, fields) { emit("trace", message, fields); },
+    debug(message, fields) { emit("debug", message, fields); },
+    info(message, fields) { emit("info", message, fields); },
+    warn(message, fields) { emit("warn", message, fields); },
+    error(message, fields) { emit("error", message, fields); },
   });
   const patchbay = freeze({
     http,

@@ -1,11 +1,15 @@
 /**
- * Entry point of a sandbox process: runs script executions on its own isolated-vm isolates and reaches
- * the world only through the service over IPC (HTTP calls, log lines). The service kills it with SIGKILL
- * when an isolate is lost; it ends itself the same way when the service goes away.
+ * Entry point of a sandbox process: runs script executions on its own isolated-vm isolates (pooled per
+ * tenant) and reaches the world only through the service over IPC (HTTP calls, log lines). It answers the
+ * service's heartbeats from its event loop, which never waits for a script, so a process whose isolates
+ * are all busy is still seen as alive. The service kills it with SIGKILL when an isolate is lost or when
+ * it stops answering; it ends itself the same way when the service goes away.
  */
 
 import { configureOutbound } from "../../outbound/index.ts";
 import { batchedSender } from "./batched-sender.ts";
+import { MAX_LOG_CHARS } from "./host-bridge.ts";
+import { createIsolatePool, type IsolatePool } from "./isolate-pool.ts";
 import { runInIsolate } from "./run-in-isolate.ts";
 import type { ScriptHttpResponse, ScriptRunOptions } from "./run-script-options.ts";
 import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
@@ -20,9 +24,14 @@ class HttpFailure extends Error {
   }
 }
 
+/** An idle isolate is disposed after this long. */
+const IDLE_MS = 60_000;
+
 const running = new Map<number, AbortController>();
 /** The process's own `patchbay.http` (the outbound client, or a test's module), set by "init". */
 let localHttp: Promise<ScriptRunOptions["http"]> | undefined;
+/** The isolates, made by "init": `slots` run at once, the other executions the service sent wait. */
+let pool: IsolatePool | undefined;
 const calls = new Map<number, { resolve(response: ScriptHttpResponse): void; reject(error: Error): void }>();
 let nextCall = 0;
 
@@ -40,14 +49,21 @@ async function run(message: Extract<ToSandbox, { t: "run" }>): Promise<void> {
   let result: FromSandbox & { t: "done" };
   try {
     const http = message.relay ? relay(message.id) : await localHttp;
-    if (http === undefined) throw new Error("the sandbox process was not initialised");
-    const outcome = await runInIsolate(message.source, message.command, message.input, {
-      ...(message.limits ? { limits: message.limits } : {}),
-      signal: controller.signal,
-      log: (level, text) => send({ t: "log", id: message.id, level, message: text }),
-      http,
-      onCatastrophicError: () => send({ t: "lost" }),
-    });
+    if (http === undefined || pool === undefined) throw new Error("the sandbox process was not initialised");
+    const outcome = await runInIsolate(
+      pool,
+      message.source,
+      message.command,
+      message.input,
+      {
+        tenant: message.tenant,
+        ...(message.limits ? { limits: message.limits } : {}),
+        signal: controller.signal,
+        log: (level, text, fields) => send({ t: "log", id: message.id, level, message: text, fields }),
+        http,
+      },
+      message.waitedMs,
+    );
     result = { t: "done", id: message.id, result: outcome };
   } catch {
     // runInIsolate does not reject for anything a script does; this is a sandbox fault.
@@ -102,6 +118,16 @@ function receive(message: ToSandbox): void {
       });
       // An unusable module fails each execution (SCRIPT_SANDBOX_LOST), not the process.
       localHttp.catch(() => undefined);
+      pool = createIsolatePool({
+        slots: message.slots,
+        // Warm isolates for many tenants at once (each costs 2–3 MB; a cold one 5–20 ms to make), given
+        // back a minute after their last use.
+        maxIdle: 64,
+        idleMs: IDLE_MS,
+        logChars: MAX_LOG_CHARS,
+        onCatastrophicError: () => send({ t: "lost" }),
+      });
+      setInterval(() => pool?.sweep(), IDLE_MS / 4).unref();
       return;
     case "run":
       void run(message);
@@ -112,6 +138,9 @@ function receive(message: ToSandbox): void {
     case "http-done":
     case "http-failed":
       settle(message);
+      return;
+    case "ping":
+      send({ t: "pong", seq: message.seq });
       return;
   }
 }

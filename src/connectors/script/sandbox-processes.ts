@@ -1,21 +1,31 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { batchedSender } from "./batched-sender.ts";
 import { encodeScriptInput } from "./encode-script-input.ts";
+import { createExecutionQueue, type Waiting } from "./execution-queue.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
-import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
-import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
+import {
+  keepAlive,
+  type PendingExecution,
+  relayHttp,
+  type SandboxChild,
+  spawnSandboxChild,
+} from "./sandbox-child.ts";
+import type { FromSandbox } from "./sandbox-messages.ts";
+import { ScriptErrorCode, scriptFailure, waitedTooLong } from "./script-error-code.ts";
 import { resolveScriptLimits } from "./script-limits.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
 
-const ENTRY = fileURLToPath(new URL("./sandbox-process-main.ts", import.meta.url));
-
-/** How long past an execution's wall time the service waits for its process before killing it. */
-const HUNG_AFTER_MS = 5_000;
 /** A process that dies this soon after it started, having finished nothing, counts toward a crash loop. */
 const EARLY_EXIT_MS = 10_000;
 /** Early exits in a row after which the sandbox reports itself unhealthy. */
 const CRASH_LOOP = 3;
+/** Heartbeats per `hungAfterMs`: a process is hung after this many unanswered beats in a row. */
+const BEATS = 10;
+/**
+ * A process is sent up to this many executions per slot, so that the next ones for an isolate are
+ * already there when the last one ends: with one per slot every isolate idled for an IPC round trip
+ * between executions, which halved throughput at 64 in flight (two per slot still cost a quarter on a
+ * loaded machine). The process answers any whose wall time runs out, or that is cancelled, while it waits.
+ */
+const PER_SLOT = 4;
 
 /** Events worth an operator's attention; messages are fixed texts with codes, never script content. */
 export type SandboxEvent =
@@ -23,12 +33,19 @@ export type SandboxEvent =
   /** An execution hit its memory limit: the process is replaced so that its memory goes back too. */
   | { kind: "memory-recycled"; pid: number }
   | { kind: "process-exited"; pid: number; exitCode: number | null; signal: string | null }
+  /** The process stopped answering heartbeats (not merely busy): killed. */
   | { kind: "process-hung"; pid: number };
 
 /** What {@link createSandboxProcesses} needs. */
 export interface SandboxProcessesOptions {
   /** Processes kept; executions go to the least busy one. */
   readonly processes: number;
+  /** Executions one process runs at once, each on its own isolate (isolated-vm's thread pool: cores + 1). */
+  readonly slotsPerProcess: number;
+  /** Executions that may wait for a free slot; more are answered at once with SCRIPT_QUEUE_FULL. */
+  readonly queueMax: number;
+  /** A process with work that answers no heartbeat for about this long is killed as hung. */
+  readonly hungAfterMs: number;
   /** The egress allow-list the processes' outbound client applies (PATCHBAY_EGRESS_ALLOW). */
   readonly egressAllow: readonly string[];
   /** URL of the module whose `scriptHttp` makes the processes' HTTP calls (see outbound-http.ts). */
@@ -37,32 +54,25 @@ export interface SandboxProcessesOptions {
   readonly onEvent?: (event: SandboxEvent) => void;
 }
 
-/** A pool of sandbox processes, each with its own isolate pool. */
+/** A pool of sandbox processes, each with its own isolate pools. */
 export interface SandboxProcesses {
   run(source: string, request: ScriptRequest, options: ScriptRunOptions): Promise<ScriptResult>;
   /** False while processes keep dying right after they start. */
   healthy(): boolean;
   /** Pids of the live processes (for tests and diagnostics). */
   pids(): number[];
-  /** Kills every process; running executions end with SCRIPT_SANDBOX_LOST. */
+  /** Kills every process; running and waiting executions end with SCRIPT_SANDBOX_LOST. */
   close(): void;
 }
 
-interface Pending {
+/** An execution not yet sent to a process. */
+interface Job extends Waiting {
+  readonly source: string;
+  readonly command: string;
+  readonly input: string;
   readonly options: ScriptRunOptions;
-  readonly calls: Map<number, AbortController>;
-  finish(result: ScriptResult): void;
-}
-
-interface Sandbox {
-  readonly child: ChildProcess;
-  readonly post: (message: ToSandbox) => void;
-  readonly pid: number;
-  readonly started: number;
-  readonly pending: Map<number, Pending>;
-  /** Takes no new executions; killed once its running ones end. */
-  retiring: boolean;
-  completed: number;
+  readonly wallMs: number;
+  readonly resolve: (result: ScriptResult) => void;
 }
 
 /**
@@ -70,65 +80,79 @@ interface Sandbox {
  * out-of-memory that strands an isolate's thread — the service can take the memory back by killing the
  * process. The isolate pools, compiled-script caches and limits live in the processes; the service
  * makes their HTTP calls (through whatever `options.http` is) and receives their log lines.
+ *
+ * A process is sent at most four times as many executions as it has slots (isolates running at once);
+ * the rest wait here, at most `queueMax` of them. Wherever an execution waits, it is answered
+ * SCRIPT_TIMEOUT without running once its deadline passes, and one that starts late gets what is left of
+ * its wall time. Processes are watched by heartbeat: one whose executions run long is busy, one that
+ * stops answering is hung.
  */
 export function createSandboxProcesses(settings: SandboxProcessesOptions): SandboxProcesses {
-  const live: Sandbox[] = [];
+  const live: SandboxChild[] = [];
   let nextId = 0;
   let earlyExits = 0;
   let closed = false;
+  const queue = createExecutionQueue<Job>({
+    max: settings.queueMax,
+    expired: (job) => job.resolve(waitedTooLong(job.wallMs)),
+    aborted: (job) =>
+      job.resolve(scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled")),
+  });
+  const beats = setInterval(
+    () => {
+      for (const sandbox of [...live]) {
+        if (sandbox.pending.size > 0 && sandbox.heartbeat.beat()) hung(sandbox);
+      }
+    },
+    Math.max(10, Math.floor(settings.hungAfterMs / BEATS)),
+  );
+  beats.unref();
 
-  function spawn(): Sandbox {
-    const child = fork(ENTRY, [], {
-      serialization: "advanced",
-      execArgv: [],
-      stdio: ["ignore", "ignore", "ignore", "ipc"],
+  function spawn(): SandboxChild {
+    const sandbox = spawnSandboxChild({
+      init: {
+        t: "init",
+        egressAllow: settings.egressAllow,
+        httpModule: settings.httpModule,
+        slots: settings.slotsPerProcess,
+      },
+      missedBeats: BEATS,
+      onMessage: receive,
+      onExit: exited,
     });
-    const sandbox: Sandbox = {
-      child,
-      post: batchedSender<ToSandbox>(
-        (batch) => {
-          // A closed channel means the process is exiting; its 'exit' ends the executions.
-          if (child.connected) child.send(batch, () => undefined);
-        },
-        () => sandbox.pending.size > 4,
-      ),
-      pid: child.pid ?? 0,
-      started: Date.now(),
-      pending: new Map(),
-      retiring: false,
-      completed: 0,
-    };
-    child.on("message", (batch: FromSandbox[]) => {
-      for (const message of batch) receive(sandbox, message);
-    });
-    child.on("error", () => undefined); // 'exit' follows and does the cleanup
-    sandbox.post({ t: "init", egressAllow: settings.egressAllow, httpModule: settings.httpModule });
-    child.on("exit", (exitCode, signal) => exited(sandbox, exitCode, signal));
-    idle(sandbox);
     live.push(sandbox);
     return sandbox;
   }
 
-  /** An idle process must not keep the service's event loop alive. */
-  function idle(sandbox: Sandbox): void {
-    sandbox.child.unref();
-    sandbox.child.channel?.unref();
-  }
-
-  function busy(sandbox: Sandbox): void {
-    sandbox.child.ref();
-    sandbox.child.channel?.ref();
-  }
-
-  function pick(): Sandbox {
+  /**
+   * Where an execution of `tenant` goes, undefined when every process is full. A new process while fewer
+   * than `processes` run. Then the tenant's home process (the one its id hashes to), where its warm
+   * isolates are, if an isolate is free there; else another with a free isolate (a cold isolate costs
+   * far less than waiting); else home if it has room to queue; else the least busy with room.
+   */
+  function free(tenant: string): SandboxChild | undefined {
     const open = live.filter((sandbox) => !sandbox.retiring);
     if (open.length < settings.processes) return spawn();
-    let best = open[0] as Sandbox;
-    for (const sandbox of open) if (sandbox.pending.size < best.pending.size) best = sandbox;
-    return best;
+    const home = open[homeIndex(tenant, open.length)] as SandboxChild;
+    const slots = settings.slotsPerProcess;
+    if (home.pending.size < slots) return home;
+    const idle = leastBusy(open, slots);
+    if (idle !== undefined) return idle;
+    return home.pending.size < slots * PER_SLOT ? home : leastBusy(open, slots * PER_SLOT);
   }
 
-  function receive(sandbox: Sandbox, message: FromSandbox): void {
+  /** Sends waiting executions to processes with room, oldest first. */
+  function drain(): void {
+    while (!closed && queue.size() > 0) {
+      const job = queue.peek();
+      const sandbox = job === undefined ? undefined : free(job.options.tenant);
+      if (sandbox === undefined) return;
+      const taken = queue.take();
+      if (taken !== undefined) dispatch(sandbox, taken);
+    }
+  }
+
+  function receive(sandbox: SandboxChild, message: FromSandbox): void {
     switch (message.t) {
       case "done":
         sandbox.completed++;
@@ -142,16 +166,19 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
         return;
       case "log":
         try {
-          sandbox.pending.get(message.id)?.options.log?.(message.level, message.message);
+          sandbox.pending.get(message.id)?.options.log?.(message.level, message.message, message.fields);
         } catch {
           // a failing logger must not take the sandbox down
         }
         return;
       case "http":
-        call(sandbox, message);
+        relayHttp(sandbox, message);
         return;
       case "http-abort":
         for (const pending of sandbox.pending.values()) pending.calls.get(message.call)?.abort();
+        return;
+      case "pong":
+        sandbox.heartbeat.answered(message.seq);
         return;
       case "lost":
         settings.onEvent?.({ kind: "isolate-lost", pid: sandbox.pid });
@@ -160,49 +187,18 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     }
   }
 
-  function call(sandbox: Sandbox, message: Extract<FromSandbox, { t: "http" }>): void {
-    const pending = sandbox.pending.get(message.id);
-    if (pending === undefined) {
-      sandbox.post({
-        t: "http-failed",
-        call: message.call,
-        message: "the execution has ended",
-        code: undefined,
-      });
-      return;
-    }
-    const controller = new AbortController();
-    pending.calls.set(message.call, controller);
-    const signal = pending.options.signal
-      ? AbortSignal.any([controller.signal, pending.options.signal])
-      : controller.signal;
-    Promise.resolve()
-      .then(() => {
-        if (pending.options.http === undefined) throw new Error("HTTP is not available to this script");
-        return pending.options.http({ ...message.request, signal });
-      })
-      .then(
-        (response) => sandbox.post({ t: "http-done", call: message.call, response }),
-        (error: unknown) => {
-          const code = (error as { code?: unknown } | null)?.code;
-          sandbox.post({
-            t: "http-failed",
-            call: message.call,
-            message: error instanceof Error ? error.message : String(error),
-            code: typeof code === "string" ? code : undefined,
-          });
-        },
-      )
-      .catch(() => undefined) // a response that cannot be cloned: the process will time the call out
-      .finally(() => pending.calls.delete(message.call));
-  }
-
-  function retire(sandbox: Sandbox): void {
+  function retire(sandbox: SandboxChild): void {
     sandbox.retiring = true;
     if (sandbox.pending.size === 0) sandbox.child.kill("SIGKILL");
   }
 
-  function exited(sandbox: Sandbox, exitCode: number | null, signal: string | null): void {
+  function hung(sandbox: SandboxChild): void {
+    settings.onEvent?.({ kind: "process-hung", pid: sandbox.pid });
+    sandbox.retiring = true;
+    sandbox.child.kill("SIGKILL");
+  }
+
+  function exited(sandbox: SandboxChild, exitCode: number | null, signal: string | null): void {
     const index = live.indexOf(sandbox);
     if (index >= 0) live.splice(index, 1);
     if (!closed && !sandbox.retiring) {
@@ -213,6 +209,44 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     for (const pending of [...sandbox.pending.values()]) {
       pending.finish(scriptFailure(ScriptErrorCode.SCRIPT_SANDBOX_LOST, "the script sandbox stopped"));
     }
+    // Waiting executions go to the process that takes this one's place.
+    drain();
+  }
+
+  function dispatch(sandbox: SandboxChild, job: Job): void {
+    const id = ++nextId;
+    const { options } = job;
+    const onAbort = (): void => sandbox.post({ t: "abort", id });
+    const pending: PendingExecution = {
+      options,
+      calls: new Map(),
+      finish(result) {
+        if (!sandbox.pending.delete(id)) return;
+        options.signal?.removeEventListener("abort", onAbort);
+        for (const controller of pending.calls.values()) controller.abort();
+        if (sandbox.pending.size === 0) {
+          keepAlive(sandbox, false);
+          if (sandbox.retiring) sandbox.child.kill("SIGKILL");
+        }
+        job.resolve(result);
+        drain();
+      },
+    };
+    if (sandbox.pending.size === 0) keepAlive(sandbox, true);
+    sandbox.pending.set(id, pending);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    sandbox.post({
+      t: "run",
+      id,
+      tenant: options.tenant,
+      source: job.source,
+      command: job.command,
+      input: job.input,
+      limits: options.limits,
+      // Time spent waiting here counts against the wall time: the caller's deadline does not move.
+      waitedMs: Math.max(0, Math.floor(performance.now() - (job.deadline - job.wallMs))),
+      relay: options.http !== undefined,
+    });
   }
 
   function run(source: string, request: ScriptRequest, options: ScriptRunOptions): Promise<ScriptResult> {
@@ -230,45 +264,28 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
         scriptFailure(ScriptErrorCode.SCRIPT_ERROR, "params, config and variables must be JSON-serializable"),
       );
     }
-    const sandbox = pick();
-    const id = ++nextId;
-    const wallMs = resolveScriptLimits(options.limits).wallMs;
+    const { wallMs } = resolveScriptLimits(options.limits);
     return new Promise<ScriptResult>((resolve) => {
-      const onAbort = (): void => sandbox.post({ t: "abort", id });
-      // The process enforces every limit itself; this only catches a process that stopped answering.
-      const hung = setTimeout(() => {
-        settings.onEvent?.({ kind: "process-hung", pid: sandbox.pid });
-        sandbox.retiring = true;
-        sandbox.child.kill("SIGKILL");
-      }, wallMs + HUNG_AFTER_MS);
-      hung.unref();
-      const pending: Pending = {
-        options,
-        calls: new Map(),
-        finish(result) {
-          if (!sandbox.pending.delete(id)) return;
-          clearTimeout(hung);
-          options.signal?.removeEventListener("abort", onAbort);
-          for (const controller of pending.calls.values()) controller.abort();
-          if (sandbox.pending.size === 0) {
-            idle(sandbox);
-            if (sandbox.retiring) sandbox.child.kill("SIGKILL");
-          }
-          resolve(result);
-        },
-      };
-      if (sandbox.pending.size === 0) busy(sandbox);
-      sandbox.pending.set(id, pending);
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      sandbox.post({
-        t: "run",
-        id,
+      const job: Job = {
         source,
         command: request.command,
         input,
-        limits: options.limits,
-        relay: options.http !== undefined,
-      });
+        options,
+        wallMs,
+        deadline: performance.now() + wallMs,
+        signal: options.signal,
+        resolve,
+      };
+      // Executions already waiting go first.
+      const sandbox = queue.size() === 0 ? free(options.tenant) : undefined;
+      if (sandbox !== undefined) return dispatch(sandbox, job);
+      if (queue.add(job)) return drain();
+      resolve(
+        scriptFailure(
+          ScriptErrorCode.SCRIPT_QUEUE_FULL,
+          `the script sandbox is at capacity (${settings.queueMax} executions already waiting); retry later`,
+        ),
+      );
     });
   }
 
@@ -278,7 +295,28 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     pids: () => live.map((sandbox) => sandbox.pid),
     close() {
       closed = true;
+      clearInterval(beats);
+      for (const job of queue.clear()) {
+        job.resolve(scriptFailure(ScriptErrorCode.SCRIPT_SANDBOX_LOST, "the script sandbox is closed"));
+      }
       for (const sandbox of [...live]) sandbox.child.kill("SIGKILL");
     },
   };
+}
+
+/** The index of a tenant's home among `count` processes: FNV-1a of its id. */
+function homeIndex(tenant: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < tenant.length; i++) hash = Math.imul(hash ^ tenant.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % count;
+}
+
+/** The process with the fewest executions among those with fewer than `below`. */
+function leastBusy(open: readonly SandboxChild[], below: number): SandboxChild | undefined {
+  let best: SandboxChild | undefined;
+  for (const sandbox of open) {
+    if (sandbox.pending.size >= below) continue;
+    if (best === undefined || sandbox.pending.size < best.pending.size) best = sandbox;
+  }
+  return best;
 }

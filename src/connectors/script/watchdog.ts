@@ -14,6 +14,8 @@ export interface WatchdogTarget {
   /** True once isolated-vm reported a catastrophic error for this isolate. */
   readonly poisoned: () => boolean;
   readonly limits: ScriptLimits;
+  /** What is left of `limits.wallMs` when the execution starts (it may have waited for an isolate). */
+  readonly wallLeftMs: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -53,7 +55,7 @@ export function startWatchdog(target: WatchdogTarget, onBreach: (breach: Breach)
   );
   const wall = setTimeout(
     () => breach(ScriptErrorCode.SCRIPT_TIMEOUT, `script ran longer than ${limits.wallMs} ms`),
-    limits.wallMs,
+    target.wallLeftMs,
   );
   const abort = (): void => breach(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled");
   signal?.addEventListener("abort", abort, { once: true });

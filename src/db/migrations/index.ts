@@ -9,6 +9,8 @@ import { M0007ScriptsAvailable } from "./m0007-scripts-available.ts";
 import { M0008ScriptLimits } from "./m0008-script-limits.ts";
 import { M0009Webhooks } from "./m0009-webhooks.ts";
 import { M0010OpenApiConnectors } from "./m0010-openapi-connectors.ts";
+import { M0011TenantCatalog } from "./m0011-tenant-catalog.ts";
+import { M0012WebhookReplayKeys } from "./m0012-webhook-replay-keys.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -24,4 +26,6 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0008-script-limits", class: M0008ScriptLimits },
   { name: "m0009-webhooks", class: M0009Webhooks },
   { name: "m0010-openapi-connectors", class: M0010OpenApiConnectors },
+  { name: "m0011-tenant-catalog", class: M0011TenantCatalog },
+  { name: "m0012-webhook-replay-keys", class: M0012WebhookReplayKeys },
 ];

@@ -21,6 +21,17 @@ export function elapsedMs(start: number): number {
 }
 
 /**
+ * True when a call's signal ended because the client went away (or the server began to stop), not
+ * because its deadline passed: such a call is logged as `canceled`, at info level, whatever the handler
+ * threw afterwards.
+ */
+export function clientLeft(signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  const reason: unknown = signal.reason;
+  return !(reason instanceof ConnectError && reason.code === Code.DeadlineExceeded);
+}
+
+/**
  * Writes the one log line of a finished call: request id, procedure, protocol, code, duration and
  * principal id; never headers, messages or payloads. An unexpected exception (not a `ConnectError`)
  * and an `INTERNAL` are errors, logged with their cause; everything else is an info line.

@@ -3,23 +3,36 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalKey } from "../../auth/principal.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { toClientError } from "../errors.ts";
-import { BRIDGE_MARKER_HEADER, protocolOf, requestIdFrom, requestInfoKey } from "../request-info.ts";
-import { logRequest } from "./log-request.ts";
+import {
+  BRIDGE_MARKER_HEADER,
+  protocolOf,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+  requestInfoKey,
+} from "../request-info.ts";
+import { clientLeft, logRequest } from "./log-request.ts";
 
 /**
- * The outermost interceptor: assigns the request id, writes one log line per call (request id,
- * procedure, protocol, code, duration, principal id) and turns unexpected exceptions into a generic
- * `INTERNAL` whose cause is logged, never sent. The line holds no headers, messages or payloads.
+ * The outermost interceptor: takes the request id the procedure edge assigned (or assigns one), writes
+ * one log line per call that reaches the interceptors (request id, procedure, protocol, code, duration,
+ * principal id) and turns unexpected exceptions into a generic `INTERNAL` whose cause is logged, never
+ * sent. The line holds no headers, messages or payloads. Calls refused before it are the edge's to log.
  */
 export function createRequestLogInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
-    const id = requestIdFrom(req.header.get("x-request-id"));
-    const info = {
-      id,
-      protocol: protocolOf(req.header.get("content-type"), req.header.has(BRIDGE_MARKER_HEADER)),
-      start: performance.now(),
-    };
-    req.contextValues.set(requestInfoKey, info);
+    // The procedure edge fixed the id before Connect read the request; a router without it gets one here.
+    let info = req.contextValues.get(requestInfoKey);
+    if (info === undefined) {
+      info = {
+        id: requestIdFrom(req.header.get(REQUEST_ID_HEADER)),
+        protocol: protocolOf(req.header.get("content-type"), req.header.has(BRIDGE_MARKER_HEADER)),
+        start: performance.now(),
+        handled: true,
+      };
+      req.contextValues.set(requestInfoKey, info);
+    }
+    info.handled = true;
+    const { id } = info;
     const procedure = `/${req.service.typeName}/${req.method.name}`;
     const finish = (error: unknown) =>
       logRequest(
@@ -34,14 +47,10 @@ export function createRequestLogInterceptor(logger: Logger): Interceptor {
         error,
       );
     const fail = (error: unknown): never => {
-      // A client that goes away mid-call is not a server failure.
-      finish(
-        req.signal.aborted && !(error instanceof ConnectError)
-          ? new ConnectError("canceled", Code.Canceled)
-          : error,
-      );
+      // A client that goes away mid-call is not a server failure, whatever the handler threw then.
+      finish(clientLeft(req.signal) ? new ConnectError("canceled", Code.Canceled) : error);
       const clientError = toClientError(error, id);
-      clientError.metadata.set("x-request-id", id);
+      clientError.metadata.set(REQUEST_ID_HEADER, id);
       throw clientError;
     };
     let res: Awaited<ReturnType<typeof next>>;
@@ -50,7 +59,7 @@ export function createRequestLogInterceptor(logger: Logger): Interceptor {
     } catch (error) {
       return fail(error);
     }
-    res.header.set("x-request-id", id);
+    res.header.set(REQUEST_ID_HEADER, id);
     if (!res.stream) {
       finish(undefined);
       return res;
@@ -67,7 +76,8 @@ export function createRequestLogInterceptor(logger: Logger): Interceptor {
           failed = true;
           fail(error);
         } finally {
-          if (!failed) finish(req.signal.aborted ? new ConnectError("canceled", Code.Canceled) : undefined);
+          if (!failed)
+            finish(clientLeft(req.signal) ? new ConnectError("canceled", Code.Canceled) : undefined);
         }
       })(),
     };

@@ -33,11 +33,34 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
+// Stateless between calls (never used with `stream: true`); Buffer's decoder would turn bad bytes into U+FFFD.
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseJson(body: Uint8Array, what: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    throw invalid(`${what} is not valid UTF-8`);
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw invalid(`${what} is not valid JSON`);
+  }
+}
+
+/**
+ * Refuses a query string whose percent-escapes are not UTF-8 (`?q=%FF`): URLSearchParams would read
+ * them as U+FFFD without a word. A lone `%` is left alone, as URLSearchParams leaves it.
+ */
+export function checkQueryText(search: string): void {
+  for (const run of search.match(/(?:%[0-9a-f]{2})+/gi) ?? []) {
+    try {
+      decodeURIComponent(run);
+    } catch {
+      throw invalid("the query string is not valid UTF-8");
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { checkBinding } from "./check-binding.ts";
 import { collectBindings } from "./http-rules.ts";
 import type { NodeReq, NodeRes } from "./node-types.ts";
 import { forwardedHeaders, isJsonType, readBody } from "./read-request.ts";
-import { buildRequestJson, isRawBody } from "./request-json.ts";
+import { buildRequestJson, checkQueryText, isRawBody } from "./request-json.ts";
 import { createRouteTable } from "./route-table.ts";
 import { writeError, writeRefusal, writeRpcResponse } from "./write-response.ts";
 
@@ -75,6 +75,7 @@ export function createRestBridge(options: RestBridgeOptions): {
     if (!isRawBody(binding.method.input, binding.body) && body.byteLength > 0 && !isJsonType(contentType)) {
       throw new BridgeError(415, "invalid_argument", "the request body must be application/json");
     }
+    checkQueryText(url.search);
     const json = buildRequestJson({
       match: route.match,
       query: url.searchParams,

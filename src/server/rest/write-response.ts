@@ -15,10 +15,14 @@ export const ERROR_HEADER = "x-patchbay-error";
 
 const DROP_RESPONSE = /^(content-type|content-length|content-encoding|connect-.*|grpc-.*)$/;
 
-/** Makes a header value safe: one line of printable ASCII, at most 200 characters. */
+/**
+ * Makes a header value safe: one line of printable ASCII (anything else becomes a space), at most 200
+ * characters. Node refuses any other character in a header (a "…" used to turn every long error into a
+ * 500), hence "..." too. The body keeps the whole message.
+ */
 export function headerSafe(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, " ").trim();
-  return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
 }
 
 function send(
@@ -44,7 +48,8 @@ export function writeError(
 ): void {
   const headers: Record<string, string> = {
     ...extra,
-    [ERROR_HEADER]: headerSafe(error.message || error.code),
+    // A message of non-ASCII text only leaves nothing: the code stands in.
+    [ERROR_HEADER]: headerSafe(error.message) || error.code,
   };
   if (status === 401) headers["www-authenticate"] = 'Bearer realm="patchbay"';
   const body = { code: error.code, message: error.message, details: error.details ?? [] };

@@ -16,23 +16,51 @@ export interface CachedEndpoint {
 
 /** Endpoints by id for the receiver (see {@link createEndpointCache}). */
 export interface EndpointCache {
+  /** The endpoint, or undefined when it is unknown or deleted. */
   get(id: string): Promise<CachedEndpoint | undefined>;
-  /** Drops an endpoint after a write (rotation, deletion) made by this process. */
-  forget(id: string): void;
+  /**
+   * Runs `work` with the endpoint as {@link get} finds it. A delivery runs from lookup to commit inside
+   * `use`, so that {@link forget} can wait for the deliveries that saw the endpoint before a change.
+   */
+  use<T>(id: string, work: (endpoint: CachedEndpoint | undefined) => Promise<T>): Promise<T>;
+  /**
+   * Drops an endpoint (every endpoint without an id). Resolves once the uses of it that began before
+   * this call have finished, so a change answered after it has nothing in flight that saw the old row.
+   */
+  forget(id?: string): Promise<void>;
+  /**
+   * Turns caching on or off (on by default). Off, every lookup reads the database: for while endpoint
+   * changes made elsewhere cannot be heard.
+   */
+  setCaching(on: boolean): void;
+}
+
+/** Options of {@link createEndpointCache}. */
+export interface EndpointCacheOptions {
+  /** How long an entry is answered without a reload (default 60 s). */
+  readonly ttlMs?: number;
+  /** The clock, in milliseconds. */
+  readonly now?: () => number;
+  /** Whether to start with caching on (default true). */
+  readonly caching?: boolean;
 }
 
 /**
  * Endpoints kept for `ttlMs` (unknown ids too, so a flood of deliveries to a deleted endpoint does not
- * reach the database each time). An entry past its `ttlMs` is still answered while one reload runs in
- * the background (stale-while-revalidate): a busy endpoint never makes its deliveries wait for the
- * database, which otherwise stalled every delivery in flight once per `ttlMs`. An entry older than five
- * times `ttlMs` is not answered: an endpoint idle that long waits for a fresh read. Writes in this
- * process clear their entry at once; other instances' writes are seen within `ttlMs` and one reload.
+ * reach the database each time). Changes are not waited out: every change made through the API is
+ * announced to every replica (endpoint-changes.ts), which forgets the entry at once, and caching is off
+ * while announcements cannot be heard. The TTL only bounds what a change made past the API (SQL by hand)
+ * can cost, hence a minute.
+ *
+ * An entry past its `ttlMs` is still answered while one reload runs in the background
+ * (stale-while-revalidate): a busy endpoint never makes its deliveries wait for the database, which
+ * otherwise stalled every delivery in flight once per `ttlMs`. An entry older than five times `ttlMs` is
+ * not answered: an endpoint idle that long waits for a fresh read.
  */
 export function createEndpointCache(
   query: NativeQuery,
   secretBox: SecretBox,
-  { ttlMs = 2000, now = Date.now }: { ttlMs?: number; now?: () => number } = {},
+  { ttlMs = 60_000, now = Date.now, caching: initiallyCaching = true }: EndpointCacheOptions = {},
 ): EndpointCache {
   interface Entry {
     at: number;
@@ -40,6 +68,9 @@ export function createEndpointCache(
     reloading: boolean;
   }
   const cache = new Map<string, Entry>();
+  // Deliveries running per endpoint, for forget() to wait on.
+  const running = new Map<string, Set<Promise<unknown>>>();
+  let caching = initiallyCaching;
 
   async function load(id: string): Promise<CachedEndpoint | undefined> {
     const { rows } = await query(
@@ -67,7 +98,7 @@ export function createEndpointCache(
     entry.reloading = true;
     load(id).then(
       (value) => {
-        // Only if the entry was not forgotten or replaced meanwhile (a write here clears it).
+        // Only if the entry was not forgotten or replaced meanwhile (a change clears it).
         if (cache.get(id) === entry)
           cache.set(id, { at: now(), value: Promise.resolve(value), reloading: false });
       },
@@ -78,26 +109,54 @@ export function createEndpointCache(
     );
   }
 
+  function get(id: string): Promise<CachedEndpoint | undefined> {
+    if (!caching) return load(id);
+    const at = now();
+    const hit = cache.get(id);
+    // Stale answers only for a busy endpoint: past five times `ttlMs` (an idle endpoint) the caller waits.
+    if (hit !== undefined && at - hit.at < 5 * ttlMs) {
+      if (at - hit.at >= ttlMs && !hit.reloading) reload(id, hit);
+      return hit.value;
+    }
+    const entry: Entry = { at, value: load(id), reloading: false };
+    cache.set(id, entry);
+    // A failed first load is not kept.
+    entry.value.catch(() => {
+      if (cache.get(id) === entry) cache.delete(id);
+    });
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
+    return entry.value;
+  }
+
   return {
-    get(id) {
-      const at = now();
-      const hit = cache.get(id);
-      // Stale answers only for a busy endpoint: past five times `ttlMs` (an idle endpoint) the caller waits.
-      if (hit !== undefined && at - hit.at < 5 * ttlMs) {
-        if (at - hit.at >= ttlMs && !hit.reloading) reload(id, hit);
-        return hit.value;
+    get,
+    async use(id, work) {
+      const run = get(id).then(work);
+      let set = running.get(id);
+      if (set === undefined) {
+        set = new Set();
+        running.set(id, set);
       }
-      const entry: Entry = { at, value: load(id), reloading: false };
-      cache.set(id, entry);
-      // A failed first load is not kept.
-      entry.value.catch(() => {
-        if (cache.get(id) === entry) cache.delete(id);
-      });
-      if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
-      return entry.value;
+      set.add(run);
+      try {
+        return await run;
+      } finally {
+        set.delete(run);
+        if (set.size === 0 && running.get(id) === set) running.delete(id);
+      }
     },
-    forget(id) {
+    async forget(id) {
+      if (id === undefined) {
+        cache.clear();
+        return;
+      }
       cache.delete(id);
+      const inFlight = running.get(id);
+      if (inFlight !== undefined) await Promise.allSettled([...inFlight]);
+    },
+    setCaching(on) {
+      caching = on;
+      if (!on) cache.clear();
     },
   };
 }

@@ -3,10 +3,11 @@ import { createVerifier } from "./create-verifier.ts";
 import { eventKey } from "./event-key.ts";
 import { formField, isFormContentType, parseFormBody } from "./form-body.ts";
 import { headerId } from "./header-id.ts";
-import { matchesHubSignature256 } from "./hub-signature.ts";
+import { matchHubSignature256 } from "./hub-signature.ts";
 import { asString, type JsonObject, parseJsonObject } from "./json-object.ts";
 import type { ProviderVerifier } from "./provider-verifier.ts";
 import { reject } from "./reject.ts";
+import { replayKey } from "./replay-key.ts";
 import { EMPTY_REPLY } from "./replies.ts";
 
 /**
@@ -16,7 +17,9 @@ import { EMPTY_REPLY } from "./replies.ts";
  *
  * `ping` → handshake with an empty reply. Event key: `github.<X-GitHub-Event>[.<action>]`
  * (`github.issues.opened`, `github.push`), as `@octokit/webhooks` names them. Dedupe id:
- * `X-GitHub-Delivery`, which a redelivery repeats.
+ * `X-GitHub-Delivery`, which a redelivery repeats; it is not signed (nor is `X-GitHub-Event`), so the
+ * verified signature is a second dedupe key: a captured delivery sent again under a fresh id is a
+ * duplicate.
  */
 export const githubVerifier: ProviderVerifier = createVerifier({
   provider: "github",
@@ -24,7 +27,8 @@ export const githubVerifier: ProviderVerifier = createVerifier({
   verify(delivery, secrets) {
     const signature = delivery.header("x-hub-signature-256");
     if (signature === undefined) return reject("SIGNATURE_MISSING");
-    if (!matchesHubSignature256(signature, delivery.body, secrets)) return reject("SIGNATURE_MISMATCH");
+    const mac = matchHubSignature256(signature, delivery.body, secrets);
+    if (mac === undefined) return reject("SIGNATURE_MISMATCH");
     const event = asString(delivery.header("x-github-event"));
     const payload = parsePayload(delivery.body, delivery.contentType);
     if (event === undefined || payload === undefined) return reject("MALFORMED_BODY");
@@ -32,7 +36,7 @@ export const githubVerifier: ProviderVerifier = createVerifier({
     const id = headerId(delivery.header("x-github-delivery"));
     if (id === undefined) return reject("MALFORMED_BODY");
     const key = eventKey("github", event, asString(payload.action));
-    return { kind: "event", providerEventId: id, eventKey: key, payload };
+    return { kind: "event", providerEventId: id, replayKey: replayKey(mac), eventKey: key, payload };
   },
 });
 

@@ -4,15 +4,19 @@ import { timingSafeEqualHex } from "./timing-safe-equal.ts";
 const PREFIX = "sha256=";
 
 /**
- * Whether an `X-Hub-Signature-256` value ("sha256=" + hex HMAC-SHA256 of the raw body), as GitHub
- * and Meta send it, was made with one of the secrets.
+ * The HMAC-SHA256 of the raw body that an `X-Hub-Signature-256` value ("sha256=" + hex, as GitHub and
+ * Meta send it) matches, made with one of the secrets; undefined when none matches.
  */
-export function matchesHubSignature256(
+export function matchHubSignature256(
   header: string,
   body: Uint8Array,
   secrets: readonly string[],
-): boolean {
-  if (!header.startsWith(PREFIX)) return false;
+): Buffer | undefined {
+  if (!header.startsWith(PREFIX)) return undefined;
   const hex = header.slice(PREFIX.length);
-  return secrets.some((secret) => timingSafeEqualHex(hmac("sha256", secret, body), hex));
+  for (const secret of secrets) {
+    const mac = hmac("sha256", secret, body);
+    if (timingSafeEqualHex(mac, hex)) return mac;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { hmac } from "./hmac.ts";
 import { asString, parseJsonObject } from "./json-object.ts";
 import type { ProviderVerifier } from "./provider-verifier.ts";
 import { reject } from "./reject.ts";
+import { replayKey } from "./replay-key.ts";
 import { isWithinWindow } from "./replay-window.ts";
 import { timingSafeEqualHex } from "./timing-safe-equal.ts";
 
@@ -20,7 +21,9 @@ const WINDOW_MS = 60_000;
  * MALFORMED_BODY.
  *
  * Event key: `linear.<type>.<action>` from the signed body (`linear.issue.create`,
- * `linear.issuesla.highrisk`). Dedupe id: the `Linear-Delivery` header, or the body digest when absent.
+ * `linear.issuesla.highrisk`). Dedupe id: the `Linear-Delivery` header, or the body digest when absent;
+ * the header is not signed, so the verified signature is a second dedupe key (a captured delivery sent
+ * again within the ±60 s under a fresh id is a duplicate).
  */
 export const linearVerifier: ProviderVerifier = createVerifier({
   provider: "linear",
@@ -28,10 +31,10 @@ export const linearVerifier: ProviderVerifier = createVerifier({
   verify(delivery, secrets) {
     const signature = delivery.header("linear-signature");
     if (signature === undefined) return reject("SIGNATURE_MISSING");
-    const signed = secrets.some((secret) =>
-      timingSafeEqualHex(hmac("sha256", secret, delivery.body), signature),
-    );
-    if (!signed) return reject("SIGNATURE_MISMATCH");
+    const mac = secrets
+      .map((secret) => hmac("sha256", secret, delivery.body))
+      .find((candidate) => timingSafeEqualHex(candidate, signature));
+    if (mac === undefined) return reject("SIGNATURE_MISMATCH");
     const payload = parseJsonObject(delivery.body);
     const timestamp = payload?.webhookTimestamp;
     const type = asString(payload?.type);
@@ -41,6 +44,6 @@ export const linearVerifier: ProviderVerifier = createVerifier({
     if (!isWithinWindow(delivery.now, timestamp, WINDOW_MS)) return reject("TIMESTAMP_STALE");
     const id = headerId(delivery.header("linear-delivery")) ?? bodyDigestId(delivery.body);
     const key = eventKey("linear", type, asString(payload.action));
-    return { kind: "event", providerEventId: id, eventKey: key, payload };
+    return { kind: "event", providerEventId: id, replayKey: replayKey(mac), eventKey: key, payload };
   },
 });

@@ -55,6 +55,12 @@ export type VerifyOutcome =
       kind: "event";
       /** The provider's id for this event, the same on every redelivery; the dedupe key. */
       providerEventId: string;
+      /**
+       * A second dedupe key, for providers whose scheme signs the body but not `providerEventId`
+       * (GitHub's and Linear's delivery ids are plain headers): a digest of the verified signature, so a
+       * captured delivery replayed under a fresh id is a duplicate rather than a new event.
+       */
+      replayKey?: string;
       /** Normalized "<provider>.<type>[.<action>]", segments of [a-z0-9_]. */
       eventKey: string;
       payload: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { checkSharedSecret } from "./check-shared-secret.ts";
 import { createVerifier } from "./create-verifier.ts";
-import { matchesHubSignature256 } from "./hub-signature.ts";
+import { matchHubSignature256 } from "./hub-signature.ts";
 import type { ProviderVerifier } from "./provider-verifier.ts";
 import { reject } from "./reject.ts";
 import { whatsappOutcome } from "./whatsapp-outcome.ts";
@@ -17,7 +17,9 @@ export const whatsappVerifier: ProviderVerifier = createVerifier({
   verify(delivery, secrets) {
     const signature = delivery.header("x-hub-signature-256");
     if (signature === undefined) return reject("SIGNATURE_MISSING");
-    if (!matchesHubSignature256(signature, delivery.body, secrets)) return reject("SIGNATURE_MISMATCH");
+    if (matchHubSignature256(signature, delivery.body, secrets) === undefined) {
+      return reject("SIGNATURE_MISMATCH");
+    }
     return whatsappOutcome(delivery.body);
   },
 });

@@ -9,6 +9,8 @@ export interface NewEvent {
   readonly endpointId: string;
   readonly provider: string;
   readonly providerEventId: string;
+  /** The verified signature's digest, when the provider event id is not signed (see VerifyOutcome). */
+  readonly replayKey: string | null;
   readonly eventKey: string;
   readonly sealedPayload: string;
   readonly receivedAt: Date;
@@ -20,15 +22,21 @@ export interface NewEvent {
 
 /** Commits events with their jobs (see {@link createEventWriter}). */
 export interface EventWriter {
-  /** Resolves once committed: true when stored, false when the endpoint already had this provider event. */
+  /**
+   * Resolves once committed: true when stored, false when the endpoint already had this provider event
+   * (or this replay key).
+   */
   write(event: NewEvent): Promise<boolean>;
 }
 
+// No conflict target: a row is skipped when it repeats either dedupe key of its endpoint, the provider's
+// event id (webhook_events_dedupe_idx) or the verified signature (webhook_events_replay_idx).
 const INSERT = `insert into webhook_events
-  (id, tenant_id, endpoint_id, provider, provider_event_id, event_key, sealed_payload, received_at, job_id)
+  (id, tenant_id, endpoint_id, provider, provider_event_id, event_key, sealed_payload, received_at, job_id,
+   replay_key)
 select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-  $8::timestamptz[], $9::uuid[])
-on conflict (endpoint_id, provider_event_id) do nothing
+  $8::timestamptz[], $9::uuid[], $10::uuid[])
+on conflict do nothing
 returning id`;
 
 interface Waiting {
@@ -71,6 +79,7 @@ export function createEventWriter(
         column((e) => e.sealedPayload),
         column((e) => e.receivedAt),
         column((e) => e.jobId),
+        column((e) => e.replayKey),
       ]);
       const stored = new Set(rows.map((row) => String((row as { id: string }).id)));
       const byQueue = new Map<string, NewEvent[]>();

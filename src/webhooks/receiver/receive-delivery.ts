@@ -42,7 +42,8 @@ const REJECTION: Record<string, { code: Code; message: string }> = {
  * Receives one provider delivery: finds the endpoint, verifies the delivery with the provider's rules
  * against the endpoint's secret (and the previous one during a rotation's grace period), and commits the
  * event and its job in one transaction before answering. A duplicate (same provider event id at the same
- * endpoint, also when many copies race) answers the same 2xx and creates nothing. Rejections are counted
+ * endpoint, also when many copies race; or, for providers whose event id is not signed, the same verified
+ * signature under another id) answers the same 2xx and creates nothing. Rejections are counted
  * and answered with 401/400/404, never accepted.
  */
 export async function receiveDelivery(
@@ -55,45 +56,50 @@ export async function receiveDelivery(
   if (!isUuid(endpointId) || verifier === undefined) {
     throw new ConnectError("unknown webhook endpoint", Code.NotFound);
   }
-  const endpoint = await deps.endpoints.get(endpointId);
-  if (endpoint === undefined) throw new ConnectError("unknown webhook endpoint", Code.NotFound);
-  const now = deps.now();
-  if (endpoint.row.provider !== provider) {
-    deps.counters.rejected(endpointId, "PROVIDER_MISMATCH", now);
-    throw new ConnectError("unknown webhook endpoint", Code.NotFound);
-  }
+  // One spelling per endpoint: changes forget the id as stored (lower case), so the cache is keyed so.
+  const id = endpointId.toLowerCase();
+  // From lookup to commit inside `use`: a change to the endpoint is answered only after this finished.
+  return deps.endpoints.use(id, async (endpoint) => {
+    if (endpoint === undefined) throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+    const now = deps.now();
+    if (endpoint.row.provider !== provider) {
+      deps.counters.rejected(id, "PROVIDER_MISMATCH", now);
+      throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+    }
 
-  const outcome = await verifier.verify(delivery, endpoint.secretsAt(now), deps.verifyContext);
-  if (outcome.kind === "rejected") {
-    deps.counters.rejected(endpointId, outcome.code, now);
-    const rejection = REJECTION[outcome.code] ?? REJECTION.MALFORMED_BODY;
-    throw new ConnectError(
-      `${rejection?.message} (${outcome.code})`,
-      rejection?.code ?? Code.InvalidArgument,
-    );
-  }
-  if (outcome.kind === "handshake") return { reply: outcome.reply, kind: "handshake" };
+    const outcome = await verifier.verify(delivery, endpoint.secretsAt(now), deps.verifyContext);
+    if (outcome.kind === "rejected") {
+      deps.counters.rejected(id, outcome.code, now);
+      const rejection = REJECTION[outcome.code] ?? REJECTION.MALFORMED_BODY;
+      throw new ConnectError(
+        `${rejection?.message} (${outcome.code})`,
+        rejection?.code ?? Code.InvalidArgument,
+      );
+    }
+    if (outcome.kind === "handshake") return { reply: outcome.reply, kind: "handshake" };
 
-  const row = endpoint.row;
-  const eventId = randomUUID();
-  const jobId = randomUUID();
-  const sealed = deps.secretBox.seal(JSON.stringify(outcome.payload), eventPayloadContext(eventId));
-  const pull = row.target.kind === "pull";
-  const inserted = await deps.writer.write({
-    eventId,
-    jobId,
-    tenantId: row.tenantId,
-    endpointId: row.id,
-    provider: row.provider,
-    providerEventId: outcome.providerEventId,
-    eventKey: outcome.eventKey,
-    sealedPayload: sealed,
-    receivedAt: now,
-    queue: pull ? pullQueue(row.id) : DELIVERY_QUEUE,
-    leaseSeconds: pull ? 60 : 120,
-    targetKind: row.target.kind,
+    const row = endpoint.row;
+    const eventId = randomUUID();
+    const jobId = randomUUID();
+    const sealed = deps.secretBox.seal(JSON.stringify(outcome.payload), eventPayloadContext(eventId));
+    const pull = row.target.kind === "pull";
+    const inserted = await deps.writer.write({
+      eventId,
+      jobId,
+      tenantId: row.tenantId,
+      endpointId: row.id,
+      provider: row.provider,
+      providerEventId: outcome.providerEventId,
+      replayKey: outcome.replayKey ?? null,
+      eventKey: outcome.eventKey,
+      sealedPayload: sealed,
+      receivedAt: now,
+      queue: pull ? pullQueue(row.id) : DELIVERY_QUEUE,
+      leaseSeconds: pull ? 60 : 120,
+      targetKind: row.target.kind,
+    });
+    if (inserted) deps.counters.accepted(id, now);
+    else deps.counters.duplicate(id);
+    return { reply: outcome.reply, kind: inserted ? "accepted" : "duplicate" };
   });
-  if (inserted) deps.counters.accepted(endpointId, now);
-  else deps.counters.duplicate(endpointId);
-  return { reply: outcome.reply, kind: inserted ? "accepted" : "duplicate" };
 }

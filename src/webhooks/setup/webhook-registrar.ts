@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../../auth/index.ts";
 import type { RegisteredEndpoint, WebhookRegistrar } from "../../connectors/index.ts";
+import { changeEndpoint } from "../endpoints/endpoint-changes.ts";
 import { endpointUrl } from "../endpoints/endpoint-message.ts";
 import { endpointSecretContext } from "../endpoints/endpoint-row.ts";
 import { insertEndpoint } from "../endpoints/insert-endpoint.ts";
@@ -63,16 +64,15 @@ export function createWebhookRegistrar(
       },
       async updateSecret(id, secret) {
         if (!created.has(id)) throw new Error("not an endpoint this command created");
-        await deps.query("update webhook_endpoints set sealed_secret = $2 where id = $1", [
-          id,
+        await changeEndpoint(deps, id, "update webhook_endpoints set sealed_secret = $2 where id = $1", [
           deps.secretBox.seal(secret, endpointSecretContext(id)),
         ]);
-        deps.endpoints.forget(id);
       },
       async deleteEndpoint(id) {
         if (!created.has(id)) throw new Error("not an endpoint this command created");
-        await deps.query("update webhook_endpoints set deleted_at = $2 where id = $1", [id, deps.now()]);
-        deps.endpoints.forget(id);
+        await changeEndpoint(deps, id, "update webhook_endpoints set deleted_at = $2 where id = $1", [
+          deps.now(),
+        ]);
       },
     };
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { OpenApiPlan } from "../../../src/connectors/openapi/openapi-plan.ts";
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
-import { fixture } from "./fixtures.ts";
+import { fixture, PUBLISHED, publishedFixture } from "./fixtures.ts";
 
 // Published descriptions shipped in npm packages: GitHub's REST API and GitHub Enterprise Server 2.21
 // (@octokit/routes), and Rebilly's (the benchmark document of @redocly/openapi-core).
@@ -50,7 +51,7 @@ describe("parseOpenApi on large published descriptions", () => {
     expect(draft.openapi.baseUrl).toBe("http://HOSTNAME");
   });
 
-  it("imports Rebilly's API: 355 operations, three security schemes, deep schemas cut", async () => {
+  it("imports Rebilly's API: 355 operations, three security schemes, deep shared schemas by reference", async () => {
     const draft = await parseOpenApi(fixture("@redocly/openapi-core/src/benchmark/benches/rebilly.yaml"));
     expect(draft.operations).toHaveLength(355);
     expect(draft.openapi.securitySchemes).toEqual({
@@ -59,7 +60,44 @@ describe("parseOpenApi on large published descriptions", () => {
       SecretApiKey: { type: "apiKey", in: "header", name: "REB-APIKEY", field: "secretApiKey" },
     });
     expect(draft.authType).toBe("api_key");
-    expect(draft.warnings).toContain("156 schema parts nested more than the copy depth limit were cut");
-    expect(JSON.stringify(draft.openapi)).not.toContain('"$ref"');
+    // Its deeply shared schemas were cut at the copy depth limit (156 parts) when each use was a copy.
+    expect(draft.warnings.filter((w) => w.includes("depth limit"))).toEqual([]);
+    expectEveryReferenceResolves(draft.openapi);
   });
+});
+
+/** Every `{"$ref": "#/schemas/<name>"}` of a plan names an entry of its `schemas`. */
+function expectEveryReferenceResolves(plan: OpenApiPlan): void {
+  const refs = [...JSON.stringify(plan).matchAll(/"\$ref":"#\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? "");
+  expect(refs.length).toBeGreaterThan(0);
+  expect(refs.filter((name) => !Object.hasOwn(plan.schemas ?? {}, name))).toEqual([]);
+}
+
+// The two descriptions of issue 16 (test/fixtures/openapi/): their plans were 123 MiB and 5.5 MiB.
+describe("parseOpenApi on the published descriptions that took the service down", () => {
+  it("imports DocuSign's 2.7 MB description into a plan smaller than the document", async () => {
+    const text = publishedFixture(PUBLISHED.docusign);
+    const draft = await parseOpenApi(text);
+    expect(draft.operations).toHaveLength(402);
+    const plan = JSON.stringify(draft.openapi);
+    expect(plan.length).toBeLessThan(text.length / 2);
+    expect(draft.openapi.schemas).toHaveProperty("EnvelopeRecipients");
+    expectEveryReferenceResolves(draft.openapi);
+    // Its envelope body is a requestBody the parser leaves as a $ref (the schemas under it recur):
+    // the body is still flattened into params, not dropped.
+    const create = draft.openapi.operations.envelopesPostEnvelopes;
+    expect(create?.body).toEqual({ mediaType: "application/json", required: false });
+    expect(create?.params.find((p) => p.param === "recipients")).toMatchObject({
+      in: "body",
+      schema: { $ref: "#/schemas/EnvelopeRecipients" },
+    });
+  }, 120_000);
+
+  it("imports Google Wallet's description into a plan of a similar size as the document", async () => {
+    const text = publishedFixture(PUBLISHED.walletobjects);
+    const draft = await parseOpenApi(text);
+    expect(draft.operations).toHaveLength(97);
+    expect(JSON.stringify(draft.openapi).length).toBeLessThan(text.length * 1.5);
+    expectEveryReferenceResolves(draft.openapi);
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import type { OperationPlan } from "../../../src/connectors/openapi/openapi-plan.ts";
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
+import { validateParams } from "../../../src/connectors/openapi/validate-params.ts";
 import { fixture } from "./fixtures.ts";
 
 const PETSTORE_30 = fixture("@readme/oas-examples/3.0/json/petstore.json");
@@ -129,12 +131,34 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
 });
 
 describe("parseOpenApi edge cases", () => {
-  it("cuts circular schemas with a $ref-free placeholder and a warning", async () => {
+  it("keeps recursive schemas recursive: each shared schema stored once, pointed at with $ref", async () => {
     const draft = await parseOpenApi(fixture("@readme/oas-examples/3.0/json/schema-circular.json"));
-    const text = JSON.stringify(draft);
-    expect(text).not.toContain('"$ref"');
-    expect(text).toContain("x-patchbay-cut");
-    expect(draft.warnings.some((w) => w.startsWith("circular schema #/components/schemas/"))).toBe(true);
+    const plan = draft.openapi;
+    expect(plan.format).toBe(2);
+    expect(plan.operations.postNotQuiteCircular?.params[0]?.schema).toEqual({ $ref: "#/schemas/ZoneRules" });
+    expect(plan.schemas?.ZoneRules).toEqual({
+      type: "object",
+      properties: { transitions: { type: "array", items: { $ref: "#/schemas/ZoneOffsetTransition" } } },
+    });
+    expect(plan.schemas?.ZoneOffset).toEqual({
+      type: "object",
+      properties: { id: { type: "string" }, rules: { $ref: "#/schemas/ZoneRules" } },
+    });
+    expect(plan.schemas?.MultiPart?.properties).toMatchObject({ parent: { $ref: "#/schemas/MultiPart" } });
+    expect(JSON.stringify(plan)).not.toContain("x-patchbay-cut");
+    expect(draft.warnings.filter((w) => w.includes("schema"))).toEqual([]);
+  });
+
+  it("checks a value against a recursive schema at every level, not only down to where it recurs", async () => {
+    const plan = (await parseOpenApi(fixture("@readme/oas-examples/3.0/json/schema-circular.json"))).openapi;
+    const operation = plan.operations.postNotQuiteCircular as OperationPlan;
+    const rules = (id: unknown) => ({
+      transitions: [{ offsetBefore: { id: "UTC", rules: { transitions: [{ offsetAfter: { id } }] } } }],
+    });
+    expect(validateParams(operation, { rules: rules("CET") }, plan.schemas)).toEqual([]);
+    expect(validateParams(operation, { rules: rules(5) }, plan.schemas)).toEqual([
+      "rules/transitions/0/offsetBefore/rules/transitions/0/offsetAfter/id must be string",
+    ]);
   });
 
   it("names operations without an operationId from method and path, and numbers collisions", async () => {

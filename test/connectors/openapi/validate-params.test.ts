@@ -156,6 +156,81 @@ describe("compiling", () => {
   });
 });
 
+describe("plans with shared schemas (format 2)", () => {
+  const schemas = {
+    Pet: {
+      type: "object",
+      required: ["name"],
+      properties: { name: { type: "string" }, owner: { $ref: "#/schemas/Person" } },
+    },
+    Person: {
+      type: "object",
+      properties: { name: { type: "string" }, pets: { type: "array", items: { $ref: "#/schemas/Pet" } } },
+    },
+  };
+  const withPet = (schema: JsonSchema): OperationPlan => one(schema, "body");
+
+  it("checks through pointers into the table, recursion included, naming the path", () => {
+    const pet = { name: "Rex", owner: { name: "Jane", pets: [{ name: "Tom", owner: { pets: [{}] } }] } };
+    expect(validateParams(withPet({ $ref: "#/schemas/Pet" }), { x: pet }, schemas)).toEqual([
+      "x/owner/pets/0/owner/pets/0 must have required property 'name'",
+    ]);
+    expect(
+      validateParams(
+        withPet({ type: "array", items: { $ref: "#/schemas/Pet" } }),
+        { x: [{ name: 5 }] },
+        schemas,
+      ),
+    ).toEqual(["x/0/name must be string"]);
+  });
+
+  it("adds each shared schema to the plan's validators once, however many params reach it", () => {
+    const add = vi.spyOn(Ajv2020.prototype, "addSchema");
+    const table = structuredClone(schemas); // a plan of its own
+    for (let i = 0; i < 5; i++)
+      validateParams(withPet({ $ref: "#/schemas/Pet" }), { x: { name: "a" } }, table);
+    const ids = add.mock.calls.map((call) => String((call[0] as { $id?: unknown }).$id));
+    expect(ids.filter((id) => id.startsWith("https://plan.")).sort()).toEqual([
+      "https://plan.patchbay.invalid/schemas/Person",
+      "https://plan.patchbay.invalid/schemas/Pet",
+    ]);
+  });
+
+  it("leaves a param whose pointer names no shared schema unchecked instead of failing", () => {
+    expect(validateParams(withPet({ $ref: "#/schemas/Nowhere" }), { x: 1 }, schemas)).toEqual([]);
+  });
+});
+
+describe("plans stored before shared schemas (format 1)", () => {
+  it("still checks their written-out schemas, and accepts any value where they were cut", async () => {
+    const cut = {
+      description: "Circular reference to #/components/schemas/Node; any value is accepted.",
+      "x-patchbay-cut": "#/components/schemas/Node",
+    };
+    const node = {
+      type: "object",
+      properties: { id: { type: "integer" }, children: { type: "array", items: cut } },
+    };
+    const plan = planOf({
+      method: "POST",
+      params: [param({ in: "body", name: "", param: "body", schema: node })],
+    });
+    expect(plan.format).toBe(1);
+    const api = await startHarness();
+    try {
+      expect(await api.run(plan, "op", { body: { id: "one" } })).toMatchObject({
+        errorCode: "INVALID_PARAMS",
+        error: "Invalid field(s): body/id must be integer",
+      });
+      expect(await api.run(plan, "op", { body: { id: 1, children: [{ anything: true }] } })).toMatchObject({
+        success: true,
+      });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe("executeOperation with invalid params", () => {
   let api: Harness;
   beforeAll(async () => {

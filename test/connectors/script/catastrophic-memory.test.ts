@@ -45,12 +45,13 @@ function alive(pid: number): boolean {
 
 describe("hostile scripts: hash-table memory bombs", () => {
   it("end with SCRIPT_MEMORY_LIMIT; the process that ran one is replaced, so memory returns to its baseline", async () => {
-    for (let warm = 0; warm < 20; warm++) await runScript(ORDINARY, request, { http });
+    for (let warm = 0; warm < 20; warm++) await runScript(ORDINARY, request, { tenant: "t-memory", http });
     const baseline = residentMb();
     const firstPid = sandboxPids()[0] as number;
 
     for (const bomb of [MAP_BOMB, OBJECT_BOMB, MAP_BOMB]) {
       const result = await runScript(bomb, request, {
+        tenant: "t-memory",
         http,
         limits: { memoryMb: 32, cpuMs: 20_000, wallMs: 20_000 },
       });
@@ -59,7 +60,10 @@ describe("hostile scripts: hash-table memory bombs", () => {
         error: "script exceeded the memory limit of 32 MB",
         errorCode: "SCRIPT_MEMORY_LIMIT",
       });
-      expect(await runScript(ORDINARY, request, { http })).toEqual({ success: true, payload: { ok: 1 } });
+      expect(await runScript(ORDINARY, request, { tenant: "t-memory", http })).toEqual({
+        success: true,
+        payload: { ok: 1 },
+      });
     }
 
     // Whether V8 gave up on an isolate (isolated-vm's catastrophic error) or isolated-vm stopped it in

@@ -1,5 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runScript, type ScriptLimits, type ScriptResult } from "../../../src/connectors/script/index.ts";
+import {
+  openSandbox,
+  runScript,
+  type ScriptLimits,
+  type ScriptResult,
+} from "../../../src/connectors/script/index.ts";
 import { type ScriptHttpHarness, startScriptHttp } from "./script-http.ts";
 
 const TIGHT: Partial<ScriptLimits> = { cpuMs: 200, wallMs: 1000, memoryMb: 16 };
@@ -7,6 +12,10 @@ const ORDINARY = `function test() {
   var r = patchbay.http.get(patchbay.config.base + "/json");
   return { payload: { status: r.status, secret: patchbay.config.secret, seen: typeof leaked, polluted: ({}).polluted } };
 }`;
+
+// One process: consecutive executions meet on the same isolate, where whatever one leaves behind waits.
+const closeSandbox = openSandbox({ processes: 1 });
+afterAll(closeSandbox);
 
 let web: ScriptHttpHarness;
 beforeAll(async () => {
@@ -21,6 +30,7 @@ function run(source: string, command = "test", limits: Partial<ScriptLimits> = T
     source,
     { command, params: {}, config: { base: web.origin, secret: "s3" }, variables: {} },
     {
+      tenant: "t-hostile",
       http: (req) => web.http(req),
       limits,
     },
@@ -181,10 +191,11 @@ describe("hostile scripts: reaching for the host", () => {
     });
   });
 
-  it("has no process, require, timers, WebAssembly, SharedArrayBuffer or Atomics", async () => {
+  it("has no process, require, timers, WebAssembly, SharedArrayBuffer, Atomics, weak references or V8's console", async () => {
     const source = `function test() {
       var names = ["process", "require", "module", "setTimeout", "setInterval", "setImmediate", "queueMicrotask",
-                   "fetch", "WebAssembly", "SharedArrayBuffer", "Atomics", "Buffer", "global"];
+                   "fetch", "WebAssembly", "SharedArrayBuffer", "Atomics", "Buffer", "global",
+                   "FinalizationRegistry", "WeakRef", "console"];
       return { payload: { present: names.filter(function (n) { return typeof globalThis[n] !== "undefined"; }),
                           process: globalThis.process === undefined } };
     }`;
@@ -289,20 +300,20 @@ describe("hostile scripts: state in a reused isolate", () => {
     const first = await runScript(
       source,
       { command: "test", params: { who: "ada" }, config: {}, variables: {} },
-      { http: async () => ({ status: 200, body: {}, headers: {} }) },
+      { tenant: "t-hostile", http: async () => ({ status: 200, body: {}, headers: {} }) },
     );
     expect(first).toMatchObject({ success: true, payload: { count: 1, lastMatch: "secret-ada" } });
     const probe = `function test() { return { payload: { lastMatch: RegExp.lastMatch, input: RegExp.input } }; }`;
     const second = await runScript(
       probe,
       { command: "test", params: {}, config: {}, variables: {} },
-      { http: async () => ({ status: 200, body: {}, headers: {} }) },
+      { tenant: "t-hostile", http: async () => ({ status: 200, body: {}, headers: {} }) },
     );
     expect(second).toEqual({ success: true, payload: { lastMatch: "", input: "" } });
     const again = await runScript(
       source,
       { command: "test", params: { who: "bob" }, config: {}, variables: {} },
-      { http: async () => ({ status: 200, body: {}, headers: {} }) },
+      { tenant: "t-hostile", http: async () => ({ status: 200, body: {}, headers: {} }) },
     );
     expect(again).toMatchObject({ success: true, payload: { count: 1, stray: "undefined" } });
   });
@@ -324,6 +335,77 @@ describe("hostile scripts: state in a reused isolate", () => {
       function test() { store.push(1); return { payload: { size: store.length } }; }`;
     expect(await run(source)).toMatchObject({ success: false, errorCode: "SCRIPT_ERROR" });
     expect(await run(ORDINARY)).toEqual(HEALTHY);
+  });
+});
+
+describe("hostile scripts: work left for later executions", () => {
+  // An ordinary command that makes some garbage, as most do: the collection it starts is what finds
+  // whatever an earlier execution left for the collector.
+  const INNOCENT = `function test() {
+    var rows = [];
+    for (var i = 0; i < 50; i++) rows.push(new Array(10000).fill(i));
+    return { payload: { ok: rows.length > 0 ? 1 : 0 } };
+  }`;
+  const ROOMY: Partial<ScriptLimits> = { cpuMs: 5000, wallMs: 10_000, memoryMb: 64 };
+
+  /** Ordinary executions right after, on the same isolate (the pool hands out the last one returned). */
+  async function innocentsAfter(): Promise<ScriptResult[]> {
+    const results: ScriptResult[] = [];
+    for (let i = 0; i < 3; i++) results.push(await run(INNOCENT, "test", { cpuMs: 300, wallMs: 2000 }));
+    return results;
+  }
+
+  it("cannot leave a FinalizationRegistry callback to spend a later execution's CPU time", async () => {
+    // V8 runs cleanup callbacks as a task of their own once a collection found the targets gone, often
+    // one that a later execution's allocations started: this one then spun on that execution's time,
+    // which ended with SCRIPT_TIMEOUT (when exactly depends on the collector, so the registry must not exist).
+    const source = `function test() {
+      var registry = new FinalizationRegistry(function () { var t = Date.now(); while (Date.now() - t < 5000) {} });
+      for (var i = 0; i < 2000; i++) registry.register({ filler: new Array(1000).fill(i) }, i);
+      var junk = [];
+      for (var j = 0; j < 200; j++) junk.push(new Array(10000).fill(j));
+      return { payload: { registered: true } };
+    }`;
+    const attack = await run(source, "test", ROOMY);
+    expect(await innocentsAfter()).toEqual(Array(3).fill({ success: true, payload: { ok: 1 } }));
+    expect(attack).toEqual({
+      success: false,
+      error: "ReferenceError: FinalizationRegistry is not defined (line 2, column 22)",
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it("cannot watch the collector through a WeakRef", async () => {
+    const source = `function test() { return { payload: { ref: new WeakRef({}).deref() !== undefined } }; }`;
+    expect(await run(source)).toMatchObject({
+      success: false,
+      error: expect.stringMatching(/^ReferenceError: WeakRef is not defined/),
+      errorCode: "SCRIPT_ERROR",
+    });
+  });
+
+  it.each([
+    [
+      "a promise callback",
+      "Promise.resolve().then(function () { var t = Date.now(); while (Date.now() - t < 3000) {} });",
+    ],
+    [
+      "an async function left running",
+      "(async function () { await null; var t = Date.now(); while (Date.now() - t < 3000) {} })();",
+    ],
+    ["a long chain of awaits", "(async function () { for (var i = 0; i < 3e7; i++) await null; })();"],
+    [
+      "a thenable",
+      "Promise.resolve({ then: function (ok) { var t = Date.now(); while (Date.now() - t < 3000) {} ok(); } });",
+    ],
+  ])("charges %s that outlives the command's result to its own execution", async (_name, leftover) => {
+    const source = `function test() { ${leftover} return { payload: { returned: true } }; }`;
+    expect(await run(source, "test", { cpuMs: 300, wallMs: 10_000 })).toEqual({
+      success: false,
+      error: "script used more than 300 ms of CPU time",
+      errorCode: "SCRIPT_TIMEOUT",
+    });
+    expect(await innocentsAfter()).toEqual(Array(3).fill({ success: true, payload: { ok: 1 } }));
   });
 });
 

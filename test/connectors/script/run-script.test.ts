@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEGACY_KEYS_MESSAGE } from "../../../src/connectors/define/outcome.ts";
 import {
   DEFAULT_SCRIPT_LIMITS,
+  LOG_FIELD_LIMITS,
   resolveScriptLimits,
   runScript,
   type ScriptLimits,
@@ -29,7 +30,11 @@ function request(command: string, slots: Partial<ScriptRequest> = {}): ScriptReq
 }
 
 function run(source: string, command: string, limits?: Partial<ScriptLimits>) {
-  return runScript(source, request(command), { http: (req) => web.http(req), ...(limits ? { limits } : {}) });
+  return runScript(source, request(command), {
+    tenant: "t-run",
+    http: (req) => web.http(req),
+    ...(limits ? { limits } : {}),
+  });
 }
 
 describe("runScript: commands and the patchbay global", () => {
@@ -112,6 +117,7 @@ describe("runScript: commands and the patchbay global", () => {
         return {};
       }`;
     const result = await runScript(source, request("test"), {
+      tenant: "t-run",
       http: (req) => web.http(req),
       log: (level, message) => lines.push([level, message]),
     });
@@ -126,10 +132,79 @@ describe("runScript: commands and the patchbay global", () => {
     ]);
   });
 
+  it("passes the fields a script gives patchbay.log as a plain copy bounded in depth, keys and size", async () => {
+    const lines: [ScriptLogLevel, string, unknown][] = [];
+    const source = `
+      function test() {
+        var many = {};
+        for (var i = 0; i < 40; i++) many["k" + i] = i;
+        patchbay.log.info("created", {
+          id: 7, ok: true, none: null, nan: NaN, big: 10n, fn: function () {}, sym: Symbol("s"), undef: undefined,
+          long: "x".repeat(600), nested: { a: { b: { c: 1 } } }, list: [1, { x: 2 }, function () {}], many: many,
+          ["__proto__"]: { polluted: true },
+        });
+        patchbay.log.warn("no fields");
+        patchbay.log.info("not an object", "text");
+        patchbay.log.info("an array", [1, 2]);
+        patchbay.log.info("a getter that throws", { get bad() { throw new Error("no"); } });
+        console.log("console keeps joining", { a: 1 });
+        return {};
+      }`;
+    const result = await runScript(source, request("test"), {
+      tenant: "t-run",
+      http: (req) => web.http(req),
+      log: (level, message, fields) => lines.push([level, message, fields]),
+    });
+    expect(result).toEqual({ success: true });
+    const many = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i]));
+    const created = JSON.parse(
+      JSON.stringify({
+        id: 7,
+        ok: true,
+        none: null,
+        nan: "NaN",
+        big: "10",
+        long: `${"x".repeat(512)}…`,
+        nested: { a: { b: "[too deep]" } },
+        list: [1, { x: 2 }, null],
+        many,
+      }).replace(/}$/, ',"__proto__":{"polluted":true}}'),
+    );
+    expect(lines).toEqual([
+      ["info", "created", created],
+      ["warn", "no fields", undefined],
+      ["info", "not an object", undefined],
+      ["info", "an array", undefined],
+      ["info", "a getter that throws", undefined],
+      ["info", 'console keeps joining {"a":1}', undefined],
+    ]);
+    expect(Object.hasOwn(lines[0]?.[2] as object, "__proto__")).toBe(true);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it("cuts a script's log fields at their total size", async () => {
+    const lines: unknown[] = [];
+    const source = `function test() {
+      var big = {};
+      for (var i = 0; i < 32; i++) { big["k" + i] = {}; for (var j = 0; j < 32; j++) big["k" + i]["v" + j] = "y".repeat(500); }
+      patchbay.log.info("big", big);
+      return {};
+    }`;
+    await runScript(source, request("test"), {
+      tenant: "t-run",
+      http: (req) => web.http(req),
+      log: (_level, _message, fields) => lines.push(fields),
+    });
+    const json = JSON.stringify(lines[0]);
+    expect(json.length).toBeGreaterThan(7000);
+    expect(json.length).toBeLessThan(LOG_FIELD_LIMITS.totalChars + 1000);
+  });
+
   it("caps one execution's log lines and says so once", async () => {
     const lines: string[] = [];
     const source = `function test() { for (let i = 0; i < 1500; i++) patchbay.log.info("line " + i); return {}; }`;
     await runScript(source, request("test"), {
+      tenant: "t-run",
       http: (req) => web.http(req),
       log: (_, message) => lines.push(message),
     });
@@ -280,6 +355,7 @@ describe("runScript: cancellation and limits", () => {
     const source = `function test() { patchbay.http.get(patchbay.config.baseUrl + "/slow?ms=5000"); return {}; }`;
     setTimeout(() => controller.abort(), 200);
     const result = await runScript(source, request("test"), {
+      tenant: "t-run",
       http: (req) => web.http(req),
       signal: controller.signal,
     });
@@ -294,6 +370,7 @@ describe("runScript: cancellation and limits", () => {
 
   it("does not start when the signal is already aborted", async () => {
     const result = await runScript("function test() {}", request("test"), {
+      tenant: "t-run",
       http: (req) => web.http(req),
       signal: AbortSignal.abort(),
     });

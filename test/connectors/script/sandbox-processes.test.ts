@@ -22,6 +22,7 @@ describe("sandbox processes", () => {
       "function test() { return { payload: patchbay.http.get('http://x.test/') }; }",
       request,
       {
+        tenant: "t-processes",
         // The script waits on this call while its process is killed.
         http: () => {
           called();
@@ -40,6 +41,7 @@ describe("sandbox processes", () => {
     expect(events).toContainEqual({ kind: "process-exited", pid, exitCode: null, signal: "SIGKILL" });
 
     const after = await runScript("function test() { return { payload: { ok: 1 } }; }", request, {
+      tenant: "t-processes",
       http: () => Promise.reject(new Error("unused")),
     });
     expect(after).toEqual({ success: true, payload: { ok: 1 } });
@@ -51,7 +53,7 @@ describe("sandbox processes", () => {
     const result = await runScript(
       "function test() { return {}; }",
       { ...request, params: { big: 10n } },
-      { http: () => Promise.reject(new Error("unused")) },
+      { tenant: "t-processes", http: () => Promise.reject(new Error("unused")) },
     );
     expect(result).toEqual({
       success: false,
@@ -65,7 +67,7 @@ describe("sandbox processes", () => {
     const result = await runScript(
       'function test() {\n  return JSON.parse(\'{"email": "someone@example.com"\');\n}',
       request,
-      { http: () => Promise.reject(new Error("unused")) },
+      { tenant: "t-processes", http: () => Promise.reject(new Error("unused")) },
     );
     expect(result.errorCode).toBe("SCRIPT_ERROR");
     expect(result.error).toMatch(/^SyntaxError: /);
@@ -74,6 +76,7 @@ describe("sandbox processes", () => {
       "function test() {\n  return JSON.parse('not json: ' + 'a@b.c');\n}",
       request,
       {
+        tenant: "t-processes",
         http: () => Promise.reject(new Error("unused")),
       },
     );

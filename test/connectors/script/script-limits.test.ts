@@ -20,6 +20,7 @@ function run(source: string, limits: Partial<ScriptLimits> = TIGHT, command = "t
     source,
     { command, params: {}, config: { base: web.origin }, variables: {} },
     {
+      tenant: "t-limits",
       http: (req) => web.http(req),
       limits,
     },

@@ -116,6 +116,42 @@ describe("githubVerifier", () => {
     expect(await verify(ISSUE, noId)).toMatchObject({ code: "MALFORMED_BODY" });
   });
 
+  it("gives the same replay key to a captured delivery resent under a fresh id, whatever the hex case", async () => {
+    const head = await headers(ISSUE, "issues");
+    const original = expectEvent(await verify(ISSUE, head));
+    const signature = head["X-Hub-Signature-256"] ?? "";
+    const replayed = { ...head, "X-GitHub-Delivery": "fresh-unsigned-id", "X-GitHub-Event": "push" };
+    // The replay is a delivery GitHub's own library accepts: the id and the event name are not signed.
+    expect(await octokitVerify(SECRET, ISSUE, signature)).toBe(true);
+    const again = expectEvent(await verify(ISSUE, replayed));
+    const shouted = expectEvent(
+      await verify(ISSUE, {
+        ...replayed,
+        "X-Hub-Signature-256": `sha256=${signature.slice(7).toUpperCase()}`,
+      }),
+    );
+    expect(again.providerEventId).toBe("fresh-unsigned-id");
+    expect(original.replayKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(again.replayKey).toBe(original.replayKey);
+    expect(shouted.replayKey).toBe(original.replayKey);
+    // Not the signature itself: the stored key is nothing a sender could present.
+    expect(original.replayKey).not.toContain(signature.slice(7, 20));
+  });
+
+  it("gives another body, or the same body under the previous secret, another replay key", async () => {
+    const head = await headers(ISSUE, "issues");
+    const other = ISSUE.replace('"number":1', '"number":2');
+    const first = expectEvent(await verify(ISSUE, head));
+    const second = expectEvent(await verify(other, await headers(other, "issues")));
+    const previous = expectEvent(
+      await verify(ISSUE, await headers(ISSUE, "issues", OLD_SECRET), "application/json", [
+        SECRET,
+        OLD_SECRET,
+      ]),
+    );
+    expect(new Set([first.replayKey, second.replayKey, previous.replayKey]).size).toBe(3);
+  });
+
   it("rejects junk input without throwing", async () => {
     await expectJunkRejected(
       githubVerifier,

@@ -141,6 +141,32 @@ describe("linearVerifier", () => {
     }
   });
 
+  it("gives the same replay key to a captured delivery resent under a fresh Linear-Delivery", async () => {
+    const body = issue();
+    const original = expectEvent(await verify(body, signed(body)));
+    const replayed = { ...signed(body), "Linear-Delivery": "00000000-0000-4000-8000-000000000000" };
+    // The replay is a delivery Linear's own SDK accepts: Linear-Delivery is not signed.
+    expect(sdkSays(body, replayed["Linear-Signature"])).toBe("ok");
+    const again = expectEvent(await verify(body, replayed));
+    const shouted = expectEvent(
+      await verify(body, { ...replayed, "Linear-Signature": replayed["Linear-Signature"].toUpperCase() }),
+    );
+    expect(again.providerEventId).not.toBe(original.providerEventId);
+    expect(original.replayKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(again.replayKey).toBe(original.replayKey);
+    expect(shouted.replayKey).toBe(original.replayKey);
+  });
+
+  it("gives a delivery sent again with a fresh webhookTimestamp another replay key", async () => {
+    const first = issue(NOW.getTime() - 1_000);
+    const resent = issue(NOW.getTime());
+    const keys = [
+      expectEvent(await verify(first, signed(first))).replayKey,
+      expectEvent(await verify(resent, signed(resent))).replayKey,
+    ];
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
   it("rejects junk input without throwing", async () => {
     await expectJunkRejected(linearVerifier, ["Linear-Signature", "Linear-Delivery"], [SECRET]);
   });

@@ -1,0 +1,67 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/sql";
+import { hasScope, type Principal } from "../auth/index.ts";
+import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
+
+/**
+ * Who reads or writes the catalog. Connectors created through the API belong to their tenant; built-in
+ * types and seeded connectors (no tenant) and published connectors are shared with every tenant.
+ */
+export interface CatalogCaller {
+  readonly tenantId: string;
+  /** Holds the `admin` scope: may publish, and change shared connectors that are not built-in. */
+  readonly admin: boolean;
+}
+
+/** The catalog caller of a principal. */
+export function catalogCaller(principal: Principal): CatalogCaller {
+  return { tenantId: principal.tenantId, admin: hasScope(principal.scopes, "admin") };
+}
+
+/** The rows a tenant sees: its own, the shared ones, and published ones. */
+export function visibleTo(tenantId: string) {
+  return { $or: [{ tenantId }, { tenantId: null }, { published: true }] };
+}
+
+/**
+ * Which of several visible rows with one slug a tenant means: its own first, then a shared one, then a
+ * published one (a deployment can add a built-in whose slug a tenant already uses).
+ */
+export function preferredRow<T extends Pick<ConnectorRow, "tenantId" | "published">>(
+  rows: readonly T[],
+  tenantId: string,
+): T | undefined {
+  const rank = (row: T) => (row.tenantId === tenantId ? 0 : row.tenantId === null ? 1 : 2);
+  return [...rows].sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/** The live connector a tenant means by `slug`, or undefined when it sees none. */
+export async function findVisibleConnector(
+  em: EntityManager,
+  tenantId: string,
+  slug: string,
+  options: { populate?: readonly ["openapiPlan"] } = {},
+): Promise<ConnectorRow | undefined> {
+  const rows = await em.find(
+    ConnectorEntity,
+    { slug, deletedAt: null, ...visibleTo(tenantId) },
+    options.populate ? { populate: options.populate } : {},
+  );
+  return preferredRow(rows, tenantId);
+}
+
+/**
+ * Refuses a change the caller may not make: built-in rows change only with a deployment (the callers
+ * say so in their own words), a published row only with an admin key, and another tenant's row not at
+ * all (it is found only when published).
+ */
+export function requireWritable(caller: CatalogCaller, row: ConnectorRow): void {
+  if (row.published || row.tenantId !== caller.tenantId) {
+    if (!caller.admin) {
+      throw new ConnectError(
+        "this connector is shared with every tenant: only an admin key may change it",
+        Code.PermissionDenied,
+      );
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import pg from "pg";
+import type { Logger } from "../logging/logger.ts";
+import type { Database } from "./database.ts";
+
+const RETRY_MS = 1_000;
+/** Channel names are SQL identifiers written into LISTEN; only plain lower-case ones are allowed. */
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** What a channel's listener is told. */
+export interface ChannelHandlers {
+  /** A notification on the channel (its payload, "" when none). */
+  notified(payload: string): void;
+  /**
+   * The channel is heard from now on. Anything announced while nobody listened was missed: a cache
+   * forgets everything here before it trusts itself again.
+   */
+  listening(): void;
+  /** The channel is no longer heard (the connection broke, or listening stopped): caches stop trusting themselves. */
+  deaf(): void;
+}
+
+/** One LISTEN connection shared by every channel a process hears (see {@link createNotificationListener}). */
+export interface NotificationListener {
+  /** Hears `channel` until the returned function is called. */
+  listen(channel: string, handlers: ChannelHandlers): Promise<() => Promise<void>>;
+  /** Stops hearing every channel and gives the connection back. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createNotificationListener}. */
+export interface NotificationListenerOptions {
+  /** The database; embedded PGlite needs no listener. */
+  readonly db: Pick<Database, "kind">;
+  /** PostgreSQL URL the listening connection opens (absent in embedded mode). */
+  readonly databaseUrl: string | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * PostgreSQL NOTIFY for caches that must hear what other processes change. On PostgreSQL it holds one
+ * connection of its own (not one of the ORM pool's, which a small pool could not spare) LISTENing on
+ * every channel asked for, opened at the first `listen` and closed after the last; when it breaks, every
+ * channel is `deaf` until a new one LISTENs again (retried every second), then `listening`. TCP
+ * keep-alive is on, so a peer that vanished without a word becomes an error eventually (a cache's TTL
+ * bounds what the silence costs until then). Embedded PGlite is one process
+ * by construction (its data folder is locked), so its own changes are all there are: a channel is
+ * `listening` at once and never deaf.
+ */
+export function createNotificationListener(options: NotificationListenerOptions): NotificationListener {
+  const { db, logger } = options;
+  const channels = new Map<string, ChannelHandlers>();
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  // LISTEN, UNLISTEN and (re)connecting run one at a time, in order.
+  let queue: Promise<void> = Promise.resolve();
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const end = (connection: pg.Client): Promise<void> => connection.end().catch(() => undefined);
+
+  function lost(error: unknown): void {
+    const dead = client;
+    client = undefined;
+    if (dead !== undefined) void end(dead);
+    for (const handlers of channels.values()) handlers.deaf();
+    if (closed) return;
+    logger.warn({ err: error }, "notification listener lost; caches that depend on it are off");
+    retry = setTimeout(() => void serially(connect), RETRY_MS);
+    retry.unref();
+  }
+
+  async function connect(): Promise<void> {
+    if (closed || client !== undefined || channels.size === 0) return;
+    const next = new pg.Client({
+      connectionString: options.databaseUrl ?? "",
+      application_name: "patchbay-listen",
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
+    next.on("notification", (message) => channels.get(message.channel)?.notified(message.payload ?? ""));
+    next.on("error", (error) => {
+      if (client === next) lost(error);
+    });
+    try {
+      await next.connect();
+      for (const channel of channels.keys()) await next.query(`listen ${channel}`);
+    } catch (error) {
+      void end(next);
+      lost(error);
+      return;
+    }
+    if (closed || channels.size === 0) {
+      await end(next);
+      return;
+    }
+    client = next;
+    for (const handlers of channels.values()) handlers.listening();
+  }
+
+  return {
+    async listen(channel, handlers) {
+      if (!CHANNEL.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
+      if (channels.has(channel)) throw new Error(`channel ${channel} is already heard`);
+      if (db.kind !== "postgresql") {
+        handlers.listening();
+        return async () => handlers.deaf();
+      }
+      channels.set(channel, handlers);
+      handlers.deaf();
+      await serially(async () => {
+        if (client === undefined) {
+          // Connecting LISTENs on every channel asked for so far, this one included, then says so.
+          await connect();
+          return;
+        }
+        try {
+          await client.query(`listen ${channel}`);
+          handlers.listening();
+        } catch (error) {
+          lost(error);
+        }
+      });
+      return () =>
+        serially(async () => {
+          if (channels.get(channel) !== handlers) return;
+          channels.delete(channel);
+          handlers.deaf();
+          const current = client;
+          if (current === undefined) return;
+          if (channels.size > 0) {
+            await current.query(`unlisten ${channel}`).catch(() => undefined);
+            return;
+          }
+          // Nobody listens any more: the connection is closed.
+          client = undefined;
+          await end(current);
+        });
+    },
+
+    close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      return serially(async () => {
+        for (const handlers of channels.values()) handlers.deaf();
+        channels.clear();
+        const current = client;
+        client = undefined;
+        if (current) await end(current);
+      });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { type DescFile, type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { max_items } from "../../../gen/patchbay/v1/common_pb.ts";
+import { REFLECTED_FILES } from "../../../src/server/app.ts";
+import { INPUT_LIMITS } from "../../../src/server/input/input-limits.ts";
+
+const DOC = readFileSync(new URL("../../../docs/limits.md", import.meta.url), "utf8");
+
+function allMessages(messages: readonly DescMessage[]): DescMessage[] {
+  return messages.flatMap((m) => [m, ...allMessages(m.nestedMessages)]);
+}
+
+/** The served files and every file they import (common.proto declares shared messages). */
+function withImports(files: readonly DescFile[], seen = new Set<DescFile>()): DescFile[] {
+  for (const file of files) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    withImports(file.dependencies, seen);
+  }
+  return [...seen];
+}
+
+// docs/limits.md is the one page that states the limits: it must list every field's own cap as declared.
+describe("docs/limits.md", () => {
+  const declared = withImports(REFLECTED_FILES)
+    .flatMap((file) => allMessages(file.messages))
+    .flatMap((message) =>
+      message.fields
+        .filter((f) => hasOption(f, max_items))
+        .map((f) => [`${message.typeName}.${f.name}`, getOption(f, max_items)] as const),
+    );
+
+  it("lists every (patchbay.v1.max_items) with its value", () => {
+    expect(declared.length).toBeGreaterThan(0);
+    for (const [field, limit] of declared) expect(DOC).toContain(`| \`${field}\` | ${limit} |`);
+  });
+
+  it("lists no field that does not declare that value", () => {
+    const listed = [...DOC.matchAll(/^\| `([\w.]+)` \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(listed.sort()).toEqual(declared.map(([f, l]) => [f, l]).sort());
+  });
+
+  it("states the defaults the edge applies", () => {
+    expect(DOC).toContain(`**${INPUT_LIMITS.defaultMaxItems}**`);
+    expect(DOC).toContain(INPUT_LIMITS.jsonMaxItems.toLocaleString("en"));
+    expect(DOC).toContain(`${INPUT_LIMITS.maxDepth} levels`);
+  });
+});
