@@ -9,13 +9,19 @@ import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
  */
 export interface CatalogCaller {
   readonly tenantId: string;
+  /** The key's subject: whose live connections a change would not touch. */
+  readonly subject: string;
   /** Holds the `admin` scope: may publish, and change shared connectors that are not built-in. */
   readonly admin: boolean;
 }
 
 /** The catalog caller of a principal. */
 export function catalogCaller(principal: Principal): CatalogCaller {
-  return { tenantId: principal.tenantId, admin: hasScope(principal.scopes, "admin") };
+  return {
+    tenantId: principal.tenantId,
+    subject: principal.subject,
+    admin: hasScope(principal.scopes, "admin"),
+  };
 }
 
 /** The rows a tenant sees: its own, the shared ones, and published ones. */
@@ -52,16 +58,21 @@ export async function findVisibleConnector(
 
 /**
  * Refuses a change the caller may not make: built-in rows change only with a deployment (the callers
- * say so in their own words), a published row only with an admin key, and another tenant's row not at
- * all (it is found only when published).
+ * say so in their own words); another tenant's row never, not even with an admin key (it is found only
+ * when published, and its code runs with every tenant's credentials); a published row of the caller's
+ * tenant only with an admin key.
  */
 export function requireWritable(caller: CatalogCaller, row: ConnectorRow): void {
-  if (row.published || row.tenantId !== caller.tenantId) {
-    if (!caller.admin) {
-      throw new ConnectError(
-        "this connector is shared with every tenant: only an admin key may change it",
-        Code.PermissionDenied,
-      );
-    }
+  if (row.tenantId !== caller.tenantId) {
+    throw new ConnectError(
+      "this connector is published by another tenant: only that tenant's admin keys may change it",
+      Code.PermissionDenied,
+    );
+  }
+  if (row.published && !caller.admin) {
+    throw new ConnectError(
+      "this connector is shared with every tenant: only an admin key may change it",
+      Code.PermissionDenied,
+    );
   }
 }

@@ -3,6 +3,14 @@ import type { ConnectorDefinition } from "../connectors/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 
+/** Which live connections to leave out of a count. */
+export interface LiveConnectionFilter {
+  /** Leave out this tenant's. */
+  readonly exceptTenant?: string;
+  /** Leave out this subject's (of this tenant). */
+  readonly exceptSubject?: { readonly tenantId: string; readonly subject: string };
+}
+
 /** What the catalog service needs. */
 export interface CatalogDeps {
   /** A fresh entity manager per call. */
@@ -19,7 +27,7 @@ export interface CatalogDeps {
    * How many live (not deleted, not revoked) connections use a connector, optionally leaving out one
    * tenant's. Supplied by the connections feature: the catalog never reads its tables.
    */
-  liveConnections: (connectorId: string, options?: { exceptTenant?: string }) => Promise<number>;
+  liveConnections: (connectorId: string, options?: LiveConnectionFilter) => Promise<number>;
   /** Called after a connector is created, updated or deleted (the lookup forgets its cached view). */
   changed?: (slug: string) => void;
 }

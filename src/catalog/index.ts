@@ -1,5 +1,5 @@
 export { BUILTIN_CATALOG, type BuiltinCatalogEntry, toCatalogEntry } from "./builtin-catalog.ts";
-export { type CatalogDeps, configContext } from "./catalog-deps.ts";
+export { type CatalogDeps, configContext, type LiveConnectionFilter } from "./catalog-deps.ts";
 export { registerCatalog } from "./catalog-service.ts";
 export {
   ConnectorEntity,

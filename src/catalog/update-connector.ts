@@ -49,6 +49,7 @@ export async function updateConnector(
   }
   requireWritable(caller, row);
   await checkPublishing(deps, caller, row, req.published);
+  await checkRunsForOthers(deps, caller, row, req);
   const isInstance = row.executionModel === "built_in";
   if (req.configSchema !== undefined && isInstance) {
     throw invalid("config_schema cannot change for a built_in instance: its schema is its type's");
@@ -139,29 +140,43 @@ export async function updateConnector(
   row.configSchema = nextSchema;
   row.version = bump.version;
   row.updatedAt = now;
-  await em.transactional(async (tx) => {
-    if (bump.version !== previousVersion) {
-      tx.create(ConnectorVersionEntity, {
-        id: randomUUID(),
-        connectorId: row.id,
-        version: bump.version,
-        configSchema: nextSchema,
-        scriptSource: row.scriptSource ?? null,
-        openapiPlan: row.openapiPlan ?? null,
-        createdAt: now,
-      });
-    } else if (req.scriptSource !== undefined) {
-      // Same version, new script: keep the stored version in step with what runs. (An OpenAPI plan
-      // that changes is at least a patch, so it always gets a version row of its own.)
-      await tx.nativeUpdate(
-        ConnectorVersionEntity,
-        { connectorId: row.id, version: bump.version },
-        { scriptSource: req.scriptSource },
-      );
-    }
-    tx.persist(row);
-    await tx.flush();
-  });
+  await em
+    .transactional(async (tx) => {
+      if (bump.version !== previousVersion) {
+        tx.create(ConnectorVersionEntity, {
+          id: randomUUID(),
+          connectorId: row.id,
+          version: bump.version,
+          configSchema: nextSchema,
+          scriptSource: row.scriptSource ?? null,
+          openapiPlan: row.openapiPlan ?? null,
+          createdAt: now,
+        });
+      } else if (req.scriptSource !== undefined) {
+        // Same version, new script: keep the stored version in step with what runs. (An OpenAPI plan
+        // that changes is at least a patch, so it always gets a version row of its own.)
+        await tx.nativeUpdate(
+          ConnectorVersionEntity,
+          { connectorId: row.id, version: bump.version },
+          { scriptSource: req.scriptSource },
+        );
+      }
+      tx.persist(row);
+      await tx.flush();
+    })
+    .catch((error: unknown) => {
+      // Two admins published one slug at once: the shared-slug index keeps one.
+      if (/connectors_shared_slug_unique/.test(String(error))) {
+        throw new ConnectError(
+          "another tenant's connector with this slug is shared: it cannot be published",
+          Code.FailedPrecondition,
+          undefined,
+          undefined,
+          error,
+        );
+      }
+      throw error;
+    });
   return { row, previousVersion, requiredBump: bump.required, warnings: imported?.draft.warnings ?? [] };
 }
 
@@ -245,6 +260,46 @@ async function checkPublishing(
     throw new ConnectError(
       "other tenants' live connections use this connector: it cannot be withdrawn",
       Code.FailedPrecondition,
+    );
+  }
+}
+
+/** Whether an update changes what the connector runs, or where, or what it keeps of a call. */
+function changesWhatRuns(req: UpdateConnectorRequest): boolean {
+  return (
+    req.scriptSource !== undefined ||
+    req.endpointUrl !== undefined ||
+    req.protocol !== undefined ||
+    req.config !== undefined ||
+    req.configSchema !== undefined ||
+    req.openapiDocument !== undefined ||
+    req.operations.length > 0 ||
+    req.recordPayloads !== undefined ||
+    req.mockScenario !== undefined ||
+    req.scriptLimits !== undefined
+  );
+}
+
+/**
+ * A connector's code and endpoint run with the credentials of everyone connected to it: changing them
+ * (or turning on payload recording) while other subjects' live connections use the connector needs an
+ * admin key, so `catalog:write` alone never reaches another person's credentials. Display fields
+ * (name, description, category, tags) stay with `catalog:write`.
+ */
+async function checkRunsForOthers(
+  deps: CatalogDeps,
+  caller: CatalogCaller,
+  row: ConnectorRow,
+  req: UpdateConnectorRequest,
+): Promise<void> {
+  if (caller.admin || !changesWhatRuns(req)) return;
+  const others = await deps.liveConnections(row.id, {
+    exceptSubject: { tenantId: caller.tenantId, subject: caller.subject },
+  });
+  if (others > 0) {
+    throw new ConnectError(
+      "other users' live connections run this connector: changing what it runs needs an admin key",
+      Code.PermissionDenied,
     );
   }
 }

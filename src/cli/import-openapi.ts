@@ -112,7 +112,7 @@ export async function runImportOpenApi(config: Config, args: string[]): Promise<
       envOAuthClients: new Set(config.oauthClients.keys()),
       liveConnections: createLiveConnectionCounter(() => db.em()),
     };
-    const caller = { tenantId: options.tenant, admin: true };
+    const caller = { tenantId: options.tenant, subject: "cli", admin: true };
     let lastStage = "";
     const onProgress = (p: ImportProgress) => {
       if (p.stage !== "building") progress(`${p.stage} (${seconds(started)})`);

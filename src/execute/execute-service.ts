@@ -9,6 +9,7 @@ import { ExecutionEntity } from "./execution-entity.ts";
 import { toExecutionMessage } from "./execution-message.ts";
 import { type RunOutcome, recordOf, requestHash, runCommand, toError, toResponse } from "./run-command.ts";
 import { createExternalClients } from "./run-external.ts";
+import { storable } from "./storable.ts";
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -119,6 +120,8 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         }),
         status: "running",
         requestHash: hash,
+        // Params are recorded (when the connector opts in) with the finished call, scrubbed of its secrets.
+        params: null,
       });
       try {
         await em.flush();
@@ -134,11 +137,17 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       }
       const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
       const outcome = { ...ran.outcome, executionId: claim.id };
-      Object.assign(claim, recordOf(deps, principal, connector, req, connectionId, outcome, ran.scrubber), {
-        requestHash: hash,
-        createdAt: claim.createdAt,
-        result: outcome as unknown as Record<string, unknown>,
-      });
+      // The command's output may hold text PostgreSQL refuses (U+0000): what is stored is cleaned, so the
+      // key is never left "still running" by a write that failed after the command ran.
+      Object.assign(
+        claim,
+        storable(recordOf(deps, principal, connector, req, connectionId, outcome, ran.scrubber)),
+        {
+          requestHash: hash,
+          createdAt: claim.createdAt,
+          result: storable(outcome) as unknown as Record<string, unknown>,
+        },
+      );
       await em.flush();
       if (outcome.result.success) return toResponse(outcome);
       throw toError(outcome);

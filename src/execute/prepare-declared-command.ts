@@ -19,6 +19,8 @@ export interface DeclaredCall {
   timeoutMs: number;
   signal: AbortSignal;
   logger: ConnectorLogger;
+  /** A secret learnt during the call (a token it fetched): scrubbed from everything that leaves it. */
+  addSecret(value: string): void;
 }
 
 /** A command checked against a stored schema: its params with defaults, or the failure to report. */

@@ -208,6 +208,7 @@ export async function runCommand(
         timeoutMs: Math.max(1, budget),
         signal,
         logger,
+        addSecret: (value) => scrubber.add(value),
       };
       work =
         connector.executionModel === "script"

@@ -50,5 +50,6 @@ export function runOpenApi(connector: ConnectorView, call: DeclaredCall): Promis
     config,
     timeoutMs: call.timeoutMs,
     signal: call.signal,
+    addSecret: (value) => call.addSecret(value),
   });
 }

@@ -11,6 +11,8 @@ export const MIN_SECRET_LENGTH = 6;
 export interface SecretScrubber {
   /** True when there is nothing to scrub (no secret long enough). */
   readonly empty: boolean;
+  /** A secret the execution learnt on the way (a token it fetched): scrubbed from then on. */
+  add(secret: string): void;
   /** The text with every known secret (and its encoded forms) replaced. */
   text(value: string): string;
   /** A copy of a JSON-like value with every string (keys included) scrubbed; other values kept. */
@@ -50,23 +52,26 @@ function formsOf(secret: string): string[] {
  */
 export function createSecretScrubber(secrets: Iterable<string>): SecretScrubber {
   const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret.length < MIN_SECRET_LENGTH) continue;
+  // Made when first needed after a change: most executions scrub nothing, or once.
+  let pattern: RegExp | undefined;
+  const add = (secret: string) => {
+    if (secret.length < MIN_SECRET_LENGTH) return;
     for (const form of formsOf(secret)) forms.add(form);
-  }
-  if (forms.size === 0) {
-    return { empty: true, text: (value) => value, value: (value) => value };
-  }
-  // Longest first, so a secret's encoding that contains another secret is replaced whole.
-  const pattern = new RegExp(
-    [...forms]
-      .sort((a, b) => b.length - a.length)
-      .map(escapeRegExp)
-      .join("|"),
-    "g",
-  );
-  const text = (value: string) =>
-    value.length < MIN_SECRET_LENGTH ? value : value.replace(pattern, SCRUBBED);
+    pattern = undefined;
+  };
+  for (const secret of secrets) add(secret);
+  const text = (value: string) => {
+    if (forms.size === 0 || value.length < MIN_SECRET_LENGTH) return value;
+    // Longest first, so a secret's encoding that contains another secret is replaced whole.
+    pattern ??= new RegExp(
+      [...forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join("|"),
+      "g",
+    );
+    return value.replace(pattern, SCRUBBED);
+  };
   const scrub = (value: unknown, depth: number): unknown => {
     if (typeof value === "string") return text(value);
     if (value === null || typeof value !== "object" || depth > 32) return value;
@@ -75,7 +80,14 @@ export function createSecretScrubber(secrets: Iterable<string>): SecretScrubber 
     for (const [key, item] of Object.entries(value)) out[text(key)] = scrub(item, depth + 1);
     return out;
   };
-  return { empty: false, text, value: <T>(value: T) => scrub(value, 0) as T };
+  return {
+    get empty() {
+      return forms.size === 0;
+    },
+    add,
+    text,
+    value: <T>(value: T) => (forms.size === 0 ? value : (scrub(value, 0) as T)),
+  };
 }
 
 /** Key names whose values are secrets wherever they appear (config, credentials, diagnostics). */

@@ -2,7 +2,7 @@ import type { DescFile, DescMessage, MessageInitShape } from "@bufbuild/protobuf
 import { create, toBinary } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type {
   ServerReflectionRequest,
   ServerReflectionResponse,
@@ -31,6 +31,9 @@ interface ReflectionIndex {
   readonly extensions: ReadonlyMap<string, ReadonlyMap<number, string>>;
 }
 
+/** Requests one reflection stream answers before it is closed with RESOURCE_EXHAUSTED. */
+export const MAX_REQUESTS_PER_STREAM = 100;
+
 /**
  * Registers `grpc.reflection.v1.ServerReflection` on the router, answering from the descriptors
  * embedded in generated code. The reflection file itself is always served. Answers carry each
@@ -41,7 +44,16 @@ export function registerReflection(router: ConnectRouter, files: readonly DescFi
   const index = buildIndex([...files, file_grpc_reflection_v1_reflection]);
   router.service(ServerReflection, {
     async *serverReflectionInfo(requests) {
+      let answered = 0;
       for await (const request of requests) {
+        // Reflection needs no key, and each answer can be large: one stream answers a bounded number
+        // of requests (a client resolving a few services asks for a handful).
+        if (++answered > MAX_REQUESTS_PER_STREAM) {
+          throw new ConnectError(
+            `reflection answers at most ${MAX_REQUESTS_PER_STREAM} requests per stream`,
+            Code.ResourceExhausted,
+          );
+        }
         yield answer(index, request);
       }
     },

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
-import { hasScope, requirePrincipal } from "../auth/index.ts";
+import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { checkCreateEndpoint } from "./endpoints/check-create-endpoint.ts";
 import { changeEndpoint } from "./endpoints/endpoint-changes.ts";
@@ -70,6 +70,22 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
   }
 
   /** The endpoint as stored now, counters written first (one read of the row). */
+  /**
+   * An endpoint whose target runs a command on a connection runs with that connection owner's
+   * credentials: only that subject, or an admin key, may change it (rotate its secret, delete it) or
+   * run one of its jobs again. Otherwise a colleague with `webhooks:admin` could set the secret, sign
+   * forged deliveries, and run the owner's command with data of their choosing.
+   */
+  function requireOwnerOfCommand(principal: Principal, target: { kind: string; subject?: string }): void {
+    if (target.kind !== "command" || hasScope(principal.scopes, "admin")) return;
+    if (target.subject !== principal.subject) {
+      throw new ConnectError(
+        "this endpoint runs a command on another user's connection: only that user or an admin key may change it",
+        Code.PermissionDenied,
+      );
+    }
+  }
+
   async function endpointMessage(tenantId: string, id: string) {
     await deps.counters.flush();
     const row = await loadEndpoint(tenantId, id);
@@ -136,6 +152,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     async deleteEndpoint(req, ctx) {
       const principal = requirePrincipal(ctx);
       const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
+      requireOwnerOfCommand(principal, row.target);
       await changeEndpoint(deps, row.id, "update webhook_endpoints set deleted_at = $2 where id = $1", [
         deps.now(),
       ]);
@@ -146,6 +163,7 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
     async rotateEndpointSecret(req, ctx) {
       const principal = requirePrincipal(ctx);
       const row = await loadEndpoint(principal.tenantId, uuidField("endpoint_id", req.endpointId));
+      requireOwnerOfCommand(principal, row.target);
       const verifier = verifierFor(row.provider);
       const reason = req.secret === "" ? "required" : verifier?.checkSecret(req.secret);
       const problems: string[] = [];
@@ -301,6 +319,10 @@ export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void
       const row = await jobRow(principal.tenantId, uuidField("job_id", req.jobId));
       if (row.state !== "failed") {
         throw new ConnectError("only a dead job can be retried", Code.FailedPrecondition);
+      }
+      const job = toJobMessage(row);
+      if (job.targetKind === "command") {
+        requireOwnerOfCommand(principal, (await loadEndpoint(principal.tenantId, job.endpointId)).target);
       }
       await deps.jobs.boss.retry(String(row.name), String(row.id));
       return { job: toJobMessage(await jobRow(principal.tenantId, String(row.id))) };

@@ -37,6 +37,7 @@ describe("runScriptCommand", () => {
       timeoutMs: 10_000,
       signal: new AbortController().signal,
       logger: createConnectorLogger(logger, "my-script"),
+      addSecret: () => undefined,
     });
     expect(result).toEqual({ success: true });
     await expect.poll(() => logs.lines().length).toBe(2);

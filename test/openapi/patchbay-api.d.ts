@@ -45,7 +45,7 @@ export interface paths {
     get: operations["CatalogService_GetConnector"];
     /**
      * Updates a connector, merging the fields that are set
-     * @description Updates a connector, merging the fields that are set. A schema change must bump the version at least to the floor computed from the diff, else failed_precondition; `auto_bump` computes it instead. Errors: not_found for a connector the caller cannot see; failed_precondition for a built-in type; permission_denied for a published connector (or `published`) without an admin key.
+     * @description Updates a connector, merging the fields that are set. A schema change must bump the version at least to the floor computed from the diff, else failed_precondition; `auto_bump` computes it instead. Errors: not_found for a connector the caller cannot see; failed_precondition for a built-in type; permission_denied for another tenant's published connector, for a published connector (or `published`) without an admin key, and for a change of what runs while other users' live connections use the connector, without an admin key.
      *
      *     Requires an API key with scope `catalog:write` (or `admin`, which implies every scope).
      */
@@ -821,7 +821,7 @@ export interface components {
       recordPayloads?: boolean;
       /** @description A script connector's sandbox limits; unset fields use the defaults (docs/script-connectors.md). */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
-      /** @description Shared with every tenant by an admin; only admin keys may change it. */
+      /** @description Shared with every tenant by an admin; only its own tenant's admin keys may change it. */
       published?: boolean;
       /** @description A built-in type or seeded connector: shared with every tenant, changed only by a server deployment. */
       builtIn?: boolean;

@@ -32,6 +32,15 @@ describe("createSecretScrubber", () => {
     expect(scrubber.value(value)).toEqual({ [SCRUBBED]: [1, true, null, { note: `x ${SCRUBBED} y` }], n: 5 });
   });
 
+  it("scrubs a secret added on the way from then on", () => {
+    const later = createSecretScrubber([]);
+    expect(later.empty).toBe(true);
+    expect(later.text("token tok-123456")).toBe("token tok-123456");
+    later.add("tok-123456");
+    expect(later.empty).toBe(false);
+    expect(later.value({ t: "token tok-123456" })).toEqual({ t: `token ${SCRUBBED}` });
+  });
+
   it("leaves values shorter than six characters alone: replacing them would destroy the text", () => {
     expect(scrubber.text("abc abcdef")).toBe("abc abcdef");
     expect(createSecretScrubber(["short"]).empty).toBe(true);

@@ -280,10 +280,23 @@ describe("one tenant cannot reach another tenant's connectors", () => {
     ]) {
       expect(await refusal(write)).toBe(Code.PermissionDenied);
     }
-    // An admin key may.
+    // Not even another tenant's admin key: the connector runs with every tenant's credentials.
+    for (const write of [
+      () =>
+        catalog().updateConnector(
+          { slug: "shared-crm", scriptSource: thief(attacker.url), autoBump: true },
+          as(adminB),
+        ),
+      () => catalog().updateConnector({ slug: "shared-crm", description: "mine" }, as(adminB)),
+      () => catalog().updateConnector({ slug: "shared-crm", published: false }, as(adminB)),
+      () => catalog().deleteConnector({ slug: "shared-crm" }, as(adminB)),
+    ]) {
+      expect(await refusal(write)).toBe(Code.PermissionDenied);
+    }
+    // The owner tenant's admin key may.
     const changed = await catalog().updateConnector(
       { slug: "shared-crm", description: "reviewed" },
-      as(adminB),
+      as(adminA),
     );
     expect(changed.connector?.description).toBe("reviewed");
     // A slug another tenant already uses cannot be published: it would name two connectors.
@@ -312,6 +325,43 @@ describe("one tenant cannot reach another tenant's connectors", () => {
     const withdrawn = await catalog().updateConnector({ slug: "shared-crm", published: false }, as(adminA));
     expect(withdrawn.connector?.published).toBe(false);
     expect(await refusal(() => catalog().getConnector({ slug: "shared-crm" }, as(keyB)))).toBe(Code.NotFound);
+  });
+
+  it("needs an admin key to change what runs with another user's credentials, within a tenant too", async () => {
+    // Bob, another user of tenant A with catalog:write, connects to Alice's connector...
+    const bob = await t.createKey(
+      ["catalog:read", "catalog:write", "connections", "execute"],
+      "bob",
+      "tenant-a",
+    );
+    await catalog().createConnector(
+      { name: "team-crm", executionModel: "script", configSchema: SCHEMA, scriptSource: HONEST },
+      as(keyA),
+    );
+    const started = await connections().startConnection({ connectorSlug: "team-crm" }, as(bob));
+    const bobsConnection = started.connection?.id ?? "";
+    // ...so Alice (catalog:write, not admin) can no longer swap the code or turn on recording.
+    for (const write of [
+      () =>
+        catalog().updateConnector(
+          { slug: "team-crm", scriptSource: thief(attacker.url), autoBump: true },
+          as(keyA),
+        ),
+      () => catalog().updateConnector({ slug: "team-crm", recordPayloads: true }, as(keyA)),
+    ]) {
+      expect(await refusal(write)).toBe(Code.PermissionDenied);
+    }
+    // Display fields stay hers, and an admin key of the tenant may change the code.
+    const described = await catalog().updateConnector({ slug: "team-crm", description: "crm" }, as(keyA));
+    expect(described.connector?.description).toBe("crm");
+    const adminA = await t.createKey(["admin"], "alice-admin-3", "tenant-a");
+    await catalog().updateConnector({ slug: "team-crm", scriptSource: HONEST, autoBump: true }, as(adminA));
+    // With only her own connection left, Alice may again.
+    await connections().deleteConnection({ id: bobsConnection }, as(bob));
+    await connections().startConnection({ connectorSlug: "team-crm" }, as(keyA));
+    const own = await catalog().updateConnector({ slug: "team-crm", recordPayloads: true }, as(keyA));
+    expect(own.connector?.recordPayloads).toBe(true);
+    expect(attacker.seen).toHaveLength(0);
   });
 
   it("refuses DeleteConnector while live connections use the connector", async () => {

@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
@@ -87,5 +88,40 @@ describe("execution records belong to their subject", () => {
     expect(JSON.stringify(bobs.payload)).not.toContain("alice");
     // A different request under Bob's key is Bob's conflict, not Alice's replay.
     expect(await codeOf(() => echo(bob, "something else", "same-key"))).toBe(Code.AlreadyExists);
+  });
+
+  it("stores a command's output that PostgreSQL would refuse, and replays it, under an idempotency key", async () => {
+    const writer = await t.createKey(["catalog:write", "execute"], "alice");
+    await createClient(
+      CatalogService,
+      createConnectTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    ).createConnector(
+      {
+        name: "nul-output",
+        executionModel: "script",
+        configSchema: {
+          connectionConfig: {},
+          commands: { go: { params: [], description: "d", outputs: [] } },
+        },
+        scriptSource:
+          'function go() { return { success: true, payload: { text: "upstream said \\u0000 \\ud800" } }; }',
+      },
+      as(writer),
+    );
+    const run = () =>
+      client().execute(
+        {
+          target: { case: "connectorSlug", value: "nul-output" },
+          command: "go",
+          metadata: { idempotencyKey: "nul-1" },
+        },
+        as(writer),
+      );
+    const first = await run();
+    // The sandbox already answers a lone surrogate as U+FFFD; the NUL reaches the caller as sent.
+    expect(first.payload).toEqual({ text: "upstream said \u0000 \ufffd" });
+    const replay = await run();
+    expect(replay.executionId).toBe(first.executionId);
+    expect(replay.payload).toEqual({ text: "upstream said \ufffd \ufffd" });
   });
 });

@@ -80,6 +80,13 @@ async function startLeakyExternal(): Promise<{ url: string; close(): Promise<voi
     });
     req.on("end", () => {
       res.setHeader("content-type", "application/json");
+      // As the Placeholder API: posts whose text quotes the bearer key the request carried.
+      if (req.url?.startsWith("/posts")) {
+        const auth = String(req.headers.authorization);
+        return res.end(
+          JSON.stringify([{ id: 1, userId: 1, title: auth, body: `k=${encodeURIComponent(auth.slice(7))}` }]),
+        );
+      }
       if (req.url === "/health") return res.end('{"status":"ok"}');
       if (req.url === "/schema")
         return res.end(
@@ -162,11 +169,16 @@ describe("planted secrets never leave a command", () => {
         name: "leaky-instance",
         type: "placeholder-api",
         executionModel: "built_in",
-        config: { baseUrl: "http://127.0.0.1:1", apiKey: INSTANCE_SECRET },
+        config: { baseUrl: external.url, apiKey: INSTANCE_SECRET },
+        recordPayloads: true,
       },
       as(key),
     );
     const connections = createClient(ConnectionService, transport());
+    // Its connections submit nothing of their own: the instance config's key is what the command uses.
+    const instance = await connections.startConnection({ connectorSlug: "leaky-instance" }, as(key));
+    connectionOf["leaky-instance"] = instance.connection?.id ?? "";
+    await connections.submitCredentials({ id: connectionOf["leaky-instance"], credentials: {} }, as(key));
     for (const slug of ["leaky", "leaky-ext"]) {
       const started = await connections.startConnection({ connectorSlug: slug }, as(key));
       connectionOf[slug] = started.connection?.id ?? "";
@@ -187,7 +199,10 @@ describe("planted secrets never leave a command", () => {
     await run("leaky", "echo", { note: `the key is ${SECRET}` });
     await run("leaky-ext", "failer");
     await run("leaky-ext", "echo");
-    expect(answers.length).toBeGreaterThanOrEqual(10);
+    await run("leaky-instance", "listPosts");
+    expect(answers.length).toBeGreaterThanOrEqual(12);
+    // The instance's posts came back, with the key they quoted replaced.
+    expect(answers.join("\n")).toContain('"title":"Bearer [redacted]"');
     // The answers still say what happened, with the secret replaced.
     expect(answers.join("\n")).toContain("[redacted]");
     expect(answers.join("\n")).toContain("bad key");

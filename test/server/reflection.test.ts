@@ -20,7 +20,7 @@ import { file_google_api_annotations } from "../../gen/google/api/annotations_pb
 import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
 import { registerHealth } from "../../src/server/health.ts";
-import { registerReflection } from "../../src/server/reflection.ts";
+import { MAX_REQUESTS_PER_STREAM, registerReflection } from "../../src/server/reflection.ts";
 
 /** A tiny inline file that imports well-known types and google/api, with nested types to look up. */
 const echoFile: DescFile = createFileRegistry(
@@ -310,5 +310,16 @@ describe("grpc.reflection.v1 over a real gRPC client", () => {
     ]);
     expect(responses[0] && decodeFiles(responses[0])[0]?.name).toBe("google/api/http.proto");
     expect(responses[2] && decodeFiles(responses[2])[0]?.name).toBe("grpc/reflection/v1/reflection.proto");
+  });
+
+  it("answers at most MAX_REQUESTS_PER_STREAM requests on one stream, then ends it with RESOURCE_EXHAUSTED", async () => {
+    const ask = { host: "h", list_services: "" };
+    const answered = await exchange(...Array.from({ length: MAX_REQUESTS_PER_STREAM }, () => ask));
+    expect(answered).toHaveLength(MAX_REQUESTS_PER_STREAM);
+    const over = await exchange(...Array.from({ length: MAX_REQUESTS_PER_STREAM + 50 }, () => ask)).then(
+      () => undefined,
+      (error: { code?: number }) => error.code,
+    );
+    expect(over).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 });

@@ -227,6 +227,23 @@ describe("createEndpointCache (embedded database)", () => {
     await cache.forget();
   });
 
+  it("keeps made-up ids apart: a flood of them evicts no real endpoint, and each is read once per ttl", async () => {
+    const cache = cacheOf();
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    const made = Array.from(
+      { length: 10_050 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    for (let i = 0; i < made.length; i += 500) {
+      await Promise.all(made.slice(i, i + 500).map((unknown) => cache.get(unknown)));
+    }
+    reads = 0;
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+    expect(await cache.get(made.at(-1) as string)).toBeUndefined();
+    expect(reads).toBe(0);
+  });
+
   it("does not keep a failed first read", async () => {
     const cache = cacheOf();
     const id = await addEndpoint("first");

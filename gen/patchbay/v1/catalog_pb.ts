@@ -186,7 +186,7 @@ export type Connector = Message<"patchbay.v1.Connector"> & {
   scriptLimits?: ScriptLimits | undefined;
 
   /**
-   * Shared with every tenant by an admin; only admin keys may change it.
+   * Shared with every tenant by an admin; only its own tenant's admin keys may change it.
    *
    * @generated from field: bool published = 23;
    */
@@ -1233,8 +1233,10 @@ export const ScriptLimitsSchema: GenMessage<ScriptLimits> = /*@__PURE__*/
  * Connectors created through the API belong to the caller's tenant: only that tenant sees and changes
  * them. Built-in types and seeded connectors are shared with every tenant and change only with a server
  * deployment. An admin key may publish a tenant's connector to every tenant; a published connector then
- * changes (and is deleted or unpublished) only with an admin key. Another tenant's unpublished connector
- * answers not_found, exactly like one that does not exist.
+ * changes (and is deleted or unpublished) only with an admin key of its own tenant. Once other users'
+ * live connections use a connector, changing what it runs (script, endpoint, config, schema, payload
+ * recording) also needs an admin key. Another tenant's unpublished connector answers not_found, exactly
+ * like one that does not exist.
  *
  * @generated from service patchbay.v1.CatalogService
  */
@@ -1276,7 +1278,9 @@ export const CatalogService: GenService<{
    * Updates a connector, merging the fields that are set. A schema change must bump the version at least
    * to the floor computed from the diff, else failed_precondition; `auto_bump` computes it instead.
    * Errors: not_found for a connector the caller cannot see; failed_precondition for a built-in type;
-   * permission_denied for a published connector (or `published`) without an admin key.
+   * permission_denied for another tenant's published connector, for a published connector (or
+   * `published`) without an admin key, and for a change of what runs while other users' live
+   * connections use the connector, without an admin key.
    *
    * @generated from rpc patchbay.v1.CatalogService.UpdateConnector
    */

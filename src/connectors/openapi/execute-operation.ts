@@ -29,6 +29,8 @@ export interface OperationCall {
   timeoutMs: number;
   /** The caller's cancellation; its abort is rethrown, not turned into a result. */
   signal: AbortSignal;
+  /** Told the access token a client-credentials grant brought, so the caller scrubs it from the result. */
+  addSecret?: (value: string) => void;
 }
 
 /** How the request goes out: the SSRF-safe outbound client, or a test's own client. */
@@ -92,6 +94,7 @@ export async function executeOperation(
       signal: call.signal,
     });
     if (!token.ok) return token.result;
+    call.addSecret?.(token.token);
     security.credentials.headers.authorization = `Bearer ${token.token}`;
     issued = token;
   }

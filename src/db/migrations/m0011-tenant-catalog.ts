@@ -29,6 +29,11 @@ export class M0011TenantCatalog extends Migration {
       "create unique index connectors_tenant_slug_unique on connectors (coalesce(tenant_id, ''), slug)",
     );
     this.addSql("create index connectors_slug_idx on connectors (slug, id) where deleted_at is null");
+    // A slug names one connector in every tenant's view: two shared (built-in or published) rows may
+    // not share it, even when two admins publish at once.
+    this.addSql(
+      "create unique index connectors_shared_slug_unique on connectors (slug) where (published or tenant_id is null) and deleted_at is null",
+    );
     this.addSql(
       "create index connections_connector_idx on connections (connector_id) where deleted_at is null",
     );

@@ -45,9 +45,12 @@ export interface EndpointCacheOptions {
   readonly caching?: boolean;
 }
 
+/** Made-up endpoint ids remembered as unknown (each for `ttlMs`), oldest dropped first. */
+const MAX_MISSES = 10_000;
+
 /**
  * Endpoints kept for `ttlMs` (unknown ids too, so a flood of deliveries to a deleted endpoint does not
- * reach the database each time). Changes are not waited out: every change made through the API is
+ * reach the database each time; they are kept apart, so made-up ids never evict a real endpoint). Changes are not waited out: every change made through the API is
  * announced to every replica (endpoint-changes.ts), which forgets the entry at once, and caching is off
  * while announcements cannot be heard. The TTL only bounds what a change made past the API (SQL by hand)
  * can cost, hence a minute.
@@ -68,6 +71,9 @@ export function createEndpointCache(
     reloading: boolean;
   }
   const cache = new Map<string, Entry>();
+  // Ids that named no endpoint, kept apart: a flood of made-up ids (anyone can send them) evicts only
+  // other made-up ids, never a real endpoint's entry.
+  const misses = new Map<string, number>();
   // Deliveries running per endpoint, for forget() to wait on.
   const running = new Map<string, Set<Promise<unknown>>>();
   let caching = initiallyCaching;
@@ -112,6 +118,11 @@ export function createEndpointCache(
   function get(id: string): Promise<CachedEndpoint | undefined> {
     if (!caching) return load(id);
     const at = now();
+    const missed = misses.get(id);
+    if (missed !== undefined) {
+      if (at - missed < ttlMs) return Promise.resolve(undefined);
+      misses.delete(id);
+    }
     const hit = cache.get(id);
     // Stale answers only for a busy endpoint: past five times `ttlMs` (an idle endpoint) the caller waits.
     if (hit !== undefined && at - hit.at < 5 * ttlMs) {
@@ -120,10 +131,18 @@ export function createEndpointCache(
     }
     const entry: Entry = { at, value: load(id), reloading: false };
     cache.set(id, entry);
-    // A failed first load is not kept.
-    entry.value.catch(() => {
-      if (cache.get(id) === entry) cache.delete(id);
-    });
+    // A failed first load is not kept; a miss moves to the misses.
+    entry.value.then(
+      (value) => {
+        if (value !== undefined || cache.get(id) !== entry) return;
+        cache.delete(id);
+        misses.set(id, at);
+        if (misses.size > MAX_MISSES) misses.delete(misses.keys().next().value as string);
+      },
+      () => {
+        if (cache.get(id) === entry) cache.delete(id);
+      },
+    );
     if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
     return entry.value;
   }
@@ -148,15 +167,20 @@ export function createEndpointCache(
     async forget(id) {
       if (id === undefined) {
         cache.clear();
+        misses.clear();
         return;
       }
       cache.delete(id);
+      misses.delete(id);
       const inFlight = running.get(id);
       if (inFlight !== undefined) await Promise.allSettled([...inFlight]);
     },
     setCaching(on) {
       caching = on;
-      if (!on) cache.clear();
+      if (!on) {
+        cache.clear();
+        misses.clear();
+      }
     },
   };
 }

@@ -39,6 +39,12 @@ select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
 on conflict do nothing
 returning id`;
 
+/** PostgreSQL refused the data itself (SQLSTATE class 22, data exception, or 23, integrity). */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}
+
 interface Waiting {
   readonly event: NewEvent;
   resolve(stored: boolean): void;
@@ -105,8 +111,19 @@ export function createEventWriter(
           (stored) => {
             for (const waiting of batch) waiting.resolve(stored.has(waiting.event.eventId));
           },
-          (error: unknown) => {
-            for (const waiting of batch) waiting.reject(error);
+          async (error: unknown) => {
+            // A row PostgreSQL refuses for its data must not fail the deliveries it was batched with
+            // (other endpoints', other tenants'): each is committed alone, and only the bad one fails.
+            if (batch.length === 1 || !isDataError(error)) {
+              for (const waiting of batch) waiting.reject(error);
+              return;
+            }
+            for (const waiting of batch) {
+              await commit([waiting]).then(
+                (stored) => waiting.resolve(stored.has(waiting.event.eventId)),
+                (alone: unknown) => waiting.reject(alone),
+              );
+            }
           },
         )
         .finally(() => {

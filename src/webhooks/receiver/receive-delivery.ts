@@ -38,6 +38,19 @@ const REJECTION: Record<string, { code: Code; message: string }> = {
   MALFORMED_BODY: { code: Code.InvalidArgument, message: "the delivery's body is not a valid event" },
 };
 
+/** Longest provider event id or event key stored (ids seen from providers are well under 100). */
+const MAX_ID_LENGTH = 256;
+/** An id the events table can hold and index: non-empty, bounded, well-formed text without controls. */
+function storableId(value: string): boolean {
+  if (value.length === 0 || value.length > MAX_ID_LENGTH || !value.isWellFormed()) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    // C0 controls (NUL included) and DEL.
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
 /**
  * Receives one provider delivery: finds the endpoint, verifies the delivery with the provider's rules
  * against the endpoint's secret (and the previous one during a rotation's grace period), and commits the
@@ -77,6 +90,13 @@ export async function receiveDelivery(
       );
     }
     if (outcome.kind === "handshake") return { reply: outcome.reply, kind: "handshake" };
+    // The ids come from the body, which the endpoint's owner can sign as it likes: one that cannot be
+    // stored (a NUL, broken text, a key too long for the index) is refused here, never sent to the batch
+    // it would share with other tenants' deliveries.
+    if (!storableId(outcome.providerEventId) || !storableId(outcome.eventKey)) {
+      deps.counters.rejected(id, "MALFORMED_BODY", now);
+      throw new ConnectError(`${REJECTION.MALFORMED_BODY?.message} (MALFORMED_BODY)`, Code.InvalidArgument);
+    }
 
     const row = endpoint.row;
     const eventId = randomUUID();

@@ -79,6 +79,7 @@ interface RunOptions {
   config?: Record<string, unknown>;
   signal?: AbortSignal;
   fetch?: "default";
+  addSecret?: (value: string) => void;
 }
 
 /** Runs GET /things under one oauth2 requirement, token requests through `guard`, tokens in `tokens`. */
@@ -99,6 +100,7 @@ function run(options: RunOptions = {}) {
     },
     timeoutMs: 10_000,
     signal: options.signal ?? new AbortController().signal,
+    ...(options.addSecret ? { addSecret: options.addSecret } : {}),
   };
   return executeOperation(
     plan,
@@ -123,6 +125,12 @@ describe("the client credentials grant", () => {
     expect(form.get("scope")).toBe("read write");
     expect(form.get("client_secret")).toBeNull();
     expect(api.last().headers.authorization).toBe("Bearer tok-1");
+  });
+
+  it("tells the caller the token it fetched, so the execution scrubs it from what it returns", async () => {
+    const learnt: string[] = [];
+    await run({ addSecret: (value) => learnt.push(value) });
+    expect(learnt).toEqual(["tok-1"]);
   });
 
   it("requests no scope when the requirement lists none", async () => {

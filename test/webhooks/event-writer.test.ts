@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPipelinedTransaction, type Database, openDatabase } from "../../src/db/index.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import type { JobQueue } from "../../src/webhooks/jobs/job-queue.ts";
+import { createEventWriter, type NewEvent } from "../../src/webhooks/receiver/event-writer.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+
+// The group commit on real PostgreSQL (the migrated schema): a row the database refuses for its data
+// fails its own delivery only, never the others committed in the same batch. The receiver refuses such
+// ids before they get here; this is the second net.
+
+describe("the event writer's group commit keeps a batch's good rows", () => {
+  let pgdb: TestDatabase;
+  let dataDir: string;
+  let db: Database;
+  let events: ReturnType<typeof createPipelinedTransaction>;
+  const sql = (query: string, values: unknown[] = []) =>
+    db.em().getConnection().execute(query, values, "all") as Promise<Record<string, unknown>[]>;
+  // Jobs go to a table of the test's: what is under test is the events' batch, not pg-boss.
+  const jobs = {
+    insertStatement: async (_queue: string, list: readonly NewEvent[]) => ({
+      text: "insert into test_jobs (id) select * from unnest($1::uuid[])",
+      values: [list.map((event) => event.jobId)],
+    }),
+  } as unknown as JobQueue;
+
+  beforeAll(async () => {
+    pgdb = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), "patchbay-writer-"));
+    const logger = createLogger({ level: "silent", format: "json" });
+    db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 2, logger });
+    await db.migrate();
+    await sql("create table test_jobs (id uuid primary key)");
+    await sql(`insert into webhook_endpoints (id, tenant_id, provider, connector_slug, sealed_secret, verified,
+      target_kind, target, created_at) values ('00000000-0000-4000-8000-0000000000e1', 't', 'stripe', 'stripe',
+      'sealed', true, 'pull', '{}', now())`);
+    events = createPipelinedTransaction({ db, databaseUrl: pgdb.url, connections: 1, logger });
+  });
+  afterAll(async () => {
+    await events?.close();
+    await db?.close();
+    await pgdb?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const event = (providerEventId: string): NewEvent => ({
+    eventId: randomUUID(),
+    jobId: randomUUID(),
+    tenantId: "t",
+    endpointId: "00000000-0000-4000-8000-0000000000e1",
+    provider: "stripe",
+    providerEventId,
+    replayKey: null,
+    eventKey: "stripe.invoice.paid",
+    sealedPayload: "sealed",
+    receivedAt: new Date(),
+    queue: "q",
+    leaseSeconds: 60,
+    targetKind: "pull",
+  });
+
+  it("commits the good rows of a batch that holds one the database refuses", async () => {
+    const writer = createEventWriter(events.transaction, jobs);
+    // Written together: the first write starts a commit, the rest wait and go as one batch.
+    const writes = [
+      writer.write(event("evt_first")),
+      ...Array.from({ length: 20 }, (_, i) => writer.write(event(`evt_${i}`))),
+      writer.write(event("evt_\u0000bad")),
+    ];
+    const results = await Promise.allSettled(writes);
+    expect(results.slice(0, 21).map((r) => r.status)).toEqual(Array.from({ length: 21 }, () => "fulfilled"));
+    expect(results[21]?.status).toBe("rejected");
+    const stored = await sql("select provider_event_id from webhook_events order by provider_event_id");
+    expect(stored).toHaveLength(21);
+    expect(await sql("select id from test_jobs")).toHaveLength(21);
+  });
+});
