@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Tests run on the project's Node 24 (npm scripts put node_modules/.bin first on PATH).
@@ -5,12 +6,16 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     // expect.poll waits on servers, child processes and a browser: 1 s (vitest's default) is too
     // short on a loaded two-core machine.
     expect: { poll: { timeout: 10_000 } },
     pool: "forks",
+    // Most test time is spent waiting (on PostgreSQL, child processes, sockets), not computing: one
+    // file more than there are cores keeps them busy (vitest's default is one fewer, a single worker
+    // on a two-core machine).
+    maxWorkers: availableParallelism() + 1,
     globalSetup: ["test/support/global-setup.ts"],
   },
 });

@@ -28,7 +28,7 @@ export interface Config {
   readonly host: string;
   /** PEM certificate and key paths; when set, the port speaks TLS with ALPN (h2, http/1.1). */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
-  /** PostgreSQL URL; undefined selects the embedded PGlite database in `dataDir`. */
+  /** PostgreSQL URL; undefined selects the embedded PostgreSQL server in `dataDir`. */
   readonly databaseUrl: string | undefined;
   /** Folder for the embedded database and the generated master key file. */
   readonly dataDir: string;
@@ -44,6 +44,11 @@ export interface Config {
   readonly logFormat: "json" | "pretty";
   /** How long a graceful stop may take before open connections are cut. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * How long a stopping process stays not-ready but still serving (new connections and calls) before it
+   * refuses new connections: the time load balancers need to see /readyz fail and route elsewhere.
+   */
+  readonly drainDelayMs: number;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
   /** Most PostgreSQL connections one process holds. */
@@ -228,6 +233,10 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
       "info",
     logFormat,
     shutdownTimeoutMs: read(env, "PATCHBAY_SHUTDOWN_TIMEOUT_MS", integer(100, 600_000)) ?? 10_000,
+    // With a database server Patchbay runs as replicas behind a load balancer; the embedded database is
+    // one process with nothing to route around it, where a stop should not wait.
+    drainDelayMs:
+      read(env, "PATCHBAY_DRAIN_DELAY_MS", integer(0, 600_000)) ?? (databaseUrl === undefined ? 0 : 5_000),
     maxBodyBytes: read(env, "PATCHBAY_MAX_BODY_BYTES", integer(1024, 1 << 30)) ?? 4 * 1024 * 1024,
     dbPoolMax,
     rateLimits: (

@@ -53,6 +53,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64"),
       PATCHBAY_ADMIN_KEY: key,
       PATCHBAY_RATE_LIMITS: "off",
+      PATCHBAY_DRAIN_DELAY_MS: "0",
       PATCHBAY_CONCURRENCY_LIMITS: "off",
       PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "0",
       PATCHBAY_SHED_DB_WAITING: "0",

@@ -18,6 +18,10 @@ export const ApiKeyEntity = defineEntity({
     createdAt: p.datetime(),
     lastUsedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    // When the key stops working: its chosen expiry, or the end of a rotation's overlap window.
+    expiresAt: p.datetime().nullable(),
+    // The key a rotation issued in this one's place.
+    replacedBy: p.uuid().nullable(),
     // The rate-limit tier (PATCHBAY_RATE_LIMITS); every tier spec defines "standard".
     rateTier: p.text().default("standard"),
   },

@@ -1,4 +1,23 @@
+export {
+  type ApiKeyAdmin,
+  type ApiKeyAdminOptions,
+  type CreateKeyInput,
+  createApiKeyAdmin,
+  type KeyAdminCaller,
+  type KeyCursor,
+  REPLACED_KEY_MESSAGE,
+  refuseReplacedKey,
+} from "./api-key-admin.ts";
 export { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
+export { EXPIRY_SWEEP_MS, startApiKeyExpirySweep, sweepExpiredApiKeys } from "./api-key-expiry-sweep.ts";
+export { type ApiKeyState, apiKeyState } from "./api-key-info.ts";
+export {
+  DEFAULT_OVERLAP_SECONDS,
+  MAX_NAME_LENGTH,
+  MAX_OVERLAP_SECONDS,
+  MAX_SUBJECT_LENGTH,
+} from "./api-key-rules.ts";
+export { type ApiKeyServiceDeps, registerApiKeys } from "./api-key-service.ts";
 export {
   type ApiKeyInfo,
   ApiKeyInputError,
@@ -7,6 +26,7 @@ export {
   generateApiKey,
   hashApiKey,
   type NewApiKey,
+  VERIFIED_CACHE_MS,
 } from "./api-keys.ts";
 export { type AccessRule, accessRuleFor, createAuthInterceptor } from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";

@@ -12,6 +12,17 @@ export interface Principal {
   readonly scopes: readonly string[];
   /** The key's rate-limit tier, a name from `PATCHBAY_RATE_LIMITS`. */
   readonly rateTier: string;
+  /**
+   * When the key stops working (its expiry, or the end of a rotation's overlap); null or absent when it
+   * does not expire. A key never issues a key that outlives it.
+   */
+  readonly expiresAt?: Date | null;
+  /**
+   * True when a rotation replaced the key: it still authenticates during the overlap window, but it is
+   * being phased out and may no longer manage keys. The key store always sets it; absent means false
+   * (principals not made from a key row, such as a webhook endpoint's command runs).
+   */
+  readonly replaced?: boolean;
 }
 
 /** Where the auth interceptor leaves the principal for handlers; undefined on public procedures. */

@@ -1,15 +1,20 @@
 import type { NotificationListener } from "../db/index.ts";
 import type { ApiKeyStore } from "./api-keys.ts";
 
-/** The channel a key revocation is announced on; the payload is the key's hash. */
+/**
+ * The channel a change of a key's validity is announced on (a revocation, or a rotation moving its
+ * expiry); the payload is the key's hash. Announced in the transaction that makes the change, so it is
+ * delivered when that commits.
+ */
 export const REVOCATION_CHANNEL = "patchbay_api_keys";
 
 /**
- * Keeps the key store's verification cache honest across processes. On PostgreSQL a revocation made
- * anywhere (another replica, the `patchbay keys revoke` command) is announced with NOTIFY; the process's
- * one notification listener hears it and the revoked key is dropped from the cache at once. While the
- * listener cannot hear, the cache is off, so every call asks the database; when it hears again, the
- * cache starts empty (anything revoked meanwhile is forgotten). Returns the function that stops listening.
+ * Keeps the key store's verification cache honest across processes. A revocation or rotation made
+ * anywhere (another replica, the `patchbay keys` command) is announced with NOTIFY; the process's one
+ * notification listener hears it and the key is dropped from the cache at once (its next call reads the
+ * row again). While the listener cannot hear, the cache is off, so every call asks the database; when it
+ * hears again, the cache starts empty (anything revoked meanwhile is forgotten). Returns the function
+ * that stops listening.
  */
 export async function listenForRevocations(
   notifications: NotificationListener,

@@ -1,6 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import {
@@ -21,53 +20,17 @@ import { UsageError } from "./usage-error.ts";
 const MIB = 1024 * 1024;
 const WARNINGS_SHOWN = 20;
 
-/** The options of `patchbay import-openapi`, checked. */
-interface ImportOptions {
-  file: string;
+/** The options of `patchbay import-openapi`. */
+export interface ImportOptions {
   slug: string;
+  /** Operation ids to keep; each item may be a comma-separated list. */
   select: string[];
   update: boolean;
-  version: string;
-  category: string;
+  version?: string;
+  category?: string;
   json: boolean;
   /** The tenant that owns the imported connector (the operator at the console acts as its admin). */
-  tenant: string;
-}
-
-function parse(args: string[]): ImportOptions {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      slug: { type: "string" },
-      select: { type: "string", multiple: true },
-      update: { type: "boolean", default: false },
-      version: { type: "string" },
-      category: { type: "string" },
-      json: { type: "boolean", default: false },
-      tenant: { type: "string" },
-    },
-  });
-  if (positionals.length !== 1 || values.slug === undefined) {
-    throw new UsageError(
-      "usage: patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update] [--version x.y.z] [--category c] [--tenant t] [--json]",
-    );
-  }
-  if (values.tenant === "") throw new UsageError("--tenant needs a tenant id");
-  return {
-    file: positionals[0] as string,
-    slug: values.slug,
-    select: (values.select ?? [])
-      .flatMap((list) => list.split(","))
-      .map((s) => s.trim())
-      .filter(Boolean),
-    update: values.update,
-    version: values.version ?? "",
-    category: values.category ?? "",
-    json: values.json,
-    tenant: values.tenant ?? BOOTSTRAP_TENANT,
-  };
+  tenant?: string;
 }
 
 function seconds(since: number): string {
@@ -86,8 +49,21 @@ function forFile(error: unknown, file: string): unknown {
  * with progress on standard error and the result on standard output. `--update` re-imports an existing
  * connector; its version is bumped as far as the schema change requires.
  */
-export async function runImportOpenApi(config: Config, args: string[]): Promise<number> {
-  const options = parse(args);
+export async function runImportOpenApi(config: Config, file: string, given: ImportOptions): Promise<number> {
+  if (given.tenant === "") throw new UsageError("--tenant needs a tenant id");
+  const options = {
+    file,
+    slug: given.slug,
+    select: given.select
+      .flatMap((list) => list.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean),
+    update: given.update,
+    version: given.version ?? "",
+    category: given.category ?? "",
+    json: given.json,
+    tenant: given.tenant ?? BOOTSTRAP_TENANT,
+  };
   const started = performance.now();
   const size = await stat(options.file).then(
     (s) => s.size,

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { Config } from "../config.ts";
 import {
   createSecretBox,
@@ -27,8 +26,8 @@ Embedded mode (no DATABASE_URL): the master key is the key file
   ${keyFile}
 which is used only while PATCHBAY_MASTER_KEY is empty, so
   PATCHBAY_MASTER_KEY="<new>,<contents of ${keyFile}>"
-works the same way. The embedded database is single-process: stop the server for step 3, then start it
-with PATCHBAY_MASTER_KEY="<new>" (or write <new> into the key file and leave the variable empty).
+works the same way, the service running (the CLI shares its embedded server); for step 4 restart it with
+PATCHBAY_MASTER_KEY="<new>" (or write <new> into the key file and leave the variable empty).
 `;
 }
 
@@ -69,14 +68,8 @@ function summary(result: ResealResult, primaryKeyId: string): { text: string; ok
  * `PATCHBAY_MASTER_KEY`. Exits 2 (with the procedure) without two distinct keys, 1 when a value failed
  * or remains under an old key, 0 otherwise.
  */
-export async function runRotateMaster(config: Config, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, options: { "batch-size": { type: "string" } } });
-  const batchSize = values["batch-size"] === undefined ? 200 : Number(values["batch-size"]);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw Object.assign(new Error("--batch-size must be a whole number from 1 to 10000"), {
-      code: "ERR_PARSE_ARGS_USAGE",
-    });
-  }
+export async function runRotateMaster(config: Config, options: { batchSize: number }): Promise<number> {
+  const { batchSize } = options;
   const box =
     config.masterKeys.length > 0
       ? createSecretBox(config.masterKeys.map((k) => Buffer.from(k, "base64")))

@@ -2,7 +2,6 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { connectorNameProblem, connectorNames } from "./scaffold/connector-names.ts";
 import { renderConnector } from "./scaffold/connector-template.ts";
 import { type RegisterResult, RegistryConflict, registerBuiltIn } from "./scaffold/register-built-in.ts";
@@ -145,27 +144,16 @@ next steps:
 }
 
 /** `patchbay scaffold <name> [-d|--description <text>] [-f|--force] [--dir <project root>]`. */
-export async function runScaffold(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      description: { type: "string", short: "d" },
-      force: { type: "boolean", short: "f", default: false },
-      dir: { type: "string" },
-    },
-  });
-  if (positionals.length !== 1) {
-    const message = "scaffold needs exactly one connector name (e.g. patchbay scaffold acme-crm)";
-    throw Object.assign(new Error(message), { code: "ERR_PARSE_ARGS_USAGE" });
-  }
+export async function runScaffold(
+  name: string,
+  options: { description?: string; force: boolean; dir?: string },
+): Promise<number> {
   try {
     const result = await scaffoldConnector({
-      dir: values.dir ?? process.cwd(),
-      name: positionals[0] ?? "",
-      force: values.force,
-      ...(values.description === undefined ? {} : { description: values.description }),
+      dir: options.dir ?? process.cwd(),
+      name,
+      force: options.force,
+      ...(options.description === undefined ? {} : { description: options.description }),
     });
     process.stdout.write(describeScaffold(result));
     return 0;

@@ -1,7 +1,6 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { MikroORM } from "@mikro-orm/core";
 import { Migrator } from "@mikro-orm/migrations";
+import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "../logging/logger.ts";
 import { createCallerScope } from "./caller-scope.ts";
@@ -10,16 +9,16 @@ import {
   type PgPoolEvents,
   type StatementStats,
 } from "./cancel-departed-statements.ts";
-import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded/embedded-postgres.ts";
 import { ENTITIES } from "./entities.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { createProbeConnection, type ProbeConnection } from "./probe-connection.ts";
 
 /** Options for {@link openDatabase}. */
 export interface DatabaseOptions {
-  /** PostgreSQL URL; undefined opens the embedded PGlite database in `dataDir`. */
+  /** PostgreSQL URL; undefined starts (or attaches to) the embedded PostgreSQL server in `dataDir`. */
   databaseUrl: string | undefined;
-  /** Folder holding the embedded database (`<dataDir>/pgdata`). */
+  /** Folder holding the embedded server's cluster (`<dataDir>/postgres`). */
   dataDir: string;
   /** Most pooled PostgreSQL connections. */
   poolMax: number;
@@ -27,12 +26,12 @@ export interface DatabaseOptions {
   logger: Logger;
   /**
    * Longest any statement on the pool may run, in milliseconds (PostgreSQL's `statement_timeout`,
-   * enforced by the server); migrations run without it. Unset: no limit. PGlite ignores it.
+   * enforced by the server); migrations run without it. Unset: no limit.
    */
   statementTimeoutMs?: number | undefined;
 }
 
-/** The pool's connections right now (PostgreSQL only). */
+/** The pool's connections right now. */
 export interface PoolLoad {
   /** Connections open. */
   readonly size: number;
@@ -51,8 +50,10 @@ interface PgPool extends PgPoolEvents {
 
 /** The open database: the ORM plus the few operations the rest of Patchbay needs from it. */
 export interface Database {
-  /** `pglite` (embedded default) or `postgresql`. */
-  readonly kind: "pglite" | "postgresql";
+  /** `embedded` (the default: a private PostgreSQL server in the data folder) or `postgresql` (DATABASE_URL). */
+  readonly kind: "embedded" | "postgresql";
+  /** The connection URL, for the few parts that open connections of their own (LISTEN, pg-boss, pipelines). */
+  readonly url: string;
   /** The MikroORM instance. */
   readonly orm: MikroORM;
   /** A fresh entity manager (its own identity map) for one unit of work. */
@@ -62,56 +63,58 @@ export interface Database {
   /** Names of migrations not yet applied. */
   pendingMigrations(): Promise<string[]>;
   /**
-   * True when a trivial query succeeds within `timeoutMs`. On PostgreSQL it runs on a connection of
-   * its own, so a busy pool does not make a reachable database look unreachable.
+   * True when a trivial query succeeds within `timeoutMs`. It runs on a connection of its own, so a
+   * busy pool does not make a reachable database look unreachable.
    */
   ping(timeoutMs?: number): Promise<boolean>;
   /**
-   * Runs `work` for a caller: on PostgreSQL, reads it issues (through `em()` or the native pool) are
+   * Runs `work` for a caller: reads it issues (through `em()` or the native pool) are
    * cancelled once `signal` aborts, and not sent at all if it aborted while they waited for a
    * connection. Writes run to the statement timeout. See `cancel-departed-statements.ts`.
    */
   forCaller<T>(signal: AbortSignal, work: () => T): T;
-  /** The pool's connections and queue now; undefined for PGlite (one connection, no pool). */
+  /** The pool's connections and queue now (undefined until the pool exists). */
   poolLoad(): PoolLoad | undefined;
   /** How many statements were cancelled or skipped because their caller had left. */
   statementStats(): StatementStats;
-  /** Closes connections (and releases the embedded data folder). */
+  /** Closes connections (and leaves the embedded server, which the last process to leave stops). */
   close(): Promise<void>;
 }
 
-/** Opens PostgreSQL when `databaseUrl` is set, otherwise the embedded PGlite database. */
+/** Opens PostgreSQL at `databaseUrl`, or the embedded server in `dataDir` when it is unset. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const common = {
-    entities: ENTITIES,
-    extensions: [Migrator],
-    migrations: {
-      migrationsList: [...MIGRATIONS],
-      transactional: true,
-      allOrNothing: true,
-      silent: true,
-      snapshot: false,
-      snapshotOnMigrate: false,
-    },
-    discovery: { warnWhenNoEntities: false },
-    allowGlobalContext: false,
-    debug: false,
-    ensureDatabase: false,
-    logger: (message: string) => options.logger.debug({ orm: message }, "orm"),
-  };
-  let orm: MikroORM;
-  let lock: DataDirLock | undefined;
-  let kind: Database["kind"];
+  let embedded: EmbeddedPostgres | undefined;
+  let url: string;
+  if (options.databaseUrl === undefined) {
+    embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger: options.logger });
+    url = embedded.url;
+  } else {
+    url = options.databaseUrl;
+  }
+  const kind: Database["kind"] = embedded === undefined ? "postgresql" : "embedded";
   const scope = createCallerScope();
   let pool: PgPool | undefined;
   let statementStats = (): StatementStats => ({ cancelled: 0, skipped: 0 });
-  let probe: ProbeConnection | undefined;
-  if (options.databaseUrl !== undefined) {
-    const { MikroORM } = await import("@mikro-orm/postgresql");
-    const timeout = options.statementTimeoutMs;
-    orm = await MikroORM.init({
-      ...common,
-      clientUrl: options.databaseUrl,
+  const timeout = options.statementTimeoutMs;
+  let orm: MikroORM;
+  try {
+    orm = await PostgresOrm.init({
+      entities: ENTITIES,
+      extensions: [Migrator],
+      migrations: {
+        migrationsList: [...MIGRATIONS],
+        transactional: true,
+        allOrNothing: true,
+        silent: true,
+        snapshot: false,
+        snapshotOnMigrate: false,
+      },
+      discovery: { warnWhenNoEntities: false },
+      allowGlobalContext: false,
+      debug: false,
+      ensureDatabase: false,
+      logger: (message: string) => options.logger.debug({ orm: message }, "orm"),
+      clientUrl: url,
       pool: { min: 0, max: options.poolMax },
       // Merged into node-postgres's pool options; `onPoolCreated` is MikroORM's hook, not pg's.
       driverOptions: {
@@ -123,32 +126,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         },
       },
     });
-    probe = createProbeConnection(options.databaseUrl);
-    kind = "postgresql";
-  } else {
-    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    // PGlite is single-process: a second process opening the same folder would corrupt it.
-    lock = await acquireDataDirLock(options.dataDir);
-    try {
-      const { MikroORM } = await import("@mikro-orm/pglite");
-      orm = await MikroORM.init({ ...common, dbName: join(options.dataDir, "pgdata") });
-    } catch (error) {
-      await lock.release();
-      throw error;
-    }
-    kind = "pglite";
+  } catch (error) {
+    await embedded?.release();
+    throw error;
   }
+  const probe: ProbeConnection = createProbeConnection(url);
   const em = () => orm.em.fork() as unknown as EntityManager;
+  // MikroORM's migrator creates a missing database: a mistyped DATABASE_URL would quietly get an empty one.
+  const requireDatabase = () => em().getConnection().execute("select 1");
   return {
     kind,
+    url,
     orm,
     em,
     async migrate() {
-      if (kind !== "postgresql" || options.statementTimeoutMs === undefined) {
-        return (await orm.migrator.up()).map((m) => m.name);
-      }
+      await requireDatabase();
+      // Readies the migrator (its table) first, on a connection of its own: inside the transaction
+      // below it must need no second connection, or a pool of one would wait on itself.
+      await orm.migrator.getPending();
       const connection = em().getConnection();
       const applied = await connection.transactional(async (trx) => {
+        // Replicas starting together take turns: the next one finds the migrations applied.
+        await connection.execute(
+          "select pg_advisory_xact_lock(hashtext('patchbay.migrations'))",
+          [],
+          "run",
+          trx,
+        );
         // A migration may rewrite a whole table: the API's statement timeout is not meant for it.
         await connection.execute("set local statement_timeout = 0", [], "run", trx);
         return orm.migrator.up({ transaction: trx });
@@ -156,26 +160,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       return applied.map((m) => m.name);
     },
     async pendingMigrations() {
+      await requireDatabase();
       return (await orm.migrator.getPending()).map((m) => m.name);
     },
-    async ping(timeoutMs = 2000) {
-      if (probe !== undefined) return probe.ping(timeoutMs);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      try {
-        const query = em()
-          .getConnection()
-          .execute("select 1")
-          .then(() => true as const);
-        return await Promise.race([query, timeout]);
-      } catch {
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    ping: (timeoutMs = 2000) => probe.ping(timeoutMs),
     forCaller: (signal, work) => scope.run(signal, work),
     poolLoad: () =>
       pool === undefined
@@ -184,10 +172,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     statementStats: () => statementStats(),
     async close() {
       try {
-        await probe?.close();
+        await probe.close();
         await orm.close(true);
       } finally {
-        await lock?.release();
+        await embedded?.release();
       }
     },
   };

@@ -1,6 +1,6 @@
 export { CallerGoneError, type StatementStats } from "./cancel-departed-statements.ts";
-export { DataDirLockedError } from "./data-dir-lock.ts";
 export { type Database, type DatabaseOptions, openDatabase, type PoolLoad } from "./database.ts";
+export { EmbeddedPostgresError } from "./embedded/embedded-postgres-error.ts";
 export { createNativeQuery, type NativeQuery } from "./native-query.ts";
 export {
   type ChannelHandlers,

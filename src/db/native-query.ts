@@ -10,29 +10,23 @@ export type NativeQuery = (
 interface NativeResult {
   rows: unknown[];
   rowCount?: number | null;
-  affectedRows?: number;
 }
 
-/** Both native clients (pg's Pool and PGlite) answer `query(text, values)`. */
-interface NativeClient {
-  query(text: string, values: unknown[]): Promise<NativeResult>;
-}
-
-/** pg's Pool also hands out connections, which is how statements are sent here (see below). */
+/** A connection of pg's pool. */
 interface PooledClient {
   query(text: string, values: unknown[]): Promise<NativeResult>;
   release(error?: Error | boolean): void;
 }
-interface NativePool extends NativeClient {
+
+/** pg's pool, as far as it is used here. */
+interface NativePool {
   connect(): Promise<PooledClient>;
 }
 
-function isNativeClient(value: unknown): value is NativeClient {
-  return typeof value === "object" && value !== null && "query" in value && typeof value.query === "function";
-}
-
-function isPool(value: NativeClient): value is NativePool {
-  return "connect" in value && typeof value.connect === "function";
+function isPool(value: unknown): value is NativePool {
+  return (
+    typeof value === "object" && value !== null && "connect" in value && typeof value.connect === "function"
+  );
 }
 
 /** A statement error PostgreSQL answered (it has a SQLSTATE), or one never sent: the connection is fine. */
@@ -44,10 +38,9 @@ function leavesConnectionUsable(error: unknown): boolean {
 
 /**
  * Statements that bypass the ORM's entity work, for hot paths and for libraries that want a pg-style
- * client: pg's pool on PostgreSQL, the one PGlite instance in embedded mode (PGlite serialises them with
- * the ORM's, and waits for an open ORM transaction to finish first).
+ * client, on the ORM's pool.
  *
- * On PostgreSQL a statement takes a connection with `connect()` and runs with a promise, not with
+ * A statement takes a connection with `connect()` and runs with a promise, not with
  * `pool.query()`: the pool runs that one through callbacks, from whichever call freed a connection, so
  * the statement would lose track of the caller it runs for (and could not be cancelled when that caller
  * leaves; see `cancel-departed-statements.ts`).
@@ -56,27 +49,23 @@ function leavesConnectionUsable(error: unknown): boolean {
  * reconnect, so late calls fail instead of reopening it.
  */
 export function createNativeQuery(em: () => EntityManager): NativeQuery {
-  let native: NativeClient | undefined;
+  let native: NativePool | undefined;
   return async (text, values = []) => {
     if (native === undefined) {
       const candidate = await em().getConnection().getNativeClient();
-      if (!isNativeClient(candidate)) throw new Error("the database driver exposes no query(text, values)");
+      if (!isPool(candidate)) throw new Error("the database driver exposes no connection pool");
       native = candidate;
     }
+    const client = await native.connect();
     let result: NativeResult;
-    if (isPool(native)) {
-      const client = await native.connect();
-      try {
-        result = await client.query(text, [...values]);
-        client.release();
-      } catch (error) {
-        // Like pg's own pool.query, a connection whose failure is not a plain statement error is dropped.
-        client.release(leavesConnectionUsable(error) ? undefined : (error as Error));
-        throw error;
-      }
-    } else {
-      result = await native.query(text, [...values]);
+    try {
+      result = await client.query(text, [...values]);
+      client.release();
+    } catch (error) {
+      // Like pg's own pool.query, a connection whose failure is not a plain statement error is dropped.
+      client.release(leavesConnectionUsable(error) ? undefined : (error as Error));
+      throw error;
     }
-    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+    return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
   };
 }

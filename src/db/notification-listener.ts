@@ -29,22 +29,18 @@ export interface NotificationListener {
 
 /** Options of {@link createNotificationListener}. */
 export interface NotificationListenerOptions {
-  /** The database; embedded PGlite needs no listener. */
-  readonly db: Pick<Database, "kind">;
-  /** PostgreSQL URL the listening connection opens (absent in embedded mode). */
-  readonly databaseUrl: string | undefined;
+  /** The database whose URL the listening connection opens. */
+  readonly db: Pick<Database, "url">;
   readonly logger: Logger;
 }
 
 /**
- * PostgreSQL NOTIFY for caches that must hear what other processes change. On PostgreSQL it holds one
+ * PostgreSQL NOTIFY for caches that must hear what other processes change. It holds one
  * connection of its own (not one of the ORM pool's, which a small pool could not spare) LISTENing on
  * every channel asked for, opened at the first `listen` and closed after the last; when it breaks, every
  * channel is `deaf` until a new one LISTENs again (retried every second), then `listening`. TCP
  * keep-alive is on, so a peer that vanished without a word becomes an error eventually (a cache's TTL
- * bounds what the silence costs until then). Embedded PGlite is one process
- * by construction (its data folder is locked), so its own changes are all there are: a channel is
- * `listening` at once and never deaf.
+ * bounds what the silence costs until then).
  */
 export function createNotificationListener(options: NotificationListenerOptions): NotificationListener {
   const { db, logger } = options;
@@ -76,7 +72,7 @@ export function createNotificationListener(options: NotificationListenerOptions)
   async function connect(): Promise<void> {
     if (closed || client !== undefined || channels.size === 0) return;
     const next = new pg.Client({
-      connectionString: options.databaseUrl ?? "",
+      connectionString: db.url,
       application_name: "patchbay-listen",
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
@@ -106,10 +102,6 @@ export function createNotificationListener(options: NotificationListenerOptions)
     async listen(channel, handlers) {
       if (!CHANNEL.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
       if (channels.has(channel)) throw new Error(`channel ${channel} is already heard`);
-      if (db.kind !== "postgresql") {
-        handlers.listening();
-        return async () => handlers.deaf();
-      }
       channels.set(channel, handlers);
       handlers.deaf();
       await serially(async () => {

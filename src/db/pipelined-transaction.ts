@@ -19,71 +19,26 @@ export interface TransactionPipe {
 /** Runs `work` in one transaction whose statements are pipelined (see {@link createPipelinedTransaction}). */
 export type PipelinedTransaction = <T>(work: (tx: TransactionPipe) => Promise<T>) => Promise<T>;
 
-interface PgliteLike {
-  transaction<T>(
-    work: (tx: {
-      query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; affectedRows?: number }>;
-    }) => Promise<T>,
-  ): Promise<T>;
-}
-
 /** Options of {@link createPipelinedTransaction}. */
 export interface PipelinedTransactionOptions {
   readonly db: Database;
-  /** PostgreSQL URL (absent in embedded mode). */
-  readonly databaseUrl: string | undefined;
-  /** Connections of its own on PostgreSQL: transactions beyond this many at once wait their turn. */
+  /** Connections of its own: transactions beyond this many at once wait their turn. */
   readonly connections: number;
   readonly logger: Logger;
 }
 
 /**
- * Transactions for the hot path that commits webhook events with their jobs. On PostgreSQL they run on
- * a small pool of their own whose connections pipeline (node-postgres `pipeline: true`): BEGIN goes out
+ * Transactions for the hot path that commits webhook events with their jobs. They run on a small pool
+ * of their own whose connections pipeline (node-postgres `pipeline: true`): BEGIN goes out
  * with the first statement and COMMIT with the last, so a transaction of three statements costs two
- * round trips instead of five, each of which waits behind everything else on a busy event loop. In
- * embedded mode PGlite's own `transaction()` runs the work (no network, nothing to pipeline).
+ * round trips instead of five, each of which waits behind everything else on a busy event loop.
  */
 export function createPipelinedTransaction(options: PipelinedTransactionOptions): {
   readonly transaction: PipelinedTransaction;
   close(): Promise<void>;
 } {
-  if (options.db.kind === "pglite") {
-    let native: PgliteLike | undefined;
-    let closed = false;
-    return {
-      async transaction(work) {
-        if (closed) throw new Error("the event database pool is closed");
-        native ??= (await options.db.em().getConnection().getNativeClient()) as PgliteLike;
-        return native.transaction(async (tx) => {
-          // PGlite commits when the work returns, so commit() cannot send anything ahead; it checks
-          // instead that no statement aborted the transaction (COMMIT would quietly roll it back).
-          const commit = async (): Promise<void> => {
-            try {
-              await tx.query("select 1");
-            } catch {
-              throw new Error("the transaction was rolled back");
-            }
-          };
-          const result = await work({
-            query: async (text, values = []) => {
-              const answer = await tx.query(text, [...values]);
-              return { rows: answer.rows, rowCount: answer.affectedRows ?? answer.rows.length };
-            },
-            commit,
-          });
-          await commit();
-          return result;
-        });
-      },
-      close: async () => {
-        closed = true;
-      },
-    };
-  }
-
   const pool = new pg.Pool({
-    connectionString: options.databaseUrl ?? "",
+    connectionString: options.db.url,
     max: options.connections,
     pipeline: true,
     application_name: "patchbay-events",

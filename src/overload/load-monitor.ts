@@ -30,7 +30,7 @@ export interface LoadThresholds {
 export interface LoadMonitorOptions {
   /** `monitorEventLoopDelay({ resolution: 10 })`; enabled here and disabled by `stop()`. */
   readonly loopDelay: DelayHistogram;
-  /** Statements waiting for a pooled connection (0 where there is no pool, as with PGlite). */
+  /** Statements waiting for a pooled connection (0 before the pool exists). */
   readonly dbWaiting: () => number;
   readonly thresholds: LoadThresholds;
   /** Length of an event-loop window, in milliseconds; 500 by default. */

@@ -15,7 +15,7 @@ export interface RateLimitStoreClient {
   }>;
 }
 
-// pg returns bigint columns as strings and PGlite as numbers; the library does arithmetic on them.
+// pg returns bigint columns as strings; the library does arithmetic on them.
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   return typeof value === "number" ? value : Number(value);
@@ -30,9 +30,7 @@ function toRow(value: unknown): RateLimitRow {
 }
 
 /**
- * A RateLimiterPostgres store client over the database Patchbay already holds: pg's pool on PostgreSQL,
- * the one PGlite instance in embedded mode (a second connection to it is impossible; PGlite serialises
- * these statements with the ORM's, and waits for an open ORM transaction to finish first).
+ * A RateLimiterPostgres store client over the database Patchbay already holds (the ORM's pool).
  *
  * The native client is taken once and kept: asking the ORM again after `db.close()` would reconnect, so
  * the library's background cleanup firing late simply fails (it ignores failures) instead of reopening

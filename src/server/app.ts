@@ -8,11 +8,17 @@ import {
 import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
 import { file_patchbay_connector_v1_connector } from "../../gen/patchbay/connector/v1/connector_pb.ts";
+import { ApiKeyService, file_patchbay_v1_api_keys } from "../../gen/patchbay/v1/api_keys_pb.ts";
 import { CatalogService, file_patchbay_v1_catalog } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ConnectionService, file_patchbay_v1_connection } from "../../gen/patchbay/v1/connection_pb.ts";
 import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/execute_pb.ts";
 import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
-import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
+import {
+  type ApiKeyStore,
+  createApiKeyAdmin,
+  createAuthInterceptor,
+  registerApiKeys,
+} from "../auth/index.ts";
 import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
 import {
   type ConnectionDeps,
@@ -80,6 +86,7 @@ export const REFLECTED_FILES = [
   file_patchbay_v1_connection,
   file_patchbay_v1_execute,
   file_patchbay_v1_webhook,
+  file_patchbay_v1_api_keys,
   file_patchbay_connector_v1_connector,
   file_health_v1_health,
   file_grpc_reflection_v1_reflection,
@@ -91,9 +98,10 @@ export const SERVED_SERVICES = [
   "patchbay.v1.ConnectionService",
   "patchbay.v1.ExecuteService",
   "patchbay.v1.WebhookService",
+  "patchbay.v1.ApiKeyService",
 ];
 
-/** Registers the four Patchbay services, health and reflection; returns the connections' token refresher. */
+/** Registers the Patchbay services, health and reflection; returns the connections' token refresher. */
 export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefresher {
   registerCatalog(router, deps.catalog);
   const tokens = registerConnections(router, deps.connections);
@@ -106,6 +114,15 @@ export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefre
   // Webhook command targets run through the same Execute path (dispatch, failure classes, records).
   deps.webhooks.commands.run = createCommandRunner(executeDeps);
   registerWebhooks(router, deps.webhooks);
+  registerApiKeys(router, {
+    admin: createApiKeyAdmin({
+      em: () => deps.db.em(),
+      keys: deps.keys,
+      // A new key's tier must be one the rate limits define (any well-formed name while they are off).
+      knownTiers: deps.rateLimits === undefined ? undefined : [...deps.rateLimits.keys()],
+    }),
+    pageTokens: deps.catalog.pageTokens,
+  });
   registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
   registerReflection(router, REFLECTED_FILES);
   return tokens;
@@ -133,7 +150,13 @@ export function createInterceptors(deps: AppDeps): Interceptor[] {
 }
 
 /** The services the REST bridge routes by their `google.api.http` rules. */
-export const REST_SERVICES = [CatalogService, ConnectionService, ExecuteService, WebhookService];
+export const REST_SERVICES = [
+  CatalogService,
+  ConnectionService,
+  ExecuteService,
+  WebhookService,
+  ApiKeyService,
+];
 
 /**
  * The request handler for every protocol on the one port: Connect, gRPC and gRPC-Web by procedure path,

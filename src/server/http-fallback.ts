@@ -1,7 +1,9 @@
 import { performance } from "node:perf_hooks";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import type { Logger } from "../logging/logger.ts";
+import { createHomeRoute } from "./home-route.ts";
 import { elapsedMs } from "./interceptors/log-request.ts";
+import { readServerIdentity, type ServerIdentity } from "./server-identity.ts";
 
 /** Options for {@link createHttpFallback}. */
 export interface HttpFallbackOptions {
@@ -9,6 +11,8 @@ export interface HttpFallbackOptions {
   ready: () => Promise<boolean>;
   /** Where a request for no route writes its log line. */
   logger: Logger;
+  /** Name and version the `/` page shows; default: "Patchbay" and package.json's version. */
+  server?: ServerIdentity;
 }
 
 type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
@@ -25,14 +29,17 @@ function sendJson(res: Res, status: number, body: unknown, extra: Record<string,
 }
 
 /**
- * Plain HTTP routes beside the RPCs: `/healthz` (the process is alive), `/readyz` (it can serve:
- * database reachable, migrations applied) and a JSON 404 for everything else, which is logged like any
- * refused request under `reqId`.
+ * Plain HTTP routes beside the RPCs: `/` (a page, or JSON, pointing to the docs, the admin page and the
+ * health checks), `/healthz` (the process is alive), `/readyz` (it can serve: database reachable,
+ * migrations applied) and a JSON 404 for everything else, which is logged like any refused request under
+ * `reqId`.
  */
 export function createHttpFallback(
   options: HttpFallbackOptions,
 ): (req: Req, res: Res, reqId: string) => void {
+  const home = createHomeRoute(options.server ?? readServerIdentity());
   return (req, res, reqId) => {
+    if (home(req, res)) return;
     const started = performance.now();
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {

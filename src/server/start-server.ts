@@ -1,9 +1,11 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type ApiKeyStore,
   bootstrapAdminKey,
   createApiKeyStore,
   listenForRevocations,
+  startApiKeyExpirySweep,
 } from "../auth/index.ts";
 import {
   BUILTIN_CATALOG,
@@ -40,8 +42,9 @@ export interface RunningServer {
   /** The key store requests are authenticated with (its revocations clear its cache at once). */
   readonly keys: ApiKeyStore;
   /**
-   * Graceful stop: refuse new connections, let in-flight calls finish (up to the shutdown timeout), stop
-   * background work, close the database. Safe to call more than once.
+   * Graceful stop: turn not-ready at once (/readyz 503, grpc.health NOT_SERVING) but keep serving for the
+   * drain delay, then refuse new connections and let in-flight calls finish (up to the shutdown timeout),
+   * stop background work, close the database. Safe to call more than once.
    */
   stop(): Promise<void>;
 }
@@ -111,7 +114,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
     let migrated = false;
     let wasReady = true;
+    // Set when a stop begins: from then on readiness answers false (/readyz 503, grpc.health NOT_SERVING)
+    // so load balancers route around this process before it refuses anything.
+    const leaving = new AbortController();
     const ready = async () => {
+      if (leaving.signal.aborted) return false;
       let now = false;
       try {
         if (await db.ping(1500)) {
@@ -148,8 +155,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const keys = createApiKeyStore(() => db.em());
     // The one LISTEN connection for caches that must hear other replicas' changes (API-key revocations,
     // webhook endpoints).
-    const notifications = createNotificationListener({ db, databaseUrl: config.databaseUrl, logger });
+    const notifications = createNotificationListener({ db, logger });
     const stopListening = await listenForRevocations(notifications, keys);
+    // Expired keys are revoked too, so that a release that reads only revoked_at refuses them.
+    const stopKeySweep = startApiKeyExpirySweep(
+      createNativeQuery(() => db.em()),
+      logger,
+    );
     const stopSweep = startRetentionSweep(
       createNativeQuery(() => db.em()),
       config.executionRetentionDays,
@@ -157,7 +169,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     );
     const webhooks = await startWebhooks({
       db,
-      databaseUrl: config.databaseUrl,
       notifications,
       secretBox,
       pageTokens,
@@ -216,15 +227,36 @@ export async function startServer(config: Config, options: StartOptions): Promis
       keys,
       stop() {
         stopping ??= (async () => {
-          logger.info({ graceMs: config.shutdownTimeoutMs }, "stopping: draining in-flight calls");
+          // 1. Not ready, still serving: load balancers see /readyz fail and stop sending new work here,
+          //    while what they already routed (and new connections from their stale view) is served.
+          leaving.abort();
+          logger.info(
+            { drainDelayMs: config.drainDelayMs },
+            "stopping: not ready; serving until load balancers have noticed",
+          );
+          if (config.drainDelayMs > 0) await sleep(config.drainDelayMs);
+          // 2. Refuse new connections (HTTP/2 GOAWAY, HTTP/1.1 Connection: close), and 3. drain the calls
+          //    in flight for up to the shutdown timeout.
           const drained = listener.close(config.shutdownTimeoutMs);
+          logger.info(
+            { graceMs: config.shutdownTimeoutMs },
+            "stopping: refusing new connections; draining in-flight calls",
+          );
           // Long-running handlers (streams) see their signal abort once the grace period is half over.
           const abortTimer = setTimeout(() => shutdown.abort(), config.shutdownTimeoutMs / 2);
+          const graceTimer = setTimeout(
+            () => logger.warn("stopping: grace period over; cutting the calls still running"),
+            config.shutdownTimeoutMs,
+          );
           await drained;
           clearTimeout(abortTimer);
+          clearTimeout(graceTimer);
+          logger.info("stopping: connections closed; stopping background work");
+          // 4. Background work and the database.
           shutdown.abort();
           loadMonitor?.stop();
           stopSweep();
+          await stopKeySweep();
           await webhooks
             .stop()
             .catch((error: unknown) =>

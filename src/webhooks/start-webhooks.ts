@@ -19,7 +19,6 @@ import type { WebhookDeps } from "./webhook-deps.ts";
 /** What {@link startWebhooks} needs from the server. */
 export interface WebhookSettings {
   readonly db: Database;
-  readonly databaseUrl: string | undefined;
   /** Where endpoint changes made by other replicas are heard (the process's one LISTEN connection). */
   readonly notifications: NotificationListener;
   readonly secretBox: SecretBox;
@@ -49,14 +48,12 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
   const query = createNativeQuery(() => settings.db.em());
   const jobs = await startJobQueue({
     db: settings.db,
-    databaseUrl: settings.databaseUrl,
     logger: settings.logger,
     superviseSeconds: settings.superviseSeconds,
   });
   const counters = createDeliveryCounters(query);
   const events = createPipelinedTransaction({
     db: settings.db,
-    databaseUrl: settings.databaseUrl,
     connections: 1,
     logger: settings.logger,
   });

@@ -54,7 +54,7 @@ describe("createNotificationListener on PostgreSQL", () => {
   });
 
   it("hears every channel on one connection, deaf until it listens", async () => {
-    const listener = createNotificationListener({ db, databaseUrl: pgdb.url, logger });
+    const listener = createNotificationListener({ db, logger });
     const first = recorder();
     const second = recorder();
     const stopFirst = await listener.listen("patchbay_test_first", first);
@@ -81,7 +81,7 @@ describe("createNotificationListener on PostgreSQL", () => {
   });
 
   it("goes deaf when its connection dies and listens again on a new one", async () => {
-    const listener = createNotificationListener({ db, databaseUrl: pgdb.url, logger });
+    const listener = createNotificationListener({ db, logger });
     const handlers = recorder();
     await listener.listen("patchbay_test_lost", handlers);
     const [pid] = await listeners();
@@ -98,38 +98,10 @@ describe("createNotificationListener on PostgreSQL", () => {
   });
 
   it("refuses a channel name it would have to quote, and a channel heard twice", async () => {
-    const listener = createNotificationListener({ db, databaseUrl: pgdb.url, logger });
+    const listener = createNotificationListener({ db, logger });
     await expect(listener.listen("x; drop table y", recorder())).rejects.toThrow(/not a plain channel/);
     await listener.listen("patchbay_test_twice", recorder());
     await expect(listener.listen("patchbay_test_twice", recorder())).rejects.toThrow(/already heard/);
     await listener.close();
-  });
-});
-
-describe("createNotificationListener on the embedded database", () => {
-  it("is listening at once: one process, whose own changes are all there are", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "patchbay-notify-pglite-"));
-    const db = await openDatabase({
-      databaseUrl: undefined,
-      dataDir,
-      poolMax: 1,
-      logger: createLogger({ level: "silent", format: "json" }),
-    });
-    try {
-      const listener = createNotificationListener({
-        db,
-        databaseUrl: undefined,
-        logger: createLogger({ level: "silent", format: "json" }),
-      });
-      const handlers = recorder();
-      const stop = await listener.listen("patchbay_test_embedded", handlers);
-      expect(handlers.said).toEqual(["listening"]);
-      await stop();
-      expect(handlers.said).toEqual(["listening", "deaf"]);
-      await listener.close();
-    } finally {
-      await db.close();
-      await rm(dataDir, { recursive: true, force: true });
-    }
   });
 });

@@ -13,7 +13,7 @@ import { LogCapture } from "../support/log-capture.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 /** A database (PostgreSQL or embedded) with a table, and pipelined transactions on it. */
-function useDatabase(backend: "postgresql" | "pglite") {
+function useDatabase() {
   let db: Database;
   let pg: TestDatabase | undefined;
   let dataDir: string;
@@ -26,10 +26,10 @@ function useDatabase(backend: "postgresql" | "pglite") {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-pipe-"));
-    pg = backend === "postgresql" ? await createTestDatabase() : undefined;
+    pg = await createTestDatabase();
     db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 4, logger });
     await sql("create table pipe_t (id int primary key, note text)");
-    events = createPipelinedTransaction({ db, databaseUrl: pg?.url, connections: 1, logger });
+    events = createPipelinedTransaction({ db, connections: 1, logger });
   });
   afterAll(async () => {
     await events?.close();
@@ -51,8 +51,8 @@ function useDatabase(backend: "postgresql" | "pglite") {
   };
 }
 
-describe.each(["postgresql", "pglite"] as const)("createPipelinedTransaction on %s", (backend) => {
-  const { db, pg, events: pipe, logger, ids, sql } = useDatabase(backend);
+describe("createPipelinedTransaction", () => {
+  const { db, events: pipe, logger, ids, sql } = useDatabase();
   const events = { transaction: ((work) => pipe().transaction(work)) as PipelinedTransaction };
 
   it("commits what the work sent, with COMMIT sent behind the last statements", async () => {
@@ -120,7 +120,7 @@ describe.each(["postgresql", "pglite"] as const)("createPipelinedTransaction on 
   });
 
   it("refuses transactions once closed", async () => {
-    const other = createPipelinedTransaction({ db: db(), databaseUrl: pg()?.url, connections: 1, logger });
+    const other = createPipelinedTransaction({ db: db(), connections: 1, logger });
     await other.transaction(async (tx) => {
       await tx.query("insert into pipe_t (id) values ($1)", [1]);
     });
@@ -130,8 +130,8 @@ describe.each(["postgresql", "pglite"] as const)("createPipelinedTransaction on 
   });
 });
 
-describe("createPipelinedTransaction on postgresql only", () => {
-  const { pg, events: pipe, logs, ids } = useDatabase("postgresql");
+describe("createPipelinedTransaction's own connections", () => {
+  const { pg, events: pipe, logs, ids } = useDatabase();
   const events = { transaction: ((work) => pipe().transaction(work)) as PipelinedTransaction };
 
   it("runs on a connection of its own whose statements are prepared once and planned generically", async () => {

@@ -115,7 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
     const message = (page: Page) => page.locator("#message");
 
     beforeAll(async () => {
-      t = await startTestServer("pglite", { PATCHBAY_PUBLIC_URL: "https://hooks.example.test" });
+      t = await startTestServer("postgresql", { PATCHBAY_PUBLIC_URL: "https://hooks.example.test" });
 
       // A GitHub endpoint (pull) with two verified deliveries and one forgery.
       ({ endpoint: github } = await call<{ endpoint: Endpoint }>("POST", "/api/v1/webhook-endpoints", {

@@ -136,7 +136,6 @@ describe.each(BACKENDS)("Execute over the wire on %s", (backend) => {
   });
 
   it("stops at timeout_ms or the caller's deadline, whichever is sooner", async () => {
-    const started = Date.now();
     const byMetadata = failureOf(
       await client()
         .execute(
@@ -161,7 +160,6 @@ describe.each(BACKENDS)("Execute over the wire on %s", (backend) => {
       )
       .catch((e: unknown) => e);
     expect((byCaller as ConnectError).code).toBe(Code.DeadlineExceeded);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("refuses a connection that is not active and a connector that needs one", async () => {

@@ -173,7 +173,7 @@ describe("egress policy without an allow-list", () => {
 
   beforeAll(async () => {
     served = await serveConnector(greeterFixture);
-    t = await startTestServer("pglite", { PATCHBAY_EGRESS_ALLOW: "" });
+    t = await startTestServer("postgresql", { PATCHBAY_EGRESS_ALLOW: "" });
   });
   afterAll(async () => {
     await t?.stop();

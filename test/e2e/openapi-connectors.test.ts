@@ -299,7 +299,7 @@ describe("OpenAPI-derived connectors under the default egress policy", () => {
   let fake: FakeApiServer;
   beforeAll(async () => {
     fake = await startFakeApiServer(JSON.parse(PETSTORE) as object, { basePath: "/v2" });
-    t = await startTestServer("pglite", { PATCHBAY_EGRESS_ALLOW: "" });
+    t = await startTestServer("postgresql", { PATCHBAY_EGRESS_ALLOW: "" });
   }, 60_000);
   afterAll(async () => {
     await t?.stop();

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const PETSTORE = JSON.parse(fixture("@readme/oas-examples/3.0/json/petstore.json")) as object;
 
-describe("ParseOpenApi over the wire (pglite)", () => {
+describe("ParseOpenApi over the wire", () => {
   let t: TestServer;
   const post = (body: unknown) =>
     fetch(`${t.url}/api/v1/connectors/parse-oas`, {
@@ -17,7 +17,7 @@ describe("ParseOpenApi over the wire (pglite)", () => {
     });
 
   beforeAll(async () => {
-    t = await startTestServer("pglite");
+    t = await startTestServer("postgresql");
   });
   afterAll(async () => {
     await t?.stop();

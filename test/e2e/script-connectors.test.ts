@@ -263,7 +263,7 @@ describe("script connectors under the egress policy", () => {
   beforeAll(async () => {
     crm = await startCrm();
     // No allow-list: loopback is refused, as any private address would be.
-    t = await startTestServer("pglite", { PATCHBAY_EGRESS_ALLOW: "" });
+    t = await startTestServer("postgresql", { PATCHBAY_EGRESS_ALLOW: "" });
   });
   afterAll(async () => {
     await t?.stop();

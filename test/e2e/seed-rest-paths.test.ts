@@ -25,7 +25,7 @@ describe("the REST paths of seed 001", () => {
   let documented: Set<string>;
 
   beforeAll(async () => {
-    t = await startTestServer("pglite");
+    t = await startTestServer("postgresql");
     const doc = JSON.parse(await readFile(new URL("../../gen/openapi.json", import.meta.url), "utf8")) as {
       paths: Record<string, Record<string, unknown>>;
     };

@@ -35,7 +35,7 @@ describe("provider specifics over the wire", () => {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ keys: [jwk] }));
     });
-    t = await startTestServer("pglite", {
+    t = await startTestServer("postgresql", {
       PATCHBAY_PUBLIC_URL: PUBLIC,
       PATCHBAY_GOOGLE_JWKS_URL: `${jwks.origin}/oauth2/v3/certs`,
       PATCHBAY_MAX_BODY_BYTES: "65536",

@@ -54,7 +54,7 @@ describe("webhook setup commands over the wire", () => {
 
   beforeAll(async () => {
     fake = await startFakeProviders();
-    t = await startTestServer("pglite", { PATCHBAY_PUBLIC_URL: "https://hooks.example.test" });
+    t = await startTestServer("postgresql", { PATCHBAY_PUBLIC_URL: "https://hooks.example.test" });
   });
   afterAll(async () => {
     await t?.stop();
@@ -141,7 +141,7 @@ describe("webhook setup commands with a public URL providers cannot reach", () =
   beforeAll(async () => {
     fake = await startFakeProviders();
     // No PATCHBAY_PUBLIC_URL: the default http://localhost:<port> is useless to a provider.
-    t = await startTestServer("pglite");
+    t = await startTestServer("postgresql");
   });
   afterAll(async () => {
     await t?.stop();

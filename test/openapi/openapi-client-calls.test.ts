@@ -8,7 +8,7 @@ import { createPatchbayClient } from "./patchbay-client.ts";
 describe("the generated REST client against a running Patchbay", () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer("pglite");
+    t = await startTestServer("postgresql");
   });
   afterAll(async () => {
     await t?.stop();

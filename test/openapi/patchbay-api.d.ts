@@ -1,6 +1,78 @@
 // Generated from gen/openapi.json by openapi-typescript (test/openapi/generate-client-types.ts); do not edit.
 // Regenerate: npx vitest run test/openapi/openapi-client.test.ts -u
 export interface paths {
+  "/api/v1/api-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Lists the tenant's keys, newest first, revoked and expired ones included
+     * @description Lists the tenant's keys, newest first, revoked and expired ones included. Never a key or its hash.
+     *
+     *     Requires an API key with scope `admin`.
+     */
+    get: operations["ApiKeyService_ListApiKeys"];
+    put?: never;
+    /**
+     * Issues a key for a subject of the caller's tenant
+     * @description Issues a key for a subject of the caller's tenant. The plaintext key is in this response only. Errors: invalid_argument naming the field (empty or over-long subject, over-long name, no scope, an unknown scope, an unknown tier, an expire_time not in the future); permission_denied for a scope or tier the calling key may not grant.
+     *
+     *     Requires an API key with scope `admin`.
+     */
+    post: operations["ApiKeyService_CreateApiKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/api-keys/{id}:revoke": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revokes a key: from the moment this call returns, every replica refuses it (unauthenticated)
+     * @description Revokes a key: from the moment this call returns, every replica refuses it (unauthenticated). Revoking a revoked key changes nothing and answers it again. Errors: invalid_argument for an id that is neither a UUID nor a key prefix, not_found, failed_precondition when a prefix matches more than one key.
+     *
+     *     Requires an API key with scope `admin`.
+     */
+    post: operations["ApiKeyService_RevokeApiKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/api-keys/{id}:rotate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Issues a new key with the same subject, scopes, tier, name and expiry, and lets the old key work for an overlap window only (its expiry moves to the end of the window, never later than it was)
+     * @description Issues a new key with the same subject, scopes, tier, name and expiry, and lets the old key work for an overlap window only (its expiry moves to the end of the window, never later than it was). The new plaintext key is in this response only. Errors: invalid_argument (id, overlap_seconds beyond its maximum), not_found, failed_precondition for a revoked or expired key or one that was rotated already (rotate its replacement), permission_denied for scopes or a tier the calling key may not grant.
+     *
+     *     Requires an API key with scope `admin`.
+     */
+    post: operations["ApiKeyService_RotateApiKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/connectors": {
     parameters: {
       query?: never;
@@ -650,6 +722,47 @@ export interface components {
       /** @description The job, now "succeeded". */
       job?: components["schemas"]["patchbay.v1.Job"];
     };
+    /** @description An API key as its tenant's admins see it: never the key itself or its hash. */
+    "patchbay.v1.ApiKey": {
+      /** @description Key id, a UUID; what the request log records as the principal. */
+      id?: string;
+      /** @description Tenant the key belongs to (always the caller's). */
+      tenantId?: string;
+      /** @description The user or service the key acts for, e.g. "billing-service"; connections belong to a subject. */
+      subject?: string;
+      /** @description Free-form label for people, e.g. "CI deploys"; "unnamed" when none was given. */
+      name?: string;
+      /** @description The visible start of the key (`pb_` and 9 more characters), to tell keys apart; not enough to use it. */
+      prefix?: string;
+      /** @description Granted scopes, e.g. ["catalog:read", "execute"]; "admin" implies every other scope. */
+      scopes?: string[];
+      /** @description Rate-limit tier, a name from PATCHBAY_RATE_LIMITS (e.g. "standard", "bulk"). */
+      tier?: string;
+      /** @description "active", "revoked" (revoked before it expired) or "expired". An active key with an expire_time stops working at that time. */
+      state?: string;
+      /**
+       * Format: date-time
+       * @description When the key was issued.
+       */
+      createTime?: string;
+      /**
+       * Format: date-time
+       * @description When the key was last used, to the minute; unset if never.
+       */
+      lastUsedTime?: string;
+      /**
+       * Format: date-time
+       * @description When the key stops working; unset when it does not expire. A rotation sets it to the end of the overlap window.
+       */
+      expireTime?: string;
+      /**
+       * Format: date-time
+       * @description When the key was revoked; unset while it is not, and for a key that expired first.
+       */
+      revokeTime?: string;
+      /** @description Id of the key that replaced this one by RotateApiKey; empty when it was not rotated. */
+      replacedBy?: string;
+    };
     /** @description One command with its parameters in display order (a list, unlike CommandSpec's map). */
     "patchbay.v1.Capability": {
       /** @description Command name as passed to Execute. */
@@ -695,7 +808,7 @@ export interface components {
        */
       leaseExpireTime?: string;
     };
-    /** @description One command of a connector, in the seed 004 `configSchema.commands.<name>` shape. */
+    /** @description One command of a connector: the `configSchema.commands.<name>` entry. */
     "patchbay.v1.CommandSpec": {
       /** @description Parameter names in display order. Names listed here without a `param_schema` entry are untyped optional strings. */
       params?: string[];
@@ -721,7 +834,7 @@ export interface components {
       /** @description Command name of that connection's connector. */
       command?: string;
     };
-    /** @description A connector's declared schema, serialized exactly as seed 004's `configSchema {connectionConfig, commands}`. The version-bump floor is computed by diffing two of these. */
+    /** @description A connector's declared schema, `configSchema {connectionConfig, commands}` in JSON. The version-bump floor is computed by diffing two of these. */
     "patchbay.v1.ConfigSchema": {
       /** @description Connection fields keyed by name (e.g. "baseUrl", "apiKey"): what a connection or connector instance must supply. Removing one, or adding a required one, is a major version change. */
       connectionConfig?: {
@@ -769,7 +882,7 @@ export interface components {
        */
       deleteTime?: string;
     };
-    /** @description A catalog entry. Field names follow the seed 001 catalog item so existing clients read it unchanged. */
+    /** @description A catalog entry. Its JSON field names are stable: existing REST clients read it unchanged. */
     "patchbay.v1.Connector": {
       /** @description Stable connector id, kebab-case (e.g. "github", "acme-crm"); unique and never reused. */
       slug?: string;
@@ -807,7 +920,7 @@ export interface components {
       deprecated?: boolean;
       /**
        * Format: date-time
-       * @description When the connector was created (for built-ins: first seeded).
+       * @description When the connector was created (for built-ins: when it was first added to this database).
        */
       createTime?: string;
       /**
@@ -823,7 +936,7 @@ export interface components {
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
       /** @description Shared with every tenant by an admin; only its own tenant's admin keys may change it. */
       published?: boolean;
-      /** @description A built-in type or seeded connector: shared with every tenant, changed only by a server deployment. */
+      /** @description A built-in type or a connector that ships with Patchbay: shared with every tenant, changed only by a server deployment. */
       builtIn?: boolean;
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using execution_model "openapi", the same document and the chosen operations. */
@@ -839,13 +952,36 @@ export interface components {
       /** @description The operations kept, in document order. */
       operations?: components["schemas"]["patchbay.v1.OperationSummary"][];
     };
-    /** @description Request for CatalogService.CreateConnector. JSON field names match seed 004 (`executionModel`, `configSchema`, `scriptSource`, `endpointUrl`, `config`), so its example bodies work unchanged. */
+    /** @description Request for ApiKeyService.CreateApiKey. The tenant is always the caller's. */
+    "patchbay.v1.CreateApiKeyRequest": {
+      /** @description The user or service the key acts for: 1-256 characters, no control characters. Required. */
+      subject?: string;
+      /** @description Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute", "webhooks:admin", "webhooks:payload", "admin". Only scopes the calling key holds. */
+      scopes?: string[];
+      /** @description Label for people: at most 100 characters, no control characters; empty means "unnamed". */
+      name?: string;
+      /** @description Rate-limit tier: a name defined in PATCHBAY_RATE_LIMITS; empty means "standard". Only the calling key's own tier or "standard". */
+      tier?: string;
+      /**
+       * Format: date-time
+       * @description When the key stops working, in the future; unset for a key that does not expire.
+       */
+      expireTime?: string;
+    };
+    /** @description Response for ApiKeyService.CreateApiKey. */
+    "patchbay.v1.CreateApiKeyResponse": {
+      /** @description The new key's details. */
+      apiKey?: components["schemas"]["patchbay.v1.ApiKey"];
+      /** @description The key itself, to send as `Authorization: Bearer <key>`. Returned only here: it is stored hashed and cannot be shown again. */
+      key?: string;
+    };
+    /** @description Request for CatalogService.CreateConnector; docs/script-connectors.md and docs/openapi-connectors.md show example bodies. */
     "patchbay.v1.CreateConnectorRequest": {
       /** @description The new connector's slug: kebab-case, 2-63 characters, matching ^[a-z][a-z0-9-]*[a-z0-9]$. */
       name?: string;
       /** @description Display name shown in the catalog; defaults to `name`. */
       displayName?: string;
-      /** @description For "built_in": the registered handler type this is an instance of (e.g. "authifi"); required. For other models it is informational and defaults to `name`. */
+      /** @description For "built_in": the registered handler type this is an instance of (e.g. "http"); required. For other models it is informational and defaults to `name`. */
       type?: string;
       /** @description One-line summary. */
       description?: string;
@@ -930,12 +1066,12 @@ export interface components {
     };
     /** @description Response for ConnectionService.DeleteConnection. */
     "patchbay.v1.DeleteConnectionResponse": {
-      /** @description Always true on success (the seed's `{"deleted": true}` body). */
+      /** @description Always true on success (the REST body is `{"deleted": true}`). */
       deleted?: boolean;
     };
     /** @description Response for CatalogService.DeleteConnector. */
     "patchbay.v1.DeleteConnectorResponse": {
-      /** @description Always true on success (the seed's `{"deleted": true}` body). */
+      /** @description Always true on success (the REST body is `{"deleted": true}`). */
       deleted?: boolean;
     };
     /** @description Response for WebhookService.DeleteEndpoint. */
@@ -967,11 +1103,11 @@ export interface components {
     };
     /** @description Response for ExecuteService.Execute (success only; failures are RPC errors). */
     "patchbay.v1.ExecuteResponse": {
-      /** @description The command's domain result (seed 004 `payload` slot). */
+      /** @description The command's domain result: the `payload` the connector returned. */
       payload?: {
         [key: string]: unknown;
       };
-      /** @description Variables the command asks to merge into the caller's run variables (seed 004 `variables` slot). */
+      /** @description Variables the command asks to merge into the caller's run variables (the connector's `variables`). */
       variables?: {
         [key: string]: unknown;
       };
@@ -1030,19 +1166,19 @@ export interface components {
        */
       createTime?: string;
     };
-    /** @description One connection-config field or command parameter, as `t.*` builders describe it. Its JSON form is the seed 004 shape, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
+    /** @description One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
     "patchbay.v1.FieldSpec": {
       /** @description Value type: "string", "secret" (string stored encrypted, never returned), "number", "boolean", "date" (RFC 3339 text), "select" (one of `options`) or "raw" (any JSON value). Empty means "string". */
       type?: string;
       /** @description The value must be present and non-empty; a missing required field fails validation with invalid_argument naming the field (never its value). */
       required?: boolean;
-      /** @description The value is a secret: encrypted at rest, redacted in logs and never returned by any RPC. Implied by type "secret"; the seed documents also set it on "string" fields. */
+      /** @description The value is a secret: encrypted at rest, redacted in logs and never returned by any RPC. Implied by type "secret"; may also be set on "string" fields. */
       secret?: boolean;
       /** @description One-line help text shown next to the input; plain text. */
       description?: string;
       /** @description Human label for forms; empty means the map key is shown. */
       label?: string;
-      /** @description Value used when the caller omits the field. JSON name is "default" to match the seed documents; a new parameter with a default is a minor version change, one without is major. */
+      /** @description Value used when the caller omits the field (JSON name "default"). A new parameter with a default is a minor version change, one without is major. */
       default?: unknown;
       /** @description Allowed values when `type` is "select", in display order; empty otherwise. */
       options?: string[];
@@ -1151,6 +1287,13 @@ export interface components {
        */
       pull?: components["schemas"]["patchbay.v1.PullTarget"];
     };
+    /** @description Response for ApiKeyService.ListApiKeys. */
+    "patchbay.v1.ListApiKeysResponse": {
+      /** @description One page of the tenant's keys, newest first. */
+      apiKeys?: components["schemas"]["patchbay.v1.ApiKey"][];
+      /** @description Token for the next page; empty when there are no more. */
+      nextPageToken?: string;
+    };
     /** @description Response for ConnectionService.ListConnections. */
     "patchbay.v1.ListConnectionsResponse": {
       /** @description One page of connections, newest first. */
@@ -1218,7 +1361,7 @@ export interface components {
       /** @description Type, default and constraints; an untyped param is an optional "string". */
       spec?: components["schemas"]["patchbay.v1.FieldSpec"];
     };
-    /** @description Request for CatalogService.ParseOpenApi. The REST body `{"spec": {...}}` from seed 004 works as is. */
+    /** @description Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}` or `{"document": "<JSON or YAML>"}`. */
     "patchbay.v1.ParseOpenApiRequest": {
       /**
        * @description The document as JSON or YAML text.
@@ -1264,6 +1407,20 @@ export interface components {
     "patchbay.v1.RetryJobResponse": {
       /** @description The job, queued again with one more attempt (state "retrying" until it runs). */
       job?: components["schemas"]["patchbay.v1.Job"];
+    };
+    /** @description Response for ApiKeyService.RevokeApiKey. */
+    "patchbay.v1.RevokeApiKeyResponse": {
+      /** @description The revoked key. */
+      apiKey?: components["schemas"]["patchbay.v1.ApiKey"];
+    };
+    /** @description Response for ApiKeyService.RotateApiKey. */
+    "patchbay.v1.RotateApiKeyResponse": {
+      /** @description The new key's details. */
+      apiKey?: components["schemas"]["patchbay.v1.ApiKey"];
+      /** @description The new key itself. Returned only here: it is stored hashed and cannot be shown again. */
+      key?: string;
+      /** @description The old key, with its expire_time at the end of the overlap window and replaced_by set. */
+      previous?: components["schemas"]["patchbay.v1.ApiKey"];
     };
     /** @description Response for WebhookService.RotateEndpointSecret. */
     "patchbay.v1.RotateEndpointSecretResponse": {
@@ -1539,6 +1696,156 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  ApiKeyService_ListApiKeys: {
+    parameters: {
+      query?: {
+        /** @description Maximum keys per page. Default 50, max 200; larger values are clamped. */
+        pageSize?: number;
+        /** @description Opaque token from a previous response's next_page_token; empty for the first page. */
+        pageToken?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["patchbay.v1.ListApiKeysResponse"];
+        };
+      };
+      400: components["responses"]["Error400"];
+      401: components["responses"]["Error401"];
+      403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
+  ApiKeyService_CreateApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["patchbay.v1.CreateApiKeyRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["patchbay.v1.CreateApiKeyResponse"];
+        };
+      };
+      400: components["responses"]["Error400"];
+      401: components["responses"]["Error401"];
+      403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
+  ApiKeyService_RevokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The key's id (a UUID) or its visible prefix (`pb_` and 9 more characters). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["patchbay.v1.RevokeApiKeyResponse"];
+        };
+      };
+      400: components["responses"]["Error400"];
+      401: components["responses"]["Error401"];
+      403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
+  ApiKeyService_RotateApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The key to replace: its id (a UUID) or its visible prefix (`pb_` and 9 more characters). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": {
+          /** @description How long the old key keeps working beside the new one, in seconds: unset means 86400 (one day), 0 ends it at once, at most 604800 (7 days). */
+          overlapSeconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["patchbay.v1.RotateApiKeyResponse"];
+        };
+      };
+      400: components["responses"]["Error400"];
+      401: components["responses"]["Error401"];
+      403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
   CatalogService_ListConnectors: {
     parameters: {
       query?: {

@@ -15,7 +15,7 @@ describe("the rate tier of an API key", () => {
   let b: TestBackend;
 
   beforeAll(async () => {
-    b = await openBackend("pglite");
+    b = await openBackend("postgresql");
   });
   afterAll(async () => {
     await b?.close();

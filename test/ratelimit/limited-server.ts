@@ -128,8 +128,8 @@ export interface TestBackend {
   close(): Promise<void>;
 }
 
-/** Opens and migrates a fresh PGlite data folder or a fresh PostgreSQL database. */
-export async function openBackend(kind: "pglite" | "postgresql"): Promise<TestBackend> {
+/** Opens and migrates a fresh embedded server in a new data folder, or a fresh PostgreSQL database. */
+export async function openBackend(kind: "embedded" | "postgresql"): Promise<TestBackend> {
   const logs = new LogCapture();
   const logger = createLogger({ level: "debug", format: "json", destination: logs.stream });
   const dataDir = await mkdtemp(join(tmpdir(), "patchbay-ratelimit-"));
@@ -144,7 +144,6 @@ export async function openBackend(kind: "pglite" | "postgresql"): Promise<TestBa
     logger,
     postgres,
     async openReplica() {
-      if (postgres === undefined) throw new Error("replicas need PostgreSQL");
       const replica = await open();
       replicas.push(replica);
       return replica;

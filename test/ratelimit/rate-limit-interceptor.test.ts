@@ -33,14 +33,14 @@ function requireTiers(tiers: RateLimitTiers | undefined): RateLimitTiers {
   return tiers;
 }
 
-describe.each(["pglite", "postgresql"] as const)("per-key rate limits on %s", (backend) => {
+describe("per-key rate limits", () => {
   let b: TestBackend;
   let server: LimitedServer;
   let connect: Transport;
   let grpc: Transport;
 
   beforeAll(async () => {
-    b = await openBackend(backend);
+    b = await openBackend("postgresql");
     server = await startLimitedServer({ db: b.db, tiers: requireTiers(TIERS), logger: b.logger });
     connect = createConnectTransport({ baseUrl: server.url, httpVersion: "2" });
     grpc = createGrpcTransport({ baseUrl: server.url });
@@ -235,11 +235,10 @@ describe.each(["pglite", "postgresql"] as const)("per-key rate limits on %s", (b
     try {
       await locked;
       const transport = createConnectTransport({ baseUrl: slow.url, httpVersion: "2" });
-      const started = Date.now();
+      // Answered while the lock is still held (it is released only below): the call did not wait on it.
       const outcome = await call(transport, newKey());
       expect(outcome.code).toBeUndefined();
       expect(outcome.header.has("x-ratelimit-limit")).toBe(false);
-      expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       release();
       await holder;
@@ -247,27 +246,24 @@ describe.each(["pglite", "postgresql"] as const)("per-key rate limits on %s", (b
     }
   });
 
-  // Replicas share a database only on PostgreSQL (the embedded database is single-process).
-  if (backend === "postgresql") {
-    it("shares one counter between replicas on one database", async () => {
-      const replicaDb = await b.openReplica();
-      const replica = await startLimitedServer({
-        db: replicaDb,
-        tiers: requireTiers(TIERS),
-        logger: b.logger,
-      });
-      try {
-        const other = createConnectTransport({ baseUrl: replica.url, httpVersion: "2" });
-        const key = newKey();
-        expect(limitHeaders(await call(connect, key)).remaining).toBe(2);
-        expect(limitHeaders(await call(other, key)).remaining).toBe(1);
-        expect(limitHeaders(await call(connect, key)).remaining).toBe(0);
-        const refused = await call(other, key);
-        expect(refused.code).toBe(Code.ResourceExhausted);
-        expect(limitHeaders(refused).remaining).toBe(0);
-      } finally {
-        await replica.close();
-      }
+  it("shares one counter between replicas on one database", async () => {
+    const replicaDb = await b.openReplica();
+    const replica = await startLimitedServer({
+      db: replicaDb,
+      tiers: requireTiers(TIERS),
+      logger: b.logger,
     });
-  }
+    try {
+      const other = createConnectTransport({ baseUrl: replica.url, httpVersion: "2" });
+      const key = newKey();
+      expect(limitHeaders(await call(connect, key)).remaining).toBe(2);
+      expect(limitHeaders(await call(other, key)).remaining).toBe(1);
+      expect(limitHeaders(await call(connect, key)).remaining).toBe(0);
+      const refused = await call(other, key);
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(limitHeaders(refused).remaining).toBe(0);
+    } finally {
+      await replica.close();
+    }
+  });
 });

@@ -35,7 +35,7 @@ describe("SEALED_COLUMNS", () => {
   });
 });
 
-describe.each(["postgresql", "pglite"] as const)("resealAll on %s", (backend) => {
+describe("resealAll", () => {
   let db: Database;
   let pg: TestDatabase | undefined;
   let dataDir: string;
@@ -49,7 +49,7 @@ describe.each(["postgresql", "pglite"] as const)("resealAll on %s", (backend) =>
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-reseal-"));
-    pg = backend === "postgresql" ? await createTestDatabase() : undefined;
+    pg = await createTestDatabase();
     db = await openDatabase({
       databaseUrl: pg?.url,
       dataDir,

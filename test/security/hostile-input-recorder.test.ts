@@ -42,7 +42,7 @@ function row(overrides: Partial<ExecutionRow> = {}): ExecutionRow {
   } as ExecutionRow;
 }
 
-describe.each(["postgresql", "pglite"] as const)("the execution recorder on %s", (backend) => {
+describe("the execution recorder", () => {
   let db: Database;
   let pg: TestDatabase | undefined;
   let dataDir: string;
@@ -51,7 +51,7 @@ describe.each(["postgresql", "pglite"] as const)("the execution recorder on %s",
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-recorder-"));
-    pg = backend === "postgresql" ? await createTestDatabase() : undefined;
+    pg = await createTestDatabase();
     const logger = createLogger({ level: "info", format: "json", destination: logs.stream });
     db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 2, logger });
     await db.migrate();

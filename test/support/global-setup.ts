@@ -1,8 +1,12 @@
 import pg from "pg";
 import { ADMIN_URL } from "./postgres.ts";
+import { stopOrphanServers } from "./stop-orphan-servers.ts";
 
-/** Fails the run early, with the fix, when the PostgreSQL the tests need is not reachable. */
-export default async function setup(): Promise<void> {
+/**
+ * Fails the run early, with the fix, when the PostgreSQL the tests need is not reachable; at the end,
+ * stops embedded servers that crashed or killed test processes left behind.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
   const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
@@ -15,4 +19,7 @@ export default async function setup(): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
   }
+  return async () => {
+    await stopOrphanServers();
+  };
 }

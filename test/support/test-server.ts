@@ -9,8 +9,11 @@ import { type RunningServer, startServer } from "../../src/server/start-server.t
 import { LogCapture } from "./log-capture.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
-/** The two storage back ends every end-to-end suite runs against. */
-export const BACKENDS = ["pglite", "postgresql"] as const;
+/**
+ * The two set-ups of the one engine every end-to-end suite runs against: the embedded default (a private
+ * PostgreSQL server the service starts in its data folder) and a PostgreSQL server given by DATABASE_URL.
+ */
+export const BACKENDS = ["embedded", "postgresql"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** A real Patchbay on 127.0.0.1 and a free port, with its logs captured. */
@@ -45,6 +48,8 @@ export async function startTestServer(
     PATCHBAY_DATA_DIR: dataDir,
     PATCHBAY_ADMIN_KEY: adminKey,
     PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2000",
+    // No load balancer watches a test server: stop without waiting for one to notice.
+    PATCHBAY_DRAIN_DELAY_MS: "0",
     LOG_LEVEL: "debug",
     LOG_FORMAT: "json",
     // The fake upstream APIs tests run live on loopback, which the egress policy refuses by default;

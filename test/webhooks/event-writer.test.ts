@@ -38,7 +38,7 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     await sql(`insert into webhook_endpoints (id, tenant_id, provider, connector_slug, sealed_secret, verified,
       target_kind, target, created_at) values ('00000000-0000-4000-8000-0000000000e1', 't', 'stripe', 'stripe',
       'sealed', true, 'pull', '{}', now())`);
-    events = createPipelinedTransaction({ db, databaseUrl: pgdb.url, connections: 1, logger });
+    events = createPipelinedTransaction({ db, connections: 1, logger });
   });
   afterAll(async () => {
     await events?.close();

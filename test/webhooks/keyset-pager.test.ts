@@ -24,7 +24,7 @@ const ROWS: [at: string, id: string][] = [
   ["2026-12-05 07:00:00.122000+00", "00000000-0000-4000-8000-000000000008"],
 ];
 
-describe.each(["postgresql", "pglite"] as const)("keysetPager on %s", (backend) => {
+describe("keysetPager", () => {
   let db: Database;
   let pg: TestDatabase | undefined;
   let dataDir: string;
@@ -32,7 +32,7 @@ describe.each(["postgresql", "pglite"] as const)("keysetPager on %s", (backend) 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-keyset-"));
-    pg = backend === "postgresql" ? await createTestDatabase() : undefined;
+    pg = await createTestDatabase();
     const logger = createLogger({ level: "info", format: "json", destination: new LogCapture().stream });
     db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 2, logger });
     query = createNativeQuery(() => db.em());

@@ -20,7 +20,7 @@ export const file_patchbay_v1_catalog: GenFile = /*@__PURE__*/
   fileDesc("ChlwYXRjaGJheS92MS9jYXRhbG9nLnByb3RvEgtwYXRjaGJheS52MSLuBAoJQ29ubmVjdG9yEgwKBHNsdWcYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglhdXRoX3R5cGUYBCABKAkSEgoKY29uZmlndXJlZBgFIAEoCBIUCgxhdmFpbGFiaWxpdHkYBiABKAkSGwoTYXZhaWxhYmlsaXR5X3JlYXNvbhgHIAEoCRIgCgV0b29scxgIIAMoCzIRLnBhdGNoYmF5LnYxLlRvb2wSNwoRY3JlZGVudGlhbF9maWVsZHMYCSADKAsyHC5wYXRjaGJheS52MS5DcmVkZW50aWFsRmllbGQSEAoIY2F0ZWdvcnkYCiABKAkSDAoEdGFncxgLIAMoCRIPCgd2ZXJzaW9uGAwgASgJEhcKD2V4ZWN1dGlvbl9tb2RlbBgNIAEoCRIMCgR0eXBlGA4gASgJEhQKDGVuZHBvaW50X3VybBgPIAEoCRIQCghwcm90b2NvbBgQIAEoCRISCgpkZXByZWNhdGVkGBEgASgIEi8KC2NyZWF0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbW9ja19zY2VuYXJpbxgUIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYFSABKAgSMAoNc2NyaXB0X2xpbWl0cxgWIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYFyABKAgSEAoIYnVpbHRfaW4YGCABKAgiKQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIpgBCg9DcmVkZW50aWFsRmllbGQSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEhAKCHJlcXVpcmVkGAMgASgIEgwKBHR5cGUYBCABKAkSDgoGc2VjcmV0GAUgASgIEhMKC2Rlc2NyaXB0aW9uGAYgASgJEg8KB29wdGlvbnMYByADKAkSEwoLcGxhY2Vob2xkZXIYCCABKAkihAEKFUxpc3RDb25uZWN0b3JzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIJCgFxGAMgASgJEhAKCGNhdGVnb3J5GAQgASgJEhEKCWF1dGhfdHlwZRgFIAEoCRIUCgxhdmFpbGFiaWxpdHkYBiABKAkiXQoWTGlzdENvbm5lY3RvcnNSZXNwb25zZRIqCgpjb25uZWN0b3JzGAEgAygLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjChNHZXRDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkiQQoUR2V0Q29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yIu0DChZDcmVhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEgwKBHR5cGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHdmVyc2lvbhgFIAEoCRIXCg9leGVjdXRpb25fbW9kZWwYBiABKAkSEAoIY2F0ZWdvcnkYByABKAkSDAoEdGFncxgIIAMoCRIwCg1jb25maWdfc2NoZW1hGAkgASgLMhkucGF0Y2hiYXkudjEuQ29uZmlnU2NoZW1hEhUKDXNjcmlwdF9zb3VyY2UYCiABKAkSFAoMZW5kcG9pbnRfdXJsGAsgASgJEhAKCHByb3RvY29sGAwgASgJEicKBmNvbmZpZxgNIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGAoQb3BlbmFwaV9kb2N1bWVudBgOIAEoCRIZCgpvcGVyYXRpb25zGA8gAygJQgXY8xiIJxIVCg1tb2NrX3NjZW5hcmlvGBAgASgJEhcKD3JlY29yZF9wYXlsb2FkcxgRIAEoCBIwCg1zY3JpcHRfbGltaXRzGBIgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhEKCXB1Ymxpc2hlZBgTIAEoCCJWChdDcmVhdGVDb25uZWN0b3JSZXNwb25zZRIpCgljb25uZWN0b3IYASABKAsyFi5wYXRjaGJheS52MS5Db25uZWN0b3ISEAoId2FybmluZ3MYAiADKAkiwwUKFlVwZGF0ZUNvbm5lY3RvclJlcXVlc3QSDAoEc2x1ZxgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIYCgtkZXNjcmlwdGlvbhgDIAEoCUgBiAEBEhQKB3ZlcnNpb24YBCABKAlIAogBARIVCghjYXRlZ29yeRgFIAEoCUgDiAEBEgwKBHRhZ3MYBiADKAkSMAoNY29uZmlnX3NjaGVtYRgHIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIaCg1zY3JpcHRfc291cmNlGAggASgJSASIAQESGQoMZW5kcG9pbnRfdXJsGAkgASgJSAWIAQESFQoIcHJvdG9jb2wYCiABKAlIBogBARInCgZjb25maWcYCyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eh0KEG9wZW5hcGlfZG9jdW1lbnQYDCABKAlIB4gBARIZCgpvcGVyYXRpb25zGA0gAygJQgXY8xiIJxIRCglhdXRvX2J1bXAYDiABKAgSGgoNbW9ja19zY2VuYXJpbxgPIAEoCUgIiAEBEhwKD3JlY29yZF9wYXlsb2FkcxgQIAEoCEgJiAEBEjAKDXNjcmlwdF9saW1pdHMYESABKAsyGS5wYXRjaGJheS52MS5TY3JpcHRMaW1pdHMSFgoJcHVibGlzaGVkGBIgASgISAqIAQFCDwoNX2Rpc3BsYXlfbmFtZUIOCgxfZGVzY3JpcHRpb25CCgoIX3ZlcnNpb25CCwoJX2NhdGVnb3J5QhAKDl9zY3JpcHRfc291cmNlQg8KDV9lbmRwb2ludF91cmxCCwoJX3Byb3RvY29sQhMKEV9vcGVuYXBpX2RvY3VtZW50QhAKDl9tb2NrX3NjZW5hcmlvQhIKEF9yZWNvcmRfcGF5bG9hZHNCDAoKX3B1Ymxpc2hlZCKHAQoXVXBkYXRlQ29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhgKEHByZXZpb3VzX3ZlcnNpb24YAiABKAkSFQoNcmVxdWlyZWRfYnVtcBgDIAEoCRIQCgh3YXJuaW5ncxgEIAMoCSImChZEZWxldGVDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkiKgoXRGVsZXRlQ29ubmVjdG9yUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCImChZHZXRDYXBhYmlsaXRpZXNSZXF1ZXN0EgwKBHNsdWcYASABKAkiiwIKF0dldENhcGFiaWxpdGllc1Jlc3BvbnNlEgwKBHNsdWcYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIpCghjb21tYW5kcxgDIAMoCzIXLnBhdGNoYmF5LnYxLkNhcGFiaWxpdHkSVQoRY29ubmVjdGlvbl9jb25maWcYBCADKAsyOi5wYXRjaGJheS52MS5HZXRDYXBhYmlsaXRpZXNSZXNwb25zZS5Db25uZWN0aW9uQ29uZmlnRW50cnkaTwoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEirgEKCkNhcGFiaWxpdHkSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIiCgZwYXJhbXMYAyADKAsyEi5wYXRjaGJheS52MS5QYXJhbRIPCgdvdXRwdXRzGAQgAygJEhIKCmRlcHJlY2F0ZWQYBSABKAgSGgoSZGVwcmVjYXRlZF9tZXNzYWdlGAYgASgJEhgKEGFkZGVkX2luX3ZlcnNpb24YByABKAkiOwoFUGFyYW0SDAoEbmFtZRgBIAEoCRIkCgRzcGVjGAIgASgLMhYucGF0Y2hiYXkudjEuRmllbGRTcGVjIoUBChNQYXJzZU9wZW5BcGlSZXF1ZXN0EhIKCGRvY3VtZW50GAEgASgJSAASJwoEc3BlYxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABIZCgpvcGVyYXRpb25zGAMgAygJQgXY8xiIJxIMCgRuYW1lGAQgASgJQggKBnNvdXJjZSJUChRQYXJzZU9wZW5BcGlSZXNwb25zZRIqCgVkcmFmdBgBIAEoCzIbLnBhdGNoYmF5LnYxLkNvbm5lY3RvckRyYWZ0EhAKCHdhcm5pbmdzGAIgAygJIqkBCg5Db25uZWN0b3JEcmFmdBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSMAoNY29uZmlnX3NjaGVtYRgEIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIxCgpvcGVyYXRpb25zGAUgAygLMh0ucGF0Y2hiYXkudjEuT3BlcmF0aW9uU3VtbWFyeSJoChBPcGVyYXRpb25TdW1tYXJ5EhQKDG9wZXJhdGlvbl9pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBm1ldGhvZBgDIAEoCRIMCgRwYXRoGAQgASgJEg8KB3N1bW1hcnkYBSABKAkibgoMU2NyaXB0TGltaXRzEhEKCW1lbW9yeV9tYhgBIAEoBRIOCgZjcHVfbXMYAiABKAUSDwoHd2FsbF9tcxgDIAEoBRISCgpodHRwX2NhbGxzGAQgASgFEhYKDnJlc3BvbnNlX2J5dGVzGAUgASgFMp8ICg5DYXRhbG9nU2VydmljZRKKAQoOTGlzdENvbm5lY3RvcnMSIi5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1JlcXVlc3QaIy5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1Jlc3BvbnNlIi+QAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhQSEi9hcGkvdjEvY29ubmVjdG9ycxKLAQoMR2V0Q29ubmVjdG9yEiAucGF0Y2hiYXkudjEuR2V0Q29ubmVjdG9yUmVxdWVzdBohLnBhdGNoYmF5LnYxLkdldENvbm5lY3RvclJlc3BvbnNlIjaQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhsSGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SjgEKD0NyZWF0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkNyZWF0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXNwb25zZSIwyvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCFzoBKiISL2FwaS92MS9jb25uZWN0b3JzEpUBCg9VcGRhdGVDb25uZWN0b3ISIy5wYXRjaGJheS52MS5VcGRhdGVDb25uZWN0b3JSZXF1ZXN0GiQucGF0Y2hiYXkudjEuVXBkYXRlQ29ubmVjdG9yUmVzcG9uc2UiN8rzGA8KDWNhdGFsb2c6d3JpdGWC0+STAh46ASoaGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SkgEKD0RlbGV0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkRlbGV0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0b3JSZXNwb25zZSI0yvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCGyoZL2FwaS92MS9jb25uZWN0b3JzL3tzbHVnfRKhAQoPR2V0Q2FwYWJpbGl0aWVzEiMucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBokLnBhdGNoYmF5LnYxLkdldENhcGFiaWxpdGllc1Jlc3BvbnNlIkOQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAigSJi9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30vY2FwYWJpbGl0aWVzEo8BCgxQYXJzZU9wZW5BcGkSIC5wYXRjaGJheS52MS5QYXJzZU9wZW5BcGlSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUGFyc2VPcGVuQXBpUmVzcG9uc2UiOsrzGA8KDWNhdGFsb2c6d3JpdGWC0+STAiE6ASoiHC9hcGkvdjEvY29ubmVjdG9ycy9wYXJzZS1vYXNiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
- * A catalog entry. Field names follow the seed 001 catalog item so existing clients read it unchanged.
+ * A catalog entry. Its JSON field names are stable: existing REST clients read it unchanged.
  *
  * @generated from message patchbay.v1.Connector
  */
@@ -149,7 +149,7 @@ export type Connector = Message<"patchbay.v1.Connector"> & {
   deprecated: boolean;
 
   /**
-   * When the connector was created (for built-ins: first seeded).
+   * When the connector was created (for built-ins: when it was first added to this database).
    *
    * @generated from field: google.protobuf.Timestamp create_time = 18;
    */
@@ -193,7 +193,8 @@ export type Connector = Message<"patchbay.v1.Connector"> & {
   published: boolean;
 
   /**
-   * A built-in type or seeded connector: shared with every tenant, changed only by a server deployment.
+   * A built-in type or a connector that ships with Patchbay: shared with every tenant, changed only by
+   * a server deployment.
    *
    * @generated from field: bool built_in = 24;
    */
@@ -433,8 +434,8 @@ export const GetConnectorResponseSchema: GenMessage<GetConnectorResponse> = /*@_
   messageDesc(file_patchbay_v1_catalog, 6);
 
 /**
- * Request for CatalogService.CreateConnector. JSON field names match seed 004 (`executionModel`,
- * `configSchema`, `scriptSource`, `endpointUrl`, `config`), so its example bodies work unchanged.
+ * Request for CatalogService.CreateConnector; docs/script-connectors.md and docs/openapi-connectors.md
+ * show example bodies.
  *
  * @generated from message patchbay.v1.CreateConnectorRequest
  */
@@ -454,7 +455,7 @@ export type CreateConnectorRequest = Message<"patchbay.v1.CreateConnectorRequest
   displayName: string;
 
   /**
-   * For "built_in": the registered handler type this is an instance of (e.g. "authifi"); required.
+   * For "built_in": the registered handler type this is an instance of (e.g. "http"); required.
    * For other models it is informational and defaults to `name`.
    *
    * @generated from field: string type = 3;
@@ -830,7 +831,7 @@ export const DeleteConnectorRequestSchema: GenMessage<DeleteConnectorRequest> = 
  */
 export type DeleteConnectorResponse = Message<"patchbay.v1.DeleteConnectorResponse"> & {
   /**
-   * Always true on success (the seed's `{"deleted": true}` body).
+   * Always true on success (the REST body is `{"deleted": true}`).
    *
    * @generated from field: bool deleted = 1;
    */
@@ -999,7 +1000,7 @@ export const ParamSchema: GenMessage<Param> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_catalog, 16);
 
 /**
- * Request for CatalogService.ParseOpenApi. The REST body `{"spec": {...}}` from seed 004 works as is.
+ * Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}` or `{"document": "<JSON or YAML>"}`.
  *
  * @generated from message patchbay.v1.ParseOpenApiRequest
  */
@@ -1231,12 +1232,12 @@ export const ScriptLimitsSchema: GenMessage<ScriptLimits> = /*@__PURE__*/
  * "catalog:read", writes "catalog:write". Updates enforce the versioning rules.
  *
  * Connectors created through the API belong to the caller's tenant: only that tenant sees and changes
- * them. Built-in types and seeded connectors are shared with every tenant and change only with a server
- * deployment. An admin key may publish a tenant's connector to every tenant; a published connector then
- * changes (and is deleted or unpublished) only with an admin key of its own tenant. Once other users'
- * live connections use a connector, changing what it runs (script, endpoint, config, schema, payload
- * recording) also needs an admin key. Another tenant's unpublished connector answers not_found, exactly
- * like one that does not exist.
+ * them. Built-in types and the connectors that ship with Patchbay (such as `sample-script`) are shared
+ * with every tenant and change only with a server deployment. An admin key may publish a tenant's
+ * connector to every tenant; a published connector then changes (and is deleted or unpublished) only
+ * with an admin key of its own tenant. Once other users' live connections use a connector, changing what
+ * it runs (script, endpoint, config, schema, payload recording) also needs an admin key. Another
+ * tenant's unpublished connector answers not_found, exactly like one that does not exist.
  *
  * @generated from service patchbay.v1.CatalogService
  */

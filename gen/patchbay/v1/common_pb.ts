@@ -80,8 +80,8 @@ export const RestSchema: GenMessage<Rest> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_common, 1);
 
 /**
- * One connection-config field or command parameter, as `t.*` builders describe it. Its JSON form is
- * the seed 004 shape, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}.
+ * One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g.
+ * {"type": "number", "default": 50} or {"type": "string", "secret": true}.
  *
  * @generated from message patchbay.v1.FieldSpec
  */
@@ -104,7 +104,7 @@ export type FieldSpec = Message<"patchbay.v1.FieldSpec"> & {
 
   /**
    * The value is a secret: encrypted at rest, redacted in logs and never returned by any RPC.
-   * Implied by type "secret"; the seed documents also set it on "string" fields.
+   * Implied by type "secret"; may also be set on "string" fields.
    *
    * @generated from field: bool secret = 3;
    */
@@ -125,8 +125,8 @@ export type FieldSpec = Message<"patchbay.v1.FieldSpec"> & {
   label: string;
 
   /**
-   * Value used when the caller omits the field. JSON name is "default" to match the seed documents;
-   * a new parameter with a default is a minor version change, one without is major.
+   * Value used when the caller omits the field (JSON name "default"). A new parameter with a default
+   * is a minor version change, one without is major.
    *
    * @generated from field: google.protobuf.Value default_value = 6 [json_name = "default"];
    */
@@ -155,7 +155,7 @@ export const FieldSpecSchema: GenMessage<FieldSpec> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_common, 2);
 
 /**
- * One command of a connector, in the seed 004 `configSchema.commands.<name>` shape.
+ * One command of a connector: the `configSchema.commands.<name>` entry.
  *
  * @generated from message patchbay.v1.CommandSpec
  */
@@ -221,8 +221,8 @@ export const CommandSpecSchema: GenMessage<CommandSpec> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_common, 3);
 
 /**
- * A connector's declared schema, serialized exactly as seed 004's
- * `configSchema {connectionConfig, commands}`. The version-bump floor is computed by diffing two of these.
+ * A connector's declared schema, `configSchema {connectionConfig, commands}` in JSON. The version-bump
+ * floor is computed by diffing two of these.
  *
  * @generated from message patchbay.v1.ConfigSchema
  */

@@ -323,7 +323,7 @@ export const DeleteConnectionRequestSchema: GenMessage<DeleteConnectionRequest> 
  */
 export type DeleteConnectionResponse = Message<"patchbay.v1.DeleteConnectionResponse"> & {
   /**
-   * Always true on success (the seed's `{"deleted": true}` body).
+   * Always true on success (the REST body is `{"deleted": true}`).
    *
    * @generated from field: bool deleted = 1;
    */

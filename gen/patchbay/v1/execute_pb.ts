@@ -135,14 +135,14 @@ export const ExecuteMetadataSchema: GenMessage<ExecuteMetadata> = /*@__PURE__*/
  */
 export type ExecuteResponse = Message<"patchbay.v1.ExecuteResponse"> & {
   /**
-   * The command's domain result (seed 004 `payload` slot).
+   * The command's domain result: the `payload` the connector returned.
    *
    * @generated from field: google.protobuf.Struct payload = 1;
    */
   payload?: JsonObject | undefined;
 
   /**
-   * Variables the command asks to merge into the caller's run variables (seed 004 `variables` slot).
+   * Variables the command asks to merge into the caller's run variables (the connector's `variables`).
    *
    * @generated from field: google.protobuf.Struct variables = 2;
    */
@@ -203,7 +203,7 @@ export type ExecutionFailure = Message<"patchbay.v1.ExecutionFailure"> & {
   failureClass: string;
 
   /**
-   * Structured failure context from the connector (seed 004 `diagnostics` slot, e.g. statusCode),
+   * Structured failure context: the connector's `diagnostics` (e.g. statusCode),
    * redacted of secrets. Never merged into run variables.
    *
    * @generated from field: google.protobuf.Struct diagnostics = 4;
@@ -211,7 +211,7 @@ export type ExecutionFailure = Message<"patchbay.v1.ExecutionFailure"> & {
   diagnostics?: JsonObject | undefined;
 
   /**
-   * Variables the connector wrote while failing (legal per seed 004, e.g. an error flag); may be empty.
+   * Variables the connector wrote while failing (e.g. an error flag); may be empty.
    *
    * @generated from field: google.protobuf.Struct variables = 5;
    */

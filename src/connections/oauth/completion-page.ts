@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { explainFailure } from "./completion-failures.ts";
 
 /** BroadcastChannel name and localStorage key the dashboard listens on. */
 export const COMPLETION_CHANNEL = "patchbay-oauth";
@@ -7,7 +8,10 @@ export const COMPLETION_CHANNEL = "patchbay-oauth";
 export interface CompletionPageOptions {
   ok: boolean;
   connectionId?: string;
-  /** Operator-safe code when `ok` is false: `access_denied`, `state_expired`, `state_reused`, … */
+  /**
+   * Operator-safe code when `ok` is false: `access_denied`, `state_expired`, `state_reused`, … (see
+   * `COMPLETION_FAILURES`). Anything that does not look like a code is shown and sent as `unknown_error`.
+   */
   reason?: string;
 }
 
@@ -21,7 +25,11 @@ export interface CompletionPage {
 }
 
 const STYLE =
-  "body{font:16px system-ui,sans-serif;margin:3rem auto;max-width:32rem;padding:0 1rem;color:#222}";
+  "body{font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:32rem;padding:0 1rem;color:#222}" +
+  "h1{font-size:1.3rem}.code{color:#555;font-size:.9rem}";
+
+// A reason is shown and sent only when it has the shape of a code: never free text from anywhere.
+const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   "&": "&amp;",
@@ -47,26 +55,36 @@ function sha256Source(text: string): string {
   return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 }
 
+function failureBody(reason: string): string {
+  const { title, what, next } = explainFailure(reason);
+  return (
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(what)}</p><p>${escapeHtml(next)}</p>` +
+    `<p class="code">Error code: <code>${escapeHtml(reason)}</code></p>`
+  );
+}
+
 /**
  * The page the OAuth callback answers. Its inline script tells the dashboard tab that opened the flow,
  * through BroadcastChannel and a localStorage write (`{connectionId, ok, reason, at}`; the storage event
- * reaches tabs where BroadcastChannel is unavailable), then closes the tab. No external assets; the CSP
- * admits the inline script and style by hash only.
+ * reaches tabs where BroadcastChannel is unavailable). On success the tab then closes; on failure it stays
+ * open and says, in plain words, what happened and what to do, with the stable reason code beside it.
+ * No external assets; the CSP admits the inline script and style by hash only.
  */
 export function completionPage(options: CompletionPageOptions): CompletionPage {
-  const reason = options.ok ? null : (options.reason ?? "unknown_error");
+  const given = options.reason ?? "";
+  const reason = options.ok ? null : REASON_CODE.test(given) ? given : "unknown_error";
   const message = { connectionId: options.connectionId ?? null, ok: options.ok, reason };
   const script =
     `(function(){var m=${scriptJson(message)};m.at=Date.now();` +
     `try{var c=new BroadcastChannel(${scriptJson(COMPLETION_CHANNEL)});c.postMessage(m);c.close()}catch(e){}` +
     `try{localStorage.setItem(${scriptJson(COMPLETION_CHANNEL)},JSON.stringify(m))}catch(e){}` +
-    "setTimeout(function(){window.close()},150)})();";
-  const text =
-    reason === null ? "Connected. You can close this tab." : `Could not connect: ${escapeHtml(reason)}`;
+    `${reason === null ? "setTimeout(function(){window.close()},150);" : ""}})();`;
+  const body = reason === null ? "<p>Connected. You can close this tab.</p>" : failureBody(reason);
+  const title = reason === null ? "Connected" : "Could not connect";
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
-    '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Patchbay</title>' +
-    `<style>${STYLE}</style></head><body><p>${text}</p><script>${script}</script></body></html>`;
+    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>` +
+    `<style>${STYLE}</style></head><body>${body}<script>${script}</script></body></html>`;
   const contentSecurityPolicy =
     `default-src 'none'; script-src ${sha256Source(script)}; style-src ${sha256Source(STYLE)}; ` +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

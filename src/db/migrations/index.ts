@@ -11,6 +11,7 @@ import { M0009Webhooks } from "./m0009-webhooks.ts";
 import { M0010OpenApiConnectors } from "./m0010-openapi-connectors.ts";
 import { M0011TenantCatalog } from "./m0011-tenant-catalog.ts";
 import { M0012WebhookReplayKeys } from "./m0012-webhook-replay-keys.ts";
+import { M0013ApiKeyExpiry } from "./m0013-api-key-expiry.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0010-openapi-connectors", class: M0010OpenApiConnectors },
   { name: "m0011-tenant-catalog", class: M0011TenantCatalog },
   { name: "m0012-webhook-replay-keys", class: M0012WebhookReplayKeys },
+  { name: "m0013-api-key-expiry", class: M0013ApiKeyExpiry },
 ];

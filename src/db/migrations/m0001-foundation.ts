@@ -1,6 +1,6 @@
 import { Migration } from "@mikro-orm/migrations";
 
-/** API keys and the connector catalog. Plain SQL valid on PostgreSQL 15+ and PGlite. */
+/** API keys and the connector catalog. Plain SQL valid on PostgreSQL 15 and later. */
 export class M0001Foundation extends Migration {
   override name = "m0001-foundation";
 

@@ -1,4 +1,4 @@
-import { fromPglite, type PGliteLike, PgBoss } from "pg-boss";
+import { PgBoss } from "pg-boss";
 import type { Database } from "../../db/index.ts";
 import type { Logger } from "../../logging/logger.ts";
 
@@ -30,8 +30,6 @@ export interface JobInsertStatement {
 /** Options of {@link startJobQueue}. */
 export interface JobQueueOptions {
   readonly db: Database;
-  /** PostgreSQL URL; pg-boss keeps its own small pool there (LISTEN/NOTIFY needs one). */
-  readonly databaseUrl: string | undefined;
   readonly logger: Logger;
   /** How often expired leases are looked for (a crashed worker's job is picked up again). */
   readonly superviseSeconds: number;
@@ -56,8 +54,7 @@ export interface JobQueue {
 
 /**
  * Starts pg-boss (a proven PostgreSQL job queue: retries with backoff and jitter, leases, dead jobs) on
- * the same database as everything else: its own pool on PostgreSQL, the one PGlite instance in embedded
- * mode. It installs and migrates its `pgboss` schema itself.
+ * the same database as everything else, on a small pool of its own (LISTEN/NOTIFY needs one). It installs and migrates its `pgboss` schema itself.
  */
 export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue> {
   const common = {
@@ -66,18 +63,12 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
     monitorIntervalSeconds: options.superviseSeconds,
     useListenNotify: true,
   } as const;
-  let boss: PgBoss;
-  if (options.db.kind === "pglite") {
-    const pglite = (await options.db.em().getConnection().getNativeClient()) as PGliteLike;
-    boss = new PgBoss({ ...common, db: fromPglite(pglite), backend: "pglite" });
-  } else {
-    boss = new PgBoss({
-      ...common,
-      connectionString: options.databaseUrl ?? "",
-      max: 4,
-      application_name: "patchbay-jobs",
-    });
-  }
+  const boss = new PgBoss({
+    ...common,
+    connectionString: options.db.url,
+    max: 4,
+    application_name: "patchbay-jobs",
+  });
   // Without a listener an 'error' (a dropped connection) would end the process.
   boss.on("error", (error: Error & { code?: string }) =>
     options.logger.error({ code: error.code ?? "JOB_QUEUE_ERROR" }, "job queue error"),

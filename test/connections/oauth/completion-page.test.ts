@@ -3,8 +3,9 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { runInNewContext } from "node:vm";
-import { chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMPLETION_FAILURES, UNKNOWN_FAILURE } from "../../../src/connections/oauth/completion-failures.ts";
 import { COMPLETION_CHANNEL, completionPage } from "../../../src/connections/oauth/completion-page.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -52,6 +53,15 @@ function runScript(html: string) {
   return { broadcasts, stored, closed: () => closed };
 }
 
+const ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+const escaped = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+
 describe("completionPage", () => {
   it("tells the opening tab through BroadcastChannel and localStorage, then closes", () => {
     const { html } = completionPage({ ok: true, connectionId: "3f1c-conn" });
@@ -64,16 +74,51 @@ describe("completionPage", () => {
     expect(COMPLETION_CHANNEL).toBe("patchbay-oauth");
   });
 
-  it("shows and sends the reason of a failure", () => {
-    const { html } = completionPage({ ok: false, connectionId: "c-2", reason: "state_expired" });
-    expect(html).toContain("Could not connect: state_expired");
-    const run = runScript(html);
-    expect(run.broadcasts[0]?.data).toMatchObject({
-      ok: false,
-      reason: "state_expired",
-      connectionId: "c-2",
-    });
-    expect(run.closed()).toBe(1);
+  it.each(Object.entries(COMPLETION_FAILURES))(
+    "explains %s in words, shows the code, tells the opening tab, and stays open",
+    (reason, explanation) => {
+      const { html } = completionPage({ ok: false, connectionId: "c-2", reason });
+      expect(html).toContain(`<h1>${escaped(explanation.title)}</h1>`);
+      expect(html).toContain(`<p>${escaped(explanation.what)}</p>`);
+      expect(html).toContain(`<p>${escaped(explanation.next)}</p>`);
+      expect(html).toContain(`Error code: <code>${reason}</code>`);
+      const run = runScript(html);
+      expect(run.broadcasts[0]?.data).toMatchObject({ ok: false, reason, connectionId: "c-2" });
+      expect(JSON.parse(run.stored.get("patchbay-oauth") ?? "null")).toMatchObject({ ok: false, reason });
+      expect(run.closed()).toBe(0);
+    },
+  );
+
+  it("explains every code the callback ends with, each with its own words", () => {
+    // The reasons completeAuthorization returns, and the provider-error case the page is ready for.
+    expect(Object.keys(COMPLETION_FAILURES).sort()).toEqual([
+      "access_denied",
+      "connector_deleted",
+      "exchange_failed",
+      "provider_error",
+      "state_expired",
+      "state_mismatch",
+      "state_missing",
+      "state_reused",
+      "state_unknown",
+    ]);
+    const explanations = [...Object.values(COMPLETION_FAILURES), UNKNOWN_FAILURE];
+    expect(new Set(explanations.map((e) => e.title)).size).toBe(explanations.length);
+    expect(new Set(explanations.map((e) => e.what)).size).toBe(explanations.length);
+    for (const { title, what, next } of explanations) {
+      // Plain sentences for a person, not codes or protocol terms.
+      for (const text of [title, what, next]) expect(text).not.toMatch(/_|oauth|state|token|https?:/i);
+      expect(what).toMatch(/\.$/);
+      expect(next).toMatch(/\.$/);
+    }
+  });
+
+  it("explains a code it does not know in general words, and still shows and sends the code", () => {
+    const { html } = completionPage({ ok: false, reason: "some_new_reason" });
+    expect(html).toContain(`<h1>${escaped(UNKNOWN_FAILURE.title)}</h1>`);
+    expect(html).toContain("Error code: <code>some_new_reason</code>");
+    expect(runScript(html).broadcasts[0]?.data).toMatchObject({ reason: "some_new_reason" });
+    expect(completionPage({ ok: false }).html).toContain("Error code: <code>unknown_error</code>");
   });
 
   it("sends a null connection id when the flow could not be tied to one", () => {
@@ -81,15 +126,20 @@ describe("completionPage", () => {
     expect(run.broadcasts[0]?.data).toMatchObject({ connectionId: null, reason: "state_unknown" });
   });
 
-  it("escapes the reason in the text and in the script, yet delivers it unchanged", () => {
-    const reason = `</script><img src=x onerror="alert('1')">&`;
-    const { html } = completionPage({ ok: false, reason });
-    expect(html).toContain(
-      "Could not connect: &lt;/script&gt;&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;",
-    );
-    expect(html).not.toContain("<img");
-    expect(html.match(/<\/script>/g)).toHaveLength(1);
-    expect(runScript(html).broadcasts[0]?.data).toMatchObject({ reason });
+  it("never shows or sends a reason that is not a code: free text becomes unknown_error", () => {
+    for (const reason of [
+      `</script><img src=x onerror="alert('1')">&`,
+      "The user jane@example.com denied access",
+      "access_denied: User said no",
+      "A".repeat(65),
+    ]) {
+      const { html } = completionPage({ ok: false, reason });
+      expect(html).toContain("Error code: <code>unknown_error</code>");
+      expect(html).not.toContain("<img");
+      expect(html).not.toMatch(/jane|User said no|AAAA/);
+      expect(html.match(/<\/script>/g)).toHaveLength(1);
+      expect(runScript(html).broadcasts[0]?.data).toMatchObject({ ok: false, reason: "unknown_error" });
+    }
   });
 
   it("loads nothing from anywhere: no URLs, no src or href attributes", () => {
@@ -152,49 +202,80 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
 
-    it("reaches the opening tab by both channels under its CSP, then closes its own tab", async () => {
+    /** Opens the callback from the dashboard tab, as the dashboard would, and returns the new tab. */
+    async function openCallback(page: Page, query: string): Promise<Page> {
+      await page.evaluate(() => {
+        (globalThis as unknown as Dashboard).received = [];
+      });
+      const popupOpened = page.waitForEvent("popup");
+      await page.evaluate((path) => {
+        (globalThis as unknown as Dashboard).open(path, "_blank");
+      }, `/callback${query}`);
+      return popupOpened;
+    }
+
+    /** What the dashboard tab heard, once both channels have delivered. */
+    async function heard(page: Page): Promise<{ via: string; data: Record<string, unknown> }[]> {
+      await page.waitForFunction(() => (globalThis as unknown as Dashboard).received.length >= 2);
+      return (await page.evaluate(() => (globalThis as unknown as Dashboard).received)) as {
+        via: string;
+        data: Record<string, unknown>;
+      }[];
+    }
+
+    async function withBrowser(run: (browser: Browser) => Promise<void>): Promise<void> {
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
       });
       try {
-        const page = await browser.newPage();
-        const problems: string[] = [];
-        await page.goto(`${base}/`);
-        for (const [query, expected] of [
-          ["", { ok: true, reason: null }],
-          ["?reason=access_denied", { ok: false, reason: "access_denied" }],
-        ] as const) {
-          await page.evaluate(() => {
-            (globalThis as unknown as Dashboard).received = [];
-          });
-          const popupOpened = page.waitForEvent("popup");
-          await page.evaluate((path) => {
-            (globalThis as unknown as Dashboard).open(path, "_blank");
-          }, `/callback${query}`);
-          const popup = await popupOpened;
-          popup.on("console", (message) => {
-            if (message.type() === "error") problems.push(message.text());
-          });
-          popup.on("pageerror", (error) => problems.push(error.message));
-          await popup.waitForEvent("close", { timeout: 5000 });
-          await page.waitForFunction(() => (globalThis as unknown as Dashboard).received.length >= 2);
-          const received = (await page.evaluate(() => (globalThis as unknown as Dashboard).received)) as {
-            via: string;
-            data: Record<string, unknown>;
-          }[];
-          expect(received.map((r) => r.via).sort()).toEqual(["broadcast", "storage"]);
-          for (const { data } of received) {
-            expect(data).toMatchObject({ connectionId: "conn-1", ...expected });
-            expect(typeof data.at).toBe("number");
-          }
-          const stored = await page.evaluate(() => localStorage.getItem("patchbay-oauth"));
-          expect(JSON.parse(stored ?? "null")).toMatchObject(expected);
-        }
-        expect(problems).toEqual([]);
+        await run(browser);
       } finally {
         await browser.close();
       }
+    }
+
+    it("reaches the opening tab by both channels under its CSP, then closes its own tab", async () => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${base}/`);
+        const popup = await openCallback(page, "");
+        const problems: string[] = [];
+        popup.on("pageerror", (error) => problems.push(error.message));
+        await popup.waitForEvent("close", { timeout: 10_000 });
+        const received = await heard(page);
+        expect(received.map((r) => r.via).sort()).toEqual(["broadcast", "storage"]);
+        for (const { data } of received) {
+          expect(data).toMatchObject({ connectionId: "conn-1", ok: true, reason: null });
+          expect(typeof data.at).toBe("number");
+        }
+        const stored = await page.evaluate(() => localStorage.getItem("patchbay-oauth"));
+        expect(JSON.parse(stored ?? "null")).toMatchObject({ ok: true, reason: null });
+        expect(problems).toEqual([]);
+      });
+    });
+
+    it("on failure tells the opening tab, then stays open showing the explanation and the code", async () => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${base}/`);
+        const popup = await openCallback(page, "?reason=state_expired");
+        const received = await heard(page);
+        expect(received.map((r) => r.via).sort()).toEqual(["broadcast", "storage"]);
+        for (const { data } of received) {
+          expect(data).toMatchObject({ connectionId: "conn-1", ok: false, reason: "state_expired" });
+        }
+        // A close would have been scheduled when the page loaded, before this timer: it would run first
+        // and end this evaluation with the tab.
+        await popup.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+        expect(popup.isClosed()).toBe(false);
+        const explanation = COMPLETION_FAILURES.state_expired;
+        expect(await popup.locator("h1").textContent()).toBe(explanation?.title);
+        expect(await popup.locator("body").innerText()).toContain(explanation?.what);
+        expect(await popup.locator("code").textContent()).toBe("state_expired");
+        // 32rem at 16px: the inline style was admitted by its hash under the page's CSP.
+        expect(await popup.evaluate("getComputedStyle(document.body).maxWidth")).toBe("512px");
+      });
     });
   },
 );

@@ -1,0 +1,191 @@
+import { Command } from "commander";
+// The rule files, not the auth index: defining the commands must not load the database layer.
+import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from "../auth/api-key-rules.ts";
+import { SCOPES } from "../auth/scopes.ts";
+import { loadConfig } from "../config.ts";
+import { parseExpiry } from "./parse-expiry.ts";
+import { wholeNumber } from "./whole-number.ts";
+
+/** Where the program writes, and where a command leaves its exit status. */
+export interface ProgramIo {
+  writeOut(text: string): void;
+  /** Help and errors; `outputError` gets commander's own refusals (unknown option, missing argument). */
+  writeErr(text: string): void;
+  outputError(text: string, write: (text: string) => void): void;
+  /** The exit status of the command that ran; -1 while it keeps the process alive (serve). */
+  finish(code: number): void;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/**
+ * Options `command` cannot run without. Checked just before its action, after commander's own checks,
+ * so that a misspelt option is reported as unknown (with a suggestion) rather than as a missing one.
+ */
+function requireOptions(command: Command, ...names: string[]): Command {
+  return command.hook("preAction", (self) => {
+    for (const option of self.options) {
+      const name = option.attributeName();
+      if (names.includes(name) && self.getOptionValue(name) === undefined) {
+        self.error(`error: required option '${option.flags}' not specified`, {
+          code: "commander.missingMandatoryOptionValue",
+        });
+      }
+    }
+  });
+}
+
+/**
+ * The `patchbay` command. Every action reads the settings first and only then loads what it runs with
+ * (the database layer, the catalog): a bad setting is reported before anything heavy is loaded.
+ */
+export function createProgram(version: string, io: ProgramIo): Command {
+  const program = new Command("patchbay")
+    .description("Patchbay: a gRPC-first connector execution service, and the tools to operate it.")
+    .version(version, "-V, --version", "print the version and exit")
+    .helpOption("-h, --help", "show help for a command")
+    // Options belong to the command they follow: `import-openapi --version 1.2.0` is that command's.
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput(io)
+    .addHelpText("after", "\nSettings come from the environment (see the README's configuration table).");
+
+  program
+    .command("serve")
+    .description("start the server (same as npm start)")
+    .action(async () => {
+      await import("../main.ts");
+      io.finish(-1);
+    });
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations and exit")
+    .action(async () => {
+      const config = loadConfig();
+      io.finish(await (await import("./migrate.ts")).runMigrate(config));
+    });
+
+  const keys = program.command("keys").description("create, list, revoke and rotate API keys");
+  const create = keys
+    .command("create")
+    .description("issue an API key; prints it once")
+    .option("--subject <subject>", "the user or service the key acts for (required)")
+    .option("--scope <scope>", `a scope to grant, repeatable, at least one (${SCOPES.join(", ")})`, collect)
+    .option("--tenant <tenant>", "tenant of the key (default: the bootstrap tenant, default)")
+    .option("--name <name>", "a label for people")
+    .option("--tier <tier>", "rate-limit tier from PATCHBAY_RATE_LIMITS (default: standard)")
+    .option("--expires <when>", "stop working at an RFC 3339 time or after a span (90d, 12h, 30m)", (v) =>
+      parseExpiry(v),
+    )
+    .option("--json", "print the key and its details as JSON", false)
+    .action(
+      async (options: {
+        subject: string;
+        scope: string[];
+        tenant?: string;
+        name?: string;
+        tier?: string;
+        expires?: Date;
+        json: boolean;
+      }) => {
+        const config = loadConfig();
+        const { runKeysCreate } = await import("./keys.ts");
+        io.finish(
+          await runKeysCreate(config, {
+            ...options,
+            ...(options.expires === undefined ? {} : { expiresAt: options.expires }),
+          }),
+        );
+      },
+    );
+  requireOptions(create, "subject", "scope");
+  keys
+    .command("list")
+    .description("list API keys, newest first (never the keys themselves)")
+    .option("--tenant <tenant>", "only this tenant's keys")
+    .option("--json", "print JSON", false)
+    .action(async (options: { tenant?: string; json: boolean }) => {
+      const config = loadConfig();
+      io.finish(await (await import("./keys.ts")).runKeysList(config, options));
+    });
+  keys
+    .command("revoke")
+    .description("revoke an API key; running servers refuse it at once")
+    .argument("<id-or-prefix>", "the key's id, or its visible prefix (pb_ and 9 characters)")
+    .option("--tenant <tenant>", "only a key of this tenant")
+    .option("--json", "print JSON", false)
+    .action(async (ref: string, options: { tenant?: string; json: boolean }) => {
+      const config = loadConfig();
+      io.finish(await (await import("./keys.ts")).runKeysRevoke(config, ref, options));
+    });
+  keys
+    .command("rotate")
+    .description("issue a key like this one; the old key works for the overlap, then stops")
+    .argument("<id-or-prefix>", "the key's id, or its visible prefix")
+    .option(
+      "--overlap <seconds>",
+      `how long the old key keeps working (default ${DEFAULT_OVERLAP_SECONDS}, 0 = at once, at most ${MAX_OVERLAP_SECONDS})`,
+      wholeNumber(0, MAX_OVERLAP_SECONDS),
+    )
+    .option("--tenant <tenant>", "only a key of this tenant")
+    .option("--json", "print JSON", false)
+    .action(async (ref: string, options: { overlap?: number; tenant?: string; json: boolean }) => {
+      const config = loadConfig();
+      io.finish(await (await import("./keys.ts")).runKeysRotate(config, ref, options));
+    });
+  keys
+    .command("rotate-master")
+    .description("re-seal every stored secret under the first PATCHBAY_MASTER_KEY key")
+    .option("--batch-size <n>", "rows re-sealed per transaction (1-10000)", wholeNumber(1, 10_000), 200)
+    .action(async (options: { batchSize: number }) => {
+      const config = loadConfig();
+      io.finish(await (await import("./rotate-master.ts")).runRotateMaster(config, options));
+    });
+
+  program
+    .command("scaffold")
+    .description("write src/connectors/builtin/<name>.ts and register it (needs no settings)")
+    .argument("<name>", "the connector name, kebab-case (acme-crm)")
+    .option("-d, --description <text>", "one line describing the connector")
+    .option("-f, --force", "rewrite the handler file if it exists", false)
+    .option("--dir <project root>", "the project root (default: the current folder)")
+    .action(async (name: string, options: { description?: string; force: boolean; dir?: string }) => {
+      io.finish(await (await import("./scaffold.ts")).runScaffold(name, options));
+    });
+
+  const importOpenApi = program
+    .command("import-openapi")
+    .description(
+      "import an OpenAPI 3.x / Swagger 2.0 description (JSON or YAML) as a connector; --update re-imports an existing one (version bumped as needed)",
+    )
+    .argument("<file>", "the OpenAPI document")
+    .option("--slug <slug>", "the connector's slug (required)")
+    .option("--select <operations>", "operation ids to keep, comma-separated, repeatable", collect, [])
+    .option("--update", "re-import an existing connector", false)
+    .option("--version <version>", "the connector version (x.y.z)")
+    .option("--category <category>", "the connector category")
+    .option("--tenant <tenant>", "the tenant that owns the connector (default: default)")
+    .option("--json", "print the result as JSON", false)
+    .action(
+      async (
+        file: string,
+        options: {
+          slug: string;
+          select: string[];
+          update: boolean;
+          version?: string;
+          category?: string;
+          tenant?: string;
+          json: boolean;
+        },
+      ) => {
+        const config = loadConfig();
+        // Loaded only for this command: it brings the catalog and every connector (seconds of startup).
+        io.finish(await (await import("./import-openapi.ts")).runImportOpenApi(config, file, options));
+      },
+    );
+  requireOptions(importOpenApi, "slug");
+
+  return program;
+}
