@@ -16,6 +16,8 @@ export default defineConfig({
     // file more than there are cores keeps them busy (vitest's default is one fewer, a single worker
     // on a two-core machine).
     maxWorkers: availableParallelism() + 1,
+    // Workers are reused across files (no fresh module graph per file): no test depends on module state.
+    isolate: false,
     globalSetup: ["test/support/global-setup.ts"],
   },
 });

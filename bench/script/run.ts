@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { openSandbox, runScript, sandboxPids } from "../../src/connectors/script/index.ts";
+import { createSandbox } from "../../src/connectors/script/index.ts";
 import { ANSWER } from "./memory-http.ts";
 import { runQuickJs } from "./quickjs-runner.ts";
 
@@ -60,9 +60,9 @@ function check(result: unknown): void {
   }
 }
 
-openSandbox({ httpModule: new URL("./memory-http.ts", import.meta.url).href });
+const pool = createSandbox({ httpModule: new URL("./memory-http.ts", import.meta.url).href });
 let turn = 0;
-const sandbox = async () => check(await runScript(SOURCE, REQUEST, { tenant: `tenant-${turn++ % TENANTS}` }));
+const sandbox = async () => check(await pool.run(SOURCE, REQUEST, { tenant: `tenant-${turn++ % TENANTS}` }));
 const quickjs = async () => check(runQuickJs(SOURCE, REQUEST, () => structuredClone(ANSWER)));
 
 interface Measured {
@@ -97,7 +97,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const gc = (globalThis as { gc?: () => void }).gc;
 /** The sandbox processes' resident memory, in MB (they hold the isolates). */
 const sandboxRssMb = () =>
-  sandboxPids().reduce((sum, pid) => {
+  pool.pids().reduce((sum, pid) => {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     return sum + Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   }, 0);

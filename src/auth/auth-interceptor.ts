@@ -11,26 +11,16 @@ export type AccessRule = { readonly public: true } | { readonly public: false; r
 
 // Protocol infrastructure that load balancers and tools call without credentials.
 const PUBLIC_SERVICES = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]);
-const rules = new WeakMap<DescMethod, AccessRule>();
 
 /**
  * The access rule of a procedure, from its `(patchbay.v1.access)` option. A procedure without one
  * needs `admin`: forgetting the annotation fails closed.
  */
 export function accessRuleFor(method: DescMethod): AccessRule {
-  let rule = rules.get(method);
-  if (rule === undefined) {
-    if (PUBLIC_SERVICES.has(method.parent.typeName)) {
-      rule = { public: true };
-    } else if (hasOption(method, access)) {
-      const option = getOption(method, access);
-      rule = option.public ? { public: true } : { public: false, scope: option.scope || "admin" };
-    } else {
-      rule = { public: false, scope: "admin" };
-    }
-    rules.set(method, rule);
-  }
-  return rule;
+  if (PUBLIC_SERVICES.has(method.parent.typeName)) return { public: true };
+  if (!hasOption(method, access)) return { public: false, scope: "admin" };
+  const option = getOption(method, access);
+  return option.public ? { public: true } : { public: false, scope: option.scope || "admin" };
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
@@ -48,8 +38,14 @@ export function presentedKey(header: Headers): string | undefined {
  * principal in the context values for handlers and the request log.
  */
 export function createAuthInterceptor(keys: ApiKeyStore): Interceptor {
+  // Read once per procedure: options are decoded from the descriptor on every getOption.
+  const rules = new WeakMap<DescMethod, AccessRule>();
   return (next) => async (req) => {
-    const rule = accessRuleFor(req.method);
+    let rule = rules.get(req.method);
+    if (rule === undefined) {
+      rule = accessRuleFor(req.method);
+      rules.set(req.method, rule);
+    }
     if (rule.public) return next(req);
     const key = presentedKey(req.header);
     if (key === undefined) {

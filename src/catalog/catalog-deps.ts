@@ -1,5 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { ConnectorDefinition } from "../connectors/index.ts";
+import type { OpenApiImporter } from "../connectors/openapi/index.ts";
+import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 
@@ -20,6 +22,10 @@ export interface CatalogDeps {
   secretBox: SecretBox;
   /** Registered built-in connector types by name. */
   builtins: ReadonlyMap<string, ConnectorDefinition>;
+  /** The server's outbound client: external connector endpoints are checked and reached under its guard. */
+  outbound: OutboundClient;
+  /** Imports OpenAPI descriptions (ParseOpenApi, openapi connectors) on the server's import worker. */
+  openapi: OpenApiImporter;
   now?: () => Date;
   /** Connector slugs whose OAuth client comes from the environment. */
   envOAuthClients?: ReadonlySet<string>;

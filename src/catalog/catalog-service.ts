@@ -3,7 +3,6 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { raw } from "@mikro-orm/core";
 import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
-import { parseOpenApiOffThread } from "../connectors/openapi/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
@@ -141,7 +140,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
         );
       }
       if (req.name !== "") requireSlug(req.name, "name");
-      const draft = await parseOpenApiOffThread(source.value, {
+      const draft = await deps.openapi.parse(source.value, {
         field: source.case,
         select: req.operations,
         name: req.name,

@@ -5,7 +5,7 @@ import { createExternalConnectorClient, type ExternalProtocol } from "../connect
 import type { OAuthSettings } from "../connectors/index.ts";
 import { toConfigSchema } from "../connectors/index.ts";
 import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
-import { egressGuard } from "../outbound/index.ts";
+import type { EgressGuard } from "../outbound/index.ts";
 import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { toStoredSchema } from "./config-schema-convert.ts";
@@ -100,14 +100,13 @@ function scriptFields(req: CreateConnectorRequest): ModelFields {
  * that changes it: an http(s) URL, a known protocol, the egress policy, and a health check. Returns the
  * normalised endpoint and a client to ask it more.
  */
-export async function checkExternalEndpoint(rawUrl: string, rawProtocol: string) {
+export async function checkExternalEndpoint(guard: EgressGuard, rawUrl: string, rawProtocol: string) {
   const protocol = rawProtocol || "http";
   if (!URL.canParse(rawUrl) || !/^https?:$/.test(new URL(rawUrl).protocol)) {
     throw invalid("endpoint_url must be an http or https URL for an external connector");
   }
   if (!PROTOCOLS.includes(protocol)) throw invalid(`protocol must be one of ${PROTOCOLS.join(", ")}`);
   const endpointUrl = rawUrl.replace(/\/+$/, "");
-  const guard = egressGuard();
   try {
     guard.checkUrl(endpointUrl);
   } catch (error) {
@@ -137,8 +136,9 @@ export async function checkExternalEndpoint(rawUrl: string, rawProtocol: string)
  * endpoint is subject to the egress policy like every outbound call: a connector on an internal
  * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW.
  */
-async function externalFields(req: CreateConnectorRequest): Promise<ModelFields> {
+async function externalFields(deps: CatalogDeps, req: CreateConnectorRequest): Promise<ModelFields> {
   const { endpointUrl, protocol, client, signal } = await checkExternalEndpoint(
+    deps.outbound.guard,
     req.endpointUrl,
     req.protocol,
   );
@@ -166,13 +166,18 @@ async function externalFields(req: CreateConnectorRequest): Promise<ModelFields>
  * commands, connection fields, execution plan and OAuth settings. A schema in the request is refused
  * instead of silently replaced; `operations` chooses the commands.
  */
-async function openapiFields(req: CreateConnectorRequest, options: CreateOptions): Promise<ModelFields> {
+async function openapiFields(
+  deps: CatalogDeps,
+  req: CreateConnectorRequest,
+  options: CreateOptions,
+): Promise<ModelFields> {
   if (req.configSchema !== undefined) {
     throw invalid(
       "config_schema is derived from openapi_document for an openapi connector; choose commands with operations",
     );
   }
   const imported = await importOpenApiDocument(
+    deps.openapi,
     req.openapiDocument,
     req.operations,
     req.name,
@@ -270,9 +275,9 @@ export async function createConnector(
     req.executionModel === "built_in"
       ? builtInFields(deps, req)
       : req.executionModel === "external"
-        ? await externalFields(req)
+        ? await externalFields(deps, req)
         : req.executionModel === "openapi"
-          ? await openapiFields(req, options)
+          ? await openapiFields(deps, req, options)
           : scriptFields(req);
   parseVersion(fields.version);
   const scriptLimits = toStoredScriptLimits(req.scriptLimits);

@@ -1,10 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { OAuthSettings } from "../connectors/index.ts";
-import {
-  type ImportProgress,
-  type OpenApiDraft,
-  type OpenApiPlan,
-  parseOpenApiOffThread,
+import type {
+  ImportProgress,
+  OpenApiDraft,
+  OpenApiImporter,
+  OpenApiPlan,
 } from "../connectors/openapi/index.ts";
 import type { StoredConfigSchema } from "./connector-entity.ts";
 
@@ -21,9 +21,11 @@ export interface ImportedOpenApi {
 /**
  * Derives an OpenAPI-derived connector from `openapi_document` (the same import as ParseOpenApi): its
  * schema, its execution plan and its OAuth settings. A selection that keeps nothing is refused rather
- * than stored as a connector without commands. Large documents are imported off the event loop.
+ * than stored as a connector without commands. The import runs on `importer`'s worker, off the event
+ * loop.
  */
 export async function importOpenApiDocument(
+  importer: OpenApiImporter,
   document: string,
   operations: readonly string[],
   name: string,
@@ -36,7 +38,7 @@ export async function importOpenApiDocument(
       Code.InvalidArgument,
     );
   }
-  const draft = await parseOpenApiOffThread(document, {
+  const draft = await importer.parse(document, {
     field: "openapi_document",
     select: operations,
     name,

@@ -5,8 +5,7 @@ import type { BuiltinCatalogEntry } from "./builtin-catalog.ts";
  * in-script employee directory (no network), and shows params, config, variables, logging, validation
  * and both result shapes. Every command is a function named like the command.
  */
-export const SAMPLE_SCRIPT_SOURCE = `// sample-script: a reference script connector (see docs/script-connectors.md).
-var EMPLOYEES = [
+export const SAMPLE_SCRIPT_SOURCE = `// sample-script: a reference script connector (see docs/script-connectors.md).\nvar EMPLOYEES = [
   { id: "e-1001", email: "ada@example.com", name: "Ada Lovelace", department: "engineering" },
   { id: "e-1002", email: "grace@example.com", name: "Grace Hopper", department: "engineering" },
   { id: "e-1003", email: "katherine@example.com", name: "Katherine Johnson", department: "research" },

@@ -62,11 +62,12 @@ export async function updateConnector(
   const endpoint =
     req.endpointUrl !== undefined || req.protocol !== undefined
       ? await checkExternalEndpoint(
+          deps.outbound.guard,
           req.endpointUrl ?? row.endpointUrl ?? "",
           req.protocol ?? row.protocol ?? "",
         )
       : undefined;
-  const imported = await reimportOpenApi(row, req, options);
+  const imported = await reimportOpenApi(deps, row, req, options);
   // The import took a while (seconds for a large document): a concurrent update in between would be
   // overwritten, so it is refused instead.
   if (imported !== undefined) {
@@ -208,6 +209,7 @@ function requestChanges(previous: OpenApiPlan | null | undefined, next: OpenApiP
  * selection needs it too); undefined when the request changes neither.
  */
 async function reimportOpenApi(
+  deps: CatalogDeps,
   row: ConnectorRow,
   req: UpdateConnectorRequest,
   options: CreateOptions,
@@ -229,7 +231,14 @@ async function reimportOpenApi(
     return undefined;
   }
   const select = req.operations.length > 0 ? req.operations : (row.openapiOperations ?? []);
-  return importOpenApiDocument(req.openapiDocument, select, row.slug, options.onProgress, options.signal);
+  return importOpenApiDocument(
+    deps.openapi,
+    req.openapiDocument,
+    select,
+    row.slug,
+    options.onProgress,
+    options.signal,
+  );
 }
 
 /**

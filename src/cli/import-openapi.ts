@@ -11,7 +11,12 @@ import { type CatalogDeps, createConnector, updateConnector } from "../catalog/i
 import type { Config } from "../config.ts";
 import { createLiveConnectionCounter } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { closeImportWorker, type ImportProgress, MAX_DOCUMENT_BYTES } from "../connectors/openapi/index.ts";
+import {
+  createOpenApiImporter,
+  type ImportProgress,
+  MAX_DOCUMENT_BYTES,
+} from "../connectors/openapi/index.ts";
+import { createOutboundClient } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { openCliDatabase } from "./open-cli-database.ts";
@@ -79,12 +84,17 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
   const document = await readFile(options.file, "utf8");
   const masterKeys = await resolveMasterKeys(config.masterKeys, config.dataDir);
   const db = await openCliDatabase(config);
+  // This command's own import worker and outbound client, for its one import; ended with it.
+  const openapi = createOpenApiImporter();
+  const outbound = createOutboundClient({ allow: config.egressAllow });
   try {
     const deps: CatalogDeps = {
       em: () => db.em(),
       pageTokens: createPageTokens(masterKeys.keys[0] as Buffer),
       secretBox: createSecretBox(masterKeys.keys),
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+      outbound,
+      openapi,
       envOAuthClients: new Set(config.oauthClients.keys()),
       liveConnections: createLiveConnectionCounter(() => db.em()),
     };
@@ -153,7 +163,8 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
     );
     return 0;
   } finally {
-    await closeImportWorker();
+    await openapi.close();
+    await outbound.close();
     await db.close();
   }
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { ConnectorLookup } from "../catalog/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 
@@ -13,6 +14,11 @@ export interface ConnectionDeps {
   /** Public base URL, for `credential_submit_url` and OAuth redirects. */
   publicUrl: string;
   logger: Logger;
+  /**
+   * The server's outbound client: credential tests of built-in connectors call out through it, and OAuth
+   * token requests go through its egress guard.
+   */
+  outbound: OutboundClient;
   /** How long a connector's `test` command may take when credentials are submitted. */
   testTimeoutMs?: number;
   now?: () => Date;
@@ -22,6 +28,9 @@ export interface ConnectionDeps {
   oauthRefreshMarginSeconds?: number;
   /** Allow plain-HTTP OAuth endpoints on loopback addresses. */
   oauthAllowLoopbackHttp?: boolean;
-  /** The provider's HTTP client; the global fetch when absent (tests count token requests with it). */
+  /**
+   * The provider's HTTP client; `outbound.guard.fetch` (the egress policy) when absent. Tests count token
+   * requests with it.
+   */
   oauthFetch?: (url: string, init: RequestInit) => Promise<Response>;
 }

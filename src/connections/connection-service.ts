@@ -180,7 +180,7 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
         token: tokens.refreshToken ?? tokens.accessToken,
         tokenTypeHint: tokens.refreshToken === undefined ? "access_token" : "refresh_token",
         allowInsecure: client.allowInsecure,
-        ...(deps.oauthFetch ? { fetch: deps.oauthFetch } : {}),
+        fetch: deps.oauthFetch ?? deps.outbound.guard.fetch,
       });
     } catch (error) {
       deps.logger.warn({ connection: id, err: error }, "token revocation at the provider failed");

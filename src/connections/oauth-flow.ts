@@ -139,7 +139,7 @@ export async function completeAuthorization(
       code,
       codeVerifier: deps.secretBox.openText(stored.sealedCodeVerifier, verifierContext(stored.id)),
       allowInsecure: client.allowInsecure,
-      ...(deps.oauthFetch ? { fetch: deps.oauthFetch } : {}),
+      fetch: deps.oauthFetch ?? deps.outbound.guard.fetch,
     });
     storeTokens(deps, row, tokens);
     await em.flush();

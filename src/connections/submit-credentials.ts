@@ -42,6 +42,7 @@ export async function submitCredentials(
         variables: {},
         stepId: "credential-test",
         runId: row.id,
+        outbound: deps.outbound,
       },
       {
         signal: AbortSignal.timeout(deps.testTimeoutMs ?? 15_000),

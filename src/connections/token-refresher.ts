@@ -44,7 +44,7 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
           refreshToken: current.refreshToken ?? "",
           scopes: row.grantedScopes,
           allowInsecure: client.allowInsecure,
-          ...(deps.oauthFetch ? { fetch: deps.oauthFetch } : {}),
+          fetch: deps.oauthFetch ?? deps.outbound.guard.fetch,
         });
       } catch (error) {
         const delay = RETRY_DELAYS_MS[attempt];

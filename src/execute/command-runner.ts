@@ -25,7 +25,7 @@ export type CommandRunner = (principal: Principal, run: CommandRun) => Promise<R
  * endpoint that triggered it). A connection or connector that cannot run throws a ConnectError.
  */
 export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
-  const clients = createExternalClients();
+  const clients = createExternalClients(deps.outbound.guard);
   return async (principal, run) => {
     const connection = await deps.useConnection(principal, run.connectionId);
     const connector = await deps.lookup(principal.tenantId, connection.connectorSlug);

@@ -3,7 +3,10 @@ import type { Principal } from "../auth/index.ts";
 import type { ConnectorLookup } from "../catalog/index.ts";
 import type { ConnectionUser } from "../connections/index.ts";
 import type { WebhookRegistrar } from "../connectors/index.ts";
+import type { TokenCache } from "../connectors/openapi/index.ts";
+import type { Sandbox } from "../connectors/script/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { ExecutionRecorder } from "./execution-recorder.ts";
 
@@ -15,6 +18,12 @@ export interface ExecuteDeps {
   recorder: ExecutionRecorder;
   pageTokens: PageTokens;
   logger: Logger;
+  /** The server's outbound client: every command's HTTP calls, external connector connections included. */
+  outbound: OutboundClient;
+  /** The server's script sandbox, where script connectors run. */
+  sandbox: Sandbox;
+  /** Client credentials tokens of OpenAPI-derived connectors, kept for the server's executions. */
+  openapiTokens: TokenCache;
   /** Webhook endpoint management for setup commands, scoped to the caller and the connection. */
   webhookRegistrar?: (
     principal: Principal,

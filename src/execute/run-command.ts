@@ -212,9 +212,17 @@ export async function runCommand(
       };
       work =
         connector.executionModel === "script"
-          ? runScriptCommand(connector, call)
+          ? runScriptCommand(deps.sandbox, connector, call)
           : connector.executionModel === "openapi"
-            ? runOpenApi(connector, call)
+            ? runOpenApi(
+                {
+                  send: (url, init) => deps.outbound.request(url, init),
+                  fetch: deps.outbound.guard.fetch,
+                  tokens: deps.openapiTokens,
+                },
+                connector,
+                call,
+              )
             : runExternal(clients, connector, call);
     }
   } else {
@@ -226,6 +234,7 @@ export async function runCommand(
         variables,
         stepId,
         runId,
+        outbound: deps.outbound,
       },
       {
         signal,

@@ -6,25 +6,30 @@ import {
   type ExternalProtocol,
 } from "../connectors/external/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
-import { egressGuard, OutboundError } from "../outbound/index.ts";
+import { type EgressGuard, OutboundError } from "../outbound/index.ts";
 import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /** Clients for external connectors, one per endpoint and protocol, so connections are reused. */
 export interface ExternalClients {
+  /** The egress policy the clients connect under (the server's outbound client's guard). */
+  readonly guard: EgressGuard;
   get(endpointUrl: string, protocol: ExternalProtocol): ExternalConnectorClient;
 }
 
 const MAX_CLIENTS = 256;
 
-/** A small cache of external connector clients (oldest dropped past 256 endpoints). */
-export function createExternalClients(): ExternalClients {
+/**
+ * A small cache of external connector clients (oldest dropped past 256 endpoints), connecting under
+ * `guard`.
+ */
+export function createExternalClients(guard: EgressGuard): ExternalClients {
   const clients = new Map<string, ExternalConnectorClient>();
   return {
+    guard,
     get(endpointUrl, protocol) {
       const key = `${protocol} ${endpointUrl}`;
       let client = clients.get(key);
       if (client === undefined) {
-        const guard = egressGuard();
         client = createExternalConnectorClient({
           endpointUrl,
           protocol,
@@ -51,7 +56,7 @@ export async function runExternal(
 ): Promise<ConnectorResult> {
   const endpointUrl = connector.endpointUrl ?? "";
   try {
-    egressGuard().checkUrl(endpointUrl);
+    clients.guard.checkUrl(endpointUrl);
   } catch (error) {
     if (error instanceof OutboundError)
       return { success: false, error: error.message, errorCode: error.code };

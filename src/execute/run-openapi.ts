@@ -1,6 +1,6 @@
 import type { ConnectorView } from "../catalog/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
-import { executeOperation } from "../connectors/openapi/index.ts";
+import { executeOperation, type OperationIo } from "../connectors/openapi/index.ts";
 import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /** Connection fields that decide where credentials are sent. */
@@ -33,9 +33,13 @@ export function effectiveConfig(
 
 /**
  * Runs a command of an OpenAPI-derived connector (params already checked against the stored schema):
- * the request is built from the stored plan and sent through the outbound client.
+ * the request is built from the stored plan and sent through the server's outbound client (`io`).
  */
-export function runOpenApi(connector: ConnectorView, call: DeclaredCall): Promise<ConnectorResult> {
+export function runOpenApi(
+  io: OperationIo,
+  connector: ConnectorView,
+  call: DeclaredCall,
+): Promise<ConnectorResult> {
   if (connector.openapi === undefined) {
     return Promise.resolve({
       success: false,
@@ -44,12 +48,16 @@ export function runOpenApi(connector: ConnectorView, call: DeclaredCall): Promis
     });
   }
   const config = effectiveConfig(connector, call.config);
-  return executeOperation(connector.openapi, {
-    command: call.command,
-    params: call.params,
-    config,
-    timeoutMs: call.timeoutMs,
-    signal: call.signal,
-    addSecret: (value) => call.addSecret(value),
-  });
+  return executeOperation(
+    connector.openapi,
+    {
+      command: call.command,
+      params: call.params,
+      config,
+      timeoutMs: call.timeoutMs,
+      signal: call.signal,
+      addSecret: (value) => call.addSecret(value),
+    },
+    io,
+  );
 }

@@ -1,14 +1,19 @@
 import type { ConnectorView } from "../catalog/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
-import { DEFAULT_SCRIPT_LIMITS, runScript } from "../connectors/script/index.ts";
+import { DEFAULT_SCRIPT_LIMITS, type Sandbox } from "../connectors/script/index.ts";
 import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /**
- * Runs a command of a script connector (params already checked) in a sandbox process, on an isolate of
- * the caller's tenant, whose every HTTP call is made by the outbound client under the egress policy.
+ * Runs a command of a script connector (params already checked) in a process of the server's sandbox, on
+ * an isolate of the caller's tenant, whose every HTTP call is made by the outbound client under the
+ * egress policy.
  */
-export function runScriptCommand(connector: ConnectorView, call: DeclaredCall): Promise<ConnectorResult> {
-  return runScript(
+export function runScriptCommand(
+  sandbox: Sandbox,
+  connector: ConnectorView,
+  call: DeclaredCall,
+): Promise<ConnectorResult> {
+  return sandbox.run(
     connector.scriptSource ?? "",
     { command: call.command, params: call.params, config: call.config, variables: call.variables },
     {

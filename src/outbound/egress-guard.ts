@@ -21,6 +21,8 @@ export interface EgressGuard {
    * refuse.
    */
   readonly fetch: typeof globalThis.fetch;
+  /** Closes the pooled connections of {@link fetch}; a request still running is cut. */
+  close(): Promise<void>;
 }
 
 /** Builds an {@link EgressGuard} over a policy and a resolver. */
@@ -57,5 +59,6 @@ export function createEgressGuard(policy: EgressPolicy, resolve: ResolveHost): E
         headers: answer.headers as unknown as Headers,
       });
     }) as typeof globalThis.fetch,
+    close: () => agent.destroy(),
   };
 }

@@ -9,6 +9,5 @@ export {
   type OutboundResponse,
 } from "./outbound-client.ts";
 export { OutboundError, type OutboundErrorCode } from "./outbound-error.ts";
-export { configureOutbound, egressGuard, outboundRequest } from "./outbound-request.ts";
 export type { ResolvedAddress, ResolveHost } from "./pinned-lookup.ts";
 export { REFUSED_HOST_NAMES, REFUSED_RANGES, type RefusedRange } from "./refused-ranges.ts";

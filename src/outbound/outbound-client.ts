@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { Agent, request as undiciRequest } from "undici";
+import { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
 import { createEgressPolicy, type EgressPolicy } from "./egress-policy.ts";
 import { OutboundError } from "./outbound-error.ts";
 import { createPinnedLookup, type ResolveHost } from "./pinned-lookup.ts";
@@ -31,7 +32,7 @@ export interface OutboundRequestInit {
   sensitiveHeaders?: readonly string[];
 }
 
-/** How an outbound client is set up; read once, from config, at start-up. */
+/** How an outbound client is set up: from config, by whoever builds the client (the composition root). */
 export interface OutboundClientOptions {
   /** `PATCHBAY_EGRESS_ALLOW` entries (CIDRs, addresses, host names): the only way to reach refused addresses. */
   allow?: readonly string[];
@@ -43,11 +44,26 @@ export interface OutboundClientOptions {
   lookup?: ResolveHost;
 }
 
-/** The SSRF-safe HTTP client every connector calls out through. */
+/**
+ * The SSRF-safe HTTP client every connector calls out through. One is built per server (and per sandbox
+ * process) from its egress settings and handed to what calls out; nothing reaches it through module state.
+ */
 export interface OutboundClient {
-  /** Sends one request, following at most 5 redirects, each checked against the egress policy. */
+  /**
+   * Sends one request, following at most 5 redirects, each checked against the egress policy. JSON
+   * responses are parsed by content type; string bodies are sent as-is, anything else as JSON. Failures
+   * throw `OutboundError`; the caller's abort throws its own reason.
+   */
   request(url: string, init: OutboundRequestInit): Promise<OutboundResponse>;
-  /** Closes pooled connections. */
+  /**
+   * The same egress policy and DNS for connections this client does not make itself (the gRPC and Connect
+   * transports of external connectors, OAuth token requests): same allow-list, same pinned lookup.
+   */
+  readonly guard: EgressGuard;
+  /**
+   * Closes the client when its owner is done with it (a server's stop, after the grace period): pooled
+   * connections close, the guard's included, and a request still running is cut rather than waited for.
+   */
   close(): Promise<void>;
 }
 
@@ -67,9 +83,10 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const policy = createEgressPolicy(options.allow ?? []);
   const defaultTimeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;
+  const resolve = options.lookup ?? defaultResolve;
   const agent = new Agent({
     connect: {
-      lookup: createPinnedLookup(policy, options.lookup ?? defaultResolve),
+      lookup: createPinnedLookup(policy, resolve),
       timeout: Math.min(MAX_CONNECT_MS, defaultTimeoutMs),
     },
   });
@@ -127,7 +144,14 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
     }
   }
 
-  return { request, close: () => agent.close() };
+  const guard = createEgressGuard(policy, resolve);
+  return {
+    request,
+    guard,
+    close: async () => {
+      await Promise.all([agent.destroy(), guard.close()]);
+    },
+  };
 }
 
 function parseTarget(text: string, base?: URL): URL {

@@ -36,21 +36,24 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 const IV_POOL_BYTES = IV_BYTES * 256;
-let ivPool = Buffer.alloc(0);
-let ivOffset = 0;
 
 /**
- * A fresh random 96-bit IV. Drawn from a pool filled 256 IVs at a time: one CSPRNG call per IV was half
- * the cost of sealing a webhook payload. (Random IVs; the pool holds nothing secret.)
+ * A source of fresh random 96-bit IVs, one per secret box. Drawn from a pool filled 256 IVs at a time:
+ * one CSPRNG call per IV was half the cost of sealing a webhook payload. (Random IVs; the pool holds
+ * nothing secret.)
  */
-function randomIv(): Buffer {
-  if (ivOffset + IV_BYTES > ivPool.length) {
-    ivPool = randomFillSync(Buffer.allocUnsafe(IV_POOL_BYTES));
-    ivOffset = 0;
-  }
-  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
-  ivOffset += IV_BYTES;
-  return iv;
+function createIvSource(): () => Buffer {
+  let pool = Buffer.alloc(0);
+  let offset = 0;
+  return () => {
+    if (offset + IV_BYTES > pool.length) {
+      pool = randomFillSync(Buffer.allocUnsafe(IV_POOL_BYTES));
+      offset = 0;
+    }
+    const iv = pool.subarray(offset, offset + IV_BYTES);
+    offset += IV_BYTES;
+    return iv;
+  };
 }
 
 /** Stable, non-secret id of a key: the first 8 hex digits of a domain-separated SHA-256. */
@@ -72,6 +75,7 @@ export function createSecretBox(keys: readonly Uint8Array[]): SecretBox {
   }
   const primaryKeyId = keyIdOf(keys[0] as Uint8Array);
   const primary = ring.get(primaryKeyId) as KeyObject;
+  const randomIv = createIvSource();
 
   function parse(sealed: string): { keyId: string; body: Buffer } {
     const [version, keyId, body, extra] = sealed.split(".");

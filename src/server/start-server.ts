@@ -16,12 +16,12 @@ import {
 import type { Config } from "../config.ts";
 import { createLiveConnectionCounter, type TokenRefresher } from "../connections/index.ts";
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { closeImportWorker } from "../connectors/openapi/index.ts";
-import { openSandbox, sandboxHealthy } from "../connectors/script/index.ts";
+import { createOpenApiImporter, createTokenCache } from "../connectors/openapi/index.ts";
+import { createSandbox, type Sandbox } from "../connectors/script/index.ts";
 import { createNativeQuery, createNotificationListener, type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { configureOutbound } from "../outbound/index.ts";
+import { createOutboundClient } from "../outbound/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
@@ -41,6 +41,8 @@ export interface RunningServer {
   readonly tokens: TokenRefresher;
   /** The key store requests are authenticated with (its revocations clear its cache at once). */
   readonly keys: ApiKeyStore;
+  /** The script sandbox this server runs script connectors in (tests read its processes). */
+  readonly sandbox: Sandbox;
   /**
    * Graceful stop: turn not-ready at once (/readyz 503, grpc.health NOT_SERVING) but keep serving for the
    * drain delay, then refuse new connections and let in-flight calls finish (up to the shutdown timeout),
@@ -72,8 +74,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const shutdown = new AbortController();
-  configureOutbound({ allow: config.egressAllow });
-  const releaseSandbox = openSandbox({
+  // This server's own outbound client (and its egress guard), sandbox and import worker: built here,
+  // passed down, closed in stop(); another server in the same process has its own.
+  const outbound = createOutboundClient({ allow: config.egressAllow });
+  const openapi = createOpenApiImporter();
+  const sandbox = createSandbox({
     processes: config.scriptProcesses,
     queueMax: config.scriptQueueMax,
     egressAllow: config.egressAllow,
@@ -128,7 +133,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       } catch (error) {
         logger.debug({ err: error }, "readiness check failed");
       }
-      if (now && !sandboxHealthy()) {
+      if (now && !sandbox.healthy()) {
         // Sandbox processes die as soon as they start: scripts cannot run here.
         if (wasReady) logger.error("not ready: script sandbox processes keep exiting at start");
         wasReady = false;
@@ -146,6 +151,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       pageTokens,
       secretBox,
       builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
+      outbound,
+      openapi,
       envOAuthClients: new Set(config.oauthClients.keys()),
       liveConnections: createLiveConnectionCounter(() => db.em()),
     };
@@ -173,6 +180,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       secretBox,
       pageTokens,
       logger,
+      outbound,
       publicUrl: config.publicUrl,
       googleJwksUrl: config.googleJwksUrl,
       superviseSeconds: config.jobSuperviseSeconds,
@@ -199,11 +207,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
         pageTokens,
         publicUrl: config.publicUrl,
         logger,
+        outbound,
         oauthClients: config.oauthClients,
         oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
         oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
       },
-      execute: { em: () => db.em(), lookup, recorder, pageTokens, logger },
+      execute: {
+        em: () => db.em(),
+        lookup,
+        recorder,
+        pageTokens,
+        logger,
+        outbound,
+        sandbox,
+        openapiTokens: createTokenCache(),
+      },
       db,
       rateLimits: config.rateLimits,
       overload: { limits: config.concurrencyLimits, monitor: loadMonitor },
@@ -225,6 +243,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       db,
       tokens: app.tokens,
       keys,
+      sandbox,
       stop() {
         stopping ??= (async () => {
           // 1. Not ready, still serving: load balancers see /readyz fail and stop sending new work here,
@@ -268,8 +287,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
           await recorder.stop();
           await stopListening();
           await notifications.close();
-          releaseSandbox();
-          await closeImportWorker();
+          sandbox.close();
+          await openapi.close();
+          await outbound.close();
           await db.close();
           logger.info("stopped");
         })();
@@ -277,7 +297,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
       },
     };
   } catch (error) {
-    releaseSandbox();
+    sandbox.close();
+    await openapi.close();
+    await outbound.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;
   }

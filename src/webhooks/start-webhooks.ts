@@ -5,6 +5,7 @@ import {
   type NotificationListener,
 } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import { createEndpointCache } from "./endpoints/endpoint-cache.ts";
@@ -24,6 +25,8 @@ export interface WebhookSettings {
   readonly secretBox: SecretBox;
   readonly pageTokens: PageTokens;
   readonly logger: Logger;
+  /** The server's outbound client: deliveries to HTTPS targets and Google's key set go out through it. */
+  readonly outbound: OutboundClient;
   readonly publicUrl: string;
   /** PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS: development callbacks for setup commands. */
   readonly allowInsecureCallbacks: boolean;
@@ -66,9 +69,10 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     jobs,
     endpoints,
     counters,
-    verifyContext: { googleKeys: createGoogleKeys(settings.googleJwksUrl) },
+    verifyContext: { googleKeys: createGoogleKeys(settings.googleJwksUrl, settings.outbound) },
     pageTokens: settings.pageTokens,
     logger: settings.logger,
+    outbound: settings.outbound,
     publicUrl: settings.publicUrl,
     allowInsecureCallbacks: settings.allowInsecureCallbacks,
     commands: {},

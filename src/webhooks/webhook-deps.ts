@@ -1,6 +1,7 @@
 import type { NativeQuery } from "../db/index.ts";
 import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import type { EndpointCache } from "./endpoints/endpoint-cache.ts";
@@ -21,6 +22,8 @@ export interface WebhookDeps {
   readonly verifyContext: VerifyContext;
   readonly pageTokens: PageTokens;
   readonly logger: Logger;
+  /** The server's outbound client: HTTPS target deliveries go out through it. */
+  readonly outbound: OutboundClient;
   /** PATCHBAY_PUBLIC_URL: endpoint URLs, and the URL providers sign (Twilio). */
   readonly publicUrl: string;
   /** Development: setup commands may register localhost, private or plain-http callback URLs. */

@@ -12,6 +12,7 @@ import { compareModuleNames, registerBuiltIn } from "../../src/cli/scaffold/regi
 import { ScaffoldError, scaffoldConnector } from "../../src/cli/scaffold.ts";
 import type { ConnectorDefinition } from "../../src/connectors/define/define-connector.ts";
 import { executeDefinition } from "../../src/connectors/define/dispatcher.ts";
+import { createOutboundClient } from "../../src/outbound/index.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const INDEX = "src/connectors/builtin/index.ts";
@@ -62,11 +63,16 @@ function registry(index: string): { modules: string[]; imports: string[]; entrie
   };
 }
 
+// The generated connector calls out through its context's client: the fake API below is on loopback,
+// refused unless allow-listed.
+const outbound = createOutboundClient({ allow: ["127.0.0.1/32"] });
+
 function context(config: Record<string, unknown>, connectorConfig: Record<string, unknown> = {}) {
-  return { config, connectorConfig, variables: {}, stepId: "step-1", runId: "run-1" };
+  return { config, connectorConfig, variables: {}, stepId: "step-1", runId: "run-1", outbound };
 }
 
 afterAll(async () => {
+  await outbound.close();
   await Promise.all(copies.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -184,11 +190,6 @@ describe("patchbay scaffold, in a copy of the project", () => {
         acmeCrmConnector: ConnectorDefinition;
       };
       acme = module.acmeCrmConnector;
-      // The copy's own outbound client: the fake API below is on loopback, refused unless allow-listed.
-      const outbound = (await import(pathToFileURL(join(dir, "src/outbound/index.ts")).href)) as {
-        configureOutbound: (options: { allow: string[] }) => void;
-      };
-      outbound.configureOutbound({ allow: ["127.0.0.1/32"] });
       api = createServer((request, response) => {
         seen.push(request);
         response.writeHead(status, { "content-type": "application/json" });

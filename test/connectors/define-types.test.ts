@@ -1,7 +1,7 @@
 // Type-level tests: `tsc --noEmit` over test/ (npm run check) is what makes them bite. Each
 // `expectTypeOf` fails type-checking when inference changes, and each `@ts-expect-error` fails it when the
 // misuse below it stops being an error.
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import {
   type CommandOutcome,
   type ConnectorContext,
@@ -15,6 +15,10 @@ import {
   succeed,
   t,
 } from "../../src/connectors/index.ts";
+import { createOutboundClient } from "../../src/outbound/index.ts";
+
+const outbound = createOutboundClient();
+afterAll(() => outbound.close());
 
 interface WidgetConnection {
   baseUrl: string;
@@ -133,6 +137,7 @@ describe("handler argument inference", () => {
         variables: {},
         stepId: "s",
         runId: "r",
+        outbound,
       },
     );
     expectTypeOf(result).toEqualTypeOf<ConnectorResult>();

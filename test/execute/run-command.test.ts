@@ -7,6 +7,7 @@ import { defineCommand, defineConnector } from "../../src/connectors/index.ts";
 import { runCommand } from "../../src/execute/run-command.ts";
 import { createExternalClients } from "../../src/execute/run-external.ts";
 import { createLogger } from "../../src/logging/logger.ts";
+import { createOutboundClient } from "../../src/outbound/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
 const thrower = defineConnector({
@@ -41,14 +42,15 @@ describe("runCommand", () => {
       timeoutMs: () => undefined,
       signal: new AbortController().signal,
     } as unknown as HandlerContext;
+    const outbound = createOutboundClient();
     const { outcome } = await runCommand(
-      { logger } as never,
-      createExternalClients(),
+      { logger, outbound } as never,
+      createExternalClients(outbound.guard),
       ctx,
       connector,
       create(ExecuteRequestSchema, { command: "boom" }),
       { tenantId: "t1", credentials: {} },
-    );
+    ).finally(() => outbound.close());
     expect(outcome.result).toMatchObject({
       success: false,
       error: "command failed unexpectedly",

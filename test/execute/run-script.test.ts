@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ConnectorView } from "../../src/catalog/index.ts";
 import { createConnectorLogger } from "../../src/connections/connector-logger.ts";
-import { openSandbox } from "../../src/connectors/script/index.ts";
+import { createSandbox } from "../../src/connectors/script/index.ts";
 import { runScriptCommand } from "../../src/execute/run-script.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
-const release = openSandbox({ processes: 1 });
-afterAll(release);
+const sandbox = createSandbox({ processes: 1 });
+afterAll(() => sandbox.close());
 
 /** The parts of a script connector runScriptCommand reads. */
 function scriptConnector(scriptSource: string): ConnectorView {
@@ -26,7 +26,7 @@ describe("runScriptCommand", () => {
       patchbay.log.info("plain");
       return {};
     }`;
-    const result = await runScriptCommand(scriptConnector(source), {
+    const result = await runScriptCommand(sandbox, scriptConnector(source), {
       tenantId: "tenant-log",
       command: "test",
       params: {},

@@ -222,3 +222,31 @@ describe("outbound client: allow-listed", () => {
     expect(internal.requests).toHaveLength(0);
   });
 });
+
+describe("outbound client: its guard and its end", () => {
+  it("gives connections it does not make itself (fetch, sockets) its own allow-list", async () => {
+    const strict = client();
+    const open = client({ allow: ["127.0.0.1/32"] });
+    expect(() => strict.guard.checkUrl(`${api.origin}/guarded`)).toThrow(OutboundError);
+    await expect(strict.guard.fetch(`${api.origin}/guarded`)).rejects.toMatchObject({
+      code: "EGRESS_REFUSED",
+    });
+    expect(api.connections).toBe(0);
+    const res = await open.guard.fetch(`${api.origin}/guarded`);
+    expect(res.status).toBe(200);
+    expect(api.requests.map((seen) => seen.url)).toEqual(["/guarded"]);
+  });
+
+  it("cuts a request still running when it is closed, instead of waiting for the answer", async () => {
+    const hanging = await startLoopbackServer("127.0.0.1", () => undefined);
+    const c = createOutboundClient({ allow: ["127.0.0.1/32"] });
+    try {
+      const pending = c.request(`${hanging.origin}/never`, { method: "GET" }).catch((e: unknown) => e);
+      await expect.poll(() => hanging.requests.length).toBe(1);
+      await c.close();
+      expect(await pending).toBeInstanceOf(OutboundError);
+    } finally {
+      await hanging.close();
+    }
+  });
+});

@@ -3,7 +3,6 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecuteService, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
-import { sandboxPids } from "../../src/connectors/script/index.ts";
 import { type HoldingUpstream, startHoldingUpstream } from "../connectors/script/holding-upstream.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -98,19 +97,19 @@ function quick() { return { payload: { quick: true } }; }`,
     expect(refused).toEqual(
       Array(extra).fill({ ok: false, code: Code.ResourceExhausted, errorCode: "SCRIPT_QUEUE_FULL" }),
     );
-    const pids = sandboxPids();
+    const pids = t.server.sandbox.pids();
     expect(pids).toHaveLength(PROCESSES);
 
     upstream.release();
     const settled = await Promise.all(calls);
     expect(settled.filter((s) => s.ok)).toHaveLength(CAPACITY + QUEUE_MAX);
     expect(await execute("quick")).toEqual({ ok: true });
-    expect(sandboxPids()).toEqual(pids);
+    expect(t.server.sandbox.pids()).toEqual(pids);
     expect(killed()).toEqual([]);
   });
 
   it("drops waiting executions whose deadline passed instead of running them late; the next Execute succeeds", async () => {
-    const pids = sandboxPids();
+    const pids = t.server.sandbox.pids();
     upstream.hold();
     // Four rounds of what the sandbox runs at once, each waiting on the upstream until its 2 s deadline:
     // run one after another they would need 8 s, well past the deadline of all but the first round.
@@ -142,7 +141,7 @@ function quick() { return { payload: { quick: true } }; }`,
       native.close();
     }
     upstream.release();
-    expect(sandboxPids()).toEqual(pids);
+    expect(t.server.sandbox.pids()).toEqual(pids);
     expect(killed()).toEqual([]);
   });
 });

@@ -1,21 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  openSandbox,
-  runScript,
-  type ScriptLimits,
-  type ScriptResult,
-} from "../../src/connectors/script/index.ts";
+import { createSandbox, type ScriptLimits, type ScriptResult } from "../../src/connectors/script/index.ts";
 
 // One sandbox process: both tenants' executions run in it, so whatever separates them is the isolates.
-const release = openSandbox({ processes: 1 });
-afterAll(release);
+const sandbox = createSandbox({ processes: 1 });
+afterAll(() => sandbox.close());
 
 const http = async (): Promise<never> => {
   throw new Error("these scripts make no HTTP calls");
 };
 
 function as(tenant: string, source: string, limits: Partial<ScriptLimits> = {}): Promise<ScriptResult> {
-  return runScript(
+  return sandbox.run(
     source,
     { command: "test", params: { who: tenant }, config: {}, variables: {} },
     { tenant, http, limits },

@@ -18,7 +18,7 @@ export function stringLiteral(text: string): string {
  */
 export function renderConnector(names: ConnectorNames, description: string): string {
   const { name, definition, pascal, title } = names;
-  return `import { type OutboundResponse, outboundRequest } from "../../outbound/index.ts";
+  return `import type { OutboundClient, OutboundResponse } from "../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../define/define-connector.ts";
 import { t } from "../define/fields.ts";
 import { fail, succeed } from "../define/outcome.ts";
@@ -41,9 +41,14 @@ export class ${pascal}Error extends Error {
   }
 }
 
-/** One authenticated GET; every outbound call goes through \`outboundRequest\`. */
-function get(connection: ${pascal}Connection, path: string, signal: AbortSignal): Promise<OutboundResponse> {
-  return outboundRequest(\`\${connection.baseUrl.replace(/\\/+$/, "")}\${path}\`, {
+/** One authenticated GET; every outbound call goes through the execution's client, \`context.outbound\`. */
+function get(
+  outbound: OutboundClient,
+  connection: ${pascal}Connection,
+  path: string,
+  signal: AbortSignal,
+): Promise<OutboundResponse> {
+  return outbound.request(\`\${connection.baseUrl.replace(/\\/+$/, "")}\${path}\`, {
     method: "GET",
     headers: { accept: "application/json", authorization: \`Bearer \${connection.apiKey}\` },
     signal,
@@ -86,8 +91,8 @@ export const ${definition} = defineConnector({
       description: "Check that the API answers and accepts the key.",
       params: testParams,
       outputs: ["ok"],
-      async handler({ connection, signal }) {
-        const response = await get(connection, "/me", signal);
+      async handler({ connection, signal, context }) {
+        const response = await get(context.outbound, connection, "/me", signal);
         if (response.status >= 400) throw new ${pascal}Error(response.status);
         return succeed({ payload: { ok: true } });
       },
@@ -97,8 +102,8 @@ export const ${definition} = defineConnector({
       description: "List items, at most \`limit\` of them.",
       params: listItemsParams,
       outputs: ["items", "total"],
-      async handler({ params, connection, signal }) {
-        const response = await get(connection, \`/items?limit=\${params.limit}\`, signal);
+      async handler({ params, connection, signal, context }) {
+        const response = await get(context.outbound, connection, \`/items?limit=\${params.limit}\`, signal);
         if (response.status >= 400) {
           return fail({
             error: \`${title} API error (\${response.status})\`,

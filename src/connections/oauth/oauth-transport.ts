@@ -1,14 +1,13 @@
 import { allowInsecureRequests, customFetch, type TokenEndpointRequestOptions } from "oauth4webapi";
-import { egressGuard } from "../../outbound/index.ts";
 
-/** How the protocol functions reach the provider; every field is optional. */
+/** How the protocol functions reach the provider; every field but `fetch` is optional. */
 export interface OAuthTransport {
   /**
-   * Sends the HTTP requests; when absent, a `fetch` under Patchbay's egress policy (the provider's token
-   * and revocation endpoints are refused if they are internal addresses, unless PATCHBAY_EGRESS_ALLOW
-   * lists them). Tests pass a recording wrapper.
+   * Sends the HTTP requests: the server passes a `fetch` under its egress policy (its outbound client's
+   * `guard.fetch`: the provider's token and revocation endpoints are refused if they are internal
+   * addresses, unless PATCHBAY_EGRESS_ALLOW lists them). Tests pass a recording wrapper.
    */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
   /**
    * Permits plain `http://` endpoints. oauth4webapi refuses them by default, and so does Patchbay: pass
    * `true` only for a loopback endpoint (see `isLoopbackUrl`), in tests and local development, never for a
@@ -26,10 +25,9 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The oauth4webapi request options for a transport. */
 export function requestOptions(transport: OAuthTransport): TokenEndpointRequestOptions {
-  const send = transport.fetch ?? ((url: string, init: RequestInit) => egressGuard().fetch(url, init));
   return {
     signal: transport.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT_MS),
-    [customFetch]: (url: string, init: RequestInit) => send(url, init),
+    [customFetch]: (url: string, init: RequestInit) => transport.fetch(url, init),
     ...(transport.allowInsecure === true ? { [allowInsecureRequests]: true } : {}),
   };
 }

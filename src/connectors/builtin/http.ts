@@ -1,4 +1,3 @@
-import { outboundRequest } from "../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../define/define-connector.ts";
 import { t } from "../define/fields.ts";
 import { fail, succeed } from "../define/outcome.ts";
@@ -29,10 +28,10 @@ export const httpConnector = defineConnector({
       description: "Send one HTTP request.",
       params: requestParams,
       outputs: ["status", "headers", "body"],
-      async handler({ params, signal }) {
+      async handler({ params, signal, context }) {
         if (!/^https?:\/\//i.test(params.url))
           return fail({ error: "url must be an absolute http or https URL" });
-        const response = await outboundRequest(params.url, {
+        const response = await context.outbound.request(params.url, {
           method: params.method,
           headers: params.headers ?? {},
           body: params.body,

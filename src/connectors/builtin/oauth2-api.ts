@@ -1,4 +1,3 @@
-import { outboundRequest } from "../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../define/define-connector.ts";
 import { t } from "../define/fields.ts";
 import { fail, succeed } from "../define/outcome.ts";
@@ -46,12 +45,15 @@ export const oauth2ApiConnector = defineConnector({
       description: "Check that the API accepts the connection's access token.",
       params: {},
       outputs: ["status"],
-      async handler({ connection, signal }) {
-        const response = await outboundRequest(`${connection.baseUrl}${connection.testPath ?? "/"}`, {
-          method: "GET",
-          headers: { authorization: `Bearer ${connection.accessToken}` },
-          signal,
-        });
+      async handler({ connection, signal, context }) {
+        const response = await context.outbound.request(
+          `${connection.baseUrl}${connection.testPath ?? "/"}`,
+          {
+            method: "GET",
+            headers: { authorization: `Bearer ${connection.accessToken}` },
+            signal,
+          },
+        );
         if (response.status >= 400)
           return fail({ error: `API answered ${response.status}`, diagnostics: { status: response.status } });
         return succeed({ payload: { status: response.status } });
@@ -62,9 +64,9 @@ export const oauth2ApiConnector = defineConnector({
       params: requestParams,
       outputs: ["status", "body"],
       mock: { default: () => succeed({ payload: { status: 200, body: {} } }) },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, signal, context }) {
         if (!params.path.startsWith("/")) return fail({ error: "path must start with /" });
-        const response = await outboundRequest(`${connection.baseUrl}${params.path}`, {
+        const response = await context.outbound.request(`${connection.baseUrl}${params.path}`, {
           method: params.method,
           headers: { authorization: `Bearer ${connection.accessToken}` },
           body: params.body,

@@ -1,4 +1,4 @@
-import { type OutboundResponse, outboundRequest } from "../../outbound/index.ts";
+import type { OutboundClient, OutboundResponse } from "../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../define/define-connector.ts";
 import { t } from "../define/fields.ts";
 import { fail, type JsonObject, succeed } from "../define/outcome.ts";
@@ -44,6 +44,8 @@ interface CallOptions {
   query?: Record<string, string>;
   body?: JsonObject;
   signal: AbortSignal;
+  /** The execution's outbound client (`context.outbound`). */
+  outbound: OutboundClient;
 }
 
 /**
@@ -53,7 +55,7 @@ interface CallOptions {
 async function call(connection: PlaceholderApiConnection, options: CallOptions): Promise<OutboundResponse> {
   const url = new URL(`${connection.baseUrl.replace(/\/+$/, "")}${options.path}`);
   for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
-  const response = await outboundRequest(url.href, {
+  const response = await options.outbound.request(url.href, {
     method: options.method,
     headers: { accept: "application/json", authorization: `Bearer ${connection.apiKey}` },
     body: options.body,
@@ -126,9 +128,14 @@ export const placeholderApiConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
+      async handler({ connection, signal, context }) {
         if (!isHttpUrl(connection.baseUrl)) return fail({ error: baseUrlProblem });
-        const response = await call(connection, { method: "GET", path: "/health", signal });
+        const response = await call(connection, {
+          method: "GET",
+          path: "/health",
+          signal,
+          outbound: context.outbound,
+        });
         if (response.status === 429) return rateLimited(response);
         return succeed({ payload: { reachable: true } });
       },
@@ -143,7 +150,7 @@ export const placeholderApiConnector = defineConnector({
           succeed({ payload: { posts: samplePosts, nextPage: null }, variables: { postCount: 2 } }),
         empty: () => succeed({ payload: { posts: [], nextPage: null }, variables: { postCount: 0 } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, signal, context }) {
         if (!isHttpUrl(connection.baseUrl)) return fail({ error: baseUrlProblem });
         if (!Number.isInteger(params.page) || params.page < 1) {
           return fail({ error: "page must be a whole number from 1" });
@@ -157,6 +164,7 @@ export const placeholderApiConnector = defineConnector({
           // json-server / JSONPlaceholder paging parameters.
           query: { _page: String(params.page), _limit: String(params.limit) },
           signal,
+          outbound: context.outbound,
         });
         if (response.status === 429) return rateLimited(response);
         if (!Array.isArray(response.body) || !response.body.every(isPost)) {
@@ -186,13 +194,14 @@ export const placeholderApiConnector = defineConnector({
         default: ({ params }) =>
           succeed({ payload: { post: { id: 101, ...params } }, variables: { postId: 101 } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, signal, context }) {
         if (!isHttpUrl(connection.baseUrl)) return fail({ error: baseUrlProblem });
         const response = await call(connection, {
           method: "POST",
           path: "/posts",
           body: { title: params.title, body: params.body, userId: params.userId },
           signal,
+          outbound: context.outbound,
         });
         if (response.status === 429) return rateLimited(response);
         if (!isPost(response.body)) {

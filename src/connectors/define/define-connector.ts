@@ -1,3 +1,4 @@
+import type { OutboundClient } from "../../outbound/outbound-client.ts";
 import type { FieldDef, FieldMap, InferFields } from "./fields.ts";
 import type { CommandOutcome, JsonObject } from "./outcome.ts";
 
@@ -12,7 +13,8 @@ export interface ConnectorLogger {
 
 /**
  * The execution context (seed 004): `config` is the step config (the command name and its params),
- * `connectorConfig` the decrypted connection/instance config, `variables` the run's variable bag.
+ * `connectorConfig` the decrypted connection/instance config, `variables` the run's variable bag, and
+ * `outbound` the client every outbound call goes through.
  */
 export interface ConnectorContext {
   config: JsonObject;
@@ -20,6 +22,11 @@ export interface ConnectorContext {
   variables: JsonObject;
   stepId: string;
   runId: string;
+  /**
+   * The SSRF-safe outbound client of whoever runs the command (the server, an external connector's
+   * process, a test), under its egress policy. Handlers send every HTTP request through it.
+   */
+  outbound: OutboundClient;
 }
 
 /** A webhook endpoint a setup command created, or why it could not. */

@@ -76,7 +76,8 @@ export function prepareCommand(definition: ConnectorDefinition, config: JsonObje
  * Runs one command of a definition and normalizes its outcome (seed 004): the handler's return value
  * through {@link outcomeToResult}; a thrown error through the connector's `errorMap`, else its message.
  * Works without a server, for unit tests: `executeDefinition(widgetConnector, { config: { command:
- * "listWidgets", limit: 10 }, connectorConfig, variables: {}, stepId: "s", runId: "r" })`.
+ * "listWidgets", limit: 10 }, connectorConfig, variables: {}, stepId: "s", runId: "r", outbound })`
+ * with an outbound client of the test's own (`createOutboundClient({ allow: ["127.0.0.1/32"] })`).
  */
 export async function executeDefinition(
   definition: ConnectorDefinition,

@@ -6,6 +6,7 @@ import {
   ExecuteRequestSchema,
   ExecuteResponseSchema,
 } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
+import type { OutboundClient } from "../../outbound/outbound-client.ts";
 import { codeName } from "../../server/errors.ts";
 import { httpStatusOf } from "../../server/http-status.ts";
 import type { ConnectorDefinition, ConnectorLogger } from "../define/define-connector.ts";
@@ -24,6 +25,8 @@ export interface HttpProtocolOptions {
   maxBodyBytes: number;
   /** Connector log lines; discarded when absent. */
   logger?: ConnectorLogger | undefined;
+  /** The outbound client handlers call out through (`context.outbound`). */
+  outbound: OutboundClient;
 }
 
 function send(res: Res, status: number, body: unknown, failure?: string): void {
@@ -73,7 +76,11 @@ async function execute(definition: ConnectorDefinition, req: Req, res: Res, opti
   }
   const gone = new AbortController();
   res.once("close", () => gone.abort());
-  const response = await runExecute(definition, request, { signal: gone.signal, logger: options.logger });
+  const response = await runExecute(definition, request, {
+    signal: gone.signal,
+    logger: options.logger,
+    outbound: options.outbound,
+  });
   const body = { success: response.success, ...(toJson(ExecuteResponseSchema, response) as object) };
   if (response.success) send(res, 200, body);
   else send(res, 422, body, response.error || "command failed");

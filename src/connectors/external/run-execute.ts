@@ -5,6 +5,7 @@ import {
   type ExecuteResponse,
   ExecuteResponseSchema,
 } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
+import type { OutboundClient } from "../../outbound/outbound-client.ts";
 import type { ConnectorDefinition, ConnectorLogger } from "../define/define-connector.ts";
 import { executeDefinition } from "../define/dispatcher.ts";
 import { operatorText } from "./operator-text.ts";
@@ -25,6 +26,8 @@ export interface RunExecuteOptions {
   signal: AbortSignal;
   /** Connector log lines; discarded when absent. */
   logger?: ConnectorLogger | undefined;
+  /** The connector process's outbound client, handed to handlers as `context.outbound`. */
+  outbound: OutboundClient;
 }
 
 /** A Struct slot as plain JSON: `undefined` members dropped, so it always encodes. */
@@ -62,6 +65,7 @@ export async function runExecute(
       variables: request.variables ?? {},
       stepId: request.metadata?.stepId ?? "",
       runId: request.metadata?.runId ?? "",
+      outbound: options.outbound,
     },
     { signal, ...(options.logger ? { logger: options.logger } : {}) },
   );

@@ -1,4 +1,5 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createOutboundClient, type OutboundClient } from "../../outbound/outbound-client.ts";
 import { listen } from "../../server/listener.ts";
 import type { ConnectorDefinition, ConnectorLogger } from "../define/define-connector.ts";
 import { createHttpProtocolHandler } from "./http-protocol-handler.ts";
@@ -14,6 +15,12 @@ export interface ServeConnectorOptions {
   logger?: ConnectorLogger;
   /** Largest request body, in bytes; 5 MB by default. */
   maxBodyBytes?: number;
+  /**
+   * The outbound client handlers call out through (`context.outbound`), owned by the caller. When absent,
+   * the connector builds one with the default egress policy (no internal or private addresses) and closes
+   * it when it closes.
+   */
+  outbound?: OutboundClient;
 }
 
 /** A running external connector. */
@@ -42,15 +49,24 @@ export async function serveConnector(
 ): Promise<ServedConnector> {
   const host = options.host ?? "127.0.0.1";
   const maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const outbound = options.outbound ?? createOutboundClient();
+  const closeOwned = () => (outbound === options.outbound ? Promise.resolve() : outbound.close());
+  const logger = options.logger;
   const handler = connectNodeAdapter({
-    routes: (router) => registerConnectorService(router, definition, options.logger),
+    routes: (router) => registerConnectorService(router, definition, { outbound, logger }),
     readMaxBytes: maxBodyBytes,
-    fallback: createHttpProtocolHandler(definition, { maxBodyBytes, logger: options.logger }),
+    fallback: createHttpProtocolHandler(definition, { maxBodyBytes, logger, outbound }),
   });
-  const listener = await listen(handler, { port: options.port ?? 0, host });
+  const listener = await listen(handler, { port: options.port ?? 0, host }).catch(async (error: unknown) => {
+    await closeOwned();
+    throw error;
+  });
   return {
     url: `${listener.scheme}://${urlHost(host)}:${listener.port}`,
     port: listener.port,
-    close: () => listener.close(5_000),
+    async close() {
+      await listener.close(5_000);
+      await closeOwned();
+    },
   };
 }

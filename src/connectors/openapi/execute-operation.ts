@@ -1,10 +1,4 @@
-import {
-  egressGuard,
-  OutboundError,
-  type OutboundRequestInit,
-  type OutboundResponse,
-  outboundRequest,
-} from "../../outbound/index.ts";
+import { OutboundError, type OutboundRequestInit, type OutboundResponse } from "../../outbound/index.ts";
 import type { ConnectorResult } from "../define/outcome.ts";
 import { applySecurity } from "./apply-security.ts";
 import { buildRequest } from "./build-request.ts";
@@ -12,7 +6,7 @@ import type { OpenApiPlan } from "./openapi-plan.ts";
 import { readResponse } from "./read-response.ts";
 import type { TokenFetch } from "./request-client-credentials-token.ts";
 import { resolveBaseUrl } from "./resolve-base-url.ts";
-import { createTokenCache, type IssuedToken, type TokenCache } from "./token-cache.ts";
+import type { IssuedToken, TokenCache } from "./token-cache.ts";
 import { validateParams } from "./validate-params.ts";
 
 /** One command of an OpenAPI-derived connector to run. */
@@ -36,23 +30,18 @@ export interface OperationCall {
 /** How the request goes out: the SSRF-safe outbound client, or a test's own client. */
 export type SendRequest = (url: string, init: OutboundRequestInit) => Promise<OutboundResponse>;
 
-/** Extras of {@link executeOperation}; every field is optional. */
-export interface ExecuteOptions {
+/** How an operation reaches the world; the server builds it once from its outbound client. */
+export interface OperationIo {
+  /** Sends the operation's request (the outbound client's `request`). */
+  send: SendRequest;
   /**
-   * Sends the token request of an OAuth 2 client credentials grant; `fetch` under Patchbay's egress
-   * policy when absent (a token URL on an internal address is refused unless PATCHBAY_EGRESS_ALLOW lists
-   * it). Tests pass one that may reach loopback.
+   * Sends the token request of an OAuth 2 client credentials grant: `fetch` under the egress policy (the
+   * outbound client's `guard.fetch`), so a token URL on an internal address is refused unless
+   * PATCHBAY_EGRESS_ALLOW lists it.
    */
-  fetch?: TokenFetch;
-  /** Where client credentials tokens are kept; one cache shared by the process when absent. */
-  tokens?: TokenCache;
-}
-
-const SHARED_TOKENS = createTokenCache();
-
-function guardedFetch(url: string, init: RequestInit): Promise<Response> {
-  // Looked up per request: configureOutbound replaces the guard at start-up.
-  return egressGuard().fetch(url, init);
+  fetch: TokenFetch;
+  /** Where client credentials tokens are kept (one cache per server). */
+  tokens: TokenCache;
 }
 
 function failure(error: string, errorCode: string): ConnectorResult {
@@ -63,7 +52,7 @@ function failure(error: string, errorCode: string): ConnectorResult {
  * Executes one command of an OpenAPI plan: params checked against their JSON Schemas (INVALID_PARAMS),
  * base URL resolved (NOT_CONFIGURED), security applied (MISSING_CREDENTIALS; a client credentials token
  * fetched or reused, UPSTREAM_AUTH_FAILED when the token endpoint refuses), the request built and sent
- * through `send` with the credentials' headers marked sensitive (a cross-origin redirect drops them),
+ * through `io.send` with the credentials' headers marked sensitive (a cross-origin redirect drops them),
  * the answer turned into a result (a 2xx payload, else `UPSTREAM_HTTP_<status>`).
  * Outbound failures become results with the client's code; the caller's abort is rethrown. No message
  * carries a param value, a secret, the URL or the upstream body. An upstream 401 drops the client
@@ -72,8 +61,7 @@ function failure(error: string, errorCode: string): ConnectorResult {
 export async function executeOperation(
   plan: OpenApiPlan,
   call: OperationCall,
-  send: SendRequest = outboundRequest,
-  options: ExecuteOptions = {},
+  io: OperationIo,
 ): Promise<ConnectorResult> {
   const operation = Object.hasOwn(plan.operations, call.command) ? plan.operations[call.command] : undefined;
   if (operation === undefined)
@@ -85,11 +73,11 @@ export async function executeOperation(
     return failure("the connection's baseUrl is missing or not an http(s) URL", "NOT_CONFIGURED");
   const security = applySecurity(plan, operation, call.config);
   if (!security.ok) return security.result;
-  const tokens = options.tokens ?? SHARED_TOKENS;
+  const { send, tokens } = io;
   let issued: IssuedToken | undefined;
   if (security.credentials.grant !== undefined) {
     const token = await tokens.get(security.credentials.grant, {
-      fetch: options.fetch ?? guardedFetch,
+      fetch: io.fetch,
       timeoutMs: call.timeoutMs,
       signal: call.signal,
     });

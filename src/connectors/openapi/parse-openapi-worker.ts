@@ -1,10 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { ImportReply, ImportRequest } from "./openapi-importer.ts";
 import { parseOpenApi } from "./parse-openapi.ts";
-import type { ImportReply, ImportRequest } from "./parse-openapi-off-thread.ts";
 
-// The worker process of parseOpenApiOffThread: one import at a time, answered by id over its IPC
-// channel. Refusals keep their code and operator-safe message; anything else becomes a fixed text (it
-// could quote the document). It ends when the service ends it, or when its channel closes.
+// The worker process of an OpenApiImporter (openapi-importer.ts): one import at a time, answered by id
+// over its IPC channel. Refusals keep their code and operator-safe message; anything else becomes a fixed
+// text (it could quote the document). It ends when the service ends it, or when its channel closes.
 process.on("message", (request: ImportRequest) => {
   const reply = (message: ImportReply) => process.send?.(message);
   parseOpenApi(request.input, {

@@ -1,13 +1,10 @@
-export { LOG_FIELD_LIMITS } from "./log-fields.ts";
 export {
-  closeSandbox,
+  createSandbox,
   DEFAULT_SCRIPT_QUEUE_MAX,
-  openSandbox,
-  runScript,
+  type Sandbox,
   type SandboxSettings,
-  sandboxHealthy,
-  sandboxPids,
-} from "./run-script.ts";
+} from "./create-sandbox.ts";
+export { LOG_FIELD_LIMITS } from "./log-fields.ts";
 export type {
   ScriptHttpRequest,
   ScriptHttpResponse,

@@ -22,7 +22,7 @@ export interface ScriptHttpResponse {
 /** Log levels of `patchbay.log`. */
 export type ScriptLogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
-/** How {@link runScript} reaches the world; the sandbox itself has no other way out. */
+/** How a sandbox execution (`Sandbox.run`) reaches the world; the sandbox itself has no other way out. */
 export interface ScriptRunOptions {
   /**
    * The calling key's tenant. Isolates are pooled per tenant and never shared between tenants, so that

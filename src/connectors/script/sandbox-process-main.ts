@@ -6,12 +6,12 @@
  * it stops answering; it ends itself the same way when the service goes away.
  */
 
-import { configureOutbound } from "../../outbound/index.ts";
+import { createOutboundClient, type OutboundClient } from "../../outbound/index.ts";
 import { batchedSender } from "./batched-sender.ts";
 import { MAX_LOG_CHARS } from "./host-bridge.ts";
 import { createIsolatePool, type IsolatePool } from "./isolate-pool.ts";
 import { runInIsolate } from "./run-in-isolate.ts";
-import type { ScriptHttpResponse, ScriptRunOptions } from "./run-script-options.ts";
+import type { ScriptHttpRequest, ScriptHttpResponse, ScriptRunOptions } from "./run-script-options.ts";
 import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
 import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 
@@ -27,123 +27,143 @@ class HttpFailure extends Error {
 /** An idle isolate is disposed after this long. */
 const IDLE_MS = 60_000;
 
-const running = new Map<number, AbortController>();
-/** The process's own `patchbay.http` (the outbound client, or a test's module), set by "init". */
-let localHttp: Promise<ScriptRunOptions["http"]> | undefined;
-/** The isolates, made by "init": `slots` run at once, the other executions the service sent wait. */
-let pool: IsolatePool | undefined;
-const calls = new Map<number, { resolve(response: ScriptHttpResponse): void; reject(error: Error): void }>();
-let nextCall = 0;
+/** What an `httpModule` exports: `scriptHttp`, called with the process's own outbound client. */
+type ScriptHttp = (request: ScriptHttpRequest, outbound: OutboundClient) => Promise<ScriptHttpResponse>;
 
-const send = batchedSender<FromSandbox>(
-  (batch) => {
-    // Without the service there is nobody to answer; 'disconnect' ends the process.
-    if (process.connected) process.send?.(batch, undefined, undefined, () => undefined);
-  },
-  () => running.size > 4,
-);
-
-async function run(message: Extract<ToSandbox, { t: "run" }>): Promise<void> {
-  const controller = new AbortController();
-  running.set(message.id, controller);
-  let result: FromSandbox & { t: "done" };
-  try {
-    const http = message.relay ? relay(message.id) : await localHttp;
-    if (http === undefined || pool === undefined) throw new Error("the sandbox process was not initialised");
-    const outcome = await runInIsolate(
-      pool,
-      message.source,
-      message.command,
-      message.input,
-      {
-        tenant: message.tenant,
-        ...(message.limits ? { limits: message.limits } : {}),
-        signal: controller.signal,
-        log: (level, text, fields) => send({ t: "log", id: message.id, level, message: text, fields }),
-        http,
-      },
-      message.waitedMs,
-    );
-    result = { t: "done", id: message.id, result: outcome };
-  } catch {
-    // runInIsolate does not reject for anything a script does; this is a sandbox fault.
-    result = {
-      t: "done",
-      id: message.id,
-      result: scriptFailure(ScriptErrorCode.SCRIPT_SANDBOX_LOST, "the script sandbox failed"),
-    };
-  }
-  running.delete(message.id);
-  send(result);
+/** The `patchbay.http` of this process: the module's `scriptHttp` over the process's outbound client. */
+async function loadHttp(httpModule: string, outbound: OutboundClient): Promise<ScriptRunOptions["http"]> {
+  const module = (await import(httpModule)) as { scriptHttp?: ScriptHttp };
+  const scriptHttp = module.scriptHttp;
+  if (typeof scriptHttp !== "function") throw new Error("httpModule exports no scriptHttp");
+  return (request) => scriptHttp(request, outbound);
 }
 
-/** `patchbay.http` answered by the service: each call goes up the channel and waits for its answer. */
-function relay(id: number): ScriptRunOptions["http"] {
-  return ({ signal, ...request }) =>
-    new Promise<ScriptHttpResponse>((resolve, reject) => {
-      const call = ++nextCall;
-      calls.set(call, { resolve, reject });
-      signal?.addEventListener(
-        "abort",
-        () => {
-          if (!calls.delete(call)) return;
-          send({ t: "http-abort", call });
-          reject(new HttpFailure("the execution has ended", undefined));
+/**
+ * Serves the service over this process's IPC channel. Its state (the isolates, the outbound client made
+ * from the egress allow-list "init" brings, the calls in flight) lives here, built from what the service
+ * sends, never from anything of the service's own memory.
+ */
+function serveSandbox(): void {
+  const running = new Map<number, AbortController>();
+  /** The process's own `patchbay.http` (its outbound client, or a test's module), set by "init". */
+  let localHttp: Promise<ScriptRunOptions["http"]> | undefined;
+  /** The isolates, made by "init": `slots` run at once, the other executions the service sent wait. */
+  let pool: IsolatePool | undefined;
+  const calls = new Map<
+    number,
+    { resolve(response: ScriptHttpResponse): void; reject(error: Error): void }
+  >();
+  let nextCall = 0;
+
+  const send = batchedSender<FromSandbox>(
+    (batch) => {
+      // Without the service there is nobody to answer; 'disconnect' ends the process.
+      if (process.connected) process.send?.(batch, undefined, undefined, () => undefined);
+    },
+    () => running.size > 4,
+  );
+
+  async function run(message: Extract<ToSandbox, { t: "run" }>): Promise<void> {
+    const controller = new AbortController();
+    running.set(message.id, controller);
+    let result: FromSandbox & { t: "done" };
+    try {
+      const http = message.relay ? relay(message.id) : await localHttp;
+      if (http === undefined || pool === undefined)
+        throw new Error("the sandbox process was not initialised");
+      const outcome = await runInIsolate(
+        pool,
+        message.source,
+        message.command,
+        message.input,
+        {
+          tenant: message.tenant,
+          ...(message.limits ? { limits: message.limits } : {}),
+          signal: controller.signal,
+          log: (level, text, fields) => send({ t: "log", id: message.id, level, message: text, fields }),
+          http,
         },
-        { once: true },
+        message.waitedMs,
       );
-      send({ t: "http", id, call, request });
-    });
-}
+      result = { t: "done", id: message.id, result: outcome };
+    } catch {
+      // runInIsolate does not reject for anything a script does; this is a sandbox fault.
+      result = {
+        t: "done",
+        id: message.id,
+        result: scriptFailure(ScriptErrorCode.SCRIPT_SANDBOX_LOST, "the script sandbox failed"),
+      };
+    }
+    running.delete(message.id);
+    send(result);
+  }
 
-function settle(message: Extract<ToSandbox, { t: "http-done" | "http-failed" }>): void {
-  const waiting = calls.get(message.call);
-  if (waiting === undefined) return;
-  calls.delete(message.call);
-  if (message.t === "http-done") waiting.resolve(message.response);
-  else waiting.reject(new HttpFailure(message.message, message.code));
-}
-
-process.on("message", (batch: ToSandbox[]) => {
-  for (const message of batch) receive(message);
-});
-
-function receive(message: ToSandbox): void {
-  switch (message.t) {
-    case "init":
-      configureOutbound({ allow: message.egressAllow });
-      localHttp = import(message.httpModule).then((module: { scriptHttp?: ScriptRunOptions["http"] }) => {
-        if (typeof module.scriptHttp !== "function") throw new Error("httpModule exports no scriptHttp");
-        return module.scriptHttp;
+  /** `patchbay.http` answered by the service: each call goes up the channel and waits for its answer. */
+  function relay(id: number): ScriptRunOptions["http"] {
+    return ({ signal, ...request }) =>
+      new Promise<ScriptHttpResponse>((resolve, reject) => {
+        const call = ++nextCall;
+        calls.set(call, { resolve, reject });
+        signal?.addEventListener(
+          "abort",
+          () => {
+            if (!calls.delete(call)) return;
+            send({ t: "http-abort", call });
+            reject(new HttpFailure("the execution has ended", undefined));
+          },
+          { once: true },
+        );
+        send({ t: "http", id, call, request });
       });
-      // An unusable module fails each execution (SCRIPT_SANDBOX_LOST), not the process.
-      localHttp.catch(() => undefined);
-      pool = createIsolatePool({
-        slots: message.slots,
-        // Warm isolates for many tenants at once (each costs 2–3 MB; a cold one 5–20 ms to make), given
-        // back a minute after their last use.
-        maxIdle: 64,
-        idleMs: IDLE_MS,
-        logChars: MAX_LOG_CHARS,
-        onCatastrophicError: () => send({ t: "lost" }),
-      });
-      setInterval(() => pool?.sweep(), IDLE_MS / 4).unref();
-      return;
-    case "run":
-      void run(message);
-      return;
-    case "abort":
-      running.get(message.id)?.abort();
-      return;
-    case "http-done":
-    case "http-failed":
-      settle(message);
-      return;
-    case "ping":
-      send({ t: "pong", seq: message.seq });
-      return;
+  }
+
+  function settle(message: Extract<ToSandbox, { t: "http-done" | "http-failed" }>): void {
+    const waiting = calls.get(message.call);
+    if (waiting === undefined) return;
+    calls.delete(message.call);
+    if (message.t === "http-done") waiting.resolve(message.response);
+    else waiting.reject(new HttpFailure(message.message, message.code));
+  }
+
+  process.on("message", (batch: ToSandbox[]) => {
+    for (const message of batch) receive(message);
+  });
+
+  function receive(message: ToSandbox): void {
+    switch (message.t) {
+      case "init":
+        localHttp = loadHttp(message.httpModule, createOutboundClient({ allow: message.egressAllow }));
+        // An unusable module fails each execution (SCRIPT_SANDBOX_LOST), not the process.
+        localHttp.catch(() => undefined);
+        pool = createIsolatePool({
+          slots: message.slots,
+          // Warm isolates for many tenants at once (each costs 2–3 MB; a cold one 5–20 ms to make), given
+          // back a minute after their last use.
+          maxIdle: 64,
+          idleMs: IDLE_MS,
+          logChars: MAX_LOG_CHARS,
+          onCatastrophicError: () => send({ t: "lost" }),
+        });
+        setInterval(() => pool?.sweep(), IDLE_MS / 4).unref();
+        return;
+      case "run":
+        void run(message);
+        return;
+      case "abort":
+        running.get(message.id)?.abort();
+        return;
+      case "http-done":
+      case "http-failed":
+        settle(message);
+        return;
+      case "ping":
+        send({ t: "pong", seq: message.seq });
+        return;
+    }
   }
 }
+
+serveSandbox();
 
 // A lost isolate's thread keeps the process from exiting normally: without the service, end at once.
 process.on("disconnect", () => process.kill(process.pid, "SIGKILL"));

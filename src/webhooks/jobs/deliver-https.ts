@@ -1,4 +1,4 @@
-import { outboundRequest } from "../../outbound/index.ts";
+import type { OutboundClient } from "../../outbound/index.ts";
 import { signStandardWebhook } from "../standard-webhooks/index.ts";
 
 /** What one HTTPS delivery sends: the event id is the Standard Webhooks message id (idempotency key). */
@@ -15,14 +15,17 @@ export interface HttpsDelivery {
 const TARGET_TIMEOUT_MS = 15_000;
 
 /**
- * POSTs an event to an HTTPS target through the outbound client (egress policy, pinned DNS), signed per
- * Standard Webhooks with this attempt's timestamp. Returns undefined on a 2xx, else an operator-safe
+ * POSTs an event to an HTTPS target through `outbound` (the server's client: egress policy, pinned DNS),
+ * signed per Standard Webhooks with this attempt's timestamp. Returns undefined on a 2xx, else an operator-safe
  * failure code: `HTTPS_TARGET_<status>` or the outbound client's (`EGRESS_REFUSED`, `UPSTREAM_TIMEOUT`, …).
  */
-export async function deliverHttps(delivery: HttpsDelivery): Promise<string | undefined> {
+export async function deliverHttps(
+  outbound: OutboundClient,
+  delivery: HttpsDelivery,
+): Promise<string | undefined> {
   const headers = signStandardWebhook(delivery.signingSecret, delivery.eventId, delivery.now, delivery.body);
   try {
-    const response = await outboundRequest(delivery.url, {
+    const response = await outbound.request(delivery.url, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json", "user-agent": "Patchbay-Webhooks/1" },
       body: delivery.body,

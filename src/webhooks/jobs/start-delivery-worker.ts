@@ -60,7 +60,7 @@ export async function startDeliveryWorker(deps: WebhookDeps): Promise<() => Prom
   ): Promise<string | undefined> {
     if (sealedSecret === null) return "TARGET_UNSUPPORTED";
     const now = deps.now();
-    return deliverHttps({
+    return deliverHttps(deps.outbound, {
       url,
       signingSecret: deps.secretBox
         .open(sealedSecret, signingSecretContext(job.data.endpointId))

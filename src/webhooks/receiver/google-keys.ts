@@ -1,5 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
-import { outboundRequest } from "../../outbound/index.ts";
+import type { OutboundClient } from "../../outbound/index.ts";
 
 /** Keys are kept this long; an unknown key id refetches sooner, at most once a minute. */
 const KEEP_MS = 3_600_000;
@@ -7,17 +7,21 @@ const REFETCH_MS = 60_000;
 
 /**
  * Google's token-signing keys for Pub/Sub push (Gmail) verification, fetched from `jwksUrl` through the
- * outbound client (so the egress policy applies) and cached; a token signed with a key id not in the set
+ * server's outbound client (so its egress policy applies) and cached; a token signed with a key id not in the set
  * refetches it (Google rotates keys), at most once a minute.
  */
-export function createGoogleKeys(jwksUrl: string, now: () => number = Date.now): JWTVerifyGetKey {
+export function createGoogleKeys(
+  jwksUrl: string,
+  outbound: OutboundClient,
+  now: () => number = Date.now,
+): JWTVerifyGetKey {
   let keys: JWTVerifyGetKey | undefined;
   let kids = new Set<string>();
   let fetchedAt = 0;
   let fetching: Promise<void> | undefined;
 
   async function refresh(): Promise<void> {
-    const response = await outboundRequest(jwksUrl, { method: "GET" });
+    const response = await outbound.request(jwksUrl, { method: "GET" });
     const body = typeof response.body === "string" ? (JSON.parse(response.body) as unknown) : response.body;
     if (response.status !== 200 || typeof body !== "object" || body === null || !("keys" in body)) {
       throw new Error("the JWKS endpoint did not answer a key set");

@@ -3,7 +3,7 @@ import { Events } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exchangeCode } from "../../../src/connections/oauth/exchange-code.ts";
 import { OAuthError } from "../../../src/connections/oauth/oauth-error.ts";
-import { configureOutbound } from "../../../src/outbound/index.ts";
+import { createOutboundClient } from "../../../src/outbound/index.ts";
 import {
   authorizedCode,
   basicCredentials,
@@ -14,14 +14,15 @@ import {
   startMockProvider,
 } from "./mock-provider.ts";
 
+// The mock authorization server is on loopback, which the egress policy refuses unless allowed.
+const outbound = createOutboundClient({ allow: ["127.0.0.1/32", "localhost"] });
 let provider: MockProvider;
 beforeAll(async () => {
-  // The mock authorization server is on loopback, which the egress policy refuses unless allowed.
-  configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
   provider = await startMockProvider();
 });
 afterAll(async () => {
   await provider.stop();
+  await outbound.close();
 });
 
 const NOW = new Date("2031-05-06T07:08:09.000Z");
@@ -38,6 +39,7 @@ async function exchange(extra: Partial<Parameters<typeof exchangeCode>[0]> = {})
     codeVerifier,
     allowInsecure: true,
     now: () => NOW,
+    fetch: outbound.guard.fetch,
     ...extra,
   });
 }
@@ -114,6 +116,7 @@ describe("exchangeCode", () => {
         code,
         codeVerifier: "x".repeat(43),
         allowInsecure: true,
+        fetch: outbound.guard.fetch,
       }),
     );
     // The mock answers a PKCE mismatch with 400 and a problem+json body, not an OAuth error body.
@@ -225,6 +228,7 @@ describe("exchangeCode", () => {
         code: "c",
         codeVerifier: "v",
         allowInsecure: true,
+        fetch: outbound.guard.fetch,
       }),
     );
     expect(error).toMatchObject({ kind: "transient", message: "provider unreachable (network error)" });
@@ -271,9 +275,9 @@ describe("exchangeCode", () => {
     provider.server.service.on(Events.BeforeTokenSigning, () => {
       requests++;
     });
-    configureOutbound({ allow: [] });
+    const strict = createOutboundClient({ allow: [] });
     try {
-      const error = await failure(exchange());
+      const error = await failure(exchange({ fetch: strict.guard.fetch }));
       expect(error).toMatchObject({
         kind: "provider_error",
         message:
@@ -281,7 +285,7 @@ describe("exchangeCode", () => {
       });
       expect(requests).toBe(0);
     } finally {
-      configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
+      await strict.close();
     }
   });
 });

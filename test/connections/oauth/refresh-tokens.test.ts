@@ -4,7 +4,7 @@ import { exchangeCode } from "../../../src/connections/oauth/exchange-code.ts";
 import { OAuthError } from "../../../src/connections/oauth/oauth-error.ts";
 import { refreshTokens } from "../../../src/connections/oauth/refresh-tokens.ts";
 import type { TokenSet } from "../../../src/connections/oauth/token-set.ts";
-import { configureOutbound } from "../../../src/outbound/index.ts";
+import { createOutboundClient } from "../../../src/outbound/index.ts";
 import {
   authorizedCode,
   basicCredentials,
@@ -15,11 +15,11 @@ import {
   startMockProvider,
 } from "./mock-provider.ts";
 
+// The mock authorization server is on loopback, which the egress policy refuses unless allowed.
+const outbound = createOutboundClient({ allow: ["127.0.0.1/32", "localhost"] });
 let provider: MockProvider;
 let initial: TokenSet;
 beforeAll(async () => {
-  // The mock authorization server is on loopback, which the egress policy refuses unless allowed.
-  configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
   provider = await startMockProvider();
   const settings = provider.settings();
   const { code, codeVerifier } = await authorizedCode(settings);
@@ -30,10 +30,12 @@ beforeAll(async () => {
     code,
     codeVerifier,
     allowInsecure: true,
+    fetch: outbound.guard.fetch,
   });
 });
 afterAll(async () => {
   await provider.stop();
+  await outbound.close();
 });
 
 function refreshTokenOf(tokens: TokenSet): string {
@@ -47,6 +49,7 @@ const refresh = (extra: Partial<Parameters<typeof refreshTokens>[0]> = {}) =>
     ...CLIENT,
     refreshToken: refreshTokenOf(initial),
     allowInsecure: true,
+    fetch: outbound.guard.fetch,
     ...extra,
   });
 

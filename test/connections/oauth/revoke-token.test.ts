@@ -2,7 +2,7 @@ import { Events } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OAuthError } from "../../../src/connections/oauth/oauth-error.ts";
 import { revokeToken } from "../../../src/connections/oauth/revoke-token.ts";
-import { configureOutbound } from "../../../src/outbound/index.ts";
+import { createOutboundClient } from "../../../src/outbound/index.ts";
 import {
   basicCredentials,
   CLIENT,
@@ -11,14 +11,15 @@ import {
   startMockProvider,
 } from "./mock-provider.ts";
 
+// The mock authorization server is on loopback, which the egress policy refuses unless allowed.
+const outbound = createOutboundClient({ allow: ["127.0.0.1/32", "localhost"] });
 let provider: MockProvider;
 beforeAll(async () => {
-  // The mock authorization server is on loopback, which the egress policy refuses unless allowed.
-  configureOutbound({ allow: ["127.0.0.1/32", "localhost"] });
   provider = await startMockProvider();
 });
 afterAll(async () => {
   await provider.stop();
+  await outbound.close();
 });
 
 describe("revokeToken", () => {
@@ -85,6 +86,7 @@ describe("revokeToken", () => {
       ...CLIENT,
       token: "t",
       allowInsecure: true,
+      fetch: outbound.guard.fetch,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OAuthError);
     expect(error).toMatchObject({ kind: "transient", status: 503 });

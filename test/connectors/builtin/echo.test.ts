@@ -1,6 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { echoConnector } from "../../../src/connectors/builtin/echo.ts";
 import { BUILT_IN_DEFINITIONS, executeDefinition, type JsonObject } from "../../../src/connectors/index.ts";
+import { createOutboundClient } from "../../../src/outbound/index.ts";
+
+// Echo calls nothing; its context still carries a client, as every execution's does.
+const outbound = createOutboundClient();
+afterAll(() => outbound.close());
 
 function run(config: JsonObject) {
   return executeDefinition(echoConnector, {
@@ -9,6 +14,7 @@ function run(config: JsonObject) {
     variables: {},
     stepId: "step-1",
     runId: "run-1",
+    outbound,
   });
 }
 

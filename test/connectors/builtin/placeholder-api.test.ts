@@ -9,21 +9,22 @@ import {
   executeDefinition,
   type JsonObject,
 } from "../../../src/connectors/index.ts";
-import { configureOutbound } from "../../../src/outbound/index.ts";
+import { createOutboundClient } from "../../../src/outbound/index.ts";
 import { type FakePlaceholderApi, startFakePlaceholderApi } from "./fake-placeholder-api.ts";
 
 const apiKey = "pk_test_7f3c9a";
 
+// The fake API listens on loopback, which the egress policy refuses unless allow-listed.
+const outbound = createOutboundClient({ allow: ["127.0.0.1/32"] });
 let api: FakePlaceholderApi;
 
 beforeAll(async () => {
-  // The fake API listens on loopback, which the egress policy refuses unless allow-listed.
-  configureOutbound({ allow: ["127.0.0.1/32"] });
   api = await startFakePlaceholderApi(apiKey, 25);
 });
 
 afterAll(async () => {
   await api.close();
+  await outbound.close();
 });
 
 beforeEach(() => {
@@ -37,7 +38,7 @@ function run(
 ): Promise<ConnectorResult> {
   return executeDefinition(
     placeholderApiConnector,
-    { config, connectorConfig: connection, variables: {}, stepId: "step-1", runId: "run-1" },
+    { config, connectorConfig: connection, variables: {}, stepId: "step-1", runId: "run-1", outbound },
     options,
   );
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { delayConnector } from "../../../src/connectors/builtin/delay.ts";
 import {
   type ConnectorContext,
@@ -11,9 +11,13 @@ import {
   succeed,
   t,
 } from "../../../src/connectors/index.ts";
+import { createOutboundClient } from "../../../src/outbound/index.ts";
+
+const outbound = createOutboundClient();
+afterAll(() => outbound.close());
 
 function contextFor(config: JsonObject, connectorConfig: JsonObject = {}): ConnectorContext {
-  return { config, connectorConfig, variables: { existing: 1 }, stepId: "step-1", runId: "run-1" };
+  return { config, connectorConfig, variables: { existing: 1 }, stepId: "step-1", runId: "run-1", outbound };
 }
 
 interface LoggedLine {

@@ -19,8 +19,10 @@ const SCHEMES: Record<string, SecurityBinding> = {
   userOnly: { type: "oauth2", flows: ["authorizationCode", "implicit"] },
 };
 
-// The egress policy production uses, allowed to reach the loopback token endpoint.
+// The egress policy production uses, allowed to reach the loopback token endpoint; and the same policy
+// with nothing allowed, as a server with an empty PATCHBAY_EGRESS_ALLOW has it.
 const guard = createEgressGuard(createEgressPolicy(["127.0.0.1"]), () => Promise.resolve([]));
+const strict = createEgressGuard(createEgressPolicy([]), () => Promise.resolve([]));
 
 let api: Harness;
 let auth: LoopbackServer;
@@ -63,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api.close();
   await auth.close();
+  await Promise.all([guard.close(), strict.close()]);
 });
 beforeEach(() => {
   api.reset();
@@ -78,7 +81,8 @@ interface RunOptions {
   scheme?: string;
   config?: Record<string, unknown>;
   signal?: AbortSignal;
-  fetch?: "default";
+  /** Token requests through the guard that refuses loopback. */
+  fetch?: "strict";
   addSecret?: (value: string) => void;
 }
 
@@ -102,12 +106,11 @@ function run(options: RunOptions = {}) {
     signal: options.signal ?? new AbortController().signal,
     ...(options.addSecret ? { addSecret: options.addSecret } : {}),
   };
-  return executeOperation(
-    plan,
-    call,
-    (url, init) => api.client.request(url, init),
-    options.fetch === "default" ? { tokens } : { fetch: guard.fetch, tokens },
-  );
+  return executeOperation(plan, call, {
+    send: (url, init) => api.client.request(url, init),
+    fetch: options.fetch === "strict" ? strict.fetch : guard.fetch,
+    tokens,
+  });
 }
 
 describe("the client credentials grant", () => {
@@ -144,9 +147,9 @@ describe("the client credentials grant", () => {
     expect(auth.requests).toHaveLength(0);
   });
 
-  it("sends the token request through the egress policy by default (loopback refused)", async () => {
+  it("sends the token request through the egress policy it is given (loopback refused)", async () => {
     const connections = auth.connections;
-    const result = await run({ fetch: "default" });
+    const result = await run({ fetch: "strict" });
     expect(result).toMatchObject({ success: false, errorCode: "EGRESS_REFUSED" });
     expect(auth.connections).toBe(connections);
     expect(api.server.requests).toHaveLength(0);

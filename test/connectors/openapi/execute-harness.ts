@@ -1,10 +1,13 @@
 import type { ServerResponse } from "node:http";
 import type { ConnectorResult } from "../../../src/connectors/define/outcome.ts";
 import {
+  createTokenCache,
   executeOperation,
   type OpenApiPlan,
+  type OperationIo,
   type OperationPlan,
   type ParamPlan,
+  type TokenCache,
 } from "../../../src/connectors/openapi/index.ts";
 import { createOutboundClient, type OutboundClient } from "../../../src/outbound/index.ts";
 import {
@@ -36,6 +39,14 @@ const OK = (res: ServerResponse): void => {
   res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
 };
 
+/**
+ * How an operation reaches the world through `client`, as the server wires it: requests through the
+ * client, token requests through its egress guard, tokens in `tokens` (a fresh cache by default).
+ */
+export function ioOf(client: OutboundClient, tokens: TokenCache = createTokenCache()): OperationIo {
+  return { send: (url, init) => client.request(url, init), fetch: client.guard.fetch, tokens };
+}
+
 /** Starts the server and client; call `close()` in afterAll. */
 export async function startHarness(): Promise<Harness> {
   const harness: Harness = {
@@ -52,7 +63,7 @@ export async function startHarness(): Promise<Harness> {
           timeoutMs: 10_000,
           signal: new AbortController().signal,
         },
-        (url, init) => harness.client.request(url, init),
+        ioOf(harness.client),
       ),
     last() {
       if (harness.server.requests.length !== 1)

@@ -3,7 +3,7 @@ import { executeOperation, type OpenApiPlan } from "../../../src/connectors/open
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { createOutboundClient } from "../../../src/outbound/index.ts";
 import { startLoopbackServer } from "../../outbound/loopback-server.ts";
-import { type Harness, param, planOf, startHarness } from "./execute-harness.ts";
+import { type Harness, ioOf, param, planOf, startHarness } from "./execute-harness.ts";
 import { fixture } from "./fixtures.ts";
 
 const PETSTORE_30 = fixture("@readme/oas-examples/3.0/json/petstore.json");
@@ -42,7 +42,7 @@ describe("URLs", () => {
     const result = await executeOperation(
       plan,
       { command: "op", params: {}, config: {}, timeoutMs: 10_000, signal: new AbortController().signal },
-      (url, init) => api.client.request(url, init),
+      ioOf(api.client),
     );
     expect(result).toEqual({ success: true, payload: { ok: true } });
     expect(api.last()).toMatchObject({ method: "DELETE", url: "/root/things" });
@@ -55,7 +55,7 @@ describe("URLs", () => {
       const result = await executeOperation(
         plan,
         { command: "op", params: {}, config: {}, timeoutMs: 10_000, signal: new AbortController().signal },
-        (url, init) => api.client.request(url, init),
+        ioOf(api.client),
       );
       expect(result).toEqual({
         success: false,
@@ -259,7 +259,7 @@ describe("outbound failures", () => {
           timeoutMs: 10_000,
           signal: new AbortController().signal,
         },
-        (url, init) => strict.request(url, init),
+        ioOf(strict),
       );
       expect(result).toMatchObject({ success: false, errorCode: "EGRESS_REFUSED" });
       expect(result.error).toMatch(/^Outbound request to 127\.0\.0\.1 refused/);
@@ -291,7 +291,7 @@ describe("outbound failures", () => {
         timeoutMs: 10_000,
         signal: controller.signal,
       },
-      (url, init) => api.client.request(url, init),
+      ioOf(api.client),
     );
     await expect(call).rejects.toBe(reason);
   });

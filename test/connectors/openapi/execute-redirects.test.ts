@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { executeOperation, type SecurityBinding } from "../../../src/connectors/openapi/index.ts";
 import { createOutboundClient } from "../../../src/outbound/index.ts";
 import { type LoopbackServer, startLoopbackServer } from "../../outbound/loopback-server.ts";
-import { planOf } from "./execute-harness.ts";
+import { ioOf, planOf } from "./execute-harness.ts";
 
 // Only loopback traffic: the API on 127.0.0.1 redirects to another origin on 127.0.0.2.
 
@@ -44,7 +44,7 @@ function run(path: string, security: Array<Record<string, string[]>>, config: Re
       timeoutMs: 10_000,
       signal: new AbortController().signal,
     },
-    (url, init) => client.request(url, init),
+    ioOf(client),
   );
 }
 

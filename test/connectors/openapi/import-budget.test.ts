@@ -1,13 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, describe, expect, it } from "vitest";
 import { createImportBudget } from "../../../src/connectors/openapi/import-budget.ts";
-import {
-  closeImportWorker,
-  MAX_IMPORTED_BYTES,
-  parseOpenApiOffThread,
-} from "../../../src/connectors/openapi/index.ts";
+import { createOpenApiImporter, MAX_IMPORTED_BYTES } from "../../../src/connectors/openapi/index.ts";
 
-afterAll(() => closeImportWorker());
+const importer = createOpenApiImporter();
+afterAll(() => importer.close());
 
 /** `operations` operations that each send a `properties`-property object body (flattened into params). */
 function flattened(operations: number, properties: number): string {
@@ -53,15 +50,13 @@ describe("the import's size budget", () => {
   it(`refuses a description whose commands would pass ${MAX_IMPORTED_BYTES / 2 ** 20} MiB, in the worker, and imports a subset of it`, async () => {
     // 1,000 operations that each flatten the same 2,000-property body: ~250 MB of commands.
     const document = flattened(1_000, 2_000);
-    const error = await parseOpenApiOffThread(document, { field: "openapi_document" }).catch(
-      (e: unknown) => e,
-    );
+    const error = await importer.parse(document, { field: "openapi_document" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.InvalidArgument);
     expect((error as ConnectError).rawMessage).toBe(
       `openapi_document: the imported commands and execution plan would be larger than ${MAX_IMPORTED_BYTES / 2 ** 20} MiB as JSON; import a subset of the operations`,
     );
-    const subset = await parseOpenApiOffThread(document, { select: ["create1", "create2"] });
+    const subset = await importer.parse(document, { select: ["create1", "create2"] });
     expect(Object.keys(subset.configSchema.commands)).toEqual(["create1", "create2"]);
     expect(subset.configSchema.commands.create2?.params).toHaveLength(2_000);
   }, 120_000);

@@ -1,12 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  openSandbox,
-  runScript,
+  createSandbox,
   type SandboxEvent,
   type ScriptRequest,
-  sandboxHealthy,
-  sandboxPids,
 } from "../../../src/connectors/script/index.ts";
 
 const request: ScriptRequest = { command: "test", params: {}, config: {}, variables: {} };
@@ -18,8 +15,8 @@ const OBJECT_BOMB = "function test() { const o = {}; let i = 0; for (;;) o['k' +
 const ORDINARY = "function test() { return { payload: { ok: 1 } }; }";
 
 const events: SandboxEvent[] = [];
-const release = openSandbox({ processes: 1, onEvent: (event) => events.push(event) });
-afterAll(release);
+const sandbox = createSandbox({ processes: 1, onEvent: (event) => events.push(event) });
+afterAll(() => sandbox.close());
 
 /**
  * Resident memory of the sandbox processes, in MB: where the isolates live, and where a lost isolate's
@@ -27,7 +24,7 @@ afterAll(release);
  */
 function residentMb(): number {
   let kb = 0;
-  for (const pid of sandboxPids()) {
+  for (const pid of sandbox.pids()) {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
@@ -45,12 +42,12 @@ function alive(pid: number): boolean {
 
 describe("hostile scripts: hash-table memory bombs", () => {
   it("end with SCRIPT_MEMORY_LIMIT; the process that ran one is replaced, so memory returns to its baseline", async () => {
-    for (let warm = 0; warm < 20; warm++) await runScript(ORDINARY, request, { tenant: "t-memory", http });
+    for (let warm = 0; warm < 20; warm++) await sandbox.run(ORDINARY, request, { tenant: "t-memory", http });
     const baseline = residentMb();
-    const firstPid = sandboxPids()[0] as number;
+    const firstPid = sandbox.pids()[0] as number;
 
     for (const bomb of [MAP_BOMB, OBJECT_BOMB, MAP_BOMB]) {
-      const result = await runScript(bomb, request, {
+      const result = await sandbox.run(bomb, request, {
         tenant: "t-memory",
         http,
         limits: { memoryMb: 32, cpuMs: 20_000, wallMs: 20_000 },
@@ -60,7 +57,7 @@ describe("hostile scripts: hash-table memory bombs", () => {
         error: "script exceeded the memory limit of 32 MB",
         errorCode: "SCRIPT_MEMORY_LIMIT",
       });
-      expect(await runScript(ORDINARY, request, { tenant: "t-memory", http })).toEqual({
+      expect(await sandbox.run(ORDINARY, request, { tenant: "t-memory", http })).toEqual({
         success: true,
         payload: { ok: 1 },
       });
@@ -77,7 +74,7 @@ describe("hostile scripts: hash-table memory bombs", () => {
     );
     // Each bomb ran on its own process: the one before it had been replaced.
     expect(new Set(events.map((event) => event.pid)).size).toBe(3);
-    expect(sandboxHealthy()).toBe(true);
+    expect(sandbox.healthy()).toBe(true);
     expect(residentMb()).toBeLessThan(baseline + 48);
   });
 });

@@ -15,9 +15,21 @@ describe("heartbeat", () => {
   it("takes a process for hung after `missedLimit` beats without an answer, and only then", () => {
     const pings: number[] = [];
     const heartbeat = createHeartbeat((seq) => pings.push(seq), 3);
-    expect(heartbeat.beat()).toBe(false); // sends ping 1
+    heartbeat.beat(); // ping 1: the process is up once it answers
+    heartbeat.answered(1);
+    expect(heartbeat.beat()).toBe(false); // sends ping 2
     expect([heartbeat.beat(), heartbeat.beat()]).toEqual([false, false]);
     expect(heartbeat.beat()).toBe(true);
+    expect(pings).toEqual([1, 2]);
+  });
+
+  it("gives a process that never answered yet (still starting) ten times as many beats", () => {
+    const pings: number[] = [];
+    const heartbeat = createHeartbeat((seq) => pings.push(seq), 3);
+    expect(heartbeat.beat()).toBe(false); // sends ping 1
+    const misses = Array.from({ length: 30 }, () => heartbeat.beat());
+    expect(misses.slice(0, 29).every((hung) => !hung)).toBe(true);
+    expect(misses[29]).toBe(true);
     expect(pings).toEqual([1]);
   });
 

@@ -1,10 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  openSandbox,
-  runScript,
-  type ScriptLimits,
-  type ScriptResult,
-} from "../../../src/connectors/script/index.ts";
+import { createSandbox, type ScriptLimits, type ScriptResult } from "../../../src/connectors/script/index.ts";
 import { type ScriptHttpHarness, startScriptHttp } from "./script-http.ts";
 
 const TIGHT: Partial<ScriptLimits> = { cpuMs: 200, wallMs: 1000, memoryMb: 16 };
@@ -14,8 +9,8 @@ const ORDINARY = `function test() {
 }`;
 
 // One process: consecutive executions meet on the same isolate, where whatever one leaves behind waits.
-const closeSandbox = openSandbox({ processes: 1 });
-afterAll(closeSandbox);
+const sandbox = createSandbox({ processes: 1 });
+afterAll(() => sandbox.close());
 
 let web: ScriptHttpHarness;
 beforeAll(async () => {
@@ -26,7 +21,7 @@ afterAll(async () => {
 });
 
 function run(source: string, command = "test", limits: Partial<ScriptLimits> = TIGHT): Promise<ScriptResult> {
-  return runScript(
+  return sandbox.run(
     source,
     { command, params: {}, config: { base: web.origin, secret: "s3" }, variables: {} },
     {
@@ -297,20 +292,20 @@ describe("hostile scripts: state in a reused isolate", () => {
         return { payload: { count: count, kept: kept, stray: typeof stray, lastMatch: RegExp.lastMatch } };
       }
       function factoryStore() { return "declared"; }`;
-    const first = await runScript(
+    const first = await sandbox.run(
       source,
       { command: "test", params: { who: "ada" }, config: {}, variables: {} },
       { tenant: "t-hostile", http: async () => ({ status: 200, body: {}, headers: {} }) },
     );
     expect(first).toMatchObject({ success: true, payload: { count: 1, lastMatch: "secret-ada" } });
     const probe = `function test() { return { payload: { lastMatch: RegExp.lastMatch, input: RegExp.input } }; }`;
-    const second = await runScript(
+    const second = await sandbox.run(
       probe,
       { command: "test", params: {}, config: {}, variables: {} },
       { tenant: "t-hostile", http: async () => ({ status: 200, body: {}, headers: {} }) },
     );
     expect(second).toEqual({ success: true, payload: { lastMatch: "", input: "" } });
-    const again = await runScript(
+    const again = await sandbox.run(
       source,
       { command: "test", params: { who: "bob" }, config: {}, variables: {} },
       { tenant: "t-hostile", http: async () => ({ status: 200, body: {}, headers: {} }) },

@@ -1,21 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEGACY_KEYS_MESSAGE } from "../../../src/connectors/define/outcome.ts";
 import {
+  createSandbox,
   DEFAULT_SCRIPT_LIMITS,
   LOG_FIELD_LIMITS,
   resolveScriptLimits,
-  runScript,
   type ScriptLimits,
   type ScriptLogLevel,
   type ScriptRequest,
 } from "../../../src/connectors/script/index.ts";
 import { type ScriptHttpHarness, startScriptHttp } from "./script-http.ts";
 
+const sandbox = createSandbox();
 let web: ScriptHttpHarness;
 beforeAll(async () => {
   web = await startScriptHttp();
 });
 afterAll(async () => {
+  sandbox.close();
   await web.close();
 });
 
@@ -30,7 +32,7 @@ function request(command: string, slots: Partial<ScriptRequest> = {}): ScriptReq
 }
 
 function run(source: string, command: string, limits?: Partial<ScriptLimits>) {
-  return runScript(source, request(command), {
+  return sandbox.run(source, request(command), {
     tenant: "t-run",
     http: (req) => web.http(req),
     ...(limits ? { limits } : {}),
@@ -116,7 +118,7 @@ describe("runScript: commands and the patchbay global", () => {
         patchbay.log.warn("w"); patchbay.log.error(42); console.log("c", 1, { a: 2 });
         return {};
       }`;
-    const result = await runScript(source, request("test"), {
+    const result = await sandbox.run(source, request("test"), {
       tenant: "t-run",
       http: (req) => web.http(req),
       log: (level, message) => lines.push([level, message]),
@@ -150,7 +152,7 @@ describe("runScript: commands and the patchbay global", () => {
         console.log("console keeps joining", { a: 1 });
         return {};
       }`;
-    const result = await runScript(source, request("test"), {
+    const result = await sandbox.run(source, request("test"), {
       tenant: "t-run",
       http: (req) => web.http(req),
       log: (level, message, fields) => lines.push([level, message, fields]),
@@ -190,7 +192,7 @@ describe("runScript: commands and the patchbay global", () => {
       patchbay.log.info("big", big);
       return {};
     }`;
-    await runScript(source, request("test"), {
+    await sandbox.run(source, request("test"), {
       tenant: "t-run",
       http: (req) => web.http(req),
       log: (_level, _message, fields) => lines.push(fields),
@@ -203,7 +205,7 @@ describe("runScript: commands and the patchbay global", () => {
   it("caps one execution's log lines and says so once", async () => {
     const lines: string[] = [];
     const source = `function test() { for (let i = 0; i < 1500; i++) patchbay.log.info("line " + i); return {}; }`;
-    await runScript(source, request("test"), {
+    await sandbox.run(source, request("test"), {
       tenant: "t-run",
       http: (req) => web.http(req),
       log: (_, message) => lines.push(message),
@@ -354,7 +356,7 @@ describe("runScript: cancellation and limits", () => {
     const controller = new AbortController();
     const source = `function test() { patchbay.http.get(patchbay.config.baseUrl + "/slow?ms=5000"); return {}; }`;
     setTimeout(() => controller.abort(), 200);
-    const result = await runScript(source, request("test"), {
+    const result = await sandbox.run(source, request("test"), {
       tenant: "t-run",
       http: (req) => web.http(req),
       signal: controller.signal,
@@ -369,7 +371,7 @@ describe("runScript: cancellation and limits", () => {
   });
 
   it("does not start when the signal is already aborted", async () => {
-    const result = await runScript("function test() {}", request("test"), {
+    const result = await sandbox.run("function test() {}", request("test"), {
       tenant: "t-run",
       http: (req) => web.http(req),
       signal: AbortSignal.abort(),

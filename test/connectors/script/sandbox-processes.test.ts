@@ -1,16 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  openSandbox,
-  runScript,
+  createSandbox,
   type SandboxEvent,
   type ScriptRequest,
-  sandboxPids,
 } from "../../../src/connectors/script/index.ts";
 
 const request: ScriptRequest = { command: "test", params: {}, config: {}, variables: {} };
 const events: SandboxEvent[] = [];
-const release = openSandbox({ processes: 1, onEvent: (event) => events.push(event) });
-afterAll(release);
+const sandbox = createSandbox({ processes: 1, onEvent: (event) => events.push(event) });
+afterAll(() => sandbox.close());
 
 describe("sandbox processes", () => {
   it("ends the executions of a process that dies with SCRIPT_SANDBOX_LOST and serves the next on a new one", async () => {
@@ -18,7 +16,7 @@ describe("sandbox processes", () => {
     const inHttp = new Promise<void>((resolve) => {
       called = resolve;
     });
-    const running = runScript(
+    const running = sandbox.run(
       "function test() { return { payload: patchbay.http.get('http://x.test/') }; }",
       request,
       {
@@ -31,7 +29,7 @@ describe("sandbox processes", () => {
       },
     );
     await inHttp;
-    const [pid] = sandboxPids();
+    const [pid] = sandbox.pids();
     process.kill(pid as number, "SIGKILL");
     expect(await running).toEqual({
       success: false,
@@ -40,17 +38,17 @@ describe("sandbox processes", () => {
     });
     expect(events).toContainEqual({ kind: "process-exited", pid, exitCode: null, signal: "SIGKILL" });
 
-    const after = await runScript("function test() { return { payload: { ok: 1 } }; }", request, {
+    const after = await sandbox.run("function test() { return { payload: { ok: 1 } }; }", request, {
       tenant: "t-processes",
       http: () => Promise.reject(new Error("unused")),
     });
     expect(after).toEqual({ success: true, payload: { ok: 1 } });
-    expect(sandboxPids()).not.toContain(pid);
+    expect(sandbox.pids()).not.toContain(pid);
   });
 
   it("refuses input that cannot cross to the sandbox, without losing the process", async () => {
-    const before = sandboxPids();
-    const result = await runScript(
+    const before = sandbox.pids();
+    const result = await sandbox.run(
       "function test() { return {}; }",
       { ...request, params: { big: 10n } },
       { tenant: "t-processes", http: () => Promise.reject(new Error("unused")) },
@@ -60,11 +58,11 @@ describe("sandbox processes", () => {
       error: "params, config and variables must be JSON-serializable",
       errorCode: "SCRIPT_ERROR",
     });
-    expect(sandboxPids()).toEqual(before);
+    expect(sandbox.pids()).toEqual(before);
   });
 
   it("keeps the parsed text out of a JSON.parse error", async () => {
-    const result = await runScript(
+    const result = await sandbox.run(
       'function test() {\n  return JSON.parse(\'{"email": "someone@example.com"\');\n}',
       request,
       { tenant: "t-processes", http: () => Promise.reject(new Error("unused")) },
@@ -72,7 +70,7 @@ describe("sandbox processes", () => {
     expect(result.errorCode).toBe("SCRIPT_ERROR");
     expect(result.error).toMatch(/^SyntaxError: /);
     expect(result.error).not.toContain("example.com");
-    const quoted = await runScript(
+    const quoted = await sandbox.run(
       "function test() {\n  return JSON.parse('not json: ' + 'a@b.c');\n}",
       request,
       {

@@ -1,27 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  openSandbox,
-  runScript,
+  createSandbox,
   type SandboxEvent,
   type ScriptHttpRequest,
   type ScriptHttpResponse,
   type ScriptLimits,
   type ScriptResult,
-  sandboxPids,
 } from "../../../src/connectors/script/index.ts";
 import { type HoldingUpstream, startHoldingUpstream } from "./holding-upstream.ts";
 
 // One process with two isolates (it is sent up to eight executions) and room for three more waiting in
 // the service; a process that answers no heartbeat for 3 s is hung (in production 10 s).
 const events: SandboxEvent[] = [];
-const release = openSandbox({
+const sandbox = createSandbox({
   processes: 1,
   slotsPerProcess: 2,
   queueMax: 3,
   hungAfterMs: 3000,
   onEvent: (event) => events.push(event),
 });
-afterAll(release);
+afterAll(() => sandbox.close());
 
 let upstream: HoldingUpstream;
 beforeAll(async () => {
@@ -52,7 +50,7 @@ const CALLS_UPSTREAM = `function test() {
 const QUICK = "function test() { return { payload: { quick: true } }; }";
 
 function run(source: string, limits: Partial<ScriptLimits>, tenant = "tenant-q"): Promise<ScriptResult> {
-  return runScript(
+  return sandbox.run(
     source,
     { command: "test", params: {}, config: { upstream: upstream.origin }, variables: {} },
     { tenant, http, limits },
@@ -71,7 +69,7 @@ function alive(pid: number): boolean {
 describe("sandbox under load", () => {
   it("runs what fits, answers waiting executions whose deadline passed without running them, refuses past the queue", async () => {
     expect(await run(QUICK, {})).toEqual({ success: true, payload: { quick: true } });
-    const pids = sandboxPids();
+    const pids = sandbox.pids();
     upstream.hold();
     // Two executions hold both isolates, waiting on the upstream far longer than the heartbeat's limit.
     const holders = [run(CALLS_UPSTREAM, { wallMs: 60_000 }), run(CALLS_UPSTREAM, { wallMs: 60_000 })];
@@ -105,14 +103,14 @@ describe("sandbox under load", () => {
     expect(upstream.arrived()).toBe(arrivedBefore);
     expect(events).toEqual([]);
     expect(await run(QUICK, {})).toEqual({ success: true, payload: { quick: true } });
-    expect(sandboxPids()).toEqual(pids);
+    expect(sandbox.pids()).toEqual(pids);
   });
 
   it("kills a process that stops answering heartbeats, as hung, and serves the next execution on a new one", async () => {
     upstream.hold();
     const held = run(CALLS_UPSTREAM, { wallMs: 60_000 });
     await upstream.arrivals(upstream.arrived() + 1);
-    const [pid] = sandboxPids();
+    const [pid] = sandbox.pids();
     // A stopped process answers nothing: its event loop cannot run.
     process.kill(pid as number, "SIGSTOP");
     expect(await held).toEqual({
@@ -124,6 +122,6 @@ describe("sandbox under load", () => {
     await expect.poll(() => alive(pid as number), { timeout: 30_000 }).toBe(false);
     upstream.release();
     expect(await run(QUICK, {})).toEqual({ success: true, payload: { quick: true } });
-    expect(sandboxPids()).not.toContain(pid);
+    expect(sandbox.pids()).not.toContain(pid);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runScript, type ScriptLimits, type ScriptResult } from "../../../src/connectors/script/index.ts";
+import { createSandbox, type ScriptLimits, type ScriptResult } from "../../../src/connectors/script/index.ts";
 import { type ScriptHttpHarness, startScriptHttp } from "./script-http.ts";
 
 /** Small limits keep hostile tests fast. */
@@ -7,16 +7,18 @@ const TIGHT: Partial<ScriptLimits> = { cpuMs: 200, wallMs: 1000, memoryMb: 16 };
 // For limits other than time (HTTP calls, result size): a loaded machine may need more than TIGHT's time.
 const ROOMY: Partial<ScriptLimits> = { ...TIGHT, cpuMs: 5000, wallMs: 10_000 };
 
+const sandbox = createSandbox();
 let web: ScriptHttpHarness;
 beforeAll(async () => {
   web = await startScriptHttp();
 });
 afterAll(async () => {
+  sandbox.close();
   await web.close();
 });
 
 function run(source: string, limits: Partial<ScriptLimits> = TIGHT, command = "test"): Promise<ScriptResult> {
-  return runScript(
+  return sandbox.run(
     source,
     { command, params: {}, config: { base: web.origin }, variables: {} },
     {

@@ -1,9 +1,17 @@
-import { type OutboundResponse, outboundRequest } from "../../../outbound/index.ts";
+import type { OutboundResponse } from "../../../outbound/index.ts";
+import type { HandlerArgs } from "../../define/define-connector.ts";
+import type { FieldMap } from "../../define/fields.ts";
 import { type FailOutcome, fail, type JsonObject } from "../../define/outcome.ts";
 import { ProviderApiError, type ProviderFailure } from "./provider-api-error.ts";
 
 /** Query or form fields; undefined ones are left out, a list repeats its key. */
 export type Fields = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+
+/**
+ * What a provider call goes out with, taken from the handler's own arguments: its cancellation and its
+ * context, whose outbound client sends the request.
+ */
+export type ProviderCall = Pick<HandlerArgs<FieldMap, unknown>, "signal" | "context">;
 
 /** Reads a provider's answer: the failure it reports, or undefined when it succeeded. */
 export type ReadFailure = (response: OutboundResponse) => ProviderFailure | undefined;
@@ -24,7 +32,8 @@ export interface ProviderRequest {
   json?: JsonObject;
   /** An `application/x-www-form-urlencoded` body (Stripe, Twilio). */
   form?: Fields;
-  signal: AbortSignal;
+  /** The handler's signal and context (its outbound client). */
+  call: ProviderCall;
   /** The provider's own reading of failures; {@link httpFailure} when absent. */
   readFailure?: ReadFailure;
 }
@@ -63,7 +72,7 @@ function encode(fields: Fields): string {
 }
 
 /**
- * Sends one request through the SSRF-safe outbound client and returns the answer when the provider
+ * Sends one request through the execution's SSRF-safe outbound client and returns the answer when the provider
  * reports success; otherwise throws a {@link ProviderApiError} for the connector's `errorMap`. An
  * unusable base URL fails in the outbound client (`BAD_URL`), before anything is sent.
  */
@@ -76,11 +85,11 @@ export async function callProvider(request: ProviderRequest): Promise<OutboundRe
     headers["content-type"] = "application/x-www-form-urlencoded";
     body = encode(request.form);
   }
-  const response = await outboundRequest(url, {
+  const response = await request.call.context.outbound.request(url, {
     method: request.method,
     headers,
     ...(body !== undefined ? { body } : {}),
-    signal: request.signal,
+    signal: request.call.signal,
   });
   const failure = (request.readFailure ?? httpFailure)(response);
   if (failure !== undefined) throw new ProviderApiError(request.provider, failure, response.status);

@@ -2,7 +2,14 @@ import type { OutboundResponse } from "../../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../../define/define-connector.ts";
 import { t } from "../../define/fields.ts";
 import { fail, type JsonObject, succeed } from "../../define/outcome.ts";
-import { callProvider, httpFailure, isJsonObject, objectBody, unexpectedBody } from "./call-provider.ts";
+import {
+  callProvider,
+  httpFailure,
+  isJsonObject,
+  objectBody,
+  type ProviderCall,
+  unexpectedBody,
+} from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure, safeCode } from "./provider-api-error.ts";
 
 /** The decrypted connection fields. */
@@ -38,7 +45,7 @@ function discordApi(
   method: "GET" | "POST",
   path: string,
   json: JsonObject | undefined,
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<OutboundResponse> {
   return callProvider({
     provider: PROVIDER,
@@ -47,7 +54,7 @@ function discordApi(
     path,
     headers: { authorization: `Bot ${connection.botToken}`, "user-agent": USER_AGENT },
     ...(json !== undefined ? { json } : {}),
-    signal,
+    call,
     readFailure: discordFailure,
   });
 }
@@ -88,8 +95,8 @@ export const discordConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
-        const response = await discordApi(connection, "GET", "/users/@me", undefined, signal);
+      async handler({ connection, ...call }) {
+        const response = await discordApi(connection, "GET", "/users/@me", undefined, call);
         if (objectBody(response) === undefined) return unexpectedBody(PROVIDER, "/users/@me", response);
         return succeed({ payload: { reachable: true } });
       },
@@ -108,7 +115,7 @@ export const discordConnector = defineConnector({
             variables: { messageId: "1100000000000000000" },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!SNOWFLAKE.test(params.channelId))
           return fail({ error: "channelId must be a Discord snowflake" });
         if (params.content.length > 2000) return fail({ error: "content must be at most 2000 characters" });
@@ -121,7 +128,7 @@ export const discordConnector = defineConnector({
             // An empty parse list keeps text from an upstream step from pinging @everyone.
             ...(params.allowMentions ? {} : { allowed_mentions: { parse: [] } }),
           },
-          signal,
+          call,
         );
         const message = objectBody(response);
         if (typeof message?.id !== "string") return unexpectedBody(PROVIDER, "a created message", response);
@@ -134,8 +141,8 @@ export const discordConnector = defineConnector({
       params: {},
       outputs: ["user"],
       mock: { default: () => succeed({ payload: { user: sampleUser } }) },
-      async handler({ connection, signal }) {
-        const response = await discordApi(connection, "GET", "/users/@me", undefined, signal);
+      async handler({ connection, ...call }) {
+        const response = await discordApi(connection, "GET", "/users/@me", undefined, call);
         const user = objectBody(response);
         if (typeof user?.id !== "string") return unexpectedBody(PROVIDER, "/users/@me", response);
         return succeed({ payload: { user } });
@@ -150,7 +157,7 @@ export const discordConnector = defineConnector({
         default: ({ params }) =>
           succeed({ payload: { channel: { id: params.channelId, type: 0, name: "general" } } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!SNOWFLAKE.test(params.channelId))
           return fail({ error: "channelId must be a Discord snowflake" });
         const response = await discordApi(
@@ -158,7 +165,7 @@ export const discordConnector = defineConnector({
           "GET",
           `/channels/${params.channelId}`,
           undefined,
-          signal,
+          call,
         );
         const channel = objectBody(response);
         if (!isJsonObject(channel) || typeof channel.id !== "string") {

@@ -2,7 +2,14 @@ import type { OutboundResponse } from "../../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../../define/define-connector.ts";
 import { t } from "../../define/fields.ts";
 import { fail, type JsonObject, succeed } from "../../define/outcome.ts";
-import { callProvider, type Fields, httpFailure, objectBody, unexpectedBody } from "./call-provider.ts";
+import {
+  callProvider,
+  type Fields,
+  httpFailure,
+  objectBody,
+  type ProviderCall,
+  unexpectedBody,
+} from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure } from "./provider-api-error.ts";
 
 /** The instance config plus the connection's OAuth token. */
@@ -32,7 +39,7 @@ function githubFailure(response: OutboundResponse): ProviderFailure | undefined 
 function githubApi(
   connection: GitHubConnection,
   request: { method: "GET" | "POST"; path: string; query?: Fields; json?: JsonObject },
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<OutboundResponse> {
   return callProvider({
     provider: PROVIDER,
@@ -45,7 +52,7 @@ function githubApi(
       // GitHub refuses requests without a User-Agent.
       "user-agent": "Patchbay",
     },
-    signal,
+    call,
     readFailure: githubFailure,
   });
 }
@@ -156,7 +163,7 @@ export const githubConnector = defineConnector({
             },
           }),
       },
-      async handler({ params, connection, signal, webhooks }) {
+      async handler({ params, connection, webhooks, ...call }) {
         const repo = repoPath(params.owner, params.repo);
         if ("problem" in repo) return fail({ error: repo.problem });
         const events = list(params.events);
@@ -183,7 +190,7 @@ export const githubConnector = defineConnector({
                 },
               },
             },
-            signal,
+            call,
           );
           const hook = objectBody(response);
           if (typeof hook?.id !== "number") {
@@ -209,7 +216,7 @@ export const githubConnector = defineConnector({
             variables: { issueNumber: 1347 },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         const repo = repoPath(params.owner, params.repo);
         if ("problem" in repo) return fail({ error: repo.problem });
         const labels = list(params.labels);
@@ -226,7 +233,7 @@ export const githubConnector = defineConnector({
               ...(assignees.length > 0 ? { assignees } : {}),
             },
           },
-          signal,
+          call,
         );
         const issue = objectBody(response);
         if (typeof issue?.number !== "number") return unexpectedBody(PROVIDER, "a created issue", response);
@@ -248,7 +255,7 @@ export const githubConnector = defineConnector({
         default: ({ params }) =>
           succeed({ payload: { issue: { ...sampleIssue, number: params.issueNumber } } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         const repo = repoPath(params.owner, params.repo);
         if ("problem" in repo) return fail({ error: repo.problem });
         if (!Number.isInteger(params.issueNumber) || params.issueNumber < 1) {
@@ -257,7 +264,7 @@ export const githubConnector = defineConnector({
         const response = await githubApi(
           connection,
           { method: "GET", path: `${repo.path}/issues/${params.issueNumber}` },
-          signal,
+          call,
         );
         const issue = objectBody(response);
         if (typeof issue?.number !== "number") return unexpectedBody(PROVIDER, "an issue", response);
@@ -275,7 +282,7 @@ export const githubConnector = defineConnector({
           succeed({ payload: { issues: [sampleIssue], nextPage: null }, variables: { issueCount: 1 } }),
         empty: () => succeed({ payload: { issues: [], nextPage: null }, variables: { issueCount: 0 } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         const repo = repoPath(params.owner, params.repo);
         if ("problem" in repo) return fail({ error: repo.problem });
         if (!Number.isInteger(params.perPage) || params.perPage < 1 || params.perPage > 100) {
@@ -296,7 +303,7 @@ export const githubConnector = defineConnector({
               page: params.page,
             },
           },
-          signal,
+          call,
         );
         if (!Array.isArray(response.body)) return unexpectedBody(PROVIDER, "a list of issues", response);
         return succeed({

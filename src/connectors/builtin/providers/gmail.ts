@@ -8,6 +8,7 @@ import {
   httpFailure,
   isJsonObject,
   objectBody,
+  type ProviderCall,
   unexpectedBody,
 } from "./call-provider.ts";
 import { gmailRawMessage, headerProblem } from "./gmail-raw-message.ts";
@@ -47,14 +48,14 @@ function googleFailure(response: OutboundResponse): ProviderFailure | undefined 
 function gmailApi(
   connection: GmailConnection,
   request: { method: "GET" | "POST"; path: string; query?: Fields; json?: JsonObject },
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<OutboundResponse> {
   return callProvider({
     provider: PROVIDER,
     baseUrl: connection.baseUrl || DEFAULT_BASE_URL,
     ...request,
     headers: { authorization: `Bearer ${connection.accessToken}` },
-    signal,
+    call,
     readFailure: googleFailure,
   });
 }
@@ -131,7 +132,7 @@ export const gmailConnector = defineConnector({
             variables: { messageCount: 0 },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!Number.isInteger(params.maxResults) || params.maxResults < 1 || params.maxResults > 500) {
           return fail({ error: "maxResults must be a whole number from 1 to 500" });
         }
@@ -146,7 +147,7 @@ export const gmailConnector = defineConnector({
             path: MESSAGES,
             query: { q: params.query, labelIds, maxResults: params.maxResults, pageToken: params.pageToken },
           },
-          signal,
+          call,
         );
         const body = objectBody(response);
         // An empty mailbox or search has no `messages` key at all.
@@ -173,13 +174,13 @@ export const gmailConnector = defineConnector({
         default: ({ params }) =>
           succeed({ payload: { message: { ...sampleRef, id: params.messageId, snippet: "Hello" } } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!MESSAGE_ID.test(params.messageId))
           return fail({ error: "messageId must be a Gmail message id" });
         const response = await gmailApi(
           connection,
           { method: "GET", path: `${MESSAGES}/${params.messageId}`, query: { format: params.format } },
-          signal,
+          call,
         );
         const message = objectBody(response);
         if (typeof message?.id !== "string") return unexpectedBody(PROVIDER, "messages.get", response);
@@ -195,7 +196,7 @@ export const gmailConnector = defineConnector({
         default: () =>
           succeed({ payload: { ...sampleRef, labelIds: ["SENT"] }, variables: { messageId: sampleRef.id } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         const email = {
           to: params.to,
           subject: params.subject,
@@ -215,7 +216,7 @@ export const gmailConnector = defineConnector({
               ...(params.threadId !== undefined ? { threadId: params.threadId } : {}),
             },
           },
-          signal,
+          call,
         );
         const sent = objectBody(response);
         if (typeof sent?.id !== "string") return unexpectedBody(PROVIDER, "messages.send", response);

@@ -2,7 +2,14 @@ import type { OutboundResponse } from "../../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../../define/define-connector.ts";
 import { t } from "../../define/fields.ts";
 import { fail, type JsonObject, succeed } from "../../define/outcome.ts";
-import { callProvider, httpFailure, isJsonObject, objectBody, unexpectedBody } from "./call-provider.ts";
+import {
+  callProvider,
+  httpFailure,
+  isJsonObject,
+  objectBody,
+  type ProviderCall,
+  unexpectedBody,
+} from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure, safeCode } from "./provider-api-error.ts";
 
 /** The decrypted connection fields. */
@@ -44,7 +51,7 @@ async function graphql(
   connection: LinearConnection,
   query: string,
   variables: JsonObject,
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<{ response: OutboundResponse; data: JsonObject | undefined }> {
   const response = await callProvider({
     provider: PROVIDER,
@@ -54,7 +61,7 @@ async function graphql(
     // Personal API keys go in Authorization as they are; only OAuth tokens take `Bearer`.
     headers: { authorization: connection.apiKey },
     json: { query, variables },
-    signal,
+    call,
     readFailure: linearFailure,
   });
   const data = objectBody(response)?.data;
@@ -113,8 +120,8 @@ export const linearConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
-        const { response, data } = await graphql(connection, VIEWER, {}, signal);
+      async handler({ connection, ...call }) {
+        const { response, data } = await graphql(connection, VIEWER, {}, call);
         if (!isJsonObject(data?.viewer)) return unexpectedBody(PROVIDER, "viewer", response);
         return succeed({ payload: { reachable: true } });
       },
@@ -131,7 +138,7 @@ export const linearConnector = defineConnector({
             variables: { issueId: sampleIssue.id, issueIdentifier: "ENG-123" },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (
           params.priority !== undefined &&
           (!Number.isInteger(params.priority) || params.priority < 0 || params.priority > 4)
@@ -145,7 +152,7 @@ export const linearConnector = defineConnector({
           ...(params.priority !== undefined ? { priority: params.priority } : {}),
           ...(params.assigneeId !== undefined ? { assigneeId: params.assigneeId } : {}),
         };
-        const { response, data } = await graphql(connection, CREATE_ISSUE, { input }, signal);
+        const { response, data } = await graphql(connection, CREATE_ISSUE, { input }, call);
         const result = data?.issueCreate;
         const issue = isJsonObject(result) ? result.issue : undefined;
         if (
@@ -182,8 +189,8 @@ export const linearConnector = defineConnector({
             },
           }),
       },
-      async handler({ connection, signal }) {
-        const { response, data } = await graphql(connection, VIEWER, {}, signal);
+      async handler({ connection, ...call }) {
+        const { response, data } = await graphql(connection, VIEWER, {}, call);
         if (!isJsonObject(data?.viewer)) return unexpectedBody(PROVIDER, "viewer", response);
         return succeed({ payload: { viewer: data.viewer } });
       },
@@ -199,7 +206,7 @@ export const linearConnector = defineConnector({
             payload: { teams: [{ id: "team-1", key: "ENG", name: "Engineering" }], nextCursor: null },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!Number.isInteger(params.first) || params.first < 1 || params.first > 250) {
           return fail({ error: "first must be a whole number from 1 to 250" });
         }
@@ -207,7 +214,7 @@ export const linearConnector = defineConnector({
           first: params.first,
           ...(params.after !== undefined ? { after: params.after } : {}),
         };
-        const { response, data } = await graphql(connection, TEAMS, variables, signal);
+        const { response, data } = await graphql(connection, TEAMS, variables, call);
         const teams = isJsonObject(data?.teams) ? data.teams : undefined;
         if (teams === undefined || !Array.isArray(teams.nodes))
           return unexpectedBody(PROVIDER, "teams", response);

@@ -8,6 +8,7 @@ import {
   httpFailure,
   isJsonObject,
   objectBody,
+  type ProviderCall,
   unexpectedBody,
 } from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure, safeCode } from "./provider-api-error.ts";
@@ -62,7 +63,7 @@ function webApi(
   connection: SlackConnection,
   method: string,
   request: { json?: JsonObject; query?: Fields },
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<OutboundResponse> {
   return callProvider({
     provider: PROVIDER,
@@ -76,7 +77,7 @@ function webApi(
       ...(request.json !== undefined ? { "content-type": "application/json; charset=utf-8" } : {}),
     },
     ...(request.json !== undefined ? { json: request.json } : {}),
-    signal,
+    call,
     readFailure: slackFailure,
   });
 }
@@ -124,8 +125,8 @@ export const slackConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
-        const response = await webApi(connection, "auth.test", {}, signal);
+      async handler({ connection, ...call }) {
+        const response = await webApi(connection, "auth.test", {}, call);
         if (objectBody(response)?.ok !== true) return unexpectedBody(PROVIDER, "auth.test", response);
         return succeed({ payload: { reachable: true } });
       },
@@ -142,7 +143,7 @@ export const slackConnector = defineConnector({
             variables: { messageTs: "1700000000.000100" },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         const response = await webApi(
           connection,
           "chat.postMessage",
@@ -154,7 +155,7 @@ export const slackConnector = defineConnector({
               ...(params.threadTs !== undefined ? { thread_ts: params.threadTs } : {}),
             },
           },
-          signal,
+          call,
         );
         const body = objectBody(response);
         if (body?.ok !== true || typeof body.ts !== "string" || typeof body.channel !== "string") {
@@ -179,7 +180,7 @@ export const slackConnector = defineConnector({
             variables: { channelCount: 1 },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!Number.isInteger(params.limit) || params.limit < 1 || params.limit > 1000) {
           return fail({ error: "limit must be a whole number from 1 to 1000" });
         }
@@ -194,7 +195,7 @@ export const slackConnector = defineConnector({
               cursor: params.cursor,
             },
           },
-          signal,
+          call,
         );
         const body = objectBody(response);
         if (body?.ok !== true || !Array.isArray(body.channels)) {

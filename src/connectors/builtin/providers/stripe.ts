@@ -8,6 +8,7 @@ import {
   httpFailure,
   isJsonObject,
   objectBody,
+  type ProviderCall,
   unexpectedBody,
 } from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure, safeCode } from "./provider-api-error.ts";
@@ -41,7 +42,7 @@ function stripeApi(
     form?: Fields;
     idempotencyKey?: string | undefined;
   },
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<OutboundResponse> {
   const { idempotencyKey, ...rest } = request;
   return callProvider({
@@ -52,7 +53,7 @@ function stripeApi(
       authorization: `Bearer ${connection.secretKey}`,
       ...(idempotencyKey !== undefined ? { "idempotency-key": idempotencyKey } : {}),
     },
-    signal,
+    call,
     readFailure: stripeFailure,
   });
 }
@@ -145,7 +146,7 @@ export const stripeConnector = defineConnector({
             },
           }),
       },
-      async handler({ params, connection, signal, webhooks }) {
+      async handler({ params, connection, webhooks, ...call }) {
         const events = params.enabledEvents
           .split(",")
           .map((item) => item.trim())
@@ -168,7 +169,7 @@ export const stripeConnector = defineConnector({
                 ...(params.description !== undefined ? { description: params.description } : {}),
               },
             },
-            signal,
+            call,
           );
           const created = objectBody(response);
           if (typeof created?.id !== "string" || typeof created.secret !== "string") {
@@ -192,8 +193,8 @@ export const stripeConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
-        const response = await stripeApi(connection, { method: "GET", path: "/v1/balance" }, signal);
+      async handler({ connection, ...call }) {
+        const response = await stripeApi(connection, { method: "GET", path: "/v1/balance" }, call);
         if (objectBody(response) === undefined) return unexpectedBody(PROVIDER, "/v1/balance", response);
         return succeed({ payload: { reachable: true } });
       },
@@ -207,7 +208,7 @@ export const stripeConnector = defineConnector({
         default: () =>
           succeed({ payload: { customer: sampleCustomer }, variables: { customerId: sampleCustomer.id } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         const metadata = metadataFields(params.metadata);
         if (typeof metadata === "string") return fail({ error: metadata });
         const response = await stripeApi(
@@ -218,7 +219,7 @@ export const stripeConnector = defineConnector({
             form: { email: params.email, name: params.name, description: params.description, ...metadata },
             idempotencyKey: params.idempotencyKey,
           },
-          signal,
+          call,
         );
         const customer = objectBody(response);
         if (typeof customer?.id !== "string") return unexpectedBody(PROVIDER, "a created customer", response);
@@ -234,13 +235,13 @@ export const stripeConnector = defineConnector({
         default: ({ params }) =>
           succeed({ payload: { customer: { ...sampleCustomer, id: params.customerId } } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!CUSTOMER_ID.test(params.customerId))
           return fail({ error: "customerId must be a Stripe customer id (cus_…)" });
         const response = await stripeApi(
           connection,
           { method: "GET", path: `/v1/customers/${params.customerId}` },
-          signal,
+          call,
         );
         const customer = objectBody(response);
         if (typeof customer?.id !== "string") return unexpectedBody(PROVIDER, "a customer", response);
@@ -264,7 +265,7 @@ export const stripeConnector = defineConnector({
             variables: { invoiceCount: 0 },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (params.customerId !== undefined && !CUSTOMER_ID.test(params.customerId)) {
           return fail({ error: "customerId must be a Stripe customer id (cus_…)" });
         }
@@ -283,7 +284,7 @@ export const stripeConnector = defineConnector({
               starting_after: params.startingAfter,
             },
           },
-          signal,
+          call,
         );
         const list = objectBody(response);
         if (list === undefined || !Array.isArray(list.data))

@@ -2,7 +2,14 @@ import type { OutboundResponse } from "../../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../../define/define-connector.ts";
 import { t } from "../../define/fields.ts";
 import { fail, type JsonObject, succeed } from "../../define/outcome.ts";
-import { callProvider, httpFailure, isJsonObject, objectBody, unexpectedBody } from "./call-provider.ts";
+import {
+  callProvider,
+  httpFailure,
+  isJsonObject,
+  objectBody,
+  type ProviderCall,
+  unexpectedBody,
+} from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure } from "./provider-api-error.ts";
 
 /** The decrypted connection fields. */
@@ -34,7 +41,7 @@ async function botApi(
   connection: TelegramConnection,
   method: string,
   body: JsonObject | undefined,
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<{ response: OutboundResponse; result: unknown }> {
   const response = await callProvider({
     provider: PROVIDER,
@@ -43,7 +50,7 @@ async function botApi(
     path: `/bot${connection.botToken}/${method}`,
     headers: {},
     ...(body !== undefined ? { json: body } : {}),
-    signal,
+    call,
     readFailure: telegramFailure,
   });
   const answer = objectBody(response);
@@ -104,7 +111,7 @@ export const telegramConnector = defineConnector({
             },
           }),
       },
-      async handler({ params, connection, signal, webhooks }) {
+      async handler({ params, connection, webhooks, ...call }) {
         if (!BOT_TOKEN.test(connection.botToken)) return fail({ error: badToken });
         if (webhooks === undefined)
           return fail({ error: "setupWebhook runs only inside the Patchbay server" });
@@ -128,7 +135,7 @@ export const telegramConnector = defineConnector({
               ...(allowed.length > 0 ? { allowed_updates: allowed } : {}),
               ...(params.dropPendingUpdates ? { drop_pending_updates: true } : {}),
             },
-            signal,
+            call,
           );
           if (result !== true) {
             await webhooks.deleteEndpoint(endpoint.id);
@@ -148,9 +155,9 @@ export const telegramConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
+      async handler({ connection, ...call }) {
         if (!BOT_TOKEN.test(connection.botToken)) return fail({ error: badToken });
-        const { response, result } = await botApi(connection, "getMe", undefined, signal);
+        const { response, result } = await botApi(connection, "getMe", undefined, call);
         if (!isJsonObject(result)) return unexpectedBody(PROVIDER, "getMe", response);
         return succeed({ payload: { reachable: true } });
       },
@@ -167,7 +174,7 @@ export const telegramConnector = defineConnector({
             variables: { messageId: 42 },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!BOT_TOKEN.test(connection.botToken)) return fail({ error: badToken });
         if (params.text.length > 4096) return fail({ error: "text must be at most 4096 characters" });
         const { response, result } = await botApi(
@@ -182,7 +189,7 @@ export const telegramConnector = defineConnector({
               ? { reply_parameters: { message_id: params.replyToMessageId } }
               : {}),
           },
-          signal,
+          call,
         );
         if (!isJsonObject(result) || typeof result.message_id !== "number") {
           return unexpectedBody(PROVIDER, "sendMessage", response);
@@ -196,9 +203,9 @@ export const telegramConnector = defineConnector({
       params: {},
       outputs: ["bot"],
       mock: { default: () => succeed({ payload: { bot: sampleBot } }) },
-      async handler({ connection, signal }) {
+      async handler({ connection, ...call }) {
         if (!BOT_TOKEN.test(connection.botToken)) return fail({ error: badToken });
-        const { response, result } = await botApi(connection, "getMe", undefined, signal);
+        const { response, result } = await botApi(connection, "getMe", undefined, call);
         if (!isJsonObject(result)) return unexpectedBody(PROVIDER, "getMe", response);
         return succeed({ payload: { bot: result } });
       },
@@ -214,9 +221,9 @@ export const telegramConnector = defineConnector({
             payload: { webhook: { url: "", has_custom_certificate: false, pending_update_count: 0 } },
           }),
       },
-      async handler({ connection, signal }) {
+      async handler({ connection, ...call }) {
         if (!BOT_TOKEN.test(connection.botToken)) return fail({ error: badToken });
-        const { response, result } = await botApi(connection, "getWebhookInfo", undefined, signal);
+        const { response, result } = await botApi(connection, "getWebhookInfo", undefined, call);
         if (!isJsonObject(result)) return unexpectedBody(PROVIDER, "getWebhookInfo", response);
         return succeed({ payload: { webhook: result } });
       },

@@ -2,7 +2,14 @@ import type { OutboundResponse } from "../../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../../define/define-connector.ts";
 import { t } from "../../define/fields.ts";
 import { fail, succeed } from "../../define/outcome.ts";
-import { callProvider, type Fields, httpFailure, objectBody, unexpectedBody } from "./call-provider.ts";
+import {
+  callProvider,
+  type Fields,
+  httpFailure,
+  objectBody,
+  type ProviderCall,
+  unexpectedBody,
+} from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure, safeCode } from "./provider-api-error.ts";
 
 /** The decrypted connection fields. */
@@ -34,7 +41,7 @@ function accountApi(
   method: "GET" | "POST",
   path: string,
   form: Fields | undefined,
-  signal: AbortSignal,
+  call: ProviderCall,
 ): Promise<OutboundResponse> {
   const basic = Buffer.from(`${connection.accountSid}:${connection.authToken}`).toString("base64");
   return callProvider({
@@ -44,7 +51,7 @@ function accountApi(
     path: `/2010-04-01/Accounts/${connection.accountSid}${path}`,
     headers: { authorization: `Basic ${basic}` },
     ...(form !== undefined ? { form } : {}),
-    signal,
+    call,
     readFailure: twilioFailure,
   });
 }
@@ -90,9 +97,9 @@ export const twilioConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
+      async handler({ connection, ...call }) {
         if (!ACCOUNT_SID.test(connection.accountSid)) return fail({ error: badAccountSid });
-        const response = await accountApi(connection, "GET", ".json", undefined, signal);
+        const response = await accountApi(connection, "GET", ".json", undefined, call);
         if (typeof objectBody(response)?.sid !== "string")
           return unexpectedBody(PROVIDER, "the account", response);
         return succeed({ payload: { reachable: true } });
@@ -107,7 +114,7 @@ export const twilioConnector = defineConnector({
         default: () =>
           succeed({ payload: { message: sampleMessage }, variables: { messageSid: sampleMessage.sid } }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!ACCOUNT_SID.test(connection.accountSid)) return fail({ error: badAccountSid });
         if ((params.from === undefined) === (params.messagingServiceSid === undefined)) {
           return fail({ error: "give exactly one of from and messagingServiceSid" });
@@ -127,7 +134,7 @@ export const twilioConnector = defineConnector({
             MessagingServiceSid: params.messagingServiceSid,
             StatusCallback: params.statusCallback,
           },
-          signal,
+          call,
         );
         const message = objectBody(response);
         if (typeof message?.sid !== "string") return unexpectedBody(PROVIDER, "a created message", response);
@@ -145,7 +152,7 @@ export const twilioConnector = defineConnector({
             payload: { message: { ...sampleMessage, sid: params.messageSid, status: "delivered" } },
           }),
       },
-      async handler({ params, connection, signal }) {
+      async handler({ params, connection, ...call }) {
         if (!ACCOUNT_SID.test(connection.accountSid)) return fail({ error: badAccountSid });
         if (!MESSAGE_SID.test(params.messageSid)) {
           return fail({ error: "messageSid must be a message sid (SM or MM followed by 32 hex digits)" });
@@ -155,7 +162,7 @@ export const twilioConnector = defineConnector({
           "GET",
           `/Messages/${params.messageSid}.json`,
           undefined,
-          signal,
+          call,
         );
         const message = objectBody(response);
         if (typeof message?.sid !== "string") return unexpectedBody(PROVIDER, "a message", response);

@@ -2,7 +2,14 @@ import type { OutboundResponse } from "../../../outbound/index.ts";
 import { defineCommand, defineConnector } from "../../define/define-connector.ts";
 import { t } from "../../define/fields.ts";
 import { fail, type JsonObject, succeed } from "../../define/outcome.ts";
-import { callProvider, httpFailure, isJsonObject, objectBody, unexpectedBody } from "./call-provider.ts";
+import {
+  callProvider,
+  httpFailure,
+  isJsonObject,
+  objectBody,
+  type ProviderCall,
+  unexpectedBody,
+} from "./call-provider.ts";
 import { mapProviderError, type ProviderFailure, safeCode } from "./provider-api-error.ts";
 
 /** The decrypted connection fields. */
@@ -39,7 +46,7 @@ function graphFailure(response: OutboundResponse): ProviderFailure | undefined {
 }
 
 /** Sends one message object to `/{phoneNumberId}/messages`. */
-async function sendMessage(connection: WhatsAppConnection, message: JsonObject, signal: AbortSignal) {
+async function sendMessage(connection: WhatsAppConnection, message: JsonObject, call: ProviderCall) {
   const response = await callProvider({
     provider: PROVIDER,
     baseUrl: connection.baseUrl || DEFAULT_BASE_URL,
@@ -47,7 +54,7 @@ async function sendMessage(connection: WhatsAppConnection, message: JsonObject, 
     path: `/${connection.phoneNumberId}/messages`,
     headers: { authorization: `Bearer ${connection.accessToken}` },
     json: { messaging_product: "whatsapp", recipient_type: "individual", ...message },
-    signal,
+    call,
     readFailure: graphFailure,
   });
   // `{messaging_product, contacts: [{input, wa_id}], messages: [{id, message_status?}]}`
@@ -118,7 +125,7 @@ export const whatsappConnector = defineConnector({
       params: {},
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
-      async handler({ connection, signal }) {
+      async handler({ connection, ...call }) {
         if (!GRAPH_ID.test(connection.phoneNumberId)) return fail({ error: badPhoneNumberId });
         const response = await callProvider({
           provider: PROVIDER,
@@ -127,7 +134,7 @@ export const whatsappConnector = defineConnector({
           path: `/${connection.phoneNumberId}`,
           query: { fields: "id" },
           headers: { authorization: `Bearer ${connection.accessToken}` },
-          signal,
+          call,
           readFailure: graphFailure,
         });
         if (typeof objectBody(response)?.id !== "string")
@@ -141,7 +148,7 @@ export const whatsappConnector = defineConnector({
       params: sendTextParams,
       outputs: ["messageId"],
       mock: { default: () => succeed({ payload: sampleSent, variables: sampleSent }) },
-      handler({ params, connection, signal }) {
+      handler({ params, connection, ...call }) {
         if (!GRAPH_ID.test(connection.phoneNumberId)) return fail({ error: badPhoneNumberId });
         const to = recipient(params.to);
         if (to === undefined) return fail({ error: badRecipient });
@@ -149,7 +156,7 @@ export const whatsappConnector = defineConnector({
         return sendMessage(
           connection,
           { to, type: "text", text: { body: params.text, preview_url: params.previewUrl } },
-          signal,
+          call,
         );
       },
     }),
@@ -159,7 +166,7 @@ export const whatsappConnector = defineConnector({
       params: sendTemplateParams,
       outputs: ["messageId"],
       mock: { default: () => succeed({ payload: sampleSent, variables: sampleSent }) },
-      handler({ params, connection, signal }) {
+      handler({ params, connection, ...call }) {
         if (!GRAPH_ID.test(connection.phoneNumberId)) return fail({ error: badPhoneNumberId });
         const to = recipient(params.to);
         if (to === undefined) return fail({ error: badRecipient });
@@ -171,7 +178,7 @@ export const whatsappConnector = defineConnector({
           language: { code: params.languageCode },
           ...(params.components !== undefined ? { components: params.components } : {}),
         };
-        return sendMessage(connection, { to, type: "template", template }, signal);
+        return sendMessage(connection, { to, type: "template", template }, call);
       },
     }),
   },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { discordConnector } from "../../../../src/connectors/builtin/providers/discord.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const botToken = "MTEwMDAwMDAwMDAwMDAwMDAwMA.GsecretDiscordBotToken";
 const channelId = "1100000000000000001";
@@ -10,7 +10,7 @@ const channelId = "1100000000000000001";
 const api = useFakeProvider();
 
 const run = (config: JsonObject, connection: JsonObject = { baseUrl: `${api.baseUrl}/api/v10`, botToken }) =>
-  runCommand(discordConnector, config, connection);
+  api.run(discordConnector, config, connection);
 
 describe("discord: createMessage", () => {
   it("posts the content to /channels/{id}/messages with a Bot authorization and no mentions parsed", async () => {
@@ -115,7 +115,7 @@ describe("discord: getCurrentUser, getChannel and test", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(discordConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         discordConnector,
         { command, channelId, content: "x" },
         { botToken },

@@ -6,7 +6,7 @@ import {
   executeDefinition,
   type JsonObject,
 } from "../../../../src/connectors/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
+import { createOutboundClient, type OutboundClient } from "../../../../src/outbound/index.ts";
 import {
   type LoopbackServer,
   type SeenRequest,
@@ -28,6 +28,13 @@ export interface FakeProvider {
   /** `http://127.0.0.1:<port>`. */
   readonly baseUrl: string;
   readonly requests: SeenRequest[];
+  /** Runs one command with an outbound client of its own that may reach the fake (loopback allowed). */
+  run(
+    definition: ConnectorDefinition,
+    config: JsonObject,
+    connection: JsonObject,
+    options?: ExecuteOptions,
+  ): Promise<ConnectorResult>;
   /** Queues the answer to the next request. */
   answer(status: number, body?: unknown, headers?: Record<string, string>): void;
   /** Forgets the requests and any answer left over from the previous test. */
@@ -37,6 +44,8 @@ export interface FakeProvider {
 
 export async function startFakeProvider(): Promise<FakeProvider> {
   const queue: Answer[] = [];
+  // The fake is on loopback, which the egress policy refuses unless allow-listed.
+  const outbound = createOutboundClient({ allow: ["127.0.0.1/32"] });
   const server: LoopbackServer = await startLoopbackServer("127.0.0.1", (_req, res) => {
     const next = queue.shift() ?? { status: 599, body: { error: "no answer queued" } };
     const text =
@@ -50,6 +59,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
   return {
     baseUrl: server.origin,
     requests: server.requests,
+    run: (definition, config, connection, options) =>
+      runCommand(outbound, definition, config, connection, options),
     answer: (status, body, headers) => {
       queue.push({ status, body, ...(headers !== undefined ? { headers } : {}) });
     },
@@ -57,13 +68,17 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       server.requests.length = 0;
       queue.length = 0;
     },
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await outbound.close();
+    },
   };
 }
 
 /**
- * The fake provider for one test file: started (with loopback allowed by the egress policy) before the
- * file's tests, reset before each, closed after them. Read its fields inside tests, not at load time.
+ * The fake provider for one test file: started (with an outbound client allowed to reach loopback)
+ * before the file's tests, reset before each, closed after them. Read its fields inside tests, not at
+ * load time.
  */
 export function useFakeProvider(): FakeProvider {
   let started: FakeProvider | undefined;
@@ -72,7 +87,6 @@ export function useFakeProvider(): FakeProvider {
     return started;
   };
   beforeAll(async () => {
-    configureOutbound({ allow: ["127.0.0.1/32"] });
     started = await startFakeProvider();
   });
   afterAll(() => started?.close());
@@ -84,14 +98,16 @@ export function useFakeProvider(): FakeProvider {
     get requests() {
       return current().requests;
     },
+    run: (definition, config, connection, options) => current().run(definition, config, connection, options),
     answer: (status, body, headers) => current().answer(status, body, headers),
     reset: () => current().reset(),
     close: () => current().close(),
   };
 }
 
-/** Runs one command of `definition` with `connection` as its connection config. */
+/** Runs one command of `definition` with `connection` as its connection config, calling out through `outbound`. */
 export function runCommand(
+  outbound: OutboundClient,
   definition: ConnectorDefinition,
   config: JsonObject,
   connection: JsonObject,
@@ -99,7 +115,7 @@ export function runCommand(
 ): Promise<ConnectorResult> {
   return executeDefinition(
     definition,
-    { config, connectorConfig: connection, variables: {}, stepId: "step-1", runId: "run-1" },
+    { config, connectorConfig: connection, variables: {}, stepId: "step-1", runId: "run-1", outbound },
     options,
   );
 }

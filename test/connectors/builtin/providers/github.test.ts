@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { githubConnector } from "../../../../src/connectors/builtin/providers/github.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const accessToken = "gho_secretGitHubOAuthToken0123456789";
 
 const api = useFakeProvider();
 
 const run = (config: JsonObject) =>
-  runCommand(githubConnector, config, { baseUrl: api.baseUrl, accessToken, tokenType: "bearer" });
+  api.run(githubConnector, config, { baseUrl: api.baseUrl, accessToken, tokenType: "bearer" });
 
 const issue = {
   id: 1,
@@ -164,7 +164,7 @@ describe("github: getIssue and listRepositoryIssues", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(githubConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         githubConnector,
         { command, owner: "o", repo: "r", title: "t", issueNumber: 1 },
         { accessToken },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { gmailConnector } from "../../../../src/connectors/builtin/providers/gmail.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const accessToken = "ya29.secret-google-access-token";
 
@@ -10,7 +10,7 @@ const api = useFakeProvider();
 
 // What the execute capability hands an OAuth connector: the instance config plus the fresh token.
 const run = (config: JsonObject) =>
-  runCommand(gmailConnector, config, { baseUrl: api.baseUrl, accessToken, tokenType: "bearer" });
+  api.run(gmailConnector, config, { baseUrl: api.baseUrl, accessToken, tokenType: "bearer" });
 
 const googleError = (code: number, status: string, reason: string, message: string) => ({
   error: { code, message, status, errors: [{ reason, domain: "global", message }] },
@@ -191,7 +191,7 @@ describe("gmail: sendMessage", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(gmailConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         gmailConnector,
         { command, messageId: "abc", to: "a@example.com", subject: "s", text: "t" },
         { accessToken },

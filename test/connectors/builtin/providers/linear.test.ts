@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { linearConnector } from "../../../../src/connectors/builtin/providers/linear.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const apiKey = "lin_api_secretLinearKey0123456789";
 
 const api = useFakeProvider();
 
-const run = (config: JsonObject) => runCommand(linearConnector, config, { baseUrl: api.baseUrl, apiKey });
+const run = (config: JsonObject) => api.run(linearConnector, config, { baseUrl: api.baseUrl, apiKey });
 
 const gqlError = (type: string, message: string, code?: string) => ({
   errors: [{ message, extensions: { type, userPresentableMessage: message, ...(code ? { code } : {}) } }],
@@ -134,7 +134,7 @@ describe("linear: getViewer, listTeams and test", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(linearConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         linearConnector,
         { command, teamId: "t", title: "x" },
         { apiKey },

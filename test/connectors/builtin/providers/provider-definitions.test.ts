@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { discordConnector } from "../../../../src/connectors/builtin/providers/discord.ts";
 import { githubConnector } from "../../../../src/connectors/builtin/providers/github.ts";
 import { gmailConnector } from "../../../../src/connectors/builtin/providers/gmail.ts";
@@ -19,7 +19,7 @@ import {
   type JsonObject,
   toConfigSchema,
 } from "../../../../src/connectors/index.ts";
-import { configureOutbound } from "../../../../src/outbound/index.ts";
+import { createOutboundClient } from "../../../../src/outbound/index.ts";
 import { runCommand } from "./fake-provider.ts";
 
 interface Row {
@@ -125,16 +125,15 @@ const ROWS: Row[] = [
 
 const resolved: string[] = [];
 
-beforeAll(() => {
-  // Every provider host "resolves" to a documentation address the egress policy refuses, so a call with
-  // the default base URL names its host in the failure and nothing leaves the machine.
-  configureOutbound({
-    lookup: async (hostname) => {
-      resolved.push(hostname);
-      return [{ address: "192.0.2.1", family: 4 }];
-    },
-  });
+// Every provider host "resolves" to a documentation address the egress policy refuses, so a call with
+// the default base URL names its host in the failure and nothing leaves the machine.
+const outbound = createOutboundClient({
+  lookup: async (hostname) => {
+    resolved.push(hostname);
+    return [{ address: "192.0.2.1", family: 4 }];
+  },
 });
+afterAll(() => outbound.close());
 
 describe.each(ROWS)("$slug: catalog definition", (row) => {
   const schema = toConfigSchema(row.definition);
@@ -160,7 +159,7 @@ describe.each(ROWS)("$slug: catalog definition", (row) => {
   });
 
   it("calls the provider's host when the connection gives no baseUrl", async () => {
-    const result = await runCommand(row.definition, row.call.config, row.call.connection);
+    const result = await runCommand(outbound, row.definition, row.call.config, row.call.connection);
     const host = new URL(row.baseUrl).hostname;
     expect(result).toMatchObject({ success: false, errorCode: "EGRESS_REFUSED" });
     expect(result.error).toContain(`Outbound request to ${host} refused`);

@@ -3,7 +3,7 @@ import { githubConnector } from "../../../../src/connectors/builtin/providers/gi
 import { stripeConnector } from "../../../../src/connectors/builtin/providers/stripe.ts";
 import { telegramConnector } from "../../../../src/connectors/builtin/providers/telegram.ts";
 import type { RegisteredEndpoint, WebhookRegistrar } from "../../../../src/connectors/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 /** A registrar that records what a setup command does with it, as the webhooks feature would see it. */
 function recordingRegistrar(refusal?: string) {
@@ -35,7 +35,7 @@ describe("webhook setup commands", () => {
   it("GitHub createWebhook registers the endpoint URL and its secret as a JSON repository webhook", async () => {
     const { registrar, calls } = recordingRegistrar();
     api.answer(201, { id: 460101, active: true, config: { url: "x" } });
-    const result = await runCommand(
+    const result = await api.run(
       githubConnector,
       { command: "createWebhook", owner: "acme", repo: "widgets", events: "issues,push" },
       { baseUrl: api.baseUrl, accessToken: "gho_token" },
@@ -71,7 +71,7 @@ describe("webhook setup commands", () => {
   it("deletes the endpoint again when the provider refuses the registration", async () => {
     const { registrar, calls } = recordingRegistrar();
     api.answer(422, { message: "Validation Failed" });
-    const result = await runCommand(
+    const result = await api.run(
       githubConnector,
       { command: "createWebhook", owner: "acme", repo: "widgets" },
       { baseUrl: api.baseUrl, accessToken: "gho_token" },
@@ -85,7 +85,7 @@ describe("webhook setup commands", () => {
     const { registrar } = recordingRegistrar(
       "the webhook URL must use https, but PATCHBAY_PUBLIC_URL is http://localhost:8080",
     );
-    const result = await runCommand(
+    const result = await api.run(
       telegramConnector,
       { command: "setupWebhook" },
       { baseUrl: api.baseUrl, botToken: "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra" },
@@ -98,7 +98,7 @@ describe("webhook setup commands", () => {
   it("Stripe createWebhookEndpoint hands Stripe's signing secret to the registrar, not to the caller", async () => {
     const { registrar, calls } = recordingRegistrar();
     api.answer(200, { id: "we_1", object: "webhook_endpoint", secret: "whsec_issued_by_stripe" });
-    const result = await runCommand(
+    const result = await api.run(
       stripeConnector,
       { command: "createWebhookEndpoint", enabledEvents: "invoice.paid, customer.created" },
       { baseUrl: api.baseUrl, secretKey: "sk_test_123" },
@@ -117,7 +117,7 @@ describe("webhook setup commands", () => {
   });
 
   it("refuses to run outside the server, where there is no registrar", async () => {
-    const result = await runCommand(
+    const result = await api.run(
       githubConnector,
       { command: "createWebhook", owner: "acme", repo: "widgets" },
       { baseUrl: api.baseUrl, accessToken: "gho_token" },

@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { slackConnector } from "../../../../src/connectors/builtin/providers/slack.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const botToken = "xoxb-1234567890-0987654321-SecretSlackToken";
 
 const api = useFakeProvider();
 
 const run = (config: JsonObject, connection: JsonObject = { baseUrl: api.baseUrl, botToken }) =>
-  runCommand(slackConnector, config, connection);
+  api.run(slackConnector, config, connection);
 
 describe("slack: postMessage", () => {
   it("posts JSON to chat.postMessage with the bot token as a bearer token", async () => {
@@ -156,7 +156,7 @@ describe("slack: test", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(slackConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         slackConnector,
         { command, channel: "C1", text: "x" },
         { botToken },

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { stripeConnector } from "../../../../src/connectors/builtin/providers/stripe.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, formOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, formOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const secretKey = "sk_test_secretStripeKey0123456789";
 
 const api = useFakeProvider();
 
-const run = (config: JsonObject) => runCommand(stripeConnector, config, { baseUrl: api.baseUrl, secretKey });
+const run = (config: JsonObject) => api.run(stripeConnector, config, { baseUrl: api.baseUrl, secretKey });
 
 const customer = {
   id: "cus_NffrFeUfNV2Hib",
@@ -176,7 +176,7 @@ describe("stripe: getCustomer and listInvoices", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(stripeConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         stripeConnector,
         { command, customerId: customer.id },
         { secretKey },

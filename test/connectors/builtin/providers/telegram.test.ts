@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { telegramConnector } from "../../../../src/connectors/builtin/providers/telegram.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const botToken = "987654321:AAF_secret-bot-token-0123456789abcd";
 
 const api = useFakeProvider();
 
 const run = (config: JsonObject, connection: JsonObject = { baseUrl: api.baseUrl, botToken }) =>
-  runCommand(telegramConnector, config, connection);
+  api.run(telegramConnector, config, connection);
 
 const sentMessage = {
   message_id: 7,
@@ -178,7 +178,7 @@ describe("telegram: getMe, getWebhookInfo and test", () => {
 describe("telegram: mocks", () => {
   it("answers every command from its default scenario without calling out", async () => {
     for (const command of Object.keys(telegramConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         telegramConnector,
         { command, chatId: "1", text: "Hello" },
         { botToken },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { twilioConnector } from "../../../../src/connectors/builtin/providers/twilio.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, formOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, formOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const accountSid = "AC0123456789abcdef0123456789abcdef";
 const authToken = "secret-twilio-auth-token-0123456789";
@@ -12,8 +12,7 @@ const basic = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString("base6
 const api = useFakeProvider();
 
 const connection = (): JsonObject => ({ baseUrl: api.baseUrl, accountSid, authToken });
-const run = (config: JsonObject, conn: JsonObject = connection()) =>
-  runCommand(twilioConnector, config, conn);
+const run = (config: JsonObject, conn: JsonObject = connection()) => api.run(twilioConnector, config, conn);
 
 const created = {
   sid: messageSid,
@@ -158,7 +157,7 @@ describe("twilio: getMessage and test", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(twilioConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         twilioConnector,
         { command, to: "+15551234567", from: "+15557654321", body: "x", messageSid },
         { accountSid, authToken },

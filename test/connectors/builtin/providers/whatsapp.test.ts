@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { whatsappConnector } from "../../../../src/connectors/builtin/providers/whatsapp.ts";
 import type { JsonObject } from "../../../../src/connectors/index.ts";
 import { classifyFailure } from "../../../../src/execute/index.ts";
-import { expectNoSecrets, jsonOf, onlyRequest, runCommand, useFakeProvider } from "./fake-provider.ts";
+import { expectNoSecrets, jsonOf, onlyRequest, useFakeProvider } from "./fake-provider.ts";
 
 const accessToken = "EAAGsecretMetaAccessToken0123456789";
 const phoneNumberId = "106540352242922";
@@ -11,8 +11,7 @@ const wamid = "wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI1RjQ0QjdBRTEzMjYwQjYxMDkA";
 const api = useFakeProvider();
 
 const connection = (): JsonObject => ({ baseUrl: `${api.baseUrl}/v21.0`, accessToken, phoneNumberId });
-const run = (config: JsonObject, conn: JsonObject = connection()) =>
-  runCommand(whatsappConnector, config, conn);
+const run = (config: JsonObject, conn: JsonObject = connection()) => api.run(whatsappConnector, config, conn);
 
 const sent = {
   messaging_product: "whatsapp",
@@ -155,7 +154,7 @@ describe("whatsapp: sendTemplateMessage and test", () => {
 
   it("answers every command from its default mock without calling out", async () => {
     for (const command of Object.keys(whatsappConnector.commands)) {
-      const result = await runCommand(
+      const result = await api.run(
         whatsappConnector,
         { command, to: "15551234567", text: "x", templateName: "t" },
         { accessToken, phoneNumberId },

@@ -1,12 +1,12 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
-  closeImportWorker,
+  createOpenApiImporter,
   type ImportProgress,
   parseOpenApiOffThread,
 } from "../../../src/connectors/openapi/index.ts";
+import { MAX_WAITING } from "../../../src/connectors/openapi/openapi-importer.ts";
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
-import { MAX_WAITING } from "../../../src/connectors/openapi/parse-openapi-off-thread.ts";
 import { fixture } from "./fixtures.ts";
 
 /** A generated description of `count` operations, each with a documented body (~1 KiB per operation). */
@@ -32,12 +32,15 @@ function generated(count: number): string {
   return JSON.stringify({ openapi: "3.0.3", info: { title: "Items", version: "1.0.0" }, paths });
 }
 
-describe("parseOpenApiOffThread", () => {
+const importer = createOpenApiImporter();
+afterAll(() => importer.close());
+
+describe("the OpenAPI importer", () => {
   it("imports in the worker with the same result as on the calling thread, and reports progress", async () => {
     const text = fixture("@octokit/routes/ghe-2.21.json");
     const seen: ImportProgress[] = [];
     const [offThread, inline] = [
-      await parseOpenApiOffThread(text, { name: "ghe", onProgress: (p) => seen.push(p) }),
+      await importer.parse(text, { name: "ghe", onProgress: (p) => seen.push(p) }),
       await parseOpenApi(text, { name: "ghe" }),
     ];
     expect(offThread).toEqual(inline);
@@ -53,7 +56,7 @@ describe("parseOpenApiOffThread", () => {
   it("keeps the code and message of a refusal made in the worker", async () => {
     const text = generated(500).replace('"openapi":"3.0.3"', '"openapi":"3.0.3","servers":7');
     const inline = await parseOpenApi(text, { field: "spec" }).catch((e: unknown) => e);
-    const offThread = await parseOpenApiOffThread(text, { field: "spec" }).catch((e: unknown) => e);
+    const offThread = await importer.parse(text, { field: "spec" }).catch((e: unknown) => e);
     expect(offThread).toBeInstanceOf(ConnectError);
     expect((offThread as ConnectError).code).toBe(Code.InvalidArgument);
     expect((offThread as ConnectError).rawMessage).toBe((inline as ConnectError).rawMessage);
@@ -63,7 +66,7 @@ describe("parseOpenApiOffThread", () => {
   it(`runs one import at a time and refuses more than ${MAX_WAITING} waiting`, async () => {
     const text = generated(500);
     const results = await Promise.allSettled(
-      Array.from({ length: MAX_WAITING + 3 }, () => parseOpenApiOffThread(text)),
+      Array.from({ length: MAX_WAITING + 3 }, () => importer.parse(text)),
     );
     const refused = results.filter((r) => r.status === "rejected");
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(MAX_WAITING + 1);
@@ -73,16 +76,16 @@ describe("parseOpenApiOffThread", () => {
       expect(((r as PromiseRejectedResult).reason as ConnectError).code).toBe(Code.ResourceExhausted);
     }
     // The queue drains: a later import is accepted again.
-    await expect(parseOpenApiOffThread(text)).resolves.toMatchObject({ name: "items" });
+    await expect(importer.parse(text)).resolves.toMatchObject({ name: "items" });
   });
 
   it("drops an import whose caller went away, waiting or running, and goes on with the next", async () => {
     const text = generated(500);
     const running = new AbortController();
     const queued = new AbortController();
-    const first = parseOpenApiOffThread(text, { signal: running.signal });
-    const second = parseOpenApiOffThread(text, { signal: queued.signal });
-    const third = parseOpenApiOffThread(text);
+    const first = importer.parse(text, { signal: running.signal });
+    const second = importer.parse(text, { signal: queued.signal });
+    const third = importer.parse(text);
     queued.abort();
     running.abort();
     await expect(first).rejects.toMatchObject({ code: Code.Canceled });
@@ -92,15 +95,38 @@ describe("parseOpenApiOffThread", () => {
 
   it("fails every pending import when the worker is closed, and starts a new worker afterwards", async () => {
     const text = generated(500);
-    const pending = [parseOpenApiOffThread(text), parseOpenApiOffThread(text)].map((p) =>
+    const pending = [importer.parse(text), importer.parse(text)].map((p) =>
       p.then(
         () => undefined,
         (error: unknown) => error,
       ),
     );
-    await closeImportWorker();
+    await importer.close();
     for (const error of await Promise.all(pending)) expect(error).toMatchObject({ code: Code.Aborted });
-    await expect(parseOpenApiOffThread(text)).resolves.toMatchObject({ name: "items" });
-    await closeImportWorker();
+    await expect(importer.parse(text)).resolves.toMatchObject({ name: "items" });
+    await importer.close();
+  });
+});
+
+describe("importers", () => {
+  it("share nothing: closing one fails its own imports and leaves another's running", async () => {
+    const text = generated(500);
+    const first = createOpenApiImporter();
+    const second = createOpenApiImporter();
+    try {
+      const stopped = first.parse(text).catch((error: unknown) => error);
+      const kept = second.parse(text);
+      await first.close();
+      expect(await stopped).toMatchObject({ code: Code.Aborted });
+      await expect(kept).resolves.toMatchObject({ name: "items" });
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("imports once on a worker of its own with parseOpenApiOffThread", async () => {
+    await expect(parseOpenApiOffThread(generated(50), { name: "items" })).resolves.toMatchObject({
+      name: "items",
+    });
   });
 });
