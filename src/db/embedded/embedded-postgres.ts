@@ -31,6 +31,8 @@ const SUPERUSER = "postgres";
 /** The role Patchbay connects as: owns its database, is no superuser (it cannot read files or run programs). */
 const ROLE = "patchbay";
 const DATABASE = "patchbay";
+/** The server's programs are run by absolute path; this PATH is only for the shell pg_ctl starts and `test`. */
+const SERVER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** A running embedded server this process holds a lease on. */
 export interface EmbeddedPostgres {
@@ -296,7 +298,7 @@ function connectionUrl(role: string, password: string, port: number, database: s
  * Patchbay's settings; messages in English, since a failed start is explained from the log).
  */
 function spawnAs(user: ServerUser | undefined): { uid?: number; gid?: number; env: NodeJS.ProcessEnv } {
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" };
+  const env = { PATH: SERVER_PATH, LANG: "C", LC_ALL: "C" };
   return user === undefined ? { env } : { uid: user.uid, gid: user.gid, env };
 }
 
