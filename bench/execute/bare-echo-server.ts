@@ -5,7 +5,7 @@
 //   node bench/execute/bare-echo-server.ts
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
-import { listen } from "../../src/server/listener.ts";
+import { listen } from "../../src/protocol/listener.ts";
 
 const handler = connectNodeAdapter({
   routes: (router) =>

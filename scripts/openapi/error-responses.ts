@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { HTTP_STATUS_BY_CODE } from "../../src/server/http-status.ts";
+import { HTTP_STATUS_BY_CODE } from "../../src/protocol/http-status.ts";
 import type { JsonObject } from "./json.ts";
 
 /**

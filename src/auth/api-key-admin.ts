@@ -68,7 +68,8 @@ export interface ApiKeyAdminOptions {
   keys: Pick<ApiKeyStore, "forget">;
   /** The tier names of PATCHBAY_RATE_LIMITS; any well-formed name when undefined (limits off). */
   knownTiers: readonly string[] | undefined;
-  now?: () => Date;
+  /** The clock, set once by the composition root (tests pass their own). */
+  now: () => Date;
 }
 
 const NOT_FOUND = "no API key with that id or prefix";
@@ -128,7 +129,7 @@ function capExpiry(caller: KeyAdminCaller, asked: Date | null, now: Date): Date 
 /** Creates the key manager. */
 export function createApiKeyAdmin(options: ApiKeyAdminOptions): ApiKeyAdmin {
   const { em, keys, knownTiers } = options;
-  const now = options.now ?? (() => new Date());
+  const now = options.now;
 
   return {
     async create(caller, input) {

@@ -11,7 +11,8 @@ import { requirePrincipal } from "./principal.ts";
 export interface ApiKeyServiceDeps {
   admin: ApiKeyAdmin;
   pageTokens: PageTokens;
-  now?: () => Date;
+  /** The clock, set once by the composition root (tests pass their own). */
+  now: () => Date;
 }
 
 const PAGE_SCOPE = "api-keys";
@@ -29,7 +30,7 @@ async function checked<T>(work: () => Promise<T>): Promise<T> {
 /** Registers `patchbay.v1.ApiKeyService`: the calling admin key manages its own tenant's keys. */
 export function registerApiKeys(router: ConnectRouter, deps: ApiKeyServiceDeps): void {
   const { admin, pageTokens } = deps;
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now;
   // Every RPC answers a replaced key the same refusal before it reads its request.
   const callerOf = (ctx: Parameters<typeof requirePrincipal>[0]) => {
     const caller = { kind: "key", principal: requirePrincipal(ctx) } satisfies KeyAdminCaller;

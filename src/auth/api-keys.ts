@@ -57,7 +57,7 @@ const VERIFIED_CACHE_MAX = 10_000;
  */
 export function createApiKeyStore(
   em: () => EntityManager,
-  now: () => Date = () => new Date(),
+  now: () => Date,
   knownTiers?: readonly string[],
 ): ApiKeyStore {
   const lastTouched = new Map<string, number>();

@@ -26,7 +26,8 @@ export interface CatalogDeps {
   outbound: OutboundClient;
   /** Imports OpenAPI descriptions (ParseOpenApi, openapi connectors) on the server's import worker. */
   openapi: OpenApiImporter;
-  now?: () => Date;
+  /** The clock, set once by the composition root (tests pass their own). */
+  now: () => Date;
   /** Connector slugs whose OAuth client comes from the environment. */
   envOAuthClients?: ReadonlySet<string>;
   /**

@@ -295,7 +295,7 @@ export async function createConnector(
       requireOAuthClient(deps, req.name, fields.authType, req.config);
     } else throw invalid("config is only accepted for built_in and openapi connectors");
   }
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now();
   const id = randomUUID();
   const row = em.create(ConnectorEntity, {
     id,

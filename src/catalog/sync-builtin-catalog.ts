@@ -20,7 +20,7 @@ export interface CatalogSync {
 export async function syncBuiltinCatalog(
   em: EntityManager,
   entries: readonly BuiltinCatalogEntry[],
-  now: () => Date = () => new Date(),
+  now: () => Date,
 ): Promise<CatalogSync> {
   const changed: string[] = [];
   const unbumped: string[] = [];

@@ -92,7 +92,7 @@ export async function updateConnector(
   if (!bump.ok) throw new ConnectError(bump.message, Code.FailedPrecondition);
 
   const previousVersion = row.version;
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now();
   if (req.config !== undefined) {
     if (!isInstance && row.executionModel !== "openapi")
       throw invalid("config is only accepted for built_in and openapi connectors");
@@ -332,6 +332,6 @@ export async function deleteConnector(deps: CatalogDeps, caller: CatalogCaller, 
   if ((await deps.liveConnections(row.id)) > 0) {
     throw new ConnectError("live connections use this connector: delete them first", Code.FailedPrecondition);
   }
-  row.deletedAt = (deps.now ?? (() => new Date()))();
+  row.deletedAt = deps.now();
   await em.flush();
 }

@@ -97,6 +97,7 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
       openapi,
       envOAuthClients: new Set(config.oauthClients.keys()),
       liveConnections: createLiveConnectionCounter(() => db.em()),
+      now: () => new Date(),
     };
     const caller = { tenantId: options.tenant, subject: "cli", admin: true };
     let lastStage = "";

@@ -58,10 +58,13 @@ async function withAdmin(
   const db = await openCliDatabase(config);
   try {
     // Revocations and rotations reach running servers through NOTIFY; this process caches nothing.
-    const keys = createApiKeyStore(() => db.em());
+    const keys = createApiKeyStore(
+      () => db.em(),
+      () => new Date(),
+    );
     // With PATCHBAY_RATE_LIMITS=off there are no tiers to check against; the name is still checked.
     const knownTiers = config.rateLimits === undefined ? undefined : [...config.rateLimits.keys()];
-    const admin = createApiKeyAdmin({ em: () => db.em(), keys, knownTiers });
+    const admin = createApiKeyAdmin({ em: () => db.em(), keys, knownTiers, now: () => new Date() });
     return await work(admin, { kind: "operator", ...(tenant === undefined ? {} : { tenantId: tenant }) });
   } catch (error) {
     if (!(error instanceof ApiKeyInputError || error instanceof ConnectError)) throw error;

@@ -21,7 +21,8 @@ export interface ConnectionDeps {
   outbound: OutboundClient;
   /** How long a connector's `test` command may take when credentials are submitted. */
   testTimeoutMs?: number;
-  now?: () => Date;
+  /** The clock, set once by the composition root (tests pass their own). */
+  now: () => Date;
   /** OAuth clients from the environment, by connector slug. */
   oauthClients?: ReadonlyMap<string, { readonly clientId: string; readonly clientSecret: string }>;
   /** Refresh a token expiring within this many seconds (default 300). */

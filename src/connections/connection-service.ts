@@ -1,7 +1,7 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { resolvePageSize } from "../paging/index.ts";
-import { HTTP_STATUS_HEADER } from "../server/rest/rest-bridge.ts";
+import { HTTP_STATUS_HEADER } from "../protocol/headers.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
 import { CONNECTION_STATUSES, ConnectionEntity, credentialsContext } from "./connection-entity.ts";
 import { toConnectionMessage } from "./connection-message.ts";
@@ -150,7 +150,7 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
       if (row.authType === "oauth" && row.sealedCredentials != null) {
         await revokeAtProvider(row, row.sealedCredentials);
       }
-      const now = (deps.now ?? (() => new Date()))();
+      const now = deps.now();
       row.status = "revoked";
       row.deletedAt = now;
       row.updatedAt = now;

@@ -53,7 +53,7 @@ export function storeTokens(
   row.grantedScopes = [...tokens.scopes];
   row.status = "active";
   row.lastError = null;
-  row.updatedAt = (deps.now ?? (() => new Date()))();
+  row.updatedAt = deps.now();
 }
 
 /**
@@ -74,7 +74,7 @@ export async function beginAuthorization(
     selectAccount,
     allowInsecure: client.allowInsecure,
   });
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now();
   const em = deps.em();
   const id = randomUUID();
   em.create(OAuthStateEntity, {
@@ -114,7 +114,7 @@ export async function completeAuthorization(
   const stateHash = hashState(state);
   const stored = await em.findOne(OAuthStateEntity, { stateHash });
   if (stored === null) return { ok: false, reason: "state_unknown" };
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now();
   const consumed = await em.nativeUpdate(OAuthStateEntity, { id: stored.id, usedAt: null }, { usedAt: now });
   if (consumed === 0) return { ok: false, connectionId: stored.connectionId, reason: "state_reused" };
   const row = await em.findOne(ConnectionEntity, { id: stored.connectionId, deletedAt: null });
@@ -140,6 +140,7 @@ export async function completeAuthorization(
       codeVerifier: deps.secretBox.openText(stored.sealedCodeVerifier, verifierContext(stored.id)),
       allowInsecure: client.allowInsecure,
       fetch: deps.oauthFetch ?? deps.outbound.guard.fetch,
+      now: deps.now,
     });
     storeTokens(deps, row, tokens);
     await em.flush();

@@ -62,7 +62,7 @@ export async function startConnection(
     { orderBy: { createdAt: "desc" } },
   );
   if (existing !== null) return { row: existing, created: false };
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now();
   const row = em.create(ConnectionEntity, {
     id: randomUUID(),
     tenantId: principal.tenantId,

@@ -52,7 +52,7 @@ export async function submitCredentials(
     );
     if (!result.success) {
       row.lastError = `credential test failed: ${(result.error ?? "no reason given").slice(0, 200)}`;
-      row.updatedAt = (deps.now ?? (() => new Date()))();
+      row.updatedAt = deps.now();
       await em.flush();
       throw new ConnectError(row.lastError, Code.FailedPrecondition);
     }
@@ -60,7 +60,7 @@ export async function submitCredentials(
   row.sealedCredentials = deps.secretBox.seal(JSON.stringify(credentials), credentialsContext(row.id));
   row.status = "active";
   row.lastError = null;
-  row.updatedAt = (deps.now ?? (() => new Date()))();
+  row.updatedAt = deps.now();
   await em.flush();
   return row;
 }

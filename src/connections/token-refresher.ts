@@ -45,6 +45,7 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
           scopes: row.grantedScopes,
           allowInsecure: client.allowInsecure,
           fetch: deps.oauthFetch ?? deps.outbound.guard.fetch,
+          now: deps.now,
         });
       } catch (error) {
         const delay = RETRY_DELAYS_MS[attempt];
@@ -88,7 +89,7 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
       const current = JSON.parse(
         deps.secretBox.openText(row.sealedCredentials, credentialsContext(row.id)),
       ) as StoredTokens;
-      const now = (deps.now ?? (() => new Date()))().getTime();
+      const now = deps.now().getTime();
       const expiring = row.tokenExpiresAt != null && row.tokenExpiresAt.getTime() - now <= marginMs;
       if (!force && !expiring) return { tokens: current, row };
       if (current.refreshToken === undefined) {

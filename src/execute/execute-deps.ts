@@ -32,5 +32,6 @@ export interface ExecuteDeps {
   ) => WebhookRegistrar;
   /** Timeout when neither `metadata.timeout_ms` nor the caller's deadline says otherwise. */
   defaultTimeoutMs?: number;
-  now?: () => Date;
+  /** The clock, set once by the composition root (tests pass their own). */
+  now: () => Date;
 }

@@ -26,7 +26,7 @@ function ownRecords(principal: Principal): { tenantId: string; subject?: string 
 
 /** Registers `patchbay.v1.ExecuteService`. */
 export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void {
-  const now = () => (deps.now ?? (() => new Date()))();
+  const now = () => deps.now();
   const externalClients = createExternalClients(deps.outbound.guard);
 
   async function resolveTarget(principal: Principal, req: ExecuteRequest) {

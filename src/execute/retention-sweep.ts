@@ -10,11 +10,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * locked. Returns how many it deleted. Idempotency keys live 24 h and the retention is at least a day,
  * so a replay never finds its record swept.
  */
-export async function sweepExecutions(
-  query: NativeQuery,
-  retentionDays: number,
-  now = new Date(),
-): Promise<number> {
+export async function sweepExecutions(query: NativeQuery, retentionDays: number, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS).toISOString();
   let deleted = 0;
   for (;;) {
@@ -28,9 +24,14 @@ export async function sweepExecutions(
 }
 
 /** Sweeps once shortly after start and then hourly; returns the function that stops it. */
-export function startRetentionSweep(query: NativeQuery, retentionDays: number, logger: Logger): () => void {
+export function startRetentionSweep(
+  query: NativeQuery,
+  retentionDays: number,
+  logger: Logger,
+  now: () => Date,
+): () => void {
   const run = () =>
-    void sweepExecutions(query, retentionDays).then(
+    void sweepExecutions(query, retentionDays, now()).then(
       (deleted) => {
         if (deleted > 0) logger.info({ deleted, retentionDays }, "execution records past retention deleted");
       },

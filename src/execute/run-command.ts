@@ -12,8 +12,8 @@ import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/connector-logger.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
+import { codeName } from "../protocol/errors.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
-import { codeName } from "../server/errors.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
 import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
@@ -309,6 +309,6 @@ export function recordOf(
       connector.recordPayloads && outcome.result.success
         ? (redactDiagnostics(outcome.result.payload ?? {}) as Record<string, unknown>)
         : null,
-    createdAt: (deps.now ?? (() => new Date()))(),
+    createdAt: deps.now(),
   };
 }

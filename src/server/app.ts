@@ -35,6 +35,10 @@ import {
   createOverloadInterceptor,
   type LoadMonitor,
 } from "../overload/index.ts";
+import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
+import { registerHealth } from "../protocol/health.ts";
+import type { UniversalHandler } from "../protocol/listener.ts";
+import { requestIdFrom } from "../protocol/request-info.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
 import {
   createReceiverRoute,
@@ -46,14 +50,11 @@ import { createAdminRoutes } from "./admin/index.ts";
 import { createDocsRoutes } from "./docs/index.ts";
 import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
 import { createProcedureEdge } from "./edge/procedure-edge.ts";
-import { registerHealth } from "./health.ts";
 import { createHttpFallback } from "./http-fallback.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
-import type { UniversalHandler } from "./listener.ts";
 import { registerReflection } from "./reflection.ts";
-import { REQUEST_ID_HEADER, requestIdFrom } from "./request-info.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 
 /** Everything the API needs, built once by `startServer`. */
@@ -76,6 +77,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** The webhook feature's dependencies (its job queue is started by `startServer`). */
   webhooks: WebhookDeps;
+  /** The one clock every feature reads. */
+  now: () => Date;
   /** Aborted when the server begins to stop; handlers see it through their signal. */
   shutdownSignal?: AbortSignal;
 }
@@ -117,11 +120,13 @@ export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefre
   registerApiKeys(router, {
     admin: createApiKeyAdmin({
       em: () => deps.db.em(),
+      now: deps.now,
       keys: deps.keys,
       // A new key's tier must be one the rate limits define (any well-formed name while they are off).
       knownTiers: deps.rateLimits === undefined ? undefined : [...deps.rateLimits.keys()],
     }),
     pageTokens: deps.catalog.pageTokens,
+    now: deps.now,
   });
   registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
   registerReflection(router, REFLECTED_FILES);

@@ -1,11 +1,7 @@
 import { createHash } from "node:crypto";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import type { NodeReq as Req, NodeRes as Res } from "../protocol/node-types.ts";
 import { prefersJson } from "./prefers-json.ts";
 import type { ServerIdentity } from "./server-identity.ts";
-
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type Req = Parameters<Fallback>[0];
-type Res = Parameters<Fallback>[1];
 
 /** The places a newcomer looks first, in the order the page lists them. */
 const LINKS = [

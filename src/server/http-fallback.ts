@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import type { Logger } from "../logging/logger.ts";
+import { ERROR_HEADER } from "../protocol/headers.ts";
+import type { NodeReq as Req, NodeRes as Res } from "../protocol/node-types.ts";
 import { createHomeRoute } from "./home-route.ts";
 import { elapsedMs } from "./interceptors/log-request.ts";
 import { readServerIdentity, type ServerIdentity } from "./server-identity.ts";
@@ -14,10 +15,6 @@ export interface HttpFallbackOptions {
   /** Name and version the `/` page shows; default: "Patchbay" and package.json's version. */
   server?: ServerIdentity;
 }
-
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type Req = Parameters<Fallback>[0];
-type Res = Parameters<Fallback>[1];
 
 function sendJson(res: Res, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -57,11 +54,6 @@ export function createHttpFallback(
       { reqId, protocol: "http", durationMs: elapsedMs(started), code: "not_found", status: 404 },
       "request refused",
     );
-    sendJson(
-      res,
-      404,
-      { code: "not_found", message: "no such route" },
-      { "x-patchbay-error": "no such route" },
-    );
+    sendJson(res, 404, { code: "not_found", message: "no such route" }, { [ERROR_HEADER]: "no such route" });
   };
 }

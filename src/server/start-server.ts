@@ -24,10 +24,10 @@ import type { Logger } from "../logging/logger.ts";
 import { createOutboundClient } from "../outbound/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { createPageTokens } from "../paging/index.ts";
+import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { startWebhooks } from "../webhooks/index.ts";
 import { createApp } from "./app.ts";
-import { listen } from "./listener.ts";
 
 /** A running Patchbay. */
 export interface RunningServer {
@@ -74,6 +74,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const shutdown = new AbortController();
+  // The one clock: every feature reads the time through it (tests of a feature pass their own).
+  const now = () => new Date();
   // This server's own outbound client (and its egress guard), sandbox and import worker: built here,
   // passed down, closed in stop(); another server in the same process has its own.
   const outbound = createOutboundClient({ allow: config.egressAllow });
@@ -108,7 +110,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (boot.kind === "stored-configured")
       logger.info({ prefix: boot.prefix }, "admin key from PATCHBAY_ADMIN_KEY stored");
 
-    const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG);
+    const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG, now);
     if (synced.changed.length > 0) logger.info({ connectors: synced.changed }, "built-in catalog updated");
     if (synced.unbumped.length > 0) {
       logger.warn(
@@ -155,11 +157,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
       openapi,
       envOAuthClients: new Set(config.oauthClients.keys()),
       liveConnections: createLiveConnectionCounter(() => db.em()),
+      now,
     };
     const lookup = createConnectorLookup(catalog);
     catalog.changed = (slug) => lookup.forget(slug);
     const recorder = createExecutionRecorder(() => db.em(), logger);
-    const keys = createApiKeyStore(() => db.em());
+    const keys = createApiKeyStore(() => db.em(), now);
     // The one LISTEN connection for caches that must hear other replicas' changes (API-key revocations,
     // webhook endpoints).
     const notifications = createNotificationListener({ db, logger });
@@ -173,6 +176,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       createNativeQuery(() => db.em()),
       config.executionRetentionDays,
       logger,
+      now,
     );
     const webhooks = await startWebhooks({
       db,
@@ -185,6 +189,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       googleJwksUrl: config.googleJwksUrl,
       superviseSeconds: config.jobSuperviseSeconds,
       allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
+      now,
     });
     const loadMonitor =
       config.shedEventLoopDelayMs > 0 || config.shedDbWaiting > 0
@@ -211,6 +216,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         oauthClients: config.oauthClients,
         oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
         oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
+        now,
       },
       execute: {
         em: () => db.em(),
@@ -221,6 +227,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         outbound,
         sandbox,
         openapiTokens: createTokenCache(),
+        now,
       },
       db,
       rateLimits: config.rateLimits,
@@ -228,6 +235,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       ready,
       maxBodyBytes: config.maxBodyBytes,
       shutdownSignal: shutdown.signal,
+      now,
     });
     const listener = await listen(app.handler, { port: config.port, host: config.host, tls: config.tls });
     const url = `${listener.scheme}://127.0.0.1:${listener.port}`;

@@ -34,6 +34,8 @@ export interface WebhookSettings {
   readonly googleJwksUrl: string;
   /** How often expired job leases are looked for (PATCHBAY_JOB_SUPERVISE_S). */
   readonly superviseSeconds: number;
+  /** The server's one clock. */
+  readonly now: () => Date;
 }
 
 /** The running webhook feature: the service's dependencies and how to stop its background work. */
@@ -76,7 +78,7 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     publicUrl: settings.publicUrl,
     allowInsecureCallbacks: settings.allowInsecureCallbacks,
     commands: {},
-    now: () => new Date(),
+    now: settings.now,
   };
   const stopWorker = await startDeliveryWorker(deps).catch(async (error: unknown) => {
     await stopHearing();

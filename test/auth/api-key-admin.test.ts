@@ -26,6 +26,7 @@ describe("the key manager's grant rules, on PostgreSQL", () => {
       em: () => t.server.db.em(),
       keys: t.server.keys,
       knownTiers: ["standard", "bulk"],
+      now: () => new Date(),
     });
   });
   afterAll(async () => {

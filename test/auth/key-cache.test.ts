@@ -32,7 +32,10 @@ describe("the verified-key cache on postgresql", () => {
   it("refuses a key revoked by another process at once (another store on the same database)", async () => {
     const key = await t.createKey(["catalog:read"]);
     await list(key);
-    const elsewhere = createApiKeyStore(() => t.server.db.em());
+    const elsewhere = createApiKeyStore(
+      () => t.server.db.em(),
+      () => new Date(),
+    );
     await elsewhere.revoke(key.slice(0, 12));
     // NOTIFY is delivered asynchronously; it arrives within milliseconds.
     await expect

@@ -24,7 +24,11 @@ describe("the rate tier of an API key", () => {
   const base = { tenantId: "default", subject: "tester", name: "t", scopes: ["catalog:read"] };
 
   it("is standard unless chosen, and reaches the principal", async () => {
-    const keys = createApiKeyStore(() => b.db.em(), undefined, ["standard", "bulk"]);
+    const keys = createApiKeyStore(
+      () => b.db.em(),
+      () => new Date(),
+      ["standard", "bulk"],
+    );
     const plain = await keys.create(base);
     expect(plain.info.rateTier).toBe("standard");
     expect((await keys.verify(plain.key))?.rateTier).toBe("standard");
@@ -35,14 +39,21 @@ describe("the rate tier of an API key", () => {
   });
 
   it("must be a configured tier when the store knows the tiers", async () => {
-    const keys = createApiKeyStore(() => b.db.em(), undefined, ["standard", "bulk"]);
+    const keys = createApiKeyStore(
+      () => b.db.em(),
+      () => new Date(),
+      ["standard", "bulk"],
+    );
     await expect(keys.create({ ...base, tier: "gold" })).rejects.toThrow(
       new ApiKeyInputError("unknown tier 'gold' (tiers: standard, bulk)"),
     );
   });
 
   it("must be a tier name even when limits are off", async () => {
-    const keys = createApiKeyStore(() => b.db.em());
+    const keys = createApiKeyStore(
+      () => b.db.em(),
+      () => new Date(),
+    );
     await expect(keys.create({ ...base, tier: "Gold Tier" })).rejects.toThrow(ApiKeyInputError);
     expect((await keys.create({ ...base, tier: "gold" })).info.rateTier).toBe("gold");
   });

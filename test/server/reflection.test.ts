@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { file_google_api_annotations } from "../../gen/google/api/annotations_pb.ts";
 import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
-import { registerHealth } from "../../src/server/health.ts";
+import { registerHealth } from "../../src/protocol/health.ts";
 import { MAX_REQUESTS_PER_STREAM, registerReflection } from "../../src/server/reflection.ts";
 
 /** A tiny inline file that imports well-known types and google/api, with nested types to look up. */

@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import { type Listener, listen, type UniversalHandler } from "../../src/server/listener.ts";
+import { type Listener, listen, type UniversalHandler } from "../../src/protocol/listener.ts";
 
 /** Options for {@link startReadinessProxy}. */
 export interface ReadinessProxyOptions {

@@ -1,23 +1,19 @@
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import {
   DescribeResponseSchema,
   ExecuteRequestSchema,
   ExecuteResponseSchema,
 } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
 import type { OutboundClient } from "../../outbound/outbound-client.ts";
-import { codeName } from "../../server/errors.ts";
-import { httpStatusOf } from "../../server/http-status.ts";
+import { codeName } from "../../protocol/errors.ts";
+import { httpStatusOf } from "../../protocol/http-status.ts";
+import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
 import type { ConnectorDefinition, ConnectorLogger } from "../define/define-connector.ts";
 import { describeConnector } from "./describe-connector.ts";
 import { operatorText } from "./operator-text.ts";
 import { CONNECTOR_ERROR_HEADER } from "./protocol.ts";
 import { runExecute } from "./run-execute.ts";
-
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type Req = Parameters<Fallback>[0];
-type Res = Parameters<Fallback>[1];
 
 /** Options for {@link createHttpProtocolHandler}. */
 export interface HttpProtocolOptions {

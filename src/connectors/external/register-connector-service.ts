@@ -1,7 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ConnectorService } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
 import type { OutboundClient } from "../../outbound/outbound-client.ts";
-import { registerHealth } from "../../server/health.ts";
+import { registerHealth } from "../../protocol/health.ts";
 import type { ConnectorDefinition, ConnectorLogger } from "../define/define-connector.ts";
 import { describeConnector } from "./describe-connector.ts";
 import { runExecute } from "./run-execute.ts";

@@ -3,7 +3,7 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "../../../gen/health/v1/health_pb.ts";
 import { ConnectorService, MetadataSchema } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
-import { codeName } from "../../server/errors.ts";
+import { codeName } from "../../protocol/errors.ts";
 import type { ConnectorResult } from "../define/outcome.ts";
 import { callTimeout, type ResolvedClientOptions } from "./client-options.ts";
 import type { ExternalConnectorClient } from "./external-connector-client.ts";

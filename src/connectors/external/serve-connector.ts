@@ -1,6 +1,6 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createOutboundClient, type OutboundClient } from "../../outbound/outbound-client.ts";
-import { listen } from "../../server/listener.ts";
+import { listen } from "../../protocol/listener.ts";
 import type { ConnectorDefinition, ConnectorLogger } from "../define/define-connector.ts";
 import { createHttpProtocolHandler } from "./http-protocol-handler.ts";
 import { registerConnectorService } from "./register-connector-service.ts";

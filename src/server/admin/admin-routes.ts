@@ -1,9 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type Req = Parameters<Fallback>[0];
-type Res = Parameters<Fallback>[1];
+import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
 
 /** Options for {@link createAdminRoutes}. */
 export interface AdminRoutesOptions {

@@ -1,12 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
 import { docsInitScript, docsPageHtml } from "./docs-page.ts";
-
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type Req = Parameters<Fallback>[0];
-type Res = Parameters<Fallback>[1];
 
 /** Options for {@link createDocsRoutes}. */
 export interface DocsRoutesOptions {

@@ -15,16 +15,10 @@ import {
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
 import type { Logger } from "../../logging/logger.ts";
+import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
+import { protocolOf, type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { locateInvalidUtf8 } from "../input/locate-invalid-utf8.ts";
 import { logRequest } from "../interceptors/log-request.ts";
-import {
-  BRIDGE_MARKER_HEADER,
-  protocolOf,
-  REQUEST_ID_HEADER,
-  type RequestInfo,
-  requestIdFrom,
-  requestInfoKey,
-} from "../request-info.ts";
 import { clampTimeout } from "./clamp-timeout.ts";
 import { decodeRefusal, UNLOCATED_UTF8 } from "./decode-refusal.ts";
 import { requestMessageBytes } from "./request-message-bytes.ts";

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "../../logging/logger.ts";
-import { codeName } from "../errors.ts";
+import { codeName } from "../../protocol/errors.ts";
 
 /** What one request's log line says besides its outcome. */
 export interface RequestLine {

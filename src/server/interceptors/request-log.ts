@@ -2,14 +2,9 @@ import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalKey } from "../../auth/principal.ts";
 import type { Logger } from "../../logging/logger.ts";
-import { toClientError } from "../errors.ts";
-import {
-  BRIDGE_MARKER_HEADER,
-  protocolOf,
-  REQUEST_ID_HEADER,
-  requestIdFrom,
-  requestInfoKey,
-} from "../request-info.ts";
+import { toClientError } from "../../protocol/errors.ts";
+import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
+import { protocolOf, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { clientLeft, logRequest } from "./log-request.ts";
 
 /**

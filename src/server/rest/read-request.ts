@@ -1,5 +1,5 @@
+import type { NodeReq } from "../../protocol/node-types.ts";
 import { BridgeError } from "./bridge-error.ts";
-import type { NodeReq } from "./node-types.ts";
 
 /** Reads the whole body, refusing (413) past `limit` bytes, declared or streamed. */
 export async function readBody(req: NodeReq, limit: number): Promise<Uint8Array> {

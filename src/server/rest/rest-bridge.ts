@@ -3,18 +3,17 @@ import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { rest } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { Logger } from "../../logging/logger.ts";
+import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
+import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
+import { requestIdFrom } from "../../protocol/request-info.ts";
 import { elapsedMs } from "../interceptors/log-request.ts";
-import { BRIDGE_MARKER_HEADER, requestIdFrom } from "../request-info.ts";
 import { BridgeError } from "./bridge-error.ts";
 import { checkBinding } from "./check-binding.ts";
 import { collectBindings } from "./http-rules.ts";
-import type { NodeReq, NodeRes } from "./node-types.ts";
 import { forwardedHeaders, isJsonType, readBody } from "./read-request.ts";
 import { buildRequestJson, checkQueryText, isRawBody } from "./request-json.ts";
 import { createRouteTable } from "./route-table.ts";
 import { writeError, writeRefusal, writeRpcResponse } from "./write-response.ts";
-
-export { ERROR_HEADER, HTTP_STATUS_HEADER } from "./write-response.ts";
 
 /** The path prefix the bridge answers. */
 export const REST_PREFIX = "/api/";
@@ -115,7 +114,7 @@ export function createRestBridge(options: RestBridgeOptions): {
           return;
         }
         // Refused before any handler ran, so no interceptor wrote the request's log line: write it here.
-        const reqId = requestIdFrom(String(req.headers["x-request-id"] ?? "") || null);
+        const reqId = requestIdFrom(String(req.headers[REQUEST_ID_HEADER] ?? "") || null);
         if (error instanceof BridgeError) {
           writeRefusal(res, options.logger, error, reqId, started);
         } else {
@@ -124,7 +123,7 @@ export function createRestBridge(options: RestBridgeOptions): {
             "REST bridge failed",
           );
           const message = `internal error (request ${reqId})`;
-          writeError(res, 500, { code: "internal", message }, { "x-request-id": reqId });
+          writeError(res, 500, { code: "internal", message }, { [REQUEST_ID_HEADER]: reqId });
         }
       });
     },

@@ -1,17 +1,13 @@
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { Logger } from "../../logging/logger.ts";
-import { codeFromName } from "../errors.ts";
-import { httpStatusOf } from "../http-status.ts";
+import { codeFromName } from "../../protocol/errors.ts";
+import { ERROR_HEADER, HTTP_STATUS_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
+import { httpStatusOf } from "../../protocol/http-status.ts";
+import type { NodeRes } from "../../protocol/node-types.ts";
 import { elapsedMs } from "../interceptors/log-request.ts";
 import type { BridgeError } from "./bridge-error.ts";
 import type { HttpBinding } from "./http-rules.ts";
-import type { NodeRes } from "./node-types.ts";
 import { isRawBody } from "./request-json.ts";
-
-/** Response header a handler sets to pick a documented non-200 success status; consumed and stripped. */
-export const HTTP_STATUS_HEADER = "x-patchbay-http-status";
-/** Header carrying the short operator-safe error message on every REST error (seed 000). */
-export const ERROR_HEADER = "x-patchbay-error";
 
 const DROP_RESPONSE = /^(content-type|content-length|content-encoding|connect-.*|grpc-.*)$/;
 
@@ -71,7 +67,7 @@ export function writeRefusal(
     { reqId, protocol: "rest", durationMs: elapsedMs(started), code: error.code, status: error.status },
     "request refused",
   );
-  writeError(res, error.status, error, { ...error.headers, "x-request-id": reqId });
+  writeError(res, error.status, error, { ...error.headers, [REQUEST_ID_HEADER]: reqId });
 }
 
 /**

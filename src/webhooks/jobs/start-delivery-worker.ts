@@ -3,7 +3,7 @@ import { ConnectError } from "@connectrpc/connect";
 import type { JobResult } from "pg-boss";
 import { type WebhookEvent, WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import type { Principal } from "../../auth/index.ts";
-import { codeName } from "../../server/errors.ts";
+import { codeName } from "../../protocol/errors.ts";
 import { type StoredTarget, signingSecretContext } from "../endpoints/endpoint-row.ts";
 import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";

@@ -9,7 +9,7 @@ import {
   type ServedConnector,
   serveConnector,
 } from "../../../src/connectors/external/index.ts";
-import { listen } from "../../../src/server/listener.ts";
+import { listen } from "../../../src/protocol/listener.ts";
 import { greeterFixture } from "./greeter-fixture.ts";
 
 const request: ExternalExecuteRequest = {

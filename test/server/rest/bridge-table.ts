@@ -1,6 +1,6 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ERROR_HEADER } from "../../../src/server/rest/rest-bridge.ts";
+import { ERROR_HEADER } from "../../../src/protocol/headers.ts";
 import { compileProto, serviceOf } from "./compile-proto.ts";
 import { type EchoServer, startEchoServer, type Transport } from "./echo-server.ts";
 

@@ -22,8 +22,8 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { pino } from "pino";
-import { BRIDGE_MARKER_HEADER } from "../../../src/server/request-info.ts";
-import { createRestBridge, HTTP_STATUS_HEADER } from "../../../src/server/rest/rest-bridge.ts";
+import { BRIDGE_MARKER_HEADER, HTTP_STATUS_HEADER } from "../../../src/protocol/headers.ts";
+import { createRestBridge } from "../../../src/server/rest/rest-bridge.ts";
 
 /** How the test client reaches the server: fetch over HTTP/1.1, or HTTP/2 without TLS. */
 export type Transport = "http/1.1" | "h2c";

@@ -1,7 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BRIDGE_MARKER_HEADER } from "../../../src/server/request-info.ts";
-import { ERROR_HEADER, HTTP_STATUS_HEADER } from "../../../src/server/rest/rest-bridge.ts";
+import { BRIDGE_MARKER_HEADER, ERROR_HEADER, HTTP_STATUS_HEADER } from "../../../src/protocol/headers.ts";
 import { describeBridgeTable, jsonBody } from "./bridge-table.ts";
 import { compileProto, serviceOf } from "./compile-proto.ts";
 import { CONNECT_STATUS_TABLE } from "./connect-status-table.ts";

@@ -9,8 +9,8 @@ import type { MethodDefinition, ServiceDefinition } from "@grpc/proto-loader";
 import { loadSync } from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.ts";
-import type { HealthOptions } from "../../src/server/health.ts";
-import { registerHealth } from "../../src/server/health.ts";
+import type { HealthOptions } from "../../src/protocol/health.ts";
+import { registerHealth } from "../../src/protocol/health.ts";
 
 /** Messages as @grpc/proto-loader decodes them (enums as names). */
 interface CheckRequest {

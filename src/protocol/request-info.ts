@@ -16,16 +16,10 @@ export interface RequestInfo {
   handled: boolean;
 }
 
-/** Response header carrying the request id, on every answer. */
-export const REQUEST_ID_HEADER = "x-request-id";
-
 /** Context key for {@link RequestInfo}. */
 export const requestInfoKey = createContextKey<RequestInfo | undefined>(undefined, {
   description: "request",
 });
-
-/** Header the REST bridge sets on the requests it forwards, so logs say `rest`. Stripped from clients. */
-export const BRIDGE_MARKER_HEADER = "x-patchbay-bridge";
 
 /** The wire protocol of a request, from its content type. */
 export function protocolOf(contentType: string | null, bridged = false): string {

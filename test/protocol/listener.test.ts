@@ -11,8 +11,8 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Listener, ListenOptions, UniversalHandler } from "../../src/server/listener.ts";
-import { listen } from "../../src/server/listener.ts";
+import type { Listener, ListenOptions, UniversalHandler } from "../../src/protocol/listener.ts";
+import { listen } from "../../src/protocol/listener.ts";
 
 const HOST = "127.0.0.1";
 const H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

@@ -1,7 +1,7 @@
 import type { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { HTTP_STATUS_BY_CODE, httpStatusOf } from "../../src/server/http-status.ts";
-import { CONNECT_STATUS_TABLE } from "./rest/connect-status-table.ts";
+import { HTTP_STATUS_BY_CODE, httpStatusOf } from "../../src/protocol/http-status.ts";
+import { CONNECT_STATUS_TABLE } from "../server/rest/connect-status-table.ts";
 
 describe("Code → HTTP status (the Connect table)", () => {
   it.each(CONNECT_STATUS_TABLE)("maps code %i (%s) to HTTP %i", (code, _wire, status) => {
