@@ -36,7 +36,7 @@ export interface CatalogDeps {
    */
   liveConnections: (connectorId: string, options?: LiveConnectionFilter) => Promise<number>;
   /** Called after a connector is created, updated or deleted (the lookup forgets its cached view). */
-  changed?: (slug: string) => void;
+  changed: (slug: string) => void;
 }
 
 /** The sealing context of a connector's instance config (bound as associated data). */

@@ -99,7 +99,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       const created = await createConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
         signal: ctx.signal,
       });
-      deps.changed?.(created.row.slug);
+      deps.changed(created.row.slug);
       return { connector: message(created.row), warnings: created.warnings };
     },
 
@@ -107,7 +107,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       const updated = await updateConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
         signal: ctx.signal,
       });
-      deps.changed?.(updated.row.slug);
+      deps.changed(updated.row.slug);
       return {
         connector: message(updated.row),
         previousVersion: updated.previousVersion,
@@ -118,7 +118,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
 
     async deleteConnector(req, ctx) {
       await deleteConnector(deps, catalogCaller(requirePrincipal(ctx)), req.slug);
-      deps.changed?.(req.slug);
+      deps.changed(req.slug);
       return { deleted: true };
     },
 

@@ -98,6 +98,9 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
       envOAuthClients: new Set(config.oauthClients.keys()),
       liveConnections: createLiveConnectionCounter(() => db.em()),
       now: () => new Date(),
+      // No connector lookup cache lives in this one-shot command; a running server learns of the new
+      // connector when its own cached view expires.
+      changed: () => undefined,
     };
     const caller = { tenantId: options.tenant, subject: "cli", admin: true };
     let lastStage = "";

@@ -12,12 +12,15 @@ import { beginAuthorization, completeAuthorization, type StoredTokens } from "./
 import { callerOf, findOwnedConnection } from "./owned-connection.ts";
 import { connectableConnector, startConnection } from "./start-connection.ts";
 import { submitCredentials } from "./submit-credentials.ts";
-import { createTokenRefresher, oauthFailure, type TokenRefresher } from "./token-refresher.ts";
+import { oauthFailure, type TokenRefresher } from "./token-refresher.ts";
 
-/** Registers `patchbay.v1.ConnectionService`; returns the token refresher other features use. */
-export function registerConnections(router: ConnectRouter, deps: ConnectionDeps): TokenRefresher {
+/** Registers `patchbay.v1.ConnectionService`; `refresher` is the server's one token refresher. */
+export function registerConnections(
+  router: ConnectRouter,
+  deps: ConnectionDeps,
+  refresher: TokenRefresher,
+): void {
   const submitUrl = (id: string) => `${deps.publicUrl}/api/v1/connections/${id}/credentials`;
-  const refresher = createTokenRefresher(deps, deps.lookup);
   const oauthConnector = async (row: { tenantId: string; connectorSlug: string; authType: string }) => {
     if (row.authType !== "oauth")
       throw new ConnectError("this connection does not use OAuth", Code.FailedPrecondition);
@@ -186,5 +189,4 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
       deps.logger.warn({ connection: id, err: error }, "token revocation at the provider failed");
     }
   }
-  return refresher;
 }

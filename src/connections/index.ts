@@ -11,5 +11,5 @@ export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
 export { createLiveConnectionCounter } from "./count-live-connections.ts";
 export type { StoredTokens } from "./oauth-flow.ts";
-export type { TokenRefresher } from "./token-refresher.ts";
+export { createTokenRefresher, type TokenRefresher } from "./token-refresher.ts";
 export { type ConnectionUser, createConnectionUser, type UsableConnection } from "./use-connection.ts";

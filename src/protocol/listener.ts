@@ -3,12 +3,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Duplex } from "node:stream";
-
-/** A request handler that serves both HTTP/1.1 and HTTP/2 requests. */
-export type UniversalHandler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+import type { NodeHandler } from "./node-types.ts";
 
 /** Options for {@link listen}. */
 export interface ListenOptions {
@@ -42,7 +37,7 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * told apart by the first bytes, or TLS with ALPN. Node's `http2.createServer({allowHTTP1})` alone does not
  * serve HTTP/1.1 without TLS, hence the sniffing.
  */
-export async function listen(handler: UniversalHandler, options: ListenOptions): Promise<Listener> {
+export async function listen(handler: NodeHandler, options: ListenOptions): Promise<Listener> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   const sockets = new Set<Duplex>();
   const sessions = new Set<http2.Http2Session>();
@@ -52,7 +47,7 @@ export async function listen(handler: UniversalHandler, options: ListenOptions):
   let h2: http2.Http2Server | http2.Http2SecureServer;
   let draining = false;
   // Set before the handler runs (a handler may answer synchronously); HTTP/2 forbids a connection header.
-  const serve: UniversalHandler = (req, res) => {
+  const serve: NodeHandler = (req, res) => {
     if (draining && req.httpVersionMajor === 1) res.setHeader("connection", "close");
     handler(req, res);
   };

@@ -5,3 +5,6 @@ type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 export type NodeReq = Parameters<Fallback>[0];
 /** A Node HTTP/1.1 or HTTP/2 response, as Connect's Node adapter types it. */
 export type NodeRes = Parameters<Fallback>[1];
+
+/** A request handler that serves both HTTP/1.1 and HTTP/2 requests (what the listener calls). */
+export type NodeHandler = (req: NodeReq, res: NodeRes) => void;

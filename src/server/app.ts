@@ -1,33 +1,12 @@
-import { type ConnectRouter, createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
-import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
-import { file_patchbay_connector_v1_connector } from "../../gen/patchbay/connector/v1/connector_pb.ts";
-import { ApiKeyService, file_patchbay_v1_api_keys } from "../../gen/patchbay/v1/api_keys_pb.ts";
-import { CatalogService, file_patchbay_v1_catalog } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { ConnectionService, file_patchbay_v1_connection } from "../../gen/patchbay/v1/connection_pb.ts";
-import { ExecuteService, file_patchbay_v1_execute } from "../../gen/patchbay/v1/execute_pb.ts";
-import { file_patchbay_v1_webhook, WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
-import {
-  type ApiKeyStore,
-  createApiKeyAdmin,
-  createAuthInterceptor,
-  registerApiKeys,
-} from "../auth/index.ts";
-import { type CatalogDeps, registerCatalog } from "../catalog/index.ts";
-import {
-  type ConnectionDeps,
-  createConnectionUser,
-  registerConnections,
-  type TokenRefresher,
-} from "../connections/index.ts";
+import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
-import { createCommandRunner, type ExecuteDeps, registerExecute } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import {
   type ConcurrencyLimits,
@@ -36,17 +15,12 @@ import {
   type LoadMonitor,
 } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
-import { registerHealth } from "../protocol/health.ts";
-import type { UniversalHandler } from "../protocol/listener.ts";
+import type { NodeHandler } from "../protocol/node-types.ts";
 import { requestIdFrom } from "../protocol/request-info.ts";
 import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
-import {
-  createReceiverRoute,
-  createWebhookRegistrar,
-  registerWebhooks,
-  type WebhookDeps,
-} from "../webhooks/index.ts";
+import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
+import type { Services } from "./build-services.ts";
 import { createDocsRoutes } from "./docs/index.ts";
 import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
 import { createProcedureEdge } from "./edge/procedure-edge.ts";
@@ -54,17 +28,15 @@ import { createHttpFallback } from "./http-fallback.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
-import { registerReflection } from "./reflection.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
+import { REST_SERVICES, routes } from "./routes.ts";
 
 /** Everything the API needs, built once by `startServer`. */
 export interface AppDeps {
   logger: Logger;
   keys: ApiKeyStore;
-  catalog: CatalogDeps;
-  connections: ConnectionDeps;
-  /** Execute's dependencies; the connection resolver is built from the connections feature. */
-  execute: Omit<ExecuteDeps, "useConnection">;
+  /** Every feature's collaborators (see `buildServices`). */
+  services: Services;
   /** The database, for the rate-limit counters. */
   db: Database;
   /** Per-tier limits; undefined turns rate limiting off. */
@@ -75,62 +47,8 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
-  /** The webhook feature's dependencies (its job queue is started by `startServer`). */
-  webhooks: WebhookDeps;
-  /** The one clock every feature reads. */
-  now: () => Date;
   /** Aborted when the server begins to stop; handlers see it through their signal. */
   shutdownSignal?: AbortSignal;
-}
-
-/** Files served by reflection: the API, the external connector contract, and the protocol services. */
-export const REFLECTED_FILES = [
-  file_patchbay_v1_catalog,
-  file_patchbay_v1_connection,
-  file_patchbay_v1_execute,
-  file_patchbay_v1_webhook,
-  file_patchbay_v1_api_keys,
-  file_patchbay_connector_v1_connector,
-  file_health_v1_health,
-  file_grpc_reflection_v1_reflection,
-];
-
-/** Every service this server answers, in the names health checks accept. */
-export const SERVED_SERVICES = [
-  "patchbay.v1.CatalogService",
-  "patchbay.v1.ConnectionService",
-  "patchbay.v1.ExecuteService",
-  "patchbay.v1.WebhookService",
-  "patchbay.v1.ApiKeyService",
-];
-
-/** Registers the Patchbay services, health and reflection; returns the connections' token refresher. */
-export function registerRoutes(router: ConnectRouter, deps: AppDeps): TokenRefresher {
-  registerCatalog(router, deps.catalog);
-  const tokens = registerConnections(router, deps.connections);
-  const executeDeps = {
-    ...deps.execute,
-    useConnection: createConnectionUser(deps.connections, tokens),
-    webhookRegistrar: createWebhookRegistrar(deps.webhooks),
-  };
-  registerExecute(router, executeDeps);
-  // Webhook command targets run through the same Execute path (dispatch, failure classes, records).
-  deps.webhooks.commands.run = createCommandRunner(executeDeps);
-  registerWebhooks(router, deps.webhooks);
-  registerApiKeys(router, {
-    admin: createApiKeyAdmin({
-      em: () => deps.db.em(),
-      now: deps.now,
-      keys: deps.keys,
-      // A new key's tier must be one the rate limits define (any well-formed name while they are off).
-      knownTiers: deps.rateLimits === undefined ? undefined : [...deps.rateLimits.keys()],
-    }),
-    pageTokens: deps.catalog.pageTokens,
-    now: deps.now,
-  });
-  registerHealth(router, { services: SERVED_SERVICES, check: deps.ready });
-  registerReflection(router, REFLECTED_FILES);
-  return tokens;
 }
 
 /**
@@ -154,20 +72,11 @@ export function createInterceptors(deps: AppDeps): Interceptor[] {
   ];
 }
 
-/** The services the REST bridge routes by their `google.api.http` rules. */
-export const REST_SERVICES = [
-  CatalogService,
-  ConnectionService,
-  ExecuteService,
-  WebhookService,
-  ApiKeyService,
-];
-
 /**
  * The request handler for every protocol on the one port: Connect, gRPC and gRPC-Web by procedure path,
  * REST under `/api/` through the bridge (which calls the same router handlers), then plain HTTP routes.
  */
-export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: TokenRefresher } {
+export function createApp(deps: AppDeps): NodeHandler {
   const compressions = [compressionGzip, compressionBrotli];
   const edge = createProcedureEdge({
     logger: deps.logger,
@@ -186,7 +95,7 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
     requestGate: edge.gate,
     ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
   });
-  const tokens = registerRoutes(router, deps);
+  routes(router, deps.services, deps.ready);
   // Every protocol reaches a procedure through the edge, REST included (the bridge calls these handlers).
   const handlers = router.handlers.map((h) => edge.wrap(h));
   const procedures = new Map(handlers.map((h) => [h.requestPath, h]));
@@ -198,14 +107,14 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
   });
   // The public webhook receiver answers straight from the request (same contract as its REST rule).
   const receiver = createReceiverRoute({
-    deps: deps.webhooks,
+    deps: deps.services.webhooks,
     logger: deps.logger,
     maxBodyBytes: deps.maxBodyBytes,
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
-  const route: UniversalHandler = (req, res) => {
+  const route: NodeHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -213,24 +122,24 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
     if (procedure !== undefined) {
       // HTTP/1.0 may omit Host, without which Connect's Node adapter throws (it used to end the process).
       if (req.httpVersionMajor === 1 && req.headers.host === undefined) req.headers.host = "localhost";
-      const uReq = universalRequestFromNodeRequest(req as never, res as never, undefined, undefined);
+      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
       procedure(uReq)
-        .then((uRes) => universalResponseToNodeResponse(uRes, res as never))
+        .then((uRes) => universalResponseToNodeResponse(uRes, res))
         .catch((error: unknown) => deps.logger.debug({ err: error }, "response stream ended early"));
       return;
     }
     if (path.startsWith(REST_PREFIX)) {
-      if (receiver(req as never, res as never)) return;
-      bridge.handle(req as never, res as never);
+      if (receiver(req, res)) return;
+      bridge.handle(req, res);
       return;
     }
     const reqId = requestIdFrom(headerText(req.headers[REQUEST_ID_HEADER]));
     res.setHeader(REQUEST_ID_HEADER, reqId);
-    if (docs(req as never, res as never)) return;
-    if (admin(req as never, res as never)) return;
-    fallback(req as never, res as never, reqId);
+    if (docs(req, res)) return;
+    if (admin(req, res)) return;
+    fallback(req, res, reqId);
   };
-  const handler: UniversalHandler = (req, res) => {
+  return (req, res) => {
     try {
       route(req, res);
     } catch (error) {
@@ -246,7 +155,6 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
       }
     }
   };
-  return { handler, tokens };
 }
 
 function headerText(value: string | string[] | undefined): string | null {

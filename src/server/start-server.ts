@@ -1,5 +1,4 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   type ApiKeyStore,
   bootstrapAdminKey,
@@ -7,16 +6,10 @@ import {
   listenForRevocations,
   startApiKeyExpirySweep,
 } from "../auth/index.ts";
-import {
-  BUILTIN_CATALOG,
-  type CatalogDeps,
-  createConnectorLookup,
-  syncBuiltinCatalog,
-} from "../catalog/index.ts";
+import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
-import { createLiveConnectionCounter, type TokenRefresher } from "../connections/index.ts";
-import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import { createOpenApiImporter, createTokenCache } from "../connectors/openapi/index.ts";
+import type { TokenRefresher } from "../connections/index.ts";
+import { createOpenApiImporter } from "../connectors/openapi/index.ts";
 import { createSandbox, type Sandbox } from "../connectors/script/index.ts";
 import { createNativeQuery, createNotificationListener, type Database, openDatabase } from "../db/index.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
@@ -26,8 +19,13 @@ import { createLoadMonitor } from "../overload/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
-import { startWebhooks } from "../webhooks/index.ts";
+import { openWebhooks } from "../webhooks/index.ts";
+import { adminKeyNotice } from "./admin-key-notice.ts";
 import { createApp } from "./app.ts";
+import { buildServices } from "./build-services.ts";
+import { drainListener } from "./drain-listener.ts";
+import { logSandboxEvent } from "./log-sandbox-event.ts";
+import { createReadiness } from "./readiness.ts";
 
 /** A running Patchbay. */
 export interface RunningServer {
@@ -58,7 +56,11 @@ export interface StartOptions {
   notice?: (text: string) => void;
 }
 
-/** Opens the database, applies migrations, bootstraps keys and the catalog, and starts listening. */
+/**
+ * The composition root: opens the infrastructure (database, outbound client, sandbox, import worker),
+ * applies migrations, bootstraps the admin key and the built-in catalog, builds every feature once
+ * (`buildServices`), registers the routes, starts the background workers last, and listens.
+ */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const notice = options.notice ?? ((text: string) => process.stderr.write(text));
@@ -66,50 +68,42 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const secretBox = createSecretBox(masterKeys.keys);
   logger.info({ source: masterKeys.source, keyId: secretBox.primaryKeyId }, "master key loaded");
 
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: config.dbPoolMax,
-    logger,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
-  const shutdown = new AbortController();
-  // The one clock: every feature reads the time through it (tests of a feature pass their own).
-  const now = () => new Date();
-  // This server's own outbound client (and its egress guard), sandbox and import worker: built here,
-  // passed down, closed in stop(); another server in the same process has its own.
-  const outbound = createOutboundClient({ allow: config.egressAllow });
-  const openapi = createOpenApiImporter();
-  const sandbox = createSandbox({
-    processes: config.scriptProcesses,
-    queueMax: config.scriptQueueMax,
-    egressAllow: config.egressAllow,
-    onEvent: (event) => {
-      if (event.kind === "memory-recycled")
-        logger.info({ pid: event.pid }, "a script hit its memory limit; its sandbox process is replaced");
-      else if (event.kind === "isolate-lost")
-        logger.warn({ pid: event.pid }, "a script sandbox process lost an isolate; it is replaced");
-      else if (event.kind === "process-hung")
-        logger.error({ pid: event.pid }, "a script sandbox process stopped answering; killed");
-      else
-        logger.error(
-          { pid: event.pid, exitCode: event.exitCode, signal: event.signal },
-          "a script sandbox process exited; executions on it failed with SCRIPT_SANDBOX_LOST",
-        );
-    },
-  });
-  if (config.egressAllow.length > 0) {
-    logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
-  }
+  // Everything opened from here on is closed in reverse order, by stop() or when the start fails.
+  const opened = new AsyncDisposableStack();
   try {
+    const db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.dbPoolMax,
+      logger,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+    });
+    opened.defer(() => db.close());
+    // The one clock: every feature reads the time through it (tests of a feature pass their own).
+    const now = () => new Date();
+    // This server's own outbound client (and its egress guard), sandbox and import worker: built here,
+    // passed down, closed on stop; another server in the same process has its own.
+    const outbound = createOutboundClient({ allow: config.egressAllow });
+    opened.defer(() => outbound.close());
+    const openapi = createOpenApiImporter();
+    opened.defer(() => openapi.close());
+    const sandbox = createSandbox({
+      processes: config.scriptProcesses,
+      queueMax: config.scriptQueueMax,
+      egressAllow: config.egressAllow,
+      onEvent: (event) => logSandboxEvent(logger, event),
+    });
+    opened.defer(() => sandbox.close());
+    if (config.egressAllow.length > 0) {
+      logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
+    }
+
     const applied = await db.migrate();
     logger.info({ database: db.kind, applied }, "database ready");
-
     const boot = await bootstrapAdminKey(db.em(), config.adminKey);
     if (boot.kind === "generated") notice(adminKeyNotice(boot.key, config.port));
     if (boot.kind === "stored-configured")
       logger.info({ prefix: boot.prefix }, "admin key from PATCHBAY_ADMIN_KEY stored");
-
     const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG, now);
     if (synced.changed.length > 0) logger.info({ connectors: synced.changed }, "built-in catalog updated");
     if (synced.unbumped.length > 0) {
@@ -119,66 +113,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
       );
     }
 
-    let migrated = false;
-    let wasReady = true;
     // Set when a stop begins: from then on readiness answers false (/readyz 503, grpc.health NOT_SERVING)
     // so load balancers route around this process before it refuses anything.
     const leaving = new AbortController();
-    const ready = async () => {
-      if (leaving.signal.aborted) return false;
-      let now = false;
-      try {
-        if (await db.ping(1500)) {
-          if (!migrated) migrated = (await db.pendingMigrations()).length === 0;
-          now = migrated;
-        }
-      } catch (error) {
-        logger.debug({ err: error }, "readiness check failed");
-      }
-      if (now && !sandbox.healthy()) {
-        // Sandbox processes die as soon as they start: scripts cannot run here.
-        if (wasReady) logger.error("not ready: script sandbox processes keep exiting at start");
-        wasReady = false;
-        return false;
-      }
-      // Say so once per change, not once per health probe.
-      if (now !== wasReady)
-        logger[now ? "info" : "warn"]({ ready: now }, now ? "database is back" : "database unreachable");
-      wasReady = now;
-      return now;
-    };
-    const pageTokens = createPageTokens(masterKeys.keys[0] as Buffer);
-    const catalog: CatalogDeps = {
-      em: () => db.em(),
-      pageTokens,
-      secretBox,
-      builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
-      outbound,
-      openapi,
-      envOAuthClients: new Set(config.oauthClients.keys()),
-      liveConnections: createLiveConnectionCounter(() => db.em()),
-      now,
-    };
-    const lookup = createConnectorLookup(catalog);
-    catalog.changed = (slug) => lookup.forget(slug);
+    const ready = createReadiness({ db, sandbox, logger, leaving: leaving.signal });
     const recorder = createExecutionRecorder(() => db.em(), logger);
+    opened.defer(() => recorder.stop());
     const keys = createApiKeyStore(() => db.em(), now);
     // The one LISTEN connection for caches that must hear other replicas' changes (API-key revocations,
     // webhook endpoints).
     const notifications = createNotificationListener({ db, logger });
-    const stopListening = await listenForRevocations(notifications, keys);
-    // Expired keys are revoked too, so that a release that reads only revoked_at refuses them.
-    const stopKeySweep = startApiKeyExpirySweep(
-      createNativeQuery(() => db.em()),
-      logger,
-    );
-    const stopSweep = startRetentionSweep(
-      createNativeQuery(() => db.em()),
-      config.executionRetentionDays,
-      logger,
-      now,
-    );
-    const webhooks = await startWebhooks({
+    opened.defer(() => notifications.close());
+    const pageTokens = createPageTokens(masterKeys.keys[0] as Buffer);
+    const webhooks = await openWebhooks({
       db,
       notifications,
       secretBox,
@@ -191,6 +138,38 @@ export async function startServer(config: Config, options: StartOptions): Promis
       allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
       now,
     });
+    opened.defer(() =>
+      webhooks
+        .stop()
+        .catch((error: unknown) =>
+          logger.warn(
+            { code: (error as { code?: string }).code ?? "STOP_FAILED" },
+            "webhook jobs did not stop cleanly",
+          ),
+        ),
+    );
+    const services = buildServices(
+      {
+        db,
+        logger,
+        secretBox,
+        pageTokens,
+        outbound,
+        openapi,
+        sandbox,
+        recorder,
+        keys,
+        now,
+        webhooks: webhooks.deps,
+      },
+      {
+        publicUrl: config.publicUrl,
+        oauthClients: config.oauthClients,
+        oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
+        oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
+        rateLimits: config.rateLimits,
+      },
+    );
     const loadMonitor =
       config.shedEventLoopDelayMs > 0 || config.shedDbWaiting > 0
         ? createLoadMonitor({
@@ -200,128 +179,69 @@ export async function startServer(config: Config, options: StartOptions): Promis
             now: () => performance.now(),
           })
         : undefined;
-    const app = createApp({
+    if (loadMonitor !== undefined) opened.defer(() => loadMonitor.stop());
+    const shutdown = new AbortController();
+    opened.defer(() => shutdown.abort());
+    const handler = createApp({
       logger,
       keys,
-      catalog,
-      webhooks: webhooks.deps,
-      connections: {
-        em: () => db.em(),
-        secretBox,
-        lookup,
-        pageTokens,
-        publicUrl: config.publicUrl,
-        logger,
-        outbound,
-        oauthClients: config.oauthClients,
-        oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
-        oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
-        now,
-      },
-      execute: {
-        em: () => db.em(),
-        lookup,
-        recorder,
-        pageTokens,
-        logger,
-        outbound,
-        sandbox,
-        openapiTokens: createTokenCache(),
-        now,
-      },
+      services,
       db,
       rateLimits: config.rateLimits,
       overload: { limits: config.concurrencyLimits, monitor: loadMonitor },
       ready,
       maxBodyBytes: config.maxBodyBytes,
       shutdownSignal: shutdown.signal,
-      now,
     });
-    const listener = await listen(app.handler, { port: config.port, host: config.host, tls: config.tls });
-    const url = `${listener.scheme}://127.0.0.1:${listener.port}`;
+
+    // Workers start last: everything they call exists.
+    opened.defer(await listenForRevocations(notifications, keys));
+    // Expired keys are revoked too, so that a release that reads only revoked_at refuses them.
+    opened.defer(
+      startApiKeyExpirySweep(
+        createNativeQuery(() => db.em()),
+        logger,
+      ),
+    );
+    opened.defer(
+      startRetentionSweep(
+        createNativeQuery(() => db.em()),
+        config.executionRetentionDays,
+        logger,
+        now,
+      ),
+    );
+    await webhooks.startDelivery(services.commands);
+
+    const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
     logger.info(
       { port: listener.port, tls: config.tls !== undefined, database: db.kind },
       "patchbay listening",
     );
-
+    const background = opened.move();
     let stopping: Promise<void> | undefined;
     return {
       port: listener.port,
-      url,
+      url: `${listener.scheme}://127.0.0.1:${listener.port}`,
       db,
-      tokens: app.tokens,
+      tokens: services.tokens,
       keys,
       sandbox,
       stop() {
         stopping ??= (async () => {
-          // 1. Not ready, still serving: load balancers see /readyz fail and stop sending new work here,
-          //    while what they already routed (and new connections from their stale view) is served.
           leaving.abort();
-          logger.info(
-            { drainDelayMs: config.drainDelayMs },
-            "stopping: not ready; serving until load balancers have noticed",
-          );
-          if (config.drainDelayMs > 0) await sleep(config.drainDelayMs);
-          // 2. Refuse new connections (HTTP/2 GOAWAY, HTTP/1.1 Connection: close), and 3. drain the calls
-          //    in flight for up to the shutdown timeout.
-          const drained = listener.close(config.shutdownTimeoutMs);
-          logger.info(
-            { graceMs: config.shutdownTimeoutMs },
-            "stopping: refusing new connections; draining in-flight calls",
-          );
-          // Long-running handlers (streams) see their signal abort once the grace period is half over.
-          const abortTimer = setTimeout(() => shutdown.abort(), config.shutdownTimeoutMs / 2);
-          const graceTimer = setTimeout(
-            () => logger.warn("stopping: grace period over; cutting the calls still running"),
-            config.shutdownTimeoutMs,
-          );
-          await drained;
-          clearTimeout(abortTimer);
-          clearTimeout(graceTimer);
+          await drainListener(listener, config, logger, shutdown);
           logger.info("stopping: connections closed; stopping background work");
-          // 4. Background work and the database.
-          shutdown.abort();
-          loadMonitor?.stop();
-          stopSweep();
-          await stopKeySweep();
-          await webhooks
-            .stop()
-            .catch((error: unknown) =>
-              logger.warn(
-                { code: (error as { code?: string }).code ?? "STOP_FAILED" },
-                "webhook jobs did not stop cleanly",
-              ),
-            );
-          await recorder.stop();
-          await stopListening();
-          await notifications.close();
-          sandbox.close();
-          await openapi.close();
-          await outbound.close();
-          await db.close();
+          await background.disposeAsync();
           logger.info("stopped");
         })();
         return stopping;
       },
     };
   } catch (error) {
-    sandbox.close();
-    await openapi.close();
-    await outbound.close().catch(() => undefined);
-    await db.close().catch(() => undefined);
+    await opened
+      .disposeAsync()
+      .catch((closing: unknown) => logger.warn({ err: closing }, "closing after a failed start failed"));
     throw error;
   }
-}
-
-function adminKeyNotice(key: string, port: number): string {
-  return [
-    "",
-    "Patchbay created an admin API key. It is shown only this once; store it somewhere safe:",
-    "",
-    `    ${key}`,
-    "",
-    `Use it as a bearer token, for example:  curl -H "Authorization: Bearer ${key}" http://localhost:${port}/patchbay.v1.CatalogService/ListConnectors -H 'Content-Type: application/json' -d '{}'`,
-    "Create narrower keys with:  npx patchbay keys create --subject <who> --scope catalog:read",
-    "",
-  ].join("\n");
 }

@@ -1,5 +1,4 @@
 import type { NativeQuery } from "../db/index.ts";
-import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
@@ -10,7 +9,7 @@ import type { VerifyContext } from "./providers/index.ts";
 import type { DeliveryCounters } from "./receiver/delivery-counters.ts";
 import type { EventWriter } from "./receiver/event-writer.ts";
 
-/** What the webhook service needs (built by `startWebhooks`). */
+/** What the webhook service needs (built by `openWebhooks`). */
 export interface WebhookDeps {
   readonly query: NativeQuery;
   readonly secretBox: SecretBox;
@@ -28,7 +27,5 @@ export interface WebhookDeps {
   readonly publicUrl: string;
   /** Development: setup commands may register localhost, private or plain-http callback URLs. */
   readonly allowInsecureCallbacks: boolean;
-  /** Runs command targets; set when the routes are registered (Execute's runner needs the connections). */
-  readonly commands: { run?: CommandRunner };
   readonly now: () => Date;
 }

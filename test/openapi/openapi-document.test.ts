@@ -7,9 +7,9 @@ import { parse } from "yaml";
 import { access } from "../../gen/patchbay/v1/common_pb.ts";
 import { DOCUMENTED_ERROR_CODES } from "../../scripts/openapi/error-responses.ts";
 import { HTTP_STATUS_BY_CODE } from "../../src/protocol/http-status.ts";
-import { REST_SERVICES } from "../../src/server/app.ts";
 import type { HttpBinding } from "../../src/server/rest/http-rules.ts";
 import { collectBindings } from "../../src/server/rest/http-rules.ts";
+import { REST_SERVICES } from "../../src/server/routes.ts";
 
 interface Operation {
   operationId: string;

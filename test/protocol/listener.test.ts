@@ -11,8 +11,9 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Listener, ListenOptions, UniversalHandler } from "../../src/protocol/listener.ts";
+import type { Listener, ListenOptions } from "../../src/protocol/listener.ts";
 import { listen } from "../../src/protocol/listener.ts";
+import type { NodeHandler } from "../../src/protocol/node-types.ts";
 
 const HOST = "127.0.0.1";
 const H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -37,7 +38,7 @@ const arrivals = new EventEmitter();
  * Answers `/` at once, `/deferred` on the next turn of the event loop, `/slow` after {@link SLOW_MS}, and
  * never answers `/hang`; `x-proto` echoes the HTTP version.
  */
-const handler: UniversalHandler = (req, res) => {
+const handler: NodeHandler = (req, res) => {
   arrivals.emit("request", req.url);
   res.setHeader("x-proto", String(req.httpVersion));
   if (req.url === "/hang") return;

@@ -1,5 +1,6 @@
 import http2 from "node:http2";
-import { type Listener, listen, type UniversalHandler } from "../../src/protocol/listener.ts";
+import { type Listener, listen } from "../../src/protocol/listener.ts";
+import type { NodeHandler } from "../../src/protocol/node-types.ts";
 
 /** Options for {@link startReadinessProxy}. */
 export interface ReadinessProxyOptions {
@@ -71,7 +72,7 @@ export async function startReadinessProxy(options: ReadinessProxyOptions = {}): 
     return fresh;
   }
 
-  const handler: UniversalHandler = (req, anyRes) => {
+  const handler: NodeHandler = (req, anyRes) => {
     // Both response kinds have these; their overloads just do not unify.
     const res = anyRes as http2.Http2ServerResponse;
     const ready = [...backends.entries()].filter(([, b]) => b.ready).map(([url]) => url);

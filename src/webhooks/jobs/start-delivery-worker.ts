@@ -3,6 +3,7 @@ import { ConnectError } from "@connectrpc/connect";
 import type { JobResult } from "pg-boss";
 import { type WebhookEvent, WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import type { Principal } from "../../auth/index.ts";
+import type { CommandRunner } from "../../execute/index.ts";
 import { codeName } from "../../protocol/errors.ts";
 import { type StoredTarget, signingSecretContext } from "../endpoints/endpoint-row.ts";
 import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
@@ -17,9 +18,14 @@ const COMMAND_TIMEOUT_MS = 30_000;
  * Works the delivery queue in this process: each job POSTs its event to the endpoint's HTTPS target, or
  * runs the endpoint's connector command with the event as params.
  * A failure is retried by pg-boss with exponential backoff and jitter until the job is dead; a job
- * whose endpoint was deleted completes without delivering. Returns the stop function.
+ * whose endpoint was deleted completes without delivering. `run` executes command targets through
+ * Execute's path (dispatch, failure classes, records); it exists before the worker starts, so no job is
+ * ever claimed without it. Returns the stop function.
  */
-export async function startDeliveryWorker(deps: WebhookDeps): Promise<() => Promise<void>> {
+export async function startDeliveryWorker(
+  deps: WebhookDeps,
+  run: CommandRunner,
+): Promise<() => Promise<void>> {
   const boss = deps.jobs.boss;
 
   async function deliver(job: { id: string; data: WebhookJobData; signal: AbortSignal }): Promise<JobResult> {
@@ -83,8 +89,6 @@ export async function startDeliveryWorker(deps: WebhookDeps): Promise<() => Prom
     job: { data: WebhookJobData; signal: AbortSignal },
     message: WebhookEvent,
   ): Promise<string | undefined> {
-    const run = deps.commands.run;
-    if (run === undefined) return "COMMANDS_UNAVAILABLE";
     const principal: Principal = {
       keyId: `webhook-endpoint:${job.data.endpointId}`,
       tenantId,

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { type DescFile, type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { max_items } from "../../../gen/patchbay/v1/common_pb.ts";
-import { REFLECTED_FILES } from "../../../src/server/app.ts";
 import { INPUT_LIMITS } from "../../../src/server/input/input-limits.ts";
+import { REFLECTED_FILES } from "../../../src/server/routes.ts";
 
 const DOC = readFileSync(new URL("../../../docs/limits.md", import.meta.url), "utf8");
 

@@ -4,10 +4,10 @@ import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_HEADER } from "../../../src/protocol/headers.ts";
-import { REST_SERVICES } from "../../../src/server/app.ts";
 import { collectBindings, type HttpBinding } from "../../../src/server/rest/http-rules.ts";
 import { isRawBody } from "../../../src/server/rest/request-json.ts";
 import { createRestBridge } from "../../../src/server/rest/rest-bridge.ts";
+import { REST_SERVICES } from "../../../src/server/routes.ts";
 
 // Error messages as long as a parse-oas failure (over 200 characters, some not ASCII): the header copy
 // of each is truncated to ASCII, on every REST route the API has. A "…" there used to turn them into 500s.

@@ -4,6 +4,7 @@ import {
   type Database,
   type NotificationListener,
 } from "../db/index.ts";
+import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
@@ -17,7 +18,7 @@ import { createEventWriter } from "./receiver/event-writer.ts";
 import { createGoogleKeys } from "./receiver/google-keys.ts";
 import type { WebhookDeps } from "./webhook-deps.ts";
 
-/** What {@link startWebhooks} needs from the server. */
+/** What {@link openWebhooks} needs from the server. */
 export interface WebhookSettings {
   readonly db: Database;
   /** Where endpoint changes made by other replicas are heard (the process's one LISTEN connection). */
@@ -38,18 +39,24 @@ export interface WebhookSettings {
   readonly now: () => Date;
 }
 
-/** The running webhook feature: the service's dependencies and how to stop its background work. */
+/** The webhook feature, open: the service's dependencies, the delivery worker to start, and the stop. */
 export interface Webhooks {
   readonly deps: WebhookDeps;
+  /**
+   * Starts the HTTPS/command delivery worker. The composition root calls it last, once `run` (Execute's
+   * command runner, which needs the connections and this feature's registrar) exists.
+   */
+  startDelivery(run: CommandRunner): Promise<void>;
+  /** Stops the worker (when started) and the feature's background work. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the job queue (installing pg-boss's schema on first start), the delivery counters, the endpoint
- * cache (caching from when other replicas' endpoint changes can be heard) and the HTTPS delivery worker;
- * the service is registered with the returned deps.
+ * Opens the job queue (installing pg-boss's schema on first start), the delivery counters and the
+ * endpoint cache (caching from when other replicas' endpoint changes can be heard); the service is
+ * registered with the returned deps and the delivery worker starts with {@link Webhooks.startDelivery}.
  */
-export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks> {
+export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks> {
   const query = createNativeQuery(() => settings.db.em());
   const jobs = await startJobQueue({
     db: settings.db,
@@ -77,17 +84,16 @@ export async function startWebhooks(settings: WebhookSettings): Promise<Webhooks
     outbound: settings.outbound,
     publicUrl: settings.publicUrl,
     allowInsecureCallbacks: settings.allowInsecureCallbacks,
-    commands: {},
     now: settings.now,
   };
-  const stopWorker = await startDeliveryWorker(deps).catch(async (error: unknown) => {
-    await stopHearing();
-    throw error;
-  });
+  const workers: Array<() => Promise<void>> = [];
   return {
     deps,
+    async startDelivery(run) {
+      workers.push(await startDeliveryWorker(deps, run));
+    },
     async stop() {
-      await stopWorker();
+      for (const stopWorker of workers.splice(0)) await stopWorker();
       await stopHearing();
       await counters.stop();
       await events.close();

@@ -1,0 +1,138 @@
+import { type ApiKeyServiceDeps, type ApiKeyStore, createApiKeyAdmin } from "../auth/index.ts";
+import { type CatalogDeps, createConnectorLookup } from "../catalog/index.ts";
+import {
+  type ConnectionDeps,
+  createConnectionUser,
+  createLiveConnectionCounter,
+  createTokenRefresher,
+  type TokenRefresher,
+} from "../connections/index.ts";
+import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
+import { createTokenCache, type OpenApiImporter } from "../connectors/openapi/index.ts";
+import type { Sandbox } from "../connectors/script/index.ts";
+import type { Database } from "../db/index.ts";
+import {
+  type CommandRunner,
+  createCommandRunner,
+  type ExecuteDeps,
+  type ExecutionRecorder,
+} from "../execute/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { OutboundClient } from "../outbound/index.ts";
+import type { PageTokens } from "../paging/index.ts";
+import type { RateLimitTiers } from "../ratelimit/index.ts";
+import type { SecretBox } from "../secrets/index.ts";
+import { createWebhookRegistrar, type WebhookDeps } from "../webhooks/index.ts";
+
+/** The server's infrastructure, opened by `startServer` before any feature is built. */
+export interface Infrastructure {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly secretBox: SecretBox;
+  readonly pageTokens: PageTokens;
+  readonly outbound: OutboundClient;
+  readonly openapi: OpenApiImporter;
+  readonly sandbox: Sandbox;
+  readonly recorder: ExecutionRecorder;
+  readonly keys: ApiKeyStore;
+  /** The webhook feature's dependencies (its queue is open; its worker starts last). */
+  readonly webhooks: WebhookDeps;
+  /** The one clock. */
+  readonly now: () => Date;
+}
+
+/** The settings the features read (from `Config`). */
+export interface ServiceSettings {
+  readonly publicUrl: string;
+  readonly oauthClients: ReadonlyMap<string, { readonly clientId: string; readonly clientSecret: string }>;
+  readonly oauthRefreshMarginSeconds: number;
+  readonly oauthAllowLoopbackHttp: boolean;
+  /** Per-tier limits; undefined when rate limiting is off (any well-formed tier name is accepted). */
+  readonly rateLimits: RateLimitTiers | undefined;
+}
+
+/** Every feature's collaborators, built once, in dependency order, and never changed afterwards. */
+export interface Services {
+  readonly catalog: CatalogDeps;
+  readonly connections: ConnectionDeps;
+  /** Fresh OAuth tokens of a connection, refreshed single-flight. */
+  readonly tokens: TokenRefresher;
+  readonly execute: ExecuteDeps;
+  /** Execute's path for webhook command targets (dispatch, failure classes, records). */
+  readonly commands: CommandRunner;
+  readonly webhooks: WebhookDeps;
+  readonly apiKeys: ApiKeyServiceDeps;
+}
+
+/**
+ * Builds every feature's collaborators from the open infrastructure: the connector lookup before the
+ * catalog that invalidates it, the connections before Execute that uses them, the webhook registrar
+ * before Execute's setup commands, and Execute before the command runner the delivery worker takes.
+ * Nothing is finished by assignment afterwards; route registration and workers only read the result.
+ */
+export function buildServices(infra: Infrastructure, settings: ServiceSettings): Services {
+  const { db, logger, secretBox, pageTokens, outbound, now } = infra;
+  const em = () => db.em();
+  const builtins = new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d]));
+  const envOAuthClients = new Set(settings.oauthClients.keys());
+  const lookup = createConnectorLookup({ em, secretBox, builtins, envOAuthClients });
+  const catalog: CatalogDeps = {
+    em,
+    pageTokens,
+    secretBox,
+    builtins,
+    outbound,
+    openapi: infra.openapi,
+    envOAuthClients,
+    liveConnections: createLiveConnectionCounter(em),
+    changed: (slug) => lookup.forget(slug),
+    now,
+  };
+  const connections: ConnectionDeps = {
+    em,
+    secretBox,
+    lookup,
+    pageTokens,
+    publicUrl: settings.publicUrl,
+    logger,
+    outbound,
+    oauthClients: settings.oauthClients,
+    oauthRefreshMarginSeconds: settings.oauthRefreshMarginSeconds,
+    oauthAllowLoopbackHttp: settings.oauthAllowLoopbackHttp,
+    now,
+  };
+  const tokens = createTokenRefresher(connections, lookup);
+  const execute: ExecuteDeps = {
+    em,
+    lookup,
+    useConnection: createConnectionUser(connections, tokens),
+    webhookRegistrar: createWebhookRegistrar(infra.webhooks),
+    recorder: infra.recorder,
+    pageTokens,
+    logger,
+    outbound,
+    sandbox: infra.sandbox,
+    openapiTokens: createTokenCache(),
+    now,
+  };
+  const apiKeys: ApiKeyServiceDeps = {
+    admin: createApiKeyAdmin({
+      em,
+      keys: infra.keys,
+      // A new key's tier must be one the rate limits define (any well-formed name while they are off).
+      knownTiers: settings.rateLimits === undefined ? undefined : [...settings.rateLimits.keys()],
+      now,
+    }),
+    pageTokens,
+    now,
+  };
+  return {
+    catalog,
+    connections,
+    tokens,
+    execute,
+    commands: createCommandRunner(execute),
+    webhooks: infra.webhooks,
+    apiKeys,
+  };
+}
