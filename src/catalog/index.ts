@@ -12,6 +12,7 @@ export {
 } from "./connector-entity.ts";
 export { type ConnectorLookup, type ConnectorView, createConnectorLookup } from "./connector-lookup.ts";
 export { type CreatedConnector, createConnector } from "./create-connector.ts";
+export { CATALOG_SEALED_COLUMNS } from "./sealed-columns.ts";
 export { syncBuiltinCatalog } from "./sync-builtin-catalog.ts";
 export { deleteConnector, type UpdatedConnector, updateConnector } from "./update-connector.ts";
 export { validateInstanceConfig } from "./validate-instance-config.ts";

@@ -8,6 +8,7 @@ import {
   resealAll,
 } from "../secrets/index.ts";
 import { openCliDatabase } from "./open-cli-database.ts";
+import { SEALED_COLUMNS } from "./sealed-columns.ts";
 
 /** How to rotate, shown when the command cannot start. */
 function procedure(config: Config): string {
@@ -86,6 +87,7 @@ export async function runRotateMaster(config: Config, options: { batchSize: numb
     const result = await resealAll({
       em: () => db.em(),
       box,
+      columns: SEALED_COLUMNS,
       batchSize,
       onProgress: (p) => process.stderr.write(describeProgress(p)),
     });

@@ -11,5 +11,6 @@ export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
 export { createLiveConnectionCounter } from "./count-live-connections.ts";
 export type { StoredTokens } from "./oauth-flow.ts";
+export { CONNECTION_SEALED_COLUMNS } from "./sealed-columns.ts";
 export { createTokenRefresher, type TokenRefresher } from "./token-refresher.ts";
 export { type ConnectionUser, createConnectionUser, type UsableConnection } from "./use-connection.ts";

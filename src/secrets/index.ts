@@ -8,7 +8,7 @@ export {
   type ResealResult,
   resealAll,
 } from "./reseal.ts";
-export { SEALED_COLUMNS, type SealedColumn, sealedColumn } from "./sealed-columns.ts";
+export { type SealedColumn, sealedColumn } from "./sealed-columns.ts";
 export { createSecretBox, keyIdOf, type SecretBox, SecretBoxError } from "./secret-box.ts";
 export {
   createSecretScrubber,

@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import { SEALED_COLUMNS, type SealedColumn } from "./sealed-columns.ts";
+import type { SealedColumn } from "./sealed-columns.ts";
 import { type SecretBox, SecretBoxError } from "./secret-box.ts";
 
 /** Options for {@link resealAll}. */
@@ -10,8 +10,8 @@ export interface ResealOptions {
   box: SecretBox;
   /** Rows read per query (default 200). */
   batchSize?: number;
-  /** Columns to re-seal (default {@link SEALED_COLUMNS}). */
-  columns?: readonly SealedColumn[];
+  /** The columns to re-seal: every feature's (the CLI passes them all). */
+  columns: readonly SealedColumn[];
   /** Called after each batch. */
   onProgress?: (progress: ResealProgress) => void;
   /**
@@ -89,7 +89,7 @@ export async function resealAll(options: ResealOptions): Promise<ResealResult> {
   const execute: Execute = (sql, params) => connection.execute(sql, [...params], "all");
   const failures: ResealFailure[] = [];
   const columns: ResealColumnResult[] = [];
-  for (const spec of options.columns ?? SEALED_COLUMNS) {
+  for (const spec of options.columns) {
     columns.push(await resealColumn(execute, spec, options, failures));
   }
   return { columns, failures };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { configContext } from "../../src/catalog/catalog-deps.ts";
 import { ConnectorEntity } from "../../src/catalog/connector-entity.ts";
+import { SEALED_COLUMNS } from "../../src/cli/sealed-columns.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import {
@@ -12,7 +13,6 @@ import {
   keyIdOf,
   type ResealProgress,
   resealAll,
-  SEALED_COLUMNS,
   SecretBoxError,
   sealedColumn,
 } from "../../src/secrets/index.ts";
@@ -105,6 +105,7 @@ describe("resealAll", () => {
   it("re-seals every value under the new key, in batches, so the old key alone opens none of them", async () => {
     const progress: ResealProgress[] = [];
     const result = await resealAll({
+      columns: SEALED_COLUMNS,
       em: () => db.em(),
       box: boxBA,
       batchSize: 10,
@@ -142,7 +143,7 @@ describe("resealAll", () => {
     const unknownKey = createSecretBox([randomBytes(32)]).seal("x", configContext(foreign));
     await setSealed(foreign, unknownKey);
 
-    const result = await resealAll({ em: () => db.em(), box: boxBA, batchSize: 5 });
+    const result = await resealAll({ columns: SEALED_COLUMNS, em: () => db.em(), box: boxBA, batchSize: 5 });
     expect(result.columns[0]).toMatchObject({ resealed: COUNT - 2, failed: 2, remaining: 2 });
     expect(result.failures).toEqual(
       expect.arrayContaining([
@@ -171,6 +172,7 @@ describe("resealAll", () => {
     const [raced = ""] = ids;
     const fresh = boxBA.seal("written by a live server", configContext(raced));
     const result = await resealAll({
+      columns: SEALED_COLUMNS,
       em: () => db.em(),
       box: boxBA,
       batchSize: 10,
@@ -185,6 +187,7 @@ describe("resealAll", () => {
   it("re-seals the newer value when a stale writer put one under the old key meanwhile", async () => {
     const [raced = ""] = ids;
     const result = await resealAll({
+      columns: SEALED_COLUMNS,
       em: () => db.em(),
       box: boxBA,
       afterRead: async ({ ids: batch }) => {
@@ -196,9 +199,9 @@ describe("resealAll", () => {
   });
 
   it("finds nothing to do on a second run", async () => {
-    await resealAll({ em: () => db.em(), box: boxBA });
+    await resealAll({ columns: SEALED_COLUMNS, em: () => db.em(), box: boxBA });
     const before = await sql("select id, sealed_config from connectors order by id");
-    const again = await resealAll({ em: () => db.em(), box: boxBA });
+    const again = await resealAll({ columns: SEALED_COLUMNS, em: () => db.em(), box: boxBA });
     expect(again.columns[0]).toMatchObject({ resealed: 0, skipped: 0, failed: 0, remaining: 0 });
     expect(await sql("select id, sealed_config from connectors order by id")).toEqual(before);
   });

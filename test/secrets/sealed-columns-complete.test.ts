@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEALED_COLUMNS } from "../../src/cli/sealed-columns.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { SEALED_COLUMNS } from "../../src/secrets/index.ts";
 
 // A sealed column missing from the registry would survive `keys rotate-master` under the old key, and
 // dropping that key afterwards would lose its values. Every `sealed_*` column of the schema must be listed.
