@@ -1,0 +1,118 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyService } from "../../gen/patchbay/v1/api_keys_pb.ts";
+import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
+import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
+import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { type InProcess, startInProcess } from "../support/in-process.ts";
+
+// The level between unit and end to end: the real composition and interceptors over a real database,
+// called in process through a router transport (no port, no HTTP). Fast enough to cover every service's
+// happy path and its refusals from another tenant's side.
+
+const SCHEMA = {
+  connectionConfig: { token: { type: "string", required: true, secret: true } },
+  commands: { hello: { params: [], description: "Says hello", outputs: ["greeting"] } },
+};
+const SCRIPT = `function hello() { return { success: true, payload: { greeting: "hi" } }; }`;
+
+async function refusal(call: () => Promise<unknown>): Promise<Code | undefined> {
+  try {
+    await call();
+    return undefined;
+  } catch (error) {
+    return error instanceof ConnectError ? error.code : undefined;
+  }
+}
+
+describe("the services in process, through a router transport", () => {
+  let p: InProcess;
+  let alice: string;
+  let mallory: string;
+  const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+  const catalog = () => createClient(CatalogService, p.transport);
+  const connections = () => createClient(ConnectionService, p.transport);
+  const execute = () => createClient(ExecuteService, p.transport);
+
+  beforeAll(async () => {
+    p = await startInProcess();
+    const scopes = ["catalog:read", "catalog:write", "connections", "execute", "webhooks:admin"];
+    alice = await p.createKey(scopes, "alice", "tenant-a");
+    mallory = await p.createKey(scopes, "mallory", "tenant-b");
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it("refuses a call without a key as UNAUTHENTICATED, before any handler runs", async () => {
+    expect(await refusal(() => catalog().listConnectors({}))).toBe(Code.Unauthenticated);
+    expect(await refusal(() => catalog().listConnectors({}, as("pk-not-a-key")))).toBe(Code.Unauthenticated);
+  });
+
+  it("refuses a key without the procedure's scope as PERMISSION_DENIED", async () => {
+    const reader = await p.createKey(["catalog:read"], "reader", "tenant-a");
+    expect(
+      await refusal(() =>
+        execute().execute({ target: { case: "connectorSlug", value: "delay" }, command: "wait" }, as(reader)),
+      ),
+    ).toBe(Code.PermissionDenied);
+    expect(await refusal(() => createClient(ApiKeyService, p.transport).listApiKeys({}, as(reader)))).toBe(
+      Code.PermissionDenied,
+    );
+  });
+
+  it("lists the built-in catalog", async () => {
+    const listed = await catalog().listConnectors({ pageSize: 100 }, as(alice));
+    expect(listed.connectors.map((c) => c.slug)).toEqual(expect.arrayContaining(["echo", "delay", "http"]));
+  });
+
+  it("creates a script connector, connects it and executes it; the other tenant reaches none of it", async () => {
+    await catalog().createConnector(
+      { name: "greeter", executionModel: "script", configSchema: SCHEMA, scriptSource: SCRIPT },
+      as(alice),
+    );
+    const started = await connections().startConnection({ connectorSlug: "greeter" }, as(alice));
+    const connectionId = started.connection?.id ?? "";
+    await connections().submitCredentials({ id: connectionId, credentials: { token: "t-1" } }, as(alice));
+    const run = await execute().execute(
+      { target: { case: "connectionId", value: connectionId }, command: "hello" },
+      as(alice),
+    );
+    expect(run.payload).toEqual({ greeting: "hi" });
+    const record = await execute().getExecution({ id: run.executionId }, as(alice));
+    expect(record.execution?.command).toBe("hello");
+
+    // From the other tenant's side: the connector, the connection and the record do not exist.
+    expect(await refusal(() => catalog().getConnector({ slug: "greeter" }, as(mallory)))).toBe(Code.NotFound);
+    expect(await refusal(() => connections().getConnection({ id: connectionId }, as(mallory)))).toBe(
+      Code.NotFound,
+    );
+    expect(
+      await refusal(() =>
+        execute().execute(
+          { target: { case: "connectionId", value: connectionId }, command: "hello" },
+          as(mallory),
+        ),
+      ),
+    ).toBe(Code.NotFound);
+    expect(await refusal(() => execute().getExecution({ id: run.executionId }, as(mallory)))).toBe(
+      Code.NotFound,
+    );
+    const theirs = await execute().listExecutions({}, as(mallory));
+    expect(theirs.executions).toEqual([]);
+  });
+
+  it("creates a webhook endpoint visible only to its tenant", async () => {
+    const webhooks = createClient(WebhookService, p.transport);
+    const created = await webhooks.createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: "whsec-in-process" },
+      as(alice),
+    );
+    const id = created.endpoint?.id ?? "";
+    expect(id).not.toBe("");
+    expect((await webhooks.getEndpoint({ endpointId: id }, as(alice))).endpoint?.provider).toBe("github");
+    expect(await refusal(() => webhooks.getEndpoint({ endpointId: id }, as(mallory)))).toBe(Code.NotFound);
+    expect((await webhooks.listEndpoints({}, as(mallory))).endpoints).toEqual([]);
+  });
+});
