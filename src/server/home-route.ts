@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { escapeHtml } from "../protocol/escape-html.ts";
 import type { NodeReq as Req, NodeRes as Res } from "../protocol/node-types.ts";
 import { prefersJson } from "./prefers-json.ts";
 import type { ServerIdentity } from "./server-identity.ts";
@@ -20,18 +21,6 @@ const LINKS = [
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:40rem;padding:0 1rem;color:#222}" +
   "h1 small{font-weight:normal;color:#666}li{margin:.4rem 0}";
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 function pageHtml(identity: ServerIdentity): string {
   const name = escapeHtml(identity.name);

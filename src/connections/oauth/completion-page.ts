@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { escapeHtml } from "../../protocol/escape-html.ts";
 import { explainFailure } from "./completion-failures.ts";
 
 /** BroadcastChannel name and localStorage key the dashboard listens on. */
@@ -30,18 +31,6 @@ const STYLE =
 
 // A reason is shown and sent only when it has the shape of a code: never free text from anywhere.
 const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 // JSON inside <script>: escape what could end the element or break the JavaScript parse.
 function scriptJson(value: unknown): string {
