@@ -3,13 +3,14 @@ import { resolve } from "node:path";
 import { z } from "zod";
 // The parser file, not the feature index: reading the settings must not load the HTTP client.
 import { parseEgressAllowEntry } from "./outbound/egress-allow-entry.ts";
-// The parser files, not the feature indexes: reading the settings must not load the limiters.
+// The parser files, not the feature indexes: reading the settings must not load the limiters (the
+// composition root and the entry points may reach into a feature; nothing else does).
 import {
   ConcurrencyLimitSpecError,
   type ConcurrencyLimits,
   DEFAULT_CONCURRENCY_LIMITS,
   parseConcurrencyLimits,
-} from "./overload/parse-concurrency-limits.ts";
+} from "./ratelimit/parse-concurrency-limits.ts";
 import {
   DEFAULT_RATE_LIMITS,
   parseRateLimits,

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { loadConfig } from "../../src/config.ts";
-import { DEFAULT_CONCURRENCY_LIMITS } from "../../src/overload/index.ts";
+import { DEFAULT_CONCURRENCY_LIMITS } from "../../src/ratelimit/index.ts";
 import { startBenchServer } from "../support/bench-server.ts";
 import { median } from "../support/wrk.ts";
 

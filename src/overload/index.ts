@@ -19,9 +19,3 @@ export {
   type OverloadStats,
   SHED_FLOOR,
 } from "./overload-interceptor.ts";
-export {
-  ConcurrencyLimitSpecError,
-  type ConcurrencyLimits,
-  DEFAULT_CONCURRENCY_LIMITS,
-  parseConcurrencyLimits,
-} from "./parse-concurrency-limits.ts";

@@ -1,10 +1,10 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { principalKey } from "../auth/principal.ts";
+import { principalKey } from "../auth/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { DEFAULT_RATE_TIER } from "../ratelimit/parse-rate-limits.ts";
+import type { ConcurrencyLimits } from "../ratelimit/index.ts";
+import { DEFAULT_RATE_TIER } from "../ratelimit/index.ts";
 import { createInFlightCounter } from "./in-flight-counter.ts";
 import type { LoadMonitor, Pressure } from "./load-monitor.ts";
-import type { ConcurrencyLimits } from "./parse-concurrency-limits.ts";
 import { whenResponseDone } from "./when-response-done.ts";
 
 /** Options for {@link createOverloadInterceptor}. */

@@ -1,5 +1,11 @@
 export { createFailOpenTracker, type FailOpenStats, type FailOpenTracker } from "./fail-open-tracker.ts";
 export {
+  ConcurrencyLimitSpecError,
+  type ConcurrencyLimits,
+  DEFAULT_CONCURRENCY_LIMITS,
+  parseConcurrencyLimits,
+} from "./parse-concurrency-limits.ts";
+export {
   DEFAULT_RATE_LIMITS,
   DEFAULT_RATE_TIER,
   parseRateLimits,

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { principalKey } from "../auth/principal.ts";
+import { principalKey } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createFailOpenTracker, type FailOpenStats } from "./fail-open-tracker.ts";

@@ -9,7 +9,6 @@ import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import {
-  type ConcurrencyLimits,
   createCallerScopeInterceptor,
   createOverloadInterceptor,
   type LoadMonitor,
@@ -17,7 +16,11 @@ import {
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeHandler } from "../protocol/node-types.ts";
 import { requestIdFrom } from "../protocol/request-info.ts";
-import { createRateLimitInterceptor, type RateLimitTiers } from "../ratelimit/index.ts";
+import {
+  type ConcurrencyLimits,
+  createRateLimitInterceptor,
+  type RateLimitTiers,
+} from "../ratelimit/index.ts";
 import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import type { Services } from "./build-services.ts";

@@ -14,9 +14,9 @@ import {
   type LoadMonitor,
   type OverloadInterceptor,
   type Pressure,
-  parseConcurrencyLimits,
   SHED_FLOOR,
 } from "../../src/overload/index.ts";
+import { parseConcurrencyLimits } from "../../src/ratelimit/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
 /** Test stand-in for the auth interceptor: `x-test-key` is the key id, `x-test-tier` its tier. */

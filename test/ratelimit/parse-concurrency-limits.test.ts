@@ -3,7 +3,7 @@ import {
   ConcurrencyLimitSpecError,
   DEFAULT_CONCURRENCY_LIMITS,
   parseConcurrencyLimits,
-} from "../../src/overload/index.ts";
+} from "../../src/ratelimit/index.ts";
 
 describe("PATCHBAY_CONCURRENCY_LIMITS", () => {
   it("reads calls in flight per tier", () => {

@@ -1,6 +1,6 @@
 // The tier vocabulary is the rate limits' (a key has one tier for both); the parser file, not the
 // feature index, so that reading the settings loads no limiter.
-import { DEFAULT_RATE_TIER, RATE_TIER_NAME } from "../ratelimit/parse-rate-limits.ts";
+import { DEFAULT_RATE_TIER, RATE_TIER_NAME } from "./parse-rate-limits.ts";
 
 /** Tier name → most calls one key of that tier may have in flight at once; `Infinity` for unlimited. */
 export type ConcurrencyLimits = ReadonlyMap<string, number>;
