@@ -28,9 +28,14 @@ export interface Principal {
 /** Where the auth interceptor leaves the principal for handlers; undefined on public procedures. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "principal" });
 
-/** The caller of an authenticated procedure; a missing principal there is a server bug (INTERNAL). */
+/**
+ * The caller of a procedure that needs a key: every handler of every feature reads it here. The auth
+ * interceptor refuses a keyless call before its handler runs, so a missing principal means the handler
+ * was reached some other way (a procedure declared public by mistake, a router without the interceptor);
+ * the call is refused as unauthenticated rather than served without an owner.
+ */
 export function requirePrincipal(ctx: Pick<HandlerContext, "values">): Principal {
   const principal = ctx.values.get(principalKey);
-  if (principal === undefined) throw new ConnectError("no principal on an authenticated call", Code.Internal);
+  if (principal === undefined) throw new ConnectError("this call needs an API key", Code.Unauthenticated);
   return principal;
 }

@@ -1,5 +1,6 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
+import { requirePrincipal } from "../auth/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { HTTP_STATUS_HEADER } from "../protocol/headers.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
@@ -9,7 +10,7 @@ import { completionPage } from "./oauth/completion-page.ts";
 import { revokeToken } from "./oauth/revoke-token.ts";
 import { resolveOAuthClient } from "./oauth-client.ts";
 import { beginAuthorization, completeAuthorization, type StoredTokens } from "./oauth-flow.ts";
-import { callerOf, findOwnedConnection } from "./owned-connection.ts";
+import { findOwnedConnection } from "./owned-connection.ts";
 import { connectableConnector, startConnection } from "./start-connection.ts";
 import { submitCredentials } from "./submit-credentials.ts";
 import { oauthFailure, type TokenRefresher } from "./token-refresher.ts";
@@ -32,7 +33,7 @@ export function registerConnections(
 
   router.service(ConnectionService, {
     async listConnections(req, ctx) {
-      const principal = callerOf(ctx);
+      const principal = requirePrincipal(ctx);
       if (req.status !== "" && !(CONNECTION_STATUSES as readonly string[]).includes(req.status)) {
         throw new ConnectError(
           `status must be one of ${CONNECTION_STATUSES.join(", ")}`,
@@ -70,7 +71,7 @@ export function registerConnections(
     },
 
     async startConnection(req, ctx) {
-      const principal = callerOf(ctx);
+      const principal = requirePrincipal(ctx);
       const connector = await connectableConnector(deps, principal.tenantId, req.connectorSlug);
       const { row, created } = await startConnection(deps, principal, connector, req.label);
       if (created) ctx.responseHeader.set(HTTP_STATUS_HEADER, "201");
@@ -87,7 +88,7 @@ export function registerConnections(
     },
 
     async startOAuth(req, ctx) {
-      const principal = callerOf(ctx);
+      const principal = requirePrincipal(ctx);
       const connector = await connectableConnector(deps, principal.tenantId, req.slug);
       if (connector.authType !== "oauth")
         throw new ConnectError("this connector does not use OAuth", Code.InvalidArgument);
@@ -116,20 +117,20 @@ export function registerConnections(
     },
 
     async getOAuthStatus(req, ctx) {
-      const row = await findOwnedConnection(deps.em(), callerOf(ctx), req.id);
+      const row = await findOwnedConnection(deps.em(), requirePrincipal(ctx), req.id);
       await oauthConnector(row);
       return { connection: toConnectionMessage(row), oauthUrl: "" };
     },
 
     async restartOAuth(req, ctx) {
-      const row = await findOwnedConnection(deps.em(), callerOf(ctx), req.id);
+      const row = await findOwnedConnection(deps.em(), requirePrincipal(ctx), req.id);
       const connector = await oauthConnector(row);
       const oauthUrl = await beginAuthorization(deps, row, connector, req.selectAccount);
       return { connection: toConnectionMessage(row), oauthUrl };
     },
 
     async refreshConnection(req, ctx) {
-      const row = await findOwnedConnection(deps.em(), callerOf(ctx), req.id);
+      const row = await findOwnedConnection(deps.em(), requirePrincipal(ctx), req.id);
       await oauthConnector(row);
       try {
         return { connection: toConnectionMessage(await refresher.refresh(row.id)) };
@@ -139,17 +140,19 @@ export function registerConnections(
     },
 
     async getConnection(req, ctx) {
-      return { connection: toConnectionMessage(await findOwnedConnection(deps.em(), callerOf(ctx), req.id)) };
+      return {
+        connection: toConnectionMessage(await findOwnedConnection(deps.em(), requirePrincipal(ctx), req.id)),
+      };
     },
 
     async submitCredentials(req, ctx) {
-      const row = await submitCredentials(deps, callerOf(ctx), req.id, req.credentials ?? {});
+      const row = await submitCredentials(deps, requirePrincipal(ctx), req.id, req.credentials ?? {});
       return { connection: toConnectionMessage(row) };
     },
 
     async deleteConnection(req, ctx) {
       const em = deps.em();
-      const row = await findOwnedConnection(em, callerOf(ctx), req.id);
+      const row = await findOwnedConnection(em, requirePrincipal(ctx), req.id);
       if (row.authType === "oauth" && row.sealedCredentials != null) {
         await revokeAtProvider(row, row.sealedCredentials);
       }

@@ -1,16 +1,9 @@
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
-import { type Principal, principalKey } from "../auth/index.ts";
+import type { Principal } from "../auth/index.ts";
 import { ConnectionEntity, type ConnectionRow } from "./connection-entity.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The caller; every connection RPC needs a key, so a missing principal is a server bug. */
-export function callerOf(ctx: HandlerContext): Principal {
-  const principal = ctx.values.get(principalKey);
-  if (principal === undefined) throw new ConnectError("no principal on an authenticated call", Code.Internal);
-  return principal;
-}
 
 /**
  * The caller's non-deleted connection. Another subject's connection is NOT_FOUND, exactly like one that

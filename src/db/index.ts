@@ -13,3 +13,4 @@ export {
   type PipelinedTransactionOptions,
   type TransactionPipe,
 } from "./pipelined-transaction.ts";
+export { isUniqueViolation } from "./unique-violation.ts";

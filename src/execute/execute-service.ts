@@ -4,14 +4,15 @@ import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execu
 import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
+import type { SecretScrubber } from "../secrets/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
+import { answer, replyOf } from "./execute-reply.ts";
 import { ExecutionEntity } from "./execution-entity.ts";
 import { toExecutionMessage } from "./execution-message.ts";
-import { type RunOutcome, recordOf, requestHash, runCommand, toError, toResponse } from "./run-command.ts";
+import { createIdempotencyKeys } from "./idempotency.ts";
+import { type RunOutcome, recordOf, requestHash, runCommand } from "./run-command.ts";
 import { createExternalClients } from "./run-external.ts";
-import { storable } from "./storable.ts";
 
-const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -26,8 +27,8 @@ function ownRecords(principal: Principal): { tenantId: string; subject?: string 
 
 /** Registers `patchbay.v1.ExecuteService`. */
 export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void {
-  const now = () => deps.now();
   const externalClients = createExternalClients(deps.outbound.guard);
+  const idempotencyKeys = createIdempotencyKeys(deps);
 
   async function resolveTarget(principal: Principal, req: ExecuteRequest) {
     if (req.target.case === "connectorSlug") {
@@ -60,21 +61,6 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     }
   }
 
-  /** Replays a finished idempotent call, or refuses a conflicting or running one. */
-  function replay(
-    row: { requestHash?: string | null | undefined; result?: Record<string, unknown> | null | undefined },
-    hash: string,
-  ) {
-    if (row.requestHash !== hash) {
-      throw new ConnectError("idempotency_key was already used with a different request", Code.AlreadyExists);
-    }
-    if (row.result === null)
-      throw new ConnectError("a call with this idempotency_key is still running", Code.Aborted);
-    const outcome = row.result as unknown as RunOutcome;
-    if (outcome.result.success) return toResponse(outcome);
-    throw toError(outcome);
-  }
-
   router.service(ExecuteService, {
     async execute(req, ctx) {
       const principal = requirePrincipal(ctx);
@@ -91,66 +77,25 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         credentials,
         webhooks: deps.webhookRegistrar?.(principal, connector.slug, connectionId),
       };
+      const toRecord = (outcome: RunOutcome, scrubber?: SecretScrubber) =>
+        recordOf(deps, principal, connector, req, connectionId, outcome, scrubber);
       if (key === "") {
         const { outcome, scrubber } = await runCommand(deps, externalClients, ctx, connector, req, run);
-        deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber));
-        if (outcome.result.success) return toResponse(outcome);
-        throw toError(outcome);
+        deps.recorder.record(toRecord(outcome, scrubber));
+        return answer(replyOf(outcome));
       }
 
-      // Idempotent: claim the key with a synchronous row before running, so replicas agree.
-      const hash = requestHash(req);
-      const em = deps.em();
-      const existing = await em.findOne(ExecutionEntity, {
-        tenantId: principal.tenantId,
-        subject: principal.subject,
-        idempotencyKey: key,
-      });
-      if (existing !== null) {
-        if (now().getTime() - existing.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS)
-          return replay(existing, hash);
-        existing.idempotencyKey = null; // expired: the key may be used again
-        await em.flush();
-      }
-      const claim = em.create(ExecutionEntity, {
-        ...recordOf(deps, principal, connector, req, connectionId, {
-          executionId: crypto.randomUUID(),
-          durationMs: 0,
-          result: { success: true },
-        }),
-        status: "running",
-        requestHash: hash,
-        // Params are recorded (when the connector opts in) with the finished call, scrubbed of its secrets.
-        params: null,
-      });
-      try {
-        await em.flush();
-      } catch (error) {
-        if (!/unique|duplicate/i.test(String(error))) throw error;
-        const winner = await deps.em().findOne(ExecutionEntity, {
-          tenantId: principal.tenantId,
-          subject: principal.subject,
-          idempotencyKey: key,
-        });
-        if (winner === null) throw error;
-        return replay(winner, hash);
-      }
-      const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
-      const outcome = { ...ran.outcome, executionId: claim.id };
-      // The command's output may hold text PostgreSQL refuses (U+0000): what is stored is cleaned, so the
-      // key is never left "still running" by a write that failed after the command ran.
-      Object.assign(
-        claim,
-        storable(recordOf(deps, principal, connector, req, connectionId, outcome, ran.scrubber)),
-        {
-          requestHash: hash,
-          createdAt: claim.createdAt,
-          result: storable(outcome) as unknown as Record<string, unknown>,
-        },
+      // Claimed with a synchronous row before the command runs, so replicas agree.
+      const claim = await idempotencyKeys.claim(
+        { tenantId: principal.tenantId, subject: principal.subject, key, requestHash: requestHash(req) },
+        toRecord({ executionId: crypto.randomUUID(), durationMs: 0, result: { success: true } }),
       );
-      await em.flush();
-      if (outcome.result.success) return toResponse(outcome);
-      throw toError(outcome);
+      if (claim.kind === "replay") return answer(claim.reply);
+      const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
+      const outcome = { ...ran.outcome, executionId: claim.executionId };
+      const reply = replyOf(outcome);
+      await claim.complete(toRecord(outcome, ran.scrubber), reply);
+      return answer(reply);
     },
 
     async listExecutions(req, ctx) {

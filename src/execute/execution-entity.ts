@@ -1,8 +1,9 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 
 /**
  * One command execution. Params and payloads are not stored (they may hold personal data); diagnostics
- * are stored redacted. `result` holds what an idempotent replay must answer again.
+ * are stored redacted. `reply` holds what an idempotent replay must answer again.
  */
 export const ExecutionEntity = defineEntity({
   name: "Execution",
@@ -27,7 +28,13 @@ export const ExecutionEntity = defineEntity({
     runId: p.text(),
     idempotencyKey: p.text().nullable(),
     requestHash: p.text().nullable(),
+    /**
+     * What an idempotent call answered, as the versions before m0014 stored it (their internal run
+     * outcome). Read only to replay such calls within the idempotency window; written as null.
+     */
     result: p.json<Record<string, unknown>>().nullable(),
+    /** What an idempotent call answered, as proto JSON of its wire messages (see `stored-reply.ts`). */
+    reply: p.json<JsonObject>().nullable(),
     params: p.json<Record<string, unknown>>().nullable(),
     payload: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime(),

@@ -1,13 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { create, type JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import {
-  type ExecuteRequest,
-  type ExecuteResponse,
-  ExecuteResponseSchema,
-  ExecutionFailureSchema,
-} from "../../gen/patchbay/v1/execute_pb.ts";
+import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/connector-logger.ts";
@@ -104,31 +98,6 @@ export function requestHash(req: ExecuteRequest): string {
     req.variables ?? {},
   ]);
   return createHash("sha256").update(canonical).digest("hex");
-}
-
-/** The response for a successful outcome. */
-export function toResponse(outcome: RunOutcome): ExecuteResponse {
-  return create(ExecuteResponseSchema, {
-    payload: (outcome.result.payload ?? {}) as JsonObject,
-    variables: (outcome.result.variables ?? {}) as JsonObject,
-    executionId: outcome.executionId,
-    durationMs: outcome.durationMs,
-  });
-}
-
-/** The error for a failed outcome: code by failure class, operator-safe message, ExecutionFailure details. */
-export function toError(outcome: RunOutcome): ConnectError {
-  const failureClass = outcome.failureClass ?? "command_failed";
-  const detail = create(ExecutionFailureSchema, {
-    executionId: outcome.executionId,
-    errorCode: outcome.result.errorCode ?? "COMMAND_FAILED",
-    failureClass,
-    diagnostics: redactDiagnostics(outcome.result.diagnostics ?? {}) as JsonObject,
-    variables: (outcome.result.variables ?? {}) as JsonObject,
-  });
-  return new ConnectError(safeMessage(outcome.result.error), CODE_BY_FAILURE_CLASS[failureClass], undefined, [
-    { desc: ExecutionFailureSchema, value: detail },
-  ]);
 }
 
 /**
@@ -299,6 +268,7 @@ export function recordOf(
     idempotencyKey: req.metadata?.idempotencyKey || null,
     requestHash: null,
     result: null,
+    reply: null,
     // Only for connectors that opt in: params and payloads may hold personal data.
     params: connector.recordPayloads
       ? (redactDiagnostics(
