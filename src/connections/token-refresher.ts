@@ -131,9 +131,17 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
   }
 
   return {
-    use: async (id) => (await once(`use:${id}`, () => refreshLocked(id, false))).tokens,
-    refresh: async (id) => (await once(`refresh:${id}`, () => refreshLocked(id, true))).row,
+    // A provider's refusal leaves here in the error vocabulary, whoever asked (Execute, a webhook
+    // command, RefreshConnection): transient → UNAVAILABLE, anything else → FAILED_PRECONDITION.
+    use: async (id) =>
+      (await once(`use:${id}`, () => refreshLocked(id, false)).catch(rethrowOAuthFailure)).tokens,
+    refresh: async (id) =>
+      (await once(`refresh:${id}`, () => refreshLocked(id, true)).catch(rethrowOAuthFailure)).row,
   };
+}
+
+function rethrowOAuthFailure(error: unknown): never {
+  throw oauthFailure(error);
 }
 
 /** Maps a provider failure during an RPC to the error vocabulary (transient → UNAVAILABLE). */

@@ -176,6 +176,31 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     expect(status).toMatchObject({ status: "pending", lastError: "oauth: access_denied" });
   });
 
+  it("answers an Execute whose token refresh the provider refuses with failed_precondition, not internal", async () => {
+    await t.server.db
+      .em()
+      .getConnection()
+      .execute(
+        `update connections set token_expires_at = now() - interval '1 second' where id = '${connectionId}'`,
+      );
+    provider.server.service.once(Events.BeforeResponse, (response) => {
+      response.statusCode = 401;
+      response.body = { error: "invalid_client", error_description: "client secret rotated" };
+    });
+    const run = await call("POST", `/api/v1/connections/${connectionId}/execute`, {
+      command: "request",
+      params: { path: "/userinfo" },
+    });
+    expect(run.status).toBe(400);
+    expect(run.json.code).toBe("failed_precondition");
+    expect(String(run.json.message)).toContain("OAuth provider error");
+    expect(run.text).not.toContain("client secret rotated");
+    // Nothing was lost: the connection is still active and refreshes once the provider accepts again.
+    const after = (await call("GET", `/api/v1/connections/${connectionId}`)).json
+      .connection as ConnectionJson;
+    expect(after.status).toBe("active");
+  });
+
   it("refreshes on demand, and marks the connection for reauthorization on invalid_grant", async () => {
     const before = tokenResponses;
     const refreshed = await call("POST", `/api/v1/connections/${connectionId}/refresh`, {});
