@@ -195,12 +195,8 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
     services: REST_SERVICES,
     maxBodyBytes: deps.maxBodyBytes,
     logger: deps.logger,
-  });
-  // The public webhook receiver answers straight from the request (same contract as its REST rule).
-  const receiver = createReceiverRoute({
-    deps: deps.webhooks,
-    logger: deps.logger,
-    maxBodyBytes: deps.maxBodyBytes,
+    // The public webhook receiver answers straight from the request (same contract as its REST rule).
+    rawHandlers: [createReceiverRoute(deps.webhooks)],
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
@@ -220,7 +216,6 @@ export function createApp(deps: AppDeps): { handler: UniversalHandler; tokens: T
       return;
     }
     if (path.startsWith(REST_PREFIX)) {
-      if (receiver(req as never, res as never)) return;
       bridge.handle(req as never, res as never);
       return;
     }
