@@ -5,7 +5,10 @@ import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import type { EndpointCache } from "./endpoints/endpoint-cache.ts";
+import { createEndpointStore, type EndpointStore } from "./endpoints/endpoint-store.ts";
+import { createEventStore, type EventStore } from "./events/event-store.ts";
 import type { JobQueue } from "./jobs/job-queue.ts";
+import { createJobStore, type JobStore } from "./jobs/job-store.ts";
 import type { VerifyContext } from "./providers/index.ts";
 import type { DeliveryCounters } from "./receiver/delivery-counters.ts";
 import type { EventWriter } from "./receiver/event-writer.ts";
@@ -31,4 +34,22 @@ export interface WebhookDeps {
   /** Runs command targets; set when the routes are registered (Execute's runner needs the connections). */
   readonly commands: { run?: CommandRunner };
   readonly now: () => Date;
+}
+
+/** {@link WebhookDeps} with the feature's SQL stores, for the service and the setup commands. */
+export interface WebhookStoreDeps extends WebhookDeps {
+  readonly endpointStore: EndpointStore;
+  readonly eventStore: EventStore;
+  readonly jobStore: JobStore;
+}
+
+/** Adds the stores, on `deps.query`. */
+export function withStores(deps: WebhookDeps): WebhookStoreDeps {
+  const { query } = deps;
+  return {
+    ...deps,
+    endpointStore: createEndpointStore(query),
+    eventStore: createEventStore(query),
+    jobStore: createJobStore(query),
+  };
 }
