@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
+import { type KeysetCursor, keysetWhere } from "../paging/index.ts";
 import { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
 import { type ApiKeyInfo, apiKeyState, toApiKeyInfo } from "./api-key-info.ts";
 import { addApiKeyRow, announceApiKeyChange, findApiKey, revokeApiKeyRow } from "./api-key-rows.ts";
@@ -30,10 +31,7 @@ export interface CreateKeyInput {
 }
 
 /** A place in the newest-first list: the last key of the previous page. */
-export interface KeyCursor {
-  at: string;
-  id: string;
-}
+export type KeyCursor = KeysetCursor;
 
 /** Managing API keys: the one implementation behind ApiKeyService and `patchbay keys`. */
 export interface ApiKeyAdmin {
@@ -151,9 +149,8 @@ export function createApiKeyAdmin(options: ApiKeyAdminOptions): ApiKeyAdmin {
       const tenantId = tenantOf(caller);
       const where: Record<string, unknown> = tenantId === undefined ? {} : { tenantId };
       if (page.after !== undefined) {
-        const at = new Date(page.after.at);
         // Newest first, ties broken by id: the next page starts strictly after the last key seen.
-        where.$or = [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: page.after.id } }];
+        Object.assign(where, keysetWhere(page.after, { at: "createdAt", id: "id" }));
       }
       const rows = await em().find(ApiKeyEntity, where, {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],

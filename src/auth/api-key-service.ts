@@ -1,8 +1,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ApiKeyService } from "../../gen/patchbay/v1/api_keys_pb.ts";
-import { type PageTokens, resolvePageSize } from "../paging/index.ts";
-import { type ApiKeyAdmin, type KeyAdminCaller, type KeyCursor, refuseReplacedKey } from "./api-key-admin.ts";
+import { keysetPage, type PageTokens, resolvePageSize } from "../paging/index.ts";
+import { type ApiKeyAdmin, type KeyAdminCaller, refuseReplacedKey } from "./api-key-admin.ts";
 import { toApiKeyMessage } from "./api-key-message.ts";
 import { ApiKeyInputError } from "./api-key-rules.ts";
 import { requirePrincipal } from "./principal.ts";
@@ -60,10 +60,13 @@ export function registerApiKeys(router: ConnectRouter, deps: ApiKeyServiceDeps):
       // Bound to the tenant, so that a token never works for another tenant's list. The page size is
       // no filter: a client may change it between pages.
       const filter = { tenantId: principal.tenantId };
-      const after =
-        req.pageToken === ""
-          ? undefined
-          : (pageTokens.decode(PAGE_SCOPE, filter, req.pageToken) as unknown as KeyCursor);
+      const { after } = keysetPage(pageTokens, {
+        scope: PAGE_SCOPE,
+        filter,
+        pageToken: req.pageToken,
+        pageSize: size,
+      });
+      // The admin reads the page (the CLI lists with it too); the token is the service's.
       const page = await admin.list(caller, { size, ...(after === undefined ? {} : { after }) });
       const at = now();
       return {

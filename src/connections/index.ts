@@ -7,6 +7,7 @@ export {
   OAuthStateEntity,
   type OAuthStateRow,
 } from "./connection-entity.ts";
+export { type ConnectionOwner, connectionExists } from "./connection-exists.ts";
 export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
 export { createLiveConnectionCounter } from "./count-live-connections.ts";

@@ -1,3 +1,6 @@
+export { type KeysetCursor, type KeysetPage, type KeysetRequest, keysetPage } from "./keyset-page.ts";
+export { type KeysetSql, keysetSql } from "./keyset-sql.ts";
+export { keysetWhere } from "./keyset-where.ts";
 export {
   createPageTokens,
   PAGE_SIZE_DEFAULT,

@@ -107,12 +107,8 @@ export function createApp(deps: AppDeps): NodeHandler {
     services: REST_SERVICES,
     maxBodyBytes: deps.maxBodyBytes,
     logger: deps.logger,
-  });
-  // The public webhook receiver answers straight from the request (same contract as its REST rule).
-  const receiver = createReceiverRoute({
-    deps: deps.services.webhooks,
-    logger: deps.logger,
-    maxBodyBytes: deps.maxBodyBytes,
+    // The public webhook receiver answers straight from the request (same contract as its REST rule).
+    rawHandlers: [createReceiverRoute(deps.services.webhooks)],
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
@@ -132,7 +128,6 @@ export function createApp(deps: AppDeps): NodeHandler {
       return;
     }
     if (path.startsWith(REST_PREFIX)) {
-      if (receiver(req, res)) return;
       bridge.handle(req, res);
       return;
     }

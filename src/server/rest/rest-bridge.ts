@@ -5,11 +5,13 @@ import { rest } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
+import type { RawHandler } from "../../protocol/raw-handler.ts";
 import { requestIdFrom } from "../../protocol/request-info.ts";
 import { elapsedMs } from "../interceptors/log-request.ts";
 import { BridgeError } from "./bridge-error.ts";
 import { checkBinding } from "./check-binding.ts";
 import { collectBindings } from "./http-rules.ts";
+import { createRawRoutes } from "./raw-routes.ts";
 import { forwardedHeaders, isJsonType, readBody } from "./read-request.ts";
 import { buildRequestJson, checkQueryText, isRawBody } from "./request-json.ts";
 import { createRouteTable } from "./route-table.ts";
@@ -28,12 +30,16 @@ export interface RestBridgeOptions {
   maxBodyBytes: number;
   /** Requests refused before they reach a handler are logged here (handled ones by the interceptors). */
   logger: Logger;
+  /** Methods served straight from the HTTP request instead of through their Connect handler. */
+  rawHandlers?: readonly RawHandler[];
 }
 
 /**
  * The REST/JSON bridge: routes `/api/…` requests by the `google.api.http` rules read from the
  * descriptors, turns each into the RPC's request message (proto3 JSON), calls the same Connect handler
- * a Connect client would reach (interceptors included), and writes the answer as REST.
+ * a Connect client would reach (interceptors included), and writes the answer as REST. A method with a
+ * raw handler (`RawHandler`: the public webhook receiver) is served straight from the HTTP request instead,
+ * under the same contract.
  */
 export function createRestBridge(options: RestBridgeOptions): {
   handle: (req: NodeReq, res: NodeRes) => void;
@@ -52,6 +58,17 @@ export function createRestBridge(options: RestBridgeOptions): {
       hasOption(b.method, rest) ? getOption(b.method, rest).successStatuses : [],
     ]),
   );
+
+  const raw =
+    options.rawHandlers === undefined || options.rawHandlers.length === 0
+      ? undefined
+      : createRawRoutes({
+          handlers: options.rawHandlers,
+          bindings: table.bindings,
+          successStatuses,
+          maxBodyBytes: options.maxBodyBytes,
+          logger: options.logger,
+        });
 
   async function serve(req: NodeReq, res: NodeRes): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -107,6 +124,7 @@ export function createRestBridge(options: RestBridgeOptions): {
 
   return {
     handle(req, res) {
+      if (raw?.(req, res)) return;
       const started = performance.now();
       serve(req, res).catch((error: unknown) => {
         if (res.headersSent) {

@@ -1,11 +1,7 @@
 import type { NativeQuery } from "../../db/index.ts";
 import type { SecretBox } from "../../secrets/index.ts";
-import {
-  ENDPOINT_COLUMNS,
-  type EndpointRow,
-  endpointFromSql,
-  endpointSecretContext,
-} from "./endpoint-row.ts";
+import { type EndpointRow, endpointSecretContext } from "./endpoint-row.ts";
+import { createEndpointStore } from "./endpoint-store.ts";
 
 /** An endpoint as the receiver uses it: its row and its opened secrets. */
 export interface CachedEndpoint {
@@ -77,14 +73,11 @@ export function createEndpointCache(
   // Deliveries running per endpoint, for forget() to wait on.
   const running = new Map<string, Set<Promise<unknown>>>();
   let caching = initiallyCaching;
+  const store = createEndpointStore(query);
 
   async function load(id: string): Promise<CachedEndpoint | undefined> {
-    const { rows } = await query(
-      `select ${ENDPOINT_COLUMNS} from webhook_endpoints where id = $1 and deleted_at is null`,
-      [id],
-    );
-    if (rows.length === 0) return undefined;
-    const row = endpointFromSql(rows[0] as Record<string, unknown>);
+    const row = await store.findLive(id);
+    if (row === undefined) return undefined;
     const context = endpointSecretContext(row.id);
     const current = secretBox.open(row.sealedSecret, context).toString("utf8");
     const previous =

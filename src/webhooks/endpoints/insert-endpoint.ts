@@ -1,9 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../../auth/index.ts";
-import type { WebhookDeps } from "../webhook-deps.ts";
+import { connectionExists } from "../../connections/index.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
+import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import type { NewEndpoint } from "./check-create-endpoint.ts";
 import { endpointSecretContext, signingSecretContext, verifyTokenContext } from "./endpoint-row.ts";
+
+/** What {@link insertEndpoint} needs. */
+export interface InsertEndpointDeps
+  extends Pick<WebhookStoreDeps, "query" | "endpointStore" | "secretBox" | "logger" | "now"> {
+  readonly jobs: Pick<JobQueue, "ensurePullQueue">;
+}
 
 /**
  * Stores a checked endpoint for `principal` (its secrets sealed) and returns its id. The connection it is
@@ -11,55 +19,45 @@ import { endpointSecretContext, signingSecretContext, verifyTokenContext } from 
  * runs as them. A pull endpoint's queue is created first.
  */
 export async function insertEndpoint(
-  deps: WebhookDeps,
+  deps: InsertEndpointDeps,
   principal: Principal,
   checked: NewEndpoint,
 ): Promise<string> {
-  const { query } = deps;
-  if (checked.connectionId !== null) {
-    const { rows } = await query(
-      "select 1 from connections where id = $1 and tenant_id = $2 and deleted_at is null",
-      [checked.connectionId, principal.tenantId],
-    );
-    if (rows.length === 0) throw new ConnectError("connection_id: no such connection", Code.InvalidArgument);
+  const { tenantId, subject } = principal;
+  if (
+    checked.connectionId !== null &&
+    !(await connectionExists(deps.query, { tenantId }, checked.connectionId))
+  ) {
+    throw new ConnectError("connection_id: no such connection", Code.InvalidArgument);
   }
   let target = checked.target;
   if (target.kind === "command") {
-    const { rows } = await query(
-      "select 1 from connections where id = $1 and tenant_id = $2 and subject = $3 and deleted_at is null",
-      [target.connectionId, principal.tenantId, principal.subject],
-    );
-    if (rows.length === 0) {
+    if (!(await connectionExists(deps.query, { tenantId, subject }, target.connectionId))) {
       throw new ConnectError(
         "target.command.connection_id: no such connection of yours",
         Code.InvalidArgument,
       );
     }
-    target = { ...target, subject: principal.subject };
+    target = { ...target, subject };
   }
   const id = randomUUID();
   if (target.kind === "pull") await deps.jobs.ensurePullQueue(id);
-  await query(
-    `insert into webhook_endpoints (id, tenant_id, provider, connector_slug, connection_id, sealed_secret,
-       sealed_verify_token, verified, target_kind, target, sealed_signing_secret, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      id,
-      principal.tenantId,
-      checked.provider,
-      checked.connectorSlug,
-      checked.connectionId,
-      deps.secretBox.seal(checked.secret, endpointSecretContext(id)),
-      checked.verifyToken === null ? null : deps.secretBox.seal(checked.verifyToken, verifyTokenContext(id)),
-      checked.provider !== "whatsapp",
-      target.kind,
-      JSON.stringify(target),
-      checked.signingSecret === null
-        ? null
-        : deps.secretBox.seal(checked.signingSecret, signingSecretContext(id)),
-      deps.now(),
-    ],
-  );
+  const { secretBox } = deps;
+  await deps.endpointStore.insert({
+    id,
+    tenantId,
+    provider: checked.provider,
+    connectorSlug: checked.connectorSlug,
+    connectionId: checked.connectionId,
+    sealedSecret: secretBox.seal(checked.secret, endpointSecretContext(id)),
+    sealedVerifyToken:
+      checked.verifyToken === null ? null : secretBox.seal(checked.verifyToken, verifyTokenContext(id)),
+    verified: checked.provider !== "whatsapp",
+    target,
+    sealedSigningSecret:
+      checked.signingSecret === null ? null : secretBox.seal(checked.signingSecret, signingSecretContext(id)),
+    createdAt: deps.now(),
+  });
   deps.logger.info(
     { endpointId: id, provider: checked.provider, target: target.kind },
     "webhook endpoint created",

@@ -8,11 +8,11 @@ import {
   type ClaimJobsResponse,
 } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, type Principal } from "../../auth/index.ts";
-import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
+import { toEventMessage } from "../events/event-message.ts";
 import { isUuid } from "../is-uuid.ts";
-import type { WebhookDeps } from "../webhook-deps.ts";
+import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import { pullQueue } from "./job-queue.ts";
-import { JOB_COLUMNS, toJobMessage } from "./job-row.ts";
+import { toJobMessage } from "./job-row.ts";
 
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
@@ -27,7 +27,7 @@ function leaseToken(retryCount: number): string {
  * ends goes back to the queue (pg-boss's supervisor expires it) and counts as a failed attempt.
  */
 export async function claimJobs(
-  deps: WebhookDeps,
+  deps: WebhookStoreDeps,
   principal: Principal,
   req: ClaimJobsRequest,
 ): Promise<ClaimJobsResponse> {
@@ -36,13 +36,9 @@ export async function claimJobs(
   let endpointIds: string[];
   if (req.endpointId !== "") {
     if (!isUuid(req.endpointId)) throw new ConnectError("endpoint_id: must be a UUID", Code.InvalidArgument);
-    const { rows } = await deps.query(
-      "select target_kind from webhook_endpoints where id = $1 and tenant_id = $2 and deleted_at is null",
-      [req.endpointId, principal.tenantId],
-    );
-    const found = rows[0] as { target_kind: string } | undefined;
+    const found = await deps.endpointStore.find(principal.tenantId, req.endpointId);
     if (found === undefined) throw new ConnectError("webhook endpoint not found", Code.NotFound);
-    if (found.target_kind !== "pull") {
+    if (found.target.kind !== "pull") {
       throw new ConnectError(
         "the endpoint's jobs are delivered by the server, not claimed",
         Code.FailedPrecondition,
@@ -50,11 +46,7 @@ export async function claimJobs(
     }
     endpointIds = [req.endpointId.toLowerCase()];
   } else {
-    const { rows } = await deps.query(
-      "select id from webhook_endpoints where tenant_id = $1 and target_kind = 'pull' and deleted_at is null order by created_at",
-      [principal.tenantId],
-    );
-    endpointIds = rows.map((row) => String((row as { id: string }).id));
+    endpointIds = await deps.endpointStore.pullEndpointIds(principal.tenantId);
   }
 
   const withPayload = hasScope(principal.scopes, "webhooks:payload")
@@ -69,23 +61,12 @@ export async function claimJobs(
     if (jobs.length === 0) continue;
     const ids = jobs.map((job) => job.id);
     // pg-boss sets a job's lease when it is enqueued; the consumer's lease replaces it for this attempt.
-    await deps.query(
-      "update pgboss.job set expire_seconds = $1 where name = $2 and id = any($3::uuid[]) and state = 'active'",
-      [lease, queue, ids],
-    );
+    await deps.jobStore.setLease(queue, ids, lease);
     const leaseEnds = new Date(deps.now().getTime() + lease * 1000);
-    const jobRows = await deps.query(
-      `select ${JOB_COLUMNS} from pgboss.job j where j.name = $1 and j.id = any($2::uuid[])`,
-      [queue, ids],
-    );
-    const events = await deps.query(
-      `select ${EVENT_COLUMNS} from webhook_events e where e.job_id = any($1::uuid[])`,
-      [ids],
-    );
-    const eventByJob = new Map(
-      (events.rows as Record<string, unknown>[]).map((event) => [String(event.job_id), event]),
-    );
-    for (const row of jobRows.rows as Record<string, unknown>[]) {
+    const jobRows = await deps.jobStore.inQueue(queue, ids);
+    const events = await deps.eventStore.ofJobs(ids);
+    const eventByJob = new Map(events.map((event) => [String(event.job_id), event]));
+    for (const row of jobRows) {
       const event = eventByJob.get(String(row.id));
       claimed.push(
         create(ClaimedJobSchema, {
@@ -102,7 +83,7 @@ export async function claimJobs(
 
 /** Acks or nacks a claimed job, for the attempt its lease token names only. */
 export async function settleClaimedJob(
-  deps: WebhookDeps,
+  deps: WebhookStoreDeps,
   row: Record<string, unknown>,
   token: string,
   outcome: { ack: true } | { ack: false; code: string; retryAfterSeconds: number },
@@ -127,9 +108,6 @@ export async function settleClaimedJob(
     throw new ConnectError("the lease has ended or the token is not this job's", Code.FailedPrecondition);
   }
   if (!outcome.ack && outcome.retryAfterSeconds > 0) {
-    await deps.query(
-      "update pgboss.job set start_after = now() + make_interval(secs => $1) where name = $2 and id = $3 and state = 'retry'",
-      [Math.min(outcome.retryAfterSeconds, 86_400), name, attempt.id],
-    );
+    await deps.jobStore.delayRetry(name, attempt.id, Math.min(outcome.retryAfterSeconds, 86_400));
   }
 }

@@ -2,7 +2,6 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Job, JobSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { sqlDate } from "../sql-date.ts";
-import { DELIVERY_QUEUE } from "./job-queue.ts";
 
 /** pg-boss job states → the API's words. */
 const STATE: Record<string, string> = {
@@ -22,13 +21,6 @@ export const BOSS_STATES: Record<string, readonly string[]> = {
   succeeded: ["completed"],
   dead: ["failed", "cancelled"],
 };
-
-/** Columns of `pgboss.job` that {@link toJobMessage} reads. */
-export const JOB_COLUMNS =
-  "j.id, j.name, j.state, j.retry_count, j.retry_limit, j.start_after, j.created_on, j.completed_on, j.output, j.data";
-
-/** SQL matching webhook queues (deliveries and every pull endpoint's queue). */
-export const WEBHOOK_QUEUES = `(j.name = '${DELIVERY_QUEUE}' or j.name like 'webhook-pull-%')`;
 
 /** A job state in the API's words. */
 export function jobState(bossState: unknown): string {

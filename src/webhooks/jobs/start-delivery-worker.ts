@@ -6,7 +6,9 @@ import type { Principal } from "../../auth/index.ts";
 import type { CommandRunner } from "../../execute/index.ts";
 import { codeName } from "../../protocol/errors.ts";
 import { type StoredTarget, signingSecretContext } from "../endpoints/endpoint-row.ts";
-import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
+import { createEndpointStore } from "../endpoints/endpoint-store.ts";
+import { toEventMessage } from "../events/event-message.ts";
+import { createEventStore } from "../events/event-store.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
 import { deliverHttps } from "./deliver-https.ts";
 import { DELIVERY_QUEUE, type WebhookJobData } from "./job-queue.ts";
@@ -27,32 +29,22 @@ export async function startDeliveryWorker(
   run: CommandRunner,
 ): Promise<() => Promise<void>> {
   const boss = deps.jobs.boss;
+  const endpointStore = createEndpointStore(deps.query);
+  const eventStore = createEventStore(deps.query);
 
   async function deliver(job: { id: string; data: WebhookJobData; signal: AbortSignal }): Promise<JobResult> {
-    const { rows: endpoints } = await deps.query(
-      "select tenant_id, target, sealed_signing_secret from webhook_endpoints where id = $1 and deleted_at is null",
-      [job.data.endpointId],
-    );
-    const endpoint = endpoints[0] as
-      | { tenant_id: string; target: unknown; sealed_signing_secret: string | null }
-      | undefined;
+    const endpoint = await endpointStore.findLive(job.data.endpointId);
     if (endpoint === undefined)
       return { id: job.id, status: "completed", output: { code: "ENDPOINT_DELETED" } };
-    const target = (
-      typeof endpoint.target === "string" ? JSON.parse(endpoint.target) : endpoint.target
-    ) as StoredTarget;
-    const { rows: events } = await deps.query(
-      `select ${EVENT_COLUMNS} from webhook_events e where e.id = $1`,
-      [job.data.eventId],
-    );
-    const event = events[0] as Record<string, unknown> | undefined;
+    const event = await eventStore.find(job.data.eventId);
     if (event === undefined) return { id: job.id, status: "failed", output: { code: "EVENT_MISSING" } };
     const message = toEventMessage(event, "running", { secretBox: deps.secretBox });
+    const target = endpoint.target;
     const failure =
       target.kind === "https"
-        ? await toHttps(target.url, endpoint.sealed_signing_secret, job, message)
+        ? await toHttps(target.url, endpoint.sealedSigningSecret, job, message)
         : target.kind === "command"
-          ? await toCommand(target, endpoint.tenant_id, job, message)
+          ? await toCommand(target, endpoint.tenantId, job, message)
           : "TARGET_UNSUPPORTED";
     if (failure === undefined) return { id: job.id, status: "completed", output: {} };
     return { id: job.id, status: "failed", output: { code: failure } };

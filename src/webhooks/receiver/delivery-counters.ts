@@ -1,4 +1,5 @@
 import type { NativeQuery } from "../../db/index.ts";
+import { createEndpointStore } from "../endpoints/endpoint-store.ts";
 
 interface Pending {
   duplicate: number;
@@ -27,6 +28,7 @@ export interface DeliveryCounters {
 export function createDeliveryCounters(query: NativeQuery, intervalMs = 1000): DeliveryCounters {
   let pending = new Map<string, Pending>();
   let writing: Promise<void> = Promise.resolve();
+  const store = createEndpointStore(query);
 
   const entry = (endpointId: string): Pending => {
     let found = pending.get(endpointId);
@@ -38,19 +40,7 @@ export function createDeliveryCounters(query: NativeQuery, intervalMs = 1000): D
   };
 
   async function write(batch: Map<string, Pending>): Promise<void> {
-    for (const [id, p] of batch) {
-      await query(
-        `update webhook_endpoints set
-           duplicate_count = duplicate_count + $2,
-           rejected_count = rejected_count + $3,
-           last_event_at = case when $4::timestamptz is null then last_event_at
-                                else greatest(coalesce(last_event_at, $4::timestamptz), $4::timestamptz) end,
-           last_error_code = coalesce($5, last_error_code),
-           last_error_at = coalesce($6::timestamptz, last_error_at)
-         where id = $1`,
-        [id, p.duplicate, p.rejected, p.lastEventAt, p.lastErrorCode, p.lastErrorAt],
-      );
-    }
+    for (const [id, counts] of batch) await store.addCounts(id, counts);
   }
 
   function flush(): Promise<void> {

@@ -7,7 +7,7 @@ import { endpointUrl } from "../endpoints/endpoint-message.ts";
 import { endpointSecretContext } from "../endpoints/endpoint-row.ts";
 import { insertEndpoint } from "../endpoints/insert-endpoint.ts";
 import { generateTelegramSecretToken, verifierFor } from "../providers/index.ts";
-import type { WebhookDeps } from "../webhook-deps.ts";
+import { type WebhookDeps, withStores } from "../webhook-deps.ts";
 import { checkCallbackUrl } from "./check-callback-url.ts";
 
 /** A secret in the provider's format, for providers that let the receiver choose it. */
@@ -24,8 +24,9 @@ function generatedSecret(provider: string): string {
  * provider (unless PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS is set for development).
  */
 export function createWebhookRegistrar(
-  deps: WebhookDeps,
+  webhookDeps: WebhookDeps,
 ): (principal: Principal, connectorSlug: string, connectionId: string | null) => WebhookRegistrar {
+  const deps = withStores(webhookDeps);
   return (principal, connectorSlug, connectionId) => {
     const created = new Set<string>();
     return {
@@ -64,15 +65,14 @@ export function createWebhookRegistrar(
       },
       async updateSecret(id, secret) {
         if (!created.has(id)) throw new Error("not an endpoint this command created");
-        await changeEndpoint(deps, id, "update webhook_endpoints set sealed_secret = $2 where id = $1", [
-          deps.secretBox.seal(secret, endpointSecretContext(id)),
-        ]);
+        await changeEndpoint(deps, id, {
+          kind: "replace-secret",
+          sealedSecret: deps.secretBox.seal(secret, endpointSecretContext(id)),
+        });
       },
       async deleteEndpoint(id) {
         if (!created.has(id)) throw new Error("not an endpoint this command created");
-        await changeEndpoint(deps, id, "update webhook_endpoints set deleted_at = $2 where id = $1", [
-          deps.now(),
-        ]);
+        await changeEndpoint(deps, id, { kind: "delete", at: deps.now() });
       },
     };
   };

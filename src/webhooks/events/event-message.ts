@@ -1,10 +1,10 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type WebhookEvent, WebhookEventSchema } from "../../gen/patchbay/v1/webhook_pb.ts";
-import type { SecretBox } from "../secrets/index.ts";
-import { eventPayloadContext } from "./endpoints/endpoint-row.ts";
-import { jobState } from "./jobs/job-row.ts";
-import { sqlDate } from "./sql-date.ts";
+import { type WebhookEvent, WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
+import type { SecretBox } from "../../secrets/index.ts";
+import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
+import { jobState } from "../jobs/job-row.ts";
+import { sqlDate } from "../sql-date.ts";
 
 /** Columns of `webhook_events e` (and the job's state `s`) that {@link toEventMessage} reads. */
 export const EVENT_COLUMNS =

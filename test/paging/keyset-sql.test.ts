@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { createPageTokens } from "../../src/paging/index.ts";
-import { keysetPager } from "../../src/webhooks/keyset-pager.ts";
+import { createPageTokens, type KeysetSql, keysetPage, keysetSql } from "../../src/paging/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -24,7 +23,7 @@ const ROWS: [at: string, id: string][] = [
   ["2026-12-05 07:00:00.122000+00", "00000000-0000-4000-8000-000000000008"],
 ];
 
-describe("keysetPager", () => {
+describe("keysetSql", () => {
   let db: Database;
   let pg: TestDatabase | undefined;
   let dataDir: string;
@@ -45,6 +44,13 @@ describe("keysetPager", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** The page of `pageToken` over keyset_t's columns. */
+  function pagerOf(pageToken: string, pageSize: number, filter: unknown = {}) {
+    const page = keysetPage(tokens, { scope: "keyset-test", filter, pageToken, pageSize });
+    const sql: KeysetSql = keysetSql(page, { at: "t.at", id: "t.id" });
+    return { page, sql };
+  }
+
   /** Every id, page by page with `pageSize`, and the number of pages. */
   async function pageThrough(
     pageSize: number,
@@ -54,14 +60,14 @@ describe("keysetPager", () => {
     let token = "";
     let pages = 0;
     do {
-      const pager = keysetPager(tokens, "keyset-test", filter, token, pageSize, "t.at", "t.id");
+      const pager = pagerOf(token, pageSize, filter);
       const values: unknown[] = [];
       const { rows } = await query(
-        `select t.id, ${pager.select} from keyset_t t where true ${pager.after(values)}
-          order by t.at desc, t.id desc ${pager.limit(values)}`,
+        `select t.id, ${pager.sql.select} from keyset_t t where true ${pager.sql.after(values)}
+          order by t.at desc, t.id desc ${pager.sql.limit(values)}`,
         values,
       );
-      const { page, next } = pager.finish(rows as Record<string, unknown>[]);
+      const { page, next } = pager.page.finish(rows as Record<string, unknown>[], pager.sql.cursorOf);
       ids.push(...page.map((row) => String(row.id)));
       token = next;
       pages += 1;
@@ -84,13 +90,13 @@ describe("keysetPager", () => {
   );
 
   it("keeps the time to the microsecond in the token", async () => {
-    const pager = keysetPager(tokens, "keyset-test", {}, "", 1, "t.at", "t.id");
+    const pager = pagerOf("", 1);
     const values: unknown[] = [];
     const { rows } = await query(
-      `select t.id, ${pager.select} from keyset_t t order by t.at desc, t.id desc ${pager.limit(values)}`,
+      `select t.id, ${pager.sql.select} from keyset_t t order by t.at desc, t.id desc ${pager.sql.limit(values)}`,
       values,
     );
-    const { next } = pager.finish(rows as Record<string, unknown>[]);
+    const { next } = pager.page.finish(rows as Record<string, unknown>[], pager.sql.cursorOf);
     expect(tokens.decode("keyset-test", {}, next).at).toMatch(/\.124501\+00$/);
   });
 });
