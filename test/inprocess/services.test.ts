@@ -115,4 +115,12 @@ describe("the services in process, through a router transport", () => {
     expect(await refusal(() => webhooks.getEndpoint({ endpointId: id }, as(mallory)))).toBe(Code.NotFound);
     expect((await webhooks.listEndpoints({}, as(mallory))).endpoints).toEqual([]);
   });
+
+  it("refuses a job state outside the closed set, names on Object's prototype included", async () => {
+    const webhooks = createClient(WebhookService, p.transport);
+    for (const state of ["bogus", "toString", "__proto__", "constructor"]) {
+      expect(await refusal(() => webhooks.listJobs({ state }, as(alice)))).toBe(Code.InvalidArgument);
+    }
+    expect((await webhooks.listJobs({ state: "dead" }, as(alice))).jobs).toEqual([]);
+  });
 });

@@ -27,7 +27,9 @@ export function jobHandlers(deps: WebhookStoreDeps): JobHandlers {
   return {
     async listJobs(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const states = req.state === "" ? [] : BOSS_STATES[req.state];
+      // An own key only: "toString" and friends are not states.
+      const states =
+        req.state === "" ? [] : Object.hasOwn(BOSS_STATES, req.state) ? BOSS_STATES[req.state] : undefined;
       if (states === undefined) {
         throw new ConnectError(
           `state: must be one of ${Object.keys(BOSS_STATES).join(", ")}`,
