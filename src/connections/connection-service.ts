@@ -3,7 +3,7 @@ import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { resolvePageSize } from "../paging/index.ts";
 import { HTTP_STATUS_HEADER } from "../protocol/headers.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
-import { CONNECTION_STATUSES, ConnectionEntity, credentialsContext } from "./connection-entity.ts";
+import { ConnectionEntity, credentialsContext } from "./connection-entity.ts";
 import { toConnectionMessage } from "./connection-message.ts";
 import { completionPage } from "./oauth/completion-page.ts";
 import { revokeToken } from "./oauth/revoke-token.ts";
@@ -30,12 +30,6 @@ export function registerConnections(router: ConnectRouter, deps: ConnectionDeps)
   router.service(ConnectionService, {
     async listConnections(req, ctx) {
       const principal = callerOf(ctx);
-      if (req.status !== "" && !(CONNECTION_STATUSES as readonly string[]).includes(req.status)) {
-        throw new ConnectError(
-          `status must be one of ${CONNECTION_STATUSES.join(", ")}`,
-          Code.InvalidArgument,
-        );
-      }
       const pageSize = resolvePageSize(req.pageSize);
       const filter = { connectorSlug: req.connectorSlug, status: req.status };
       const where: Record<string, unknown> = {

@@ -9,7 +9,6 @@ import {
 } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, type Principal } from "../../auth/index.ts";
 import { EVENT_COLUMNS, toEventMessage } from "../event-message.ts";
-import { isUuid } from "../is-uuid.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
 import { pullQueue } from "./job-queue.ts";
 import { JOB_COLUMNS, toJobMessage } from "./job-row.ts";
@@ -35,7 +34,6 @@ export async function claimJobs(
   const lease = Math.min(900, req.leaseSeconds === 0 ? 60 : req.leaseSeconds);
   let endpointIds: string[];
   if (req.endpointId !== "") {
-    if (!isUuid(req.endpointId)) throw new ConnectError("endpoint_id: must be a UUID", Code.InvalidArgument);
     const { rows } = await deps.query(
       "select target_kind from webhook_endpoints where id = $1 and tenant_id = $2 and deleted_at is null",
       [req.endpointId, principal.tenantId],
