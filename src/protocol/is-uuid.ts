@@ -1,9 +1,11 @@
 import { z } from "zod";
 
-// zod's `guid()`, not `uuid()`: `uuid()` also demands RFC 9562's version and variant digits, while the
-// ids Patchbay reads back (PostgreSQL's uuid type, pg-boss job ids, replay keys cut from a digest) are
-// any 32 hex digits in 8-4-4-4-12 groups. An immutable schema, shared safely by every server.
-const UUID_TEXT = z.guid();
+// zod's `guid` pattern (the one `z.guid()` checks with), not `uuid()`'s: that one also demands RFC 9562's
+// version and variant digits, while the ids Patchbay reads back (PostgreSQL's uuid type, pg-boss job ids,
+// replay keys cut from a digest) are any 32 hex digits in 8-4-4-4-12 groups. The pattern itself, not
+// `z.guid().safeParse()`: this runs on every request that carries an id, and the pattern test is ten times
+// cheaper than a parse that builds a result object. It has no `g` flag, so `test` keeps no state.
+const GUID = z.regexes.guid;
 
 /**
  * Whether `value` is a UUID as PostgreSQL's uuid type reads it: 32 hex digits grouped 8-4-4-4-12, any
@@ -12,5 +14,5 @@ const UUID_TEXT = z.guid();
  * REST bridge does not bind, a stored reference).
  */
 export function isUuid(value: string): boolean {
-  return UUID_TEXT.safeParse(value).success;
+  return GUID.test(value);
 }
