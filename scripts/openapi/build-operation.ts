@@ -51,7 +51,7 @@ function rawContent(description: string): JsonObject {
 }
 
 // Bodies are never `required`: the bridge reads an empty body as an empty message, and every proto3
-// field is optional on the wire; handlers reject what they need with invalid_argument.
+// field is optional on the wire; the input rules (`required` in the body's schema) refuse what is missing.
 function requestBody(
   binding: HttpBinding,
   boundTopLevel: ReadonlySet<string>,

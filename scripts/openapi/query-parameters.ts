@@ -1,5 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { JsonObject } from "./json.ts";
+import { isRequiredField } from "./rule-keywords.ts";
 import type { SchemaBuilder } from "./schema-builder.ts";
 import { JSON_VALUED_TYPES, wellKnownSchema } from "./well-known-schema.ts";
 
@@ -30,6 +31,8 @@ export function queryParameters(
     const { description, deprecated, ...rest } = schema;
     const parameter: JsonObject = { name: jsonPath.join("."), in: "query" };
     if (typeof description === "string") parameter.description = description;
+    // A nested field is required only when its parent is set: the query string has no such rule.
+    if (jsonPath.length === 1 && isRequiredField(field)) parameter.required = true;
     if (deprecated === true) parameter.deprecated = true;
     if (field.fieldKind === "list") {
       parameter.style = "form";

@@ -1,6 +1,7 @@
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
 import { commentOf } from "./comments.ts";
 import type { JsonObject } from "./json.ts";
+import { isRequiredField, isRequiredOneof, withRuleKeywords } from "./rule-keywords.ts";
 import { scalarSchema } from "./scalar-schema.ts";
 import { wellKnownSchema } from "./well-known-schema.ts";
 
@@ -78,13 +79,14 @@ export function createSchemaBuilder(): SchemaBuilder {
   }
 
   function fieldSchema(field: DescField): JsonObject {
-    const schema = valueSchema(field);
+    const schema = withRuleKeywords(field, valueSchema(field));
     const notes = [commentOf(field)];
     if (field.oneof !== undefined) {
       const members = field.oneof.fields.map((f) => `\`${f.jsonName}\``).join(", ");
+      const rule = isRequiredOneof(field.oneof) ? "exactly" : "at most";
       // Oneofs stay plain optional properties: simple for every client generator, and still exact
       // about the rule in words.
-      notes.push(`Part of oneof \`${field.oneof.name}\`: set at most one of ${members}.`);
+      notes.push(`Part of oneof \`${field.oneof.name}\`: set ${rule} one of ${members}.`);
     }
     const description = notes.filter((n) => n !== "").join("\n\n");
     // An inline well-known type may carry its own description; the field's says more.
@@ -95,13 +97,18 @@ export function createSchemaBuilder(): SchemaBuilder {
 
   function objectSchema(message: DescMessage, omit: ReadonlySet<string> = new Set()): JsonObject {
     const properties: JsonObject = {};
+    const required: string[] = [];
     for (const field of message.fields) {
-      if (!omit.has(field.name)) properties[field.jsonName] = fieldSchema(field);
+      if (omit.has(field.name)) continue;
+      properties[field.jsonName] = fieldSchema(field);
+      if (isRequiredField(field)) required.push(field.jsonName);
     }
     const schema: JsonObject = { type: "object" };
     const description = commentOf(message);
     if (description !== "") schema.description = description;
     schema.properties = properties;
+    // The input rules' `required`: a message that is also an answer always carries these fields too.
+    if (required.length > 0) schema.required = required;
     // The bridge decodes bodies strictly: unknown fields are a 400, so the schema closes the object.
     schema.additionalProperties = false;
     if (message.deprecated) schema.deprecated = true;

@@ -1,3 +1,4 @@
+import { isUuid } from "../protocol/is-uuid.ts";
 import { isScope } from "./scopes.ts";
 
 /**
@@ -21,7 +22,6 @@ export const VISIBLE_CHARS = 12;
 
 const TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const TENANT = /^[\w.:@-]{1,128}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A prefix is the first characters of a key, and keys are printable ASCII without spaces.
 const PREFIX = new RegExp(`^[\\x21-\\x7e]{${VISIBLE_CHARS}}$`);
 // Shown back in an error only when it looks like a scope name: anything else may be any text at all.
@@ -110,7 +110,7 @@ export type ApiKeyRef = { readonly id: string } | { readonly prefix: string };
 /** Reads a key reference: a UUID is an id, 12 printable characters a prefix. */
 export function parseApiKeyRef(value: string): ApiKeyRef {
   const ref = value.trim();
-  if (UUID.test(ref)) return { id: ref.toLowerCase() };
+  if (isUuid(ref)) return { id: ref.toLowerCase() };
   if (PREFIX.test(ref)) return { prefix: ref };
   throw new ApiKeyInputError(`id must be a key id (a UUID) or a key prefix (${VISIBLE_CHARS} characters)`);
 }

@@ -11,7 +11,6 @@ export async function connectableConnector(
   tenantId: string,
   slug: string,
 ): Promise<ConnectorView> {
-  if (slug === "") throw new ConnectError("connector_slug is required", Code.InvalidArgument);
   const connector = /^[a-z0-9-]{1,64}$/.test(slug) ? await deps.lookup(tenantId, slug) : undefined;
   if (connector === undefined)
     throw new ConnectError(
@@ -46,8 +45,6 @@ export async function startConnection(
   connector: ConnectorView,
   label: string,
 ): Promise<{ row: ConnectionRow; created: boolean }> {
-  if (label.length > 200)
-    throw new ConnectError("label must be at most 200 characters", Code.InvalidArgument);
   const em = deps.em();
   const existing = await em.findOne(
     ConnectionEntity,

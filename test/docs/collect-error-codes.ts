@@ -160,7 +160,7 @@ export function collectErrorCodes(root: string, repo: string): MintedCodes {
       for (const literal of [...(ts.isStringLiteralLike(node) ? [node] : []), ...(key ? [key] : [])]) {
         const text = literal.text;
         if (
-          text.length >= 3 &&
+          text.length >= 2 &&
           UPPER.test(text) &&
           !ENVIRONMENT.test(text) &&
           !Object.hasOwn(NOT_CODES, text)

@@ -782,7 +782,10 @@ export interface components {
     };
     /** @description Request for WebhookService.ClaimJobs. */
     "patchbay.v1.ClaimJobsRequest": {
-      /** @description Only claim jobs from this endpoint UUID; empty claims from every pull endpoint. */
+      /**
+       * Format: uuid
+       * @description Only claim jobs from this endpoint UUID; empty claims from every pull endpoint.
+       */
       endpointId?: string;
       /** @description Most jobs to lease. Default 10, max 100; larger values are clamped. */
       maxJobs?: number;
@@ -829,10 +832,13 @@ export interface components {
     };
     /** @description Runs a command for each event, as Execute would, with params {"event": <WebhookEvent JSON>}. */
     "patchbay.v1.CommandTarget": {
-      /** @description Active connection UUID to run the command on. */
-      connectionId?: string;
+      /**
+       * Format: uuid
+       * @description Active connection UUID to run the command on.
+       */
+      connectionId: string;
       /** @description Command name of that connection's connector. */
-      command?: string;
+      command: string;
     };
     /** @description A connector's declared schema, `configSchema {connectionConfig, commands}` in JSON. The version-bump floor is computed by diffing two of these. */
     "patchbay.v1.ConfigSchema": {
@@ -955,9 +961,17 @@ export interface components {
     /** @description Request for ApiKeyService.CreateApiKey. The tenant is always the caller's. */
     "patchbay.v1.CreateApiKeyRequest": {
       /** @description The user or service the key acts for: 1-256 characters, no control characters. Required. */
-      subject?: string;
+      subject: string;
       /** @description Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute", "webhooks:admin", "webhooks:payload", "admin". Only scopes the calling key holds. */
-      scopes?: string[];
+      scopes: (
+        | "catalog:read"
+        | "catalog:write"
+        | "connections"
+        | "execute"
+        | "webhooks:admin"
+        | "webhooks:payload"
+        | "admin"
+      )[];
       /** @description Label for people: at most 100 characters, no control characters; empty means "unnamed". */
       name?: string;
       /** @description Rate-limit tier: a name defined in PATCHBAY_RATE_LIMITS; empty means "standard". Only the calling key's own tier or "standard". */
@@ -987,8 +1001,11 @@ export interface components {
       description?: string;
       /** @description Initial semver version; defaults to "1.0.0". */
       version?: string;
-      /** @description "built_in", "script", "openapi" or "external"; required. */
-      executionModel?: string;
+      /**
+       * @description "built_in", "script", "openapi" or "external"; required.
+       * @enum {string}
+       */
+      executionModel?: "built_in" | "script" | "openapi" | "external";
       /** @description Catalog grouping, lowercase; optional. */
       category?: string;
       /** @description Search tags; lowercased and deduplicated. */
@@ -999,8 +1016,11 @@ export interface components {
       scriptSource?: string;
       /** @description Base URL of the service for "external", e.g. "https://connector.example.com"; must be https unless the server allows plain http. Required for that model. */
       endpointUrl?: string;
-      /** @description How to call an "external" connector: "grpc", "connect" or "http" (protocol 2.0, default). */
-      protocol?: string;
+      /**
+       * @description How to call an "external" connector: "grpc", "connect" or "http" (protocol 2.0, default).
+       * @enum {string}
+       */
+      protocol?: "grpc" | "connect" | "http";
       /** @description Instance secrets (e.g. baseUrl, clientSecret) checked against config_schema.connection_config ("built_in" and "openapi"; for "openapi" it holds what every connection shares, such as the OAuth client or a base URL, and connections supply the rest). Write-only: encrypted at rest and never returned. May be omitted and set later with UpdateConnector. */
       config?: {
         [key: string]: unknown;
@@ -1027,11 +1047,26 @@ export interface components {
     };
     /** @description Request for WebhookService.CreateEndpoint. */
     "patchbay.v1.CreateEndpointRequest": {
-      /** @description Provider name, one of WebhookEndpoint.provider's values; required. */
-      provider?: string;
+      /**
+       * @description Provider name, one of WebhookEndpoint.provider's values; required.
+       * @enum {string}
+       */
+      provider:
+        | "telegram"
+        | "slack"
+        | "discord"
+        | "whatsapp"
+        | "twilio"
+        | "gmail"
+        | "github"
+        | "linear"
+        | "stripe";
       /** @description Connector the events belong to; required. */
-      connectorSlug?: string;
-      /** @description Connection to tie the endpoint to; optional. */
+      connectorSlug: string;
+      /**
+       * Format: uuid
+       * @description Connection to tie the endpoint to; optional.
+       */
       connectionId?: string;
       /** @description Provider secret or key used to verify deliveries (Slack signing secret, Stripe "whsec_...", Discord public key, ...). Write-only: sealed at rest, never returned. Required unless the provider has none. */
       secret?: string;
@@ -1228,7 +1263,7 @@ export interface components {
     /** @description Delivers each event as a JSON POST with `webhook-id`, `webhook-timestamp` and `webhook-signature` headers (Standard Webhooks v1). A 2xx answer succeeds the job; anything else retries. */
     "patchbay.v1.HttpsTarget": {
       /** @description Destination, https only; the outbound SSRF policy applies (no private or metadata addresses). */
-      url?: string;
+      url: string;
       /** @description Standard Webhooks secret, "whsec_" + base64 of 24-64 random bytes. Write-only: sealed at rest, never returned. */
       signingSecret?: string;
     };
@@ -1458,7 +1493,7 @@ export interface components {
     /** @description Request for ConnectionService.StartConnection. */
     "patchbay.v1.StartConnectionRequest": {
       /** @description Slug of a catalog connector; required. */
-      connectorSlug?: string;
+      connectorSlug: string;
       /** @description Optional display label, at most 200 characters. */
       label?: string;
     };
@@ -1858,9 +1893,9 @@ export interface operations {
         /** @description Only connectors in this category; empty matches all. */
         category?: string;
         /** @description Only this auth type: "oauth", "api_key" or "none"; empty matches all. */
-        authType?: string;
+        authType?: "oauth" | "api_key" | "none";
         /** @description Only this availability: "available", "coming_soon", "not_configured" or "disabled"; empty matches all. */
-        availability?: string;
+        availability?: "available" | "coming_soon" | "not_configured" | "disabled";
       };
       header?: never;
       path?: never;
@@ -1988,8 +2023,11 @@ export interface operations {
           scriptSource?: string;
           /** @description New service base URL ("external" only). */
           endpointUrl?: string;
-          /** @description New external protocol: "grpc", "connect" or "http" ("external" only). */
-          protocol?: string;
+          /**
+           * @description New external protocol: "grpc", "connect" or "http" ("external" only).
+           * @enum {string}
+           */
+          protocol?: "grpc" | "connect" | "http";
           /** @description Replacement instance secrets. Write-only; when unset the stored config is kept. */
           config?: {
             [key: string]: unknown;
@@ -2147,7 +2185,7 @@ export interface operations {
         /** @description Only connections to this connector; empty matches all. */
         connectorSlug?: string;
         /** @description Only this status: "pending", "active" or "error"; empty matches all. Revoked ones are never listed. */
-        status?: string;
+        status?: "pending" | "active" | "error" | "revoked";
       };
       header?: never;
       path?: never;
@@ -2412,9 +2450,9 @@ export interface operations {
   };
   ConnectionService_StartOAuth: {
     parameters: {
-      query?: {
+      query: {
         /** @description Slug of an "oauth" connector; required. */
-        slug?: string;
+        slug: string;
         /** @description Ask the provider to show its account picker. */
         selectAccount?: boolean;
         /** @description Optional label for the new connection. */
@@ -2541,7 +2579,7 @@ export interface operations {
         /**
          * @description UUID of an active connection owned by the caller; its decrypted credentials reach the connector.
          *
-         *     Part of oneof `target`: set at most one of `connectionId`, `connectorSlug`.
+         *     Part of oneof `target`: set exactly one of `connectionId`, `connectorSlug`.
          */
         connection_id: string;
       };
@@ -2553,7 +2591,7 @@ export interface operations {
           /**
            * @description Slug of a connector with auth type "none", which needs no connection.
            *
-           *     Part of oneof `target`: set at most one of `connectionId`, `connectorSlug`.
+           *     Part of oneof `target`: set exactly one of `connectionId`, `connectorSlug`.
            */
           connectorSlug?: string;
           /** @description Command name, one of the connector's tools; required unless the connector has a default command. */
@@ -2602,7 +2640,7 @@ export interface operations {
         /**
          * @description Slug of a connector with auth type "none", which needs no connection.
          *
-         *     Part of oneof `target`: set at most one of `connectionId`, `connectorSlug`.
+         *     Part of oneof `target`: set exactly one of `connectionId`, `connectorSlug`.
          */
         connector_slug: string;
       };
@@ -2612,9 +2650,10 @@ export interface operations {
       content: {
         "application/json": {
           /**
+           * Format: uuid
            * @description UUID of an active connection owned by the caller; its decrypted credentials reach the connector.
            *
-           *     Part of oneof `target`: set at most one of `connectionId`, `connectorSlug`.
+           *     Part of oneof `target`: set exactly one of `connectionId`, `connectorSlug`.
            */
           connectionId?: string;
           /** @description Command name, one of the connector's tools; required unless the connector has a default command. */
@@ -2667,7 +2706,7 @@ export interface operations {
         /** @description Only runs on this connection UUID; empty matches all. */
         connectionId?: string;
         /** @description Only "succeeded" or "failed" runs; empty matches all. */
-        status?: string;
+        status?: "succeeded" | "failed" | "running";
         /** @description Only runs whose create_time is at or after this instant (RFC 3339 in JSON and query strings). */
         startTime?: string;
         /** @description Only runs whose create_time is before this instant (exclusive). */
@@ -2892,7 +2931,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description The new provider secret; required. Write-only. */
-          secret?: string;
+          secret: string;
           /** @description How long the previous secret keeps verifying, in seconds; 0 cuts over at once. Max 604800 (7 days). */
           gracePeriodSeconds?: number;
         };
@@ -3051,7 +3090,7 @@ export interface operations {
         /** @description Opaque token from a previous response's next_page_token; empty for the first page. */
         pageToken?: string;
         /** @description Only jobs in this state (see Job.state); empty matches all. */
-        state?: string;
+        state?: "queued" | "retrying" | "running" | "succeeded" | "dead";
         /** @description Only jobs from this endpoint UUID; empty matches all. */
         endpointId?: string;
       };

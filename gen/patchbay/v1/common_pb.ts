@@ -2,12 +2,13 @@
 // @generated from file patchbay/v1/common.proto (package patchbay.v1, syntax proto3)
 /* eslint-disable */
 
-// Types shared by the Patchbay API services: the per-RPC access option and the connector schema
-// messages (field, command and config schemas) that several services return.
+// Types shared by the Patchbay API services: the per-RPC access option, the request input rules
+// (field options, see Rules) and the connector schema messages (field, command and config schemas)
+// that several services return.
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldOptions, MethodOptions, Value } from "@bufbuild/protobuf/wkt";
+import type { FieldOptions, MethodOptions, OneofOptions, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/common.proto.
  */
 export const file_patchbay_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiSQoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNEicKH2lnbm9yZV91bmtub3duX3F1ZXJ5X3BhcmFtZXRlcnMYAiABKAgixAEKCUZpZWxkU3BlYxIMCgR0eXBlGAEgASgJEhAKCHJlcXVpcmVkGAIgASgIEg4KBnNlY3JldBgDIAEoCBITCgtkZXNjcmlwdGlvbhgEIAEoCRINCgVsYWJlbBgFIAEoCRI2Cg1kZWZhdWx0X3ZhbHVlGAYgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlUgdkZWZhdWx0EhYKB29wdGlvbnMYByADKAlCBdjzGOgHEhMKC3BsYWNlaG9sZGVyGAggASgJIpoCCgtDb21tYW5kU3BlYxIOCgZwYXJhbXMYASADKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDwoHb3V0cHV0cxgDIAMoCRI/CgxwYXJhbV9zY2hlbWEYBCADKAsyKS5wYXRjaGJheS52MS5Db21tYW5kU3BlYy5QYXJhbVNjaGVtYUVudHJ5EhIKCmRlcHJlY2F0ZWQYBSABKAgSGgoSZGVwcmVjYXRlZF9tZXNzYWdlGAYgASgJEhgKEGFkZGVkX2luX3ZlcnNpb24YByABKAkaSgoQUGFyYW1TY2hlbWFFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBIrgCCgxDb25maWdTY2hlbWESSgoRY29ubmVjdGlvbl9jb25maWcYASADKAsyLy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EkAKCGNvbW1hbmRzGAIgAygLMicucGF0Y2hiYXkudjEuQ29uZmlnU2NoZW1hLkNvbW1hbmRzRW50cnlCBdjzGIgnGk8KFUNvbm5lY3Rpb25Db25maWdFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBGkkKDUNvbW1hbmRzRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhgucGF0Y2hiYXkudjEuQ29tbWFuZFNwZWM6AjgBOk0KBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyEy5wYXRjaGJheS52MS5BY2Nlc3NSBmFjY2VzczpHCgRyZXN0Eh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuo4DIAEoCzIRLnBhdGNoYmF5LnYxLlJlc3RSBHJlc3Q6PAoJbWF4X2l0ZW1zEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi7jgMgASgNUghtYXhJdGVtc2IGcHJvdG8z", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
+  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiSQoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNEicKH2lnbm9yZV91bmtub3duX3F1ZXJ5X3BhcmFtZXRlcnMYAiABKAgiiQEKBVJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIMCgR1dWlkGAQgASgIEgoKAmluGAUgAygJEhAKA21pbhgGIAEoAUgAiAEBEhAKA21heBgHIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCLEAQoJRmllbGRTcGVjEgwKBHR5cGUYASABKAkSEAoIcmVxdWlyZWQYAiABKAgSDgoGc2VjcmV0GAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg0KBWxhYmVsGAUgASgJEjYKDWRlZmF1bHRfdmFsdWUYBiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVSB2RlZmF1bHQSFgoHb3B0aW9ucxgHIAMoCUIF2PMY6AcSEwoLcGxhY2Vob2xkZXIYCCABKAkimgIKC0NvbW1hbmRTcGVjEg4KBnBhcmFtcxgBIAMoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIPCgdvdXRwdXRzGAMgAygJEj8KDHBhcmFtX3NjaGVtYRgEIAMoCzIpLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRpKChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEiuAIKDENvbmZpZ1NjaGVtYRJKChFjb25uZWN0aW9uX2NvbmZpZxgBIAMoCzIvLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYS5Db25uZWN0aW9uQ29uZmlnRW50cnkSQAoIY29tbWFuZHMYAiADKAsyJy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29tbWFuZHNFbnRyeUIF2PMYiCcaTwoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEaSQoNQ29tbWFuZHNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5wYXRjaGJheS52MS5Db21tYW5kU3BlYzoCOAE6TQoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAEoCzITLnBhdGNoYmF5LnYxLkFjY2Vzc1IGYWNjZXNzOkcKBHJlc3QSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgLMhEucGF0Y2hiYXkudjEuUmVzdFIEcmVzdDo8CgltYXhfaXRlbXMSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLuOAyABKA1SCG1heEl0ZW1zOkkKBXJ1bGVzEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi8jgMgASgLMhIucGF0Y2hiYXkudjEuUnVsZXNSBXJ1bGVzOkYKDm9uZW9mX3JlcXVpcmVkEh0uZ29vZ2xlLnByb3RvYnVmLk9uZW9mT3B0aW9ucxi9jgMgASgIUg1vbmVvZlJlcXVpcmVkYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
 
 /**
  * Who may call an RPC. The auth interceptor enforces it and the OpenAPI generator documents it;
@@ -78,6 +79,85 @@ export type Rest = Message<"patchbay.v1.Rest"> & {
  */
 export const RestSchema: GenMessage<Rest> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_common, 1);
+
+/**
+ * The input rules of one request field: declared here, next to the messages, and nowhere else. The
+ * edge holds every request to them before any handler runs, on every protocol (gRPC, Connect, REST),
+ * and refuses a violation with invalid_argument naming the field, its violations attached as a
+ * google.rpc.BadRequest detail; the OpenAPI document shows them as JSON Schema keywords (required,
+ * minLength/maxLength, format uuid, enum, minimum/maximum). docs/limits.md lists what they mean.
+ *
+ * Why our own option and not protovalidate's `(buf.validate.field)`: the @bufbuild/protovalidate npm
+ * package ships only generated code, not buf/validate/validate.proto, and the Buf Schema Registry that
+ * hosts it is out of reach of this project's builds (npm is the one registry they reach). Vendoring a
+ * copy of that file would be a third source to keep in step by hand. These few rules cover what the
+ * handlers used to check by hand; their names follow protovalidate's, so a later move is mechanical.
+ *
+ * Strings are counted in Unicode code points, as JSON Schema counts them. A rule other than `required`
+ * and the length bounds lets an empty string or an unset number pass: in proto3, empty means unset.
+ * Every string also passes the text rule of every request (valid Unicode, no U+0000), declared or not.
+ *
+ * @generated from message patchbay.v1.Rules
+ */
+export type Rules = Message<"patchbay.v1.Rules"> & {
+  /**
+   * The field must be set: a non-empty string, a present message, a repeated or map field with at
+   * least one item.
+   *
+   * @generated from field: bool required = 1;
+   */
+  required: boolean;
+
+  /**
+   * Fewest characters a string may have; 1 or more makes it required too. Each item of a repeated field.
+   *
+   * @generated from field: uint32 min_len = 2;
+   */
+  minLen: number;
+
+  /**
+   * Most characters a string may have. Each item of a repeated field.
+   *
+   * @generated from field: uint32 max_len = 3;
+   */
+  maxLen: number;
+
+  /**
+   * A non-empty string must be a UUID: 32 hex digits grouped 8-4-4-4-12, any version, either case (what
+   * PostgreSQL's uuid type reads). Each item of a repeated field.
+   *
+   * @generated from field: bool uuid = 4;
+   */
+  uuid: boolean;
+
+  /**
+   * A non-empty string must be one of these values (a closed set). Each item of a repeated field.
+   *
+   * @generated from field: repeated string in = 5;
+   */
+  in: string[];
+
+  /**
+   * Smallest value a number may have; 0 refuses negative numbers.
+   *
+   * @generated from field: optional double min = 6;
+   */
+  min?: number | undefined;
+
+  /**
+   * Largest value a number may have.
+   *
+   * @generated from field: optional double max = 7;
+   */
+  max?: number | undefined;
+};
+
+/**
+ * Describes the message patchbay.v1.Rules.
+ * Use `create(RulesSchema)` to create a new message.
+ */
+export const RulesSchema: GenMessage<Rules> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_common, 2);
 
 /**
  * One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g.
@@ -152,7 +232,7 @@ export type FieldSpec = Message<"patchbay.v1.FieldSpec"> & {
  * Use `create(FieldSpecSchema)` to create a new message.
  */
 export const FieldSpecSchema: GenMessage<FieldSpec> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_common, 2);
+  messageDesc(file_patchbay_v1_common, 3);
 
 /**
  * One command of a connector: the `configSchema.commands.<name>` entry.
@@ -218,7 +298,7 @@ export type CommandSpec = Message<"patchbay.v1.CommandSpec"> & {
  * Use `create(CommandSpecSchema)` to create a new message.
  */
 export const CommandSpecSchema: GenMessage<CommandSpec> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_common, 3);
+  messageDesc(file_patchbay_v1_common, 4);
 
 /**
  * A connector's declared schema, `configSchema {connectionConfig, commands}` in JSON. The version-bump
@@ -248,7 +328,7 @@ export type ConfigSchema = Message<"patchbay.v1.ConfigSchema"> & {
  * Use `create(ConfigSchemaSchema)` to create a new message.
  */
 export const ConfigSchemaSchema: GenMessage<ConfigSchema> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_common, 4);
+  messageDesc(file_patchbay_v1_common, 5);
 
 /**
  * Access rule of an RPC, read at run time with getOption(method, access). An RPC without it needs
@@ -277,4 +357,21 @@ export const rest: GenExtension<MethodOptions, Rest> = /*@__PURE__*/
  */
 export const max_items: GenExtension<FieldOptions, number> = /*@__PURE__*/
   extDesc(file_patchbay_v1_common, 2);
+
+/**
+ * Input rules of a request field (see Rules), checked by the edge before any handler runs.
+ *
+ * @generated from extension: patchbay.v1.Rules rules = 51004;
+ */
+export const rules: GenExtension<FieldOptions, Rules> = /*@__PURE__*/
+  extDesc(file_patchbay_v1_common, 3);
+
+/**
+ * Exactly one field of the oneof must be set in a request; none set is refused with invalid_argument
+ * naming the fields ("connection_id or connector_slug is required").
+ *
+ * @generated from extension: bool oneof_required = 51005;
+ */
+export const oneof_required: GenExtension<OneofOptions, boolean> = /*@__PURE__*/
+  extDesc(file_patchbay_v1_common, 4);
 

@@ -1,10 +1,11 @@
 import { keySegment } from "./field-path.ts";
 import { INPUT_LIMITS } from "./input-limits.ts";
 
-// A refusal on its way up: the reason, and the path segments collected innermost first, so that a
-// request that passes allocates nothing for paths.
+// A refusal on its way up: the reason, the rule's name (google.rpc.BadRequest's `reason`), and the path
+// segments collected innermost first, so that a request that passes allocates nothing for paths.
 export interface Fault {
   readonly reason: string;
+  readonly rule: "TEXT" | "MAX_ITEMS" | "MAX_DEPTH";
   readonly path: string[];
 }
 
@@ -21,7 +22,7 @@ export function textFault(text: string): string | undefined {
 }
 
 /** A refusal for `reason` at the value being checked (its path filled in on the way up). */
-export const fault = (reason: string): Fault => ({ reason, path: [] });
+export const fault = (reason: string, rule: Fault["rule"] = "TEXT"): Fault => ({ reason, rule, path: [] });
 
 /** Adds the segment of the level a refusal passes through on its way up ("" adds nothing). */
 export function at(found: Fault, segment: string): Fault {
@@ -37,7 +38,7 @@ export const checkText: Check = (value) => {
 };
 
 /** The refusal of a value nested past {@link INPUT_LIMITS}.maxDepth. */
-export const tooDeep = () => fault(`nests deeper than ${INPUT_LIMITS.maxDepth} levels`);
+export const tooDeep = () => fault(`nests deeper than ${INPUT_LIMITS.maxDepth} levels`, "MAX_DEPTH");
 
 /**
  * Checks a google.protobuf.Struct field's value, which protobuf-es holds as a plain JSON object: every
@@ -50,7 +51,7 @@ export const checkJson: Check = (value, depth) => {
   if (level > INPUT_LIMITS.maxDepth) return tooDeep();
   const max = INPUT_LIMITS.jsonMaxItems;
   if (Array.isArray(value)) {
-    if (value.length > max) return fault(`has more than ${max} items`);
+    if (value.length > max) return fault(`has more than ${max} items`, "MAX_ITEMS");
     for (let i = 0; i < value.length; i++) {
       const found = checkJson(value[i], level);
       if (found !== undefined) return at(found, `[${i}]`);
@@ -60,7 +61,7 @@ export const checkJson: Check = (value, depth) => {
   const object = value as Record<string, unknown>;
   let count = 0;
   for (const key in object) {
-    if (++count > max) return fault(`has more than ${max} entries`);
+    if (++count > max) return fault(`has more than ${max} entries`, "MAX_ITEMS");
     const reason = textFault(key);
     if (reason !== undefined) return at(fault(`key ${reason}`), "[?]");
     const found = checkJson(object[key], level);

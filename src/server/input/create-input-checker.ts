@@ -1,9 +1,11 @@
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
+import type { ConnectError } from "@connectrpc/connect";
 import { at, type Check, checkJson, checkText, type Fault, fault, textFault, tooDeep } from "./check-text.ts";
+import { createRuleChecker } from "./create-rule-checker.ts";
 import { keySegment, renderPath, STRUCT, segmentOf, VALUE } from "./field-path.ts";
 import { INPUT_LIMITS, maxItemsOf } from "./input-limits.ts";
+import { invalidArgument, violation } from "./invalid-argument.ts";
 
 /** Checks one decoded request message: a refusal naming the field path, or undefined when it passes. */
 export type InputChecker = (schema: DescMessage, message: object) => ConnectError | undefined;
@@ -23,10 +25,13 @@ function holdsInput(desc: DescMessage, seen: Set<DescMessage>): boolean {
 }
 
 /**
- * The one input rule for every request of every RPC, driven by the message descriptors: every string
- * (at any depth: nested messages, lists, map keys and values, Struct and Value text) is Unicode text
- * without U+0000, every repeated or map field holds at most its `(patchbay.v1.max_items)` (or the
- * default), and nothing nests deeper than {@link INPUT_LIMITS}. Checks are compiled once per message type.
+ * The input rules of every request of every RPC, driven by the message descriptors. First the rule
+ * every request keeps: every string (at any depth: nested messages, lists, map keys and values, Struct
+ * and Value text) is Unicode text without U+0000, every repeated or map field holds at most its
+ * `(patchbay.v1.max_items)` (or the default), and nothing nests deeper than {@link INPUT_LIMITS}. Then
+ * the rules each field declares (`(patchbay.v1.rules)`, {@link createRuleChecker}). A refusal is
+ * INVALID_ARGUMENT naming the field, with a google.rpc.BadRequest detail. Checks are compiled once per
+ * message type, in this checker.
  */
 export function createInputChecker(): InputChecker {
   // null: the type holds nothing to check (no text, no lists, no maps at any depth).
@@ -68,7 +73,7 @@ export function createInputChecker(): InputChecker {
       const max = maxItemsOf(field);
       return (message, depth) => {
         const list = message[name] as readonly unknown[];
-        if (list.length > max) return at(fault(`has more than ${max} items`), segment);
+        if (list.length > max) return at(fault(`has more than ${max} items`, "MAX_ITEMS"), segment);
         if (check !== undefined) {
           for (let i = 0; i < list.length; i++) {
             const found = check(list[i], depth);
@@ -85,7 +90,7 @@ export function createInputChecker(): InputChecker {
         const map = message[name] as Record<string, unknown>;
         let count = 0;
         for (const key in map) {
-          if (++count > max) return at(fault(`has more than ${max} entries`), segment);
+          if (++count > max) return at(fault(`has more than ${max} entries`, "MAX_ITEMS"), segment);
           const reason = textKeys ? textFault(key) : undefined;
           if (reason !== undefined) return at(at(fault(`key ${reason}`), "[?]"), segment);
           const found = check?.(map[key], depth);
@@ -154,9 +159,16 @@ export function createInputChecker(): InputChecker {
     return check;
   }
 
+  const declared = createRuleChecker();
   return (schema, message) => {
     const found = messageCheck(schema)?.(message, 0);
-    if (found === undefined) return undefined;
-    return new ConnectError(`${renderPath(found.path)} ${found.reason}`, Code.InvalidArgument);
+    if (found !== undefined) {
+      const path = renderPath(found.path);
+      // The request itself (too deep at the top) has no field path.
+      const field = found.path.length === 0 ? "" : path;
+      return invalidArgument([violation(field, `${path} ${found.reason}`, found.rule)]);
+    }
+    const violations = declared(schema, message);
+    return violations === undefined ? undefined : invalidArgument(violations);
   };
 }

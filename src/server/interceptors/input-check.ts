@@ -25,9 +25,11 @@ async function* checkedStream<T extends object>(
 }
 
 /**
- * Holds every request message to the input rules ({@link InputChecker}) before the handler sees it:
- * a unary request at once, each message of a stream as it arrives. Innermost, so that a refusal is
- * logged, authenticated and counted against the rate limit like any other call.
+ * Holds every request message to the input rules ({@link InputChecker}: the text and size rule of every
+ * request, then the rules its fields declare with `(patchbay.v1.rules)`) before the handler sees it: a
+ * unary request at once, each message of a stream as it arrives. A refusal is INVALID_ARGUMENT with a
+ * google.rpc.BadRequest detail, the same on gRPC, Connect and the REST bridge. Innermost, so that a
+ * refusal is logged, authenticated and counted against the rate limit like any other call.
  */
 export function createInputCheckInterceptor(check: InputChecker): Interceptor {
   return (next) => async (req) => {

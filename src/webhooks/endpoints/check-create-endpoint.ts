@@ -1,6 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateEndpointRequest } from "../../../gen/patchbay/v1/webhook_pb.ts";
-import { isUuid } from "../is-uuid.ts";
 import { generateTelegramSecretToken, PROVIDERS, verifierFor } from "../providers/index.ts";
 import { checkSigningSecret } from "../standard-webhooks/index.ts";
 import type { StoredTarget } from "./endpoint-row.ts";
@@ -31,7 +30,6 @@ export function checkCreateEndpoint(req: CreateEndpointRequest): NewEndpoint {
   const verifier = verifierFor(req.provider);
   if (verifier === undefined) problems.push(`provider: must be one of ${PROVIDERS.join(", ")}`);
   if (!SLUG.test(req.connectorSlug)) problems.push("connector_slug: required, a connector slug");
-  if (req.connectionId !== "" && !isUuid(req.connectionId)) problems.push("connection_id: must be a UUID");
   let secret = req.secret;
   if (secret === "" && req.provider === "telegram") secret = generateTelegramSecretToken();
   if (verifier !== undefined) {
@@ -52,7 +50,6 @@ export function checkCreateEndpoint(req: CreateEndpointRequest): NewEndpoint {
     target = { kind: "https", url: kind.value.url };
     signingSecret = kind.value.signingSecret;
   } else if (kind?.case === "command") {
-    if (!isUuid(kind.value.connectionId)) problems.push("target.command.connection_id: must be a UUID");
     if (!COMMAND.test(kind.value.command)) problems.push("target.command.command: required, a command name");
     target = {
       kind: "command",

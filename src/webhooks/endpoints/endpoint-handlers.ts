@@ -2,7 +2,6 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { WebhookEndpoint, WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { requirePrincipal } from "../../auth/index.ts";
 import { keysetPage, resolvePageSize } from "../../paging/index.ts";
-import { requireUuid } from "../is-uuid.ts";
 import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import { checkCreateEndpoint } from "./check-create-endpoint.ts";
 import { changeEndpoint } from "./endpoint-changes.ts";
@@ -70,13 +69,13 @@ export function endpointHandlers(deps: WebhookStoreDeps): EndpointHandlers {
     async getEndpoint(req, ctx) {
       const principal = requirePrincipal(ctx);
       return {
-        endpoint: await endpointMessage(principal.tenantId, requireUuid("endpoint_id", req.endpointId)),
+        endpoint: await endpointMessage(principal.tenantId, req.endpointId),
       };
     },
 
     async deleteEndpoint(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const id = requireUuid("endpoint_id", req.endpointId);
+      const id = req.endpointId;
       const row = await requireEndpoint(endpointStore, principal.tenantId, id);
       requireOwnerOfCommand(principal, row.target);
       await changeEndpoint(deps, row.id, { kind: "delete", at: deps.now() });
@@ -86,7 +85,7 @@ export function endpointHandlers(deps: WebhookStoreDeps): EndpointHandlers {
 
     async rotateEndpointSecret(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const id = requireUuid("endpoint_id", req.endpointId);
+      const id = req.endpointId;
       const row = await requireEndpoint(endpointStore, principal.tenantId, id);
       requireOwnerOfCommand(principal, row.target);
       await rotateEndpointSecret(deps, row, req);

@@ -3,7 +3,6 @@ import type { WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, requirePrincipal } from "../../auth/index.ts";
 import { keysetPage, resolvePageSize } from "../../paging/index.ts";
 import { requireEndpoint } from "../endpoints/require-endpoint.ts";
-import { requireUuid } from "../is-uuid.ts";
 import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import { toEventMessage } from "./event-message.ts";
 
@@ -15,7 +14,7 @@ export function eventHandlers(deps: WebhookStoreDeps): EventHandlers {
   return {
     async listEvents(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const id = requireUuid("endpoint_id", req.endpointId);
+      const id = req.endpointId;
       const row = await requireEndpoint(deps.endpointStore, principal.tenantId, id);
       const page = keysetPage(deps.pageTokens, {
         scope: "webhook-events",

@@ -9,7 +9,6 @@ import {
 } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, type Principal } from "../../auth/index.ts";
 import { toEventMessage } from "../events/event-message.ts";
-import { isUuid } from "../is-uuid.ts";
 import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import { pullQueue } from "./job-queue.ts";
 import { toJobMessage } from "./job-row.ts";
@@ -35,7 +34,6 @@ export async function claimJobs(
   const lease = Math.min(900, req.leaseSeconds === 0 ? 60 : req.leaseSeconds);
   let endpointIds: string[];
   if (req.endpointId !== "") {
-    if (!isUuid(req.endpointId)) throw new ConnectError("endpoint_id: must be a UUID", Code.InvalidArgument);
     const found = await deps.endpointStore.find(principal.tenantId, req.endpointId);
     if (found === undefined) throw new ConnectError("webhook endpoint not found", Code.NotFound);
     if (found.target.kind !== "pull") {

@@ -3,7 +3,6 @@ import type { WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { requirePrincipal } from "../../auth/index.ts";
 import { keysetPage, resolvePageSize } from "../../paging/index.ts";
 import { requireEndpoint, requireOwnerOfCommand } from "../endpoints/require-endpoint.ts";
-import { requireUuid } from "../is-uuid.ts";
 import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import { claimJobs, settleClaimedJob } from "./claim-jobs.ts";
 import { BOSS_STATES, toJobMessage } from "./job-row.ts";
@@ -36,7 +35,6 @@ export function jobHandlers(deps: WebhookStoreDeps): JobHandlers {
           Code.InvalidArgument,
         );
       }
-      if (req.endpointId !== "") requireUuid("endpoint_id", req.endpointId);
       const page = keysetPage(deps.pageTokens, {
         scope: "webhook-jobs",
         filter: { state: req.state, endpointId: req.endpointId },
@@ -49,7 +47,7 @@ export function jobHandlers(deps: WebhookStoreDeps): JobHandlers {
 
     async retryJob(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const row = await requireJob(principal.tenantId, requireUuid("job_id", req.jobId));
+      const row = await requireJob(principal.tenantId, req.jobId);
       if (row.state !== "failed") {
         throw new ConnectError("only a dead job can be retried", Code.FailedPrecondition);
       }
@@ -68,14 +66,14 @@ export function jobHandlers(deps: WebhookStoreDeps): JobHandlers {
 
     async ackJob(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const row = await requireJob(principal.tenantId, requireUuid("job_id", req.jobId));
+      const row = await requireJob(principal.tenantId, req.jobId);
       await settleClaimedJob(deps, row, req.leaseToken, { ack: true });
       return { job: toJobMessage(await requireJob(principal.tenantId, String(row.id))) };
     },
 
     async nackJob(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const row = await requireJob(principal.tenantId, requireUuid("job_id", req.jobId));
+      const row = await requireJob(principal.tenantId, req.jobId);
       await settleClaimedJob(deps, row, req.leaseToken, {
         ack: false,
         code: req.errorCode,

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { isUuid } from "../../protocol/is-uuid.ts";
 import type { SecretBox } from "../../secrets/index.ts";
 import type { EndpointCache } from "../endpoints/endpoint-cache.ts";
 import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
-import { isUuid } from "../is-uuid.ts";
 import { DELIVERY_QUEUE, pullQueue } from "../jobs/job-queue.ts";
 import type { VerifyContext, WebhookDelivery, WebhookReply } from "../providers/index.ts";
 import { verifierFor } from "../providers/index.ts";

@@ -1,9 +1,9 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { HTTP_STATUS_HEADER } from "../../protocol/headers.ts";
+import { isUuid } from "../../protocol/is-uuid.ts";
 import { changeEndpoint } from "../endpoints/endpoint-changes.ts";
 import { verifyTokenContext } from "../endpoints/endpoint-row.ts";
-import { isUuid } from "../is-uuid.ts";
 import { checkMetaHandshake } from "../providers/index.ts";
 import type { WebhookStoreDeps } from "../webhook-deps.ts";
 import { receiveDelivery } from "./receive-delivery.ts";

@@ -1,24 +1,15 @@
 import { readFileSync } from "node:fs";
-import { type DescFile, type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
+import { type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { max_items } from "../../../gen/patchbay/v1/common_pb.ts";
 import { INPUT_LIMITS } from "../../../src/server/input/input-limits.ts";
 import { REFLECTED_FILES } from "../../../src/server/routes.ts";
+import { declaredRules, withImports } from "./declared-rules.ts";
 
 const DOC = readFileSync(new URL("../../../docs/limits.md", import.meta.url), "utf8");
 
 function allMessages(messages: readonly DescMessage[]): DescMessage[] {
   return messages.flatMap((m) => [m, ...allMessages(m.nestedMessages)]);
-}
-
-/** The served files and every file they import (common.proto declares shared messages). */
-function withImports(files: readonly DescFile[], seen = new Set<DescFile>()): DescFile[] {
-  for (const file of files) {
-    if (seen.has(file)) continue;
-    seen.add(file);
-    withImports(file.dependencies, seen);
-  }
-  return [...seen];
 }
 
 // docs/limits.md is the one page that states the limits: it must list every field's own cap as declared.
@@ -45,5 +36,17 @@ describe("docs/limits.md", () => {
     expect(DOC).toContain(`**${INPUT_LIMITS.defaultMaxItems}**`);
     expect(DOC).toContain(INPUT_LIMITS.jsonMaxItems.toLocaleString("en"));
     expect(DOC).toContain(`${INPUT_LIMITS.maxDepth} levels`);
+  });
+
+  it("lists every declared (patchbay.v1.rules) and (patchbay.v1.oneof_required), as declared", () => {
+    const rules = declaredRules(REFLECTED_FILES);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [field, cell] of rules) expect(DOC).toContain(`| \`${field}\` | ${cell} |`);
+    const section = DOC.slice(
+      DOC.indexOf("## Declared rules"),
+      DOC.indexOf("## Messages that cannot be decoded"),
+    );
+    const listed = [...section.matchAll(/^\| `(patchbay\.[\w.]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
+    expect(listed.sort()).toEqual(rules.map(([f, c]) => [f, c]).sort());
   });
 });
