@@ -1,7 +1,7 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
-import { resolvePageSize } from "../paging/index.ts";
+import { keysetPage, keysetWhere, resolvePageSize } from "../paging/index.ts";
 import { HTTP_STATUS_HEADER } from "../protocol/headers.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
 import { ConnectionEntity, credentialsContext } from "./connection-entity.ts";
@@ -43,25 +43,21 @@ export function registerConnections(
       };
       if (req.connectorSlug !== "") where.connectorSlug = req.connectorSlug;
       if (req.status !== "") where.status = req.status;
-      if (req.pageToken !== "") {
-        const cursor = deps.pageTokens.decode("connections", filter, req.pageToken);
-        const at = new Date(String(cursor.at));
-        // Newest first, ties broken by id: the next page starts strictly after the last row seen.
-        where.$or = [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: String(cursor.id) } }];
-      }
+      // Newest first, ties broken by id: the next page starts strictly after the last row seen.
+      const paging = keysetPage(deps.pageTokens, {
+        scope: "connections",
+        filter,
+        pageToken: req.pageToken,
+        pageSize,
+      });
+      if (paging.after !== undefined)
+        Object.assign(where, keysetWhere(paging.after, { at: "createdAt", id: "id" }));
       const rows = await deps.em().find(ConnectionEntity, where, {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        limit: pageSize + 1,
+        limit: paging.limit,
       });
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        connections: page.map(toConnectionMessage),
-        nextPageToken:
-          rows.length > pageSize && last !== undefined
-            ? deps.pageTokens.encode("connections", filter, { at: last.createdAt.toISOString(), id: last.id })
-            : "",
-      };
+      const { page, next } = paging.finish(rows, (row) => ({ at: row.createdAt.toISOString(), id: row.id }));
+      return { connections: page.map(toConnectionMessage), nextPageToken: next };
     },
 
     async startConnection(req, ctx) {

@@ -3,7 +3,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
-import { resolvePageSize } from "../paging/index.ts";
+import { keysetPage, keysetWhere, resolvePageSize } from "../paging/index.ts";
 import type { SecretScrubber } from "../secrets/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { answer, replyOf } from "./execute-reply.ts";
@@ -111,26 +111,19 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       if (filter.start !== "") created.$gte = new Date(filter.start);
       if (filter.end !== "") created.$lt = new Date(filter.end);
       if (Object.keys(created).length > 0) where.createdAt = created;
-      if (req.pageToken !== "") {
-        const cursor = deps.pageTokens.decode("executions", filter, req.pageToken);
-        const at = new Date(String(cursor.at));
-        where.$and = [
-          { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: String(cursor.id) } }] },
-        ];
-      }
+      const paging = keysetPage(deps.pageTokens, {
+        scope: "executions",
+        filter,
+        pageToken: req.pageToken,
+        pageSize,
+      });
+      if (paging.after !== undefined) where.$and = [keysetWhere(paging.after, { at: "createdAt", id: "id" })];
       const rows = await deps.em().find(ExecutionEntity, where, {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        limit: pageSize + 1,
+        limit: paging.limit,
       });
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        executions: page.map(toExecutionMessage),
-        nextPageToken:
-          rows.length > pageSize && last !== undefined
-            ? deps.pageTokens.encode("executions", filter, { at: last.createdAt.toISOString(), id: last.id })
-            : "",
-      };
+      const { page, next } = paging.finish(rows, (row) => ({ at: row.createdAt.toISOString(), id: row.id }));
+      return { executions: page.map(toExecutionMessage), nextPageToken: next };
     },
 
     async getExecution(req, ctx) {

@@ -4,7 +4,7 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
-import { createConnectorLogger } from "../connections/connector-logger.ts";
+import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
 import { codeName } from "../protocol/errors.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
