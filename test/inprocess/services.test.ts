@@ -123,4 +123,48 @@ describe("the services in process, through a router transport", () => {
     }
     expect((await webhooks.listJobs({ state: "dead" }, as(alice))).jobs).toEqual([]);
   });
+
+  it("pages executions and connections newest first, each row once, with tokens bound to their list", async () => {
+    const pager = await p.createKey(["catalog:read", "connections", "execute"], "pager", "tenant-p");
+    for (let i = 0; i < 5; i++) {
+      await execute().execute(
+        { target: { case: "connectorSlug", value: "delay" }, command: "wait" },
+        as(pager),
+      );
+      await connections().startConnection({ connectorSlug: "placeholder-api", label: `c${i}` }, as(pager));
+    }
+    const seen: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await execute().listExecutions({ pageSize: 2, pageToken }, as(pager));
+      expect(page.executions.length).toBeLessThanOrEqual(2);
+      seen.push(...page.executions.map((e) => e.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+    const connectionIds: string[] = [];
+    pageToken = "";
+    do {
+      const page = await connections().listConnections({ pageSize: 2, pageToken }, as(pager));
+      connectionIds.push(...page.connections.map((c) => c.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(new Set(connectionIds).size).toBe(5);
+    const first = await execute().listExecutions({ pageSize: 2 }, as(pager));
+    // A token is bound to its list and filter: another list or filter refuses it.
+    expect(
+      await refusal(() =>
+        connections().listConnections({ pageSize: 2, pageToken: first.nextPageToken }, as(pager)),
+      ),
+    ).toBe(Code.InvalidArgument);
+    expect(
+      await refusal(() =>
+        execute().listExecutions(
+          { pageSize: 2, status: "failed", pageToken: first.nextPageToken },
+          as(pager),
+        ),
+      ),
+    ).toBe(Code.InvalidArgument);
+  });
 });
