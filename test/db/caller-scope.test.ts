@@ -102,11 +102,14 @@ describe("database work follows its caller (PostgreSQL)", () => {
       const queued = single.forCaller(second.signal, () =>
         single.em().getConnection().execute("select 42 as blocker"),
       );
+      // Its refusal is awaited from now on: it may come while the rollback or the first read is awaited,
+      // and an unobserved rejection in that window would fail the run.
+      const refused = failureOf(queued);
       await expect.poll(() => single.poolLoad()?.waiting).toBe(1);
       second.abort();
       await holder.query("rollback");
       await blocked;
-      const error = await failureOf(queued);
+      const error = await refused;
       expect(error.message).toContain(new CallerGoneError().message);
       expect(single.statementStats()).toEqual({ cancelled: 0, skipped: 1 });
     } finally {
