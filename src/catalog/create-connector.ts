@@ -1,28 +1,34 @@
 import { randomUUID } from "node:crypto";
+import { toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { createExternalConnectorClient, type ExternalProtocol } from "../connectors/external/index.ts";
-import type { OAuthSettings } from "../connectors/index.ts";
-import { toConfigSchema } from "../connectors/index.ts";
+import { type ConfigSchemaJson, ConfigSchemaSchema } from "../../gen/patchbay/v1/common_pb.ts";
+import {
+  createExternalConnectorClient,
+  EXTERNAL_PROTOCOLS,
+  type ExternalProtocol,
+  isExternalProtocol,
+} from "../connectors/external/index.ts";
+import {
+  AUTH_TYPES,
+  type AuthType,
+  isAuthType,
+  type OAuthSettings,
+  toConfigSchema,
+} from "../connectors/index.ts";
 import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
 import type { EgressGuard } from "../outbound/index.ts";
 import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
-import { toStoredSchema } from "./config-schema-convert.ts";
-import {
-  ConnectorEntity,
-  type ConnectorRow,
-  ConnectorVersionEntity,
-  type StoredConfigSchema,
-} from "./connector-entity.ts";
+import { checkConfigSchema } from "./check-config-schema.ts";
+import { checkScriptLimits } from "./check-script-limits.ts";
+import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
+import { EXECUTION_MODELS, isExecutionModel } from "./execution-models.ts";
 import { importOpenApiDocument } from "./import-openapi-document.ts";
-import { toStoredScriptLimits } from "./script-limits-convert.ts";
 import { requireSlug } from "./slug.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { parseVersion } from "./versioning/index.ts";
 
-const EXECUTION_MODELS = ["built_in", "script", "openapi", "external"] as const;
-const PROTOCOLS = ["grpc", "connect", "http"];
 const MAX_SCRIPT_BYTES = 1_000_000;
 const REGISTRATION_TIMEOUT_MS = 10_000;
 
@@ -30,17 +36,20 @@ function invalid(message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
 }
 
+/** Whether a schema has a secret connection field: what a connection must then supply. */
+function hasSecretFields(schema: ConfigSchemaJson): boolean {
+  return Object.values(schema.connectionConfig ?? {}).some((field) => field.secret);
+}
+
 /** The fields a new row takes from the request's execution model. */
 interface ModelFields {
   type: string;
-  authType: string;
-  configSchema: StoredConfigSchema;
+  authType: AuthType;
+  configSchema: ConfigSchemaJson;
   version: string;
-  availability: string | null;
-  availabilityReason: string | null;
   scriptSource: string | null;
   endpointUrl: string | null;
-  protocol: string | null;
+  protocol: ExternalProtocol | null;
   openapiPlan?: OpenApiPlan;
   openapiOperations?: string[] | null;
   oauthSettings?: OAuthSettings | null;
@@ -63,10 +72,8 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
   return {
     type: definition.name,
     authType: definition.authType,
-    configSchema: toConfigSchema(definition),
+    configSchema: toJson(ConfigSchemaSchema, toConfigSchema(definition)),
     version: req.version || definition.version,
-    availability: null,
-    availabilityReason: null,
     scriptSource: null,
     endpointUrl: null,
     protocol: null,
@@ -75,20 +82,17 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
 
 // Script connectors run in the isolated-vm sandbox (src/connectors/script).
 function scriptFields(req: CreateConnectorRequest): ModelFields {
-  const configSchema = toStoredSchema(req.configSchema);
-  if (Object.keys(configSchema.commands).length === 0)
+  const configSchema = checkConfigSchema(req.configSchema);
+  if (Object.keys(configSchema.commands ?? {}).length === 0)
     throw invalid("config_schema must declare at least one command");
   if (req.scriptSource === "") throw invalid("script_source is required for a script connector");
   if (Buffer.byteLength(req.scriptSource) > MAX_SCRIPT_BYTES)
     throw invalid("script_source is larger than 1 MB");
-  const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
   return {
     type: req.type || req.name,
-    authType: secretFields ? "api_key" : "none",
+    authType: hasSecretFields(configSchema) ? "api_key" : "none",
     configSchema,
     version: req.version || "1.0.0",
-    availability: null,
-    availabilityReason: null,
     scriptSource: req.scriptSource,
     endpointUrl: null,
     protocol: null,
@@ -105,7 +109,8 @@ export async function checkExternalEndpoint(guard: EgressGuard, rawUrl: string, 
   if (!URL.canParse(rawUrl) || !/^https?:$/.test(new URL(rawUrl).protocol)) {
     throw invalid("endpoint_url must be an http or https URL for an external connector");
   }
-  if (!PROTOCOLS.includes(protocol)) throw invalid(`protocol must be one of ${PROTOCOLS.join(", ")}`);
+  if (!isExternalProtocol(protocol))
+    throw invalid(`protocol must be one of ${EXTERNAL_PROTOCOLS.join(", ")}`);
   const endpointUrl = rawUrl.replace(/\/+$/, "");
   try {
     guard.checkUrl(endpointUrl);
@@ -114,7 +119,7 @@ export async function checkExternalEndpoint(guard: EgressGuard, rawUrl: string, 
   }
   const client = createExternalConnectorClient({
     endpointUrl,
-    protocol: protocol as ExternalProtocol,
+    protocol,
     timeoutMs: REGISTRATION_TIMEOUT_MS,
     fetch: guard.fetch,
     lookup: guard.lookup,
@@ -143,18 +148,20 @@ async function externalFields(deps: CatalogDeps, req: CreateConnectorRequest): P
     req.protocol,
   );
   const described = await client.describe(signal);
-  const requested = toStoredSchema(req.configSchema);
-  const configSchema = Object.keys(requested.commands).length > 0 ? requested : described.configSchema;
-  if (Object.keys(configSchema.commands).length === 0)
+  const requested = checkConfigSchema(req.configSchema);
+  const configSchema =
+    Object.keys(requested.commands ?? {}).length > 0
+      ? requested
+      : toJson(ConfigSchemaSchema, described.configSchema);
+  if (Object.keys(configSchema.commands ?? {}).length === 0)
     throw invalid("the external connector declares no commands");
-  const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
+  if (described.authType !== "" && !isAuthType(described.authType))
+    throw invalid(`the external connector reports an auth_type that is not one of ${AUTH_TYPES.join(", ")}`);
   return {
     type: req.type || req.name,
-    authType: described.authType || (secretFields ? "api_key" : "none"),
+    authType: described.authType || (hasSecretFields(configSchema) ? "api_key" : "none"),
     configSchema,
     version: req.version || described.version || "1.0.0",
-    availability: null,
-    availabilityReason: null,
     scriptSource: null,
     endpointUrl,
     protocol,
@@ -190,8 +197,6 @@ async function openapiFields(
     authType: draft.authType,
     configSchema: imported.configSchema,
     version: req.version || draft.version,
-    availability: null,
-    availabilityReason: null,
     scriptSource: null,
     endpointUrl: null,
     protocol: null,
@@ -252,7 +257,8 @@ export async function createConnector(
   requireSlug(req.name, "name");
   if (req.published && !caller.admin)
     throw new ConnectError("only an admin key may publish a connector", Code.PermissionDenied);
-  if (!(EXECUTION_MODELS as readonly string[]).includes(req.executionModel)) {
+  const executionModel = req.executionModel;
+  if (!isExecutionModel(executionModel)) {
     throw invalid(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
   }
   if (req.openapiDocument !== "" && req.executionModel !== "openapi")
@@ -280,7 +286,7 @@ export async function createConnector(
           ? await openapiFields(deps, req, options)
           : scriptFields(req);
   parseVersion(fields.version);
-  const scriptLimits = toStoredScriptLimits(req.scriptLimits);
+  const scriptLimits = checkScriptLimits(req.scriptLimits);
   if (scriptLimits !== null && req.executionModel !== "script") {
     throw invalid("script_limits is only accepted for script connectors");
   }
@@ -305,15 +311,15 @@ export async function createConnector(
     name: req.displayName || fields.name || req.name,
     description: req.description || fields.description || "",
     type: fields.type,
-    executionModel: req.executionModel,
+    executionModel,
     authType: fields.authType,
     category: req.category,
     tags: [...req.tags],
     version: fields.version,
     configSchema: fields.configSchema,
     builtIn: false,
-    availability: fields.availability,
-    availabilityReason: fields.availabilityReason,
+    availability: null,
+    availabilityReason: null,
     sealedConfig:
       req.config === undefined ? null : deps.secretBox.seal(JSON.stringify(req.config), configContext(id)),
     endpointUrl: fields.endpointUrl,

@@ -1,4 +1,6 @@
-import type { BuiltinCatalogEntry } from "./builtin-catalog.ts";
+import type { FieldSpecJson } from "../../gen/patchbay/v1/common_pb.ts";
+import type { BuiltinCatalogEntry } from "./builtin-catalog-entry.ts";
+import { canonicalSchema } from "./canonical-schema.ts";
 
 /**
  * The seeded `sample-script` connector's source: a reference for script authors. It works on an
@@ -72,7 +74,11 @@ function echo() {
 }
 `;
 
-const text = (description: string, extra: object = {}) => ({ type: "string", description, ...extra });
+const text = (description: string, extra: FieldSpecJson = {}): FieldSpecJson => ({
+  type: "string",
+  description,
+  ...extra,
+});
 
 /** The catalog entry seeded on every start (like a built-in; updated when its version changes). */
 export const SAMPLE_SCRIPT_ENTRY: BuiltinCatalogEntry = {
@@ -84,7 +90,7 @@ export const SAMPLE_SCRIPT_ENTRY: BuiltinCatalogEntry = {
   tags: ["script", "example"],
   version: "1.0.0",
   scriptSource: SAMPLE_SCRIPT_SOURCE,
-  configSchema: {
+  configSchema: canonicalSchema({
     connectionConfig: {},
     commands: {
       test: {
@@ -127,5 +133,5 @@ export const SAMPLE_SCRIPT_ENTRY: BuiltinCatalogEntry = {
         paramSchema: {},
       },
     },
-  },
+  }),
 };

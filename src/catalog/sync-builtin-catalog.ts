@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { EntityManager } from "@mikro-orm/sql";
-import type { BuiltinCatalogEntry } from "./builtin-catalog.ts";
+import type { BuiltinCatalogEntry } from "./builtin-catalog-entry.ts";
+import { canonicalSchema } from "./canonical-schema.ts";
 import { ConnectorEntity, ConnectorVersionEntity } from "./connector-entity.ts";
 
 /** What {@link syncBuiltinCatalog} did. */
@@ -71,6 +72,7 @@ export async function syncBuiltinCatalog(
       });
       changed.push(entry.slug);
     } else {
+      // A row stored before the catalog wrote proto JSON may spell out defaults: compared canonical.
       const stored = {
         name: row.name,
         description: row.description,
@@ -78,12 +80,12 @@ export async function syncBuiltinCatalog(
         category: row.category,
         tags: row.tags,
         version: row.version,
-        configSchema: row.configSchema,
+        configSchema: canonicalSchema(row.configSchema),
         scriptSource: row.scriptSource ?? null,
       };
       if (!isDeepStrictEqual(stored, fields)) {
         const sameVersionChanged =
-          !isDeepStrictEqual(row.configSchema, entry.configSchema) ||
+          !isDeepStrictEqual(stored.configSchema, entry.configSchema) ||
           (row.scriptSource ?? null) !== (entry.scriptSource ?? null);
         if (row.version === entry.version && sameVersionChanged) {
           unbumped.push(entry.slug);

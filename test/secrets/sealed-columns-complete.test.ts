@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { SEALED_COLUMNS } from "../../src/secrets/index.ts";
 
@@ -18,6 +19,7 @@ describe("the sealed-column registry", () => {
       dataDir: dir,
       poolMax: 1,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     await db.migrate();
   });
