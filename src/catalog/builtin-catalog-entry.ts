@@ -1,6 +1,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { type ConfigSchemaJson, ConfigSchemaSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import { type AuthType, type ConnectorDefinition, toConfigSchema } from "../connectors/index.ts";
+import { storedSchema } from "./stored-schema.ts";
 
 /** A built-in connector's catalog entry, as upserted on every start. */
 export interface BuiltinCatalogEntry {
@@ -11,7 +12,7 @@ export interface BuiltinCatalogEntry {
   category: string;
   tags: string[];
   version: string;
-  /** As the catalog stores it: proto JSON in canonical form (canonical-schema.ts). */
+  /** As the catalog stores it (stored-schema.ts). */
   configSchema: ConfigSchemaJson;
   /** Set for a seeded script connector (execution model `script`); built-in types have none. */
   scriptSource?: string;
@@ -35,6 +36,6 @@ export function toCatalogEntry(definition: ConnectorDefinition): BuiltinCatalogE
     category: definition.category ?? "",
     tags: [...(definition.tags ?? [])],
     version: definition.version,
-    configSchema: toJson(ConfigSchemaSchema, toConfigSchema(definition)),
+    configSchema: storedSchema(toJson(ConfigSchemaSchema, toConfigSchema(definition))),
   };
 }

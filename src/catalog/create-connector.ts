@@ -26,6 +26,7 @@ import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./co
 import { EXECUTION_MODELS, isExecutionModel } from "./execution-models.ts";
 import { importOpenApiDocument } from "./import-openapi-document.ts";
 import { requireSlug } from "./slug.ts";
+import { storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { parseVersion } from "./versioning/index.ts";
 
@@ -303,6 +304,7 @@ export async function createConnector(
   }
   const now = deps.now();
   const id = randomUUID();
+  const configSchema = storedSchema(fields.configSchema);
   const row = em.create(ConnectorEntity, {
     id,
     tenantId: caller.tenantId,
@@ -316,7 +318,7 @@ export async function createConnector(
     category: req.category,
     tags: [...req.tags],
     version: fields.version,
-    configSchema: fields.configSchema,
+    configSchema,
     builtIn: false,
     availability: null,
     availabilityReason: null,
@@ -344,7 +346,7 @@ export async function createConnector(
         id: randomUUID(),
         connectorId: id,
         version: fields.version,
-        configSchema: fields.configSchema,
+        configSchema,
         scriptSource: fields.scriptSource,
         openapiPlan: fields.openapiPlan ?? null,
         createdAt: now,

@@ -10,6 +10,7 @@ import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./co
 import { type CreateOptions, checkExternalEndpoint, requireOAuthClient } from "./create-connector.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
 import { requireSlug } from "./slug.ts";
+import { storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { checkVersionBump, type RequiredBump, type SchemaChange } from "./versioning/index.ts";
 
@@ -138,7 +139,7 @@ export async function updateConnector(
     row.oauthSettings = imported.oauth;
     if (req.operations.length > 0) row.openapiOperations = imported.operations;
   }
-  row.configSchema = nextSchema;
+  row.configSchema = storedSchema(nextSchema);
   row.version = bump.version;
   row.updatedAt = now;
   await em
@@ -148,7 +149,7 @@ export async function updateConnector(
           id: randomUUID(),
           connectorId: row.id,
           version: bump.version,
-          configSchema: nextSchema,
+          configSchema: row.configSchema,
           scriptSource: row.scriptSource ?? null,
           openapiPlan: row.openapiPlan ?? null,
           createdAt: now,
