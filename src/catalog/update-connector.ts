@@ -5,10 +5,12 @@ import { type OpenApiPlan, requestFingerprint } from "../connectors/openapi/inde
 import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
+import { checkExternalEndpoint } from "./check-external-endpoint.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
-import { type CreateOptions, checkExternalEndpoint, requireOAuthClient } from "./create-connector.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
+import type { CreateOptions } from "./model-fields.ts";
+import { requireOAuthClient } from "./require-oauth-client.ts";
 import { requireSlug } from "./slug.ts";
 import { storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";

@@ -61,10 +61,7 @@ export interface OpenApiDraft {
   description: string;
   version: string;
   authType: AuthType;
-  /**
-   * Connection fields and commands as proto JSON, in the form `toJson` writes: what the catalog stores.
-   * Made here, so that the service's import worker (not its event loop) pays for a large one.
-   */
+  /** Connection fields and commands as proto JSON in `toJson`'s form, made in the import worker. */
   configSchema: ConfigSchemaJson;
   /** The authorization-code flow of the first OAuth 2 scheme that has one. */
   oauth?: OAuthSettings;
