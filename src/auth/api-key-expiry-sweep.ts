@@ -1,6 +1,6 @@
 import type { NativeQuery } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { REVOCATION_CHANNEL } from "./revocation-listener.ts";
+import { REVOCATION_CHANNEL } from "./revocation-channel.ts";
 
 /** How often each process sweeps: an expired key is revoked within this long of its expiry. */
 export const EXPIRY_SWEEP_MS = 60_000;

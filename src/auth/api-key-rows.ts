@@ -5,7 +5,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
 import { type ApiKeyRef, type CheckedApiKey, VISIBLE_CHARS } from "./api-key-rules.ts";
 import { hashApiKey } from "./api-key-secret.ts";
-import { REVOCATION_CHANNEL } from "./revocation-listener.ts";
+import { REVOCATION_CHANNEL } from "./revocation-channel.ts";
 
 /** Adds the row of a new key to `em` (flushed by the caller). */
 export function addApiKeyRow(em: EntityManager, key: CheckedApiKey, secret: string, now: Date): ApiKeyRow {

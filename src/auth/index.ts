@@ -31,5 +31,6 @@ export {
 export { type AccessRule, accessRuleFor, createAuthInterceptor } from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";
 export { type Principal, principalKey, requirePrincipal } from "./principal.ts";
-export { listenForRevocations, REVOCATION_CHANNEL } from "./revocation-listener.ts";
+export { REVOCATION_CHANNEL } from "./revocation-channel.ts";
+export { listenForRevocations } from "./revocation-listener.ts";
 export { hasScope, isScope, SCOPES, type Scope } from "./scopes.ts";

@@ -1,12 +1,6 @@
 import type { NotificationListener } from "../db/index.ts";
 import type { ApiKeyStore } from "./api-keys.ts";
-
-/**
- * The channel a change of a key's validity is announced on (a revocation, or a rotation moving its
- * expiry); the payload is the key's hash. Announced in the transaction that makes the change, so it is
- * delivered when that commits.
- */
-export const REVOCATION_CHANNEL = "patchbay_api_keys";
+import { REVOCATION_CHANNEL } from "./revocation-channel.ts";
 
 /**
  * Keeps the key store's verification cache honest across processes. A revocation or rotation made

@@ -3,28 +3,29 @@ import {
   type GetCapabilitiesResponse,
   GetCapabilitiesResponseSchema,
 } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { toFieldSpec } from "./config-schema-convert.ts";
+import { FieldSpecSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import type { ConnectorRow } from "./connector-entity.ts";
+import { schemaForCaller } from "./schema-for-caller.ts";
 
 /** GetCapabilities: commands with their params, outputs and deprecation metadata, and the connection fields. */
 export function toCapabilities(row: ConnectorRow): GetCapabilitiesResponse {
+  const schema = schemaForCaller(row.configSchema);
   return create(GetCapabilitiesResponseSchema, {
     slug: row.slug,
     version: row.version,
-    commands: Object.entries(row.configSchema.commands).map(([name, command]) => ({
+    commands: Object.entries(schema.commands).map(([name, command]) => ({
       name,
       description: command.description,
+      // A name listed without a schema entry is an optional string (CommandSpec.params).
       params: command.params.map((param) => ({
         name: param,
-        spec: toFieldSpec(command.paramSchema[param] ?? { type: "string" }),
+        spec: command.paramSchema[param] ?? create(FieldSpecSchema, { type: "string" }),
       })),
       outputs: command.outputs,
-      deprecated: command.deprecated ?? false,
-      deprecatedMessage: command.deprecatedMessage ?? "",
-      addedInVersion: command.addedInVersion ?? "",
+      deprecated: command.deprecated,
+      deprecatedMessage: command.deprecatedMessage,
+      addedInVersion: command.addedInVersion,
     })),
-    connectionConfig: Object.fromEntries(
-      Object.entries(row.configSchema.connectionConfig).map(([key, field]) => [key, toFieldSpec(field)]),
-    ),
+    connectionConfig: schema.connectionConfig,
   });
 }

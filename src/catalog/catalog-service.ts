@@ -3,15 +3,17 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { raw } from "@mikro-orm/core";
 import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
+import { AUTH_TYPES } from "../connectors/index.ts";
 import { resolvePageSize } from "../paging/index.ts";
+import { AVAILABILITIES } from "./availabilities.ts";
 import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
 import { catalogCaller, findVisibleConnector, visibleTo } from "./catalog-access.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
-import { toCommandSpec, toFieldSpec } from "./config-schema-convert.ts";
 import { ConnectorEntity } from "./connector-entity.ts";
-import { AUTH_TYPES, AVAILABILITIES, toConnectorMessage } from "./connector-message.ts";
+import { toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
+import { schemaForCaller } from "./schema-for-caller.ts";
 import { requireSlug } from "./slug.ts";
 import { deleteConnector, updateConnector } from "./update-connector.ts";
 
@@ -146,18 +148,12 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
         name: req.name,
         signal: ctx.signal,
       });
-      const schema = draft.configSchema;
-      const fields = Object.entries(schema.connectionConfig).map(([key, f]) => [key, toFieldSpec(f)]);
-      const commands = Object.entries(schema.commands).map(([key, c]) => [key, toCommandSpec(c)]);
       return {
         draft: create(ConnectorDraftSchema, {
           name: draft.name,
           description: draft.description,
           version: draft.version,
-          configSchema: {
-            connectionConfig: Object.fromEntries(fields),
-            commands: Object.fromEntries(commands),
-          },
+          configSchema: schemaForCaller(draft.configSchema),
           operations: draft.operations,
         }),
         warnings: draft.warnings,

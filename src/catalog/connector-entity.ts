@@ -1,44 +1,14 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
-import type { OAuthSettings } from "../connectors/index.ts";
+import type { ScriptLimitsJson } from "../../gen/patchbay/v1/catalog_pb.ts";
+import type { ConfigSchemaJson } from "../../gen/patchbay/v1/common_pb.ts";
+import type { ExternalProtocol } from "../connectors/external/index.ts";
+import type { AuthType, OAuthSettings } from "../connectors/index.ts";
 import type { OpenApiPlan } from "../connectors/openapi/index.ts";
+import type { Availability } from "./availabilities.ts";
+import type { ExecutionModel } from "./execution-models.ts";
 
-/** Shape of `connectors.config_schema`: the seed 004 `configSchema` JSON (connection config and commands). */
-export interface StoredConfigSchema {
-  connectionConfig: Record<string, StoredField>;
-  commands: Record<string, StoredCommand>;
-}
-
-/** A script connector's sandbox limits as stored; absent fields use the defaults. */
-export interface StoredScriptLimits {
-  memoryMb?: number;
-  cpuMs?: number;
-  wallMs?: number;
-  httpCalls?: number;
-  responseBytes?: number;
-}
-
-/** A connection-config or param field as stored. */
-export interface StoredField {
-  type: string;
-  required?: boolean;
-  secret?: boolean;
-  description?: string;
-  label?: string;
-  default?: unknown;
-  options?: string[];
-  placeholder?: string;
-}
-
-/** A command as stored. */
-export interface StoredCommand {
-  description: string;
-  params: string[];
-  outputs: string[];
-  paramSchema: Record<string, StoredField>;
-  deprecated?: boolean;
-  deprecatedMessage?: string;
-  addedInVersion?: string;
-}
+// The JSON columns hold proto JSON (`toJson` of ConfigSchema and ScriptLimits); canonical-schema.ts says
+// how rows written before that read.
 
 /** A catalog entry: a built-in definition or a connector created through the API. */
 export const ConnectorEntity = defineEntity({
@@ -55,22 +25,23 @@ export const ConnectorEntity = defineEntity({
     name: p.text(),
     description: p.text(),
     type: p.text(),
-    executionModel: p.text(),
-    authType: p.text(),
+    executionModel: p.text().$type<ExecutionModel>(),
+    authType: p.text().$type<AuthType>(),
     category: p.text(),
     tags: p.json<string[]>(),
     version: p.text(),
-    configSchema: p.json<StoredConfigSchema>(),
+    configSchema: p.json<ConfigSchemaJson>(),
     builtIn: p.boolean(),
-    availability: p.text().nullable(),
+    /** Set by an operator; null: derived (`availabilityOf`). */
+    availability: p.text().$type<Availability>().nullable(),
     availabilityReason: p.text().nullable(),
     sealedConfig: p.text().nullable(),
     endpointUrl: p.text().nullable(),
-    protocol: p.text().nullable(),
+    protocol: p.text().$type<ExternalProtocol>().nullable(),
     scriptSource: p.text().nullable(),
     mockScenario: p.text().nullable(),
     recordPayloads: p.boolean().default(false),
-    scriptLimits: p.json<StoredScriptLimits>().nullable(),
+    scriptLimits: p.json<ScriptLimitsJson>().nullable(),
     /** An OpenAPI-derived connector's execution plan; large, so read only when asked for (populate). */
     openapiPlan: p.json<OpenApiPlan>().nullable().lazy(),
     /** The operations an OpenAPI-derived connector was imported with; null: every operation. */
@@ -94,7 +65,7 @@ export const ConnectorVersionEntity = defineEntity({
     id: p.uuid().primary(),
     connectorId: p.uuid(),
     version: p.text(),
-    configSchema: p.json<StoredConfigSchema>(),
+    configSchema: p.json<ConfigSchemaJson>(),
     scriptSource: p.text().nullable(),
     openapiPlan: p.json<OpenApiPlan>().nullable().lazy(),
     createdAt: p.datetime(),

@@ -1,11 +1,15 @@
-import type { ConnectorDefinition, OAuthSettings } from "../connectors/index.ts";
+import type { ScriptLimitsJson } from "../../gen/patchbay/v1/catalog_pb.ts";
+import type { ConfigSchemaJson } from "../../gen/patchbay/v1/common_pb.ts";
+import type { ExternalProtocol } from "../connectors/external/index.ts";
+import type { AuthType, ConnectorDefinition, OAuthSettings } from "../connectors/index.ts";
 import type { OpenApiPlan } from "../connectors/openapi/index.ts";
+import type { Availability } from "./availabilities.ts";
 import { findVisibleConnector } from "./catalog-access.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
 import { configContext } from "./catalog-deps.ts";
-import type { StoredScriptLimits } from "./connector-entity.ts";
-import { ConnectorEntity, type ConnectorRow, type StoredConfigSchema } from "./connector-entity.ts";
+import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
 import { availabilityOf, isConfigured } from "./connector-message.ts";
+import type { ExecutionModel } from "./execution-models.ts";
 
 /** What other features may know of a connector: no table access, secrets opened only on request. */
 export interface ConnectorView {
@@ -13,25 +17,29 @@ export interface ConnectorView {
   slug: string;
   /** The owning tenant; null for built-in and seeded connectors. */
   tenantId: string | null;
-  authType: string;
-  executionModel: string;
+  authType: AuthType;
+  executionModel: ExecutionModel;
   version: string;
-  availability: string;
+  availability: Availability;
   availabilityReason: string;
   configured: boolean;
-  configSchema: StoredConfigSchema;
+  /**
+   * The stored schema as proto JSON: a value left out is its default (no `params`: none). Read as is,
+   * since decoding a large OpenAPI-derived schema on every lookup would cost more than the call.
+   */
+  configSchema: ConfigSchemaJson;
   /** The built-in definition that runs it (its type), when it is built-in. */
   definition: ConnectorDefinition | undefined;
   mockScenario: string | undefined;
   /** A script connector's sandbox limits (absent fields: the defaults). */
-  scriptLimits: StoredScriptLimits;
+  scriptLimits: ScriptLimitsJson;
   /** A script connector's source (the version the row holds). */
   scriptSource: string | undefined;
   /** Execution records keep params and payloads (redacted). */
   recordPayloads: boolean;
   /** Where an external connector runs, and how to call it. */
   endpointUrl: string | undefined;
-  protocol: string | undefined;
+  protocol: ExternalProtocol | undefined;
   /** How an OpenAPI-derived connector's commands become HTTP requests. */
   openapi: OpenApiPlan | undefined;
   /** OAuth settings: the built-in definition's, or those stored with the connector (an imported flow). */

@@ -1,13 +1,8 @@
-import { create } from "@bufbuild/protobuf";
+import { create, fromJson } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type Connector, ConnectorSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { type Connector, ConnectorSchema, ScriptLimitsSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import type { Availability } from "./availabilities.ts";
 import type { ConnectorRow } from "./connector-entity.ts";
-import { toScriptLimitsMessage } from "./script-limits-convert.ts";
-
-/** Catalog availability values. */
-export const AVAILABILITIES = ["available", "coming_soon", "not_configured", "disabled"] as const;
-/** Connector auth types. */
-export const AUTH_TYPES = ["oauth", "api_key", "none"] as const;
 
 /** Slugs whose OAuth client the environment supplies (`PATCHBAY_OAUTH_<SLUG>_CLIENT_ID/SECRET`). */
 export type EnvOAuthClients = ReadonlySet<string> | ReadonlyMap<string, unknown>;
@@ -24,7 +19,7 @@ export function isConfigured(row: ConnectorRow, envClients?: EnvOAuthClients): b
 export function availabilityOf(
   row: ConnectorRow,
   envClients?: EnvOAuthClients,
-): { availability: string; reason: string } {
+): { availability: Availability; reason: string } {
   if (row.deletedAt != null) return { availability: "disabled", reason: "connector was deleted" };
   if (row.availability != null)
     return { availability: row.availability, reason: row.availabilityReason ?? "" };
@@ -40,6 +35,8 @@ export function availabilityOf(
  */
 export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClients): Connector {
   const { availability, reason } = availabilityOf(row, envClients);
+  // Read as proto JSON, not decoded: a page may hold large OpenAPI-derived schemas, and only names,
+  // descriptions and the connection fields are needed.
   const schema = row.configSchema;
   return create(ConnectorSchema, {
     slug: row.slug,
@@ -49,18 +46,18 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     configured: isConfigured(row, envClients),
     availability,
     availabilityReason: reason,
-    tools: Object.entries(schema.commands).map(([name, command]) => ({
+    tools: Object.entries(schema.commands ?? {}).map(([name, command]) => ({
       name,
-      description: command.description,
+      description: command.description ?? "",
     })),
     // Seed 001: credential fields are listed for API-key connectors only.
     credentialFields:
       row.authType === "api_key"
-        ? Object.entries(schema.connectionConfig).map(([key, field]) => ({
+        ? Object.entries(schema.connectionConfig ?? {}).map(([key, field]) => ({
             key,
             label: field.label ?? key,
             required: field.required ?? false,
-            type: field.type,
+            type: field.type ?? "string",
             secret: field.secret ?? field.type === "secret",
             description: field.description ?? "",
             options: field.options ?? [],
@@ -79,7 +76,9 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     recordPayloads: row.recordPayloads ?? false,
     published: row.published ?? false,
     builtIn: row.builtIn,
-    ...(row.executionModel === "script" ? { scriptLimits: toScriptLimitsMessage(row.scriptLimits) } : {}),
+    ...(row.executionModel === "script"
+      ? { scriptLimits: fromJson(ScriptLimitsSchema, row.scriptLimits ?? {}) }
+      : {}),
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });

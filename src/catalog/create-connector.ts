@@ -1,236 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
-import { createExternalConnectorClient, type ExternalProtocol } from "../connectors/external/index.ts";
-import type { OAuthSettings } from "../connectors/index.ts";
-import { toConfigSchema } from "../connectors/index.ts";
-import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
-import type { EgressGuard } from "../outbound/index.ts";
 import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
-import { toStoredSchema } from "./config-schema-convert.ts";
-import {
-  ConnectorEntity,
-  type ConnectorRow,
-  ConnectorVersionEntity,
-  type StoredConfigSchema,
-} from "./connector-entity.ts";
-import { importOpenApiDocument } from "./import-openapi-document.ts";
-import { toStoredScriptLimits } from "./script-limits-convert.ts";
+import { checkScriptLimits } from "./check-script-limits.ts";
+import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
+import { EXECUTION_MODELS, isExecutionModel } from "./execution-models.ts";
+import { type CreateOptions, modelFields } from "./model-fields.ts";
+import { requireOAuthClient } from "./require-oauth-client.ts";
 import { requireSlug } from "./slug.ts";
+import { storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { parseVersion } from "./versioning/index.ts";
 
-const EXECUTION_MODELS = ["built_in", "script", "openapi", "external"] as const;
-const PROTOCOLS = ["grpc", "connect", "http"];
-const MAX_SCRIPT_BYTES = 1_000_000;
-const REGISTRATION_TIMEOUT_MS = 10_000;
-
 function invalid(message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
-}
-
-/** The fields a new row takes from the request's execution model. */
-interface ModelFields {
-  type: string;
-  authType: string;
-  configSchema: StoredConfigSchema;
-  version: string;
-  availability: string | null;
-  availabilityReason: string | null;
-  scriptSource: string | null;
-  endpointUrl: string | null;
-  protocol: string | null;
-  openapiPlan?: OpenApiPlan;
-  openapiOperations?: string[] | null;
-  oauthSettings?: OAuthSettings | null;
-  name?: string;
-  description?: string;
-  warnings?: string[];
-}
-
-function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFields {
-  const definition = deps.builtins.get(req.type);
-  if (definition === undefined) {
-    throw invalid(`type must name a registered built-in connector: ${[...deps.builtins.keys()].join(", ")}`);
-  }
-  if (
-    req.mockScenario !== "" &&
-    !Object.values(definition.commands).some((c) => c.mock?.[req.mockScenario])
-  ) {
-    throw invalid("mock_scenario names no mock scenario of this connector type");
-  }
-  return {
-    type: definition.name,
-    authType: definition.authType,
-    configSchema: toConfigSchema(definition),
-    version: req.version || definition.version,
-    availability: null,
-    availabilityReason: null,
-    scriptSource: null,
-    endpointUrl: null,
-    protocol: null,
-  };
-}
-
-// Script connectors run in the isolated-vm sandbox (src/connectors/script).
-function scriptFields(req: CreateConnectorRequest): ModelFields {
-  const configSchema = toStoredSchema(req.configSchema);
-  if (Object.keys(configSchema.commands).length === 0)
-    throw invalid("config_schema must declare at least one command");
-  if (req.scriptSource === "") throw invalid("script_source is required for a script connector");
-  if (Buffer.byteLength(req.scriptSource) > MAX_SCRIPT_BYTES)
-    throw invalid("script_source is larger than 1 MB");
-  const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
-  return {
-    type: req.type || req.name,
-    authType: secretFields ? "api_key" : "none",
-    configSchema,
-    version: req.version || "1.0.0",
-    availability: null,
-    availabilityReason: null,
-    scriptSource: req.scriptSource,
-    endpointUrl: null,
-    protocol: null,
-  };
-}
-
-/**
- * The checks an external connector's endpoint passes on CreateConnector and on every UpdateConnector
- * that changes it: an http(s) URL, a known protocol, the egress policy, and a health check. Returns the
- * normalised endpoint and a client to ask it more.
- */
-export async function checkExternalEndpoint(guard: EgressGuard, rawUrl: string, rawProtocol: string) {
-  const protocol = rawProtocol || "http";
-  if (!URL.canParse(rawUrl) || !/^https?:$/.test(new URL(rawUrl).protocol)) {
-    throw invalid("endpoint_url must be an http or https URL for an external connector");
-  }
-  if (!PROTOCOLS.includes(protocol)) throw invalid(`protocol must be one of ${PROTOCOLS.join(", ")}`);
-  const endpointUrl = rawUrl.replace(/\/+$/, "");
-  try {
-    guard.checkUrl(endpointUrl);
-  } catch (error) {
-    throw new ConnectError(`endpoint_url: ${(error as Error).message}`, Code.InvalidArgument);
-  }
-  const client = createExternalConnectorClient({
-    endpointUrl,
-    protocol: protocol as ExternalProtocol,
-    timeoutMs: REGISTRATION_TIMEOUT_MS,
-    fetch: guard.fetch,
-    lookup: guard.lookup,
-  });
-  const signal = AbortSignal.timeout(REGISTRATION_TIMEOUT_MS);
-  if (!(await client.health(signal))) {
-    throw new ConnectError(
-      "the external connector did not pass its health check (unreachable, refused by the egress policy, or not serving)",
-      Code.FailedPrecondition,
-    );
-  }
-  return { endpointUrl, protocol, client, signal };
-}
-
-/**
- * Registering an external connector checks its health and asks it for its schema (Describe or
- * GET /schema), so that a connector that cannot answer is refused at registration instead of at first
- * use. A schema in the request wins over the described one (the caller pins what it relies on). The
- * endpoint is subject to the egress policy like every outbound call: a connector on an internal
- * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW.
- */
-async function externalFields(deps: CatalogDeps, req: CreateConnectorRequest): Promise<ModelFields> {
-  const { endpointUrl, protocol, client, signal } = await checkExternalEndpoint(
-    deps.outbound.guard,
-    req.endpointUrl,
-    req.protocol,
-  );
-  const described = await client.describe(signal);
-  const requested = toStoredSchema(req.configSchema);
-  const configSchema = Object.keys(requested.commands).length > 0 ? requested : described.configSchema;
-  if (Object.keys(configSchema.commands).length === 0)
-    throw invalid("the external connector declares no commands");
-  const secretFields = Object.values(configSchema.connectionConfig).some((f) => f.secret);
-  return {
-    type: req.type || req.name,
-    authType: described.authType || (secretFields ? "api_key" : "none"),
-    configSchema,
-    version: req.version || described.version || "1.0.0",
-    availability: null,
-    availabilityReason: null,
-    scriptSource: null,
-    endpointUrl,
-    protocol,
-  };
-}
-
-/**
- * OpenAPI-derived connectors are derived from `openapi_document` alone (ParseOpenApi's import): the
- * commands, connection fields, execution plan and OAuth settings. A schema in the request is refused
- * instead of silently replaced; `operations` chooses the commands.
- */
-async function openapiFields(
-  deps: CatalogDeps,
-  req: CreateConnectorRequest,
-  options: CreateOptions,
-): Promise<ModelFields> {
-  if (req.configSchema !== undefined) {
-    throw invalid(
-      "config_schema is derived from openapi_document for an openapi connector; choose commands with operations",
-    );
-  }
-  const imported = await importOpenApiDocument(
-    deps.openapi,
-    req.openapiDocument,
-    req.operations,
-    req.name,
-    options.onProgress,
-    options.signal,
-  );
-  const { draft } = imported;
-  return {
-    type: req.type || req.name,
-    authType: draft.authType,
-    configSchema: imported.configSchema,
-    version: req.version || draft.version,
-    availability: null,
-    availabilityReason: null,
-    scriptSource: null,
-    endpointUrl: null,
-    protocol: null,
-    openapiPlan: imported.plan,
-    openapiOperations: imported.operations,
-    oauthSettings: imported.oauth,
-    name: draft.displayName,
-    description: draft.description,
-    warnings: draft.warnings,
-  };
-}
-
-/**
- * Stored config is what makes an OAuth connector "configured" (the catalog cannot open it to look), so an
- * OpenAPI-derived OAuth connector's config must hold the client unless the environment supplies it.
- */
-export function requireOAuthClient(
-  deps: CatalogDeps,
-  slug: string,
-  authType: string,
-  config: Readonly<Record<string, unknown>>,
-): void {
-  if (authType !== "oauth" || deps.envOAuthClients?.has(slug)) return;
-  const missing = ["clientId", "clientSecret"].filter(
-    (key) => typeof config[key] !== "string" || config[key] === "",
-  );
-  if (missing.length > 0) {
-    throw invalid(
-      `config must hold the OAuth client (${missing.join(", ")} missing), or the environment must supply it`,
-    );
-  }
-}
-
-/** Options of createConnector and updateConnector. */
-export interface CreateOptions {
-  /** Progress of an OpenAPI import (the command line shows it). */
-  onProgress?: (progress: ImportProgress) => void;
-  /** The caller went away: a waiting or running OpenAPI import is dropped. */
-  signal?: AbortSignal;
 }
 
 /** A created connector and what its import reported. */
@@ -252,7 +36,8 @@ export async function createConnector(
   requireSlug(req.name, "name");
   if (req.published && !caller.admin)
     throw new ConnectError("only an admin key may publish a connector", Code.PermissionDenied);
-  if (!(EXECUTION_MODELS as readonly string[]).includes(req.executionModel)) {
+  const executionModel = req.executionModel;
+  if (!isExecutionModel(executionModel)) {
     throw invalid(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
   }
   if (req.openapiDocument !== "" && req.executionModel !== "openapi")
@@ -271,16 +56,9 @@ export async function createConnector(
     ],
   });
   if (taken > 0) throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
-  const fields =
-    req.executionModel === "built_in"
-      ? builtInFields(deps, req)
-      : req.executionModel === "external"
-        ? await externalFields(deps, req)
-        : req.executionModel === "openapi"
-          ? await openapiFields(deps, req, options)
-          : scriptFields(req);
+  const fields = await modelFields(deps, req, executionModel, options);
   parseVersion(fields.version);
-  const scriptLimits = toStoredScriptLimits(req.scriptLimits);
+  const scriptLimits = checkScriptLimits(req.scriptLimits);
   if (scriptLimits !== null && req.executionModel !== "script") {
     throw invalid("script_limits is only accepted for script connectors");
   }
@@ -297,6 +75,7 @@ export async function createConnector(
   }
   const now = deps.now();
   const id = randomUUID();
+  const configSchema = storedSchema(fields.configSchema);
   const row = em.create(ConnectorEntity, {
     id,
     tenantId: caller.tenantId,
@@ -305,15 +84,15 @@ export async function createConnector(
     name: req.displayName || fields.name || req.name,
     description: req.description || fields.description || "",
     type: fields.type,
-    executionModel: req.executionModel,
+    executionModel,
     authType: fields.authType,
     category: req.category,
     tags: [...req.tags],
     version: fields.version,
-    configSchema: fields.configSchema,
+    configSchema,
     builtIn: false,
-    availability: fields.availability,
-    availabilityReason: fields.availabilityReason,
+    availability: null,
+    availabilityReason: null,
     sealedConfig:
       req.config === undefined ? null : deps.secretBox.seal(JSON.stringify(req.config), configContext(id)),
     endpointUrl: fields.endpointUrl,
@@ -338,7 +117,7 @@ export async function createConnector(
         id: randomUUID(),
         connectorId: id,
         version: fields.version,
-        configSchema: fields.configSchema,
+        configSchema,
         scriptSource: fields.scriptSource,
         openapiPlan: fields.openapiPlan ?? null,
         createdAt: now,

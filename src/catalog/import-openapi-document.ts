@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { ConfigSchemaJson } from "../../gen/patchbay/v1/common_pb.ts";
 import type { OAuthSettings } from "../connectors/index.ts";
 import type {
   ImportProgress,
@@ -6,12 +7,12 @@ import type {
   OpenApiImporter,
   OpenApiPlan,
 } from "../connectors/openapi/index.ts";
-import type { StoredConfigSchema } from "./connector-entity.ts";
 
 /** What an OpenAPI-derived connector stores, derived from its description. */
 export interface ImportedOpenApi {
   draft: OpenApiDraft;
-  configSchema: StoredConfigSchema;
+  /** The draft's schema as the catalog stores it. */
+  configSchema: ConfigSchemaJson;
   plan: OpenApiPlan;
   oauth: OAuthSettings | null;
   /** The selection to store: null when every operation was kept. */
@@ -45,7 +46,7 @@ export async function importOpenApiDocument(
     ...(onProgress ? { onProgress } : {}),
     ...(signal ? { signal } : {}),
   });
-  if (Object.keys(draft.configSchema.commands).length === 0) {
+  if (Object.keys(draft.configSchema.commands ?? {}).length === 0) {
     throw new ConnectError(
       operations.length > 0
         ? "operations: no operation of the document matches the selection"

@@ -1,4 +1,7 @@
-import type { BuiltinCatalogEntry } from "./builtin-catalog.ts";
+import type { FieldSpecJson } from "../../gen/patchbay/v1/common_pb.ts";
+import type { BuiltinCatalogEntry } from "./builtin-catalog-entry.ts";
+import { canonicalSchema } from "./canonical-schema.ts";
+import { storedSchema } from "./stored-schema.ts";
 
 /**
  * The seeded `sample-script` connector's source: a reference for script authors. It works on an
@@ -72,7 +75,11 @@ function echo() {
 }
 `;
 
-const text = (description: string, extra: object = {}) => ({ type: "string", description, ...extra });
+const text = (description: string, extra: FieldSpecJson = {}): FieldSpecJson => ({
+  type: "string",
+  description,
+  ...extra,
+});
 
 /** The catalog entry seeded on every start (like a built-in; updated when its version changes). */
 export const SAMPLE_SCRIPT_ENTRY: BuiltinCatalogEntry = {
@@ -84,48 +91,50 @@ export const SAMPLE_SCRIPT_ENTRY: BuiltinCatalogEntry = {
   tags: ["script", "example"],
   version: "1.0.0",
   scriptSource: SAMPLE_SCRIPT_SOURCE,
-  configSchema: {
-    connectionConfig: {},
-    commands: {
-      test: {
-        description: "Connectivity check: returns the version and the number of employees.",
-        params: [],
-        outputs: ["version", "employees"],
-        paramSchema: {},
-      },
-      lookupEmployee: {
-        description: "Find an employee by id or email.",
-        params: ["id", "email"],
-        outputs: ["employee"],
-        paramSchema: { id: text("Employee id, e.g. e-1001."), email: text("Employee email.") },
-      },
-      listEmployees: {
-        description: "List employees, optionally of one department.",
-        params: ["department", "limit"],
-        outputs: ["employees", "total"],
-        paramSchema: {
-          department: text("Department to filter by.", {
-            options: ["engineering", "research", "operations"],
-          }),
-          limit: { type: "number", description: "Most employees returned.", default: 10 },
+  configSchema: storedSchema(
+    canonicalSchema({
+      connectionConfig: {},
+      commands: {
+        test: {
+          description: "Connectivity check: returns the version and the number of employees.",
+          params: [],
+          outputs: ["version", "employees"],
+          paramSchema: {},
+        },
+        lookupEmployee: {
+          description: "Find an employee by id or email.",
+          params: ["id", "email"],
+          outputs: ["employee"],
+          paramSchema: { id: text("Employee id, e.g. e-1001."), email: text("Employee email.") },
+        },
+        listEmployees: {
+          description: "List employees, optionally of one department.",
+          params: ["department", "limit"],
+          outputs: ["employees", "total"],
+          paramSchema: {
+            department: text("Department to filter by.", {
+              options: ["engineering", "research", "operations"],
+            }),
+            limit: { type: "number", description: "Most employees returned.", default: 10 },
+          },
+        },
+        createEmployee: {
+          description: "Simulated creation with validation (nothing is stored).",
+          params: ["email", "name", "department"],
+          outputs: ["employee"],
+          paramSchema: {
+            email: text("Email address.", { required: true }),
+            name: text("Full name.", { required: true }),
+            department: text("Department.", { default: "engineering" }),
+          },
+        },
+        echo: {
+          description: "Returns params, config and variables as the script sees them.",
+          params: [],
+          outputs: ["params", "config", "variables"],
+          paramSchema: {},
         },
       },
-      createEmployee: {
-        description: "Simulated creation with validation (nothing is stored).",
-        params: ["email", "name", "department"],
-        outputs: ["employee"],
-        paramSchema: {
-          email: text("Email address.", { required: true }),
-          name: text("Full name.", { required: true }),
-          department: text("Department.", { default: "engineering" }),
-        },
-      },
-      echo: {
-        description: "Returns params, config and variables as the script sees them.",
-        params: [],
-        outputs: ["params", "config", "variables"],
-        paramSchema: {},
-      },
-    },
-  },
+    }),
+  ),
 };

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { EntityManager } from "@mikro-orm/sql";
-import type { BuiltinCatalogEntry } from "./builtin-catalog.ts";
+import type { BuiltinCatalogEntry } from "./builtin-catalog-entry.ts";
+import { canonicalSchema } from "./canonical-schema.ts";
 import { ConnectorEntity, ConnectorVersionEntity } from "./connector-entity.ts";
 
 /** What {@link syncBuiltinCatalog} did. */
@@ -40,16 +41,16 @@ export async function syncBuiltinCatalog(
   const pendingVersions: { connectorId: string; entry: BuiltinCatalogEntry; at: Date }[] = [];
   for (const entry of entries) {
     let row = existing.get(entry.slug);
-    const fields = {
+    const wanted = {
       name: entry.name,
       description: entry.description,
       authType: entry.authType,
       category: entry.category,
       tags: entry.tags,
       version: entry.version,
-      configSchema: entry.configSchema,
       scriptSource: entry.scriptSource ?? null,
     };
+    const fields = { ...wanted, configSchema: entry.configSchema };
     const at = now();
     if (row === undefined) {
       row = em.create(ConnectorEntity, {
@@ -71,6 +72,11 @@ export async function syncBuiltinCatalog(
       });
       changed.push(entry.slug);
     } else {
+      // Schemas are compared canonical: a row may spell out defaults that another leaves out.
+      const schemaChanged = !isDeepStrictEqual(
+        canonicalSchema(row.configSchema),
+        canonicalSchema(entry.configSchema),
+      );
       const stored = {
         name: row.name,
         description: row.description,
@@ -78,13 +84,10 @@ export async function syncBuiltinCatalog(
         category: row.category,
         tags: row.tags,
         version: row.version,
-        configSchema: row.configSchema,
         scriptSource: row.scriptSource ?? null,
       };
-      if (!isDeepStrictEqual(stored, fields)) {
-        const sameVersionChanged =
-          !isDeepStrictEqual(row.configSchema, entry.configSchema) ||
-          (row.scriptSource ?? null) !== (entry.scriptSource ?? null);
+      if (schemaChanged || !isDeepStrictEqual(stored, wanted)) {
+        const sameVersionChanged = schemaChanged || stored.scriptSource !== wanted.scriptSource;
         if (row.version === entry.version && sameVersionChanged) {
           unbumped.push(entry.slug);
         }

@@ -4,12 +4,15 @@ import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { type OpenApiPlan, requestFingerprint } from "../connectors/openapi/index.ts";
 import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
-import { toStoredSchema } from "./config-schema-convert.ts";
+import { checkConfigSchema } from "./check-config-schema.ts";
+import { checkExternalEndpoint } from "./check-external-endpoint.ts";
+import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
-import { type CreateOptions, checkExternalEndpoint, requireOAuthClient } from "./create-connector.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
-import { toStoredScriptLimits } from "./script-limits-convert.ts";
+import type { CreateOptions } from "./model-fields.ts";
+import { requireOAuthClient } from "./require-oauth-client.ts";
 import { requireSlug } from "./slug.ts";
+import { storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { checkVersionBump, type RequiredBump, type SchemaChange } from "./versioning/index.ts";
 
@@ -80,7 +83,7 @@ export async function updateConnector(
       ? imported.configSchema
       : req.configSchema === undefined
         ? row.configSchema
-        : toStoredSchema(req.configSchema);
+        : checkConfigSchema(req.configSchema);
   const bump = checkVersionBump({
     previousVersion: row.version,
     nextVersion: req.version,
@@ -119,7 +122,7 @@ export async function updateConnector(
     if (row.executionModel !== "script") {
       throw new ConnectError("script_limits is only accepted for script connectors", Code.InvalidArgument);
     }
-    row.scriptLimits = toStoredScriptLimits(req.scriptLimits);
+    row.scriptLimits = checkScriptLimits(req.scriptLimits);
   }
   if (imported !== undefined && req.config === undefined && imported.draft.authType !== row.authType) {
     // A re-import that makes the connector OAuth needs the client, like a new one does.
@@ -138,7 +141,7 @@ export async function updateConnector(
     row.oauthSettings = imported.oauth;
     if (req.operations.length > 0) row.openapiOperations = imported.operations;
   }
-  row.configSchema = nextSchema;
+  row.configSchema = storedSchema(nextSchema);
   row.version = bump.version;
   row.updatedAt = now;
   await em
@@ -148,7 +151,7 @@ export async function updateConnector(
           id: randomUUID(),
           connectorId: row.id,
           version: bump.version,
-          configSchema: nextSchema,
+          configSchema: row.configSchema,
           scriptSource: row.scriptSource ?? null,
           openapiPlan: row.openapiPlan ?? null,
           createdAt: now,

@@ -144,7 +144,8 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
       throw forFile(error, options.file);
     });
     const { row, warnings } = result;
-    const commands = Object.keys(row.configSchema.commands).length;
+    const names = Object.keys(row.configSchema.commands ?? {});
+    const commands = names.length;
     const verb =
       result.previous === undefined
         ? "created"
@@ -162,7 +163,7 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
     }
     process.stdout.write(
       options.json
-        ? `${JSON.stringify({ slug: row.slug, version: row.version, authType: row.authType, commands: Object.keys(row.configSchema.commands), warnings })}\n`
+        ? `${JSON.stringify({ slug: row.slug, version: row.version, authType: row.authType, commands: names, warnings })}\n`
         : `${row.slug} ${row.version}\n`,
     );
     return 0;

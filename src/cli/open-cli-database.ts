@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import { type Database, openDatabase } from "../db/index.ts";
+import { ENTITIES } from "../entities.ts";
 import { createLogger } from "../logging/logger.ts";
 
 /** Opens the configured database for a one-shot command (and applies pending migrations unless told not to). */
@@ -13,6 +14,7 @@ export async function openCliDatabase(
     dataDir: config.dataDir,
     poolMax: 2,
     logger,
+    entities: ENTITIES,
   });
   if (options.migrate === false) return db;
   try {

@@ -1,4 +1,5 @@
 export { BUILT_IN_DEFINITIONS } from "./builtin/index.ts";
+export { AUTH_TYPES, type AuthType, isAuthType } from "./define/auth-types.ts";
 export {
   type CommandDefinition,
   type ConnectorContext,
@@ -21,10 +22,12 @@ export {
   prepareCommand,
 } from "./define/dispatcher.ts";
 export {
+  FIELD_KINDS,
   type FieldDef,
   type FieldKind,
   type FieldMap,
   type InferFields,
+  isFieldKind,
   isMissing,
   t,
   valueProblem,

@@ -1,4 +1,4 @@
-import type { MikroORM } from "@mikro-orm/core";
+import type { EntitySchema, MikroORM } from "@mikro-orm/core";
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
@@ -10,7 +10,6 @@ import {
   type StatementStats,
 } from "./cancel-departed-statements.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded/embedded-postgres.ts";
-import { ENTITIES } from "./entities.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { createProbeConnection, type ProbeConnection } from "./probe-connection.ts";
 
@@ -24,6 +23,8 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Where the ORM's own warnings go. */
   logger: Logger;
+  /** Every entity the ORM maps: the composition root lists each feature's (src/entities.ts). */
+  entities: readonly EntitySchema[];
   /**
    * Longest any statement on the pool may run, in milliseconds (PostgreSQL's `statement_timeout`,
    * enforced by the server); migrations run without it. Unset: no limit.
@@ -99,7 +100,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let orm: MikroORM;
   try {
     orm = await PostgresOrm.init({
-      entities: ENTITIES,
+      entities: [...options.entities],
       extensions: [Migrator],
       migrations: {
         migrationsList: [...MIGRATIONS],

@@ -1,4 +1,4 @@
-import type { StoredConfigSchema } from "../catalog/index.ts";
+import type { ConfigSchemaJson } from "../../gen/patchbay/v1/common_pb.ts";
 import { type ConnectorLogger, type ConnectorResult, isMissing, valueProblem } from "../connectors/index.ts";
 
 /**
@@ -39,13 +39,14 @@ function failure(error: string, errorCode: string): DeclaredCommand {
  */
 export function prepareDeclaredCommand(
   slug: string,
-  schema: StoredConfigSchema,
+  schema: ConfigSchemaJson,
   command: string,
   given: Record<string, unknown>,
 ): DeclaredCommand {
-  const known = Object.keys(schema.commands);
+  const commands = schema.commands ?? {};
+  const known = Object.keys(commands);
   if (command === "") return failure(`No command given. Known commands: ${known.join(", ")}`, "NO_COMMAND");
-  const declared = Object.hasOwn(schema.commands, command) ? schema.commands[command] : undefined;
+  const declared = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (declared === undefined) {
     return failure(
       `Unknown command '${command.slice(0, 64)}' for connector '${slug}'. Known commands: ${known.join(", ")}`,
@@ -56,9 +57,11 @@ export function prepareDeclaredCommand(
   const missing: string[] = [];
   const invalid: string[] = [];
   // In the command's declared param order: stored schemas are jsonb, whose key order is not the author's.
-  const order = [...new Set([...declared.params, ...Object.keys(declared.paramSchema)])];
+  // Proto JSON leaves out empty lists and maps.
+  const paramSchema = declared.paramSchema ?? {};
+  const order = [...new Set([...(declared.params ?? []), ...Object.keys(paramSchema)])];
   for (const key of order) {
-    const field = Object.hasOwn(declared.paramSchema, key) ? declared.paramSchema[key] : undefined;
+    const field = Object.hasOwn(paramSchema, key) ? paramSchema[key] : undefined;
     if (field === undefined) continue;
     if (isMissing(params[key]) && field.default !== undefined) params[key] = field.default;
     if (isMissing(params[key])) {
@@ -66,7 +69,7 @@ export function prepareDeclaredCommand(
       delete params[key];
       continue;
     }
-    const problem = valueProblem(field.type, field.options, params[key]);
+    const problem = valueProblem(field.type ?? "string", field.options, params[key]);
     if (problem !== undefined) invalid.push(`${key} ${problem}`);
   }
   if (missing.length > 0)

@@ -68,7 +68,7 @@ const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
  * declare it at all.
  */
 export function scrubberFor(connector: ConnectorView, credentials: Record<string, unknown>): SecretScrubber {
-  const fields = connector.configSchema.connectionConfig;
+  const fields = connector.configSchema.connectionConfig ?? {};
   const declaredPublic = (key: string) => {
     const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
     return field !== undefined && field.secret !== true && field.type !== "secret";

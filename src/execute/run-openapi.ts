@@ -20,7 +20,7 @@ export function effectiveConfig(
   merged: Record<string, unknown>,
 ): Record<string, unknown> {
   const shared = connector.instanceConfig();
-  const fields = connector.configSchema.connectionConfig;
+  const fields = connector.configSchema.connectionConfig ?? {};
   const config = { ...merged };
   for (const [key, value] of Object.entries(shared)) if (!isEmpty(value)) config[key] = value;
   const sharesSecret = Object.entries(fields).some(([key, field]) => field.secret && !isEmpty(shared[key]));

@@ -12,6 +12,7 @@ import type { TokenRefresher } from "../connections/index.ts";
 import { createOpenApiImporter } from "../connectors/openapi/index.ts";
 import { createSandbox, type Sandbox } from "../connectors/script/index.ts";
 import { createNativeQuery, createNotificationListener, type Database, openDatabase } from "../db/index.ts";
+import { ENTITIES } from "../entities.ts";
 import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createOutboundClient } from "../outbound/index.ts";
@@ -77,6 +78,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       poolMax: config.dbPoolMax,
       logger,
       statementTimeoutMs: config.dbStatementTimeoutMs,
+      entities: ENTITIES,
     });
     opened.defer(() => db.close());
     // The one clock: every feature reads the time through it (tests of a feature pass their own).

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CallerGoneError, createNativeQuery, type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -31,6 +32,7 @@ describe("database work follows its caller (PostgreSQL)", () => {
       poolMax: options.poolMax ?? 2,
       logger: createLogger({ level: "silent", format: "json" }),
       statementTimeoutMs: options.statementTimeoutMs,
+      entities: ENTITIES,
     });
 
   /** Statements of the pool that are on `blocker` right now (waiting on the lock or running). */

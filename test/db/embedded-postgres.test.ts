@@ -7,6 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive as alive } from "../../src/db/embedded/is-alive.ts";
 import { type Database, EmbeddedPostgresError, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 
 const run = promisify(execFile);
@@ -30,7 +31,8 @@ async function selectOne(url: string): Promise<number> {
   }
 }
 
-const open = (dataDir: string) => openDatabase({ databaseUrl: undefined, dataDir, poolMax: 2, logger });
+const open = (dataDir: string) =>
+  openDatabase({ databaseUrl: undefined, dataDir, poolMax: 2, logger, entities: ENTITIES });
 
 describe("the embedded PostgreSQL server", () => {
   let dataDir: string;
@@ -128,7 +130,7 @@ describe("the embedded PostgreSQL server", () => {
     const script = `
       const { openDatabase } = await import(${JSON.stringify(new URL("../../src/db/index.ts", import.meta.url).href)});
       const { createLogger } = await import(${JSON.stringify(new URL("../../src/logging/logger.ts", import.meta.url).href)});
-      await openDatabase({ databaseUrl: undefined, dataDir: ${JSON.stringify(dataDir)}, poolMax: 1, logger: createLogger({ level: "silent", format: "json" }) });
+      await openDatabase({ databaseUrl: undefined, dataDir: ${JSON.stringify(dataDir)}, poolMax: 1, logger: createLogger({ level: "silent", format: "json" }), entities: [] });
       process.stdout.write("open\\n");
       setInterval(() => {}, 1000);
     `;
@@ -167,7 +169,7 @@ describe("two processes starting the embedded server on a fresh data folder at o
     const script = `
       const { openDatabase } = await import(${JSON.stringify(new URL("../../src/db/index.ts", import.meta.url).href)});
       const { createLogger } = await import(${JSON.stringify(new URL("../../src/logging/logger.ts", import.meta.url).href)});
-      const db = await openDatabase({ databaseUrl: undefined, dataDir: ${JSON.stringify(dataDir)}, poolMax: 1, logger: createLogger({ level: "silent", format: "json" }) });
+      const db = await openDatabase({ databaseUrl: undefined, dataDir: ${JSON.stringify(dataDir)}, poolMax: 1, logger: createLogger({ level: "silent", format: "json" }), entities: [] });
       const ok = await db.ping(30_000);
       process.stdout.write(JSON.stringify({ url: db.url, ok }));
       await db.close();

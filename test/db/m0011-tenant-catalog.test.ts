@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -26,6 +27,7 @@ describe("migration m0011 (tenant-owned catalog) on existing rows", () => {
       dataDir,
       poolMax: 2,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     await db.orm.migrator.up({ to: "m0010-openapi-connectors" });
     client = new pg.Client({ connectionString: pgdb.url });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { ADMIN_URL } from "../support/postgres.ts";
 
@@ -25,6 +26,7 @@ describe("a DATABASE_URL naming a database that does not exist", () => {
       dataDir: "/nonexistent",
       poolMax: 1,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     try {
       await expect(db.migrate()).rejects.toThrow(`database "${name}" does not exist`);

@@ -9,6 +9,7 @@ import {
   type Database,
   openDatabase,
 } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -42,7 +43,7 @@ describe("createNotificationListener on PostgreSQL", () => {
   beforeAll(async () => {
     pgdb = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-notify-"));
-    db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 4, logger });
+    db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 4, logger, entities: ENTITIES });
     other = new pg.Client({ connectionString: pgdb.url });
     await other.connect();
   });

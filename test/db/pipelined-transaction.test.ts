@@ -8,6 +8,7 @@ import {
   openDatabase,
   type PipelinedTransaction,
 } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
@@ -27,7 +28,7 @@ function useDatabase() {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-pipe-"));
     pg = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 4, logger });
+    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 4, logger, entities: ENTITIES });
     await sql("create table pipe_t (id int primary key, note text)");
     events = createPipelinedTransaction({ db, connections: 1, logger });
   });

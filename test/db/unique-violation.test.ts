@@ -5,6 +5,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, isUniqueViolation, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -29,6 +30,7 @@ describe("isUniqueViolation on PostgreSQL's own errors", () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-unique-"));
     db = await openDatabase({
       databaseUrl: pgdb.url,
+      entities: ENTITIES,
       dataDir,
       poolMax: 2,
       logger: createLogger({ level: "silent", format: "json" }),

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,6 +165,44 @@ describe.each(BACKENDS)("external connectors over the wire on %s", (backend) => 
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.FailedPrecondition);
+  });
+
+  it("refuses a connector that reports an auth_type other than oauth, api_key or none", async () => {
+    // A plain-HTTP connector whose GET /schema names an auth type the catalog does not know.
+    const odd = createServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/schema") {
+        res.end(
+          JSON.stringify({
+            name: "odd",
+            version: "1.0.0",
+            authType: "basic",
+            commands: { hello: { description: "Says hello." } },
+          }),
+        );
+      } else res.end("{}");
+    });
+    await new Promise<void>((listening) => odd.listen(0, "127.0.0.1", listening));
+    try {
+      const error = await createClient(CatalogService, transport())
+        .createConnector(
+          {
+            name: "odd-auth",
+            executionModel: "external",
+            endpointUrl: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+            protocol: "http",
+          },
+          { headers: headers() },
+        )
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectError);
+      expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+      expect((error as ConnectError).rawMessage).toBe(
+        "the external connector reports an auth_type that is not one of oauth, api_key, none",
+      );
+    } finally {
+      await new Promise<void>((closed) => odd.close(() => closed()));
+    }
   });
 });
 

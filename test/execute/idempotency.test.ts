@@ -8,6 +8,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecuteResponseSchema, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { ExecutionEntity, type ExecutionRow } from "../../src/execute/execution-entity.ts";
 import {
   createIdempotencyKeys,
@@ -78,6 +79,7 @@ describe("idempotency keys", () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-idempotency-"));
     db = await openDatabase({
       databaseUrl: pgdb.url,
+      entities: ENTITIES,
       dataDir,
       poolMax: 2,
       logger: createLogger({ level: "silent", format: "json" }),

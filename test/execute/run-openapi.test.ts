@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { StoredConfigSchema } from "../../src/catalog/index.ts";
+import type { ConfigSchemaJson } from "../../gen/patchbay/v1/common_pb.ts";
 import { effectiveConfig } from "../../src/execute/run-openapi.ts";
 
-const schema: StoredConfigSchema = {
+const schema: ConfigSchemaJson = {
   connectionConfig: {
     baseUrl: { type: "string", required: true, default: "https://api.example.com/v1" },
     tokenUrl: { type: "string", default: "https://auth.example.com/token" },

@@ -9,6 +9,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger, type Logger } from "../../src/logging/logger.ts";
 import { createCallerScopeInterceptor } from "../../src/overload/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
@@ -67,7 +68,14 @@ describe("the caller scope interceptor (PostgreSQL)", () => {
   const logs = new LogCapture();
   const logger = createLogger({ level: "debug", format: "json", destination: logs.stream });
   const open = (statementTimeoutMs?: number) =>
-    openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 2, logger, statementTimeoutMs });
+    openDatabase({
+      databaseUrl: pgdb.url,
+      dataDir,
+      poolMax: 2,
+      logger,
+      statementTimeoutMs,
+      entities: ENTITIES,
+    });
 
   const onBlocker = async (): Promise<string[]> => {
     const { rows } = await pgdb.admin(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKeyStore } from "../../src/auth/index.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -22,6 +23,7 @@ describe("API key verification under a flood (PostgreSQL)", () => {
       dataDir,
       poolMax: 4,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     await db.migrate();
   });

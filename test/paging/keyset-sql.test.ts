@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createPageTokens, type KeysetSql, keysetPage, keysetSql } from "../../src/paging/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
@@ -33,7 +34,7 @@ describe("keysetSql", () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-keyset-"));
     pg = await createTestDatabase();
     const logger = createLogger({ level: "info", format: "json", destination: new LogCapture().stream });
-    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 2, logger });
+    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
     query = createNativeQuery(() => db.em());
     await query("create table keyset_t (at timestamptz not null, id uuid not null)");
     for (const [at, id] of ROWS) await query("insert into keyset_t (at, id) values ($1, $2)", [at, id]);

@@ -9,6 +9,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { principalKey } from "../../src/auth/principal.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger, type Logger } from "../../src/logging/logger.ts";
 import {
   createRateLimitInterceptor,
@@ -134,7 +135,8 @@ export async function openBackend(kind: "embedded" | "postgresql"): Promise<Test
   const logger = createLogger({ level: "debug", format: "json", destination: logs.stream });
   const dataDir = await mkdtemp(join(tmpdir(), "patchbay-ratelimit-"));
   const postgres = kind === "postgresql" ? await createTestDatabase() : undefined;
-  const open = () => openDatabase({ databaseUrl: postgres?.url, dataDir, poolMax: 4, logger });
+  const open = () =>
+    openDatabase({ databaseUrl: postgres?.url, dataDir, poolMax: 4, logger, entities: ENTITIES });
   const db = await open();
   await db.migrate();
   const replicas: Database[] = [];

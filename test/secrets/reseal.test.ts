@@ -7,6 +7,7 @@ import { configContext } from "../../src/catalog/catalog-deps.ts";
 import { ConnectorEntity } from "../../src/catalog/connector-entity.ts";
 import { SEALED_COLUMNS } from "../../src/cli/sealed-columns.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import {
   createSecretBox,
@@ -55,6 +56,7 @@ describe("resealAll", () => {
       dataDir,
       poolMax: 4,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     await db.migrate();
   });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEALED_COLUMNS } from "../../src/cli/sealed-columns.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 
 // A sealed column missing from the registry would survive `keys rotate-master` under the old key, and
@@ -18,6 +19,7 @@ describe("the sealed-column registry", () => {
       dataDir: dir,
       poolMax: 1,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     await db.migrate();
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import type { ExecutionRow } from "../../src/execute/execution-entity.ts";
 import { createExecutionRecorder } from "../../src/execute/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
@@ -53,7 +54,7 @@ describe("the execution recorder", () => {
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-recorder-"));
     pg = await createTestDatabase();
     const logger = createLogger({ level: "info", format: "json", destination: logs.stream });
-    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 2, logger });
+    db = await openDatabase({ databaseUrl: pg?.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
     await db.migrate();
     query = createNativeQuery(() => db.em());
   });

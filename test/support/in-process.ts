@@ -8,6 +8,7 @@ import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../../src/catalog/index.ts"
 import { createOpenApiImporter } from "../../src/connectors/openapi/index.ts";
 import { createSandbox } from "../../src/connectors/script/index.ts";
 import { createNotificationListener, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createExecutionRecorder } from "../../src/execute/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createOutboundClient } from "../../src/outbound/index.ts";
@@ -41,7 +42,7 @@ export async function startInProcess(): Promise<InProcess> {
     opened.defer(() => pg.drop());
     const dataDir = await mkdtemp(join(tmpdir(), "patchbay-inprocess-"));
     opened.defer(() => rm(dataDir, { recursive: true, force: true }));
-    const db = await openDatabase({ databaseUrl: pg.url, dataDir, poolMax: 4, logger });
+    const db = await openDatabase({ databaseUrl: pg.url, dataDir, poolMax: 4, logger, entities: ENTITIES });
     opened.defer(() => db.close());
     await db.migrate();
     const now = () => new Date();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createSecretBox } from "../../src/secrets/index.ts";
 import { createEndpointCache } from "../../src/webhooks/endpoints/endpoint-cache.ts";
@@ -79,6 +80,7 @@ describe("createEndpointCache (embedded database)", () => {
       dataDir,
       poolMax: 1,
       logger: createLogger({ level: "silent", format: "json" }),
+      entities: ENTITIES,
     });
     await db.migrate();
     native = createNativeQuery(() => db.em());

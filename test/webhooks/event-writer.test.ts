@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPipelinedTransaction, type Database, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import type { JobQueue } from "../../src/webhooks/jobs/job-queue.ts";
 import { createEventWriter, type NewEvent } from "../../src/webhooks/receiver/event-writer.ts";
@@ -32,7 +33,7 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     pgdb = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-writer-"));
     const logger = createLogger({ level: "silent", format: "json" });
-    db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 2, logger });
+    db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
     await db.migrate();
     await sql("create table test_jobs (id uuid primary key)");
     await sql(`insert into webhook_endpoints (id, tenant_id, provider, connector_slug, sealed_secret, verified,

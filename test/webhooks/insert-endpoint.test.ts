@@ -6,6 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/index.ts";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createSecretBox } from "../../src/secrets/index.ts";
 import type { NewEndpoint } from "../../src/webhooks/endpoints/check-create-endpoint.ts";
@@ -38,7 +39,7 @@ describe("insertEndpoint's connection checks", () => {
     pg = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-insert-endpoint-"));
     const logger = createLogger({ level: "silent", format: "json" });
-    db = await openDatabase({ databaseUrl: pg.url, dataDir, poolMax: 2, logger });
+    db = await openDatabase({ databaseUrl: pg.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
     await db.migrate();
     query = createNativeQuery(() => db.em());
     const connector = randomUUID();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
+import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createPageTokens, keysetPage } from "../../src/paging/index.ts";
 import { type JobQueue, pullQueue, startJobQueue } from "../../src/webhooks/jobs/job-queue.ts";
@@ -38,7 +39,7 @@ describe("the job store on pg-boss's own schema", () => {
     pg = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-job-store-"));
     const logger = createLogger({ level: "silent", format: "json" });
-    db = await openDatabase({ databaseUrl: pg.url, dataDir, poolMax: 2, logger });
+    db = await openDatabase({ databaseUrl: pg.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
     query = createNativeQuery(() => db.em());
     // pg-boss installs its schema as the server does.
     queue = await startJobQueue({ db, logger, superviseSeconds: 60 });

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { StoredConfigSchema } from "../connector-entity.ts";
+import type { ConfigSchemaJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { diffSchemas } from "./diff-schemas.ts";
 import { coversBump, type RequiredBump, requiredBump, type SchemaChange } from "./schema-change.ts";
 import { bumpOf, bumpVersion, parseVersion } from "./semver.ts";
@@ -11,9 +11,9 @@ export interface VersionBumpInput {
   /** The version the caller asks for; absent means "keep the current version". Ignored with `autoBump`. */
   readonly nextVersion?: string | undefined;
   /** The schema stored now. */
-  readonly previousSchema: StoredConfigSchema;
+  readonly previousSchema: ConfigSchemaJson;
   /** The schema the caller sends. */
-  readonly nextSchema: StoredConfigSchema;
+  readonly nextSchema: ConfigSchemaJson;
   /** Let the server choose: the smallest bump that covers the changes (seed 004 `autoBump`). */
   readonly autoBump: boolean;
   /** Changes the schema diff cannot see (an OpenAPI command's HTTP request). */

@@ -1,4 +1,4 @@
-import type { StoredCommand } from "../connector-entity.ts";
+import type { CommandSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { SchemaChangeKind } from "./schema-change.ts";
 import type { BumpLevel } from "./semver.ts";
 
@@ -7,12 +7,12 @@ export interface CommandRule {
   readonly kind: SchemaChangeKind;
   readonly level: BumpLevel;
   /** True when the change from `previous` to `next` is this rule's change. */
-  readonly applies: (previous: StoredCommand, next: StoredCommand) => boolean;
+  readonly applies: (previous: CommandSpecJson, next: CommandSpecJson) => boolean;
   /** The operator message; `subject` names the command, e.g. "command 'listUsers'". */
   readonly describe: (subject: string) => string;
 }
 
-const isDeprecated = (command: StoredCommand): boolean => command.deprecated === true;
+const isDeprecated = (command: CommandSpecJson): boolean => command.deprecated === true;
 
 /**
  * Changes to a command's own metadata. Params and outputs are diffed separately. All of these are

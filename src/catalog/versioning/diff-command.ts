@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { StoredCommand } from "../connector-entity.ts";
+import type { CommandSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { COMMAND_RULES } from "./command-rules.ts";
 import { diffField } from "./diff-field.ts";
 import type { FieldView } from "./field-rules.ts";
@@ -7,13 +7,13 @@ import { pairEntries } from "./pair-entries.ts";
 import type { SchemaChange } from "./schema-change.ts";
 
 /** A command's params: the names in `params` and the keys of `paramSchema`; a name without schema is `{}`. */
-function paramsOf(command: StoredCommand): Record<string, FieldView> {
-  const schema = new Map(Object.entries(command.paramSchema));
-  const names = new Set([...command.params, ...schema.keys()]);
+function paramsOf(command: CommandSpecJson): Record<string, FieldView> {
+  const schema = new Map(Object.entries(command.paramSchema ?? {}));
+  const names = new Set([...(command.params ?? []), ...schema.keys()]);
   return Object.fromEntries([...names].map((name) => [name, schema.get(name) ?? {}]));
 }
 
-function diffParams(command: string, previous: StoredCommand, next: StoredCommand): SchemaChange[] {
+function diffParams(command: string, previous: CommandSpecJson, next: CommandSpecJson): SchemaChange[] {
   const { removed, added, kept } = pairEntries(paramsOf(previous), paramsOf(next));
   const subject = (param: string) => `param '${param}' of command '${command}'`;
   return [
@@ -47,9 +47,9 @@ function diffParams(command: string, previous: StoredCommand, next: StoredComman
   ];
 }
 
-function diffOutputs(command: string, previous: StoredCommand, next: StoredCommand): SchemaChange[] {
-  const before = new Set(previous.outputs);
-  const after = new Set(next.outputs);
+function diffOutputs(command: string, previous: CommandSpecJson, next: CommandSpecJson): SchemaChange[] {
+  const before = new Set(previous.outputs ?? []);
+  const after = new Set(next.outputs ?? []);
   const change = (output: string, removed: boolean): SchemaChange => ({
     level: removed ? "major" : "minor",
     kind: removed ? "output_removed" : "output_added",
@@ -68,7 +68,11 @@ function diffOutputs(command: string, previous: StoredCommand, next: StoredComma
  * (`COMMAND_RULES`); one patch-level `command_changed` when none of those names a difference that is
  * still there (params or outputs reordered, keys the rules do not know).
  */
-export function diffCommand(command: string, previous: StoredCommand, next: StoredCommand): SchemaChange[] {
+export function diffCommand(
+  command: string,
+  previous: CommandSpecJson,
+  next: CommandSpecJson,
+): SchemaChange[] {
   const subject = `command '${command}'`;
   const changes: SchemaChange[] = [
     ...diffParams(command, previous, next),

@@ -1,13 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
-import type { StoredConfigSchema, StoredField } from "../connector-entity.ts";
+import type { ConfigSchemaJson, FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
+import { canonicalSchema } from "../canonical-schema.ts";
 import { diffCommand } from "./diff-command.ts";
 import { diffField } from "./diff-field.ts";
 import { pairEntries } from "./pair-entries.ts";
 import type { SchemaChange } from "./schema-change.ts";
 
 function diffConnectionConfig(
-  previous: Record<string, StoredField>,
-  next: Record<string, StoredField>,
+  previous: Record<string, FieldSpecJson>,
+  next: Record<string, FieldSpecJson>,
 ): SchemaChange[] {
   const { removed, added, kept } = pairEntries(previous, next);
   return [
@@ -45,12 +46,15 @@ function diffConnectionConfig(
 /**
  * Every change from `previous` to `next` with the bump it needs (seed 004 "Versioning", plus the rows of
  * `FIELD_RULES` and `COMMAND_RULES`): connection fields first, then commands, each in schema order. Two
- * equal schemas give no changes; any other pair gives at least one.
+ * equal schemas give no changes; any other pair gives at least one. Both are compared in canonical
+ * form (canonical-schema.ts): a stored row that spells out a default equals one that leaves it out.
  */
-export function diffSchemas(previous: StoredConfigSchema, next: StoredConfigSchema): SchemaChange[] {
-  const { removed, added, kept } = pairEntries(previous.commands, next.commands);
+export function diffSchemas(previousSchema: ConfigSchemaJson, nextSchema: ConfigSchemaJson): SchemaChange[] {
+  const previous = canonicalSchema(previousSchema);
+  const next = canonicalSchema(nextSchema);
+  const { removed, added, kept } = pairEntries(previous.commands ?? {}, next.commands ?? {});
   const changes: SchemaChange[] = [
-    ...diffConnectionConfig(previous.connectionConfig, next.connectionConfig),
+    ...diffConnectionConfig(previous.connectionConfig ?? {}, next.connectionConfig ?? {}),
     ...removed.map(
       (command): SchemaChange => ({
         level: "major",

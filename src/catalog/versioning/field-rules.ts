@@ -1,13 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
-import type { StoredField } from "../connector-entity.ts";
+import type { FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { FieldChangeKind } from "./schema-change.ts";
 import type { BumpLevel } from "./semver.ts";
 
 /**
- * A field as the diff sees it. A command param listed only in `params` has no schema entry: it is `{}`
- * (untyped, optional, no default).
+ * A field as the diff sees it: its proto JSON in canonical form, where a value left out is its default.
+ * A command param listed only in `params` has no schema entry: it is `{}` (untyped, optional, no
+ * default).
  */
-export type FieldView = Partial<StoredField>;
+export type FieldView = FieldSpecJson;
 
 /** One row of the field rule table. */
 export interface FieldRule {

@@ -1,4 +1,5 @@
 import type { OutboundClient } from "../../outbound/outbound-client.ts";
+import type { AuthType } from "./auth-types.ts";
 import type { FieldDef, FieldMap, InferFields } from "./fields.ts";
 import type { CommandOutcome, JsonObject } from "./outcome.ts";
 
@@ -119,7 +120,7 @@ export interface ConnectorDefinition {
   description: string;
   /** Display name; derived from `name` when absent. */
   displayName?: string;
-  authType: "none" | "api_key" | "oauth";
+  authType: AuthType;
   category?: string;
   tags?: readonly string[];
   /** Fields a connection (or connector instance) supplies. */

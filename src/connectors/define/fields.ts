@@ -1,5 +1,16 @@
-/** The kinds of field a connection config or command param can be. */
-export type FieldKind = "string" | "secret" | "number" | "boolean" | "date" | "select" | "raw";
+/**
+ * The kinds of field a connection config or command param can be: the values of `FieldSpec.type`
+ * (patchbay.v1 and patchbay.connector.v1), declared once here.
+ */
+export const FIELD_KINDS = ["string", "secret", "number", "boolean", "date", "select", "raw"] as const;
+
+/** One of {@link FIELD_KINDS}. */
+export type FieldKind = (typeof FIELD_KINDS)[number];
+
+/** True when `value` names a field kind. */
+export function isFieldKind(value: string): value is FieldKind {
+  return (FIELD_KINDS as readonly string[]).includes(value);
+}
 
 /** Options every field builder takes. */
 export interface FieldOptions<T> {

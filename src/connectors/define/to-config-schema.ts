@@ -1,39 +1,58 @@
-import type { StoredCommand, StoredConfigSchema, StoredField } from "../../catalog/index.ts";
+import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import {
+  type CommandSpec,
+  CommandSpecSchema,
+  type ConfigSchema,
+  ConfigSchemaSchema,
+  type FieldSpec,
+  FieldSpecSchema,
+} from "../../../gen/patchbay/v1/common_pb.ts";
 import type { ConnectorDefinition } from "./define-connector.ts";
-import type { FieldDef } from "./fields.ts";
+import type { FieldDef, FieldMap } from "./fields.ts";
 
-function storedField(field: FieldDef): StoredField {
-  return {
+function fieldSpec(field: FieldDef): FieldSpec {
+  return create(FieldSpecSchema, {
     type: field.kind,
-    ...(field.required ? { required: true } : {}),
-    ...(field.kind === "secret" ? { secret: true } : {}),
-    ...(field.description !== undefined ? { description: field.description } : {}),
-    ...(field.label !== undefined ? { label: field.label } : {}),
-    ...(field.default !== undefined ? { default: field.default } : {}),
-    ...(field.options !== undefined ? { options: [...field.options] } : {}),
-    ...(field.placeholder !== undefined ? { placeholder: field.placeholder } : {}),
-  };
+    required: field.required,
+    secret: field.kind === "secret",
+    description: field.description ?? "",
+    label: field.label ?? "",
+    // Defaults come from the `t.*` builders: strings, numbers, booleans, or JSON for `t.raw`.
+    ...(field.default !== undefined
+      ? { defaultValue: fromJson(ValueSchema, field.default as JsonValue) }
+      : {}),
+    options: [...(field.options ?? [])],
+    placeholder: field.placeholder ?? "",
+  });
 }
 
-/** A definition's schema in the seed 004 `configSchema` shape the catalog stores and versions. */
-export function toConfigSchema(definition: ConnectorDefinition): StoredConfigSchema {
-  const commands: Record<string, StoredCommand> = {};
-  for (const [name, command] of Object.entries(definition.commands)) {
-    const params = command.params as Record<string, FieldDef>;
-    commands[name] = {
-      description: command.description,
-      params: Object.keys(params),
-      outputs: [...(command.outputs ?? [])],
-      paramSchema: Object.fromEntries(
-        Object.entries(params).map(([key, field]) => [key, storedField(field)]),
-      ),
-      ...(command.deprecated ? { deprecated: true } : {}),
-      ...(command.deprecatedMessage !== undefined ? { deprecatedMessage: command.deprecatedMessage } : {}),
-      ...(command.addedInVersion !== undefined ? { addedInVersion: command.addedInVersion } : {}),
-    };
-  }
-  const connectionConfig = Object.fromEntries(
-    Object.entries(definition.connectionConfig ?? {}).map(([key, field]) => [key, storedField(field)]),
-  );
-  return { connectionConfig, commands };
+function fieldSpecs(fields: FieldMap): Record<string, FieldSpec> {
+  return Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, fieldSpec(field)]));
+}
+
+function commandSpec(command: ConnectorDefinition["commands"][string]): CommandSpec {
+  const params = command.params as FieldMap;
+  return create(CommandSpecSchema, {
+    description: command.description,
+    params: Object.keys(params),
+    outputs: [...(command.outputs ?? [])],
+    paramSchema: fieldSpecs(params),
+    deprecated: command.deprecated ?? false,
+    deprecatedMessage: command.deprecatedMessage ?? "",
+    addedInVersion: command.addedInVersion ?? "",
+  });
+}
+
+/**
+ * A definition's schema as the `patchbay.v1.ConfigSchema` message: what the catalog stores (as its proto
+ * JSON) and versions, and what `Describe` reports for a served connector.
+ */
+export function toConfigSchema(definition: ConnectorDefinition): ConfigSchema {
+  return create(ConfigSchemaSchema, {
+    connectionConfig: fieldSpecs(definition.connectionConfig ?? {}),
+    commands: Object.fromEntries(
+      Object.entries(definition.commands).map(([name, command]) => [name, commandSpec(command)]),
+    ),
+  });
 }

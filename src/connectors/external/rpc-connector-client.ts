@@ -9,11 +9,14 @@ import { callTimeout, type ResolvedClientOptions } from "./client-options.ts";
 import type { ExternalConnectorClient } from "./external-connector-client.ts";
 import { operatorText } from "./operator-text.ts";
 import { outboundErrorIn } from "./outbound-error-in.ts";
-import { PROTOCOL_VERSION } from "./protocol.ts";
+import { type ExternalProtocol, PROTOCOL_VERSION } from "./protocol.ts";
 import { responseToResult } from "./response-to-result.ts";
 import { schemaFromDescribe } from "./schema-from-describe.ts";
 
-function transportFor(options: ResolvedClientOptions, protocol: "grpc" | "connect"): Transport {
+function transportFor(
+  options: ResolvedClientOptions,
+  protocol: Exclude<ExternalProtocol, "http">,
+): Transport {
   const baseUrl = options.endpointUrl;
   const readMaxBytes = options.maxResponseBytes;
   const nodeOptions = options.lookup ? { nodeOptions: { lookup: options.lookup } } : {};
@@ -49,7 +52,7 @@ function errorToResult(error: unknown, signal: AbortSignal | undefined): Connect
 /** An external connector client over gRPC or Connect (`patchbay.connector.v1.ConnectorService`). */
 export function createRpcConnectorClient(
   options: ResolvedClientOptions,
-  protocol: "grpc" | "connect",
+  protocol: Exclude<ExternalProtocol, "http">,
 ): ExternalConnectorClient {
   const transport = transportFor(options, protocol);
   const connector = createClient(ConnectorService, transport);

@@ -1,58 +1,44 @@
-import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { DescribeResponse, FieldSpec } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
-import type { StoredCommand, StoredConfigSchema, StoredField } from "../../catalog/index.ts";
+import { fromJson, toJson } from "@bufbuild/protobuf";
+import {
+  type DescribeResponse,
+  DescribeResponseSchema,
+} from "../../../gen/patchbay/connector/v1/connector_pb.ts";
+import { type ConfigSchema, ConfigSchemaSchema, type FieldSpec } from "../../../gen/patchbay/v1/common_pb.ts";
 
 /** What an external connector says about itself (`Describe` / `GET /schema`). */
 export interface ExternalConnectorSchema {
   name: string;
   version: string;
   description: string;
-  /** "oauth", "api_key" or "none" as the connector reports it; empty when it does not say. */
+  /** "oauth", "api_key" or "none" as the connector reports it (unchecked); empty when it does not say. */
   authType: string;
-  /** Its connection fields and commands in the catalog's stored shape. */
-  configSchema: StoredConfigSchema;
+  /** Its connection fields and commands as the catalog's schema message. */
+  configSchema: ConfigSchema;
 }
 
-function storedField(spec: FieldSpec): StoredField {
-  return {
-    type: spec.type === "" ? "string" : spec.type,
-    ...(spec.required ? { required: true } : {}),
-    ...(spec.secret ? { secret: true } : {}),
-    ...(spec.description !== "" ? { description: spec.description } : {}),
-    ...(spec.label !== "" ? { label: spec.label } : {}),
-    ...(spec.defaultValue !== undefined ? { default: toJson(ValueSchema, spec.defaultValue) } : {}),
-    ...(spec.options.length > 0 ? { options: [...spec.options] } : {}),
-    ...(spec.placeholder !== "" ? { placeholder: spec.placeholder } : {}),
-  };
-}
-
-function storedFields(fields: Record<string, FieldSpec>): Record<string, StoredField> {
-  return Object.fromEntries(Object.entries(fields).map(([key, spec]) => [key, storedField(spec)]));
+/** An untyped field is a string (FieldSpec: "Empty means string"). */
+function typed(fields: Record<string, FieldSpec>): void {
+  for (const field of Object.values(fields)) if (field.type === "") field.type = "string";
 }
 
 /**
- * A `DescribeResponse` in the catalog's shape. Names and limits are not checked here; the catalog
- * validates a schema when it stores it.
+ * A `DescribeResponse` in the catalog's terms. The contract's FieldSpec and CommandSpec have the same
+ * JSON shape as patchbay.v1's, so the schema crosses over as proto JSON. Names and limits are not
+ * checked here.
  */
 export function schemaFromDescribe(response: DescribeResponse): ExternalConnectorSchema {
-  const commands: Record<string, StoredCommand> = {};
-  for (const [name, spec] of Object.entries(response.commands)) {
-    commands[name] = {
-      description: spec.description,
-      params: [...spec.params],
-      outputs: [...spec.outputs],
-      paramSchema: storedFields(spec.paramSchema),
-      ...(spec.deprecated ? { deprecated: true } : {}),
-      ...(spec.deprecatedMessage !== "" ? { deprecatedMessage: spec.deprecatedMessage } : {}),
-      ...(spec.addedInVersion !== "" ? { addedInVersion: spec.addedInVersion } : {}),
-    };
-  }
+  const json = toJson(DescribeResponseSchema, response);
+  const configSchema = fromJson(ConfigSchemaSchema, {
+    ...(json.connectionConfig !== undefined ? { connectionConfig: json.connectionConfig } : {}),
+    ...(json.commands !== undefined ? { commands: json.commands } : {}),
+  });
+  typed(configSchema.connectionConfig);
+  for (const command of Object.values(configSchema.commands)) typed(command.paramSchema);
   return {
     name: response.name,
     version: response.version,
     description: response.description,
     authType: response.authType,
-    configSchema: { connectionConfig: storedFields(response.connectionConfig), commands },
+    configSchema,
   };
 }

@@ -1,4 +1,5 @@
-import type { StoredField } from "../../catalog/index.ts";
+import type { FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
+import type { AuthType } from "../define/auth-types.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
 import { headerNameProblem } from "./header-name-problem.ts";
 import { isObject } from "./json-schema.ts";
@@ -8,10 +9,10 @@ import { shortText } from "./to-field.ts";
 
 /** What the document's servers and security schemes turn into. */
 export interface ConnectionDerivation {
-  connectionConfig: Record<string, StoredField>;
+  connectionConfig: Record<string, FieldSpecJson>;
   baseUrl: string;
   securitySchemes: Record<string, SecurityBinding>;
-  authType: "none" | "api_key" | "oauth";
+  authType: AuthType;
   oauth?: OAuthSettings;
 }
 
@@ -34,7 +35,7 @@ export function deriveConnection(
   document: Record<string, unknown>,
   warn: (text: string) => void,
 ): ConnectionDerivation {
-  const connectionConfig: Record<string, StoredField> = {};
+  const connectionConfig: Record<string, FieldSpecJson> = {};
   const servers = Array.isArray(document.servers) ? document.servers.filter(isObject) : [];
   const urls = servers.map(serverUrl).filter((url) => url !== "");
   const baseUrl = urls[0] ?? "";

@@ -1,4 +1,4 @@
-import type { StoredCommand, StoredField } from "../../catalog/index.ts";
+import type { CommandSpecJson, FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { headerNameProblem } from "./header-name-problem.ts";
 import { isObject, type JsonSchema, objectProperties } from "./json-schema.ts";
 import { camelCase, paramName } from "./names.ts";
@@ -29,7 +29,7 @@ export interface OperationSource {
 
 /** An operation turned into a command and its execution plan. */
 export interface OperationCommand {
-  command: StoredCommand;
+  command: CommandSpecJson;
   plan: OperationPlan;
 }
 
@@ -80,7 +80,7 @@ export function operationCommand(
       byKey.set(`${p.in}:${p.name}`, p);
   }
   const params: ParamPlan[] = [];
-  const fields: Record<string, StoredField> = {};
+  const fields: Record<string, FieldSpecJson> = {};
   const claim = (wanted: string, location: string): string => {
     let name = wanted;
     if (name in fields) name = camelCase(`${location} ${wanted}`);
@@ -196,7 +196,7 @@ export function operationCommand(
     }
   }
 
-  const command: StoredCommand = {
+  const command: CommandSpecJson = {
     description:
       shortText(operation.summary, operation.description) || `${source.method.toUpperCase()} ${source.path}`,
     params: params.map((p) => p.param),

@@ -1,5 +1,11 @@
+import { fromJson, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { StoredCommand, StoredConfigSchema } from "../../catalog/index.ts";
+import {
+  type CommandSpecJson,
+  type ConfigSchemaJson,
+  ConfigSchemaSchema,
+} from "../../../gen/patchbay/v1/common_pb.ts";
+import type { AuthType } from "../define/auth-types.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
 import { deriveConnection } from "./connection-fields.ts";
 import { createImportBudget } from "./import-budget.ts";
@@ -54,9 +60,9 @@ export interface OpenApiDraft {
   displayName: string;
   description: string;
   version: string;
-  authType: "none" | "api_key" | "oauth";
-  /** Connection fields and commands, in the shape the catalog stores. */
-  configSchema: StoredConfigSchema;
+  authType: AuthType;
+  /** Connection fields and commands as proto JSON in `toJson`'s form, made in the import worker. */
+  configSchema: ConfigSchemaJson;
   /** The authorization-code flow of the first OAuth 2 scheme that has one. */
   oauth?: OAuthSettings;
   /** Execution data (methods, paths, parameter locations and styles, bodies, security). */
@@ -92,7 +98,7 @@ export async function parseOpenApi(
   const claimCommand = createNameClaims();
   const select = new Set(options.select ?? []);
   const matched = new Set<string>();
-  const commands: Record<string, StoredCommand> = {};
+  const commands: Record<string, CommandSpecJson> = {};
   const operations: DraftOperation[] = [];
   const plans: OpenApiPlan["operations"] = {};
   const memo: JsonLengthMemo = new WeakMap();
@@ -167,8 +173,9 @@ export async function parseOpenApi(
     operations: plans,
     schemas: schemas.schemas,
   };
-  const configSchema = { connectionConfig: connection.connectionConfig, commands };
-  budget.check(plan, configSchema);
+  const built = { connectionConfig: connection.connectionConfig, commands };
+  budget.check(plan, built);
+  const configSchema = toJson(ConfigSchemaSchema, fromJson(ConfigSchemaSchema, built));
   return {
     name,
     displayName: title.slice(0, 200) || name,

@@ -1,4 +1,5 @@
-import type { StoredField } from "../../catalog/index.ts";
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { type JsonSchema, schemaType } from "./json-schema.ts";
 
 const MAX_DESCRIPTION = 500;
@@ -25,9 +26,9 @@ export function shortText(...candidates: unknown[]): string {
  * numbers, booleans, and "raw" for objects, arrays and compositions. The full schema is kept with the
  * operation for validation at run time; this is what forms and version diffs see.
  */
-export function toField(schema: JsonSchema, required: boolean, description: string): StoredField {
+export function toField(schema: JsonSchema, required: boolean, description: string): FieldSpecJson {
   const type = schemaType(schema);
-  const field: StoredField = { type: "raw" };
+  const field: FieldSpecJson = { type: "raw" };
   if (type === "string") {
     const options = Array.isArray(schema.enum)
       ? schema.enum.filter((v): v is string => typeof v === "string")
@@ -51,7 +52,8 @@ export function toField(schema: JsonSchema, required: boolean, description: stri
   if (required) field.required = true;
   const text = shortText(description, schema.description, schema.title);
   if (text !== "") field.description = text;
-  if (schema.default !== undefined) field.default = schema.default;
+  // The document was parsed from JSON or YAML text: its values are JSON.
+  if (schema.default !== undefined) field.default = schema.default as JsonValue;
   if (typeof schema.example === "string" || typeof schema.example === "number") {
     field.placeholder = String(schema.example).slice(0, 200);
   }

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import type { StoredConfigSchema } from "../../../src/catalog/connector-entity.ts";
+import type { ConfigSchemaJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import {
   checkVersionBump,
   type RequiredBump,
@@ -25,7 +25,7 @@ const BREAKING = edited((s) => {
 }, BEFORE);
 
 /** One schema per required bump, each a single change of that level. */
-const NEEDS: Record<RequiredBump, StoredConfigSchema> = {
+const NEEDS: Record<RequiredBump, ConfigSchemaJson> = {
   major: edited((s) => {
     delete s.commands.listUsers;
   }, BEFORE),
@@ -39,7 +39,7 @@ const NEEDS: Record<RequiredBump, StoredConfigSchema> = {
 };
 
 function check(
-  nextSchema: StoredConfigSchema,
+  nextSchema: ConfigSchemaJson,
   nextVersion: string | undefined,
   autoBump = false,
   previousVersion = "1.0.0",

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { StoredCommand, StoredConfigSchema } from "../../../src/catalog/connector-entity.ts";
+import type { CommandSpecJson, ConfigSchemaJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { COMMAND_RULES, diffSchemas, type SchemaChangeKind } from "../../../src/catalog/versioning/index.ts";
 
 interface CommandCase {
   kind: SchemaChangeKind;
-  previous: Partial<StoredCommand>;
-  next: Partial<StoredCommand>;
+  previous: Partial<CommandSpecJson>;
+  next: Partial<CommandSpecJson>;
   message: string;
 }
 
@@ -48,7 +48,7 @@ const CASES: CommandCase[] = [
   },
 ];
 
-function schemaWith(command: Partial<StoredCommand>): StoredConfigSchema {
+function schemaWith(command: Partial<CommandSpecJson>): ConfigSchemaJson {
   return {
     connectionConfig: {},
     commands: { c: { params: [], description: "C", outputs: [], paramSchema: {}, ...command } },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { StoredConfigSchema } from "../../../src/catalog/connector-entity.ts";
+import type { ConfigSchemaJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { diffSchemas, requiredBump, type SchemaChange } from "../../../src/catalog/versioning/index.ts";
-import { CRM, commandOf, edited, fieldOf } from "./schema-fixture.ts";
+import { CRM, commandOf, edited, type FullSchema, fieldOf } from "./schema-fixture.ts";
 
 interface Row {
   rule: string;
-  next: StoredConfigSchema;
+  next: ConfigSchemaJson;
   change: SchemaChange;
 }
 
@@ -226,7 +226,7 @@ describe("diffSchemas: whole schemas", () => {
   });
 
   it("finds no change when only the order of keys differs", () => {
-    const reordered: StoredConfigSchema = {
+    const reordered: FullSchema = {
       commands: Object.fromEntries(Object.entries(CRM.commands).reverse()),
       connectionConfig: Object.fromEntries(Object.entries(CRM.connectionConfig).reverse()),
     };
@@ -270,7 +270,7 @@ describe("diffSchemas: whole schemas", () => {
   });
 
   it("reads seed 004's deprecation example as a minor change", () => {
-    const before: StoredConfigSchema = {
+    const before: FullSchema = {
       connectionConfig: {},
       commands: {
         listUsers: {

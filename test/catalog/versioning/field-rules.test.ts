@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoredField } from "../../../src/catalog/connector-entity.ts";
+import type { FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import {
   type BumpLevel,
   diffSchemas,
@@ -133,16 +133,18 @@ const CASES: FieldCase[] = [
     message: "placeholder of @ changed",
   },
   {
+    // proto3 has no presence for `secret`: false and absent are the same field, so the difference no rule
+    // names is a reordering of the options.
     kind: "field_changed",
     level: "patch",
-    previous: { type: "string" },
-    next: { type: "string", secret: false },
+    previous: { type: "select", options: ["a", "b"] },
+    next: { type: "select", options: ["b", "a"] },
     message: "definition of @ changed",
   },
 ];
 
 /** A connection field needs a type; the untyped cases only exist for params listed without a schema. */
-function asConnectionField(view: FieldView): StoredField | undefined {
+function asConnectionField(view: FieldView): FieldSpecJson | undefined {
   return view.type === undefined ? undefined : { ...view, type: view.type };
 }
 
@@ -186,7 +188,7 @@ describe("field rules (beyond the seed): a param and a connection field alike", 
   });
 
   it("compares defaults by value, not identity", () => {
-    const field = (): StoredField => ({ type: "raw", default: { page: { size: 10 } } });
+    const field = (): FieldSpecJson => ({ type: "raw", default: { page: { size: 10 } } });
     expect(diffSchemas(withField(field()), withField(field()))).toEqual([]);
   });
 

@@ -1,11 +1,16 @@
-import type {
-  StoredCommand,
-  StoredConfigSchema,
-  StoredField,
-} from "../../../src/catalog/connector-entity.ts";
+import type { CommandSpecJson, ConfigSchemaJson, FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
+
+/** A command with every list and map spelled out, as these tests write and edit them. */
+export type FullCommand = CommandSpecJson &
+  Required<Pick<CommandSpecJson, "params" | "description" | "outputs" | "paramSchema">>;
+
+/** A schema with both maps spelled out (proto JSON may leave empty ones out; the diff reads both). */
+export type FullSchema = Required<Pick<ConfigSchemaJson, "connectionConfig">> & {
+  commands: Record<string, FullCommand>;
+};
 
 /** The seed 004 "my-crm" schema, plus a select field and a command with `addedInVersion`. */
-export const CRM: StoredConfigSchema = {
+export const CRM: FullSchema = {
   connectionConfig: {
     baseUrl: { type: "string", required: true, description: "CRM API base URL" },
     apiKey: { type: "string", required: true, secret: true, description: "API key" },
@@ -35,29 +40,29 @@ export const CRM: StoredConfigSchema = {
 };
 
 /** A copy of `schema` changed by `edit`. */
-export function edited(edit: (schema: StoredConfigSchema) => void, schema = CRM): StoredConfigSchema {
+export function edited(edit: (schema: FullSchema) => void, schema = CRM): FullSchema {
   const copy = structuredClone(schema);
   edit(copy);
   return copy;
 }
 
 /** The named command of `schema`; throws when it is missing so a typo fails the test. */
-export function commandOf(schema: StoredConfigSchema, name: string): StoredCommand {
+export function commandOf(schema: FullSchema, name: string): FullCommand {
   const command = schema.commands[name];
   if (command === undefined) throw new Error(`fixture has no command ${name}`);
   return command;
 }
 
 /** The named connection field of `schema`; throws when it is missing. */
-export function fieldOf(schema: StoredConfigSchema, name: string): StoredField {
+export function fieldOf(schema: FullSchema, name: string): FieldSpecJson {
   const field = schema.connectionConfig[name];
   if (field === undefined) throw new Error(`fixture has no connection field ${name}`);
   return field;
 }
 
 /** A one-command schema whose command `c` has the single typed param `p` (or untyped when `{}`). */
-export function withParam(param: Partial<StoredField>): StoredConfigSchema {
-  const paramSchema: Record<string, StoredField> =
+export function withParam(param: Partial<FieldSpecJson>): ConfigSchemaJson {
+  const paramSchema: Record<string, FieldSpecJson> =
     param.type === undefined ? {} : { p: { ...param, type: param.type } };
   return {
     connectionConfig: {},
@@ -66,6 +71,6 @@ export function withParam(param: Partial<StoredField>): StoredConfigSchema {
 }
 
 /** A schema whose only connection field `f` is `field`. */
-export function withField(field: StoredField): StoredConfigSchema {
+export function withField(field: FieldSpecJson): ConfigSchemaJson {
   return { connectionConfig: { f: field }, commands: {} };
 }

@@ -1,13 +1,24 @@
+import { toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { ConfigSchemaSchema } from "../../../gen/patchbay/v1/common_pb.ts";
 import { delayConnector } from "../../../src/connectors/builtin/delay.ts";
 import { httpConnector } from "../../../src/connectors/builtin/http.ts";
 import { placeholderApiConnector } from "../../../src/connectors/builtin/placeholder-api.ts";
-import { defineCommand, defineConnector, succeed, t, toConfigSchema } from "../../../src/connectors/index.ts";
+import {
+  type ConnectorDefinition,
+  defineCommand,
+  defineConnector,
+  succeed,
+  t,
+  toConfigSchema,
+} from "../../../src/connectors/index.ts";
+
+/** The schema as the catalog stores it: proto JSON, values equal to their default left out. */
+const stored = (definition: ConnectorDefinition) => toJson(ConfigSchemaSchema, toConfigSchema(definition));
 
 describe("toConfigSchema", () => {
   it("describes delay in the seed's configSchema shape", () => {
-    expect(toConfigSchema(delayConnector)).toStrictEqual({
-      connectionConfig: {},
+    expect(stored(delayConnector)).toStrictEqual({
       commands: {
         wait: {
           description: "Wait for delayMs milliseconds.",
@@ -26,8 +37,7 @@ describe("toConfigSchema", () => {
   });
 
   it("describes http in the seed's configSchema shape", () => {
-    expect(toConfigSchema(httpConnector)).toStrictEqual({
-      connectionConfig: {},
+    expect(stored(httpConnector)).toStrictEqual({
       commands: {
         request: {
           description: "Send one HTTP request.",
@@ -55,7 +65,7 @@ describe("toConfigSchema", () => {
   });
 
   it("marks secret connection fields as secret and keeps labels and placeholders", () => {
-    expect(toConfigSchema(placeholderApiConnector).connectionConfig).toStrictEqual({
+    expect(stored(placeholderApiConnector).connectionConfig).toStrictEqual({
       baseUrl: {
         type: "string",
         required: true,
@@ -72,7 +82,7 @@ describe("toConfigSchema", () => {
   });
 
   it("lists params in declaration order and carries deprecation metadata", () => {
-    const schema = toConfigSchema(
+    const schema = stored(
       defineConnector({
         name: "meta",
         version: "2.1.0",
@@ -90,10 +100,9 @@ describe("toConfigSchema", () => {
         },
       }),
     );
-    expect(schema.commands.old).toStrictEqual({
+    expect(schema.commands?.old).toStrictEqual({
       description: "Old.",
       params: ["zeta", "alpha"],
-      outputs: [],
       paramSchema: { zeta: { type: "string", label: "Zeta" }, alpha: { type: "boolean", default: false } },
       deprecated: true,
       deprecatedMessage: "use new",
@@ -103,7 +112,7 @@ describe("toConfigSchema", () => {
 
   it("copies option lists so the stored schema cannot change the definition", () => {
     const schema = toConfigSchema(httpConnector);
-    schema.commands.request?.paramSchema.method?.options?.push("TRACE");
+    schema.commands.request?.paramSchema.method?.options.push("TRACE");
     expect(toConfigSchema(httpConnector).commands.request?.paramSchema.method?.options).not.toContain(
       "TRACE",
     );

@@ -1,4 +1,6 @@
+import { toJson } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigSchemaSchema } from "../../../gen/patchbay/v1/common_pb.ts";
 import {
   createExternalConnectorClient,
   type ExternalExecuteRequest,
@@ -75,16 +77,17 @@ describe.each<ExternalProtocol>(["grpc", "connect", "http"])("a served definitio
 
   it("describes the connector's schema", async () => {
     const schema = await client().describe();
+    const stored = toJson(ConfigSchemaSchema, schema.configSchema);
     expect(schema.name).toBe("greeter-test");
     expect(schema.version).toBe("1.2.3");
     expect(schema.authType).toBe("api_key");
-    expect(schema.configSchema.connectionConfig.apiKey).toEqual({
+    expect(stored.connectionConfig?.apiKey).toEqual({
       type: "secret",
       required: true,
       secret: true,
       description: "API key.",
     });
-    expect(schema.configSchema.commands.hello).toEqual({
+    expect(stored.commands?.hello).toEqual({
       description: "Says hello.",
       params: ["name", "punctuation"],
       outputs: ["greeting"],

@@ -57,7 +57,7 @@ describe("the import's size budget", () => {
       `openapi_document: the imported commands and execution plan would be larger than ${MAX_IMPORTED_BYTES / 2 ** 20} MiB as JSON; import a subset of the operations`,
     );
     const subset = await importer.parse(document, { select: ["create1", "create2"] });
-    expect(Object.keys(subset.configSchema.commands)).toEqual(["create1", "create2"]);
-    expect(subset.configSchema.commands.create2?.params).toHaveLength(2_000);
+    expect(Object.keys(subset.configSchema.commands ?? {})).toEqual(["create1", "create2"]);
+    expect(subset.configSchema.commands?.create2?.params).toHaveLength(2_000);
   }, 120_000);
 });

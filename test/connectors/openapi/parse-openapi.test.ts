@@ -30,8 +30,8 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
     expect(draft.name).toBe("swagger-petstore");
     expect(draft.version).toBe("1.0.0");
     expect(draft.operations).toHaveLength(20);
-    expect(Object.keys(draft.configSchema.commands)).toContain("findPetsByStatus");
-    expect(draft.configSchema.commands.getPetById).toEqual({
+    expect(Object.keys(draft.configSchema.commands ?? {})).toContain("findPetsByStatus");
+    expect(draft.configSchema.commands?.getPetById).toEqual({
       description: "Find pet by ID",
       params: ["petId"],
       outputs: ["id", "category", "name", "photoUrls", "tags", "status"],
@@ -54,7 +54,7 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
 
   it("flattens an object body into params and renames a clash with a path param, with a warning", async () => {
     const draft = await parseOpenApi(PETSTORE_30);
-    const updateUser = draft.configSchema.commands.updateUser;
+    const updateUser = draft.configSchema.commands?.updateUser;
     expect(updateUser?.params).toEqual([
       "username",
       "id",
@@ -66,7 +66,7 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
       "phone",
       "userStatus",
     ]);
-    expect(updateUser?.paramSchema.username).toMatchObject({ type: "string", required: true });
+    expect(updateUser?.paramSchema?.username).toMatchObject({ type: "string", required: true });
     expect(draft.openapi.operations.updateUser?.body).toEqual({
       mediaType: "application/json",
       required: true,
@@ -86,7 +86,7 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
 
   it("turns servers and security schemes into connection fields", async () => {
     const draft = await parseOpenApi(PETSTORE_30);
-    const config = draft.configSchema.connectionConfig;
+    const config = draft.configSchema.connectionConfig ?? {};
     expect(config.baseUrl).toMatchObject({
       type: "string",
       required: true,
@@ -108,7 +108,7 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
   it("reads the 3.1 YAML Petstore the same way", async () => {
     const draft = await parseOpenApi(fixture("@readme/oas-examples/3.1/yaml/petstore.yaml"));
     expect(draft.operations).toHaveLength(20);
-    expect(draft.configSchema.commands.getPetById?.paramSchema.petId).toMatchObject({
+    expect(draft.configSchema.commands?.getPetById?.paramSchema?.petId).toMatchObject({
       type: "number",
       required: true,
     });
@@ -220,7 +220,7 @@ describe("parseOpenApi edge cases", () => {
         },
       ),
     );
-    const config = draft.configSchema.connectionConfig;
+    const config = draft.configSchema.connectionConfig ?? {};
     expect(config.baseUrl?.default).toBe("https://eu.api.example.com/v2");
     expect(Object.keys(config).sort()).toEqual([
       "baseUrl",
@@ -265,7 +265,7 @@ describe("parseOpenApi edge cases", () => {
         },
       }),
     );
-    expect(draft.configSchema.commands.search?.paramSchema).toEqual({
+    expect(draft.configSchema.commands?.search?.paramSchema).toEqual({
       limit: { type: "number", default: 25 },
       sort: { type: "select", options: ["asc", "desc"] },
       session: { type: "string" },

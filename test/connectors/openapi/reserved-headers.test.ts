@@ -49,7 +49,7 @@ describe("header params at import", () => {
   it("skips headers the HTTP client or Patchbay sets, with a warning each (Accept silently)", async () => {
     const draft = await parseOpenApi(doc([...RESERVED, "X-Request-Id"]));
     expect(draft.openapi.operations.op?.params.map((p) => p.name)).toEqual(["X-Request-Id"]);
-    expect(draft.configSchema.commands.op?.params).toEqual(["X-Request-Id"]);
+    expect(draft.configSchema.commands?.op?.params).toEqual(["X-Request-Id"]);
     // OpenAPI says Accept header params are ignored; descriptions declare one on every operation.
     expect(draft.warnings).toEqual(
       RESERVED.filter((name) => name !== "Accept").map(
@@ -82,7 +82,7 @@ describe("API key schemes at import", () => {
       }),
     );
     expect(Object.keys(draft.openapi.securitySchemes)).toEqual(["authKey", "okKey", "queryKey"]);
-    expect(Object.keys(draft.configSchema.connectionConfig)).toEqual([
+    expect(Object.keys(draft.configSchema.connectionConfig ?? {})).toEqual([
       "baseUrl",
       "authKey",
       "okKey",

@@ -110,7 +110,7 @@ describe("the plan's shared schemas", () => {
     ]);
     expect(draft.openapi.schemas?.["Pet-2"]).toMatchObject({ nullable: true });
     // The catalog's fields still come from the document, descriptions included.
-    expect(draft.configSchema.commands.a?.paramSchema.second).toEqual({
+    expect(draft.configSchema.commands?.a?.paramSchema?.second).toEqual({
       type: "raw",
       description: "The other pet.",
     });

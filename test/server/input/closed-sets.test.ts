@@ -6,8 +6,9 @@ import { rules } from "../../../gen/patchbay/v1/common_pb.ts";
 import { ListConnectionsRequestSchema } from "../../../gen/patchbay/v1/connection_pb.ts";
 import { CreateEndpointRequestSchema, ListJobsRequestSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { SCOPES } from "../../../src/auth/index.ts";
-import { AUTH_TYPES, AVAILABILITIES } from "../../../src/catalog/connector-message.ts";
+import { AVAILABILITIES } from "../../../src/catalog/availabilities.ts";
 import { CONNECTION_STATUSES } from "../../../src/connections/index.ts";
+import { AUTH_TYPES } from "../../../src/connectors/define/auth-types.ts";
 import { BOSS_STATES } from "../../../src/webhooks/jobs/job-row.ts";
 import { PROVIDERS } from "../../../src/webhooks/providers/index.ts";
 

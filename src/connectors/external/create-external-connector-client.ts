@@ -1,0 +1,37 @@
+import type { LookupFunction } from "node:net";
+import type { ResolvedClientOptions } from "./client-options.ts";
+import type { ExternalConnectorClient } from "./external-connector-client.ts";
+import { createHttpConnectorClient } from "./http-connector-client.ts";
+import type { ExternalProtocol } from "./protocol.ts";
+import { createRpcConnectorClient } from "./rpc-connector-client.ts";
+
+/** Options for {@link createExternalConnectorClient}. */
+export interface ExternalConnectorClientOptions {
+  /** The connector's base URL (`endpoint_url`), e.g. `https://connector.example.com`. */
+  endpointUrl: string;
+  /** gRPC (HTTP/2), Connect, or plain HTTP protocol 2.0. */
+  protocol: ExternalProtocol;
+  /** Upper bound for every call, in milliseconds; 30 000 by default. */
+  timeoutMs?: number;
+  /** Largest response accepted, in bytes; 5 MB by default. */
+  maxResponseBytes?: number;
+  /** The HTTP client for protocol `http` (Patchbay passes its SSRF-safe outbound fetch); global fetch by default. */
+  fetch?: typeof globalThis.fetch;
+  /** The socket `lookup` for protocols `grpc` and `connect` (Patchbay passes its egress-pinned one). */
+  lookup?: LookupFunction;
+}
+
+/** A client for an external connector over the protocol it was registered with. */
+export function createExternalConnectorClient(
+  options: ExternalConnectorClientOptions,
+): ExternalConnectorClient {
+  const resolved: ResolvedClientOptions = {
+    endpointUrl: options.endpointUrl.replace(/\/+$/, ""),
+    timeoutMs: options.timeoutMs ?? 30_000,
+    maxResponseBytes: options.maxResponseBytes ?? 5 * 1024 * 1024,
+    fetch: options.fetch ?? globalThis.fetch,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  };
+  if (options.protocol === "http") return createHttpConnectorClient(resolved);
+  return createRpcConnectorClient(resolved, options.protocol);
+}
