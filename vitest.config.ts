@@ -19,5 +19,14 @@ export default defineConfig({
     // Workers are reused across files (no fresh module graph per file): no test depends on module state.
     isolate: false,
     globalSetup: ["test/support/global-setup.ts"],
+    // `npm test` runs with --coverage: the gate holds at the figures measured when it was set (the code
+    // that runs in child processes — sandbox, embedded server, servers under e2e tests — is not
+    // counted), so coverage can only rise. Raise the numbers when it does.
+    coverage: {
+      provider: "v8",
+      include: ["src/**"],
+      reporter: ["text-summary"],
+      thresholds: { statements: 86, branches: 81, functions: 87, lines: 88 },
+    },
   },
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { isUniqueViolation } from "../db/index.ts";
 import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
@@ -125,7 +126,7 @@ export async function createConnector(
     });
   } catch (error) {
     // Two creators raced past the count: the unique slug constraint decides.
-    if ((error as { code?: string }).code === "23505" || /unique|duplicate/i.test(String(error))) {
+    if (isUniqueViolation(error)) {
       throw new ConnectError(
         "a connector with this name already exists",
         Code.AlreadyExists,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { type OpenApiPlan, requestFingerprint } from "../connectors/openapi/index.ts";
+import { isUniqueViolation } from "../db/index.ts";
 import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
@@ -170,7 +171,7 @@ export async function updateConnector(
     })
     .catch((error: unknown) => {
       // Two admins published one slug at once: the shared-slug index keeps one.
-      if (/connectors_shared_slug_unique/.test(String(error))) {
+      if (isUniqueViolation(error, "connectors_shared_slug_unique")) {
         throw new ConnectError(
           "another tenant's connector with this slug is shared: it cannot be published",
           Code.FailedPrecondition,

@@ -167,4 +167,15 @@ describe("the services in process, through a router transport", () => {
       ),
     ).toBe(Code.InvalidArgument);
   });
+
+  it("lets one of many racing creates of a name win; the others are ALREADY_EXISTS, never INTERNAL", async () => {
+    const create = () =>
+      catalog().createConnector(
+        { name: "racer", executionModel: "script", configSchema: SCHEMA, scriptSource: SCRIPT },
+        as(alice),
+      );
+    const codes = await Promise.all(Array.from({ length: 6 }, () => refusal(create)));
+    expect(codes.filter((code) => code === undefined)).toHaveLength(1);
+    expect(codes.filter((code) => code !== undefined)).toEqual(Array(5).fill(Code.AlreadyExists));
+  });
 });
