@@ -17,12 +17,6 @@ import { schemaForCaller } from "./schema-for-caller.ts";
 import { requireSlug } from "./slug.ts";
 import { deleteConnector, updateConnector } from "./update-connector.ts";
 
-function requireOneOf(field: string, value: string, allowed: readonly string[]): void {
-  if (value !== "" && !allowed.includes(value)) {
-    throw new ConnectError(`${field} must be one of ${allowed.join(", ")}`, Code.InvalidArgument);
-  }
-}
-
 /** Registers `patchbay.v1.CatalogService`. */
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
   const env = deps.envOAuthClients;
@@ -30,10 +24,8 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
   router.service(CatalogService, {
     async listConnectors(req, ctx) {
       const { tenantId } = requirePrincipal(ctx);
-      requireOneOf("auth_type", req.authType, AUTH_TYPES);
-      requireOneOf("availability", req.availability, AVAILABILITIES);
-      if (req.q.length > 200)
-        throw new ConnectError("q must be at most 200 characters", Code.InvalidArgument);
+      // auth_type, availability (closed sets) and q (at most 200 characters) are declared rules of the
+      // request, checked before this handler runs.
       const pageSize = resolvePageSize(req.pageSize);
       const filter = {
         q: req.q,
