@@ -88,7 +88,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
       const outcome = { ...ran.outcome, executionId: claim.executionId };
       const reply = replyOf(outcome);
-      await claim.complete(toRecord(outcome, ran.scrubber), reply);
+      await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);
       return answer(reply);
     },
 

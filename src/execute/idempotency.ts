@@ -4,6 +4,7 @@ import { isUniqueViolation } from "../db/index.ts";
 import type { ExecuteReply } from "./execute-reply.ts";
 import { ExecutionEntity, type ExecutionRow } from "./execution-entity.ts";
 import { fromLegacyResult } from "./legacy-replay.ts";
+import type { RunOutcome } from "./run-command.ts";
 import { storable } from "./storable.ts";
 import { fromStoredReply, toStoredReply } from "./stored-reply.ts";
 
@@ -26,8 +27,13 @@ export interface ClaimedKey {
   readonly kind: "claimed";
   /** The id of the claim's record, which the call's reply carries. */
   readonly executionId: string;
-  /** Stores the finished call's record and reply on the claim; a retry answers that reply from now on. */
-  complete(record: ExecutionRow, reply: ExecuteReply): Promise<void>;
+  /**
+   * Stores the finished call's record and reply on the claim; a retry answers that reply from now on.
+   * `outcome` is written in the previous release's shape too (`result`), so that a replica of that
+   * release, during a rolling deploy or after a rollback, replays the call instead of answering
+   * "still running" for the key's whole day. Drop it, with legacy-replay.ts, one release later.
+   */
+  complete(record: ExecutionRow, reply: ExecuteReply, outcome: RunOutcome): Promise<void>;
 }
 
 /** What an earlier call with the key answered, to be answered again. */
@@ -108,13 +114,13 @@ export function createIdempotencyKeys(deps: IdempotencyDeps): IdempotencyKeys {
       return {
         kind: "claimed",
         executionId: claim.id,
-        async complete(finished, reply) {
+        async complete(finished, reply, outcome) {
           // The command's output may hold text PostgreSQL refuses (U+0000): what is stored is cleaned, so
           // the key is never left "still running" by a write that failed after the command ran.
           Object.assign(claim, storable(finished), {
             requestHash: call.requestHash,
             createdAt: claim.createdAt,
-            result: null,
+            result: storable(outcome),
             reply: storable(toStoredReply(reply)),
           });
           await em.flush();

@@ -61,7 +61,11 @@ describe("idempotent replay across releases", () => {
   it("stores a new call's reply as ExecuteResponse proto JSON and replays it", async () => {
     const first = await echo(transports.connect(), "fresh-1");
     const row = await storedRow("fresh-1");
-    expect(row.result).toBeNull();
+    // The previous release's shape too, for its replicas during a rolling deploy or after a rollback.
+    expect(row.result).toMatchObject({
+      executionId: first.executionId,
+      result: { success: true, payload: { message: "today's answer" } },
+    });
     expect(row.reply).toEqual({
       response: {
         payload: { message: "today's answer" },

@@ -16,6 +16,7 @@ import {
   type IdempotencyKeys,
   type IdempotentCall,
 } from "../../src/execute/idempotency.ts";
+import { fromLegacyResult } from "../../src/execute/legacy-replay.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -102,16 +103,24 @@ describe("idempotency keys", () => {
 
     const response = create(ExecuteResponseSchema, {
       payload: { text: "hi" },
+      variables: {},
       executionId: id,
       durationMs: 4,
     });
+    const outcome = { executionId: id, durationMs: 4, result: { success: true, payload: { text: "hi" } } };
     await claim.complete(
       record(id, "k-ok", { durationMs: 4, createdAt: new Date(T0.getTime() + 9) }),
       response,
+      outcome,
     );
     const row = await stored("k-ok");
-    expect(row).toMatchObject({ status: "succeeded", requestHash: "hash-1", result: null, createdAt: T0 });
-    expect(row.reply).toEqual({ response: { payload: { text: "hi" }, executionId: id, durationMs: 4 } });
+    expect(row).toMatchObject({ status: "succeeded", requestHash: "hash-1", createdAt: T0 });
+    expect(row.reply).toEqual({
+      response: { payload: { text: "hi" }, variables: {}, executionId: id, durationMs: 4 },
+    });
+    // The previous release's shape too, which it replays the same answer from (rolling deploy, rollback).
+    expect(row.result).toEqual(outcome);
+    expect(fromLegacyResult(row.result as Record<string, unknown>)).toEqual(response);
 
     const replay = await keys.claim(call("k-ok"), record(randomUUID(), "k-ok"));
     expect(replay).toEqual({ kind: "replay", reply: response });
@@ -129,7 +138,13 @@ describe("idempotency keys", () => {
     const error = new ConnectError("command timed out after 5 ms", Code.DeadlineExceeded, undefined, [
       { desc: ExecutionFailureSchema, value: failure },
     ]);
-    await claim.complete(record(id, "k-failed", { status: "failed" }), error);
+    const outcome = {
+      executionId: id,
+      durationMs: 5,
+      failureClass: "timeout" as const,
+      result: { success: false, errorCode: "TIMEOUT", error: "command timed out after 5 ms" },
+    };
+    await claim.complete(record(id, "k-failed", { status: "failed" }), error, outcome);
     const replay = await keys.claim(call("k-failed"), record(randomUUID(), "k-failed"));
     if (replay.kind !== "replay" || !(replay.reply instanceof ConnectError))
       throw new Error("expected an error");

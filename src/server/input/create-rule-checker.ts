@@ -101,7 +101,9 @@ export function createRuleChecker(): RuleChecker {
     const key = oneof.localName;
     return (message, prefix, out) => {
       const chosen = message[key] as { case: string | undefined; value?: unknown };
-      if (chosen.case === undefined) {
+      // A member chosen with its zero value (`{"connectionId": ""}`) chooses nothing: proto3 scalars
+      // have no presence, so "" is what an unset id looks like everywhere else.
+      if (chosen.case === undefined || (required && isZeroScalar(chosen.value))) {
         if (!required) return;
         const names = oneof.fields.map((f) => pathOf(prefix, f.name));
         const last = names.pop();
@@ -140,4 +142,9 @@ export function createRuleChecker(): RuleChecker {
     plan(message as Record<string, unknown>, "", out);
     return out.length === 0 ? undefined : out;
   };
+}
+
+function isZeroScalar(value: unknown): boolean {
+  if (value instanceof Uint8Array) return value.length === 0;
+  return value === "" || value === 0 || value === 0n || value === false;
 }

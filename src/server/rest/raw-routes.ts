@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
-import type { DescMethod } from "@bufbuild/protobuf";
+import { type DescMethod, getOption } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { access } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { codeName, toClientError } from "../../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
@@ -54,6 +55,11 @@ export function createRawRoutes(options: RawRoutesOptions): (req: NodeReq, res: 
     const { method } = handler;
     if (!own.some((binding) => binding.method === method)) {
       throw new Error(`raw handler ${method.parent.typeName}.${method.name}: no HTTP rule`);
+    }
+    // A raw handler runs without the interceptors (no API key, rate limit or input rules): only an RPC
+    // declared public may be served that way.
+    if (!getOption(method, access).public) {
+      throw new Error(`raw handler ${method.parent.typeName}.${method.name}: the RPC is not declared public`);
     }
     const procedure = `/${method.parent.typeName}/${method.name}`;
     routes.set(method, { handler, procedure, statuses: options.successStatuses.get(method) ?? [] });

@@ -168,6 +168,14 @@ describe("the declared-rule checker", () => {
     ]);
   });
 
+  it("refuses a required oneof whose member is chosen with its zero value, as if none were set", () => {
+    const { pickId: _, ...none } = VALID;
+    const refused = check(Req, fromJson(Req, { ...none, pickId: "" }, { registry }));
+    expect(refused?.map((v) => [v.field, v.description, v.reason])).toEqual([
+      ["pick", "pick_id or pick_target is required", "REQUIRED"],
+    ]);
+  });
+
   it("lets an empty string and an unset number pass every rule but required and a minimum length", () => {
     expect(violations({ id: "", color: "", short: "", waitSeconds: null })).toBeUndefined();
   });

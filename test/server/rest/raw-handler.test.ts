@@ -29,6 +29,7 @@ message Other { string name = 1; string rest = 2; }
 
 service IngestService {
   rpc Receive(Ingest) returns (google.api.HttpBody) {
+    option (patchbay.v1.access) = {public: true};
     option (patchbay.v1.rest) = {success_statuses: [204]};
     option (google.api.http) = {post: "/api/v1/ingest/{kind}/{id}" body: "body"};
   }
@@ -215,9 +216,12 @@ describe("the REST bridge's raw handlers", () => {
     expect(connectCalls).toEqual(["Peek", "Receive"]);
   });
 
-  it("refuses at start-up a raw handler without a rule, or whose rule shares paths with another", () => {
+  it("refuses at start-up a raw handler without a rule, not declared public, or whose rule shares paths", () => {
     const unrouted: RawHandler = { method: method("Unrouted"), serve: behaviour };
     expect(() => bridgeWith([unrouted])).toThrow(/no HTTP rule/);
+    // It would skip the interceptors, the API key among them.
+    const keyed: RawHandler = { method: method("Peek"), serve: behaviour };
+    expect(() => bridgeWith([keyed])).toThrow(/IngestService\.Peek: the RPC is not declared public/);
     const shared: RawHandler = { method: method("Receive"), serve: behaviour };
     const wide = serviceOf(registry, "test.v1.WideService");
     expect(() => bridgeWith([shared], [service, wide])).toThrow(
