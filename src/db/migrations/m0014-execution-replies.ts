@@ -3,10 +3,10 @@ import { Migration } from "@mikro-orm/migrations";
 /**
  * Idempotent replays stored as the wire messages the call answered (`reply`, proto JSON of
  * `ExecuteResponse` or of the error with its `ExecutionFailure`), instead of a server's internal outcome
- * in `result`. A column of its own rather than a new shape in `result`: during a rolling deploy the
- * replicas still on the previous version read `result`, find it empty and answer "still running"
- * (ABORTED, retried later) instead of failing on a shape they do not know. Rows written before keep their
- * `result`, which this version still replays; nothing is rewritten.
+ * in `result`. A column of its own rather than a new shape in `result`: this release still writes the
+ * previous release's outcome to `result` beside it, so replicas of that release (during a rolling deploy,
+ * or after a rollback) replay the call as before. Rows written before keep their `result`, which this
+ * release still replays; nothing is rewritten. The next release stops writing `result`.
  */
 export class M0014ExecutionReplies extends Migration {
   override name = "m0014-execution-replies";
