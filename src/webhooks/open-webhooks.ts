@@ -11,7 +11,10 @@ import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import { createEndpointCache } from "./endpoints/endpoint-cache.ts";
 import { hearEndpointChanges } from "./endpoints/endpoint-changes.ts";
+import { createEndpointStore } from "./endpoints/endpoint-store.ts";
+import { createEventStore } from "./events/event-store.ts";
 import { startJobQueue } from "./jobs/job-queue.ts";
+import { createJobStore } from "./jobs/job-store.ts";
 import { startDeliveryWorker } from "./jobs/start-delivery-worker.ts";
 import { createDeliveryCounters } from "./receiver/delivery-counters.ts";
 import { createEventWriter } from "./receiver/event-writer.ts";
@@ -63,16 +66,20 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     logger: settings.logger,
     superviseSeconds: settings.superviseSeconds,
   });
-  const counters = createDeliveryCounters(query);
+  const endpointStore = createEndpointStore(query);
+  const counters = createDeliveryCounters(endpointStore);
   const events = createPipelinedTransaction({
     db: settings.db,
     connections: 1,
     logger: settings.logger,
   });
-  const endpoints = createEndpointCache(query, settings.secretBox, { caching: false });
+  const endpoints = createEndpointCache(endpointStore, settings.secretBox, { caching: false });
   const stopHearing = await hearEndpointChanges(settings.notifications, endpoints);
   const deps: WebhookDeps = {
     query,
+    endpointStore,
+    eventStore: createEventStore(query),
+    jobStore: createJobStore(query),
     writer: createEventWriter(events.transaction, jobs),
     secretBox: settings.secretBox,
     jobs,

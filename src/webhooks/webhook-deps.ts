@@ -4,10 +4,10 @@ import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import type { EndpointCache } from "./endpoints/endpoint-cache.ts";
-import { createEndpointStore, type EndpointStore } from "./endpoints/endpoint-store.ts";
-import { createEventStore, type EventStore } from "./events/event-store.ts";
+import type { EndpointStore } from "./endpoints/endpoint-store.ts";
+import type { EventStore } from "./events/event-store.ts";
 import type { JobQueue } from "./jobs/job-queue.ts";
-import { createJobStore, type JobStore } from "./jobs/job-store.ts";
+import type { JobStore } from "./jobs/job-store.ts";
 import type { VerifyContext } from "./providers/index.ts";
 import type { DeliveryCounters } from "./receiver/delivery-counters.ts";
 import type { EventWriter } from "./receiver/event-writer.ts";
@@ -15,6 +15,10 @@ import type { EventWriter } from "./receiver/event-writer.ts";
 /** What the webhook service needs (built by `openWebhooks`). */
 export interface WebhookDeps {
   readonly query: NativeQuery;
+  /** The feature's SQL, by table: endpoints, events, and pg-boss's jobs. */
+  readonly endpointStore: EndpointStore;
+  readonly eventStore: EventStore;
+  readonly jobStore: JobStore;
   readonly secretBox: SecretBox;
   readonly jobs: JobQueue;
   readonly endpoints: EndpointCache;
@@ -31,22 +35,4 @@ export interface WebhookDeps {
   /** Development: setup commands may register localhost, private or plain-http callback URLs. */
   readonly allowInsecureCallbacks: boolean;
   readonly now: () => Date;
-}
-
-/** {@link WebhookDeps} with the feature's SQL stores, for the service and the setup commands. */
-export interface WebhookStoreDeps extends WebhookDeps {
-  readonly endpointStore: EndpointStore;
-  readonly eventStore: EventStore;
-  readonly jobStore: JobStore;
-}
-
-/** Adds the stores, on `deps.query`. */
-export function withStores(deps: WebhookDeps): WebhookStoreDeps {
-  const { query } = deps;
-  return {
-    ...deps,
-    endpointStore: createEndpointStore(query),
-    eventStore: createEventStore(query),
-    jobStore: createJobStore(query),
-  };
 }

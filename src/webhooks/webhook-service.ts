@@ -4,7 +4,7 @@ import { endpointHandlers } from "./endpoints/endpoint-handlers.ts";
 import { eventHandlers } from "./events/event-handlers.ts";
 import { jobHandlers } from "./jobs/job-handlers.ts";
 import { receiverHandlers } from "./receiver/receiver-handlers.ts";
-import { type WebhookDeps, withStores } from "./webhook-deps.ts";
+import type { WebhookDeps } from "./webhook-deps.ts";
 
 /**
  * Registers `patchbay.v1.WebhookService`, one group of RPCs per file: endpoints
@@ -16,8 +16,7 @@ import { type WebhookDeps, withStores } from "./webhook-deps.ts";
  * (receiver/receiver-route.ts) serves them straight from the HTTP request, as a raw handler of the REST
  * bridge (`RawHandler` in src/protocol/raw-handler.ts; the composition root passes it to the bridge).
  */
-export function registerWebhooks(router: ConnectRouter, webhookDeps: WebhookDeps): void {
-  const deps = withStores(webhookDeps);
+export function registerWebhooks(router: ConnectRouter, deps: WebhookDeps): void {
   router.service(WebhookService, {
     ...endpointHandlers(deps),
     ...receiverHandlers(deps),

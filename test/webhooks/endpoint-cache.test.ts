@@ -10,6 +10,7 @@ import { createLogger } from "../../src/logging/logger.ts";
 import { createSecretBox } from "../../src/secrets/index.ts";
 import { createEndpointCache } from "../../src/webhooks/endpoints/endpoint-cache.ts";
 import { endpointSecretContext } from "../../src/webhooks/endpoints/endpoint-row.ts";
+import { createEndpointStore } from "../../src/webhooks/endpoints/endpoint-store.ts";
 
 const TTL = 2000;
 const box = createSecretBox([randomBytes(32)]);
@@ -22,7 +23,7 @@ describe("createEndpointCache (embedded database)", () => {
   // The cache's clock, moved by the tests: a loaded machine's pauses cannot age an entry.
   let clock = 0;
   const now = () => clock;
-  const cacheOf = () => createEndpointCache(query, box, { ttlMs: TTL, now });
+  const cacheOf = () => createEndpointCache(createEndpointStore(query), box, { ttlMs: TTL, now });
   // While set, every read waits for it (a slow database); `failNext` makes the next read fail.
   let gate: Promise<void> | undefined;
   let failNext = false;

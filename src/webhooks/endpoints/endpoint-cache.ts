@@ -1,7 +1,6 @@
-import type { NativeQuery } from "../../db/index.ts";
 import type { SecretBox } from "../../secrets/index.ts";
 import { type EndpointRow, endpointSecretContext } from "./endpoint-row.ts";
-import { createEndpointStore } from "./endpoint-store.ts";
+import type { EndpointStore } from "./endpoint-store.ts";
 
 /** An endpoint as the receiver uses it: its row and its opened secrets. */
 export interface CachedEndpoint {
@@ -57,7 +56,7 @@ const MAX_MISSES = 10_000;
  * not answered: an endpoint idle that long waits for a fresh read.
  */
 export function createEndpointCache(
-  query: NativeQuery,
+  store: EndpointStore,
   secretBox: SecretBox,
   { ttlMs = 60_000, now = Date.now, caching: initiallyCaching = true }: EndpointCacheOptions = {},
 ): EndpointCache {
@@ -73,7 +72,6 @@ export function createEndpointCache(
   // Deliveries running per endpoint, for forget() to wait on.
   const running = new Map<string, Set<Promise<unknown>>>();
   let caching = initiallyCaching;
-  const store = createEndpointStore(query);
 
   async function load(id: string): Promise<CachedEndpoint | undefined> {
     const row = await store.findLive(id);

@@ -2,7 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { WebhookEndpoint, WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { requirePrincipal } from "../../auth/index.ts";
 import { keysetPage, resolvePageSize } from "../../paging/index.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { checkCreateEndpoint } from "./check-create-endpoint.ts";
 import { changeEndpoint } from "./endpoint-changes.ts";
 import { type EndpointTallies, toEndpointMessage } from "./endpoint-message.ts";
@@ -20,7 +20,7 @@ export type EndpointHandlers = Pick<
 const NONE: EndpointTallies = { accepted: 0, failed: 0 };
 
 /** Implements the endpoint RPCs; every one acts on the caller's tenant's endpoints only. */
-export function endpointHandlers(deps: WebhookStoreDeps): EndpointHandlers {
+export function endpointHandlers(deps: WebhookDeps): EndpointHandlers {
   const { endpointStore } = deps;
 
   /** Accepted events and dead jobs per endpoint, for the given ids. */

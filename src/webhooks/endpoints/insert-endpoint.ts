@@ -3,13 +3,13 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../../auth/index.ts";
 import { connectionExists } from "../../connections/index.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import type { NewEndpoint } from "./check-create-endpoint.ts";
 import { endpointSecretContext, signingSecretContext, verifyTokenContext } from "./endpoint-row.ts";
 
 /** What {@link insertEndpoint} needs. */
 export interface InsertEndpointDeps
-  extends Pick<WebhookStoreDeps, "query" | "endpointStore" | "secretBox" | "logger" | "now"> {
+  extends Pick<WebhookDeps, "query" | "endpointStore" | "secretBox" | "logger" | "now"> {
   readonly jobs: Pick<JobQueue, "ensurePullQueue">;
 }
 

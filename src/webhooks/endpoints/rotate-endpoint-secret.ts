@@ -1,13 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { RotateEndpointSecretRequest } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { verifierFor } from "../providers/index.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { changeEndpoint } from "./endpoint-changes.ts";
 import { type EndpointRow, endpointSecretContext } from "./endpoint-row.ts";
 
 /** What {@link rotateEndpointSecret} needs. */
 export type RotateSecretDeps = Pick<
-  WebhookStoreDeps,
+  WebhookDeps,
   "endpointStore" | "endpoints" | "secretBox" | "logger" | "now"
 >;
 

@@ -3,14 +3,14 @@ import type { WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, requirePrincipal } from "../../auth/index.ts";
 import { keysetPage, resolvePageSize } from "../../paging/index.ts";
 import { requireEndpoint } from "../endpoints/require-endpoint.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { toEventMessage } from "./event-message.ts";
 
 /** The event RPCs of `WebhookService`. */
 export type EventHandlers = Pick<ServiceImpl<typeof WebhookService>, "listEvents">;
 
 /** Implements the event RPCs: an endpoint's stored events, payloads only for `webhooks:payload`. */
-export function eventHandlers(deps: WebhookStoreDeps): EventHandlers {
+export function eventHandlers(deps: WebhookDeps): EventHandlers {
   return {
     async listEvents(req, ctx) {
       const principal = requirePrincipal(ctx);

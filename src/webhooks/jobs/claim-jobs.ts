@@ -9,7 +9,7 @@ import {
 } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { hasScope, type Principal } from "../../auth/index.ts";
 import { toEventMessage } from "../events/event-message.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { pullQueue } from "./job-queue.ts";
 import { toJobMessage } from "./job-row.ts";
 
@@ -26,7 +26,7 @@ function leaseToken(retryCount: number): string {
  * ends goes back to the queue (pg-boss's supervisor expires it) and counts as a failed attempt.
  */
 export async function claimJobs(
-  deps: WebhookStoreDeps,
+  deps: WebhookDeps,
   principal: Principal,
   req: ClaimJobsRequest,
 ): Promise<ClaimJobsResponse> {
@@ -81,7 +81,7 @@ export async function claimJobs(
 
 /** Acks or nacks a claimed job, for the attempt its lease token names only. */
 export async function settleClaimedJob(
-  deps: WebhookStoreDeps,
+  deps: WebhookDeps,
   row: Record<string, unknown>,
   token: string,
   outcome: { ack: true } | { ack: false; code: string; retryAfterSeconds: number },

@@ -3,7 +3,7 @@ import type { WebhookService } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import { requirePrincipal } from "../../auth/index.ts";
 import { keysetPage, resolvePageSize } from "../../paging/index.ts";
 import { requireEndpoint, requireOwnerOfCommand } from "../endpoints/require-endpoint.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { claimJobs, settleClaimedJob } from "./claim-jobs.ts";
 import { BOSS_STATES, toJobMessage } from "./job-row.ts";
 
@@ -14,7 +14,7 @@ export type JobHandlers = Pick<
 >;
 
 /** Implements the job RPCs; every one acts on the caller's tenant's webhook jobs only. */
-export function jobHandlers(deps: WebhookStoreDeps): JobHandlers {
+export function jobHandlers(deps: WebhookDeps): JobHandlers {
   const { jobStore } = deps;
 
   async function requireJob(tenantId: string, jobId: string): Promise<Record<string, unknown>> {

@@ -6,9 +6,7 @@ import type { Principal } from "../../auth/index.ts";
 import type { CommandRunner } from "../../execute/index.ts";
 import { codeName } from "../../protocol/errors.ts";
 import { type StoredTarget, signingSecretContext } from "../endpoints/endpoint-row.ts";
-import { createEndpointStore } from "../endpoints/endpoint-store.ts";
 import { toEventMessage } from "../events/event-message.ts";
-import { createEventStore } from "../events/event-store.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
 import { deliverHttps } from "./deliver-https.ts";
 import { DELIVERY_QUEUE, type WebhookJobData } from "./job-queue.ts";
@@ -29,8 +27,7 @@ export async function startDeliveryWorker(
   run: CommandRunner,
 ): Promise<() => Promise<void>> {
   const boss = deps.jobs.boss;
-  const endpointStore = createEndpointStore(deps.query);
-  const eventStore = createEventStore(deps.query);
+  const { endpointStore, eventStore } = deps;
 
   async function deliver(job: { id: string; data: WebhookJobData; signal: AbortSignal }): Promise<JobResult> {
     const endpoint = await endpointStore.findLive(job.data.endpointId);

@@ -1,5 +1,4 @@
-import type { NativeQuery } from "../../db/index.ts";
-import { createEndpointStore } from "../endpoints/endpoint-store.ts";
+import type { EndpointStore } from "../endpoints/endpoint-store.ts";
 
 interface Pending {
   duplicate: number;
@@ -25,10 +24,9 @@ export interface DeliveryCounters {
  * the events table; duplicates, rejections and the last event / error times are summed here and written
  * as one UPDATE per endpoint per second.
  */
-export function createDeliveryCounters(query: NativeQuery, intervalMs = 1000): DeliveryCounters {
+export function createDeliveryCounters(store: EndpointStore, intervalMs = 1000): DeliveryCounters {
   let pending = new Map<string, Pending>();
   let writing: Promise<void> = Promise.resolve();
-  const store = createEndpointStore(query);
 
   const entry = (endpointId: string): Pending => {
     let found = pending.get(endpointId);

@@ -5,7 +5,7 @@ import { isUuid } from "../../protocol/is-uuid.ts";
 import { changeEndpoint } from "../endpoints/endpoint-changes.ts";
 import { verifyTokenContext } from "../endpoints/endpoint-row.ts";
 import { checkMetaHandshake } from "../providers/index.ts";
-import type { WebhookStoreDeps } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { receiveDelivery } from "./receive-delivery.ts";
 
 /** The public RPCs of `WebhookService`, which providers call. */
@@ -16,7 +16,7 @@ export type ReceiverHandlers = Pick<ServiceImpl<typeof WebhookService>, "receive
  * Other REST deliveries never come here: `createReceiverRoute` serves them straight from the HTTP request,
  * as a raw handler of the REST bridge (`RawHandler`, src/protocol/raw-handler.ts).
  */
-export function receiverHandlers(deps: WebhookStoreDeps): ReceiverHandlers {
+export function receiverHandlers(deps: WebhookDeps): ReceiverHandlers {
   return {
     async receiveEvent(req, ctx) {
       const url = new URL(ctx.url);

@@ -7,7 +7,7 @@ import { endpointUrl } from "../endpoints/endpoint-message.ts";
 import { endpointSecretContext } from "../endpoints/endpoint-row.ts";
 import { insertEndpoint } from "../endpoints/insert-endpoint.ts";
 import { generateTelegramSecretToken, verifierFor } from "../providers/index.ts";
-import { type WebhookDeps, withStores } from "../webhook-deps.ts";
+import type { WebhookDeps } from "../webhook-deps.ts";
 import { checkCallbackUrl } from "./check-callback-url.ts";
 
 /** A secret in the provider's format, for providers that let the receiver choose it. */
@@ -24,9 +24,8 @@ function generatedSecret(provider: string): string {
  * provider (unless PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS is set for development).
  */
 export function createWebhookRegistrar(
-  webhookDeps: WebhookDeps,
+  deps: WebhookDeps,
 ): (principal: Principal, connectorSlug: string, connectionId: string | null) => WebhookRegistrar {
-  const deps = withStores(webhookDeps);
   return (principal, connectorSlug, connectionId) => {
     const created = new Set<string>();
     return {
