@@ -71,6 +71,16 @@ describe("docs/errors.md, the catalogue of error codes", () => {
     expect(extra, "codes docs/errors.md lists that src/ no longer emits: remove or rename them").toEqual([]);
   });
 
+  it("never emits a retired code again (a code is never reused)", () => {
+    const retired = tables.filter((table) => table.header[0] === "Retired code").flatMap((t) => t.rows);
+    expect(retired.length).toBeGreaterThan(0);
+    const source = sourceCodes();
+    const reused = retired
+      .map((row) => codeIn(row[0]) ?? row.join(" | "))
+      .filter((code) => source.has(keyOf(code)));
+    expect(reused, "retired codes the source emits again: give the new meaning a new code").toEqual([]);
+  });
+
   it("names one code in backticks in the first cell of every row", () => {
     const unreadable = catalogue.flatMap((t) => t.rows.filter((row) => codeIn(row[0]) === undefined));
     expect(unreadable.map((row) => row.join(" | "))).toEqual([]);
