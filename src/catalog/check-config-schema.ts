@@ -8,24 +8,22 @@ import {
   type FieldSpec,
 } from "../../gen/patchbay/v1/common_pb.ts";
 import { FIELD_KINDS, isFieldKind } from "../connectors/index.ts";
+import { invalidArgument } from "../protocol/errors.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const LIMIT = 200;
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
-
 function checkName(name: string, what: string): void {
-  if (!NAME.test(name)) throw invalid(`${what} names must be identifiers of at most 64 characters`);
+  if (!NAME.test(name)) throw invalidArgument(`${what} names must be identifiers of at most 64 characters`);
 }
 
 /** An untyped field is a string; a `secret` one is secret whether or not it says so. */
 function checkField(spec: FieldSpec, where: string): void {
   if (spec.type === "") spec.type = "string";
-  if (!isFieldKind(spec.type)) throw invalid(`${where}: type must be one of ${FIELD_KINDS.join(", ")}`);
+  if (!isFieldKind(spec.type))
+    throw invalidArgument(`${where}: type must be one of ${FIELD_KINDS.join(", ")}`);
   if (spec.type === "select" && spec.options.length === 0)
-    throw invalid(`${where}: a select field needs options`);
+    throw invalidArgument(`${where}: a select field needs options`);
   if (spec.type === "secret") spec.secret = true;
 }
 
@@ -51,7 +49,7 @@ export function checkConfigSchema(requested: ConfigSchema | undefined): ConfigSc
   const fields = Object.entries(schema.connectionConfig);
   const commands = Object.entries(schema.commands);
   if (fields.length > LIMIT || commands.length > LIMIT)
-    throw invalid(`config_schema: at most ${LIMIT} fields and commands`);
+    throw invalidArgument(`config_schema: at most ${LIMIT} fields and commands`);
   for (const [name, spec] of fields) {
     checkName(name, "connection field");
     checkField(spec, `connection field '${name}'`);

@@ -5,12 +5,9 @@ import {
   isExternalProtocol,
 } from "../connectors/external/index.ts";
 import type { EgressGuard } from "../outbound/index.ts";
+import { invalidArgument } from "../protocol/errors.ts";
 
 const REGISTRATION_TIMEOUT_MS = 10_000;
-
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
 
 /**
  * The checks an external connector's endpoint passes on CreateConnector and on every UpdateConnector
@@ -20,10 +17,10 @@ function invalid(message: string): ConnectError {
 export async function checkExternalEndpoint(guard: EgressGuard, rawUrl: string, rawProtocol: string) {
   const protocol = rawProtocol || "http";
   if (!URL.canParse(rawUrl) || !/^https?:$/.test(new URL(rawUrl).protocol)) {
-    throw invalid("endpoint_url must be an http or https URL for an external connector");
+    throw invalidArgument("endpoint_url must be an http or https URL for an external connector");
   }
   if (!isExternalProtocol(protocol))
-    throw invalid(`protocol must be one of ${EXTERNAL_PROTOCOLS.join(", ")}`);
+    throw invalidArgument(`protocol must be one of ${EXTERNAL_PROTOCOLS.join(", ")}`);
   const endpointUrl = rawUrl.replace(/\/+$/, "");
   try {
     guard.checkUrl(endpointUrl);

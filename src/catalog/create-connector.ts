@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { isUniqueViolation } from "../db/index.ts";
+import { invalidArgument } from "../protocol/errors.ts";
 import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
@@ -13,10 +14,6 @@ import { requireSlug } from "./slug.ts";
 import { storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { parseVersion } from "./versioning/index.ts";
-
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
 
 /** A created connector and what its import reported. */
 export interface CreatedConnector {
@@ -39,10 +36,10 @@ export async function createConnector(
     throw new ConnectError("only an admin key may publish a connector", Code.PermissionDenied);
   const executionModel = req.executionModel;
   if (!isExecutionModel(executionModel)) {
-    throw invalid(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
+    throw invalidArgument(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);
   }
   if (req.openapiDocument !== "" && req.executionModel !== "openapi")
-    throw invalid("openapi_document is only accepted for openapi connectors");
+    throw invalidArgument("openapi_document is only accepted for openapi connectors");
   const em = deps.em();
   // Before any slow work (an import, an external connector's health check); the unique index decides
   // races within a tenant. A slug names one connector in the caller's view (its own, deleted ones
@@ -61,7 +58,7 @@ export async function createConnector(
   parseVersion(fields.version);
   const scriptLimits = checkScriptLimits(req.scriptLimits);
   if (scriptLimits !== null && req.executionModel !== "script") {
-    throw invalid("script_limits is only accepted for script connectors");
+    throw invalidArgument("script_limits is only accepted for script connectors");
   }
   if (req.config !== undefined) {
     if (req.executionModel === "built_in")
@@ -72,7 +69,7 @@ export async function createConnector(
         partial: true,
       });
       requireOAuthClient(deps, req.name, fields.authType, req.config);
-    } else throw invalid("config is only accepted for built_in and openapi connectors");
+    } else throw invalidArgument("config is only accepted for built_in and openapi connectors");
   }
   const now = deps.now();
   const id = randomUUID();

@@ -11,6 +11,7 @@ import {
   toConfigSchema,
 } from "../connectors/index.ts";
 import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
+import { invalidArgument } from "../protocol/errors.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
 import { checkExternalEndpoint } from "./check-external-endpoint.ts";
@@ -18,10 +19,6 @@ import type { ExecutionModel } from "./execution-models.ts";
 import { importOpenApiDocument } from "./import-openapi-document.ts";
 
 const MAX_SCRIPT_BYTES = 1_000_000;
-
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
 
 /** Options of createConnector and updateConnector. */
 export interface CreateOptions {
@@ -56,13 +53,15 @@ export interface ModelFields {
 function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFields {
   const definition = deps.builtins.get(req.type);
   if (definition === undefined) {
-    throw invalid(`type must name a registered built-in connector: ${[...deps.builtins.keys()].join(", ")}`);
+    throw invalidArgument(
+      `type must name a registered built-in connector: ${[...deps.builtins.keys()].join(", ")}`,
+    );
   }
   if (
     req.mockScenario !== "" &&
     !Object.values(definition.commands).some((c) => c.mock?.[req.mockScenario])
   ) {
-    throw invalid("mock_scenario names no mock scenario of this connector type");
+    throw invalidArgument("mock_scenario names no mock scenario of this connector type");
   }
   return {
     type: definition.name,
@@ -79,10 +78,10 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
 function scriptFields(req: CreateConnectorRequest): ModelFields {
   const configSchema = checkConfigSchema(req.configSchema);
   if (Object.keys(configSchema.commands ?? {}).length === 0)
-    throw invalid("config_schema must declare at least one command");
-  if (req.scriptSource === "") throw invalid("script_source is required for a script connector");
+    throw invalidArgument("config_schema must declare at least one command");
+  if (req.scriptSource === "") throw invalidArgument("script_source is required for a script connector");
   if (Buffer.byteLength(req.scriptSource) > MAX_SCRIPT_BYTES)
-    throw invalid("script_source is larger than 1 MB");
+    throw invalidArgument("script_source is larger than 1 MB");
   return {
     type: req.type || req.name,
     authType: hasSecretFields(configSchema) ? "api_key" : "none",
@@ -114,9 +113,11 @@ async function externalFields(deps: CatalogDeps, req: CreateConnectorRequest): P
       ? requested
       : toJson(ConfigSchemaSchema, described.configSchema);
   if (Object.keys(configSchema.commands ?? {}).length === 0)
-    throw invalid("the external connector declares no commands");
+    throw invalidArgument("the external connector declares no commands");
   if (described.authType !== "" && !isAuthType(described.authType))
-    throw invalid(`the external connector reports an auth_type that is not one of ${AUTH_TYPES.join(", ")}`);
+    throw invalidArgument(
+      `the external connector reports an auth_type that is not one of ${AUTH_TYPES.join(", ")}`,
+    );
   return {
     type: req.type || req.name,
     authType: described.authType || (hasSecretFields(configSchema) ? "api_key" : "none"),
@@ -139,7 +140,7 @@ async function openapiFields(
   options: CreateOptions,
 ): Promise<ModelFields> {
   if (req.configSchema !== undefined) {
-    throw invalid(
+    throw invalidArgument(
       "config_schema is derived from openapi_document for an openapi connector; choose commands with operations",
     );
   }

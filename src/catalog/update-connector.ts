@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { type OpenApiPlan, requestFingerprint } from "../connectors/openapi/index.ts";
 import { isUniqueViolation } from "../db/index.ts";
+import { invalidArgument } from "../protocol/errors.ts";
 import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
@@ -24,10 +25,6 @@ export interface UpdatedConnector {
   requiredBump: RequiredBump;
   /** What an OpenAPI re-import reported. */
   warnings: string[];
-}
-
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
 }
 
 /**
@@ -56,12 +53,12 @@ export async function updateConnector(
   await checkRunsForOthers(deps, caller, row, req);
   const isInstance = row.executionModel === "built_in";
   if (req.configSchema !== undefined && isInstance) {
-    throw invalid("config_schema cannot change for a built_in instance: its schema is its type's");
+    throw invalidArgument("config_schema cannot change for a built_in instance: its schema is its type's");
   }
   if (req.scriptSource !== undefined && row.executionModel !== "script")
-    throw invalid("script_source is only for script connectors");
+    throw invalidArgument("script_source is only for script connectors");
   if ((req.endpointUrl !== undefined || req.protocol !== undefined) && row.executionModel !== "external")
-    throw invalid("endpoint_url and protocol are only for external connectors");
+    throw invalidArgument("endpoint_url and protocol are only for external connectors");
   // A new endpoint (or protocol) passes the same checks as at registration: URL, egress policy, health.
   const endpoint =
     req.endpointUrl !== undefined || req.protocol !== undefined
@@ -99,7 +96,7 @@ export async function updateConnector(
   const now = deps.now();
   if (req.config !== undefined) {
     if (!isInstance && row.executionModel !== "openapi")
-      throw invalid("config is only accepted for built_in and openapi connectors");
+      throw invalidArgument("config is only accepted for built_in and openapi connectors");
     validateInstanceConfig(nextSchema.connectionConfig, req.config, "config is invalid", {
       partial: row.executionModel === "openapi",
     });
@@ -221,17 +218,19 @@ async function reimportOpenApi(
   const isOpenApi = row.executionModel === "openapi";
   if (!isOpenApi) {
     if (req.openapiDocument !== undefined || req.operations.length > 0)
-      throw invalid("openapi_document and operations are only for openapi connectors");
+      throw invalidArgument("openapi_document and operations are only for openapi connectors");
     return undefined;
   }
   if (req.configSchema !== undefined) {
-    throw invalid(
+    throw invalidArgument(
       "config_schema of an openapi connector is derived from its document; send openapi_document (and operations) instead",
     );
   }
   if (req.openapiDocument === undefined) {
     if (req.operations.length > 0)
-      throw invalid("operations needs openapi_document: the description is not stored, only what it became");
+      throw invalidArgument(
+        "operations needs openapi_document: the description is not stored, only what it became",
+      );
     return undefined;
   }
   const select = req.operations.length > 0 ? req.operations : (row.openapiOperations ?? []);

@@ -13,4 +13,5 @@ export {
   type PipelinedTransactionOptions,
   type TransactionPipe,
 } from "./pipelined-transaction.ts";
+export { rowsOf } from "./rows-of.ts";
 export { isUniqueViolation } from "./unique-violation.ts";

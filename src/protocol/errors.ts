@@ -25,3 +25,8 @@ export function toClientError(error: unknown, requestId: string): ConnectError {
   if (error instanceof ConnectError) return error;
   return new ConnectError(`internal error (request ${requestId})`, Code.Internal);
 }
+
+/** An `INVALID_ARGUMENT` error with an operator-safe message that names the field. */
+export function invalidArgument(message: string): ConnectError {
+  return new ConnectError(message, Code.InvalidArgument);
+}

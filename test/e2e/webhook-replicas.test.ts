@@ -7,7 +7,7 @@ import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { type RunningServer, startServer } from "../../src/server/start-server.ts";
-import { ENDPOINT_CHANNEL } from "../../src/webhooks/endpoints/endpoint-changes.ts";
+import { ENDPOINT_CHANNEL } from "../../src/webhooks/endpoints/endpoint-store.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 

@@ -41,7 +41,7 @@ function codePoints(text: string, stop: number): number {
 }
 
 /** The length rule in words: `must be 1-256 characters`, `must be at most 128 characters`. */
-export function lengthText(min: number, max: number): string {
+function lengthText(min: number, max: number): string {
   if (min > 0 && max > 0)
     return min === max ? `must be exactly ${min} characters` : `must be ${min}-${max} characters`;
   return max > 0 ? `must be at most ${max} characters` : `must be at least ${min} characters`;
@@ -63,7 +63,7 @@ function inUnits(field: DescField, bound: number): string {
 }
 
 /** The range rule in words: `must be a whole number from 0 to 604800 (7 days)`, `must not be negative`. */
-export function rangeText(field: DescField, min: number | undefined, max: number | undefined): string {
+function rangeText(field: DescField, min: number | undefined, max: number | undefined): string {
   const scalar = scalarOf(field);
   const what = scalar !== undefined && INTEGERS.has(scalar) ? "a whole number " : "";
   if (min !== undefined && max !== undefined) return `must be ${what}from ${min} to ${inUnits(field, max)}`;

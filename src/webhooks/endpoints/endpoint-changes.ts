@@ -2,8 +2,6 @@ import type { NotificationListener } from "../../db/index.ts";
 import type { EndpointCache } from "./endpoint-cache.ts";
 import { ENDPOINT_CHANNEL, type EndpointChange, type EndpointStore } from "./endpoint-store.ts";
 
-export { ENDPOINT_CHANNEL } from "./endpoint-store.ts";
-
 /** What {@link changeEndpoint} needs. */
 export interface EndpointChangeDeps {
   readonly endpointStore: EndpointStore;

@@ -61,7 +61,7 @@ export function endpointFromSql(row: Record<string, unknown>): EndpointRow {
   };
 }
 
-/** Sealing contexts: the same strings as the SEALED_COLUMNS lines, or nothing opens. */
+/** Sealing contexts (bound as associated data); WEBHOOK_SEALED_COLUMNS re-seals with these same functions. */
 export const endpointSecretContext = (id: string): string => `webhook-endpoint:${id}:secret`;
 export const verifyTokenContext = (id: string): string => `webhook-endpoint:${id}:verify-token`;
 export const signingSecretContext = (id: string): string => `webhook-endpoint:${id}:signing-secret`;

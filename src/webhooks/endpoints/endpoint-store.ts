@@ -1,4 +1,4 @@
-import type { NativeQuery } from "../../db/index.ts";
+import { type NativeQuery, rowsOf } from "../../db/index.ts";
 import { type KeysetPage, keysetSql } from "../../paging/index.ts";
 import { ENDPOINT_COLUMNS, type EndpointRow, endpointFromSql, type StoredTarget } from "./endpoint-row.ts";
 
@@ -98,8 +98,6 @@ function changeStatement(change: EndpointChange): { text: string; values: unknow
       };
   }
 }
-
-const rowsOf = (result: { rows: unknown[] }) => result.rows as Record<string, unknown>[];
 
 /** The webhook endpoints' SQL, on `query`. */
 export function createEndpointStore(query: NativeQuery): EndpointStore {

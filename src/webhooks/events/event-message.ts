@@ -6,7 +6,7 @@ import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
 import { jobState } from "../jobs/job-row.ts";
 import { sqlDate } from "../sql-date.ts";
 
-/** Columns of `webhook_events e` (and the job's state `s`) that {@link toEventMessage} reads. */
+/** Columns of `webhook_events e` that {@link toEventMessage} reads (the job's state comes separately). */
 export const EVENT_COLUMNS =
   "e.id, e.endpoint_id, e.provider, e.provider_event_id, e.event_key, e.sealed_payload, e.received_at, e.job_id";
 

@@ -1,4 +1,4 @@
-import type { NativeQuery } from "../../db/index.ts";
+import { type NativeQuery, rowsOf } from "../../db/index.ts";
 import { type KeysetPage, keysetSql } from "../../paging/index.ts";
 import { EVENT_COLUMNS } from "./event-message.ts";
 
@@ -22,8 +22,6 @@ export interface EventStore {
   /** The events the given jobs deliver. */
   ofJobs(jobIds: readonly string[]): Promise<Record<string, unknown>[]>;
 }
-
-const rowsOf = (result: { rows: unknown[] }) => result.rows as Record<string, unknown>[];
 
 /** The webhook events' reads, on `query`. */
 export function createEventStore(query: NativeQuery): EventStore {

@@ -1,4 +1,4 @@
-import type { NativeQuery } from "../../db/index.ts";
+import { type NativeQuery, rowsOf } from "../../db/index.ts";
 import { type KeysetPage, keysetSql } from "../../paging/index.ts";
 import { DELIVERY_QUEUE } from "./job-queue.ts";
 
@@ -62,8 +62,6 @@ export interface JobStore {
   /** Moves a retrying job's next attempt to `seconds` from now. */
   delayRetry(queue: string, jobId: string, seconds: number): Promise<void>;
 }
-
-const rowsOf = (result: { rows: unknown[] }) => result.rows as Record<string, unknown>[];
 
 /** The webhook jobs' SQL on pg-boss {@link PGBOSS_VERSION}'s tables, on `query`. */
 export function createJobStore(query: NativeQuery): JobStore {
