@@ -2,30 +2,23 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import {
   type ApiKeyStore,
   bootstrapAdminKey,
-  createApiKeyStore,
   listenForRevocations,
   startApiKeyExpirySweep,
 } from "../auth/index.ts";
-import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
 import type { TokenRefresher } from "../connections/index.ts";
-import { createOpenApiImporter } from "../connectors/openapi/index.ts";
-import { createSandbox, type Sandbox } from "../connectors/script/index.ts";
-import { createNativeQuery, createNotificationListener, type Database, openDatabase } from "../db/index.ts";
-import { ENTITIES } from "../entities.ts";
-import { createExecutionRecorder, startRetentionSweep } from "../execute/index.ts";
+import type { Sandbox } from "../connectors/script/index.ts";
+import { createNativeQuery, type Database } from "../db/index.ts";
+import { startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { createOutboundClient } from "../outbound/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
-import { createPageTokens } from "../paging/index.ts";
 import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
-import { openWebhooks } from "../webhooks/index.ts";
 import { adminKeyNotice } from "./admin-key-notice.ts";
 import { createApp } from "./app.ts";
 import { buildServices } from "./build-services.ts";
 import { drainListener } from "./drain-listener.ts";
-import { logSandboxEvent } from "./log-sandbox-event.ts";
+import { openInfrastructure } from "./open-infrastructure.ts";
 import { createReadiness } from "./readiness.ts";
 
 /** A running Patchbay. */
@@ -72,106 +65,32 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // Everything opened from here on is closed in reverse order, by stop() or when the start fails.
   const opened = new AsyncDisposableStack();
   try {
-    const db = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      poolMax: config.dbPoolMax,
-      logger,
-      statementTimeoutMs: config.dbStatementTimeoutMs,
-      entities: ENTITIES,
-    });
-    opened.defer(() => db.close());
     // The one clock: every feature reads the time through it (tests of a feature pass their own).
     const now = () => new Date();
-    // This server's own outbound client (and its egress guard), sandbox and import worker: built here,
-    // passed down, closed on stop; another server in the same process has its own.
-    const outbound = createOutboundClient({ allow: config.egressAllow });
-    opened.defer(() => outbound.close());
-    const openapi = createOpenApiImporter();
-    opened.defer(() => openapi.close());
-    const sandbox = createSandbox({
-      processes: config.scriptProcesses,
-      queueMax: config.scriptQueueMax,
-      egressAllow: config.egressAllow,
-      onEvent: (event) => logSandboxEvent(logger, event),
+    const infra = await openInfrastructure(config, {
+      logger,
+      secretBox,
+      pageTokenKey: masterKeys.keys[0] as Buffer,
+      now,
+      opened,
     });
-    opened.defer(() => sandbox.close());
-    if (config.egressAllow.length > 0) {
-      logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
-    }
-
-    const applied = await db.migrate();
-    logger.info({ database: db.kind, applied }, "database ready");
+    const { db, sandbox, keys, notifications } = infra;
     const boot = await bootstrapAdminKey(db.em(), config.adminKey);
     if (boot.kind === "generated") notice(adminKeyNotice(boot.key, config.port));
     if (boot.kind === "stored-configured")
       logger.info({ prefix: boot.prefix }, "admin key from PATCHBAY_ADMIN_KEY stored");
-    const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG, now);
-    if (synced.changed.length > 0) logger.info({ connectors: synced.changed }, "built-in catalog updated");
-    if (synced.unbumped.length > 0) {
-      logger.warn(
-        { connectors: synced.unbumped },
-        "built-in connector schema changed without a version bump",
-      );
-    }
 
     // Set when a stop begins: from then on readiness answers false (/readyz 503, grpc.health NOT_SERVING)
     // so load balancers route around this process before it refuses anything.
     const leaving = new AbortController();
     const ready = createReadiness({ db, sandbox, logger, leaving: leaving.signal });
-    const recorder = createExecutionRecorder(() => db.em(), logger);
-    opened.defer(() => recorder.stop());
-    const keys = createApiKeyStore(() => db.em(), now);
-    // The one LISTEN connection for caches that must hear other replicas' changes (API-key revocations,
-    // webhook endpoints).
-    const notifications = createNotificationListener({ db, logger });
-    opened.defer(() => notifications.close());
-    const pageTokens = createPageTokens(masterKeys.keys[0] as Buffer);
-    const webhooks = await openWebhooks({
-      db,
-      notifications,
-      secretBox,
-      pageTokens,
-      logger,
-      outbound,
+    const services = buildServices(infra, {
       publicUrl: config.publicUrl,
-      googleJwksUrl: config.googleJwksUrl,
-      superviseSeconds: config.jobSuperviseSeconds,
-      allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
-      now,
+      oauthClients: config.oauthClients,
+      oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
+      oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
+      rateLimits: config.rateLimits,
     });
-    opened.defer(() =>
-      webhooks
-        .stop()
-        .catch((error: unknown) =>
-          logger.warn(
-            { code: (error as { code?: string }).code ?? "STOP_FAILED" },
-            "webhook jobs did not stop cleanly",
-          ),
-        ),
-    );
-    const services = buildServices(
-      {
-        db,
-        logger,
-        secretBox,
-        pageTokens,
-        outbound,
-        openapi,
-        sandbox,
-        recorder,
-        keys,
-        now,
-        webhooks: webhooks.deps,
-      },
-      {
-        publicUrl: config.publicUrl,
-        oauthClients: config.oauthClients,
-        oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
-        oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
-        rateLimits: config.rateLimits,
-      },
-    );
     const loadMonitor =
       config.shedEventLoopDelayMs > 0 || config.shedDbWaiting > 0
         ? createLoadMonitor({
@@ -213,7 +132,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         now,
       ),
     );
-    await webhooks.startDelivery(services.commands);
+    await infra.webhookFeature.startDelivery(services.commands);
 
     const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
     logger.info(

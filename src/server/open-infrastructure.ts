@@ -1,0 +1,138 @@
+import { createApiKeyStore } from "../auth/index.ts";
+import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
+import type { Config } from "../config.ts";
+import { createOpenApiImporter } from "../connectors/openapi/index.ts";
+import { createSandbox } from "../connectors/script/index.ts";
+import { createNotificationListener, type NotificationListener, openDatabase } from "../db/index.ts";
+import { ENTITIES } from "../entities.ts";
+import { createExecutionRecorder } from "../execute/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import { createOutboundClient } from "../outbound/index.ts";
+import { createPageTokens } from "../paging/index.ts";
+import type { SecretBox } from "../secrets/index.ts";
+import { openWebhooks, type Webhooks } from "../webhooks/index.ts";
+import type { Infrastructure } from "./build-services.ts";
+import { logSandboxEvent } from "./log-sandbox-event.ts";
+
+/** What {@link openInfrastructure} opened: the features' infrastructure, and what only the root uses. */
+export interface OpenInfrastructure extends Infrastructure {
+  /** The webhook feature, open; its delivery worker starts last. */
+  readonly webhookFeature: Webhooks;
+  /** The process's one LISTEN connection (API-key revocations, webhook endpoint changes). */
+  readonly notifications: NotificationListener;
+}
+
+/** The settings {@link openInfrastructure} reads. */
+export type InfrastructureSettings = Pick<
+  Config,
+  | "databaseUrl"
+  | "dataDir"
+  | "dbPoolMax"
+  | "dbStatementTimeoutMs"
+  | "egressAllow"
+  | "scriptProcesses"
+  | "scriptQueueMax"
+  | "publicUrl"
+  | "googleJwksUrl"
+  | "jobSuperviseSeconds"
+  | "webhookAllowInsecureCallbacks"
+>;
+
+/**
+ * Opens what every feature stands on, in dependency order, and pushes each on `opened` (closed in reverse
+ * order by whoever owns the stack): the database with its migrations applied and the built-in catalog in
+ * step, this server's own outbound client, OpenAPI import worker and script sandbox, the execution
+ * recorder, the API-key store, the LISTEN connection, and the webhook job queue. The server and the
+ * in-process tests (test/support/in-process.ts) open the same infrastructure through it.
+ */
+export async function openInfrastructure(
+  config: InfrastructureSettings,
+  context: {
+    readonly logger: Logger;
+    readonly secretBox: SecretBox;
+    /** The primary master key: page tokens are bound to it. */
+    readonly pageTokenKey: Buffer;
+    readonly now: () => Date;
+    readonly opened: AsyncDisposableStack;
+  },
+): Promise<OpenInfrastructure> {
+  const { logger, secretBox, now, opened } = context;
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.dbPoolMax,
+    logger,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    entities: ENTITIES,
+  });
+  opened.defer(() => db.close());
+  // This server's own outbound client (and its egress guard), sandbox and import worker: another server
+  // in the same process has its own.
+  const outbound = createOutboundClient({ allow: config.egressAllow });
+  opened.defer(() => outbound.close());
+  const openapi = createOpenApiImporter();
+  opened.defer(() => openapi.close());
+  const sandbox = createSandbox({
+    processes: config.scriptProcesses,
+    queueMax: config.scriptQueueMax,
+    egressAllow: config.egressAllow,
+    onEvent: (event) => logSandboxEvent(logger, event),
+  });
+  opened.defer(() => sandbox.close());
+  if (config.egressAllow.length > 0) {
+    logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
+  }
+
+  const applied = await db.migrate();
+  logger.info({ database: db.kind, applied }, "database ready");
+  const synced = await syncBuiltinCatalog(db.em(), BUILTIN_CATALOG, now);
+  if (synced.changed.length > 0) logger.info({ connectors: synced.changed }, "built-in catalog updated");
+  if (synced.unbumped.length > 0) {
+    logger.warn({ connectors: synced.unbumped }, "built-in connector schema changed without a version bump");
+  }
+
+  const recorder = createExecutionRecorder(() => db.em(), logger);
+  opened.defer(() => recorder.stop());
+  const keys = createApiKeyStore(() => db.em(), now);
+  const notifications = createNotificationListener({ db, logger });
+  opened.defer(() => notifications.close());
+  const pageTokens = createPageTokens(context.pageTokenKey);
+  const webhookFeature = await openWebhooks({
+    db,
+    notifications,
+    secretBox,
+    pageTokens,
+    logger,
+    outbound,
+    publicUrl: config.publicUrl,
+    googleJwksUrl: config.googleJwksUrl,
+    superviseSeconds: config.jobSuperviseSeconds,
+    allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
+    now,
+  });
+  opened.defer(() =>
+    webhookFeature
+      .stop()
+      .catch((error: unknown) =>
+        logger.warn(
+          { code: (error as { code?: string }).code ?? "STOP_FAILED" },
+          "webhook jobs did not stop cleanly",
+        ),
+      ),
+  );
+  return {
+    db,
+    logger,
+    secretBox,
+    pageTokens,
+    outbound,
+    openapi,
+    sandbox,
+    recorder,
+    keys,
+    now,
+    webhooks: webhookFeature.deps,
+    webhookFeature,
+    notifications,
+  };
+}
