@@ -2184,7 +2184,7 @@ export interface operations {
         pageToken?: string;
         /** @description Only connections to this connector; empty matches all. */
         connectorSlug?: string;
-        /** @description Only this status: "pending", "active" or "error"; empty matches all. Revoked ones are never listed. */
+        /** @description Only this status: "pending", "active", "error" or "revoked"; empty matches all. A revoked connection is deleted and never listed, so "revoked" matches none. */
         status?: "pending" | "active" | "error" | "revoked";
       };
       header?: never;

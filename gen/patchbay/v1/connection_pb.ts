@@ -225,7 +225,8 @@ export type ListConnectionsRequest = Message<"patchbay.v1.ListConnectionsRequest
   connectorSlug: string;
 
   /**
-   * Only this status: "pending", "active" or "error"; empty matches all. Revoked ones are never listed.
+   * Only this status: "pending", "active", "error" or "revoked"; empty matches all. A revoked connection
+   * is deleted and never listed, so "revoked" matches none.
    *
    * @generated from field: string status = 4;
    */
@@ -260,7 +261,8 @@ export type ListConnectionsRequestJson = {
   connectorSlug?: string;
 
   /**
-   * Only this status: "pending", "active" or "error"; empty matches all. Revoked ones are never listed.
+   * Only this status: "pending", "active", "error" or "revoked"; empty matches all. A revoked connection
+   * is deleted and never listed, so "revoked" matches none.
    *
    * @generated from field: string status = 4;
    */

@@ -308,7 +308,7 @@ export type ExecutionFailure = Message<"patchbay.v1.ExecutionFailure"> & {
   executionId: string;
 
   /**
-   * Stable internal code, UPPER_SNAKE_CASE, e.g. "UPSTREAM_RATE_LIMITED", "MISSING_PARAMS"; safe to
+   * Stable internal code, UPPER_SNAKE_CASE, e.g. "UPSTREAM_RATE_LIMITED", "MISSING_REQUIRED_FIELDS"; safe to
    * branch on.
    *
    * @generated from field: string error_code = 2;
@@ -356,7 +356,7 @@ export type ExecutionFailureJson = {
   executionId?: string;
 
   /**
-   * Stable internal code, UPPER_SNAKE_CASE, e.g. "UPSTREAM_RATE_LIMITED", "MISSING_PARAMS"; safe to
+   * Stable internal code, UPPER_SNAKE_CASE, e.g. "UPSTREAM_RATE_LIMITED", "MISSING_REQUIRED_FIELDS"; safe to
    * branch on.
    *
    * @generated from field: string error_code = 2;
