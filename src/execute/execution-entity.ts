@@ -1,6 +1,12 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 
+/** The states of an execution record, in the order the API lists them. */
+export const EXECUTION_STATUSES = ["succeeded", "failed", "running"] as const;
+
+/** One of {@link EXECUTION_STATUSES}. */
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
 /**
  * One command execution. Params and payloads are not stored (they may hold personal data); diagnostics
  * are stored redacted. `reply` holds what an idempotent replay must answer again.
@@ -18,7 +24,7 @@ export const ExecutionEntity = defineEntity({
     connectorVersion: p.text(),
     connectionId: p.uuid().nullable(),
     command: p.text(),
-    status: p.text(),
+    status: p.text().$type<ExecutionStatus>(),
     code: p.text().nullable(),
     errorCode: p.text().nullable(),
     message: p.text().nullable(),

@@ -65,7 +65,8 @@ function withCleanText(row: ExecutionRow): ExecutionRow {
     connectorSlug: cleanText(row.connectorSlug),
     connectorVersion: cleanText(row.connectorVersion),
     command: cleanText(row.command),
-    status: cleanText(row.status),
+    // status is one of EXECUTION_STATUSES: nothing to clean.
+    status: row.status,
     code: cleanNullable(row.code),
     errorCode: cleanNullable(row.errorCode),
     message: cleanNullable(row.message),

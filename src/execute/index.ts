@@ -1,7 +1,12 @@
 export { type CommandRun, type CommandRunner, createCommandRunner } from "./command-runner.ts";
 export type { ExecuteDeps } from "./execute-deps.ts";
 export { registerExecute } from "./execute-service.ts";
-export { ExecutionEntity, type ExecutionRow } from "./execution-entity.ts";
+export {
+  EXECUTION_STATUSES,
+  ExecutionEntity,
+  type ExecutionRow,
+  type ExecutionStatus,
+} from "./execution-entity.ts";
 export { createExecutionRecorder, type ExecutionRecorder } from "./execution-recorder.ts";
 export { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
 export { redactDiagnostics } from "./redact-diagnostics.ts";

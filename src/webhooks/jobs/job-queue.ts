@@ -1,6 +1,7 @@
 import { PgBoss } from "pg-boss";
 import type { Database } from "../../db/index.ts";
 import type { Logger } from "../../logging/logger.ts";
+import type { StoredTarget } from "../endpoints/endpoint-row.ts";
 
 /** Jobs this server delivers itself (HTTPS and command targets). */
 export const DELIVERY_QUEUE = "webhook-deliveries";
@@ -15,7 +16,7 @@ export interface WebhookJobData {
   readonly eventId: string;
   readonly endpointId: string;
   readonly tenantId: string;
-  readonly targetKind: "command" | "https" | "pull";
+  readonly targetKind: StoredTarget["kind"];
 }
 
 /** Attempts before a job is dead, and the backoff between them (pg-boss adds jitter: d·2ⁿ to d·2ⁿ⁺¹). */
