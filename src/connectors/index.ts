@@ -40,6 +40,7 @@ export {
   type JsonObject,
   LEGACY_KEYS_MESSAGE,
   outcomeToResult,
+  type PlainOutcome,
   type SucceedOutcome,
   succeed,
 } from "./define/outcome.ts";

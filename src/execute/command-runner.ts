@@ -3,7 +3,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { Principal } from "../auth/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
-import { type RunOutcome, recordOf, runCommand } from "./run-command.ts";
+import { recordOf } from "./record-of.ts";
+import { type RunOutcome, runCommand } from "./run-command.ts";
 import { createExternalClients } from "./run-external.ts";
 
 /** One command to run on a connection, from inside Patchbay (a webhook job), not from an RPC. */

@@ -4,13 +4,16 @@ import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execu
 import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { keysetPage, keysetWhere, resolvePageSize } from "../paging/index.ts";
+import { DEPRECATED_HEADER } from "../protocol/headers.ts";
 import type { SecretScrubber } from "../secrets/index.ts";
+import { commandDeprecation, deprecationHeaderValue } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { answer, replyOf } from "./execute-reply.ts";
 import { ExecutionEntity } from "./execution-entity.ts";
 import { toExecutionMessage } from "./execution-message.ts";
 import { createIdempotencyKeys } from "./idempotency.ts";
-import { type RunOutcome, recordOf, requestHash, runCommand } from "./run-command.ts";
+import { recordOf } from "./record-of.ts";
+import { type RunOutcome, requestHash, runCommand } from "./run-command.ts";
 import { createExternalClients } from "./run-external.ts";
 
 /**
@@ -65,6 +68,11 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       const key = req.metadata?.idempotencyKey ?? "";
       const { connector, connectionId, credentials } = await resolveTarget(principal, req);
       checkAvailable(connector);
+      // Set before the command runs, so a failure and an idempotent replay carry it as well. A response
+      // header reaches every protocol: Connect and REST as an HTTP header, gRPC as leading metadata.
+      const deprecation = commandDeprecation(connector, req.command);
+      if (deprecation !== undefined)
+        ctx.responseHeader.set(DEPRECATED_HEADER, deprecationHeaderValue(deprecation));
 
       const run = {
         tenantId: principal.tenantId,

@@ -43,6 +43,8 @@ export const ExecutionEntity = defineEntity({
     reply: p.json<JsonObject>().nullable(),
     params: p.json<Record<string, unknown>>().nullable(),
     payload: p.json<Record<string, unknown>>().nullable(),
+    /** The command's deprecation notice when it was deprecated at the time of the run (m0015). */
+    deprecation: p.text().nullable(),
     createdAt: p.datetime(),
   },
 });

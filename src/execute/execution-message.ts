@@ -21,6 +21,7 @@ export function toExecutionMessage(row: ExecutionRow): Execution {
     ...(row.payload ? { payload: row.payload as JsonObject } : {}),
     stepId: row.stepId,
     runId: row.runId,
+    deprecation: row.deprecation ?? "",
     createTime: timestampFromDate(row.createdAt),
   });
 }

@@ -2,17 +2,14 @@ import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
-import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
-import { codeName } from "../protocol/errors.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
+import { commandDeprecation } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
-import type { ExecutionRow } from "./execution-entity.ts";
-import { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
+import { classifyFailure, type FailureClass } from "./failure-classes.ts";
 import { type DeclaredCall, prepareDeclaredCommand } from "./prepare-declared-command.ts";
-import { redactDiagnostics } from "./redact-diagnostics.ts";
 import { type ExternalClients, runExternal } from "./run-external.ts";
 import { runOpenApi } from "./run-openapi.ts";
 import { runScriptCommand } from "./run-script.ts";
@@ -23,6 +20,8 @@ export interface RunOutcome {
   durationMs: number;
   result: ConnectorResult;
   failureClass?: FailureClass;
+  /** The command's deprecation notice when it is deprecated ({@link commandDeprecation}). */
+  deprecation?: string;
 }
 
 /** Who runs a command, with what: the caller's tenant and the connection's opened credentials. */
@@ -32,6 +31,12 @@ export interface RunContext {
   credentials: Record<string, unknown>;
   webhooks?: WebhookRegistrar | undefined;
 }
+
+/** What running a command needs of Execute's collaborators. */
+export type RunDeps = Pick<
+  ExecuteDeps,
+  "logger" | "outbound" | "sandbox" | "openapiTokens" | "defaultTimeoutMs"
+>;
 
 /** The run's outcome and the scrubber its secrets made (for the record's params). */
 export interface ScrubbedRun {
@@ -106,7 +111,7 @@ export function requestHash(req: ExecuteRequest): string {
  * whatever the handler does afterwards.
  */
 export async function runCommand(
-  deps: ExecuteDeps,
+  deps: RunDeps,
   clients: ExternalClients,
   ctx: Pick<HandlerContext, "timeoutMs" | "signal">,
   connector: ConnectorView,
@@ -153,6 +158,16 @@ export async function runCommand(
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
   const logger = createConnectorLogger(deps.logger, connector.slug, scrubber);
+  // Here, not in each model's runner, so that every execution model warns alike (a deprecated command
+  // keeps working and each call logs a warning); the record and the caller learn it too.
+  const deprecation = commandDeprecation(connector, req.command);
+  if (deprecation !== undefined) {
+    logger.warn("deprecated command called", {
+      connector: connector.slug,
+      command: req.command || (definition?.defaultCommand ?? ""),
+      deprecatedMessage: deprecation,
+    });
+  }
   let work: Promise<ConnectorResult>;
   if (definition === undefined) {
     // Script, external and OpenAPI-derived connectors: the same param checks as built-ins, against the
@@ -208,6 +223,7 @@ export async function runCommand(
       {
         signal,
         logger,
+        deprecationWarned: true,
         ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
         ...(webhooks ? { webhooks } : {}),
       },
@@ -228,57 +244,8 @@ export async function runCommand(
   }
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   result = scrubResult(result, scrubber);
-  const outcome: RunOutcome = result.success
-    ? { executionId, durationMs, result }
-    : { executionId, durationMs, result, failureClass: classifyFailure(result) };
+  const outcome: RunOutcome = { executionId, durationMs, result };
+  if (!result.success) outcome.failureClass = classifyFailure(result);
+  if (deprecation !== undefined) outcome.deprecation = deprecation;
   return { outcome, scrubber };
-}
-
-/** The execution record of an outcome (params and payload only when the connector opts in). */
-export function recordOf(
-  deps: ExecuteDeps,
-  principal: Principal,
-  connector: ConnectorView,
-  req: ExecuteRequest,
-  connectionId: string | null,
-  outcome: RunOutcome,
-  scrubber?: SecretScrubber,
-): ExecutionRow {
-  const failed = !outcome.result.success;
-  const code = failed ? CODE_BY_FAILURE_CLASS[outcome.failureClass ?? "command_failed"] : undefined;
-  return {
-    id: outcome.executionId,
-    tenantId: principal.tenantId,
-    subject: principal.subject,
-    keyId: principal.keyId,
-    connectorSlug: connector.slug,
-    connectorVersion: connector.version,
-    connectionId,
-    command: req.command || (connector.definition?.defaultCommand ?? ""),
-    status: failed ? "failed" : "succeeded",
-    code: code === undefined ? null : codeName(code),
-    errorCode: failed ? (outcome.result.errorCode ?? "COMMAND_FAILED") : null,
-    message: failed ? safeMessage(outcome.result.error) : null,
-    durationMs: outcome.durationMs,
-    diagnostics: failed
-      ? (redactDiagnostics(outcome.result.diagnostics ?? {}) as Record<string, unknown>)
-      : null,
-    stepId: req.metadata?.stepId ?? "",
-    runId: req.metadata?.runId ?? "",
-    idempotencyKey: req.metadata?.idempotencyKey || null,
-    requestHash: null,
-    result: null,
-    reply: null,
-    // Only for connectors that opt in: params and payloads may hold personal data.
-    params: connector.recordPayloads
-      ? (redactDiagnostics(
-          scrubber === undefined ? (req.params ?? {}) : scrubber.value(req.params ?? {}),
-        ) as Record<string, unknown>)
-      : null,
-    payload:
-      connector.recordPayloads && outcome.result.success
-        ? (redactDiagnostics(outcome.result.payload ?? {}) as Record<string, unknown>)
-        : null,
-    createdAt: deps.now(),
-  };
 }

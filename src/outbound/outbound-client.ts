@@ -17,7 +17,10 @@ export interface OutboundResponse {
 export interface OutboundRequestInit {
   method: string;
   headers?: Record<string, string>;
-  /** Strings are sent as-is; anything else as JSON. */
+  /**
+   * Strings are sent as-is (`text/plain; charset=utf-8` unless `headers` names a Content-Type); anything
+   * else as JSON (`application/json` unless named).
+   */
   body?: unknown;
   /** Total time for this request, redirects and body included; defaults to the client's. */
   timeoutMs?: number;
@@ -193,11 +196,14 @@ function encodeBody(init: OutboundRequestInit): {
 } {
   const headers = { ...init.headers };
   if (init.body === undefined || init.body === null) return { headers, body: undefined };
-  if (typeof init.body === "string") return { headers, body: init.body };
+  const body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+  // Undici sends a string with no Content-Type at all, which servers read as they please (often as a form
+  // or octet stream): every caller (scripts, the http built-in, connectors) gets a declared type instead.
   if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
-    headers["content-type"] = "application/json";
+    headers["content-type"] =
+      typeof init.body === "string" ? "text/plain; charset=utf-8" : "application/json";
   }
-  return { headers, body: JSON.stringify(init.body) };
+  return { headers, body };
 }
 
 function without(

@@ -11,3 +11,6 @@ export const HTTP_STATUS_HEADER = "x-patchbay-http-status";
 
 /** Header carrying the short operator-safe error message on every REST error. */
 export const ERROR_HEADER = "x-patchbay-error";
+
+/** Response header naming a deprecated command's deprecation message, on every call that ran one. */
+export const DEPRECATED_HEADER = "x-patchbay-deprecated";

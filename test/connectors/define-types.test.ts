@@ -12,6 +12,7 @@ import {
   executeDefinition,
   fail,
   type InferFields,
+  type PlainOutcome,
   succeed,
   t,
 } from "../../src/connectors/index.ts";
@@ -181,6 +182,44 @@ describe("handler return types", () => {
     expectTypeOf<ConnectorResult>().toExtend<CommandOutcome>();
     defineCommand({ description: "Sync.", params: {}, handler: () => ({ success: false, diagnostics: {} }) });
     defineCommand({ description: "Async.", params: {}, handler: async () => fail({ error: "x" }) });
+  });
+
+  // Item 10: the connector docs allow a plain `{ payload, variables }` (the same as succeed(...)).
+  it("accepts a plain { payload, variables } object, sync and async, beside the outcome helpers", () => {
+    expectTypeOf<{ payload: { id: number }; variables: { postCount: number } }>().toExtend<CommandOutcome>();
+    expectTypeOf<{ payload: { id: number } }>().toExtend<PlainOutcome>();
+    expectTypeOf<PlainOutcome>().toExtend<CommandOutcome>();
+    defineCommand({
+      description: "Plain.",
+      params: { id: t.number({ required: true }) },
+      handler: ({ params }) => ({ payload: { id: params.id }, variables: { lastId: params.id } }),
+    });
+    defineCommand({
+      description: "Plain async.",
+      params: {},
+      handler: async () => ({ payload: { ok: true } }),
+    });
+    defineCommand({
+      description: "Variables only.",
+      params: {},
+      handler: () => ({ variables: { seen: 1 } }),
+    });
+    defineCommand({ description: "Helper.", params: {}, handler: () => succeed({ payload: { ok: true } }) });
+  });
+
+  it("refuses a plain object whose slots are not objects, or that mixes in a non-boolean success", () => {
+    defineCommand({
+      description: "Array payload.",
+      params: {},
+      // @ts-expect-error payload must be an object
+      handler: () => ({ payload: [1, 2] }),
+    });
+    defineCommand({
+      description: "Wrong success beside a payload.",
+      params: {},
+      // @ts-expect-error `success` must be a boolean, also next to plain slots
+      handler: () => ({ success: "yes", payload: {} }),
+    });
   });
 
   it("refuses shapes that are not a CommandOutcome", () => {

@@ -46,6 +46,7 @@ function record(id: string, key: string, overrides: Partial<ExecutionRow> = {}):
     reply: null,
     params: null,
     payload: null,
+    deprecation: null,
     createdAt: T0,
     ...overrides,
   };

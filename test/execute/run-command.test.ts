@@ -1,9 +1,14 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { ConfigSchemaSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import type { Principal } from "../../src/auth/index.ts";
 import type { ConnectorView } from "../../src/catalog/index.ts";
-import { defineCommand, defineConnector } from "../../src/connectors/index.ts";
+import { defineCommand, defineConnector, succeed, toConfigSchema } from "../../src/connectors/index.ts";
+import { createTokenCache } from "../../src/connectors/openapi/index.ts";
+import { createSandbox } from "../../src/connectors/script/index.ts";
+import { recordOf } from "../../src/execute/record-of.ts";
 import { runCommand } from "../../src/execute/run-command.ts";
 import { createExternalClients } from "../../src/execute/run-external.ts";
 import { createLogger } from "../../src/logging/logger.ts";
@@ -59,5 +64,99 @@ describe("runCommand", () => {
     expect(outcome.failureClass).toBe("command_failed");
     expect(logs.text()).toContain("command threw an exception its connector does not map");
     expect(logs.text()).not.toContain("jane.doe@example.com");
+  });
+});
+
+const legacy = defineConnector({
+  name: "legacy",
+  version: "1.0.0",
+  description: "A built-in with a deprecated default command.",
+  authType: "none",
+  defaultCommand: "old",
+  commands: {
+    old: defineCommand({
+      description: "Old.",
+      params: {},
+      deprecated: true,
+      deprecatedMessage: "use new",
+      handler: () => succeed({ payload: { old: true } }),
+    }),
+    new: defineCommand({ description: "New.", params: {}, handler: () => succeed() }),
+  },
+});
+
+// Item 2: built-ins warn and mark their runs at the same place as every other execution model.
+describe("runCommand: a deprecated built-in command", () => {
+  const connector: ConnectorView = {
+    id: "c-legacy",
+    slug: "legacy",
+    tenantId: null,
+    authType: "none",
+    executionModel: "built_in",
+    version: "1.0.0",
+    availability: "available",
+    availabilityReason: "",
+    configured: true,
+    configSchema: toJson(ConfigSchemaSchema, toConfigSchema(legacy)),
+    definition: legacy,
+    mockScenario: undefined,
+    scriptLimits: {},
+    scriptSource: undefined,
+    recordPayloads: false,
+    endpointUrl: undefined,
+    protocol: undefined,
+    openapi: undefined,
+    oauth: undefined,
+    instanceConfig: () => ({}),
+  };
+  const principal: Principal = {
+    keyId: "k1",
+    tenantId: "t1",
+    subject: "s1",
+    scopes: ["execute"],
+    rateTier: "",
+  };
+
+  const run = async (command: string) => {
+    const logs = new LogCapture();
+    const logger = createLogger({ level: "debug", format: "json", destination: logs.stream });
+    const outbound = createOutboundClient();
+    // Started lazily: a built-in never reaches it.
+    const sandbox = createSandbox();
+    const deps = { logger, outbound, sandbox, openapiTokens: createTokenCache() };
+    const ctx = { timeoutMs: () => undefined, signal: new AbortController().signal };
+    const req = create(ExecuteRequestSchema, { command });
+    const { outcome } = await runCommand(deps, createExternalClients(outbound.guard), ctx, connector, req, {
+      tenantId: "t1",
+      credentials: {},
+    }).finally(async () => {
+      sandbox.close();
+      await outbound.close();
+    });
+    const row = recordOf({ now: () => new Date() }, principal, connector, req, null, outcome);
+    const warnings = logs.lines().filter((line) => line.msg === "deprecated command called");
+    return { outcome, row, warnings };
+  };
+
+  it("logs one warning, and marks the outcome and the record with the message", async () => {
+    const { outcome, row, warnings } = await run("old");
+    expect(outcome.result).toStrictEqual({ success: true, payload: { old: true } });
+    expect(outcome.deprecation).toBe("use new");
+    expect(row.deprecation).toBe("use new");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: "warn",
+      connector: "legacy",
+      command: "old",
+      deprecatedMessage: "use new",
+    });
+  });
+
+  it("counts the default command when the call names none, and nothing for a current command", async () => {
+    expect((await run("")).outcome.deprecation).toBe("use new");
+    const current = await run("new");
+    expect(current.outcome.deprecation).toBeUndefined();
+    expect(current.row.deprecation).toBeNull();
+    expect(current.warnings).toEqual([]);
   });
 });

@@ -362,7 +362,7 @@ export interface paths {
     put?: never;
     /**
      * Runs one command and returns its payload and variables
-     * @description Runs one command and returns its payload and variables. Errors: not_found (connection or command), failed_precondition (connection not active, connector_slug target on an authenticated connector), and the failure-class codes listed at ExecutionFailure.failure_class.
+     * @description Runs one command and returns its payload and variables. Errors: not_found (connection or command), failed_precondition (connection not active, connector_slug target on an authenticated connector), and the failure-class codes listed at ExecutionFailure.failure_class. A call of a deprecated command answers the response header (gRPC: metadata) x-patchbay-deprecated with its deprecation message.
      *
      *     Requires an API key with scope `execute` (or `admin`, which implies every scope).
      */
@@ -384,7 +384,7 @@ export interface paths {
     put?: never;
     /**
      * Runs one command and returns its payload and variables
-     * @description Runs one command and returns its payload and variables. Errors: not_found (connection or command), failed_precondition (connection not active, connector_slug target on an authenticated connector), and the failure-class codes listed at ExecutionFailure.failure_class.
+     * @description Runs one command and returns its payload and variables. Errors: not_found (connection or command), failed_precondition (connection not active, connector_slug target on an authenticated connector), and the failure-class codes listed at ExecutionFailure.failure_class. A call of a deprecated command answers the response header (gRPC: metadata) x-patchbay-deprecated with its deprecation message.
      *
      *     Requires an API key with scope `execute` (or `admin`, which implies every scope).
      */
@@ -1200,6 +1200,8 @@ export interface components {
        * @description When the execution started.
        */
       createTime?: string;
+      /** @description The command's deprecation message when the command was deprecated at the time of the run (the command's deprecated_message, or "this command is deprecated" when it has none); empty otherwise. The Execute call that ran it answered it in the x-patchbay-deprecated response header. */
+      deprecation?: string;
     };
     /** @description One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
     "patchbay.v1.FieldSpec": {

@@ -165,6 +165,14 @@ describe("outbound client: allow-listed", () => {
     });
   });
 
+  it("declares a string body it sends without a content type as text/plain; charset=utf-8 (item 12)", async () => {
+    const c = client({ allow: ["127.0.0.1/32"] });
+    const res = await c.request(`${api.origin}/`, { method: "POST", body: "plain words" });
+    expect(res.body).toMatchObject({
+      echo: { body: "plain words", headers: { "content-type": "text/plain; charset=utf-8" } },
+    });
+  });
+
   it("reaches an allow-listed host name on the address it resolved, with the name as Host", async () => {
     const dns = fakeDns({ "crm.internal.test": ["127.0.0.1"] });
     const c = client({ allow: ["crm.internal.test"], lookup: dns });

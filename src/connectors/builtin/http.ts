@@ -1,6 +1,6 @@
 import { defineCommand, defineConnector } from "../define/define-connector.ts";
 import { t } from "../define/fields.ts";
-import { fail, succeed } from "../define/outcome.ts";
+import { fail } from "../define/outcome.ts";
 
 const requestParams = {
   url: t.string({ required: true, description: "Absolute http(s) URL." }),
@@ -42,7 +42,8 @@ export const httpConnector = defineConnector({
         if (response.status >= 400) {
           return fail({ error: `HTTP ${response.status}`, diagnostics: { statusCode: response.status } });
         }
-        return succeed({ payload, variables: { httpStatus: response.status } });
+        // The plain form the connector docs allow beside succeed(): both type-check and run alike.
+        return { payload, variables: { httpStatus: response.status } };
       },
     }),
   },

@@ -19,6 +19,11 @@ export interface ExecuteOptions {
   mockScenario?: string;
   /** Webhook endpoint management, for setup commands. */
   webhooks?: WebhookRegistrar;
+  /**
+   * The caller warns of deprecated commands itself: the server does, in one place for every execution
+   * model, and marks the execution record. Without a server (unit tests) the dispatcher warns.
+   */
+  deprecationWarned?: boolean;
 }
 
 const SILENT: ConnectorLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -88,7 +93,7 @@ export async function executeDefinition(
   const prepared = prepareCommand(definition, context.config);
   if (!prepared.ok) return prepared.result;
   const { name, command, params } = prepared;
-  if (command.deprecated) {
+  if (command.deprecated && options.deprecationWarned !== true) {
     logger.warn("deprecated command called", {
       connector: definition.name,
       command: name,

@@ -37,8 +37,18 @@ export interface FailOutcome {
   readonly variables?: JsonObject;
 }
 
+/**
+ * A plain success object, `{ payload, variables }` without a `success` flag: the same as
+ * `succeed({ payload, variables })`. `success` is left out (an object with it is a {@link ConnectorResult}).
+ */
+export interface PlainOutcome {
+  readonly success?: undefined;
+  readonly payload?: JsonObject;
+  readonly variables?: JsonObject;
+}
+
 /** What a handler may return (`void` is accepted at run time too: a side-effect-only success). */
-export type CommandOutcome = SucceedOutcome | FailOutcome | ConnectorResult;
+export type CommandOutcome = SucceedOutcome | FailOutcome | ConnectorResult | PlainOutcome;
 
 /** A success; omit slots you do not fill. */
 export function succeed(slots: { payload?: JsonObject; variables?: JsonObject } = {}): SucceedOutcome {
