@@ -85,7 +85,7 @@ describe("Execute: deprecation, request bodies and plain returns over the wire",
     await upstream?.close();
   });
 
-  describe("item 2: a deprecated command of an API-created script connector", () => {
+  describe("item 2: a deprecated command of a connector created through the API", () => {
     it("answers Connect JSON with x-patchbay-deprecated, marks the record and logs a warning", async () => {
       const res = await connectJson({
         connectorSlug: "legacy-crm",
@@ -153,6 +153,32 @@ describe("Execute: deprecation, request bodies and plain returns over the wire",
         { headers: auth(), onHeader: (header) => (seen = header.get(DEPRECATED)) },
       );
       expect(seen).toBe("this command is deprecated");
+    });
+
+    it("answers the header for an OpenAPI operation the description marks deprecated", async () => {
+      const document = {
+        openapi: "3.0.3",
+        info: { title: "Old API", version: "1.0.0" },
+        servers: [{ url: upstream.origin }],
+        paths: {
+          "/old": {
+            get: { operationId: "getOld", deprecated: true, responses: { "200": { description: "ok" } } },
+          },
+        },
+      };
+      const created = await fetch(`${t.url}/api/v1/connectors`, {
+        method: "POST",
+        headers: { ...auth(), "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "old-api",
+          executionModel: "openapi",
+          openapiDocument: JSON.stringify(document),
+        }),
+      });
+      expect(created.status).toBe(200);
+      const res = await rest("old-api", { command: "getOld" });
+      expect(res.status).toBe(200);
+      expect(res.headers.get(DEPRECATED)).toBe("Deprecated in the API description.");
     });
 
     it("says nothing for a command that is not deprecated", async () => {
