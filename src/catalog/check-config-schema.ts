@@ -1,5 +1,4 @@
 import { clone, toJson } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type CommandSpec,
   type ConfigSchema,
