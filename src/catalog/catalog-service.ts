@@ -4,7 +4,7 @@ import { raw } from "@mikro-orm/core";
 import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
 import { AUTH_TYPES } from "../connectors/index.ts";
-import { resolvePageSize } from "../paging/index.ts";
+import { containsPattern, resolvePageSize } from "../paging/index.ts";
 import { AVAILABILITIES } from "./availabilities.ts";
 import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
@@ -49,7 +49,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       if (req.authType !== "") and.push({ authType: req.authType });
       if (req.availability !== "") and.push(availabilityWhere(req.availability, env));
       if (req.q !== "") {
-        const like = `%${req.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = containsPattern(req.q);
         const tagMatches = raw(
           (alias: string) =>
             `exists (select 1 from jsonb_array_elements_text(${alias}.tags) as t(tag) where t.tag ilike ?)`,
