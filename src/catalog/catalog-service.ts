@@ -3,7 +3,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { raw } from "@mikro-orm/core";
 import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
-import { resolvePageSize } from "../paging/index.ts";
+import { containsPattern, resolvePageSize } from "../paging/index.ts";
 import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
 import { catalogCaller, findVisibleConnector, visibleTo } from "./catalog-access.ts";
@@ -47,7 +47,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       if (req.authType !== "") and.push({ authType: req.authType });
       if (req.availability !== "") and.push(availabilityWhere(req.availability, env));
       if (req.q !== "") {
-        const like = `%${req.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = containsPattern(req.q);
         const tagMatches = raw(
           (alias: string) =>
             `exists (select 1 from jsonb_array_elements_text(${alias}.tags) as t(tag) where t.tag ilike ?)`,

@@ -1,11 +1,11 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
-import { keysetPage, keysetWhere, resolvePageSize } from "../paging/index.ts";
 import { HTTP_STATUS_HEADER } from "../protocol/headers.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
-import { ConnectionEntity, credentialsContext } from "./connection-entity.ts";
+import { credentialsContext } from "./connection-entity.ts";
 import { toConnectionMessage } from "./connection-message.ts";
+import { listConnections } from "./list-connections.ts";
 import { completionPage } from "./oauth/completion-page.ts";
 import { revokeToken } from "./oauth/revoke-token.ts";
 import { resolveOAuthClient } from "./oauth-client.ts";
@@ -32,33 +32,7 @@ export function registerConnections(
   };
 
   router.service(ConnectionService, {
-    async listConnections(req, ctx) {
-      const principal = requirePrincipal(ctx);
-      const pageSize = resolvePageSize(req.pageSize);
-      const filter = { connectorSlug: req.connectorSlug, status: req.status };
-      const where: Record<string, unknown> = {
-        tenantId: principal.tenantId,
-        subject: principal.subject,
-        deletedAt: null,
-      };
-      if (req.connectorSlug !== "") where.connectorSlug = req.connectorSlug;
-      if (req.status !== "") where.status = req.status;
-      // Newest first, ties broken by id: the next page starts strictly after the last row seen.
-      const paging = keysetPage(deps.pageTokens, {
-        scope: "connections",
-        filter,
-        pageToken: req.pageToken,
-        pageSize,
-      });
-      if (paging.after !== undefined)
-        Object.assign(where, keysetWhere(paging.after, { at: "createdAt", id: "id" }));
-      const rows = await deps.em().find(ConnectionEntity, where, {
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        limit: paging.limit,
-      });
-      const { page, next } = paging.finish(rows, (row) => ({ at: row.createdAt.toISOString(), id: row.id }));
-      return { connections: page.map(toConnectionMessage), nextPageToken: next };
-    },
+    listConnections: (req, ctx) => listConnections(deps, requirePrincipal(ctx), req),
 
     async startConnection(req, ctx) {
       const principal = requirePrincipal(ctx);

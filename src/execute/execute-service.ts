@@ -3,7 +3,14 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
-import { keysetPage, keysetWhere, resolvePageSize } from "../paging/index.ts";
+import {
+  containsPattern,
+  keysetOrderBy,
+  keysetPage,
+  keysetWhere,
+  orderDirection,
+  resolvePageSize,
+} from "../paging/index.ts";
 import { DEPRECATED_HEADER } from "../protocol/headers.ts";
 import type { SecretScrubber } from "../secrets/index.ts";
 import { commandDeprecation, deprecationHeaderValue } from "./command-deprecation.ts";
@@ -103,14 +110,17 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     async listExecutions(req, ctx) {
       const principal = requirePrincipal(ctx);
       const pageSize = resolvePageSize(req.pageSize);
+      const direction = orderDirection(req.orderBy, "desc");
       const filter = {
         connectorSlug: req.connectorSlug,
         connectionId: req.connectionId,
         status: req.status,
         start: req.startTime ? timestampDate(req.startTime).toISOString() : "",
         end: req.endTime ? timestampDate(req.endTime).toISOString() : "",
+        q: req.q,
       };
       await deps.recorder.flush();
+      // Every condition starts from the caller's own records: q and the order only narrow and sort them.
       const where: Record<string, unknown> = ownRecords(principal);
       if (filter.connectorSlug !== "") where.connectorSlug = filter.connectorSlug;
       if (filter.connectionId !== "") where.connectionId = filter.connectionId;
@@ -119,15 +129,29 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       if (filter.start !== "") created.$gte = new Date(filter.start);
       if (filter.end !== "") created.$lt = new Date(filter.end);
       if (Object.keys(created).length > 0) where.createdAt = created;
+      const and: Record<string, unknown>[] = [];
+      if (filter.q !== "") {
+        const like = containsPattern(filter.q);
+        and.push({
+          $or: [
+            { connectorSlug: { $ilike: like } },
+            { command: { $ilike: like } },
+            { errorCode: { $ilike: like } },
+          ],
+        });
+      }
+      const fields = { at: "createdAt", id: "id" };
       const paging = keysetPage(deps.pageTokens, {
         scope: "executions",
         filter,
         pageToken: req.pageToken,
         pageSize,
+        direction,
       });
-      if (paging.after !== undefined) where.$and = [keysetWhere(paging.after, { at: "createdAt", id: "id" })];
+      if (paging.after !== undefined) and.push(keysetWhere(paging.after, fields, direction));
+      if (and.length > 0) where.$and = and;
       const rows = await deps.em().find(ExecutionEntity, where, {
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        orderBy: keysetOrderBy(direction, fields),
         limit: paging.limit,
       });
       const { page, next } = paging.finish(rows, (row) => ({ at: row.createdAt.toISOString(), id: row.id }));

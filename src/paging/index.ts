@@ -1,6 +1,7 @@
+export { containsPattern } from "./contains-pattern.ts";
 export { type KeysetCursor, type KeysetPage, type KeysetRequest, keysetPage } from "./keyset-page.ts";
 export { type KeysetSql, keysetSql } from "./keyset-sql.ts";
-export { keysetWhere } from "./keyset-where.ts";
+export { keysetOrderBy, keysetWhere } from "./keyset-where.ts";
 export {
   createPageTokens,
   PAGE_SIZE_DEFAULT,
@@ -8,3 +9,4 @@ export {
   type PageTokens,
   resolvePageSize,
 } from "./page-token.ts";
+export { orderDirection, type SortDirection } from "./sort-direction.ts";

@@ -20,6 +20,7 @@ export {
   type RateLimitInterceptor,
   type RateLimitInterceptorOptions,
 } from "./rate-limit-interceptor.ts";
+export { RATE_LIMIT_PRESETS } from "./rate-limit-presets.ts";
 export {
   createRateLimitStoreClient,
   type RateLimitRow,

@@ -1,13 +1,7 @@
-/** One limit: at most `points` calls per key in each fixed window of `durationSeconds`. */
-export interface RateLimitWindow {
-  /** Calls allowed per window. */
-  readonly points: number;
-  /** Window length in seconds. */
-  readonly durationSeconds: number;
-}
+import { RATE_LIMIT_PRESETS } from "./rate-limit-presets.ts";
+import type { RateLimitTiers, RateLimitWindow } from "./rate-limit-window.ts";
 
-/** Tier name → its windows; a call must fit every window. An empty list is an unlimited tier. */
-export type RateLimitTiers = ReadonlyMap<string, readonly RateLimitWindow[]>;
+export type { RateLimitTiers, RateLimitWindow } from "./rate-limit-window.ts";
 
 /** The tier of a key created without `--tier` (the `api_keys.rate_tier` column default); every spec defines it. */
 export const DEFAULT_RATE_TIER = "standard";
@@ -26,7 +20,8 @@ export class RateLimitSpecError extends Error {
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const MAX_POINTS = 1_000_000_000;
 const MAX_WINDOW_SECONDS = 86_400;
-const SHAPE = "must look like tier=600/60s (window unit s, m, h or d), tier=60/1m+1000/1d or tier=unlimited";
+const PRESET_NAMES = [...RATE_LIMIT_PRESETS.keys()].join(", ");
+const SHAPE = `must look like tier=600/60s (window unit s, m, h or d), tier=60/1m+1000/1d, tier=unlimited, tier=<preset> or <preset> (presets: ${PRESET_NAMES})`;
 
 function parseWindow(text: string, entry: string): RateLimitWindow {
   const match = /^(\d{1,10})\/(\d{0,6})([smhd])$/.exec(text);
@@ -46,7 +41,9 @@ function parseWindow(text: string, entry: string): RateLimitWindow {
 /**
  * Parses `PATCHBAY_RATE_LIMITS`: `off`, or comma-separated `tier=<requests>/<window>` entries. A window is
  * a count and a unit (`60s`, `1m`, `m`, `1h`, `1d`); several windows join with `+` and a call must fit all
- * of them (`free=60/1m+1000/1d`); `tier=unlimited` exempts a tier. The spec must define
+ * of them (`free=60/1m+1000/1d`); `tier=unlimited` exempts a tier. `tier=<preset>` takes a preset's windows
+ * ({@link RATE_LIMIT_PRESETS}: `free`, `solo`, `team`, `enterprise`) and a bare preset name defines the
+ * tier of that name (`standard=solo,free,team`). The spec must define
  * {@link DEFAULT_RATE_TIER}. Returns undefined for `off`; throws {@link RateLimitSpecError}.
  */
 export function parseRateLimits(spec: string): RateLimitTiers | undefined {
@@ -56,7 +53,9 @@ export function parseRateLimits(spec: string): RateLimitTiers | undefined {
   for (const raw of trimmed.split(",")) {
     const entry = raw.replace(/\s+/g, "");
     if (entry === "") continue;
-    const [name = "", limits, ...extra] = entry.split("=");
+    // A bare preset name is short for `<preset>=<preset>`.
+    const [name = "", limits = RATE_LIMIT_PRESETS.has(entry) ? entry : undefined, ...extra] =
+      entry.split("=");
     if (limits === undefined || extra.length > 0) {
       throw new RateLimitSpecError(`entry ${JSON.stringify(entry)} ${SHAPE}`);
     }
@@ -68,6 +67,11 @@ export function parseRateLimits(spec: string): RateLimitTiers | undefined {
     if (tiers.has(name)) throw new RateLimitSpecError(`tier ${JSON.stringify(name)} is defined twice`);
     if (limits === "unlimited") {
       tiers.set(name, []);
+      continue;
+    }
+    const preset = RATE_LIMIT_PRESETS.get(limits);
+    if (preset !== undefined) {
+      tiers.set(name, preset);
       continue;
     }
     const windows = limits.split("+").map((w) => parseWindow(w, entry));

@@ -1333,10 +1333,15 @@ export interface components {
     };
     /** @description Response for ConnectionService.ListConnections. */
     "patchbay.v1.ListConnectionsResponse": {
-      /** @description One page of connections, newest first. */
+      /** @description One page of connections, in the requested order (newest first by default). */
       connections?: components["schemas"]["patchbay.v1.Connection"][];
       /** @description Token for the next page; empty when there are no more. */
       nextPageToken?: string;
+      /**
+       * Format: int32
+       * @description How many connections match the filters over all pages (an exact count).
+       */
+      totalSize?: number;
     };
     /** @description Response for CatalogService.ListConnectors. */
     "patchbay.v1.ListConnectorsResponse": {
@@ -1361,7 +1366,7 @@ export interface components {
     };
     /** @description Response for ExecuteService.ListExecutions. */
     "patchbay.v1.ListExecutionsResponse": {
-      /** @description One page of executions, newest first. */
+      /** @description One page of executions, in the requested order (newest first by default). */
       executions?: components["schemas"]["patchbay.v1.Execution"][];
       /** @description Token for the next page; empty when there are no more. */
       nextPageToken?: string;
@@ -2188,6 +2193,10 @@ export interface operations {
         connectorSlug?: string;
         /** @description Only this status: "pending", "active", "error" or "revoked"; empty matches all. A revoked connection is deleted and never listed, so "revoked" matches none. */
         status?: "pending" | "active" | "error" | "revoked";
+        /** @description Case-insensitive substring match on the label and the connector slug; empty matches all. */
+        q?: string;
+        /** @description The order, AIP-132 style: "create_time desc" (newest first, the default when empty) or "create_time" / "create_time asc" (oldest first); ties are broken by id. A page token is bound to the order it was made under. REST also takes `?sort=created_at&order=desc`. */
+        orderBy?: "create_time" | "create_time asc" | "create_time desc";
       };
       header?: never;
       path?: never;
@@ -2713,6 +2722,10 @@ export interface operations {
         startTime?: string;
         /** @description Only runs whose create_time is before this instant (exclusive). */
         endTime?: string;
+        /** @description Case-insensitive substring match on the connector slug, the command and the error code; empty matches all. */
+        q?: string;
+        /** @description The order, AIP-132 style: "create_time desc" (newest first, the default when empty) or "create_time" / "create_time asc" (oldest first); ties are broken by id. A page token is bound to the order it was made under. REST also takes `?sort=created_at&order=desc`. */
+        orderBy?: "create_time" | "create_time asc" | "create_time desc";
       };
       header?: never;
       path?: never;

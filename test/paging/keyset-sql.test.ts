@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNativeQuery, type Database, type NativeQuery, openDatabase } from "../../src/db/index.ts";
 import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { createPageTokens, type KeysetSql, keysetPage, keysetSql } from "../../src/paging/index.ts";
+import {
+  createPageTokens,
+  type KeysetSql,
+  keysetPage,
+  keysetSql,
+  type SortDirection,
+} from "../../src/paging/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -46,8 +52,13 @@ describe("keysetSql", () => {
   });
 
   /** The page of `pageToken` over keyset_t's columns. */
-  function pagerOf(pageToken: string, pageSize: number, filter: unknown = {}) {
-    const page = keysetPage(tokens, { scope: "keyset-test", filter, pageToken, pageSize });
+  function pagerOf(
+    pageToken: string,
+    pageSize: number,
+    filter: unknown = {},
+    direction: SortDirection = "desc",
+  ) {
+    const page = keysetPage(tokens, { scope: "keyset-test", filter, pageToken, pageSize, direction });
     const sql: KeysetSql = keysetSql(page, { at: "t.at", id: "t.id" });
     return { page, sql };
   }
@@ -56,16 +67,17 @@ describe("keysetSql", () => {
   async function pageThrough(
     pageSize: number,
     filter: unknown = {},
+    direction: SortDirection = "desc",
   ): Promise<{ ids: string[]; pages: number }> {
     const ids: string[] = [];
     let token = "";
     let pages = 0;
     do {
-      const pager = pagerOf(token, pageSize, filter);
+      const pager = pagerOf(token, pageSize, filter, direction);
       const values: unknown[] = [];
       const { rows } = await query(
         `select t.id, ${pager.sql.select} from keyset_t t where true ${pager.sql.after(values)}
-          order by t.at desc, t.id desc ${pager.sql.limit(values)}`,
+          ${pager.sql.orderBy} ${pager.sql.limit(values)}`,
         values,
       );
       const { page, next } = pager.page.finish(rows as Record<string, unknown>[], pager.sql.cursorOf);
@@ -89,6 +101,13 @@ describe("keysetSql", () => {
       expect(pages).toBe(Math.ceil(ROWS.length / size));
     },
   );
+
+  // Issue 19 item 13: lists can run oldest first with the same helpers.
+  it.each([1, 3, 8])("pages oldest first through the same rows (page size %i)", async (size) => {
+    const { ids, pages } = await pageThrough(size, {}, "asc");
+    expect(ids).toEqual([...newestFirst].reverse());
+    expect(pages).toBe(Math.ceil(ROWS.length / size));
+  });
 
   it("keeps the time to the microsecond in the token", async () => {
     const pager = pagerOf("", 1);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { DEFAULT_RATE_LIMITS, parseRateLimits, RateLimitSpecError } from "../../src/ratelimit/index.ts";
+import {
+  DEFAULT_RATE_LIMITS,
+  parseRateLimits,
+  RATE_LIMIT_PRESETS,
+  RateLimitSpecError,
+} from "../../src/ratelimit/index.ts";
 
 function specErrorOf(spec: string): string {
   try {
@@ -40,6 +45,28 @@ describe("parseRateLimits", () => {
     expect(tiers?.get("internal")).toEqual([]);
   });
 
+  // Issue 19 item 15: the four plan tiers as named presets.
+  it("reads the presets free, solo, team and enterprise, bare or as a tier's limits", () => {
+    const minuteAndDay = (minute: number, day: number) => [
+      { points: minute, durationSeconds: 60 },
+      { points: day, durationSeconds: 86_400 },
+    ];
+    expect(parseRateLimits("standard=solo,free,solo,team,enterprise")).toEqual(
+      new Map([
+        ["standard", minuteAndDay(100, 500)],
+        ["free", minuteAndDay(60, 50)],
+        ["solo", minuteAndDay(100, 500)],
+        ["team", minuteAndDay(500, 5000)],
+        ["enterprise", []],
+      ]),
+    );
+    expect([...RATE_LIMIT_PRESETS.keys()]).toEqual(["free", "solo", "team", "enterprise"]);
+    // A preset's name stays free for a tier with its own windows.
+    expect(parseRateLimits("standard=1/1s,free=10/1m")?.get("free")).toEqual([
+      { points: 10, durationSeconds: 60 },
+    ]);
+  });
+
   it("turns limiting off with off, in any case", () => {
     expect(parseRateLimits("off")).toBeUndefined();
     expect(parseRateLimits(" OFF ")).toBeUndefined();
@@ -63,6 +90,9 @@ describe("parseRateLimits", () => {
     ["=1/1s", /^tier name "" must be/],
     ["standard=1/1s,standard=2/1s", /^tier "standard" is defined twice$/],
     ["bulk=1/1s", /^must define the standard tier/],
+    ["standard", /^entry "standard" must look like .* \(presets: free, solo, team, enterprise\)$/],
+    ["standard=gold", /^entry "standard=gold" must look like/],
+    ["free", /^must define the standard tier/],
     ["", /^must define the standard tier/],
   ])("refuses %j in one line", (spec, message) => {
     const text = specErrorOf(spec);
@@ -82,6 +112,13 @@ describe("PATCHBAY_RATE_LIMITS", () => {
       new Map([["standard", [{ points: 5, durationSeconds: 1 }]]]),
     );
     expect(loadConfig({ PATCHBAY_RATE_LIMITS: "off" }, false).rateLimits).toBeUndefined();
+  });
+
+  it("keeps today's default and can name a preset", () => {
+    expect(DEFAULT_RATE_LIMITS).toBe("standard=600/60s,bulk=6000/60s");
+    expect(loadConfig({ PATCHBAY_RATE_LIMITS: "standard=free,team" }, false).rateLimits?.get("team")).toEqual(
+      RATE_LIMIT_PRESETS.get("team"),
+    );
   });
 
   it("fails with a one-line error naming the variable", () => {

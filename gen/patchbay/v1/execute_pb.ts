@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/execute.proto.
  */
 export const file_patchbay_v1_execute: GenFile = /*@__PURE__*/
-  fileDesc("ChlwYXRjaGJheS92MS9leGVjdXRlLnByb3RvEgtwYXRjaGJheS52MSL6AQoORXhlY3V0ZVJlcXVlc3QSHwoNY29ubmVjdGlvbl9pZBgBIAEoCUIG4vMYAiABSAASGAoOY29ubmVjdG9yX3NsdWcYAiABKAlIABIYCgdjb21tYW5kGAMgASgJQgfi8xgDGIABEicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCghtZXRhZGF0YRgGIAEoCzIcLnBhdGNoYmF5LnYxLkV4ZWN1dGVNZXRhZGF0YUIOCgZ0YXJnZXQSBOjzGAEiaAoPRXhlY3V0ZU1ldGFkYXRhEg8KB3N0ZXBfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhIKCnRpbWVvdXRfbXMYAyABKA0SIAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQgfi8xgDGIABIpIBCg9FeGVjdXRlUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIUCgxleGVjdXRpb25faWQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAEirQEKEEV4ZWN1dGlvbkZhaWx1cmUSFAoMZXhlY3V0aW9uX2lkGAEgASgJEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZmFpbHVyZV9jbGFzcxgDIAEoCRIsCgtkaWFnbm9zdGljcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKyAwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAIgASgJEhkKEWNvbm5lY3Rvcl92ZXJzaW9uGAMgASgJEhUKDWNvbm5lY3Rpb25faWQYBCABKAkSDwoHY29tbWFuZBgFIAEoCRIOCgZzdGF0dXMYBiABKAkSDAoEY29kZRgHIAEoCRISCgplcnJvcl9jb2RlGAggASgJEg8KB21lc3NhZ2UYCSABKAkSEwoLZHVyYXRpb25fbXMYCiABKAESLAoLZGlhZ25vc3RpY3MYCyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB3N0ZXBfaWQYDCABKAkSDgoGcnVuX2lkGA0gASgJEicKBnBhcmFtcxgOIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHcGF5bG9hZBgPIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2RlcHJlY2F0aW9uGBEgASgJIpQCChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSIAoJcGFnZV9zaXplGAEgASgFQg3i8xgJMQAAAAAAAAAAEhIKCnBhZ2VfdG9rZW4YAiABKAkSFgoOY29ubmVjdG9yX3NsdWcYAyABKAkSHQoNY29ubmVjdGlvbl9pZBgEIAEoCUIG4vMYAiABEjAKBnN0YXR1cxgFIAEoCUIg4vMYHCoJc3VjY2VlZGVkKgZmYWlsZWQqB3J1bm5pbmcSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIl0KFkxpc3RFeGVjdXRpb25zUmVzcG9uc2USKgoKZXhlY3V0aW9ucxgBIAMoCzIWLnBhdGNoYmF5LnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKwoTR2V0RXhlY3V0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiQQoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKQoJZXhlY3V0aW9uGAEgASgLMhYucGF0Y2hiYXkudjEuRXhlY3V0aW9uMt0DCg5FeGVjdXRlU2VydmljZRK7AQoHRXhlY3V0ZRIbLnBhdGNoYmF5LnYxLkV4ZWN1dGVSZXF1ZXN0GhwucGF0Y2hiYXkudjEuRXhlY3V0ZVJlc3BvbnNlInXK8xgJCgdleGVjdXRlgtPkkwJiOgEqWjA6ASoiKy9hcGkvdjEvY29ubmVjdG9ycy97Y29ubmVjdG9yX3NsdWd9L2V4ZWN1dGUiKy9hcGkvdjEvY29ubmVjdGlvbnMve2Nvbm5lY3Rpb25faWR9L2V4ZWN1dGUShQEKDkxpc3RFeGVjdXRpb25zEiIucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiMucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZSIqkAIByvMYCQoHZXhlY3V0ZYLT5JMCFBISL2FwaS92MS9leGVjdXRpb25zEoQBCgxHZXRFeGVjdXRpb24SIC5wYXRjaGJheS52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiEucGF0Y2hiYXkudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiL5ACAcrzGAkKB2V4ZWN1dGWC0+STAhkSFy9hcGkvdjEvZXhlY3V0aW9ucy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChlwYXRjaGJheS92MS9leGVjdXRlLnByb3RvEgtwYXRjaGJheS52MSL6AQoORXhlY3V0ZVJlcXVlc3QSHwoNY29ubmVjdGlvbl9pZBgBIAEoCUIG4vMYAiABSAASGAoOY29ubmVjdG9yX3NsdWcYAiABKAlIABIYCgdjb21tYW5kGAMgASgJQgfi8xgDGIABEicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCghtZXRhZGF0YRgGIAEoCzIcLnBhdGNoYmF5LnYxLkV4ZWN1dGVNZXRhZGF0YUIOCgZ0YXJnZXQSBOjzGAEiaAoPRXhlY3V0ZU1ldGFkYXRhEg8KB3N0ZXBfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhIKCnRpbWVvdXRfbXMYAyABKA0SIAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQgfi8xgDGIABIpIBCg9FeGVjdXRlUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIUCgxleGVjdXRpb25faWQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAEirQEKEEV4ZWN1dGlvbkZhaWx1cmUSFAoMZXhlY3V0aW9uX2lkGAEgASgJEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZmFpbHVyZV9jbGFzcxgDIAEoCRIsCgtkaWFnbm9zdGljcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKyAwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAIgASgJEhkKEWNvbm5lY3Rvcl92ZXJzaW9uGAMgASgJEhUKDWNvbm5lY3Rpb25faWQYBCABKAkSDwoHY29tbWFuZBgFIAEoCRIOCgZzdGF0dXMYBiABKAkSDAoEY29kZRgHIAEoCRISCgplcnJvcl9jb2RlGAggASgJEg8KB21lc3NhZ2UYCSABKAkSEwoLZHVyYXRpb25fbXMYCiABKAESLAoLZGlhZ25vc3RpY3MYCyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB3N0ZXBfaWQYDCABKAkSDgoGcnVuX2lkGA0gASgJEicKBnBhcmFtcxgOIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHcGF5bG9hZBgPIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2RlcHJlY2F0aW9uGBEgASgJIvACChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSIAoJcGFnZV9zaXplGAEgASgFQg3i8xgJMQAAAAAAAAAAEhIKCnBhZ2VfdG9rZW4YAiABKAkSFgoOY29ubmVjdG9yX3NsdWcYAyABKAkSHQoNY29ubmVjdGlvbl9pZBgEIAEoCUIG4vMYAiABEjAKBnN0YXR1cxgFIAEoCUIg4vMYHCoJc3VjY2VlZGVkKgZmYWlsZWQqB3J1bm5pbmcSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKAXEYCCABKAlCB+LzGAMYyAESRgoIb3JkZXJfYnkYCSABKAlCNOLzGDAqC2NyZWF0ZV90aW1lKg9jcmVhdGVfdGltZSBhc2MqEGNyZWF0ZV90aW1lIGRlc2MiXQoWTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRIqCgpleGVjdXRpb25zGAEgAygLMhYucGF0Y2hiYXkudjEuRXhlY3V0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIrChNHZXRFeGVjdXRpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJBChRHZXRFeGVjdXRpb25SZXNwb25zZRIpCglleGVjdXRpb24YASABKAsyFi5wYXRjaGJheS52MS5FeGVjdXRpb24y3QMKDkV4ZWN1dGVTZXJ2aWNlErsBCgdFeGVjdXRlEhsucGF0Y2hiYXkudjEuRXhlY3V0ZVJlcXVlc3QaHC5wYXRjaGJheS52MS5FeGVjdXRlUmVzcG9uc2UidcrzGAkKB2V4ZWN1dGWC0+STAmI6ASpaMDoBKiIrL2FwaS92MS9jb25uZWN0b3JzL3tjb25uZWN0b3Jfc2x1Z30vZXhlY3V0ZSIrL2FwaS92MS9jb25uZWN0aW9ucy97Y29ubmVjdGlvbl9pZH0vZXhlY3V0ZRKFAQoOTGlzdEV4ZWN1dGlvbnMSIi5wYXRjaGJheS52MS5MaXN0RXhlY3V0aW9uc1JlcXVlc3QaIy5wYXRjaGJheS52MS5MaXN0RXhlY3V0aW9uc1Jlc3BvbnNlIiqQAgHK8xgJCgdleGVjdXRlgtPkkwIUEhIvYXBpL3YxL2V4ZWN1dGlvbnMShAEKDEdldEV4ZWN1dGlvbhIgLnBhdGNoYmF5LnYxLkdldEV4ZWN1dGlvblJlcXVlc3QaIS5wYXRjaGJheS52MS5HZXRFeGVjdXRpb25SZXNwb25zZSIvkAIByvMYCQoHZXhlY3V0ZYLT5JMCGRIXL2FwaS92MS9leGVjdXRpb25zL3tpZH1iBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * Request for ExecuteService.Execute.
@@ -712,6 +712,23 @@ export type ListExecutionsRequest = Message<"patchbay.v1.ListExecutionsRequest">
    * @generated from field: google.protobuf.Timestamp end_time = 7;
    */
   endTime?: Timestamp | undefined;
+
+  /**
+   * Case-insensitive substring match on the connector slug, the command and the error code; empty
+   * matches all.
+   *
+   * @generated from field: string q = 8;
+   */
+  q: string;
+
+  /**
+   * The order, AIP-132 style: "create_time desc" (newest first, the default when empty) or
+   * "create_time" / "create_time asc" (oldest first); ties are broken by id. A page token is bound to
+   * the order it was made under. REST also takes `?sort=created_at&order=desc`.
+   *
+   * @generated from field: string order_by = 9;
+   */
+  orderBy: string;
 };
 
 /**
@@ -768,6 +785,23 @@ export type ListExecutionsRequestJson = {
    * @generated from field: google.protobuf.Timestamp end_time = 7;
    */
   endTime?: TimestampJson;
+
+  /**
+   * Case-insensitive substring match on the connector slug, the command and the error code; empty
+   * matches all.
+   *
+   * @generated from field: string q = 8;
+   */
+  q?: string;
+
+  /**
+   * The order, AIP-132 style: "create_time desc" (newest first, the default when empty) or
+   * "create_time" / "create_time asc" (oldest first); ties are broken by id. A page token is bound to
+   * the order it was made under. REST also takes `?sort=created_at&order=desc`.
+   *
+   * @generated from field: string order_by = 9;
+   */
+  orderBy?: string;
 };
 
 /**
@@ -784,7 +818,7 @@ export const ListExecutionsRequestSchema: GenMessage<ListExecutionsRequest, {jso
  */
 export type ListExecutionsResponse = Message<"patchbay.v1.ListExecutionsResponse"> & {
   /**
-   * One page of executions, newest first.
+   * One page of executions, in the requested order (newest first by default).
    *
    * @generated from field: repeated patchbay.v1.Execution executions = 1;
    */
@@ -805,7 +839,7 @@ export type ListExecutionsResponse = Message<"patchbay.v1.ListExecutionsResponse
  */
 export type ListExecutionsResponseJson = {
   /**
-   * One page of executions, newest first.
+   * One page of executions, in the requested order (newest first by default).
    *
    * @generated from field: repeated patchbay.v1.Execution executions = 1;
    */

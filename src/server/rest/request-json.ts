@@ -2,6 +2,7 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { BridgeError, quoteName } from "./bridge-error.ts";
 import { type ResolvedField, resolveFieldPath, setAtPath, valueFromText } from "./field-paths.ts";
 import type { RouteMatch } from "./route-table.ts";
+import { sortQueryToOrderBy } from "./sort-query.ts";
 
 const HTTP_BODY = "google.api.HttpBody";
 
@@ -144,7 +145,8 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
     assign(json, resolved, [text], `path variable ${quoteName(variable.fieldPath.join("."))}`);
   });
 
-  const names = [...new Set(parts.query.keys())];
+  const query = raw ? parts.query : sortQueryToOrderBy(input, parts.query);
+  const names = [...new Set(query.keys())];
   if (binding.body === "*" && names.length > 0 && !raw) {
     throw invalid(
       `query parameter ${quoteName(names[0] ?? "")} is not accepted: this operation reads its fields from the JSON body`,
@@ -164,7 +166,7 @@ export function buildRequestJson(parts: RestRequestParts): Record<string, unknow
       throw invalid(`query parameter ${quoteName(name)} sets a field that the path or body already binds`);
     }
     const entry = byField.get(key) ?? { resolved, name, texts: [] };
-    entry.texts.push(...parts.query.getAll(name));
+    entry.texts.push(...query.getAll(name));
     byField.set(key, entry);
   }
   for (const { resolved, name, texts } of byField.values()) {
