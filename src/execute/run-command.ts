@@ -33,6 +33,15 @@ export interface RunContext {
   webhooks?: WebhookRegistrar | undefined;
 }
 
+/**
+ * What dispatching a command needs of Execute's dependencies: no database, no connection user, so the
+ * composition root can hand it to the connections feature (credential tests) before Execute exists.
+ */
+export type RunDeps = Pick<
+  ExecuteDeps,
+  "logger" | "outbound" | "sandbox" | "openapiTokens" | "defaultTimeoutMs"
+>;
+
 /** The run's outcome and the scrubber its secrets made (for the record's params). */
 export interface ScrubbedRun {
   outcome: RunOutcome;
@@ -106,7 +115,7 @@ export function requestHash(req: ExecuteRequest): string {
  * whatever the handler does afterwards.
  */
 export async function runCommand(
-  deps: ExecuteDeps,
+  deps: RunDeps,
   clients: ExternalClients,
   ctx: Pick<HandlerContext, "timeoutMs" | "signal">,
   connector: ConnectorView,
