@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/connection.proto.
  */
 export const file_patchbay_v1_connection: GenFile = /*@__PURE__*/
-  fileDesc("ChxwYXRjaGJheS92MS9jb25uZWN0aW9uLnByb3RvEgtwYXRjaGJheS52MSLYAgoKQ29ubmVjdGlvbhIKCgJpZBgBIAEoCRIWCg5jb25uZWN0b3Jfc2x1ZxgCIAEoCRINCgVsYWJlbBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSEQoJYXV0aF90eXBlGAUgASgJEhIKCmxhc3RfZXJyb3IYBiABKAkSFgoOZ3JhbnRlZF9zY29wZXMYByADKAkSNQoRdG9rZW5fZXhwaXJlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIp0BChZMaXN0Q29ubmVjdGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEjUKBnN0YXR1cxgEIAEoCUIl4vMYISoHcGVuZGluZyoGYWN0aXZlKgVlcnJvcioHcmV2b2tlZCJgChdMaXN0Q29ubmVjdGlvbnNSZXNwb25zZRIsCgtjb25uZWN0aW9ucxgBIAMoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlAKFlN0YXJ0Q29ubmVjdGlvblJlcXVlc3QSHgoOY29ubmVjdG9yX3NsdWcYASABKAlCBuLzGAIIARIWCgVsYWJlbBgCIAEoCUIH4vMYAxjIASKJAQoXU3RhcnRDb25uZWN0aW9uUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SEQoJb2F1dGhfdXJsGAIgASgJEh0KFWNyZWRlbnRpYWxfc3VibWl0X3VybBgDIAEoCRIPCgdjcmVhdGVkGAQgASgIIiwKFEdldENvbm5lY3Rpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJEChVHZXRDb25uZWN0aW9uUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24iLwoXRGVsZXRlQ29ubmVjdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCOLzGAQIASABIisKGERlbGV0ZUNvbm5lY3Rpb25SZXNwb25zZRIPCgdkZWxldGVkGAEgASgIIl4KGFN1Ym1pdENyZWRlbnRpYWxzUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAESLAoLY3JlZGVudGlhbHMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IkgKGVN1Ym1pdENyZWRlbnRpYWxzUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24iLQoVR2V0T0F1dGhTdGF0dXNSZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJYChZHZXRPQXV0aFN0YXR1c1Jlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uEhEKCW9hdXRoX3VybBgCIAEoCSJDChNSZXN0YXJ0T0F1dGhSZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgARIWCg5zZWxlY3RfYWNjb3VudBgCIAEoCCJWChRSZXN0YXJ0T0F1dGhSZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIRCglvYXV0aF91cmwYAiABKAkiWQoRU3RhcnRPQXV0aFJlcXVlc3QSFAoEc2x1ZxgBIAEoCUIG4vMYAggBEhYKDnNlbGVjdF9hY2NvdW50GAIgASgIEhYKBWxhYmVsGAMgASgJQgfi8xgDGMgBIlQKElN0YXJ0T0F1dGhSZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIRCglvYXV0aF91cmwYAiABKAkiXQoUQ29tcGxldGVPQXV0aFJlcXVlc3QSDQoFc3RhdGUYASABKAkSDAoEY29kZRgCIAEoCRINCgVlcnJvchgDIAEoCRIZChFlcnJvcl9kZXNjcmlwdGlvbhgEIAEoCSI7ChVDb21wbGV0ZU9BdXRoUmVzcG9uc2USIgoEcGFnZRgBIAEoCzIULmdvb2dsZS5hcGkuSHR0cEJvZHkiMAoYUmVmcmVzaENvbm5lY3Rpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJIChlSZWZyZXNoQ29ubmVjdGlvblJlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uMvwLChFDb25uZWN0aW9uU2VydmljZRKNAQoPTGlzdENvbm5lY3Rpb25zEiMucGF0Y2hiYXkudjEuTGlzdENvbm5lY3Rpb25zUmVxdWVzdBokLnBhdGNoYmF5LnYxLkxpc3RDb25uZWN0aW9uc1Jlc3BvbnNlIi+QAgHK8xgNCgtjb25uZWN0aW9uc4LT5JMCFRITL2FwaS92MS9jb25uZWN0aW9ucxKVAQoPU3RhcnRDb25uZWN0aW9uEiMucGF0Y2hiYXkudjEuU3RhcnRDb25uZWN0aW9uUmVxdWVzdBokLnBhdGNoYmF5LnYxLlN0YXJ0Q29ubmVjdGlvblJlc3BvbnNlIjfK8xgNCgtjb25uZWN0aW9uc9LzGAQKAskBgtPkkwIYOgEqIhMvYXBpL3YxL2Nvbm5lY3Rpb25zEowBCg1HZXRDb25uZWN0aW9uEiEucGF0Y2hiYXkudjEuR2V0Q29ubmVjdGlvblJlcXVlc3QaIi5wYXRjaGJheS52MS5HZXRDb25uZWN0aW9uUmVzcG9uc2UiNJACAcrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIaEhgvYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0SkgEKEERlbGV0ZUNvbm5lY3Rpb24SJC5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0aW9uUmVxdWVzdBolLnBhdGNoYmF5LnYxLkRlbGV0ZUNvbm5lY3Rpb25SZXNwb25zZSIxyvMYDQoLY29ubmVjdGlvbnOC0+STAhoqGC9hcGkvdjEvY29ubmVjdGlvbnMve2lkfRKkAQoRU3VibWl0Q3JlZGVudGlhbHMSJS5wYXRjaGJheS52MS5TdWJtaXRDcmVkZW50aWFsc1JlcXVlc3QaJi5wYXRjaGJheS52MS5TdWJtaXRDcmVkZW50aWFsc1Jlc3BvbnNlIkDK8xgNCgtjb25uZWN0aW9uc4LT5JMCKToBKiIkL2FwaS92MS9jb25uZWN0aW9ucy97aWR9L2NyZWRlbnRpYWxzEpUBCg5HZXRPQXV0aFN0YXR1cxIiLnBhdGNoYmF5LnYxLkdldE9BdXRoU3RhdHVzUmVxdWVzdBojLnBhdGNoYmF5LnYxLkdldE9BdXRoU3RhdHVzUmVzcG9uc2UiOpACAcrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIgEh4vYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0vb2F1dGgSjwEKDFJlc3RhcnRPQXV0aBIgLnBhdGNoYmF5LnYxLlJlc3RhcnRPQXV0aFJlcXVlc3QaIS5wYXRjaGJheS52MS5SZXN0YXJ0T0F1dGhSZXNwb25zZSI6yvMYDQoLY29ubmVjdGlvbnOC0+STAiM6ASoiHi9hcGkvdjEvY29ubmVjdGlvbnMve2lkfS9vYXV0aBKPAQoKU3RhcnRPQXV0aBIeLnBhdGNoYmF5LnYxLlN0YXJ0T0F1dGhSZXF1ZXN0Gh8ucGF0Y2hiYXkudjEuU3RhcnRPQXV0aFJlc3BvbnNlIkDK8xgNCgtjb25uZWN0aW9uc9LzGAQKAq4CgtPkkwIhEh8vYXBpL3YxL2Nvbm5lY3Rpb25zL29hdXRoL3N0YXJ0EpQBCg1Db21wbGV0ZU9BdXRoEiEucGF0Y2hiYXkudjEuQ29tcGxldGVPQXV0aFJlcXVlc3QaIi5wYXRjaGJheS52MS5Db21wbGV0ZU9BdXRoUmVzcG9uc2UiPMrzGAIQAdLzGAIQAYLT5JMCKmIEcGFnZRIiL2FwaS92MS9jb25uZWN0aW9ucy9vYXV0aC9jYWxsYmFjaxKgAQoRUmVmcmVzaENvbm5lY3Rpb24SJS5wYXRjaGJheS52MS5SZWZyZXNoQ29ubmVjdGlvblJlcXVlc3QaJi5wYXRjaGJheS52MS5SZWZyZXNoQ29ubmVjdGlvblJlc3BvbnNlIjzK8xgNCgtjb25uZWN0aW9uc4LT5JMCJToBKiIgL2FwaS92MS9jb25uZWN0aW9ucy97aWR9L3JlZnJlc2hiBnByb3RvMw", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChxwYXRjaGJheS92MS9jb25uZWN0aW9uLnByb3RvEgtwYXRjaGJheS52MSLYAgoKQ29ubmVjdGlvbhIKCgJpZBgBIAEoCRIWCg5jb25uZWN0b3Jfc2x1ZxgCIAEoCRINCgVsYWJlbBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSEQoJYXV0aF90eXBlGAUgASgJEhIKCmxhc3RfZXJyb3IYBiABKAkSFgoOZ3JhbnRlZF9zY29wZXMYByADKAkSNQoRdG9rZW5fZXhwaXJlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIp0BChZMaXN0Q29ubmVjdGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEjUKBnN0YXR1cxgEIAEoCUIl4vMYISoHcGVuZGluZyoGYWN0aXZlKgVlcnJvcioHcmV2b2tlZCJgChdMaXN0Q29ubmVjdGlvbnNSZXNwb25zZRIsCgtjb25uZWN0aW9ucxgBIAMoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlAKFlN0YXJ0Q29ubmVjdGlvblJlcXVlc3QSHgoOY29ubmVjdG9yX3NsdWcYASABKAlCBuLzGAIIARIWCgVsYWJlbBgCIAEoCUIH4vMYAxjIASKhAQoXU3RhcnRDb25uZWN0aW9uUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SEQoJb2F1dGhfdXJsGAIgASgJEh0KFWNyZWRlbnRpYWxfc3VibWl0X3VybBgDIAEoCRIPCgdjcmVhdGVkGAQgASgIEhYKDm9hdXRoX2xpbmtfdXJsGAUgASgJIiwKFEdldENvbm5lY3Rpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJEChVHZXRDb25uZWN0aW9uUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24iLwoXRGVsZXRlQ29ubmVjdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCOLzGAQIASABIisKGERlbGV0ZUNvbm5lY3Rpb25SZXNwb25zZRIPCgdkZWxldGVkGAEgASgIIl4KGFN1Ym1pdENyZWRlbnRpYWxzUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAESLAoLY3JlZGVudGlhbHMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IkgKGVN1Ym1pdENyZWRlbnRpYWxzUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24iLQoVR2V0T0F1dGhTdGF0dXNSZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJYChZHZXRPQXV0aFN0YXR1c1Jlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uEhEKCW9hdXRoX3VybBgCIAEoCSJDChNSZXN0YXJ0T0F1dGhSZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgARIWCg5zZWxlY3RfYWNjb3VudBgCIAEoCCJuChRSZXN0YXJ0T0F1dGhSZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIRCglvYXV0aF91cmwYAiABKAkSFgoOb2F1dGhfbGlua191cmwYAyABKAkiWQoRU3RhcnRPQXV0aFJlcXVlc3QSFAoEc2x1ZxgBIAEoCUIG4vMYAggBEhYKDnNlbGVjdF9hY2NvdW50GAIgASgIEhYKBWxhYmVsGAMgASgJQgfi8xgDGMgBIlQKElN0YXJ0T0F1dGhSZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIRCglvYXV0aF91cmwYAiABKAkiMAoUT3Blbk9BdXRoTGlua1JlcXVlc3QSGAoFdG9rZW4YASABKAlCCeLzGAUIARiACCJOChVPcGVuT0F1dGhMaW5rUmVzcG9uc2USEQoJb2F1dGhfdXJsGAEgASgJEiIKBHBhZ2UYAiABKAsyFC5nb29nbGUuYXBpLkh0dHBCb2R5Il0KFENvbXBsZXRlT0F1dGhSZXF1ZXN0Eg0KBXN0YXRlGAEgASgJEgwKBGNvZGUYAiABKAkSDQoFZXJyb3IYAyABKAkSGQoRZXJyb3JfZGVzY3JpcHRpb24YBCABKAkiOwoVQ29tcGxldGVPQXV0aFJlc3BvbnNlEiIKBHBhZ2UYASABKAsyFC5nb29nbGUuYXBpLkh0dHBCb2R5IjAKGFJlZnJlc2hDb25uZWN0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiSAoZUmVmcmVzaENvbm5lY3Rpb25SZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbjKRDQoRQ29ubmVjdGlvblNlcnZpY2USjQEKD0xpc3RDb25uZWN0aW9ucxIjLnBhdGNoYmF5LnYxLkxpc3RDb25uZWN0aW9uc1JlcXVlc3QaJC5wYXRjaGJheS52MS5MaXN0Q29ubmVjdGlvbnNSZXNwb25zZSIvkAIByvMYDQoLY29ubmVjdGlvbnOC0+STAhUSEy9hcGkvdjEvY29ubmVjdGlvbnMSlQEKD1N0YXJ0Q29ubmVjdGlvbhIjLnBhdGNoYmF5LnYxLlN0YXJ0Q29ubmVjdGlvblJlcXVlc3QaJC5wYXRjaGJheS52MS5TdGFydENvbm5lY3Rpb25SZXNwb25zZSI3yvMYDQoLY29ubmVjdGlvbnPS8xgECgLJAYLT5JMCGDoBKiITL2FwaS92MS9jb25uZWN0aW9ucxKMAQoNR2V0Q29ubmVjdGlvbhIhLnBhdGNoYmF5LnYxLkdldENvbm5lY3Rpb25SZXF1ZXN0GiIucGF0Y2hiYXkudjEuR2V0Q29ubmVjdGlvblJlc3BvbnNlIjSQAgHK8xgNCgtjb25uZWN0aW9uc4LT5JMCGhIYL2FwaS92MS9jb25uZWN0aW9ucy97aWR9EpIBChBEZWxldGVDb25uZWN0aW9uEiQucGF0Y2hiYXkudjEuRGVsZXRlQ29ubmVjdGlvblJlcXVlc3QaJS5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0aW9uUmVzcG9uc2UiMcrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIaKhgvYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0SpAEKEVN1Ym1pdENyZWRlbnRpYWxzEiUucGF0Y2hiYXkudjEuU3VibWl0Q3JlZGVudGlhbHNSZXF1ZXN0GiYucGF0Y2hiYXkudjEuU3VibWl0Q3JlZGVudGlhbHNSZXNwb25zZSJAyvMYDQoLY29ubmVjdGlvbnOC0+STAik6ASoiJC9hcGkvdjEvY29ubmVjdGlvbnMve2lkfS9jcmVkZW50aWFscxKVAQoOR2V0T0F1dGhTdGF0dXMSIi5wYXRjaGJheS52MS5HZXRPQXV0aFN0YXR1c1JlcXVlc3QaIy5wYXRjaGJheS52MS5HZXRPQXV0aFN0YXR1c1Jlc3BvbnNlIjqQAgHK8xgNCgtjb25uZWN0aW9uc4LT5JMCIBIeL2FwaS92MS9jb25uZWN0aW9ucy97aWR9L29hdXRoEo8BCgxSZXN0YXJ0T0F1dGgSIC5wYXRjaGJheS52MS5SZXN0YXJ0T0F1dGhSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUmVzdGFydE9BdXRoUmVzcG9uc2UiOsrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIjOgEqIh4vYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0vb2F1dGgSjwEKClN0YXJ0T0F1dGgSHi5wYXRjaGJheS52MS5TdGFydE9BdXRoUmVxdWVzdBofLnBhdGNoYmF5LnYxLlN0YXJ0T0F1dGhSZXNwb25zZSJAyvMYDQoLY29ubmVjdGlvbnPS8xgECgKuAoLT5JMCIRIfL2FwaS92MS9jb25uZWN0aW9ucy9vYXV0aC9zdGFydBKSAQoNT3Blbk9BdXRoTGluaxIhLnBhdGNoYmF5LnYxLk9wZW5PQXV0aExpbmtSZXF1ZXN0GiIucGF0Y2hiYXkudjEuT3Blbk9BdXRoTGlua1Jlc3BvbnNlIjrK8xgCEAHS8xgECgKuAoLT5JMCJmIEcGFnZRIeL2FwaS92MS9jb25uZWN0aW9ucy9vYXV0aC9saW5rEpQBCg1Db21wbGV0ZU9BdXRoEiEucGF0Y2hiYXkudjEuQ29tcGxldGVPQXV0aFJlcXVlc3QaIi5wYXRjaGJheS52MS5Db21wbGV0ZU9BdXRoUmVzcG9uc2UiPMrzGAIQAdLzGAIQAYLT5JMCKmIEcGFnZRIiL2FwaS92MS9jb25uZWN0aW9ucy9vYXV0aC9jYWxsYmFjaxKgAQoRUmVmcmVzaENvbm5lY3Rpb24SJS5wYXRjaGJheS52MS5SZWZyZXNoQ29ubmVjdGlvblJlcXVlc3QaJi5wYXRjaGJheS52MS5SZWZyZXNoQ29ubmVjdGlvblJlc3BvbnNlIjzK8xgNCgtjb25uZWN0aW9uc4LT5JMCJToBKiIgL2FwaS92MS9jb25uZWN0aW9ucy97aWR9L3JlZnJlc2hiBnByb3RvMw", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * A caller's connection to a connector. Never carries secrets: tokens and credential values stay
@@ -408,6 +408,14 @@ export type StartConnectionResponse = Message<"patchbay.v1.StartConnectionRespon
    * @generated from field: bool created = 4;
    */
   created: boolean;
+
+  /**
+   * For a pending "oauth" connection: a link that starts the flow when a browser tab opens it, with no
+   * API key (OpenOAuthLink). Single-use, valid for five minutes; empty otherwise.
+   *
+   * @generated from field: string oauth_link_url = 5;
+   */
+  oauthLinkUrl: string;
 };
 
 /**
@@ -444,6 +452,14 @@ export type StartConnectionResponseJson = {
    * @generated from field: bool created = 4;
    */
   created?: boolean;
+
+  /**
+   * For a pending "oauth" connection: a link that starts the flow when a browser tab opens it, with no
+   * API key (OpenOAuthLink). Single-use, valid for five minutes; empty otherwise.
+   *
+   * @generated from field: string oauth_link_url = 5;
+   */
+  oauthLinkUrl?: string;
 };
 
 /**
@@ -831,6 +847,13 @@ export type RestartOAuthResponse = Message<"patchbay.v1.RestartOAuthResponse"> &
    * @generated from field: string oauth_url = 2;
    */
   oauthUrl: string;
+
+  /**
+   * A keyless, single-use start link for a browser tab, valid for five minutes (OpenOAuthLink).
+   *
+   * @generated from field: string oauth_link_url = 3;
+   */
+  oauthLinkUrl: string;
 };
 
 /**
@@ -852,6 +875,13 @@ export type RestartOAuthResponseJson = {
    * @generated from field: string oauth_url = 2;
    */
   oauthUrl?: string;
+
+  /**
+   * A keyless, single-use start link for a browser tab, valid for five minutes (OpenOAuthLink).
+   *
+   * @generated from field: string oauth_link_url = 3;
+   */
+  oauthLinkUrl?: string;
 };
 
 /**
@@ -976,6 +1006,92 @@ export const StartOAuthResponseSchema: GenMessage<StartOAuthResponse, {jsonType:
   messageDesc(file_patchbay_v1_connection, 16);
 
 /**
+ * Request for ConnectionService.OpenOAuthLink, bound from the query string.
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkRequest
+ */
+export type OpenOAuthLinkRequest = Message<"patchbay.v1.OpenOAuthLinkRequest"> & {
+  /**
+   * The signed link token of an oauth_link_url; required.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Request for ConnectionService.OpenOAuthLink, bound from the query string.
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkRequest
+ */
+export type OpenOAuthLinkRequestJson = {
+  /**
+   * The signed link token of an oauth_link_url; required.
+   *
+   * @generated from field: string token = 1;
+   */
+  token?: string;
+};
+
+/**
+ * Describes the message patchbay.v1.OpenOAuthLinkRequest.
+ * Use `create(OpenOAuthLinkRequestSchema)` to create a new message.
+ */
+export const OpenOAuthLinkRequestSchema: GenMessage<OpenOAuthLinkRequest, {jsonType: OpenOAuthLinkRequestJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_connection, 17);
+
+/**
+ * Response for ConnectionService.OpenOAuthLink (REST: a 302 to oauth_url, or the page).
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkResponse
+ */
+export type OpenOAuthLinkResponse = Message<"patchbay.v1.OpenOAuthLinkResponse"> & {
+  /**
+   * The provider authorization URL to go to; empty when the link cannot be used.
+   *
+   * @generated from field: string oauth_url = 1;
+   */
+  oauthUrl: string;
+
+  /**
+   * When the link cannot be used: an HTML page (content_type "text/html; charset=utf-8") that says why
+   * and tells the opening tab, like CompleteOAuth's. Empty on success.
+   *
+   * @generated from field: google.api.HttpBody page = 2;
+   */
+  page?: HttpBody | undefined;
+};
+
+/**
+ * Response for ConnectionService.OpenOAuthLink (REST: a 302 to oauth_url, or the page).
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkResponse
+ */
+export type OpenOAuthLinkResponseJson = {
+  /**
+   * The provider authorization URL to go to; empty when the link cannot be used.
+   *
+   * @generated from field: string oauth_url = 1;
+   */
+  oauthUrl?: string;
+
+  /**
+   * When the link cannot be used: an HTML page (content_type "text/html; charset=utf-8") that says why
+   * and tells the opening tab, like CompleteOAuth's. Empty on success.
+   *
+   * @generated from field: google.api.HttpBody page = 2;
+   */
+  page?: HttpBodyJson;
+};
+
+/**
+ * Describes the message patchbay.v1.OpenOAuthLinkResponse.
+ * Use `create(OpenOAuthLinkResponseSchema)` to create a new message.
+ */
+export const OpenOAuthLinkResponseSchema: GenMessage<OpenOAuthLinkResponse, {jsonType: OpenOAuthLinkResponseJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_connection, 18);
+
+/**
  * Request for ConnectionService.CompleteOAuth: the provider's redirect query (RFC 6749 section 4.1.2).
  *
  * @generated from message patchbay.v1.CompleteOAuthRequest
@@ -1050,7 +1166,7 @@ export type CompleteOAuthRequestJson = {
  * Use `create(CompleteOAuthRequestSchema)` to create a new message.
  */
 export const CompleteOAuthRequestSchema: GenMessage<CompleteOAuthRequest, {jsonType: CompleteOAuthRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 17);
+  messageDesc(file_patchbay_v1_connection, 19);
 
 /**
  * Response for ConnectionService.CompleteOAuth.
@@ -1085,7 +1201,7 @@ export type CompleteOAuthResponseJson = {
  * Use `create(CompleteOAuthResponseSchema)` to create a new message.
  */
 export const CompleteOAuthResponseSchema: GenMessage<CompleteOAuthResponse, {jsonType: CompleteOAuthResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 18);
+  messageDesc(file_patchbay_v1_connection, 20);
 
 /**
  * Request for ConnectionService.RefreshConnection.
@@ -1120,7 +1236,7 @@ export type RefreshConnectionRequestJson = {
  * Use `create(RefreshConnectionRequestSchema)` to create a new message.
  */
 export const RefreshConnectionRequestSchema: GenMessage<RefreshConnectionRequest, {jsonType: RefreshConnectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 19);
+  messageDesc(file_patchbay_v1_connection, 21);
 
 /**
  * Response for ConnectionService.RefreshConnection.
@@ -1155,7 +1271,7 @@ export type RefreshConnectionResponseJson = {
  * Use `create(RefreshConnectionResponseSchema)` to create a new message.
  */
 export const RefreshConnectionResponseSchema: GenMessage<RefreshConnectionResponse, {jsonType: RefreshConnectionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 20);
+  messageDesc(file_patchbay_v1_connection, 22);
 
 /**
  * Create, inspect, authorize and revoke connections. Every RPC needs scope "connections" and only sees
@@ -1251,6 +1367,19 @@ export const ConnectionService: GenService<{
     methodKind: "unary";
     input: typeof StartOAuthRequestSchema;
     output: typeof StartOAuthResponseSchema;
+  },
+  /**
+   * Opens a start link (oauth_link_url of StartConnection and RestartOAuth) from a browser tab, without
+   * an API key: the signed link authenticates it, once, within five minutes of being issued. The REST
+   * bridge answers with a 302 redirect to a fresh provider authorization URL; a used, expired or altered
+   * link answers an HTML page that says so (reason codes link_used, link_expired, link_invalid).
+   *
+   * @generated from rpc patchbay.v1.ConnectionService.OpenOAuthLink
+   */
+  openOAuthLink: {
+    methodKind: "unary";
+    input: typeof OpenOAuthLinkRequestSchema;
+    output: typeof OpenOAuthLinkResponseSchema;
   },
   /**
    * The provider's redirect target: exchanges the code, activates the connection and answers an HTML

@@ -13,6 +13,7 @@ import { M0011TenantCatalog } from "./m0011-tenant-catalog.ts";
 import { M0012WebhookReplayKeys } from "./m0012-webhook-replay-keys.ts";
 import { M0013ApiKeyExpiry } from "./m0013-api-key-expiry.ts";
 import { M0014ExecutionReplies } from "./m0014-execution-replies.ts";
+import { M0015OAuthLinks } from "./m0015-oauth-links.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0012-webhook-replay-keys", class: M0012WebhookReplayKeys },
   { name: "m0013-api-key-expiry", class: M0013ApiKeyExpiry },
   { name: "m0014-execution-replies", class: M0014ExecutionReplies },
+  { name: "m0015-oauth-links", class: M0015OAuthLinks },
 ];
