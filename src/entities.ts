@@ -1,6 +1,6 @@
 import { ApiKeyEntity } from "./auth/api-key-entity.ts";
 import { ConnectorEntity, ConnectorVersionEntity } from "./catalog/connector-entity.ts";
-import { ConnectionEntity, OAuthStateEntity } from "./connections/connection-entity.ts";
+import { ConnectionEntity, OAuthLinkEntity, OAuthStateEntity } from "./connections/connection-entity.ts";
 import { ExecutionEntity } from "./execute/execution-entity.ts";
 
 // Part of the composition root (with server/start-server.ts and cli/open-cli-database.ts, which pass it
@@ -14,5 +14,6 @@ export const ENTITIES = [
   ConnectorVersionEntity,
   ConnectionEntity,
   OAuthStateEntity,
+  OAuthLinkEntity,
   ExecutionEntity,
 ];

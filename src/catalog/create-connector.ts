@@ -8,7 +8,7 @@ import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
 import { EXECUTION_MODELS, isExecutionModel } from "./execution-models.ts";
-import { type CreateOptions, modelFields } from "./model-fields.ts";
+import { type CreateOptions, MOCK_SCENARIO_BUILT_IN_ONLY, modelFields } from "./model-fields.ts";
 import { requireOAuthClient } from "./require-oauth-client.ts";
 import { requireSlug } from "./slug.ts";
 import { storedSchema } from "./stored-schema.ts";
@@ -40,6 +40,9 @@ export async function createConnector(
   }
   if (req.openapiDocument !== "" && req.executionModel !== "openapi")
     throw invalidArgument("openapi_document is only accepted for openapi connectors");
+  // Only a built-in type carries in-code mock scenarios; any other model would run for real regardless.
+  if (req.mockScenario !== "" && req.executionModel !== "built_in")
+    throw invalidArgument(MOCK_SCENARIO_BUILT_IN_ONLY);
   const em = deps.em();
   // Before any slow work (an import, an external connector's health check); the unique index decides
   // races within a tenant. A slug names one connector in the caller's view (its own, deleted ones

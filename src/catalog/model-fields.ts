@@ -17,6 +17,10 @@ import { checkExternalEndpoint } from "./check-external-endpoint.ts";
 import type { ExecutionModel } from "./execution-models.ts";
 import { importOpenApiDocument } from "./import-openapi-document.ts";
 
+/** The refusal of `mock_scenario` for a model without in-code mock scenarios. */
+export const MOCK_SCENARIO_BUILT_IN_ONLY =
+  "mock_scenario is only accepted for built_in connectors: script, external and openapi connectors have no mock scenarios";
+
 const MAX_SCRIPT_BYTES = 1_000_000;
 
 /** Options of createConnector and updateConnector. */

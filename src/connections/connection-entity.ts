@@ -51,6 +51,23 @@ export const OAuthStateEntity = defineEntity({
 /** A row of `oauth_states`. */
 export type OAuthStateRow = InferEntity<typeof OAuthStateEntity>;
 
+/**
+ * A keyless OAuth start link: the browser tab that opens it (once, before `expiresAt`) starts an
+ * authorization for the connection. Nothing secret is stored: the link is the signed row id.
+ */
+export const OAuthLinkEntity = defineEntity({
+  name: "OAuthLink",
+  tableName: "oauth_links",
+  properties: {
+    id: p.uuid().primary(),
+    connectionId: p.uuid(),
+    selectAccount: p.boolean(),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+    createdAt: p.datetime(),
+  },
+});
+
 /** Sealing context of a connection's credentials. */
 export function credentialsContext(connectionId: string): string {
   return `connection:${connectionId}:credentials`;

@@ -10,6 +10,7 @@ import { completionPage } from "./oauth/completion-page.ts";
 import { revokeToken } from "./oauth/revoke-token.ts";
 import { resolveOAuthClient } from "./oauth-client.ts";
 import { beginAuthorization, completeAuthorization, type StoredTokens } from "./oauth-flow.ts";
+import { issueOAuthLink, openOAuthLink } from "./oauth-link.ts";
 import { findOwnedConnection } from "./owned-connection.ts";
 import { connectableConnector, startConnection } from "./start-connection.ts";
 import { submitCredentials } from "./submit-credentials.ts";
@@ -40,12 +41,21 @@ export function registerConnections(
       const { row, created } = await startConnection(deps, principal, connector, req.label);
       if (created) ctx.responseHeader.set(HTTP_STATUS_HEADER, "201");
       if (connector.authType === "oauth") {
-        const oauthUrl = row.status === "active" ? "" : await beginAuthorization(deps, row, connector, false);
-        return { connection: toConnectionMessage(row), oauthUrl, credentialSubmitUrl: "", created };
+        const pending = row.status !== "active";
+        const oauthUrl = pending ? await beginAuthorization(deps, row, connector, false) : "";
+        const oauthLinkUrl = pending ? await issueOAuthLink(deps, row, false) : "";
+        return {
+          connection: toConnectionMessage(row),
+          oauthUrl,
+          oauthLinkUrl,
+          credentialSubmitUrl: "",
+          created,
+        };
       }
       return {
         connection: toConnectionMessage(row),
         oauthUrl: "",
+        oauthLinkUrl: "",
         credentialSubmitUrl: submitUrl(row.id),
         created,
       };
@@ -62,6 +72,19 @@ export function registerConnections(
       ctx.responseHeader.set(HTTP_STATUS_HEADER, "302");
       ctx.responseHeader.set("location", oauthUrl);
       return { connection: toConnectionMessage(row), oauthUrl };
+    },
+
+    async openOAuthLink(req, ctx) {
+      const opened = await openOAuthLink(deps, req.token);
+      if (opened.ok) {
+        // REST answers with a redirect to the provider; gRPC and Connect callers read oauth_url.
+        ctx.responseHeader.set(HTTP_STATUS_HEADER, "302");
+        ctx.responseHeader.set("location", opened.oauthUrl);
+        return { oauthUrl: opened.oauthUrl };
+      }
+      const page = completionPage(opened);
+      for (const [name, value] of Object.entries(page.headers)) ctx.responseHeader.set(name, value);
+      return { page: { contentType: "text/html; charset=utf-8", data: new TextEncoder().encode(page.html) } };
     },
 
     async completeOAuth(req, ctx) {
@@ -90,7 +113,8 @@ export function registerConnections(
       const row = await findOwnedConnection(deps.em(), requirePrincipal(ctx), req.id);
       const connector = await oauthConnector(row);
       const oauthUrl = await beginAuthorization(deps, row, connector, req.selectAccount);
-      return { connection: toConnectionMessage(row), oauthUrl };
+      const oauthLinkUrl = await issueOAuthLink(deps, row, req.selectAccount);
+      return { connection: toConnectionMessage(row), oauthUrl, oauthLinkUrl };
     },
 
     async refreshConnection(req, ctx) {

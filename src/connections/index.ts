@@ -1,4 +1,4 @@
-export type { ConnectionDeps } from "./connection-deps.ts";
+export type { ConnectionDeps, CredentialTest, CredentialTestRun } from "./connection-deps.ts";
 export {
   CONNECTION_STATUSES,
   ConnectionEntity,

@@ -1,16 +1,18 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../auth/index.ts";
-import { validateInstanceConfig } from "../catalog/index.ts";
-import { executeDefinition } from "../connectors/index.ts";
+import { type ConnectorView, validateInstanceConfig } from "../catalog/index.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
 import { type ConnectionRow, credentialsContext } from "./connection-entity.ts";
-import { createConnectorLogger } from "./connector-logger.ts";
 import { findOwnedConnection } from "./owned-connection.ts";
+
+/** How long a connector's `test` command may take when credentials are submitted, unless set. */
+const TEST_TIMEOUT_MS = 15_000;
 
 /**
  * SubmitCredentials: validates the fields against the connector's connection config (merged over the
- * instance config), runs the connector's `test` command when it has one, and only then seals them and
- * activates the connection. A failed test leaves it pending with an operator-safe `last_error`.
+ * instance config), runs the connector's `test` command when it declares one (whatever its execution
+ * model), and only then seals them and activates the connection. A failed test leaves it pending with an
+ * operator-safe `last_error`.
  */
 export async function submitCredentials(
   deps: ConnectionDeps,
@@ -32,24 +34,15 @@ export async function submitCredentials(
   const merged = { ...connector.instanceConfig(), ...credentials };
   validateInstanceConfig(connector.configSchema.connectionConfig, merged, "credentials are invalid");
 
-  const test = connector.definition?.commands.test;
-  if (connector.definition !== undefined && test !== undefined) {
-    const result = await executeDefinition(
-      connector.definition,
-      {
-        config: { command: "test" },
-        connectorConfig: merged,
-        variables: {},
-        stepId: "credential-test",
-        runId: row.id,
-        outbound: deps.outbound,
-      },
-      {
-        signal: AbortSignal.timeout(deps.testTimeoutMs ?? 15_000),
-        logger: createConnectorLogger(deps.logger, connector.slug),
-        ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
-      },
-    );
+  // The stored schema declares every model's commands (a built-in's is derived from its definition).
+  if (connector.configSchema.commands?.test !== undefined) {
+    const result = await deps.testCredentials({
+      tenantId: row.tenantId,
+      connectionId: row.id,
+      connector: { ...connector, mockScenario: testScenario(connector) },
+      credentials,
+      timeoutMs: deps.testTimeoutMs ?? TEST_TIMEOUT_MS,
+    });
     if (!result.success) {
       row.lastError = `credential test failed: ${(result.error ?? "no reason given").slice(0, 200)}`;
       row.updatedAt = deps.now();
@@ -63,4 +56,15 @@ export async function submitCredentials(
   row.updatedAt = deps.now();
   await em.flush();
   return row;
+}
+
+/**
+ * The mock scenario a connector in mock mode answers `test` from: the instance's own when `test` defines
+ * it, else `default`. A scenario such as `empty` shapes what commands return; without the fallback an
+ * instance in it could never activate a connection.
+ */
+function testScenario(connector: ConnectorView): string | undefined {
+  const scenario = connector.mockScenario;
+  if (scenario === undefined) return undefined;
+  return connector.definition?.commands.test?.mock?.[scenario] === undefined ? "default" : scenario;
 }

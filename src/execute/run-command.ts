@@ -32,7 +32,10 @@ export interface RunContext {
   webhooks?: WebhookRegistrar | undefined;
 }
 
-/** What running a command needs of Execute's collaborators. */
+/**
+ * What dispatching a command needs of Execute's dependencies: no database, no connection user, so the
+ * composition root can hand it to the connections feature (credential tests) before Execute exists.
+ */
 export type RunDeps = Pick<
   ExecuteDeps,
   "logger" | "outbound" | "sandbox" | "openapiTokens" | "defaultTimeoutMs"

@@ -14,6 +14,7 @@ import type { Database } from "../db/index.ts";
 import {
   type CommandRunner,
   createCommandRunner,
+  createCredentialTest,
   type ExecuteDeps,
   type ExecutionRecorder,
 } from "../execute/index.ts";
@@ -88,6 +89,10 @@ export function buildServices(infra: Infrastructure, settings: ServiceSettings):
     changed: (slug) => lookup.forget(slug),
     now,
   };
+  // Execute's dispatch, built before the connections that test credentials with it (it needs no
+  // connection user) and shared with Execute below.
+  const openapiTokens = createTokenCache();
+  const testCredentials = createCredentialTest({ logger, outbound, sandbox: infra.sandbox, openapiTokens });
   const connections: ConnectionDeps = {
     em,
     secretBox,
@@ -96,6 +101,7 @@ export function buildServices(infra: Infrastructure, settings: ServiceSettings):
     publicUrl: settings.publicUrl,
     logger,
     outbound,
+    testCredentials,
     oauthClients: settings.oauthClients,
     oauthRefreshMarginSeconds: settings.oauthRefreshMarginSeconds,
     oauthAllowLoopbackHttp: settings.oauthAllowLoopbackHttp,
@@ -112,7 +118,7 @@ export function buildServices(infra: Infrastructure, settings: ServiceSettings):
     logger,
     outbound,
     sandbox: infra.sandbox,
-    openapiTokens: createTokenCache(),
+    openapiTokens,
     now,
   };
   const apiKeys: ApiKeyServiceDeps = {

@@ -280,4 +280,14 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     command: `curl -s -X POST http://127.0.0.1:9090/patchbay.connector.v1.ConnectorService/Execute -H 'content-type: application/json' -d '{"protocolVersion":"2.0","command":"test"}'`,
     proof: EXAMPLE,
   },
+  {
+    page: "docs/connections.md",
+    command: 'curl -i "$OAUTH_LINK_URL"',
+    proof: { test: "test/e2e/oauth-start-link.test.ts", shows: "oauthLinkUrl" },
+  },
+  {
+    page: "docs/execute.md",
+    command: `curl -si -X POST localhost:8080/api/v1/connectors/legacy-crm/execute -H "Authorization: Bearer $PATCHBAY_KEY" -H 'Content-Type: application/json' -d '{"command": "oldList", "params": {"limit": 3}}' | grep -i x-patchbay-deprecated`,
+    proof: { test: "test/e2e/execute-fidelity.test.ts", shows: "x-patchbay-deprecated" },
+  },
 ];

@@ -109,6 +109,7 @@ describe("gen/openapi.json", () => {
     const publicIds = bindings.filter(isPublic).map((b) => `${b.service.name}_${b.method.name}`);
     expect(publicIds.sort()).toEqual([
       "ConnectionService_CompleteOAuth",
+      "ConnectionService_OpenOAuthLink",
       "WebhookService_ReceiveEvent",
       "WebhookService_VerifyEndpoint",
     ]);

@@ -307,6 +307,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/connections/oauth/link": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Opens a start link (oauth_link_url of StartConnection and RestartOAuth) from a browser tab, without an API key: the signed link authenticates it, once, within five minutes of being issued
+     * @description Opens a start link (oauth_link_url of StartConnection and RestartOAuth) from a browser tab, without an API key: the signed link authenticates it, once, within five minutes of being issued. The REST bridge answers with a 302 redirect to a fresh provider authorization URL; a used, expired or altered link answers an HTML page that says so (reason codes link_used, link_expired, link_invalid).
+     *
+     *     Public: no API key needed.
+     */
+    get: operations["ConnectionService_OpenOAuthLink"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/connections/oauth/callback": {
     parameters: {
       query?: never;
@@ -1444,6 +1466,8 @@ export interface components {
       connection?: components["schemas"]["patchbay.v1.Connection"];
       /** @description New authorization URL to open in a normal browser tab. */
       oauthUrl?: string;
+      /** @description A keyless, single-use start link for a browser tab, valid for five minutes (OpenOAuthLink). */
+      oauthLinkUrl?: string;
     };
     /** @description Response for WebhookService.RetryJob. */
     "patchbay.v1.RetryJobResponse": {
@@ -1514,6 +1538,8 @@ export interface components {
       credentialSubmitUrl?: string;
       /** @description True when a new connection was created (REST 201), false when an existing one is returned (REST 200). */
       created?: boolean;
+      /** @description For a pending "oauth" connection: a link that starts the flow when a browser tab opens it, with no API key (OpenOAuthLink). Single-use, valid for five minutes; empty otherwise. */
+      oauthLinkUrl?: string;
     };
     /** @description Response for ConnectionService.StartOAuth (REST: a 302 to oauth_url instead of this body). */
     "patchbay.v1.StartOAuthResponse": {
@@ -2502,6 +2528,44 @@ export interface operations {
       400: components["responses"]["Error400"];
       401: components["responses"]["Error401"];
       403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
+  ConnectionService_OpenOAuthLink: {
+    parameters: {
+      query: {
+        /** @description The signed link token of an oauth_link_url; required. */
+        token: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "*/*": string;
+        };
+      };
+      /** @description Found: a redirect instead of the body. */
+      302: {
+        headers: {
+          /** @description Where to go next. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["Error400"];
       404: components["responses"]["Error404"];
       429: components["responses"]["Error429"];
       500: components["responses"]["Error500"];

@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/connection.proto.
  */
 export const file_patchbay_v1_connection: GenFile = /*@__PURE__*/
-  fileDesc("ChxwYXRjaGJheS92MS9jb25uZWN0aW9uLnByb3RvEgtwYXRjaGJheS52MSLYAgoKQ29ubmVjdGlvbhIKCgJpZBgBIAEoCRIWCg5jb25uZWN0b3Jfc2x1ZxgCIAEoCRINCgVsYWJlbBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSEQoJYXV0aF90eXBlGAUgASgJEhIKCmxhc3RfZXJyb3IYBiABKAkSFgoOZ3JhbnRlZF9zY29wZXMYByADKAkSNQoRdG9rZW5fZXhwaXJlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvkBChZMaXN0Q29ubmVjdGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEjUKBnN0YXR1cxgEIAEoCUIl4vMYISoHcGVuZGluZyoGYWN0aXZlKgVlcnJvcioHcmV2b2tlZBISCgFxGAUgASgJQgfi8xgDGMgBEkYKCG9yZGVyX2J5GAYgASgJQjTi8xgwKgtjcmVhdGVfdGltZSoPY3JlYXRlX3RpbWUgYXNjKhBjcmVhdGVfdGltZSBkZXNjInQKF0xpc3RDb25uZWN0aW9uc1Jlc3BvbnNlEiwKC2Nvbm5lY3Rpb25zGAEgAygLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJQChZTdGFydENvbm5lY3Rpb25SZXF1ZXN0Eh4KDmNvbm5lY3Rvcl9zbHVnGAEgASgJQgbi8xgCCAESFgoFbGFiZWwYAiABKAlCB+LzGAMYyAEiiQEKF1N0YXJ0Q29ubmVjdGlvblJlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uEhEKCW9hdXRoX3VybBgCIAEoCRIdChVjcmVkZW50aWFsX3N1Ym1pdF91cmwYAyABKAkSDwoHY3JlYXRlZBgEIAEoCCIsChRHZXRDb25uZWN0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiRAoVR2V0Q29ubmVjdGlvblJlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uIi8KF0RlbGV0ZUNvbm5lY3Rpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASIrChhEZWxldGVDb25uZWN0aW9uUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCJeChhTdWJtaXRDcmVkZW50aWFsc1JlcXVlc3QSFAoCaWQYASABKAlCCOLzGAQIASABEiwKC2NyZWRlbnRpYWxzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJIChlTdWJtaXRDcmVkZW50aWFsc1Jlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uIi0KFUdldE9BdXRoU3RhdHVzUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiWAoWR2V0T0F1dGhTdGF0dXNSZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIRCglvYXV0aF91cmwYAiABKAkiQwoTUmVzdGFydE9BdXRoUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAESFgoOc2VsZWN0X2FjY291bnQYAiABKAgiVgoUUmVzdGFydE9BdXRoUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SEQoJb2F1dGhfdXJsGAIgASgJIlkKEVN0YXJ0T0F1dGhSZXF1ZXN0EhQKBHNsdWcYASABKAlCBuLzGAIIARIWCg5zZWxlY3RfYWNjb3VudBgCIAEoCBIWCgVsYWJlbBgDIAEoCUIH4vMYAxjIASJUChJTdGFydE9BdXRoUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SEQoJb2F1dGhfdXJsGAIgASgJIl0KFENvbXBsZXRlT0F1dGhSZXF1ZXN0Eg0KBXN0YXRlGAEgASgJEgwKBGNvZGUYAiABKAkSDQoFZXJyb3IYAyABKAkSGQoRZXJyb3JfZGVzY3JpcHRpb24YBCABKAkiOwoVQ29tcGxldGVPQXV0aFJlc3BvbnNlEiIKBHBhZ2UYASABKAsyFC5nb29nbGUuYXBpLkh0dHBCb2R5IjAKGFJlZnJlc2hDb25uZWN0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiSAoZUmVmcmVzaENvbm5lY3Rpb25SZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbjL8CwoRQ29ubmVjdGlvblNlcnZpY2USjQEKD0xpc3RDb25uZWN0aW9ucxIjLnBhdGNoYmF5LnYxLkxpc3RDb25uZWN0aW9uc1JlcXVlc3QaJC5wYXRjaGJheS52MS5MaXN0Q29ubmVjdGlvbnNSZXNwb25zZSIvkAIByvMYDQoLY29ubmVjdGlvbnOC0+STAhUSEy9hcGkvdjEvY29ubmVjdGlvbnMSlQEKD1N0YXJ0Q29ubmVjdGlvbhIjLnBhdGNoYmF5LnYxLlN0YXJ0Q29ubmVjdGlvblJlcXVlc3QaJC5wYXRjaGJheS52MS5TdGFydENvbm5lY3Rpb25SZXNwb25zZSI3yvMYDQoLY29ubmVjdGlvbnPS8xgECgLJAYLT5JMCGDoBKiITL2FwaS92MS9jb25uZWN0aW9ucxKMAQoNR2V0Q29ubmVjdGlvbhIhLnBhdGNoYmF5LnYxLkdldENvbm5lY3Rpb25SZXF1ZXN0GiIucGF0Y2hiYXkudjEuR2V0Q29ubmVjdGlvblJlc3BvbnNlIjSQAgHK8xgNCgtjb25uZWN0aW9uc4LT5JMCGhIYL2FwaS92MS9jb25uZWN0aW9ucy97aWR9EpIBChBEZWxldGVDb25uZWN0aW9uEiQucGF0Y2hiYXkudjEuRGVsZXRlQ29ubmVjdGlvblJlcXVlc3QaJS5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0aW9uUmVzcG9uc2UiMcrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIaKhgvYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0SpAEKEVN1Ym1pdENyZWRlbnRpYWxzEiUucGF0Y2hiYXkudjEuU3VibWl0Q3JlZGVudGlhbHNSZXF1ZXN0GiYucGF0Y2hiYXkudjEuU3VibWl0Q3JlZGVudGlhbHNSZXNwb25zZSJAyvMYDQoLY29ubmVjdGlvbnOC0+STAik6ASoiJC9hcGkvdjEvY29ubmVjdGlvbnMve2lkfS9jcmVkZW50aWFscxKVAQoOR2V0T0F1dGhTdGF0dXMSIi5wYXRjaGJheS52MS5HZXRPQXV0aFN0YXR1c1JlcXVlc3QaIy5wYXRjaGJheS52MS5HZXRPQXV0aFN0YXR1c1Jlc3BvbnNlIjqQAgHK8xgNCgtjb25uZWN0aW9uc4LT5JMCIBIeL2FwaS92MS9jb25uZWN0aW9ucy97aWR9L29hdXRoEo8BCgxSZXN0YXJ0T0F1dGgSIC5wYXRjaGJheS52MS5SZXN0YXJ0T0F1dGhSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUmVzdGFydE9BdXRoUmVzcG9uc2UiOsrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIjOgEqIh4vYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0vb2F1dGgSjwEKClN0YXJ0T0F1dGgSHi5wYXRjaGJheS52MS5TdGFydE9BdXRoUmVxdWVzdBofLnBhdGNoYmF5LnYxLlN0YXJ0T0F1dGhSZXNwb25zZSJAyvMYDQoLY29ubmVjdGlvbnPS8xgECgKuAoLT5JMCIRIfL2FwaS92MS9jb25uZWN0aW9ucy9vYXV0aC9zdGFydBKUAQoNQ29tcGxldGVPQXV0aBIhLnBhdGNoYmF5LnYxLkNvbXBsZXRlT0F1dGhSZXF1ZXN0GiIucGF0Y2hiYXkudjEuQ29tcGxldGVPQXV0aFJlc3BvbnNlIjzK8xgCEAHS8xgCEAGC0+STAipiBHBhZ2USIi9hcGkvdjEvY29ubmVjdGlvbnMvb2F1dGgvY2FsbGJhY2sSoAEKEVJlZnJlc2hDb25uZWN0aW9uEiUucGF0Y2hiYXkudjEuUmVmcmVzaENvbm5lY3Rpb25SZXF1ZXN0GiYucGF0Y2hiYXkudjEuUmVmcmVzaENvbm5lY3Rpb25SZXNwb25zZSI8yvMYDQoLY29ubmVjdGlvbnOC0+STAiU6ASoiIC9hcGkvdjEvY29ubmVjdGlvbnMve2lkfS9yZWZyZXNoYgZwcm90bzM", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChxwYXRjaGJheS92MS9jb25uZWN0aW9uLnByb3RvEgtwYXRjaGJheS52MSLYAgoKQ29ubmVjdGlvbhIKCgJpZBgBIAEoCRIWCg5jb25uZWN0b3Jfc2x1ZxgCIAEoCRINCgVsYWJlbBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSEQoJYXV0aF90eXBlGAUgASgJEhIKCmxhc3RfZXJyb3IYBiABKAkSFgoOZ3JhbnRlZF9zY29wZXMYByADKAkSNQoRdG9rZW5fZXhwaXJlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvkBChZMaXN0Q29ubmVjdGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEjUKBnN0YXR1cxgEIAEoCUIl4vMYISoHcGVuZGluZyoGYWN0aXZlKgVlcnJvcioHcmV2b2tlZBISCgFxGAUgASgJQgfi8xgDGMgBEkYKCG9yZGVyX2J5GAYgASgJQjTi8xgwKgtjcmVhdGVfdGltZSoPY3JlYXRlX3RpbWUgYXNjKhBjcmVhdGVfdGltZSBkZXNjInQKF0xpc3RDb25uZWN0aW9uc1Jlc3BvbnNlEiwKC2Nvbm5lY3Rpb25zGAEgAygLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJQChZTdGFydENvbm5lY3Rpb25SZXF1ZXN0Eh4KDmNvbm5lY3Rvcl9zbHVnGAEgASgJQgbi8xgCCAESFgoFbGFiZWwYAiABKAlCB+LzGAMYyAEioQEKF1N0YXJ0Q29ubmVjdGlvblJlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uEhEKCW9hdXRoX3VybBgCIAEoCRIdChVjcmVkZW50aWFsX3N1Ym1pdF91cmwYAyABKAkSDwoHY3JlYXRlZBgEIAEoCBIWCg5vYXV0aF9saW5rX3VybBgFIAEoCSIsChRHZXRDb25uZWN0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiRAoVR2V0Q29ubmVjdGlvblJlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uIi8KF0RlbGV0ZUNvbm5lY3Rpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASIrChhEZWxldGVDb25uZWN0aW9uUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCJeChhTdWJtaXRDcmVkZW50aWFsc1JlcXVlc3QSFAoCaWQYASABKAlCCOLzGAQIASABEiwKC2NyZWRlbnRpYWxzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJIChlTdWJtaXRDcmVkZW50aWFsc1Jlc3BvbnNlEisKCmNvbm5lY3Rpb24YASABKAsyFy5wYXRjaGJheS52MS5Db25uZWN0aW9uIi0KFUdldE9BdXRoU3RhdHVzUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiWAoWR2V0T0F1dGhTdGF0dXNSZXNwb25zZRIrCgpjb25uZWN0aW9uGAEgASgLMhcucGF0Y2hiYXkudjEuQ29ubmVjdGlvbhIRCglvYXV0aF91cmwYAiABKAkiQwoTUmVzdGFydE9BdXRoUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAESFgoOc2VsZWN0X2FjY291bnQYAiABKAgibgoUUmVzdGFydE9BdXRoUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SEQoJb2F1dGhfdXJsGAIgASgJEhYKDm9hdXRoX2xpbmtfdXJsGAMgASgJIlkKEVN0YXJ0T0F1dGhSZXF1ZXN0EhQKBHNsdWcYASABKAlCBuLzGAIIARIWCg5zZWxlY3RfYWNjb3VudBgCIAEoCBIWCgVsYWJlbBgDIAEoCUIH4vMYAxjIASJUChJTdGFydE9BdXRoUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24SEQoJb2F1dGhfdXJsGAIgASgJIjAKFE9wZW5PQXV0aExpbmtSZXF1ZXN0EhgKBXRva2VuGAEgASgJQgni8xgFCAEYgAgiTgoVT3Blbk9BdXRoTGlua1Jlc3BvbnNlEhEKCW9hdXRoX3VybBgBIAEoCRIiCgRwYWdlGAIgASgLMhQuZ29vZ2xlLmFwaS5IdHRwQm9keSJdChRDb21wbGV0ZU9BdXRoUmVxdWVzdBINCgVzdGF0ZRgBIAEoCRIMCgRjb2RlGAIgASgJEg0KBWVycm9yGAMgASgJEhkKEWVycm9yX2Rlc2NyaXB0aW9uGAQgASgJIjsKFUNvbXBsZXRlT0F1dGhSZXNwb25zZRIiCgRwYWdlGAEgASgLMhQuZ29vZ2xlLmFwaS5IdHRwQm9keSIwChhSZWZyZXNoQ29ubmVjdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCOLzGAQIASABIkgKGVJlZnJlc2hDb25uZWN0aW9uUmVzcG9uc2USKwoKY29ubmVjdGlvbhgBIAEoCzIXLnBhdGNoYmF5LnYxLkNvbm5lY3Rpb24ykQ0KEUNvbm5lY3Rpb25TZXJ2aWNlEo0BCg9MaXN0Q29ubmVjdGlvbnMSIy5wYXRjaGJheS52MS5MaXN0Q29ubmVjdGlvbnNSZXF1ZXN0GiQucGF0Y2hiYXkudjEuTGlzdENvbm5lY3Rpb25zUmVzcG9uc2UiL5ACAcrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIVEhMvYXBpL3YxL2Nvbm5lY3Rpb25zEpUBCg9TdGFydENvbm5lY3Rpb24SIy5wYXRjaGJheS52MS5TdGFydENvbm5lY3Rpb25SZXF1ZXN0GiQucGF0Y2hiYXkudjEuU3RhcnRDb25uZWN0aW9uUmVzcG9uc2UiN8rzGA0KC2Nvbm5lY3Rpb25z0vMYBAoCyQGC0+STAhg6ASoiEy9hcGkvdjEvY29ubmVjdGlvbnMSjAEKDUdldENvbm5lY3Rpb24SIS5wYXRjaGJheS52MS5HZXRDb25uZWN0aW9uUmVxdWVzdBoiLnBhdGNoYmF5LnYxLkdldENvbm5lY3Rpb25SZXNwb25zZSI0kAIByvMYDQoLY29ubmVjdGlvbnOC0+STAhoSGC9hcGkvdjEvY29ubmVjdGlvbnMve2lkfRKSAQoQRGVsZXRlQ29ubmVjdGlvbhIkLnBhdGNoYmF5LnYxLkRlbGV0ZUNvbm5lY3Rpb25SZXF1ZXN0GiUucGF0Y2hiYXkudjEuRGVsZXRlQ29ubmVjdGlvblJlc3BvbnNlIjHK8xgNCgtjb25uZWN0aW9uc4LT5JMCGioYL2FwaS92MS9jb25uZWN0aW9ucy97aWR9EqQBChFTdWJtaXRDcmVkZW50aWFscxIlLnBhdGNoYmF5LnYxLlN1Ym1pdENyZWRlbnRpYWxzUmVxdWVzdBomLnBhdGNoYmF5LnYxLlN1Ym1pdENyZWRlbnRpYWxzUmVzcG9uc2UiQMrzGA0KC2Nvbm5lY3Rpb25zgtPkkwIpOgEqIiQvYXBpL3YxL2Nvbm5lY3Rpb25zL3tpZH0vY3JlZGVudGlhbHMSlQEKDkdldE9BdXRoU3RhdHVzEiIucGF0Y2hiYXkudjEuR2V0T0F1dGhTdGF0dXNSZXF1ZXN0GiMucGF0Y2hiYXkudjEuR2V0T0F1dGhTdGF0dXNSZXNwb25zZSI6kAIByvMYDQoLY29ubmVjdGlvbnOC0+STAiASHi9hcGkvdjEvY29ubmVjdGlvbnMve2lkfS9vYXV0aBKPAQoMUmVzdGFydE9BdXRoEiAucGF0Y2hiYXkudjEuUmVzdGFydE9BdXRoUmVxdWVzdBohLnBhdGNoYmF5LnYxLlJlc3RhcnRPQXV0aFJlc3BvbnNlIjrK8xgNCgtjb25uZWN0aW9uc4LT5JMCIzoBKiIeL2FwaS92MS9jb25uZWN0aW9ucy97aWR9L29hdXRoEo8BCgpTdGFydE9BdXRoEh4ucGF0Y2hiYXkudjEuU3RhcnRPQXV0aFJlcXVlc3QaHy5wYXRjaGJheS52MS5TdGFydE9BdXRoUmVzcG9uc2UiQMrzGA0KC2Nvbm5lY3Rpb25z0vMYBAoCrgKC0+STAiESHy9hcGkvdjEvY29ubmVjdGlvbnMvb2F1dGgvc3RhcnQSkgEKDU9wZW5PQXV0aExpbmsSIS5wYXRjaGJheS52MS5PcGVuT0F1dGhMaW5rUmVxdWVzdBoiLnBhdGNoYmF5LnYxLk9wZW5PQXV0aExpbmtSZXNwb25zZSI6yvMYAhAB0vMYBAoCrgKC0+STAiZiBHBhZ2USHi9hcGkvdjEvY29ubmVjdGlvbnMvb2F1dGgvbGluaxKUAQoNQ29tcGxldGVPQXV0aBIhLnBhdGNoYmF5LnYxLkNvbXBsZXRlT0F1dGhSZXF1ZXN0GiIucGF0Y2hiYXkudjEuQ29tcGxldGVPQXV0aFJlc3BvbnNlIjzK8xgCEAHS8xgCEAGC0+STAipiBHBhZ2USIi9hcGkvdjEvY29ubmVjdGlvbnMvb2F1dGgvY2FsbGJhY2sSoAEKEVJlZnJlc2hDb25uZWN0aW9uEiUucGF0Y2hiYXkudjEuUmVmcmVzaENvbm5lY3Rpb25SZXF1ZXN0GiYucGF0Y2hiYXkudjEuUmVmcmVzaENvbm5lY3Rpb25SZXNwb25zZSI8yvMYDQoLY29ubmVjdGlvbnOC0+STAiU6ASoiIC9hcGkvdjEvY29ubmVjdGlvbnMve2lkfS9yZWZyZXNoYgZwcm90bzM", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * A caller's connection to a connector. Never carries secrets: tokens and credential values stay
@@ -454,6 +454,14 @@ export type StartConnectionResponse = Message<"patchbay.v1.StartConnectionRespon
    * @generated from field: bool created = 4;
    */
   created: boolean;
+
+  /**
+   * For a pending "oauth" connection: a link that starts the flow when a browser tab opens it, with no
+   * API key (OpenOAuthLink). Single-use, valid for five minutes; empty otherwise.
+   *
+   * @generated from field: string oauth_link_url = 5;
+   */
+  oauthLinkUrl: string;
 };
 
 /**
@@ -490,6 +498,14 @@ export type StartConnectionResponseJson = {
    * @generated from field: bool created = 4;
    */
   created?: boolean;
+
+  /**
+   * For a pending "oauth" connection: a link that starts the flow when a browser tab opens it, with no
+   * API key (OpenOAuthLink). Single-use, valid for five minutes; empty otherwise.
+   *
+   * @generated from field: string oauth_link_url = 5;
+   */
+  oauthLinkUrl?: string;
 };
 
 /**
@@ -877,6 +893,13 @@ export type RestartOAuthResponse = Message<"patchbay.v1.RestartOAuthResponse"> &
    * @generated from field: string oauth_url = 2;
    */
   oauthUrl: string;
+
+  /**
+   * A keyless, single-use start link for a browser tab, valid for five minutes (OpenOAuthLink).
+   *
+   * @generated from field: string oauth_link_url = 3;
+   */
+  oauthLinkUrl: string;
 };
 
 /**
@@ -898,6 +921,13 @@ export type RestartOAuthResponseJson = {
    * @generated from field: string oauth_url = 2;
    */
   oauthUrl?: string;
+
+  /**
+   * A keyless, single-use start link for a browser tab, valid for five minutes (OpenOAuthLink).
+   *
+   * @generated from field: string oauth_link_url = 3;
+   */
+  oauthLinkUrl?: string;
 };
 
 /**
@@ -1022,6 +1052,92 @@ export const StartOAuthResponseSchema: GenMessage<StartOAuthResponse, {jsonType:
   messageDesc(file_patchbay_v1_connection, 16);
 
 /**
+ * Request for ConnectionService.OpenOAuthLink, bound from the query string.
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkRequest
+ */
+export type OpenOAuthLinkRequest = Message<"patchbay.v1.OpenOAuthLinkRequest"> & {
+  /**
+   * The signed link token of an oauth_link_url; required.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Request for ConnectionService.OpenOAuthLink, bound from the query string.
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkRequest
+ */
+export type OpenOAuthLinkRequestJson = {
+  /**
+   * The signed link token of an oauth_link_url; required.
+   *
+   * @generated from field: string token = 1;
+   */
+  token?: string;
+};
+
+/**
+ * Describes the message patchbay.v1.OpenOAuthLinkRequest.
+ * Use `create(OpenOAuthLinkRequestSchema)` to create a new message.
+ */
+export const OpenOAuthLinkRequestSchema: GenMessage<OpenOAuthLinkRequest, {jsonType: OpenOAuthLinkRequestJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_connection, 17);
+
+/**
+ * Response for ConnectionService.OpenOAuthLink (REST: a 302 to oauth_url, or the page).
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkResponse
+ */
+export type OpenOAuthLinkResponse = Message<"patchbay.v1.OpenOAuthLinkResponse"> & {
+  /**
+   * The provider authorization URL to go to; empty when the link cannot be used.
+   *
+   * @generated from field: string oauth_url = 1;
+   */
+  oauthUrl: string;
+
+  /**
+   * When the link cannot be used: an HTML page (content_type "text/html; charset=utf-8") that says why
+   * and tells the opening tab, like CompleteOAuth's. Empty on success.
+   *
+   * @generated from field: google.api.HttpBody page = 2;
+   */
+  page?: HttpBody | undefined;
+};
+
+/**
+ * Response for ConnectionService.OpenOAuthLink (REST: a 302 to oauth_url, or the page).
+ *
+ * @generated from message patchbay.v1.OpenOAuthLinkResponse
+ */
+export type OpenOAuthLinkResponseJson = {
+  /**
+   * The provider authorization URL to go to; empty when the link cannot be used.
+   *
+   * @generated from field: string oauth_url = 1;
+   */
+  oauthUrl?: string;
+
+  /**
+   * When the link cannot be used: an HTML page (content_type "text/html; charset=utf-8") that says why
+   * and tells the opening tab, like CompleteOAuth's. Empty on success.
+   *
+   * @generated from field: google.api.HttpBody page = 2;
+   */
+  page?: HttpBodyJson;
+};
+
+/**
+ * Describes the message patchbay.v1.OpenOAuthLinkResponse.
+ * Use `create(OpenOAuthLinkResponseSchema)` to create a new message.
+ */
+export const OpenOAuthLinkResponseSchema: GenMessage<OpenOAuthLinkResponse, {jsonType: OpenOAuthLinkResponseJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_connection, 18);
+
+/**
  * Request for ConnectionService.CompleteOAuth: the provider's redirect query (RFC 6749 section 4.1.2).
  *
  * @generated from message patchbay.v1.CompleteOAuthRequest
@@ -1096,7 +1212,7 @@ export type CompleteOAuthRequestJson = {
  * Use `create(CompleteOAuthRequestSchema)` to create a new message.
  */
 export const CompleteOAuthRequestSchema: GenMessage<CompleteOAuthRequest, {jsonType: CompleteOAuthRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 17);
+  messageDesc(file_patchbay_v1_connection, 19);
 
 /**
  * Response for ConnectionService.CompleteOAuth.
@@ -1131,7 +1247,7 @@ export type CompleteOAuthResponseJson = {
  * Use `create(CompleteOAuthResponseSchema)` to create a new message.
  */
 export const CompleteOAuthResponseSchema: GenMessage<CompleteOAuthResponse, {jsonType: CompleteOAuthResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 18);
+  messageDesc(file_patchbay_v1_connection, 20);
 
 /**
  * Request for ConnectionService.RefreshConnection.
@@ -1166,7 +1282,7 @@ export type RefreshConnectionRequestJson = {
  * Use `create(RefreshConnectionRequestSchema)` to create a new message.
  */
 export const RefreshConnectionRequestSchema: GenMessage<RefreshConnectionRequest, {jsonType: RefreshConnectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 19);
+  messageDesc(file_patchbay_v1_connection, 21);
 
 /**
  * Response for ConnectionService.RefreshConnection.
@@ -1201,7 +1317,7 @@ export type RefreshConnectionResponseJson = {
  * Use `create(RefreshConnectionResponseSchema)` to create a new message.
  */
 export const RefreshConnectionResponseSchema: GenMessage<RefreshConnectionResponse, {jsonType: RefreshConnectionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_connection, 20);
+  messageDesc(file_patchbay_v1_connection, 22);
 
 /**
  * Create, inspect, authorize and revoke connections. Every RPC needs scope "connections" and only sees
@@ -1297,6 +1413,19 @@ export const ConnectionService: GenService<{
     methodKind: "unary";
     input: typeof StartOAuthRequestSchema;
     output: typeof StartOAuthResponseSchema;
+  },
+  /**
+   * Opens a start link (oauth_link_url of StartConnection and RestartOAuth) from a browser tab, without
+   * an API key: the signed link authenticates it, once, within five minutes of being issued. The REST
+   * bridge answers with a 302 redirect to a fresh provider authorization URL; a used, expired or altered
+   * link answers an HTML page that says so (reason codes link_used, link_expired, link_invalid).
+   *
+   * @generated from rpc patchbay.v1.ConnectionService.OpenOAuthLink
+   */
+  openOAuthLink: {
+    methodKind: "unary";
+    input: typeof OpenOAuthLinkRequestSchema;
+    output: typeof OpenOAuthLinkResponseSchema;
   },
   /**
    * The provider's redirect target: exchanges the code, activates the connection and answers an HTML

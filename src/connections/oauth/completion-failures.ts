@@ -41,6 +41,21 @@ export const COMPLETION_FAILURES: Readonly<Record<string, FailureExplanation>> =
     what: "A sign-in can finish only once, and this one already has, for example because the page was reloaded or opened twice.",
     next: "Check the connection on the page where you started; if it is not connected, start connecting again.",
   },
+  link_used: {
+    title: "This link was already used",
+    what: "A link that starts connecting works once, and this one already has, for example because it was opened twice.",
+    next: START_AGAIN,
+  },
+  link_expired: {
+    title: "This link has expired",
+    what: "A link that starts connecting has to be opened within five minutes, and this one was not.",
+    next: START_AGAIN,
+  },
+  link_invalid: {
+    title: "This link is not valid",
+    what: "The link is incomplete or was changed, or the connection it was made for no longer exists.",
+    next: START_AGAIN,
+  },
   state_mismatch: {
     title: "The provider's answer does not match this sign-in",
     what: "The provider sent back an answer that belongs to a different sign-in. It was ignored, to keep your account safe.",

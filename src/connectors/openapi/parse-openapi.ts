@@ -20,6 +20,8 @@ import { createSchemaTable } from "./schema-table.ts";
 import { shortText } from "./to-field.ts";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+/** Operation extension that names the operation the connector's `test` command (its value: `true`). */
+export const TEST_MARK = "x-patchbay-test";
 /** Most warnings returned; the rest are counted in a final one. */
 export const MAX_WARNINGS = 500;
 
@@ -127,7 +129,11 @@ export async function parseOpenApi(
           ? operation.operationId
           : undefined;
       const operationId = declared ?? `${method}_${path}`;
-      const wanted = camelCase(declared ?? `${method} ${path}`) || camelCase(`${method} operation`);
+      // The operation marked as the credential test becomes the `test` command SubmitCredentials runs.
+      const wanted =
+        operation[TEST_MARK] === true
+          ? "test"
+          : camelCase(declared ?? `${method} ${path}`) || camelCase(`${method} operation`);
       const command = claimCommand(wanted);
       if (select.size > 0) {
         const hit = [command, operationId, wanted].filter((key) => select.has(key));
