@@ -15,6 +15,7 @@ import {
   createOpenApiImporter,
   type ImportProgress,
   MAX_DOCUMENT_BYTES,
+  warningTotal,
 } from "../connectors/openapi/index.ts";
 import { createOutboundClient } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
@@ -76,13 +77,16 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
       throw new UsageError(`cannot read ${options.file}`);
     },
   );
+  // The command line was right; the file is what cannot be imported: a failure (1), not a usage error.
   if (size > MAX_DOCUMENT_BYTES) {
-    throw new UsageError(`${options.file} is larger than ${MAX_DOCUMENT_BYTES / MIB} MiB`);
+    throw new Error(`${options.file} is larger than ${MAX_DOCUMENT_BYTES / MIB} MiB, the import's limit`);
   }
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   progress(`reading ${options.file} (${(size / MIB).toFixed(2)} MiB)`);
   const document = await readFile(options.file, "utf8");
   const masterKeys = await resolveMasterKeys(config.masterKeys, config.dataDir);
+  // Opening the database (starting the embedded one, applying migrations) can take seconds.
+  progress(`opening the database${config.databaseUrl === undefined ? " (embedded)" : ""}`);
   const db = await openCliDatabase(config);
   // This command's own import worker and outbound client, for its one import; ended with it.
   const openapi = createOpenApiImporter();
@@ -155,11 +159,16 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
     progress(
       `${verb} ${row.slug} ${row.version} (${row.authType}) with ${commands} command(s) in ${seconds(started)}`,
     );
-    if (warnings.length > 0) {
-      progress(`${warnings.length} warning(s):`);
-      for (const w of warnings.slice(0, WARNINGS_SHOWN)) progress(`  - ${w}`);
-      if (warnings.length > WARNINGS_SHOWN)
-        progress(`  … ${warnings.length - WARNINGS_SHOWN} more (use --json to see all)`);
+    // The import's last line may count the warnings it did not return: it is not one itself.
+    const total = warningTotal(warnings);
+    if (total > 0) {
+      progress(`${total} warning(s):`);
+      const shown = warnings.slice(0, Math.min(WARNINGS_SHOWN, total));
+      for (const w of shown) progress(`  - ${w}`);
+      if (total > shown.length)
+        progress(
+          `  … ${total - shown.length} more (--json lists ${total === warnings.length ? "all" : `the first ${warnings.length - 1}`})`,
+        );
     }
     process.stdout.write(
       options.json
