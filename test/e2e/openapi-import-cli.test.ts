@@ -175,6 +175,19 @@ describe("patchbay import-openapi, then Execute, on large descriptions (PostgreS
     ]);
   });
 
+  it("ends an import that runs out of memory with one line, not V8's report (item 21)", async () => {
+    const path = join(dir, "github-oom.json");
+    await writeFile(path, fixture("@octokit/routes/api.github.com.json"));
+    // A heap far too small for the import (the command itself only checks its arguments).
+    const env = { ...t.env, NODE_OPTIONS: "--max-old-space-size=40" };
+    const result = await cli(["import-openapi", path, "--slug", "oom"], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/Last few GCs|FATAL ERROR|Native stack|node::/);
+    expect(result.stderr.trim().split("\n").at(-1)).toBe(
+      `patchbay: ${path}: the import ran out of memory (NODE_OPTIONS=--max-old-space-size=<MiB> gives it more)`,
+    );
+  });
+
   it("says it is opening the database, and counts every warning once (item 21)", async () => {
     const paths: Record<string, unknown> = {};
     // 600 operations without an operationId: one warning each, past the 500 the import returns.
