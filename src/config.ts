@@ -52,6 +52,11 @@ export interface Config {
   readonly drainDelayMs: number;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
+  /**
+   * Largest OpenAPI description accepted, in bytes: the request body limit of the RPCs that carry one
+   * (ParseOpenApi, CreateConnector, UpdateConnector) and the cap of a description fetched from a URL.
+   */
+  readonly maxOpenApiBytes: number;
   /** Most PostgreSQL connections one process holds. */
   readonly dbPoolMax: number;
   /** Per-API-key rate limit tiers (tier name → windows); undefined when `PATCHBAY_RATE_LIMITS=off`. */
@@ -239,6 +244,10 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     drainDelayMs:
       read(env, "PATCHBAY_DRAIN_DELAY_MS", integer(0, 600_000)) ?? (databaseUrl === undefined ? 0 : 5_000),
     maxBodyBytes: read(env, "PATCHBAY_MAX_BODY_BYTES", integer(1024, 1 << 30)) ?? 4 * 1024 * 1024,
+    // Published descriptions reach several MiB (GitHub's is 5.7 MB). The ceiling is the import's own
+    // (MAX_DOCUMENT_BYTES, not imported: reading the settings must not load the connectors).
+    maxOpenApiBytes:
+      read(env, "PATCHBAY_MAX_OPENAPI_BYTES", integer(1024, 64 * 1024 * 1024)) ?? 32 * 1024 * 1024,
     dbPoolMax,
     rateLimits: (
       read(env, "PATCHBAY_RATE_LIMITS", rateLimitSpec) ?? { tiers: parseRateLimits(DEFAULT_RATE_LIMITS) }

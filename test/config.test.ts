@@ -42,6 +42,7 @@ describe("loadConfig defaults", () => {
     expect(config.logLevel).toBe("info");
     expect(config.shutdownTimeoutMs).toBe(10_000);
     expect(config.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(config.maxOpenApiBytes).toBe(32 * 1024 * 1024);
     expect(config.dbPoolMax).toBe(10);
   });
 
@@ -101,6 +102,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_SHUTDOWN_TIMEOUT_MS: "2500",
         PATCHBAY_DRAIN_DELAY_MS: "1500",
         PATCHBAY_MAX_BODY_BYTES: "1024",
+        PATCHBAY_MAX_OPENAPI_BYTES: "2048",
         PATCHBAY_DB_POOL_MAX: "25",
         PATCHBAY_RATE_LIMITS: "standard=5/1s",
         PATCHBAY_CONCURRENCY_LIMITS: "standard=3,bulk=unlimited",
@@ -135,6 +137,7 @@ describe("loadConfig with values", () => {
       shutdownTimeoutMs: 2500,
       drainDelayMs: 1500,
       maxBodyBytes: 1024,
+      maxOpenApiBytes: 2048,
       dbPoolMax: 25,
       rateLimits: new Map([["standard", [{ points: 5, durationSeconds: 1 }]]]),
       concurrencyLimits: new Map([

@@ -4,6 +4,7 @@ import type { OpenApiImporter } from "../connectors/openapi/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
+import type { RequestLimits } from "./request-limits.ts";
 
 /** Which live connections to leave out of a count. */
 export interface LiveConnectionFilter {
@@ -30,6 +31,11 @@ export interface CatalogDeps {
   now: () => Date;
   /** Connector slugs whose OAuth client comes from the environment. */
   envOAuthClients?: ReadonlySet<string>;
+  /**
+   * The request size limits of a server's catalog RPCs; absent in a one-shot command, which reads its
+   * description from a file (no request limit applies).
+   */
+  requestLimits?: RequestLimits;
   /**
    * How many live (not deleted, not revoked) connections use a connector, optionally leaving out one
    * tenant's. Supplied by the connections feature: the catalog never reads its tables.

@@ -1,7 +1,11 @@
-import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { raw } from "@mikro-orm/core";
-import { CatalogService, ConnectorDraftSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import {
+  CatalogService,
+  CreateConnectorRequestSchema,
+  UpdateConnectorRequestSchema,
+} from "../../gen/patchbay/v1/catalog_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
 import { containsPattern, resolvePageSize } from "../paging/index.ts";
 import { availabilityWhere } from "./availability-where.ts";
@@ -11,7 +15,8 @@ import type { CatalogDeps } from "./catalog-deps.ts";
 import { ConnectorEntity } from "./connector-entity.ts";
 import { toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
-import { schemaForCaller } from "./schema-for-caller.ts";
+import { parseOpenApiRequest } from "./parse-openapi-request.ts";
+import { readMaxBytesFor, requireBodyLimit } from "./request-limits.ts";
 import { requireSlug } from "./slug.ts";
 import { deleteConnector, updateConnector } from "./update-connector.ts";
 
@@ -19,7 +24,7 @@ import { deleteConnector, updateConnector } from "./update-connector.ts";
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
   const env = deps.envOAuthClients;
   const message = (row: Parameters<typeof toConnectorMessage>[0]) => toConnectorMessage(row, env);
-  router.service(CatalogService, {
+  const impl: ServiceImpl<typeof CatalogService> = {
     async listConnectors(req, ctx) {
       const { tenantId } = requirePrincipal(ctx);
       // auth_type, availability (closed sets) and q (at most 200 characters) are declared rules of the
@@ -88,6 +93,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     },
 
     async createConnector(req, ctx) {
+      if (req.openapiDocument === "") requireBodyLimit(CreateConnectorRequestSchema, req, deps.requestLimits);
       const created = await createConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
         signal: ctx.signal,
       });
@@ -96,6 +102,8 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     },
 
     async updateConnector(req, ctx) {
+      if (req.openapiDocument === undefined)
+        requireBodyLimit(UpdateConnectorRequestSchema, req, deps.requestLimits);
       const updated = await updateConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
         signal: ctx.signal,
       });
@@ -121,33 +129,19 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       return toCapabilities(row);
     },
 
-    // Stores nothing: the draft goes back to CreateConnector with the same document. The execution
-    // data (draft.openapi) is re-derived there, so it is not part of the response.
-    async parseOpenApi(req, ctx) {
-      const source = req.source;
-      if (source.case === undefined) {
-        throw new ConnectError(
-          "document or spec is required (the OpenAPI description)",
-          Code.InvalidArgument,
-        );
-      }
-      if (req.name !== "") requireSlug(req.name, "name");
-      const draft = await deps.openapi.parse(source.value, {
-        field: source.case,
-        select: req.operations,
-        name: req.name,
-        signal: ctx.signal,
-      });
-      return {
-        draft: create(ConnectorDraftSchema, {
-          name: draft.name,
-          description: draft.description,
-          version: draft.version,
-          configSchema: schemaForCaller(draft.configSchema),
-          operations: draft.operations,
-        }),
-        warnings: draft.warnings,
-      };
-    },
-  });
+    parseOpenApi: (req, ctx) => parseOpenApiRequest(deps, req, ctx.signal),
+  };
+  // The RPCs that carry a description read up to their own, larger limit (request-limits.ts).
+  const limits = deps.requestLimits;
+  const options = (method: DescMethod) =>
+    limits === undefined ? undefined : { readMaxBytes: readMaxBytesFor(method, limits) };
+  const { method } = CatalogService;
+  router
+    .rpc(method.listConnectors, impl.listConnectors, options(method.listConnectors))
+    .rpc(method.getConnector, impl.getConnector, options(method.getConnector))
+    .rpc(method.createConnector, impl.createConnector, options(method.createConnector))
+    .rpc(method.updateConnector, impl.updateConnector, options(method.updateConnector))
+    .rpc(method.deleteConnector, impl.deleteConnector, options(method.deleteConnector))
+    .rpc(method.getCapabilities, impl.getCapabilities, options(method.getCapabilities))
+    .rpc(method.parseOpenApi, impl.parseOpenApi, options(method.parseOpenApi));
 }

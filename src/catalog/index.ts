@@ -12,6 +12,7 @@ export {
 export { type ConnectorLookup, type ConnectorView, createConnectorLookup } from "./connector-lookup.ts";
 export { type CreatedConnector, createConnector } from "./create-connector.ts";
 export { EXECUTION_MODELS, type ExecutionModel, isExecutionModel } from "./execution-models.ts";
+export { type RequestLimits, readMaxBytesFor } from "./request-limits.ts";
 export { CATALOG_SEALED_COLUMNS } from "./sealed-columns.ts";
 export { syncBuiltinCatalog } from "./sync-builtin-catalog.ts";
 export { deleteConnector, type UpdatedConnector, updateConnector } from "./update-connector.ts";

@@ -1,4 +1,4 @@
-import { toJson } from "@bufbuild/protobuf";
+import { equals, toJson } from "@bufbuild/protobuf";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { type ConfigSchemaJson, ConfigSchemaSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import type { ExternalProtocol } from "../connectors/external/index.ts";
@@ -16,6 +16,7 @@ import { checkConfigSchema } from "./check-config-schema.ts";
 import { checkExternalEndpoint } from "./check-external-endpoint.ts";
 import type { ExecutionModel } from "./execution-models.ts";
 import { importOpenApiDocument } from "./import-openapi-document.ts";
+import { schemaForCaller } from "./schema-for-caller.ts";
 
 /** The refusal of `mock_scenario` for a model without in-code mock scenarios. */
 export const MOCK_SCENARIO_BUILT_IN_ONLY =
@@ -134,19 +135,15 @@ async function externalFields(deps: CatalogDeps, req: CreateConnectorRequest): P
 
 /**
  * OpenAPI-derived connectors are derived from `openapi_document` alone (ParseOpenApi's import): the
- * commands, connection fields, execution plan and OAuth settings. A schema in the request is refused
- * instead of silently replaced; `operations` chooses the commands.
+ * commands, connection fields, execution plan and OAuth settings; `operations` chooses the commands. A
+ * schema in the request is accepted when it is the derived one (ParseOpenApi's draft sent back as is),
+ * and refused otherwise instead of silently replaced.
  */
 async function openapiFields(
   deps: CatalogDeps,
   req: CreateConnectorRequest,
   options: CreateOptions,
 ): Promise<ModelFields> {
-  if (req.configSchema !== undefined) {
-    throw invalidArgument(
-      "config_schema is derived from openapi_document for an openapi connector; choose commands with operations",
-    );
-  }
   const imported = await importOpenApiDocument(
     deps.openapi,
     req.openapiDocument,
@@ -156,6 +153,14 @@ async function openapiFields(
     options.signal,
   );
   const { draft } = imported;
+  if (
+    req.configSchema !== undefined &&
+    !equals(ConfigSchemaSchema, req.configSchema, schemaForCaller(imported.configSchema))
+  ) {
+    throw invalidArgument(
+      "config_schema differs from what openapi_document derives for an openapi connector; leave it out (or send ParseOpenApi's draft schema unchanged) and choose commands with operations",
+    );
+  }
   return {
     type: req.type || req.name,
     authType: draft.authType,

@@ -1,29 +1,17 @@
-import { readFile, stat } from "node:fs/promises";
-import { performance } from "node:perf_hooks";
-import { create } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
-import {
-  CreateConnectorRequestSchema,
-  UpdateConnectorRequestSchema,
-} from "../../gen/patchbay/v1/catalog_pb.ts";
-import { BOOTSTRAP_TENANT } from "../auth/index.ts";
-import { type CatalogDeps, createConnector, updateConnector } from "../catalog/index.ts";
+import { fork } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import type { Config } from "../config.ts";
-import { createLiveConnectionCounter } from "../connections/index.ts";
-import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
-import {
-  createOpenApiImporter,
-  type ImportProgress,
-  MAX_DOCUMENT_BYTES,
-} from "../connectors/openapi/index.ts";
-import { createOutboundClient } from "../outbound/index.ts";
-import { createPageTokens } from "../paging/index.ts";
-import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
-import { openCliDatabase } from "./open-cli-database.ts";
+// The limits file, not the index: this process only checks the command line and runs the import's.
+import { MAX_DOCUMENT_BYTES } from "../connectors/openapi/import-limits.ts";
+import type { FileImport } from "./import-openapi-file.ts";
+import type { ImportEnd } from "./import-openapi-process.ts";
 import { UsageError } from "./usage-error.ts";
 
 const MIB = 1024 * 1024;
-const WARNINGS_SHOWN = 20;
+/** How V8 begins its report of a process that ran out of heap: the GC trace, or the fatal error line. */
+const V8_FATAL = /^(<--- Last few GCs --->|FATAL ERROR:|#\s*Fatal)/;
+const OUT_OF_MEMORY = /heap out of memory|Allocation failed/i;
 
 /** The options of `patchbay import-openapi`. */
 export interface ImportOptions {
@@ -38,26 +26,82 @@ export interface ImportOptions {
   tenant?: string;
 }
 
-function seconds(since: number): string {
-  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
-}
-
-/** A field-named INVALID_ARGUMENT from the import, re-worded for a file on the command line. */
-function forFile(error: unknown, file: string): unknown {
-  if (!(error instanceof ConnectError)) return error;
-  return new Error(error.rawMessage.replace(/^openapi_document\b/, file));
+/**
+ * Runs the import in a child process (import-openapi-process.ts) and relays its standard error line by
+ * line, until V8 begins a fatal report: a process that runs out of heap cannot catch it, and V8 prints
+ * its GC trace and native stack. That report is dropped, and the command fails with one line instead.
+ */
+function importInChild(options: FileImport): Promise<void> {
+  const child = fork(fileURLToPath(new URL("./import-openapi-process.ts", import.meta.url)), [], {
+    stdio: ["ignore", "inherit", "pipe", "ipc"],
+  });
+  let end: ImportEnd | undefined;
+  let fatal = "";
+  let pending = "";
+  let blanks = 0;
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    if (fatal !== "") {
+      fatal = (fatal + chunk).slice(0, 4096);
+      return;
+    }
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const [index, line] of lines.entries()) {
+      if (V8_FATAL.test(line)) {
+        fatal = lines.slice(index).join("\n");
+        return;
+      }
+      // V8's report starts after an empty line: empty lines wait for the line they come before.
+      if (line === "") blanks++;
+      else {
+        process.stderr.write(`${"\n".repeat(blanks)}${line}\n`);
+        blanks = 0;
+      }
+    }
+  });
+  child.on("message", (message: ImportEnd) => {
+    end = message;
+  });
+  child.send(options);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (fatal === "" && pending !== "") process.stderr.write(pending);
+      if (end?.kind === "done" && code === 0) resolve();
+      else if (end?.kind === "failed") reject(new Error(end.message));
+      else if (OUT_OF_MEMORY.test(fatal))
+        reject(
+          new Error(
+            `${options.file}: the import ran out of memory (NODE_OPTIONS=--max-old-space-size=<MiB> gives it more)`,
+          ),
+        );
+      else reject(new Error(`${options.file}: the import ended unexpectedly (exit ${code ?? "by signal"})`));
+    });
+  });
 }
 
 /**
- * `patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update]`: imports an OpenAPI
- * description as an openapi connector straight into the configured database (no request size limit),
- * with progress on standard error and the result on standard output. `--update` re-imports an existing
- * connector; its version is bumped as far as the schema change requires.
+ * `patchbay import-openapi <file> --slug <slug> [--select op1,op2] [--update]`: checks the command line
+ * and the file's size here, then imports in a child process (import-openapi-file.ts does the work), so
+ * that whatever ends the import, even running out of memory, is one line on standard error. The settings
+ * were read and checked by the command line; the child reads the same environment again.
  */
-export async function runImportOpenApi(config: Config, file: string, given: ImportOptions): Promise<number> {
+export async function runImportOpenApi(_config: Config, file: string, given: ImportOptions): Promise<number> {
   if (given.tenant === "") throw new UsageError("--tenant needs a tenant id");
-  const options = {
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => {
+      throw new UsageError(`cannot read ${file}`);
+    },
+  );
+  // The command line was right; the file is what cannot be imported: a failure (1), not a usage error.
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new Error(`${file} is larger than ${MAX_DOCUMENT_BYTES / MIB} MiB, the import's limit`);
+  }
+  await importInChild({
     file,
+    size,
     slug: given.slug,
     select: given.select
       .flatMap((list) => list.split(","))
@@ -67,109 +111,7 @@ export async function runImportOpenApi(config: Config, file: string, given: Impo
     version: given.version ?? "",
     category: given.category ?? "",
     json: given.json,
-    tenant: given.tenant ?? BOOTSTRAP_TENANT,
-  };
-  const started = performance.now();
-  const size = await stat(options.file).then(
-    (s) => s.size,
-    () => {
-      throw new UsageError(`cannot read ${options.file}`);
-    },
-  );
-  if (size > MAX_DOCUMENT_BYTES) {
-    throw new UsageError(`${options.file} is larger than ${MAX_DOCUMENT_BYTES / MIB} MiB`);
-  }
-  const progress = (line: string) => process.stderr.write(`${line}\n`);
-  progress(`reading ${options.file} (${(size / MIB).toFixed(2)} MiB)`);
-  const document = await readFile(options.file, "utf8");
-  const masterKeys = await resolveMasterKeys(config.masterKeys, config.dataDir);
-  const db = await openCliDatabase(config);
-  // This command's own import worker and outbound client, for its one import; ended with it.
-  const openapi = createOpenApiImporter();
-  const outbound = createOutboundClient({ allow: config.egressAllow });
-  try {
-    const deps: CatalogDeps = {
-      em: () => db.em(),
-      pageTokens: createPageTokens(masterKeys.keys[0] as Buffer),
-      secretBox: createSecretBox(masterKeys.keys),
-      builtins: new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d])),
-      outbound,
-      openapi,
-      envOAuthClients: new Set(config.oauthClients.keys()),
-      liveConnections: createLiveConnectionCounter(() => db.em()),
-      now: () => new Date(),
-      // No connector lookup cache lives in this one-shot command; a running server learns of the new
-      // connector when its own cached view expires.
-      changed: () => undefined,
-    };
-    const caller = { tenantId: options.tenant, subject: "cli", admin: true };
-    let lastStage = "";
-    const onProgress = (p: ImportProgress) => {
-      if (p.stage !== "building") progress(`${p.stage} (${seconds(started)})`);
-      else if (p.done === 0 || lastStage !== "building")
-        progress(
-          `building commands: ${p.total} operation(s)${options.select.length > 0 ? `, keeping ${options.select.length}` : ""}`,
-        );
-      else progress(`building commands: ${p.done}/${p.total}`);
-      lastStage = p.stage;
-    };
-    const result = await (options.update
-      ? updateConnector(
-          deps,
-          caller,
-          create(UpdateConnectorRequestSchema, {
-            slug: options.slug,
-            openapiDocument: document,
-            operations: options.select,
-            autoBump: true,
-            ...(options.version !== "" ? { version: options.version } : {}),
-            ...(options.category !== "" ? { category: options.category } : {}),
-          }),
-          { onProgress },
-        ).then((u) => ({ row: u.row, warnings: u.warnings, previous: u.previousVersion }))
-      : createConnector(
-          deps,
-          caller,
-          create(CreateConnectorRequestSchema, {
-            name: options.slug,
-            executionModel: "openapi",
-            openapiDocument: document,
-            operations: options.select,
-            version: options.version,
-            category: options.category,
-          }),
-          { onProgress },
-        ).then((c) => ({ ...c, previous: undefined }))
-    ).catch((error: unknown) => {
-      throw forFile(error, options.file);
-    });
-    const { row, warnings } = result;
-    const names = Object.keys(row.configSchema.commands ?? {});
-    const commands = names.length;
-    const verb =
-      result.previous === undefined
-        ? "created"
-        : result.previous === row.version
-          ? "updated"
-          : `updated ${result.previous} →`;
-    progress(
-      `${verb} ${row.slug} ${row.version} (${row.authType}) with ${commands} command(s) in ${seconds(started)}`,
-    );
-    if (warnings.length > 0) {
-      progress(`${warnings.length} warning(s):`);
-      for (const w of warnings.slice(0, WARNINGS_SHOWN)) progress(`  - ${w}`);
-      if (warnings.length > WARNINGS_SHOWN)
-        progress(`  … ${warnings.length - WARNINGS_SHOWN} more (use --json to see all)`);
-    }
-    process.stdout.write(
-      options.json
-        ? `${JSON.stringify({ slug: row.slug, version: row.version, authType: row.authType, commands: names, warnings })}\n`
-        : `${row.slug} ${row.version}\n`,
-    );
-    return 0;
-  } finally {
-    await openapi.close();
-    await outbound.close();
-    await db.close();
-  }
+    tenant: given.tenant ?? "",
+  });
+  return 0;
 }

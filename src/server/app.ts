@@ -6,6 +6,7 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
+import { readMaxBytesFor } from "../catalog/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import {
@@ -102,10 +103,13 @@ export function createApp(deps: AppDeps): NodeHandler {
   // Every protocol reaches a procedure through the edge, REST included (the bridge calls these handlers).
   const handlers = router.handlers.map((h) => edge.wrap(h));
   const procedures = new Map(handlers.map((h) => [h.requestPath, h]));
+  const limits = deps.services.catalog.requestLimits;
   const bridge = createRestBridge({
     handlers,
     services: REST_SERVICES,
     maxBodyBytes: deps.maxBodyBytes,
+    // The same per-method limits as the catalog's Connect handlers (catalog/request-limits.ts).
+    ...(limits !== undefined ? { maxBodyBytesFor: (method) => readMaxBytesFor(method, limits) } : {}),
     logger: deps.logger,
     // The public webhook receiver answers straight from the request (same contract as its REST rule).
     rawHandlers: [createReceiverRoute(deps.services.webhooks)],

@@ -1,5 +1,5 @@
 import { type ApiKeyServiceDeps, type ApiKeyStore, createApiKeyAdmin } from "../auth/index.ts";
-import { type CatalogDeps, createConnectorLookup } from "../catalog/index.ts";
+import { type CatalogDeps, createConnectorLookup, type RequestLimits } from "../catalog/index.ts";
 import {
   type ConnectionDeps,
   createConnectionUser,
@@ -50,6 +50,8 @@ export interface ServiceSettings {
   readonly oauthAllowLoopbackHttp: boolean;
   /** Per-tier limits; undefined when rate limiting is off (any well-formed tier name is accepted). */
   readonly rateLimits: RateLimitTiers | undefined;
+  /** The catalog RPCs' request size limits (the body limit, and the OpenAPI one for descriptions). */
+  readonly requestLimits?: RequestLimits;
 }
 
 /** Every feature's collaborators, built once, in dependency order, and never changed afterwards. */
@@ -88,6 +90,7 @@ export function buildServices(infra: Infrastructure, settings: ServiceSettings):
     liveConnections: createLiveConnectionCounter(em),
     changed: (slug) => lookup.forget(slug),
     now,
+    ...(settings.requestLimits !== undefined ? { requestLimits: settings.requestLimits } : {}),
   };
   // Execute's dispatch, built before the connections that test credentials with it (it needs no
   // connection user) and shared with Execute below.

@@ -90,6 +90,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
       oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
       rateLimits: config.rateLimits,
+      requestLimits: { bodyBytes: config.maxBodyBytes, openapiBytes: config.maxOpenApiBytes },
     });
     const loadMonitor =
       config.shedEventLoopDelayMs > 0 || config.shedDbWaiting > 0

@@ -290,4 +290,20 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     command: `curl -si -X POST localhost:8080/api/v1/connectors/legacy-crm/execute -H "Authorization: Bearer $PATCHBAY_KEY" -H 'Content-Type: application/json' -d '{"command": "oldList", "params": {"limit": 3}}' | grep -i x-patchbay-deprecated`,
     proof: { test: "test/e2e/execute-fidelity.test.ts", shows: "x-patchbay-deprecated" },
   },
+  // The draft round trip (parse-oas, then its createRequest posted as is), one pipeline over three lines.
+  {
+    page: "docs/openapi-connectors.md",
+    command: `curl -s localhost:8080/api/v1/connectors/parse-oas -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d "{\\"document\\": $(jq -Rs . < petstore.yaml)}" |`,
+    proof: { test: "test/e2e/openapi-fidelity.test.ts", shows: "createRequest" },
+  },
+  {
+    page: "docs/openapi-connectors.md",
+    command: "jq .createRequest |",
+    proof: { test: "test/e2e/openapi-fidelity.test.ts", shows: "createRequest" },
+  },
+  {
+    page: "docs/openapi-connectors.md",
+    command: `curl -s localhost:8080/api/v1/connectors -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d @-`,
+    proof: { test: "test/e2e/openapi-fidelity.test.ts", shows: "createRequest" },
+  },
 ];

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
+import { MAX_DOCUMENT_BYTES } from "../../src/connectors/openapi/index.ts";
 import { fixture } from "../connectors/openapi/fixtures.ts";
 import { type FakeApiServer, startFakeApiServer } from "../support/openapi-fake-server.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -161,6 +162,58 @@ describe("patchbay import-openapi, then Execute, on large descriptions (PostgreS
     },
     120_000,
   );
+
+  // Item 21: the failures and the progress of the command itself.
+  it("refuses a file over the import's size limit as a failure (1), not a usage error (item 21)", async () => {
+    const path = join(dir, "huge.json");
+    await writeFile(path, "");
+    await truncate(path, MAX_DOCUMENT_BYTES + 1); // sparse: its size is all that is read
+    const result = await cli(["import-openapi", path, "--slug", "huge"], t.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      `patchbay: ${path} is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB, the import's limit`,
+    ]);
+  });
+
+  it("ends an import that runs out of memory with one line, not V8's report (item 21)", async () => {
+    const path = join(dir, "github-oom.json");
+    await writeFile(path, fixture("@octokit/routes/api.github.com.json"));
+    // A heap far too small for the import (the command itself only checks its arguments).
+    const env = { ...t.env, NODE_OPTIONS: "--max-old-space-size=40" };
+    const result = await cli(["import-openapi", path, "--slug", "oom"], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/Last few GCs|FATAL ERROR|Native stack|node::/);
+    expect(result.stderr.trim().split("\n").at(-1)).toBe(
+      `patchbay: ${path}: the import ran out of memory (NODE_OPTIONS=--max-old-space-size=<MiB> gives it more)`,
+    );
+  });
+
+  it("says it is opening the database, and counts every warning once (item 21)", async () => {
+    const paths: Record<string, unknown> = {};
+    // 600 operations without an operationId: one warning each, past the 500 the import returns.
+    for (let i = 0; i < 600; i++) paths[`/p${i}`] = { get: { responses: { "200": { description: "ok" } } } };
+    const path = join(dir, "many-warnings.json");
+    await writeFile(
+      path,
+      JSON.stringify({
+        openapi: "3.0.3",
+        info: { title: "W", version: "1.0.0" },
+        servers: [{ url: "https://w.example" }],
+        paths,
+      }),
+    );
+    const result = await cli(["import-openapi", path, "--slug", "many-warnings", "--json"], t.env);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split("\n");
+    const opening = lines.findIndex((l) => l.startsWith("opening the database"));
+    expect(opening).toBeGreaterThan(0);
+    expect(opening).toBeLessThan(lines.findIndex((l) => l.startsWith("parsing")));
+    expect(result.stderr).toMatch(/^600 warning\(s\):$/m);
+    expect(result.stderr).toMatch(/^ {2}… 580 more \(--json lists the first 500\)$/m);
+    const summary = JSON.parse(result.stdout) as { warnings: string[] };
+    expect(summary.warnings).toHaveLength(501);
+    expect(summary.warnings.at(-1)).toBe("100 more warnings not shown");
+  });
 
   it("refuses a document it cannot import with a one-line message naming the file", async () => {
     const path = join(dir, "broken.yaml");

@@ -94,7 +94,7 @@ describe("ParseOpenApi over the wire", () => {
     const missing = await post({});
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { message: string }).message).toBe(
-      "document or spec is required (the OpenAPI description)",
+      "document, spec or url is required (the OpenAPI description)",
     );
   });
 

@@ -168,7 +168,7 @@ export interface paths {
     put?: never;
     /**
      * Turns an OpenAPI 3.x document into a draft connector without storing anything
-     * @description Turns an OpenAPI 3.x document into a draft connector without storing anything. Errors: invalid_argument when the document does not parse or is not OpenAPI 3.x.
+     * @description Turns an OpenAPI 3.x document into a draft connector without storing anything. Its request (and a CreateConnector or UpdateConnector request) may be as large as PATCHBAY_MAX_OPENAPI_BYTES. Errors: invalid_argument when the document does not parse or is not OpenAPI 3.x; resource_exhausted past the size limit.
      *
      *     Requires an API key with scope `catalog:write` (or `admin`, which implies every scope).
      */
@@ -967,7 +967,7 @@ export interface components {
       /** @description A built-in type or a connector that ships with Patchbay: shared with every tenant, changed only by a server deployment. */
       builtIn?: boolean;
     };
-    /** @description A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using execution_model "openapi", the same document and the chosen operations. */
+    /** @description A connector derived from an OpenAPI document, not yet stored. Create it with the response's `create_request`, or with CreateConnector using execution_model "openapi", the same document and the chosen operations (a `config_schema` equal to this draft's is accepted). */
     "patchbay.v1.ConnectorDraft": {
       /** @description Proposed slug. */
       name?: string;
@@ -1032,7 +1032,7 @@ export interface components {
       category?: string;
       /** @description Search tags; lowercased and deduplicated. */
       tags?: string[];
-      /** @description Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for "openapi" (from the document; setting it is refused: choose commands with `operations`). */
+      /** @description Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for "openapi" (from the document: a schema other than the derived one is refused; choose commands with `operations`). */
       configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
       /** @description JavaScript source for "script": one top-level function per command; required for that model. */
       scriptSource?: string;
@@ -1425,22 +1425,28 @@ export interface components {
       /** @description Type, default and constraints; an untyped param is an optional "string". */
       spec?: components["schemas"]["patchbay.v1.FieldSpec"];
     };
-    /** @description Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}` or `{"document": "<JSON or YAML>"}`. */
+    /** @description Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}`, `{"document": "<JSON or YAML>"}` or `{"url": "https://…"}`. */
     "patchbay.v1.ParseOpenApiRequest": {
       /**
        * @description The document as JSON or YAML text.
        *
-       *     Part of oneof `source`: set at most one of `document`, `spec`.
+       *     Part of oneof `source`: set at most one of `document`, `spec`, `url`.
        */
       document?: string;
       /**
        * @description The document as a JSON object.
        *
-       *     Part of oneof `source`: set at most one of `document`, `spec`.
+       *     Part of oneof `source`: set at most one of `document`, `spec`, `url`.
        */
       spec?: {
         [key: string]: unknown;
       };
+      /**
+       * @description An http(s) URL the server fetches the document from, through its outbound client: the egress policy applies (an internal address needs PATCHBAY_EGRESS_ALLOW), and the same size limit as a document in the request (PATCHBAY_MAX_OPENAPI_BYTES).
+       *
+       *     Part of oneof `source`: set at most one of `document`, `spec`, `url`.
+       */
+      url?: string;
       /** @description operationIds to keep; empty keeps every operation. Unknown ids produce warnings, not errors. */
       operations?: string[];
       /** @description Slug for the draft; defaults to a kebab-case form of info.title. */
@@ -1452,6 +1458,8 @@ export interface components {
       draft?: components["schemas"]["patchbay.v1.ConnectorDraft"];
       /** @description Operator-safe notes about skipped or simplified parts (e.g. an unsupported security scheme). */
       warnings?: string[];
+      /** @description The CreateConnector request that stores this draft: send it unchanged to CreateConnector (POST /api/v1/connectors), or change its name, category or other fields first. It carries the document as text (a `spec` or `url` source included) and the selection of operations. */
+      createRequest?: components["schemas"]["patchbay.v1.CreateConnectorRequest"];
     };
     /** @description Pull delivery: jobs wait in the queue until ClaimJobs leases them. No settings yet. */
     "patchbay.v1.PullTarget": Record<string, never>;

@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/catalog.proto.
  */
 export const file_patchbay_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("ChlwYXRjaGJheS92MS9jYXRhbG9nLnByb3RvEgtwYXRjaGJheS52MSLuBAoJQ29ubmVjdG9yEgwKBHNsdWcYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglhdXRoX3R5cGUYBCABKAkSEgoKY29uZmlndXJlZBgFIAEoCBIUCgxhdmFpbGFiaWxpdHkYBiABKAkSGwoTYXZhaWxhYmlsaXR5X3JlYXNvbhgHIAEoCRIgCgV0b29scxgIIAMoCzIRLnBhdGNoYmF5LnYxLlRvb2wSNwoRY3JlZGVudGlhbF9maWVsZHMYCSADKAsyHC5wYXRjaGJheS52MS5DcmVkZW50aWFsRmllbGQSEAoIY2F0ZWdvcnkYCiABKAkSDAoEdGFncxgLIAMoCRIPCgd2ZXJzaW9uGAwgASgJEhcKD2V4ZWN1dGlvbl9tb2RlbBgNIAEoCRIMCgR0eXBlGA4gASgJEhQKDGVuZHBvaW50X3VybBgPIAEoCRIQCghwcm90b2NvbBgQIAEoCRISCgpkZXByZWNhdGVkGBEgASgIEi8KC2NyZWF0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbW9ja19zY2VuYXJpbxgUIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYFSABKAgSMAoNc2NyaXB0X2xpbWl0cxgWIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYFyABKAgSEAoIYnVpbHRfaW4YGCABKAgiKQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIpgBCg9DcmVkZW50aWFsRmllbGQSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEhAKCHJlcXVpcmVkGAMgASgIEgwKBHR5cGUYBCABKAkSDgoGc2VjcmV0GAUgASgIEhMKC2Rlc2NyaXB0aW9uGAYgASgJEg8KB29wdGlvbnMYByADKAkSEwoLcGxhY2Vob2xkZXIYCCABKAki8AEKFUxpc3RDb25uZWN0b3JzUmVxdWVzdBIgCglwYWdlX3NpemUYASABKAVCDeLzGAkxAAAAAAAAAAASEgoKcGFnZV90b2tlbhgCIAEoCRISCgFxGAMgASgJQgfi8xgDGMgBEhAKCGNhdGVnb3J5GAQgASgJEi0KCWF1dGhfdHlwZRgFIAEoCUIa4vMYFioFb2F1dGgqB2FwaV9rZXkqBG5vbmUSTAoMYXZhaWxhYmlsaXR5GAYgASgJQjbi8xgyKglhdmFpbGFibGUqC2NvbWluZ19zb29uKg5ub3RfY29uZmlndXJlZCoIZGlzYWJsZWQiXQoWTGlzdENvbm5lY3RvcnNSZXNwb25zZRIqCgpjb25uZWN0b3JzGAEgAygLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjChNHZXRDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkiQQoUR2V0Q29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yIrMEChZDcmVhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEgwKBHR5cGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHdmVyc2lvbhgFIAEoCRJCCg9leGVjdXRpb25fbW9kZWwYBiABKAlCKeLzGCUqCGJ1aWx0X2luKgZzY3JpcHQqB29wZW5hcGkqCGV4dGVybmFsEhAKCGNhdGVnb3J5GAcgASgJEgwKBHRhZ3MYCCADKAkSMAoNY29uZmlnX3NjaGVtYRgJIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIVCg1zY3JpcHRfc291cmNlGAogASgJEhQKDGVuZHBvaW50X3VybBgLIAEoCRIrCghwcm90b2NvbBgMIAEoCUIZ4vMYFSoEZ3JwYyoHY29ubmVjdCoEaHR0cBInCgZjb25maWcYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhgKEG9wZW5hcGlfZG9jdW1lbnQYDiABKAkSGQoKb3BlcmF0aW9ucxgPIAMoCUIF2PMYiCcSFQoNbW9ja19zY2VuYXJpbxgQIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYESABKAgSMAoNc2NyaXB0X2xpbWl0cxgSIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYEyABKAgiVgoXQ3JlYXRlQ29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhAKCHdhcm5pbmdzGAIgAygJIt4FChZVcGRhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESGAoLZGVzY3JpcHRpb24YAyABKAlIAYgBARIUCgd2ZXJzaW9uGAQgASgJSAKIAQESFQoIY2F0ZWdvcnkYBSABKAlIA4gBARIMCgR0YWdzGAYgAygJEjAKDWNvbmZpZ19zY2hlbWEYByABKAsyGS5wYXRjaGJheS52MS5Db25maWdTY2hlbWESGgoNc2NyaXB0X3NvdXJjZRgIIAEoCUgEiAEBEhkKDGVuZHBvaW50X3VybBgJIAEoCUgFiAEBEjAKCHByb3RvY29sGAogASgJQhni8xgVKgRncnBjKgdjb25uZWN0KgRodHRwSAaIAQESJwoGY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIdChBvcGVuYXBpX2RvY3VtZW50GAwgASgJSAeIAQESGQoKb3BlcmF0aW9ucxgNIAMoCUIF2PMYiCcSEQoJYXV0b19idW1wGA4gASgIEhoKDW1vY2tfc2NlbmFyaW8YDyABKAlICIgBARIcCg9yZWNvcmRfcGF5bG9hZHMYECABKAhICYgBARIwCg1zY3JpcHRfbGltaXRzGBEgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhYKCXB1Ymxpc2hlZBgSIAEoCEgKiAEBQg8KDV9kaXNwbGF5X25hbWVCDgoMX2Rlc2NyaXB0aW9uQgoKCF92ZXJzaW9uQgsKCV9jYXRlZ29yeUIQCg5fc2NyaXB0X3NvdXJjZUIPCg1fZW5kcG9pbnRfdXJsQgsKCV9wcm90b2NvbEITChFfb3BlbmFwaV9kb2N1bWVudEIQCg5fbW9ja19zY2VuYXJpb0ISChBfcmVjb3JkX3BheWxvYWRzQgwKCl9wdWJsaXNoZWQihwEKF1VwZGF0ZUNvbm5lY3RvclJlc3BvbnNlEikKCWNvbm5lY3RvchgBIAEoCzIWLnBhdGNoYmF5LnYxLkNvbm5lY3RvchIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEhUKDXJlcXVpcmVkX2J1bXAYAyABKAkSEAoId2FybmluZ3MYBCADKAkiJgoWRGVsZXRlQ29ubmVjdG9yUmVxdWVzdBIMCgRzbHVnGAEgASgJIioKF0RlbGV0ZUNvbm5lY3RvclJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiJgoWR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBIMCgRzbHVnGAEgASgJIosCChdHZXRDYXBhYmlsaXRpZXNSZXNwb25zZRIMCgRzbHVnGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKQoIY29tbWFuZHMYAyADKAsyFy5wYXRjaGJheS52MS5DYXBhYmlsaXR5ElUKEWNvbm5lY3Rpb25fY29uZmlnGAQgAygLMjoucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVzcG9uc2UuQ29ubmVjdGlvbkNvbmZpZ0VudHJ5Gk8KFUNvbm5lY3Rpb25Db25maWdFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBIq4BCgpDYXBhYmlsaXR5EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSIgoGcGFyYW1zGAMgAygLMhIucGF0Y2hiYXkudjEuUGFyYW0SDwoHb3V0cHV0cxgEIAMoCRISCgpkZXByZWNhdGVkGAUgASgIEhoKEmRlcHJlY2F0ZWRfbWVzc2FnZRgGIAEoCRIYChBhZGRlZF9pbl92ZXJzaW9uGAcgASgJIjsKBVBhcmFtEgwKBG5hbWUYASABKAkSJAoEc3BlYxgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYyKFAQoTUGFyc2VPcGVuQXBpUmVxdWVzdBISCghkb2N1bWVudBgBIAEoCUgAEicKBHNwZWMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASGQoKb3BlcmF0aW9ucxgDIAMoCUIF2PMYiCcSDAoEbmFtZRgEIAEoCUIICgZzb3VyY2UiVAoUUGFyc2VPcGVuQXBpUmVzcG9uc2USKgoFZHJhZnQYASABKAsyGy5wYXRjaGJheS52MS5Db25uZWN0b3JEcmFmdBIQCgh3YXJuaW5ncxgCIAMoCSKpAQoOQ29ubmVjdG9yRHJhZnQSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEjAKDWNvbmZpZ19zY2hlbWEYBCABKAsyGS5wYXRjaGJheS52MS5Db25maWdTY2hlbWESMQoKb3BlcmF0aW9ucxgFIAMoCzIdLnBhdGNoYmF5LnYxLk9wZXJhdGlvblN1bW1hcnkiaAoQT3BlcmF0aW9uU3VtbWFyeRIUCgxvcGVyYXRpb25faWQYASABKAkSDwoHY29tbWFuZBgCIAEoCRIOCgZtZXRob2QYAyABKAkSDAoEcGF0aBgEIAEoCRIPCgdzdW1tYXJ5GAUgASgJIm4KDFNjcmlwdExpbWl0cxIRCgltZW1vcnlfbWIYASABKAUSDgoGY3B1X21zGAIgASgFEg8KB3dhbGxfbXMYAyABKAUSEgoKaHR0cF9jYWxscxgEIAEoBRIWCg5yZXNwb25zZV9ieXRlcxgFIAEoBTKfCAoOQ2F0YWxvZ1NlcnZpY2USigEKDkxpc3RDb25uZWN0b3JzEiIucGF0Y2hiYXkudjEuTGlzdENvbm5lY3RvcnNSZXF1ZXN0GiMucGF0Y2hiYXkudjEuTGlzdENvbm5lY3RvcnNSZXNwb25zZSIvkAIByvMYDgoMY2F0YWxvZzpyZWFkgtPkkwIUEhIvYXBpL3YxL2Nvbm5lY3RvcnMSiwEKDEdldENvbm5lY3RvchIgLnBhdGNoYmF5LnYxLkdldENvbm5lY3RvclJlcXVlc3QaIS5wYXRjaGJheS52MS5HZXRDb25uZWN0b3JSZXNwb25zZSI2kAIByvMYDgoMY2F0YWxvZzpyZWFkgtPkkwIbEhkvYXBpL3YxL2Nvbm5lY3RvcnMve3NsdWd9Eo4BCg9DcmVhdGVDb25uZWN0b3ISIy5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXF1ZXN0GiQucGF0Y2hiYXkudjEuQ3JlYXRlQ29ubmVjdG9yUmVzcG9uc2UiMMrzGA8KDWNhdGFsb2c6d3JpdGWC0+STAhc6ASoiEi9hcGkvdjEvY29ubmVjdG9ycxKVAQoPVXBkYXRlQ29ubmVjdG9yEiMucGF0Y2hiYXkudjEuVXBkYXRlQ29ubmVjdG9yUmVxdWVzdBokLnBhdGNoYmF5LnYxLlVwZGF0ZUNvbm5lY3RvclJlc3BvbnNlIjfK8xgPCg1jYXRhbG9nOndyaXRlgtPkkwIeOgEqGhkvYXBpL3YxL2Nvbm5lY3RvcnMve3NsdWd9EpIBCg9EZWxldGVDb25uZWN0b3ISIy5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0b3JSZXF1ZXN0GiQucGF0Y2hiYXkudjEuRGVsZXRlQ29ubmVjdG9yUmVzcG9uc2UiNMrzGA8KDWNhdGFsb2c6d3JpdGWC0+STAhsqGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SoQEKD0dldENhcGFiaWxpdGllcxIjLnBhdGNoYmF5LnYxLkdldENhcGFiaWxpdGllc1JlcXVlc3QaJC5wYXRjaGJheS52MS5HZXRDYXBhYmlsaXRpZXNSZXNwb25zZSJDkAIByvMYDgoMY2F0YWxvZzpyZWFkgtPkkwIoEiYvYXBpL3YxL2Nvbm5lY3RvcnMve3NsdWd9L2NhcGFiaWxpdGllcxKPAQoMUGFyc2VPcGVuQXBpEiAucGF0Y2hiYXkudjEuUGFyc2VPcGVuQXBpUmVxdWVzdBohLnBhdGNoYmF5LnYxLlBhcnNlT3BlbkFwaVJlc3BvbnNlIjrK8xgPCg1jYXRhbG9nOndyaXRlgtPkkwIhOgEqIhwvYXBpL3YxL2Nvbm5lY3RvcnMvcGFyc2Utb2FzYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChlwYXRjaGJheS92MS9jYXRhbG9nLnByb3RvEgtwYXRjaGJheS52MSLuBAoJQ29ubmVjdG9yEgwKBHNsdWcYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglhdXRoX3R5cGUYBCABKAkSEgoKY29uZmlndXJlZBgFIAEoCBIUCgxhdmFpbGFiaWxpdHkYBiABKAkSGwoTYXZhaWxhYmlsaXR5X3JlYXNvbhgHIAEoCRIgCgV0b29scxgIIAMoCzIRLnBhdGNoYmF5LnYxLlRvb2wSNwoRY3JlZGVudGlhbF9maWVsZHMYCSADKAsyHC5wYXRjaGJheS52MS5DcmVkZW50aWFsRmllbGQSEAoIY2F0ZWdvcnkYCiABKAkSDAoEdGFncxgLIAMoCRIPCgd2ZXJzaW9uGAwgASgJEhcKD2V4ZWN1dGlvbl9tb2RlbBgNIAEoCRIMCgR0eXBlGA4gASgJEhQKDGVuZHBvaW50X3VybBgPIAEoCRIQCghwcm90b2NvbBgQIAEoCRISCgpkZXByZWNhdGVkGBEgASgIEi8KC2NyZWF0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbW9ja19zY2VuYXJpbxgUIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYFSABKAgSMAoNc2NyaXB0X2xpbWl0cxgWIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYFyABKAgSEAoIYnVpbHRfaW4YGCABKAgiKQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIpgBCg9DcmVkZW50aWFsRmllbGQSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEhAKCHJlcXVpcmVkGAMgASgIEgwKBHR5cGUYBCABKAkSDgoGc2VjcmV0GAUgASgIEhMKC2Rlc2NyaXB0aW9uGAYgASgJEg8KB29wdGlvbnMYByADKAkSEwoLcGxhY2Vob2xkZXIYCCABKAki8AEKFUxpc3RDb25uZWN0b3JzUmVxdWVzdBIgCglwYWdlX3NpemUYASABKAVCDeLzGAkxAAAAAAAAAAASEgoKcGFnZV90b2tlbhgCIAEoCRISCgFxGAMgASgJQgfi8xgDGMgBEhAKCGNhdGVnb3J5GAQgASgJEi0KCWF1dGhfdHlwZRgFIAEoCUIa4vMYFioFb2F1dGgqB2FwaV9rZXkqBG5vbmUSTAoMYXZhaWxhYmlsaXR5GAYgASgJQjbi8xgyKglhdmFpbGFibGUqC2NvbWluZ19zb29uKg5ub3RfY29uZmlndXJlZCoIZGlzYWJsZWQiXQoWTGlzdENvbm5lY3RvcnNSZXNwb25zZRIqCgpjb25uZWN0b3JzGAEgAygLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjChNHZXRDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkiQQoUR2V0Q29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yIrMEChZDcmVhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEgwKBHR5cGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHdmVyc2lvbhgFIAEoCRJCCg9leGVjdXRpb25fbW9kZWwYBiABKAlCKeLzGCUqCGJ1aWx0X2luKgZzY3JpcHQqB29wZW5hcGkqCGV4dGVybmFsEhAKCGNhdGVnb3J5GAcgASgJEgwKBHRhZ3MYCCADKAkSMAoNY29uZmlnX3NjaGVtYRgJIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIVCg1zY3JpcHRfc291cmNlGAogASgJEhQKDGVuZHBvaW50X3VybBgLIAEoCRIrCghwcm90b2NvbBgMIAEoCUIZ4vMYFSoEZ3JwYyoHY29ubmVjdCoEaHR0cBInCgZjb25maWcYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhgKEG9wZW5hcGlfZG9jdW1lbnQYDiABKAkSGQoKb3BlcmF0aW9ucxgPIAMoCUIF2PMYiCcSFQoNbW9ja19zY2VuYXJpbxgQIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYESABKAgSMAoNc2NyaXB0X2xpbWl0cxgSIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYEyABKAgiVgoXQ3JlYXRlQ29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhAKCHdhcm5pbmdzGAIgAygJIt4FChZVcGRhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESGAoLZGVzY3JpcHRpb24YAyABKAlIAYgBARIUCgd2ZXJzaW9uGAQgASgJSAKIAQESFQoIY2F0ZWdvcnkYBSABKAlIA4gBARIMCgR0YWdzGAYgAygJEjAKDWNvbmZpZ19zY2hlbWEYByABKAsyGS5wYXRjaGJheS52MS5Db25maWdTY2hlbWESGgoNc2NyaXB0X3NvdXJjZRgIIAEoCUgEiAEBEhkKDGVuZHBvaW50X3VybBgJIAEoCUgFiAEBEjAKCHByb3RvY29sGAogASgJQhni8xgVKgRncnBjKgdjb25uZWN0KgRodHRwSAaIAQESJwoGY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIdChBvcGVuYXBpX2RvY3VtZW50GAwgASgJSAeIAQESGQoKb3BlcmF0aW9ucxgNIAMoCUIF2PMYiCcSEQoJYXV0b19idW1wGA4gASgIEhoKDW1vY2tfc2NlbmFyaW8YDyABKAlICIgBARIcCg9yZWNvcmRfcGF5bG9hZHMYECABKAhICYgBARIwCg1zY3JpcHRfbGltaXRzGBEgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhYKCXB1Ymxpc2hlZBgSIAEoCEgKiAEBQg8KDV9kaXNwbGF5X25hbWVCDgoMX2Rlc2NyaXB0aW9uQgoKCF92ZXJzaW9uQgsKCV9jYXRlZ29yeUIQCg5fc2NyaXB0X3NvdXJjZUIPCg1fZW5kcG9pbnRfdXJsQgsKCV9wcm90b2NvbEITChFfb3BlbmFwaV9kb2N1bWVudEIQCg5fbW9ja19zY2VuYXJpb0ISChBfcmVjb3JkX3BheWxvYWRzQgwKCl9wdWJsaXNoZWQihwEKF1VwZGF0ZUNvbm5lY3RvclJlc3BvbnNlEikKCWNvbm5lY3RvchgBIAEoCzIWLnBhdGNoYmF5LnYxLkNvbm5lY3RvchIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEhUKDXJlcXVpcmVkX2J1bXAYAyABKAkSEAoId2FybmluZ3MYBCADKAkiJgoWRGVsZXRlQ29ubmVjdG9yUmVxdWVzdBIMCgRzbHVnGAEgASgJIioKF0RlbGV0ZUNvbm5lY3RvclJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiJgoWR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBIMCgRzbHVnGAEgASgJIosCChdHZXRDYXBhYmlsaXRpZXNSZXNwb25zZRIMCgRzbHVnGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKQoIY29tbWFuZHMYAyADKAsyFy5wYXRjaGJheS52MS5DYXBhYmlsaXR5ElUKEWNvbm5lY3Rpb25fY29uZmlnGAQgAygLMjoucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVzcG9uc2UuQ29ubmVjdGlvbkNvbmZpZ0VudHJ5Gk8KFUNvbm5lY3Rpb25Db25maWdFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBIq4BCgpDYXBhYmlsaXR5EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSIgoGcGFyYW1zGAMgAygLMhIucGF0Y2hiYXkudjEuUGFyYW0SDwoHb3V0cHV0cxgEIAMoCRISCgpkZXByZWNhdGVkGAUgASgIEhoKEmRlcHJlY2F0ZWRfbWVzc2FnZRgGIAEoCRIYChBhZGRlZF9pbl92ZXJzaW9uGAcgASgJIjsKBVBhcmFtEgwKBG5hbWUYASABKAkSJAoEc3BlYxgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYyKUAQoTUGFyc2VPcGVuQXBpUmVxdWVzdBISCghkb2N1bWVudBgBIAEoCUgAEicKBHNwZWMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASDQoDdXJsGAUgASgJSAASGQoKb3BlcmF0aW9ucxgDIAMoCUIF2PMYiCcSDAoEbmFtZRgEIAEoCUIICgZzb3VyY2UikQEKFFBhcnNlT3BlbkFwaVJlc3BvbnNlEioKBWRyYWZ0GAEgASgLMhsucGF0Y2hiYXkudjEuQ29ubmVjdG9yRHJhZnQSEAoId2FybmluZ3MYAiADKAkSOwoOY3JlYXRlX3JlcXVlc3QYAyABKAsyIy5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXF1ZXN0IqkBCg5Db25uZWN0b3JEcmFmdBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSMAoNY29uZmlnX3NjaGVtYRgEIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIxCgpvcGVyYXRpb25zGAUgAygLMh0ucGF0Y2hiYXkudjEuT3BlcmF0aW9uU3VtbWFyeSJoChBPcGVyYXRpb25TdW1tYXJ5EhQKDG9wZXJhdGlvbl9pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBm1ldGhvZBgDIAEoCRIMCgRwYXRoGAQgASgJEg8KB3N1bW1hcnkYBSABKAkibgoMU2NyaXB0TGltaXRzEhEKCW1lbW9yeV9tYhgBIAEoBRIOCgZjcHVfbXMYAiABKAUSDwoHd2FsbF9tcxgDIAEoBRISCgpodHRwX2NhbGxzGAQgASgFEhYKDnJlc3BvbnNlX2J5dGVzGAUgASgFMp8ICg5DYXRhbG9nU2VydmljZRKKAQoOTGlzdENvbm5lY3RvcnMSIi5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1JlcXVlc3QaIy5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1Jlc3BvbnNlIi+QAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhQSEi9hcGkvdjEvY29ubmVjdG9ycxKLAQoMR2V0Q29ubmVjdG9yEiAucGF0Y2hiYXkudjEuR2V0Q29ubmVjdG9yUmVxdWVzdBohLnBhdGNoYmF5LnYxLkdldENvbm5lY3RvclJlc3BvbnNlIjaQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhsSGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SjgEKD0NyZWF0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkNyZWF0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXNwb25zZSIwyvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCFzoBKiISL2FwaS92MS9jb25uZWN0b3JzEpUBCg9VcGRhdGVDb25uZWN0b3ISIy5wYXRjaGJheS52MS5VcGRhdGVDb25uZWN0b3JSZXF1ZXN0GiQucGF0Y2hiYXkudjEuVXBkYXRlQ29ubmVjdG9yUmVzcG9uc2UiN8rzGA8KDWNhdGFsb2c6d3JpdGWC0+STAh46ASoaGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SkgEKD0RlbGV0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkRlbGV0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0b3JSZXNwb25zZSI0yvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCGyoZL2FwaS92MS9jb25uZWN0b3JzL3tzbHVnfRKhAQoPR2V0Q2FwYWJpbGl0aWVzEiMucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBokLnBhdGNoYmF5LnYxLkdldENhcGFiaWxpdGllc1Jlc3BvbnNlIkOQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAigSJi9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30vY2FwYWJpbGl0aWVzEo8BCgxQYXJzZU9wZW5BcGkSIC5wYXRjaGJheS52MS5QYXJzZU9wZW5BcGlSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUGFyc2VPcGVuQXBpUmVzcG9uc2UiOsrzGA8KDWNhdGFsb2c6d3JpdGWC0+STAiE6ASoiHC9hcGkvdjEvY29ubmVjdG9ycy9wYXJzZS1vYXNiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * A catalog entry. Its JSON field names are stable: existing REST clients read it unchanged.
@@ -864,7 +864,8 @@ export type CreateConnectorRequest = Message<"patchbay.v1.CreateConnectorRequest
 
   /**
    * Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for
-   * "openapi" (from the document; setting it is refused: choose commands with `operations`).
+   * "openapi" (from the document: a schema other than the derived one is refused; choose commands with
+   * `operations`).
    *
    * @generated from field: patchbay.v1.ConfigSchema config_schema = 9;
    */
@@ -1012,7 +1013,8 @@ export type CreateConnectorRequestJson = {
 
   /**
    * Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for
-   * "openapi" (from the document; setting it is refused: choose commands with `operations`).
+   * "openapi" (from the document: a schema other than the derived one is refused; choose commands with
+   * `operations`).
    *
    * @generated from field: patchbay.v1.ConfigSchema config_schema = 9;
    */
@@ -1861,7 +1863,8 @@ export const ParamSchema: GenMessage<Param, {jsonType: ParamJson}> = /*@__PURE__
   messageDesc(file_patchbay_v1_catalog, 16);
 
 /**
- * Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}` or `{"document": "<JSON or YAML>"}`.
+ * Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}`, `{"document": "<JSON or YAML>"}`
+ * or `{"url": "https://…"}`.
  *
  * @generated from message patchbay.v1.ParseOpenApiRequest
  */
@@ -1887,6 +1890,16 @@ export type ParseOpenApiRequest = Message<"patchbay.v1.ParseOpenApiRequest"> & {
      */
     value: JsonObject;
     case: "spec";
+  } | {
+    /**
+     * An http(s) URL the server fetches the document from, through its outbound client: the egress
+     * policy applies (an internal address needs PATCHBAY_EGRESS_ALLOW), and the same size limit as a
+     * document in the request (PATCHBAY_MAX_OPENAPI_BYTES).
+     *
+     * @generated from field: string url = 5;
+     */
+    value: string;
+    case: "url";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -1905,7 +1918,8 @@ export type ParseOpenApiRequest = Message<"patchbay.v1.ParseOpenApiRequest"> & {
 };
 
 /**
- * Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}` or `{"document": "<JSON or YAML>"}`.
+ * Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}`, `{"document": "<JSON or YAML>"}`
+ * or `{"url": "https://…"}`.
  *
  * @generated from message patchbay.v1.ParseOpenApiRequest
  */
@@ -1923,6 +1937,15 @@ export type ParseOpenApiRequestJson = {
    * @generated from field: google.protobuf.Struct spec = 2;
    */
   spec?: StructJson;
+
+  /**
+   * An http(s) URL the server fetches the document from, through its outbound client: the egress
+   * policy applies (an internal address needs PATCHBAY_EGRESS_ALLOW), and the same size limit as a
+   * document in the request (PATCHBAY_MAX_OPENAPI_BYTES).
+   *
+   * @generated from field: string url = 5;
+   */
+  url?: string;
 
   /**
    * operationIds to keep; empty keeps every operation. Unknown ids produce warnings, not errors.
@@ -1965,6 +1988,15 @@ export type ParseOpenApiResponse = Message<"patchbay.v1.ParseOpenApiResponse"> &
    * @generated from field: repeated string warnings = 2;
    */
   warnings: string[];
+
+  /**
+   * The CreateConnector request that stores this draft: send it unchanged to CreateConnector
+   * (POST /api/v1/connectors), or change its name, category or other fields first. It carries the
+   * document as text (a `spec` or `url` source included) and the selection of operations.
+   *
+   * @generated from field: patchbay.v1.CreateConnectorRequest create_request = 3;
+   */
+  createRequest?: CreateConnectorRequest | undefined;
 };
 
 /**
@@ -1986,6 +2018,15 @@ export type ParseOpenApiResponseJson = {
    * @generated from field: repeated string warnings = 2;
    */
   warnings?: string[];
+
+  /**
+   * The CreateConnector request that stores this draft: send it unchanged to CreateConnector
+   * (POST /api/v1/connectors), or change its name, category or other fields first. It carries the
+   * document as text (a `spec` or `url` source included) and the selection of operations.
+   *
+   * @generated from field: patchbay.v1.CreateConnectorRequest create_request = 3;
+   */
+  createRequest?: CreateConnectorRequestJson;
 };
 
 /**
@@ -1996,8 +2037,9 @@ export const ParseOpenApiResponseSchema: GenMessage<ParseOpenApiResponse, {jsonT
   messageDesc(file_patchbay_v1_catalog, 18);
 
 /**
- * A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using
- * execution_model "openapi", the same document and the chosen operations.
+ * A connector derived from an OpenAPI document, not yet stored. Create it with the response's
+ * `create_request`, or with CreateConnector using execution_model "openapi", the same document and the
+ * chosen operations (a `config_schema` equal to this draft's is accepted).
  *
  * @generated from message patchbay.v1.ConnectorDraft
  */
@@ -2039,8 +2081,9 @@ export type ConnectorDraft = Message<"patchbay.v1.ConnectorDraft"> & {
 };
 
 /**
- * A connector derived from an OpenAPI document, not yet stored. Create it with CreateConnector using
- * execution_model "openapi", the same document and the chosen operations.
+ * A connector derived from an OpenAPI document, not yet stored. Create it with the response's
+ * `create_request`, or with CreateConnector using execution_model "openapi", the same document and the
+ * chosen operations (a `config_schema` equal to this draft's is accepted).
  *
  * @generated from message patchbay.v1.ConnectorDraft
  */
@@ -2359,8 +2402,10 @@ export const CatalogService: GenService<{
     output: typeof GetCapabilitiesResponseSchema;
   },
   /**
-   * Turns an OpenAPI 3.x document into a draft connector without storing anything. Errors:
-   * invalid_argument when the document does not parse or is not OpenAPI 3.x.
+   * Turns an OpenAPI 3.x document into a draft connector without storing anything. Its request (and a
+   * CreateConnector or UpdateConnector request) may be as large as PATCHBAY_MAX_OPENAPI_BYTES. Errors:
+   * invalid_argument when the document does not parse or is not OpenAPI 3.x; resource_exhausted past
+   * the size limit.
    *
    * @generated from rpc patchbay.v1.CatalogService.ParseOpenApi
    */

@@ -16,7 +16,8 @@ export interface ConnectionDerivation {
   oauth?: OAuthSettings;
 }
 
-function serverUrl(server: Record<string, unknown>): string {
+/** A Server Object's URL with its variables' defaults substituted, without a trailing slash. */
+export function serverUrl(server: Record<string, unknown>): string {
   let url = typeof server.url === "string" ? server.url : "";
   const variables = isObject(server.variables) ? server.variables : {};
   for (const [name, variable] of Object.entries(variables)) {

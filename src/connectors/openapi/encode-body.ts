@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isObject } from "./json-schema.ts";
 import type { OperationPlan } from "./openapi-plan.ts";
+import { sendableMediaType } from "./sendable-media-type.ts";
 import { flattenPairs, scalarText } from "./serialize-param.ts";
 
 /** A request body ready to send, with its Content-Type. */
@@ -15,7 +16,7 @@ export function randomBoundary(): string {
 }
 
 function isJsonType(type: string): boolean {
-  return type === "application/json" || type.endsWith("+json") || type === "*/*";
+  return type === "application/json" || type.endsWith("+json");
 }
 
 /**
@@ -85,10 +86,10 @@ export function encodeBody(
       value = Object.fromEntries(given.map((p) => [p.name, params[p.param]]));
   }
   if (value === undefined) return undefined;
-  const declared = operation.body.mediaType;
+  // Plans imported before ranges were resolved at import may still hold one: never send it.
+  const declared = sendableMediaType(operation.body.mediaType);
   const type = (declared.split(";")[0] ?? "").trim().toLowerCase();
-  if (isJsonType(type))
-    return { body: JSON.stringify(value), contentType: type === "*/*" ? "application/json" : declared };
+  if (isJsonType(type)) return { body: JSON.stringify(value), contentType: declared };
   if (typeof value === "string") return { body: value, contentType: declared };
   if (type === "application/x-www-form-urlencoded" && isObject(value))
     return { body: formBody(value), contentType: declared };

@@ -68,7 +68,7 @@ export async function executeOperation(
     return failure(`Unknown command '${call.command.slice(0, 64)}'`, "UNKNOWN_COMMAND");
   const invalid = validateParams(operation, call.params, plan.schemas);
   if (invalid.length > 0) return failure(`Invalid field(s): ${invalid.join("; ")}`, "INVALID_PARAMS");
-  const base = resolveBaseUrl(plan, call.config);
+  const base = resolveBaseUrl(plan, call.config, operation);
   if (base === undefined)
     return failure("the connection's baseUrl is missing or not an http(s) URL", "NOT_CONFIGURED");
   const security = applySecurity(plan, operation, call.config);

@@ -7,7 +7,13 @@ export {
   type OperationIo,
   type SendRequest,
 } from "./execute-operation.ts";
-export { MAX_DOCUMENT_BYTES, MAX_IMPORTED_BYTES, MAX_OPERATIONS } from "./import-limits.ts";
+export {
+  DOCUMENT_LIMITS,
+  type DocumentLimits,
+  MAX_DOCUMENT_BYTES,
+  MAX_IMPORTED_BYTES,
+  MAX_OPERATIONS,
+} from "./import-limits.ts";
 export { createOpenApiImporter, type OffThreadOptions, type OpenApiImporter } from "./openapi-importer.ts";
 export type { OpenApiPlan, OperationPlan, ParamPlan, SecurityBinding } from "./openapi-plan.ts";
 export type {
@@ -19,3 +25,4 @@ export type {
 export { parseOpenApiOffThread } from "./parse-openapi-off-thread.ts";
 export { requestFingerprint } from "./request-fingerprint.ts";
 export { createTokenCache, type TokenCache } from "./token-cache.ts";
+export { warningTotal } from "./warning-total.ts";

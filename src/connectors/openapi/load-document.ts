@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { compileErrors, dereference, validate } from "@readme/openapi-parser";
 import { upgrade } from "@scalar/openapi-upgrader";
 import { parse as parseYaml } from "yaml";
-import { MAX_DOCUMENT_BYTES } from "./import-limits.ts";
+import { DOCUMENT_LIMITS, type DocumentLimits, MAX_DOCUMENT_BYTES } from "./import-limits.ts";
 import { isObject } from "./json-schema.ts";
 
 const MAX_MESSAGE = 600;
@@ -50,25 +50,43 @@ function parseText(text: string, field: string): unknown {
 
 /**
  * Refuses every `$ref` that leaves the document. Nothing is fetched and no local file is read: a
- * description submitted to a server must not make it reach out (SSRF) or disclose its files.
+ * description submitted to a server must not make it reach out (SSRF) or disclose its files. In the
+ * same walk, counts the work the description asks for (nodes, depth, `$ref`s) and refuses it past
+ * `limits`: the counts decide, never the clock.
  */
-function refuseExternalRefs(root: object, field: string): void {
+function checkDocument(root: object, field: string, limits: DocumentLimits): void {
   // for...in rather than Object.entries: this walks every node of descriptions of many megabytes.
   const stack: object[] = [root];
+  const depths: number[] = [1];
+  let nodes = 0;
+  let refs = 0;
+  const over = (what: string, limit: number) =>
+    invalid(field, `the description has more than ${limit} ${what}; import a smaller description`);
   for (let value = stack.pop(); value !== undefined; value = stack.pop()) {
+    const depth = depths.pop() ?? 1;
+    if (++nodes > limits.nodes) throw over("objects and arrays", limits.nodes);
+    if (depth > limits.depth) throw over("levels of nesting", limits.depth);
     if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === "object" && item !== null) stack.push(item);
+      for (const item of value)
+        if (typeof item === "object" && item !== null) {
+          stack.push(item);
+          depths.push(depth + 1);
+        }
       continue;
     }
     const node = value as Record<string, unknown>;
     for (const key in node) {
       const item = node[key];
-      if (typeof item === "object" && item !== null) stack.push(item);
-      else if (key === "$ref" && typeof item === "string" && !item.startsWith("#")) {
-        throw invalid(
-          field,
-          `external $ref '${item.slice(0, 200)}' is not supported; bundle the description into one document first`,
-        );
+      if (typeof item === "object" && item !== null) {
+        stack.push(item);
+        depths.push(depth + 1);
+      } else if (key === "$ref" && typeof item === "string") {
+        if (++refs > limits.refs) throw over("$refs", limits.refs);
+        if (!item.startsWith("#"))
+          throw invalid(
+            field,
+            `external $ref '${item.slice(0, 200)}' is not supported; bundle the description into one document first`,
+          );
       }
     }
   }
@@ -95,12 +113,13 @@ export async function loadDocument(
   input: string | object,
   field: string,
   parsedText: () => void = () => undefined,
+  limits: DocumentLimits = DOCUMENT_LIMITS,
 ): Promise<LoadedDocument> {
   const parsed = typeof input === "string" ? parseText(input, field) : structuredClone(input);
   parsedText();
   if (!isObject(parsed)) throw invalid(field, "the document must be a JSON or YAML object");
   const sourceVersion = versionOf(parsed, field);
-  refuseExternalRefs(parsed, field);
+  checkDocument(parsed, field, limits);
   if (!isObject(parsed.paths)) throw invalid(field, "the document has no 'paths' object");
   const refTargets = new Map<object, string>();
   const options = (collect: boolean) => ({
@@ -117,8 +136,8 @@ export async function loadDocument(
         : {}),
     },
     // No `timeoutMs`: the ref parser would read the clock at every key it walks (about a tenth of a
-    // large import), and under load refuse a valid description as invalid. The import worker's
-    // deadline ends a slow import (DEADLINE_EXCEEDED) and its heap cap a large one.
+    // large import), and under load refuse a valid description as invalid. What is accepted is decided
+    // by counts (checkDocument); the import worker's generous deadline only ends runaway work.
   });
   // validate() dereferences the object it is given in place (its ref parser's `mutateInputSchema`
   // default), circular references left as `$ref`. For OpenAPI 3.x that object is the document to

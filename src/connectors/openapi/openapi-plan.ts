@@ -67,6 +67,12 @@ export interface OperationPlan {
   method: string;
   /** Path template from the document, e.g. "/pets/{petId}". */
   path: string;
+  /**
+   * The operation's own server (its `servers`, else its path item's), variables substituted: an absolute
+   * URL replaces the connection's base URL for this operation, a path (`/upload`) replaces the base URL's
+   * path. Absent when the description gives the operation no servers of its own.
+   */
+  baseUrl?: string;
   params: ParamPlan[];
   /** The request body's media type and whether it is required; absent without a body. */
   body?: { mediaType: string; required: boolean };

@@ -3,7 +3,9 @@ import { headerNameProblem } from "./header-name-problem.ts";
 import { isObject, type JsonSchema, objectProperties } from "./json-schema.ts";
 import { camelCase, paramName } from "./names.ts";
 import type { OperationPlan, ParamPlan } from "./openapi-plan.ts";
+import { operationBaseUrl } from "./operation-base-url.ts";
 import type { SchemaTable } from "./schema-table.ts";
+import { mediaTypeRank, sendableMediaType } from "./sendable-media-type.ts";
 import { shortText, toField } from "./to-field.ts";
 
 const STYLES: Record<string, readonly string[]> = {
@@ -25,6 +27,8 @@ export interface OperationSource {
   path: string;
   operation: Record<string, unknown>;
   pathParameters: unknown[];
+  /** The path item's own `servers`, when it has them. */
+  pathServers?: unknown;
 }
 
 /** An operation turned into a command and its execution plan. */
@@ -37,14 +41,7 @@ function pickMedia(content: Record<string, unknown>): [string, Record<string, un
   const entries = Object.entries(content).filter((e): e is [string, Record<string, unknown>] =>
     isObject(e[1]),
   );
-  const rank = (type: string): number => {
-    const t = type.toLowerCase();
-    if (t === "application/json" || /\+json$/.test(t) || t === "*/*") return 0;
-    if (t === "application/x-www-form-urlencoded") return 1;
-    if (t.startsWith("multipart/")) return 2;
-    return 3;
-  };
-  return entries.sort((a, b) => rank(a[0]) - rank(b[0]))[0];
+  return entries.sort((a, b) => mediaTypeRank(a[0]) - mediaTypeRank(b[0]))[0];
 }
 
 function successResponse(responses: unknown): unknown {
@@ -148,7 +145,9 @@ export function operationCommand(
     if (media === undefined) {
       warn(`${where}: request body has no media type; skipped`);
     } else {
-      const [mediaType, entry] = media;
+      const [declared, entry] = media;
+      // A range (`application/*+json`) is what the server accepts, not a type to send (item 18).
+      const mediaType = sendableMediaType(declared);
       const bodyRequired = requestBody.required === true;
       body = { mediaType, required: bodyRequired };
       if (mediaType.startsWith("multipart/"))
@@ -206,10 +205,12 @@ export function operationCommand(
       ? { deprecated: true, deprecatedMessage: "Deprecated in the API description." }
       : {}),
   };
+  const baseUrl = operationBaseUrl(source.operation.servers, source.pathServers, where, warn);
   const plan: OperationPlan = {
     operationId: "",
     method: source.method.toUpperCase(),
     path: source.path,
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
     params,
     ...(body !== undefined ? { body } : {}),
     ...(Array.isArray(operation.security)

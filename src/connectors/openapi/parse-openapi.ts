@@ -9,7 +9,7 @@ import type { AuthType } from "../define/auth-types.ts";
 import type { OAuthSettings } from "../define/define-connector.ts";
 import { deriveConnection } from "./connection-fields.ts";
 import { createImportBudget } from "./import-budget.ts";
-import { MAX_OPERATIONS } from "./import-limits.ts";
+import { type DocumentLimits, MAX_OPERATIONS } from "./import-limits.ts";
 import type { JsonLengthMemo } from "./json-length.ts";
 import { isObject } from "./json-schema.ts";
 import { loadDocument } from "./load-document.ts";
@@ -18,12 +18,12 @@ import type { OpenApiPlan } from "./openapi-plan.ts";
 import { operationCommand } from "./operation-command.ts";
 import { createSchemaTable } from "./schema-table.ts";
 import { shortText } from "./to-field.ts";
+import { MAX_WARNINGS, moreWarnings } from "./warning-total.ts";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 /** Operation extension that names the operation the connector's `test` command (its value: `true`). */
 export const TEST_MARK = "x-patchbay-test";
-/** Most warnings returned; the rest are counted in a final one. */
-export const MAX_WARNINGS = 500;
+const PROGRESS_EVERY = 100;
 
 /** Options of parseOpenApi. */
 export interface ParseOpenApiOptions {
@@ -33,6 +33,8 @@ export interface ParseOpenApiOptions {
   name?: string;
   /** Request field named in INVALID_ARGUMENT messages ("document" by default). */
   field?: string;
+  /** The work a description may ask for; `DOCUMENT_LIMITS` by default (tests lower them). */
+  limits?: DocumentLimits;
   /** Told when a stage starts, and every 100 operations while commands are built. */
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -44,8 +46,6 @@ export interface ImportProgress {
   done?: number;
   total?: number;
 }
-
-const PROGRESS_EVERY = 100;
 
 /** One operation and the command it became (the ParseOpenApi `OperationSummary`). */
 export interface DraftOperation {
@@ -88,7 +88,7 @@ export async function parseOpenApi(
   const field = options.field ?? "document";
   const progress = options.onProgress;
   progress?.({ stage: "parsing" });
-  const loaded = await loadDocument(input, field, () => progress?.({ stage: "validating" }));
+  const loaded = await loadDocument(input, field, () => progress?.({ stage: "validating" }), options.limits);
   const { document } = loaded;
   const warnings = [...loaded.warnings];
   let dropped = 0;
@@ -113,6 +113,7 @@ export async function parseOpenApi(
     const item = schemas.resolve(listed);
     if (!isObject(item)) continue;
     const pathParameters = Array.isArray(item.parameters) ? item.parameters : [];
+    const pathServers = item.servers;
     for (const method of METHODS) {
       const operation = item[method];
       if (!isObject(operation)) continue;
@@ -143,7 +144,8 @@ export async function parseOpenApi(
       const where = `${method.toUpperCase()} ${path}`;
       if (declared === undefined) warn(`${where}: no operationId; command named '${command}'`);
       if (command !== wanted) warn(`${where}: command name '${wanted}' is taken; named '${command}'`);
-      const built = operationCommand({ method, path, operation, pathParameters }, where, schemas, warn);
+      const source = { method, path, operation, pathParameters, pathServers };
+      const built = operationCommand(source, where, schemas, warn);
       built.plan.operationId = operationId;
       budget.add(built.command);
       budget.add(built.plan);
@@ -164,7 +166,7 @@ export async function parseOpenApi(
     warn(`schema reference ${ref.slice(0, 200)} resolves to nothing; any value is accepted there`);
   if (schemas.deep > 0) warn(`${schemas.deep} schema parts nested more than the copy depth limit were cut`);
   if (operations.length === 0) warn("no operations were kept");
-  if (dropped > 0) warnings.push(`${dropped} more warnings not shown`);
+  if (dropped > 0) warnings.push(moreWarnings(dropped));
 
   const info = isObject(document.info) ? document.info : {};
   const title = typeof info.title === "string" ? info.title : "";

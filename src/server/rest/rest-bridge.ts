@@ -28,6 +28,8 @@ export interface RestBridgeOptions {
   services: readonly DescService[];
   /** Largest request body; larger is 413. */
   maxBodyBytes: number;
+  /** A method's own largest request body, when it has one (the RPCs that carry an OpenAPI description). */
+  maxBodyBytesFor?: (method: DescMethod) => number;
   /** Requests refused before they reach a handler are logged here (handled ones by the interceptors). */
   logger: Logger;
   /** Methods served straight from the HTTP request instead of through their Connect handler. */
@@ -87,7 +89,7 @@ export function createRestBridge(options: RestBridgeOptions): {
     const body =
       binding.body === "" && req.method === "GET"
         ? new Uint8Array(0)
-        : await readBody(req, options.maxBodyBytes);
+        : await readBody(req, options.maxBodyBytesFor?.(binding.method) ?? options.maxBodyBytes);
     if (!isRawBody(binding.method.input, binding.body) && body.byteLength > 0 && !isJsonType(contentType)) {
       throw new BridgeError(415, "invalid_argument", "the request body must be application/json");
     }
