@@ -24,7 +24,7 @@ import {
 import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import type { Services } from "./build-services.ts";
-import { createDocsRoutes } from "./docs/index.ts";
+import { API_DOCS_ALIASES, createDocsRoutes } from "./docs/index.ts";
 import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
 import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { createHttpFallback } from "./http-fallback.ts";
@@ -127,7 +127,8 @@ export function createApp(deps: AppDeps): NodeHandler {
         .catch((error: unknown) => deps.logger.debug({ err: error }, "response stream ended early"));
       return;
     }
-    if (path.startsWith(REST_PREFIX)) {
+    // The API reference's aliases under /api/ are docs pages, not REST operations.
+    if (path.startsWith(REST_PREFIX) && !API_DOCS_ALIASES.has(path)) {
       bridge.handle(req, res);
       return;
     }

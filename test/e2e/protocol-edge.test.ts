@@ -134,6 +134,34 @@ describe("the protocol edge over the wire", () => {
       expect(message).not.toMatch(/cancel/i);
     });
   });
+
+  describe("the API reference under /api (item 14)", () => {
+    it.each([
+      ["/api/docs", "/docs"],
+      ["/api/openapi.json", "/openapi.json"],
+      ["/api/redoc", "/redoc"],
+    ])("answers %s as %s, without an API key", async (alias, path) => {
+      const [a, b] = await Promise.all([fetch(`${t.url}${alias}`), fetch(`${t.url}${path}`)]);
+      expect(a.status).toBe(200);
+      expect(a.headers.get("content-type")).toBe(b.headers.get("content-type"));
+      expect(a.headers.get("x-request-id")).toBeTruthy();
+      expect(await a.text()).toBe(await b.text());
+    });
+
+    it("serves Redoc's bundle from this server", async () => {
+      const html = await (await fetch(`${t.url}/api/redoc`)).text();
+      const src = /src="([^"]*redoc\.standalone\.js[^"]*)"/.exec(html)?.[1];
+      expect(src).toMatch(/^\/redoc\/assets\//);
+      const bundle = await fetch(`${t.url}${src}`);
+      expect(bundle.status).toBe(200);
+      expect((await bundle.text()).length).toBeGreaterThan(500_000);
+    });
+
+    it("still answers REST operations under /api", async () => {
+      const res = await fetch(`${t.url}/api/v1/connectors`, { headers: auth() });
+      expect(res.status).toBe(200);
+    });
+  });
 });
 
 /** The ExecuteRequest `{connector_slug, command}` in protobuf binary (fields 2 and 3). */
