@@ -88,8 +88,14 @@ export function createApp(deps: AppDeps): NodeHandler {
     readMaxBytes: deps.maxBodyBytes,
   });
   // Connect's JSON reader takes a text decoder beside the read options: a body that is not UTF-8 is
-  // refused instead of read with U+FFFD in place of the bad bytes.
-  const strictJson = { ignoreUnknownFields: true, textDecoder: new TextDecoder("utf-8", { fatal: true }) };
+  // refused instead of read with U+FFFD in place of the bad bytes. JSON answers (Connect JSON and REST)
+  // carry every field, defaults included (`configured: false`, `connections: []`, `oauthUrl: ""`), so a
+  // client reads the shape the OpenAPI document promises instead of guessing what an absent key means.
+  const strictJson = {
+    ignoreUnknownFields: true,
+    alwaysEmitImplicit: true,
+    textDecoder: new TextDecoder("utf-8", { fatal: true }),
+  };
   const router = createConnectRouter({
     interceptors: createInterceptors(deps),
     readMaxBytes: deps.maxBodyBytes,

@@ -2,11 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import {
-  createConnectTransport,
-  createGrpcTransport,
-  createGrpcWebTransport,
-} from "@connectrpc/connect-node";
+import { createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
@@ -132,6 +128,54 @@ describe("the protocol edge over the wire", () => {
       const message = decodeURIComponent(/grpc-message: (.*)\r\n/.exec(frames)?.[1] ?? "");
       expect(message).toMatch(/deadline/i);
       expect(message).not.toMatch(/cancel/i);
+    });
+  });
+
+  describe("JSON answers carry every field, defaults included (item 4)", () => {
+    const connect = async (path: string, body: object, key = t.adminKey) => {
+      const res = await fetch(`${t.url}/${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const rest = async (method: string, path: string, key = t.adminKey, body?: object) => {
+      const res = await fetch(`${t.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+
+    it("says configured: false for a connector whose OAuth client is not set, on Connect JSON and REST", async () => {
+      const viaConnect = await connect("patchbay.v1.CatalogService/GetConnector", { slug: "github" });
+      const viaRest = await rest("GET", "/api/v1/connectors/github");
+      for (const answer of [viaConnect, viaRest]) {
+        expect(answer.connector).toMatchObject({ slug: "github", configured: false, deprecated: false });
+      }
+    });
+
+    it("lists no connections as connections: [] with an empty nextPageToken", async () => {
+      const key = await t.createKey(["connections"], "nobody-yet");
+      const viaConnect = await connect("patchbay.v1.ConnectionService/ListConnections", {}, key);
+      const viaRest = await rest("GET", "/api/v1/connections", key);
+      for (const answer of [viaConnect, viaRest])
+        expect(answer).toEqual({ connections: [], nextPageToken: "" });
+    });
+
+    it('answers an API-key connection with oauthUrl: "" beside its credentialSubmitUrl', async () => {
+      const key = await t.createKey(["connections"], "starter");
+      const viaRest = await rest("POST", "/api/v1/connections", key, { connectorSlug: "placeholder-api" });
+      expect(viaRest).toMatchObject({ oauthUrl: "", created: true });
+      expect(viaRest.credentialSubmitUrl).toMatch(/\/api\/v1\/connections\/.+\/credentials$/);
+      const viaConnect = await connect(
+        "patchbay.v1.ConnectionService/StartConnection",
+        { connectorSlug: "placeholder-api" },
+        key,
+      );
+      expect(viaConnect).toMatchObject({ oauthUrl: "", created: false });
     });
   });
 
