@@ -1,6 +1,6 @@
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
-import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import { commentOf } from "./comments.ts";
+import { isAlwaysWritten } from "./is-always-written.ts";
 import type { JsonObject } from "./json.ts";
 import { isRequiredField, isRequiredOneof, withRuleKeywords } from "./rule-keywords.ts";
 import { scalarSchema } from "./scalar-schema.ts";
@@ -29,18 +29,6 @@ export interface SchemaBuilder {
    * takes `<name>Input` for the request.
    */
   components(): Record<string, JsonObject>;
-}
-
-/**
- * Whether the server's JSON always carries the field: implicit presence (proto3 scalars and enums not
- * marked `optional`, repeated and map fields), outside a oneof. Message fields and `optional` scalars are
- * written only when set.
- */
-export function isAlwaysWritten(field: DescField): boolean {
-  if (field.oneof !== undefined) return false;
-  if (field.fieldKind === "list" || field.fieldKind === "map") return true;
-  if (field.fieldKind === "message") return false;
-  return field.presence === FeatureSet_FieldPresence.IMPLICIT;
 }
 
 /** The components.schemas key of a message or enum: its full proto name, e.g. "patchbay.v1.Connector". */

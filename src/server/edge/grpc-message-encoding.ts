@@ -1,4 +1,4 @@
-import { type Compression, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { type Compression, encodeEnvelope, type UniversalServerResponse } from "@connectrpc/connect/protocol";
 
 const GRPC_MESSAGE = "grpc-message";
 // gRPC-Web envelope flags: the trailer frame, and a compressed frame.
@@ -104,4 +104,25 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   joined.set(a, 0);
   joined.set(b, a.byteLength);
   return joined;
+}
+
+/**
+ * A gRPC or gRPC-Web answer whose `grpc-message` is encoded as the gRPC spec says ({@link
+ * encodeGrpcMessage}): in the headers (trailers-only), the trailers, or the gRPC-Web trailer frame, so that
+ * every spec client reads the same text. Other protocols pass through unchanged.
+ */
+export function withSpecGrpcMessage(
+  res: UniversalServerResponse,
+  protocol: string,
+  compressions: readonly Compression[],
+  readMaxBytes: number,
+): UniversalServerResponse {
+  if (protocol !== "grpc" && protocol !== "grpc-web") return res;
+  reencodeGrpcMessageIn(res.header);
+  const body = res.body;
+  if (body === undefined) return res;
+  if (protocol === "grpc") return { ...res, body: reencodingTrailers(body, res.trailer) };
+  const encoding = res.header?.get("grpc-encoding");
+  const compression = compressions.find((c) => c.name === encoding);
+  return { ...res, body: reencodingTrailerFrame(body, compression, readMaxBytes) };
 }

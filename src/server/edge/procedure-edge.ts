@@ -21,11 +21,7 @@ import { locateInvalidUtf8 } from "../input/locate-invalid-utf8.ts";
 import { logRequest } from "../interceptors/log-request.ts";
 import { clampTimeout } from "./clamp-timeout.ts";
 import { decodeRefusal, UNLOCATED_UTF8 } from "./decode-refusal.ts";
-import {
-  reencodeGrpcMessageIn,
-  reencodingTrailerFrame,
-  reencodingTrailers,
-} from "./grpc-message-encoding.ts";
+import { withSpecGrpcMessage } from "./grpc-message-encoding.ts";
 import { requestMessageBytes } from "./request-message-bytes.ts";
 
 /** Options for {@link createProcedureEdge}. */
@@ -121,18 +117,6 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
     );
   }
 
-  // gRPC and gRPC-Web answers carry `grpc-message` as the gRPC spec encodes it (encodeGrpcMessage), in
-  // the trailers or the gRPC-Web trailer frame, so that every spec client reads the same text.
-  function reencodedGrpcMessage(res: UniversalServerResponse, protocol: string): UniversalServerResponse {
-    if (protocol !== "grpc" && protocol !== "grpc-web") return res;
-    reencodeGrpcMessageIn(res.header);
-    if (!isByteStream(res.body)) return res;
-    if (protocol === "grpc") return { ...res, body: reencodingTrailers(res.body, res.trailer) };
-    const encoding = res.header?.get("grpc-encoding");
-    const compression = compressions.find((c) => c.name === encoding);
-    return { ...res, body: reencodingTrailerFrame(res.body, compression, readMaxBytes) };
-  }
-
   return {
     gate(context) {
       const call = context.values.get(edgeCallKey);
@@ -175,7 +159,7 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
           throw error;
         }
         // Logged by the interceptors, which put the request id in the headers, or the trailers of an error.
-        if (info.handled) return reencodedGrpcMessage(res, protocol);
+        if (info.handled) return withSpecGrpcMessage(res, protocol, compressions, readMaxBytes);
         if (call.signal === undefined) {
           // Answered without a call: HTTP method, content type or protocol version not served.
           // 405 (method), 505 (bidi streaming over HTTP/1.1): not served so; 415: not a content type at all.
@@ -198,7 +182,12 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
             res = await handler({ ...request, body: createAsyncIterable<Uint8Array>([]) });
           }
         }
-        return reencodedGrpcMessage({ ...res, header: withRequestId(res.header, info.id) }, protocol);
+        return withSpecGrpcMessage(
+          { ...res, header: withRequestId(res.header, info.id) },
+          protocol,
+          compressions,
+          readMaxBytes,
+        );
       };
       return Object.assign(edged, handler);
     },
