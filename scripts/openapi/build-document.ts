@@ -17,7 +17,8 @@ export interface OpenApiDocumentOptions {
 const DESCRIPTION = [
   "REST/JSON view of Patchbay's gRPC/Connect API: every operation is an RPC reached through its " +
     "`google.api.http` annotation, with the proto3 JSON mapping (lowerCamel names, proto names accepted " +
-    "too; int64 as strings; Timestamp as RFC 3339). Unknown body fields are rejected.",
+    "too; int64 as strings; Timestamp as RFC 3339). Unknown body fields are rejected. Answers carry " +
+    'every field at its default too (`""`, `0`, `false`, `[]`), except unset messages and oneof members.',
   "Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`. Errors use the Connect error " +
     "body and its code-to-status table, and repeat the message in the `x-patchbay-error` header.",
 ].join("\n\n");

@@ -78,13 +78,13 @@ function successContent(binding: HttpBinding, schemas: SchemaBuilder): JsonObjec
   const output = binding.method.output;
   if (binding.responseBody === "") {
     if (isHttpBody(output)) return rawContent("The handler's bytes, with the Content-Type it chose.");
-    return { "application/json": { schema: schemas.messageSchema(output) } };
+    return { "application/json": { schema: schemas.messageSchema(output, "response") } };
   }
   const field = topLevelField(output, binding.responseBody, "response_body");
   if (field.fieldKind === "message" && isHttpBody(field.message)) {
     return rawContent(`\`${field.name}\`: the handler's bytes, with the Content-Type it chose.`);
   }
-  return { "application/json": { schema: schemas.fieldSchema(field) } };
+  return { "application/json": { schema: schemas.fieldSchema(field, "response") } };
 }
 
 function successResponses(binding: HttpBinding, isPublic: boolean, schemas: SchemaBuilder): JsonObject {

@@ -145,13 +145,21 @@ export async function runCommand(
   if (ctx.signal.aborted) controller.abort();
   else ctx.signal.addEventListener("abort", callerGone, { once: true });
   const started = performance.now();
+  // The caller's deadline ends the call either way: Connect aborts the call's signal with
+  // DEADLINE_EXCEEDED, or the budget it bounded runs out first. Only another abort is a cancellation.
+  const deadlineBound = callerMs !== undefined && budget === callerMs;
   const timedOut = new Promise<ConnectorResult>((resolve) => {
-    const done = () =>
+    const done = () => {
+      const reason: unknown = ctx.signal.reason;
+      const deadline = reason instanceof ConnectError && reason.code === Code.DeadlineExceeded;
       resolve(
-        ctx.signal.aborted
+        ctx.signal.aborted && !deadline
           ? { success: false, error: "the caller canceled the call", errorCode: "CANCELED" }
-          : { success: false, error: `command timed out after ${budget} ms`, errorCode: "TIMEOUT" },
+          : deadline || deadlineBound
+            ? { success: false, error: `the call's deadline passed after ${budget} ms`, errorCode: "TIMEOUT" }
+            : { success: false, error: `command timed out after ${budget} ms`, errorCode: "TIMEOUT" },
       );
+    };
     if (signal.aborted) done();
     else signal.addEventListener("abort", done, { once: true });
   });

@@ -25,7 +25,7 @@ import {
 import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import type { Services } from "./build-services.ts";
-import { createDocsRoutes } from "./docs/index.ts";
+import { API_DOCS_ALIASES, createDocsRoutes } from "./docs/index.ts";
 import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
 import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { createHttpFallback } from "./http-fallback.ts";
@@ -89,8 +89,14 @@ export function createApp(deps: AppDeps): NodeHandler {
     readMaxBytes: deps.maxBodyBytes,
   });
   // Connect's JSON reader takes a text decoder beside the read options: a body that is not UTF-8 is
-  // refused instead of read with U+FFFD in place of the bad bytes.
-  const strictJson = { ignoreUnknownFields: true, textDecoder: new TextDecoder("utf-8", { fatal: true }) };
+  // refused instead of read with U+FFFD in place of the bad bytes. JSON answers (Connect JSON and REST)
+  // carry every field, defaults included (`configured: false`, `connections: []`, `oauthUrl: ""`), so a
+  // client reads the shape the OpenAPI document promises instead of guessing what an absent key means.
+  const strictJson = {
+    ignoreUnknownFields: true,
+    alwaysEmitImplicit: true,
+    textDecoder: new TextDecoder("utf-8", { fatal: true }),
+  };
   const router = createConnectRouter({
     interceptors: createInterceptors(deps),
     readMaxBytes: deps.maxBodyBytes,
@@ -131,7 +137,8 @@ export function createApp(deps: AppDeps): NodeHandler {
         .catch((error: unknown) => deps.logger.debug({ err: error }, "response stream ended early"));
       return;
     }
-    if (path.startsWith(REST_PREFIX)) {
+    // The API reference's aliases under /api/ are docs pages, not REST operations.
+    if (path.startsWith(REST_PREFIX) && !API_DOCS_ALIASES.has(path)) {
       bridge.handle(req, res);
       return;
     }

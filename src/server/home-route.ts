@@ -7,6 +7,12 @@ import type { ServerIdentity } from "./server-identity.ts";
 /** The places a newcomer looks first, in the order the page lists them. */
 const LINKS = [
   { key: "docs", href: "/docs", title: "API reference", note: "the REST/JSON API, browsable (Swagger UI)" },
+  {
+    key: "redoc",
+    href: "/api/redoc",
+    title: "API reference (Redoc)",
+    note: "the same document, for reading",
+  },
   { key: "openapi", href: "/openapi.json", title: "OpenAPI document", note: "also as /openapi.yaml" },
   {
     key: "admin",

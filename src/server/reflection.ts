@@ -21,7 +21,7 @@ const notFound = 5;
 
 /** Lookup tables built once, at registration. */
 interface ReflectionIndex {
-  /** Full names of the services to advertise, in registration order. */
+  /** Full names of the services the files declare, in file order; listed only when the router serves them. */
   readonly services: readonly string[];
   /** Serialized file plus its transitive imports, keyed by file name such as `health/v1/health.proto`. */
   readonly filesByName: ReadonlyMap<string, readonly Uint8Array[]>;
@@ -38,10 +38,15 @@ export const MAX_REQUESTS_PER_STREAM = 100;
  * Registers `grpc.reflection.v1.ServerReflection` on the router, answering from the descriptors
  * embedded in generated code. The reflection file itself is always served. Answers carry each
  * requested file with all of its transitive imports, so `grpcurl` and `buf curl` can link them.
+ * `list_services` names only the services of `files` that the router serves when asked (a file may
+ * declare a contract this server does not implement, such as the one external connectors serve: its
+ * types stay resolvable by symbol and file name, but a client is not told it can call it).
  * Bidi streaming: reachable over HTTP/2 with the gRPC protocol only.
  */
 export function registerReflection(router: ConnectRouter, files: readonly DescFile[]): void {
   const index = buildIndex([...files, file_grpc_reflection_v1_reflection]);
+  // Read when asked, so services registered after reflection are listed too.
+  const served = (): ReadonlySet<string> => new Set(router.handlers.map((h) => h.service.typeName));
   router.service(ServerReflection, {
     async *serverReflectionInfo(requests) {
       let answered = 0;
@@ -54,7 +59,7 @@ export function registerReflection(router: ConnectRouter, files: readonly DescFi
             Code.ResourceExhausted,
           );
         }
-        yield answer(index, request);
+        yield answer(index, served, request);
       }
     },
   });
@@ -123,7 +128,11 @@ function memberNames(message: DescMessage): string[] {
   return [...message.fields, ...message.oneofs].map((member) => `${message.typeName}.${member.name}`);
 }
 
-function answer(index: ReflectionIndex, request: ServerReflectionRequest): ServerReflectionResponse {
+function answer(
+  index: ReflectionIndex,
+  served: () => ReadonlySet<string>,
+  request: ServerReflectionRequest,
+): ServerReflectionResponse {
   const reply = (messageResponse: Answer): ServerReflectionResponse =>
     create(ServerReflectionResponseSchema, {
       validHost: request.host,
@@ -140,11 +149,13 @@ function answer(index: ReflectionIndex, request: ServerReflectionRequest): Serve
   };
   const { messageRequest } = request;
   switch (messageRequest.case) {
-    case "listServices":
+    case "listServices": {
+      const serving = served();
       return reply({
         case: "listServicesResponse",
-        value: { service: index.services.map((name) => ({ name })) },
+        value: { service: index.services.filter((name) => serving.has(name)).map((name) => ({ name })) },
       });
+    }
     case "fileByFilename":
       return files(messageRequest.value, `file ${messageRequest.value}`);
     case "fileContainingSymbol": {

@@ -16,7 +16,11 @@ import { registerWebhooks } from "../webhooks/index.ts";
 import type { Services } from "./build-services.ts";
 import { registerReflection } from "./reflection.ts";
 
-/** Files served by reflection: the API, the external connector contract, and the protocol services. */
+/**
+ * Files served by reflection: the API, the external connector contract, and the protocol services.
+ * Reflection lists only the services this server serves; the connector contract (which external
+ * connectors implement, not this server) is there so its types resolve by name.
+ */
 export const REFLECTED_FILES = [
   file_patchbay_v1_catalog,
   file_patchbay_v1_connection,

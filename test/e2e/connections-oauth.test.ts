@@ -93,7 +93,7 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
   it("runs start → provider authorize → callback → active, answering a page that tells the opening tab", async () => {
     const started = await call("POST", "/api/v1/connections", { connectorSlug: "acme-oauth" });
     expect(started.status).toBe(201);
-    expect(started.json.credentialSubmitUrl).toBeUndefined();
+    expect(started.json.credentialSubmitUrl).toBe("");
     const oauthUrl = new URL(String(started.json.oauthUrl));
     expect(oauthUrl.searchParams.get("code_challenge_method")).toBe("S256");
     expect(oauthUrl.searchParams.get("redirect_uri")).toBe(`${PUBLIC_URL}/api/v1/connections/oauth/callback`);

@@ -216,6 +216,10 @@ describe.each(BACKENDS)("script connectors over the wire on %s", (backend) => {
     ).toEqual({
       memoryMb: 32,
       httpCalls: 2,
+      // Answers carry every limit; zero means the default.
+      cpuMs: 0,
+      wallMs: 0,
+      responseBytes: 0,
     });
     const error = await createClient(ExecuteService, transport())
       .execute(

@@ -317,7 +317,8 @@ describe("the generator on an inline proto", () => {
   it('uses the body field as the body and the rest, minus the path, as query (body: "book")', () => {
     const o = op("/v1/shelves/{book.name}/books/{book.name_1}", "patch");
     expect(o.requestBody).toEqual({
-      content: { "application/json": { schema: { $ref: "#/components/schemas/test.v1.Book" } } },
+      // Book travels both ways: the request takes its own variant, without the answer's `required`.
+      content: { "application/json": { schema: { $ref: "#/components/schemas/test.v1.BookInput" } } },
     });
     expect(paramNames(o, "query")).toEqual(["updateMask"]);
   });
@@ -337,7 +338,7 @@ describe("the generator on an inline proto", () => {
   it("uses a $ref body when no field is path-bound, marks deprecated RPCs, and serves response_body", () => {
     const create = op("/v1/shelves", "post");
     expect(create.requestBody).toEqual({
-      content: { "application/json": { schema: { $ref: "#/components/schemas/test.v1.Shelf" } } },
+      content: { "application/json": { schema: { $ref: "#/components/schemas/test.v1.ShelfInput" } } },
     });
     expect(create.deprecated).toBe(true);
     const search = op("/v1/search", "get");
@@ -356,8 +357,10 @@ describe("the generator on an inline proto", () => {
     expect(Object.keys(doc.components.schemas)).toEqual([
       "Error",
       "test.v1.Book",
+      "test.v1.BookInput",
       "test.v1.Genre",
       "test.v1.Shelf",
+      "test.v1.ShelfInput",
     ]);
     expect(doc.components.schemas["test.v1.Genre"]).toEqual({
       type: "string",
@@ -386,6 +389,29 @@ describe("the generator on an inline proto", () => {
     expect(p.shelfPosition).toEqual({ type: "integer", minimum: 0, maximum: 4294967295 });
     expect(p.price).toEqual({ type: "number", format: "double" });
     expect(p.extra).toEqual({ type: "object", additionalProperties: {} });
+  });
+
+  it("requires in answers every field the server always writes, and nothing more in requests (item 4)", () => {
+    const book = doc.components.schemas["test.v1.Book"] as { required?: string[] } & Json;
+    // Implicit presence (scalars, enums, repeated, maps); not messages, `optional` fields or oneof members.
+    expect(book.required).toEqual([
+      "name",
+      "pages",
+      "cover",
+      "genre",
+      "tags",
+      "ratings",
+      "shelfPosition",
+      "price",
+    ]);
+    const input = doc.components.schemas["test.v1.BookInput"] as {
+      required?: string[];
+      properties: Json;
+    } & Json;
+    expect(input.required).toBeUndefined();
+    expect(input.properties.sequel).toEqual({ $ref: "#/components/schemas/test.v1.BookInput" });
+    expect(doc.components.schemas["test.v1.Shelf"]).toMatchObject({ required: ["name", "theme"] });
+    expect(doc.components.schemas["test.v1.ShelfInput"]).not.toHaveProperty("required");
   });
 
   it("writes nothing for a request without services of the package, and rejects unknown options", () => {

@@ -747,21 +747,21 @@ export interface components {
     /** @description An API key as its tenant's admins see it: never the key itself or its hash. */
     "patchbay.v1.ApiKey": {
       /** @description Key id, a UUID; what the request log records as the principal. */
-      id?: string;
+      id: string;
       /** @description Tenant the key belongs to (always the caller's). */
-      tenantId?: string;
+      tenantId: string;
       /** @description The user or service the key acts for, e.g. "billing-service"; connections belong to a subject. */
-      subject?: string;
+      subject: string;
       /** @description Free-form label for people, e.g. "CI deploys"; "unnamed" when none was given. */
-      name?: string;
+      name: string;
       /** @description The visible start of the key (`pb_` and 9 more characters), to tell keys apart; not enough to use it. */
-      prefix?: string;
+      prefix: string;
       /** @description Granted scopes, e.g. ["catalog:read", "execute"]; "admin" implies every other scope. */
-      scopes?: string[];
+      scopes: string[];
       /** @description Rate-limit tier, a name from PATCHBAY_RATE_LIMITS (e.g. "standard", "bulk"). */
-      tier?: string;
+      tier: string;
       /** @description "active", "revoked" (revoked before it expired) or "expired". An active key with an expire_time stops working at that time. */
-      state?: string;
+      state: string;
       /**
        * Format: date-time
        * @description When the key was issued.
@@ -783,24 +783,24 @@ export interface components {
        */
       revokeTime?: string;
       /** @description Id of the key that replaced this one by RotateApiKey; empty when it was not rotated. */
-      replacedBy?: string;
+      replacedBy: string;
     };
     /** @description One command with its parameters in display order (a list, unlike CommandSpec's map). */
     "patchbay.v1.Capability": {
       /** @description Command name as passed to Execute. */
-      name?: string;
+      name: string;
       /** @description One-line summary. */
-      description?: string;
+      description: string;
       /** @description Parameters in the order of CommandSpec.params. */
-      params?: components["schemas"]["patchbay.v1.Param"][];
+      params: components["schemas"]["patchbay.v1.Param"][];
       /** @description Declared output keys of the payload. */
-      outputs?: string[];
+      outputs: string[];
       /** @description The command still runs but is scheduled for removal. */
-      deprecated?: boolean;
+      deprecated: boolean;
       /** @description Replacement hint for a deprecated command. */
-      deprecatedMessage?: string;
+      deprecatedMessage: string;
       /** @description Version that introduced the command; empty when unknown. */
-      addedInVersion?: string;
+      addedInVersion: string;
     };
     /** @description Request for WebhookService.ClaimJobs. */
     "patchbay.v1.ClaimJobsRequest": {
@@ -817,7 +817,7 @@ export interface components {
     /** @description Response for WebhookService.ClaimJobs. */
     "patchbay.v1.ClaimJobsResponse": {
       /** @description Leased jobs, oldest first; empty when none is ready. */
-      jobs?: components["schemas"]["patchbay.v1.ClaimedJob"][];
+      jobs: components["schemas"]["patchbay.v1.ClaimedJob"][];
     };
     /** @description A job leased to one consumer, with its event. */
     "patchbay.v1.ClaimedJob": {
@@ -826,7 +826,7 @@ export interface components {
       /** @description The event to process; its payload is included only if the caller holds "webhooks:payload". */
       event?: components["schemas"]["patchbay.v1.WebhookEvent"];
       /** @description Opaque token proving the lease; pass it to AckJob or NackJob. */
-      leaseToken?: string;
+      leaseToken: string;
       /**
        * Format: date-time
        * @description When the lease ends and the job returns to the queue.
@@ -836,6 +836,25 @@ export interface components {
     /** @description One command of a connector: the `configSchema.commands.<name>` entry. */
     "patchbay.v1.CommandSpec": {
       /** @description Parameter names in display order. Names listed here without a `param_schema` entry are untyped optional strings. */
+      params: string[];
+      /** @description One-line summary of what the command does. */
+      description: string;
+      /** @description Declared output keys of the payload. Metadata only: the dispatcher never filters or copies by it, but removing an output is a major version change. */
+      outputs: string[];
+      /** @description Typed schema per parameter name (keys should also appear in `params`). */
+      paramSchema: {
+        [key: string]: components["schemas"]["patchbay.v1.FieldSpec"];
+      };
+      /** @description The command still runs but logs a structured warning on each call; use `deprecated_message` to point at its replacement. */
+      deprecated: boolean;
+      /** @description Operator-facing hint shown for a deprecated command, e.g. "Use listUsersV2 instead". */
+      deprecatedMessage: string;
+      /** @description Connector version (semver) that introduced the command, e.g. "2.0.0"; empty when unknown. */
+      addedInVersion: string;
+    };
+    /** @description One command of a connector: the `configSchema.commands.<name>` entry. */
+    "patchbay.v1.CommandSpecInput": {
+      /** @description Parameter names in display order. Names listed here without a `param_schema` entry are untyped optional strings. */
       params?: string[];
       /** @description One-line summary of what the command does. */
       description?: string;
@@ -843,7 +862,7 @@ export interface components {
       outputs?: string[];
       /** @description Typed schema per parameter name (keys should also appear in `params`). */
       paramSchema?: {
-        [key: string]: components["schemas"]["patchbay.v1.FieldSpec"];
+        [key: string]: components["schemas"]["patchbay.v1.FieldSpecInput"];
       };
       /** @description The command still runs but logs a structured warning on each call; use `deprecated_message` to point at its replacement. */
       deprecated?: boolean;
@@ -865,30 +884,41 @@ export interface components {
     /** @description A connector's declared schema, `configSchema {connectionConfig, commands}` in JSON. The version-bump floor is computed by diffing two of these. */
     "patchbay.v1.ConfigSchema": {
       /** @description Connection fields keyed by name (e.g. "baseUrl", "apiKey"): what a connection or connector instance must supply. Removing one, or adding a required one, is a major version change. */
-      connectionConfig?: {
+      connectionConfig: {
         [key: string]: components["schemas"]["patchbay.v1.FieldSpec"];
       };
       /** @description Commands keyed by name (e.g. "listContacts"). Removing a command is a major change, adding one minor. */
-      commands?: {
+      commands: {
         [key: string]: components["schemas"]["patchbay.v1.CommandSpec"];
+      };
+    };
+    /** @description A connector's declared schema, `configSchema {connectionConfig, commands}` in JSON. The version-bump floor is computed by diffing two of these. */
+    "patchbay.v1.ConfigSchemaInput": {
+      /** @description Connection fields keyed by name (e.g. "baseUrl", "apiKey"): what a connection or connector instance must supply. Removing one, or adding a required one, is a major version change. */
+      connectionConfig?: {
+        [key: string]: components["schemas"]["patchbay.v1.FieldSpecInput"];
+      };
+      /** @description Commands keyed by name (e.g. "listContacts"). Removing a command is a major change, adding one minor. */
+      commands?: {
+        [key: string]: components["schemas"]["patchbay.v1.CommandSpecInput"];
       };
     };
     /** @description A caller's connection to a connector. Never carries secrets: tokens and credential values stay sealed in the database. */
     "patchbay.v1.Connection": {
       /** @description Connection id, a UUID. */
-      id?: string;
+      id: string;
       /** @description Slug of the connector it connects. */
-      connectorSlug?: string;
+      connectorSlug: string;
       /** @description Caller-chosen display label, e.g. "Personal GitHub"; may be empty. */
-      label?: string;
+      label: string;
       /** @description "pending" (awaiting OAuth or credentials), "active", "error" (see last_error) or "revoked" (deleted). */
-      status?: string;
+      status: string;
       /** @description Copied from the connector: "oauth", "api_key" or "none". */
-      authType?: string;
+      authType: string;
       /** @description Operator-safe code or reason of the last failure (e.g. "OAUTH_REFRESH_FAILED"); empty when healthy. */
-      lastError?: string;
+      lastError: string;
       /** @description OAuth scopes the provider granted (may differ from those requested); empty for "api_key". */
-      grantedScopes?: string[];
+      grantedScopes: string[];
       /**
        * Format: date-time
        * @description When the current OAuth access token expires; unset when unknown or not OAuth.
@@ -913,39 +943,39 @@ export interface components {
     /** @description A catalog entry. Its JSON field names are stable: existing REST clients read it unchanged. */
     "patchbay.v1.Connector": {
       /** @description Stable connector id, kebab-case (e.g. "github", "acme-crm"); unique and never reused. */
-      slug?: string;
+      slug: string;
       /** @description Display name (CreateConnectorRequest.display_name; the request's `name` is the slug). */
-      name?: string;
+      name: string;
       /** @description One-line summary. */
-      description?: string;
+      description: string;
       /** @description How connections authenticate: "oauth", "api_key" or "none" (no connection needed). */
-      authType?: string;
+      authType: string;
       /** @description True when the credentials the connector itself needs are present: the OAuth client for "oauth", the encrypted instance config for built-in instances; always true for "none". */
-      configured?: boolean;
+      configured: boolean;
       /** @description "available", "coming_soon", "not_configured" (see `configured`) or "disabled" by an operator. */
-      availability?: string;
+      availability: string;
       /** @description Short operator-safe reason when `availability` is not "available" (e.g. "OAuth client not set"); empty otherwise. */
-      availabilityReason?: string;
+      availabilityReason: string;
       /** @description Commands the connector exposes, in name order (see GetCapabilities for their params). */
-      tools?: components["schemas"]["patchbay.v1.Tool"][];
+      tools: components["schemas"]["patchbay.v1.Tool"][];
       /** @description Fields a caller submits with SubmitCredentials; only set for "api_key" connectors. */
-      credentialFields?: components["schemas"]["patchbay.v1.CredentialField"][];
+      credentialFields: components["schemas"]["patchbay.v1.CredentialField"][];
       /** @description Free-form grouping for the catalog UI, lowercase (e.g. "crm", "messaging"); may be empty. */
-      category?: string;
+      category: string;
       /** @description Search tags, lowercase, deduplicated. */
-      tags?: string[];
+      tags: string[];
       /** @description Current semver version, e.g. "1.4.0". */
-      version?: string;
+      version: string;
       /** @description How commands run: "built_in", "script", "openapi" or "external". */
-      executionModel?: string;
+      executionModel: string;
       /** @description Registered handler type for "built_in" (e.g. "http", "github"); for other models it defaults to the slug and is informational. */
-      type?: string;
+      type: string;
       /** @description Base URL of an "external" connector's service; empty for other models. */
-      endpointUrl?: string;
+      endpointUrl: string;
       /** @description Protocol used to call an "external" connector: "grpc", "connect" or "http" (protocol 2.0, the default when empty); empty for other models. */
-      protocol?: string;
+      protocol: string;
       /** @description The connector is deprecated as a whole: it still runs, but new connections are discouraged. */
-      deprecated?: boolean;
+      deprecated: boolean;
       /**
        * Format: date-time
        * @description When the connector was created (for built-ins: when it was first added to this database).
@@ -957,28 +987,28 @@ export interface components {
        */
       updateTime?: string;
       /** @description Non-empty when the connector is in mock mode: every command answers from this named in-code mock scenario (e.g. "default") instead of calling out. For tests and demos. */
-      mockScenario?: string;
+      mockScenario: string;
       /** @description Execution records of this connector keep the request params and the result payload (redacted like diagnostics). Off by default: params and payloads may hold personal data. */
-      recordPayloads?: boolean;
+      recordPayloads: boolean;
       /** @description A script connector's sandbox limits; unset fields use the defaults (docs/script-connectors.md). */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
       /** @description Shared with every tenant by an admin; only its own tenant's admin keys may change it. */
-      published?: boolean;
+      published: boolean;
       /** @description A built-in type or a connector that ships with Patchbay: shared with every tenant, changed only by a server deployment. */
-      builtIn?: boolean;
+      builtIn: boolean;
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with the response's `create_request`, or with CreateConnector using execution_model "openapi", the same document and the chosen operations (a `config_schema` equal to this draft's is accepted). */
     "patchbay.v1.ConnectorDraft": {
       /** @description Proposed slug. */
-      name?: string;
+      name: string;
       /** @description Summary taken from info.description or info.title. */
-      description?: string;
+      description: string;
       /** @description Proposed version, from info.version when it is semver, else "1.0.0". */
-      version?: string;
+      version: string;
       /** @description Derived schema: security schemes become connection-config fields, operations become commands. */
       configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
       /** @description The operations kept, in document order. */
-      operations?: components["schemas"]["patchbay.v1.OperationSummary"][];
+      operations: components["schemas"]["patchbay.v1.OperationSummary"][];
     };
     /** @description Request for ApiKeyService.CreateApiKey. The tenant is always the caller's. */
     "patchbay.v1.CreateApiKeyRequest": {
@@ -1009,10 +1039,59 @@ export interface components {
       /** @description The new key's details. */
       apiKey?: components["schemas"]["patchbay.v1.ApiKey"];
       /** @description The key itself, to send as `Authorization: Bearer <key>`. Returned only here: it is stored hashed and cannot be shown again. */
-      key?: string;
+      key: string;
     };
     /** @description Request for CatalogService.CreateConnector; docs/script-connectors.md and docs/openapi-connectors.md show example bodies. */
     "patchbay.v1.CreateConnectorRequest": {
+      /** @description The new connector's slug: kebab-case, 2-63 characters, matching ^[a-z][a-z0-9-]*[a-z0-9]$. */
+      name: string;
+      /** @description Display name shown in the catalog; defaults to `name`. */
+      displayName: string;
+      /** @description For "built_in": the registered handler type this is an instance of (e.g. "http"); required. For other models it is informational and defaults to `name`. */
+      type: string;
+      /** @description One-line summary. */
+      description: string;
+      /** @description Initial semver version; defaults to "1.0.0". */
+      version: string;
+      /**
+       * @description "built_in", "script", "openapi" or "external"; required.
+       * @enum {string}
+       */
+      executionModel: "built_in" | "script" | "openapi" | "external";
+      /** @description Catalog grouping, lowercase; optional. */
+      category: string;
+      /** @description Search tags; lowercased and deduplicated. */
+      tags: string[];
+      /** @description Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for "openapi" (from the document: a schema other than the derived one is refused; choose commands with `operations`). */
+      configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
+      /** @description JavaScript source for "script": one top-level function per command; required for that model. */
+      scriptSource: string;
+      /** @description Base URL of the service for "external", e.g. "https://connector.example.com"; must be https unless the server allows plain http. Required for that model. */
+      endpointUrl: string;
+      /**
+       * @description How to call an "external" connector: "grpc", "connect" or "http" (protocol 2.0, default).
+       * @enum {string}
+       */
+      protocol: "grpc" | "connect" | "http";
+      /** @description Instance secrets (e.g. baseUrl, clientSecret) checked against config_schema.connection_config ("built_in" and "openapi"; for "openapi" it holds what every connection shares, such as the OAuth client or a base URL, and connections supply the rest). Write-only: encrypted at rest and never returned. May be omitted and set later with UpdateConnector. */
+      config?: {
+        [key: string]: unknown;
+      };
+      /** @description For "openapi": the OpenAPI 3.x document as JSON or YAML text; required for that model. */
+      openapiDocument: string;
+      /** @description For "openapi": operationIds or command names to expose as commands; empty exposes every operation. */
+      operations: string[];
+      /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only). Empty: real calls. */
+      mockScenario: string;
+      /** @description Keep params and payloads in this connector's execution records (redacted). Off by default. */
+      recordPayloads: boolean;
+      /** @description Sandbox limits of a script connector; unset or zero fields use the defaults. */
+      scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
+      /** @description Publish the new connector to every tenant at once (admin keys only). */
+      published: boolean;
+    };
+    /** @description Request for CatalogService.CreateConnector; docs/script-connectors.md and docs/openapi-connectors.md show example bodies. */
+    "patchbay.v1.CreateConnectorRequestInput": {
       /** @description The new connector's slug: kebab-case, 2-63 characters, matching ^[a-z][a-z0-9-]*[a-z0-9]$. */
       name?: string;
       /** @description Display name shown in the catalog; defaults to `name`. */
@@ -1033,7 +1112,7 @@ export interface components {
       /** @description Search tags; lowercased and deduplicated. */
       tags?: string[];
       /** @description Declared connection fields and commands. Derived for "built_in" (from the type, when unset) and for "openapi" (from the document: a schema other than the derived one is refused; choose commands with `operations`). */
-      configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
+      configSchema?: components["schemas"]["patchbay.v1.ConfigSchemaInput"];
       /** @description JavaScript source for "script": one top-level function per command; required for that model. */
       scriptSource?: string;
       /** @description Base URL of the service for "external", e.g. "https://connector.example.com"; must be https unless the server allows plain http. Required for that model. */
@@ -1056,7 +1135,7 @@ export interface components {
       /** @description Keep params and payloads in this connector's execution records (redacted). Off by default. */
       recordPayloads?: boolean;
       /** @description Sandbox limits of a script connector; unset or zero fields use the defaults. */
-      scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
+      scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
       /** @description Publish the new connector to every tenant at once (admin keys only). */
       published?: boolean;
     };
@@ -1065,7 +1144,7 @@ export interface components {
       /** @description The created connector. */
       connector?: components["schemas"]["patchbay.v1.Connector"];
       /** @description For "openapi": what the import skipped, renamed or simplified (as ParseOpenApi reports it). */
-      warnings?: string[];
+      warnings: string[];
     };
     /** @description Request for WebhookService.CreateEndpoint. */
     "patchbay.v1.CreateEndpointRequest": {
@@ -1093,7 +1172,7 @@ export interface components {
       /** @description Provider secret or key used to verify deliveries (Slack signing secret, Stripe "whsec_...", Discord public key, ...). Write-only: sealed at rest, never returned. Required unless the provider has none. */
       secret?: string;
       /** @description Where jobs deliver events; unset means pull. */
-      target?: components["schemas"]["patchbay.v1.JobTarget"];
+      target?: components["schemas"]["patchbay.v1.JobTargetInput"];
       /** @description WhatsApp/Meta only: the Verify Token configured in the Meta app, checked by VerifyEndpoint. Write-only; required for "whatsapp", ignored otherwise. */
       verifyToken?: string;
     };
@@ -1105,47 +1184,47 @@ export interface components {
     /** @description A credential input of an "api_key" connector, enough to render a form. */
     "patchbay.v1.CredentialField": {
       /** @description Key under which SubmitCredentials expects the value, e.g. "apiKey". */
-      key?: string;
+      key: string;
       /** @description Human label for the input. */
-      label?: string;
+      label: string;
       /** @description SubmitCredentials fails with invalid_argument when a required key is missing or empty. */
-      required?: boolean;
+      required: boolean;
       /** @description Value type, same vocabulary as FieldSpec.type ("string", "secret", "number", "boolean", "date", "select", "raw"). */
-      type?: string;
+      type: string;
       /** @description The value is secret: render a password input; it is encrypted at rest and never returned. */
-      secret?: boolean;
+      secret: boolean;
       /** @description One-line help text, e.g. where to find the key in the provider's console. */
-      description?: string;
+      description: string;
       /** @description Allowed values when `type` is "select"; empty otherwise. */
-      options?: string[];
+      options: string[];
       /** @description Example input shown in an empty field; never used as a value. */
-      placeholder?: string;
+      placeholder: string;
     };
     /** @description Response for ConnectionService.DeleteConnection. */
     "patchbay.v1.DeleteConnectionResponse": {
       /** @description Always true on success (the REST body is `{"deleted": true}`). */
-      deleted?: boolean;
+      deleted: boolean;
     };
     /** @description Response for CatalogService.DeleteConnector. */
     "patchbay.v1.DeleteConnectorResponse": {
       /** @description Always true on success (the REST body is `{"deleted": true}`). */
-      deleted?: boolean;
+      deleted: boolean;
     };
     /** @description Response for WebhookService.DeleteEndpoint. */
     "patchbay.v1.DeleteEndpointResponse": {
       /** @description Always true on success. */
-      deleted?: boolean;
+      deleted: boolean;
     };
     /** @description Per-endpoint delivery counters. */
     "patchbay.v1.DeliveryCounts": {
       /** @description Verified, new events stored and enqueued. */
-      accepted?: number;
+      accepted: number;
       /** @description Verified deliveries dropped because their provider event id was already seen. */
-      duplicate?: number;
+      duplicate: number;
       /** @description Deliveries refused: bad or stale signature, failed handshake, malformed body. */
-      rejected?: number;
+      rejected: number;
       /** @description Jobs that ended "dead" after exhausting their attempts. */
-      failed?: number;
+      failed: number;
     };
     /** @description Per-call settings of an Execute. */
     "patchbay.v1.ExecuteMetadata": {
@@ -1169,46 +1248,46 @@ export interface components {
         [key: string]: unknown;
       };
       /** @description Id of the recorded execution (GetExecution). */
-      executionId?: string;
+      executionId: string;
       /**
        * Format: double
        * @description Wall time of the command in milliseconds, excluding queueing before dispatch.
        */
-      durationMs?: number;
+      durationMs: number;
     };
     /** @description One recorded command execution. Holds no secrets; params and payload only when the connector opts in. */
     "patchbay.v1.Execution": {
       /** @description Execution id, a UUID. */
-      id?: string;
+      id: string;
       /** @description Slug of the connector that ran. */
-      connectorSlug?: string;
+      connectorSlug: string;
       /** @description Connector version at the time of the run, e.g. "1.4.0". */
-      connectorVersion?: string;
+      connectorVersion: string;
       /** @description Connection UUID; empty for auth type "none" connectors. */
-      connectionId?: string;
+      connectionId: string;
       /** @description Command name. */
-      command?: string;
+      command: string;
       /** @description "succeeded" or "failed". */
-      status?: string;
+      status: string;
       /** @description Connect code name of the failure, e.g. "failed_precondition"; empty when succeeded. */
-      code?: string;
+      code: string;
       /** @description Stable internal error code (as in ExecutionFailure.error_code); empty when succeeded. */
-      errorCode?: string;
+      errorCode: string;
       /** @description Operator-safe error message (no personal data or secrets); empty when succeeded. */
-      message?: string;
+      message: string;
       /**
        * Format: double
        * @description Wall time of the command in milliseconds.
        */
-      durationMs?: number;
+      durationMs: number;
       /** @description Failure diagnostics, redacted; empty when succeeded. */
       diagnostics?: {
         [key: string]: unknown;
       };
       /** @description Caller's step id from ExecuteMetadata. */
-      stepId?: string;
+      stepId: string;
       /** @description Caller's run id from ExecuteMetadata. */
-      runId?: string;
+      runId: string;
       /** @description Request params, redacted; only stored when the connector opts in, else unset. */
       params?: {
         [key: string]: unknown;
@@ -1223,10 +1302,29 @@ export interface components {
        */
       createTime?: string;
       /** @description The command's deprecation message when the command was deprecated at the time of the run (the command's deprecated_message, or "this command is deprecated" when it has none); empty otherwise. The Execute call that ran it answered it in the x-patchbay-deprecated response header. */
-      deprecation?: string;
+      deprecation: string;
     };
     /** @description One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
     "patchbay.v1.FieldSpec": {
+      /** @description Value type: "string", "secret" (string stored encrypted, never returned), "number", "boolean", "date" (RFC 3339 text), "select" (one of `options`) or "raw" (any JSON value). Empty means "string". */
+      type: string;
+      /** @description The value must be present and non-empty; a missing required field fails validation with invalid_argument naming the field (never its value). */
+      required: boolean;
+      /** @description The value is a secret: encrypted at rest, redacted in logs and never returned by any RPC. Implied by type "secret"; may also be set on "string" fields. */
+      secret: boolean;
+      /** @description One-line help text shown next to the input; plain text. */
+      description: string;
+      /** @description Human label for forms; empty means the map key is shown. */
+      label: string;
+      /** @description Value used when the caller omits the field (JSON name "default"). A new parameter with a default is a minor version change, one without is major. */
+      default?: unknown;
+      /** @description Allowed values when `type` is "select", in display order; empty otherwise. */
+      options: string[];
+      /** @description Example input shown greyed out in an empty form field; never used as a value. */
+      placeholder: string;
+    };
+    /** @description One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
+    "patchbay.v1.FieldSpecInput": {
       /** @description Value type: "string", "secret" (string stored encrypted, never returned), "number", "boolean", "date" (RFC 3339 text), "select" (one of `options`) or "raw" (any JSON value). Empty means "string". */
       type?: string;
       /** @description The value must be present and non-empty; a missing required field fails validation with invalid_argument naming the field (never its value). */
@@ -1247,13 +1345,13 @@ export interface components {
     /** @description Response for CatalogService.GetCapabilities. */
     "patchbay.v1.GetCapabilitiesResponse": {
       /** @description Slug of the connector. */
-      slug?: string;
+      slug: string;
       /** @description Version the capabilities describe. */
-      version?: string;
+      version: string;
       /** @description Commands in name order, deprecated ones included. */
-      commands?: components["schemas"]["patchbay.v1.Capability"][];
+      commands: components["schemas"]["patchbay.v1.Capability"][];
       /** @description Connection-config fields keyed by name; secret values are never included. */
-      connectionConfig?: {
+      connectionConfig: {
         [key: string]: components["schemas"]["patchbay.v1.FieldSpec"];
       };
     };
@@ -1282,10 +1380,17 @@ export interface components {
       /** @description The connection; its status tells whether the handshake finished. */
       connection?: components["schemas"]["patchbay.v1.Connection"];
       /** @description Authorization URL while status is "pending"; empty otherwise. */
-      oauthUrl?: string;
+      oauthUrl: string;
     };
     /** @description Delivers each event as a JSON POST with `webhook-id`, `webhook-timestamp` and `webhook-signature` headers (Standard Webhooks v1). A 2xx answer succeeds the job; anything else retries. */
     "patchbay.v1.HttpsTarget": {
+      /** @description Destination, https only; the outbound SSRF policy applies (no private or metadata addresses). */
+      url: string;
+      /** @description Standard Webhooks secret, "whsec_" + base64 of 24-64 random bytes. Write-only: sealed at rest, never returned. */
+      signingSecret: string;
+    };
+    /** @description Delivers each event as a JSON POST with `webhook-id`, `webhook-timestamp` and `webhook-signature` headers (Standard Webhooks v1). A 2xx answer succeeds the job; anything else retries. */
+    "patchbay.v1.HttpsTargetInput": {
       /** @description Destination, https only; the outbound SSRF policy applies (no private or metadata addresses). */
       url: string;
       /** @description Standard Webhooks secret, "whsec_" + base64 of 24-64 random bytes. Write-only: sealed at rest, never returned. */
@@ -1294,19 +1399,19 @@ export interface components {
     /** @description A durable unit of work created from one event. */
     "patchbay.v1.Job": {
       /** @description Job id, a UUID. */
-      id?: string;
+      id: string;
       /** @description Event it delivers. */
-      eventId?: string;
+      eventId: string;
       /** @description Endpoint the event came from. */
-      endpointId?: string;
+      endpointId: string;
       /** @description "queued", "running" (or leased by a pull consumer), "succeeded", "retrying" (waiting for next_attempt_time) or "dead" (gave up; RetryJob revives it). */
-      state?: string;
+      state: string;
       /** @description Attempts made so far. */
-      attempts?: number;
+      attempts: number;
       /** @description Attempts allowed before the job is "dead". */
-      maxAttempts?: number;
+      maxAttempts: number;
       /** @description Operator-safe code of the last failure, e.g. "HTTPS_TARGET_503"; empty when none. */
-      lastErrorCode?: string;
+      lastErrorCode: string;
       /**
        * Format: date-time
        * @description When a "retrying" job runs next; unset otherwise.
@@ -1323,7 +1428,7 @@ export interface components {
        */
       completeTime?: string;
       /** @description Target kind: "command", "https" or "pull". */
-      targetKind?: string;
+      targetKind: string;
     };
     /** @description Where the job made from an event delivers it. Unset on create means `pull`. */
     "patchbay.v1.JobTarget": {
@@ -1346,59 +1451,80 @@ export interface components {
        */
       pull?: components["schemas"]["patchbay.v1.PullTarget"];
     };
+    /** @description Where the job made from an event delivers it. Unset on create means `pull`. */
+    "patchbay.v1.JobTargetInput": {
+      /**
+       * @description Run a connector command with the event.
+       *
+       *     Part of oneof `kind`: set at most one of `command`, `https`, `pull`.
+       */
+      command?: components["schemas"]["patchbay.v1.CommandTarget"];
+      /**
+       * @description POST the event to an HTTPS URL, signed per Standard Webhooks.
+       *
+       *     Part of oneof `kind`: set at most one of `command`, `https`, `pull`.
+       */
+      https?: components["schemas"]["patchbay.v1.HttpsTargetInput"];
+      /**
+       * @description Keep the job until a consumer claims it with ClaimJobs.
+       *
+       *     Part of oneof `kind`: set at most one of `command`, `https`, `pull`.
+       */
+      pull?: components["schemas"]["patchbay.v1.PullTarget"];
+    };
     /** @description Response for ApiKeyService.ListApiKeys. */
     "patchbay.v1.ListApiKeysResponse": {
       /** @description One page of the tenant's keys, newest first. */
-      apiKeys?: components["schemas"]["patchbay.v1.ApiKey"][];
+      apiKeys: components["schemas"]["patchbay.v1.ApiKey"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
     };
     /** @description Response for ConnectionService.ListConnections. */
     "patchbay.v1.ListConnectionsResponse": {
       /** @description One page of connections, in the requested order (newest first by default). */
-      connections?: components["schemas"]["patchbay.v1.Connection"][];
+      connections: components["schemas"]["patchbay.v1.Connection"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
       /**
        * Format: int32
        * @description How many connections match the filters over all pages (an exact count).
        */
-      totalSize?: number;
+      totalSize: number;
     };
     /** @description Response for CatalogService.ListConnectors. */
     "patchbay.v1.ListConnectorsResponse": {
       /** @description One page of connectors, ordered by slug. */
-      connectors?: components["schemas"]["patchbay.v1.Connector"][];
+      connectors: components["schemas"]["patchbay.v1.Connector"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
     };
     /** @description Response for WebhookService.ListEndpoints. */
     "patchbay.v1.ListEndpointsResponse": {
       /** @description One page of endpoints, newest first. */
-      endpoints?: components["schemas"]["patchbay.v1.WebhookEndpoint"][];
+      endpoints: components["schemas"]["patchbay.v1.WebhookEndpoint"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
     };
     /** @description Response for WebhookService.ListEvents. */
     "patchbay.v1.ListEventsResponse": {
       /** @description One page of events, newest first. */
-      events?: components["schemas"]["patchbay.v1.WebhookEvent"][];
+      events: components["schemas"]["patchbay.v1.WebhookEvent"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
     };
     /** @description Response for ExecuteService.ListExecutions. */
     "patchbay.v1.ListExecutionsResponse": {
       /** @description One page of executions, in the requested order (newest first by default). */
-      executions?: components["schemas"]["patchbay.v1.Execution"][];
+      executions: components["schemas"]["patchbay.v1.Execution"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
     };
     /** @description Response for WebhookService.ListJobs. */
     "patchbay.v1.ListJobsResponse": {
       /** @description One page of jobs, newest first. */
-      jobs?: components["schemas"]["patchbay.v1.Job"][];
+      jobs: components["schemas"]["patchbay.v1.Job"][];
       /** @description Token for the next page; empty when there are no more. */
-      nextPageToken?: string;
+      nextPageToken: string;
     };
     /** @description Response for WebhookService.NackJob. */
     "patchbay.v1.NackJobResponse": {
@@ -1408,20 +1534,20 @@ export interface components {
     /** @description One OpenAPI operation and the command it became. */
     "patchbay.v1.OperationSummary": {
       /** @description The operation's operationId (or a generated "<method>_<path>" id when it has none). */
-      operationId?: string;
+      operationId: string;
       /** @description Command name in the draft's config_schema. */
-      command?: string;
+      command: string;
       /** @description HTTP method, upper case, e.g. "GET". */
-      method?: string;
+      method: string;
       /** @description Path template from the document, e.g. "/contacts/{id}". */
-      path?: string;
+      path: string;
       /** @description The operation's summary; may be empty. */
-      summary?: string;
+      summary: string;
     };
     /** @description A named command parameter. */
     "patchbay.v1.Param": {
       /** @description Parameter name, the key in Execute params. */
-      name?: string;
+      name: string;
       /** @description Type, default and constraints; an untyped param is an optional "string". */
       spec?: components["schemas"]["patchbay.v1.FieldSpec"];
     };
@@ -1457,7 +1583,7 @@ export interface components {
       /** @description The draft connector. */
       draft?: components["schemas"]["patchbay.v1.ConnectorDraft"];
       /** @description Operator-safe notes about skipped or simplified parts (e.g. an unsupported security scheme). */
-      warnings?: string[];
+      warnings: string[];
       /** @description The CreateConnector request that stores this draft: send it unchanged to CreateConnector (POST /api/v1/connectors), or change its name, category or other fields first. It carries the document as text (a `spec` or `url` source included) and the selection of operations. */
       createRequest?: components["schemas"]["patchbay.v1.CreateConnectorRequest"];
     };
@@ -1473,9 +1599,9 @@ export interface components {
       /** @description The connection, back in "pending" until the handshake completes. */
       connection?: components["schemas"]["patchbay.v1.Connection"];
       /** @description New authorization URL to open in a normal browser tab. */
-      oauthUrl?: string;
+      oauthUrl: string;
       /** @description A keyless, single-use start link for a browser tab, valid for five minutes (OpenOAuthLink). */
-      oauthLinkUrl?: string;
+      oauthLinkUrl: string;
     };
     /** @description Response for WebhookService.RetryJob. */
     "patchbay.v1.RetryJobResponse": {
@@ -1492,7 +1618,7 @@ export interface components {
       /** @description The new key's details. */
       apiKey?: components["schemas"]["patchbay.v1.ApiKey"];
       /** @description The new key itself. Returned only here: it is stored hashed and cannot be shown again. */
-      key?: string;
+      key: string;
       /** @description The old key, with its expire_time at the end of the overlap window and replaced_by set. */
       previous?: components["schemas"]["patchbay.v1.ApiKey"];
     };
@@ -1503,6 +1629,34 @@ export interface components {
     };
     /** @description Per-execution limits of a script connector's sandbox. Zero means the default. */
     "patchbay.v1.ScriptLimits": {
+      /**
+       * Format: int32
+       * @description Isolate heap limit in MiB (default 64, 8 to 512).
+       */
+      memoryMb: number;
+      /**
+       * Format: int32
+       * @description CPU time in milliseconds (default 5000, at most 60000).
+       */
+      cpuMs: number;
+      /**
+       * Format: int32
+       * @description Wall time in milliseconds, HTTP waits included (default 30000, at most 300000); the call's deadline applies when sooner.
+       */
+      wallMs: number;
+      /**
+       * Format: int32
+       * @description Outbound HTTP calls per execution (default 50, at most 1000).
+       */
+      httpCalls: number;
+      /**
+       * Format: int32
+       * @description Largest HTTP response body handed to the script, in bytes (default 5 MiB, at most 50 MiB).
+       */
+      responseBytes: number;
+    };
+    /** @description Per-execution limits of a script connector's sandbox. Zero means the default. */
+    "patchbay.v1.ScriptLimitsInput": {
       /**
        * Format: int32
        * @description Isolate heap limit in MiB (default 64, 8 to 512).
@@ -1541,20 +1695,20 @@ export interface components {
       /** @description The new pending connection, or the existing active one. */
       connection?: components["schemas"]["patchbay.v1.Connection"];
       /** @description For "oauth": the provider authorization URL to open in a normal browser tab; empty otherwise. */
-      oauthUrl?: string;
+      oauthUrl: string;
       /** @description For "api_key" (pending or already connected, so keys can be re-submitted): the URL to POST credentials to (SubmitCredentials); empty otherwise. */
-      credentialSubmitUrl?: string;
+      credentialSubmitUrl: string;
       /** @description True when a new connection was created (REST 201), false when an existing one is returned (REST 200). */
-      created?: boolean;
+      created: boolean;
       /** @description For a pending "oauth" connection: a link that starts the flow when a browser tab opens it, with no API key (OpenOAuthLink). Single-use, valid for five minutes; empty otherwise. */
-      oauthLinkUrl?: string;
+      oauthLinkUrl: string;
     };
     /** @description Response for ConnectionService.StartOAuth (REST: a 302 to oauth_url instead of this body). */
     "patchbay.v1.StartOAuthResponse": {
       /** @description The new pending connection. */
       connection?: components["schemas"]["patchbay.v1.Connection"];
       /** @description Provider authorization URL. */
-      oauthUrl?: string;
+      oauthUrl: string;
     };
     /** @description Response for ConnectionService.SubmitCredentials. */
     "patchbay.v1.SubmitCredentialsResponse": {
@@ -1564,35 +1718,35 @@ export interface components {
     /** @description One operation a connector exposes, as listed in the catalog. */
     "patchbay.v1.Tool": {
       /** @description Command name as passed to Execute, e.g. "listIssues". */
-      name?: string;
+      name: string;
       /** @description One-line summary of the command. */
-      description?: string;
+      description: string;
     };
     /** @description Response for CatalogService.UpdateConnector. */
     "patchbay.v1.UpdateConnectorResponse": {
       /** @description The connector after the update. */
       connector?: components["schemas"]["patchbay.v1.Connector"];
       /** @description The version before the update, e.g. "1.4.0". */
-      previousVersion?: string;
+      previousVersion: string;
       /** @description Minimum bump the schema diff required: "major", "minor", "patch" or "none" (schema unchanged). */
-      requiredBump?: string;
+      requiredBump: string;
       /** @description For an "openapi" re-import: what the import skipped, renamed or simplified. */
-      warnings?: string[];
+      warnings: string[];
     };
     /** @description A provisioned webhook receiver. Secrets are never returned; only rotation times are. */
     "patchbay.v1.WebhookEndpoint": {
       /** @description Endpoint id, a UUID; the last segment of `url`. */
-      id?: string;
+      id: string;
       /** @description "telegram", "slack", "discord", "whatsapp", "twilio", "gmail", "github", "linear" or "stripe". */
-      provider?: string;
+      provider: string;
       /** @description Connector the events belong to, e.g. "telegram". */
-      connectorSlug?: string;
+      connectorSlug: string;
       /** @description Connection the endpoint was set up for; empty when not tied to one. */
-      connectionId?: string;
+      connectionId: string;
       /** @description Public receiver URL to register with the provider: <public base URL>/api/v1/connectors/webhooks/<provider>/<id>. */
-      url?: string;
+      url: string;
       /** @description "pending" (awaiting the provider's GET handshake), "active", "failing" (recent deliveries rejected or dead) or "disabled". */
-      status?: string;
+      status: string;
       /** @description Where each event's job delivers it. */
       target?: components["schemas"]["patchbay.v1.JobTarget"];
       /** @description Delivery counters since creation. */
@@ -1603,7 +1757,7 @@ export interface components {
        */
       lastEventTime?: string;
       /** @description Code of the last rejection or job failure, e.g. "SIGNATURE_MISMATCH"; empty when none. */
-      lastErrorCode?: string;
+      lastErrorCode: string;
       /**
        * Format: date-time
        * @description When the secret was last rotated; unset if never.
@@ -1623,24 +1777,24 @@ export interface components {
     /** @description A verified provider event, stored sealed because payloads may hold personal data. */
     "patchbay.v1.WebhookEvent": {
       /** @description Event id, a UUID. */
-      id?: string;
+      id: string;
       /** @description Endpoint that received it. */
-      endpointId?: string;
+      endpointId: string;
       /** @description Provider, as WebhookEndpoint.provider. */
-      provider?: string;
+      provider: string;
       /** @description The provider's own id used for dedupe (Telegram update_id, X-GitHub-Delivery, Stripe event id, ...). */
-      providerEventId?: string;
+      providerEventId: string;
       /** @description Normalized "<provider>.<type>[.<action>]", e.g. "github.issues.opened", "stripe.invoice.paid". */
-      eventKey?: string;
+      eventKey: string;
       /**
        * Format: date-time
        * @description When Patchbay received and verified it.
        */
       receiveTime?: string;
       /** @description Id of the job created for it. */
-      jobId?: string;
+      jobId: string;
       /** @description That job's current state, as Job.state. */
-      jobState?: string;
+      jobState: string;
       /** @description The provider's event body as JSON (form bodies become objects). Only returned to callers holding "webhooks:payload"; unset otherwise. */
       payload?: {
         [key: string]: unknown;
@@ -1975,7 +2129,7 @@ export interface operations {
     };
     requestBody?: {
       content: {
-        "application/json": components["schemas"]["patchbay.v1.CreateConnectorRequest"];
+        "application/json": components["schemas"]["patchbay.v1.CreateConnectorRequestInput"];
       };
     };
     responses: {
@@ -2059,7 +2213,7 @@ export interface operations {
           /** @description New tags. A repeated field has no presence, so an empty list keeps the current tags. */
           tags?: string[];
           /** @description New schema; compared with the current one to compute the required version bump. */
-          configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
+          configSchema?: components["schemas"]["patchbay.v1.ConfigSchemaInput"];
           /** @description New script source ("script" only). */
           scriptSource?: string;
           /** @description New service base URL ("external" only). */
@@ -2084,7 +2238,7 @@ export interface operations {
           /** @description Turn keeping params and payloads in execution records on or off; unset keeps it. */
           recordPayloads?: boolean;
           /** @description Replace a script connector's sandbox limits; unset keeps them. */
-          scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
+          scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
           /** @description Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with failed_precondition while another tenant's live connections use the connector. */
           published?: boolean;
         };

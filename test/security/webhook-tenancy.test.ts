@@ -121,7 +121,7 @@ describe("webhook endpoints, events and jobs between and within tenants", () => 
       expect(response.status, path).toBe(404);
     }
     const jobs = await fetch(`${t.url}/api/v1/jobs`, as(keys.malloryAdmin));
-    expect(await jobs.json()).toEqual({});
+    expect(await jobs.json()).toEqual({ jobs: [], nextPageToken: "" });
   });
 
   it("lets another tenant neither change the endpoint nor claim, settle or retry its jobs", async () => {

@@ -12,6 +12,10 @@ const SWAGGER_VERSION = (
   JSON.parse(readFileSync(root("node_modules/swagger-ui-dist/package.json"), "utf8")) as { version: string }
 ).version;
 
+const REDOC_VERSION = (
+  JSON.parse(readFileSync(root("node_modules/redoc/package.json"), "utf8")) as { version: string }
+).version;
+
 interface Running {
   readonly base: string;
   readonly port: number;
@@ -85,6 +89,47 @@ describe("createDocsRoutes over plain HTTP", () => {
       expect(html).toContain(`href="/docs/assets/swagger-ui.css?v=${SWAGGER_VERSION}"`);
     },
   );
+
+  it.each(["/redoc", "/redoc/", "/api/redoc"])(
+    "serves the Redoc page at %s with only local URLs and a strict CSP (item 14)",
+    async (path) => {
+      const res = await fetch(`${s.base}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).toContain("connect-src 'self'");
+      const html = await res.text();
+      expect(html).not.toMatch(/(https?:)?\/\/[a-z]/i);
+      expect(html).toContain(`src="/redoc/assets/redoc.standalone.js?v=${REDOC_VERSION}"`);
+      expect(html).toContain(`src="/redoc/assets/redoc-init.js?v=${REDOC_VERSION}"`);
+    },
+  );
+
+  it("serves Redoc's standalone bundle from the redoc package, and an init script reading /openapi.json", async () => {
+    const bundle = await fetch(`${s.base}/redoc/assets/redoc.standalone.js?v=${REDOC_VERSION}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(bundle.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const body = Buffer.from(await bundle.arrayBuffer());
+    expect(body.equals(readFileSync(root("node_modules/redoc/bundles/redoc.standalone.js")))).toBe(true);
+    const init = await (await fetch(`${s.base}/redoc/assets/redoc-init.js?v=${REDOC_VERSION}`)).text();
+    expect(init).toContain('Redoc.init("/openapi.json"');
+  });
+
+  it.each([
+    ["/api/docs", "/docs"],
+    ["/api/docs/", "/docs/"],
+    ["/api/openapi.json", "/openapi.json"],
+    ["/api/openapi.yaml", "/openapi.yaml"],
+  ])("answers %s as %s (item 14)", async (alias, path) => {
+    const [a, b] = await Promise.all([fetch(`${s.base}${alias}`), fetch(`${s.base}${path}`)]);
+    expect(a.status).toBe(200);
+    expect(a.headers.get("content-type")).toBe(b.headers.get("content-type"));
+    expect(a.headers.get("content-security-policy")).toBe(b.headers.get("content-security-policy"));
+    expect(await a.text()).toBe(await b.text());
+  });
 
   it("points the init script at /openapi.json with the validator badge off", async () => {
     const js = await (await fetch(`${s.base}/docs/assets/docs-init.js?v=${SWAGGER_VERSION}`)).text();
@@ -233,6 +278,49 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
         expect(foreign).toEqual([]);
         expect(requests).toContain(`${s.base}/openapi.json`);
         expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it("renders /api/redoc from /openapi.json under its CSP, with nothing loaded from any other host (item 14)", async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+        const answered: string[] = [];
+        const problems: string[] = [];
+        page.on("response", (response) => answered.push(response.url()));
+        page.on("console", (message) => {
+          if (message.type() === "error") problems.push(`console: ${message.text()}`);
+        });
+        page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+        page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
+
+        const response = await page.goto(`${s.base}/api/redoc`);
+        expect(response?.status()).toBe(200);
+        await page.locator("h1", { hasText: "Patchbay API" }).first().waitFor();
+        await page.getByText("/api/v1/connectors").first().waitFor({ state: "attached" });
+        mkdirSync(root("test-artifacts"), { recursive: true });
+        await page.screenshot({ path: root("test-artifacts/redoc.png") });
+
+        const foreign = answered.filter((url) => {
+          const { protocol, hostname } = new URL(url);
+          return !(
+            protocol === "data:" ||
+            protocol === "blob:" ||
+            (protocol === "http:" && hostname === "127.0.0.1")
+          );
+        });
+        expect(foreign).toEqual([]);
+        expect(answered).toContain(`${s.base}/openapi.json`);
+        // No console error also means the search worker Redoc starts from a blob: URL was allowed
+        // (worker-src blob:). The bundle's sidebar credit always asks for Redocly's logo from its CDN:
+        // the CSP refuses it, which is the one error expected.
+        const logo = "https://cdn.redoc.ly/redoc/logo-mini.svg";
+        expect(problems.filter((problem) => !problem.includes(logo))).toEqual([]);
       } finally {
         await browser.close();
       }

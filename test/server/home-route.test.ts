@@ -11,6 +11,7 @@ const VERSION = (
 ).version;
 const LINKS = {
   docs: "/docs",
+  redoc: "/api/redoc",
   openapi: "/openapi.json",
   admin: "/admin/connector-events",
   healthz: "/healthz",

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { file_google_api_annotations } from "../../gen/google/api/annotations_pb.ts";
 import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { file_health_v1_health } from "../../gen/health/v1/health_pb.ts";
+import { file_patchbay_connector_v1_connector } from "../../gen/patchbay/connector/v1/connector_pb.ts";
 import { registerHealth } from "../../src/protocol/health.ts";
 import { MAX_REQUESTS_PER_STREAM, registerReflection } from "../../src/server/reflection.ts";
 
@@ -76,6 +77,9 @@ const definition = loadSync(protoPath, { keepCase: true, defaults: true, oneofs:
 const infoMethod = (definition["grpc.reflection.v1.ServerReflection"] as ServiceDefinition)
   .ServerReflectionInfo as MethodDefinition<ReflectionRequest, ReflectionResponse>;
 
+/** Declared by a reflected file, not served by the router (item 6: reflection lists only what is served). */
+const UNSERVED = "patchbay.connector.v1.ConnectorService";
+
 let server: http2.Http2Server;
 const sessions = new Set<http2.ServerHttp2Session>();
 let client: grpc.Client;
@@ -89,10 +93,16 @@ beforeAll(async () => {
     file_google_api_annotations,
     echoFile,
     ...patchbayFiles,
+    file_patchbay_connector_v1_connector,
   ];
   server = http2.createServer(
     connectNodeAdapter({
       routes: (router) => {
+        // The services of these files are served (unimplemented methods answer UNIMPLEMENTED); the
+        // external connector contract's file is reflected but its service is not served.
+        for (const file of [echoFile, ...patchbayFiles]) {
+          for (const service of file.services) router.service(service, {});
+        }
         registerReflection(router, files);
         registerHealth(router, { services: [], check: () => Promise.resolve(true) });
       },
@@ -179,7 +189,7 @@ async function loadPatchbayFiles(): Promise<DescFile[]> {
 }
 
 describe("grpc.reflection.v1 over a real gRPC client", () => {
-  it("lists every service of the given files, reflection and health included", async () => {
+  it("lists every service of the given files that the router serves, reflection and health included", async () => {
     const response = await one({ host: "h", list_services: "" });
     expect(response.message_response).toBe("list_services_response");
     const listed = response.list_services_response?.service.map((s) => s.name) ?? [];
@@ -192,8 +202,14 @@ describe("grpc.reflection.v1 over a real gRPC client", () => {
     );
     const patchbayServices = patchbayFiles.flatMap((file) => file.services.map((s) => s.typeName));
     expect(listed).toEqual(expect.arrayContaining(patchbayServices));
+    expect(listed).not.toContain(UNSERVED);
     expect(new Set(listed).size).toBe(listed.length);
     expect(response.valid_host).toBe("h");
+  });
+
+  it("resolves the types of a declared service it does not serve (item 6)", async () => {
+    const protos = decodeFiles(await one({ file_containing_symbol: UNSERVED }));
+    expect(link(protos).getService(UNSERVED)?.typeName).toBe(UNSERVED);
   });
 
   it("answers file_containing_symbol for a service with the file and its transitive imports", async () => {

@@ -1,2 +1,2 @@
 export type { DocsRoutesOptions } from "./create-docs-routes.ts";
-export { createDocsRoutes } from "./create-docs-routes.ts";
+export { API_DOCS_ALIASES, createDocsRoutes } from "./create-docs-routes.ts";

@@ -21,6 +21,7 @@ import { locateInvalidUtf8 } from "../input/locate-invalid-utf8.ts";
 import { logRequest } from "../interceptors/log-request.ts";
 import { clampTimeout } from "./clamp-timeout.ts";
 import { decodeRefusal, UNLOCATED_UTF8 } from "./decode-refusal.ts";
+import { withSpecGrpcMessage } from "./grpc-message-encoding.ts";
 import { requestMessageBytes } from "./request-message-bytes.ts";
 
 /** Options for {@link createProcedureEdge}. */
@@ -158,7 +159,7 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
           throw error;
         }
         // Logged by the interceptors, which put the request id in the headers, or the trailers of an error.
-        if (info.handled) return res;
+        if (info.handled) return withSpecGrpcMessage(res, protocol, compressions, readMaxBytes);
         if (call.signal === undefined) {
           // Answered without a call: HTTP method, content type or protocol version not served.
           // 405 (method), 505 (bidi streaming over HTTP/1.1): not served so; 415: not a content type at all.
@@ -181,7 +182,12 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
             res = await handler({ ...request, body: createAsyncIterable<Uint8Array>([]) });
           }
         }
-        return { ...res, header: withRequestId(res.header, info.id) };
+        return withSpecGrpcMessage(
+          { ...res, header: withRequestId(res.header, info.id) },
+          protocol,
+          compressions,
+          readMaxBytes,
+        );
       };
       return Object.assign(edged, handler);
     },
