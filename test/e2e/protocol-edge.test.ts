@@ -157,12 +157,12 @@ describe("the protocol edge over the wire", () => {
       }
     });
 
-    it("lists no connections as connections: [] with an empty nextPageToken", async () => {
+    it("lists no connections as connections: [] with an empty nextPageToken and a total of 0", async () => {
       const key = await t.createKey(["connections"], "nobody-yet");
       const viaConnect = await connect("patchbay.v1.ConnectionService/ListConnections", {}, key);
       const viaRest = await rest("GET", "/api/v1/connections", key);
       for (const answer of [viaConnect, viaRest])
-        expect(answer).toEqual({ connections: [], nextPageToken: "" });
+        expect(answer).toEqual({ connections: [], nextPageToken: "", totalSize: 0 });
     });
 
     it('answers an API-key connection with oauthUrl: "" beside its credentialSubmitUrl', async () => {
