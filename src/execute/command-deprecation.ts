@@ -1,8 +1,8 @@
 import type { ConnectorView } from "../catalog/index.ts";
+import { headerSafe } from "../protocol/header-safe.ts";
 
 /** The notice of a deprecated command whose author left no message. */
 const NO_MESSAGE = "this command is deprecated";
-const MAX_HEADER = 200;
 
 /**
  * The deprecation notice of the command a call runs, from the connector's stored schema (the same
@@ -22,11 +22,7 @@ export function commandDeprecation(
   return spec.deprecatedMessage || NO_MESSAGE;
 }
 
-/**
- * A notice as a header value: one line of printable ASCII (anything else becomes a space, since Node and
- * gRPC metadata refuse it), at most 200 characters, as the REST bridge's `x-patchbay-error` is.
- */
+/** A notice as a header value (one line of printable ASCII, at most 200 characters; see `headerSafe`). */
 export function deprecationHeaderValue(notice: string): string {
-  const clean = notice.replace(/[^\x20-\x7e]+/g, " ").trim() || NO_MESSAGE;
-  return clean.length > MAX_HEADER ? `${clean.slice(0, MAX_HEADER - 3)}...` : clean;
+  return headerSafe(notice) || NO_MESSAGE;
 }

@@ -1,6 +1,7 @@
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { Logger } from "../../logging/logger.ts";
 import { codeFromName } from "../../protocol/errors.ts";
+import { headerSafe } from "../../protocol/header-safe.ts";
 import { ERROR_HEADER, HTTP_STATUS_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { httpStatusOf } from "../../protocol/http-status.ts";
 import type { NodeRes } from "../../protocol/node-types.ts";
@@ -10,16 +11,6 @@ import type { HttpBinding } from "./http-rules.ts";
 import { isRawBody } from "./request-json.ts";
 
 const DROP_RESPONSE = /^(content-type|content-length|content-encoding|connect-.*|grpc-.*)$/;
-
-/**
- * Makes a header value safe: one line of printable ASCII (anything else becomes a space), at most 200
- * characters. Node refuses any other character in a header (a "…" used to turn every long error into a
- * 500), hence "..." too. The body keeps the whole message.
- */
-export function headerSafe(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, " ").trim();
-  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
-}
 
 function send(
   res: NodeRes,
