@@ -28,7 +28,7 @@ export {
   type NewApiKey,
   VERIFIED_CACHE_MS,
 } from "./api-keys.ts";
-export { type AccessRule, accessRuleFor, createAuthInterceptor } from "./auth-interceptor.ts";
+export { type AccessRule, accessRuleFor, createAuthInterceptor, presentedKey } from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";
 export { type Principal, principalKey, requirePrincipal } from "./principal.ts";
 export { REVOCATION_CHANNEL } from "./revocation-channel.ts";

@@ -6,6 +6,8 @@ export const SCOPES = [
   "execute",
   "webhooks:admin",
   "webhooks:payload",
+  // The MCP endpoint (/mcp): list and call tools; each tool also needs the scope of what it runs.
+  "mcp",
   "admin",
 ] as const;
 

@@ -9,7 +9,10 @@ import { createExternalClients } from "./run-external.ts";
 
 /** One command to run on a connection, from inside Patchbay (a webhook job), not from an RPC. */
 export interface CommandRun {
+  /** The principal's connection to run on; "" with `connectorSlug` for a connector without auth. */
   readonly connectionId: string;
+  /** A connector without auth to run without a connection (Execute's `connector_slug` target). */
+  readonly connectorSlug?: string;
   readonly command: string;
   readonly params: JsonObject;
   readonly timeoutMs: number;
@@ -27,12 +30,24 @@ export type CommandRunner = (principal: Principal, run: CommandRun) => Promise<R
  */
 export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
   const clients = createExternalClients(deps.outbound.guard);
-  return async (principal, run) => {
+  const resolve = async (principal: Principal, run: CommandRun) => {
+    if (run.connectorSlug !== undefined && run.connectionId === "") {
+      const connector = await deps.lookup(principal.tenantId, run.connectorSlug);
+      if (connector === undefined) throw new ConnectError("connector not found", Code.NotFound);
+      if (connector.authType !== "none") {
+        throw new ConnectError("this connector needs a connection", Code.InvalidArgument);
+      }
+      return { connector, connectionId: null, credentials: {} };
+    }
     const connection = await deps.useConnection(principal, run.connectionId);
     const connector = await deps.lookup(principal.tenantId, connection.connectorSlug);
     if (connector === undefined) {
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
     }
+    return { connector, connectionId: connection.id, credentials: connection.credentials };
+  };
+  return async (principal, run) => {
+    const { connector, connectionId, credentials } = await resolve(principal, run);
     if (connector.availability !== "available") {
       throw new ConnectError(
         `connector is not available (${connector.availability})`,
@@ -40,7 +55,10 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       );
     }
     const req = create(ExecuteRequestSchema, {
-      target: { case: "connectionId", value: connection.id },
+      target:
+        connectionId === null
+          ? { case: "connectorSlug", value: connector.slug }
+          : { case: "connectionId", value: connectionId },
       command: run.command,
       params: run.params,
       metadata: { timeoutMs: run.timeoutMs },
@@ -51,9 +69,9 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       { timeoutMs: () => undefined, signal: run.signal },
       connector,
       req,
-      { tenantId: principal.tenantId, credentials: connection.credentials },
+      { tenantId: principal.tenantId, credentials },
     );
-    deps.recorder.record(recordOf(deps, principal, connector, req, connection.id, outcome, scrubber));
+    deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber));
     return outcome;
   };
 }

@@ -12,3 +12,4 @@ export { createExecutionRecorder, type ExecutionRecorder } from "./execution-rec
 export { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
 export { redactDiagnostics } from "./redact-diagnostics.ts";
 export { startRetentionSweep, sweepExecutions } from "./retention-sweep.ts";
+export { safeMessage } from "./run-command.ts";

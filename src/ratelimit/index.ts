@@ -15,10 +15,13 @@ export {
   type RateLimitWindow,
 } from "./parse-rate-limits.ts";
 export {
+  createRateLimitCheck,
   createRateLimitInterceptor,
   RATE_LIMIT_HEADERS,
+  type RateLimitCheck,
   type RateLimitInterceptor,
   type RateLimitInterceptorOptions,
+  type RateLimitVerdict,
 } from "./rate-limit-interceptor.ts";
 export { RATE_LIMIT_PRESETS } from "./rate-limit-presets.ts";
 export {

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { principalKey } from "../auth/index.ts";
+import { type Principal, principalKey } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createFailOpenTracker, type FailOpenStats } from "./fail-open-tracker.ts";
@@ -59,12 +59,56 @@ function headersOf(decision: RateLimitDecision, nowMs: number): [string, string]
  * once per call), and counted with the calls it let through (`failOpen()`).
  */
 export function createRateLimitInterceptor(options: RateLimitInterceptorOptions): RateLimitInterceptor {
+  const check = createRateLimitCheck(options);
+  // Off: not even a call per request.
+  if (options.tiers === undefined) {
+    const unlimited: Interceptor = (next) => next;
+    return Object.assign(unlimited, { failOpen: check.failOpen });
+  }
+  const interceptor: Interceptor = (next) => async (req) => {
+    const principal = req.contextValues.get(principalKey);
+    if (principal === undefined) return next(req);
+    const verdict = await check(principal);
+    if (verdict.refused !== undefined) throw verdict.refused;
+    try {
+      const res = await next(req);
+      for (const [name, value] of verdict.headers) res.header.set(name, value);
+      return res;
+    } catch (error) {
+      // A failed call still counted: say so on the error too.
+      if (error instanceof ConnectError)
+        for (const [name, value] of verdict.headers) error.metadata.set(name, value);
+      throw error;
+    }
+  };
+  return Object.assign(interceptor, { failOpen: check.failOpen });
+}
+
+/** One call's rate-limit verdict: the `x-ratelimit-*` headers to answer, and the refusal when over the limit. */
+export interface RateLimitVerdict {
+  readonly headers: readonly (readonly [string, string])[];
+  /** RESOURCE_EXHAUSTED with the headers and `retry-after` in its metadata; undefined: the call may run. */
+  readonly refused?: ConnectError;
+}
+
+/** Counts one call of a principal against its key's limit (the interceptor's decision, for other mounts). */
+export type RateLimitCheck = ((principal: Principal) => Promise<RateLimitVerdict>) & {
+  /** Store outages and the calls they let through unlimited, since start. */
+  failOpen(): FailOpenStats;
+};
+
+/**
+ * The decision of {@link createRateLimitInterceptor} on its own, for an endpoint that is not a Connect
+ * procedure (`/mcp`): the same counters in the database, so a key has one limit across every protocol,
+ * and the same fail-open rule. No headers and no refusal when rate limiting is off.
+ */
+export function createRateLimitCheck(options: RateLimitInterceptorOptions): RateLimitCheck {
   const { tiers, logger } = options;
   const now = options.now ?? Date.now;
   const failOpen = createFailOpenTracker(logger, now);
+  const unlimited: RateLimitVerdict = { headers: [] };
   if (tiers === undefined) {
-    const unlimited: Interceptor = (next) => next;
-    return Object.assign(unlimited, { failOpen: failOpen.stats });
+    return Object.assign(async () => unlimited, { failOpen: failOpen.stats });
   }
   const limiter = createRateLimiter({
     store: createRateLimitStoreClient(options.db),
@@ -73,9 +117,7 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
   });
   const unknownTiers = new Set<string>();
 
-  const interceptor: Interceptor = (next) => async (req) => {
-    const principal = req.contextValues.get(principalKey);
-    if (principal === undefined) return next(req);
+  const check = async (principal: Principal): Promise<RateLimitVerdict> => {
     if (!tiers.has(principal.rateTier) && !unknownTiers.has(principal.rateTier)) {
       unknownTiers.add(principal.rateTier);
       logger.warn(
@@ -90,29 +132,21 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
       failOpen.answered(ticket);
     } catch (error) {
       failOpen.failed(ticket, error);
-      return next(req);
+      return unlimited;
     }
-    if (decision === undefined) return next(req);
+    if (decision === undefined) return unlimited;
     const headers = headersOf(decision, now());
     if (!decision.allowed) {
       const retryAfter = Math.max(1, Math.ceil(decision.resetMs / 1000));
-      const error = new ConnectError(
+      const refused = new ConnectError(
         `rate limit exceeded: retry after ${retryAfter} s`,
         Code.ResourceExhausted,
         headers,
       );
-      error.metadata.set(RATE_LIMIT_HEADERS.retryAfter, String(retryAfter));
-      throw error;
+      refused.metadata.set(RATE_LIMIT_HEADERS.retryAfter, String(retryAfter));
+      return { headers, refused };
     }
-    try {
-      const res = await next(req);
-      for (const [name, value] of headers) res.header.set(name, value);
-      return res;
-    } catch (error) {
-      // A failed call still counted: say so on the error too.
-      if (error instanceof ConnectError) for (const [name, value] of headers) error.metadata.set(name, value);
-      throw error;
-    }
+    return { headers };
   };
-  return Object.assign(interceptor, { failOpen: failOpen.stats });
+  return Object.assign(check, { failOpen: failOpen.stats });
 }

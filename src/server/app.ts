@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import {
   compressionBrotli,
@@ -9,16 +10,18 @@ import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
 import { readMaxBytesFor } from "../catalog/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { createMcpHandler, MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
 import {
   createCallerScopeInterceptor,
   createOverloadInterceptor,
   type LoadMonitor,
 } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
-import type { NodeHandler } from "../protocol/node-types.ts";
+import type { NodeHandler, NodeReq, NodeRes } from "../protocol/node-types.ts";
 import { requestIdFrom } from "../protocol/request-info.ts";
 import {
   type ConcurrencyLimits,
+  createRateLimitCheck,
   createRateLimitInterceptor,
   type RateLimitTiers,
 } from "../ratelimit/index.ts";
@@ -31,7 +34,10 @@ import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { createHttpFallback } from "./http-fallback.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
+import { logRequest } from "./interceptors/log-request.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
+import { BridgeError } from "./rest/bridge-error.ts";
+import { readBody } from "./rest/read-request.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 import { REST_SERVICES, routes } from "./routes.ts";
 
@@ -123,6 +129,7 @@ export function createApp(deps: AppDeps): NodeHandler {
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
+  const mcp = createMcpRoute(deps);
   const route: NodeHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
@@ -144,6 +151,14 @@ export function createApp(deps: AppDeps): NodeHandler {
     }
     const reqId = requestIdFrom(headerText(req.headers[REQUEST_ID_HEADER]));
     res.setHeader(REQUEST_ID_HEADER, reqId);
+    if (path === MCP_PATH) {
+      mcp(req, res, reqId);
+      return;
+    }
+    if (path === PROTECTED_RESOURCE_PATH || path === `${PROTECTED_RESOURCE_PATH}${MCP_PATH}`) {
+      serveProtectedResource(deps.services.connections.publicUrl, MCP_PATH, res);
+      return;
+    }
     if (docs(req, res)) return;
     if (admin(req, res)) return;
     fallback(req, res, reqId);
@@ -163,6 +178,47 @@ export function createApp(deps: AppDeps): NodeHandler {
         res.end(JSON.stringify({ code: "internal", message: `internal error (request ${reqId})` }));
       }
     }
+  };
+}
+
+/**
+ * Mounts the MCP endpoint (src/mcp) on the one port with the other protocols' body limit (the REST
+ * bridge's reader), request id and one request log line (the interceptors' `logRequest`).
+ */
+function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: string) => void {
+  const handler = createMcpHandler({
+    em: deps.services.execute.em,
+    lookup: deps.services.execute.lookup,
+    commands: deps.services.commands,
+    keys: deps.keys,
+    // Its own check on the same counters as the interceptor's: one limit per key across protocols.
+    rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
+    logger: deps.logger,
+    publicUrl: deps.services.connections.publicUrl,
+    readBody: (req) =>
+      readBody(req, deps.maxBodyBytes).catch((error: unknown) => {
+        if (error instanceof BridgeError) return undefined;
+        throw error;
+      }),
+  });
+  return (req, res, reqId) => {
+    const start = performance.now();
+    handler(req, res, reqId).then(
+      (outcome) =>
+        logRequest(
+          deps.logger,
+          { reqId, procedure: outcome.procedure, protocol: "mcp", start, principal: outcome.principal },
+          outcome.error,
+        ),
+      (error: unknown) => {
+        logRequest(deps.logger, { reqId, procedure: MCP_PATH, protocol: "mcp", start }, error);
+        if (res.headersSent) res.destroy();
+        else {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ code: "internal", message: `internal error (request ${reqId})` }));
+        }
+      },
+    );
   };
 }
 

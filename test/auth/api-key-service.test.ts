@@ -115,7 +115,7 @@ describe("ApiKeyService over gRPC (@grpc/grpc-js) and REST on PostgreSQL", () =>
     [
       "an unknown scope",
       { subject: "x", scopes: ["catalog:read", "everything"] },
-      /^scopes\[1\] must be one of catalog:read, catalog:write, connections, execute, webhooks:admin, webhooks:payload, admin$/,
+      /^scopes\[1\] must be one of catalog:read, catalog:write, connections, execute, webhooks:admin, webhooks:payload, mcp, admin$/,
     ],
     ["no scope", { subject: "x", scopes: [] }, /^scopes must have at least one item$/],
     ["an empty subject", { subject: "  ", scopes: ["execute"] }, /^subject must be 1-256 characters$/],

@@ -1014,7 +1014,7 @@ export interface components {
     "patchbay.v1.CreateApiKeyRequest": {
       /** @description The user or service the key acts for: 1-256 characters, no control characters. Required. */
       subject: string;
-      /** @description Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute", "webhooks:admin", "webhooks:payload", "admin". Only scopes the calling key holds. */
+      /** @description Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute", "webhooks:admin", "webhooks:payload", "mcp", "admin". Only scopes the calling key holds. */
       scopes: (
         | "catalog:read"
         | "catalog:write"
@@ -1022,6 +1022,7 @@ export interface components {
         | "execute"
         | "webhooks:admin"
         | "webhooks:payload"
+        | "mcp"
         | "admin"
       )[];
       /** @description Label for people: at most 100 characters, no control characters; empty means "unnamed". */

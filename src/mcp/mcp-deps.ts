@@ -1,0 +1,24 @@
+import type { EntityManager } from "@mikro-orm/core";
+import type { ApiKeyStore } from "../auth/index.ts";
+import type { ConnectorLookup } from "../catalog/index.ts";
+import type { CommandRunner } from "../execute/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { NodeReq } from "../protocol/node-types.ts";
+import type { RateLimitCheck } from "../ratelimit/index.ts";
+
+/** What the MCP endpoint needs, handed over by the composition root. */
+export interface McpDeps {
+  readonly em: () => EntityManager;
+  /** The catalog's connector lookup (visibility and availability as Execute sees them). */
+  readonly lookup: ConnectorLookup;
+  /** Execute's path for commands run from inside Patchbay: dispatch, failure classes, records. */
+  readonly commands: CommandRunner;
+  readonly keys: ApiKeyStore;
+  /** The key's rate limit, counted in the same store as every other protocol's calls. */
+  readonly rateLimit: RateLimitCheck;
+  readonly logger: Logger;
+  /** The server's public base URL, for the protected-resource metadata. */
+  readonly publicUrl: string;
+  /** Reads a request body under the server's body limit; undefined when it is larger. */
+  readonly readBody: (req: NodeReq) => Promise<Uint8Array | undefined>;
+}
