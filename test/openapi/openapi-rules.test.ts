@@ -58,6 +58,7 @@ describe("gen/openapi.json shows the declared request rules", () => {
           "execute",
           "webhooks:admin",
           "webhooks:payload",
+          "mcp",
           "admin",
         ],
       },
