@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/index.ts";
 import { ConnectorEntity, type ConnectorView } from "../catalog/index.ts";
 import { ConnectionEntity } from "../connections/index.ts";
-import { inputSchemaOf, type ToolInputSchema } from "./input-schema.ts";
+import { inputSchemaOf, outputSchemaOf, type ToolInputSchema } from "./input-schema.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { toolNames } from "./tool-name.ts";
 
@@ -10,6 +10,8 @@ export interface ConnectorTool {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: ToolInputSchema;
+  /** From the command's declared outputs; undefined when it declares none. */
+  readonly outputSchema: ToolInputSchema | undefined;
   /** The connection it runs on, or the auth-less connector it runs without one. */
   readonly target: { readonly connectionId: string } | { readonly connectorSlug: string };
   readonly command: string;
@@ -97,6 +99,7 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
       entry.spec.deprecated === true ? entry.spec.deprecatedMessage || "deprecated" : undefined,
     ),
     inputSchema: inputSchemaOf(entry.spec),
+    outputSchema: outputSchemaOf(entry.spec),
     target: entry.source.target,
     command: entry.command,
   }));

@@ -41,6 +41,7 @@ export function createMcpServer(deps: McpDeps, principal: Principal, state: McpC
         name: tool.name,
         description: tool.description,
         inputSchema: tool.inputSchema,
+        ...(tool.outputSchema !== undefined ? { outputSchema: tool.outputSchema } : {}),
       })),
     };
   });

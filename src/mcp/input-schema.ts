@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { CommandSpecJson, FieldSpecJson } from "../../gen/patchbay/v1/common_pb.ts";
 
-/** A tool's `inputSchema`: a JSON Schema object, as MCP's `tools/list` carries it. */
+/** A tool's `inputSchema` or `outputSchema`: a JSON Schema object, as MCP's `tools/list` carries it. */
 export interface ToolInputSchema {
   [key: string]: unknown;
   type: "object";
@@ -56,4 +56,15 @@ export function inputSchemaOf(spec: CommandSpecJson): ToolInputSchema {
     if (field?.required === true) required.push(name);
   }
   return required.length > 0 ? { type: "object", properties, required } : { type: "object", properties };
+}
+
+/**
+ * A tool's `outputSchema` from the command's declared outputs: the payload's keys, none required (a
+ * command may leave one out, e.g. echo without a message) and others allowed, since outputs are metadata
+ * the dispatcher never enforces. Undefined when the command declares none.
+ */
+export function outputSchemaOf(spec: CommandSpecJson): ToolInputSchema | undefined {
+  const outputs = spec.outputs ?? [];
+  if (outputs.length === 0) return undefined;
+  return { type: "object", properties: Object.fromEntries(outputs.map((name) => [name, {}])) };
 }

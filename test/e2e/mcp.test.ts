@@ -1,11 +1,15 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { type RunningServer, startServer } from "../../src/server/start-server.ts";
 import {
   type FakePlaceholderApi,
   startFakePlaceholderApi,
 } from "../connectors/builtin/fake-placeholder-api.ts";
-import { startTestServer, type TestServer } from "../support/test-server.ts";
+import { LogCapture } from "../support/log-capture.ts";
+import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Issue 20, first slice (items 1-4): the MCP endpoint (/mcp, Streamable HTTP, stateless) driven by the
 // SDK's own client: connector tools listed per caller, called through Execute's path, refused without the
@@ -13,7 +17,7 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const API_KEY = "pk-mcp-secret-5678";
 
-describe("MCP over Streamable HTTP (/mcp)", () => {
+describe.each(BACKENDS)("MCP over Streamable HTTP (/mcp) on %s", (backend) => {
   let t: TestServer;
   let api: FakePlaceholderApi;
   let connectionId = "";
@@ -37,7 +41,7 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
 
   beforeAll(async () => {
     api = await startFakePlaceholderApi(API_KEY);
-    t = await startTestServer("postgresql", { PATCHBAY_MAX_BODY_BYTES: "4096" });
+    t = await startTestServer(backend, { PATCHBAY_MAX_BODY_BYTES: "4096" });
     agentKey = await t.createKey(["mcp", "execute", "connections"], "agent-1");
     const started = await rest(agentKey, "/api/v1/connections", {
       connectorSlug: "placeholder-api",
@@ -68,6 +72,10 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
       expect(Object.keys(listPosts?.inputSchema.properties ?? {})).toEqual(
         expect.arrayContaining(["page", "limit"]),
       );
+      expect(listPosts?.outputSchema).toMatchObject({
+        type: "object",
+        properties: { posts: {}, nextPage: {} },
+      });
       const wait = tools.find((tool) => tool.name === "delay_wait");
       expect(wait?.inputSchema.properties?.delayMs).toMatchObject({ type: "number", default: 1000 });
     } finally {
@@ -245,5 +253,69 @@ describe("MCP rate limits: the key's one limit, shared with the other protocols"
     expect(fourth.status).toBe(429);
     expect(Number(fourth.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await fourth.json()).toMatchObject({ code: "resource_exhausted" });
+  });
+});
+
+describe("MCP is stateless: one client's requests answered by two replicas in turn", () => {
+  let a: TestServer;
+  let b: RunningServer;
+  let api: FakePlaceholderApi;
+
+  beforeAll(async () => {
+    api = await startFakePlaceholderApi(API_KEY);
+    a = await startTestServer("postgresql");
+    b = await startServer(loadConfig(a.env, false), {
+      logger: createLogger({ level: "warn", format: "json", destination: new LogCapture().stream }),
+      notice: () => undefined,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await api?.close();
+  });
+
+  it("initializes on one replica, lists and calls on the other, with no session between them", async () => {
+    const key = await a.createKey(["mcp", "execute", "connections"], "agent-r");
+    const started = await fetch(`${a.url}/api/v1/connections`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ connectorSlug: "placeholder-api", label: "Shop" }),
+    });
+    const { connection } = (await started.json()) as { connection: { id: string } };
+    const submitted = await fetch(`${a.url}/api/v1/connections/${connection.id}/credentials`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ credentials: { baseUrl: api.baseUrl, apiKey: API_KEY } }),
+    });
+    expect(submitted.status).toBe(200);
+
+    // Each request goes to the next replica, as a round-robin load balancer would send it.
+    const bases = [a.url, b.url];
+    const answeredBy: string[] = [];
+    let turn = 0;
+    const roundRobin = (input: string | URL, init?: RequestInit) => {
+      const base = bases[turn++ % bases.length] ?? a.url;
+      answeredBy.push(base);
+      const url = new URL(input.toString());
+      return fetch(`${base}${url.pathname}`, init);
+    };
+    const client = new Client({ name: "mcp-replicas", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${a.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+        fetch: roundRobin,
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toContain("Shop_listPosts");
+      const result = await client.callTool({ name: "Shop_listPosts", arguments: { page: 1, limit: 1 } });
+      expect(result.isError).toBeFalsy();
+      expect(client.getServerVersion()?.name).toBe("patchbay");
+    } finally {
+      await client.close();
+    }
+    expect(new Set(answeredBy)).toEqual(new Set(bases));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputSchemaOf } from "../../src/mcp/input-schema.ts";
+import { inputSchemaOf, outputSchemaOf } from "../../src/mcp/input-schema.ts";
 
 describe("inputSchemaOf (a command's params as a tool's JSON Schema)", () => {
   it("maps types, required fields, enums and defaults", () => {
@@ -30,5 +30,15 @@ describe("inputSchemaOf (a command's params as a tool's JSON Schema)", () => {
 
   it("is an empty object schema for a command without params", () => {
     expect(inputSchemaOf({})).toEqual({ type: "object", properties: {} });
+  });
+});
+
+describe("outputSchemaOf (a command's declared outputs)", () => {
+  it("lists the declared keys, none required, and is absent without outputs", () => {
+    expect(outputSchemaOf({ outputs: ["posts", "nextPage"] })).toEqual({
+      type: "object",
+      properties: { posts: {}, nextPage: {} },
+    });
+    expect(outputSchemaOf({})).toBeUndefined();
   });
 });
