@@ -1,13 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { hasScope, type Principal, presentedKey } from "../auth/index.ts";
 import { codeName } from "../protocol/errors.ts";
-import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
-import { createMcpServer, type McpCallState } from "./create-mcp-server.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { PROTECTED_RESOURCE_PATH } from "./protected-resource.ts";
+import { serveMcpRequest } from "./serve-mcp-request.ts";
 
 /** Where MCP is served (Streamable HTTP). */
 export const MCP_PATH = "/mcp";
@@ -22,8 +20,11 @@ export interface McpOutcome {
   readonly error: ConnectError | undefined;
 }
 
-/** Serves one MCP request: `request.requestId` is already on the answer and in the log line. */
-export type McpHandler = (req: NodeReq, res: NodeRes, requestId: string) => Promise<McpOutcome>;
+/**
+ * Serves one MCP request and says how it ended; the caller has put the request id on the answer and
+ * writes the log line.
+ */
+export type McpHandler = (req: NodeReq, res: NodeRes) => Promise<McpOutcome>;
 
 /**
  * The `/mcp` endpoint: the API key (`Authorization: Bearer` or `X-API-Key`, verified by the same key
@@ -35,7 +36,7 @@ export type McpHandler = (req: NodeReq, res: NodeRes, requestId: string) => Prom
 export function createMcpHandler(deps: McpDeps): McpHandler {
   const challenge = (error?: string) =>
     `Bearer resource_metadata="${deps.publicUrl.replace(/\/+$/, "")}${PROTECTED_RESOURCE_PATH}"${error ? `, error="${error}"` : ""}`;
-  return async (req, res, requestId) => {
+  return async (req, res) => {
     let procedure = MCP_PATH;
     let principal: Principal | undefined;
     const refuse = (
@@ -97,28 +98,12 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
     }
     procedure = procedureOf(parsed);
 
-    const state: McpCallState = { failed: undefined };
-    const server = createMcpServer(deps, principal, state);
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      // No `sessionIdGenerator`: stateless, no session id issued or checked (docs/mcp.md says why).
-      enableJsonResponse: true,
-    });
-    try {
-      await server.connect(transport);
-      const answer = await transport.handleRequest(webRequest(req, body), { parsedBody: parsed });
-      const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
-      answer.headers.forEach((value, name) => {
-        headers[name] = value;
-      });
-      res.writeHead(answer.status, headers);
-      res.end(Buffer.from(await answer.arrayBuffer()));
-      const status =
-        answer.status >= 400 ? new ConnectError(`HTTP ${answer.status}`, Code.InvalidArgument) : undefined;
-      return { procedure, principal: principal.keyId, error: state.failed ?? status };
-    } finally {
-      await transport.close();
-      await server.close();
-    }
+    const { answer, failed } = await serveMcpRequest(deps, principal, webRequest(req, body), parsed);
+    res.writeHead(answer.status, Object.fromEntries(answer.headers));
+    res.end(Buffer.from(await answer.arrayBuffer()));
+    const status =
+      answer.status >= 400 ? new ConnectError(`HTTP ${answer.status}`, Code.InvalidArgument) : undefined;
+    return { procedure, principal: principal.keyId, error: failed ?? status };
   };
 }
 

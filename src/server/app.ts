@@ -203,7 +203,7 @@ function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: stri
   });
   return (req, res, reqId) => {
     const start = performance.now();
-    handler(req, res, reqId).then(
+    handler(req, res).then(
       (outcome) =>
         logRequest(
           deps.logger,

@@ -218,6 +218,15 @@ describe.each(BACKENDS)("MCP over Streamable HTTP (/mcp) on %s", (backend) => {
     expect(lines.at(-1)).toMatchObject({ protocol: "mcp", code: "ok" });
     expect(lines.at(-1)?.principal).toBeTruthy();
     expect(lines.at(-1)?.reqId).toBeTruthy();
+
+    const failing = await connect(agentKey);
+    try {
+      await failing.callTool({ name: "Blog_listPosts", arguments: { page: 1, limit: 500 } });
+    } finally {
+      await failing.close();
+    }
+    const failed = t.logs.lines().filter((line) => line.procedure === "/mcp/tools/call");
+    expect(failed.at(-1)).toMatchObject({ protocol: "mcp", code: "failed_precondition" });
   });
 });
 
