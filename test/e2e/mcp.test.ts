@@ -257,6 +257,7 @@ describe("MCP rate limits: the key's one limit, shared with the other protocols"
     const third = await post();
     expect(third.status).toBe(200);
     expect(third.headers.get("x-ratelimit-limit")).toBe("3");
+    expect(third.headers.get("x-request-id")).toBeTruthy();
     expect(third.headers.get("x-ratelimit-remaining")).toBe("0");
     const fourth = await post();
     expect(fourth.status).toBe(429);
