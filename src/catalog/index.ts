@@ -1,3 +1,4 @@
+export { listAuthlessConnectorSlugs } from "./authless-connectors.ts";
 export { AVAILABILITIES, type Availability, isAvailability } from "./availabilities.ts";
 export { BUILTIN_CATALOG } from "./builtin-catalog.ts";
 export { type BuiltinCatalogEntry, toCatalogEntry } from "./builtin-catalog-entry.ts";

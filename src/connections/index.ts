@@ -12,6 +12,7 @@ export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
 export { createConnectorLogger } from "./connector-logger.ts";
 export { createLiveConnectionCounter } from "./count-live-connections.ts";
+export { type ActiveConnection, listActiveConnections } from "./list-active-connections.ts";
 export type { StoredTokens } from "./oauth-flow.ts";
 export { CONNECTION_SEALED_COLUMNS } from "./sealed-columns.ts";
 export { createTokenRefresher, type TokenRefresher } from "./token-refresher.ts";

@@ -1,6 +1,5 @@
 import type { Principal } from "../auth/index.ts";
-import { ConnectorEntity, type ConnectorView } from "../catalog/index.ts";
-import { ConnectionEntity } from "../connections/index.ts";
+import type { ConnectorView } from "../catalog/index.ts";
 import { inputSchemaOf, outputSchemaOf, type ToolInputSchema } from "./input-schema.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { toolNames } from "./tool-name.ts";
@@ -31,22 +30,9 @@ interface Source {
  * A connector that is gone or not available offers no tools, as Execute would refuse them.
  */
 export async function listConnectorTools(deps: McpDeps, principal: Principal): Promise<ConnectorTool[]> {
-  const em = deps.em();
   const [connections, authless] = await Promise.all([
-    em.find(
-      ConnectionEntity,
-      { tenantId: principal.tenantId, subject: principal.subject, status: "active", deletedAt: null },
-      { orderBy: { createdAt: "asc", id: "asc" } },
-    ),
-    em.find(
-      ConnectorEntity,
-      {
-        authType: "none",
-        deletedAt: null,
-        $or: [{ tenantId: null }, { tenantId: principal.tenantId }, { published: true }],
-      },
-      { orderBy: { slug: "asc" }, fields: ["slug"] },
-    ),
+    deps.activeConnections(principal),
+    deps.authlessConnectors(principal.tenantId),
   ]);
   const sources: Source[] = [];
   const usable = async (slug: string) => {
@@ -65,7 +51,7 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
       title: label ? `${label} (${connector.slug})` : connector.slug,
     });
   }
-  for (const slug of new Set(authless.map((row) => row.slug))) {
+  for (const slug of authless) {
     const connector = await usable(slug);
     if (connector === undefined || connector.authType !== "none") continue;
     sources.push({

@@ -1,6 +1,6 @@
-import type { EntityManager } from "@mikro-orm/core";
-import type { ApiKeyStore } from "../auth/index.ts";
+import type { ApiKeyStore, Principal } from "../auth/index.ts";
 import type { ConnectorLookup } from "../catalog/index.ts";
+import type { ActiveConnection } from "../connections/index.ts";
 import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { NodeReq } from "../protocol/node-types.ts";
@@ -8,7 +8,10 @@ import type { RateLimitCheck } from "../ratelimit/index.ts";
 
 /** What the MCP endpoint needs, handed over by the composition root. */
 export interface McpDeps {
-  readonly em: () => EntityManager;
+  /** The caller's own active connections (the connections feature's read). */
+  readonly activeConnections: (principal: Principal) => Promise<readonly ActiveConnection[]>;
+  /** The slugs of the auth-less connectors a tenant sees (the catalog's read). */
+  readonly authlessConnectors: (tenantId: string) => Promise<readonly string[]>;
   /** The catalog's connector lookup (visibility and availability as Execute sees them). */
   readonly lookup: ConnectorLookup;
   /** Execute's path for commands run from inside Patchbay: dispatch, failure classes, records. */

@@ -7,7 +7,8 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
-import { readMaxBytesFor } from "../catalog/index.ts";
+import { listAuthlessConnectorSlugs, readMaxBytesFor } from "../catalog/index.ts";
+import { listActiveConnections } from "../connections/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createMcpHandler, MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
@@ -187,7 +188,8 @@ export function createApp(deps: AppDeps): NodeHandler {
  */
 function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: string) => void {
   const handler = createMcpHandler({
-    em: deps.services.execute.em,
+    activeConnections: (principal) => listActiveConnections(deps.services.execute.em(), principal),
+    authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(deps.services.execute.em(), tenantId),
     lookup: deps.services.execute.lookup,
     commands: deps.services.commands,
     keys: deps.keys,

@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findCycles, folderOf, moduleState, readImportGraph } from "../../scripts/structure/import-graph.ts";
 
@@ -5,7 +6,16 @@ import { findCycles, folderOf, moduleState, readImportGraph } from "../../script
 // imports, so the fix is to route them through the owner's index.ts or a leaf folder, not to widen a rule.
 
 const graph = readImportGraph("src");
-const FEATURES = new Set(["catalog", "connections", "execute", "webhooks", "auth", "overload", "ratelimit"]);
+const FEATURES = new Set([
+  "catalog",
+  "connections",
+  "execute",
+  "webhooks",
+  "auth",
+  "overload",
+  "ratelimit",
+  "mcp",
+]);
 const LEAVES = new Set(["protocol", "outbound", "secrets", "db", "paging", "logging"]);
 const edges = [...graph.imports].flatMap(([from, targets]) => targets.map((to) => ({ from, to })));
 const show = (list: readonly { from: string; to: string }[]) => list.map((e) => `${e.from} -> ${e.to}`);
@@ -61,6 +71,21 @@ describe("the import graph of src/", () => {
         e.from.includes("/"),
     );
     expect(show(crossing)).toEqual([]);
+  });
+
+  it("keeps each feature's tables to itself: no feature imports another feature's ORM entity", () => {
+    const entityImport = /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"(\.{1,2}\/[^"]+)"/g;
+    const readers = [...graph.sources].flatMap(([file, text]) =>
+      [...text.matchAll(entityImport)].flatMap((match) => {
+        const names = (match[1] ?? "").split(",").map((name) => name.replace(/^\s*type\s+/, "").trim());
+        const target = join(dirname(file), match[2] ?? "");
+        const owner = folderOf(target);
+        const reader = folderOf(file);
+        if (!FEATURES.has(owner) || owner === reader || !file.includes("/") || reader === "cli") return [];
+        return names.filter((name) => /Entity$/.test(name)).map((name) => `${file} -> ${owner}: ${name}`);
+      }),
+    );
+    expect(readers).toEqual([]);
   });
 
   it("holds no module-level mutable state", () => {
