@@ -18,6 +18,8 @@ export interface CommandRun {
   readonly timeoutMs: number;
   /** Aborts the run (the job's lease ended, the server stops). */
   readonly signal: AbortSignal;
+  /** How the run was asked for, kept on its record: `webhook` for a job's command, `mcp` for a tool call. */
+  readonly protocol: string;
 }
 
 /** Runs a command as `principal` would through Execute: same dispatch, failure classes and record. */
@@ -71,7 +73,9 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       req,
       { tenantId: principal.tenantId, credentials },
     );
-    deps.recorder.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber));
+    deps.recorder.record(
+      recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, run.protocol),
+    );
     return outcome;
   };
 }

@@ -12,6 +12,7 @@ import {
   resolvePageSize,
 } from "../paging/index.ts";
 import { DEPRECATED_HEADER } from "../protocol/headers.ts";
+import { requestInfoKey } from "../protocol/request-info.ts";
 import type { SecretScrubber } from "../secrets/index.ts";
 import { commandDeprecation, deprecationHeaderValue } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
@@ -86,8 +87,10 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         credentials,
         webhooks: deps.webhookRegistrar?.(principal, connector.slug, connectionId),
       };
+      // The record says how the call came: grpc, grpc-web, connect or rest (the request's own info).
+      const protocol = ctx.values.get(requestInfoKey)?.protocol ?? "connect";
       const toRecord = (outcome: RunOutcome, scrubber?: SecretScrubber) =>
-        recordOf(deps, principal, connector, req, connectionId, outcome, scrubber);
+        recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, protocol);
       if (key === "") {
         const { outcome, scrubber } = await runCommand(deps, externalClients, ctx, connector, req, run);
         deps.recorder.record(toRecord(outcome, scrubber));

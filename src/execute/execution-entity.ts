@@ -45,6 +45,8 @@ export const ExecutionEntity = defineEntity({
     payload: p.json<Record<string, unknown>>().nullable(),
     /** The command's deprecation notice when it was deprecated at the time of the run (m0015). */
     deprecation: p.text().nullable(),
+    /** How the run was asked for: the caller's protocol (grpc, grpc-web, connect, rest, mcp) or webhook (m0017). */
+    protocol: p.text().nullable(),
     createdAt: p.datetime(),
   },
 });

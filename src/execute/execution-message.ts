@@ -22,6 +22,7 @@ export function toExecutionMessage(row: ExecutionRow): Execution {
     stepId: row.stepId,
     runId: row.runId,
     deprecation: row.deprecation ?? "",
+    protocol: row.protocol ?? "",
     createTime: timestampFromDate(row.createdAt),
   });
 }

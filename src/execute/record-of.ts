@@ -17,7 +17,8 @@ export function recordOf(
   req: ExecuteRequest,
   connectionId: string | null,
   outcome: RunOutcome,
-  scrubber?: SecretScrubber,
+  scrubber: SecretScrubber | undefined,
+  protocol: string,
 ): ExecutionRow {
   const failed = !outcome.result.success;
   const code = failed ? CODE_BY_FAILURE_CLASS[outcome.failureClass ?? "command_failed"] : undefined;
@@ -51,6 +52,7 @@ export function recordOf(
         ) as Record<string, unknown>)
       : null,
     deprecation: outcome.deprecation ?? null,
+    protocol,
     payload:
       connector.recordPayloads && outcome.result.success
         ? (redactDiagnostics(outcome.result.payload ?? {}) as Record<string, unknown>)

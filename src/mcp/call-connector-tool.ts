@@ -54,6 +54,7 @@ export async function callConnectorTool(
       // 0: the server's default budget, as an Execute call without `metadata.timeout_ms`.
       timeoutMs: 0,
       signal,
+      protocol: "mcp",
     });
     if (!outcome.result.success) {
       const code = CODE_BY_FAILURE_CLASS[outcome.failureClass ?? "command_failed"];

@@ -78,7 +78,22 @@ describe.each(BACKENDS)("Execute over the wire on %s", (backend) => {
       params: { delayMs: 2 },
     });
     expect(viaRest.status).toBe(200);
-    expect(((await viaRest.json()) as { payload: unknown }).payload).toEqual({ delayed: 2 });
+    const restAnswer = (await viaRest.json()) as { payload: unknown; executionId: string };
+    expect(restAnswer.payload).toEqual({ delayed: 2 });
+
+    // Each record says how its call came (the gRPC one is the newest "wait" of delay 1).
+    const viaConnect = await createClient(
+      ExecuteService,
+      createConnectTransport({ baseUrl: t.url, httpVersion: "1.1" }),
+    ).execute(
+      { target: { case: "connectorSlug", value: "delay" }, command: "wait", params: { delayMs: 3 } },
+      { headers: headers() },
+    );
+    const protocolOf = async (id: string) =>
+      (await client().getExecution({ id }, { headers: headers() })).execution?.protocol;
+    expect(await protocolOf(res.executionId)).toBe("grpc");
+    expect(await protocolOf(viaConnect.executionId)).toBe("connect");
+    expect(await protocolOf(restAnswer.executionId)).toBe("rest");
   });
 
   it("runs a command on an API-key connection with its sealed credentials", async () => {

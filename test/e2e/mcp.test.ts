@@ -100,8 +100,13 @@ describe.each(BACKENDS)("MCP over Streamable HTTP (/mcp) on %s", (backend) => {
     const listed = await fetch(`${t.url}/api/v1/executions?connectionId=${connectionId}`, {
       headers: { authorization: `Bearer ${agentKey}` },
     });
-    const { executions } = (await listed.json()) as { executions: { command: string; status: string }[] };
-    expect(executions.some((e) => e.command === "listPosts" && e.status === "succeeded")).toBe(true);
+    const { executions } = (await listed.json()) as {
+      executions: { command: string; status: string; protocol: string }[];
+    };
+    // The record says the run came through MCP.
+    expect(
+      executions.some((e) => e.command === "listPosts" && e.status === "succeeded" && e.protocol === "mcp"),
+    ).toBe(true);
   });
 
   it("calls a tool that fails: isError with the operator-safe message and codes", async () => {

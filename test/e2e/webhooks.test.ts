@@ -7,6 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sign } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
 
@@ -428,6 +429,12 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
       return jobs[0]?.state === "succeeded" ? jobs[0] : undefined;
     });
     expect(job.targetKind).toBe("command");
+    // The command's execution record says a webhook job asked for it.
+    const { executions } = await createClient(
+      ExecuteService,
+      createGrpcTransport({ baseUrl: t.url }),
+    ).listExecutions({ connectionId }, { headers: headers() });
+    expect(executions.find((e) => e.command === "forward")?.protocol).toBe("webhook");
 
     const refused = await client()
       .createEndpoint(

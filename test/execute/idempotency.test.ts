@@ -47,6 +47,7 @@ function record(id: string, key: string, overrides: Partial<ExecutionRow> = {}):
     params: null,
     payload: null,
     deprecation: null,
+    protocol: "connect",
     createdAt: T0,
     ...overrides,
   };

@@ -133,7 +133,16 @@ describe("runCommand: a deprecated built-in command", () => {
       sandbox.close();
       await outbound.close();
     });
-    const row = recordOf({ now: () => new Date() }, principal, connector, req, null, outcome);
+    const row = recordOf(
+      { now: () => new Date() },
+      principal,
+      connector,
+      req,
+      null,
+      outcome,
+      undefined,
+      "connect",
+    );
     const warnings = logs.lines().filter((line) => line.msg === "deprecated command called");
     return { outcome, row, warnings };
   };

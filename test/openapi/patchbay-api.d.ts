@@ -1304,6 +1304,8 @@ export interface components {
       createTime?: string;
       /** @description The command's deprecation message when the command was deprecated at the time of the run (the command's deprecated_message, or "this command is deprecated" when it has none); empty otherwise. The Execute call that ran it answered it in the x-patchbay-deprecated response header. */
       deprecation: string;
+      /** @description How the run was asked for: the caller's protocol ("grpc", "grpc-web", "connect", "rest", "mcp"), or "webhook" for a webhook endpoint's command target; empty for records written before it was kept. */
+      protocol: string;
     };
     /** @description One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
     "patchbay.v1.FieldSpec": {

@@ -15,6 +15,7 @@ import { M0013ApiKeyExpiry } from "./m0013-api-key-expiry.ts";
 import { M0014ExecutionReplies } from "./m0014-execution-replies.ts";
 import { M0015ExecutionDeprecation } from "./m0015-execution-deprecation.ts";
 import { M0016OAuthLinks } from "./m0016-oauth-links.ts";
+import { M0017ExecutionProtocol } from "./m0017-execution-protocol.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0014-execution-replies", class: M0014ExecutionReplies },
   { name: "m0015-execution-deprecation", class: M0015ExecutionDeprecation },
   { name: "m0016-oauth-links", class: M0016OAuthLinks },
+  { name: "m0017-execution-protocol", class: M0017ExecutionProtocol },
 ];

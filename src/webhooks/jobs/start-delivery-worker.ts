@@ -92,6 +92,7 @@ export async function startDeliveryWorker(
         params: { event: toJson(WebhookEventSchema, message) as JsonObject },
         timeoutMs: COMMAND_TIMEOUT_MS,
         signal: job.signal,
+        protocol: "webhook",
       });
       if (outcome.result.success) return undefined;
       return (
