@@ -24,7 +24,7 @@ import {
 } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeHandler, NodeReq, NodeRes } from "../protocol/node-types.ts";
-import { requestIdFrom } from "../protocol/request-info.ts";
+import { requestIdFrom, requestInfoKey } from "../protocol/request-info.ts";
 import {
   type ConcurrencyLimits,
   createRateLimitCheck,
@@ -242,6 +242,17 @@ function createInProcessApi(deps: AppDeps): Transport {
   return createRouterTransport((router) => routes(router, deps.services, deps.ready), {
     router: {
       interceptors: [
+        // These calls are MCP's: their log lines (and anything else that reads the request's protocol)
+        // say so, under the id of the `/mcp` request that made them.
+        (next) => (req) => {
+          req.contextValues.set(requestInfoKey, {
+            id: requestIdFrom(req.header.get(REQUEST_ID_HEADER)),
+            protocol: "mcp",
+            start: performance.now(),
+            handled: false,
+          });
+          return next(req);
+        },
         createRequestLogInterceptor(deps.logger),
         createAuthInterceptor(deps.keys),
         createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),

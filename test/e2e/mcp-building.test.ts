@@ -133,6 +133,16 @@ describe.each(BACKENDS)("MCP building tools on %s", (backend) => {
         connector: { slug: "fake-tasks", executionModel: "openapi", authType: "api_key" },
       });
 
+      // The procedure's own log line says it came over MCP, under the `/mcp` request's id.
+      const inner = t.logs
+        .lines()
+        .find((line) => line.procedure === "/patchbay.v1.CatalogService/CreateConnector");
+      expect(inner).toMatchObject({ protocol: "mcp", code: "ok" });
+      const outer = t.logs
+        .lines()
+        .filter((line) => line.procedure === "/mcp/tools/call" && line.reqId === inner?.reqId);
+      expect(outer).toHaveLength(1);
+
       const listed = await client.callTool({ name: "list_connectors", arguments: { q: "fake-tasks" } });
       expect(listed.structuredContent).toMatchObject({ connectors: [{ slug: "fake-tasks" }] });
       const capabilities = await client.callTool({
