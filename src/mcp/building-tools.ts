@@ -40,6 +40,8 @@ const execTarget = (args: JsonObject): JsonObject => {
   return out;
 };
 const asIs = (args: JsonObject): JsonValue => args;
+const pick = (args: JsonObject, keys: readonly string[]): JsonObject =>
+  Object.fromEntries(Object.entries(args).filter(([key]) => keys.includes(key)));
 
 /**
  * The building tools, in the order `tools/list` shows them. Each runs one Patchbay procedure in process
@@ -151,7 +153,11 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
     run: {
       kind: "rpc",
       method: CatalogService.method.updateConnector,
-      request: (args) => ({ ...args, autoBump: true }),
+      // The script, and the schema and version that go with it; nothing else of the connector changes.
+      request: (args) => ({
+        ...pick(args, ["slug", "scriptSource", "configSchema", "version"]),
+        autoBump: true,
+      }),
     },
   },
   {
