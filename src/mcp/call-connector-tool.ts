@@ -3,30 +3,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { hasScope, type Principal } from "../auth/index.ts";
 import { CODE_BY_FAILURE_CLASS, safeMessage } from "../execute/index.ts";
-import { codeName } from "../protocol/errors.ts";
 import type { ConnectorTool } from "./connector-tools.ts";
 import type { McpDeps } from "./mcp-deps.ts";
+import { toolFailure } from "./tool-failure.ts";
 
 /** How a tool call ended, for the request's log line: undefined when the command succeeded. */
 export type ToolFailure = ConnectError | undefined;
-
-/**
- * A failed call as MCP's tool result: `isError`, the operator-safe message and the stable codes. A call
- * refused before its command ran has no command error code: its gRPC code in upper case stands in.
- */
-function failure(
-  error: ConnectError,
-  errorCode = codeName(error.code).toUpperCase(),
-  executionId?: string,
-): CallToolResult {
-  const structured: JsonObject = { code: codeName(error.code), errorCode, message: error.rawMessage };
-  if (executionId !== undefined) structured.executionId = executionId;
-  return {
-    isError: true,
-    content: [{ type: "text", text: `${codeName(error.code)} (${errorCode}): ${error.rawMessage}` }],
-    structuredContent: structured,
-  };
-}
 
 /**
  * Runs a connector tool as Execute would run its command (the command runner: the same dispatch, param
@@ -43,7 +25,7 @@ export async function callConnectorTool(
 ): Promise<{ result: CallToolResult; failed: ToolFailure }> {
   if (!hasScope(principal.scopes, "execute")) {
     const error = new ConnectError("API key lacks scope 'execute'", Code.PermissionDenied);
-    return { result: failure(error), failed: error };
+    return { result: toolFailure(error), failed: error };
   }
   try {
     const outcome = await deps.commands(principal, {
@@ -60,7 +42,7 @@ export async function callConnectorTool(
       const code = CODE_BY_FAILURE_CLASS[outcome.failureClass ?? "command_failed"];
       const error = new ConnectError(safeMessage(outcome.result.error), code);
       const errorCode = outcome.result.errorCode ?? "COMMAND_FAILED";
-      return { result: failure(error, errorCode, outcome.executionId), failed: error };
+      return { result: toolFailure(error, errorCode, outcome.executionId), failed: error };
     }
     const payload = toJsonObject(outcome.result.payload ?? {});
     return {
@@ -78,12 +60,12 @@ export async function callConnectorTool(
       error instanceof ConnectError
         ? error
         : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
-    return { result: failure(refused), failed: refused };
+    return { result: toolFailure(refused), failed: refused };
   }
 }
 
 /** A JSON object of plain values (what arrives as tool arguments and leaves as a payload). */
-function toJsonObject(value: unknown): JsonObject {
+export function toJsonObject(value: unknown): JsonObject {
   const parsed: unknown = JSON.parse(JSON.stringify(value ?? {}));
   return isJsonObject(parsed) ? parsed : {};
 }

@@ -1,5 +1,6 @@
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
+import { BUILDING_TOOLS } from "./building-tools.ts";
 import { inputSchemaOf, outputSchemaOf, type ToolInputSchema } from "./input-schema.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { toolNames } from "./tool-name.ts";
@@ -75,6 +76,8 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
       command: e.command,
       key: `${e.source.key}/${e.command}`,
     })),
+    // A connection labelled "list" with a command "connectors" must not shadow the building tool.
+    BUILDING_TOOLS.map((tool) => tool.name),
   );
   return entries.map((entry, i) => ({
     name: names[i] ?? entry.command,

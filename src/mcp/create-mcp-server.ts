@@ -1,3 +1,4 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
@@ -6,8 +7,10 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
-import { hasScope, type Principal } from "../auth/index.ts";
-import { callConnectorTool } from "./call-connector-tool.ts";
+import { hasScope } from "../auth/index.ts";
+import { BUILDING_TOOLS } from "./building-tools.ts";
+import { callBuildingTool, type McpCaller, mayUse } from "./call-building-tool.ts";
+import { callConnectorTool, toJsonObject } from "./call-connector-tool.ts";
 import { listConnectorTools } from "./connector-tools.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 
@@ -21,44 +24,59 @@ export interface McpCallState {
 export const SERVER_INFO = { name: "patchbay", version: "1.0.0" } as const;
 
 /**
- * The MCP server of one request, for one principal. It is the SDK's low-level `Server`, not `McpServer`:
- * connector tools are known only at request time and their input schemas are JSON Schema from the
+ * The MCP server of one request, for one caller (its principal, and the key its building tools' RPCs
+ * are made with). Tools are the building tools the key's scopes allow, then the connector tools. It is
+ * the SDK's low-level `Server`, not `McpServer`: connector tools are known only at request time and their input schemas are JSON Schema from the
  * connector's stored schema, while `McpServer.registerTool` takes Zod shapes fixed at registration.
  * It is made per request (stateless), so nothing of a caller outlives the request.
  */
-export function createMcpServer(deps: McpDeps, principal: Principal, state: McpCallState): Server {
+export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCallState): Server {
+  const { principal } = caller;
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false } },
     instructions:
-      "Each tool runs one command of one of your Patchbay connections (or of a connector without auth).",
+      "Connector tools run one command of one of your Patchbay connections (or of a connector without auth). " +
+      "Building tools (list_connectors, get_capabilities, parse_openapi_spec, generate_connector_script, " +
+      "create_connector, update_connector_script, test_connector, execute_connector_command) write and try connectors.",
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
+    // A key is offered only the building tools its scopes allow.
+    const building = BUILDING_TOOLS.filter((tool) => mayUse(principal, tool)).map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+    }));
     // Connector tools run commands, which needs `execute`: a key without it is offered none.
-    if (!hasScope(principal.scopes, "execute")) return { tools: [] };
+    if (!hasScope(principal.scopes, "execute")) return { tools: building };
     const tools = await listConnectorTools(deps, principal);
     return {
-      tools: tools.map((tool) => ({
-        name: tool.name,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        ...(tool.outputSchema !== undefined ? { outputSchema: tool.outputSchema } : {}),
-      })),
+      tools: [
+        ...building,
+        ...tools.map((tool) => ({
+          name: tool.name,
+          description: tool.description,
+          inputSchema: tool.inputSchema,
+          ...(tool.outputSchema !== undefined ? { outputSchema: tool.outputSchema } : {}),
+        })),
+      ],
     };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const args: JsonObject = toJsonObject(request.params.arguments);
+    const building = BUILDING_TOOLS.find((t) => t.name === request.params.name);
+    if (building !== undefined) {
+      // Connector tools never take a building tool's name (listConnectorTools reserves them).
+      const { result, failed } = await callBuildingTool(deps, caller, building, args, extra.signal);
+      state.failed = failed;
+      return result;
+    }
     const tools = await listConnectorTools(deps, principal);
     const tool = tools.find((t) => t.name === request.params.name);
     if (tool === undefined) {
       state.failed = new ConnectError("unknown tool", Code.NotFound);
       throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}`);
     }
-    const { result, failed } = await callConnectorTool(
-      deps,
-      principal,
-      tool,
-      request.params.arguments ?? {},
-      extra.signal,
-    );
+    const { result, failed } = await callConnectorTool(deps, principal, tool, args, extra.signal);
     state.failed = failed;
     return result;
   });

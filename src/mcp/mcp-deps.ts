@@ -1,3 +1,4 @@
+import type { Transport } from "@connectrpc/connect";
 import type { ApiKeyStore, Principal } from "../auth/index.ts";
 import type { ConnectorLookup } from "../catalog/index.ts";
 import type { ActiveConnection } from "../connections/index.ts";
@@ -16,6 +17,12 @@ export interface McpDeps {
   readonly lookup: ConnectorLookup;
   /** Execute's path for commands run from inside Patchbay: dispatch, failure classes, records. */
   readonly commands: CommandRunner;
+  /**
+   * The server's own Connect procedures in process, behind the same auth (key and the method's scope),
+   * input-rule and error-edge interceptors: the building tools call them with the caller's key, so each
+   * tool's checks are the RPC's own.
+   */
+  readonly api: Transport;
   readonly keys: ApiKeyStore;
   /** The key's rate limit, counted in the same store as every other protocol's calls. */
   readonly rateLimit: RateLimitCheck;

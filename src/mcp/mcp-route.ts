@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { hasScope, type Principal, presentedKey } from "../auth/index.ts";
 import { codeName } from "../protocol/errors.ts";
+import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
 import type { McpDeps } from "./mcp-deps.ts";
@@ -98,7 +99,11 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
     }
     procedure = procedureOf(parsed);
 
-    const { answer, failed } = await serveMcpRequest(deps, principal, webRequest(req, body), parsed);
+    // The caller's building tools run the server's own procedures with the key it presented, under the
+    // request id the log line and the answer already carry.
+    const requestId = res.getHeader(REQUEST_ID_HEADER);
+    const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
+    const { answer, failed } = await serveMcpRequest(deps, caller, webRequest(req, body), parsed);
     res.writeHead(answer.status, Object.fromEntries(answer.headers));
     res.end(Buffer.from(await answer.arrayBuffer()));
     const status =

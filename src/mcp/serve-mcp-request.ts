@@ -1,23 +1,23 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { Principal } from "../auth/index.ts";
+import type { McpCaller } from "./call-building-tool.ts";
 import { createMcpServer, type McpCallState } from "./create-mcp-server.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 
 /**
- * Answers one authenticated MCP request with the SDK: a new server for the principal and a stateless
+ * Answers one authenticated MCP request with the SDK: a new server for the caller and a stateless
  * transport (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), both
  * closed when the answer is made. JSON answers, not an SSE stream: a stateless request has nothing to
  * stream after its answer.
  */
 export async function serveMcpRequest(
   deps: McpDeps,
-  principal: Principal,
+  caller: McpCaller,
   request: Request,
   parsedBody: unknown,
 ): Promise<{ answer: Response; failed: ConnectError | undefined }> {
   const state: McpCallState = { failed: undefined };
-  const server = createMcpServer(deps, principal, state);
+  const server = createMcpServer(deps, caller, state);
   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
   try {
     await server.connect(transport);

@@ -31,15 +31,15 @@ export interface NameRequest {
  * Tool names `<prefix>_<command>`, sanitized to MCP's rule (ASCII letters, digits, `_` and `-`, at most
  * 64 characters). A name that is too long, or that several tools would share, gets a short suffix made
  * from the tool's key instead, so the same tools get the same names on every call and every replica,
- * whatever order they were read in.
+ * whatever order they were read in. A name in `reserved` (the fixed tools' names) is never given out as is.
  */
-export function toolNames(requests: readonly NameRequest[]): string[] {
+export function toolNames(requests: readonly NameRequest[], reserved: readonly string[] = []): string[] {
   const plain = requests.map((r) => sanitize(`${r.prefix}_${r.command}`) || "tool");
   const counts = new Map<string, number>();
   for (const name of plain) counts.set(name, (counts.get(name) ?? 0) + 1);
   return requests.map((request, i) => {
     const name = plain[i] ?? "tool";
-    if (name.length <= MAX_LENGTH && counts.get(name) === 1) return name;
+    if (name.length <= MAX_LENGTH && counts.get(name) === 1 && !reserved.includes(name)) return name;
     return `${name.slice(0, MAX_LENGTH - SUFFIX_LENGTH)}${suffixOf(request.key)}`;
   });
 }

@@ -1,5 +1,10 @@
 import { performance } from "node:perf_hooks";
-import { createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import {
+  createConnectRouter,
+  createRouterTransport,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
@@ -19,7 +24,7 @@ import {
 } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeHandler, NodeReq, NodeRes } from "../protocol/node-types.ts";
-import { requestIdFrom } from "../protocol/request-info.ts";
+import { requestIdFrom, requestInfoKey } from "../protocol/request-info.ts";
 import {
   type ConcurrencyLimits,
   createRateLimitCheck,
@@ -192,6 +197,7 @@ function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: stri
     authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(deps.services.execute.em(), tenantId),
     lookup: deps.services.execute.lookup,
     commands: deps.services.commands,
+    api: createInProcessApi(deps),
     keys: deps.keys,
     // Its own check on the same counters as the interceptor's: one limit per key across protocols.
     rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
@@ -222,6 +228,39 @@ function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: stri
       },
     );
   };
+}
+
+/**
+ * The server's own procedures in process, for the MCP building tools: the same registration (`routes`)
+ * and the interceptors that decide what a call may do and say: the error edge and log line, auth with the
+ * method's scope, the caller scope and the input rules. Chosen over calling the features' functions so
+ * that each tool's checks are the RPC's by construction (handlers, access option, request rules, body
+ * limits per method) with no second copy. The overload and rate-limit interceptors are left out: the
+ * `/mcp` request that makes the call was already counted against the key's limit.
+ */
+function createInProcessApi(deps: AppDeps): Transport {
+  return createRouterTransport((router) => routes(router, deps.services, deps.ready), {
+    router: {
+      interceptors: [
+        // These calls are MCP's: their log lines (and anything else that reads the request's protocol)
+        // say so, under the id of the `/mcp` request that made them.
+        (next) => (req) => {
+          req.contextValues.set(requestInfoKey, {
+            id: requestIdFrom(req.header.get(REQUEST_ID_HEADER)),
+            protocol: "mcp",
+            start: performance.now(),
+            handled: false,
+          });
+          return next(req);
+        },
+        createRequestLogInterceptor(deps.logger),
+        createAuthInterceptor(deps.keys),
+        createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
+        createInputCheckInterceptor(createInputChecker()),
+      ],
+      readMaxBytes: deps.maxBodyBytes,
+    },
+  });
 }
 
 function headerText(value: string | string[] | undefined): string | null {

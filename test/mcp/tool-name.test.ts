@@ -34,4 +34,14 @@ describe("toolNames", () => {
     for (const name of names) expect(name).toMatch(TOOL_NAME);
     expect(names[0]).not.toEqual(names[1]);
   });
+
+  // Building tools (issue 20): a connection labelled "list" with a command "connectors" must not shadow one.
+  it("never gives out a reserved name as is", () => {
+    const [name] = toolNames(
+      [{ prefix: "list", command: "connectors", key: "c1/connectors" }],
+      ["list_connectors"],
+    );
+    expect(name).toMatch(/^list_connectors_[0-9a-f]{6}$/);
+    expect(toolNames([{ prefix: "list", command: "connectors", key: "k" }])).toEqual(["list_connectors"]);
+  });
 });

@@ -1,0 +1,110 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import { accessRuleFor, hasScope, type Principal } from "../auth/index.ts";
+import { codeName } from "../protocol/errors.ts";
+import type { BuildingTool } from "./building-tools.ts";
+import type { ToolFailure } from "./call-connector-tool.ts";
+import { callRpc, type RpcCaller } from "./call-rpc.ts";
+import { generateConnectorScript, SCRIPT_API_REFERENCE } from "./generate-connector-script.ts";
+import type { McpDeps } from "./mcp-deps.ts";
+import { toolFailure } from "./tool-failure.ts";
+
+/** The caller of one MCP request: its principal, and the key and request id its RPCs are made with. */
+export interface McpCaller extends RpcCaller {
+  readonly principal: Principal;
+}
+
+/** Whether the caller's key holds the scope a building tool's procedure needs. */
+export function mayUse(principal: Principal, tool: BuildingTool): boolean {
+  const rule = accessRuleFor(tool.access);
+  return rule.public || hasScope(principal.scopes, rule.scope);
+}
+
+/**
+ * Runs a building tool. A key without the procedure's scope is refused here with the RPC's own words
+ * (the procedure's interceptor would refuse it the same way); otherwise the procedure runs in process
+ * with the caller's key and its answer is the tool's `structuredContent`, with the same JSON as text.
+ * A refusal or failure is `isError` with the RPC's code and operator-safe message (and, for a command,
+ * its error code and execution id); `test_connector` reports a failed test as its outcome instead.
+ */
+export async function callBuildingTool(
+  deps: McpDeps,
+  caller: McpCaller,
+  tool: BuildingTool,
+  args: JsonObject,
+  signal: AbortSignal,
+): Promise<{ result: CallToolResult; failed: ToolFailure }> {
+  const rule = accessRuleFor(tool.access);
+  if (!rule.public && !hasScope(caller.principal.scopes, rule.scope)) {
+    const error = new ConnectError(`API key lacks scope '${rule.scope}'`, Code.PermissionDenied);
+    return { result: toolFailure(error), failed: error };
+  }
+  const { run } = tool;
+  if (run.kind === "generate") return generate(args);
+  try {
+    const answer = await callRpc(deps.api, caller, run.method, run.request(args), signal);
+    return {
+      result: answered(run.reportsTest === true ? { passed: true, ...answer } : answer),
+      failed: undefined,
+    };
+  } catch (thrown) {
+    // The in-process router's error edge has already turned anything unexpected into a generic INTERNAL.
+    const error = thrown instanceof ConnectError ? thrown : new ConnectError("internal error", Code.Internal);
+    const detail = error.findDetails(ExecutionFailureSchema)[0];
+    if (run.reportsTest === true && detail !== undefined) {
+      // The test ran and failed: that is the outcome the tool reports, not a failure of the tool.
+      return {
+        result: answered({
+          passed: false,
+          code: codeName(error.code),
+          errorCode: detail.errorCode,
+          message: error.rawMessage,
+          executionId: detail.executionId,
+        }),
+        failed: undefined,
+      };
+    }
+    return {
+      result: toolFailure(error, detail?.errorCode || undefined, detail?.executionId),
+      failed: error,
+    };
+  }
+}
+
+function answered(structured: JsonObject): CallToolResult {
+  return { content: [{ type: "text", text: JSON.stringify(structured) }], structuredContent: structured };
+}
+
+/** `generate_connector_script`: the deterministic skeleton and the script API reference. */
+function generate(args: JsonObject): { result: CallToolResult; failed: ToolFailure } {
+  const description = typeof args.description === "string" ? args.description.trim() : "";
+  if (description === "") {
+    const error = new ConnectError("description is required", Code.InvalidArgument);
+    return { result: toolFailure(error), failed: error };
+  }
+  const commands = Array.isArray(args.commands)
+    ? args.commands.filter((c): c is string => typeof c === "string")
+    : [];
+  const name = typeof args.name === "string" ? args.name : "";
+  const generated = generateConnectorScript({ description, commands, name });
+  const structured: JsonObject = {
+    scriptSource: generated.scriptSource,
+    configSchema: generated.configSchema,
+    createRequest: generated.createRequest,
+    commands: [...generated.commands],
+    reference: SCRIPT_API_REFERENCE,
+  };
+  return {
+    result: {
+      content: [
+        { type: "text", text: generated.scriptSource },
+        { type: "text", text: SCRIPT_API_REFERENCE },
+        { type: "text", text: JSON.stringify(structured) },
+      ],
+      structuredContent: structured,
+    },
+    failed: undefined,
+  };
+}
