@@ -1,71 +1,33 @@
-import { performance } from "node:perf_hooks";
-import {
-  createConnectRouter,
-  createRouterTransport,
-  type Interceptor,
-  type Transport,
-} from "@connectrpc/connect";
+import { createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { type ApiKeyStore, createAuthInterceptor } from "../auth/index.ts";
-import { listAuthlessConnectorSlugs, readMaxBytesFor } from "../catalog/index.ts";
-import { listActiveConnections } from "../connections/index.ts";
-import type { Database } from "../db/index.ts";
-import type { Logger } from "../logging/logger.ts";
-import { createMcpHandler, MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
-import {
-  createCallerScopeInterceptor,
-  createOverloadInterceptor,
-  type LoadMonitor,
-} from "../overload/index.ts";
+import { createAuthInterceptor } from "../auth/index.ts";
+import { readMaxBytesFor } from "../catalog/index.ts";
+import { MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
+import { createCallerScopeInterceptor, createOverloadInterceptor } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
-import type { NodeHandler, NodeReq, NodeRes } from "../protocol/node-types.ts";
-import { requestIdFrom, requestInfoKey } from "../protocol/request-info.ts";
-import {
-  type ConcurrencyLimits,
-  createRateLimitCheck,
-  createRateLimitInterceptor,
-  type RateLimitTiers,
-} from "../ratelimit/index.ts";
+import type { NodeHandler } from "../protocol/node-types.ts";
+import { requestIdFrom } from "../protocol/request-info.ts";
+import { createRateLimitInterceptor } from "../ratelimit/index.ts";
 import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
-import type { Services } from "./build-services.ts";
+import type { AppDeps } from "./app-deps.ts";
 import { API_DOCS_ALIASES, createDocsRoutes } from "./docs/index.ts";
 import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
 import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { createHttpFallback } from "./http-fallback.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
-import { logRequest } from "./interceptors/log-request.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
-import { BridgeError } from "./rest/bridge-error.ts";
-import { readBody } from "./rest/read-request.ts";
+import { createMcpRoute } from "./mcp-mount.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 import { REST_SERVICES, routes } from "./routes.ts";
 
-/** Everything the API needs, built once by `startServer`. */
-export interface AppDeps {
-  logger: Logger;
-  keys: ApiKeyStore;
-  /** Every feature's collaborators (see `buildServices`). */
-  services: Services;
-  /** The database, for the rate-limit counters. */
-  db: Database;
-  /** Per-tier limits; undefined turns rate limiting off. */
-  rateLimits: RateLimitTiers | undefined;
-  /** Calls in flight per key by tier, and the load readings that decide shedding; undefined turns either off. */
-  overload?: { limits: ConcurrencyLimits | undefined; monitor: LoadMonitor | undefined };
-  /** True when the database answers and every migration is applied. */
-  ready: () => Promise<boolean>;
-  /** Largest request body, in bytes. */
-  maxBodyBytes: number;
-  /** Aborted when the server begins to stop; handlers see it through their signal. */
-  shutdownSignal?: AbortSignal;
-}
+export type { AppDeps } from "./app-deps.ts";
 
 /**
  * The interceptors, outermost first: request id + log + error mapping, auth, calls in flight + load
@@ -185,82 +147,6 @@ export function createApp(deps: AppDeps): NodeHandler {
       }
     }
   };
-}
-
-/**
- * Mounts the MCP endpoint (src/mcp) on the one port with the other protocols' body limit (the REST
- * bridge's reader), request id and one request log line (the interceptors' `logRequest`).
- */
-function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: string) => void {
-  const handler = createMcpHandler({
-    activeConnections: (principal) => listActiveConnections(deps.services.execute.em(), principal),
-    authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(deps.services.execute.em(), tenantId),
-    lookup: deps.services.execute.lookup,
-    commands: deps.services.commands,
-    api: createInProcessApi(deps),
-    keys: deps.keys,
-    // Its own check on the same counters as the interceptor's: one limit per key across protocols.
-    rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
-    logger: deps.logger,
-    publicUrl: deps.services.connections.publicUrl,
-    readBody: (req) =>
-      readBody(req, deps.maxBodyBytes).catch((error: unknown) => {
-        if (error instanceof BridgeError) return undefined;
-        throw error;
-      }),
-  });
-  return (req, res, reqId) => {
-    const start = performance.now();
-    handler(req, res).then(
-      (outcome) =>
-        logRequest(
-          deps.logger,
-          { reqId, procedure: outcome.procedure, protocol: "mcp", start, principal: outcome.principal },
-          outcome.error,
-        ),
-      (error: unknown) => {
-        logRequest(deps.logger, { reqId, procedure: MCP_PATH, protocol: "mcp", start }, error);
-        if (res.headersSent) res.destroy();
-        else {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ code: "internal", message: `internal error (request ${reqId})` }));
-        }
-      },
-    );
-  };
-}
-
-/**
- * The server's own procedures in process, for the MCP building tools: the same registration (`routes`)
- * and the interceptors that decide what a call may do and say: the error edge and log line, auth with the
- * method's scope, the caller scope and the input rules. Chosen over calling the features' functions so
- * that each tool's checks are the RPC's by construction (handlers, access option, request rules, body
- * limits per method) with no second copy. The overload and rate-limit interceptors are left out: the
- * `/mcp` request that makes the call was already counted against the key's limit.
- */
-function createInProcessApi(deps: AppDeps): Transport {
-  return createRouterTransport((router) => routes(router, deps.services, deps.ready), {
-    router: {
-      interceptors: [
-        // These calls are MCP's: their log lines (and anything else that reads the request's protocol)
-        // say so, under the id of the `/mcp` request that made them.
-        (next) => (req) => {
-          req.contextValues.set(requestInfoKey, {
-            id: requestIdFrom(req.header.get(REQUEST_ID_HEADER)),
-            protocol: "mcp",
-            start: performance.now(),
-            handled: false,
-          });
-          return next(req);
-        },
-        createRequestLogInterceptor(deps.logger),
-        createAuthInterceptor(deps.keys),
-        createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
-        createInputCheckInterceptor(createInputChecker()),
-      ],
-      readMaxBytes: deps.maxBodyBytes,
-    },
-  });
 }
 
 function headerText(value: string | string[] | undefined): string | null {

@@ -1,0 +1,26 @@
+import type { ApiKeyStore } from "../auth/index.ts";
+import type { Database } from "../db/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { LoadMonitor } from "../overload/index.ts";
+import type { ConcurrencyLimits, RateLimitTiers } from "../ratelimit/index.ts";
+import type { Services } from "./build-services.ts";
+
+/** Everything the API needs, built once by `startServer`. */
+export interface AppDeps {
+  logger: Logger;
+  keys: ApiKeyStore;
+  /** Every feature's collaborators (see `buildServices`). */
+  services: Services;
+  /** The database, for the rate-limit counters. */
+  db: Database;
+  /** Per-tier limits; undefined turns rate limiting off. */
+  rateLimits: RateLimitTiers | undefined;
+  /** Calls in flight per key by tier, and the load readings that decide shedding; undefined turns either off. */
+  overload?: { limits: ConcurrencyLimits | undefined; monitor: LoadMonitor | undefined };
+  /** True when the database answers and every migration is applied. */
+  ready: () => Promise<boolean>;
+  /** Largest request body, in bytes. */
+  maxBodyBytes: number;
+  /** Aborted when the server begins to stop; handlers see it through their signal. */
+  shutdownSignal?: AbortSignal;
+}
