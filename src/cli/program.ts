@@ -6,8 +6,10 @@ import { loadConfig } from "../config.ts";
 import { parseExpiry } from "./parse-expiry.ts";
 import { wholeNumber } from "./whole-number.ts";
 
-/** Where the program writes, and where a command leaves its exit status. */
+/** Where the program writes, what it reads, and where a command leaves its exit status. */
 export interface ProgramIo {
+  /** The environment: `patchbay mcp` reads its key from the variable `--key-env` names. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   writeOut(text: string): void;
   /** Help and errors; `outputError` gets commander's own refusals (unknown option, missing argument). */
   writeErr(text: string): void;
@@ -186,6 +188,27 @@ export function createProgram(version: string, io: ProgramIo): Command {
       },
     );
   requireOptions(importOpenApi, "slug");
+
+  const mcp = program
+    .command("mcp")
+    .description(
+      "bridge an MCP client that speaks stdio to a remote Patchbay's /mcp endpoint (needs no settings)",
+    )
+    .option("--url <base>", "the Patchbay base URL, such as https://patchbay.example.com (required)")
+    .option("--key-env <variable>", "the environment variable holding the API key", "PATCHBAY_API_KEY")
+    .action(async (options: { url: string; keyEnv: string }) => {
+      // Standard output carries JSON-RPC only from here on: nothing else may write to it.
+      const { runMcpBridge } = await import("./mcp-bridge.ts");
+      io.finish(
+        await runMcpBridge(options, {
+          env: io.env,
+          stdin: process.stdin,
+          stdout: process.stdout,
+          writeErr: io.writeErr,
+        }),
+      );
+    });
+  requireOptions(mcp, "url");
 
   return program;
 }
