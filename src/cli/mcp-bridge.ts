@@ -2,8 +2,10 @@ import type { Readable, Writable } from "node:stream";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import {
+  CancelledNotificationSchema,
   ErrorCode,
   isJSONRPCErrorResponse,
+  isJSONRPCNotification,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
@@ -14,6 +16,8 @@ import { describeRemoteFailure } from "./remote-failure.ts";
 import { UsageError } from "./usage-error.ts";
 
 const USAGE = "usage: patchbay mcp --url <base> [--key-env VAR]";
+/** How long answers still due are awaited once the client has closed standard input. */
+const DRAIN_MS = 10_000;
 
 /** Options of `patchbay mcp`. */
 export interface McpBridgeOptions {
@@ -72,11 +76,13 @@ export async function runMcpBridge(options: McpBridgeOptions, io: McpBridgeIo): 
   let reached = false;
   let inputEnded = false;
   let stopping = false;
+  let drain: NodeJS.Timeout | undefined;
   const { promise: finished, resolve: finish } = Promise.withResolvers<number>();
 
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    clearTimeout(drain);
     // A stateful server keeps a session per client; end it (a no-op for a stateless Patchbay).
     await remote.terminateSession().catch(() => {});
     await remote.close();
@@ -101,12 +107,21 @@ export async function runMcpBridge(options: McpBridgeOptions, io: McpBridgeIo): 
       pending.add(request.id);
       if (request.method === "initialize") initializeId = request.id;
     }
+    // A request the client gave up on gets no answer it waits for (the server may not answer it at all).
+    if (isJSONRPCNotification(message)) {
+      const cancelled = CancelledNotificationSchema.safeParse(message);
+      if (cancelled.success && cancelled.data.params.requestId !== undefined) {
+        settle(cancelled.data.params.requestId);
+      }
+    }
     remote.send(message).then(
       () => {
         reached = true;
       },
       async (error: unknown) => {
         if (error instanceof Error) handled.add(error);
+        // Closing the remote transport aborts what is still in flight: not a failure worth a line.
+        if (stopping) return;
         const failure = fail(error);
         if (request !== undefined) {
           // The client hears why its request failed instead of waiting for an answer that never comes.
@@ -144,6 +159,8 @@ export async function runMcpBridge(options: McpBridgeOptions, io: McpBridgeIo): 
   io.stdin.once("end", () => {
     inputEnded = true;
     if (pending.size === 0) void stop(0);
+    // An answer lost on the way (a server that never answers) must not keep the bridge running.
+    else drain = setTimeout(() => void stop(0), DRAIN_MS);
   });
 
   await remote.start();

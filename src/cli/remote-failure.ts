@@ -34,8 +34,14 @@ export function describeRemoteFailure(error: unknown, context: RemoteFailureCont
   const where = context.endpoint.href;
   if (error instanceof StreamableHTTPError && error.code === 401) {
     return {
-      line: `${where} refused the API key in ${context.keyEnv} (HTTP 401); set it to a valid Patchbay API key with the mcp scope`,
+      line: `${where} refused the API key in ${context.keyEnv} (HTTP 401); set it to a valid Patchbay API key`,
       fatal: true,
+    };
+  }
+  if (error instanceof StreamableHTTPError && error.code === 403) {
+    return {
+      line: `${where} does not allow the key in ${context.keyEnv} this call (HTTP 403)`,
+      fatal: false,
     };
   }
   if (error instanceof StreamableHTTPError && error.code !== undefined && error.code > 0) {

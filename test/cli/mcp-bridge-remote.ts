@@ -1,11 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { CreateMessageResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 
-/** A stand-in for a remote Patchbay's `/mcp`: the SDK's own server, stateless, behind a bearer check. */
+/** A stand-in for a remote Patchbay's `/mcp`: the SDK's own server behind a bearer check. */
 export interface TestRemote {
   /** The base URL to give `patchbay mcp --url`. */
   url: string;
@@ -34,12 +36,51 @@ function buildServer(): McpServer {
     });
     return { content: [{ type: "text", text: "announced" }] };
   });
+  // A request from the server to the client in the middle of a call, on that call's stream: the client's
+  // model answers, in a later POST that only a server holding the session can match.
+  server.registerTool(
+    "ask",
+    { description: "asks the client's model", inputSchema: { question: z.string() } },
+    async ({ question }, extra) => {
+      const answer = await extra.sendRequest(
+        {
+          method: "sampling/createMessage",
+          params: { messages: [{ role: "user", content: { type: "text", text: question } }], maxTokens: 50 },
+        },
+        CreateMessageResultSchema,
+      );
+      return { content: [{ type: "text", text: answer.content.type === "text" ? answer.content.text : "" }] };
+    },
+  );
   return server;
 }
 
+/** How the remote keeps (or not) its clients. */
+export interface TestRemoteOptions {
+  /**
+   * Sessions (the SDK's stateful mode): the server's request to the client (sampling) is answered in a
+   * later POST, which only a server that kept the session can match. Default: stateless.
+   */
+  sessions?: boolean;
+}
+
 /** Starts the remote on a free port of 127.0.0.1; only `Authorization: Bearer <key>` passes. */
-export async function startRemote(key: string): Promise<TestRemote> {
+export async function startRemote(key: string, options: TestRemoteOptions = {}): Promise<TestRemote> {
   const authorizations: string[] = [];
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  /** The session's transport, or a new session's for a request without one (initialize). */
+  const sessionTransport = async (id: string | string[] | undefined) => {
+    const known = typeof id === "string" ? sessions.get(id) : undefined;
+    if (known !== undefined) return known;
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (sessionId) => {
+        sessions.set(sessionId, transport);
+      },
+    });
+    await buildServer().connect(transport);
+    return transport;
+  };
   const http = createServer((req, res) => {
     if (new URL(req.url ?? "/", "http://remote").pathname !== "/mcp") {
       res.writeHead(404).end();
@@ -52,8 +93,14 @@ export async function startRemote(key: string): Promise<TestRemote> {
       return;
     }
     // Stateless: no stream outside a request, which a client is told with 405.
-    if (req.method !== "POST") {
+    if (req.method !== "POST" && options.sessions !== true) {
       res.writeHead(405, { allow: "POST" }).end();
+      return;
+    }
+    if (options.sessions === true) {
+      void sessionTransport(req.headers["mcp-session-id"]).then((transport) =>
+        transport.handleRequest(req, res),
+      );
       return;
     }
     const server = buildServer();
@@ -72,6 +119,7 @@ export async function startRemote(key: string): Promise<TestRemote> {
     url: `http://127.0.0.1:${port}`,
     authorizations,
     close: async () => {
+      for (const transport of sessions.values()) await transport.close();
       http.closeAllConnections();
       http.close();
       await once(http, "close");

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import {
+  CreateMessageRequestSchema,
   JSONRPCMessageSchema,
   LATEST_PROTOCOL_VERSION,
   LoggingMessageNotificationSchema,
@@ -102,7 +103,7 @@ describe("patchbay mcp (the stdio bridge)", () => {
     expect(client.getServerVersion()).toEqual({ name: "remote", version: "1.0.0" });
 
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(["add", "announce"]);
+    expect(tools.map((tool) => tool.name)).toEqual(["add", "announce", "ask"]);
     expect(tools[0]?.inputSchema.required).toEqual(["a", "b"]);
     expect(await client.callTool({ name: "add", arguments: { a: 2, b: 40 } })).toMatchObject({
       content: [{ type: "text", text: "42" }],
@@ -146,7 +147,7 @@ describe("patchbay mcp (the stdio bridge)", () => {
 
   it("exits 1 with one line naming the variable when the remote refuses the key (HTTP 401)", async () => {
     const run = await runBridge(["--url", remote.url], { PATCHBAY_API_KEY: "pb_wrongKey" }, [initialize]);
-    const line = `patchbay mcp: ${remote.url}/mcp refused the API key in PATCHBAY_API_KEY (HTTP 401); set it to a valid Patchbay API key with the mcp scope`;
+    const line = `patchbay mcp: ${remote.url}/mcp refused the API key in PATCHBAY_API_KEY (HTTP 401); set it to a valid Patchbay API key`;
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`${line}\n`);
     // The client's pending request is answered with the same words, on the protocol's channel.
@@ -221,5 +222,34 @@ describe("patchbay mcp (the stdio bridge)", () => {
     for (const option of ["--url <base>", "--key-env <variable>", '"PATCHBAY_API_KEY"']) {
       expect(run.stdout).toContain(option);
     }
+  });
+});
+
+describe("patchbay mcp with a remote that keeps sessions", () => {
+  let remote: TestRemote;
+
+  beforeAll(async () => {
+    remote = await startRemote(KEY, { sessions: true });
+  });
+  afterAll(async () => {
+    await remote.close();
+  });
+
+  it("relays the server's sampling request to the client and the client's answer back", async () => {
+    const { client, transport, errors, stderr } = bridgeClient(remote.url, { PATCHBAY_API_KEY: KEY });
+    client.registerCapabilities({ sampling: {} });
+    const asked: unknown[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, (request) => {
+      asked.push(request.params.messages[0]?.content);
+      return { role: "assistant", model: "test-model", content: { type: "text", text: "forty-two" } };
+    });
+    await client.connect(transport);
+    expect(await client.callTool({ name: "ask", arguments: { question: "the answer?" } })).toMatchObject({
+      content: [{ type: "text", text: "forty-two" }],
+    });
+    expect(asked).toEqual([{ type: "text", text: "the answer?" }]);
+    await client.close();
+    expect(errors).toEqual([]);
+    expect(stderr()).toBe("");
   });
 });
