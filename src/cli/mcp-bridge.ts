@@ -27,7 +27,7 @@ export interface McpBridgeOptions {
   keyEnv: string;
 }
 
-/** What the bridge reads and writes: the process's own streams and environment in the command. */
+/** What the bridge reads and writes: the process itself in the command (it has all three). */
 export interface McpBridgeIo {
   /** Where the key variable is looked up. */
   env: Readonly<Record<string, string | undefined>>;
@@ -35,8 +35,6 @@ export interface McpBridgeIo {
   stdin: Readable;
   /** JSON-RPC messages to the MCP client, and nothing else: any other byte breaks the client. */
   stdout: Writable;
-  /** One line per diagnostic, never the key. */
-  writeErr(text: string): void;
 }
 
 function readKey(env: McpBridgeIo["env"], name: string): string {
@@ -57,12 +55,17 @@ function readKey(env: McpBridgeIo["env"], name: string): string {
  * status: 0 once the client closes standard input and its requests are answered, 1 when the remote
  * refuses the key or cannot be reached at all. Throws `UsageError` (status 2) for a missing key or bad URL.
  */
-export async function runMcpBridge(options: McpBridgeOptions, io: McpBridgeIo): Promise<number> {
+export async function runMcpBridge(
+  options: McpBridgeOptions,
+  io: McpBridgeIo,
+  /** Standard error: one line per diagnostic, never the key. */
+  writeErr: (text: string) => void,
+): Promise<number> {
   const endpoint = mcpEndpoint(options.url);
   const key = readKey(io.env, options.keyEnv);
   // The key could only reach a line through an error text (a server echoing the header); scrub it anyway.
   const scrub = (line: string) => `patchbay mcp: ${line.split(key).join("[key]")}`;
-  const diagnose = (line: string) => io.writeErr(`${scrub(line)}\n`);
+  const diagnose = (line: string) => writeErr(`${scrub(line)}\n`);
 
   const remote = new StreamableHTTPClientTransport(endpoint, {
     requestInit: { headers: { authorization: `Bearer ${key}` } },

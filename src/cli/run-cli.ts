@@ -36,7 +36,6 @@ function packageVersion(): string {
 export async function runCli(argv: readonly string[]): Promise<number> {
   let status = 0;
   const program = createProgram(packageVersion(), {
-    env: process.env,
     writeOut: (text) => process.stdout.write(text),
     writeErr: (text) => process.stderr.write(text),
     outputError: (text, write) => write(commanderLine(text)),

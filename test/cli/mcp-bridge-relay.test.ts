@@ -16,7 +16,8 @@ function startBridge(url: string, env: Record<string, string>) {
   const errors: string[] = [];
   const exit = runMcpBridge(
     { url, keyEnv: "PATCHBAY_API_KEY" },
-    { env, stdin: toBridge, stdout: fromBridge, writeErr: (text) => errors.push(text) },
+    { env, stdin: toBridge, stdout: fromBridge },
+    (text) => errors.push(text),
   );
   const client = new Client({ name: "relay-test", version: "1.0.0" });
   return { client, transport: new StdioServerTransport(fromBridge, toBridge), toBridge, errors, exit };
