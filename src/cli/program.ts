@@ -4,6 +4,7 @@ import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from "../auth/api-key-ru
 import { SCOPES } from "../auth/scopes.ts";
 import { loadConfig } from "../config.ts";
 import { parseExpiry } from "./parse-expiry.ts";
+import { requireOptions } from "./require-options.ts";
 import { wholeNumber } from "./whole-number.ts";
 
 /** Where the program writes, and where a command leaves its exit status. */
@@ -17,23 +18,6 @@ export interface ProgramIo {
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
-/**
- * Options `command` cannot run without. Checked just before its action, after commander's own checks,
- * so that a misspelt option is reported as unknown (with a suggestion) rather than as a missing one.
- */
-function requireOptions(command: Command, ...names: string[]): Command {
-  return command.hook("preAction", (self) => {
-    for (const option of self.options) {
-      const name = option.attributeName();
-      if (names.includes(name) && self.getOptionValue(name) === undefined) {
-        self.error(`error: required option '${option.flags}' not specified`, {
-          code: "commander.missingMandatoryOptionValue",
-        });
-      }
-    }
-  });
-}
 
 /**
  * The `patchbay` command. Every action reads the settings first and only then loads what it runs with
@@ -186,6 +170,16 @@ export function createProgram(version: string, io: ProgramIo): Command {
       },
     );
   requireOptions(importOpenApi, "slug");
+
+  const mcp = program
+    .command("mcp")
+    .description("relay a stdio MCP client to a remote Patchbay's /mcp (needs no settings)")
+    .option("--url <base>", "the Patchbay base URL, such as https://patchbay.example.com (required)")
+    .option("--key-env <variable>", "the environment variable holding the API key", "PATCHBAY_API_KEY")
+    .action(async (options: { url: string; keyEnv: string }) =>
+      io.finish(await (await import("./mcp-bridge.ts")).runMcpBridge(options, process, io.writeErr)),
+    );
+  requireOptions(mcp, "url");
 
   return program;
 }

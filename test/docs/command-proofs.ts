@@ -93,6 +93,21 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     proof: { test: "test/e2e/openapi-import-cli.test.ts", shows: "import-openapi" },
   },
   {
+    page: "README.md",
+    command: "PATCHBAY_API_KEY=pb_… npx patchbay mcp --url https://patchbay.example.com [--key-env VAR]",
+    proof: { test: "test/cli/mcp-bridge.test.ts", shows: '"--key-env", "ACME_PATCHBAY_KEY"' },
+  },
+  {
+    page: "docs/mcp-bridge.md",
+    command: "PATCHBAY_API_KEY=pb_… npx patchbay mcp --url https://patchbay.example.com",
+    proof: { test: "test/cli/mcp-bridge.test.ts", shows: "PATCHBAY_API_KEY: KEY" },
+  },
+  {
+    page: "docs/mcp-bridge.md",
+    command: "npx patchbay mcp --url https://patchbay.example.com --key-env ACME_PATCHBAY_KEY",
+    proof: { test: "test/cli/mcp-bridge.test.ts", shows: '"--key-env", "ACME_PATCHBAY_KEY"' },
+  },
+  {
     page: "docs/api-keys.md",
     command: `curl -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"subject": "billing-service", "scopes": ["catalog:read", "execute"], "name": "billing", "expireTime": "2027-06-30T00:00:00Z"}' http://localhost:8080/api/v1/api-keys`,
     proof: SERVER,
