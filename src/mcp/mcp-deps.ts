@@ -26,6 +26,11 @@ export interface McpDeps {
   readonly keys: ApiKeyStore;
   /** The key's rate limit, counted in the same store as every other protocol's calls. */
   readonly rateLimit: RateLimitCheck;
+  /**
+   * Admits one call of the key against its in-flight limit and load shedding (the router's own gate,
+   * shared); returns the function that ends it, or throws RESOURCE_EXHAUSTED with retry-after.
+   */
+  readonly admit: (principal: Principal) => () => void;
   readonly logger: Logger;
   /** The server's public base URL, for the protected-resource metadata. */
   readonly publicUrl: string;

@@ -86,29 +86,42 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       const retryAfter = limited.refused.metadata.get("retry-after");
       return refuse(limited.refused, retryAfter === null ? {} : { "retry-after": retryAfter });
     }
-    const body = await deps.readBody(req);
-    if (body === undefined) {
-      // 413, as the REST bridge answers it (RESOURCE_EXHAUSTED alone would map to 429).
-      return refuse(new ConnectError("the request body is too large", Code.ResourceExhausted), {}, 413);
-    }
-    let parsed: unknown;
+    // One in-flight count per key across protocols: the router's own gate (and its load shedding).
+    let leave: () => void;
     try {
-      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-    } catch {
-      return refuse(new ConnectError("the request body is not JSON", Code.InvalidArgument));
+      leave = deps.admit(principal);
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      const retryAfter = error.metadata.get("retry-after");
+      return refuse(error, retryAfter === null ? {} : { "retry-after": retryAfter });
     }
-    procedure = procedureOf(parsed);
+    try {
+      const body = await deps.readBody(req);
+      if (body === undefined) {
+        // 413, as the REST bridge answers it (RESOURCE_EXHAUSTED alone would map to 429).
+        return refuse(new ConnectError("the request body is too large", Code.ResourceExhausted), {}, 413);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+      } catch {
+        return refuse(new ConnectError("the request body is not JSON", Code.InvalidArgument));
+      }
+      procedure = procedureOf(parsed);
 
-    // The caller's building tools run the server's own procedures with the key it presented, under the
-    // request id the log line and the answer already carry.
-    const requestId = res.getHeader(REQUEST_ID_HEADER);
-    const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
-    const { answer, failed } = await serveMcpRequest(deps, caller, webRequest(req, body), parsed);
-    res.writeHead(answer.status, Object.fromEntries(answer.headers));
-    res.end(Buffer.from(await answer.arrayBuffer()));
-    const status =
-      answer.status >= 400 ? new ConnectError(`HTTP ${answer.status}`, Code.InvalidArgument) : undefined;
-    return { procedure, principal: principal.keyId, error: failed ?? status };
+      // The caller's building tools run the server's own procedures with the key it presented, under the
+      // request id the log line and the answer already carry.
+      const requestId = res.getHeader(REQUEST_ID_HEADER);
+      const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
+      const { answer, failed } = await serveMcpRequest(deps, caller, webRequest(req, body), parsed);
+      res.writeHead(answer.status, Object.fromEntries(answer.headers));
+      res.end(Buffer.from(await answer.arrayBuffer()));
+      const status =
+        answer.status >= 400 ? new ConnectError(`HTTP ${answer.status}`, Code.InvalidArgument) : undefined;
+      return { procedure, principal: principal.keyId, error: failed ?? status };
+    } finally {
+      leave();
+    }
   };
 }
 

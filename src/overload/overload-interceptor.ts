@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { principalKey } from "../auth/index.ts";
+import { type Principal, principalKey } from "../auth/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ConcurrencyLimits } from "../ratelimit/index.ts";
 import { DEFAULT_RATE_TIER } from "../ratelimit/index.ts";
@@ -31,8 +31,16 @@ export interface OverloadStats {
   readonly pressure: Pressure | undefined;
 }
 
-/** The interceptor, with its counters. */
-export type OverloadInterceptor = Interceptor & { stats(): OverloadStats };
+/** The interceptor, with its counters and its gate for calls that do not pass through the router. */
+export type OverloadInterceptor = Interceptor & {
+  stats(): OverloadStats;
+  /**
+   * Admits one call of `principal` (the same per-key count and shedding as the interceptor's, so a key
+   * has one in-flight limit across protocols) and returns the function that ends it; a refusal throws
+   * `RESOURCE_EXHAUSTED` with `retry-after`. The MCP endpoint uses it.
+   */
+  admit(principal: Pick<Principal, "keyId" | "rateTier">): () => void;
+};
 
 const RETRY_AFTER_SECONDS = "1";
 /**
@@ -88,9 +96,7 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
     return now;
   };
 
-  const interceptor: Interceptor = (next) => async (req) => {
-    const principal = req.contextValues.get(principalKey);
-    if (principal === undefined) return next(req);
+  const admit = (principal: Pick<Principal, "keyId" | "rateTier">): (() => void) => {
     const running = counter.of(principal.keyId);
     const limit = limitOf(principal.rateTier);
     if (running >= limit) {
@@ -111,7 +117,13 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
         [["retry-after", RETRY_AFTER_SECONDS]],
       );
     }
-    const leave = counter.enter(principal.keyId);
+    return counter.enter(principal.keyId);
+  };
+
+  const interceptor: Interceptor = (next) => async (req) => {
+    const principal = req.contextValues.get(principalKey);
+    if (principal === undefined) return next(req);
+    const leave = admit(principal);
     let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
@@ -124,6 +136,7 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
   };
 
   return Object.assign(interceptor, {
+    admit,
     stats: (): OverloadStats => ({
       inFlight: counter.total(),
       refusedOverLimit,

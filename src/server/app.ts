@@ -8,7 +8,11 @@ import {
 import { createAuthInterceptor } from "../auth/index.ts";
 import { readMaxBytesFor } from "../catalog/index.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
-import { createCallerScopeInterceptor, createOverloadInterceptor } from "../overload/index.ts";
+import {
+  createCallerScopeInterceptor,
+  createOverloadInterceptor,
+  type OverloadInterceptor,
+} from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeHandler } from "../protocol/node-types.ts";
 import { requestIdFrom } from "../protocol/request-info.ts";
@@ -34,15 +38,14 @@ export type { AppDeps } from "./app-deps.ts";
  * shedding (before the rate limit, so a refused call costs no counter write), rate limit, and the
  * caller scope that cancels a departed caller's database work.
  */
-export function createInterceptors(deps: AppDeps): Interceptor[] {
+export function createInterceptors(
+  deps: AppDeps,
+  overload: OverloadInterceptor = createOverload(deps),
+): Interceptor[] {
   return [
     createRequestLogInterceptor(deps.logger),
     createAuthInterceptor(deps.keys),
-    createOverloadInterceptor({
-      limits: deps.overload?.limits,
-      monitor: deps.overload?.monitor,
-      logger: deps.logger,
-    }),
+    overload,
     createRateLimitInterceptor({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
     createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
     // Innermost: a handler sees only input that passed the one input rule (docs/limits.md).
@@ -50,11 +53,22 @@ export function createInterceptors(deps: AppDeps): Interceptor[] {
   ];
 }
 
+/** Calls in flight per key and load shedding: one per server, shared by the router and `/mcp`. */
+function createOverload(deps: AppDeps): OverloadInterceptor {
+  return createOverloadInterceptor({
+    limits: deps.overload?.limits,
+    monitor: deps.overload?.monitor,
+    logger: deps.logger,
+  });
+}
+
 /**
  * The request handler for every protocol on the one port: Connect, gRPC and gRPC-Web by procedure path,
  * REST under `/api/` through the bridge (which calls the same router handlers), then plain HTTP routes.
  */
 export function createApp(deps: AppDeps): NodeHandler {
+  // One in-flight count per key across protocols: the router's interceptor and `/mcp` share it.
+  const overload = createOverload(deps);
   const compressions = [compressionGzip, compressionBrotli];
   const edge = createProcedureEdge({
     logger: deps.logger,
@@ -72,7 +86,7 @@ export function createApp(deps: AppDeps): NodeHandler {
     textDecoder: new TextDecoder("utf-8", { fatal: true }),
   };
   const router = createConnectRouter({
-    interceptors: createInterceptors(deps),
+    interceptors: createInterceptors(deps, overload),
     readMaxBytes: deps.maxBodyBytes,
     acceptCompression: compressions,
     jsonOptions: strictJson,
@@ -97,7 +111,7 @@ export function createApp(deps: AppDeps): NodeHandler {
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
-  const mcp = createMcpRoute(deps);
+  const mcp = createMcpRoute(deps, overload.admit);
   const route: NodeHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");

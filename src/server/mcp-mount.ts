@@ -3,7 +3,7 @@ import { createRouterTransport, type Transport } from "@connectrpc/connect";
 import { createAuthInterceptor } from "../auth/index.ts";
 import { listAuthlessConnectorSlugs } from "../catalog/index.ts";
 import { listActiveConnections } from "../connections/index.ts";
-import { createMcpHandler, MCP_PATH } from "../mcp/index.ts";
+import { createMcpHandler, MCP_PATH, type McpDeps } from "../mcp/index.ts";
 import { createCallerScopeInterceptor } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
@@ -22,7 +22,10 @@ import { routes } from "./routes.ts";
  * Mounts the MCP endpoint (src/mcp) on the one port with the other protocols' body limit (the REST
  * bridge's reader), request id and one request log line (the interceptors' `logRequest`).
  */
-export function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqId: string) => void {
+export function createMcpRoute(
+  deps: AppDeps,
+  admit: McpDeps["admit"],
+): (req: NodeReq, res: NodeRes, reqId: string) => void {
   const handler = createMcpHandler({
     activeConnections: (principal) => listActiveConnections(deps.services.execute.em(), principal),
     authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(deps.services.execute.em(), tenantId),
@@ -30,6 +33,7 @@ export function createMcpRoute(deps: AppDeps): (req: NodeReq, res: NodeRes, reqI
     commands: deps.services.commands,
     api: createInProcessApi(deps),
     keys: deps.keys,
+    admit,
     // Its own check on the same counters as the interceptor's: one limit per key across protocols.
     rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
     logger: deps.logger,
