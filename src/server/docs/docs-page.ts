@@ -6,8 +6,13 @@ export interface DocsPageOptions {
   readonly assetVersion: string;
 }
 
+/** The URL of one of a docs page's assets (`folder`: the page's route, `docs` or `redoc`). */
+export function assetUrl(options: DocsPageOptions, folder: string, file: string): string {
+  return `${options.basePath}/${folder}/assets/${file}?v=${encodeURIComponent(options.assetVersion)}`;
+}
+
 function asset(options: DocsPageOptions, file: string): string {
-  return `${options.basePath}/docs/assets/${file}?v=${encodeURIComponent(options.assetVersion)}`;
+  return assetUrl(options, "docs", file);
 }
 
 /**

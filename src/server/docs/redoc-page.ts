@@ -1,13 +1,10 @@
-/** What the Redoc page and its init script need to know. */
-export interface RedocPageOptions {
-  /** URL path prefix of every docs route ("" or "/something"). */
-  readonly basePath: string;
-  /** Appended to asset URLs as `?v=` so they can be cached as immutable. */
-  readonly assetVersion: string;
-}
+import { assetUrl, type DocsPageOptions } from "./docs-page.ts";
+
+/** What the Redoc page needs to know: the same as the Swagger page. */
+export type RedocPageOptions = DocsPageOptions;
 
 function asset(options: RedocPageOptions, file: string): string {
-  return `${options.basePath}/redoc/assets/${file}?v=${encodeURIComponent(options.assetVersion)}`;
+  return assetUrl(options, "redoc", file);
 }
 
 /**
