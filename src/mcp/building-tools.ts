@@ -215,7 +215,7 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
   {
     name: "generate_connector_script",
     description:
-      "Write a script connector skeleton that follows the script API: a `test` command and one function per named command, its schema, a create_connector request, and the script API reference to fill it in with.",
+      "Write a script connector that follows the script API: a `test` command and one function per named command, its schema, a create_connector request, and the script API reference. Where the client supports sampling, its model writes the script and Patchbay checks it compiles in the sandbox; otherwise the answer is a skeleton to fill in.",
     inputSchema: {
       type: "object",
       properties: {
@@ -226,6 +226,18 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
           description: "The commands to write, by name (e.g. listContacts).",
         },
         name: str("The connector's slug; derived from the description when left out."),
+        endpoints: {
+          type: "array",
+          items: { type: "string" },
+          description: "The API's endpoints to use, one per item (e.g. `GET /contacts: list contacts`).",
+        },
+        openapiExcerpt: str("An excerpt of the API's OpenAPI description, for the model to write from."),
+        useSampling: {
+          type: "boolean",
+          default: true,
+          description:
+            "Ask the client's model to write the script (sampling); false answers the skeleton at once.",
+        },
       },
       required: ["description"],
     },

@@ -6,9 +6,10 @@ import { accessRuleFor, hasScope, type Principal } from "../auth/index.ts";
 import { codeName } from "../protocol/errors.ts";
 import type { BuildingTool } from "./building-tools.ts";
 import type { ToolFailure } from "./call-connector-tool.ts";
+import { callGenerateTool } from "./call-generate-tool.ts";
 import { callRpc, type RpcCaller } from "./call-rpc.ts";
-import { generateConnectorScript, SCRIPT_API_REFERENCE } from "./generate-connector-script.ts";
 import type { McpDeps } from "./mcp-deps.ts";
+import type { AskModel } from "./sample-script.ts";
 import { toolFailure } from "./tool-failure.ts";
 
 /** The caller of one MCP request: its principal, and the key and request id its RPCs are made with. */
@@ -26,6 +27,7 @@ export function mayUse(principal: Principal, tool: BuildingTool): boolean {
  * Runs a building tool. A key without the procedure's scope is refused here with the RPC's own words
  * (the procedure's interceptor would refuse it the same way); otherwise the procedure runs in process
  * with the caller's key and its answer is the tool's `structuredContent`, with the same JSON as text.
+ * `generate_connector_script` asks the client's model through `ask` when the request can carry it.
  * A refusal or failure is `isError` with the RPC's code and operator-safe message (and, for a command,
  * its error code and execution id); `test_connector` reports a failed test as its outcome instead.
  */
@@ -35,6 +37,7 @@ export async function callBuildingTool(
   tool: BuildingTool,
   args: JsonObject,
   signal: AbortSignal,
+  ask: AskModel | undefined,
 ): Promise<{ result: CallToolResult; failed: ToolFailure }> {
   const rule = accessRuleFor(tool.access);
   if (!rule.public && !hasScope(caller.principal.scopes, rule.scope)) {
@@ -42,7 +45,8 @@ export async function callBuildingTool(
     return { result: toolFailure(error), failed: error };
   }
   const { run } = tool;
-  if (run.kind === "generate") return generate(args);
+  if (run.kind === "generate")
+    return callGenerateTool(caller.principal.tenantId, args, ask, deps.checkScript);
   try {
     const answer = await callRpc(deps.api, caller, run.method, run.request(args), signal);
     return {
@@ -75,36 +79,4 @@ export async function callBuildingTool(
 
 function answered(structured: JsonObject): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(structured) }], structuredContent: structured };
-}
-
-/** `generate_connector_script`: the deterministic skeleton and the script API reference. */
-function generate(args: JsonObject): { result: CallToolResult; failed: ToolFailure } {
-  const description = typeof args.description === "string" ? args.description.trim() : "";
-  if (description === "") {
-    const error = new ConnectError("description is required", Code.InvalidArgument);
-    return { result: toolFailure(error), failed: error };
-  }
-  const commands = Array.isArray(args.commands)
-    ? args.commands.filter((c): c is string => typeof c === "string")
-    : [];
-  const name = typeof args.name === "string" ? args.name : "";
-  const generated = generateConnectorScript({ description, commands, name });
-  const structured: JsonObject = {
-    scriptSource: generated.scriptSource,
-    configSchema: generated.configSchema,
-    createRequest: generated.createRequest,
-    commands: [...generated.commands],
-    reference: SCRIPT_API_REFERENCE,
-  };
-  return {
-    result: {
-      content: [
-        { type: "text", text: generated.scriptSource },
-        { type: "text", text: SCRIPT_API_REFERENCE },
-        { type: "text", text: JSON.stringify(structured) },
-      ],
-      structuredContent: structured,
-    },
-    failed: undefined,
-  };
 }

@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
+  CreateMessageResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
@@ -13,12 +14,21 @@ import { callBuildingTool, type McpCaller, mayUse } from "./call-building-tool.t
 import { callConnectorTool, toJsonObject } from "./call-connector-tool.ts";
 import { listConnectorTools } from "./connector-tools.ts";
 import type { McpDeps } from "./mcp-deps.ts";
+import type { AskModel } from "./sample-script.ts";
 
 /** What one request's MCP server reports back for the request's log line. */
 export interface McpCallState {
   /** The failure of a tool call, when one failed (the HTTP answer is still 200). */
   failed: ConnectError | undefined;
+  /**
+   * Whether the answer is an SSE stream that can carry the server's own requests to the client
+   * (sampling); a plain JSON answer cannot.
+   */
+  readonly streaming: boolean;
 }
+
+/** How long the client's model may take to answer one sampling request. */
+export const SAMPLING_TIMEOUT_MS = 120_000;
 
 /** The server's name and version in MCP's `initialize` answer. */
 export const SERVER_INFO = { name: "patchbay", version: "1.0.0" } as const;
@@ -33,7 +43,7 @@ export const SERVER_INFO = { name: "patchbay", version: "1.0.0" } as const;
 export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCallState): Server {
   const { principal } = caller;
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: false } },
+    capabilities: { tools: { listChanged: true } },
     instructions:
       "Connector tools run one command of one of your Patchbay connections (or of a connector without auth). " +
       "Building tools (list_connectors, get_capabilities, parse_openapi_spec, generate_connector_script, " +
@@ -66,7 +76,14 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
     const building = BUILDING_TOOLS.find((t) => t.name === request.params.name);
     if (building !== undefined) {
       // Connector tools never take a building tool's name (listConnectorTools reserves them).
-      const { result, failed } = await callBuildingTool(deps, caller, building, args, extra.signal);
+      const ask: AskModel | undefined = state.streaming
+        ? (params) =>
+            extra.sendRequest({ method: "sampling/createMessage", params }, CreateMessageResultSchema, {
+              timeout: SAMPLING_TIMEOUT_MS,
+              signal: extra.signal,
+            })
+        : undefined;
+      const { result, failed } = await callBuildingTool(deps, caller, building, args, extra.signal, ask);
       state.failed = failed;
       return result;
     }

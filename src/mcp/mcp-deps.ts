@@ -6,6 +6,8 @@ import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { NodeReq } from "../protocol/node-types.ts";
 import type { RateLimitCheck } from "../ratelimit/index.ts";
+import type { ReplyRelay } from "./reply-relay.ts";
+import type { ToolListNotices } from "./tool-list-notices.ts";
 
 /** What the MCP endpoint needs, handed over by the composition root. */
 export interface McpDeps {
@@ -36,4 +38,10 @@ export interface McpDeps {
   readonly publicUrl: string;
   /** Reads a request body under the server's body limit; undefined when it is larger. */
   readonly readBody: (req: NodeReq) => Promise<Uint8Array | undefined>;
+  /** Carries clients' answers to the server's own requests (sampling) to the request that waits, on any replica. */
+  readonly replies: ReplyRelay;
+  /** The open notification streams (`GET /mcp`) and what they are told. */
+  readonly notices: ToolListNotices;
+  /** Compiles a script in the tenant's sandbox without running a command: the compile error, or undefined. */
+  readonly checkScript: (tenantId: string, source: string) => Promise<string | undefined>;
 }

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { isJSONRPCErrorResponse, isJSONRPCResultResponse } from "@modelcontextprotocol/sdk/types.js";
 import { hasScope, type Principal, presentedKey } from "../auth/index.ts";
 import { codeName } from "../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
@@ -6,7 +7,9 @@ import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { PROTECTED_RESOURCE_PATH } from "./protected-resource.ts";
-import { serveMcpRequest } from "./serve-mcp-request.ts";
+import type { ClientReply } from "./reply-relay.ts";
+import { serveMcpRequest, type WriteAnswer } from "./serve-mcp-request.ts";
+import { serveMcpStream } from "./serve-mcp-stream.ts";
 
 /** Where MCP is served (Streamable HTTP). */
 export const MCP_PATH = "/mcp";
@@ -31,8 +34,10 @@ export type McpHandler = (req: NodeReq, res: NodeRes) => Promise<McpOutcome>;
  * The `/mcp` endpoint: the API key (`Authorization: Bearer` or `X-API-Key`, verified by the same key
  * store as every RPC) and the `mcp` scope, the body under the server's body limit, then a new MCP server
  * and a stateless Streamable HTTP transport for this request alone. No session is held: any replica
- * answers any request, so a load balancer needs no affinity. Answers are plain JSON (no SSE stream);
- * GET, which would open a server-to-client stream, is refused with 405 as stateless servers do.
+ * answers any request, so a load balancer needs no affinity. Answers are plain JSON, except a
+ * `generate_connector_script` call's, an SSE stream that can ask the client's model; the client's answer
+ * (a POST of JSON-RPC responses only) goes to the request that waits for it, on whichever replica. GET
+ * opens the notification stream (`notifications/tools/list_changed`).
  */
 export function createMcpHandler(deps: McpDeps): McpHandler {
   const challenge = (error?: string) =>
@@ -52,12 +57,12 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       return { procedure, principal: principal?.keyId, error };
     };
     const method = req.method ?? "GET";
-    if (method !== "POST") {
+    if (method !== "POST" && method !== "GET") {
       const error = new ConnectError(
-        "MCP is served statelessly: send JSON-RPC with POST",
+        "MCP is served statelessly: send JSON-RPC with POST, or GET for notifications",
         Code.Unimplemented,
       );
-      return refuse(error, { allow: "POST" }, 405);
+      return refuse(error, { allow: "GET, POST" }, 405);
     }
     const key = presentedKey(keyHeaders(req));
     if (key === undefined) {
@@ -82,9 +87,48 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
     }
     const limited = await deps.rateLimit(principal);
     for (const [name, value] of limited.headers) res.setHeader(name, value);
-    if (limited.refused !== undefined) {
-      const retryAfter = limited.refused.metadata.get("retry-after");
-      return refuse(limited.refused, retryAfter === null ? {} : { "retry-after": retryAfter });
+    if (limited.refused !== undefined) return refuse(limited.refused, retryAfterOf(limited.refused));
+    // The caller's building tools run the server's own procedures with the key it presented, under the
+    // request id the log line and the answer already carry.
+    const requestId = res.getHeader(REQUEST_ID_HEADER);
+    const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
+    const write = writeTo(res);
+
+    if (method === "GET") {
+      // The notification stream: long-lived, so it is held to the stream limits, not the in-flight one.
+      procedure = `${MCP_PATH}/stream`;
+      const keyValid = async () => {
+        const now = await deps.keys.verify(key);
+        return now !== undefined && hasScope(now.scopes, "mcp");
+      };
+      const refused = await serveMcpStream(deps, caller, webRequest(req, "GET"), keyValid, write);
+      return refused === undefined
+        ? { procedure, principal: principal.keyId, error: undefined }
+        : refuse(refused);
+    }
+
+    const body = await deps.readBody(req);
+    if (body === undefined) {
+      // 413, as the REST bridge answers it (RESOURCE_EXHAUSTED alone would map to 429).
+      return refuse(new ConnectError("the request body is too large", Code.ResourceExhausted), {}, 413);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    } catch {
+      return refuse(new ConnectError("the request body is not JSON", Code.InvalidArgument));
+    }
+    procedure = procedureOf(parsed);
+    const replies = clientReplies(parsed);
+    if (replies !== undefined) {
+      // Answers to the server's own requests (sampling) go to the request that waits for them, on
+      // whichever replica; they are not calls of their own, so they take no in-flight place (the call
+      // that waits holds one already).
+      procedure = `${MCP_PATH}/reply`;
+      for (const reply of replies) await deps.replies.hand(principal.keyId, reply);
+      res.writeHead(202);
+      res.end();
+      return { procedure, principal: principal.keyId, error: undefined };
     }
     // One in-flight count per key across protocols: the router's own gate (and its load shedding).
     let leave: () => void;
@@ -92,37 +136,67 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       leave = deps.admit(principal);
     } catch (error) {
       if (!(error instanceof ConnectError)) throw error;
-      const retryAfter = error.metadata.get("retry-after");
-      return refuse(error, retryAfter === null ? {} : { "retry-after": retryAfter });
+      return refuse(error, retryAfterOf(error));
     }
     try {
-      const body = await deps.readBody(req);
-      if (body === undefined) {
-        // 413, as the REST bridge answers it (RESOURCE_EXHAUSTED alone would map to 429).
-        return refuse(new ConnectError("the request body is too large", Code.ResourceExhausted), {}, 413);
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-      } catch {
-        return refuse(new ConnectError("the request body is not JSON", Code.InvalidArgument));
-      }
-      procedure = procedureOf(parsed);
-
-      // The caller's building tools run the server's own procedures with the key it presented, under the
-      // request id the log line and the answer already carry.
-      const requestId = res.getHeader(REQUEST_ID_HEADER);
-      const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
-      const { answer, failed } = await serveMcpRequest(deps, caller, webRequest(req, body), parsed);
-      res.writeHead(answer.status, Object.fromEntries(answer.headers));
-      res.end(Buffer.from(await answer.arrayBuffer()));
-      const status =
-        answer.status >= 400 ? new ConnectError(`HTTP ${answer.status}`, Code.InvalidArgument) : undefined;
-      return { procedure, principal: principal.keyId, error: failed ?? status };
+      let status = 200;
+      const failed = await serveMcpRequest(deps, caller, webRequest(req, "POST", body), parsed, (answer) => {
+        status = answer.status;
+        return write(answer);
+      });
+      const refusedByTransport =
+        status >= 400 ? new ConnectError(`HTTP ${status}`, Code.InvalidArgument) : undefined;
+      return { procedure, principal: principal.keyId, error: failed ?? refusedByTransport };
     } finally {
       leave();
     }
   };
+}
+
+/** The `retry-after` header of a refusal that carries one. */
+function retryAfterOf(error: ConnectError): Record<string, string> {
+  const retryAfter = error.metadata.get("retry-after");
+  return retryAfter === null ? {} : { "retry-after": retryAfter };
+}
+
+/**
+ * Writes the SDK's answer to the Node response as it is produced (an SSE stream event by event) and
+ * resolves when it has ended, or when the client left (the stream is then cancelled).
+ */
+function writeTo(res: NodeRes): WriteAnswer {
+  return async (answer) => {
+    res.writeHead(answer.status, Object.fromEntries(answer.headers));
+    // A stream's head goes out at once, so the client knows it is open before the first event.
+    const streamed = answer.headers.get("content-type")?.startsWith("text/event-stream") === true;
+    if (streamed && "flushHeaders" in res) res.flushHeaders();
+    if (answer.body === null) {
+      res.end();
+      return;
+    }
+    const reader = answer.body.getReader();
+    const left = () => {
+      reader.cancel().catch(() => undefined);
+    };
+    res.once("close", left);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        res.write(value);
+      }
+      res.end();
+    } finally {
+      res.off("close", left);
+    }
+  };
+}
+
+/** The messages of a body that holds only answers to the server's requests; undefined otherwise. */
+function clientReplies(message: unknown): ClientReply[] | undefined {
+  const messages = Array.isArray(message) ? message : [message];
+  if (messages.length === 0) return undefined;
+  const replies = messages.filter((m) => isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m));
+  return replies.length === messages.length ? replies : undefined;
 }
 
 /** The two headers a key may come in, as the auth interceptor reads them. */
@@ -135,15 +209,19 @@ function keyHeaders(req: NodeReq): Headers {
   return headers;
 }
 
-/** The request as the SDK's web-standard transport reads it (its body is already read and parsed). */
-function webRequest(req: NodeReq, body: Uint8Array): Request {
+/** The request as the SDK's web-standard transport reads it (a POST's body is already read and parsed). */
+function webRequest(req: NodeReq, method: "GET" | "POST", body?: Uint8Array): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     // HTTP/2 pseudo-headers (`:path`) are not headers of a web Request.
     if (name.startsWith(":") || value === undefined) continue;
     headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  return new Request(`http://localhost${MCP_PATH}`, { method: "POST", headers, body });
+  return new Request(`http://localhost${MCP_PATH}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
 }
 
 /** `/mcp/<method>` of a single JSON-RPC message, for the log line; a batch or a response is `/mcp`. */

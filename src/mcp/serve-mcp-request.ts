@@ -3,33 +3,44 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { McpCaller } from "./call-building-tool.ts";
 import { createMcpServer, type McpCallState } from "./create-mcp-server.ts";
 import type { McpDeps } from "./mcp-deps.ts";
+import { RelayTransport } from "./relay-transport.ts";
+
+/** Writes an answer (its status, headers and body, streamed) and resolves when it has ended. */
+export type WriteAnswer = (answer: Response) => Promise<void>;
 
 /**
- * Answers one authenticated MCP request with the SDK: a new server for the caller and a stateless
- * transport (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), both
- * closed when the answer is made. JSON answers, not an SSE stream: a stateless request has nothing to
- * stream after its answer.
+ * Answers one authenticated MCP POST with the SDK: a new server for the caller and a stateless transport
+ * (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), both closed once
+ * the answer has been written. The answer is plain JSON, except for a `generate_connector_script` call
+ * that may ask the client's model: its answer is an SSE stream that carries `sampling/createMessage` to
+ * the client, whose reply comes back in a later POST through the reply relay.
  */
 export async function serveMcpRequest(
   deps: McpDeps,
   caller: McpCaller,
   request: Request,
   parsedBody: unknown,
-): Promise<{ answer: Response; failed: ConnectError | undefined }> {
-  const state: McpCallState = { failed: undefined };
+  write: WriteAnswer,
+): Promise<ConnectError | undefined> {
+  const state: McpCallState = { failed: undefined, streaming: mayAskTheModel(parsedBody) };
   const server = createMcpServer(deps, caller, state);
-  const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+  const inner = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !state.streaming });
   try {
-    await server.connect(transport);
-    const answer = await transport.handleRequest(request, { parsedBody });
-    // Read before closing: the body is complete once the JSON answer is made.
-    const body = await answer.arrayBuffer();
-    return {
-      answer: new Response(body, { status: answer.status, headers: answer.headers }),
-      failed: state.failed,
-    };
+    await server.connect(new RelayTransport(inner, deps.replies, caller.principal.keyId));
+    await write(await inner.handleRequest(request, { parsedBody }));
+    return state.failed;
   } finally {
-    await transport.close();
     await server.close();
   }
+}
+
+/** Whether the request is one `generate_connector_script` call that has not turned sampling off. */
+function mayAskTheModel(message: unknown): boolean {
+  if (!isRecord(message) || message.method !== "tools/call" || !isRecord(message.params)) return false;
+  const { name, arguments: args } = message.params;
+  return name === "generate_connector_script" && !(isRecord(args) && args.useSampling === false);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

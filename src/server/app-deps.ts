@@ -1,6 +1,7 @@
 import type { ApiKeyStore } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ReplyRelay, ToolListNotices } from "../mcp/index.ts";
 import type { LoadMonitor } from "../overload/index.ts";
 import type { ConcurrencyLimits, RateLimitTiers } from "../ratelimit/index.ts";
 import type { Services } from "./build-services.ts";
@@ -21,6 +22,8 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
+  /** MCP's live parts: the notification streams, and the relay of clients' answers to sampling. */
+  mcp: { readonly notices: ToolListNotices; readonly replies: ReplyRelay };
   /** Aborted when the server begins to stop; handlers see it through their signal. */
   shutdownSignal?: AbortSignal;
 }

@@ -39,7 +39,7 @@ export type { AppDeps } from "./app-deps.ts";
  * caller scope that cancels a departed caller's database work.
  */
 export function createInterceptors(
-  deps: AppDeps,
+  deps: Omit<AppDeps, "mcp">,
   overload: OverloadInterceptor = createOverload(deps),
 ): Interceptor[] {
   return [
@@ -54,7 +54,7 @@ export function createInterceptors(
 }
 
 /** Calls in flight per key and load shedding: one per server, shared by the router and `/mcp`. */
-function createOverload(deps: AppDeps): OverloadInterceptor {
+function createOverload(deps: Omit<AppDeps, "mcp">): OverloadInterceptor {
   return createOverloadInterceptor({
     limits: deps.overload?.limits,
     monitor: deps.overload?.monitor,

@@ -3,6 +3,7 @@ import { createRouterTransport, type Transport } from "@connectrpc/connect";
 import { createAuthInterceptor } from "../auth/index.ts";
 import { listAuthlessConnectorSlugs } from "../catalog/index.ts";
 import { listActiveConnections } from "../connections/index.ts";
+import { type Sandbox, ScriptErrorCode } from "../connectors/script/index.ts";
 import { createMcpHandler, MCP_PATH, type McpDeps } from "../mcp/index.ts";
 import { createCallerScopeInterceptor } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
@@ -38,6 +39,9 @@ export function createMcpRoute(
     rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
     logger: deps.logger,
     publicUrl: deps.services.connections.publicUrl,
+    notices: deps.mcp.notices,
+    replies: deps.mcp.replies,
+    checkScript: createScriptCheck(deps.services.execute.sandbox),
     readBody: (req) =>
       readBody(req, deps.maxBodyBytes).catch((error: unknown) => {
         if (error instanceof BridgeError) return undefined;
@@ -62,6 +66,27 @@ export function createMcpRoute(
         }
       },
     );
+  };
+}
+
+/**
+ * Compiles a script in the tenant's sandbox without running any of its commands: it is run for a command
+ * no script can define, so it compiles and runs its top level (declarations, with no way out: every HTTP
+ * call is refused and the limits are tight) and ends with UNKNOWN_COMMAND when it is sound.
+ */
+function createScriptCheck(sandbox: Sandbox): McpDeps["checkScript"] {
+  return async (tenant, source) => {
+    const result = await sandbox.run(
+      source,
+      { command: "__patchbay_command__", params: {}, config: {}, variables: {} },
+      {
+        tenant,
+        http: () => Promise.reject(new Error("no HTTP while checking a script")),
+        limits: { cpuMs: 1_000, wallMs: 5_000, httpCalls: 1, memoryMb: 32 },
+      },
+    );
+    if (result.errorCode === ScriptErrorCode.UNKNOWN_COMMAND) return undefined;
+    return result.error ?? result.errorCode ?? "the script did not compile";
   };
 }
 

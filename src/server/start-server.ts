@@ -11,6 +11,7 @@ import type { Sandbox } from "../connectors/script/index.ts";
 import { createNativeQuery, type Database } from "../db/index.ts";
 import { startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { createReplyRelay, createToolListNotices } from "../mcp/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
@@ -104,6 +105,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (loadMonitor !== undefined) opened.defer(() => loadMonitor.stop());
     const shutdown = new AbortController();
     opened.defer(() => shutdown.abort());
+    // MCP's notification streams end as soon as a stop begins, so their clients reconnect elsewhere.
+    const mcp = {
+      notices: createToolListNotices({ logger }),
+      replies: createReplyRelay({ query: createNativeQuery(() => db.em()), logger }),
+    };
+    leaving.signal.addEventListener("abort", () => mcp.notices.endAll(), { once: true });
     const handler = createApp({
       logger,
       keys,
@@ -113,11 +120,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       overload: { limits: config.concurrencyLimits, monitor: loadMonitor },
       ready,
       maxBodyBytes: config.maxBodyBytes,
+      mcp,
       shutdownSignal: shutdown.signal,
     });
 
     // Workers start last: everything they call exists.
     opened.defer(await listenForRevocations(notifications, keys));
+    opened.defer(await mcp.notices.start(notifications));
+    opened.defer(await mcp.replies.start(notifications));
     // Expired keys are revoked too, so that a release that reads only revoked_at refuses them.
     opened.defer(
       startApiKeyExpirySweep(

@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +11,11 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 describe("the in-flight limit on /mcp", () => {
   let t: TestServer;
   let key = "";
+  // The upstream the held call reaches: it answers only when the test releases it, so the test knows
+  // the call is in flight (the upstream has it) before it looks at the refusals.
+  let upstream: Server;
+  let arrived: () => void = () => undefined;
+  let release: () => void = () => undefined;
   const mcpPost = () =>
     fetch(`${t.url}/mcp`, {
       method: "POST",
@@ -27,11 +34,21 @@ describe("the in-flight limit on /mcp", () => {
     });
 
   beforeAll(async () => {
-    t = await startTestServer("postgresql", { PATCHBAY_CONCURRENCY_LIMITS: "standard=1" });
+    upstream = createServer((_req, res) => {
+      release = () => res.end("released");
+      arrived();
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    t = await startTestServer("postgresql", {
+      PATCHBAY_CONCURRENCY_LIMITS: "standard=1",
+      PATCHBAY_EGRESS_ALLOW: "127.0.0.1/32",
+    });
     key = await t.createKey(["mcp", "execute"], "agent-in-flight");
   });
   afterAll(async () => {
     await t?.stop();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => upstream?.close(resolve));
   });
 
   it("refuses a key's next MCP request and REST call while its one allowed call runs", async () => {
@@ -43,12 +60,17 @@ describe("the in-flight limit on /mcp", () => {
     );
     try {
       const tools = await client.listTools();
-      const wait = tools.tools.find((tool) => tool.name === "delay_wait");
-      expect(wait).toBeDefined();
-      // A long wait (under the server's 30 s default budget) keeps the call in flight while the refusals
-      // are observed; the test does not time it.
-      const running = client.callTool({ name: "delay_wait", arguments: { delayMs: 20_000 } });
-      await expect.poll(async () => (await mcpPost()).status, { timeout: 25_000 }).toBe(429);
+      const request = tools.tools.find((tool) => tool.name === "http_request");
+      expect(request).toBeDefined();
+      const reached = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const { port } = upstream.address() as AddressInfo;
+      const running = client.callTool({
+        name: "http_request",
+        arguments: { url: `http://127.0.0.1:${port}/hold`, method: "GET" },
+      });
+      await reached;
       const refusedMcp = await mcpPost();
       expect(refusedMcp.status).toBe(429);
       expect(refusedMcp.headers.get("retry-after")).toBe("1");
@@ -56,6 +78,7 @@ describe("the in-flight limit on /mcp", () => {
         "too many calls in flight",
       );
       expect((await restCall()).status).toBe(429);
+      release();
       // However it ended, the finished call gives its slot back.
       await running;
       await expect.poll(async () => (await mcpPost()).status, { timeout: 25_000 }).toBe(200);
