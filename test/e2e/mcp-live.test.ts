@@ -304,3 +304,53 @@ describe("MCP notifications and sampling across two replicas", () => {
     expect(result.result.structuredContent.scriptSource).toBe(`${GOOD_SCRIPT}\n`);
   });
 });
+
+describe("MCP notifications and sampling on the embedded default", () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    t = await startTestServer("embedded");
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("tells an open stream about a new connection, and samples a script", async () => {
+    const key = await t.createKey(["mcp", "connections", "catalog:write"], "agent-embedded");
+    const stream = await fetch(`${t.url}/mcp`, {
+      headers: {
+        authorization: `Bearer ${key}`,
+        accept: "text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+      },
+    });
+    expect(stream.status).toBe(200);
+    const created = await fetch(`${t.url}/api/v1/connections`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ connectorSlug: "placeholder-api", label: "Shop" }),
+    });
+    expect(created.ok).toBe(true);
+    if (stream.body === null) throw new Error("no stream body");
+    const reader = events(stream.body);
+    expect((await reader.next()).value).toMatchObject({ method: "notifications/tools/list_changed" });
+    await reader.return(undefined);
+
+    const client = new Client({ name: "mcp-embedded", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => answerWith(GOOD_SCRIPT));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+    try {
+      const generated = await client.callTool({
+        name: "generate_connector_script",
+        arguments: { description: "A greeter", commands: ["hello"] },
+      });
+      expect(generated.structuredContent).toMatchObject({ generatedBy: "sampling", samplingAttempts: 1 });
+    } finally {
+      await client.close();
+    }
+  });
+});
