@@ -61,7 +61,7 @@ export async function sampleScript(
     let answer: CreateMessageResult;
     try {
       answer = await ask({
-        messages,
+        messages: [...messages],
         systemPrompt: INSTRUCTIONS,
         includeContext: "none",
         maxTokens: 8_000,

@@ -74,7 +74,7 @@ export function createMcpRoute(
  * no script can define, so it compiles and runs its top level (declarations, with no way out: every HTTP
  * call is refused and the limits are tight) and ends with UNKNOWN_COMMAND when it is sound.
  */
-function createScriptCheck(sandbox: Sandbox): McpDeps["checkScript"] {
+export function createScriptCheck(sandbox: Sandbox): McpDeps["checkScript"] {
   return async (tenant, source) => {
     const result = await sandbox.run(
       source,
