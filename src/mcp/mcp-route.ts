@@ -11,6 +11,9 @@ import type { ClientReply } from "./reply-relay.ts";
 import { serveMcpRequest, type WriteAnswer } from "./serve-mcp-request.ts";
 import { serveMcpStream } from "./serve-mcp-stream.ts";
 
+/** Answers to the server's requests one POST may carry (Patchbay asks one thing at a time). */
+const MAX_REPLIES = 16;
+
 /** Where MCP is served (Streamable HTTP). */
 export const MCP_PATH = "/mcp";
 
@@ -125,6 +128,9 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       // whichever replica; they are not calls of their own, so they take no in-flight place (the call
       // that waits holds one already).
       procedure = `${MCP_PATH}/reply`;
+      if (replies.length > MAX_REPLIES) {
+        return refuse(new ConnectError(`at most ${MAX_REPLIES} answers per request`, Code.InvalidArgument));
+      }
       for (const reply of replies) await deps.replies.hand(principal.keyId, reply);
       res.writeHead(202);
       res.end();
