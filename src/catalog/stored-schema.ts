@@ -23,7 +23,8 @@ function effectsOf(command: CommandSpecJson): CommandSpecJson | undefined {
 }
 
 function withoutEffects(command: CommandSpecJson): CommandSpecJson {
-  const { readOnly: _r, destructive: _d, idempotent: _i, ...rest } = command;
+  const rest = { ...command };
+  for (const key of EFFECT_KEYS) delete rest[key];
   return rest;
 }
 
