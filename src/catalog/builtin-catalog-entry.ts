@@ -1,7 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { type ConfigSchemaJson, ConfigSchemaSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import { type AuthType, type ConnectorDefinition, toConfigSchema } from "../connectors/index.ts";
-import { storedSchema } from "./stored-schema.ts";
 
 /** A built-in connector's catalog entry, as upserted on every start. */
 export interface BuiltinCatalogEntry {
@@ -12,7 +11,7 @@ export interface BuiltinCatalogEntry {
   category: string;
   tags: string[];
   version: string;
-  /** As the catalog stores it (stored-schema.ts). */
+  /** Proto JSON, effect hints included; stored in two columns (stored-schema.ts). */
   configSchema: ConfigSchemaJson;
   /** Set for a seeded script connector (execution model `script`); built-in types have none. */
   scriptSource?: string;
@@ -36,6 +35,6 @@ export function toCatalogEntry(definition: ConnectorDefinition): BuiltinCatalogE
     category: definition.category ?? "",
     tags: [...(definition.tags ?? [])],
     version: definition.version,
-    configSchema: storedSchema(toJson(ConfigSchemaSchema, toConfigSchema(definition))),
+    configSchema: toJson(ConfigSchemaSchema, toConfigSchema(definition)),
   };
 }

@@ -6,10 +6,14 @@ import {
 import { FieldSpecSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import type { ConnectorRow } from "./connector-entity.ts";
 import { schemaForCaller } from "./schema-for-caller.ts";
+import { schemaOfRow } from "./stored-schema.ts";
 
-/** GetCapabilities: commands with their params, outputs and deprecation metadata, and the connection fields. */
+/**
+ * GetCapabilities: commands with their params, outputs, deprecation metadata and effect hints, and the
+ * connection fields.
+ */
 export function toCapabilities(row: ConnectorRow): GetCapabilitiesResponse {
-  const schema = schemaForCaller(row.configSchema);
+  const schema = schemaForCaller(schemaOfRow(row));
   return create(GetCapabilitiesResponseSchema, {
     slug: row.slug,
     version: row.version,
@@ -25,6 +29,10 @@ export function toCapabilities(row: ConnectorRow): GetCapabilitiesResponse {
       deprecated: command.deprecated,
       deprecatedMessage: command.deprecatedMessage,
       addedInVersion: command.addedInVersion,
+      // Unset stays unset: "not declared" is not false.
+      readOnly: command.readOnly,
+      destructive: command.destructive,
+      idempotent: command.idempotent,
     })),
     connectionConfig: schema.connectionConfig,
   });

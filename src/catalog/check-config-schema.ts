@@ -6,7 +6,7 @@ import {
   ConfigSchemaSchema,
   type FieldSpec,
 } from "../../gen/patchbay/v1/common_pb.ts";
-import { FIELD_KINDS, isFieldKind } from "../connectors/index.ts";
+import { effectsConflict, FIELD_KINDS, isFieldKind } from "../connectors/index.ts";
 import { invalidArgument } from "../protocol/errors.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -35,6 +35,8 @@ function checkCommand(name: string, spec: CommandSpec): void {
   }
   for (const param of spec.params) checkName(param, "param");
   spec.params = [...new Set([...spec.params, ...Object.keys(spec.paramSchema)])];
+  const conflict = effectsConflict(spec);
+  if (conflict !== undefined) throw invalidArgument(`config_schema: command '${name}' ${conflict}`);
 }
 
 /**

@@ -31,6 +31,8 @@ export const ConnectorEntity = defineEntity({
     tags: p.json<string[]>(),
     version: p.text(),
     configSchema: p.json<ConfigSchemaJson>(),
+    /** The commands' effect hints, kept out of `configSchema` (stored-schema.ts); null: none declared. */
+    commandEffects: p.json<ConfigSchemaJson>().nullable(),
     builtIn: p.boolean(),
     /** Set by an operator; null: derived (`availabilityOf`). */
     availability: p.text().$type<Availability>().nullable(),
@@ -66,6 +68,7 @@ export const ConnectorVersionEntity = defineEntity({
     connectorId: p.uuid(),
     version: p.text(),
     configSchema: p.json<ConfigSchemaJson>(),
+    commandEffects: p.json<ConfigSchemaJson>().nullable(),
     scriptSource: p.text().nullable(),
     openapiPlan: p.json<OpenApiPlan>().nullable().lazy(),
     createdAt: p.datetime(),

@@ -10,6 +10,7 @@ import { configContext } from "./catalog-deps.ts";
 import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
 import { availabilityOf, isConfigured } from "./connector-message.ts";
 import type { ExecutionModel } from "./execution-models.ts";
+import { schemaOfRow } from "./stored-schema.ts";
 
 /** What other features may know of a connector: no table access, secrets opened only on request. */
 export interface ConnectorView {
@@ -132,7 +133,7 @@ export function createConnectorLookup(
       availability,
       availabilityReason: reason,
       configured: isConfigured(row, deps.envOAuthClients),
-      configSchema: row.configSchema,
+      configSchema: schemaOfRow(row),
       definition,
       mockScenario: row.mockScenario ?? undefined,
       recordPayloads: row.recordPayloads ?? false,

@@ -76,7 +76,7 @@ export async function createConnector(
   }
   const now = deps.now();
   const id = randomUUID();
-  const configSchema = storedSchema(fields.configSchema);
+  const { configSchema, commandEffects } = storedSchema(fields.configSchema);
   const row = em.create(ConnectorEntity, {
     id,
     tenantId: caller.tenantId,
@@ -91,6 +91,7 @@ export async function createConnector(
     tags: [...req.tags],
     version: fields.version,
     configSchema,
+    commandEffects,
     builtIn: false,
     availability: null,
     availabilityReason: null,
@@ -119,6 +120,7 @@ export async function createConnector(
         connectorId: id,
         version: fields.version,
         configSchema,
+        commandEffects,
         scriptSource: fields.scriptSource,
         openapiPlan: fields.openapiPlan ?? null,
         createdAt: now,

@@ -1,7 +1,6 @@
 import type { FieldSpecJson } from "../../gen/patchbay/v1/common_pb.ts";
 import type { BuiltinCatalogEntry } from "./builtin-catalog-entry.ts";
 import { canonicalSchema } from "./canonical-schema.ts";
-import { storedSchema } from "./stored-schema.ts";
 
 /**
  * The seeded `sample-script` connector's source: a reference for script authors. It works on an
@@ -89,52 +88,58 @@ export const SAMPLE_SCRIPT_ENTRY: BuiltinCatalogEntry = {
   authType: "none",
   category: "examples",
   tags: ["script", "example"],
-  version: "1.0.0",
+  version: "1.0.1",
   scriptSource: SAMPLE_SCRIPT_SOURCE,
-  configSchema: storedSchema(
-    canonicalSchema({
-      connectionConfig: {},
-      commands: {
-        test: {
-          description: "Connectivity check: returns the version and the number of employees.",
-          params: [],
-          outputs: ["version", "employees"],
-          paramSchema: {},
-        },
-        lookupEmployee: {
-          description: "Find an employee by id or email.",
-          params: ["id", "email"],
-          outputs: ["employee"],
-          paramSchema: { id: text("Employee id, e.g. e-1001."), email: text("Employee email.") },
-        },
-        listEmployees: {
-          description: "List employees, optionally of one department.",
-          params: ["department", "limit"],
-          outputs: ["employees", "total"],
-          paramSchema: {
-            department: text("Department to filter by.", {
-              options: ["engineering", "research", "operations"],
-            }),
-            limit: { type: "number", description: "Most employees returned.", default: 10 },
-          },
-        },
-        createEmployee: {
-          description: "Simulated creation with validation (nothing is stored).",
-          params: ["email", "name", "department"],
-          outputs: ["employee"],
-          paramSchema: {
-            email: text("Email address.", { required: true }),
-            name: text("Full name.", { required: true }),
-            department: text("Department.", { default: "engineering" }),
-          },
-        },
-        echo: {
-          description: "Returns params, config and variables as the script sees them.",
-          params: [],
-          outputs: ["params", "config", "variables"],
-          paramSchema: {},
-        },
+  configSchema: canonicalSchema({
+    connectionConfig: {},
+    commands: {
+      test: {
+        description: "Connectivity check: returns the version and the number of employees.",
+        params: [],
+        outputs: ["version", "employees"],
+        paramSchema: {},
+        readOnly: true,
       },
-    }),
-  ),
+      lookupEmployee: {
+        description: "Find an employee by id or email.",
+        params: ["id", "email"],
+        outputs: ["employee"],
+        paramSchema: { id: text("Employee id, e.g. e-1001."), email: text("Employee email.") },
+        readOnly: true,
+      },
+      listEmployees: {
+        description: "List employees, optionally of one department.",
+        params: ["department", "limit"],
+        outputs: ["employees", "total"],
+        paramSchema: {
+          department: text("Department to filter by.", {
+            options: ["engineering", "research", "operations"],
+          }),
+          limit: { type: "number", description: "Most employees returned.", default: 10 },
+        },
+        readOnly: true,
+      },
+      createEmployee: {
+        description: "Simulated creation with validation (nothing is stored).",
+        params: ["email", "name", "department"],
+        outputs: ["employee"],
+        paramSchema: {
+          email: text("Email address.", { required: true }),
+          name: text("Full name.", { required: true }),
+          department: text("Department.", { default: "engineering" }),
+        },
+        // As a real directory would: a create adds, keeps what was there, and repeats add again.
+        readOnly: false,
+        destructive: false,
+        idempotent: false,
+      },
+      echo: {
+        description: "Returns params, config and variables as the script sees them.",
+        params: [],
+        outputs: ["params", "config", "variables"],
+        paramSchema: {},
+        readOnly: true,
+      },
+    },
+  }),
 };

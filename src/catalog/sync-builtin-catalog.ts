@@ -4,6 +4,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { BuiltinCatalogEntry } from "./builtin-catalog-entry.ts";
 import { canonicalSchema } from "./canonical-schema.ts";
 import { ConnectorEntity, ConnectorVersionEntity } from "./connector-entity.ts";
+import { schemaOfRow, storedSchema } from "./stored-schema.ts";
 
 /** What {@link syncBuiltinCatalog} did. */
 export interface CatalogSync {
@@ -50,7 +51,8 @@ export async function syncBuiltinCatalog(
       version: entry.version,
       scriptSource: entry.scriptSource ?? null,
     };
-    const fields = { ...wanted, configSchema: entry.configSchema };
+    const stored = storedSchema(entry.configSchema);
+    const fields = { ...wanted, ...stored };
     const at = now();
     if (row === undefined) {
       row = em.create(ConnectorEntity, {
@@ -74,7 +76,7 @@ export async function syncBuiltinCatalog(
     } else {
       // Schemas are compared canonical: a row may spell out defaults that another leaves out.
       const schemaChanged = !isDeepStrictEqual(
-        canonicalSchema(row.configSchema),
+        canonicalSchema(schemaOfRow(row)),
         canonicalSchema(entry.configSchema),
       );
       const stored = {
@@ -101,7 +103,7 @@ export async function syncBuiltinCatalog(
       await em.nativeUpdate(
         ConnectorVersionEntity,
         { connectorId: row.id, version: entry.version },
-        { configSchema: entry.configSchema, scriptSource: entry.scriptSource ?? null },
+        { ...storedSchema(entry.configSchema), scriptSource: entry.scriptSource ?? null },
       );
     }
   }
@@ -111,7 +113,7 @@ export async function syncBuiltinCatalog(
       id: randomUUID(),
       connectorId,
       version: entry.version,
-      configSchema: entry.configSchema,
+      ...storedSchema(entry.configSchema),
       scriptSource: entry.scriptSource ?? null,
       createdAt: at,
     });

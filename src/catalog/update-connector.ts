@@ -14,7 +14,7 @@ import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-do
 import { type CreateOptions, MOCK_SCENARIO_BUILT_IN_ONLY } from "./model-fields.ts";
 import { requireOAuthClient } from "./require-oauth-client.ts";
 import { requireSlug } from "./slug.ts";
-import { storedSchema } from "./stored-schema.ts";
+import { schemaOfRow, storedSchema } from "./stored-schema.ts";
 import { validateInstanceConfig } from "./validate-instance-config.ts";
 import { checkVersionBump, type RequiredBump, type SchemaChange } from "./versioning/index.ts";
 
@@ -78,16 +78,17 @@ export async function updateConnector(
     if (current?.updatedAt.getTime() !== row.updatedAt.getTime())
       throw new ConnectError("the connector changed during the import; send the update again", Code.Aborted);
   }
+  const previousSchema = schemaOfRow(row);
   const nextSchema =
     imported !== undefined
       ? imported.configSchema
       : req.configSchema === undefined
-        ? row.configSchema
+        ? previousSchema
         : checkConfigSchema(req.configSchema);
   const bump = checkVersionBump({
     previousVersion: row.version,
     nextVersion: req.version,
-    previousSchema: row.configSchema,
+    previousSchema,
     nextSchema,
     autoBump: req.autoBump,
     extraChanges: imported === undefined ? [] : requestChanges(row.openapiPlan, imported.plan),
@@ -141,7 +142,9 @@ export async function updateConnector(
     row.oauthSettings = imported.oauth;
     if (req.operations.length > 0) row.openapiOperations = imported.operations;
   }
-  row.configSchema = storedSchema(nextSchema);
+  const stored = storedSchema(nextSchema);
+  row.configSchema = stored.configSchema;
+  row.commandEffects = stored.commandEffects;
   row.version = bump.version;
   row.updatedAt = now;
   await em
@@ -151,7 +154,8 @@ export async function updateConnector(
           id: randomUUID(),
           connectorId: row.id,
           version: bump.version,
-          configSchema: row.configSchema,
+          configSchema: stored.configSchema,
+          commandEffects: stored.commandEffects,
           scriptSource: row.scriptSource ?? null,
           openapiPlan: row.openapiPlan ?? null,
           createdAt: now,

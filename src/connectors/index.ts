@@ -1,5 +1,6 @@
 export { BUILT_IN_DEFINITIONS } from "./builtin/index.ts";
 export { AUTH_TYPES, type AuthType, isAuthType } from "./define/auth-types.ts";
+export { type CommandEffects, effectsConflict } from "./define/command-effects.ts";
 export {
   type CommandDefinition,
   type ConnectorContext,

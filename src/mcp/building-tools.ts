@@ -1,4 +1,5 @@
 import type { DescMethod, DescMethodUnary, JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { ToolInputSchema } from "./input-schema.ts";
@@ -20,6 +21,11 @@ export interface BuildingTool {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: ToolInputSchema;
+  /**
+   * Its title and effects for the client's approval prompts. openWorldHint is false for tools that stay
+   * within Patchbay's own catalog, true for those that reach outside (a fetched URL, a connector's API).
+   */
+  readonly annotations: ToolAnnotations;
   /**
    * The procedure whose access rule (`(patchbay.v1.access)`) the tool needs: a key without its scope is
    * not offered the tool, and the procedure's own interceptor refuses the call.
@@ -68,6 +74,7 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
         pageToken: str("nextPageToken of the previous page."),
       },
     },
+    annotations: { title: "List connectors", readOnlyHint: true, openWorldHint: false },
     access: CatalogService.method.listConnectors,
     run: { kind: "rpc", method: CatalogService.method.listConnectors, request: asIs },
   },
@@ -80,6 +87,7 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
       properties: { slug: str("The connector's slug.") },
       required: ["slug"],
     },
+    annotations: { title: "Get a connector's capabilities", readOnlyHint: true, openWorldHint: false },
     access: CatalogService.method.getCapabilities,
     run: { kind: "rpc", method: CatalogService.method.getCapabilities, request: asIs },
   },
@@ -97,6 +105,8 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
         name: str("Slug for the draft; defaults to a kebab-case form of info.title."),
       },
     },
+    // Stores nothing; with `url` it fetches the document from wherever the URL points.
+    annotations: { title: "Parse an OpenAPI document", readOnlyHint: true, openWorldHint: true },
     access: CatalogService.method.parseOpenApi,
     run: { kind: "rpc", method: CatalogService.method.parseOpenApi, request: asIs },
   },
@@ -132,6 +142,14 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
       },
       required: ["name", "executionModel"],
     },
+    // Adds a connector and replaces nothing: a second call with the same name is refused (the slug exists).
+    annotations: {
+      title: "Create a connector",
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
     access: CatalogService.method.createConnector,
     run: { kind: "rpc", method: CatalogService.method.createConnector, request: asIs },
   },
@@ -148,6 +166,15 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
         version: str("A version to set; kept when it clears the required bump."),
       },
       required: ["slug", "scriptSource"],
+    },
+    // The script it replaces is gone when the version stays the same (a script-only change needs no
+    // bump); sending the same script again changes nothing further.
+    annotations: {
+      title: "Replace a script connector's script",
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: false,
     },
     access: CatalogService.method.updateConnector,
     run: {
@@ -168,6 +195,8 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
       type: "object",
       properties: { ...target, params: { type: "object", description: "Params of the test command." } },
     },
+    // What a connector's test command does is the connector's own: only that it reaches outside is known.
+    annotations: { title: "Test a connector", openWorldHint: true },
     access: ExecuteService.method.execute,
     run: {
       kind: "rpc",
@@ -195,6 +224,8 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
       },
       required: ["command"],
     },
+    // Any command: its effects are the command's own (its connector tool carries them).
+    annotations: { title: "Execute a connector command", openWorldHint: true },
     access: ExecuteService.method.execute,
     run: {
       kind: "rpc",
@@ -241,6 +272,8 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
       },
       required: ["description"],
     },
+    // Returns a script and stores nothing; asking the client's model (sampling) stays with the client.
+    annotations: { title: "Generate a connector script", readOnlyHint: true, openWorldHint: false },
     // Writing a script is for storing it: the tool is offered to keys that may create one.
     access: CatalogService.method.createConnector,
     run: { kind: "generate" },

@@ -1,6 +1,8 @@
+import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { BUILDING_TOOLS } from "./building-tools.ts";
+import { commandAnnotations } from "./command-annotations.ts";
 import { inputSchemaOf, outputSchemaOf, type ToolInputSchema } from "./input-schema.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { toolNames } from "./tool-name.ts";
@@ -12,6 +14,8 @@ export interface ConnectorTool {
   readonly inputSchema: ToolInputSchema;
   /** From the command's declared outputs; undefined when it declares none. */
   readonly outputSchema: ToolInputSchema | undefined;
+  /** Its title and what it does (read-only, destructive, idempotent) as the connector declares it. */
+  readonly annotations: ToolAnnotations;
   /** The connection it runs on, or the auth-less connector it runs without one. */
   readonly target: { readonly connectionId: string } | { readonly connectorSlug: string };
   readonly command: string;
@@ -89,6 +93,7 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
     ),
     inputSchema: inputSchemaOf(entry.spec),
     outputSchema: outputSchemaOf(entry.spec),
+    annotations: commandAnnotations(entry.spec, `${entry.source.title}: ${entry.command}`),
     target: entry.source.target,
     command: entry.command,
   }));

@@ -55,6 +55,7 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
       name: tool.name,
       description: tool.description,
       inputSchema: tool.inputSchema,
+      annotations: tool.annotations,
     }));
     // Connector tools run commands, which needs `execute`: a key without it is offered none.
     if (!hasScope(principal.scopes, "execute")) return { tools: building };
@@ -67,6 +68,7 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
           description: tool.description,
           inputSchema: tool.inputSchema,
           ...(tool.outputSchema !== undefined ? { outputSchema: tool.outputSchema } : {}),
+          annotations: tool.annotations,
         })),
       ],
     };

@@ -32,7 +32,7 @@ export const SCRIPT_API_REFERENCE = `Patchbay script connectors: plain JavaScrip
 - patchbay.log.info(message, fields?) (and trace, debug, warn, error); console.log also logs.
 - Return { success: true, payload: {...}, variables?: {...} } or { success: false, error: "...", diagnostics: { statusCode } }; diagnostics.statusCode sets the failure class (401/403 auth, 429 rate limit, 5xx unavailable, otherwise failed_precondition).
 - No require, import, process, timers or file system; limits: 64 MB heap, 5 s CPU, 30 s wall, 50 HTTP calls per execution by default.
-- Declare each command in configSchema.commands: { description, params: [names], paramSchema: { name: { type: "string"|"number"|"boolean"|"date"|"select"|"raw", required, default, description } }, outputs: [payload keys] }. A connectionConfig field marked secret makes the connector's auth type api_key.`;
+- Declare each command in configSchema.commands: { description, params: [names], paramSchema: { name: { type: "string"|"number"|"boolean"|"date"|"select"|"raw", required, default, description } }, outputs: [payload keys], readOnly?, destructive?, idempotent? }; the last three are optional effect hints for agents (readOnly: only reads; destructive: may delete or overwrite; idempotent: a repeat with the same params changes nothing more), left out when unknown, and readOnly excludes destructive. A connectionConfig field marked secret makes the connector's auth type api_key.`;
 
 /**
  * A deterministic script skeleton that follows the script API: a `test` command that checks the
@@ -62,7 +62,7 @@ export function generateConnectorScript(request: ScriptRequest): GeneratedScript
     "}",
   ];
   const specs: Record<string, JsonObject> = {
-    test: { description: "Check the connection's credentials.", outputs: ["status"] },
+    test: { description: "Check the connection's credentials.", outputs: ["status"], readOnly: true },
   };
   for (const command of commands) {
     lines.push(

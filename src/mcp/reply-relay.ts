@@ -3,7 +3,7 @@ import type { JSONRPCErrorResponse, JSONRPCResultResponse } from "@modelcontextp
 import type { NativeQuery, NotificationListener } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 
-/** Where a replica announces a client's answer it stored for another replica (migration m0018). */
+/** Where a replica announces a client's answer it stored for another replica (migration m0019). */
 export const REPLY_CHANNEL = "mcp_replies";
 
 /** A client's answer to a request the server sent it. */

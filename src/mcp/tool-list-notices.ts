@@ -3,7 +3,7 @@ import type { Principal } from "../auth/index.ts";
 import type { NotificationListener } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 
-/** Where the database announces changes to tool lists (migration m0018's triggers). */
+/** Where the database announces changes to tool lists (migration m0019's triggers). */
 export const TOOL_LIST_CHANNEL = "mcp_tool_lists";
 
 /** Limits of the open notification streams. */
@@ -53,7 +53,7 @@ export interface ToolListNoticesOptions {
   readonly keyCheckMs?: number;
 }
 
-/** The announcement a change of this subject's connections makes (see migration m0018). */
+/** The announcement a change of this subject's connections makes (see migration m0019). */
 export function subjectTopic(tenantId: string, subject: string): string {
   return `s:${md5(`${tenantId}\n${subject}`)}`;
 }

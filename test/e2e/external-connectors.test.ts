@@ -79,6 +79,15 @@ describe.each(BACKENDS)("external connectors over the wire on %s", (backend) => 
     expect(capabilities.connectionConfig.apiKey).toMatchObject({ type: "secret", required: true });
   });
 
+  it.each(PROTOCOLS)("keeps the effect hints the connector describes over %s", async (protocol) => {
+    const { commands } = await createClient(CatalogService, transport()).getCapabilities(
+      { slug: `greeter-${protocol}` },
+      { headers: headers() },
+    );
+    expect(commands.find((c) => c.name === "hello")?.readOnly).toBe(true);
+    expect(commands.find((c) => c.name === "reject")?.readOnly).toBeUndefined();
+  });
+
   it.each(PROTOCOLS)(
     "executes a command through protocol %s with the connection's credentials",
     async (protocol) => {

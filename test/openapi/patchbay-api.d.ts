@@ -801,6 +801,12 @@ export interface components {
       deprecatedMessage: string;
       /** @description Version that introduced the command; empty when unknown. */
       addedInVersion: string;
+      /** @description The command only reads (CommandSpec.read_only); unset when the connector does not say. */
+      readOnly?: boolean;
+      /** @description The command may delete or overwrite data (CommandSpec.destructive); unset when the connector does not say. */
+      destructive?: boolean;
+      /** @description Repeating the command with the same params has no further effect (CommandSpec.idempotent); unset when the connector does not say. */
+      idempotent?: boolean;
     };
     /** @description Request for WebhookService.ClaimJobs. */
     "patchbay.v1.ClaimJobsRequest": {
@@ -851,6 +857,16 @@ export interface components {
       deprecatedMessage: string;
       /** @description Connector version (semver) that introduced the command, e.g. "2.0.0"; empty when unknown. */
       addedInVersion: string;
+      /**
+       * @description What running the command does, as its author declares it; AI agents read these (MCP tool annotations readOnlyHint, destructiveHint, idempotentHint) to decide what to run without asking. Each is a hint, not enforced, and may be left out: unset means unknown, and clients assume the cautious answer (may write, may destroy, not idempotent). Changing one is a patch version change.
+       *
+       *     True when the command only reads: it changes nothing in the system it talks to. A read-only command cannot also be destructive or non-idempotent: `destructive: true` or `idempotent: false` next to `read_only: true` is refused with invalid_argument.
+       */
+      readOnly?: boolean;
+      /** @description True when the command may delete or overwrite data (delete a record, replace a file); false when it only adds or changes data in ways that keep what was there. Meaningful only for a command that is not read-only. */
+      destructive?: boolean;
+      /** @description True when calling it again with the same params has no further effect (set a value, delete by id). Meaningful only for a command that is not read-only. */
+      idempotent?: boolean;
     };
     /** @description One command of a connector: the `configSchema.commands.<name>` entry. */
     "patchbay.v1.CommandSpecInput": {
@@ -870,6 +886,16 @@ export interface components {
       deprecatedMessage?: string;
       /** @description Connector version (semver) that introduced the command, e.g. "2.0.0"; empty when unknown. */
       addedInVersion?: string;
+      /**
+       * @description What running the command does, as its author declares it; AI agents read these (MCP tool annotations readOnlyHint, destructiveHint, idempotentHint) to decide what to run without asking. Each is a hint, not enforced, and may be left out: unset means unknown, and clients assume the cautious answer (may write, may destroy, not idempotent). Changing one is a patch version change.
+       *
+       *     True when the command only reads: it changes nothing in the system it talks to. A read-only command cannot also be destructive or non-idempotent: `destructive: true` or `idempotent: false` next to `read_only: true` is refused with invalid_argument.
+       */
+      readOnly?: boolean;
+      /** @description True when the command may delete or overwrite data (delete a record, replace a file); false when it only adds or changes data in ways that keep what was there. Meaningful only for a command that is not read-only. */
+      destructive?: boolean;
+      /** @description True when calling it again with the same params has no further effect (set a value, delete by id). Meaningful only for a command that is not read-only. */
+      idempotent?: boolean;
     };
     /** @description Runs a command for each event, as Execute would, with params {"event": <WebhookEvent JSON>}. */
     "patchbay.v1.CommandTarget": {

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/common.proto.
  */
 export const file_patchbay_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiSQoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNEicKH2lnbm9yZV91bmtub3duX3F1ZXJ5X3BhcmFtZXRlcnMYAiABKAgiiQEKBVJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIMCgR1dWlkGAQgASgIEgoKAmluGAUgAygJEhAKA21pbhgGIAEoAUgAiAEBEhAKA21heBgHIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCLEAQoJRmllbGRTcGVjEgwKBHR5cGUYASABKAkSEAoIcmVxdWlyZWQYAiABKAgSDgoGc2VjcmV0GAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg0KBWxhYmVsGAUgASgJEjYKDWRlZmF1bHRfdmFsdWUYBiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVSB2RlZmF1bHQSFgoHb3B0aW9ucxgHIAMoCUIF2PMY6AcSEwoLcGxhY2Vob2xkZXIYCCABKAkimgIKC0NvbW1hbmRTcGVjEg4KBnBhcmFtcxgBIAMoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIPCgdvdXRwdXRzGAMgAygJEj8KDHBhcmFtX3NjaGVtYRgEIAMoCzIpLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRpKChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEiuAIKDENvbmZpZ1NjaGVtYRJKChFjb25uZWN0aW9uX2NvbmZpZxgBIAMoCzIvLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYS5Db25uZWN0aW9uQ29uZmlnRW50cnkSQAoIY29tbWFuZHMYAiADKAsyJy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29tbWFuZHNFbnRyeUIF2PMYiCcaTwoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEaSQoNQ29tbWFuZHNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5wYXRjaGJheS52MS5Db21tYW5kU3BlYzoCOAE6TQoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAEoCzITLnBhdGNoYmF5LnYxLkFjY2Vzc1IGYWNjZXNzOkcKBHJlc3QSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgLMhEucGF0Y2hiYXkudjEuUmVzdFIEcmVzdDo8CgltYXhfaXRlbXMSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLuOAyABKA1SCG1heEl0ZW1zOkkKBXJ1bGVzEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi8jgMgASgLMhIucGF0Y2hiYXkudjEuUnVsZXNSBXJ1bGVzOkYKDm9uZW9mX3JlcXVpcmVkEh0uZ29vZ2xlLnByb3RvYnVmLk9uZW9mT3B0aW9ucxi9jgMgASgIUg1vbmVvZlJlcXVpcmVkYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
+  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiSQoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNEicKH2lnbm9yZV91bmtub3duX3F1ZXJ5X3BhcmFtZXRlcnMYAiABKAgiiQEKBVJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIMCgR1dWlkGAQgASgIEgoKAmluGAUgAygJEhAKA21pbhgGIAEoAUgAiAEBEhAKA21heBgHIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCLEAQoJRmllbGRTcGVjEgwKBHR5cGUYASABKAkSEAoIcmVxdWlyZWQYAiABKAgSDgoGc2VjcmV0GAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg0KBWxhYmVsGAUgASgJEjYKDWRlZmF1bHRfdmFsdWUYBiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVSB2RlZmF1bHQSFgoHb3B0aW9ucxgHIAMoCUIF2PMY6AcSEwoLcGxhY2Vob2xkZXIYCCABKAkikgMKC0NvbW1hbmRTcGVjEg4KBnBhcmFtcxgBIAMoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIPCgdvdXRwdXRzGAMgAygJEj8KDHBhcmFtX3NjaGVtYRgEIAMoCzIpLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRIWCglyZWFkX29ubHkYCCABKAhIAIgBARIYCgtkZXN0cnVjdGl2ZRgJIAEoCEgBiAEBEhcKCmlkZW1wb3RlbnQYCiABKAhIAogBARpKChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAFCDAoKX3JlYWRfb25seUIOCgxfZGVzdHJ1Y3RpdmVCDQoLX2lkZW1wb3RlbnQiuAIKDENvbmZpZ1NjaGVtYRJKChFjb25uZWN0aW9uX2NvbmZpZxgBIAMoCzIvLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYS5Db25uZWN0aW9uQ29uZmlnRW50cnkSQAoIY29tbWFuZHMYAiADKAsyJy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29tbWFuZHNFbnRyeUIF2PMYiCcaTwoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEaSQoNQ29tbWFuZHNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5wYXRjaGJheS52MS5Db21tYW5kU3BlYzoCOAE6TQoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAEoCzITLnBhdGNoYmF5LnYxLkFjY2Vzc1IGYWNjZXNzOkcKBHJlc3QSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgLMhEucGF0Y2hiYXkudjEuUmVzdFIEcmVzdDo8CgltYXhfaXRlbXMSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLuOAyABKA1SCG1heEl0ZW1zOkkKBXJ1bGVzEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi8jgMgASgLMhIucGF0Y2hiYXkudjEuUnVsZXNSBXJ1bGVzOkYKDm9uZW9mX3JlcXVpcmVkEh0uZ29vZ2xlLnByb3RvYnVmLk9uZW9mT3B0aW9ucxi9jgMgASgIUg1vbmVvZlJlcXVpcmVkYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
 
 /**
  * Who may call an RPC. The auth interceptor enforces it and the OpenAPI generator documents it;
@@ -479,6 +479,37 @@ export type CommandSpec = Message<"patchbay.v1.CommandSpec"> & {
    * @generated from field: string added_in_version = 7;
    */
   addedInVersion: string;
+
+  /**
+   * What running the command does, as its author declares it; AI agents read these (MCP tool annotations
+   * readOnlyHint, destructiveHint, idempotentHint) to decide what to run without asking. Each is a hint,
+   * not enforced, and may be left out: unset means unknown, and clients assume the cautious answer (may
+   * write, may destroy, not idempotent). Changing one is a patch version change.
+   *
+   * True when the command only reads: it changes nothing in the system it talks to. A read-only command
+   * cannot also be destructive or non-idempotent: `destructive: true` or `idempotent: false` next to
+   * `read_only: true` is refused with invalid_argument.
+   *
+   * @generated from field: optional bool read_only = 8;
+   */
+  readOnly?: boolean | undefined;
+
+  /**
+   * True when the command may delete or overwrite data (delete a record, replace a file); false when it
+   * only adds or changes data in ways that keep what was there. Meaningful only for a command that is not
+   * read-only.
+   *
+   * @generated from field: optional bool destructive = 9;
+   */
+  destructive?: boolean | undefined;
+
+  /**
+   * True when calling it again with the same params has no further effect (set a value, delete by id).
+   * Meaningful only for a command that is not read-only.
+   *
+   * @generated from field: optional bool idempotent = 10;
+   */
+  idempotent?: boolean | undefined;
 };
 
 /**
@@ -538,6 +569,37 @@ export type CommandSpecJson = {
    * @generated from field: string added_in_version = 7;
    */
   addedInVersion?: string;
+
+  /**
+   * What running the command does, as its author declares it; AI agents read these (MCP tool annotations
+   * readOnlyHint, destructiveHint, idempotentHint) to decide what to run without asking. Each is a hint,
+   * not enforced, and may be left out: unset means unknown, and clients assume the cautious answer (may
+   * write, may destroy, not idempotent). Changing one is a patch version change.
+   *
+   * True when the command only reads: it changes nothing in the system it talks to. A read-only command
+   * cannot also be destructive or non-idempotent: `destructive: true` or `idempotent: false` next to
+   * `read_only: true` is refused with invalid_argument.
+   *
+   * @generated from field: optional bool read_only = 8;
+   */
+  readOnly?: boolean;
+
+  /**
+   * True when the command may delete or overwrite data (delete a record, replace a file); false when it
+   * only adds or changes data in ways that keep what was there. Meaningful only for a command that is not
+   * read-only.
+   *
+   * @generated from field: optional bool destructive = 9;
+   */
+  destructive?: boolean;
+
+  /**
+   * True when calling it again with the same params has no further effect (set a value, delete by id).
+   * Meaningful only for a command that is not read-only.
+   *
+   * @generated from field: optional bool idempotent = 10;
+   */
+  idempotent?: boolean;
 };
 
 /**

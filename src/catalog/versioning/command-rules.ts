@@ -14,10 +14,22 @@ export interface CommandRule {
 
 const isDeprecated = (command: CommandSpecJson): boolean => command.deprecated === true;
 
+/** The rule for one effect hint: declared, dropped or flipped. */
+function effectRule(kind: SchemaChangeKind, key: "readOnly" | "destructive" | "idempotent"): CommandRule {
+  return {
+    kind,
+    level: "patch",
+    applies: (p, n) => p[key] !== n[key],
+    describe: (s) => `${key} hint of ${s} changed`,
+  };
+}
+
 /**
  * Changes to a command's own metadata. Params and outputs are diffed separately. All of these are
  * patch: seed 004 has deprecated commands "continue to function normally", so marking or unmarking one
- * changes documentation and logs, not what callers may send or read.
+ * changes documentation and logs, not what callers may send or read. The effect hints (read-only,
+ * destructive, idempotent) describe what the command already does, for agents deciding whether to ask
+ * before running it; declaring or correcting one changes no call's params or payload either.
  */
 export const COMMAND_RULES: readonly CommandRule[] = [
   {
@@ -50,4 +62,7 @@ export const COMMAND_RULES: readonly CommandRule[] = [
     applies: (p, n) => p.addedInVersion !== n.addedInVersion,
     describe: (s) => `addedInVersion of ${s} changed`,
   },
+  effectRule("command_read_only_changed", "readOnly"),
+  effectRule("command_destructive_changed", "destructive"),
+  effectRule("command_idempotent_changed", "idempotent"),
 ];

@@ -10,7 +10,7 @@ const MAX_DELAY_MS = 3_600_000;
 export const delayConnector = defineConnector({
   name: "delay",
   displayName: "Delay",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Wait for delayMs milliseconds.",
   authType: "none",
   category: "utility",
@@ -19,6 +19,7 @@ export const delayConnector = defineConnector({
   commands: {
     wait: defineCommand({
       description: "Wait for delayMs milliseconds.",
+      readOnly: true,
       params: {
         delayMs: t.number({ default: 1000, description: "Milliseconds to wait (at most one hour)." }),
       },

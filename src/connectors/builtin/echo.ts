@@ -6,7 +6,7 @@ import { succeed } from "../define/outcome.ts";
 export const echoConnector = defineConnector({
   name: "echo",
   displayName: "Echo",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Return the message it is given.",
   authType: "none",
   category: "utility",
@@ -15,6 +15,7 @@ export const echoConnector = defineConnector({
   commands: {
     echo: defineCommand({
       description: "Return message unchanged as the payload.",
+      readOnly: true,
       params: {
         message: t.raw({ description: "Any JSON value; returned as payload.message." }),
       },

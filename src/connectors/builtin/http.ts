@@ -24,6 +24,7 @@ export const httpConnector = defineConnector({
   tags: ["http", "rest", "webhook"],
   defaultCommand: "request",
   commands: {
+    // No effect hints: whether a request reads, writes or deletes depends on its method and the API behind it.
     request: defineCommand({
       description: "Send one HTTP request.",
       params: requestParams,

@@ -22,7 +22,7 @@ const requestParams = {
 export const oauth2ApiConnector = defineConnector({
   name: "oauth2-api",
   displayName: "OAuth 2.0 API",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Call a REST API on behalf of a user who authorized access with OAuth 2.0.",
   authType: "oauth",
   category: "utility",
@@ -44,6 +44,7 @@ export const oauth2ApiConnector = defineConnector({
     test: defineCommand<Record<string, never>, OAuth2ApiConnection>({
       description: "Check that the API accepts the connection's access token.",
       params: {},
+      readOnly: true,
       outputs: ["status"],
       async handler({ connection, signal, context }) {
         const response = await context.outbound.request(
@@ -59,6 +60,7 @@ export const oauth2ApiConnector = defineConnector({
         return succeed({ payload: { status: response.status } });
       },
     }),
+    // No effect hints: like the http connector's request, what it does depends on the method and the API.
     request: defineCommand<typeof requestParams, OAuth2ApiConnection>({
       description: "Send one request to the API with the connection's access token.",
       params: requestParams,

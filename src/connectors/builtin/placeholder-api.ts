@@ -105,7 +105,7 @@ const samplePosts: Post[] = [
 export const placeholderApiConnector = defineConnector({
   name: "placeholder-api",
   displayName: "Placeholder API",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "List and create posts on a JSONPlaceholder-style REST API.",
   authType: "api_key",
   category: "example",
@@ -126,6 +126,7 @@ export const placeholderApiConnector = defineConnector({
     test: defineCommand<Record<string, never>, PlaceholderApiConnection>({
       description: "Check that the API is reachable and accepts the API key.",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, signal, context }) {
@@ -144,6 +145,7 @@ export const placeholderApiConnector = defineConnector({
     listPosts: defineCommand<typeof listPostsParams, PlaceholderApiConnection>({
       description: "List one page of posts.",
       params: listPostsParams,
+      readOnly: true,
       outputs: ["posts", "nextPage"],
       mock: {
         default: () =>
@@ -189,6 +191,9 @@ export const placeholderApiConnector = defineConnector({
     createPost: defineCommand<typeof createPostParams, PlaceholderApiConnection>({
       description: "Create a post.",
       params: createPostParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["post"],
       mock: {
         default: ({ params }) =>

@@ -1,5 +1,6 @@
 import type { OutboundClient } from "../../outbound/outbound-client.ts";
 import type { AuthType } from "./auth-types.ts";
+import { type CommandEffects, effectsConflict } from "./command-effects.ts";
 import type { FieldDef, FieldMap, InferFields } from "./fields.ts";
 import type { CommandOutcome, JsonObject } from "./outcome.ts";
 
@@ -72,8 +73,12 @@ export type MockScenario<P extends FieldMap = FieldMap> = (args: {
   params: InferFields<P>;
 }) => CommandOutcome | Promise<CommandOutcome>;
 
-/** One command of a connector. */
-export interface CommandDefinition<P extends FieldMap = FieldMap, C = Record<string, unknown>> {
+/**
+ * One command of a connector. Its effect hints (`readOnly`, `destructive`, `idempotent`; see
+ * `CommandEffects`) are left out when the command cannot know them, such as a generic HTTP call.
+ */
+export interface CommandDefinition<P extends FieldMap = FieldMap, C = Record<string, unknown>>
+  extends CommandEffects {
   description: string;
   params: P;
   /** Declared payload keys; metadata only (versioning diffs them). */
@@ -156,6 +161,11 @@ export function defineConnector<const D extends ConnectorDefinition>(definition:
   }
   if (definition.defaultCommand !== undefined && !(definition.defaultCommand in definition.commands)) {
     throw new Error(`connector '${definition.name}' defaultCommand names no command`);
+  }
+  for (const [name, command] of Object.entries(definition.commands)) {
+    const conflict = effectsConflict(command);
+    if (conflict !== undefined)
+      throw new Error(`connector '${definition.name}' command '${name}' ${conflict}`);
   }
   return definition;
 }

@@ -41,6 +41,9 @@ function commandSpec(command: ConnectorDefinition["commands"][string]): CommandS
     deprecated: command.deprecated ?? false,
     deprecatedMessage: command.deprecatedMessage ?? "",
     addedInVersion: command.addedInVersion ?? "",
+    readOnly: command.readOnly,
+    destructive: command.destructive,
+    idempotent: command.idempotent,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { CommandSpecJson, FieldSpecJson } from "../../../gen/patchbay/v1/common_pb.ts";
 import { headerNameProblem } from "./header-name-problem.ts";
 import { isObject, type JsonSchema, objectProperties } from "./json-schema.ts";
+import { METHOD_EFFECTS } from "./method-effects.ts";
 import { camelCase, paramName } from "./names.ts";
 import type { OperationPlan, ParamPlan } from "./openapi-plan.ts";
 import { operationBaseUrl } from "./operation-base-url.ts";
@@ -204,6 +205,7 @@ export function operationCommand(
     ...(operation.deprecated === true
       ? { deprecated: true, deprecatedMessage: "Deprecated in the API description." }
       : {}),
+    ...METHOD_EFFECTS[source.method.toLowerCase()],
   };
   const baseUrl = operationBaseUrl(source.operation.servers, source.pathServers, where, warn);
   const plan: OperationPlan = {

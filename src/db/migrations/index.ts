@@ -16,7 +16,8 @@ import { M0014ExecutionReplies } from "./m0014-execution-replies.ts";
 import { M0015ExecutionDeprecation } from "./m0015-execution-deprecation.ts";
 import { M0016OAuthLinks } from "./m0016-oauth-links.ts";
 import { M0017ExecutionProtocol } from "./m0017-execution-protocol.ts";
-import { M0018McpLive } from "./m0018-mcp-live.ts";
+import { M0018CommandEffects } from "./m0018-command-effects.ts";
+import { M0019McpLive } from "./m0019-mcp-live.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -39,5 +40,6 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0015-execution-deprecation", class: M0015ExecutionDeprecation },
   { name: "m0016-oauth-links", class: M0016OAuthLinks },
   { name: "m0017-execution-protocol", class: M0017ExecutionProtocol },
-  { name: "m0018-mcp-live", class: M0018McpLive },
+  { name: "m0018-command-effects", class: M0018CommandEffects },
+  { name: "m0019-mcp-live", class: M0019McpLive },
 ];

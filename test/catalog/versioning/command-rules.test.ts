@@ -41,6 +41,24 @@ const CASES: CommandCase[] = [
     message: "addedInVersion of command 'c' changed",
   },
   {
+    kind: "command_read_only_changed",
+    previous: {},
+    next: { readOnly: true },
+    message: "readOnly hint of command 'c' changed",
+  },
+  {
+    kind: "command_destructive_changed",
+    previous: { destructive: false },
+    next: { destructive: true },
+    message: "destructive hint of command 'c' changed",
+  },
+  {
+    kind: "command_idempotent_changed",
+    previous: { idempotent: true },
+    next: {},
+    message: "idempotent hint of command 'c' changed",
+  },
+  {
     kind: "command_changed",
     previous: { params: ["a", "b"] },
     next: { params: ["b", "a"] },
@@ -55,7 +73,7 @@ function schemaWith(command: Partial<CommandSpecJson>): ConfigSchemaJson {
   };
 }
 
-describe("command metadata rules (patch: deprecated commands keep working, seed 004)", () => {
+describe("command metadata rules (patch: deprecated commands keep working, seed 004; effect hints describe, not change, a call)", () => {
   it("has one case per COMMAND_RULES row and one for the catch-all", () => {
     expect(CASES.map((c) => c.kind)).toEqual([...COMMAND_RULES.map((rule) => rule.kind), "command_changed"]);
   });

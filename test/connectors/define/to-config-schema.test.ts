@@ -31,6 +31,7 @@ describe("toConfigSchema", () => {
               default: 1000,
             },
           },
+          readOnly: true,
         },
       },
     });
@@ -108,6 +109,49 @@ describe("toConfigSchema", () => {
       deprecatedMessage: "use new",
       addedInVersion: "1.0.0",
     });
+  });
+
+  it("carries the effect hints a command declares, false ones included, and leaves the others out", () => {
+    const command = (hints: object) =>
+      defineCommand({ description: "C.", params: {}, ...hints, handler: () => succeed() });
+    const schema = stored(
+      defineConnector({
+        name: "effects",
+        version: "1.0.0",
+        description: "Effects.",
+        authType: "none",
+        commands: {
+          read: command({ readOnly: true }),
+          remove: command({ readOnly: false, destructive: true, idempotent: true }),
+          add: command({ destructive: false, idempotent: false }),
+          unknown: command({}),
+        },
+      }),
+    );
+    expect(schema.commands?.read).toStrictEqual({ description: "C.", readOnly: true });
+    expect(schema.commands?.remove).toStrictEqual({
+      description: "C.",
+      readOnly: false,
+      destructive: true,
+      idempotent: true,
+    });
+    expect(schema.commands?.add).toStrictEqual({ description: "C.", destructive: false, idempotent: false });
+    expect(schema.commands?.unknown).toStrictEqual({ description: "C." });
+  });
+
+  it.each([
+    [{ readOnly: true, destructive: true }, "command 'c' is read_only, so destructive cannot be true"],
+    [{ readOnly: true, idempotent: false }, "command 'c' is read_only, so idempotent cannot be false"],
+  ])("refuses contradictory effect hints when the module loads: %o", (hints, message) => {
+    expect(() =>
+      defineConnector({
+        name: "contradiction",
+        version: "1.0.0",
+        description: "Contradiction.",
+        authType: "none",
+        commands: { c: defineCommand({ description: "C.", params: {}, ...hints, handler: () => succeed() }) },
+      }),
+    ).toThrow(`connector 'contradiction' ${message}`);
   });
 
   it("copies option lists so the stored schema cannot change the definition", () => {

@@ -95,6 +95,7 @@ describe.each<ExternalProtocol>(["grpc", "connect", "http"])("a served definitio
         name: { type: "string", required: true },
         punctuation: { type: "string", default: "!" },
       },
+      readOnly: true,
     });
     expect(Object.keys(schema.configSchema.commands)).toEqual(["hello", "reject", "boom"]);
   });

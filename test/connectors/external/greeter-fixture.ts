@@ -14,6 +14,7 @@ export const greeterFixture = defineConnector({
   commands: {
     hello: defineCommand({
       description: "Says hello.",
+      readOnly: true,
       params: { name: t.string({ required: true }), punctuation: t.string({ default: "!" }) },
       outputs: ["greeting"],
       handler: ({ params, context }) =>

@@ -36,6 +36,8 @@ describe("parseOpenApi on the Petstore (@readme/oas-examples)", () => {
       params: ["petId"],
       outputs: ["id", "category", "name", "photoUrls", "tags", "status"],
       paramSchema: { petId: { type: "number", required: true, description: "ID of pet to return" } },
+      readOnly: true,
+      idempotent: true,
     });
     expect(draft.openapi.operations.findPetsByStatus).toMatchObject({
       method: "GET",

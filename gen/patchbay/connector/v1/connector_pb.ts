@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/connector/v1/connector.proto.
  */
 export const file_patchbay_connector_v1_connector: GenFile = /*@__PURE__*/
-  fileDesc("CiVwYXRjaGJheS9jb25uZWN0b3IvdjEvY29ubmVjdG9yLnByb3RvEhVwYXRjaGJheS5jb25uZWN0b3IudjEi7AEKDkV4ZWN1dGVSZXF1ZXN0EhgKEHByb3RvY29sX3ZlcnNpb24YASABKAkSDwoHY29tbWFuZBgCIAEoCRInCgZjb25maWcYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIxCghtZXRhZGF0YRgGIAEoCzIfLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5NZXRhZGF0YSI8CghNZXRhZGF0YRIPCgdzdGVwX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIPCgd0aW1lb3V0GAMgASgNIrUBCg9FeGVjdXRlUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIoCgdwYXlsb2FkGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgl2YXJpYWJsZXMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiwKC2RpYWdub3N0aWNzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVlcnJvchgFIAEoCSIRCg9EZXNjcmliZVJlcXVlc3QirAMKEERlc2NyaWJlUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhEKCWF1dGhfdHlwZRgEIAEoCRJYChFjb25uZWN0aW9uX2NvbmZpZxgFIAMoCzI9LnBhdGNoYmF5LmNvbm5lY3Rvci52MS5EZXNjcmliZVJlc3BvbnNlLkNvbm5lY3Rpb25Db25maWdFbnRyeRJHCghjb21tYW5kcxgGIAMoCzI1LnBhdGNoYmF5LmNvbm5lY3Rvci52MS5EZXNjcmliZVJlc3BvbnNlLkNvbW1hbmRzRW50cnkaWQoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIvCgV2YWx1ZRgCIAEoCzIgLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5GaWVsZFNwZWM6AjgBGlMKDUNvbW1hbmRzRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgLMiIucGF0Y2hiYXkuY29ubmVjdG9yLnYxLkNvbW1hbmRTcGVjOgI4ASK9AQoJRmllbGRTcGVjEgwKBHR5cGUYASABKAkSEAoIcmVxdWlyZWQYAiABKAgSDgoGc2VjcmV0GAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg0KBWxhYmVsGAUgASgJEjYKDWRlZmF1bHRfdmFsdWUYBiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVSB2RlZmF1bHQSDwoHb3B0aW9ucxgHIAMoCRITCgtwbGFjZWhvbGRlchgIIAEoCSKuAgoLQ29tbWFuZFNwZWMSDgoGcGFyYW1zGAEgAygJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB291dHB1dHMYAyADKAkSSQoMcGFyYW1fc2NoZW1hGAQgAygLMjMucGF0Y2hiYXkuY29ubmVjdG9yLnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRpUChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIvCgV2YWx1ZRgCIAEoCzIgLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5GaWVsZFNwZWM6AjgBMvIBChBDb25uZWN0b3JTZXJ2aWNlEm0KB0V4ZWN1dGUSJS5wYXRjaGJheS5jb25uZWN0b3IudjEuRXhlY3V0ZVJlcXVlc3QaJi5wYXRjaGJheS5jb25uZWN0b3IudjEuRXhlY3V0ZVJlc3BvbnNlIhOC0+STAg06ASoiCC9leGVjdXRlEm8KCERlc2NyaWJlEiYucGF0Y2hiYXkuY29ubmVjdG9yLnYxLkRlc2NyaWJlUmVxdWVzdBonLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5EZXNjcmliZVJlc3BvbnNlIhKQAgGC0+STAgkSBy9zY2hlbWFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct]);
+  fileDesc("CiVwYXRjaGJheS9jb25uZWN0b3IvdjEvY29ubmVjdG9yLnByb3RvEhVwYXRjaGJheS5jb25uZWN0b3IudjEi7AEKDkV4ZWN1dGVSZXF1ZXN0EhgKEHByb3RvY29sX3ZlcnNpb24YASABKAkSDwoHY29tbWFuZBgCIAEoCRInCgZjb25maWcYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIxCghtZXRhZGF0YRgGIAEoCzIfLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5NZXRhZGF0YSI8CghNZXRhZGF0YRIPCgdzdGVwX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIPCgd0aW1lb3V0GAMgASgNIrUBCg9FeGVjdXRlUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIoCgdwYXlsb2FkGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgl2YXJpYWJsZXMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiwKC2RpYWdub3N0aWNzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVlcnJvchgFIAEoCSIRCg9EZXNjcmliZVJlcXVlc3QirAMKEERlc2NyaWJlUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhEKCWF1dGhfdHlwZRgEIAEoCRJYChFjb25uZWN0aW9uX2NvbmZpZxgFIAMoCzI9LnBhdGNoYmF5LmNvbm5lY3Rvci52MS5EZXNjcmliZVJlc3BvbnNlLkNvbm5lY3Rpb25Db25maWdFbnRyeRJHCghjb21tYW5kcxgGIAMoCzI1LnBhdGNoYmF5LmNvbm5lY3Rvci52MS5EZXNjcmliZVJlc3BvbnNlLkNvbW1hbmRzRW50cnkaWQoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIvCgV2YWx1ZRgCIAEoCzIgLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5GaWVsZFNwZWM6AjgBGlMKDUNvbW1hbmRzRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgLMiIucGF0Y2hiYXkuY29ubmVjdG9yLnYxLkNvbW1hbmRTcGVjOgI4ASK9AQoJRmllbGRTcGVjEgwKBHR5cGUYASABKAkSEAoIcmVxdWlyZWQYAiABKAgSDgoGc2VjcmV0GAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg0KBWxhYmVsGAUgASgJEjYKDWRlZmF1bHRfdmFsdWUYBiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVSB2RlZmF1bHQSDwoHb3B0aW9ucxgHIAMoCRITCgtwbGFjZWhvbGRlchgIIAEoCSKmAwoLQ29tbWFuZFNwZWMSDgoGcGFyYW1zGAEgAygJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB291dHB1dHMYAyADKAkSSQoMcGFyYW1fc2NoZW1hGAQgAygLMjMucGF0Y2hiYXkuY29ubmVjdG9yLnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRIWCglyZWFkX29ubHkYCCABKAhIAIgBARIYCgtkZXN0cnVjdGl2ZRgJIAEoCEgBiAEBEhcKCmlkZW1wb3RlbnQYCiABKAhIAogBARpUChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIvCgV2YWx1ZRgCIAEoCzIgLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5GaWVsZFNwZWM6AjgBQgwKCl9yZWFkX29ubHlCDgoMX2Rlc3RydWN0aXZlQg0KC19pZGVtcG90ZW50MvIBChBDb25uZWN0b3JTZXJ2aWNlEm0KB0V4ZWN1dGUSJS5wYXRjaGJheS5jb25uZWN0b3IudjEuRXhlY3V0ZVJlcXVlc3QaJi5wYXRjaGJheS5jb25uZWN0b3IudjEuRXhlY3V0ZVJlc3BvbnNlIhOC0+STAg06ASoiCC9leGVjdXRlEm8KCERlc2NyaWJlEiYucGF0Y2hiYXkuY29ubmVjdG9yLnYxLkRlc2NyaWJlUmVxdWVzdBonLnBhdGNoYmF5LmNvbm5lY3Rvci52MS5EZXNjcmliZVJlc3BvbnNlIhKQAgGC0+STAgkSBy9zY2hlbWFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct]);
 
 /**
  * Request for ConnectorService.Execute; its JSON form is the protocol 2.0 request body.
@@ -598,6 +598,28 @@ export type CommandSpec = Message<"patchbay.connector.v1.CommandSpec"> & {
    * @generated from field: string added_in_version = 7;
    */
   addedInVersion: string;
+
+  /**
+   * Hints for AI agents about what the command does; leave one unset when unknown. True when the command
+   * only reads and changes nothing (then destructive cannot be true nor idempotent false).
+   *
+   * @generated from field: optional bool read_only = 8;
+   */
+  readOnly?: boolean | undefined;
+
+  /**
+   * True when the command may delete or overwrite data.
+   *
+   * @generated from field: optional bool destructive = 9;
+   */
+  destructive?: boolean | undefined;
+
+  /**
+   * True when calling it again with the same params has no further effect.
+   *
+   * @generated from field: optional bool idempotent = 10;
+   */
+  idempotent?: boolean | undefined;
 };
 
 /**
@@ -654,6 +676,28 @@ export type CommandSpecJson = {
    * @generated from field: string added_in_version = 7;
    */
   addedInVersion?: string;
+
+  /**
+   * Hints for AI agents about what the command does; leave one unset when unknown. True when the command
+   * only reads and changes nothing (then destructive cannot be true nor idempotent false).
+   *
+   * @generated from field: optional bool read_only = 8;
+   */
+  readOnly?: boolean;
+
+  /**
+   * True when the command may delete or overwrite data.
+   *
+   * @generated from field: optional bool destructive = 9;
+   */
+  destructive?: boolean;
+
+  /**
+   * True when calling it again with the same params has no further effect.
+   *
+   * @generated from field: optional bool idempotent = 10;
+   */
+  idempotent?: boolean;
 };
 
 /**

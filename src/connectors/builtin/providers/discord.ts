@@ -78,7 +78,7 @@ const sampleUser = { id: "80351110224678912", username: "patchbay", bot: true };
 export const discordConnector = defineConnector({
   name: "discord",
   displayName: "Discord",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Post messages to Discord channels and read the bot user and channels (REST API v10).",
   authType: "api_key",
   category: "messaging",
@@ -93,6 +93,7 @@ export const discordConnector = defineConnector({
     test: defineCommand<Record<string, never>, DiscordConnection>({
       description: "Check that Discord accepts the bot token (GET /users/@me).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -105,6 +106,9 @@ export const discordConnector = defineConnector({
     createMessage: defineCommand<typeof createMessageParams, DiscordConnection>({
       description: "Post a message to a channel (POST /channels/{channel.id}/messages).",
       params: createMessageParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["message"],
       mock: {
         default: ({ params }) =>
@@ -139,6 +143,7 @@ export const discordConnector = defineConnector({
     getCurrentUser: defineCommand<Record<string, never>, DiscordConnection>({
       description: "The bot's own user (GET /users/@me).",
       params: {},
+      readOnly: true,
       outputs: ["user"],
       mock: { default: () => succeed({ payload: { user: sampleUser } }) },
       async handler({ connection, ...call }) {
@@ -152,6 +157,7 @@ export const discordConnector = defineConnector({
     getChannel: defineCommand<typeof getChannelParams, DiscordConnection>({
       description: "A channel by id (GET /channels/{channel.id}).",
       params: getChannelParams,
+      readOnly: true,
       outputs: ["channel"],
       mock: {
         default: ({ params }) =>

@@ -123,7 +123,7 @@ const sampleIssue = {
 export const githubConnector = defineConnector({
   name: "github",
   displayName: "GitHub",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Create, read and list a repository's issues as a GitHub user (REST API, OAuth).",
   authType: "oauth",
   category: "developer-tools",
@@ -152,6 +152,9 @@ export const githubConnector = defineConnector({
       description:
         "Create a Patchbay webhook endpoint and a repository webhook that delivers to it (POST /repos/{owner}/{repo}/hooks).",
       params: createWebhookParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["endpointId", "url", "hookId"],
       mock: {
         default: () =>
@@ -208,6 +211,9 @@ export const githubConnector = defineConnector({
     createIssue: defineCommand<typeof createIssueParams, GitHubConnection>({
       description: "Open an issue (POST /repos/{owner}/{repo}/issues).",
       params: createIssueParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["issue"],
       mock: {
         default: ({ params }) =>
@@ -250,6 +256,7 @@ export const githubConnector = defineConnector({
     getIssue: defineCommand<typeof getIssueParams, GitHubConnection>({
       description: "One issue (GET /repos/{owner}/{repo}/issues/{issue_number}).",
       params: getIssueParams,
+      readOnly: true,
       outputs: ["issue"],
       mock: {
         default: ({ params }) =>
@@ -276,6 +283,7 @@ export const githubConnector = defineConnector({
       description:
         "List one page of a repository's issues, pull requests included (GET /repos/{owner}/{repo}/issues).",
       params: listIssuesParams,
+      readOnly: true,
       outputs: ["issues", "nextPage"],
       mock: {
         default: () =>

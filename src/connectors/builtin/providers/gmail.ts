@@ -90,7 +90,7 @@ const sampleRef = { id: "18c2f0a1b2c3d4e5", threadId: "18c2f0a1b2c3d4e5" };
 export const gmailConnector = defineConnector({
   name: "gmail",
   displayName: "Gmail",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "List, read and send a user's Gmail messages (Gmail API, OAuth 2.0).",
   authType: "oauth",
   category: "email",
@@ -119,6 +119,7 @@ export const gmailConnector = defineConnector({
     listMessages: defineCommand<typeof listMessagesParams, GmailConnection>({
       description: "List one page of message ids, newest first (users.messages.list).",
       params: listMessagesParams,
+      readOnly: true,
       outputs: ["messages", "nextPageToken", "resultSizeEstimate"],
       mock: {
         default: () =>
@@ -169,6 +170,7 @@ export const gmailConnector = defineConnector({
     getMessage: defineCommand<typeof getMessageParams, GmailConnection>({
       description: "One message (users.messages.get).",
       params: getMessageParams,
+      readOnly: true,
       outputs: ["message"],
       mock: {
         default: ({ params }) =>
@@ -191,6 +193,9 @@ export const gmailConnector = defineConnector({
     sendMessage: defineCommand<typeof sendMessageParams, GmailConnection>({
       description: "Send a plain-text email as the user (users.messages.send, raw RFC 2822).",
       params: sendMessageParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["id", "threadId", "labelIds"],
       mock: {
         default: () =>

@@ -100,7 +100,7 @@ const sampleIssue = {
 export const linearConnector = defineConnector({
   name: "linear",
   displayName: "Linear",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Create Linear issues and read the API key's user and teams (GraphQL API).",
   authType: "api_key",
   category: "project-management",
@@ -118,6 +118,7 @@ export const linearConnector = defineConnector({
     test: defineCommand<Record<string, never>, LinearConnection>({
       description: "Check that Linear accepts the API key (viewer query).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -130,6 +131,9 @@ export const linearConnector = defineConnector({
     createIssue: defineCommand<typeof createIssueParams, LinearConnection>({
       description: "Create an issue in a team (issueCreate mutation).",
       params: createIssueParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["issue"],
       mock: {
         default: ({ params }) =>
@@ -176,6 +180,7 @@ export const linearConnector = defineConnector({
     getViewer: defineCommand<Record<string, never>, LinearConnection>({
       description: "The user the API key belongs to (viewer query).",
       params: {},
+      readOnly: true,
       outputs: ["viewer"],
       mock: {
         default: () =>
@@ -199,6 +204,7 @@ export const linearConnector = defineConnector({
     listTeams: defineCommand<typeof listTeamsParams, LinearConnection>({
       description: "List one page of the workspace's teams, for their ids (teams query).",
       params: listTeamsParams,
+      readOnly: true,
       outputs: ["teams", "nextCursor"],
       mock: {
         default: () =>

@@ -105,7 +105,7 @@ const sampleChannels = [{ id: "C0123456789", name: "general", is_private: false,
 export const slackConnector = defineConnector({
   name: "slack",
   displayName: "Slack",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Post messages and list conversations in a Slack workspace with a bot token (Web API).",
   authType: "api_key",
   category: "messaging",
@@ -123,6 +123,7 @@ export const slackConnector = defineConnector({
     test: defineCommand<Record<string, never>, SlackConnection>({
       description: "Check that Slack accepts the bot token (auth.test).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -135,6 +136,9 @@ export const slackConnector = defineConnector({
     postMessage: defineCommand<typeof postMessageParams, SlackConnection>({
       description: "Post a message to a channel (chat.postMessage).",
       params: postMessageParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["channel", "ts", "message"],
       mock: {
         default: ({ params }) =>
@@ -172,6 +176,7 @@ export const slackConnector = defineConnector({
     listConversations: defineCommand<typeof listConversationsParams, SlackConnection>({
       description: "List one page of conversations the token can see (conversations.list).",
       params: listConversationsParams,
+      readOnly: true,
       outputs: ["channels", "nextCursor"],
       mock: {
         default: () =>

@@ -116,7 +116,7 @@ const sampleInvoice = {
 export const stripeConnector = defineConnector({
   name: "stripe",
   displayName: "Stripe",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Create and read Stripe customers and list invoices (REST API, secret key).",
   authType: "api_key",
   category: "payments",
@@ -135,6 +135,9 @@ export const stripeConnector = defineConnector({
       description:
         "Create a Patchbay webhook endpoint and a Stripe webhook endpoint that delivers to it; Stripe's signing secret is kept by Patchbay (POST /v1/webhook_endpoints).",
       params: createWebhookEndpointParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["endpointId", "url", "stripeEndpointId"],
       mock: {
         default: () =>
@@ -191,6 +194,7 @@ export const stripeConnector = defineConnector({
     test: defineCommand<Record<string, never>, StripeConnection>({
       description: "Check that Stripe accepts the key (GET /v1/balance).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -203,6 +207,9 @@ export const stripeConnector = defineConnector({
     createCustomer: defineCommand<typeof createCustomerParams, StripeConnection>({
       description: "Create a customer (POST /v1/customers).",
       params: createCustomerParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["customer"],
       mock: {
         default: () =>
@@ -230,6 +237,7 @@ export const stripeConnector = defineConnector({
     getCustomer: defineCommand<typeof getCustomerParams, StripeConnection>({
       description: "One customer (GET /v1/customers/{id}); a deleted one has `deleted: true`.",
       params: getCustomerParams,
+      readOnly: true,
       outputs: ["customer"],
       mock: {
         default: ({ params }) =>
@@ -252,6 +260,7 @@ export const stripeConnector = defineConnector({
     listInvoices: defineCommand<typeof listInvoicesParams, StripeConnection>({
       description: "List one page of invoices, newest first (GET /v1/invoices).",
       params: listInvoicesParams,
+      readOnly: true,
       outputs: ["invoices", "hasMore", "nextCursor"],
       mock: {
         default: () =>

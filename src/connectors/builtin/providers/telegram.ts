@@ -82,7 +82,7 @@ const sampleBot = { id: 123456789, is_bot: true, first_name: "Patchbay", usernam
 export const telegramConnector = defineConnector({
   name: "telegram",
   displayName: "Telegram",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Send messages as a Telegram bot, inspect the bot and set up its webhook (Bot API).",
   authType: "api_key",
   category: "messaging",
@@ -101,6 +101,9 @@ export const telegramConnector = defineConnector({
       description:
         "Create a Patchbay webhook endpoint for this bot and register it with Telegram (setWebhook with a generated secret_token).",
       params: setupWebhookParams,
+      readOnly: false,
+      destructive: true,
+      idempotent: false,
       outputs: ["endpointId", "url"],
       mock: {
         default: () =>
@@ -153,6 +156,7 @@ export const telegramConnector = defineConnector({
     test: defineCommand<Record<string, never>, TelegramConnection>({
       description: "Check that Telegram accepts the bot token (getMe).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -166,6 +170,9 @@ export const telegramConnector = defineConnector({
     sendMessage: defineCommand<typeof sendMessageParams, TelegramConnection>({
       description: "Send a text message to a chat (sendMessage).",
       params: sendMessageParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["message"],
       mock: {
         default: ({ params }) =>
@@ -201,6 +208,7 @@ export const telegramConnector = defineConnector({
     getMe: defineCommand<Record<string, never>, TelegramConnection>({
       description: "The bot's own user (getMe).",
       params: {},
+      readOnly: true,
       outputs: ["bot"],
       mock: { default: () => succeed({ payload: { bot: sampleBot } }) },
       async handler({ connection, ...call }) {
@@ -214,6 +222,7 @@ export const telegramConnector = defineConnector({
     getWebhookInfo: defineCommand<Record<string, never>, TelegramConnection>({
       description: "The bot's webhook: URL, pending updates, last delivery error (getWebhookInfo).",
       params: {},
+      readOnly: true,
       outputs: ["webhook"],
       mock: {
         default: () =>

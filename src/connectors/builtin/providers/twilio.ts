@@ -79,7 +79,7 @@ const sampleMessage = {
 export const twilioConnector = defineConnector({
   name: "twilio",
   displayName: "Twilio",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Send SMS and read message status with Twilio Programmable Messaging.",
   authType: "api_key",
   category: "messaging",
@@ -95,6 +95,7 @@ export const twilioConnector = defineConnector({
     test: defineCommand<Record<string, never>, TwilioConnection>({
       description: "Check that Twilio accepts the account sid and auth token (GET the account).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -109,6 +110,9 @@ export const twilioConnector = defineConnector({
     sendSms: defineCommand<typeof sendSmsParams, TwilioConnection>({
       description: "Send an SMS (POST /2010-04-01/Accounts/{AccountSid}/Messages.json).",
       params: sendSmsParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["message"],
       mock: {
         default: () =>
@@ -145,6 +149,7 @@ export const twilioConnector = defineConnector({
     getMessage: defineCommand<typeof getMessageParams, TwilioConnection>({
       description: "A message and its delivery status (GET …/Messages/{Sid}.json).",
       params: getMessageParams,
+      readOnly: true,
       outputs: ["message"],
       mock: {
         default: ({ params }) =>

@@ -101,7 +101,7 @@ const sampleSent = { messageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3N0FBQTc2NkE0Q
 export const whatsappConnector = defineConnector({
   name: "whatsapp",
   displayName: "WhatsApp",
-  version: "1.0.0",
+  version: "1.0.1",
   description: "Send WhatsApp text and template messages from a business phone number (Cloud API).",
   authType: "api_key",
   category: "messaging",
@@ -123,6 +123,7 @@ export const whatsappConnector = defineConnector({
     test: defineCommand<Record<string, never>, WhatsAppConnection>({
       description: "Check that the token can read the business phone number (GET /{phoneNumberId}).",
       params: {},
+      readOnly: true,
       outputs: ["reachable"],
       mock: { default: () => succeed({ payload: { reachable: true } }) },
       async handler({ connection, ...call }) {
@@ -146,6 +147,9 @@ export const whatsappConnector = defineConnector({
     sendTextMessage: defineCommand<typeof sendTextParams, WhatsAppConnection>({
       description: "Send a text message (POST /{phoneNumberId}/messages, type text).",
       params: sendTextParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["messageId"],
       mock: { default: () => succeed({ payload: sampleSent, variables: sampleSent }) },
       handler({ params, connection, ...call }) {
@@ -164,6 +168,9 @@ export const whatsappConnector = defineConnector({
     sendTemplateMessage: defineCommand<typeof sendTemplateParams, WhatsAppConnection>({
       description: "Send an approved template message, the only kind allowed outside the 24-hour window.",
       params: sendTemplateParams,
+      readOnly: false,
+      destructive: false,
+      idempotent: false,
       outputs: ["messageId"],
       mock: { default: () => succeed({ payload: sampleSent, variables: sampleSent }) },
       handler({ params, connection, ...call }) {

@@ -13,8 +13,8 @@ import { Migration } from "@mikro-orm/migrations";
  * - `mcp_replies` holds a client's answer to a server-to-client request (sampling) that reached another
  *   replica than the one waiting for it, until the waiting replica takes it (announced on `mcp_replies`).
  */
-export class M0018McpLive extends Migration {
-  override name = "m0018-mcp-live";
+export class M0019McpLive extends Migration {
+  override name = "m0019-mcp-live";
 
   override up(): void {
     this.addSql(`create or replace function mcp_tool_list_changed() returns trigger language plpgsql as $$
