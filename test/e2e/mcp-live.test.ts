@@ -354,3 +354,27 @@ describe("MCP notifications and sampling on the embedded default", () => {
     }
   });
 });
+
+describe("MCP notification streams when a replica stops", () => {
+  it("end as soon as the stop begins, so clients reconnect elsewhere", async () => {
+    const t = await startTestServer("postgresql", { PATCHBAY_SHUTDOWN_TIMEOUT_MS: "20000" });
+    const key = await t.createKey(["mcp"], "agent-stop");
+    const stream = await fetch(`${t.url}/mcp`, {
+      headers: {
+        authorization: `Bearer ${key}`,
+        accept: "text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+      },
+    });
+    expect(stream.status).toBe(200);
+    const stopping = t.stop();
+    // The stream ends (its body completes) as the stop begins; had it been held, the drain would have
+    // waited out the whole grace period for it and cut it, and said so.
+    await stream.text();
+    await stopping;
+    const said = t.logs.lines().map((line) => String(line.msg));
+    expect(said).toContain("stopped");
+    expect(said.some((msg) => msg.includes("grace period over"))).toBe(false);
+    expect(t.logs.lines().some((line) => line.procedure === "/mcp/stream")).toBe(true);
+  }, 60_000);
+});
