@@ -4,9 +4,11 @@ import { codeName } from "../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
+import { narrowingOf } from "./check-narrowing.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { PROTECTED_RESOURCE_PATH } from "./protected-resource.ts";
 import { serveMcpRequest } from "./serve-mcp-request.ts";
+import type { ToolNarrowing } from "./tool-narrowing.ts";
 
 /** Where MCP is served (Streamable HTTP). */
 export const MCP_PATH = "/mcp";
@@ -108,11 +110,18 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
         return refuse(new ConnectError("the request body is not JSON", Code.InvalidArgument));
       }
       procedure = procedureOf(parsed);
+      let narrowing: ToolNarrowing;
+      try {
+        narrowing = await narrowingOf(deps, principal, req);
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
+        return refuse(error, {}, 400);
+      }
 
       // The caller's building tools run the server's own procedures with the key it presented, under the
       // request id the log line and the answer already carry.
       const requestId = res.getHeader(REQUEST_ID_HEADER);
-      const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
+      const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "", narrowing };
       const { answer, failed } = await serveMcpRequest(deps, caller, webRequest(req, body), parsed);
       res.writeHead(answer.status, Object.fromEntries(answer.headers));
       res.end(Buffer.from(await answer.arrayBuffer()));
