@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { isUuid } from "../protocol/is-uuid.ts";
 
 /** Which groups of tools a request is offered. */
 export const TOOL_GROUPS = ["all", "connectors", "building"] as const;
@@ -34,15 +35,20 @@ type Parameter = keyof typeof NARROWING_PARAMETERS;
 /** At most this many values per parameter: a narrowed list is short by intent. */
 export const MAX_NARROWING_VALUES = 50;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
-// A command name as connectors declare them (identifiers, OpenAPI operationIds): printable, no comma.
-const COMMAND = /^[\x21-\x2b\x2d-\x7e]{1,128}$/;
+// A connector slug or command name as a caller may type it: printable ASCII without the comma that
+// separates values. Whether it names something is checked against the catalog (checkNarrowing).
+const NAME = /^[\x21-\x2b\x2d-\x7e]+$/;
 
-const CHECKS: Record<Exclude<Parameter, "tools">, { pattern: RegExp; what: string }> = {
-  connection: { pattern: UUID, what: "a connection id (UUID)" },
-  connector: { pattern: SLUG, what: "a connector slug (lowercase letters, digits and dashes)" },
-  command: { pattern: COMMAND, what: "a command name (printable ASCII, at most 128 characters)" },
+const CHECKS: Record<Exclude<Parameter, "tools">, { valid: (value: string) => boolean; what: string }> = {
+  connection: { valid: isUuid, what: "a connection id (UUID)" },
+  connector: {
+    valid: (v) => v.length <= 64 && NAME.test(v),
+    what: "a connector slug (printable ASCII, at most 64 characters)",
+  },
+  command: {
+    valid: (v) => v.length <= 128 && NAME.test(v),
+    what: "a command name (printable ASCII, at most 128 characters)",
+  },
 };
 
 function invalid(message: string): ConnectError {
@@ -83,10 +89,10 @@ export function parseToolNarrowing(
     if (values.length > MAX_NARROWING_VALUES) {
       throw invalid(`${name} takes at most ${MAX_NARROWING_VALUES} values`);
     }
-    const { pattern, what } = CHECKS[name];
+    const { valid, what } = CHECKS[name];
     values.forEach((v, i) => {
       if (v === "") throw invalid(`${name} value ${i + 1} is empty`);
-      if (!pattern.test(v)) throw invalid(`${name} value ${i + 1} is not ${what}`);
+      if (!valid(v)) throw invalid(`${name} value ${i + 1} is not ${what}`);
     });
     return [...new Set(name === "connection" ? values.map((v) => v.toLowerCase()) : values)];
   };

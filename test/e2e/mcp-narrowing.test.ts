@@ -2,11 +2,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logging/logger.ts";
 import { MCP_PAGE_SIZE } from "../../src/mcp/list-page.ts";
+import { type RunningServer, startServer } from "../../src/server/start-server.ts";
 import {
   type FakePlaceholderApi,
   startFakePlaceholderApi,
 } from "../connectors/builtin/fake-placeholder-api.ts";
+import { LogCapture } from "../support/log-capture.ts";
 import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
 
 // What an agent is offered at /mcp: the tool list narrowed by the endpoint URL's query (or headers) to
@@ -224,7 +228,7 @@ describe.each(BACKENDS)("MCP tool narrowing and pagination on %s", (backend) => 
       ["?connection=not-a-uuid", {}, /^connection value 1 is not a connection id/],
       [`?connection=${blogId},`, {}, /^connection value 2 is empty/],
       [`?connection=${blogId}&connection=${shopId}`, {}, /^connection is given more than once/],
-      ["?connector=Not_A_Slug", {}, /^connector value 1 is not a connector slug/],
+      ["?connector=a%20b", {}, /^connector value 1 is not a connector slug/],
       ["?tools=everything", {}, /^tools must be one of all, connectors, building/],
       ["?conection=x", {}, /^unknown query parameter 'conection'/],
       ["?tools=building&connector=echo", {}, /tools=building leaves out/],
@@ -247,6 +251,7 @@ describe.each(BACKENDS)("MCP tool narrowing and pagination on %s", (backend) => 
     const cases: [string, RegExp][] = [
       ["?connection=00000000-0000-4000-8000-000000000000", /^connection value 1 is not one of your/],
       ["?connector=no-such-connector", /^connector value 1 is not a connector you can see/],
+      ["?connector=Not_A_Slug", /^connector value 1 is not a connector you can see/],
       ["?command=noSuchCommand", /^command value 1 is not a command of any tool/],
       // A command of a connector the other lists leave out.
       [`?connection=${blogId}&command=echo`, /^command value 1 is not a command/],
@@ -279,6 +284,63 @@ describe.each(BACKENDS)("MCP tool narrowing and pagination on %s", (backend) => 
       });
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe("tools/list cursors on two replicas", () => {
+  let a: TestServer;
+  let b: RunningServer;
+
+  beforeAll(async () => {
+    a = await startTestServer("postgresql");
+    b = await startServer(loadConfig(a.env, false), {
+      logger: createLogger({ level: "warn", format: "json", destination: new LogCapture().stream }),
+      notice: () => undefined,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it("reads one replica's cursor on the other: nothing of the list is held between requests", async () => {
+    const key = await a.createKey(["mcp", "execute", "catalog:write"], "agent-r");
+    const commands = Object.fromEntries(Array.from({ length: BIG_COMMANDS }, (_, i) => [`c${i}`, {}]));
+    const created = await fetch(`${a.url}/api/v1/connectors`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "replica-tools",
+        executionModel: "script",
+        configSchema: { connectionConfig: {}, commands },
+        scriptSource: Object.keys(commands)
+          .map((name) => `function ${name}() { return { success: true, payload: {} }; }`)
+          .join("\n"),
+      }),
+    });
+    expect(created.status).toBe(200);
+    const connectTo = async (base: string) => {
+      const client = new Client({ name: "mcp-replica-cursor", version: "1.0.0" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${base}/mcp?tools=connectors`), {
+          requestInit: { headers: { authorization: `Bearer ${key}` } },
+        }),
+      );
+      return client;
+    };
+    const [onA, onB] = [await connectTo(a.url), await connectTo(b.url)];
+    try {
+      const first = await onA.listTools();
+      expect(first.nextCursor).toBeDefined();
+      const second = await onB.listTools({ cursor: first.nextCursor ?? "" });
+      const names = [...first.tools, ...second.tools].map((tool) => tool.name);
+      expect(second.nextCursor).toBeUndefined();
+      expect(names.filter((name) => name.startsWith("replica-tools_"))).toHaveLength(BIG_COMMANDS);
+      expect(new Set(names).size).toBe(names.length);
+    } finally {
+      await onA.close();
+      await onB.close();
     }
   });
 });

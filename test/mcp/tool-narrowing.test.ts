@@ -37,7 +37,11 @@ describe("parseToolNarrowing", () => {
       "connection is given more than once: list its values comma-separated",
     ],
     ["connector=", "connector value 1 is empty"],
-    ["connector=Echo", "connector value 1 is not a connector slug (lowercase letters, digits and dashes)"],
+    ["connector=a%20b", "connector value 1 is not a connector slug (printable ASCII, at most 64 characters)"],
+    [
+      `connector=${"a".repeat(65)}`,
+      "connector value 1 is not a connector slug (printable ASCII, at most 64 characters)",
+    ],
     ["command=a%0Ab", "command value 1 is not a command name (printable ASCII, at most 128 characters)"],
     ["tools=some", "tools must be one of all, connectors, building"],
     [
