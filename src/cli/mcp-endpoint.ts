@@ -2,7 +2,8 @@ import { UsageError } from "./usage-error.ts";
 
 /**
  * The MCP endpoint of the Patchbay at `base`: `<base>/mcp`, keeping a path prefix the service is mounted
- * under (a reverse proxy's `/patchbay`). A base that already names the endpoint is taken as it is.
+ * under (a reverse proxy's `/patchbay`). A base that already names the endpoint is taken as it is. The
+ * query is kept: it narrows the tools the endpoint offers (`?connection=…&tools=connectors`).
  */
 export function mcpEndpoint(base: string): URL {
   let url: URL;
@@ -25,7 +26,6 @@ export function mcpEndpoint(base: string): URL {
   }
   const path = url.pathname.replace(/\/+$/, "");
   url.pathname = path.endsWith("/mcp") ? path : `${path}/mcp`;
-  url.search = "";
   url.hash = "";
   return url;
 }

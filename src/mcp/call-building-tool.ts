@@ -11,10 +11,13 @@ import { callRpc, type RpcCaller } from "./call-rpc.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import type { AskModel } from "./sample-script.ts";
 import { toolFailure } from "./tool-failure.ts";
+import type { ToolNarrowing } from "./tool-narrowing.ts";
 
 /** The caller of one MCP request: its principal, and the key and request id its RPCs are made with. */
 export interface McpCaller extends RpcCaller {
   readonly principal: Principal;
+  /** The tools the request asked to see (its URL's query or headers); every tool when absent. */
+  readonly narrowing?: ToolNarrowing;
 }
 
 /** Whether the caller's key holds the scope a building tool's procedure needs. */

@@ -1,11 +1,13 @@
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CommandSpecJson } from "../../gen/patchbay/v1/common_pb.ts";
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { BUILDING_TOOLS } from "./building-tools.ts";
 import { commandAnnotations } from "./command-annotations.ts";
 import { inputSchemaOf, outputSchemaOf, type ToolInputSchema } from "./input-schema.ts";
 import type { McpDeps } from "./mcp-deps.ts";
-import { toolNames } from "./tool-name.ts";
+import { mayBeNamed, toolNames } from "./tool-name.ts";
+import { EVERY_TOOL, type ToolNarrowing } from "./tool-narrowing.ts";
 
 /** One command of one connection (or auth-less connector) offered as an MCP tool. */
 export interface ConnectorTool {
@@ -29,12 +31,33 @@ interface Source {
   readonly title: string;
 }
 
+/** A connector tool by name, before its schemas are made (only the tools answered need them). */
+export interface ConnectorToolEntry {
+  readonly name: string;
+  readonly source: Source;
+  readonly command: string;
+  readonly spec: CommandSpecJson;
+}
+
+/** Every connector tool of a caller, named, and the ids of its active connections. */
+export interface ConnectorToolIndex {
+  readonly entries: readonly ConnectorToolEntry[];
+  /** The caller's active connections, also those whose connector offers no tools now. */
+  readonly connectionIds: ReadonlySet<string>;
+}
+
 /**
  * The caller's connector tools: one per command of each of its subject's active connections, then of each
  * auth-less connector its tenant sees, in a stable order (connections by creation, connectors by slug).
- * A connector that is gone or not available offers no tools, as Execute would refuse them.
+ * A connector that is gone or not available offers no tools, as Execute would refuse them. Names are
+ * made over the whole set, so a narrowed list names each tool as the whole list does.
  */
-export async function listConnectorTools(deps: McpDeps, principal: Principal): Promise<ConnectorTool[]> {
+export async function indexConnectorTools(
+  deps: McpDeps,
+  principal: Principal,
+  /** Keeps only the connections and connectors whose tools' names start with this prefix's (see `mayBeNamed`). */
+  keep: (prefix: string) => boolean = () => true,
+): Promise<ConnectorToolIndex> {
   const [connections, authless] = await Promise.all([
     deps.activeConnections(principal),
     deps.authlessConnectors(principal.tenantId),
@@ -45,11 +68,13 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
     return connector !== undefined && connector.availability === "available" ? connector : undefined;
   };
   for (const connection of connections) {
+    const label = connection.label.trim();
+    const prefix = label || connection.connectorSlug;
+    if (!keep(prefix)) continue;
     const connector = await usable(connection.connectorSlug);
     if (connector === undefined) continue;
-    const label = connection.label.trim();
     sources.push({
-      prefix: label || connector.slug,
+      prefix,
       key: connection.id,
       connector,
       target: { connectionId: connection.id },
@@ -57,6 +82,7 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
     });
   }
   for (const slug of authless) {
+    if (!keep(slug)) continue;
     const connector = await usable(slug);
     if (connector === undefined || connector.authType !== "none") continue;
     sources.push({
@@ -67,7 +93,7 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
       title: slug,
     });
   }
-  const entries = sources.flatMap((source) =>
+  const commands = sources.flatMap((source) =>
     Object.entries(source.connector.configSchema.commands ?? {}).map(([command, spec]) => ({
       source,
       command,
@@ -75,7 +101,7 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
     })),
   );
   const names = toolNames(
-    entries.map((e) => ({
+    commands.map((e) => ({
       prefix: e.source.prefix,
       command: e.command,
       key: `${e.source.key}/${e.command}`,
@@ -83,8 +109,27 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
     // A connection labelled "list" with a command "connectors" must not shadow the building tool.
     BUILDING_TOOLS.map((tool) => tool.name),
   );
-  return entries.map((entry, i) => ({
-    name: names[i] ?? entry.command,
+  return {
+    entries: commands.map((entry, i) => ({ ...entry, name: names[i] ?? entry.command })),
+    connectionIds: new Set(connections.map((connection) => connection.id)),
+  };
+}
+
+/** Whether a tool is in the narrowed set: it matches each list the narrowing gives. */
+export function inNarrowing(entry: ConnectorToolEntry, narrowing: ToolNarrowing): boolean {
+  const { target, connector } = entry.source;
+  if (narrowing.tools === "building") return false;
+  if (narrowing.connections.length > 0) {
+    if (!("connectionId" in target) || !narrowing.connections.includes(target.connectionId)) return false;
+  }
+  if (narrowing.connectors.length > 0 && !narrowing.connectors.includes(connector.slug)) return false;
+  return narrowing.commands.length === 0 || narrowing.commands.includes(entry.command);
+}
+
+/** The tool of one entry, with its description and schemas. */
+export function connectorToolOf(entry: ConnectorToolEntry): ConnectorTool {
+  return {
+    name: entry.name,
     description: describe(
       entry.source.title,
       entry.command,
@@ -96,7 +141,35 @@ export async function listConnectorTools(deps: McpDeps, principal: Principal): P
     annotations: commandAnnotations(entry.spec, `${entry.source.title}: ${entry.command}`),
     target: entry.source.target,
     command: entry.command,
-  }));
+  };
+}
+
+/** The caller's connector tools in the narrowed set (every one by default), in the index's order. */
+export async function listConnectorTools(
+  deps: McpDeps,
+  principal: Principal,
+  narrowing: ToolNarrowing = EVERY_TOOL,
+): Promise<ConnectorTool[]> {
+  const { entries } = await indexConnectorTools(deps, principal);
+  return entries.filter((entry) => inNarrowing(entry, narrowing)).map(connectorToolOf);
+}
+
+/**
+ * The connector tool a `tools/call` names, or undefined when the caller has none by that name in the
+ * narrowed set. Only the connections and connectors whose tools could bear the name are looked up (the
+ * names a suffix tells apart are all among them: see `mayBeNamed`), and only the tool found gets its
+ * schemas made.
+ */
+export async function findConnectorTool(
+  deps: McpDeps,
+  principal: Principal,
+  name: string,
+  narrowing: ToolNarrowing,
+): Promise<ConnectorTool | undefined> {
+  // Only the tools that could bear the name: their connectors alone are looked up.
+  const { entries } = await indexConnectorTools(deps, principal, (prefix) => mayBeNamed(prefix, name));
+  const entry = entries.find((e) => e.name === name);
+  return entry !== undefined && inNarrowing(entry, narrowing) ? connectorToolOf(entry) : undefined;
 }
 
 /** The tool's description: the command's own, and where it runs, so an agent can tell connections apart. */

@@ -8,13 +8,15 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
-import { hasScope } from "../auth/index.ts";
 import { BUILDING_TOOLS } from "./building-tools.ts";
-import { callBuildingTool, type McpCaller, mayUse } from "./call-building-tool.ts";
+import { callBuildingTool, type McpCaller } from "./call-building-tool.ts";
 import { callConnectorTool, toJsonObject } from "./call-connector-tool.ts";
-import { listConnectorTools } from "./connector-tools.ts";
+import { findConnectorTool } from "./connector-tools.ts";
+import { listTools } from "./list-tools.ts";
 import type { McpDeps } from "./mcp-deps.ts";
+import { registerResources } from "./register-resources.ts";
 import type { AskModel } from "./sample-script.ts";
+import { EVERY_TOOL } from "./tool-narrowing.ts";
 
 /** What one request's MCP server reports back for the request's log line. */
 export interface McpCallState {
@@ -43,41 +45,24 @@ export const SERVER_INFO = { name: "patchbay", version: "1.0.0" } as const;
 export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCallState): Server {
   const { principal } = caller;
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true } },
+    capabilities: { tools: { listChanged: true }, resources: {} },
     instructions:
       "Connector tools run one command of one of your Patchbay connections (or of a connector without auth). " +
       "Building tools (list_connectors, get_capabilities, parse_openapi_spec, generate_connector_script, " +
       "create_connector, update_connector_script, test_connector, execute_connector_command) write and try connectors.",
   });
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
-    // A key is offered only the building tools its scopes allow.
-    const building = BUILDING_TOOLS.filter((tool) => mayUse(principal, tool)).map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      inputSchema: tool.inputSchema,
-      annotations: tool.annotations,
-    }));
-    // Connector tools run commands, which needs `execute`: a key without it is offered none.
-    if (!hasScope(principal.scopes, "execute")) return { tools: building };
-    const tools = await listConnectorTools(deps, principal);
-    return {
-      tools: [
-        ...building,
-        ...tools.map((tool) => ({
-          name: tool.name,
-          description: tool.description,
-          inputSchema: tool.inputSchema,
-          ...(tool.outputSchema !== undefined ? { outputSchema: tool.outputSchema } : {}),
-          annotations: tool.annotations,
-        })),
-      ],
-    };
-  });
+  const narrowing = caller.narrowing ?? EVERY_TOOL;
+  // One page of the tools the key may use, narrowed as the request asked.
+  server.setRequestHandler(ListToolsRequestSchema, (request) =>
+    listTools(deps, principal, narrowing, request.params?.cursor),
+  );
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const args: JsonObject = toJsonObject(request.params.arguments);
-    const building = BUILDING_TOOLS.find((t) => t.name === request.params.name);
+    const { name } = request.params;
+    const building =
+      narrowing.tools === "connectors" ? undefined : BUILDING_TOOLS.find((t) => t.name === name);
     if (building !== undefined) {
-      // Connector tools never take a building tool's name (listConnectorTools reserves them).
+      // Connector tools never take a building tool's name (indexConnectorTools reserves them).
       const ask: AskModel | undefined = state.streaming
         ? (params) =>
             extra.sendRequest({ method: "sampling/createMessage", params }, CreateMessageResultSchema, {
@@ -89,15 +74,18 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
       state.failed = failed;
       return result;
     }
-    const tools = await listConnectorTools(deps, principal);
-    const tool = tools.find((t) => t.name === request.params.name);
+    // A tool outside the narrowed set is unknown, as it is absent from tools/list.
+    const tool =
+      narrowing.tools === "building" ? undefined : await findConnectorTool(deps, principal, name, narrowing);
     if (tool === undefined) {
       state.failed = new ConnectError("unknown tool", Code.NotFound);
-      throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}`);
+      throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${name}`);
     }
-    const { result, failed } = await callConnectorTool(deps, principal, tool, args, extra.signal);
+    const { _meta: meta } = request.params;
+    const { result, failed } = await callConnectorTool(deps, caller, tool, args, meta, extra.signal);
     state.failed = failed;
     return result;
   });
+  registerResources(server, deps, caller, state);
   return server;
 }

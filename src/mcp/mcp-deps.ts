@@ -4,6 +4,7 @@ import type { ConnectorLookup } from "../catalog/index.ts";
 import type { ActiveConnection } from "../connections/index.ts";
 import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { PageTokens } from "../paging/index.ts";
 import type { NodeReq } from "../protocol/node-types.ts";
 import type { RateLimitCheck } from "../ratelimit/index.ts";
 import type { ReplyRelay } from "./reply-relay.ts";
@@ -34,6 +35,8 @@ export interface McpDeps {
    */
   readonly admit: (principal: Principal) => () => void;
   readonly logger: Logger;
+  /** The server's signed page tokens: `tools/list` cursors, valid on every replica. */
+  readonly pageTokens: PageTokens;
   /** The server's public base URL, for the protected-resource metadata. */
   readonly publicUrl: string;
   /** Reads a request body under the server's body limit; undefined when it is larger. */

@@ -5,11 +5,13 @@ import { codeName } from "../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
+import { narrowingOf } from "./check-narrowing.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { PROTECTED_RESOURCE_PATH } from "./protected-resource.ts";
 import type { ClientReply } from "./reply-relay.ts";
 import { serveMcpRequest, type WriteAnswer } from "./serve-mcp-request.ts";
 import { serveMcpStream } from "./serve-mcp-stream.ts";
+import type { ToolNarrowing } from "./tool-narrowing.ts";
 
 /** Answers to the server's requests one POST may carry (Patchbay asks one thing at a time). */
 const MAX_REPLIES = 16;
@@ -145,11 +147,25 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       return refuse(error, retryAfterOf(error));
     }
     try {
+      // The URL's (or headers') narrowing of the tool list, checked before anything is served.
+      let narrowing: ToolNarrowing;
+      try {
+        narrowing = await narrowingOf(deps, principal, req);
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
+        return refuse(error, {}, 400);
+      }
       let status = 200;
-      const failed = await serveMcpRequest(deps, caller, webRequest(req, "POST", body), parsed, (answer) => {
-        status = answer.status;
-        return write(answer);
-      });
+      const failed = await serveMcpRequest(
+        deps,
+        { ...caller, narrowing },
+        webRequest(req, "POST", body),
+        parsed,
+        (answer) => {
+          status = answer.status;
+          return write(answer);
+        },
+      );
       const refusedByTransport =
         status >= 400 ? new ConnectError(`HTTP ${status}`, Code.InvalidArgument) : undefined;
       return { procedure, principal: principal.keyId, error: failed ?? refusedByTransport };

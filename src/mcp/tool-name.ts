@@ -43,3 +43,16 @@ export function toolNames(requests: readonly NameRequest[], reserved: readonly s
     return `${name.slice(0, MAX_LENGTH - SUFFIX_LENGTH)}${suffixOf(request.key)}`;
   });
 }
+
+/**
+ * Whether some tool named after `prefix` (`<prefix>_<command>`, whatever its command and the other tools)
+ * could get `name` from `toolNames`: its sanitized `<prefix>_` and `name` agree up to where a suffix may
+ * cut the name. True for every tool that can, and for some that cannot; so one name is resolved among
+ * these candidates alone (every tool sharing a candidate's plain name is a candidate too, and the
+ * counts that decide a suffix come out the same), without reading every connector's commands.
+ */
+export function mayBeNamed(prefix: string, name: string): boolean {
+  const head = sanitize(`${prefix}_`);
+  const kept = Math.min(head.length, MAX_LENGTH - SUFFIX_LENGTH);
+  return head.slice(0, kept) === name.slice(0, kept);
+}

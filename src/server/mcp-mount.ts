@@ -38,6 +38,7 @@ export function createMcpRoute(
     // Its own check on the same counters as the interceptor's: one limit per key across protocols.
     rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
     logger: deps.logger,
+    pageTokens: deps.services.catalog.pageTokens,
     publicUrl: deps.services.connections.publicUrl,
     notices: deps.mcp.notices,
     replies: deps.mcp.replies,
