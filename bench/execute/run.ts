@@ -20,7 +20,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ExecuteRequestSchema, ExecuteResponseSchema } from "../../gen/patchbay/v1/execute_pb.ts";
-import { query, startBenchServer } from "../support/bench-server.ts";
+import { startBenchServer } from "../support/bench-server.ts";
+import { countExecutionRecords, recordsOf } from "../support/execution-records.ts";
 import { median, type WrkResult, wrk } from "../support/wrk.ts";
 
 const { values } = parseArgs({
@@ -192,15 +193,9 @@ try {
   }
 
   await server.stop();
-  const counted = await query(
-    server.databaseUrl,
-    "select count(*)::int as n from executions where connector_slug = 'echo' and status = 'succeeded'",
-  );
-  const failedRows = await query(
-    server.databaseUrl,
-    "select count(*)::int as n from executions where connector_slug = 'echo' and status <> 'succeeded'",
-  );
-  const rows = Number(counted.rows[0]?.n);
+  const records = await countExecutionRecords(server.databaseUrl, "echo");
+  const rows = recordsOf(records, "succeeded");
+  const otherRows = records.reduce((sum, c) => sum + c.n, 0) - rows;
   // wrk and h2load stop the clock with up to one call per connection in flight: the server answers and
   // records those, but the load generator does not count them.
   const loadRuns = targets.length / 2 + (Number(values.rounds) * targets.length) / 2;
@@ -224,7 +219,7 @@ try {
       `Connect JSON: Patchbay = ${pct("connectPatchbay", "connectBare")} % of bare (target ≥ 70 %)`,
       `gRPC:         Patchbay = ${pct("grpcPatchbay", "grpcBare")} % of bare (target ≥ 70 %)`,
       "",
-      `execution records: ${rows} succeeded rows (${Number(failedRows.rows[0]?.n)} others) for ${patchbayOk} successful calls counted by the load generators (incl. warm-up and probes); ` +
+      `execution records: ${rows} succeeded rows (${otherRows} others) for ${patchbayOk} successful calls counted by the load generators (incl. warm-up and probes); ` +
         `difference ${rows - patchbayOk} (calls in flight when a load run stopped, at most ${inFlightBound})`,
       rows >= patchbayOk && rows - patchbayOk <= inFlightBound
         ? "records: every counted call has its record"

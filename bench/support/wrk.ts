@@ -5,10 +5,15 @@ export interface WrkResult {
   rps: number;
   p50: number;
   p99: number;
-  /** Non-2xx responses and socket errors. */
+  /**
+   * Non-2xx responses and socket errors; with a script from `wrkScript`, every answer that did not pass
+   * its check (non-2xx included) and socket errors.
+   */
   errors: number;
   /** Successful responses counted by wrk. */
   ok: number;
+  /** Of `errors`, those that are socket errors (connect, read, write, timeout: no answer at all). */
+  socketErrors?: number;
 }
 
 /** `12.3ms`, `870.00us`, `1.02s` → milliseconds. */
@@ -19,7 +24,10 @@ export function ms(text: string): number {
   return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
 }
 
-/** Runs wrk (Debian package `wrk`, one thread) with a Lua request script against a loopback URL. */
+/**
+ * Runs wrk (Debian package `wrk`, one thread) with a Lua request script against a loopback URL (a script
+ * from `wrkScript` also checks each answer's body).
+ */
 export function wrk(url: string, script: string, connections: string, seconds: string): WrkResult {
   const out = execFileSync(
     "wrk",
@@ -32,8 +40,10 @@ export function wrk(url: string, script: string, connections: string, seconds: s
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? Number.NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50, p99, errors, ok: total - non2xx };
+  const unexpected = /unexpected answers: (\d+)/.exec(out)?.[1];
+  const bad = unexpected === undefined ? non2xx : Number(unexpected);
+  const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  return { rps, p50, p99, errors: bad + socketErrors, ok: total - bad, socketErrors };
 }
 
 /** The median of a list (NaN when empty). */

@@ -1,15 +1,16 @@
-import type { EntityManager } from "@mikro-orm/sql";
-import { ConnectorEntity } from "./connector-entity.ts";
+import type { NativeQuery } from "../db/index.ts";
 
 /**
  * The slugs of the auth-less connectors a tenant sees (built-ins, its own, published ones), by slug.
- * Availability is the lookup's to decide.
+ * Availability is the lookup's to decide. One statement on the driver, without the ORM's entity work:
+ * MCP reads it on every request.
  */
-export async function listAuthlessConnectorSlugs(em: EntityManager, tenantId: string): Promise<string[]> {
-  const rows = await em.find(
-    ConnectorEntity,
-    { authType: "none", deletedAt: null, $or: [{ tenantId: null }, { tenantId }, { published: true }] },
-    { orderBy: { slug: "asc" }, fields: ["slug"] },
+export async function listAuthlessConnectorSlugs(query: NativeQuery, tenantId: string): Promise<string[]> {
+  const { rows } = await query(
+    `select distinct slug from connectors
+     where auth_type = 'none' and deleted_at is null and (tenant_id is null or tenant_id = $1 or published)
+     order by slug`,
+    [tenantId],
   );
-  return [...new Set(rows.map((row) => row.slug))];
+  return (rows as { slug: string }[]).map((row) => row.slug);
 }

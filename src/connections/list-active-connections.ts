@@ -1,6 +1,5 @@
-import type { EntityManager } from "@mikro-orm/sql";
 import type { Principal } from "../auth/index.ts";
-import { ConnectionEntity } from "./connection-entity.ts";
+import type { NativeQuery } from "../db/index.ts";
 
 /** An active connection as other features may see it: no credentials, no state beyond what they need. */
 export interface ActiveConnection {
@@ -9,15 +8,23 @@ export interface ActiveConnection {
   readonly connectorSlug: string;
 }
 
-/** The principal's own active connections (its tenant and subject), oldest first. */
+/**
+ * The principal's own active connections (its tenant and subject), oldest first. One statement on the
+ * driver, without the ORM's entity work: MCP reads it on every request.
+ */
 export async function listActiveConnections(
-  em: EntityManager,
+  query: NativeQuery,
   principal: Pick<Principal, "tenantId" | "subject">,
 ): Promise<ActiveConnection[]> {
-  const rows = await em.find(
-    ConnectionEntity,
-    { tenantId: principal.tenantId, subject: principal.subject, status: "active", deletedAt: null },
-    { orderBy: { createdAt: "asc", id: "asc" }, fields: ["id", "label", "connectorSlug"] },
+  const { rows } = await query(
+    `select id, label, connector_slug from connections
+     where tenant_id = $1 and subject = $2 and status = 'active' and deleted_at is null
+     order by created_at, id`,
+    [principal.tenantId, principal.subject],
   );
-  return rows.map((row) => ({ id: row.id, label: row.label, connectorSlug: row.connectorSlug }));
+  return (rows as { id: string; label: string; connector_slug: string }[]).map((row) => ({
+    id: row.id,
+    label: row.label,
+    connectorSlug: row.connector_slug,
+  }));
 }

@@ -57,10 +57,12 @@ export async function indexConnectorTools(
   principal: Principal,
   /** Keeps only the connections and connectors whose tools' names start with this prefix's (see `mayBeNamed`). */
   keep: (prefix: string) => boolean = () => true,
+  /** Reads the auth-less connectors as kept a moment ago instead of afresh. */
+  kept = false,
 ): Promise<ConnectorToolIndex> {
   const [connections, authless] = await Promise.all([
     deps.activeConnections(principal),
-    deps.authlessConnectors(principal.tenantId),
+    kept ? deps.keptAuthlessConnectors(principal.tenantId) : deps.authlessConnectors(principal.tenantId),
   ]);
   const sources: Source[] = [];
   const usable = async (slug: string) => {
@@ -158,7 +160,10 @@ export async function listConnectorTools(
  * The connector tool a `tools/call` names, or undefined when the caller has none by that name in the
  * narrowed set. Only the connections and connectors whose tools could bear the name are looked up (the
  * names a suffix tells apart are all among them: see `mayBeNamed`), and only the tool found gets its
- * schemas made.
+ * schemas made. The auth-less connectors are read as kept a moment ago (the caller's connections are
+ * always read afresh), and afresh when the name is not found among them: a connector created an instant
+ * ago is found, and one deleted or made unavailable is refused by the lookup, which the catalog's writes
+ * keep current.
  */
 export async function findConnectorTool(
   deps: McpDeps,
@@ -167,8 +172,9 @@ export async function findConnectorTool(
   narrowing: ToolNarrowing,
 ): Promise<ConnectorTool | undefined> {
   // Only the tools that could bear the name: their connectors alone are looked up.
-  const { entries } = await indexConnectorTools(deps, principal, (prefix) => mayBeNamed(prefix, name));
-  const entry = entries.find((e) => e.name === name);
+  const keep = (prefix: string) => mayBeNamed(prefix, name);
+  let entry = (await indexConnectorTools(deps, principal, keep, true)).entries.find((e) => e.name === name);
+  entry ??= (await indexConnectorTools(deps, principal, keep)).entries.find((e) => e.name === name);
   return entry !== undefined && inNarrowing(entry, narrowing) ? connectorToolOf(entry) : undefined;
 }
 

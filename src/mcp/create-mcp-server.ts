@@ -8,6 +8,8 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { JsonSchemaType, jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { BUILDING_TOOLS } from "./building-tools.ts";
 import { callBuildingTool, type McpCaller } from "./call-building-tool.ts";
 import { callConnectorTool, toJsonObject } from "./call-connector-tool.ts";
@@ -44,7 +46,18 @@ export const SERVER_INFO = { name: "patchbay", version: "1.0.0" } as const;
  */
 export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCallState): Server {
   const { principal } = caller;
+  // The SDK's server builds an Ajv instance (its vocabularies and formats) at construction when given no
+  // validator, a tenth of a tool call's CPU; only elicitation answers use it, which these servers never
+  // ask for. Made on first use instead.
+  let ajv: AjvJsonSchemaValidator | undefined;
+  const jsonSchemaValidator: jsonSchemaValidator = {
+    getValidator: <T>(schema: JsonSchemaType) => {
+      ajv ??= new AjvJsonSchemaValidator();
+      return ajv.getValidator<T>(schema);
+    },
+  };
   const server = new Server(SERVER_INFO, {
+    jsonSchemaValidator,
     capabilities: { tools: { listChanged: true }, resources: {} },
     instructions:
       "Connector tools run one command of one of your Patchbay connections (or of a connector without auth). " +

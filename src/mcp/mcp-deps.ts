@@ -16,6 +16,11 @@ export interface McpDeps {
   readonly activeConnections: (principal: Principal) => Promise<readonly ActiveConnection[]>;
   /** The slugs of the auth-less connectors a tenant sees (the catalog's read). */
   readonly authlessConnectors: (tenantId: string) => Promise<readonly string[]>;
+  /**
+   * The same, as read up to a couple of seconds ago (kept per tenant): what resolving a `tools/call`
+   * name reads first, reading afresh when the name is not found.
+   */
+  readonly keptAuthlessConnectors: (tenantId: string) => Promise<readonly string[]>;
   /** The catalog's connector lookup (visibility and availability as Execute sees them). */
   readonly lookup: ConnectorLookup;
   /** Execute's path for commands run from inside Patchbay: dispatch, failure classes, records. */

@@ -159,7 +159,7 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       const failed = await serveMcpRequest(
         deps,
         { ...caller, narrowing },
-        webRequest(req, "POST", body),
+        webRequest(req, "POST"),
         parsed,
         (answer) => {
           status = answer.status;
@@ -231,20 +231,27 @@ function keyHeaders(req: NodeReq): Headers {
   return headers;
 }
 
-/** The request as the SDK's web-standard transport reads it (a POST's body is already read and parsed). */
-function webRequest(req: NodeReq, method: "GET" | "POST", body?: Uint8Array): Request {
+/**
+ * The request as the SDK's web-standard transport reads it: only the headers it reads, and no body (a
+ * POST's body is already read, and the transport gets it parsed).
+ */
+function webRequest(req: NodeReq, method: "GET" | "POST"): Request {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    // HTTP/2 pseudo-headers (`:path`) are not headers of a web Request.
-    if (name.startsWith(":") || value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  for (const name of TRANSPORT_HEADERS) {
+    const value = req.headers[name];
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  return new Request(`http://localhost${MCP_PATH}`, {
-    method,
-    headers,
-    ...(body !== undefined ? { body } : {}),
-  });
+  return new Request(`http://localhost${MCP_PATH}`, { method, headers });
 }
+
+/** What the SDK's transport reads of a request's headers. */
+const TRANSPORT_HEADERS = [
+  "accept",
+  "content-type",
+  "mcp-protocol-version",
+  "mcp-session-id",
+  "last-event-id",
+];
 
 /** `/mcp/<method>` of a single JSON-RPC message, for the log line; a batch or a response is `/mcp`. */
 function procedureOf(message: unknown): string {

@@ -10,8 +10,8 @@ export type WriteAnswer = (answer: Response) => Promise<void>;
 
 /**
  * Answers one authenticated MCP POST with the SDK: a new server for the caller and a stateless transport
- * (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), both closed once
- * the answer has been written. The answer is plain JSON, except for a `generate_connector_script` call
+ * (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), dropped once the
+ * answer has been written. The answer is plain JSON, except for a `generate_connector_script` call
  * that may ask the client's model: its answer is an SSE stream that carries `sampling/createMessage` to
  * the client, whose reply comes back in a later POST through the reply relay.
  */
@@ -30,7 +30,10 @@ export async function serveMcpRequest(
     await write(await inner.handleRequest(request, { parsedBody }));
     return state.failed;
   } finally {
-    await server.close();
+    // A JSON answer leaves nothing open (no stream, no timer, no request of the server's own): the
+    // server and transport are dropped with the request. Closing them at once would abort the handler's
+    // controller the SDK has not yet let go of, at the cost of an exception per request.
+    if (state.streaming) await server.close();
   }
 }
 

@@ -1,9 +1,11 @@
 import { performance } from "node:perf_hooks";
 import { createRouterTransport, type Transport } from "@connectrpc/connect";
+import { LRUCache } from "lru-cache";
 import { createAuthInterceptor } from "../auth/index.ts";
 import { listAuthlessConnectorSlugs } from "../catalog/index.ts";
 import { listActiveConnections } from "../connections/index.ts";
 import { type Sandbox, ScriptErrorCode } from "../connectors/script/index.ts";
+import { createNativeQuery } from "../db/index.ts";
 import { createMcpHandler, MCP_PATH, type McpDeps } from "../mcp/index.ts";
 import { createCallerScopeInterceptor } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
@@ -27,9 +29,17 @@ export function createMcpRoute(
   deps: AppDeps,
   admit: McpDeps["admit"],
 ): (req: NodeReq, res: NodeRes, reqId: string) => void {
+  const query = createNativeQuery(() => deps.db.em());
+  // Catalog data a tools/call reads to resolve its tool's name, kept per tenant for a moment.
+  const keptAuthless = new LRUCache<string, readonly string[]>({
+    max: 10_000,
+    ttl: 2_000,
+    fetchMethod: (tenantId) => listAuthlessConnectorSlugs(query, tenantId),
+  });
   const handler = createMcpHandler({
-    activeConnections: (principal) => listActiveConnections(deps.services.execute.em(), principal),
-    authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(deps.services.execute.em(), tenantId),
+    activeConnections: (principal) => listActiveConnections(query, principal),
+    authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(query, tenantId),
+    keptAuthlessConnectors: async (tenantId) => (await keptAuthless.fetch(tenantId)) ?? [],
     lookup: deps.services.execute.lookup,
     commands: deps.services.commands,
     api: createInProcessApi(deps),
