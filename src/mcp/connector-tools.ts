@@ -57,11 +57,11 @@ export async function indexConnectorTools(
   principal: Principal,
   /** Keeps only the connections and connectors whose tools' names start with this prefix's (see `mayBeNamed`). */
   keep: (prefix: string) => boolean = () => true,
-  /** Reads the auth-less connectors as kept a moment ago instead of afresh. */
+  /** Reads the connections and auth-less connectors as kept a moment ago instead of afresh. */
   kept = false,
 ): Promise<ConnectorToolIndex> {
   const [connections, authless] = await Promise.all([
-    deps.activeConnections(principal),
+    kept ? deps.keptActiveConnections(principal) : deps.activeConnections(principal),
     kept ? deps.keptAuthlessConnectors(principal.tenantId) : deps.authlessConnectors(principal.tenantId),
   ]);
   const sources: Source[] = [];
@@ -160,10 +160,11 @@ export async function listConnectorTools(
  * The connector tool a `tools/call` names, or undefined when the caller has none by that name in the
  * narrowed set. Only the connections and connectors whose tools could bear the name are looked up (the
  * names a suffix tells apart are all among them: see `mayBeNamed`), and only the tool found gets its
- * schemas made. The auth-less connectors are read as kept a moment ago (the caller's connections are
- * always read afresh), and afresh when the name is not found among them: a connector created an instant
- * ago is found, and one deleted or made unavailable is refused by the lookup, which the catalog's writes
- * keep current.
+ * schemas made. The caller's connections and the auth-less connectors are read as kept a moment ago,
+ * and afresh when the name is not found among them: a connection or connector created an instant ago is
+ * found. A name that resolved a moment ago still resolves for that moment, to the caller's own tool:
+ * the call reads its connection again (a revoked one is refused, as by Execute), and the lookup, which
+ * the catalog's writes keep current, refuses a connector deleted or made unavailable.
  */
 export async function findConnectorTool(
   deps: McpDeps,

@@ -14,6 +14,12 @@ import type { ToolListNotices } from "./tool-list-notices.ts";
 export interface McpDeps {
   /** The caller's own active connections (the connections feature's read). */
   readonly activeConnections: (principal: Principal) => Promise<readonly ActiveConnection[]>;
+  /**
+   * The same, as read up to a couple of seconds ago (kept per tenant and subject): what resolving a
+   * `tools/call` name reads first, reading afresh when the name is not found. Safe because the call
+   * itself reads the connection again (a connection revoked since is refused, as Execute refuses it).
+   */
+  readonly keptActiveConnections: (principal: Principal) => Promise<readonly ActiveConnection[]>;
   /** The slugs of the auth-less connectors a tenant sees (the catalog's read). */
   readonly authlessConnectors: (tenantId: string) => Promise<readonly string[]>;
   /**

@@ -3,7 +3,7 @@ import { createRouterTransport, type Transport } from "@connectrpc/connect";
 import { LRUCache } from "lru-cache";
 import { createAuthInterceptor } from "../auth/index.ts";
 import { listAuthlessConnectorSlugs } from "../catalog/index.ts";
-import { listActiveConnections } from "../connections/index.ts";
+import { type ActiveConnection, listActiveConnections } from "../connections/index.ts";
 import { type Sandbox, ScriptErrorCode } from "../connectors/script/index.ts";
 import { createNativeQuery } from "../db/index.ts";
 import { createMcpHandler, MCP_PATH, type McpDeps } from "../mcp/index.ts";
@@ -30,16 +30,27 @@ export function createMcpRoute(
   admit: McpDeps["admit"],
 ): (req: NodeReq, res: NodeRes, reqId: string) => void {
   const query = createNativeQuery(() => deps.db.em());
-  // Catalog data a tools/call reads to resolve its tool's name, kept per tenant for a moment.
+  // What a tools/call reads to resolve its tool's name, kept for a moment (src/mcp/connector-tools.ts
+  // says why that is safe): the auth-less connectors per tenant, the connections per tenant and subject.
   const keptAuthless = new LRUCache<string, readonly string[]>({
     max: 10_000,
     ttl: 2_000,
     fetchMethod: (tenantId) => listAuthlessConnectorSlugs(query, tenantId),
   });
+  const keptConnections = new LRUCache<string, readonly ActiveConnection[]>({
+    max: 10_000,
+    ttl: 2_000,
+    fetchMethod: (owner) => {
+      const [tenantId = "", subject = ""] = JSON.parse(owner) as string[];
+      return listActiveConnections(query, { tenantId, subject });
+    },
+  });
   const handler = createMcpHandler({
     activeConnections: (principal) => listActiveConnections(query, principal),
     authlessConnectors: (tenantId) => listAuthlessConnectorSlugs(query, tenantId),
     keptAuthlessConnectors: async (tenantId) => (await keptAuthless.fetch(tenantId)) ?? [],
+    keptActiveConnections: async ({ tenantId, subject }) =>
+      (await keptConnections.fetch(JSON.stringify([tenantId, subject]))) ?? [],
     lookup: deps.services.execute.lookup,
     commands: deps.services.commands,
     api: createInProcessApi(deps),

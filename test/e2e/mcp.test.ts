@@ -125,6 +125,41 @@ describe.each(BACKENDS)("MCP over Streamable HTTP (/mcp) on %s", (backend) => {
     }
   });
 
+  it("refuses a tool of a connection revoked a moment ago, whose name still resolved", async () => {
+    const key = await t.createKey(["mcp", "execute", "connections"], "agent-revoking");
+    const started = await rest(key, "/api/v1/connections", {
+      connectorSlug: "placeholder-api",
+      label: "Gone",
+    });
+    const id = ((await started.json()) as { connection: { id: string } }).connection.id;
+    await rest(key, `/api/v1/connections/${id}/credentials`, {
+      credentials: { baseUrl: api.baseUrl, apiKey: API_KEY },
+    });
+    const client = await connect(key);
+    try {
+      // A call resolves the name and keeps what it read for a moment.
+      expect(
+        (await client.callTool({ name: "Gone_listPosts", arguments: { page: 1, limit: 1 } })).isError,
+      ).toBeFalsy();
+      const revoked = await fetch(`${t.url}/api/v1/connections/${id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(revoked.ok).toBe(true);
+      const reachedBefore = api.requests.length;
+      // Right away: the name may still resolve, but the connection is read again and refused.
+      const refused = await client.callTool({ name: "Gone_listPosts", arguments: { page: 1, limit: 1 } });
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.structuredContent)).toMatch(
+        /failed_precondition|not_found|invalid_params/,
+      );
+      // The refused call never reached the upstream.
+      expect(api.requests.length).toBe(reachedBefore);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("answers 401 with WWW-Authenticate and the protected-resource metadata without a key", async () => {
     const res = await fetch(`${t.url}/mcp`, {
       method: "POST",
