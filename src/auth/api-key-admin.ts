@@ -28,6 +28,8 @@ export interface CreateKeyInput {
   scopes: readonly string[];
   tier?: string;
   expiresAt?: Date;
+  /** The agent pool of an `agent` key. */
+  agentPool?: string;
 }
 
 /** A place in the newest-first list: the last key of the previous page. */
@@ -193,6 +195,7 @@ export function createApiKeyAdmin(options: ApiKeyAdminOptions): ApiKeyAdmin {
             name: old.name,
             scopes: [...old.scopes],
             rateTier: old.rateTier,
+            agentPool: old.agentPool ?? null,
             // The old key's expiry, and never later than the caller's own.
             expiresAt: capExpiry(caller, old.expiresAt ?? null, at),
           },

@@ -24,6 +24,8 @@ export const ApiKeyEntity = defineEntity({
     replacedBy: p.uuid().nullable(),
     // The rate-limit tier (PATCHBAY_RATE_LIMITS); every tier spec defines "standard".
     rateTier: p.text().default("standard"),
+    // The one agent pool an `agent` key serves (m0020); null for every other key.
+    agentPool: p.text().nullable(),
   },
 });
 

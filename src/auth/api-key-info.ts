@@ -16,6 +16,8 @@ export interface ApiKeyInfo {
   expiresAt: Date | null;
   /** The key a rotation issued in this one's place; null when it was not rotated. */
   replacedBy: string | null;
+  /** The agent pool an `agent` key serves; null for every other key. */
+  agentPool: string | null;
 }
 
 /** Whether a key works: `active` (perhaps until `expiresAt`), `revoked` or `expired`. */
@@ -36,6 +38,7 @@ export function toApiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
     revokedAt: row.revokedAt ?? null,
     expiresAt: row.expiresAt ?? null,
     replacedBy: row.replacedBy ?? null,
+    agentPool: row.agentPool ?? null,
   };
 }
 

@@ -24,5 +24,6 @@ export function toApiKeyMessage(info: ApiKeyInfo, now: Date): ApiKey {
     // An expired key that was revoked later (by the expiry sweep, or by hand) shows as expired, not revoked.
     ...(info.revokedAt && state === "revoked" ? { revokeTime: timestampFromDate(info.revokedAt) } : {}),
     replacedBy: info.replacedBy ?? "",
+    agentPool: info.agentPool ?? "",
   });
 }

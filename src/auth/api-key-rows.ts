@@ -18,6 +18,7 @@ export function addApiKeyRow(em: EntityManager, key: CheckedApiKey, secret: stri
     keyHash: hashApiKey(secret),
     scopes: key.scopes,
     rateTier: key.rateTier,
+    agentPool: key.agentPool,
     createdAt: now,
     lastUsedAt: null,
     revokedAt: null,

@@ -21,6 +21,8 @@ export const MAX_OVERLAP_SECONDS = 604_800;
 export const VISIBLE_CHARS = 12;
 
 const TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+/** An agent pool's name: what connections name to send their calls through the pool's agents. */
+export const AGENT_POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const TENANT = /^[\w.:@-]{1,128}$/;
 // A prefix is the first characters of a key, and keys are printable ASCII without spaces.
 const PREFIX = new RegExp(`^[\\x21-\\x7e]{${VISIBLE_CHARS}}$`);
@@ -39,6 +41,8 @@ export interface ApiKeyRequest {
   tier?: string;
   /** When the key stops working; never when omitted. */
   expiresAt?: Date;
+  /** The agent pool an `agent` key serves; required with that scope and refused without it. */
+  agentPool?: string;
 }
 
 /** A new key's definition after {@link checkApiKeyRequest}: trimmed, deduplicated, defaulted. */
@@ -49,6 +53,8 @@ export interface CheckedApiKey {
   scopes: string[];
   rateTier: string;
   expiresAt: Date | null;
+  /** The one agent pool an `agent` key serves; null for every other key. */
+  agentPool: string | null;
 }
 
 function text(field: string, value: string, max: number, required: boolean): string {
@@ -90,7 +96,35 @@ export function checkApiKeyRequest(
   if (expiresAt !== null && !(expiresAt.getTime() > now.getTime())) {
     throw new ApiKeyInputError("expire_time must be in the future");
   }
-  return { tenantId, subject, name, scopes: [...new Set(input.scopes)], rateTier, expiresAt };
+  const scopes = [...new Set(input.scopes)];
+  return {
+    tenantId,
+    subject,
+    name,
+    scopes,
+    rateTier,
+    expiresAt,
+    agentPool: checkAgentPool(scopes, input.agentPool),
+  };
+}
+
+/**
+ * An agent key serves exactly one pool and does nothing else: `agent` comes alone and with a pool, and a
+ * pool only with `agent`. An agent runs inside a customer's network, so its key must not also reach the
+ * catalog, connections or executions.
+ */
+function checkAgentPool(scopes: readonly string[], agentPool: string | undefined): string | null {
+  const pool = agentPool?.trim() ?? "";
+  if (!scopes.includes("agent")) {
+    if (pool !== "") throw new ApiKeyInputError("agent_pool is only for keys with scope 'agent'");
+    return null;
+  }
+  if (scopes.length > 1) throw new ApiKeyInputError("scopes: 'agent' cannot be combined with other scopes");
+  if (pool === "") throw new ApiKeyInputError("agent_pool is required with scope 'agent'");
+  if (!AGENT_POOL_NAME.test(pool)) {
+    throw new ApiKeyInputError("agent_pool must be 1-63 of [a-z0-9-], starting with a letter or digit");
+  }
+  return pool;
 }
 
 /** The overlap window of a rotation, in milliseconds: the default when unset, 0 to end the old key at once. */

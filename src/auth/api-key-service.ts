@@ -47,6 +47,7 @@ export function registerApiKeys(router: ConnectRouter, deps: ApiKeyServiceDeps):
           name: req.name,
           scopes: req.scopes,
           tier: req.tier,
+          ...(req.agentPool === "" ? {} : { agentPool: req.agentPool }),
           ...(req.expireTime === undefined ? {} : { expiresAt: timestampDate(req.expireTime) }),
         }),
       );

@@ -92,6 +92,7 @@ export function createApiKeyStore(
       rateTier: row.rateTier,
       expiresAt: row.expiresAt ?? null,
       replaced: row.replacedBy != null,
+      agentPool: row.agentPool ?? null,
     };
     if (caching && generation === forgotten) {
       if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();

@@ -23,6 +23,8 @@ export interface Principal {
    * (principals not made from a key row, such as a webhook endpoint's command runs).
    */
   readonly replaced?: boolean;
+  /** The agent pool an `agent` key serves; null or absent for every other key. */
+  readonly agentPool?: string | null;
 }
 
 /** Where the auth interceptor leaves the principal for handlers; undefined on public procedures. */

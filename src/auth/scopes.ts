@@ -8,6 +8,8 @@ export const SCOPES = [
   "webhooks:payload",
   // The MCP endpoint (/mcp): list and call tools; each tool also needs the scope of what it runs.
   "mcp",
+  // An on-premise agent's stream; only on a key bound to one agent pool, and alone (see api-key-rules).
+  "agent",
   "admin",
 ] as const;
 

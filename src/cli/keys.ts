@@ -20,6 +20,8 @@ export interface CreateKeyOptions {
   tenant?: string;
   name?: string;
   tier?: string;
+  /** The agent pool of an `agent` key. */
+  agentPool?: string;
   expiresAt?: Date;
   json: boolean;
 }
@@ -42,7 +44,7 @@ function describe(info: ApiKeyInfo, now: Date): string {
         : info.expiresAt
           ? `active until ${info.expiresAt.toISOString()}`
           : "active";
-  const replaced = info.replacedBy ? `  replaced-by=${info.replacedBy}` : "";
+  const replaced = `${info.replacedBy ? `  replaced-by=${info.replacedBy}` : ""}${info.agentPool ? `  agent-pool=${info.agentPool}` : ""}`;
   return `${info.prefix}…  id=${info.id}  tenant=${info.tenantId}  subject=${info.subject}  scopes=${info.scopes.join(",")}  tier=${info.rateTier}  ${when}${replaced}  name=${JSON.stringify(info.name)}`;
 }
 
@@ -83,6 +85,7 @@ export function runKeysCreate(config: Config, options: CreateKeyOptions): Promis
       name: options.name ?? "",
       scopes: options.scope,
       ...(options.tier === undefined ? {} : { tier: options.tier }),
+      ...(options.agentPool === undefined ? {} : { agentPool: options.agentPool }),
       ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
     });
     if (options.json) {

@@ -59,6 +59,10 @@ export function createProgram(version: string, io: ProgramIo): Command {
     .option("--tenant <tenant>", "tenant of the key (default: the bootstrap tenant, default)")
     .option("--name <name>", "a label for people")
     .option("--tier <tier>", "rate-limit tier from PATCHBAY_RATE_LIMITS (default: standard)")
+    .option(
+      "--agent-pool <pool>",
+      "the on-premise agent pool a key with --scope agent serves (required with it)",
+    )
     .option("--expires <when>", "stop working at an RFC 3339 time or after a span (90d, 12h, 30m)", (v) =>
       parseExpiry(v),
     )
@@ -70,6 +74,7 @@ export function createProgram(version: string, io: ProgramIo): Command {
         tenant?: string;
         name?: string;
         tier?: string;
+        agentPool?: string;
         expires?: Date;
         json: boolean;
       }) => {

@@ -115,7 +115,7 @@ describe("ApiKeyService over gRPC (@grpc/grpc-js) and REST on PostgreSQL", () =>
     [
       "an unknown scope",
       { subject: "x", scopes: ["catalog:read", "everything"] },
-      /^scopes\[1\] must be one of catalog:read, catalog:write, connections, execute, webhooks:admin, webhooks:payload, mcp, admin$/,
+      /^scopes\[1\] must be one of catalog:read, catalog:write, connections, execute, webhooks:admin, webhooks:payload, mcp, agent, admin$/,
     ],
     ["no scope", { subject: "x", scopes: [] }, /^scopes must have at least one item$/],
     ["an empty subject", { subject: "  ", scopes: ["execute"] }, /^subject must be 1-256 characters$/],
@@ -182,6 +182,55 @@ describe("ApiKeyService over gRPC (@grpc/grpc-js) and REST on PostgreSQL", () =>
     // Nothing happened to the key.
     const listed = await wire.call<Listed>("listApiKeys", { pageSize: 200 }, admin());
     expect(listed.ok && listed.response.apiKeys?.find((k) => k.id === apiKey.id)?.replacedBy).toBeFalsy();
+  });
+
+  it("binds an agent key to one pool: 'agent' alone and with a pool, kept by a rotation, refused otherwise", async () => {
+    const created = await create({ subject: "dc-1 agent", scopes: ["agent"], agentPool: "datacenter-1" });
+    expect(created.apiKey).toMatchObject({ scopes: ["agent"], agentPool: "datacenter-1", state: "active" });
+    // An agent key reaches nothing else.
+    expect(await wire.call("listApiKeys", {}, created.key)).toMatchObject({
+      ok: false,
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    const rest = await wire.rest("GET", "/api/v1/connectors", created.key);
+    expect(rest.status).toBe(403);
+    // A rotation keeps the pool.
+    const rotated = await wire.call<Rotated>(
+      "rotateApiKey",
+      { id: created.apiKey.id, overlapSeconds: 0 },
+      admin(),
+    );
+    expect(rotated.ok && rotated.response.apiKey.agentPool).toBe("datacenter-1");
+    // Other keys have none.
+    expect((await create({ subject: "plain", scopes: ["execute"] })).apiKey.agentPool ?? "").toBe("");
+
+    const refusals: [object, string][] = [
+      [{ subject: "a", scopes: ["agent"] }, "agent_pool is required with scope 'agent'"],
+      [
+        { subject: "a", scopes: ["agent", "execute"], agentPool: "p" },
+        "scopes: 'agent' cannot be combined with other scopes",
+      ],
+      [
+        { subject: "a", scopes: ["execute"], agentPool: "p" },
+        "agent_pool is only for keys with scope 'agent'",
+      ],
+      [{ subject: "a", scopes: ["agent"], agentPool: "Not A Pool" }, "agent_pool must be 1-63 of [a-z0-9-]"],
+    ];
+    for (const [request, message] of refusals) {
+      const refused = await wire.call("createApiKey", request, admin());
+      expect(refused).toMatchObject({ ok: false, code: grpc.status.INVALID_ARGUMENT });
+      expect(refused.ok ? "" : refused.message).toContain(message);
+    }
+    const overLong = await wire.rest("POST", "/api/v1/api-keys", admin(), {
+      subject: "a",
+      scopes: ["agent"],
+      agentPool: "p".repeat(64),
+    });
+    expect(overLong.status).toBe(400);
+    expect(String(overLong.json.message)).toContain("agent_pool");
+    // Nothing was issued for the refused requests.
+    const listed = await wire.call<Listed>("listApiKeys", { pageSize: 200 }, admin());
+    expect(listed.ok && listed.response.apiKeys?.filter((k) => k.subject === "a")).toEqual([]);
   });
 
   it("needs an admin key: any other key is PERMISSION_DENIED, no key UNAUTHENTICATED", async () => {

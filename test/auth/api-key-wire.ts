@@ -25,6 +25,7 @@ export interface WireKey {
   expireTime?: WireTimestamp;
   revokeTime?: WireTimestamp;
   replacedBy?: string;
+  agentPool?: string;
 }
 
 /** What a call answered: the response, or the gRPC status code and message it was refused with. */

@@ -17,6 +17,7 @@ interface KeyJson {
   expiresAt: string | null;
   revokedAt: string | null;
   replacedBy: string | null;
+  agentPool: string | null;
   previous?: KeyJson;
 }
 
@@ -95,6 +96,27 @@ describe("patchbay keys against a running server on PostgreSQL", () => {
     expect(all.stdout).not.toContain(String(made.key));
     expect(keys.every((k) => !("keyHash" in k) && !("key" in k))).toBe(true);
     expect((await cli("keys", "list", "--tenant", "nobody")).stdout).toBe("no keys\n");
+  });
+
+  it("creates an agent key bound to its pool (--agent-pool), shown by the service and the list", async () => {
+    const created = await json(
+      "keys",
+      "create",
+      "--subject",
+      "dc-agent",
+      "--scope",
+      "agent",
+      "--agent-pool",
+      "dc-1",
+    );
+    expect(created).toMatchObject({ scopes: ["agent"], agentPool: "dc-1" });
+    const listed = await wire.call<{ apiKeys?: WireKey[] }>("listApiKeys", { pageSize: 200 }, t.adminKey);
+    expect(listed.ok && listed.response.apiKeys?.find((k) => k.id === created.id)?.agentPool).toBe("dc-1");
+    const text = await cli("keys", "list");
+    expect(text.stdout).toContain("agent-pool=dc-1");
+    const missing = await cli("keys", "create", "--subject", "dc-agent", "--scope", "agent");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("agent_pool is required with scope 'agent'");
   });
 
   it("refuses bad input with the service's own messages (status 1)", async () => {

@@ -59,6 +59,7 @@ describe("gen/openapi.json shows the declared request rules", () => {
           "webhooks:admin",
           "webhooks:payload",
           "mcp",
+          "agent",
           "admin",
         ],
       },

@@ -784,6 +784,8 @@ export interface components {
       revokeTime?: string;
       /** @description Id of the key that replaced this one by RotateApiKey; empty when it was not rotated. */
       replacedBy: string;
+      /** @description The on-premise agent pool a key with scope "agent" serves, e.g. "datacenter-1"; empty for every other key. */
+      agentPool: string;
     };
     /** @description One command with its parameters in display order (a list, unlike CommandSpec's map). */
     "patchbay.v1.Capability": {
@@ -1040,7 +1042,7 @@ export interface components {
     "patchbay.v1.CreateApiKeyRequest": {
       /** @description The user or service the key acts for: 1-256 characters, no control characters. Required. */
       subject: string;
-      /** @description Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute", "webhooks:admin", "webhooks:payload", "mcp", "admin". Only scopes the calling key holds. */
+      /** @description Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute", "webhooks:admin", "webhooks:payload", "mcp", "agent", "admin". Only scopes the calling key holds. "agent" (an on-premise agent's key) comes alone, with agent_pool. */
       scopes: (
         | "catalog:read"
         | "catalog:write"
@@ -1049,6 +1051,7 @@ export interface components {
         | "webhooks:admin"
         | "webhooks:payload"
         | "mcp"
+        | "agent"
         | "admin"
       )[];
       /** @description Label for people: at most 100 characters, no control characters; empty means "unnamed". */
@@ -1060,6 +1063,8 @@ export interface components {
        * @description When the key stops working, in the future; unset for a key that does not expire.
        */
       expireTime?: string;
+      /** @description The one agent pool a key with scope "agent" serves: 1-63 of [a-z0-9-], starting with a letter or digit. Required with "agent", refused without it; the pool cannot be changed later (a rotation keeps it). */
+      agentPool?: string;
     };
     /** @description Response for ApiKeyService.CreateApiKey. */
     "patchbay.v1.CreateApiKeyResponse": {

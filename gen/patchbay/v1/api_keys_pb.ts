@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/api_keys.proto.
  */
 export const file_patchbay_v1_api_keys: GenFile = /*@__PURE__*/
-  fileDesc("ChpwYXRjaGJheS92MS9hcGlfa2V5cy5wcm90bxILcGF0Y2hiYXkudjEi3wIKBkFwaUtleRIKCgJpZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDwoHc3ViamVjdBgDIAEoCRIMCgRuYW1lGAQgASgJEg4KBnByZWZpeBgFIAEoCRIOCgZzY29wZXMYBiADKAkSDAoEdGllchgHIAEoCRINCgVzdGF0ZRgIIAEoCRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLcmVwbGFjZWRfYnkYDSABKAkihwIKE0NyZWF0ZUFwaUtleVJlcXVlc3QSGgoHc3ViamVjdBgBIAEoCUIJ4vMYBRABGIACEncKBnNjb3BlcxgCIAMoCUJn4vMYYwgBKgxjYXRhbG9nOnJlYWQqDWNhdGFsb2c6d3JpdGUqC2Nvbm5lY3Rpb25zKgdleGVjdXRlKg53ZWJob29rczphZG1pbioQd2ViaG9va3M6cGF5bG9hZCoDbWNwKgVhZG1pbhIUCgRuYW1lGAMgASgJQgbi8xgCGGQSFAoEdGllchgEIAEoCUIG4vMYAhggEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJJChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMucGF0Y2hiYXkudjEuQXBpS2V5EgsKA2tleRgCIAEoCSJKChJMaXN0QXBpS2V5c1JlcXVlc3QSIAoJcGFnZV9zaXplGAEgASgFQg3i8xgJMQAAAAAAAAAAEhIKCnBhZ2VfdG9rZW4YAiABKAkiVQoTTGlzdEFwaUtleXNSZXNwb25zZRIlCghhcGlfa2V5cxgBIAMoCzITLnBhdGNoYmF5LnYxLkFwaUtleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoTUmV2b2tlQXBpS2V5UmVxdWVzdBISCgJpZBgBIAEoCUIG4vMYAggBIjwKFFJldm9rZUFwaUtleVJlc3BvbnNlEiQKB2FwaV9rZXkYASABKAsyEy5wYXRjaGJheS52MS5BcGlLZXkicwoTUm90YXRlQXBpS2V5UmVxdWVzdBISCgJpZBgBIAEoCUIG4vMYAggBEjQKD292ZXJsYXBfc2Vjb25kcxgCIAEoDUIW4vMYEjEAAAAAAAAAADkAAAAAAHUiQUgAiAEBQhIKEF9vdmVybGFwX3NlY29uZHMicAoUUm90YXRlQXBpS2V5UmVzcG9uc2USJAoHYXBpX2tleRgBIAEoCzITLnBhdGNoYmF5LnYxLkFwaUtleRILCgNrZXkYAiABKAkSJQoIcHJldmlvdXMYAyABKAsyEy5wYXRjaGJheS52MS5BcGlLZXkymgQKDUFwaUtleVNlcnZpY2USewoMQ3JlYXRlQXBpS2V5EiAucGF0Y2hiYXkudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBohLnBhdGNoYmF5LnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIibK8xgHCgVhZG1pboLT5JMCFToBKiIQL2FwaS92MS9hcGkta2V5cxJ4CgtMaXN0QXBpS2V5cxIfLnBhdGNoYmF5LnYxLkxpc3RBcGlLZXlzUmVxdWVzdBogLnBhdGNoYmF5LnYxLkxpc3RBcGlLZXlzUmVzcG9uc2UiJpACAcrzGAcKBWFkbWlugtPkkwISEhAvYXBpL3YxL2FwaS1rZXlzEocBCgxSZXZva2VBcGlLZXkSIC5wYXRjaGJheS52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2UiMsrzGAcKBWFkbWlugtPkkwIhOgEqIhwvYXBpL3YxL2FwaS1rZXlzL3tpZH06cmV2b2tlEocBCgxSb3RhdGVBcGlLZXkSIC5wYXRjaGJheS52MS5Sb3RhdGVBcGlLZXlSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUm90YXRlQXBpS2V5UmVzcG9uc2UiMsrzGAcKBWFkbWlugtPkkwIhOgEqIhwvYXBpL3YxL2FwaS1rZXlzL3tpZH06cm90YXRlYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChpwYXRjaGJheS92MS9hcGlfa2V5cy5wcm90bxILcGF0Y2hiYXkudjEi8wIKBkFwaUtleRIKCgJpZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDwoHc3ViamVjdBgDIAEoCRIMCgRuYW1lGAQgASgJEg4KBnByZWZpeBgFIAEoCRIOCgZzY29wZXMYBiADKAkSDAoEdGllchgHIAEoCRINCgVzdGF0ZRgIIAEoCRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLcmVwbGFjZWRfYnkYDSABKAkSEgoKYWdlbnRfcG9vbBgOIAEoCSKqAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIaCgdzdWJqZWN0GAEgASgJQgni8xgFEAEYgAISfgoGc2NvcGVzGAIgAygJQm7i8xhqCAEqDGNhdGFsb2c6cmVhZCoNY2F0YWxvZzp3cml0ZSoLY29ubmVjdGlvbnMqB2V4ZWN1dGUqDndlYmhvb2tzOmFkbWluKhB3ZWJob29rczpwYXlsb2FkKgNtY3AqBWFnZW50KgVhZG1pbhIUCgRuYW1lGAMgASgJQgbi8xgCGGQSFAoEdGllchgEIAEoCUIG4vMYAhggEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaCgphZ2VudF9wb29sGAYgASgJQgbi8xgCGD8iSQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USJAoHYXBpX2tleRgBIAEoCzITLnBhdGNoYmF5LnYxLkFwaUtleRILCgNrZXkYAiABKAkiSgoSTGlzdEFwaUtleXNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJIlUKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoIYXBpX2tleXMYASADKAsyEy5wYXRjaGJheS52MS5BcGlLZXkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIikKE1Jldm9rZUFwaUtleVJlcXVlc3QSEgoCaWQYASABKAlCBuLzGAIIASI8ChRSZXZva2VBcGlLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMucGF0Y2hiYXkudjEuQXBpS2V5InMKE1JvdGF0ZUFwaUtleVJlcXVlc3QSEgoCaWQYASABKAlCBuLzGAIIARI0Cg9vdmVybGFwX3NlY29uZHMYAiABKA1CFuLzGBIxAAAAAAAAAAA5AAAAAAB1IkFIAIgBAUISChBfb3ZlcmxhcF9zZWNvbmRzInAKFFJvdGF0ZUFwaUtleVJlc3BvbnNlEiQKB2FwaV9rZXkYASABKAsyEy5wYXRjaGJheS52MS5BcGlLZXkSCwoDa2V5GAIgASgJEiUKCHByZXZpb3VzGAMgASgLMhMucGF0Y2hiYXkudjEuQXBpS2V5MpoECg1BcGlLZXlTZXJ2aWNlEnsKDENyZWF0ZUFwaUtleRIgLnBhdGNoYmF5LnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaIS5wYXRjaGJheS52MS5DcmVhdGVBcGlLZXlSZXNwb25zZSImyvMYBwoFYWRtaW6C0+STAhU6ASoiEC9hcGkvdjEvYXBpLWtleXMSeAoLTGlzdEFwaUtleXMSHy5wYXRjaGJheS52MS5MaXN0QXBpS2V5c1JlcXVlc3QaIC5wYXRjaGJheS52MS5MaXN0QXBpS2V5c1Jlc3BvbnNlIiaQAgHK8xgHCgVhZG1pboLT5JMCEhIQL2FwaS92MS9hcGkta2V5cxKHAQoMUmV2b2tlQXBpS2V5EiAucGF0Y2hiYXkudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBohLnBhdGNoYmF5LnYxLlJldm9rZUFwaUtleVJlc3BvbnNlIjLK8xgHCgVhZG1pboLT5JMCIToBKiIcL2FwaS92MS9hcGkta2V5cy97aWR9OnJldm9rZRKHAQoMUm90YXRlQXBpS2V5EiAucGF0Y2hiYXkudjEuUm90YXRlQXBpS2V5UmVxdWVzdBohLnBhdGNoYmF5LnYxLlJvdGF0ZUFwaUtleVJlc3BvbnNlIjLK8xgHCgVhZG1pboLT5JMCIToBKiIcL2FwaS92MS9hcGkta2V5cy97aWR9OnJvdGF0ZWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * An API key as its tenant's admins see it: never the key itself or its hash.
@@ -116,6 +116,14 @@ export type ApiKey = Message<"patchbay.v1.ApiKey"> & {
    * @generated from field: string replaced_by = 13;
    */
   replacedBy: string;
+
+  /**
+   * The on-premise agent pool a key with scope "agent" serves, e.g. "datacenter-1"; empty for every
+   * other key.
+   *
+   * @generated from field: string agent_pool = 14;
+   */
+  agentPool: string;
 };
 
 /**
@@ -216,6 +224,14 @@ export type ApiKeyJson = {
    * @generated from field: string replaced_by = 13;
    */
   replacedBy?: string;
+
+  /**
+   * The on-premise agent pool a key with scope "agent" serves, e.g. "datacenter-1"; empty for every
+   * other key.
+   *
+   * @generated from field: string agent_pool = 14;
+   */
+  agentPool?: string;
 };
 
 /**
@@ -240,7 +256,8 @@ export type CreateApiKeyRequest = Message<"patchbay.v1.CreateApiKeyRequest"> & {
 
   /**
    * Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute",
-   * "webhooks:admin", "webhooks:payload", "mcp", "admin". Only scopes the calling key holds.
+   * "webhooks:admin", "webhooks:payload", "mcp", "agent", "admin". Only scopes the calling key holds.
+   * "agent" (an on-premise agent's key) comes alone, with agent_pool.
    *
    * @generated from field: repeated string scopes = 2;
    */
@@ -267,6 +284,15 @@ export type CreateApiKeyRequest = Message<"patchbay.v1.CreateApiKeyRequest"> & {
    * @generated from field: google.protobuf.Timestamp expire_time = 5;
    */
   expireTime?: Timestamp | undefined;
+
+  /**
+   * The one agent pool a key with scope "agent" serves: 1-63 of [a-z0-9-], starting with a letter or
+   * digit. Required with "agent", refused without it; the pool cannot be changed later (a rotation
+   * keeps it).
+   *
+   * @generated from field: string agent_pool = 6;
+   */
+  agentPool: string;
 };
 
 /**
@@ -284,7 +310,8 @@ export type CreateApiKeyRequestJson = {
 
   /**
    * Scopes to grant, at least one: "catalog:read", "catalog:write", "connections", "execute",
-   * "webhooks:admin", "webhooks:payload", "mcp", "admin". Only scopes the calling key holds.
+   * "webhooks:admin", "webhooks:payload", "mcp", "agent", "admin". Only scopes the calling key holds.
+   * "agent" (an on-premise agent's key) comes alone, with agent_pool.
    *
    * @generated from field: repeated string scopes = 2;
    */
@@ -311,6 +338,15 @@ export type CreateApiKeyRequestJson = {
    * @generated from field: google.protobuf.Timestamp expire_time = 5;
    */
   expireTime?: TimestampJson;
+
+  /**
+   * The one agent pool a key with scope "agent" serves: 1-63 of [a-z0-9-], starting with a letter or
+   * digit. Required with "agent", refused without it; the pool cannot be changed later (a rotation
+   * keeps it).
+   *
+   * @generated from field: string agent_pool = 6;
+   */
+  agentPool?: string;
 };
 
 /**

@@ -120,7 +120,7 @@ const CASES: readonly RuleCase[] = [
     rest: { method: "POST", path: "/api/v1/api-keys", body: { subject: "s", scopes: ["execute", "root"] } },
     field: "scopes[1]",
     message:
-      "scopes[1] must be one of catalog:read, catalog:write, connections, execute, webhooks:admin, webhooks:payload, mcp, admin",
+      "scopes[1] must be one of catalog:read, catalog:write, connections, execute, webhooks:admin, webhooks:payload, mcp, agent, admin",
     reason: "IN",
   },
   {
