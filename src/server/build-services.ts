@@ -1,3 +1,4 @@
+import { type AgentDeps, createAgentHub } from "../agents/index.ts";
 import { type ApiKeyServiceDeps, type ApiKeyStore, createApiKeyAdmin } from "../auth/index.ts";
 import { type CatalogDeps, createConnectorLookup, type RequestLimits } from "../catalog/index.ts";
 import {
@@ -65,6 +66,8 @@ export interface Services {
   readonly commands: CommandRunner;
   readonly webhooks: WebhookDeps;
   readonly apiKeys: ApiKeyServiceDeps;
+  /** On-premise agents: their streams and the requests sent through them. */
+  readonly agents: AgentDeps;
 }
 
 /**
@@ -73,7 +76,12 @@ export interface Services {
  * before Execute's setup commands, and Execute before the command runner the delivery worker takes.
  * Nothing is finished by assignment afterwards; route registration and workers only read the result.
  */
-export function buildServices(infra: Infrastructure, settings: ServiceSettings): Services {
+export function buildServices(
+  infra: Infrastructure,
+  settings: ServiceSettings,
+  /** Aborted when the server begins to stop (long-lived streams end then). */
+  leaving: AbortSignal,
+): Services {
   const { db, logger, secretBox, pageTokens, outbound, now } = infra;
   const em = () => db.em();
   const builtins = new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d]));
@@ -143,5 +151,21 @@ export function buildServices(infra: Infrastructure, settings: ServiceSettings):
     commands: createCommandRunner(execute),
     webhooks: infra.webhooks,
     apiKeys,
+    agents: {
+      hub: createAgentHub({ maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES, now }),
+      keys: infra.keys,
+      logger,
+      heartbeatMs: AGENT_HEARTBEAT_MS,
+      keyCheckMs: AGENT_KEY_CHECK_MS,
+      maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES,
+      leaving,
+    },
   };
 }
+
+/** How often agents and the server tell each other they are there (docs/agent.md). */
+const AGENT_HEARTBEAT_MS = 10_000;
+/** How often an agent stream's key is verified again: a revoked key's streams end within this. */
+const AGENT_KEY_CHECK_MS = 5_000;
+/** Largest answer body taken from an agent. */
+const AGENT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;

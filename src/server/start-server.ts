@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import type { AgentHub } from "../agents/index.ts";
 import {
   type ApiKeyStore,
   bootstrapAdminKey,
@@ -36,6 +37,8 @@ export interface RunningServer {
   readonly keys: ApiKeyStore;
   /** The script sandbox this server runs script connectors in (tests read its processes). */
   readonly sandbox: Sandbox;
+  /** The on-premise agents connected to this server, and the requests sent through them. */
+  readonly agents: AgentHub;
   /**
    * Graceful stop: turn not-ready at once (/readyz 503, grpc.health NOT_SERVING) but keep serving for the
    * drain delay, then refuse new connections and let in-flight calls finish (up to the shutdown timeout),
@@ -85,14 +88,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // so load balancers route around this process before it refuses anything.
     const leaving = new AbortController();
     const ready = createReadiness({ db, sandbox, logger, leaving: leaving.signal });
-    const services = buildServices(infra, {
-      publicUrl: config.publicUrl,
-      oauthClients: config.oauthClients,
-      oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
-      oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
-      rateLimits: config.rateLimits,
-      requestLimits: { bodyBytes: config.maxBodyBytes, openapiBytes: config.maxOpenApiBytes },
-    });
+    const services = buildServices(
+      infra,
+      {
+        publicUrl: config.publicUrl,
+        oauthClients: config.oauthClients,
+        oauthRefreshMarginSeconds: config.oauthRefreshMarginSeconds,
+        oauthAllowLoopbackHttp: config.oauthAllowLoopbackHttp,
+        rateLimits: config.rateLimits,
+        requestLimits: { bodyBytes: config.maxBodyBytes, openapiBytes: config.maxOpenApiBytes },
+      },
+      leaving.signal,
+    );
     const loadMonitor =
       config.shedEventLoopDelayMs > 0 || config.shedDbWaiting > 0
         ? createLoadMonitor({
@@ -159,6 +166,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       tokens: services.tokens,
       keys,
       sandbox,
+      agents: services.agents.hub,
       stop() {
         stopping ??= (async () => {
           leaving.abort();

@@ -51,13 +51,17 @@ export async function startInProcess(): Promise<InProcess> {
       },
       { logger, secretBox: createSecretBox([masterKey]), pageTokenKey: masterKey, now, opened },
     );
-    const services = buildServices(infra, {
-      publicUrl: "http://127.0.0.1:1",
-      oauthClients: new Map(),
-      oauthRefreshMarginSeconds: 300,
-      oauthAllowLoopbackHttp: true,
-      rateLimits: undefined,
-    });
+    const services = buildServices(
+      infra,
+      {
+        publicUrl: "http://127.0.0.1:1",
+        oauthClients: new Map(),
+        oauthRefreshMarginSeconds: 300,
+        oauthAllowLoopbackHttp: true,
+        rateLimits: undefined,
+      },
+      new AbortController().signal,
+    );
     const ready = async () => true;
     const interceptors = createInterceptors({
       logger,

@@ -1,0 +1,134 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import {
+  type AgentMessage,
+  type Hello,
+  type ServerMessage,
+  ServerMessageSchema,
+} from "../../gen/patchbay/agent/v1/agent_pb.ts";
+import { presentedKey, requirePrincipal } from "../auth/index.ts";
+import type { AgentDeps } from "./agent-deps.ts";
+import { createMessageQueue } from "./message-queue.ts";
+
+/** Most requests an agent may say it makes at once. */
+const MAX_CAPACITY = 10_000;
+const AGENT_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * One agent's stream (AgentService.Connect). The key must be bound to a pool and the agent's Hello must
+ * name that pool; the stream is then welcomed and joins the hub, which sends it requests. It ends when
+ * the agent closes it, falls silent for three heartbeat intervals, when its key stops working (checked
+ * every `keyCheckMs`), and when the server begins to stop (after a Drain). Whatever it had in flight
+ * then fails with AGENT_DISCONNECTED.
+ */
+export async function* serveAgentStream(
+  deps: AgentDeps,
+  requests: AsyncIterable<AgentMessage>,
+  ctx: HandlerContext,
+): AsyncIterable<ServerMessage> {
+  const principal = requirePrincipal(ctx);
+  const pool = principal.agentPool;
+  if (pool == null || pool === "") {
+    throw new ConnectError(
+      "this key serves no agent pool: create one with scope 'agent' and an agent pool",
+      Code.PermissionDenied,
+    );
+  }
+  const key = presentedKey(ctx.requestHeader) ?? "";
+  const incoming = requests[Symbol.asyncIterator]();
+  const first = await incoming.next();
+  if (first.done === true || first.value.kind.case !== "hello") {
+    throw new ConnectError("the first message of an agent's stream must be hello", Code.InvalidArgument);
+  }
+  const hello = checkHello(first.value.kind.value);
+  if (hello.pool !== pool) {
+    throw new ConnectError(
+      `this key serves agent pool '${pool}', not the pool the agent named`,
+      Code.PermissionDenied,
+    );
+  }
+
+  const outgoing = createMessageQueue<ServerMessage>();
+  const link = deps.hub.attach({
+    tenantId: principal.tenantId,
+    pool,
+    agentId: hello.agentId,
+    name: hello.name.slice(0, 100),
+    version: hello.version.slice(0, 64),
+    connectors: hello.connectors.slice(0, 1_000),
+    capacity: hello.capacity === 0 ? 64 : hello.capacity,
+    send: (message) => outgoing.push(message),
+  });
+  const log = deps.logger.child({ agentStream: link.streamId, pool });
+  log.info({ agentVersion: hello.version.slice(0, 64) }, "agent connected");
+  outgoing.push(
+    create(ServerMessageSchema, {
+      kind: {
+        case: "welcome",
+        value: {
+          streamId: link.streamId,
+          heartbeatIntervalMs: deps.heartbeatMs,
+          maxResponseBodyBytes: deps.maxResponseBodyBytes,
+        },
+      },
+    }),
+  );
+
+  let lastHeard = Date.now();
+  let why = "the agent closed its stream";
+  const end = (reason: string) => {
+    why = reason;
+    outgoing.end();
+  };
+  const reading = (async () => {
+    for (let next = await incoming.next(); next.done !== true; next = await incoming.next()) {
+      lastHeard = Date.now();
+      link.received(next.value);
+    }
+  })().then(
+    () => end("the agent closed its stream"),
+    () => end("the agent's stream broke"),
+  );
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastHeard > 3 * deps.heartbeatMs) {
+      end("the agent fell silent");
+      return;
+    }
+    outgoing.push(create(ServerMessageSchema, { kind: { case: "heartbeat", value: {} } }));
+  }, deps.heartbeatMs);
+  const keyCheck = setInterval(() => {
+    deps.keys.verify(key).then(
+      (now) => {
+        if (now === undefined || now.agentPool !== pool) end("the agent's key was revoked");
+      },
+      () => undefined,
+    );
+  }, deps.keyCheckMs);
+  const leave = () => {
+    outgoing.push(create(ServerMessageSchema, { kind: { case: "drain", value: {} } }));
+    end("the server is stopping");
+  };
+  deps.leaving.addEventListener("abort", leave, { once: true });
+  ctx.signal.addEventListener("abort", () => end("the agent went away"), { once: true });
+  try {
+    yield* outgoing;
+  } finally {
+    clearInterval(heartbeat);
+    clearInterval(keyCheck);
+    deps.leaving.removeEventListener("abort", leave);
+    link.closed();
+    log.info({ reason: why }, "agent disconnected");
+    void reading;
+  }
+}
+
+/** The Hello's fields within their bounds, or INVALID_ARGUMENT naming the field. */
+function checkHello(hello: Hello): Hello {
+  if (!AGENT_ID.test(hello.agentId)) {
+    throw new ConnectError("hello.agent_id must be 1-128 printable characters", Code.InvalidArgument);
+  }
+  if (hello.capacity > MAX_CAPACITY) {
+    throw new ConnectError(`hello.capacity must be at most ${MAX_CAPACITY}`, Code.InvalidArgument);
+  }
+  return hello;
+}
