@@ -26,6 +26,14 @@ export async function* serveAgentStream(
   requests: AsyncIterable<AgentMessage>,
   ctx: HandlerContext,
 ): AsyncIterable<ServerMessage> {
+  const key = presentedKey(ctx.requestHeader) ?? "";
+  const incoming = requests[Symbol.asyncIterator]();
+  const first = await incoming.next();
+  if (first.done === true || first.value.kind.case !== "hello") {
+    throw new ConnectError("the first message of an agent's stream must be hello", Code.InvalidArgument);
+  }
+  // The first message is read before the key's pool is looked at: a malformed one is INVALID_ARGUMENT
+  // whoever sends it, as on every other procedure.
   const principal = requirePrincipal(ctx);
   const pool = principal.agentPool;
   if (pool == null || pool === "") {
@@ -33,12 +41,6 @@ export async function* serveAgentStream(
       "this key serves no agent pool: create one with scope 'agent' and an agent pool",
       Code.PermissionDenied,
     );
-  }
-  const key = presentedKey(ctx.requestHeader) ?? "";
-  const incoming = requests[Symbol.asyncIterator]();
-  const first = await incoming.next();
-  if (first.done === true || first.value.kind.case !== "hello") {
-    throw new ConnectError("the first message of an agent's stream must be hello", Code.InvalidArgument);
   }
   const hello = checkHello(first.value.kind.value);
   if (hello.pool !== pool) {

@@ -56,6 +56,7 @@ describe("operability on PostgreSQL", () => {
     expect([...services].sort()).toEqual(
       [
         "patchbay.v1.ApiKeyService",
+        "patchbay.agent.v1.AgentService",
         "patchbay.v1.CatalogService",
         "patchbay.v1.ConnectionService",
         "patchbay.v1.ExecuteService",
