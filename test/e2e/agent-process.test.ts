@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentError, type AgentRequest } from "../../src/agents/index.ts";
+import { root } from "../cli/run-patchbay.ts";
+import { startTestServer, type TestServer } from "../support/test-server.ts";
+
+// The real agent process (`patchbay agent`) against the real server: it connects with its pool-bound
+// key, carries the hub's requests to an internal service on 127.0.0.2 under its own egress policy,
+// refuses a target outside it, and a second agent takes over when the first is killed mid-request.
+
+describe("patchbay agent against a real Patchbay", () => {
+  let t: TestServer;
+  let upstream: Server;
+  let upstreamPort = 0;
+  let release: (() => void) | undefined;
+  let held: (() => void) | undefined;
+  const agents: ChildProcess[] = [];
+
+  const startAgent = (key: string, id: string): ChildProcess => {
+    const child = spawn(
+      process.execPath,
+      ["bin/patchbay.js", "agent", "--url", t.url, "--pool", "dc-1", "--allow", "127.0.0.2/32", "--id", id],
+      { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    agents.push(child);
+    return child;
+  };
+  const connected = (id: string) =>
+    expect.poll(() => t.server.agents.list("default").some((a) => a.agentId === id), { timeout: 30_000 }).toBe(true);
+  const get = (path: string, host = "127.0.0.2"): AgentRequest => ({
+    method: "GET",
+    url: `http://${host}:${upstreamPort}${path}`,
+    headers: [["accept", "application/json"]],
+    body: new Uint8Array(),
+    deadlineMs: 30_000,
+    idempotent: true,
+    connector: "http",
+  });
+  const codeOf = async (call: Promise<unknown>) => {
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AgentError);
+    return (error as AgentError).code;
+  };
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      if (req.url === "/hold") {
+        held?.();
+        release = () => res.end("late");
+        return;
+      }
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ path: req.url, big: "x".repeat(200_000) }));
+    });
+    // Only loopback: the internal service lives on 127.0.0.2, which the server's own policy refuses.
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.2", resolve));
+    upstreamPort = (upstream.address() as AddressInfo).port;
+    t = await startTestServer("postgresql", { PATCHBAY_EGRESS_ALLOW: "" });
+  }, 120_000);
+  afterAll(async () => {
+    for (const child of agents) child.kill("SIGKILL");
+    release?.();
+    await t?.stop();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  it("carries requests to the internal service, refuses targets outside its policy, and fails over", async () => {
+    const { key } = await t.server.keys.create({
+      tenantId: "default",
+      subject: "dc-1 agents",
+      name: "agent",
+      scopes: ["agent"],
+      agentPool: "dc-1",
+    });
+    const first = startAgent(key, "agent-one");
+    await connected("agent-one");
+
+    const answer = await t.server.agents.send("default", "dc-1", get("/items?page=1"));
+    expect(answer.status).toBe(200);
+    const body = JSON.parse(new TextDecoder().decode(answer.body)) as { path: string; big: string };
+    expect(body.path).toBe("/items?page=1");
+    // Larger than one chunk: it came back in pieces and whole.
+    expect(body.big.length).toBe(200_000);
+
+    // 127.0.0.1 is not in the agent's allow-list: the agent refuses it, nothing is sent.
+    expect(await codeOf(t.server.agents.send("default", "dc-1", get("/items", "127.0.0.1")))).toBe(
+      "AGENT_EGRESS_REFUSED",
+    );
+
+    // The agent is killed while it holds a request: the caller learns it left.
+    const reached = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const holding = t.server.agents.send("default", "dc-1", get("/hold"));
+    await reached;
+    first.kill("SIGKILL");
+    expect(await codeOf(holding)).toBe("AGENT_DISCONNECTED");
+    await expect
+      .poll(() => t.server.agents.list("default").some((a) => a.agentId === "agent-one"), { timeout: 30_000 })
+      .toBe(false);
+
+    // A second agent of the pool takes the next request.
+    startAgent(key, "agent-two");
+    await connected("agent-two");
+    expect((await t.server.agents.send("default", "dc-1", get("/after"))).status).toBe(200);
+  }, 120_000);
+
+  it("stops draining on SIGTERM: the stream ends and the process exits 0", async () => {
+    const { key } = await t.server.keys.create({
+      tenantId: "default",
+      subject: "dc-1 agents",
+      name: "agent",
+      scopes: ["agent"],
+      agentPool: "dc-1",
+    });
+    const child = startAgent(key, "agent-stopping");
+    await connected("agent-stopping");
+    child.kill("SIGTERM");
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(code).toBe(0);
+    await expect
+      .poll(() => t.server.agents.list("default").some((a) => a.agentId === "agent-stopping"), { timeout: 30_000 })
+      .toBe(false);
+  }, 60_000);
+});
