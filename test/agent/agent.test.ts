@@ -5,6 +5,7 @@ import { type AgentMessage, RequestFailed_Reason } from "../../gen/patchbay/agen
 import { type AgentHandle, parseAgentConfig, startAgent } from "../../src/agent/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { LogCapture } from "../support/log-capture.ts";
+import { startConnectProxy } from "./connect-proxy.ts";
 import { type FakePatchbay, type FakeStream, startFakePatchbay } from "./fake-patchbay.ts";
 import { startUpstream, type Upstream } from "./upstream.ts";
 
@@ -54,6 +55,7 @@ async function start(
   server: Parameters<typeof startFakePatchbay>[0] = {},
   resolve?: (name: string) => Promise<{ address: string; family: number }[]>,
   refusals: ConnectError[] = [],
+  env: Record<string, string> = {},
 ): Promise<Started> {
   const patchbay = await startFakePatchbay(server);
   patchbay.refusals.push(...refusals);
@@ -68,7 +70,7 @@ async function start(
       id: "agent-1",
       ...(flags.healthPort === undefined ? {} : { healthPort: flags.healthPort }),
     },
-    { KEY },
+    { KEY, ...env },
     "9.9.9",
   );
   const logs = new LogCapture();
@@ -283,5 +285,28 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
     expect(silent.agent.welcomed()).toBe(false);
     const welcomed = await start({ healthPort: "0" });
     expect(await health(welcomed.agent.healthPort)).toBe(200);
+  });
+
+  it("goes through HTTP_PROXY, checking the target: names by name only, since the proxy resolves them", async () => {
+    const proxy = await startConnectProxy({ "named.test": "127.0.0.2" });
+    const names = async () => [{ address: "127.0.0.2", family: 4 }];
+    const { stream } = await start({ allow: ["127.0.0.2/32", "named.test"] }, {}, names, [], {
+      HTTP_PROXY: proxy.url,
+    });
+    try {
+      const byAddress = await answer(stream, request(stream, `${inside.url}/echo`));
+      expect(byAddress.head?.status).toBe(200);
+      const byName = await answer(stream, request(stream, `http://named.test:${inside.port}/echo`));
+      expect(byName.head?.status).toBe(200);
+      expect(proxy.targets).toEqual([`127.0.0.2:${inside.port}`, `named.test:${inside.port}`]);
+      // Allowed by address locally, but the proxy would resolve it again: refused, and never sent.
+      const unnamed = await answer(stream, request(stream, `http://other.test:${inside.port}/echo`));
+      expect(unnamed.failed?.reason).toBe(RequestFailed_Reason.EGRESS_REFUSED);
+      const outsider = await answer(stream, request(stream, `${outside.url}/echo`));
+      expect(outsider.failed?.reason).toBe(RequestFailed_Reason.EGRESS_REFUSED);
+      expect(proxy.targets).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
   });
 });
