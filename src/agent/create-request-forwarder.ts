@@ -96,7 +96,10 @@ export function createRequestForwarder(options: RequestForwarderOptions): Reques
     let pool = pools.get(port);
     if (pool === undefined) {
       pool = new EnvHttpProxyAgent({
-        ...proxy,
+        // Empty rather than absent: undici would read the process environment itself otherwise.
+        httpProxy: proxy.httpProxy ?? "",
+        httpsProxy: proxy.httpsProxy ?? "",
+        noProxy: proxy.noProxy ?? "",
         connect: { lookup: createAgentLookup(egress, port, options.resolve) },
       });
       pools.set(port, pool);
@@ -117,7 +120,9 @@ export function createRequestForwarder(options: RequestForwarderOptions): Reques
       throw new Failure(RequestFailed_Reason.INVALID, "the method is not an HTTP token");
     const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    const proxied = (url.protocol === "https:" ? proxy.httpsProxy : proxy.httpProxy) !== undefined;
+    // As undici chooses: https targets use HTTPS_PROXY, else HTTP_PROXY; http targets use HTTP_PROXY.
+    const proxied =
+      (url.protocol === "https:" ? (proxy.httpsProxy ?? proxy.httpProxy) : proxy.httpProxy) !== undefined;
     const allowed =
       egress.allowsName(host, port) ||
       (isIP(host) !== 0 && egress.allowsAddress(host, port)) ||
@@ -157,6 +162,9 @@ export function createRequestForwarder(options: RequestForwarderOptions): Reques
           });
         } catch (error) {
           if (signal.aborted) throw error;
+          if ((error as { code?: unknown }).code === "UND_ERR_INVALID_ARG") {
+            throw new Failure(RequestFailed_Reason.INVALID, "a header or the method is malformed");
+          }
           if (egressCause(error))
             throw new Failure(
               RequestFailed_Reason.EGRESS_REFUSED,

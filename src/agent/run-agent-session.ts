@@ -84,7 +84,11 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Ses
       message({ case: "requestFailed", value: { requestId: request.id, reason, message: text } }),
     );
   const handle = (request: HttpRequest, welcomed: Welcome) => {
-    if (draining !== undefined || inFlight.size >= identity.capacity || inFlight.has(request.id)) {
+    if (inFlight.has(request.id)) {
+      refuse(request, RequestFailed_Reason.INVALID, "the request id is already in flight");
+      return;
+    }
+    if (draining !== undefined || inFlight.size >= identity.capacity) {
       refuse(
         request,
         RequestFailed_Reason.OVERLOADED,

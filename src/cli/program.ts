@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import type { AgentFlags } from "../agent/index.ts";
 // The rule files, not the auth index: defining the commands must not load the database layer.
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from "../auth/api-key-rules.ts";
 import { SCOPES } from "../auth/scopes.ts";
@@ -214,7 +215,7 @@ export function createProgram(version: string, io: ProgramIo): Command {
     .option("--name <name>", "a name for people (default: the id)")
     .option("--id <id>", "the agent's stable id (default: the host name)")
     .option("--health-port <port>", "serve GET /healthz on 127.0.0.1:<port>")
-    .action(async (options: import("../agent/index.ts").AgentFlags) => {
+    .action(async (options: AgentFlags) => {
       const { runAgentCommand } = await import("./agent-command.ts");
       io.finish(
         await runAgentCommand(options, version, {

@@ -230,7 +230,7 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
     inside.held.splice(0);
   });
 
-  it("refuses over capacity (REASON_OVERLOADED) and other connectors (REASON_CONNECTOR_REFUSED)", async () => {
+  it("refuses over capacity (REASON_OVERLOADED), malformed requests (REASON_INVALID) and other connectors (REASON_CONNECTOR_REFUSED)", async () => {
     const { stream } = await start({ capacity: "1", connector: ["http"] });
     const first = request(stream, `${inside.url}/hold`);
     await until(() => inside.held.length === 1, "the held request");
@@ -238,6 +238,15 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
     expect(second.failed?.reason).toBe(RequestFailed_Reason.OVERLOADED);
     inside.held.shift()?.end("done");
     expect((await answer(stream, first)).body?.toString()).toBe("done");
+    const badHeader = await answer(
+      stream,
+      request(stream, `${inside.url}/echo`, {
+        headers: [{ name: "x-bad", value: "a\r\nb" }],
+      }),
+    );
+    expect(badHeader.failed?.reason).toBe(RequestFailed_Reason.INVALID);
+    const badUrl = await answer(stream, request(stream, "file:///etc/passwd"));
+    expect(badUrl.failed?.reason).toBe(RequestFailed_Reason.INVALID);
     const other = await answer(stream, request(stream, `${inside.url}/echo`, { connector: "github" }));
     expect(other.failed?.reason).toBe(RequestFailed_Reason.CONNECTOR_REFUSED);
   });
