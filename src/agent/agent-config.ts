@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { LOG_LEVELS } from "../config.ts";
 import { createAgentEgress } from "./agent-egress.ts";
 import type { BackoffBounds } from "./backoff-delay.ts";
-import type { ProxySettings } from "./create-request-forwarder.ts";
+import type { ProxySettings } from "./proxy-settings.ts";
 import type { AgentIdentity } from "./run-agent-session.ts";
 
 /** A configuration the agent cannot start with; the message is one operator-safe line (never the key). */

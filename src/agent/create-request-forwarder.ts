@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { type Dispatcher, EnvHttpProxyAgent } from "undici";
 import {
@@ -11,13 +10,10 @@ import type { ResolveHost } from "../outbound/index.ts";
 import type { AgentEgress } from "./agent-egress.ts";
 import { AgentEgressError } from "./agent-egress-error.ts";
 import { createAgentLookup } from "./agent-lookup.ts";
-
-/** Proxies for the outgoing requests (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), read once by the caller. */
-export interface ProxySettings {
-  readonly httpProxy?: string;
-  readonly httpsProxy?: string;
-  readonly noProxy?: string;
-}
+import { checkAgentTarget } from "./check-agent-target.ts";
+import type { ProxySettings } from "./proxy-settings.ts";
+import { RequestFailure } from "./request-failure.ts";
+import { sendResponse } from "./send-response.ts";
 
 /** Options of {@link createRequestForwarder}. */
 export interface RequestForwarderOptions {
@@ -62,36 +58,25 @@ const DROPPED = new Set([
   "proxy-connection",
   "proxy-authorization",
 ]);
-/** Response headers about this connection only; Patchbay frames the body itself. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "trailer",
-  "te",
-]);
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-class Failure extends Error {
-  readonly reason: RequestFailed_Reason;
-  constructor(reason: RequestFailed_Reason, message: string) {
-    super(message);
-    this.reason = reason;
+/** The failure a request error stands for; its cause (which may hold the URL) is not kept. */
+function classify(error: unknown, target: string): RequestFailure {
+  if ((error as { code?: unknown }).code === "UND_ERR_INVALID_ARG") {
+    return new RequestFailure(RequestFailed_Reason.INVALID, "a header or the method is malformed");
   }
-}
-
-function egressCause(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause)
-    if (e instanceof AgentEgressError) return true;
-  return false;
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof AgentEgressError) {
+      return new RequestFailure(RequestFailed_Reason.EGRESS_REFUSED, `${target} resolves outside --allow`);
+    }
+  }
+  return new RequestFailure(RequestFailed_Reason.UNREACHABLE, `${target} could not be reached`);
 }
 
 /** Builds the {@link RequestForwarder}: one proxy-aware connection pool per target port. */
 export function createRequestForwarder(options: RequestForwarderOptions): RequestForwarder {
   const { egress, proxy, chunkBytes } = options;
   const pools = new Map<number, Dispatcher>();
+  // The socket lookup checks addresses per port, so each target port has its own pool.
   const poolFor = (port: number) => {
     let pool = pools.get(port);
     if (pool === undefined) {
@@ -107,45 +92,15 @@ export function createRequestForwarder(options: RequestForwarderOptions): Reques
     return pool;
   };
 
-  function check(request: HttpRequest): { url: URL; port: number } {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      throw new Failure(RequestFailed_Reason.INVALID, "the URL is not a valid absolute URL");
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:")
-      throw new Failure(RequestFailed_Reason.INVALID, "the URL is not http or https");
-    if (!TOKEN.test(request.method))
-      throw new Failure(RequestFailed_Reason.INVALID, "the method is not an HTTP token");
-    const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    // As undici chooses: https targets use HTTPS_PROXY, else HTTP_PROXY; http targets use HTTP_PROXY.
-    const proxied =
-      (url.protocol === "https:" ? (proxy.httpsProxy ?? proxy.httpProxy) : proxy.httpProxy) !== undefined;
-    const allowed =
-      egress.allowsName(host, port) ||
-      (isIP(host) !== 0 && egress.allowsAddress(host, port)) ||
-      // A name allowed by address range is checked by the socket lookup on a direct connection; through
-      // a proxy the proxy resolves it, so only names on the list by name go that way.
-      (isIP(host) === 0 && !proxied);
-    if (!allowed)
-      throw new Failure(RequestFailed_Reason.EGRESS_REFUSED, `${host}:${port} is outside --allow`);
-    return { url, port };
-  }
-
-  const failed = (requestId: string, reason: RequestFailed_Reason, message: string) =>
-    create(AgentMessageSchema, { kind: { case: "requestFailed", value: { requestId, reason, message } } });
-
   return {
     async forward(request, maxBodyBytes, send, cancel) {
       const timeout = new AbortController();
       const timer =
         request.deadlineMs > 0 ? setTimeout(() => timeout.abort(), request.deadlineMs) : undefined;
       const signal = AbortSignal.any([cancel, timeout.signal]);
-      let headSent = false;
+      const progress = { headSent: false };
       try {
-        const { url, port } = check(request);
+        const { url, port } = checkAgentTarget(request, egress, proxy);
         const headers: string[] = [];
         for (const { name, value } of request.headers) {
           if (!DROPPED.has(name.toLowerCase())) headers.push(name, value);
@@ -161,86 +116,28 @@ export function createRequestForwarder(options: RequestForwarderOptions): Reques
             signal,
           });
         } catch (error) {
-          if (signal.aborted) throw error;
-          if ((error as { code?: unknown }).code === "UND_ERR_INVALID_ARG") {
-            throw new Failure(RequestFailed_Reason.INVALID, "a header or the method is malformed");
-          }
-          if (egressCause(error))
-            throw new Failure(
-              RequestFailed_Reason.EGRESS_REFUSED,
-              `${url.hostname}:${port} resolves outside --allow`,
-            );
-          throw new Failure(RequestFailed_Reason.UNREACHABLE, `${url.hostname}:${port} could not be reached`);
+          throw signal.aborted ? error : classify(error, `${url.hostname}:${port}`);
         }
-        const declared = Number(answer.headers["content-length"]);
-        const tooLarge = () =>
-          new Failure(RequestFailed_Reason.TOO_LARGE, `the response body is over ${maxBodyBytes} bytes`);
-        if (Number.isFinite(declared) && declared > maxBodyBytes) {
-          answer.body.destroy();
-          throw tooLarge();
-        }
-        const responseHeaders = Object.entries(answer.headers)
-          .filter(([name]) => !HOP_BY_HOP.has(name))
-          .flatMap(([name, value]) =>
-            (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) => ({
-              name,
-              value: v,
-            })),
-          );
-        const emit = async (data: Uint8Array, end: boolean) => {
-          if (headSent) {
-            await send(
-              create(AgentMessageSchema, {
-                kind: { case: "responseBody", value: { requestId: request.id, data, end } },
-              }),
-            );
-          } else {
-            headSent = true;
-            await send(
-              create(AgentMessageSchema, {
-                kind: {
-                  case: "responseHead",
-                  value: {
-                    requestId: request.id,
-                    status: answer.statusCode,
-                    headers: responseHeaders,
-                    body: data,
-                    end,
-                  },
-                },
-              }),
-            );
-          }
-        };
-        let pending: Buffer = Buffer.alloc(0);
-        let total = 0;
-        for await (const piece of answer.body as AsyncIterable<Buffer>) {
-          total += piece.length;
-          if (total > maxBodyBytes) {
-            answer.body.destroy();
-            throw tooLarge();
-          }
-          pending = pending.length === 0 ? piece : Buffer.concat([pending, piece]);
-          while (pending.length >= chunkBytes) {
-            await emit(pending.subarray(0, chunkBytes), false);
-            pending = pending.subarray(chunkBytes);
-          }
-        }
-        await emit(pending, true);
+        await sendResponse(request.id, answer, { maxBodyBytes, chunkBytes }, send, progress);
         return { status: answer.statusCode };
       } catch (error) {
         if (cancel.aborted) return { failed: RequestFailed_Reason.CANCELED };
         const failure =
-          error instanceof Failure
+          error instanceof RequestFailure
             ? error
             : timeout.signal.aborted
-              ? new Failure(RequestFailed_Reason.TIMEOUT, `no answer within ${request.deadlineMs} ms`)
-              : new Failure(
+              ? new RequestFailure(RequestFailed_Reason.TIMEOUT, `no answer within ${request.deadlineMs} ms`)
+              : new RequestFailure(
                   RequestFailed_Reason.UNREACHABLE,
-                  headSent ? "the response body was cut" : "the target could not be reached",
+                  progress.headSent ? "the response body was cut" : "the target could not be reached",
                 );
-        await send(failed(request.id, failure.reason, failure.message));
-        return { failed: failure.reason };
+        const { reason, message } = failure;
+        await send(
+          create(AgentMessageSchema, {
+            kind: { case: "requestFailed", value: { requestId: request.id, reason, message } },
+          }),
+        );
+        return { failed: reason };
       } finally {
         clearTimeout(timer);
       }

@@ -184,6 +184,16 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
     expect(big.chunks?.slice(0, -1).every((c) => c.data.length === 64 * 1024 && !c.end)).toBe(true);
   });
 
+  it("multiplexes many requests at once over the one stream", async () => {
+    const { stream } = await start({ capacity: "500" });
+    const ids = Array.from({ length: 300 }, (_, i) => request(stream, `${inside.url}/echo?n=${i}`));
+    const all = await Promise.all(ids.map((id) => answer(stream, id)));
+    expect(all.map((a) => a.head?.status)).toEqual(ids.map(() => 200));
+    expect(all.map((a) => (JSON.parse(String(a.body)) as { query: string }).query)).toEqual(
+      ids.map((_, i) => `?n=${i}`),
+    );
+  });
+
   it("refuses targets outside --allow: another address, another port, a name resolving outside", async () => {
     const names = async (name: string) =>
       name === "inside.test"
