@@ -45,6 +45,9 @@ export interface AgentSessionOptions {
 const message = (kind: NonNullable<MessageInitShape<typeof AgentMessageSchema>["kind"]>) =>
   create(AgentMessageSchema, { kind });
 
+/** How long the answer to Hello may take. */
+const WELCOME_TIMEOUT_MS = 30_000;
+
 /** Runs one `AgentService.Connect` stream: Hello, Welcome, heartbeats, requests; answers how it ended. */
 export async function runAgentSession(options: AgentSessionOptions): Promise<SessionEnd> {
   const { identity, logger, forwarder } = options;
@@ -121,6 +124,11 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Ses
       });
   };
 
+  // A stream that is never welcomed (a proxy holding it, a stuck replica) is given up like a silent one.
+  const unwelcomed = setTimeout(() => {
+    lost = { kind: "lost", error: new Error("no Welcome from Patchbay") };
+    call.abort();
+  }, WELCOME_TIMEOUT_MS);
   await outbox.send(message({ case: "hello", value: { ...identity, connectors: [...identity.connectors] } }));
   try {
     const responses = options.client.connect(outbox.messages, {
@@ -132,6 +140,7 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Ses
       const kind = incoming.kind;
       if (kind.case === "welcome" && welcome === undefined) {
         welcome = kind.value;
+        clearTimeout(unwelcomed);
         options.onWelcome(welcome);
         logger.info({ streamId: welcome.streamId, pool: identity.pool }, "agent connected");
         const interval = Math.max(welcome.heartbeatIntervalMs, 100);
@@ -167,6 +176,7 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Ses
     return { kind: "lost", error };
   } finally {
     clearInterval(heartbeat);
+    clearTimeout(unwelcomed);
     clearTimeout(drainTimer);
     options.stopping.removeEventListener("abort", onStop);
     for (const controller of inFlight.values()) controller.abort();
