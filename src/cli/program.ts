@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import type { AgentFlags } from "../agent/index.ts";
 // The rule files, not the auth index: defining the commands must not load the database layer.
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from "../auth/api-key-rules.ts";
 import { SCOPES } from "../auth/scopes.ts";
@@ -185,6 +186,47 @@ export function createProgram(version: string, io: ProgramIo): Command {
       io.finish(await (await import("./mcp-bridge.ts")).runMcpBridge(options, process, io.writeErr)),
     );
   requireOptions(mcp, "url");
+
+  program
+    .command("agent")
+    .description(
+      "run an on-premise agent: carry Patchbay's HTTP requests into this network (needs no settings)",
+    )
+    .option("--url <base>", "the Patchbay base URL, such as https://patchbay.example.com (required)")
+    .option(
+      "--key-env <variable>",
+      "the environment variable holding the agent's API key",
+      "PATCHBAY_AGENT_KEY",
+    )
+    .option("--pool <pool>", "the agent pool the key is bound to (required)")
+    .option(
+      "--allow <entry>",
+      "a host, IP or CIDR the agent may reach, with an optional :port; repeatable (also PATCHBAY_AGENT_ALLOW, comma-separated)",
+      collect,
+      [],
+    )
+    .option(
+      "--connector <slug>",
+      "accept only this connector's requests; repeatable (default: every one)",
+      collect,
+      [],
+    )
+    .option("--capacity <n>", "requests made at once (1-10000)", "64")
+    .option("--name <name>", "a name for people (default: the id)")
+    .option("--id <id>", "the agent's stable id (default: the host name)")
+    .option("--health-port <port>", "serve GET /healthz on 127.0.0.1:<port>")
+    .action(async (options: AgentFlags) => {
+      const { runAgentCommand } = await import("./agent-command.ts");
+      io.finish(
+        await runAgentCommand(options, version, {
+          env: process.env,
+          onStopSignal: (stop) => {
+            process.once("SIGTERM", stop);
+            process.once("SIGINT", stop);
+          },
+        }),
+      );
+    });
 
   return program;
 }

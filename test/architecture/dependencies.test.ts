@@ -15,6 +15,7 @@ const FEATURES = new Set([
   "overload",
   "ratelimit",
   "mcp",
+  "agent",
 ]);
 const LEAVES = new Set(["protocol", "outbound", "secrets", "db", "paging", "logging"]);
 const edges = [...graph.imports].flatMap(([from, targets]) => targets.map((to) => ({ from, to })));

@@ -21,6 +21,10 @@ export interface ProvenCommand {
 const KEYS_CLI = { test: "test/cli/keys.test.ts", shows: "--overlap" } as const;
 const EXAMPLE = { run: "example" } as const;
 const SERVER = { run: "server" } as const;
+const AGENT_CLI = {
+  test: "test/cli/agent-command.test.ts",
+  shows: '"--allow", "ldap.corp.example:8443"',
+} as const;
 
 /** Every shell command of README.md, docs/*.md and examples/**\/README.md, with its proof. */
 export const COMMAND_PROOFS: readonly ProvenCommand[] = [
@@ -106,6 +110,37 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     page: "docs/mcp-bridge.md",
     command: "npx patchbay mcp --url https://patchbay.example.com --key-env ACME_PATCHBAY_KEY",
     proof: { test: "test/cli/mcp-bridge.test.ts", shows: '"--key-env", "ACME_PATCHBAY_KEY"' },
+  },
+  {
+    page: "README.md",
+    command:
+      "PATCHBAY_AGENT_KEY=pb_… npx patchbay agent --url https://patchbay.example.com --pool dc-1 --allow 10.20.0.0/16:443",
+    proof: AGENT_CLI,
+  },
+  {
+    page: "docs/agent.md",
+    command: "npx patchbay keys create --subject dc1-agent --scope agent --agent-pool dc-1",
+    proof: { test: "test/cli/keys.test.ts", shows: '"--agent-pool"' },
+  },
+  {
+    page: "docs/agent.md",
+    command:
+      "PATCHBAY_AGENT_KEY=pb_… npx patchbay agent --url https://patchbay.example.com --pool dc-1 --allow 10.20.0.0/16:443 --allow ldap.corp.example:8443",
+    proof: AGENT_CLI,
+  },
+  {
+    page: "docs/agent.md",
+    command:
+      "HTTPS_PROXY=http://proxy.corp.example:3128 PATCHBAY_AGENT_KEY=pb_… npx patchbay agent --url https://patchbay.example.com --pool dc-1 --allow wiki.corp.example:443",
+    proof: {
+      test: "test/agent/agent-config.test.ts",
+      shows: 'HTTPS_PROXY: "http://proxy.corp.example:3128"',
+    },
+  },
+  {
+    page: "docs/agent.md",
+    command: "curl http://127.0.0.1:9090/healthz",
+    proof: { test: "test/agent/agent.test.ts", shows: "/healthz`" },
   },
   {
     page: "docs/api-keys.md",

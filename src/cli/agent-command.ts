@@ -1,0 +1,46 @@
+import { AgentConfigError, type AgentFlags, parseAgentConfig, startAgent } from "../agent/index.ts";
+import { createLogger } from "../logging/logger.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** What `patchbay agent` runs in: the process itself in the command. */
+export interface AgentCommandIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Signals that stop the agent (SIGTERM, SIGINT). */
+  onStopSignal(stop: () => void): void;
+}
+
+/**
+ * `patchbay agent`: reads the flags and environment, runs the agent until SIGTERM or SIGINT, then drains
+ * and answers 0. A bad setting throws `UsageError` (one line, exit status 2) before anything connects.
+ */
+export async function runAgentCommand(
+  flags: AgentFlags,
+  version: string,
+  io: AgentCommandIo,
+): Promise<number> {
+  let config: ReturnType<typeof parseAgentConfig>;
+  try {
+    config = parseAgentConfig(flags, io.env, version);
+  } catch (error) {
+    if (error instanceof AgentConfigError) throw new UsageError(`agent: ${error.message}`);
+    throw error;
+  }
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  try {
+    agent = await startAgent(config, { logger });
+  } catch (error) {
+    // The one start-up failure left: the health port is taken or not ours to bind.
+    throw new UsageError(
+      `agent: --health-port ${flags.healthPort ?? ""} could not be bound (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  logger.info(
+    { pool: config.identity.pool, agentId: config.identity.agentId, allow: config.allow.length },
+    "agent started",
+  );
+  io.onStopSignal(() => void agent.stop());
+  await agent.done;
+  logger.flush();
+  return 0;
+}
