@@ -23,13 +23,19 @@ describe("patchbay agent against a real Patchbay", () => {
     const child = spawn(
       process.execPath,
       ["bin/patchbay.js", "agent", "--url", t.url, "--pool", "dc-1", "--allow", "127.0.0.2/32", "--id", id],
-      { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key }, stdio: ["ignore", "pipe", "pipe"] },
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
     agents.push(child);
     return child;
   };
   const connected = (id: string) =>
-    expect.poll(() => t.server.agents.list("default").some((a) => a.agentId === id), { timeout: 30_000 }).toBe(true);
+    expect
+      .poll(() => t.server.agents.list("default").some((a) => a.agentId === id), { timeout: 30_000 })
+      .toBe(true);
   const get = (path: string, host = "127.0.0.2"): AgentRequest => ({
     method: "GET",
     url: `http://${host}:${upstreamPort}${path}`,
@@ -126,7 +132,9 @@ describe("patchbay agent against a real Patchbay", () => {
     const [code] = (await once(child, "exit")) as [number | null];
     expect(code).toBe(0);
     await expect
-      .poll(() => t.server.agents.list("default").some((a) => a.agentId === "agent-stopping"), { timeout: 30_000 })
+      .poll(() => t.server.agents.list("default").some((a) => a.agentId === "agent-stopping"), {
+        timeout: 30_000,
+      })
       .toBe(false);
   }, 60_000);
 });
