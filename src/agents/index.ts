@@ -1,5 +1,5 @@
 export type { AgentDeps } from "./agent-deps.ts";
-export { AgentError, type AgentErrorCode, CODE_OF_AGENT_ERROR } from "./agent-error.ts";
+export { AgentError, type AgentErrorCode } from "./agent-error.ts";
 export {
   type AgentAnswer,
   type AgentHub,
@@ -7,4 +7,5 @@ export {
   type AgentRequest,
   createAgentHub,
 } from "./agent-hub.ts";
+export { type AgentRoute, createAgentOutbound } from "./create-agent-outbound.ts";
 export { registerAgents } from "./register-agents.ts";

@@ -43,6 +43,8 @@ export const ConnectorEntity = defineEntity({
     scriptSource: p.text().nullable(),
     mockScenario: p.text().nullable(),
     recordPayloads: p.boolean().default(false),
+    // The on-premise agent pool its commands' HTTP requests travel through (m0021); null: none.
+    agentPool: p.text().nullable(),
     scriptLimits: p.json<ScriptLimitsJson>().nullable(),
     /** An OpenAPI-derived connector's execution plan; large, so read only when asked for (populate). */
     openapiPlan: p.json<OpenApiPlan>().nullable().lazy(),

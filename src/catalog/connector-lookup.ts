@@ -38,6 +38,8 @@ export interface ConnectorView {
   scriptSource: string | undefined;
   /** Execution records keep params and payloads (redacted). */
   recordPayloads: boolean;
+  /** The on-premise agent pool its HTTP requests travel through (in the caller's tenant); undefined: none. */
+  agentPool: string | undefined;
   /** Where an external connector runs, and how to call it. */
   endpointUrl: string | undefined;
   protocol: ExternalProtocol | undefined;
@@ -137,6 +139,7 @@ export function createConnectorLookup(
       definition,
       mockScenario: row.mockScenario ?? undefined,
       recordPayloads: row.recordPayloads ?? false,
+      agentPool: row.agentPool ?? undefined,
       scriptSource: row.scriptSource ?? undefined,
       scriptLimits: row.scriptLimits ?? {},
       endpointUrl: row.endpointUrl ?? undefined,

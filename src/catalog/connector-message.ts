@@ -74,6 +74,7 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     deprecated: false,
     mockScenario: row.mockScenario ?? "",
     recordPayloads: row.recordPayloads ?? false,
+    agentPool: row.agentPool ?? "",
     published: row.published ?? false,
     builtIn: row.builtIn,
     ...(row.executionModel === "script"

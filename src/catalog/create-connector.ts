@@ -5,6 +5,7 @@ import { isUniqueViolation } from "../db/index.ts";
 import { invalidArgument } from "../protocol/errors.ts";
 import type { CatalogCaller } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
+import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
 import { EXECUTION_MODELS, isExecutionModel } from "./execution-models.ts";
@@ -102,6 +103,7 @@ export async function createConnector(
     scriptSource: fields.scriptSource,
     mockScenario: req.mockScenario || null,
     recordPayloads: req.recordPayloads,
+    agentPool: checkAgentPool(req.agentPool),
     scriptLimits,
     openapiPlan: fields.openapiPlan ?? null,
     openapiOperations: fields.openapiOperations ?? null,

@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../db/index.ts";
 import { invalidArgument } from "../protocol/errors.ts";
 import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
+import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
 import { checkExternalEndpoint } from "./check-external-endpoint.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
@@ -119,6 +120,7 @@ export async function updateConnector(
   if (req.published !== undefined) row.published = req.published;
   if (req.mockScenario !== undefined) row.mockScenario = req.mockScenario || null;
   if (req.recordPayloads !== undefined) row.recordPayloads = req.recordPayloads;
+  if (req.agentPool !== undefined) row.agentPool = checkAgentPool(req.agentPool);
   if (req.scriptLimits !== undefined) {
     if (row.executionModel !== "script") {
       throw new ConnectError("script_limits is only accepted for script connectors", Code.InvalidArgument);
@@ -293,6 +295,7 @@ function changesWhatRuns(req: UpdateConnectorRequest): boolean {
     req.openapiDocument !== undefined ||
     req.operations.length > 0 ||
     req.recordPayloads !== undefined ||
+    req.agentPool !== undefined ||
     req.mockScenario !== undefined ||
     req.scriptLimits !== undefined
   );

@@ -46,6 +46,12 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   UPSTREAM_RATE_LIMITED: "upstream_rate_limited",
   OPENAPI_PLAN_MISSING: "internal",
   NETWORK: "upstream_unavailable",
+  // Requests through an on-premise agent (docs/agent.md).
+  AGENT_UNAVAILABLE: "upstream_unavailable",
+  AGENT_DISCONNECTED: "upstream_unavailable",
+  AGENT_EGRESS_REFUSED: "command_failed",
+  AGENT_TIMEOUT: "upstream_unavailable",
+  AGENT_FAILED: "upstream_unavailable",
   // Script connectors: a limit or an error in the sandbox.
   SCRIPT_TIMEOUT: "timeout",
   SCRIPT_ABORTED: "timeout",

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
+import { createAgentOutbound } from "../agents/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
@@ -38,7 +39,7 @@ export interface RunContext {
  */
 export type RunDeps = Pick<
   ExecuteDeps,
-  "logger" | "outbound" | "sandbox" | "openapiTokens" | "defaultTimeoutMs"
+  "logger" | "outbound" | "agents" | "sandbox" | "openapiTokens" | "defaultTimeoutMs"
 >;
 
 /** The run's outcome and the scrubber its secrets made (for the record's params). */
@@ -164,6 +165,15 @@ export async function runCommand(
     else signal.addEventListener("abort", done, { once: true });
   });
   const config = { ...connector.instanceConfig(), ...credentials };
+  // A connector naming an agent pool sends its HTTP requests through an agent of the calling tenant's
+  // pool (never the connector owner's: a published connector runs other tenants' credentials).
+  const outbound = connector.agentPool
+    ? createAgentOutbound(
+        deps.agents,
+        { tenantId: run.tenantId, pool: connector.agentPool, connector: connector.slug },
+        deps.outbound,
+      )
+    : deps.outbound;
   const scrubber = scrubberFor(connector, credentials);
   const variables = (req.variables ?? {}) as Record<string, unknown>;
   const stepId = req.metadata?.stepId ?? "";
@@ -207,11 +217,11 @@ export async function runCommand(
       };
       work =
         connector.executionModel === "script"
-          ? runScriptCommand(deps.sandbox, connector, call)
+          ? runScriptCommand(deps.sandbox, connector, call, connector.agentPool ? outbound : undefined)
           : connector.executionModel === "openapi"
             ? runOpenApi(
                 {
-                  send: (url, init) => deps.outbound.request(url, init),
+                  send: (url, init) => outbound.request(url, init),
                   fetch: deps.outbound.guard.fetch,
                   tokens: deps.openapiTokens,
                 },
@@ -229,7 +239,7 @@ export async function runCommand(
         variables,
         stepId,
         runId,
-        outbound: deps.outbound,
+        outbound,
       },
       {
         signal,

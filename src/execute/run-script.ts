@@ -1,6 +1,7 @@
 import type { ConnectorView } from "../catalog/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
 import { DEFAULT_SCRIPT_LIMITS, type Sandbox } from "../connectors/script/index.ts";
+import type { OutboundClient } from "../outbound/index.ts";
 import type { DeclaredCall } from "./prepare-declared-command.ts";
 
 /**
@@ -12,6 +13,8 @@ export function runScriptCommand(
   sandbox: Sandbox,
   connector: ConnectorView,
   call: DeclaredCall,
+  /** Makes the script's HTTP calls instead of the sandbox process's own client (an agent pool's). */
+  relay?: OutboundClient,
 ): Promise<ConnectorResult> {
   return sandbox.run(
     connector.scriptSource ?? "",
@@ -28,6 +31,17 @@ export function runScriptCommand(
         wallMs: Math.min(call.timeoutMs, connector.scriptLimits.wallMs ?? DEFAULT_SCRIPT_LIMITS.wallMs),
       },
       signal: call.signal,
+      ...(relay === undefined
+        ? {}
+        : {
+            http: (request) =>
+              relay.request(request.url, {
+                method: request.method,
+                ...(request.headers !== undefined ? { headers: request.headers } : {}),
+                body: request.body,
+                ...(request.signal !== undefined ? { signal: request.signal } : {}),
+              }),
+          }),
     },
   );
 }

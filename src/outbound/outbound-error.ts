@@ -5,7 +5,14 @@ export type OutboundErrorCode =
   | "TOO_LARGE"
   | "TOO_MANY_REDIRECTS"
   | "NETWORK"
-  | "BAD_URL";
+  | "BAD_URL"
+  // Requests sent through an on-premise agent (src/agents): no agent, it left, it refused the target, it
+  // ran out of time, or it could not make the request.
+  | "AGENT_UNAVAILABLE"
+  | "AGENT_DISCONNECTED"
+  | "AGENT_EGRESS_REFUSED"
+  | "AGENT_TIMEOUT"
+  | "AGENT_FAILED";
 
 /**
  * An outbound request that Patchbay refused or could not complete. The message is operator-safe: it may

@@ -103,7 +103,15 @@ export function buildServices(
   // Execute's dispatch, built before the connections that test credentials with it (it needs no
   // connection user) and shared with Execute below.
   const openapiTokens = createTokenCache();
-  const testCredentials = createCredentialTest({ logger, outbound, sandbox: infra.sandbox, openapiTokens });
+  // The on-premise agents, before everything that may send a connector's requests through them.
+  const agentHub = createAgentHub({ maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES, now });
+  const testCredentials = createCredentialTest({
+    logger,
+    outbound,
+    agents: agentHub,
+    sandbox: infra.sandbox,
+    openapiTokens,
+  });
   const connections: ConnectionDeps = {
     em,
     secretBox,
@@ -128,6 +136,7 @@ export function buildServices(
     pageTokens,
     logger,
     outbound,
+    agents: agentHub,
     sandbox: infra.sandbox,
     openapiTokens,
     now,
@@ -152,7 +161,7 @@ export function buildServices(
     webhooks: infra.webhooks,
     apiKeys,
     agents: {
-      hub: createAgentHub({ maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES, now }),
+      hub: agentHub,
       keys: infra.keys,
       logger,
       heartbeatMs: AGENT_HEARTBEAT_MS,

@@ -29,6 +29,11 @@ const AGENT_CLI = {
 /** Every shell command of README.md, docs/*.md and examples/**\/README.md, with its proof. */
 export const COMMAND_PROOFS: readonly ProvenCommand[] = [
   {
+    page: "docs/agent.md",
+    command: `curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"name": "internal-http", "type": "http", "executionModel": "built_in", "agentPool": "dc-1"}' http://localhost:8080/api/v1/connectors`,
+    proof: { test: "test/e2e/agent-process.test.ts", shows: 'name: "internal-http"' },
+  },
+  {
     page: "README.md",
     command: "npm ci && npm start",
     proof: { ci: "smoke: npm start on the embedded default" },

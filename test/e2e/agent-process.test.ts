@@ -137,4 +137,75 @@ describe("patchbay agent against a real Patchbay", () => {
       })
       .toBe(false);
   }, 60_000);
+
+  it("runs the http connector and a script connector through the pool's agent, and fails clearly without one", async () => {
+    await connected("agent-two");
+    const key = await t.createKey(["catalog:write", "catalog:read", "execute"], "agent-user");
+    const rest = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${t.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const created = await rest("POST", "/api/v1/connectors", {
+      name: "internal-http",
+      type: "http",
+      executionModel: "built_in",
+      agentPool: "dc-1",
+    });
+    expect(created.status).toBeLessThan(300);
+    const url = `http://127.0.0.2:${upstreamPort}/inside`;
+    const ran = await rest("POST", "/api/v1/connectors/internal-http/execute", {
+      command: "request",
+      params: { url, method: "GET" },
+    });
+    expect(ran.status).toBe(200);
+    expect(JSON.stringify(ran.json)).toContain("/inside");
+    // The shared http connector goes out directly, where the server's policy refuses 127.0.0.2.
+    const direct = await rest("POST", "/api/v1/connectors/http/execute", {
+      command: "request",
+      params: { url, method: "GET" },
+    });
+    expect(direct.status).not.toBe(200);
+
+    const script = await rest("POST", "/api/v1/connectors", {
+      name: "internal-script",
+      executionModel: "script",
+      agentPool: "dc-1",
+      scriptSource: `function fetchInside() { var r = patchbay.http.get(patchbay.params.url); return { success: true, payload: { status: r.status, path: r.body.path } }; }`,
+      configSchema: {
+        commands: {
+          fetchInside: {
+            params: ["url"],
+            paramSchema: { url: { type: "string", required: true } },
+            outputs: ["status", "path"],
+          },
+        },
+      },
+    });
+    expect(script.status).toBeLessThan(300);
+    const scripted = await rest("POST", "/api/v1/connectors/internal-script/execute", {
+      command: "fetchInside",
+      params: { url },
+    });
+    expect(scripted.status).toBe(200);
+    expect(scripted.json).toMatchObject({ payload: { status: 200, path: "/inside" } });
+
+    // A pool with no agent: the command fails with the agent's code, as unavailable.
+    const orphan = await rest("POST", "/api/v1/connectors", {
+      name: "orphan-http",
+      type: "http",
+      executionModel: "built_in",
+      agentPool: "dc-nobody",
+    });
+    expect(orphan.status).toBeLessThan(300);
+    const refused = await rest("POST", "/api/v1/connectors/orphan-http/execute", {
+      command: "request",
+      params: { url },
+    });
+    expect(refused.status).toBe(503);
+    expect(JSON.stringify(refused.json)).toContain("AGENT_UNAVAILABLE");
+  }, 120_000);
 });

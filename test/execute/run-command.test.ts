@@ -3,6 +3,7 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { ConfigSchemaSchema } from "../../gen/patchbay/v1/common_pb.ts";
 import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import { createAgentHub } from "../../src/agents/index.ts";
 import type { Principal } from "../../src/auth/index.ts";
 import type { ConnectorView } from "../../src/catalog/index.ts";
 import { defineCommand, defineConnector, succeed, toConfigSchema } from "../../src/connectors/index.ts";
@@ -103,6 +104,7 @@ describe("runCommand: a deprecated built-in command", () => {
     scriptLimits: {},
     scriptSource: undefined,
     recordPayloads: false,
+    agentPool: undefined,
     endpointUrl: undefined,
     protocol: undefined,
     openapi: undefined,
@@ -123,7 +125,8 @@ describe("runCommand: a deprecated built-in command", () => {
     const outbound = createOutboundClient();
     // Started lazily: a built-in never reaches it.
     const sandbox = createSandbox();
-    const deps = { logger, outbound, sandbox, openapiTokens: createTokenCache() };
+    const agents = createAgentHub({ maxResponseBodyBytes: 1024, now: () => new Date() });
+    const deps = { logger, outbound, agents, sandbox, openapiTokens: createTokenCache() };
     const ctx = { timeoutMs: () => undefined, signal: new AbortController().signal };
     const req = create(ExecuteRequestSchema, { command });
     const { outcome } = await runCommand(deps, createExternalClients(outbound.guard), ctx, connector, req, {

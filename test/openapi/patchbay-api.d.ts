@@ -1024,6 +1024,8 @@ export interface components {
       published: boolean;
       /** @description A built-in type or a connector that ships with Patchbay: shared with every tenant, changed only by a server deployment. */
       builtIn: boolean;
+      /** @description The on-premise agent pool its commands' HTTP requests travel through (docs/agent.md); empty: the server's own outbound client. The pool is looked up in the calling key's tenant. */
+      agentPool: string;
     };
     /** @description A connector derived from an OpenAPI document, not yet stored. Create it with the response's `create_request`, or with CreateConnector using execution_model "openapi", the same document and the chosen operations (a `config_schema` equal to this draft's is accepted). */
     "patchbay.v1.ConnectorDraft": {
@@ -1121,6 +1123,8 @@ export interface components {
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
       /** @description Publish the new connector to every tenant at once (admin keys only). */
       published: boolean;
+      /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. */
+      agentPool: string;
     };
     /** @description Request for CatalogService.CreateConnector; docs/script-connectors.md and docs/openapi-connectors.md show example bodies. */
     "patchbay.v1.CreateConnectorRequestInput": {
@@ -1170,6 +1174,8 @@ export interface components {
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
       /** @description Publish the new connector to every tenant at once (admin keys only). */
       published?: boolean;
+      /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. */
+      agentPool?: string;
     };
     /** @description Response for CatalogService.CreateConnector. */
     "patchbay.v1.CreateConnectorResponse": {
@@ -2275,6 +2281,8 @@ export interface operations {
           scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
           /** @description Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with failed_precondition while another tenant's live connections use the connector. */
           published?: boolean;
+          /** @description Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it. */
+          agentPool?: string;
         };
       };
     };
