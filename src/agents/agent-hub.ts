@@ -46,6 +46,8 @@ export interface AgentInfo {
 
 /** What an agent's stream hands the hub when it is welcomed. */
 export interface AgentStream {
+  /** The API key the stream authenticated with. */
+  readonly keyId: string;
   readonly tenantId: string;
   readonly pool: string;
   readonly agentId: string;
@@ -70,6 +72,8 @@ export interface AgentLink {
 export interface AgentHubOptions {
   /** Largest response body taken from an agent, in bytes. */
   readonly maxResponseBodyBytes: number;
+  /** Streams one agent key may hold open at once on this process. */
+  readonly maxStreamsPerKey: number;
   readonly now: () => Date;
 }
 
@@ -80,8 +84,8 @@ export interface AgentHubOptions {
  * (head and body chunks, up to the body limit) before it is handed back.
  */
 export interface AgentHub {
-  /** Registers a welcomed stream. */
-  attach(stream: AgentStream): AgentLink;
+  /** Registers a welcomed stream; undefined when its key already holds the most streams it may. */
+  attach(stream: AgentStream): AgentLink | undefined;
   /** Makes `request` through an agent of the tenant's pool; rejects with an {@link AgentError}. */
   send(tenantId: string, pool: string, request: AgentRequest, signal?: AbortSignal): Promise<AgentAnswer>;
   /** The tenant's connected agents. */
@@ -145,6 +149,10 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
 
   return {
     attach(stream) {
+      let ofKey = 0;
+      for (const pool of sessions.values())
+        for (const s of pool) if (s.stream.keyId === stream.keyId) ofKey++;
+      if (ofKey >= options.maxStreamsPerKey) return undefined;
       const at = options.now();
       const session: Session = {
         stream,

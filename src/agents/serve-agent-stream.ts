@@ -52,6 +52,7 @@ export async function* serveAgentStream(
 
   const outgoing = createMessageQueue<ServerMessage>();
   const link = deps.hub.attach({
+    keyId: principal.keyId,
     tenantId: principal.tenantId,
     pool,
     agentId: hello.agentId,
@@ -61,6 +62,12 @@ export async function* serveAgentStream(
     capacity: hello.capacity === 0 ? 64 : hello.capacity,
     send: (message) => outgoing.push(message),
   });
+  if (link === undefined) {
+    throw new ConnectError(
+      "this agent key holds as many streams as it may: stop one first",
+      Code.ResourceExhausted,
+    );
+  }
   const log = deps.logger.child({ agentStream: link.streamId, pool });
   log.info({ agentVersion: hello.version.slice(0, 64) }, "agent connected");
   outgoing.push(

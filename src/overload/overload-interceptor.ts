@@ -123,6 +123,9 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
   const interceptor: Interceptor = (next) => async (req) => {
     const principal = req.contextValues.get(principalKey);
     if (principal === undefined) return next(req);
+    // A bidirectional stream (an on-premise agent's) lives as long as its client: it is no call in
+    // flight, and counting it would take one of its key's places for good. Its feature bounds it.
+    if (req.method.methodKind === "bidi_streaming") return next(req);
     const leave = admit(principal);
     let res: Awaited<ReturnType<typeof next>>;
     try {

@@ -104,7 +104,11 @@ export function buildServices(
   // connection user) and shared with Execute below.
   const openapiTokens = createTokenCache();
   // The on-premise agents, before everything that may send a connector's requests through them.
-  const agentHub = createAgentHub({ maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES, now });
+  const agentHub = createAgentHub({
+    maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES,
+    maxStreamsPerKey: AGENT_STREAMS_PER_KEY,
+    now,
+  });
   const testCredentials = createCredentialTest({
     logger,
     outbound,
@@ -176,5 +180,7 @@ export function buildServices(
 const AGENT_HEARTBEAT_MS = 10_000;
 /** How often an agent stream's key is verified again: a revoked key's streams end within this. */
 const AGENT_KEY_CHECK_MS = 5_000;
+/** Streams one agent key may hold on one process (agents of a pool may share a key). */
+const AGENT_STREAMS_PER_KEY = 64;
 /** Largest answer body taken from an agent. */
 const AGENT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;

@@ -9,7 +9,7 @@ import {
   RequestFailed_Reason,
   type ServerMessage,
 } from "../../gen/patchbay/agent/v1/agent_pb.ts";
-import { AgentError, type AgentRequest } from "../../src/agents/index.ts";
+import { AgentError, type AgentRequest, createAgentHub } from "../../src/agents/index.ts";
 import { createMessageQueue, type MessageQueue } from "../../src/agents/message-queue.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
@@ -259,4 +259,73 @@ describe("AgentService.Connect over the wire", () => {
       .poll(() => t.server.agents.list("default").some((x) => x.pool === "dc-revoked"), { timeout: 30_000 })
       .toBe(false);
   }, 60_000);
+});
+
+describe("agent streams and the key's in-flight limit", () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    t = await startTestServer("postgresql", { PATCHBAY_CONCURRENCY_LIMITS: "standard=1" });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("holds no in-flight place: a key limited to one call keeps two agents connected", async () => {
+    const { key } = await t.server.keys.create({
+      tenantId: "default",
+      subject: "agents",
+      name: "agent",
+      scopes: ["agent"],
+      agentPool: "dc-1",
+    });
+    const open = (agentId: string) => {
+      const client = createClient(AgentService, createGrpcTransport({ baseUrl: t.url }));
+      const outbox = createMessageQueue<AgentMessage>();
+      outbox.push(
+        create(AgentMessageSchema, {
+          kind: { case: "hello", value: { agentId, name: agentId, version: "0", pool: "dc-1", capacity: 1 } },
+        }),
+      );
+      const stream = client
+        .connect(outbox, { headers: { authorization: `Bearer ${key}` } })
+        [Symbol.asyncIterator]();
+      return { outbox, first: stream.next() };
+    };
+    const one = open("one");
+    const two = open("two");
+    expect((await one.first).value?.kind.case).toBe("welcome");
+    expect((await two.first).value?.kind.case).toBe("welcome");
+    expect(
+      t.server.agents
+        .list("default")
+        .map((a) => a.agentId)
+        .sort(),
+    ).toEqual(["one", "two"]);
+    one.outbox.end();
+    two.outbox.end();
+  });
+});
+
+describe("the agent hub's stream limit", () => {
+  it("refuses a key's stream past its limit and takes it again once one has left", () => {
+    const hub = createAgentHub({ maxResponseBodyBytes: 1024, maxStreamsPerKey: 1, now: () => new Date() });
+    const stream = {
+      keyId: "k",
+      tenantId: "t",
+      pool: "p",
+      agentId: "a",
+      name: "a",
+      version: "0",
+      connectors: [],
+      capacity: 1,
+      send: () => undefined,
+    };
+    const first = hub.attach(stream);
+    expect(first).toBeDefined();
+    expect(hub.attach(stream)).toBeUndefined();
+    expect(hub.attach({ ...stream, keyId: "other" })).toBeDefined();
+    first?.closed();
+    expect(hub.attach(stream)).toBeDefined();
+  });
 });

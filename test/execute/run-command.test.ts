@@ -125,7 +125,7 @@ describe("runCommand: a deprecated built-in command", () => {
     const outbound = createOutboundClient();
     // Started lazily: a built-in never reaches it.
     const sandbox = createSandbox();
-    const agents = createAgentHub({ maxResponseBodyBytes: 1024, now: () => new Date() });
+    const agents = createAgentHub({ maxResponseBodyBytes: 1024, maxStreamsPerKey: 1, now: () => new Date() });
     const deps = { logger, outbound, agents, sandbox, openapiTokens: createTokenCache() };
     const ctx = { timeoutMs: () => undefined, signal: new AbortController().signal };
     const req = create(ExecuteRequestSchema, { command });
