@@ -22,7 +22,19 @@ describe("patchbay agent against a real Patchbay", () => {
   const startAgent = (key: string, id: string): ChildProcess => {
     const child = spawn(
       process.execPath,
-      ["bin/patchbay.js", "agent", "--url", t.url, "--pool", "dc-1", "--allow", "127.0.0.2/32", "--id", id],
+      [
+        "bin/patchbay.js",
+        "agent",
+        "--url",
+        t.url,
+        "--pool",
+        "dc-1",
+        "--allow",
+        "127.0.0.2/32",
+        "--id",
+        id,
+        ...extra,
+      ],
       {
         cwd: root,
         env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key },
@@ -208,4 +220,49 @@ describe("patchbay agent against a real Patchbay", () => {
     expect(refused.status).toBe(503);
     expect(JSON.stringify(refused.json)).toContain("AGENT_UNAVAILABLE");
   }, 120_000);
+
+  it("multiplexes 1,000 concurrent requests over one agent's stream", async () => {
+    const { key } = await t.server.keys.create({
+      tenantId: "default",
+      subject: "dc-1 agents",
+      name: "agent",
+      scopes: ["agent"],
+      agentPool: "dc-wide",
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        "bin/patchbay.js",
+        "agent",
+        "--url",
+        t.url,
+        "--pool",
+        "dc-wide",
+        "--allow",
+        "127.0.0.2/32",
+        "--capacity",
+        "1000",
+      ],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key, LOG_LEVEL: "warn" },
+        stdio: "ignore",
+      },
+    );
+    agents.push(child);
+    await expect
+      .poll(() => t.server.agents.list("default").some((a) => a.pool === "dc-wide"), { timeout: 30_000 })
+      .toBe(true);
+    const answers = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        t.server.agents.send("default", "dc-wide", { ...get(`/n/${i}`), deadlineMs: 120_000 }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const paths = new Set(
+      answers.map((a) => (JSON.parse(new TextDecoder().decode(a.body)) as { path: string }).path),
+    );
+    expect(paths.size).toBe(1_000);
+    expect(t.server.agents.list("default").filter((a) => a.pool === "dc-wide")).toHaveLength(1);
+  }, 180_000);
 });
