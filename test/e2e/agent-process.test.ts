@@ -22,19 +22,7 @@ describe("patchbay agent against a real Patchbay", () => {
   const startAgent = (key: string, id: string): ChildProcess => {
     const child = spawn(
       process.execPath,
-      [
-        "bin/patchbay.js",
-        "agent",
-        "--url",
-        t.url,
-        "--pool",
-        "dc-1",
-        "--allow",
-        "127.0.0.2/32",
-        "--id",
-        id,
-        ...extra,
-      ],
+      ["bin/patchbay.js", "agent", "--url", t.url, "--pool", "dc-1", "--allow", "127.0.0.2/32", "--id", id],
       {
         cwd: root,
         env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key },
