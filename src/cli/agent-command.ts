@@ -2,11 +2,12 @@ import { AgentConfigError, type AgentFlags, parseAgentConfig, startAgent } from 
 import { createLogger } from "../logging/logger.ts";
 import { UsageError } from "./usage-error.ts";
 
-/** What `patchbay agent` runs in: the process itself in the command. */
+/** What `patchbay agent` runs in: the process itself in the command (as the mcp bridge takes it). */
 export interface AgentCommandIo {
+  /** Where the key variable, PATCHBAY_AGENT_ALLOW, the proxies and the log settings are read. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Signals that stop the agent (SIGTERM, SIGINT). */
-  onStopSignal(stop: () => void): void;
+  /** Where SIGTERM and SIGINT, which stop the agent, are heard. */
+  once(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
 }
 
 /**
@@ -39,7 +40,9 @@ export async function runAgentCommand(
     { pool: config.identity.pool, agentId: config.identity.agentId, allow: config.allow.length },
     "agent started",
   );
-  io.onStopSignal(() => void agent.stop());
+  const stop = () => void agent.stop();
+  io.once("SIGTERM", stop);
+  io.once("SIGINT", stop);
   await agent.done;
   logger.flush();
   return 0;

@@ -217,15 +217,7 @@ export function createProgram(version: string, io: ProgramIo): Command {
     .option("--health-port <port>", "serve GET /healthz on 127.0.0.1:<port>")
     .action(async (options: AgentFlags) => {
       const { runAgentCommand } = await import("./agent-command.ts");
-      io.finish(
-        await runAgentCommand(options, version, {
-          env: process.env,
-          onStopSignal: (stop) => {
-            process.once("SIGTERM", stop);
-            process.once("SIGINT", stop);
-          },
-        }),
-      );
+      io.finish(await runAgentCommand(options, version, process));
     });
 
   return program;
