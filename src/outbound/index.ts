@@ -1,6 +1,7 @@
 export { type EgressAllowEntry, parseEgressAllowEntry } from "./egress-allow-entry.ts";
 export { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
 export { createEgressPolicy, type EgressPolicy, type EgressVerdict, refusedReason } from "./egress-policy.ts";
+export { encodeBody } from "./encode-body.ts";
 export {
   createOutboundClient,
   type OutboundClient,
@@ -9,5 +10,8 @@ export {
   type OutboundResponse,
 } from "./outbound-client.ts";
 export { OutboundError, type OutboundErrorCode } from "./outbound-error.ts";
+export { parseBody } from "./parse-body.ts";
+export { parseTarget } from "./parse-target.ts";
 export type { ResolvedAddress, ResolveHost } from "./pinned-lookup.ts";
+export { droppedOnCrossOrigin, type Hop, isRedirect, MAX_REDIRECTS, redirectHop } from "./redirect-hop.ts";
 export { REFUSED_HOST_NAMES, REFUSED_RANGES, type RefusedRange } from "./refused-ranges.ts";

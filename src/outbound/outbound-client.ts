@@ -2,9 +2,13 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { Agent, request as undiciRequest } from "undici";
 import { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
 import { createEgressPolicy, type EgressPolicy } from "./egress-policy.ts";
+import { encodeBody } from "./encode-body.ts";
 import { OutboundError } from "./outbound-error.ts";
+import { parseBody } from "./parse-body.ts";
+import { parseTarget } from "./parse-target.ts";
 import { createPinnedLookup, type ResolveHost } from "./pinned-lookup.ts";
 import { discard, readCappedBody, tooLarge } from "./read-capped-body.ts";
+import { droppedOnCrossOrigin, type Hop, isRedirect, MAX_REDIRECTS, redirectHop } from "./redirect-hop.ts";
 
 /** An outbound HTTP response, body parsed as JSON when it is JSON. */
 export interface OutboundResponse {
@@ -70,10 +74,7 @@ export interface OutboundClient {
   close(): Promise<void>;
 }
 
-const MAX_REDIRECTS = 5;
 const MAX_CONNECT_MS = 10_000;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const CROSS_ORIGIN_DROPPED = new Set(["authorization", "cookie", "proxy-authorization"]);
 
 const defaultResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, order: "verbatim" });
 
@@ -98,25 +99,24 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
     const timeoutMs = init.timeoutMs ?? defaultTimeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    let target = parseTarget(url);
-    let method = init.method.toUpperCase();
-    let { headers, body } = encodeBody(init);
-    const dropped = new Set([
-      ...CROSS_ORIGIN_DROPPED,
-      ...(init.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
-    ]);
+    let hop: Hop = { target: parseTarget(url), method: init.method.toUpperCase(), ...encodeBody(init) };
+    const dropped = droppedOnCrossOrigin(init.sensitiveHeaders);
     for (let redirects = 0; ; redirects++) {
+      const { target } = hop;
       checkTarget(policy, target);
       try {
         const res = await undiciRequest(target, {
           dispatcher: agent,
-          method,
-          headers,
+          method: hop.method,
+          headers: hop.headers,
           signal,
-          ...(body !== undefined ? { body } : {}),
+          ...(hop.body !== undefined ? { body: hop.body } : {}),
         });
         const location = res.headers.location;
-        if (init.followRedirects !== false && REDIRECTS.has(res.statusCode) && typeof location === "string") {
+        if (
+          init.followRedirects !== false &&
+          isRedirect(res.statusCode, typeof location === "string" ? location : undefined)
+        ) {
           await res.body.dump().catch(() => undefined);
           if (redirects >= MAX_REDIRECTS) {
             throw new OutboundError(
@@ -124,14 +124,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
               `Outbound request to ${target.hostname} redirected more than ${MAX_REDIRECTS} times`,
             );
           }
-          const next = parseTarget(location, target);
-          if (res.statusCode === 303 ? method !== "HEAD" : res.statusCode <= 302 && method === "POST") {
-            method = "GET";
-            body = undefined;
-            headers = without(headers, (name) => name === "content-type" || name === "content-length");
-          }
-          if (next.origin !== target.origin) headers = without(headers, (name) => dropped.has(name));
-          target = next;
+          hop = redirectHop(hop, res.statusCode, parseTarget(String(location), target), dropped);
           continue;
         }
         const declared = Number(res.headers["content-length"] ?? 0);
@@ -140,7 +133,8 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
           throw tooLarge(target.hostname, maxBytes);
         }
         const text = await readCappedBody(res.body, maxBytes, target.hostname);
-        return { status: res.statusCode, headers: flatten(res.headers), body: parseBody(text, res.headers) };
+        const headers = flatten(res.headers);
+        return { status: res.statusCode, headers, body: parseBody(text, headers["content-type"] ?? "") };
       } catch (error) {
         throw toOutboundError(error, target.hostname, { timeout, timeoutMs, caller: init.signal });
       }
@@ -157,28 +151,6 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   };
 }
 
-function parseTarget(text: string, base?: URL): URL {
-  let url: URL;
-  try {
-    url = new URL(text, base);
-  } catch {
-    throw new OutboundError("BAD_URL", "Outbound request URL is not a valid absolute URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new OutboundError(
-      "BAD_URL",
-      `Outbound request to ${url.hostname || "a URL"} refused: only http and https`,
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new OutboundError(
-      "BAD_URL",
-      `Outbound request to ${url.hostname} refused: URL carries credentials`,
-    );
-  }
-  return url;
-}
-
 /** Checks what can be checked before connecting: metadata names and IP-literal hosts (which skip DNS). */
 function checkTarget(policy: EgressPolicy, url: URL): void {
   const verdict = policy.check(url.hostname);
@@ -190,45 +162,12 @@ function checkTarget(policy: EgressPolicy, url: URL): void {
   }
 }
 
-function encodeBody(init: OutboundRequestInit): {
-  headers: Record<string, string>;
-  body: string | undefined;
-} {
-  const headers = { ...init.headers };
-  if (init.body === undefined || init.body === null) return { headers, body: undefined };
-  const body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
-  // Undici sends a string with no Content-Type at all, which servers read as they please (often as a form
-  // or octet stream): every caller (scripts, the http built-in, connectors) gets a declared type instead.
-  if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
-    headers["content-type"] =
-      typeof init.body === "string" ? "text/plain; charset=utf-8" : "application/json";
-  }
-  return { headers, body };
-}
-
-function without(
-  headers: Record<string, string>,
-  drop: (lowerName: string) => boolean,
-): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !drop(name.toLowerCase())));
-}
-
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return flat;
-}
-
-function parseBody(text: string, headers: Record<string, string | string[] | undefined>): unknown {
-  const type = String(headers["content-type"] ?? "");
-  if (!/json/i.test(type) || text === "") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
