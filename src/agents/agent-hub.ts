@@ -93,7 +93,6 @@ export interface AgentHub {
 }
 
 interface Pending {
-  readonly session: Session;
   readonly resolve: (answer: AgentAnswer) => void;
   readonly reject: (error: AgentError) => void;
   head?: { status: number; headers: (readonly [string, string])[] };
@@ -255,7 +254,6 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
           reject(new AgentError(code, words));
         };
         session.pending.set(id, {
-          session,
           resolve: (answer) => {
             done();
             resolve(answer);

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
@@ -83,15 +84,16 @@ export async function* serveAgentStream(
     }),
   );
 
-  let lastHeard = Date.now();
-  let why = "the agent closed its stream";
+  let lastHeard = performance.now();
+  // The first reason the stream ends for is the one logged.
+  let why: string | undefined;
   const end = (reason: string) => {
-    why = reason;
+    why ??= reason;
     outgoing.end();
   };
-  const reading = (async () => {
+  void (async () => {
     for (let next = await incoming.next(); next.done !== true; next = await incoming.next()) {
-      lastHeard = Date.now();
+      lastHeard = performance.now();
       link.received(next.value);
     }
   })().then(
@@ -99,7 +101,7 @@ export async function* serveAgentStream(
     () => end("the agent's stream broke"),
   );
   const heartbeat = setInterval(() => {
-    if (Date.now() - lastHeard > 3 * deps.heartbeatMs) {
+    if (performance.now() - lastHeard > 3 * deps.heartbeatMs) {
       end("the agent fell silent");
       return;
     }
@@ -126,8 +128,7 @@ export async function* serveAgentStream(
     clearInterval(keyCheck);
     deps.leaving.removeEventListener("abort", leave);
     link.closed();
-    log.info({ reason: why }, "agent disconnected");
-    void reading;
+    log.info({ reason: why ?? "the agent closed its stream" }, "agent disconnected");
   }
 }
 

@@ -12,6 +12,7 @@ export { ApiKeyEntity, type ApiKeyRow } from "./api-key-entity.ts";
 export { EXPIRY_SWEEP_MS, startApiKeyExpirySweep, sweepExpiredApiKeys } from "./api-key-expiry-sweep.ts";
 export { type ApiKeyState, apiKeyState } from "./api-key-info.ts";
 export {
+  AGENT_POOL_NAME,
   DEFAULT_OVERLAP_SECONDS,
   MAX_NAME_LENGTH,
   MAX_OVERLAP_SECONDS,
