@@ -138,7 +138,7 @@ describe("patchbay agent against a real Patchbay", () => {
       .toBe(false);
   }, 60_000);
 
-  it("runs the http connector and a script connector through the pool's agent, and fails clearly without one", async () => {
+  it("runs the http, a script and an OpenAPI connector through the pool's agent, and fails clearly without one", async () => {
     await connected("agent-two");
     const key = await t.createKey(["catalog:write", "catalog:read", "execute"], "agent-user");
     const rest = async (method: string, path: string, body?: unknown) => {
@@ -192,6 +192,37 @@ describe("patchbay agent against a real Patchbay", () => {
     });
     expect(scripted.status).toBe(200);
     expect(scripted.json).toMatchObject({ payload: { status: 200, path: "/inside" } });
+
+    const document = JSON.stringify({
+      openapi: "3.0.3",
+      info: { title: "Inside", version: "1.0.0" },
+      servers: [{ url: `http://127.0.0.2:${upstreamPort}` }],
+      paths: {
+        "/inside": { get: { operationId: "getInside", responses: { "200": { description: "ok" } } } },
+      },
+    });
+    const openapi = await rest("POST", "/api/v1/connectors", {
+      name: "internal-openapi",
+      executionModel: "openapi",
+      openapiDocument: document,
+      agentPool: "dc-1",
+    });
+    expect(openapi.status).toBeLessThan(300);
+    const operated = await rest("POST", "/api/v1/connectors/internal-openapi/execute", {
+      command: "getInside",
+    });
+    expect(operated.status).toBe(200);
+    expect(JSON.stringify(operated.json)).toContain("/inside");
+
+    // A pool name agent keys could not be bound to is refused, naming the field.
+    const badPool = await rest("POST", "/api/v1/connectors", {
+      name: "bad-pool",
+      type: "http",
+      executionModel: "built_in",
+      agentPool: "Not A Pool",
+    });
+    expect(badPool.status).toBe(400);
+    expect(String(badPool.json.message)).toContain("agent_pool");
 
     // A pool with no agent: the command fails with the agent's code, as unavailable.
     const orphan = await rest("POST", "/api/v1/connectors", {
