@@ -32,6 +32,17 @@ describe("patchbay agent against a real Patchbay", () => {
     agents.push(child);
     return child;
   };
+  /** A key of scope "agent" bound to `pool`. */
+  const agentKey = async (pool: string) =>
+    (
+      await t.server.keys.create({
+        tenantId: "default",
+        subject: `${pool} agents`,
+        name: "agent",
+        scopes: ["agent"],
+        agentPool: pool,
+      })
+    ).key;
   const connected = (id: string) =>
     expect
       .poll(() => t.server.agents.list("default").some((a) => a.agentId === id), { timeout: 30_000 })
@@ -78,13 +89,7 @@ describe("patchbay agent against a real Patchbay", () => {
   });
 
   it("carries requests to the internal service, refuses targets outside its policy, and fails over", async () => {
-    const { key } = await t.server.keys.create({
-      tenantId: "default",
-      subject: "dc-1 agents",
-      name: "agent",
-      scopes: ["agent"],
-      agentPool: "dc-1",
-    });
+    const key = await agentKey("dc-1");
     const first = startAgent(key, "agent-one");
     await connected("agent-one");
 
@@ -119,13 +124,7 @@ describe("patchbay agent against a real Patchbay", () => {
   }, 120_000);
 
   it("stops draining on SIGTERM: the stream ends and the process exits 0", async () => {
-    const { key } = await t.server.keys.create({
-      tenantId: "default",
-      subject: "dc-1 agents",
-      name: "agent",
-      scopes: ["agent"],
-      agentPool: "dc-1",
-    });
+    const key = await agentKey("dc-1");
     const child = startAgent(key, "agent-stopping");
     await connected("agent-stopping");
     child.kill("SIGTERM");
@@ -241,13 +240,7 @@ describe("patchbay agent against a real Patchbay", () => {
   }, 120_000);
 
   it("multiplexes 1,000 concurrent requests over one agent's stream", async () => {
-    const { key } = await t.server.keys.create({
-      tenantId: "default",
-      subject: "dc-1 agents",
-      name: "agent",
-      scopes: ["agent"],
-      agentPool: "dc-wide",
-    });
+    const key = await agentKey("dc-wide");
     const child = spawn(
       process.execPath,
       [
