@@ -15,15 +15,18 @@ export interface OpenApiPluginOptions {
   readonly version: string;
 }
 
-/** Plugin parameters: `package=<proto package>` limits the document to that package's services. */
-function parseParameter(parameter: string): { packageName: string | undefined } {
-  let packageName: string | undefined;
+/**
+ * Plugin parameters: `package=<proto package>` (repeatable) limits the document to those packages'
+ * services; none: every service.
+ */
+function parseParameter(parameter: string): { packages: ReadonlySet<string> } {
+  const packages = new Set<string>();
   for (const entry of parameter.split(",").filter((e) => e !== "")) {
     const [key, value] = entry.split("=", 2);
-    if (key === "package" && value !== undefined && value !== "") packageName = value;
+    if (key === "package" && value !== undefined && value !== "") packages.add(value);
     else throw new Error(`unknown option "${entry}" (known: package=<proto package>)`);
   }
-  return { packageName };
+  return { packages };
 }
 
 /**
@@ -38,15 +41,15 @@ export function createOpenApiPlugin(options: OpenApiPluginOptions): Plugin {
     name: "protoc-gen-openapi",
     version: `v${options.version}`,
     run(request: CodeGeneratorRequest): CodeGeneratorResponse {
-      const { packageName } = parseParameter(request.parameter);
+      const { packages } = parseParameter(request.parameter);
       const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: request.protoFile }));
       // Sorted, so the document does not depend on the order buf lists the files in.
       const services = [...request.fileToGenerate]
         .sort()
         .flatMap((name) => registry.getFile(name)?.services ?? [])
-        .filter((service) => packageName === undefined || service.file.proto.package === packageName);
+        .filter((service) => packages.size === 0 || packages.has(service.file.proto.package));
       const supportedFeatures = BigInt(CodeGeneratorResponse_Feature.PROTO3_OPTIONAL);
-      // buf runs a plugin once per input of buf.gen.yaml; only the input holding the package answers.
+      // buf runs a plugin once per input of buf.gen.yaml; only the input holding the packages answers.
       if (services.length === 0) return create(CodeGeneratorResponseSchema, { supportedFeatures });
       const document = buildOpenApiDocument({ services, version: options.version });
       return create(CodeGeneratorResponseSchema, {

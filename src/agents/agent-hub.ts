@@ -75,6 +75,15 @@ export interface AgentHubOptions {
   /** Streams one agent key may hold open at once on this process. */
   readonly maxStreamsPerKey: number;
   readonly now: () => Date;
+  /** Told when a stream joins, starts to drain and leaves (the replicas' shared view of agents). */
+  readonly watcher?: AgentWatcher;
+}
+
+/** What a hub tells about its streams as they change. */
+export interface AgentWatcher {
+  attached(agent: AgentInfo): void;
+  drained(streamId: string): void;
+  closed(streamId: string): void;
 }
 
 /**
@@ -88,8 +97,8 @@ export interface AgentHub {
   attach(stream: AgentStream): AgentLink | undefined;
   /** Makes `request` through an agent of the tenant's pool; rejects with an {@link AgentError}. */
   send(tenantId: string, pool: string, request: AgentRequest, signal?: AbortSignal): Promise<AgentAnswer>;
-  /** The tenant's connected agents. */
-  list(tenantId: string): AgentInfo[];
+  /** The connected agents of one tenant, or of every tenant. */
+  list(tenantId?: string): AgentInfo[];
 }
 
 interface Pending {
@@ -165,6 +174,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
       const pool = sessions.get(key) ?? new Set<Session>();
       pool.add(session);
       sessions.set(key, pool);
+      options.watcher?.attached(info(session));
       return {
         streamId: session.streamId,
         received(message) {
@@ -194,6 +204,7 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
               return;
             }
             case "drain":
+              if (!session.draining) options.watcher?.drained(session.streamId);
               session.draining = true;
               return;
             default:
@@ -202,8 +213,9 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
           }
         },
         closed() {
-          pool.delete(session);
+          if (!pool.delete(session)) return;
           if (pool.size === 0 && sessions.get(key) === pool) sessions.delete(key);
+          options.watcher?.closed(session.streamId);
           for (const [id, pending] of session.pending) {
             session.pending.delete(id);
             pending.reject(
@@ -293,26 +305,27 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
     list(tenantId) {
       const out: AgentInfo[] = [];
       for (const pool of sessions.values()) {
-        for (const s of pool) {
-          if (s.stream.tenantId !== tenantId) continue;
-          out.push({
-            streamId: s.streamId,
-            tenantId: s.stream.tenantId,
-            pool: s.stream.pool,
-            agentId: s.stream.agentId,
-            name: s.stream.name,
-            version: s.stream.version,
-            connectors: [...s.stream.connectors],
-            capacity: s.stream.capacity,
-            inFlight: s.pending.size,
-            connectedAt: s.connectedAt,
-            lastHeardAt: s.lastHeardAt,
-            draining: s.draining,
-          });
-        }
+        for (const s of pool) if (tenantId === undefined || s.stream.tenantId === tenantId) out.push(info(s));
       }
       return out;
     },
+  };
+}
+
+function info(s: Session): AgentInfo {
+  return {
+    streamId: s.streamId,
+    tenantId: s.stream.tenantId,
+    pool: s.stream.pool,
+    agentId: s.stream.agentId,
+    name: s.stream.name,
+    version: s.stream.version,
+    connectors: [...s.stream.connectors],
+    capacity: s.stream.capacity,
+    inFlight: s.pending.size,
+    connectedAt: s.connectedAt,
+    lastHeardAt: s.lastHeardAt,
+    draining: s.draining,
   };
 }
 

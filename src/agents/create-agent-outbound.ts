@@ -11,7 +11,8 @@ import {
   redirectHop,
 } from "../outbound/index.ts";
 import { AgentError } from "./agent-error.ts";
-import type { AgentAnswer, AgentHub } from "./agent-hub.ts";
+import type { AgentAnswer } from "./agent-hub.ts";
+import type { AgentSender } from "./agent-router.ts";
 
 /** Where a connector's requests go: an agent pool of the calling tenant, for one connector. */
 export interface AgentRoute {
@@ -32,7 +33,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * connections this client does not make itself (gRPC and Connect transports of external connectors) do
  * not go through the agent.
  */
-export function createAgentOutbound(hub: AgentHub, route: AgentRoute, base: OutboundClient): OutboundClient {
+export function createAgentOutbound(
+  hub: AgentSender,
+  route: AgentRoute,
+  base: OutboundClient,
+): OutboundClient {
   return {
     guard: base.guard,
     close: async () => undefined,
@@ -59,7 +64,7 @@ export function createAgentOutbound(hub: AgentHub, route: AgentRoute, base: Outb
 }
 
 async function send(
-  hub: AgentHub,
+  hub: AgentSender,
   route: AgentRoute,
   hop: Hop,
   timeoutMs: number,

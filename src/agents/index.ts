@@ -7,5 +7,8 @@ export {
   type AgentRequest,
   createAgentHub,
 } from "./agent-hub.ts";
+export { type AgentPresence, createAgentPresence, type PlacedAgent } from "./agent-presence.ts";
+export { type AgentRelay, createAgentRelay } from "./agent-relay.ts";
+export { type AgentSender, createAgentRouter } from "./agent-router.ts";
 export { type AgentRoute, createAgentOutbound } from "./create-agent-outbound.ts";
 export { registerAgents } from "./register-agents.ts";

@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import type { AgentHub } from "../agents/index.ts";
+import type { AgentSender } from "../agents/index.ts";
 import type { Principal } from "../auth/index.ts";
 import type { ConnectorLookup } from "../catalog/index.ts";
 import type { ConnectionUser } from "../connections/index.ts";
@@ -22,7 +22,7 @@ export interface ExecuteDeps {
   /** The server's outbound client: every command's HTTP calls, external connector connections included. */
   outbound: OutboundClient;
   /** The on-premise agents: a connector naming an agent pool sends its HTTP requests through them. */
-  agents: AgentHub;
+  agents: AgentSender;
   /** The server's script sandbox, where script connectors run. */
   sandbox: Sandbox;
   /** Client credentials tokens of OpenAPI-derived connectors, kept for the server's executions. */

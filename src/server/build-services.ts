@@ -1,4 +1,12 @@
-import { type AgentDeps, createAgentHub } from "../agents/index.ts";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  type AgentDeps,
+  createAgentHub,
+  createAgentPresence,
+  createAgentRelay,
+  createAgentRouter,
+} from "../agents/index.ts";
 import { type ApiKeyServiceDeps, type ApiKeyStore, createApiKeyAdmin } from "../auth/index.ts";
 import { type CatalogDeps, createConnectorLookup, type RequestLimits } from "../catalog/index.ts";
 import {
@@ -11,7 +19,7 @@ import {
 import { BUILT_IN_DEFINITIONS } from "../connectors/index.ts";
 import { createTokenCache, type OpenApiImporter } from "../connectors/openapi/index.ts";
 import type { Sandbox } from "../connectors/script/index.ts";
-import type { Database } from "../db/index.ts";
+import { createNativeQuery, type Database } from "../db/index.ts";
 import {
   type CommandRunner,
   createCommandRunner,
@@ -103,16 +111,30 @@ export function buildServices(
   // Execute's dispatch, built before the connections that test credentials with it (it needs no
   // connection user) and shared with Execute below.
   const openapiTokens = createTokenCache();
-  // The on-premise agents, before everything that may send a connector's requests through them.
+  // The on-premise agents, before everything that may send a connector's requests through them: this
+  // replica's streams, every replica's (shared through the database) and the relay between replicas.
+  const query = createNativeQuery(em);
+  const replicaId = randomBytes(8).toString("hex");
+  const presence = createAgentPresence({
+    query,
+    logger,
+    replicaId,
+    replicaHost: hostname().slice(0, 255),
+    local: () => agentHub.list(),
+    refreshMs: AGENT_PRESENCE_REFRESH_MS,
+  });
   const agentHub = createAgentHub({
     maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES,
     maxStreamsPerKey: AGENT_STREAMS_PER_KEY,
     now,
+    watcher: presence,
   });
+  const relay = createAgentRelay({ query, logger, replicaId, hub: agentHub });
+  const agentSender = createAgentRouter({ hub: agentHub, presence, relay });
   const testCredentials = createCredentialTest({
     logger,
     outbound,
-    agents: agentHub,
+    agents: agentSender,
     sandbox: infra.sandbox,
     openapiTokens,
   });
@@ -140,7 +162,7 @@ export function buildServices(
     pageTokens,
     logger,
     outbound,
-    agents: agentHub,
+    agents: agentSender,
     sandbox: infra.sandbox,
     openapiTokens,
     now,
@@ -166,6 +188,9 @@ export function buildServices(
     apiKeys,
     agents: {
       hub: agentHub,
+      presence,
+      relay,
+      sender: agentSender,
       keys: infra.keys,
       logger,
       heartbeatMs: AGENT_HEARTBEAT_MS,
@@ -178,6 +203,8 @@ export function buildServices(
 
 /** How often agents and the server tell each other they are there (docs/agent.md). */
 const AGENT_HEARTBEAT_MS = 10_000;
+/** How often a replica refreshes its agents' rows in the shared view (in flight, last heartbeat). */
+const AGENT_PRESENCE_REFRESH_MS = 5_000;
 /** How often an agent stream's key is verified again: a revoked key's streams end within this. */
 const AGENT_KEY_CHECK_MS = 5_000;
 /** Streams one agent key may hold on one process (agents of a pool may share a key). */

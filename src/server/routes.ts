@@ -42,10 +42,11 @@ export const REST_SERVICES = [
   ExecuteService,
   WebhookService,
   ApiKeyService,
+  AgentService,
 ];
 
 /** Every service this server answers, in the names health checks accept. */
-export const SERVED_SERVICES = [...REST_SERVICES, AgentService].map((service) => service.typeName);
+export const SERVED_SERVICES = REST_SERVICES.map((service) => service.typeName);
 
 /**
  * Registers the Patchbay services, health and reflection on `router`. It only registers: every

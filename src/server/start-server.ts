@@ -135,6 +135,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     opened.defer(await listenForRevocations(notifications, keys));
     opened.defer(await mcp.notices.start(notifications));
     opened.defer(await mcp.replies.start(notifications));
+    // Agents on other replicas: this replica's streams are shared, and requests relayed both ways.
+    opened.defer(services.agents.presence.start());
+    opened.defer(await services.agents.relay.start(notifications));
     // Expired keys are revoked too, so that a release that reads only revoked_at refuses them.
     opened.defer(
       startApiKeyExpirySweep(
@@ -154,7 +157,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
     const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
     logger.info(
-      { port: listener.port, tls: config.tls !== undefined, database: db.kind },
+      {
+        port: listener.port,
+        tls: config.tls !== undefined,
+        database: db.kind,
+        replica: services.agents.relay.replicaId,
+      },
       "patchbay listening",
     );
     const background = opened.move();

@@ -34,6 +34,11 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     proof: { test: "test/e2e/agent-process.test.ts", shows: 'name: "internal-http"' },
   },
   {
+    page: "docs/agent.md",
+    command: `curl -H "Authorization: Bearer $ADMIN" 'http://localhost:8080/api/v1/agents?pool=dc-1'`,
+    proof: SERVER,
+  },
+  {
     page: "README.md",
     command: "npm ci && npm start",
     proof: { ci: "smoke: npm start on the embedded default" },

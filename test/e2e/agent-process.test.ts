@@ -78,6 +78,9 @@ describe("patchbay agent against a real Patchbay", () => {
     // Only loopback: the internal service lives on 127.0.0.2, which the server's own policy refuses.
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.2", resolve));
     upstreamPort = (upstream.address() as AddressInfo).port;
+    // A thousand 200 kB answers queue behind one stream's flow control on a loaded machine: Node's server
+    // would drop a keep-alive connection (and the unsent rest of its answer) after its default 5 s idle.
+    upstream.keepAliveTimeout = 120_000;
     t = await startTestServer("postgresql", { PATCHBAY_EGRESS_ALLOW: "" });
   }, 120_000);
   afterAll(async () => {

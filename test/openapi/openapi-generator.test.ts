@@ -46,7 +46,7 @@ describe("the committed gen/openapi.*", () => {
       const request = create(CodeGeneratorRequestSchema, {
         fileToGenerate: toGenerate,
         protoFile: files,
-        parameter: "package=patchbay.v1",
+        parameter: "package=patchbay.v1,package=patchbay.agent.v1",
       });
       const generated = plugin.run(request).file;
       expect(generated.map((f) => f.name)).toEqual(["openapi.yaml", "openapi.json"]);

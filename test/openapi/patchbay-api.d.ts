@@ -1,6 +1,28 @@
 // Generated from gen/openapi.json by openapi-typescript (test/openapi/generate-client-types.ts); do not edit.
 // Regenerate: npx vitest run test/openapi/openapi-client.test.ts -u
 export interface paths {
+  "/api/v1/agents": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The tenant's connected agents on every replica of the deployment, by pool: which replica holds each stream, the agent's version, its last heartbeat and its requests in flight
+     * @description The tenant's connected agents on every replica of the deployment, by pool: which replica holds each stream, the agent's version, its last heartbeat and its requests in flight. Errors: invalid_argument for a malformed pool.
+     *
+     *     Requires an API key with scope `admin`.
+     */
+    get: operations["AgentService_ListAgents"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/api-keys": {
     parameters: {
       query?: never;
@@ -738,6 +760,46 @@ export interface components {
           [key: string]: unknown;
         };
       }[];
+    };
+    /** @description One connected agent stream. */
+    "patchbay.agent.v1.Agent": {
+      /** @description The stream's id (Welcome.stream_id). */
+      streamId: string;
+      /** @description The pool it serves. */
+      pool: string;
+      /** @description The agent's own id (Hello.agent_id). */
+      agentId: string;
+      /** @description Its name for people. */
+      name: string;
+      /** @description Its version. */
+      version: string;
+      /** @description The connectors it accepts; empty for every connector of the pool. */
+      connectors: string[];
+      /** @description Requests it makes at once. */
+      capacity: number;
+      /** @description Requests in flight through it (refreshed every few seconds for streams held by other replicas). */
+      inFlight: number;
+      /** @description True when it is draining: it takes no new requests. */
+      draining: boolean;
+      /** @description The replica holding the stream: its id, as in that replica's startup log line. */
+      replicaId: string;
+      /** @description The host name of the replica holding the stream. */
+      replicaHost: string;
+      /**
+       * Format: date-time
+       * @description When the stream was welcomed.
+       */
+      connectedAt?: string;
+      /**
+       * Format: date-time
+       * @description When the agent was last heard from.
+       */
+      lastHeartbeatAt?: string;
+    };
+    /** @description Response for AgentService.ListAgents. */
+    "patchbay.agent.v1.ListAgentsResponse": {
+      /** @description The connected agents, by pool, oldest stream first. */
+      agents: components["schemas"]["patchbay.agent.v1.Agent"][];
     };
     /** @description Response for WebhookService.AckJob. */
     "patchbay.v1.AckJobResponse": {
@@ -1966,6 +2028,40 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  AgentService_ListAgents: {
+    parameters: {
+      query?: {
+        /** @description Only this pool's agents; empty for every pool. */
+        pool?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["patchbay.agent.v1.ListAgentsResponse"];
+        };
+      };
+      400: components["responses"]["Error400"];
+      401: components["responses"]["Error401"];
+      403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
   ApiKeyService_ListApiKeys: {
     parameters: {
       query?: {

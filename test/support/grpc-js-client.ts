@@ -13,6 +13,7 @@ export function loadPatchbayProtos(): grpc.GrpcObject {
       "patchbay/v1/execute.proto",
       "patchbay/v1/webhook.proto",
       "patchbay/connector/v1/connector.proto",
+      "patchbay/agent/v1/agent.proto",
     ],
     {
       includeDirs: [root("proto"), root("node_modules/google-proto-files")],

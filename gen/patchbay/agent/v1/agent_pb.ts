@@ -9,6 +9,9 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_annotations } from "../../../google/api/annotations_pb.ts";
+import type { Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_patchbay_v1_common } from "../../v1/common_pb.ts";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
 
@@ -16,7 +19,280 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file patchbay/agent/v1/agent.proto.
  */
 export const file_patchbay_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wYXRjaGJheS9hZ2VudC92MS9hZ2VudC5wcm90bxIRcGF0Y2hiYXkuYWdlbnQudjEizAIKDEFnZW50TWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLnBhdGNoYmF5LmFnZW50LnYxLkhlbGxvSAASMQoJaGVhcnRiZWF0GAIgASgLMhwucGF0Y2hiYXkuYWdlbnQudjEuSGVhcnRiZWF0SAASOAoNcmVzcG9uc2VfaGVhZBgDIAEoCzIfLnBhdGNoYmF5LmFnZW50LnYxLlJlc3BvbnNlSGVhZEgAEjUKDXJlc3BvbnNlX2JvZHkYBCABKAsyHC5wYXRjaGJheS5hZ2VudC52MS5Cb2R5Q2h1bmtIABI6Cg5yZXF1ZXN0X2ZhaWxlZBgFIAEoCzIgLnBhdGNoYmF5LmFnZW50LnYxLlJlcXVlc3RGYWlsZWRIABIpCgVkcmFpbhgGIAEoCzIYLnBhdGNoYmF5LmFnZW50LnYxLkRyYWluSABCBgoEa2luZCKEAgoNU2VydmVyTWVzc2FnZRItCgd3ZWxjb21lGAEgASgLMhoucGF0Y2hiYXkuYWdlbnQudjEuV2VsY29tZUgAEjEKCWhlYXJ0YmVhdBgCIAEoCzIcLnBhdGNoYmF5LmFnZW50LnYxLkhlYXJ0YmVhdEgAEjEKB3JlcXVlc3QYAyABKAsyHi5wYXRjaGJheS5hZ2VudC52MS5IdHRwUmVxdWVzdEgAEisKBmNhbmNlbBgEIAEoCzIZLnBhdGNoYmF5LmFnZW50LnYxLkNhbmNlbEgAEikKBWRyYWluGAUgASgLMhgucGF0Y2hiYXkuYWdlbnQudjEuRHJhaW5IAEIGCgRraW5kImwKBUhlbGxvEhAKCGFnZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIMCgRwb29sGAQgASgJEhIKCmNvbm5lY3RvcnMYBSADKAkSEAoIY2FwYWNpdHkYBiABKA0iXAoHV2VsY29tZRIRCglzdHJlYW1faWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEh8KF21heF9yZXNwb25zZV9ib2R5X2J5dGVzGAMgASgNIh4KCUhlYXJ0YmVhdBIRCglpbl9mbGlnaHQYASABKA0iJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkirAEKC0h0dHBSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBm1ldGhvZBgCIAEoCRILCgN1cmwYAyABKAkSKgoHaGVhZGVycxgEIAMoCzIZLnBhdGNoYmF5LmFnZW50LnYxLkhlYWRlchIMCgRib2R5GAUgASgMEhMKC2RlYWRsaW5lX21zGAYgASgNEhIKCmlkZW1wb3RlbnQYByABKAgSEQoJY29ubmVjdG9yGAggASgJInkKDFJlc3BvbnNlSGVhZBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoDRIqCgdoZWFkZXJzGAMgAygLMhkucGF0Y2hiYXkuYWdlbnQudjEuSGVhZGVyEgwKBGJvZHkYBCABKAwSCwoDZW5kGAUgASgIIjoKCUJvZHlDaHVuaxISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBGRhdGEYAiABKAwSCwoDZW5kGAMgASgIIssCCg1SZXF1ZXN0RmFpbGVkEhIKCnJlcXVlc3RfaWQYASABKAkSNwoGcmVhc29uGAIgASgOMicucGF0Y2hiYXkuYWdlbnQudjEuUmVxdWVzdEZhaWxlZC5SZWFzb24SDwoHbWVzc2FnZRgDIAEoCSLbAQoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhkKFVJFQVNPTl9FR1JFU1NfUkVGVVNFRBABEhIKDlJFQVNPTl9USU1FT1VUEAISFgoSUkVBU09OX1VOUkVBQ0hBQkxFEAMSFAoQUkVBU09OX1RPT19MQVJHRRAEEhMKD1JFQVNPTl9DQU5DRUxFRBAFEhUKEVJFQVNPTl9PVkVSTE9BREVEEAYSHAoYUkVBU09OX0NPTk5FQ1RPUl9SRUZVU0VEEAcSEgoOUkVBU09OX0lOVkFMSUQQCCIcCgZDYW5jZWwSEgoKcmVxdWVzdF9pZBgBIAEoCSIHCgVEcmFpbjJtCgxBZ2VudFNlcnZpY2USXQoHQ29ubmVjdBIfLnBhdGNoYmF5LmFnZW50LnYxLkFnZW50TWVzc2FnZRogLnBhdGNoYmF5LmFnZW50LnYxLlNlcnZlck1lc3NhZ2UiC8rzGAcKBWFnZW50KAEwAWIGcHJvdG8z", [file_patchbay_v1_common]);
+  fileDesc("Ch1wYXRjaGJheS9hZ2VudC92MS9hZ2VudC5wcm90bxIRcGF0Y2hiYXkuYWdlbnQudjEiIQoRTGlzdEFnZW50c1JlcXVlc3QSDAoEcG9vbBgBIAEoCSI+ChJMaXN0QWdlbnRzUmVzcG9uc2USKAoGYWdlbnRzGAEgAygLMhgucGF0Y2hiYXkuYWdlbnQudjEuQWdlbnQitwIKBUFnZW50EhEKCXN0cmVhbV9pZBgBIAEoCRIMCgRwb29sGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEgwKBG5hbWUYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRISCgpjb25uZWN0b3JzGAYgAygJEhAKCGNhcGFjaXR5GAcgASgNEhEKCWluX2ZsaWdodBgIIAEoDRIQCghkcmFpbmluZxgJIAEoCBISCgpyZXBsaWNhX2lkGAogASgJEhQKDHJlcGxpY2FfaG9zdBgLIAEoCRIwCgxjb25uZWN0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEWxhc3RfaGVhcnRiZWF0X2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLMAgoMQWdlbnRNZXNzYWdlEikKBWhlbGxvGAEgASgLMhgucGF0Y2hiYXkuYWdlbnQudjEuSGVsbG9IABIxCgloZWFydGJlYXQYAiABKAsyHC5wYXRjaGJheS5hZ2VudC52MS5IZWFydGJlYXRIABI4Cg1yZXNwb25zZV9oZWFkGAMgASgLMh8ucGF0Y2hiYXkuYWdlbnQudjEuUmVzcG9uc2VIZWFkSAASNQoNcmVzcG9uc2VfYm9keRgEIAEoCzIcLnBhdGNoYmF5LmFnZW50LnYxLkJvZHlDaHVua0gAEjoKDnJlcXVlc3RfZmFpbGVkGAUgASgLMiAucGF0Y2hiYXkuYWdlbnQudjEuUmVxdWVzdEZhaWxlZEgAEikKBWRyYWluGAYgASgLMhgucGF0Y2hiYXkuYWdlbnQudjEuRHJhaW5IAEIGCgRraW5kIoQCCg1TZXJ2ZXJNZXNzYWdlEi0KB3dlbGNvbWUYASABKAsyGi5wYXRjaGJheS5hZ2VudC52MS5XZWxjb21lSAASMQoJaGVhcnRiZWF0GAIgASgLMhwucGF0Y2hiYXkuYWdlbnQudjEuSGVhcnRiZWF0SAASMQoHcmVxdWVzdBgDIAEoCzIeLnBhdGNoYmF5LmFnZW50LnYxLkh0dHBSZXF1ZXN0SAASKwoGY2FuY2VsGAQgASgLMhkucGF0Y2hiYXkuYWdlbnQudjEuQ2FuY2VsSAASKQoFZHJhaW4YBSABKAsyGC5wYXRjaGJheS5hZ2VudC52MS5EcmFpbkgAQgYKBGtpbmQibAoFSGVsbG8SEAoIYWdlbnRfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEgwKBHBvb2wYBCABKAkSEgoKY29ubmVjdG9ycxgFIAMoCRIQCghjYXBhY2l0eRgGIAEoDSJcCgdXZWxjb21lEhEKCXN0cmVhbV9pZBgBIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAiABKA0SHwoXbWF4X3Jlc3BvbnNlX2JvZHlfYnl0ZXMYAyABKA0iHgoJSGVhcnRiZWF0EhEKCWluX2ZsaWdodBgBIAEoDSIlCgZIZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCSKsAQoLSHR0cFJlcXVlc3QSCgoCaWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgsKA3VybBgDIAEoCRIqCgdoZWFkZXJzGAQgAygLMhkucGF0Y2hiYXkuYWdlbnQudjEuSGVhZGVyEgwKBGJvZHkYBSABKAwSEwoLZGVhZGxpbmVfbXMYBiABKA0SEgoKaWRlbXBvdGVudBgHIAEoCBIRCgljb25uZWN0b3IYCCABKAkieQoMUmVzcG9uc2VIZWFkEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGc3RhdHVzGAIgASgNEioKB2hlYWRlcnMYAyADKAsyGS5wYXRjaGJheS5hZ2VudC52MS5IZWFkZXISDAoEYm9keRgEIAEoDBILCgNlbmQYBSABKAgiOgoJQm9keUNodW5rEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEZGF0YRgCIAEoDBILCgNlbmQYAyABKAgiywIKDVJlcXVlc3RGYWlsZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRI3CgZyZWFzb24YAiABKA4yJy5wYXRjaGJheS5hZ2VudC52MS5SZXF1ZXN0RmFpbGVkLlJlYXNvbhIPCgdtZXNzYWdlGAMgASgJItsBCgZSZWFzb24SFgoSUkVBU09OX1VOU1BFQ0lGSUVEEAASGQoVUkVBU09OX0VHUkVTU19SRUZVU0VEEAESEgoOUkVBU09OX1RJTUVPVVQQAhIWChJSRUFTT05fVU5SRUFDSEFCTEUQAxIUChBSRUFTT05fVE9PX0xBUkdFEAQSEwoPUkVBU09OX0NBTkNFTEVEEAUSFQoRUkVBU09OX09WRVJMT0FERUQQBhIcChhSRUFTT05fQ09OTkVDVE9SX1JFRlVTRUQQBxISCg5SRUFTT05fSU5WQUxJRBAIIhwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJIgcKBURyYWluMu4BCgxBZ2VudFNlcnZpY2USXQoHQ29ubmVjdBIfLnBhdGNoYmF5LmFnZW50LnYxLkFnZW50TWVzc2FnZRogLnBhdGNoYmF5LmFnZW50LnYxLlNlcnZlck1lc3NhZ2UiC8rzGAcKBWFnZW50KAEwARJ/CgpMaXN0QWdlbnRzEiQucGF0Y2hiYXkuYWdlbnQudjEuTGlzdEFnZW50c1JlcXVlc3QaJS5wYXRjaGJheS5hZ2VudC52MS5MaXN0QWdlbnRzUmVzcG9uc2UiJJACAcrzGAcKBWFkbWlugtPkkwIQEg4vYXBpL3YxL2FnZW50c2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+
+/**
+ * Request for AgentService.ListAgents.
+ *
+ * @generated from message patchbay.agent.v1.ListAgentsRequest
+ */
+export type ListAgentsRequest = Message<"patchbay.agent.v1.ListAgentsRequest"> & {
+  /**
+   * Only this pool's agents; empty for every pool.
+   *
+   * @generated from field: string pool = 1;
+   */
+  pool: string;
+};
+
+/**
+ * Request for AgentService.ListAgents.
+ *
+ * @generated from message patchbay.agent.v1.ListAgentsRequest
+ */
+export type ListAgentsRequestJson = {
+  /**
+   * Only this pool's agents; empty for every pool.
+   *
+   * @generated from field: string pool = 1;
+   */
+  pool?: string;
+};
+
+/**
+ * Describes the message patchbay.agent.v1.ListAgentsRequest.
+ * Use `create(ListAgentsRequestSchema)` to create a new message.
+ */
+export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest, {jsonType: ListAgentsRequestJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_agent_v1_agent, 0);
+
+/**
+ * Response for AgentService.ListAgents.
+ *
+ * @generated from message patchbay.agent.v1.ListAgentsResponse
+ */
+export type ListAgentsResponse = Message<"patchbay.agent.v1.ListAgentsResponse"> & {
+  /**
+   * The connected agents, by pool, oldest stream first.
+   *
+   * @generated from field: repeated patchbay.agent.v1.Agent agents = 1;
+   */
+  agents: Agent[];
+};
+
+/**
+ * Response for AgentService.ListAgents.
+ *
+ * @generated from message patchbay.agent.v1.ListAgentsResponse
+ */
+export type ListAgentsResponseJson = {
+  /**
+   * The connected agents, by pool, oldest stream first.
+   *
+   * @generated from field: repeated patchbay.agent.v1.Agent agents = 1;
+   */
+  agents?: AgentJson[];
+};
+
+/**
+ * Describes the message patchbay.agent.v1.ListAgentsResponse.
+ * Use `create(ListAgentsResponseSchema)` to create a new message.
+ */
+export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse, {jsonType: ListAgentsResponseJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_agent_v1_agent, 1);
+
+/**
+ * One connected agent stream.
+ *
+ * @generated from message patchbay.agent.v1.Agent
+ */
+export type Agent = Message<"patchbay.agent.v1.Agent"> & {
+  /**
+   * The stream's id (Welcome.stream_id).
+   *
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * The pool it serves.
+   *
+   * @generated from field: string pool = 2;
+   */
+  pool: string;
+
+  /**
+   * The agent's own id (Hello.agent_id).
+   *
+   * @generated from field: string agent_id = 3;
+   */
+  agentId: string;
+
+  /**
+   * Its name for people.
+   *
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * Its version.
+   *
+   * @generated from field: string version = 5;
+   */
+  version: string;
+
+  /**
+   * The connectors it accepts; empty for every connector of the pool.
+   *
+   * @generated from field: repeated string connectors = 6;
+   */
+  connectors: string[];
+
+  /**
+   * Requests it makes at once.
+   *
+   * @generated from field: uint32 capacity = 7;
+   */
+  capacity: number;
+
+  /**
+   * Requests in flight through it (refreshed every few seconds for streams held by other replicas).
+   *
+   * @generated from field: uint32 in_flight = 8;
+   */
+  inFlight: number;
+
+  /**
+   * True when it is draining: it takes no new requests.
+   *
+   * @generated from field: bool draining = 9;
+   */
+  draining: boolean;
+
+  /**
+   * The replica holding the stream: its id, as in that replica's startup log line.
+   *
+   * @generated from field: string replica_id = 10;
+   */
+  replicaId: string;
+
+  /**
+   * The host name of the replica holding the stream.
+   *
+   * @generated from field: string replica_host = 11;
+   */
+  replicaHost: string;
+
+  /**
+   * When the stream was welcomed.
+   *
+   * @generated from field: google.protobuf.Timestamp connected_at = 12;
+   */
+  connectedAt?: Timestamp | undefined;
+
+  /**
+   * When the agent was last heard from.
+   *
+   * @generated from field: google.protobuf.Timestamp last_heartbeat_at = 13;
+   */
+  lastHeartbeatAt?: Timestamp | undefined;
+};
+
+/**
+ * One connected agent stream.
+ *
+ * @generated from message patchbay.agent.v1.Agent
+ */
+export type AgentJson = {
+  /**
+   * The stream's id (Welcome.stream_id).
+   *
+   * @generated from field: string stream_id = 1;
+   */
+  streamId?: string;
+
+  /**
+   * The pool it serves.
+   *
+   * @generated from field: string pool = 2;
+   */
+  pool?: string;
+
+  /**
+   * The agent's own id (Hello.agent_id).
+   *
+   * @generated from field: string agent_id = 3;
+   */
+  agentId?: string;
+
+  /**
+   * Its name for people.
+   *
+   * @generated from field: string name = 4;
+   */
+  name?: string;
+
+  /**
+   * Its version.
+   *
+   * @generated from field: string version = 5;
+   */
+  version?: string;
+
+  /**
+   * The connectors it accepts; empty for every connector of the pool.
+   *
+   * @generated from field: repeated string connectors = 6;
+   */
+  connectors?: string[];
+
+  /**
+   * Requests it makes at once.
+   *
+   * @generated from field: uint32 capacity = 7;
+   */
+  capacity?: number;
+
+  /**
+   * Requests in flight through it (refreshed every few seconds for streams held by other replicas).
+   *
+   * @generated from field: uint32 in_flight = 8;
+   */
+  inFlight?: number;
+
+  /**
+   * True when it is draining: it takes no new requests.
+   *
+   * @generated from field: bool draining = 9;
+   */
+  draining?: boolean;
+
+  /**
+   * The replica holding the stream: its id, as in that replica's startup log line.
+   *
+   * @generated from field: string replica_id = 10;
+   */
+  replicaId?: string;
+
+  /**
+   * The host name of the replica holding the stream.
+   *
+   * @generated from field: string replica_host = 11;
+   */
+  replicaHost?: string;
+
+  /**
+   * When the stream was welcomed.
+   *
+   * @generated from field: google.protobuf.Timestamp connected_at = 12;
+   */
+  connectedAt?: TimestampJson;
+
+  /**
+   * When the agent was last heard from.
+   *
+   * @generated from field: google.protobuf.Timestamp last_heartbeat_at = 13;
+   */
+  lastHeartbeatAt?: TimestampJson;
+};
+
+/**
+ * Describes the message patchbay.agent.v1.Agent.
+ * Use `create(AgentSchema)` to create a new message.
+ */
+export const AgentSchema: GenMessage<Agent, {jsonType: AgentJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_agent_v1_agent, 2);
 
 /**
  * A message from an agent.
@@ -134,7 +410,7 @@ export type AgentMessageJson = {
  * Use `create(AgentMessageSchema)` to create a new message.
  */
 export const AgentMessageSchema: GenMessage<AgentMessage, {jsonType: AgentMessageJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 0);
+  messageDesc(file_patchbay_agent_v1_agent, 3);
 
 /**
  * A message from Patchbay.
@@ -237,7 +513,7 @@ export type ServerMessageJson = {
  * Use `create(ServerMessageSchema)` to create a new message.
  */
 export const ServerMessageSchema: GenMessage<ServerMessage, {jsonType: ServerMessageJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 1);
+  messageDesc(file_patchbay_agent_v1_agent, 4);
 
 /**
  * Who the agent is and what it serves.
@@ -342,7 +618,7 @@ export type HelloJson = {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello, {jsonType: HelloJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 2);
+  messageDesc(file_patchbay_agent_v1_agent, 5);
 
 /**
  * Patchbay's acceptance of a stream.
@@ -405,7 +681,7 @@ export type WelcomeJson = {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome, {jsonType: WelcomeJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 3);
+  messageDesc(file_patchbay_agent_v1_agent, 6);
 
 /**
  * Liveness, both ways.
@@ -440,7 +716,7 @@ export type HeartbeatJson = {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat, {jsonType: HeartbeatJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 4);
+  messageDesc(file_patchbay_agent_v1_agent, 7);
 
 /**
  * One HTTP header (repeated names allowed, in order).
@@ -489,7 +765,7 @@ export type HeaderJson = {
  * Use `create(HeaderSchema)` to create a new message.
  */
 export const HeaderSchema: GenMessage<Header, {jsonType: HeaderJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 5);
+  messageDesc(file_patchbay_agent_v1_agent, 8);
 
 /**
  * An HTTP request for the agent to make under its own egress policy.
@@ -622,7 +898,7 @@ export type HttpRequestJson = {
  * Use `create(HttpRequestSchema)` to create a new message.
  */
 export const HttpRequestSchema: GenMessage<HttpRequest, {jsonType: HttpRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 6);
+  messageDesc(file_patchbay_agent_v1_agent, 9);
 
 /**
  * The start of a request's answer.
@@ -713,7 +989,7 @@ export type ResponseHeadJson = {
  * Use `create(ResponseHeadSchema)` to create a new message.
  */
 export const ResponseHeadSchema: GenMessage<ResponseHead, {jsonType: ResponseHeadJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 7);
+  messageDesc(file_patchbay_agent_v1_agent, 10);
 
 /**
  * More bytes of a response body.
@@ -776,7 +1052,7 @@ export type BodyChunkJson = {
  * Use `create(BodyChunkSchema)` to create a new message.
  */
 export const BodyChunkSchema: GenMessage<BodyChunk, {jsonType: BodyChunkJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 8);
+  messageDesc(file_patchbay_agent_v1_agent, 11);
 
 /**
  * A request the agent could not answer.
@@ -839,7 +1115,7 @@ export type RequestFailedJson = {
  * Use `create(RequestFailedSchema)` to create a new message.
  */
 export const RequestFailedSchema: GenMessage<RequestFailed, {jsonType: RequestFailedJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 9);
+  messageDesc(file_patchbay_agent_v1_agent, 12);
 
 /**
  * Why a request failed.
@@ -929,7 +1205,7 @@ export type RequestFailed_ReasonJson = "REASON_UNSPECIFIED" | "REASON_EGRESS_REF
  * Describes the enum patchbay.agent.v1.RequestFailed.Reason.
  */
 export const RequestFailed_ReasonSchema: GenEnum<RequestFailed_Reason, RequestFailed_ReasonJson> = /*@__PURE__*/
-  enumDesc(file_patchbay_agent_v1_agent, 9, 0);
+  enumDesc(file_patchbay_agent_v1_agent, 12, 0);
 
 /**
  * The end of one request.
@@ -964,7 +1240,7 @@ export type CancelJson = {
  * Use `create(CancelSchema)` to create a new message.
  */
 export const CancelSchema: GenMessage<Cancel, {jsonType: CancelJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 10);
+  messageDesc(file_patchbay_agent_v1_agent, 13);
 
 /**
  * A side is stopping.
@@ -987,11 +1263,12 @@ export type DrainJson = {
  * Use `create(DrainSchema)` to create a new message.
  */
 export const DrainSchema: GenMessage<Drain, {jsonType: DrainJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_agent_v1_agent, 11);
+  messageDesc(file_patchbay_agent_v1_agent, 14);
 
 /**
- * Served on Patchbay's one port over gRPC and the Connect protocol, on HTTP/2 only (h2c or TLS): the
- * stream is bidirectional.
+ * The agents' streams, and the list of connected agents. Connect is served on Patchbay's one port over
+ * gRPC and the Connect protocol, on HTTP/2 only (h2c or TLS): the stream is bidirectional. ListAgents is
+ * served on every protocol and the REST bridge.
  *
  * @generated from service patchbay.agent.v1.AgentService
  */
@@ -1010,6 +1287,18 @@ export const AgentService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof AgentMessageSchema;
     output: typeof ServerMessageSchema;
+  },
+  /**
+   * The tenant's connected agents on every replica of the deployment, by pool: which replica holds each
+   * stream, the agent's version, its last heartbeat and its requests in flight. Errors: invalid_argument
+   * for a malformed pool.
+   *
+   * @generated from rpc patchbay.agent.v1.AgentService.ListAgents
+   */
+  listAgents: {
+    methodKind: "unary";
+    input: typeof ListAgentsRequestSchema;
+    output: typeof ListAgentsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_patchbay_agent_v1_agent, 0);

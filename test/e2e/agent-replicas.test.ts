@@ -1,0 +1,241 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fromBinary } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StatusSchema } from "../../gen/google/rpc/status_pb.ts";
+import { ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { type RunningServer, startServer } from "../../src/server/start-server.ts";
+import { root } from "../cli/run-patchbay.ts";
+import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
+import { LogCapture } from "../support/log-capture.ts";
+import { startTestServer, type TestServer } from "../support/test-server.ts";
+
+/** ListAgents' answer as grpc-js decodes it. */
+interface ListedAgent {
+  agentId: string;
+  pool: string;
+  replicaId: string;
+  replicaHost: string;
+  capacity: number;
+  inFlight: number;
+  lastHeartbeatAt?: { seconds: string };
+}
+
+/** The error code an Execute failure carries in its details (grpc-status-details-bin). */
+function failureCode(error: grpc.ServiceError): string | undefined {
+  const [bin] = error.metadata.get("grpc-status-details-bin");
+  if (!(bin instanceof Buffer)) return undefined;
+  for (const detail of fromBinary(StatusSchema, bin).details) {
+    const failure = anyUnpack(detail, ExecutionFailureSchema);
+    if (failure !== undefined) return failure.errorCode;
+  }
+  return undefined;
+}
+
+// Two replicas on one database: the agent holds its stream to replica A; calls sent to replica B reach it
+// through the database (the relay), from every execution path, with cancellation, a killed agent and
+// another tenant's attempts all answered as on A. ListAgents on either replica sees the agent where it is.
+describe("an agent connected to one replica serves calls sent to another", () => {
+  let a: TestServer;
+  let b: RunningServer;
+  const bLogs = new LogCapture();
+  let upstream: Server;
+  let upstreamPort = 0;
+  const seen: string[] = [];
+  let held: IncomingMessage | undefined;
+  const heldClosed: string[] = [];
+  const children: ChildProcess[] = [];
+  const clients: grpc.Client[] = [];
+
+  const v1 = () => (loadPatchbayProtos().patchbay as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  const agentV1 = () =>
+    ((loadPatchbayProtos().patchbay as grpc.GrpcObject).agent as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  const client = (service: unknown, url: string): grpc.Client => {
+    const Client = service as grpc.ServiceClientConstructor;
+    const made = new Client(url.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
+    clients.push(made);
+    return made;
+  };
+  const listAgents = async (url: string, key: string, pool = "") =>
+    (
+      await unary<{ agents: ListedAgent[] }>(
+        client(agentV1().AgentService, url),
+        "listAgents",
+        { pool },
+        bearer(key),
+      )
+    ).response.agents ?? [];
+  const execute = (url: string, key: string, slug: string, path: string, deadline?: Date) => {
+    const metadata = bearer(key);
+    return new Promise<{ payload?: unknown }>((resolve, reject) => {
+      const c = client(v1().ExecuteService, url) as unknown as {
+        execute: (
+          req: object,
+          md: grpc.Metadata,
+          options: grpc.CallOptions,
+          cb: (e: grpc.ServiceError | null, r: { payload?: unknown }) => void,
+        ) => void;
+      };
+      c.execute(
+        {
+          connectorSlug: slug,
+          command: "request",
+          params: {
+            fields: {
+              url: { stringValue: `http://127.0.0.2:${upstreamPort}${path}` },
+              method: { stringValue: "GET" },
+            },
+          },
+        },
+        metadata,
+        deadline === undefined ? {} : { deadline },
+        (error, response) => (error ? reject(error) : resolve(response)),
+      );
+    });
+  };
+  const startAgent = (key: string, id: string, pool: string) => {
+    const child = spawn(
+      process.execPath,
+      ["bin/patchbay.js", "agent", "--url", a.url, "--pool", pool, "--allow", "127.0.0.2/32", "--id", id],
+      { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key }, stdio: "ignore" },
+    );
+    children.push(child);
+    return child;
+  };
+  const agentKey = async (tenantId: string, pool: string) =>
+    (
+      await a.server.keys.create({
+        tenantId,
+        subject: `${pool} agents`,
+        name: "agent",
+        scopes: ["agent"],
+        agentPool: pool,
+      })
+    ).key;
+  const createHttpConnector = async (key: string, name: string, pool: string) => {
+    const res = await fetch(`${b.url}/api/v1/connectors`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ name, type: "http", executionModel: "built_in", agentPool: pool }),
+    });
+    expect(res.status).toBeLessThan(300);
+    await res.arrayBuffer();
+  };
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      if (req.url === "/hold") {
+        held = req;
+        req.socket.on("close", () => heldClosed.push(req.url ?? ""));
+        return;
+      }
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ path: req.url }));
+    });
+    // The internal service lives on 127.0.0.2, which both replicas' own egress policy refuses.
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.2", resolve));
+    upstreamPort = (upstream.address() as AddressInfo).port;
+    a = await startTestServer("postgresql", { PATCHBAY_EGRESS_ALLOW: "" });
+    b = await startServer(loadConfig(a.env, false), {
+      logger: createLogger({ level: "info", format: "json", destination: bLogs.stream }),
+      notice: () => undefined,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    for (const c of clients) c.close();
+    held?.socket.destroy();
+    await b?.stop();
+    await a?.stop();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  it("lists the agent on both replicas and carries B's Execute through A's agent", async () => {
+    startAgent(await agentKey("default", "dc-a"), "agent-on-a", "dc-a");
+    await expect
+      .poll(async () => (await listAgents(b.url, a.adminKey)).map((x) => x.agentId), { timeout: 30_000 })
+      .toContain("agent-on-a");
+    expect(b.agents.list()).toEqual([]);
+    const [listed] = await listAgents(b.url, a.adminKey, "dc-a");
+    expect(listed).toMatchObject({ pool: "dc-a", capacity: 64 });
+    expect(listed?.replicaHost).not.toBe("");
+    // The replica holding the stream is A: its id is the one A's startup line names.
+    expect(
+      a.logs.lines().some((l) => l.msg === "patchbay listening" && l.replica === listed?.replicaId),
+    ).toBe(true);
+    expect(await listAgents(a.url, a.adminKey, "dc-a")).toHaveLength(1);
+
+    await createHttpConnector(a.adminKey, "inside-http", "dc-a");
+    const answer = await execute(b.url, a.adminKey, "inside-http", "/through-b");
+    expect(JSON.stringify(answer.payload)).toContain("/through-b");
+    expect(seen).toContain("/through-b");
+  }, 120_000);
+
+  it("cancels at the agent when B's caller gives up, and tells B's caller when the agent is killed", async () => {
+    await createHttpConnector(a.adminKey, "inside-hold", "dc-a");
+    // The caller's deadline passes while the agent holds the request: the upstream's connection is closed
+    // by the agent, told by A, told by B.
+    const gaveUp = execute(b.url, a.adminKey, "inside-hold", "/hold", new Date(Date.now() + 3_000));
+    const deadline = await gaveUp.then(
+      () => undefined,
+      (e: grpc.ServiceError) => e.code,
+    );
+    expect(deadline).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await expect.poll(() => heldClosed, { timeout: 30_000 }).toContain("/hold");
+
+    // Killed while it holds a request sent to B: B's caller learns the agent left.
+    const key = await agentKey("default", "dc-k");
+    const child = startAgent(key, "agent-killed", "dc-k");
+    await expect
+      .poll(async () => (await listAgents(b.url, a.adminKey, "dc-k")).length, { timeout: 30_000 })
+      .toBe(1);
+    await createHttpConnector(a.adminKey, "inside-killed", "dc-k");
+    held = undefined;
+    const holding = execute(b.url, a.adminKey, "inside-killed", "/hold").then(
+      () => "answered",
+      (e: grpc.ServiceError) => failureCode(e),
+    );
+    await expect.poll(() => held !== undefined, { timeout: 30_000 }).toBe(true);
+    child.kill("SIGKILL");
+    expect(await holding).toBe("AGENT_DISCONNECTED");
+    await expect
+      .poll(async () => (await listAgents(b.url, a.adminKey, "dc-k")).length, { timeout: 30_000 })
+      .toBe(0);
+  }, 120_000);
+
+  it("keeps another tenant away from the pool and its list on either replica", async () => {
+    await expect
+      .poll(async () => (await listAgents(b.url, a.adminKey, "dc-a")).length, { timeout: 30_000 })
+      .toBe(1);
+    const attacker = await a.createKey(["admin"], "mallory", "other-tenant");
+    expect(await listAgents(a.url, attacker)).toEqual([]);
+    expect(await listAgents(b.url, attacker)).toEqual([]);
+    // The same pool name in the attacker's tenant is the attacker's own pool, which has no agent.
+    await createHttpConnector(attacker, "stolen-http", "dc-a");
+    const stolen = await execute(b.url, attacker, "stolen-http", "/stolen").then(
+      () => "answered",
+      (e: grpc.ServiceError) => e,
+    );
+    expect(stolen).toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect(failureCode(stolen as grpc.ServiceError)).toBe("AGENT_UNAVAILABLE");
+    expect(seen).not.toContain("/stolen");
+    // An agent key cannot list agents; a malformed pool is refused naming the field.
+    const agentOnly = await agentKey("default", "dc-a");
+    await expect(listAgents(b.url, agentOnly)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    await expect(listAgents(b.url, a.adminKey, "Not A Pool")).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining("pool"),
+    });
+    // Over the REST bridge too.
+    const rest = await fetch(`${b.url}/api/v1/agents?pool=dc-a`, {
+      headers: { authorization: `Bearer ${attacker}` },
+    });
+    expect(await rest.json()).toEqual({ agents: [] });
+  }, 120_000);
+});
