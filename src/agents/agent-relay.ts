@@ -3,6 +3,8 @@ import type { NativeQuery, NotificationListener } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { AgentError, type AgentErrorCode } from "./agent-error.ts";
 import type { AgentAnswer, AgentHub, AgentRequest } from "./agent-hub.ts";
+import type { RelaySeal } from "./relay-seal.ts";
+import { createRelayServer } from "./relay-server.ts";
 
 /**
  * Carries requests between replicas: a request for a pool whose agents hold their streams to another
@@ -35,17 +37,12 @@ export interface AgentRelayDeps {
   readonly replicaId: string;
   /** This replica's agents. */
   readonly hub: AgentHub;
+  /** Seals what rows hold (requests carry credentials). */
+  readonly seal: RelaySeal;
 }
 
 /** Time a relayed request may take beyond its own deadline before its sender stops waiting. */
 const TRANSIT_MS = 5_000;
-const CODES = new Set<AgentErrorCode>([
-  "AGENT_UNAVAILABLE",
-  "AGENT_DISCONNECTED",
-  "AGENT_EGRESS_REFUSED",
-  "AGENT_TIMEOUT",
-  "AGENT_FAILED",
-]);
 
 interface Waiting {
   readonly resolve: (answer: AgentAnswer) => void;
@@ -53,33 +50,17 @@ interface Waiting {
 }
 
 interface AnswerRow {
-  status: number | null;
-  answer_headers: [string, string][] | null;
-  answer_body: Buffer | null;
+  answer: string | null;
   failure_code: string | null;
   failure_message: string | null;
 }
 
-interface RequestRow {
-  tenant_id: string;
-  pool: string;
-  method: string;
-  url: string;
-  headers: [string, string][];
-  body: Buffer;
-  deadline_ms: number;
-  idempotent: boolean;
-  connector: string;
-  origin_id: string;
-  age_ms: number;
-}
-
 export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
-  const { query, logger, replicaId, hub } = deps;
+  const { query, logger, replicaId, hub, seal } = deps;
   const channel = (replica: string) => `agents_${replica}`;
-  // Requests this replica sent and waits for, and requests it serves for others.
+  // Requests this replica sent and waits for; the server makes those others sent to it.
   const waiting = new Map<string, Waiting>();
-  const serving = new Map<string, AbortController>();
+  const server = createRelayServer({ query, logger, replicaId, hub, seal });
 
   const logged = (what: string) => (error: unknown) => logger.warn({ err: error }, what);
 
@@ -88,7 +69,7 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
     if (!waiting.has(id)) return;
     const { rows } = await query(
       `delete from agent_relay where id = $1 and origin_id = $2 and answered
-        returning status, answer_headers, answer_body, failure_code, failure_message`,
+        returning answer, failure_code, failure_message`,
       [id, replicaId],
     );
     const row = rows[0] as AnswerRow | undefined;
@@ -96,80 +77,26 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
     if (row === undefined || entry === undefined) return;
     waiting.delete(id);
     if (row.failure_code !== null) {
-      const code = CODES.has(row.failure_code as AgentErrorCode)
-        ? (row.failure_code as AgentErrorCode)
-        : "AGENT_FAILED";
-      entry.reject(new AgentError(code, row.failure_message ?? "the agent could not make the request"));
+      entry.reject(
+        AgentError.of(row.failure_code, row.failure_message ?? "the agent could not make the request"),
+      );
       return;
     }
-    entry.resolve({
-      status: row.status ?? 502,
-      headers: row.answer_headers ?? [],
-      body: row.answer_body ?? new Uint8Array(),
-    });
-  };
-
-  // A request another replica stored for this one: made through this replica's hub, answered in the row.
-  const serve = async (id: string) => {
-    const { rows } = await query(
-      `update agent_relay set taken = true where id = $1 and replica_id = $2 and not taken
-        returning tenant_id, pool, method, url, headers, body, deadline_ms, idempotent, connector, origin_id,
-          (extract(epoch from now() - created_at) * 1000)::integer as age_ms`,
-      [id, replicaId],
-    );
-    const row = rows[0] as RequestRow | undefined;
-    if (row === undefined) return;
-    const controller = new AbortController();
-    serving.set(id, controller);
-    let answer: AgentAnswer | undefined;
-    let failure: AgentError | undefined;
     try {
-      answer = await hub.send(
-        row.tenant_id,
-        row.pool,
-        {
-          method: row.method,
-          url: row.url,
-          headers: row.headers,
-          body: row.body,
-          deadlineMs: Math.max(1, row.deadline_ms - Math.max(0, row.age_ms)),
-          idempotent: row.idempotent,
-          connector: row.connector,
-        },
-        controller.signal,
-      );
+      if (row.answer === null) throw new Error("answered without an answer");
+      entry.resolve(seal.openAnswer(id, row.answer));
     } catch (error) {
-      failure =
-        error instanceof AgentError
-          ? error
-          : new AgentError("AGENT_FAILED", "the replica holding the agent could not send the request");
-      if (!(error instanceof AgentError)) logger.warn({ err: error }, "relaying an agent request failed");
-    } finally {
-      serving.delete(id);
+      // Replicas that do not share the master key cannot read each other's rows.
+      logger.warn({ err: error }, "a relayed agent answer could not be opened");
+      entry.reject(new AgentError("AGENT_FAILED", "the relayed answer could not be read"));
     }
-    if (controller.signal.aborted) return;
-    await query(
-      `with answered as (
-         update agent_relay set answered = true, status = $2, answer_headers = $3, answer_body = $4,
-           failure_code = $5, failure_message = $6
-          where id = $1 returning origin_id
-       ) select pg_notify('agents_' || origin_id, 'a:' || $1::text) from answered`,
-      [
-        id,
-        answer?.status ?? null,
-        answer === undefined ? null : JSON.stringify(answer.headers),
-        answer === undefined ? null : Buffer.from(answer.body),
-        failure?.code ?? null,
-        failure?.message ?? null,
-      ],
-    );
   };
 
   const notified = (payload: string) => {
     const id = payload.slice(2);
-    if (payload.startsWith("q:")) serve(id).catch(logged("serving a relayed agent request failed"));
+    if (payload.startsWith("q:")) server.serve(id);
     else if (payload.startsWith("a:")) collect(id).catch(logged("collecting a relayed agent answer failed"));
-    else if (payload.startsWith("c:")) serving.get(id)?.abort();
+    else if (payload.startsWith("c:")) server.cancel(id);
   };
 
   return {
@@ -214,25 +141,10 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
         signal?.addEventListener("abort", aborted, { once: true });
         query(
           `with stored as (
-             insert into agent_relay (id, replica_id, origin_id, tenant_id, pool, method, url, headers, body,
-               deadline_ms, idempotent, connector)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id
-           ) select pg_notify($13, 'q:' || id::text) from stored`,
-          [
-            id,
-            target,
-            replicaId,
-            tenantId,
-            pool,
-            request.method,
-            request.url,
-            JSON.stringify(request.headers),
-            Buffer.from(request.body),
-            Math.max(1, Math.floor(request.deadlineMs)),
-            request.idempotent,
-            request.connector,
-            channel(target),
-          ],
+             insert into agent_relay (id, replica_id, origin_id, tenant_id, pool, request)
+             values ($1, $2, $3, $4, $5, $6) returning id
+           ) select pg_notify($7, 'q:' || id::text) from stored`,
+          [id, target, replicaId, tenantId, pool, seal.sealRequest(id, request), channel(target)],
         ).catch((error: unknown) => {
           logger.warn({ err: error }, "relaying an agent request failed");
           const entry = waiting.get(id);
@@ -253,8 +165,7 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
           "select id::text as id from agent_relay where replica_id = $1 and not taken",
           [replicaId],
         );
-        for (const { id } of rows as { id: string }[])
-          serve(id).catch(logged("serving a relayed agent request failed"));
+        for (const { id } of rows as { id: string }[]) server.serve(id);
         for (const id of waiting.keys())
           collect(id).catch(logged("collecting a relayed agent answer failed"));
       };

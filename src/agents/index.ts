@@ -12,3 +12,4 @@ export { type AgentRelay, createAgentRelay } from "./agent-relay.ts";
 export { type AgentSender, createAgentRouter } from "./agent-router.ts";
 export { type AgentRoute, createAgentOutbound } from "./create-agent-outbound.ts";
 export { registerAgents } from "./register-agents.ts";
+export { createRelaySeal, type RelaySeal } from "./relay-seal.ts";

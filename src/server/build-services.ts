@@ -6,6 +6,7 @@ import {
   createAgentPresence,
   createAgentRelay,
   createAgentRouter,
+  createRelaySeal,
 } from "../agents/index.ts";
 import { type ApiKeyServiceDeps, type ApiKeyStore, createApiKeyAdmin } from "../auth/index.ts";
 import { type CatalogDeps, createConnectorLookup, type RequestLimits } from "../catalog/index.ts";
@@ -129,7 +130,13 @@ export function buildServices(
     now,
     watcher: presence,
   });
-  const relay = createAgentRelay({ query, logger, replicaId, hub: agentHub });
+  const relay = createAgentRelay({
+    query,
+    logger,
+    replicaId,
+    hub: agentHub,
+    seal: createRelaySeal(secretBox),
+  });
   const agentSender = createAgentRouter({ hub: agentHub, presence, relay });
   const testCredentials = createCredentialTest({
     logger,

@@ -10,7 +10,8 @@ import { Migration } from "@mikro-orm/migrations";
  *   replica sweeps them.
  * - `agent_relay`: a request waiting for the replica that holds the agent (`replica_id`), then its
  *   answer for the replica that sent it (`origin_id`); each side is told on its own channel
- *   (`agents_<replica id>`). Rows live for one request; old ones are swept.
+ *   (`agents_<replica id>`). The request (URL, headers with credentials, body) and the answer are sealed
+ *   with the master key, bound to the row. Rows live for one request; old ones are swept.
  *
  * New tables only: a replica of the previous release ignores them.
  */
@@ -42,18 +43,10 @@ export class M0022AgentRelay extends Migration {
       origin_id text not null,
       tenant_id text not null,
       pool text not null,
-      method text not null,
-      url text not null,
-      headers jsonb not null,
-      body bytea not null,
-      deadline_ms integer not null,
-      idempotent boolean not null,
-      connector text not null,
+      request text not null,
       taken boolean not null default false,
       answered boolean not null default false,
-      status integer null,
-      answer_headers jsonb null,
-      answer_body bytea null,
+      answer text null,
       failure_code text null,
       failure_message text null,
       created_at timestamptz not null default now()
