@@ -7,5 +7,7 @@ export {
   type AgentRequest,
   createAgentHub,
 } from "./agent-hub.ts";
-export { type AgentRoute, createAgentOutbound } from "./create-agent-outbound.ts";
+export { createAgentFetch } from "./create-agent-fetch.ts";
+export { createAgentOutbound } from "./create-agent-outbound.ts";
 export { registerAgents } from "./register-agents.ts";
+export type { AgentRoute } from "./send-through-agent.ts";

@@ -87,12 +87,19 @@ export function buildServices(
   const builtins = new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d]));
   const envOAuthClients = new Set(settings.oauthClients.keys());
   const lookup = createConnectorLookup({ em, secretBox, builtins, envOAuthClients });
+  // The on-premise agents, before everything that may send a connector's requests through them.
+  const agentHub = createAgentHub({
+    maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES,
+    maxStreamsPerKey: AGENT_STREAMS_PER_KEY,
+    now,
+  });
   const catalog: CatalogDeps = {
     em,
     pageTokens,
     secretBox,
     builtins,
     outbound,
+    agents: agentHub,
     openapi: infra.openapi,
     envOAuthClients,
     liveConnections: createLiveConnectionCounter(em),
@@ -103,12 +110,6 @@ export function buildServices(
   // Execute's dispatch, built before the connections that test credentials with it (it needs no
   // connection user) and shared with Execute below.
   const openapiTokens = createTokenCache();
-  // The on-premise agents, before everything that may send a connector's requests through them.
-  const agentHub = createAgentHub({
-    maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES,
-    maxStreamsPerKey: AGENT_STREAMS_PER_KEY,
-    now,
-  });
   const testCredentials = createCredentialTest({
     logger,
     outbound,
