@@ -34,6 +34,14 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     proof: { test: "test/e2e/agent-process.test.ts", shows: 'name: "internal-http"' },
   },
   {
+    page: "docs/agent.md",
+    command: `curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"name": "inventory", "executionModel": "external", "endpointUrl": "http://10.0.4.7:9090", "protocol": "connect", "agentPool": "dc-1"}' http://localhost:8080/api/v1/connectors`,
+    proof: {
+      test: "test/e2e/agent-external.test.ts",
+      shows: 'executionModel: "external", endpointUrl: served.url, protocol, agentPool',
+    },
+  },
+  {
     page: "README.md",
     command: "npm ci && npm start",
     proof: { ci: "smoke: npm start on the embedded default" },
