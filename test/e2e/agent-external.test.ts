@@ -115,6 +115,8 @@ describe("external connectors through an on-premise agent", () => {
       // Only the connector on 127.0.0.2 answers this (its runId echoed back).
       expect(res.payload).toEqual({ greeting: "Hello, Ada!", runId: `run-${protocol}` });
       expect(res.variables).toEqual({ greeted: "Ada", keyLength: API_KEY.length });
+      // The agent logged the requests it made for this connector.
+      await expect.poll(() => agentLog, { timeout: 30_000 }).toContain(slug);
     },
     60_000,
   );
@@ -157,15 +159,17 @@ describe("external connectors through an on-premise agent", () => {
   });
 
   it("fails with AGENT_UNAVAILABLE when no agent of the pool is connected", async () => {
-    const connectionId = await connect("greeter-connect");
+    const connectionIds = [await connect("greeter-http"), await connect("greeter-connect")];
     agent?.kill("SIGTERM");
     await agentConnected(false);
     expect(agentLog).toContain("agent connected");
 
-    const error = await refusal(hello(connectionId, "run-gone"));
-    expect(error.code).toBe(Code.Unavailable);
-    const [detail] = error.findDetails(ExecutionFailureSchema);
-    expect(detail).toMatchObject({ errorCode: "AGENT_UNAVAILABLE", failureClass: "upstream_unavailable" });
+    for (const connectionId of connectionIds) {
+      const error = await refusal(hello(connectionId, "run-gone"));
+      expect(error.code).toBe(Code.Unavailable);
+      const [detail] = error.findDetails(ExecutionFailureSchema);
+      expect(detail).toMatchObject({ errorCode: "AGENT_UNAVAILABLE", failureClass: "upstream_unavailable" });
+    }
 
     // Registering needs an agent too: the endpoint is checked the way its calls go.
     const registering = await refusal(register("greeter-later", "http"));
