@@ -10,19 +10,9 @@ import {
   parseTarget,
   redirectHop,
 } from "../outbound/index.ts";
-import { AgentError } from "./agent-error.ts";
-import type { AgentAnswer } from "./agent-hub.ts";
 import type { AgentSender } from "./agent-router.ts";
+import { type AgentRoute, sendThroughAgent } from "./send-through-agent.ts";
 
-/** Where a connector's requests go: an agent pool of the calling tenant, for one connector. */
-export interface AgentRoute {
-  readonly tenantId: string;
-  readonly pool: string;
-  readonly connector: string;
-}
-
-/** Methods a request may be repeated with safely, lower case. */
-const IDEMPOTENT = new Set(["get", "head", "put", "delete", "options"]);
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
@@ -30,8 +20,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * server's own client: the same interface, and the server client's own body encoding, JSON parsing and
  * redirect rule (src/outbound), each hop a new request through the agent, so the agent's egress policy
  * checks every one. Failures are OutboundErrors with the AGENT_* codes. The guard stays the server's:
- * connections this client does not make itself (gRPC and Connect transports of external connectors) do
- * not go through the agent.
+ * connections this client does not make itself do not go through the agent (external connectors reach
+ * the agent with `createAgentFetch` instead).
  */
 export function createAgentOutbound(
   hub: AgentSender,
@@ -45,7 +35,18 @@ export function createAgentOutbound(
       let hop: Hop = { target: parseTarget(url), method: init.method.toUpperCase(), ...encodeBody(init) };
       const dropped = droppedOnCrossOrigin(init.sensitiveHeaders);
       for (let redirects = 0; ; redirects++) {
-        const answer = await send(hub, route, hop, init.timeoutMs ?? DEFAULT_TIMEOUT_MS, init.signal);
+        const answer = await sendThroughAgent(
+          hub,
+          route,
+          {
+            method: hop.method,
+            url: hop.target.toString(),
+            headers: Object.entries(hop.headers),
+            body: new TextEncoder().encode(hop.body ?? ""),
+          },
+          init.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          init.signal,
+        );
         const location = answer.headers.find(([name]) => name.toLowerCase() === "location")?.[1];
         if (init.followRedirects === false || !isRedirect(answer.status, location)) {
           const headers = Object.fromEntries(
@@ -61,34 +62,4 @@ export function createAgentOutbound(
       }
     },
   };
-}
-
-async function send(
-  hub: AgentSender,
-  route: AgentRoute,
-  hop: Hop,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<AgentAnswer> {
-  try {
-    return await hub.send(
-      route.tenantId,
-      route.pool,
-      {
-        method: hop.method,
-        url: hop.target.toString(),
-        headers: Object.entries(hop.headers),
-        body: new TextEncoder().encode(hop.body ?? ""),
-        deadlineMs: timeoutMs,
-        idempotent: IDEMPOTENT.has(hop.method.toLowerCase()),
-        connector: route.connector,
-      },
-      signal,
-    );
-  } catch (error) {
-    // The caller's own cancellation is its reason, as with the server's client.
-    if (signal?.aborted === true) throw signal.reason;
-    if (error instanceof AgentError) throw new OutboundError(error.code, error.message);
-    throw error;
-  }
 }

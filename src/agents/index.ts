@@ -10,6 +10,8 @@ export {
 export { type AgentPresence, createAgentPresence, type PlacedAgent } from "./agent-presence.ts";
 export { type AgentRelay, createAgentRelay } from "./agent-relay.ts";
 export { type AgentSender, createAgentRouter } from "./agent-router.ts";
-export { type AgentRoute, createAgentOutbound } from "./create-agent-outbound.ts";
+export { createAgentFetch } from "./create-agent-fetch.ts";
+export { createAgentOutbound } from "./create-agent-outbound.ts";
 export { registerAgents } from "./register-agents.ts";
 export { createRelaySeal, type RelaySeal } from "./relay-seal.ts";
+export type { AgentRoute } from "./send-through-agent.ts";

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
+import type { AgentSender } from "../agents/index.ts";
 import type { ConnectorDefinition } from "../connectors/index.ts";
 import type { OpenApiImporter } from "../connectors/openapi/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
@@ -25,6 +26,11 @@ export interface CatalogDeps {
   builtins: ReadonlyMap<string, ConnectorDefinition>;
   /** The server's outbound client: external connector endpoints are checked and reached under its guard. */
   outbound: OutboundClient;
+  /**
+   * The connected on-premise agents: an external connector naming an agent pool is checked through them
+   * at registration. Absent in a one-shot command, where no agent can connect.
+   */
+  agents?: AgentSender;
   /** Imports OpenAPI descriptions (ParseOpenApi, openapi connectors) on the server's import worker. */
   openapi: OpenApiImporter;
   /** The clock, set once by the composition root (tests pass their own). */

@@ -58,7 +58,7 @@ export async function createConnector(
     ],
   });
   if (taken > 0) throw new ConnectError("a connector with this name already exists", Code.AlreadyExists);
-  const fields = await modelFields(deps, req, executionModel, options);
+  const fields = await modelFields(deps, req, executionModel, caller.tenantId, options);
   parseVersion(fields.version);
   const scriptLimits = checkScriptLimits(req.scriptLimits);
   if (scriptLimits !== null && req.executionModel !== "script") {

@@ -12,6 +12,7 @@ import {
 import type { ImportProgress, OpenApiPlan } from "../connectors/openapi/index.ts";
 import { invalidArgument } from "../protocol/errors.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
+import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
 import { checkExternalEndpoint } from "./check-external-endpoint.ts";
 import type { ExecutionModel } from "./execution-models.ts";
@@ -102,13 +103,21 @@ function scriptFields(req: CreateConnectorRequest): ModelFields {
  * GET /schema), so that a connector that cannot answer is refused at registration instead of at first
  * use. A schema in the request wins over the described one (the caller pins what it relies on). The
  * endpoint is subject to the egress policy like every outbound call: a connector on an internal
- * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW.
+ * address needs its CIDR or host name in PATCHBAY_EGRESS_ALLOW. A connector naming an agent pool is
+ * checked and described through an agent of the registering tenant's pool instead, which must be
+ * connected.
  */
-async function externalFields(deps: CatalogDeps, req: CreateConnectorRequest): Promise<ModelFields> {
+async function externalFields(
+  deps: CatalogDeps,
+  req: CreateConnectorRequest,
+  tenantId: string,
+): Promise<ModelFields> {
+  const pool = checkAgentPool(req.agentPool);
   const { endpointUrl, protocol, client, signal } = await checkExternalEndpoint(
-    deps.outbound.guard,
+    { guard: deps.outbound.guard, agents: deps.agents },
     req.endpointUrl,
     req.protocol,
+    pool === null ? undefined : { tenantId, pool, connector: req.name },
   );
   const described = await client.describe(signal);
   const requested = checkConfigSchema(req.configSchema);
@@ -179,20 +188,21 @@ async function openapiFields(
 }
 
 /**
- * What a new connector of the request's execution model is: its type, auth type, schema and version,
- * and what the model adds (script, endpoint, OpenAPI plan).
+ * What a new connector of the request's execution model is, registered by a caller of `tenantId`: its
+ * type, auth type, schema and version, and what the model adds (script, endpoint, OpenAPI plan).
  */
 export function modelFields(
   deps: CatalogDeps,
   req: CreateConnectorRequest,
   model: ExecutionModel,
+  tenantId: string,
   options: CreateOptions,
 ): ModelFields | Promise<ModelFields> {
   switch (model) {
     case "built_in":
       return builtInFields(deps, req);
     case "external":
-      return externalFields(deps, req);
+      return externalFields(deps, req, tenantId);
     case "openapi":
       return openapiFields(deps, req, options);
     case "script":

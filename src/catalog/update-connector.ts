@@ -62,13 +62,18 @@ export async function updateConnector(
     throw invalidArgument("script_source is only for script connectors");
   if ((req.endpointUrl !== undefined || req.protocol !== undefined) && row.executionModel !== "external")
     throw invalidArgument("endpoint_url and protocol are only for external connectors");
-  // A new endpoint (or protocol) passes the same checks as at registration: URL, egress policy, health.
+  const pool = req.agentPool === undefined ? (row.agentPool ?? null) : checkAgentPool(req.agentPool);
+  // A new endpoint, protocol or agent pool of an external connector passes the same checks as at
+  // registration, along the route its calls will take: URL, egress policy or agent, health.
   const endpoint =
-    req.endpointUrl !== undefined || req.protocol !== undefined
+    req.endpointUrl !== undefined ||
+    req.protocol !== undefined ||
+    (row.executionModel === "external" && pool !== (row.agentPool ?? null))
       ? await checkExternalEndpoint(
-          deps.outbound.guard,
+          { guard: deps.outbound.guard, agents: deps.agents },
           req.endpointUrl ?? row.endpointUrl ?? "",
           req.protocol ?? row.protocol ?? "",
+          pool === null ? undefined : { tenantId: caller.tenantId, pool, connector: row.slug },
         )
       : undefined;
   const imported = await reimportOpenApi(deps, row, req, options);
@@ -120,7 +125,7 @@ export async function updateConnector(
   if (req.published !== undefined) row.published = req.published;
   if (req.mockScenario !== undefined) row.mockScenario = req.mockScenario || null;
   if (req.recordPayloads !== undefined) row.recordPayloads = req.recordPayloads;
-  if (req.agentPool !== undefined) row.agentPool = checkAgentPool(req.agentPool);
+  if (req.agentPool !== undefined) row.agentPool = pool;
   if (req.scriptLimits !== undefined) {
     if (row.executionModel !== "script") {
       throw new ConnectError("script_limits is only accepted for script connectors", Code.InvalidArgument);

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
-import { createAgentOutbound } from "../agents/index.ts";
+import { createAgentFetch, createAgentOutbound } from "../agents/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
@@ -167,13 +167,10 @@ export async function runCommand(
   const config = { ...connector.instanceConfig(), ...credentials };
   // A connector naming an agent pool sends its HTTP requests through an agent of the calling tenant's
   // pool (never the connector owner's: a published connector runs other tenants' credentials).
-  const outbound = connector.agentPool
-    ? createAgentOutbound(
-        deps.agents,
-        { tenantId: run.tenantId, pool: connector.agentPool, connector: connector.slug },
-        deps.outbound,
-      )
-    : deps.outbound;
+  const route = connector.agentPool
+    ? { tenantId: run.tenantId, pool: connector.agentPool, connector: connector.slug }
+    : undefined;
+  const outbound = route ? createAgentOutbound(deps.agents, route, deps.outbound) : deps.outbound;
   const scrubber = scrubberFor(connector, credentials);
   const variables = (req.variables ?? {}) as Record<string, unknown>;
   const stepId = req.metadata?.stepId ?? "";
@@ -228,7 +225,12 @@ export async function runCommand(
                 connector,
                 call,
               )
-            : runExternal(clients, connector, call);
+            : runExternal(
+                clients,
+                connector,
+                call,
+                route ? createAgentFetch(deps.agents, route, call.timeoutMs) : undefined,
+              );
     }
   } else {
     work = executeDefinition(

@@ -4,6 +4,7 @@ import {
   createExternalConnectorClient,
   type ExternalConnectorClient,
   type ExternalProtocol,
+  RELAYED_PROTOCOLS,
 } from "../connectors/external/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
 import { type EgressGuard, OutboundError } from "../outbound/index.ts";
@@ -46,23 +47,40 @@ export function createExternalClients(guard: EgressGuard): ExternalClients {
 
 /**
  * Runs a command of an external connector (params already checked): the endpoint checked against the
- * egress policy, then `Execute` over the registered protocol. The client never rejects; its failures
- * carry error codes the failure-class table knows.
+ * egress policy, then `Execute` over the registered protocol. With `relay` (a fetch through an agent of
+ * the connector's pool) the call goes through it instead, on a client of its own (the route is part of
+ * the client's identity), and the agent's egress policy decides, not the server's. The client never
+ * rejects; its failures carry error codes the failure-class table knows.
  */
 export async function runExternal(
   clients: ExternalClients,
   connector: ConnectorView,
   call: DeclaredCall,
+  relay?: typeof fetch,
 ): Promise<ConnectorResult> {
   const endpointUrl = connector.endpointUrl ?? "";
-  try {
-    clients.guard.checkUrl(endpointUrl);
-  } catch (error) {
-    if (error instanceof OutboundError)
-      return { success: false, error: error.message, errorCode: error.code };
-    throw error;
+  const protocol = (connector.protocol ?? "http") as ExternalProtocol;
+  let client: ExternalConnectorClient;
+  if (relay !== undefined) {
+    // The catalog refuses an agent pool on a gRPC connector; a row from before that rule fails here.
+    if (!RELAYED_PROTOCOLS.has(protocol)) {
+      return {
+        success: false,
+        error: `external connectors using protocol ${protocol} cannot go through an agent`,
+        errorCode: "AGENT_FAILED",
+      };
+    }
+    client = createExternalConnectorClient({ endpointUrl, protocol, relay });
+  } else {
+    try {
+      clients.guard.checkUrl(endpointUrl);
+    } catch (error) {
+      if (error instanceof OutboundError)
+        return { success: false, error: error.message, errorCode: error.code };
+      throw error;
+    }
+    client = clients.get(endpointUrl, protocol);
   }
-  const client = clients.get(endpointUrl, (connector.protocol ?? "http") as ExternalProtocol);
   return client.execute(
     {
       command: call.command,

@@ -96,22 +96,6 @@ export function buildServices(
   const builtins = new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d]));
   const envOAuthClients = new Set(settings.oauthClients.keys());
   const lookup = createConnectorLookup({ em, secretBox, builtins, envOAuthClients });
-  const catalog: CatalogDeps = {
-    em,
-    pageTokens,
-    secretBox,
-    builtins,
-    outbound,
-    openapi: infra.openapi,
-    envOAuthClients,
-    liveConnections: createLiveConnectionCounter(em),
-    changed: (slug) => lookup.forget(slug),
-    now,
-    ...(settings.requestLimits !== undefined ? { requestLimits: settings.requestLimits } : {}),
-  };
-  // Execute's dispatch, built before the connections that test credentials with it (it needs no
-  // connection user) and shared with Execute below.
-  const openapiTokens = createTokenCache();
   // The on-premise agents, before everything that may send a connector's requests through them: this
   // replica's streams, every replica's (shared through the database) and the relay between replicas.
   const query = createNativeQuery(em);
@@ -138,6 +122,23 @@ export function buildServices(
     seal: createRelaySeal(secretBox),
   });
   const agentSender = createAgentRouter({ hub: agentHub, presence, relay });
+  const catalog: CatalogDeps = {
+    em,
+    pageTokens,
+    secretBox,
+    builtins,
+    outbound,
+    agents: agentSender,
+    openapi: infra.openapi,
+    envOAuthClients,
+    liveConnections: createLiveConnectionCounter(em),
+    changed: (slug) => lookup.forget(slug),
+    now,
+    ...(settings.requestLimits !== undefined ? { requestLimits: settings.requestLimits } : {}),
+  };
+  // Execute's dispatch, built before the connections that test credentials with it (it needs no
+  // connection user) and shared with Execute below.
+  const openapiTokens = createTokenCache();
   const testCredentials = createCredentialTest({
     logger,
     outbound,

@@ -35,6 +35,14 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
   },
   {
     page: "docs/agent.md",
+    command: `curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"name": "inventory", "executionModel": "external", "endpointUrl": "http://10.0.4.7:9090", "protocol": "connect", "agentPool": "dc-1"}' http://localhost:8080/api/v1/connectors`,
+    proof: {
+      test: "test/e2e/agent-external.test.ts",
+      shows: 'executionModel: "external", endpointUrl: served.url, protocol, agentPool',
+    },
+  },
+  {
+    page: "docs/agent.md",
     command: `curl -H "Authorization: Bearer $ADMIN" 'http://localhost:8080/api/v1/agents?pool=dc-1'`,
     proof: SERVER,
   },

@@ -1185,7 +1185,7 @@ export interface components {
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
       /** @description Publish the new connector to every tenant at once (admin keys only). */
       published: boolean;
-      /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. */
+      /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. An external connector needs protocol http or connect for it, and is checked through the agent. */
       agentPool: string;
     };
     /** @description Request for CatalogService.CreateConnector; docs/script-connectors.md and docs/openapi-connectors.md show example bodies. */
@@ -1236,7 +1236,7 @@ export interface components {
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
       /** @description Publish the new connector to every tenant at once (admin keys only). */
       published?: boolean;
-      /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. */
+      /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. An external connector needs protocol http or connect for it, and is checked through the agent. */
       agentPool?: string;
     };
     /** @description Response for CatalogService.CreateConnector. */
@@ -2377,7 +2377,7 @@ export interface operations {
           scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
           /** @description Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with failed_precondition while another tenant's live connections use the connector. */
           published?: boolean;
-          /** @description Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it. */
+          /** @description Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it. An external connector needs protocol http or connect for it, and is checked again along its new route. */
           agentPool?: string;
         };
       };

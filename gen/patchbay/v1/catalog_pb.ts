@@ -964,7 +964,8 @@ export type CreateConnectorRequest = Message<"patchbay.v1.CreateConnectorRequest
 
   /**
    * Send every HTTP request of this connector's commands through a connected agent of this pool (of the
-   * calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent.
+   * calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. An
+   * external connector needs protocol http or connect for it, and is checked through the agent.
    *
    * @generated from field: string agent_pool = 20;
    */
@@ -1121,7 +1122,8 @@ export type CreateConnectorRequestJson = {
 
   /**
    * Send every HTTP request of this connector's commands through a connected agent of this pool (of the
-   * calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent.
+   * calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. An
+   * external connector needs protocol http or connect for it, and is checked through the agent.
    *
    * @generated from field: string agent_pool = 20;
    */
@@ -1322,7 +1324,8 @@ export type UpdateConnectorRequest = Message<"patchbay.v1.UpdateConnectorRequest
   published?: boolean | undefined;
 
   /**
-   * Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it.
+   * Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it. An
+   * external connector needs protocol http or connect for it, and is checked again along its new route.
    *
    * @generated from field: optional string agent_pool = 19;
    */
@@ -1467,7 +1470,8 @@ export type UpdateConnectorRequestJson = {
   published?: boolean;
 
   /**
-   * Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it.
+   * Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it. An
+   * external connector needs protocol http or connect for it, and is checked again along its new route.
    *
    * @generated from field: optional string agent_pool = 19;
    */

@@ -7,6 +7,8 @@ export interface ResolvedClientOptions {
   maxResponseBytes: number;
   fetch: typeof globalThis.fetch;
   lookup?: LookupFunction;
+  /** Carries every request of protocols `http` and `connect` instead of the client's own connections. */
+  relay?: typeof globalThis.fetch;
 }
 
 /** The time budget of one call: the client's, lowered by the request's own. */

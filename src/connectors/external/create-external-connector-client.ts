@@ -19,7 +19,16 @@ export interface ExternalConnectorClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The socket `lookup` for protocols `grpc` and `connect` (Patchbay passes its egress-pinned one). */
   lookup?: LookupFunction;
+  /**
+   * A fetch that carries every request of protocols `http` and `connect`, one call per request answered
+   * whole, instead of the client's own connections (Patchbay passes one through an on-premise agent).
+   * Protocol `grpc` cannot go through one (it needs HTTP/2 trailers): such a client is refused.
+   */
+  relay?: typeof globalThis.fetch;
 }
+
+/** The protocols whose requests a relay fetch can carry: one request, one whole answer. */
+export const RELAYED_PROTOCOLS: ReadonlySet<ExternalProtocol> = new Set(["http", "connect"]);
 
 /** A client for an external connector over the protocol it was registered with. */
 export function createExternalConnectorClient(
@@ -31,7 +40,11 @@ export function createExternalConnectorClient(
     maxResponseBytes: options.maxResponseBytes ?? 5 * 1024 * 1024,
     fetch: options.fetch ?? globalThis.fetch,
     ...(options.lookup ? { lookup: options.lookup } : {}),
+    ...(options.relay ? { relay: options.relay } : {}),
   };
-  if (options.protocol === "http") return createHttpConnectorClient(resolved);
+  if (options.relay !== undefined && !RELAYED_PROTOCOLS.has(options.protocol))
+    throw new Error(`protocol ${options.protocol} cannot be relayed`);
+  if (options.protocol === "http")
+    return createHttpConnectorClient(options.relay ? { ...resolved, fetch: options.relay } : resolved);
   return createRpcConnectorClient(resolved, options.protocol);
 }

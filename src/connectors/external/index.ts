@@ -1,6 +1,7 @@
 export {
   createExternalConnectorClient,
   type ExternalConnectorClientOptions,
+  RELAYED_PROTOCOLS,
 } from "./create-external-connector-client.ts";
 export { describeConnector } from "./describe-connector.ts";
 export type { ExternalConnectorClient, ExternalExecuteRequest } from "./external-connector-client.ts";

@@ -10,6 +10,7 @@ import type { ExternalConnectorClient } from "./external-connector-client.ts";
 import { operatorText } from "./operator-text.ts";
 import { outboundErrorIn } from "./outbound-error-in.ts";
 import { type ExternalProtocol, PROTOCOL_VERSION } from "./protocol.ts";
+import { createRelayTransport } from "./relay-transport.ts";
 import { responseToResult } from "./response-to-result.ts";
 import { schemaFromDescribe } from "./schema-from-describe.ts";
 
@@ -19,6 +20,7 @@ function transportFor(
 ): Transport {
   const baseUrl = options.endpointUrl;
   const readMaxBytes = options.maxResponseBytes;
+  if (options.relay !== undefined) return createRelayTransport(baseUrl, options.relay, readMaxBytes);
   const nodeOptions = options.lookup ? { nodeOptions: { lookup: options.lookup } } : {};
   if (protocol === "grpc") return createGrpcTransport({ baseUrl, readMaxBytes, ...nodeOptions });
   const httpVersion = baseUrl.startsWith("https:") ? "2" : "1.1";
