@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.ts";
 import { ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import { loadConfig } from "../../src/config.ts";
+import { createNativeQuery } from "../../src/db/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { type RunningServer, startServer } from "../../src/server/start-server.ts";
 import { root } from "../cli/run-patchbay.ts";
@@ -24,6 +25,9 @@ interface ListedAgent {
   inFlight: number;
   lastHeartbeatAt?: { seconds: string };
 }
+
+/** Text a relayed request's URL carries, which its stored row must not show. */
+const MARKER = "relay-marker-5f1c9e";
 
 /** The error code an Execute failure carries in its details (grpc-status-details-bin). */
 function failureCode(error: grpc.ServiceError): string | undefined {
@@ -126,10 +130,12 @@ describe("an agent connected to one replica serves calls sent to another", () =>
     await res.arrayBuffer();
   };
 
+  const query = (text: string) => createNativeQuery(() => b.db.em())(text);
+
   beforeAll(async () => {
     upstream = createServer((req, res) => {
       seen.push(req.url ?? "");
-      if (req.url === "/hold") {
+      if (req.url?.startsWith("/hold") === true) {
         held = req;
         req.socket.on("close", () => heldClosed.push(req.url ?? ""));
         return;
@@ -197,15 +203,44 @@ describe("an agent connected to one replica serves calls sent to another", () =>
       .toBe(1);
     await createHttpConnector(a.adminKey, "inside-killed", "dc-k");
     held = undefined;
-    const holding = execute(b.url, a.adminKey, "inside-killed", "/hold").then(
+    const holding = execute(b.url, a.adminKey, "inside-killed", `/hold?marker=${MARKER}`).then(
       () => "answered",
       (e: grpc.ServiceError) => failureCode(e),
     );
     await expect.poll(() => held !== undefined, { timeout: 30_000 }).toBe(true);
+    // While it waits, the relayed request's row holds nothing readable: URL and headers are sealed.
+    const { rows } = await query("select request::text as request, tenant_id, pool from agent_relay");
+    expect(rows).toEqual([expect.objectContaining({ tenant_id: "default", pool: "dc-k" })]);
+    expect(JSON.stringify(rows)).not.toContain(MARKER);
+    expect(JSON.stringify(rows)).not.toContain("127.0.0.2");
     child.kill("SIGKILL");
     expect(await holding).toBe("AGENT_DISCONNECTED");
     await expect
       .poll(async () => (await listAgents(b.url, a.adminKey, "dc-k")).length, { timeout: 30_000 })
+      .toBe(0);
+  }, 120_000);
+
+  it("ignores a vanished replica's agents, and sweeps them", async () => {
+    // A replica that died without a word: its row is as old as a missed refresh makes it.
+    await query(
+      `insert into agent_streams (stream_id, replica_id, replica_host, tenant_id, pool, agent_id, name,
+         version, connectors, capacity, connected_at, last_heard_at, seen_at)
+       values (gen_random_uuid(), 'deadbeefdeadbeef', 'gone', 'default', 'dc-gone', 'ghost', 'ghost', '0',
+         '{}', 64, now() - interval '2 minutes', now() - interval '2 minutes', now() - interval '45 seconds')`,
+    );
+    expect(await listAgents(b.url, a.adminKey, "dc-gone")).toEqual([]);
+    await createHttpConnector(a.adminKey, "gone-http", "dc-gone");
+    const refused = await execute(b.url, a.adminKey, "gone-http", "/gone").then(
+      () => "answered",
+      (e: grpc.ServiceError) => failureCode(e),
+    );
+    expect(refused).toBe("AGENT_UNAVAILABLE");
+    // Older than two refresh windows: a live replica's next refresh removes it.
+    await query("update agent_streams set seen_at = now() - interval '2 minutes' where agent_id = 'ghost'");
+    await expect
+      .poll(async () => (await query("select 1 from agent_streams where agent_id = 'ghost'")).rows.length, {
+        timeout: 30_000,
+      })
       .toBe(0);
   }, 120_000);
 
