@@ -33,7 +33,10 @@ export function createAgentRouter(deps: AgentRouterDeps): AgentSender {
         if (!(error instanceof AgentError) || error.code !== "AGENT_UNAVAILABLE") throw error;
       }
       const started = performance.now();
-      for (const replica of await deps.presence.replicasFor(tenantId, pool, request.connector)) {
+      const replicas = await deps.presence.replicasFor(tenantId, pool, request.connector).catch(() => {
+        throw new AgentError("AGENT_UNAVAILABLE", "the other replicas' agents could not be looked up");
+      });
+      for (const replica of replicas) {
         const deadlineMs = request.deadlineMs - (performance.now() - started);
         if (deadlineMs <= 0) throw new AgentError("AGENT_TIMEOUT", "the agent did not answer in time");
         try {
