@@ -27,6 +27,11 @@ export interface Config {
   readonly port: number;
   /** Interface to bind. */
   readonly host: string;
+  /**
+   * Prometheus metrics: off, or served at `/metrics` on the one port (`port` undefined) or on a port of
+   * their own (plain HTTP on `host`).
+   */
+  readonly metrics: { readonly enabled: boolean; readonly port: number | undefined };
   /** PEM certificate and key paths; when set, the port speaks TLS with ALPN (h2, http/1.1). */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** PostgreSQL URL; undefined selects the embedded PostgreSQL server in `dataDir`. */
@@ -225,9 +230,19 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
   const logFormat =
     read(env, "LOG_FORMAT", z.enum(["json", "pretty"], { error: "must be json or pretty" })) ??
     (isTerminal ? "pretty" : "json");
+  const metricsPort = read(env, "PATCHBAY_METRICS_PORT", integer(0, 65535));
+  if (metricsPort !== undefined && metricsPort === port && port !== 0) {
+    throw new ConfigError(
+      "PATCHBAY_METRICS_PORT must differ from PATCHBAY_PORT (unset it to use the one port)",
+    );
+  }
   return {
     port,
     host: host ?? "0.0.0.0",
+    metrics: {
+      enabled: read(env, "PATCHBAY_METRICS", z.enum(["on", "off"], { error: "must be on or off" })) !== "off",
+      port: metricsPort,
+    },
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     databaseUrl,
     dataDir: resolve(read(env, "PATCHBAY_DATA_DIR", z.string()) ?? ".patchbay"),

@@ -74,6 +74,15 @@ describe("loadConfig defaults", () => {
     expect(config.webhookAllowInsecureCallbacks).toBe(false);
   });
 
+  it("serves metrics on the one port unless told otherwise, and refuses a clash of ports", () => {
+    expect(config.metrics).toEqual({ enabled: true, port: undefined });
+    expect(loadConfig({ PATCHBAY_METRICS: "off" }, false).metrics.enabled).toBe(false);
+    expect(() => loadConfig({ PATCHBAY_METRICS: "no" }, false)).toThrow("PATCHBAY_METRICS must be on or off");
+    expect(() => loadConfig({ PATCHBAY_PORT: "9000", PATCHBAY_METRICS_PORT: "9000" }, false)).toThrow(
+      "PATCHBAY_METRICS_PORT must differ from PATCHBAY_PORT",
+    );
+  });
+
   it("logs pretty on a terminal and JSON otherwise", () => {
     expect(loadConfig({}, true).logFormat).toBe("pretty");
     expect(loadConfig({}, false).logFormat).toBe("json");
@@ -89,6 +98,7 @@ describe("loadConfig with values", () => {
     const config = loadConfig(
       {
         PATCHBAY_PORT: "0",
+        PATCHBAY_METRICS_PORT: "9464",
         PATCHBAY_HOST: "::1",
         PATCHBAY_TLS_CERT: "/etc/pb/cert.pem",
         PATCHBAY_TLS_KEY: "/etc/pb/key.pem",
@@ -126,6 +136,7 @@ describe("loadConfig with values", () => {
     expect(config).toEqual({
       port: 0,
       host: "::1",
+      metrics: { enabled: true, port: 9464 },
       tls: { certFile: "/etc/pb/cert.pem", keyFile: "/etc/pb/key.pem" },
       databaseUrl: "postgresql://pb:pw@db:5432/patchbay",
       dataDir: "/var/lib/patchbay",

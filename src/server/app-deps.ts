@@ -2,6 +2,7 @@ import type { ApiKeyStore } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ReplyRelay, ToolListNotices } from "../mcp/index.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { LoadMonitor } from "../overload/index.ts";
 import type { ConcurrencyLimits, RateLimitTiers } from "../ratelimit/index.ts";
 import type { Services } from "./build-services.ts";
@@ -24,6 +25,10 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** MCP's live parts: the notification streams, and the relay of clients' answers to sampling. */
   mcp: { readonly notices: ToolListNotices; readonly replies: ReplyRelay };
+  /** The metrics registry; undefined when metrics are off. */
+  metrics?: Metrics | undefined;
+  /** True when `/metrics` is served on this port (not on a port of its own). */
+  metricsOnMainPort?: boolean;
   /** Aborted when the server begins to stop; handlers see it through their signal. */
   shutdownSignal?: AbortSignal;
 }

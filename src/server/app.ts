@@ -8,6 +8,7 @@ import {
 import { createAuthInterceptor } from "../auth/index.ts";
 import { readMaxBytesFor } from "../catalog/index.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
+import { createMetricsRoute } from "../metrics/index.ts";
 import {
   createCallerScopeInterceptor,
   createOverloadInterceptor,
@@ -43,7 +44,7 @@ export function createInterceptors(
   overload: OverloadInterceptor = createOverload(deps),
 ): Interceptor[] {
   return [
-    createRequestLogInterceptor(deps.logger),
+    createRequestLogInterceptor(deps.logger, deps.metrics?.rpc),
     createAuthInterceptor(deps.keys),
     overload,
     createRateLimitInterceptor({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): NodeHandler {
   const compressions = [compressionGzip, compressionBrotli];
   const edge = createProcedureEdge({
     logger: deps.logger,
+    rpc: deps.metrics?.rpc,
     maxTimeoutMs: MAX_TIMEOUT_MS,
     compressions,
     readMaxBytes: deps.maxBodyBytes,
@@ -110,6 +112,10 @@ export function createApp(deps: AppDeps): NodeHandler {
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes();
+  const metrics =
+    deps.metrics !== undefined && deps.metricsOnMainPort === true
+      ? createMetricsRoute(deps.metrics.registry)
+      : undefined;
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
   const mcp = createMcpRoute(deps, overload.admit);
   const route: NodeHandler = (req, res) => {
@@ -141,6 +147,7 @@ export function createApp(deps: AppDeps): NodeHandler {
       serveProtectedResource(deps.services.connections.publicUrl, MCP_PATH, res);
       return;
     }
+    if (metrics?.(req, res) === true) return;
     if (docs(req, res)) return;
     if (admin(req, res)) return;
     fallback(req, res, reqId);

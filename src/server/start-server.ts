@@ -13,6 +13,7 @@ import { createNativeQuery, type Database } from "../db/index.ts";
 import { startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createReplyRelay, createToolListNotices } from "../mcp/index.ts";
+import { createMetrics, listenForMetrics } from "../metrics/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
@@ -37,6 +38,8 @@ export interface RunningServer {
   readonly keys: ApiKeyStore;
   /** The script sandbox this server runs script connectors in (tests read its processes). */
   readonly sandbox: Sandbox;
+  /** The port `/metrics` is served on alone (PATCHBAY_METRICS_PORT; 0 picks one); undefined otherwise. */
+  readonly metricsPort: number | undefined;
   /** The on-premise agents connected to this server, and the requests sent through them. */
   readonly agents: AgentHub;
   /**
@@ -118,8 +121,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
       replies: createReplyRelay({ query: createNativeQuery(() => db.em()), logger }),
     };
     leaving.signal.addEventListener("abort", () => mcp.notices.endAll(), { once: true });
+    const metrics = config.metrics.enabled ? createMetrics() : undefined;
     const handler = createApp({
       logger,
+      metrics,
+      metricsOnMainPort: config.metrics.port === undefined,
       keys,
       services,
       db,
@@ -155,6 +161,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     );
     await infra.webhookFeature.startDelivery(services.commands);
 
+    const metricsListener =
+      metrics !== undefined && config.metrics.port !== undefined
+        ? await listenForMetrics(metrics.registry, { host: config.host, port: config.metrics.port })
+        : undefined;
+    if (metricsListener !== undefined) opened.defer(() => metricsListener.close());
     const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
     logger.info(
       {
@@ -175,6 +186,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       keys,
       sandbox,
       agents: services.agents.hub,
+      metricsPort: metricsListener?.port,
       stop() {
         stopping ??= (async () => {
           leaving.abort();

@@ -15,6 +15,7 @@ import {
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
 import type { Logger } from "../../logging/logger.ts";
+import type { RpcMetrics } from "../../metrics/index.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { protocolOf, type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { locateInvalidUtf8 } from "../input/locate-invalid-utf8.ts";
@@ -28,6 +29,8 @@ import { requestMessageBytes } from "./request-message-bytes.ts";
 export interface ProcedureEdgeOptions {
   /** Where a call refused before the interceptors writes its one log line. */
   logger: Logger;
+  /** Counts the calls refused before the interceptors, when metrics are on. */
+  rpc?: RpcMetrics | undefined;
   /** Transport deadlines above this are lowered to it, in milliseconds. */
   maxTimeoutMs: number;
   /** The router's request compressions and message size limit, to read a refused message again. */
@@ -149,7 +152,7 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
         const body = kept === undefined ? req.body : keeping(req.body as AsyncIterable<Uint8Array>, kept);
         const request = { ...req, body, contextValues };
         const log = (error: unknown) =>
-          logRequest(logger, { reqId: info.id, procedure, protocol, start: info.start }, error);
+          logRequest(logger, { reqId: info.id, procedure, protocol, start: info.start }, error, options.rpc);
 
         let res: UniversalServerResponse;
         try {

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "../../logging/logger.ts";
+import type { RpcMetrics } from "../../metrics/index.ts";
 import { codeName } from "../../protocol/errors.ts";
 
 /** What one request's log line says besides its outcome. */
@@ -32,13 +33,20 @@ export function clientLeft(signal: AbortSignal): boolean {
 }
 
 /**
- * Writes the one log line of a finished call: request id, procedure, protocol, code, duration and
+ * Writes the one log line of a finished call (and counts it in the RPC metrics): request id, procedure, protocol, code, duration and
  * principal id; never headers, messages or payloads. An unexpected exception (not a `ConnectError`)
  * and an `INTERNAL` are errors, logged with their cause; everything else is an info line.
  */
-export function logRequest(logger: Logger, request: RequestLine, error: unknown): void {
+export function logRequest(
+  logger: Logger,
+  request: RequestLine,
+  error: unknown,
+  /** Counts the call too, when metrics are on. */
+  rpc?: RpcMetrics,
+): void {
   const code =
     error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
+  rpc?.finished(request.procedure, request.protocol, code, (performance.now() - request.start) / 1000);
   const line = {
     reqId: request.reqId,
     procedure: request.procedure,

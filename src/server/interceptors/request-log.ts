@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalKey } from "../../auth/principal.ts";
 import type { Logger } from "../../logging/logger.ts";
+import type { RpcMetrics } from "../../metrics/index.ts";
 import { toClientError } from "../../protocol/errors.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { protocolOf, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
@@ -10,10 +11,10 @@ import { clientLeft, logRequest } from "./log-request.ts";
 /**
  * The outermost interceptor: takes the request id the procedure edge assigned (or assigns one), writes
  * one log line per call that reaches the interceptors (request id, procedure, protocol, code, duration,
- * principal id) and turns unexpected exceptions into a generic `INTERNAL` whose cause is logged, never
+ * principal id), counts it in the RPC metrics when they are on, and turns unexpected exceptions into a generic `INTERNAL` whose cause is logged, never
  * sent. The line holds no headers, messages or payloads. Calls refused before it are the edge's to log.
  */
-export function createRequestLogInterceptor(logger: Logger): Interceptor {
+export function createRequestLogInterceptor(logger: Logger, rpc?: RpcMetrics): Interceptor {
   return (next) => async (req) => {
     // The procedure edge fixed the id before Connect read the request; a router without it gets one here.
     let info = req.contextValues.get(requestInfoKey);
@@ -29,7 +30,9 @@ export function createRequestLogInterceptor(logger: Logger): Interceptor {
     info.handled = true;
     const { id } = info;
     const procedure = `/${req.service.typeName}/${req.method.name}`;
-    const finish = (error: unknown) =>
+    const ended = rpc?.begin(procedure, info.protocol);
+    const finish = (error: unknown) => {
+      ended?.();
       logRequest(
         logger,
         {
@@ -40,7 +43,9 @@ export function createRequestLogInterceptor(logger: Logger): Interceptor {
           principal: req.contextValues.get(principalKey)?.keyId,
         },
         error,
+        rpc,
       );
+    };
     const fail = (error: unknown): never => {
       // A client that goes away mid-call is not a server failure, whatever the handler threw then.
       finish(clientLeft(req.signal) ? new ConnectError("canceled", Code.Canceled) : error);

@@ -1,0 +1,28 @@
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
+
+const MISNAMED = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
+/** Every metric Patchbay exposes, in one registry of its own (docs/observability.md lists them). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly rpc: RpcMetrics;
+}
+
+/**
+ * Builds the registry: the process and Node runtime metrics (CPU, memory, heap, event-loop lag, GC) and
+ * Patchbay's own. Each server has its own registry (never prom-client's global one), so two servers in
+ * one process, as tests run them, count apart.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  // Gauges named like counters, which Prometheus' own lint refuses; the same counts remain without the
+  // suffix (nodejs_active_handles, nodejs_active_requests, nodejs_active_resources).
+  for (const name of MISNAMED) registry.removeSingleMetric(name);
+  return { registry, rpc: createRpcMetrics(registry) };
+}
