@@ -31,7 +31,14 @@ export interface Config {
    * Prometheus metrics: off, or served at `/metrics` on the one port (`port` undefined) or on a port of
    * their own (plain HTTP on `host`).
    */
-  readonly metrics: { readonly enabled: boolean; readonly port: number | undefined };
+  readonly metrics: {
+    readonly enabled: boolean;
+    readonly port: number | undefined;
+    /** `public`: tenants' own connectors are labelled `tenant`; `all`: by slug. */
+    readonly connectorLabels: "public" | "all";
+    /** Distinct connector labels kept before the `other` bucket. */
+    readonly maxConnectors: number;
+  };
   /** PEM certificate and key paths; when set, the port speaks TLS with ALPN (h2, http/1.1). */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** PostgreSQL URL; undefined selects the embedded PostgreSQL server in `dataDir`. */
@@ -242,6 +249,13 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     metrics: {
       enabled: read(env, "PATCHBAY_METRICS", z.enum(["on", "off"], { error: "must be on or off" })) !== "off",
       port: metricsPort,
+      connectorLabels:
+        read(
+          env,
+          "PATCHBAY_METRICS_CONNECTOR_LABELS",
+          z.enum(["public", "all"], { error: "must be public or all" }),
+        ) ?? "public",
+      maxConnectors: read(env, "PATCHBAY_METRICS_MAX_CONNECTORS", integer(1, 100_000)) ?? 200,
     },
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     databaseUrl,

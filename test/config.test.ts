@@ -75,7 +75,12 @@ describe("loadConfig defaults", () => {
   });
 
   it("serves metrics on the one port unless told otherwise, and refuses a clash of ports", () => {
-    expect(config.metrics).toEqual({ enabled: true, port: undefined });
+    expect(config.metrics).toEqual({
+      enabled: true,
+      port: undefined,
+      connectorLabels: "public",
+      maxConnectors: 200,
+    });
     expect(loadConfig({ PATCHBAY_METRICS: "off" }, false).metrics.enabled).toBe(false);
     expect(() => loadConfig({ PATCHBAY_METRICS: "no" }, false)).toThrow("PATCHBAY_METRICS must be on or off");
     expect(() => loadConfig({ PATCHBAY_PORT: "9000", PATCHBAY_METRICS_PORT: "9000" }, false)).toThrow(
@@ -136,7 +141,7 @@ describe("loadConfig with values", () => {
     expect(config).toEqual({
       port: 0,
       host: "::1",
-      metrics: { enabled: true, port: 9464 },
+      metrics: { enabled: true, port: 9464, connectorLabels: "public", maxConnectors: 200 },
       tls: { certFile: "/etc/pb/cert.pem", keyFile: "/etc/pb/key.pem" },
       databaseUrl: "postgresql://pb:pw@db:5432/patchbay",
       dataDir: "/var/lib/patchbay",

@@ -7,6 +7,7 @@ import type { WebhookRegistrar } from "../connectors/index.ts";
 import type { TokenCache } from "../connectors/openapi/index.ts";
 import type { Sandbox } from "../connectors/script/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ExecuteMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { ExecutionRecorder } from "./execution-recorder.ts";
@@ -23,6 +24,8 @@ export interface ExecuteDeps {
   outbound: OutboundClient;
   /** The on-premise agents: a connector naming an agent pool sends its HTTP requests through them. */
   agents: AgentSender;
+  /** Counts commands run and replays; undefined when metrics are off. */
+  metrics?: ExecuteMetrics | undefined;
   /** The server's script sandbox, where script connectors run. */
   sandbox: Sandbox;
   /** Client credentials tokens of OpenAPI-derived connectors, kept for the server's executions. */

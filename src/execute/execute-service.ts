@@ -102,7 +102,10 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         { tenantId: principal.tenantId, subject: principal.subject, key, requestHash: requestHash(req) },
         toRecord({ executionId: crypto.randomUUID(), durationMs: 0, result: { success: true } }),
       );
-      if (claim.kind === "replay") return answer(claim.reply);
+      if (claim.kind === "replay") {
+        deps.metrics?.replayed();
+        return answer(claim.reply);
+      }
       const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
       const outcome = { ...ran.outcome, executionId: claim.executionId };
       const reply = replyOf(outcome);

@@ -39,7 +39,7 @@ export interface RunContext {
  */
 export type RunDeps = Pick<
   ExecuteDeps,
-  "logger" | "outbound" | "agents" | "sandbox" | "openapiTokens" | "defaultTimeoutMs"
+  "logger" | "outbound" | "agents" | "sandbox" | "openapiTokens" | "defaultTimeoutMs" | "metrics"
 >;
 
 /** The run's outcome and the scrubber its secrets made (for the record's params). */
@@ -270,5 +270,14 @@ export async function runCommand(
   const outcome: RunOutcome = { executionId, durationMs, result };
   if (!result.success) outcome.failureClass = classifyFailure(result);
   if (deprecation !== undefined) outcome.deprecation = deprecation;
+  deps.metrics?.executed({
+    connector: connector.slug,
+    tenantOwned: connector.tenantId !== null,
+    command: req.command || (definition?.defaultCommand ?? ""),
+    model: connector.executionModel,
+    outcome: outcome.failureClass ?? "success",
+    unknownCommand: result.errorCode === "UNKNOWN_COMMAND",
+    seconds: durationMs / 1000,
+  });
   return { outcome, scrubber };
 }

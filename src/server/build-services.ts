@@ -29,6 +29,7 @@ import {
   type ExecutionRecorder,
 } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { RateLimitTiers } from "../ratelimit/index.ts";
@@ -50,6 +51,8 @@ export interface Infrastructure {
   readonly webhooks: WebhookDeps;
   /** The one clock. */
   readonly now: () => Date;
+  /** The metrics registry; undefined when metrics are off. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** The settings the features read (from `Config`). */
@@ -173,6 +176,7 @@ export function buildServices(
     agents: agentSender,
     sandbox: infra.sandbox,
     openapiTokens,
+    metrics: infra.metrics?.execute,
     now,
   };
   const apiKeys: ApiKeyServiceDeps = {

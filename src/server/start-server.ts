@@ -91,8 +91,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // so load balancers route around this process before it refuses anything.
     const leaving = new AbortController();
     const ready = createReadiness({ db, sandbox, logger, leaving: leaving.signal });
+    const metrics = config.metrics.enabled
+      ? createMetrics({
+          connectorLabels: config.metrics.connectorLabels,
+          maxConnectors: config.metrics.maxConnectors,
+          // Ten commands a connector on average before commands count as `other`.
+          maxCommands: config.metrics.maxConnectors * 10,
+        })
+      : undefined;
     const services = buildServices(
-      infra,
+      { ...infra, metrics },
       {
         publicUrl: config.publicUrl,
         oauthClients: config.oauthClients,
@@ -121,7 +129,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
       replies: createReplyRelay({ query: createNativeQuery(() => db.em()), logger }),
     };
     leaving.signal.addEventListener("abort", () => mcp.notices.endAll(), { once: true });
-    const metrics = config.metrics.enabled ? createMetrics() : undefined;
     const handler = createApp({
       logger,
       metrics,

@@ -4,7 +4,7 @@ import { createMetrics } from "../../src/metrics/index.ts";
 
 const page = readFileSync(new URL("../../docs/observability.md", import.meta.url), "utf8");
 /** Rows of the Patchbay metrics table: name, type, labels. */
-const documented = [...page.matchAll(/^\| `(patchbay_[a-z_]+)` \| (\w+) \| ([^|]*) \|/gm)].map((m) => ({
+const documented = [...page.matchAll(/^\| `(patchbay_[a-z_]+)` \| (\w+) \|([^|]*)\|/gm)].map((m) => ({
   name: m[1] as string,
   type: m[2] as string,
   labels: [...(m[3] as string).matchAll(/`([a-z_]+)`/g)].map((l) => l[1] as string).sort(),
