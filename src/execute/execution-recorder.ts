@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { createNativeQuery, type NativeQuery } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { PlatformMetrics } from "../metrics/index.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
 
 // One statement per batch whatever its size: each column is one array parameter.
@@ -94,15 +95,19 @@ const sqlState = (error: unknown) => String((error as { code?: unknown } | null)
  * its text replaced ({@link withCleanText}), so that one bad row (a U+0000 a connector returned) never
  * costs the other calls their records. Logged once per batch, without the rows' content.
  */
-async function writeBatch(query: NativeQuery, batch: readonly ExecutionRow[], logger: Logger): Promise<void> {
+async function writeBatch(
+  query: NativeQuery,
+  batch: readonly ExecutionRow[],
+  logger: Logger,
+): Promise<{ lost: number }> {
   try {
     await insertRows(query, batch);
-    return;
+    return { lost: 0 };
   } catch (error) {
     const code = sqlState(error);
     if (!ROW_ERROR.test(code)) {
       logger.error({ err: error, records: batch.length }, "execution records could not be written");
-      return;
+      return { lost: batch.length };
     }
     let replaced = 0;
     let lost = 0;
@@ -125,6 +130,7 @@ async function writeBatch(query: NativeQuery, batch: readonly ExecutionRow[], lo
       { code, records: batch.length, replaced, lost },
       "execution records: PostgreSQL refused a batch; rows written one by one, bad text replaced",
     );
+    return { lost };
   }
 }
 
@@ -146,7 +152,12 @@ export interface ExecutionRecorder {
 export function createExecutionRecorder(
   em: () => EntityManager,
   logger: Logger,
-  options: { flushMs?: number; batchSize?: number } = {},
+  options: {
+    flushMs?: number;
+    batchSize?: number;
+    /** Counts batches and the records written or lost; undefined when metrics are off. */
+    metrics?: Pick<PlatformMetrics, "recordsWritten"> | undefined;
+  } = {},
 ): ExecutionRecorder {
   const flushMs = options.flushMs ?? 500;
   const batchSize = options.batchSize ?? 500;
@@ -158,7 +169,11 @@ export function createExecutionRecorder(
     const batch = queue;
     queue = [];
     if (batch.length === 0) return writing;
-    writing = writing.then(() => writeBatch(query, batch, logger));
+    writing = writing.then(async () => {
+      const started = performance.now();
+      const { lost } = await writeBatch(query, batch, logger);
+      options.metrics?.recordsWritten(batch.length - lost, lost, (performance.now() - started) / 1000);
+    });
     return writing;
   };
   const timer = setInterval(() => void flush(), flushMs);

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createExecuteMetrics, type ExecuteLabelOptions, type ExecuteMetrics } from "./execute-metrics.ts";
+import { createPlatformMetrics, type PlatformMetrics } from "./platform-metrics.ts";
 import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
 
 const MISNAMED = [
@@ -13,6 +14,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly rpc: RpcMetrics;
   readonly execute: ExecuteMetrics;
+  readonly platform: PlatformMetrics;
 }
 
 /** How the metrics label what callers choose (docs/observability.md). */
@@ -40,5 +42,6 @@ export function createMetrics(options: MetricsOptions = DEFAULT_METRICS_OPTIONS)
     registry,
     rpc: createRpcMetrics(registry),
     execute: createExecuteMetrics(registry, options),
+    platform: createPlatformMetrics(registry),
   };
 }

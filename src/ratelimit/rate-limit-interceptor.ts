@@ -2,6 +2,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { type Principal, principalKey } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { PlatformMetrics } from "../metrics/index.ts";
 import { createFailOpenTracker, type FailOpenStats } from "./fail-open-tracker.ts";
 import { DEFAULT_RATE_TIER, type RateLimitTiers } from "./parse-rate-limits.ts";
 import { createRateLimitStoreClient } from "./rate-limit-store-client.ts";
@@ -31,6 +32,8 @@ export interface RateLimitInterceptorOptions {
   storeTimeoutMs?: number;
   /** The clock for `x-ratelimit-reset` and incident durations, in epoch milliseconds. */
   now?: () => number;
+  /** Counts refusals by tier and calls let through by a failing store; undefined when metrics are off. */
+  metrics?: Pick<PlatformMetrics, "rateLimited" | "rateLimitFailedOpen"> | undefined;
 }
 
 /** The interceptor, with its fail-open record. */
@@ -132,6 +135,7 @@ export function createRateLimitCheck(options: RateLimitInterceptorOptions): Rate
       failOpen.answered(ticket);
     } catch (error) {
       failOpen.failed(ticket, error);
+      options.metrics?.rateLimitFailedOpen();
       return unlimited;
     }
     if (decision === undefined) return unlimited;
@@ -144,6 +148,7 @@ export function createRateLimitCheck(options: RateLimitInterceptorOptions): Rate
         headers,
       );
       refused.metadata.set(RATE_LIMIT_HEADERS.retryAfter, String(retryAfter));
+      options.metrics?.rateLimited(tiers.has(principal.rateTier) ? principal.rateTier : DEFAULT_RATE_TIER);
       return { headers, refused };
     }
     return { headers };

@@ -47,7 +47,12 @@ export function createInterceptors(
     createRequestLogInterceptor(deps.logger, deps.metrics?.rpc),
     createAuthInterceptor(deps.keys),
     overload,
-    createRateLimitInterceptor({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
+    createRateLimitInterceptor({
+      db: deps.db,
+      tiers: deps.rateLimits,
+      logger: deps.logger,
+      metrics: deps.metrics?.platform,
+    }),
     createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
     // Innermost: a handler sees only input that passed the one input rule (docs/limits.md).
     createInputCheckInterceptor(createInputChecker()),

@@ -57,7 +57,12 @@ export function createMcpRoute(
     keys: deps.keys,
     admit,
     // Its own check on the same counters as the interceptor's: one limit per key across protocols.
-    rateLimit: createRateLimitCheck({ db: deps.db, tiers: deps.rateLimits, logger: deps.logger }),
+    rateLimit: createRateLimitCheck({
+      db: deps.db,
+      tiers: deps.rateLimits,
+      logger: deps.logger,
+      metrics: deps.metrics?.platform,
+    }),
     logger: deps.logger,
     pageTokens: deps.services.catalog.pageTokens,
     publicUrl: deps.services.connections.publicUrl,

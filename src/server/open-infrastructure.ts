@@ -7,6 +7,7 @@ import { createNotificationListener, type NotificationListener, openDatabase } f
 import { ENTITIES } from "../entities.ts";
 import { createExecutionRecorder } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { Metrics } from "../metrics/index.ts";
 import { createOutboundClient } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
@@ -54,6 +55,8 @@ export async function openInfrastructure(
     readonly pageTokenKey: Buffer;
     readonly now: () => Date;
     readonly opened: AsyncDisposableStack;
+    /** The metrics registry; undefined when metrics are off. */
+    readonly metrics?: Metrics | undefined;
   },
 ): Promise<OpenInfrastructure> {
   const { logger, secretBox, now, opened } = context;
@@ -91,7 +94,8 @@ export async function openInfrastructure(
     logger.warn({ connectors: synced.unbumped }, "built-in connector schema changed without a version bump");
   }
 
-  const recorder = createExecutionRecorder(() => db.em(), logger);
+  context.metrics?.platform.watchPool(() => db.poolLoad());
+  const recorder = createExecutionRecorder(() => db.em(), logger, { metrics: context.metrics?.platform });
   opened.defer(() => recorder.stop());
   const keys = createApiKeyStore(() => db.em(), now);
   const notifications = createNotificationListener({ db, logger });

@@ -74,8 +74,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
   try {
     // The one clock: every feature reads the time through it (tests of a feature pass their own).
     const now = () => new Date();
+    const metrics = config.metrics.enabled
+      ? createMetrics({
+          connectorLabels: config.metrics.connectorLabels,
+          maxConnectors: config.metrics.maxConnectors,
+          // Ten commands a connector on average before commands count as `other`.
+          maxCommands: config.metrics.maxConnectors * 10,
+        })
+      : undefined;
     const infra = await openInfrastructure(config, {
       logger,
+      metrics,
       secretBox,
       pageTokenKey: masterKeys.keys[0] as Buffer,
       now,
@@ -91,14 +100,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // so load balancers route around this process before it refuses anything.
     const leaving = new AbortController();
     const ready = createReadiness({ db, sandbox, logger, leaving: leaving.signal });
-    const metrics = config.metrics.enabled
-      ? createMetrics({
-          connectorLabels: config.metrics.connectorLabels,
-          maxConnectors: config.metrics.maxConnectors,
-          // Ten commands a connector on average before commands count as `other`.
-          maxCommands: config.metrics.maxConnectors * 10,
-        })
-      : undefined;
     const services = buildServices(
       { ...infra, metrics },
       {
