@@ -2,6 +2,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { ConnectorLookup, ConnectorView } from "../catalog/index.ts";
 import type { ConnectorResult } from "../connectors/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ConnectionMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
@@ -51,4 +52,6 @@ export interface ConnectionDeps {
    * requests with it.
    */
   oauthFetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Counts OAuth token refreshes; undefined when metrics are off. */
+  metrics?: ConnectionMetrics | undefined;
 }

@@ -94,9 +94,15 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
       if (!force && !expiring) return { tokens: current, row };
       if (current.refreshToken === undefined) {
         reauthorize = true;
+        deps.metrics?.refreshed("reauthorization_required");
       } else {
         try {
-          const tokens = await requestTokens(client, row, current);
+          const tokens = await requestTokens(client, row, current).catch((error: unknown) => {
+            const refused = error instanceof OAuthError && error.kind === "invalid_grant";
+            deps.metrics?.refreshed(refused ? "reauthorization_required" : "failed");
+            throw error;
+          });
+          deps.metrics?.refreshed("refreshed");
           storeTokens(deps, row, tokens, current);
           const fresh = JSON.parse(
             deps.secretBox.openText(row.sealedCredentials ?? "", credentialsContext(row.id)),
@@ -126,6 +132,8 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
     if (pending === undefined) {
       pending = run().finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
+    } else {
+      deps.metrics?.joinedRefresh();
     }
     return pending;
   }

@@ -1,7 +1,10 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { type ConnectionMetrics, createConnectionMetrics } from "./connection-metrics.ts";
 import { createExecuteMetrics, type ExecuteLabelOptions, type ExecuteMetrics } from "./execute-metrics.ts";
+import { createOutboundMetrics, type OutboundMetrics } from "./outbound-metrics.ts";
 import { createPlatformMetrics, type PlatformMetrics } from "./platform-metrics.ts";
 import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
+import { createSandboxMetrics, type SandboxMetrics } from "./sandbox-metrics.ts";
 
 const MISNAMED = [
   "nodejs_active_handles_total",
@@ -15,6 +18,9 @@ export interface Metrics {
   readonly rpc: RpcMetrics;
   readonly execute: ExecuteMetrics;
   readonly platform: PlatformMetrics;
+  readonly connections: ConnectionMetrics;
+  readonly sandbox: SandboxMetrics;
+  readonly outbound: OutboundMetrics;
 }
 
 /** How the metrics label what callers choose (docs/observability.md). */
@@ -43,5 +49,8 @@ export function createMetrics(options: MetricsOptions = DEFAULT_METRICS_OPTIONS)
     rpc: createRpcMetrics(registry),
     execute: createExecuteMetrics(registry, options),
     platform: createPlatformMetrics(registry),
+    connections: createConnectionMetrics(registry),
+    sandbox: createSandboxMetrics(registry),
+    outbound: createOutboundMetrics(registry),
   };
 }

@@ -161,6 +161,7 @@ export function buildServices(
     oauthClients: settings.oauthClients,
     oauthRefreshMarginSeconds: settings.oauthRefreshMarginSeconds,
     oauthAllowLoopbackHttp: settings.oauthAllowLoopbackHttp,
+    metrics: infra.metrics?.connections,
     now,
   };
   const tokens = createTokenRefresher(connections, lookup);

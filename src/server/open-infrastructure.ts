@@ -2,13 +2,13 @@ import { createApiKeyStore } from "../auth/index.ts";
 import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
 import { createOpenApiImporter } from "../connectors/openapi/index.ts";
-import { createSandbox } from "../connectors/script/index.ts";
+import { createSandbox, instrumentSandbox } from "../connectors/script/index.ts";
 import { createNotificationListener, type NotificationListener, openDatabase } from "../db/index.ts";
 import { ENTITIES } from "../entities.ts";
 import { createExecutionRecorder } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { createOutboundClient } from "../outbound/index.ts";
+import { createOutboundClient, instrumentOutbound } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
 import { openWebhooks, type Webhooks } from "../webhooks/index.ts";
@@ -71,17 +71,24 @@ export async function openInfrastructure(
   opened.defer(() => db.close());
   // This server's own outbound client (and its egress guard), sandbox and import worker: another server
   // in the same process has its own.
-  const outbound = createOutboundClient({ allow: config.egressAllow });
-  opened.defer(() => outbound.close());
+  const direct = createOutboundClient({ allow: config.egressAllow });
+  opened.defer(() => direct.close());
+  const outbound = context.metrics ? instrumentOutbound(direct, context.metrics.outbound) : direct;
   const openapi = createOpenApiImporter();
   opened.defer(() => openapi.close());
-  const sandbox = createSandbox({
+  const sandboxProcesses = createSandbox({
     processes: config.scriptProcesses,
     queueMax: config.scriptQueueMax,
     egressAllow: config.egressAllow,
-    onEvent: (event) => logSandboxEvent(logger, event),
+    onEvent: (event) => {
+      logSandboxEvent(logger, event);
+      context.metrics?.sandbox.event(event.kind);
+    },
   });
-  opened.defer(() => sandbox.close());
+  opened.defer(() => sandboxProcesses.close());
+  const sandbox = context.metrics
+    ? instrumentSandbox(sandboxProcesses, context.metrics.sandbox)
+    : sandboxProcesses;
   if (config.egressAllow.length > 0) {
     logger.info({ entries: config.egressAllow.length }, "egress allow-list in effect");
   }

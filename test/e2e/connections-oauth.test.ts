@@ -10,6 +10,7 @@ import {
   startMockProvider,
 } from "../connections/oauth/mock-provider.ts";
 import { LogCapture } from "../support/log-capture.ts";
+import { parsePrometheusText, sampleValue } from "../support/prometheus-text.ts";
 import { BACKENDS, startTestServer, type TestServer } from "../support/test-server.ts";
 
 const PUBLIC_URL = "http://patchbay.test";
@@ -202,6 +203,8 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
   });
 
   it("refreshes on demand, and marks the connection for reauthorization on invalid_grant", async () => {
+    const scrape = async () => parsePrometheusText(await (await fetch(`${t.url}/metrics`)).text());
+    const metricsBefore = await scrape();
     const before = tokenResponses;
     const refreshed = await call("POST", `/api/v1/connections/${connectionId}/refresh`, {});
     expect(refreshed.status).toBe(200);
@@ -218,6 +221,14 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     const after = (await call("GET", `/api/v1/connections/${connectionId}`)).json
       .connection as ConnectionJson;
     expect(after).toMatchObject({ status: "error", lastError: "reauthorization_required" });
+    // The metrics saw one refresh and one refusal by the provider.
+    const metricsAfter = await scrape();
+    const moved = (outcome: string) =>
+      sampleValue(metricsAfter, "patchbay_oauth_refreshes_total", { outcome }) -
+      sampleValue(metricsBefore, "patchbay_oauth_refreshes_total", { outcome });
+    expect(moved("refreshed")).toBe(1);
+    expect(moved("reauthorization_required")).toBe(1);
+    expect(moved("failed")).toBe(0);
   });
 
   it("revokes the token at the provider when the connection is deleted", async () => {

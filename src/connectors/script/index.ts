@@ -4,6 +4,7 @@ export {
   type Sandbox,
   type SandboxSettings,
 } from "./create-sandbox.ts";
+export { instrumentSandbox } from "./instrument-sandbox.ts";
 export { LOG_FIELD_LIMITS } from "./log-fields.ts";
 export type {
   ScriptHttpRequest,

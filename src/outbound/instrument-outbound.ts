@@ -1,0 +1,37 @@
+import type { OutboundMetrics } from "../metrics/index.ts";
+import type { OutboundClient } from "./outbound-client.ts";
+import { OutboundError } from "./outbound-error.ts";
+
+/**
+ * The same client, counting each request's outcome and time (`metrics`); the guard's `fetch` too, which
+ * OAuth token requests and description fetches use. Nothing about a request but its outcome is kept.
+ */
+export function instrumentOutbound(client: OutboundClient, metrics: OutboundMetrics): OutboundClient {
+  const timed = async <T>(work: () => Promise<T>, status: (answer: T) => number): Promise<T> => {
+    const started = performance.now();
+    try {
+      const answer = await work();
+      metrics.requested(`${Math.floor(status(answer) / 100)}xx`, (performance.now() - started) / 1000);
+      return answer;
+    } catch (error) {
+      const outcome = error instanceof OutboundError ? error.code.toLowerCase() : "canceled";
+      metrics.requested(outcome, (performance.now() - started) / 1000);
+      throw error;
+    }
+  };
+  const fetch: typeof globalThis.fetch = (input, init) =>
+    timed(
+      () => client.guard.fetch(input, init),
+      (res) => res.status,
+    );
+  return {
+    ...client,
+    guard: { ...client.guard, fetch },
+    request: (url, init) =>
+      timed(
+        () => client.request(url, init),
+        (res) => res.status,
+      ),
+    close: () => client.close(),
+  };
+}
