@@ -20,6 +20,12 @@ const LINKS = [
     title: "Connector events",
     note: "webhook endpoints, events and jobs; asks for an API key",
   },
+  {
+    key: "agents",
+    href: "/admin/agents",
+    title: "Agents",
+    note: "the connected on-premise agents by pool; asks for an admin key",
+  },
   { key: "healthz", href: "/healthz", title: "/healthz", note: "the process is alive" },
   { key: "readyz", href: "/readyz", title: "/readyz", note: "database reachable and migrations applied" },
 ] as const;
@@ -51,7 +57,7 @@ function sha256Source(text: string): string {
 
 /**
  * `GET /` (and HEAD): a small page naming the server and its version, with links to the API reference,
- * the OpenAPI document, the admin page and the health checks; JSON (`{name, version, links}`) when the
+ * the OpenAPI document, the admin pages and the health checks; JSON (`{name, version, links}`) when the
  * `Accept` header prefers it. The page loads nothing: its CSP admits only its own inline style, by hash.
  * Other methods on `/` get 405. The returned handler answers and returns true for `/` only.
  */

@@ -14,6 +14,7 @@ const LINKS = {
   redoc: "/api/redoc",
   openapi: "/openapi.json",
   admin: "/admin/connector-events",
+  agents: "/admin/agents",
   healthz: "/healthz",
   readyz: "/readyz",
 };
@@ -60,7 +61,7 @@ describe("GET / on a running server (postgresql)", () => {
     await s?.stop();
   });
 
-  it("answers a browser with a page naming the server and its version, linking the five entry points", async () => {
+  it("answers a browser with a page naming the server and its version, linking the entry points", async () => {
     const res = await fetch(`${s.url}/`, { headers: { accept: BROWSER_ACCEPT } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");

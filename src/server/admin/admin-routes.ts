@@ -15,10 +15,12 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
     file: "connector-events.js",
     contentType: "text/javascript; charset=utf-8",
   },
+  "/admin/agents": { file: "agents.html", contentType: "text/html; charset=utf-8" },
+  "/admin/agents.js": { file: "agents.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/admin.css": { file: "admin.css", contentType: "text/css; charset=utf-8" },
 };
 
-// The page handles an API key: nothing but this origin may run, style, fetch or frame it, and the
+// The pages handle an API key: nothing but this origin may run, style, fetch or frame it, and the
 // key-entry form can never be submitted anywhere (the script handles it).
 const HEADERS = {
   "cache-control": "no-store",
@@ -30,8 +32,9 @@ const HEADERS = {
 } as const;
 
 /**
- * The admin pages: GET/HEAD `/admin/connector-events` (the webhook endpoints, events and jobs page), its
- * script `/admin/connector-events.js` and `/admin/admin.css`. The files are read once, here; other methods
+ * The admin pages: GET/HEAD `/admin/connector-events` (the webhook endpoints, events and jobs page) and
+ * `/admin/agents` (the connected on-premise agents), their scripts `/admin/connector-events.js` and
+ * `/admin/agents.js`, and `/admin/admin.css`. The files are read once, here; other methods
  * on these paths get 405. The returned handler answers and returns true for those paths only.
  */
 export function createAdminRoutes(options: AdminRoutesOptions = {}): (req: Req, res: Res) => boolean {
