@@ -14,8 +14,9 @@ const SECRET_HEADER = "Bearer upstream-secret-4242";
 const SECRET_BODY = "body-secret-7777";
 const SECRET_QUERY = "query-secret-9999";
 
+/** Polls `probe` every 25 ms for up to two minutes (a loaded machine is slow, never wrong). */
 async function until<T>(probe: () => T | undefined | false, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 4_800; i++) {
     const value = probe();
     if (value !== undefined && value !== false) return value;
     await sleep(25);
@@ -91,7 +92,7 @@ function request(stream: FakeStream, url: string, extra: Record<string, unknown>
   const id = `r${nextId}`;
   stream.send({
     case: "request",
-    value: { id, method: "GET", url, headers: [], deadlineMs: 10_000, connector: "http", ...extra },
+    value: { id, method: "GET", url, headers: [], deadlineMs: 120_000, connector: "http", ...extra },
   });
   return id;
 }
