@@ -193,7 +193,7 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
     expect(all.map((a) => (JSON.parse(String(a.body)) as { query: string }).query)).toEqual(
       ids.map((_, i) => `?n=${i}`),
     );
-  });
+  }, 180_000);
 
   it("refuses targets outside --allow: another address, another port, a name resolving outside", async () => {
     const names = async (name: string) =>
