@@ -111,11 +111,15 @@ describe("patchbay agent on the command line", () => {
     });
 
     it("on SIGTERM sends Drain, finishes its in-flight request, closes the stream and exits 0", async () => {
-      // As documented: the key in PATCHBAY_AGENT_KEY, an address range and a host name with a port.
+      // As documented: the key in PATCHBAY_AGENT_KEY, an address range, a host name with a port, and times.
       const allow = ["--allow", "127.0.0.2/32", "--allow", "ldap.corp.example:8443"];
+      const times = ["--drain-timeout", "120", "--backoff-initial", "1", "--backoff-max", "60"];
       const child = spawn(
         process.execPath,
-        ["bin/patchbay.js", "agent", "--url", server.url, "--pool", "onprem", ...allow, "--id", "cli-agent"],
+        [
+          ...["bin/patchbay.js", "agent", "--url", server.url, "--pool", "onprem"],
+          ...[...allow, ...times, "--id", "cli-agent"],
+        ],
         { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: KEY, LOG_FORMAT: "json" } },
       );
       let stdout = "";
