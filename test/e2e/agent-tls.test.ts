@@ -70,37 +70,37 @@ describe("patchbay agent over TLS", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.2", resolve));
     return server;
   };
-  const startAgent = (pool: string, args: string[], env: Record<string, string> = {}) =>
-    (async () => {
-      const key = (
-        await t.server.keys.create({
-          tenantId: "default",
-          subject: `${pool} agents`,
-          name: "agent",
-          scopes: ["agent"],
-          agentPool: pool,
-        })
-      ).key;
-      const child = spawn(
-        process.execPath,
-        ["bin/patchbay.js", "agent", "--url", t.url, "--pool", pool, "--id", `${pool}-agent`, ...args],
-        {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? "",
-            PATCHBAY_AGENT_KEY: key,
-            NODE_EXTRA_CA_CERTS: certs.ca,
-            ...env,
-          },
-          stdio: ["ignore", "ignore", "pipe"],
+  /** Starts `patchbay agent` for `pool` with a key bound to it; resolves once it is connected. */
+  const startAgent = async (pool: string, args: string[], env: Record<string, string> = {}) => {
+    const key = (
+      await t.server.keys.create({
+        tenantId: "default",
+        subject: `${pool} agents`,
+        name: "agent",
+        scopes: ["agent"],
+        agentPool: pool,
+      })
+    ).key;
+    const child = spawn(
+      process.execPath,
+      ["bin/patchbay.js", "agent", "--url", t.url, "--pool", pool, "--id", `${pool}-agent`, ...args],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? "",
+          PATCHBAY_AGENT_KEY: key,
+          NODE_EXTRA_CA_CERTS: certs.ca,
+          ...env,
         },
-      );
-      agents.push(child);
-      await expect
-        .poll(() => t.server.agents.list("default").some((a) => a.pool === pool), { timeout: 30_000 })
-        .toBe(true);
-      return child;
-    })();
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    agents.push(child);
+    await expect
+      .poll(() => t.server.agents.list("default").some((a) => a.pool === pool), { timeout: 30_000 })
+      .toBe(true);
+    return child;
+  };
   const get = (url: string): AgentRequest => ({
     method: "GET",
     url,
