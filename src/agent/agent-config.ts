@@ -21,7 +21,7 @@ export interface AgentConfig {
   readonly proxy: ProxySettings;
   readonly healthPort: number | undefined;
   readonly backoff: BackoffBounds;
-  /** How long in-flight requests may take to finish once the agent stops. */
+  /** How long requests in flight may take to finish once the stream drains (a stop, or Patchbay). */
   readonly drainMs: number;
   /** Body bytes per message. */
   readonly chunkBytes: number;

@@ -217,7 +217,7 @@ export function createProgram(version: string, io: ProgramIo): Command {
     .option("--health-port <port>", "serve GET /healthz on 127.0.0.1:<port>")
     .option(
       "--drain-timeout <seconds>",
-      "on SIGTERM or SIGINT, how long requests in flight may take to finish (0-3600, default 30)",
+      "how long requests in flight may take to finish once the stream drains (0-3600, default 30)",
     )
     .option(
       "--backoff-initial <seconds>",
