@@ -21,7 +21,7 @@ export interface AgentConfig {
   readonly proxy: ProxySettings;
   readonly healthPort: number | undefined;
   readonly backoff: BackoffBounds;
-  /** How long in-flight requests may take to finish once the agent stops. */
+  /** How long requests in flight may take to finish once the stream drains (a stop, or Patchbay). */
   readonly drainMs: number;
   /** Body bytes per message. */
   readonly chunkBytes: number;
@@ -40,6 +40,12 @@ export interface AgentFlags {
   name?: string;
   id?: string;
   healthPort?: string;
+  /** `--drain-timeout`, in seconds (default 30). */
+  drainTimeout?: string;
+  /** `--backoff-initial`, in seconds (default 0.5). */
+  backoffInitial?: string;
+  /** `--backoff-max`, in seconds (default 30). */
+  backoffMax?: string;
 }
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,99}$/;
@@ -49,6 +55,14 @@ function whole(text: string, flag: string, min: number, max: number): number {
     throw new AgentConfigError(`${flag} must be a whole number from ${min} to ${max}`);
   }
   return Number(text);
+}
+
+/** A number of seconds with at most three decimals, from `min` to `max`; answers milliseconds. */
+function seconds(text: string, flag: string, min: number, max: number): number {
+  if (!/^\d{1,9}(\.\d{1,3})?$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new AgentConfigError(`${flag} must be a number of seconds from ${min} to ${max}`);
+  }
+  return Math.round(Number(text) * 1000);
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
@@ -106,6 +120,10 @@ export function parseAgentConfig(
     ...optional("httpsProxy", nonEmpty(env.HTTPS_PROXY) ?? nonEmpty(env.https_proxy)),
     ...optional("noProxy", nonEmpty(env.NO_PROXY) ?? nonEmpty(env.no_proxy)),
   };
+  const drainMs = seconds(flags.drainTimeout ?? "30", "--drain-timeout", 0, 3600);
+  const baseMs = seconds(flags.backoffInitial ?? "0.5", "--backoff-initial", 0.01, 3600);
+  const capMs = seconds(flags.backoffMax ?? "30", "--backoff-max", 0.01, 3600);
+  if (capMs < baseMs) throw new AgentConfigError("--backoff-max must not be less than --backoff-initial");
   const level = env.LOG_LEVEL ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(level))
     throw new AgentConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
@@ -128,8 +146,8 @@ export function parseAgentConfig(
     proxy,
     healthPort:
       flags.healthPort === undefined ? undefined : whole(flags.healthPort, "--health-port", 0, 65_535),
-    backoff: { baseMs: 500, capMs: 30_000 },
-    drainMs: 30_000,
+    backoff: { baseMs, capMs },
+    drainMs,
     chunkBytes: 64 * 1024,
   };
 }

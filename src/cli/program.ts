@@ -215,6 +215,15 @@ export function createProgram(version: string, io: ProgramIo): Command {
     .option("--name <name>", "a name for people (default: the id)")
     .option("--id <id>", "the agent's stable id (default: the host name)")
     .option("--health-port <port>", "serve GET /healthz on 127.0.0.1:<port>")
+    .option(
+      "--drain-timeout <seconds>",
+      "how long requests in flight may take to finish once the stream drains (0-3600, default 30)",
+    )
+    .option(
+      "--backoff-initial <seconds>",
+      "the longest wait before the first reconnect, doubled each attempt (0.01-3600, default 0.5)",
+    )
+    .option("--backoff-max <seconds>", "the longest wait before any reconnect (0.01-3600, default 30)")
     .action(async (options: AgentFlags) => {
       const { runAgentCommand } = await import("./agent-command.ts");
       io.finish(await runAgentCommand(options, version, process));

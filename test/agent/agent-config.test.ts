@@ -36,4 +36,32 @@ describe("parseAgentConfig", () => {
   it("sets no proxy when none is configured", () => {
     expect(parseAgentConfig(flags, { PATCHBAY_AGENT_KEY: "pb_x" }, "1").proxy).toEqual({});
   });
+
+  it("drains for 30 s and backs off from 0.5 s up to 30 s unless told otherwise, in seconds", () => {
+    const env = { PATCHBAY_AGENT_KEY: "pb_x" };
+    const plain = parseAgentConfig(flags, env, "1");
+    expect(plain.drainMs).toBe(30_000);
+    expect(plain.backoff).toEqual({ baseMs: 500, capMs: 30_000 });
+    const tuned = parseAgentConfig(
+      { ...flags, drainTimeout: "0", backoffInitial: "0.25", backoffMax: "120" },
+      env,
+      "1",
+    );
+    expect(tuned.drainMs).toBe(0);
+    expect(tuned.backoff).toEqual({ baseMs: 250, capMs: 120_000 });
+    expect(parseAgentConfig({ ...flags, drainTimeout: "1.5" }, env, "1").drainMs).toBe(1_500);
+  });
+
+  it.each([
+    [{ drainTimeout: "-1" }, "--drain-timeout must be a number of seconds from 0 to 3600"],
+    [{ drainTimeout: "1e3" }, "--drain-timeout must be a number of seconds from 0 to 3600"],
+    [{ drainTimeout: "0.0001" }, "--drain-timeout must be a number of seconds from 0 to 3600"],
+    [{ backoffInitial: "" }, "--backoff-initial must be a number of seconds from 0.01 to 3600"],
+    [{ backoffInitial: "0.001" }, "--backoff-initial must be a number of seconds from 0.01 to 3600"],
+    [{ backoffMax: "0.1" }, "--backoff-max must not be less than --backoff-initial"],
+  ])("refuses %j", (bad, message) => {
+    expect(() => parseAgentConfig({ ...flags, ...bad }, { PATCHBAY_AGENT_KEY: "pb_x" }, "1")).toThrow(
+      message,
+    );
+  });
 });

@@ -329,4 +329,27 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
       await proxy.close();
     }
   });
+
+  it("honours NO_PROXY, yet refuses a name allowed only by range while a proxy is set, resolving nothing", async () => {
+    const proxy = await startConnectProxy({});
+    const looked: string[] = [];
+    const names = async (name: string) => {
+      looked.push(name);
+      return [{ address: "127.0.0.2", family: 4 }];
+    };
+    const { stream } = await start({ allow: ["127.0.0.2/32"] }, {}, names, [], {
+      HTTP_PROXY: proxy.url,
+      NO_PROXY: "direct.test,127.0.0.2",
+    });
+    try {
+      const direct = await answer(stream, request(stream, `${inside.url}/echo`));
+      expect(direct.head?.status).toBe(200);
+      const refused = await answer(stream, request(stream, `http://direct.test:${inside.port}/echo`));
+      expect(refused.failed?.reason).toBe(RequestFailed_Reason.EGRESS_REFUSED);
+      expect(proxy.targets).toEqual([]);
+      expect(looked).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

@@ -62,6 +62,33 @@ describe("patchbay agent on the command line", () => {
       { PATCHBAY_AGENT_KEY: KEY },
       "--url must be an http:// or https:// URL",
     ],
+    [
+      "a --drain-timeout that is not a number of seconds",
+      ["--url", "http://127.0.0.1:9", "--pool", "p", "--allow", "127.0.0.2", "--drain-timeout", "30s"],
+      { PATCHBAY_AGENT_KEY: KEY },
+      "--drain-timeout must be a number of seconds from 0 to 3600",
+    ],
+    [
+      "a --backoff-initial of 0",
+      ["--url", "http://127.0.0.1:9", "--pool", "p", "--allow", "127.0.0.2", "--backoff-initial", "0"],
+      { PATCHBAY_AGENT_KEY: KEY },
+      "--backoff-initial must be a number of seconds from 0.01 to 3600",
+    ],
+    [
+      "a --backoff-max over an hour",
+      ["--url", "http://127.0.0.1:9", "--pool", "p", "--allow", "127.0.0.2", "--backoff-max", "3601"],
+      { PATCHBAY_AGENT_KEY: KEY },
+      "--backoff-max must be a number of seconds from 0.01 to 3600",
+    ],
+    [
+      "a --backoff-max below --backoff-initial",
+      [
+        ...["--url", "http://127.0.0.1:9", "--pool", "p", "--allow", "127.0.0.2"],
+        ...["--backoff-initial", "5", "--backoff-max", "2"],
+      ],
+      { PATCHBAY_AGENT_KEY: KEY },
+      "--backoff-max must not be less than --backoff-initial",
+    ],
   ])("exits 2 with one line on %s", async (_what, args, env, line) => {
     const run = await patchbay(["agent", ...args], env as Record<string, string>);
     expect(run.code).toBe(2);
@@ -84,11 +111,15 @@ describe("patchbay agent on the command line", () => {
     });
 
     it("on SIGTERM sends Drain, finishes its in-flight request, closes the stream and exits 0", async () => {
-      // As documented: the key in PATCHBAY_AGENT_KEY, an address range and a host name with a port.
+      // As documented: the key in PATCHBAY_AGENT_KEY, an address range, a host name with a port, and times.
       const allow = ["--allow", "127.0.0.2/32", "--allow", "ldap.corp.example:8443"];
+      const times = ["--drain-timeout", "120", "--backoff-initial", "1", "--backoff-max", "60"];
       const child = spawn(
         process.execPath,
-        ["bin/patchbay.js", "agent", "--url", server.url, "--pool", "onprem", ...allow, "--id", "cli-agent"],
+        [
+          ...["bin/patchbay.js", "agent", "--url", server.url, "--pool", "onprem"],
+          ...[...allow, ...times, "--id", "cli-agent"],
+        ],
         { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: KEY, LOG_FORMAT: "json" } },
       );
       let stdout = "";

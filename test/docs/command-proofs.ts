@@ -149,10 +149,16 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
   {
     page: "docs/agent.md",
     command:
-      "HTTPS_PROXY=http://proxy.corp.example:3128 PATCHBAY_AGENT_KEY=pb_… npx patchbay agent --url https://patchbay.example.com --pool dc-1 --allow wiki.corp.example:443",
+      "NODE_EXTRA_CA_CERTS=/etc/ssl/corp-ca.pem HTTPS_PROXY=http://proxy.corp.example:3128 PATCHBAY_AGENT_KEY=pb_… npx patchbay agent --url https://patchbay.example.com --pool dc-1 --allow wiki.corp.example:443",
+    proof: { test: "test/e2e/agent-tls.test.ts", shows: "HTTPS_PROXY: proxy.url" },
+  },
+  {
+    page: "docs/agent.md",
+    command:
+      "PATCHBAY_AGENT_KEY=pb_… npx patchbay agent --url https://patchbay.example.com --pool dc-1 --allow 10.20.0.0/16:443 --drain-timeout 120 --backoff-initial 1 --backoff-max 60",
     proof: {
-      test: "test/agent/agent-config.test.ts",
-      shows: 'HTTPS_PROXY: "http://proxy.corp.example:3128"',
+      test: "test/cli/agent-command.test.ts",
+      shows: '"--drain-timeout", "120", "--backoff-initial", "1", "--backoff-max", "60"',
     },
   },
   {
