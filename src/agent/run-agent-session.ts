@@ -73,6 +73,12 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Ses
     logger.info({ inFlight: inFlight.size, by }, "agent draining");
     if (by === "local") void outbox.send(message({ case: "drain", value: {} }));
     drainTimer = setTimeout(() => {
+      if (inFlight.size > 0) {
+        logger.warn(
+          { cut: inFlight.size, drainMs: options.drainMs },
+          "drain time over; requests in flight are cut",
+        );
+      }
       for (const controller of inFlight.values()) controller.abort();
       inFlight.clear();
       finishDrain();
