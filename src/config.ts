@@ -17,6 +17,7 @@ import {
   RateLimitSpecError,
   type RateLimitTiers,
 } from "./ratelimit/parse-rate-limits.ts";
+import { TRACE_SAMPLERS, type TracingSettings } from "./tracing/tracing-settings.ts";
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -31,6 +32,8 @@ export interface Config {
    * Prometheus metrics: off, or served at `/metrics` on the one port (`port` undefined) or on a port of
    * their own (plain HTTP on `host`).
    */
+  /** Trace export (the standard OTEL_* variables); undefined: tracing is off. */
+  readonly tracing: TracingSettings | undefined;
   readonly metrics: {
     readonly enabled: boolean;
     readonly port: number | undefined;
@@ -158,6 +161,24 @@ const masterKeyList = z
     "must be comma-separated base64 keys of 32 bytes each (make one with: openssl rand -base64 32)",
   );
 
+/** `key=value,key2=value2`, values URL-encoded (the OTLP exporters' header syntax). */
+const otlpHeaders = z.string().transform((v, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const pair of v
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf("=");
+    const name = pair.slice(0, at).trim().toLowerCase();
+    if (at <= 0 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
+      ctx.issues.push({ code: "custom", message: "must be key=value pairs separated by commas", input: v });
+      return z.NEVER;
+    }
+    headers[name] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+});
+
 const apiKey = z
   .string()
   .regex(/^[\x21-\x7e]{24,256}$/, "must be 24 to 256 printable characters without spaces");
@@ -198,7 +219,14 @@ const egressAllowList = z
   );
 
 /** Variables whose values must never be echoed back in an error. */
-const SECRET_VARS = new Set(["DATABASE_URL", "PATCHBAY_MASTER_KEY", "PATCHBAY_ADMIN_KEY"]);
+const SECRET_VARS = new Set([
+  "DATABASE_URL",
+  "PATCHBAY_MASTER_KEY",
+  "PATCHBAY_ADMIN_KEY",
+  // Export headers carry tokens.
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+]);
 
 function read<T>(env: Env, name: string, schema: z.ZodType<T, string>): T | undefined {
   const raw = env[name];
@@ -246,6 +274,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
   return {
     port,
     host: host ?? "0.0.0.0",
+    tracing: readTracing(env),
     metrics: {
       enabled: read(env, "PATCHBAY_METRICS", z.enum(["on", "off"], { error: "must be on or off" })) !== "off",
       port: metricsPort,
@@ -313,6 +342,52 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
         "PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS",
         z.enum(["true", "false"], { error: "must be true or false" }),
       ) === "true",
+  };
+}
+
+/**
+ * The standard OpenTelemetry variables Patchbay honours. Tracing is on when OTEL_TRACES_EXPORTER names an
+ * exporter (`otlp`, `console`) or an OTLP endpoint is set, and off with OTEL_SDK_DISABLED=true or
+ * OTEL_TRACES_EXPORTER=none.
+ */
+function readTracing(env: Env): TracingSettings | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const named = read(
+    env,
+    "OTEL_TRACES_EXPORTER",
+    z.enum(["otlp", "console", "none"], { error: "must be otlp, console or none" }),
+  );
+  const tracesEndpoint = read(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", httpUrl);
+  const baseEndpoint = read(env, "OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl);
+  if (named === "none" || (named === undefined && tracesEndpoint === undefined && baseEndpoint === undefined))
+    return undefined;
+  const endpoint =
+    tracesEndpoint ??
+    (baseEndpoint === undefined ? "http://localhost:4318/v1/traces" : `${baseEndpoint}/v1/traces`);
+  const headers =
+    read(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", otlpHeaders) ??
+    read(env, "OTEL_EXPORTER_OTLP_HEADERS", otlpHeaders) ??
+    {};
+  return {
+    exporter: named ?? "otlp",
+    endpoint,
+    headers,
+    serviceName: read(env, "OTEL_SERVICE_NAME", z.string().min(1).max(200)) ?? "patchbay",
+    sampler:
+      read(
+        env,
+        "OTEL_TRACES_SAMPLER",
+        z.enum(TRACE_SAMPLERS, { error: `must be one of ${TRACE_SAMPLERS.join(", ")}` }),
+      ) ?? "parentbased_always_on",
+    samplerRatio:
+      read(
+        env,
+        "OTEL_TRACES_SAMPLER_ARG",
+        z
+          .string()
+          .regex(/^(0(\.\d+)?|1(\.0+)?)$/, "must be a number from 0 to 1")
+          .transform(Number),
+      ) ?? 1,
   };
 }
 

@@ -88,6 +88,56 @@ describe("loadConfig defaults", () => {
     );
   });
 
+  it("traces only when an OTLP endpoint or an exporter is named, with the standard variables", () => {
+    expect(config.tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }, false).tracing).toEqual({
+      exporter: "otlp",
+      endpoint: "http://collector:4318/v1/traces",
+      headers: {},
+      serviceName: "patchbay",
+      sampler: "parentbased_always_on",
+      samplerRatio: 1,
+    });
+    const full = loadConfig(
+      {
+        OTEL_TRACES_EXPORTER: "otlp",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://otlp.example.com/v1/traces",
+        OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20t0ken,x-team=core",
+        OTEL_SERVICE_NAME: "patchbay-eu",
+        OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: "0.25",
+      },
+      false,
+    ).tracing;
+    expect(full).toMatchObject({
+      endpoint: "https://otlp.example.com/v1/traces",
+      headers: { authorization: "Bearer t0ken", "x-team": "core" },
+      serviceName: "patchbay-eu",
+      sampler: "parentbased_traceidratio",
+      samplerRatio: 0.25,
+    });
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: "console" }, false).tracing?.exporter).toBe("console");
+    expect(
+      loadConfig({ OTEL_TRACES_EXPORTER: "none", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, false)
+        .tracing,
+    ).toBeUndefined();
+    expect(
+      loadConfig({ OTEL_SDK_DISABLED: "true", OTEL_TRACES_EXPORTER: "otlp" }, false).tracing,
+    ).toBeUndefined();
+    expect(() =>
+      loadConfig({ OTEL_TRACES_SAMPLER: "sometimes", OTEL_TRACES_EXPORTER: "otlp" }, false),
+    ).toThrow("OTEL_TRACES_SAMPLER must be one of");
+    // A malformed header list is refused without echoing it (it carries tokens).
+    let message = "";
+    try {
+      loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: "no-equals-secret", OTEL_TRACES_EXPORTER: "otlp" }, false);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("OTEL_EXPORTER_OTLP_HEADERS");
+    expect(message).not.toContain("no-equals-secret");
+  });
+
   it("logs pretty on a terminal and JSON otherwise", () => {
     expect(loadConfig({}, true).logFormat).toBe("pretty");
     expect(loadConfig({}, false).logFormat).toBe("json");
@@ -141,6 +191,7 @@ describe("loadConfig with values", () => {
     expect(config).toEqual({
       port: 0,
       host: "::1",
+      tracing: undefined,
       metrics: { enabled: true, port: 9464, connectorLabels: "public", maxConnectors: 200 },
       tls: { certFile: "/etc/pb/cert.pem", keyFile: "/etc/pb/key.pem" },
       databaseUrl: "postgresql://pb:pw@db:5432/patchbay",

@@ -10,6 +10,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { ExecuteMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 import type { ExecutionRecorder } from "./execution-recorder.ts";
 
 /** What the execute service needs. */
@@ -26,6 +27,8 @@ export interface ExecuteDeps {
   agents: AgentSender;
   /** Counts commands run and replays; undefined when metrics are off. */
   metrics?: ExecuteMetrics | undefined;
+  /** Traces each command and its outbound requests; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
   /** The server's script sandbox, where script connectors run. */
   sandbox: Sandbox;
   /** Client credentials tokens of OpenAPI-derived connectors, kept for the server's executions. */

@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { type Context, type Span, SpanKind } from "@opentelemetry/api";
 import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
 import { createAgentFetch, createAgentOutbound } from "../agents/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
+import { failSpan, type Tracing, traceContextKey, traceOutbound } from "../tracing/index.ts";
 import { commandDeprecation } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { classifyFailure, type FailureClass } from "./failure-classes.ts";
@@ -39,7 +41,7 @@ export interface RunContext {
  */
 export type RunDeps = Pick<
   ExecuteDeps,
-  "logger" | "outbound" | "agents" | "sandbox" | "openapiTokens" | "defaultTimeoutMs" | "metrics"
+  "logger" | "outbound" | "agents" | "sandbox" | "openapiTokens" | "defaultTimeoutMs" | "metrics" | "tracing"
 >;
 
 /** The run's outcome and the scrubber its secrets made (for the record's params). */
@@ -117,7 +119,7 @@ export function requestHash(req: ExecuteRequest): string {
 export async function runCommand(
   deps: RunDeps,
   clients: ExternalClients,
-  ctx: Pick<HandlerContext, "timeoutMs" | "signal">,
+  ctx: Pick<HandlerContext, "timeoutMs" | "signal"> & { readonly values?: HandlerContext["values"] },
   connector: ConnectorView,
   req: ExecuteRequest,
   run: RunContext,
@@ -170,7 +172,13 @@ export async function runCommand(
   const route = connector.agentPool
     ? { tenantId: run.tenantId, pool: connector.agentPool, connector: connector.slug }
     : undefined;
-  const outbound = route ? createAgentOutbound(deps.agents, route, deps.outbound) : deps.outbound;
+  // The command's span (child of the call's), whose outbound requests are its children and carry it on.
+  const traced = commandSpan(deps.tracing, ctx.values?.get(traceContextKey), connector, req.command);
+  const direct = route ? createAgentOutbound(deps.agents, route, deps.outbound) : deps.outbound;
+  const outbound =
+    traced === undefined || deps.tracing === undefined
+      ? direct
+      : traceOutbound(direct, deps.tracing, traced.context);
   const scrubber = scrubberFor(connector, credentials);
   const variables = (req.variables ?? {}) as Record<string, unknown>;
   const stepId = req.metadata?.stepId ?? "";
@@ -279,5 +287,34 @@ export async function runCommand(
     unknownCommand: result.errorCode === "UNKNOWN_COMMAND",
     seconds: durationMs / 1000,
   });
+  if (traced !== undefined) {
+    if (outcome.failureClass !== undefined) {
+      traced.span.setAttribute("patchbay.failure_class", outcome.failureClass);
+      failSpan(traced.span, result.errorCode ?? outcome.failureClass);
+    }
+    traced.span.end();
+  }
   return { outcome, scrubber };
+}
+
+/** The span of one command, when the call is traced: connector, command and execution model only. */
+function commandSpan(
+  tracing: Tracing | undefined,
+  parent: Context | undefined,
+  connector: ConnectorView,
+  command: string,
+): { span: Span; context: Context } | undefined {
+  if (tracing === undefined || parent === undefined) return undefined;
+  return tracing.start(
+    "connector command",
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        "patchbay.connector": connector.slug,
+        "patchbay.command": command.slice(0, 128),
+        "patchbay.execution_model": connector.executionModel,
+      },
+    },
+    parent,
+  );
 }

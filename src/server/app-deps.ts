@@ -5,6 +5,7 @@ import type { ReplyRelay, ToolListNotices } from "../mcp/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { LoadMonitor } from "../overload/index.ts";
 import type { ConcurrencyLimits, RateLimitTiers } from "../ratelimit/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 import type { Services } from "./build-services.ts";
 
 /** Everything the API needs, built once by `startServer`. */
@@ -27,6 +28,8 @@ export interface AppDeps {
   mcp: { readonly notices: ToolListNotices; readonly replies: ReplyRelay };
   /** The metrics registry; undefined when metrics are off. */
   metrics?: Metrics | undefined;
+  /** The tracer; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
   /** True when `/metrics` is served on this port (not on a port of its own). */
   metricsOnMainPort?: boolean;
   /** Aborted when the server begins to stop; handlers see it through their signal. */

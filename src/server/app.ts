@@ -44,7 +44,7 @@ export function createInterceptors(
   overload: OverloadInterceptor = createOverload(deps),
 ): Interceptor[] {
   return [
-    createRequestLogInterceptor(deps.logger, deps.metrics?.rpc),
+    createRequestLogInterceptor(deps.logger, deps.metrics?.rpc, deps.tracing),
     createAuthInterceptor(deps.keys),
     overload,
     createRateLimitInterceptor({

@@ -34,6 +34,7 @@ import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { RateLimitTiers } from "../ratelimit/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 import { createWebhookRegistrar, type WebhookDeps } from "../webhooks/index.ts";
 
 /** The server's infrastructure, opened by `startServer` before any feature is built. */
@@ -53,6 +54,8 @@ export interface Infrastructure {
   readonly now: () => Date;
   /** The metrics registry; undefined when metrics are off. */
   readonly metrics?: Metrics | undefined;
+  /** The tracer; undefined when tracing is off. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** The settings the features read (from `Config`). */
@@ -178,6 +181,7 @@ export function buildServices(
     sandbox: infra.sandbox,
     openapiTokens,
     metrics: infra.metrics?.execute,
+    tracing: infra.tracing,
     now,
   };
   const apiKeys: ApiKeyServiceDeps = {

@@ -17,12 +17,14 @@ import { createMetrics, listenForMetrics } from "../metrics/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
+import { createTracing } from "../tracing/index.ts";
 import { adminKeyNotice } from "./admin-key-notice.ts";
 import { createApp } from "./app.ts";
 import { buildServices } from "./build-services.ts";
 import { drainListener } from "./drain-listener.ts";
 import { openInfrastructure } from "./open-infrastructure.ts";
 import { createReadiness } from "./readiness.ts";
+import { readServerIdentity } from "./server-identity.ts";
 
 /** A running Patchbay. */
 export interface RunningServer {
@@ -82,6 +84,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
           maxCommands: config.metrics.maxConnectors * 10,
         })
       : undefined;
+    const tracing =
+      config.tracing === undefined ? undefined : createTracing(config.tracing, readServerIdentity().version);
+    // Spans still buffered are exported when the server stops (after the calls that made them).
+    if (tracing !== undefined) opened.defer(() => tracing.shutdown());
     const infra = await openInfrastructure(config, {
       logger,
       metrics,
@@ -101,7 +107,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const leaving = new AbortController();
     const ready = createReadiness({ db, sandbox, logger, leaving: leaving.signal });
     const services = buildServices(
-      { ...infra, metrics },
+      { ...infra, metrics, tracing },
       {
         publicUrl: config.publicUrl,
         oauthClients: config.oauthClients,
@@ -133,6 +139,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const handler = createApp({
       logger,
       metrics,
+      tracing,
       metricsOnMainPort: config.metrics.port === undefined,
       keys,
       services,

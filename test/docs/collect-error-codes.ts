@@ -51,8 +51,8 @@ export const NOT_CODES: Readonly<Record<string, string>> = {
 const UPPER = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 const UPPER_PREFIX = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_$/;
 const LOWER = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
-/** Environment variables (documented in the README's configuration table), not codes. */
-const ENVIRONMENT = /^PATCHBAY_/;
+/** Environment variables (documented in the README's configuration table and docs/observability.md), not codes. */
+const ENVIRONMENT = /^(PATCHBAY_|OTEL_)/;
 
 /** Properties, variables and assignments whose lower-case string value is a code. */
 const CODE_NAMES = new Set(["code", "errorCode", "reason", "lastError", "lastErrorCode"]);

@@ -14,6 +14,8 @@ export interface RequestLine {
   readonly start: number;
   /** The API key's id, for authenticated calls. */
   readonly principal?: string | undefined;
+  /** The call's trace and span ids, when it is traced. */
+  readonly trace?: { readonly traceId: string; readonly spanId: string } | undefined;
 }
 
 /** Milliseconds since `start` (a `performance.now()`), to two decimals, as log lines give them. */
@@ -54,6 +56,7 @@ export function logRequest(
     code,
     durationMs: elapsedMs(request.start),
     principal: request.principal,
+    ...(request.trace === undefined ? {} : { traceId: request.trace.traceId, spanId: request.trace.spanId }),
   };
   if (error !== undefined && !(error instanceof ConnectError)) {
     logger.error({ ...line, err: error }, "request failed unexpectedly");

@@ -6,7 +6,9 @@ import type { RpcMetrics } from "../../metrics/index.ts";
 import { toClientError } from "../../protocol/errors.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { protocolOf, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
+import { type Tracing, traceContextKey } from "../../tracing/index.ts";
 import { clientLeft, logRequest } from "./log-request.ts";
+import { endRpcSpan, startRpcSpan } from "./rpc-span.ts";
 
 /**
  * The outermost interceptor: takes the request id the procedure edge assigned (or assigns one), writes
@@ -14,7 +16,11 @@ import { clientLeft, logRequest } from "./log-request.ts";
  * principal id), counts it in the RPC metrics when they are on, and turns unexpected exceptions into a generic `INTERNAL` whose cause is logged, never
  * sent. The line holds no headers, messages or payloads. Calls refused before it are the edge's to log.
  */
-export function createRequestLogInterceptor(logger: Logger, rpc?: RpcMetrics): Interceptor {
+export function createRequestLogInterceptor(
+  logger: Logger,
+  rpc?: RpcMetrics,
+  tracing?: Tracing,
+): Interceptor {
   return (next) => async (req) => {
     // The procedure edge fixed the id before Connect read the request; a router without it gets one here.
     let info = req.contextValues.get(requestInfoKey);
@@ -31,8 +37,11 @@ export function createRequestLogInterceptor(logger: Logger, rpc?: RpcMetrics): I
     const { id } = info;
     const procedure = `/${req.service.typeName}/${req.method.name}`;
     const ended = rpc?.begin(procedure, info.protocol);
+    const traced = tracing === undefined ? undefined : startRpcSpan(tracing, req, info.protocol);
+    if (traced !== undefined) req.contextValues.set(traceContextKey, traced.context);
     const finish = (error: unknown) => {
       ended?.();
+      if (traced !== undefined) endRpcSpan(traced.span, error);
       logRequest(
         logger,
         {
@@ -41,6 +50,7 @@ export function createRequestLogInterceptor(logger: Logger, rpc?: RpcMetrics): I
           protocol: info.protocol,
           start: info.start,
           principal: req.contextValues.get(principalKey)?.keyId,
+          trace: traced?.span.spanContext(),
         },
         error,
         rpc,

@@ -1,0 +1,145 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
+import { startTestServer, type TestServer } from "../support/test-server.ts";
+
+/** A span as OTLP/HTTP JSON carries it. */
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+  status?: { code?: number; message?: string };
+}
+interface OtlpExport {
+  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CALLER_SPAN = "00f067aa0ba902b7";
+
+const attribute = (span: OtlpSpan | undefined, key: string): unknown => {
+  const value = span?.attributes?.find((a) => a.key === key)?.value;
+  return value === undefined ? undefined : Object.values(value)[0];
+};
+
+// One Execute over gRPC with the caller's traceparent, exported to a local OTLP/HTTP receiver: the call's
+// span continues the caller's trace, the command's span is its child, the upstream request's span is the
+// command's child, and the upstream received that span as its parent. A refused target gets a failed span
+// and no request.
+describe("traces of an Execute, exported over OTLP/HTTP", () => {
+  let t: TestServer;
+  let receiver: Server;
+  let upstream: Server;
+  const spans: OtlpSpan[] = [];
+  const upstreamParents: string[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        if (req.url === "/v1/traces") {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport;
+          for (const r of body.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
+        }
+        res.setHeader("content-type", "application/json");
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    upstream = createServer((req, res) => {
+      upstreamParents.push(String(req.headers.traceparent ?? ""));
+      res.setHeader("content-type", "application/json");
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    t = await startTestServer("postgresql", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      OTEL_SERVICE_NAME: "patchbay-under-test",
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    for (const server of [receiver, upstream]) {
+      server?.closeAllConnections();
+      await new Promise((resolve) => server?.close(resolve));
+    }
+  });
+
+  it("links the caller's span, the call, the command and the upstream request into one trace", async () => {
+    const Client = ((loadPatchbayProtos().patchbay as grpc.GrpcObject).v1 as grpc.GrpcObject)
+      .ExecuteService as grpc.ServiceClientConstructor;
+    const client = new Client(t.url.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
+    const metadata = bearer(t.adminKey);
+    metadata.set("traceparent", `00-${TRACE_ID}-${CALLER_SPAN}-01`);
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/traced`;
+    try {
+      await unary(
+        client,
+        "execute",
+        {
+          connectorSlug: "http",
+          command: "request",
+          params: { fields: { url: { stringValue: upstreamUrl }, method: { stringValue: "GET" } } },
+        },
+        metadata,
+      );
+    } finally {
+      client.close();
+    }
+    await expect
+      .poll(() => spans.filter((s) => s.traceId === TRACE_ID).length, { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(3);
+    const ours = spans.filter((s) => s.traceId === TRACE_ID);
+    const call = ours.find((s) => s.name === "patchbay.v1.ExecuteService/Execute");
+    const command = ours.find((s) => s.name === "connector command");
+    const request = ours.find((s) => s.name === "GET");
+    expect(call?.parentSpanId).toBe(CALLER_SPAN);
+    expect(attribute(call, "rpc.system")).toBe("grpc");
+    expect(attribute(call, "rpc.method")).toBe("Execute");
+    expect(attribute(call, "rpc.response.status_code")).toBe("ok");
+    expect(command?.parentSpanId).toBe(call?.spanId);
+    expect(attribute(command, "patchbay.connector")).toBe("http");
+    expect(request?.parentSpanId).toBe(command?.spanId);
+    expect(attribute(request, "http.response.status_code")).toBe(200);
+    // The upstream was told the request's own span as its parent.
+    expect(upstreamParents).toContain(`00-${TRACE_ID}-${request?.spanId}-01`);
+    // No attribute carries the URL's path or the key.
+    const text = JSON.stringify(ours);
+    expect(text).not.toContain("/traced");
+    expect(text).not.toContain(t.adminKey.slice(0, 12));
+    // The call's log line names its trace.
+    expect(
+      t.logs.lines().some((l) => l.msg === "request" && l.traceId === TRACE_ID && l.spanId === call?.spanId),
+    ).toBe(true);
+  }, 120_000);
+
+  it("marks a refused request's span failed with its code, and sends nothing", async () => {
+    const before = upstreamParents.length;
+    const res = await fetch(`${t.url}/api/v1/connectors/http/execute`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${t.adminKey}`,
+        "content-type": "application/json",
+        traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`,
+      },
+      body: JSON.stringify({
+        command: "request",
+        params: { url: `http://127.0.0.2:${(upstream.address() as AddressInfo).port}/refused` },
+      }),
+    });
+    await res.arrayBuffer();
+    expect(res.status).not.toBe(200);
+    await expect
+      .poll(() => spans.some((s) => s.traceId === "a".repeat(32) && s.name === "GET"), { timeout: 60_000 })
+      .toBe(true);
+    const refused = spans.find((s) => s.traceId === "a".repeat(32) && s.name === "GET");
+    expect(refused?.status?.code).toBe(2);
+    expect(refused?.status?.message).toBe("EGRESS_REFUSED");
+    expect(upstreamParents.length).toBe(before);
+  }, 120_000);
+});
