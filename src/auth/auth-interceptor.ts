@@ -1,7 +1,9 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { getOption, hasOption } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { SpanKind } from "@opentelemetry/api";
 import { access } from "../../gen/patchbay/v1/common_pb.ts";
+import { failSpan, type Tracing, traceContextKey } from "../tracing/index.ts";
 import type { ApiKeyStore } from "./api-keys.ts";
 import { principalKey } from "./principal.ts";
 import { hasScope } from "./scopes.ts";
@@ -37,7 +39,7 @@ export function presentedKey(header: Headers): string | undefined {
  * Authenticates every non-public call with an API key and checks the procedure's scope; leaves the
  * principal in the context values for handlers and the request log.
  */
-export function createAuthInterceptor(keys: ApiKeyStore): Interceptor {
+export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Interceptor {
   // Read once per procedure: options are decoded from the descriptor on every getOption.
   const rules = new WeakMap<DescMethod, AccessRule>();
   return (next) => async (req) => {
@@ -54,7 +56,18 @@ export function createAuthInterceptor(keys: ApiKeyStore): Interceptor {
         Code.Unauthenticated,
       );
     }
-    const principal = await keys.verify(key);
+    const parent = tracing === undefined ? undefined : req.contextValues.get(traceContextKey);
+    const traced =
+      tracing === undefined || parent === undefined
+        ? undefined
+        : tracing.start("authenticate", { kind: SpanKind.INTERNAL }, parent);
+    let principal: Awaited<ReturnType<ApiKeyStore["verify"]>>;
+    try {
+      principal = await keys.verify(key);
+    } finally {
+      if (traced !== undefined && principal === undefined) failSpan(traced.span, "UNAUTHENTICATED");
+      traced?.span.end();
+    }
     if (principal === undefined) throw new ConnectError("unknown or revoked API key", Code.Unauthenticated);
     req.contextValues.set(principalKey, principal);
     if (!hasScope(principal.scopes, rule.scope)) {

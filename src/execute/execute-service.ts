@@ -1,5 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { type Context, SpanKind } from "@opentelemetry/api";
 import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
@@ -11,9 +12,11 @@ import {
   orderDirection,
   resolvePageSize,
 } from "../paging/index.ts";
+import { codeName } from "../protocol/errors.ts";
 import { DEPRECATED_HEADER } from "../protocol/headers.ts";
 import { requestInfoKey } from "../protocol/request-info.ts";
 import type { SecretScrubber } from "../secrets/index.ts";
+import { failSpan, type Tracing, traceContextKey } from "../tracing/index.ts";
 import { commandDeprecation, deprecationHeaderValue } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { answer, replyOf } from "./execute-reply.ts";
@@ -74,7 +77,12 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     async execute(req, ctx) {
       const principal = requirePrincipal(ctx);
       const key = req.metadata?.idempotencyKey ?? "";
-      const { connector, connectionId, credentials } = await resolveTarget(principal, req);
+      const { connector, connectionId, credentials } = await traced(
+        deps.tracing,
+        ctx.values.get(traceContextKey),
+        "resolve connector",
+        () => resolveTarget(principal, req),
+      );
       checkAvailable(connector);
       // Set before the command runs, so a failure and an idempotent replay carry it as well. A response
       // header reaches every protocol: Connect and REST as an HTTP header, gRPC as leading metadata.
@@ -174,4 +182,23 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       return { execution: toExecutionMessage(row) };
     },
   });
+}
+
+/** Runs `work` in a span named `name`, child of `parent`, when the call is traced; a failure ends it failed. */
+async function traced<T>(
+  tracing: Tracing | undefined,
+  parent: Context | undefined,
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (tracing === undefined || parent === undefined) return work();
+  const { span } = tracing.start(name, { kind: SpanKind.INTERNAL }, parent);
+  try {
+    return await work();
+  } catch (error) {
+    failSpan(span, error instanceof ConnectError ? codeName(error.code) : "INTERNAL");
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -45,7 +45,7 @@ export function createInterceptors(
 ): Interceptor[] {
   return [
     createRequestLogInterceptor(deps.logger, deps.metrics?.rpc, deps.tracing),
-    createAuthInterceptor(deps.keys),
+    createAuthInterceptor(deps.keys, deps.tracing),
     overload,
     createRateLimitInterceptor({
       db: deps.db,

@@ -93,7 +93,7 @@ describe("traces of an Execute, exported over OTLP/HTTP", () => {
     }
     await expect
       .poll(() => spans.filter((s) => s.traceId === TRACE_ID).length, { timeout: 60_000 })
-      .toBeGreaterThanOrEqual(3);
+      .toBeGreaterThanOrEqual(5);
     const ours = spans.filter((s) => s.traceId === TRACE_ID);
     const call = ours.find((s) => s.name === "patchbay.v1.ExecuteService/Execute");
     const command = ours.find((s) => s.name === "connector command");
@@ -103,6 +103,10 @@ describe("traces of an Execute, exported over OTLP/HTTP", () => {
     expect(attribute(call, "rpc.method")).toBe("Execute");
     expect(attribute(call, "rpc.response.status_code")).toBe("ok");
     expect(command?.parentSpanId).toBe(call?.spanId);
+    // Authentication and the connector's resolution are the call's children too.
+    for (const step of ["authenticate", "resolve connector"]) {
+      expect(ours.find((s) => s.name === step)?.parentSpanId, step).toBe(call?.spanId);
+    }
     expect(attribute(command, "patchbay.connector")).toBe("http");
     expect(request?.parentSpanId).toBe(command?.spanId);
     expect(attribute(request, "http.response.status_code")).toBe(200);
