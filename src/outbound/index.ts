@@ -2,7 +2,7 @@ export { type EgressAllowEntry, parseEgressAllowEntry } from "./egress-allow-ent
 export { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
 export { createEgressPolicy, type EgressPolicy, type EgressVerdict, refusedReason } from "./egress-policy.ts";
 export { encodeBody } from "./encode-body.ts";
-export { instrumentOutbound } from "./instrument-outbound.ts";
+export { instrumentOutbound, type OutboundObserver } from "./instrument-outbound.ts";
 export {
   createOutboundClient,
   type OutboundClient,

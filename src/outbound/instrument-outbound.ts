@@ -1,12 +1,17 @@
-import type { OutboundMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "./outbound-client.ts";
 import { OutboundError } from "./outbound-error.ts";
+
+/** What counts requests (the metrics' outbound part; a leaf folder names no feature). */
+export interface OutboundObserver {
+  /** One request ended: its status class (`2xx`) or failure code in lower case, after `seconds`. */
+  requested(outcome: string, seconds: number): void;
+}
 
 /**
  * The same client, counting each request's outcome and time (`metrics`); the guard's `fetch` too, which
  * OAuth token requests and description fetches use. Nothing about a request but its outcome is kept.
  */
-export function instrumentOutbound(client: OutboundClient, metrics: OutboundMetrics): OutboundClient {
+export function instrumentOutbound(client: OutboundClient, metrics: OutboundObserver): OutboundClient {
   const timed = async <T>(work: () => Promise<T>, status: (answer: T) => number): Promise<T> => {
     const started = performance.now();
     try {

@@ -26,6 +26,8 @@ export interface SandboxChild {
   readonly heartbeat: Heartbeat;
   /** Takes no new executions; killed once its running ones end. */
   retiring: boolean;
+  /** Killed as hung: told once, and not watched again while its exit is on the way. */
+  hung: boolean;
   completed: number;
 }
 
@@ -61,6 +63,7 @@ export function spawnSandboxChild(options: SpawnOptions): SandboxChild {
     pending: new Map(),
     heartbeat: createHeartbeat((seq) => post({ t: "ping", seq }), options.missedBeats),
     retiring: false,
+    hung: false,
     completed: 0,
   };
   child.on("message", (batch: FromSandbox[]) => {

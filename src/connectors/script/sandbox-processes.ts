@@ -193,6 +193,9 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   }
 
   function hung(sandbox: SandboxChild): void {
+    // The next beat may come before the kill's exit does: a process is hung (and told) once.
+    if (sandbox.hung) return;
+    sandbox.hung = true;
     settings.onEvent?.({ kind: "process-hung", pid: sandbox.pid });
     sandbox.retiring = true;
     sandbox.child.kill("SIGKILL");
