@@ -4,3 +4,10 @@ export { createMetrics, DEFAULT_METRICS_OPTIONS, type Metrics, type MetricsOptio
 export { createMetricsRoute, METRICS_PATH } from "./metrics-route.ts";
 export type { PlatformMetrics, PoolReading } from "./platform-metrics.ts";
 export type { RpcMetrics } from "./rpc-metrics.ts";
+export type {
+  WebhookJobsReading,
+  WebhookMetrics,
+  WebhookQueueReading,
+  WebhookRejection,
+  WebhookTargetResult,
+} from "./webhook-metrics.ts";

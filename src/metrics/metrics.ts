@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { createExecuteMetrics, type ExecuteLabelOptions, type ExecuteMetrics } from "./execute-metrics.ts";
 import { createPlatformMetrics, type PlatformMetrics } from "./platform-metrics.ts";
 import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
+import { createWebhookMetrics, type WebhookMetrics } from "./webhook-metrics.ts";
 
 const MISNAMED = [
   "nodejs_active_handles_total",
@@ -15,6 +16,7 @@ export interface Metrics {
   readonly rpc: RpcMetrics;
   readonly execute: ExecuteMetrics;
   readonly platform: PlatformMetrics;
+  readonly webhooks: WebhookMetrics;
 }
 
 /** How the metrics label what callers choose (docs/observability.md). */
@@ -43,5 +45,6 @@ export function createMetrics(options: MetricsOptions = DEFAULT_METRICS_OPTIONS)
     rpc: createRpcMetrics(registry),
     execute: createExecuteMetrics(registry, options),
     platform: createPlatformMetrics(registry),
+    webhooks: createWebhookMetrics(registry),
   };
 }
