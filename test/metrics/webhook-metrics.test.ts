@@ -175,6 +175,31 @@ describe("webhook metrics", () => {
     expect(sampleValue(drained, "patchbay_webhook_queue_oldest_age_seconds", { queue: "delivery" })).toBe(0);
   }, 120_000);
 
+  it("counts Meta's subscription handshakes, answered and refused", async () => {
+    const before = await scrape();
+    const { endpoint } = await client().createEndpoint(
+      {
+        provider: "whatsapp",
+        connectorSlug: "whatsapp",
+        secret: "meta-app-secret",
+        verifyToken: "right-token",
+      },
+      { headers: headers() },
+    );
+    const path = `/api/v1/connectors/webhooks/whatsapp/${endpoint?.id}?hub.mode=subscribe&hub.challenge=42`;
+    const wrong = await fetch(`${t.url}${path}&hub.verify_token=wrong-token`);
+    expect(wrong.status).toBe(403);
+    await wrong.arrayBuffer();
+    const right = await fetch(`${t.url}${path}&hub.verify_token=right-token`);
+    expect(await right.text()).toBe("42");
+    const after = await scrape();
+    const moved = (labels: Record<string, string>) =>
+      sampleValue(after, RECEIVED, { provider: "whatsapp", ...labels }) -
+      sampleValue(before, RECEIVED, { provider: "whatsapp", ...labels });
+    expect(moved({ outcome: "rejected", reason: "handshake_failed" })).toBe(1);
+    expect(moved({ outcome: "handshake" })).toBe(1);
+  });
+
   it("reads a pull endpoint's waiting job from the jobs table until it is claimed and acked", async () => {
     const id = await createEndpoint();
     expect(await deliver("github", id, "p-1", 11, SECRET)).toBe(204);
