@@ -43,7 +43,8 @@ export type WebhookJobsReading = Readonly<Record<WebhookQueue, WebhookQueueReadi
 export interface WebhookMetrics {
   /** `provider` is always one of the fixed provider names, never a caller's text. */
   received(provider: string, outcome: WebhookReceipt): void;
-  rejected(provider: string, reason: WebhookRejection): void;
+  /** A delivery (or handshake) turned away: counted as outcome `rejected` with its reason. */
+  refused(provider: string, reason: WebhookRejection): void;
   /** Time a provider's rules took to verify one delivery. */
   verified(provider: string, seconds: number): void;
   /** Events committed (with their jobs). */
@@ -140,7 +141,7 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
   const providerCap = createLabelCap(MAX_PROVIDERS);
   return {
     received: (provider, outcome) => received.inc({ provider: providerCap(provider), outcome }),
-    rejected: (provider, reason) =>
+    refused: (provider, reason) =>
       received.inc({ provider: providerCap(provider), outcome: "rejected", reason }),
     verified: (provider, seconds) => verification.observe({ provider: providerCap(provider) }, seconds),
     stored: (provider, events) => stored.inc({ provider: providerCap(provider) }, events),

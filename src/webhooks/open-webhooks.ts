@@ -102,8 +102,9 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
   };
   metrics?.watchJobs(() =>
     readJobsReading(jobStore).catch((error: unknown) => {
+      // The database's own code (SQLSTATE) when it gave one.
       settings.logger.warn(
-        { code: (error as { code?: string }).code ?? "JOBS_READ_FAILED" },
+        { code: (error as { code?: unknown }).code },
         "webhook jobs could not be counted for metrics",
       );
       throw error;

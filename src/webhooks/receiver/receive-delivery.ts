@@ -84,7 +84,7 @@ export async function receiveDelivery(
   // The label is the verifier's own provider name, never the URL's text.
   const name = verifier.provider;
   if (!isUuid(endpointId)) {
-    metrics?.rejected(name, "unknown_endpoint");
+    metrics?.refused(name, "unknown_endpoint");
     throw new ConnectError("unknown webhook endpoint", Code.NotFound);
   }
   // One spelling per endpoint: changes forget the id as stored (lower case), so the cache is keyed so.
@@ -92,13 +92,13 @@ export async function receiveDelivery(
   // From lookup to commit inside `use`: a change to the endpoint is answered only after this finished.
   return deps.endpoints.use(id, async (endpoint) => {
     if (endpoint === undefined) {
-      metrics?.rejected(name, "unknown_endpoint");
+      metrics?.refused(name, "unknown_endpoint");
       throw new ConnectError("unknown webhook endpoint", Code.NotFound);
     }
     const now = deps.now();
     if (endpoint.row.provider !== provider) {
       deps.counters.rejected(id, "PROVIDER_MISMATCH", now);
-      metrics?.rejected(name, "unknown_endpoint");
+      metrics?.refused(name, "unknown_endpoint");
       throw new ConnectError("unknown webhook endpoint", Code.NotFound);
     }
 
@@ -107,7 +107,7 @@ export async function receiveDelivery(
     metrics?.verified(name, (performance.now() - began) / 1000);
     if (outcome.kind === "rejected") {
       deps.counters.rejected(id, outcome.code, now);
-      metrics?.rejected(name, REASON[outcome.code] ?? "malformed");
+      metrics?.refused(name, REASON[outcome.code] ?? "malformed");
       const rejection = REJECTION[outcome.code] ?? REJECTION.MALFORMED_BODY;
       throw new ConnectError(
         `${rejection?.message} (${outcome.code})`,
@@ -123,7 +123,7 @@ export async function receiveDelivery(
     // it would share with other tenants' deliveries.
     if (!storableId(outcome.providerEventId) || !storableId(outcome.eventKey)) {
       deps.counters.rejected(id, "MALFORMED_BODY", now);
-      metrics?.rejected(name, "malformed");
+      metrics?.refused(name, "malformed");
       throw new ConnectError(`${REJECTION.MALFORMED_BODY?.message} (MALFORMED_BODY)`, Code.InvalidArgument);
     }
 

@@ -42,7 +42,7 @@ export function receiverHandlers(deps: WebhookDeps): ReceiverHandlers {
       if (req.provider !== "whatsapp") throw new ConnectError("unknown webhook endpoint", Code.NotFound);
       const row = isUuid(endpointId) ? await deps.endpointStore.findLive(endpointId) : undefined;
       if (row === undefined || row.provider !== "whatsapp") {
-        deps.metrics?.rejected("whatsapp", "unknown_endpoint");
+        deps.metrics?.refused("whatsapp", "unknown_endpoint");
         throw new ConnectError("unknown webhook endpoint", Code.NotFound);
       }
       const expected =
@@ -59,7 +59,7 @@ export function receiverHandlers(deps: WebhookDeps): ReceiverHandlers {
       );
       if (challenge === undefined) {
         deps.counters.rejected(row.id, "HANDSHAKE_FAILED", deps.now());
-        deps.metrics?.rejected("whatsapp", "handshake_failed");
+        deps.metrics?.refused("whatsapp", "handshake_failed");
         throw new ConnectError("the verify token does not match (HANDSHAKE_FAILED)", Code.PermissionDenied);
       }
       if (!row.verified || row.lastErrorCode !== null) {
