@@ -65,7 +65,7 @@ export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Int
     try {
       principal = await keys.verify(key);
     } finally {
-      if (traced !== undefined && principal === undefined) failSpan(traced.span, "UNAUTHENTICATED");
+      if (traced !== undefined && principal === undefined) failSpan(traced.span, "unauthenticated");
       traced?.span.end();
     }
     if (principal === undefined) throw new ConnectError("unknown or revoked API key", Code.Unauthenticated);

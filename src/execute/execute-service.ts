@@ -196,7 +196,7 @@ async function traced<T>(
   try {
     return await work();
   } catch (error) {
-    failSpan(span, error instanceof ConnectError ? codeName(error.code) : "INTERNAL");
+    failSpan(span, codeName(error instanceof ConnectError ? error.code : Code.Internal));
     throw error;
   } finally {
     span.end();

@@ -7,3 +7,10 @@ export type { OutboundMetrics } from "./outbound-metrics.ts";
 export type { PlatformMetrics, PoolReading } from "./platform-metrics.ts";
 export type { RpcMetrics } from "./rpc-metrics.ts";
 export type { SandboxMetrics } from "./sandbox-metrics.ts";
+export type {
+  WebhookJobsReading,
+  WebhookMetrics,
+  WebhookQueueReading,
+  WebhookRejection,
+  WebhookTargetResult,
+} from "./webhook-metrics.ts";

@@ -5,6 +5,7 @@ import { createOutboundMetrics, type OutboundMetrics } from "./outbound-metrics.
 import { createPlatformMetrics, type PlatformMetrics } from "./platform-metrics.ts";
 import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
 import { createSandboxMetrics, type SandboxMetrics } from "./sandbox-metrics.ts";
+import { createWebhookMetrics, type WebhookMetrics } from "./webhook-metrics.ts";
 
 const MISNAMED = [
   "nodejs_active_handles_total",
@@ -21,6 +22,7 @@ export interface Metrics {
   readonly connections: ConnectionMetrics;
   readonly sandbox: SandboxMetrics;
   readonly outbound: OutboundMetrics;
+  readonly webhooks: WebhookMetrics;
 }
 
 /** How the metrics label what callers choose (docs/observability.md). */
@@ -52,5 +54,6 @@ export function createMetrics(options: MetricsOptions = DEFAULT_METRICS_OPTIONS)
     connections: createConnectionMetrics(registry),
     sandbox: createSandboxMetrics(registry),
     outbound: createOutboundMetrics(registry),
+    webhooks: createWebhookMetrics(registry),
   };
 }

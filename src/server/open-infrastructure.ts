@@ -120,6 +120,7 @@ export async function openInfrastructure(
     superviseSeconds: config.jobSuperviseSeconds,
     allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
     now,
+    metrics: context.metrics?.webhooks,
   });
   opened.defer(() =>
     webhookFeature

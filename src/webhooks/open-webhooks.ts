@@ -6,6 +6,7 @@ import {
 } from "../db/index.ts";
 import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { WebhookMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
@@ -15,6 +16,7 @@ import { createEndpointStore } from "./endpoints/endpoint-store.ts";
 import { createEventStore } from "./events/event-store.ts";
 import { startJobQueue } from "./jobs/job-queue.ts";
 import { createJobStore } from "./jobs/job-store.ts";
+import { readJobsReading } from "./jobs/read-jobs-reading.ts";
 import { startDeliveryWorker } from "./jobs/start-delivery-worker.ts";
 import { createDeliveryCounters } from "./receiver/delivery-counters.ts";
 import { createEventWriter } from "./receiver/event-writer.ts";
@@ -40,6 +42,8 @@ export interface WebhookSettings {
   readonly superviseSeconds: number;
   /** The server's one clock. */
   readonly now: () => Date;
+  /** The webhook metrics; undefined when metrics are off. */
+  readonly metrics?: WebhookMetrics | undefined;
 }
 
 /** The webhook feature, open: the service's dependencies, the delivery worker to start, and the stop. */
@@ -67,6 +71,8 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     superviseSeconds: settings.superviseSeconds,
   });
   const endpointStore = createEndpointStore(query);
+  const jobStore = createJobStore(query);
+  const metrics = settings.metrics;
   const counters = createDeliveryCounters(endpointStore);
   const events = createPipelinedTransaction({
     db: settings.db,
@@ -79,8 +85,8 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     query,
     endpointStore,
     eventStore: createEventStore(query),
-    jobStore: createJobStore(query),
-    writer: createEventWriter(events.transaction, jobs),
+    jobStore,
+    writer: createEventWriter(events.transaction, jobs, { metrics }),
     secretBox: settings.secretBox,
     jobs,
     endpoints,
@@ -92,7 +98,18 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     publicUrl: settings.publicUrl,
     allowInsecureCallbacks: settings.allowInsecureCallbacks,
     now: settings.now,
+    metrics,
   };
+  metrics?.watchJobs(() =>
+    readJobsReading(jobStore).catch((error: unknown) => {
+      // The database's own code (SQLSTATE) when it gave one.
+      settings.logger.warn(
+        { code: (error as { code?: unknown }).code },
+        "webhook jobs could not be counted for metrics",
+      );
+      throw error;
+    }),
+  );
   const workers: Array<() => Promise<void>> = [];
   return {
     deps,

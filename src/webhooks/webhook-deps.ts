@@ -1,5 +1,6 @@
 import type { NativeQuery } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { WebhookMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
@@ -35,4 +36,6 @@ export interface WebhookDeps {
   /** Development: setup commands may register localhost, private or plain-http callback URLs. */
   readonly allowInsecureCallbacks: boolean;
   readonly now: () => Date;
+  /** The webhook metrics; undefined when metrics are off. */
+  readonly metrics?: WebhookMetrics | undefined;
 }

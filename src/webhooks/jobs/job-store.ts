@@ -31,6 +31,19 @@ const JOB_COLUMNS =
 /** Webhook queues (deliveries and every pull endpoint's queue): the other queues' jobs are never shown. */
 const WEBHOOK_QUEUES = `(j.name = '${DELIVERY_QUEUE}' or j.name like 'webhook-pull-%')`;
 
+/** Live webhook jobs of one queue kind in one pg-boss state (see {@link JobStore.liveCounts}). */
+export interface LiveJobCount {
+  /** `delivery` (the server's queue) or `pull` (every pull endpoint's queue together). */
+  readonly queue: "delivery" | "pull";
+  /** The pg-boss state: created, retry, active or failed. */
+  readonly state: string;
+  readonly jobs: number;
+  /** Of them, those due now (start_after passed). */
+  readonly due: number;
+  /** Seconds since the longest-due of them became due; 0 when none is due. */
+  readonly oldestDueSeconds: number;
+}
+
 /** Filters of {@link JobStore.list}; empty matches any. */
 export interface JobFilter {
   /** pg-boss states. */
@@ -53,6 +66,11 @@ export interface JobStore {
   ): Promise<{ page: Record<string, unknown>[]; next: string }>;
   /** Dead jobs per endpoint, for the given endpoint ids (an endpoint without any is missing). */
   deadJobs(endpointIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Live webhook jobs (created, retry, active, failed; not completed ones, which retention keeps for a
+   * week) by queue kind and state: one aggregate over pg-boss's index of live jobs, never per endpoint.
+   */
+  liveCounts(): Promise<LiveJobCount[]>;
   /** The pg-boss state of each given webhook job still stored (retention deletes old ones). */
   states(jobIds: readonly string[]): Promise<Map<string, string>>;
   /** The given jobs of one queue. */
@@ -102,6 +120,28 @@ export function createJobStore(query: NativeQuery): JobStore {
         [endpointIds],
       );
       return new Map([...found].map(([id, n]) => [id, Number(n)]));
+    },
+
+    async liveCounts() {
+      // The state list repeats pg-boss's partial index predicate (job_i14: name, state, blocked,
+      // start_after) so the planner can answer from that index; the clock is the database's.
+      const result = await query(
+        `select case when j.name = '${DELIVERY_QUEUE}' then 'delivery' else 'pull' end as queue,
+            j.state::text as state, count(*)::int as jobs,
+            count(*) filter (where j.start_after <= now())::int as due,
+            coalesce(extract(epoch from now() - min(j.start_after) filter (where j.start_after <= now())), 0)::float8
+              as oldest
+          from pgboss.job j
+          where j.state in ('created', 'retry', 'active', 'failed') and ${WEBHOOK_QUEUES}
+          group by 1, 2`,
+      );
+      return rowsOf(result).map((row) => ({
+        queue: row.queue === "delivery" ? "delivery" : "pull",
+        state: String(row.state),
+        jobs: Number(row.jobs),
+        due: Number(row.due),
+        oldestDueSeconds: Math.max(0, Number(row.oldest)),
+      }));
     },
 
     async states(jobIds) {

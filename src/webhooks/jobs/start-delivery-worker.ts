@@ -1,6 +1,6 @@
 import { type JsonObject, toJson } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import type { JobResult } from "pg-boss";
+import type { JobResult, JobWithMetadata } from "pg-boss";
 import { type WebhookEvent, WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import type { Principal } from "../../auth/index.ts";
 import type { CommandRunner } from "../../execute/index.ts";
@@ -11,8 +11,27 @@ import type { WebhookDeps } from "../webhook-deps.ts";
 import { deliverHttps } from "./deliver-https.ts";
 import { DELIVERY_QUEUE, type WebhookJobData } from "./job-queue.ts";
 
+/** A delivery job as the worker gets it. */
+type DeliveryJob = JobWithMetadata<WebhookJobData>;
+
 /** How long a command target's run may take (well inside the job's 120 s lease). */
 const COMMAND_TIMEOUT_MS = 30_000;
+
+/** The delivery worker's pg-boss options. */
+const WORK_OPTIONS = {
+  // Small batches: a job is settled only when its whole batch is, so a slow target holds back
+  // (and a crash redelivers) the rest of its batch. 8 loops × 4 jobs keep 32 deliveries in flight.
+  batchSize: 4,
+  localConcurrency: 8,
+  pollingIntervalSeconds: 0.5,
+  // With LISTEN/NOTIFY on, pg-boss polls only this often (default 30 s); a retry whose backoff
+  // ended sends no NOTIFY and would wait for it.
+  notifyPollingIntervalSeconds: 1,
+  burstWhenBatchFull: true,
+  perJobResults: true,
+  // Each job's retry limit, to tell a failure that will be retried from one that makes it dead.
+  includeMetadata: true,
+} as const;
 
 /**
  * Works the delivery queue in this process: each job POSTs its event to the endpoint's HTTPS target, or
@@ -29,22 +48,49 @@ export async function startDeliveryWorker(
   const boss = deps.jobs.boss;
   const { endpointStore, eventStore } = deps;
 
-  async function deliver(job: { id: string; data: WebhookJobData; signal: AbortSignal }): Promise<JobResult> {
+  /** One attempt's ending: the target kind it was for, and its failure code (undefined: delivered). */
+  interface Attempt {
+    readonly target: StoredTarget["kind"];
+    readonly failure: string | undefined;
+    /** Completed without delivering (the endpoint was deleted). */
+    readonly skipped?: boolean;
+  }
+
+  async function attempt(job: DeliveryJob): Promise<Attempt> {
     const endpoint = await endpointStore.findLive(job.data.endpointId);
-    if (endpoint === undefined)
-      return { id: job.id, status: "completed", output: { code: "ENDPOINT_DELETED" } };
-    const event = await eventStore.find(job.data.eventId);
-    if (event === undefined) return { id: job.id, status: "failed", output: { code: "EVENT_MISSING" } };
-    const message = toEventMessage(event, "running", { secretBox: deps.secretBox });
+    if (endpoint === undefined) return { target: job.data.targetKind, failure: undefined, skipped: true };
     const target = endpoint.target;
+    const event = await eventStore.find(job.data.eventId);
+    if (event === undefined) return { target: target.kind, failure: "EVENT_MISSING" };
+    const message = toEventMessage(event, "running", { secretBox: deps.secretBox });
     const failure =
       target.kind === "https"
         ? await toHttps(target.url, endpoint.sealedSigningSecret, job, message)
         : target.kind === "command"
           ? await toCommand(target, endpoint.tenantId, job, message)
           : "TARGET_UNSUPPORTED";
-    if (failure === undefined) return { id: job.id, status: "completed", output: {} };
-    return { id: job.id, status: "failed", output: { code: failure } };
+    return { target: target.kind, failure };
+  }
+
+  /** Works one job: its result for pg-boss, counted by target kind and result. */
+  async function deliver(job: DeliveryJob): Promise<JobResult> {
+    const done = await attempt(job).catch(
+      (): Attempt => ({ target: job.data.targetKind, failure: "DELIVERY_ERROR" }),
+    );
+    if (done.target !== "pull") {
+      // pg-boss retries a failed job while its retry count is below its limit, else it is dead.
+      const result = done.skipped
+        ? "skipped"
+        : done.failure === undefined
+          ? "success"
+          : job.retryCount < job.retryLimit
+            ? "retry"
+            : "dead";
+      deps.metrics?.delivered(done.target, result);
+    }
+    if (done.skipped) return { id: job.id, status: "completed", output: { code: "ENDPOINT_DELETED" } };
+    if (done.failure === undefined) return { id: job.id, status: "completed", output: {} };
+    return { id: job.id, status: "failed", output: { code: done.failure } };
   }
 
   async function toHttps(
@@ -106,28 +152,10 @@ export async function startDeliveryWorker(
     }
   }
 
-  const workerId = await boss.work<WebhookJobData>(
+  const workerId = await boss.work<WebhookJobData, unknown, typeof WORK_OPTIONS>(
     DELIVERY_QUEUE,
-    {
-      // Small batches: a job is settled only when its whole batch is, so a slow target holds back
-      // (and a crash redelivers) the rest of its batch. 8 loops × 4 jobs keep 32 deliveries in flight.
-      batchSize: 4,
-      localConcurrency: 8,
-      pollingIntervalSeconds: 0.5,
-      // With LISTEN/NOTIFY on, pg-boss polls only this often (default 30 s); a retry whose backoff
-      // ended sends no NOTIFY and would wait for it.
-      notifyPollingIntervalSeconds: 1,
-      burstWhenBatchFull: true,
-      perJobResults: true,
-    },
-    async (jobs) =>
-      Promise.all(
-        jobs.map((job) =>
-          deliver(job).catch(
-            (): JobResult => ({ id: job.id, status: "failed", output: { code: "DELIVERY_ERROR" } }),
-          ),
-        ),
-      ),
+    WORK_OPTIONS,
+    async (jobs) => Promise.all(jobs.map(deliver)),
   );
   return () => boss.offWork(DELIVERY_QUEUE, { id: workerId, wait: true });
 }

@@ -1,4 +1,5 @@
 import type { PipelinedTransaction } from "../../db/index.ts";
+import type { WebhookMetrics } from "../../metrics/index.ts";
 import type { JobQueue, WebhookJobData } from "../jobs/job-queue.ts";
 
 /** One verified event waiting to be committed with its job. */
@@ -64,17 +65,29 @@ interface Waiting {
 export function createEventWriter(
   transaction: PipelinedTransaction,
   jobs: JobQueue,
-  options: { maxBatch?: number; maxInFlight?: number } = {},
+  options: { maxBatch?: number; maxInFlight?: number; metrics?: WebhookMetrics | undefined } = {},
 ): EventWriter {
   const maxBatch = options.maxBatch ?? 256;
   const maxInFlight = options.maxInFlight ?? 1;
   const queue: Waiting[] = [];
   let inFlight = 0;
 
+  /** Counts the committed events by provider. */
+  function count(events: readonly NewEvent[], stored: ReadonlySet<string>): void {
+    const metrics = options.metrics;
+    if (metrics === undefined || stored.size === 0) return;
+    const byProvider = new Map<string, number>();
+    for (const event of events) {
+      if (stored.has(event.eventId))
+        byProvider.set(event.provider, (byProvider.get(event.provider) ?? 0) + 1);
+    }
+    for (const [provider, n] of byProvider) metrics.stored(provider, n);
+  }
+
   async function commit(batch: Waiting[]): Promise<Set<string>> {
     const events = batch.map((waiting) => waiting.event);
     const column = <T>(pick: (event: NewEvent) => T) => events.map(pick);
-    return transaction(async (tx) => {
+    const stored = await transaction(async (tx) => {
       const { rows } = await tx.query(INSERT, [
         column((e) => e.eventId),
         column((e) => e.tenantId),
@@ -100,6 +113,8 @@ export function createEventWriter(
       await Promise.all([...inserts.map((insert) => tx.query(insert.text, insert.values)), tx.commit()]);
       return stored;
     });
+    count(events, stored);
+    return stored;
   }
 
   function pump(): void {

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { WebhookMetrics, WebhookRejection } from "../../metrics/index.ts";
 import { isUuid } from "../../protocol/is-uuid.ts";
 import type { SecretBox } from "../../secrets/index.ts";
 import type { EndpointCache } from "../endpoints/endpoint-cache.ts";
 import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
 import { DELIVERY_QUEUE, pullQueue } from "../jobs/job-queue.ts";
-import type { VerifyContext, WebhookDelivery, WebhookReply } from "../providers/index.ts";
+import type { RejectCode, VerifyContext, WebhookDelivery, WebhookReply } from "../providers/index.ts";
 import { verifierFor } from "../providers/index.ts";
 import type { DeliveryCounters } from "./delivery-counters.ts";
 import type { EventWriter } from "./event-writer.ts";
@@ -18,6 +19,7 @@ export interface ReceiverDeps {
   readonly counters: DeliveryCounters;
   readonly verifyContext: VerifyContext;
   readonly now: () => Date;
+  readonly metrics?: WebhookMetrics | undefined;
 }
 
 /** The answer to the provider: a body when it expects one, else an empty 2xx (204 over REST). */
@@ -36,6 +38,15 @@ const REJECTION: Record<string, { code: Code; message: string }> = {
   },
   TOKEN_INVALID: { code: Code.Unauthenticated, message: "the delivery's token does not verify" },
   MALFORMED_BODY: { code: Code.InvalidArgument, message: "the delivery's body is not a valid event" },
+};
+
+/** The metrics' reason per rejection code: a fixed few, whatever the verifiers add. */
+const REASON: Record<RejectCode, WebhookRejection> = {
+  SIGNATURE_MISSING: "signature_missing",
+  SIGNATURE_MISMATCH: "signature",
+  TOKEN_INVALID: "signature",
+  TIMESTAMP_STALE: "stale",
+  MALFORMED_BODY: "malformed",
 };
 
 /** Longest provider event id or event key stored (ids seen from providers are well under 100). */
@@ -66,35 +77,53 @@ export async function receiveDelivery(
   delivery: WebhookDelivery,
 ): Promise<ReceiveOutcome> {
   const verifier = verifierFor(provider);
-  if (!isUuid(endpointId) || verifier === undefined) {
+  // A provider not in the table is not counted here (its name is the caller's text); the RPC metrics
+  // count the 404.
+  if (verifier === undefined) throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+  const metrics = deps.metrics;
+  // The label is the verifier's own provider name, never the URL's text.
+  const name = verifier.provider;
+  if (!isUuid(endpointId)) {
+    metrics?.refused(name, "unknown_endpoint");
     throw new ConnectError("unknown webhook endpoint", Code.NotFound);
   }
   // One spelling per endpoint: changes forget the id as stored (lower case), so the cache is keyed so.
   const id = endpointId.toLowerCase();
   // From lookup to commit inside `use`: a change to the endpoint is answered only after this finished.
   return deps.endpoints.use(id, async (endpoint) => {
-    if (endpoint === undefined) throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+    if (endpoint === undefined) {
+      metrics?.refused(name, "unknown_endpoint");
+      throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+    }
     const now = deps.now();
     if (endpoint.row.provider !== provider) {
       deps.counters.rejected(id, "PROVIDER_MISMATCH", now);
+      metrics?.refused(name, "unknown_endpoint");
       throw new ConnectError("unknown webhook endpoint", Code.NotFound);
     }
 
+    const began = performance.now();
     const outcome = await verifier.verify(delivery, endpoint.secretsAt(now), deps.verifyContext);
+    metrics?.verified(name, (performance.now() - began) / 1000);
     if (outcome.kind === "rejected") {
       deps.counters.rejected(id, outcome.code, now);
+      metrics?.refused(name, REASON[outcome.code] ?? "malformed");
       const rejection = REJECTION[outcome.code] ?? REJECTION.MALFORMED_BODY;
       throw new ConnectError(
         `${rejection?.message} (${outcome.code})`,
         rejection?.code ?? Code.InvalidArgument,
       );
     }
-    if (outcome.kind === "handshake") return { reply: outcome.reply, kind: "handshake" };
+    if (outcome.kind === "handshake") {
+      metrics?.received(name, "handshake");
+      return { reply: outcome.reply, kind: "handshake" };
+    }
     // The ids come from the body, which the endpoint's owner can sign as it likes: one that cannot be
     // stored (a NUL, broken text, a key too long for the index) is refused here, never sent to the batch
     // it would share with other tenants' deliveries.
     if (!storableId(outcome.providerEventId) || !storableId(outcome.eventKey)) {
       deps.counters.rejected(id, "MALFORMED_BODY", now);
+      metrics?.refused(name, "malformed");
       throw new ConnectError(`${REJECTION.MALFORMED_BODY?.message} (MALFORMED_BODY)`, Code.InvalidArgument);
     }
 
@@ -103,7 +132,7 @@ export async function receiveDelivery(
     const jobId = randomUUID();
     const sealed = deps.secretBox.seal(JSON.stringify(outcome.payload), eventPayloadContext(eventId));
     const pull = row.target.kind === "pull";
-    const inserted = await deps.writer.write({
+    const write = deps.writer.write({
       eventId,
       jobId,
       tenantId: row.tenantId,
@@ -118,6 +147,11 @@ export async function receiveDelivery(
       leaseSeconds: pull ? 60 : 120,
       targetKind: row.target.kind,
     });
+    const inserted = await write.catch((error: unknown) => {
+      metrics?.received(name, "error");
+      throw error;
+    });
+    metrics?.received(name, inserted ? "accepted" : "duplicate");
     if (inserted) deps.counters.accepted(id, now);
     else deps.counters.duplicate(id);
     return { reply: outcome.reply, kind: inserted ? "accepted" : "duplicate" };

@@ -39,11 +39,10 @@ export function receiverHandlers(deps: WebhookDeps): ReceiverHandlers {
     async verifyEndpoint(req) {
       // Meta's subscription handshake: echo hub.challenge when hub.verify_token matches.
       const endpointId = req.endpointId;
-      if (!isUuid(endpointId) || req.provider !== "whatsapp") {
-        throw new ConnectError("unknown webhook endpoint", Code.NotFound);
-      }
-      const row = await deps.endpointStore.findLive(endpointId);
+      if (req.provider !== "whatsapp") throw new ConnectError("unknown webhook endpoint", Code.NotFound);
+      const row = isUuid(endpointId) ? await deps.endpointStore.findLive(endpointId) : undefined;
       if (row === undefined || row.provider !== "whatsapp") {
+        deps.metrics?.refused("whatsapp", "unknown_endpoint");
         throw new ConnectError("unknown webhook endpoint", Code.NotFound);
       }
       const expected =
@@ -60,6 +59,7 @@ export function receiverHandlers(deps: WebhookDeps): ReceiverHandlers {
       );
       if (challenge === undefined) {
         deps.counters.rejected(row.id, "HANDSHAKE_FAILED", deps.now());
+        deps.metrics?.refused("whatsapp", "handshake_failed");
         throw new ConnectError("the verify token does not match (HANDSHAKE_FAILED)", Code.PermissionDenied);
       }
       if (!row.verified || row.lastErrorCode !== null) {
@@ -67,6 +67,7 @@ export function receiverHandlers(deps: WebhookDeps): ReceiverHandlers {
         await deps.counters.flush();
         await changeEndpoint(deps, row.id, { kind: "verified" });
       }
+      deps.metrics?.received("whatsapp", "handshake");
       return { body: { contentType: "text/plain", data: new TextEncoder().encode(challenge) } };
     },
   };
