@@ -1,7 +1,9 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import type { Context } from "@opentelemetry/api";
 import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { Principal } from "../auth/index.ts";
+import { traceContextKey } from "../tracing/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, runCommand } from "./run-command.ts";
@@ -20,6 +22,8 @@ export interface CommandRun {
   readonly signal: AbortSignal;
   /** How the run was asked for, kept on its record: `webhook` for a job's command, `mcp` for a tool call. */
   readonly protocol: string;
+  /** The trace context the command's span continues (a traced webhook delivery's). */
+  readonly trace?: Context | undefined;
 }
 
 /** Runs a command as `principal` would through Execute: same dispatch, failure classes and record. */
@@ -68,7 +72,11 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
     const { outcome, scrubber } = await runCommand(
       deps,
       clients,
-      { timeoutMs: () => undefined, signal: run.signal },
+      {
+        timeoutMs: () => undefined,
+        signal: run.signal,
+        ...(run.trace === undefined ? {} : { values: createContextValues().set(traceContextKey, run.trace) }),
+      },
       connector,
       req,
       { tenantId: principal.tenantId, credentials },

@@ -11,6 +11,7 @@ import type { Metrics } from "../metrics/index.ts";
 import { createOutboundClient, instrumentOutbound } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 import { openWebhooks, type Webhooks } from "../webhooks/index.ts";
 import type { Infrastructure } from "./build-services.ts";
 import { logSandboxEvent } from "./log-sandbox-event.ts";
@@ -57,6 +58,8 @@ export async function openInfrastructure(
     readonly opened: AsyncDisposableStack;
     /** The metrics registry; undefined when metrics are off. */
     readonly metrics?: Metrics | undefined;
+    /** The tracer; undefined when tracing is off. */
+    readonly tracing?: Tracing | undefined;
   },
 ): Promise<OpenInfrastructure> {
   const { logger, secretBox, now, opened } = context;
@@ -121,6 +124,7 @@ export async function openInfrastructure(
     allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
     now,
     metrics: context.metrics?.webhooks,
+    tracing: context.tracing,
   });
   opened.defer(() =>
     webhookFeature

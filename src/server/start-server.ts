@@ -91,6 +91,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const infra = await openInfrastructure(config, {
       logger,
       metrics,
+      tracing,
       secretBox,
       pageTokenKey: masterKeys.keys[0] as Buffer,
       now,

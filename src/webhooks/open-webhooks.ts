@@ -10,6 +10,7 @@ import type { WebhookMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 import { createEndpointCache } from "./endpoints/endpoint-cache.ts";
 import { hearEndpointChanges } from "./endpoints/endpoint-changes.ts";
 import { createEndpointStore } from "./endpoints/endpoint-store.ts";
@@ -44,6 +45,8 @@ export interface WebhookSettings {
   readonly now: () => Date;
   /** The webhook metrics; undefined when metrics are off. */
   readonly metrics?: WebhookMetrics | undefined;
+  /** The tracer; undefined when tracing is off. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** The webhook feature, open: the service's dependencies, the delivery worker to start, and the stop. */
@@ -99,6 +102,7 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     allowInsecureCallbacks: settings.allowInsecureCallbacks,
     now: settings.now,
     metrics,
+    tracing: settings.tracing,
   };
   metrics?.watchJobs(() =>
     readJobsReading(jobStore).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import type { WebhookMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 import type { EndpointCache } from "./endpoints/endpoint-cache.ts";
 import type { EndpointStore } from "./endpoints/endpoint-store.ts";
 import type { EventStore } from "./events/event-store.ts";
@@ -38,4 +39,6 @@ export interface WebhookDeps {
   readonly now: () => Date;
   /** The webhook metrics; undefined when metrics are off. */
   readonly metrics?: WebhookMetrics | undefined;
+  /** The tracer; undefined when tracing is off. */
+  readonly tracing?: Tracing | undefined;
 }

@@ -17,6 +17,8 @@ export interface WebhookJobData {
   readonly endpointId: string;
   readonly tenantId: string;
   readonly targetKind: StoredTarget["kind"];
+  /** The receiving span's W3C `traceparent`, when the delivery was traced: its delivery continues it. */
+  readonly traceparent?: string | undefined;
 }
 
 /** Attempts before a job is dead, and the backoff between them (pg-boss adds jitter: d·2ⁿ to d·2ⁿ⁺¹). */
@@ -99,6 +101,7 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
             endpointId: event.endpointId,
             tenantId: event.tenantId,
             targetKind: event.targetKind,
+            ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
           },
           expireInSeconds: event.leaseSeconds,
         })),

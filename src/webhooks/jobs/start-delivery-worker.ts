@@ -1,10 +1,12 @@
 import { type JsonObject, toJson } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
+import { type Context, SpanKind } from "@opentelemetry/api";
 import type { JobResult, JobWithMetadata } from "pg-boss";
 import { type WebhookEvent, WebhookEventSchema } from "../../../gen/patchbay/v1/webhook_pb.ts";
 import type { Principal } from "../../auth/index.ts";
 import type { CommandRunner } from "../../execute/index.ts";
 import { codeName } from "../../protocol/errors.ts";
+import { failSpan, traceOutbound } from "../../tracing/index.ts";
 import { type StoredTarget, signingSecretContext } from "../endpoints/endpoint-row.ts";
 import { toEventMessage } from "../events/event-message.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
@@ -56,7 +58,7 @@ export async function startDeliveryWorker(
     readonly skipped?: boolean;
   }
 
-  async function attempt(job: DeliveryJob): Promise<Attempt> {
+  async function attempt(job: DeliveryJob, trace: Context | undefined): Promise<Attempt> {
     const endpoint = await endpointStore.findLive(job.data.endpointId);
     if (endpoint === undefined) return { target: job.data.targetKind, failure: undefined, skipped: true };
     const target = endpoint.target;
@@ -65,18 +67,37 @@ export async function startDeliveryWorker(
     const message = toEventMessage(event, "running", { secretBox: deps.secretBox });
     const failure =
       target.kind === "https"
-        ? await toHttps(target.url, endpoint.sealedSigningSecret, job, message)
+        ? await toHttps(target.url, endpoint.sealedSigningSecret, job, message, trace)
         : target.kind === "command"
-          ? await toCommand(target, endpoint.tenantId, job, message)
+          ? await toCommand(target, endpoint.tenantId, job, message, trace)
           : "TARGET_UNSUPPORTED";
     return { target: target.kind, failure };
   }
 
   /** Works one job: its result for pg-boss, counted by target kind and result. */
   async function deliver(job: DeliveryJob): Promise<JobResult> {
-    const done = await attempt(job).catch(
+    // A traced delivery's job continues its trace: the attempt is a child of the receive span.
+    const traced =
+      deps.tracing === undefined || job.data.traceparent === undefined
+        ? undefined
+        : deps.tracing.start(
+            "webhook delivery",
+            {
+              kind: SpanKind.CONSUMER,
+              attributes: {
+                "patchbay.webhook.target": job.data.targetKind,
+                "patchbay.webhook.attempt": job.retryCount + 1,
+              },
+            },
+            deps.tracing.extract((name) => (name === "traceparent" ? job.data.traceparent : undefined)),
+          );
+    const done = await attempt(job, traced?.context).catch(
       (): Attempt => ({ target: job.data.targetKind, failure: "DELIVERY_ERROR" }),
     );
+    if (traced !== undefined) {
+      if (done.failure !== undefined) failSpan(traced.span, done.failure);
+      traced.span.end();
+    }
     if (done.target !== "pull") {
       // pg-boss retries a failed job while its retry count is below its limit, else it is dead.
       const result = done.skipped
@@ -98,10 +119,15 @@ export async function startDeliveryWorker(
     sealedSecret: string | null,
     job: { data: WebhookJobData; signal: AbortSignal },
     message: WebhookEvent,
+    trace: Context | undefined,
   ): Promise<string | undefined> {
     if (sealedSecret === null) return "TARGET_UNSUPPORTED";
     const now = deps.now();
-    return deliverHttps(deps.outbound, {
+    const outbound =
+      trace === undefined || deps.tracing === undefined
+        ? deps.outbound
+        : traceOutbound(deps.outbound, deps.tracing, trace);
+    return deliverHttps(outbound, {
       url,
       signingSecret: deps.secretBox
         .open(sealedSecret, signingSecretContext(job.data.endpointId))
@@ -123,6 +149,7 @@ export async function startDeliveryWorker(
     tenantId: string,
     job: { data: WebhookJobData; signal: AbortSignal },
     message: WebhookEvent,
+    trace: Context | undefined,
   ): Promise<string | undefined> {
     const principal: Principal = {
       keyId: `webhook-endpoint:${job.data.endpointId}`,
@@ -139,6 +166,7 @@ export async function startDeliveryWorker(
         timeoutMs: COMMAND_TIMEOUT_MS,
         signal: job.signal,
         protocol: "webhook",
+        ...(trace === undefined ? {} : { trace }),
       });
       if (outcome.result.success) return undefined;
       return (

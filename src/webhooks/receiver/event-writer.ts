@@ -19,6 +19,8 @@ export interface NewEvent {
   readonly queue: string;
   readonly leaseSeconds: number;
   readonly targetKind: WebhookJobData["targetKind"];
+  /** The receiving span's `traceparent`, kept on the job (traced deliveries only). */
+  readonly traceparent?: string | undefined;
 }
 
 /** Commits events with their jobs (see {@link createEventWriter}). */

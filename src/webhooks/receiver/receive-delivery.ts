@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type Context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
 import type { WebhookMetrics, WebhookRejection } from "../../metrics/index.ts";
+import { codeName } from "../../protocol/errors.ts";
 import { isUuid } from "../../protocol/is-uuid.ts";
 import type { SecretBox } from "../../secrets/index.ts";
+import { failSpan, type Tracing } from "../../tracing/index.ts";
 import type { EndpointCache } from "../endpoints/endpoint-cache.ts";
 import { eventPayloadContext } from "../endpoints/endpoint-row.ts";
 import { DELIVERY_QUEUE, pullQueue } from "../jobs/job-queue.ts";
@@ -20,6 +23,8 @@ export interface ReceiverDeps {
   readonly verifyContext: VerifyContext;
   readonly now: () => Date;
   readonly metrics?: WebhookMetrics | undefined;
+  /** The tracer; undefined when tracing is off. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** The answer to the provider: a body when it expects one, else an empty 2xx (204 over REST). */
@@ -76,6 +81,54 @@ export async function receiveDelivery(
   endpointId: string,
   delivery: WebhookDelivery,
 ): Promise<ReceiveOutcome> {
+  const tracing = deps.tracing;
+  if (tracing === undefined) return receive(deps, provider, endpointId, delivery, undefined);
+  // Providers send no trace context: a delivery starts its own trace, which its job's delivery continues.
+  const traced = tracing.start(
+    "webhook receive",
+    {
+      kind: SpanKind.SERVER,
+      attributes: { "patchbay.webhook.provider": verifierFor(provider)?.provider ?? "unknown" },
+    },
+    ROOT_CONTEXT,
+  );
+  try {
+    const outcome = await receive(deps, provider, endpointId, delivery, { tracing, context: traced.context });
+    traced.span.setAttribute("patchbay.webhook.outcome", outcome.kind);
+    return outcome;
+  } catch (error) {
+    failSpan(traced.span, error instanceof ConnectError ? codeName(error.code) : "internal");
+    throw error;
+  } finally {
+    traced.span.end();
+  }
+}
+
+/** A step of a traced delivery, as a child span of the receive span; runs `work` as is when untraced. */
+async function step<T>(
+  trace: { tracing: Tracing; context: Context } | undefined,
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (trace === undefined) return work();
+  const { span } = trace.tracing.start(name, { kind: SpanKind.INTERNAL }, trace.context);
+  try {
+    return await work();
+  } catch (error) {
+    failSpan(span, error instanceof ConnectError ? codeName(error.code) : "internal");
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+async function receive(
+  deps: ReceiverDeps,
+  provider: string,
+  endpointId: string,
+  delivery: WebhookDelivery,
+  trace: { tracing: Tracing; context: Context } | undefined,
+): Promise<ReceiveOutcome> {
   const verifier = verifierFor(provider);
   // A provider not in the table is not counted here (its name is the caller's text); the RPC metrics
   // count the 404.
@@ -103,7 +156,9 @@ export async function receiveDelivery(
     }
 
     const began = performance.now();
-    const outcome = await verifier.verify(delivery, endpoint.secretsAt(now), deps.verifyContext);
+    const outcome = await step(trace, "webhook verify", () =>
+      verifier.verify(delivery, endpoint.secretsAt(now), deps.verifyContext),
+    );
     metrics?.verified(name, (performance.now() - began) / 1000);
     if (outcome.kind === "rejected") {
       deps.counters.rejected(id, outcome.code, now);
@@ -146,8 +201,9 @@ export async function receiveDelivery(
       queue: pull ? pullQueue(row.id) : DELIVERY_QUEUE,
       leaseSeconds: pull ? 60 : 120,
       targetKind: row.target.kind,
+      ...(trace === undefined ? {} : { traceparent: traceparentOf(trace) }),
     });
-    const inserted = await write.catch((error: unknown) => {
+    const inserted = await step(trace, "webhook store", () => write).catch((error: unknown) => {
       metrics?.received(name, "error");
       throw error;
     });
@@ -156,4 +212,11 @@ export async function receiveDelivery(
     else deps.counters.duplicate(id);
     return { reply: outcome.reply, kind: inserted ? "accepted" : "duplicate" };
   });
+}
+
+/** The `traceparent` of a traced delivery's receive span, for its job. */
+function traceparentOf(trace: { tracing: Tracing; context: Context }): string | undefined {
+  const headers: Record<string, string> = {};
+  trace.tracing.inject(trace.context, headers);
+  return headers.traceparent;
 }

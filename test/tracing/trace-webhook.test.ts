@@ -1,0 +1,131 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { sign } from "@octokit/webhooks-methods";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { startTestServer, type TestServer } from "../support/test-server.ts";
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+}
+interface OtlpExport {
+  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
+
+const SECRET = "trace-webhook-secret";
+const attribute = (span: OtlpSpan | undefined, key: string): unknown => {
+  const value = span?.attributes?.find((a) => a.key === key)?.value;
+  return value === undefined ? undefined : Object.values(value)[0];
+};
+
+// A signed GitHub delivery, traced from the receiver to its target: receive (a root: providers send no
+// trace context) with its verify and store steps, then the job's delivery as the receive span's child in
+// the same trace, its request to the target a child of that, and the target told its parent.
+describe("traces of a webhook delivery, from receipt to its target", () => {
+  let t: TestServer;
+  let receiver: Server;
+  let target: Server;
+  const spans: OtlpSpan[] = [];
+  const targetParents: string[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        if (req.url === "/v1/traces") {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport;
+          for (const r of body.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
+        }
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    target = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        targetParents.push(String(req.headers.traceparent ?? ""));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
+    t = await startTestServer("postgresql", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      PATCHBAY_JOB_SUPERVISE_S: "1",
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    for (const server of [receiver, target]) {
+      server?.closeAllConnections();
+      await new Promise((resolve) => server?.close(resolve));
+    }
+  });
+
+  it("links receive, verify, store, the job's delivery and its request into one trace", async () => {
+    const { endpoint } = await createClient(
+      WebhookService,
+      createGrpcTransport({ baseUrl: t.url }),
+    ).createEndpoint(
+      {
+        provider: "github",
+        connectorSlug: "github",
+        secret: SECRET,
+        target: {
+          kind: {
+            case: "https",
+            value: {
+              url: `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`,
+              signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            },
+          },
+        },
+      },
+      { headers: { authorization: `Bearer ${t.adminKey}` } },
+    );
+    const body = JSON.stringify({ action: "opened", issue: { number: 7 }, repository: { id: 1 } });
+    const res = await fetch(`${t.url}/api/v1/connectors/webhooks/github/${endpoint?.id}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": "trace-delivery-1",
+        "x-hub-signature-256": await sign(SECRET, body),
+      },
+      body,
+    });
+    await res.arrayBuffer();
+    expect(res.status).toBe(204);
+
+    await expect
+      .poll(() => spans.some((s) => s.name === "webhook delivery") && spans.some((s) => s.name === "POST"), {
+        timeout: 90_000,
+        interval: 250,
+      })
+      .toBe(true);
+    const receive = spans.find((s) => s.name === "webhook receive");
+    expect(receive?.parentSpanId ?? "").toBe("");
+    expect(attribute(receive, "patchbay.webhook.provider")).toBe("github");
+    expect(attribute(receive, "patchbay.webhook.outcome")).toBe("accepted");
+    const trace = spans.filter((s) => s.traceId === receive?.traceId);
+    for (const step of ["webhook verify", "webhook store"]) {
+      expect(trace.find((s) => s.name === step)?.parentSpanId, step).toBe(receive?.spanId);
+    }
+    const delivery = trace.find((s) => s.name === "webhook delivery");
+    expect(delivery?.parentSpanId).toBe(receive?.spanId);
+    expect(attribute(delivery, "patchbay.webhook.target")).toBe("https");
+    const request = trace.find((s) => s.name === "POST");
+    expect(request?.parentSpanId).toBe(delivery?.spanId);
+    expect(targetParents).toEqual([`00-${receive?.traceId}-${request?.spanId}-01`]);
+    // Nothing of the event, the secret or the endpoint's URL is in the spans.
+    const text = JSON.stringify(trace);
+    for (const secret of [SECRET, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "/hook", "opened"])
+      expect(text).not.toContain(secret);
+  }, 150_000);
+});
