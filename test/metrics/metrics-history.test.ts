@@ -69,10 +69,6 @@ describe("the metrics history", () => {
       { name: "timeout", values: [18] },
       { name: "memory", values: [6] },
     ]);
-    // No webhook metric in this registry: the charts say so.
-    for (const key of ["webhookDeliveries", "webhookQueueDepth", "webhookOldestJob"] as const) {
-      expect(data.charts[key].available, key).toBe(false);
-    }
     expect(data.charts.rpcRate.available).toBe(true);
 
     // A quiet interval: rate 0, no error share, no quantile (a gap), no breach.
@@ -130,6 +126,35 @@ describe("the metrics history", () => {
     // This registry has no RPC or Execute metric: zero calls, and no quantiles.
     expect(charts.rpcRate.series[0]?.values).toEqual([0]);
     expect(charts.executeP99.series).toEqual([]);
+  });
+
+  it("marks the webhook charts unavailable when the registry has no webhook metric", async () => {
+    const registry = new Registry();
+    new Counter({
+      name: "patchbay_rpc_requests_total",
+      help: "x",
+      labelNames: ["code"],
+      registers: [registry],
+    });
+    const clock = manualClock();
+    const history = createMetricsHistory(registry, { now: clock.now });
+    await history.sample();
+    clock.advance(15_000);
+    await history.sample();
+    const { charts } = history.data();
+    for (const key of [
+      "webhookDeliveries",
+      "webhookQueueDepth",
+      "webhookOldestJob",
+      "sandboxBreaches",
+    ] as const) {
+      expect(charts[key].available, key).toBe(false);
+      expect(
+        charts[key].series.flatMap((s) => s.values).every((v) => v === null),
+        key,
+      ).toBe(true);
+    }
+    expect(charts.rpcRate).toMatchObject({ available: true, series: [{ values: [0] }] });
   });
 
   it("keeps a bounded window and at most six lines a chart whatever the labels", async () => {

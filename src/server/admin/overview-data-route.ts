@@ -1,3 +1,5 @@
+import { Code } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { type ApiKeyStore, hasScope, presentedKey } from "../../auth/index.ts";
 import type { MetricsHistory } from "../../metrics/index.ts";
 import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
@@ -41,29 +43,33 @@ export function createOverviewDataRoute(
       if (req.method === "HEAD") res.end();
       else res.end(text);
     };
+    // Error codes as Connect writes them (`unauthenticated`, …), so the page reads them like the API's.
+    const refuse = (status: number, code: Code, message: string) =>
+      send(status, { code: codeToString(code), message });
     const key = presentedKey(keyHeaders(req));
     if (key === undefined) {
       res.setHeader("www-authenticate", "Bearer");
-      send(401, {
-        code: "unauthenticated",
-        message: "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-      });
+      refuse(
+        401,
+        Code.Unauthenticated,
+        "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+      );
       return true;
     }
     deps.keys.verify(key).then(
       (principal) => {
         if (principal === undefined) {
           res.setHeader("www-authenticate", "Bearer");
-          send(401, { code: "unauthenticated", message: "unknown or revoked API key" });
+          refuse(401, Code.Unauthenticated, "unknown or revoked API key");
         } else if (!hasScope(principal.scopes, "admin")) {
-          send(403, { code: "permission_denied", message: "API key lacks scope 'admin'" });
+          refuse(403, Code.PermissionDenied, "API key lacks scope 'admin'");
         } else if (deps.history === undefined) {
           send(200, { enabled: false });
         } else {
           send(200, { enabled: true, ...deps.history.data() });
         }
       },
-      () => send(503, { code: "unavailable", message: "the API key could not be checked; try again" }),
+      () => refuse(503, Code.Unavailable, "the API key could not be checked; try again"),
     );
     return true;
   };
