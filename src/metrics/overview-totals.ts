@@ -58,7 +58,7 @@ export const CLIENT_CODES: ReadonlySet<string> = new Set([
 
 export const DELIVERIES_PATTERN = /^patchbay_webhook_[a-z0-9_]*deliver[a-z0-9_]*_total$/;
 export const QUEUE_DEPTH_PATTERN =
-  /^patchbay_webhook_(?![a-z0-9_]*(?:age|oldest|seconds))[a-z0-9_]*(?:queue|queued|pending)[a-z0-9_]*$/;
+  /^patchbay_webhook_(?![a-z0-9_]*(?:_age|oldest|_seconds))[a-z0-9_]*(?:queue|queued|pending)[a-z0-9_]*$/;
 export const OLDEST_AGE_PATTERN = /^patchbay_webhook_[a-z0-9_]*(?:oldest[a-z0-9_]*|_age_seconds)$/;
 export const WAITING_STATES: ReadonlySet<string> = new Set([
   "queued",

@@ -103,7 +103,8 @@ describe("the metrics history", () => {
       labelNames: ["queue"],
       registers: [registry],
     });
-    // A counter that only looks like one of them is not read as the queue.
+    // Gauges and counters that only look like one of them are not read as the queue.
+    new Gauge({ name: "patchbay_webhook_queue_wait_seconds", help: "x", registers: [registry] }).set(77);
     new Counter({ name: "patchbay_webhook_jobs_queued_total", help: "x", registers: [registry] }).inc(99);
     await history.sample();
     deliveries.inc({ provider: "github", outcome: "accepted" }, 30);
@@ -126,6 +127,28 @@ describe("the metrics history", () => {
     // This registry has no RPC or Execute metric: zero calls, and no quantiles.
     expect(charts.rpcRate.series[0]?.values).toEqual([0]);
     expect(charts.executeP99.series).toEqual([]);
+  });
+
+  it("falls back to the name patterns for other webhook metric names", async () => {
+    const registry = new Registry();
+    const clock = manualClock();
+    const history = createMetricsHistory(registry, { now: clock.now });
+    const attempts = new Counter({
+      name: "patchbay_webhook_delivery_attempts_total",
+      help: "x",
+      labelNames: ["provider", "result"],
+      registers: [registry],
+    });
+    new Gauge({ name: "patchbay_webhook_pending_jobs", help: "x", registers: [registry] }).set(9);
+    new Gauge({ name: "patchbay_webhook_pending_age_seconds", help: "x", registers: [registry] }).set(5);
+    await history.sample();
+    attempts.inc({ provider: "slack", result: "ok" }, 2);
+    clock.advance(60_000);
+    await history.sample();
+    const { charts } = history.data();
+    expect(charts.webhookDeliveries.series).toEqual([{ name: "slack · ok", values: [2] }]);
+    expect(charts.webhookQueueDepth.series[0]?.values).toEqual([9]);
+    expect(charts.webhookOldestJob.series[0]?.values).toEqual([5]);
   });
 
   it("marks the webhook charts unavailable when the registry has no webhook metric", async () => {
