@@ -393,21 +393,23 @@ function drawChart(chart, times, spec, width, stepMs) {
     let segment = [];
     /** @type {[number, number] | undefined} */
     let last;
-    const endSegment = () => {
-      // A point alone between gaps is a dot, not an invisible line (the last point has its own dot).
-      if (segment.length === 1 && segment[0] !== last) dot(segment[0]);
+    /** @param {boolean} final */
+    const endSegment = (final) => {
+      // A point alone between gaps is a dot, not an invisible line (the last point gets its dot below).
+      const [alone] = segment;
+      if (segment.length === 1 && alone !== undefined && !final) dot(alone);
       segment = [];
     };
     points.forEach((value, i) => {
       if (!isNumber(value) || !isNumber(times[i])) {
-        endSegment();
+        endSegment(false);
         return;
       }
       last = [x(times[i]), y(value)];
       d += `${segment.length > 0 ? "L" : "M"}${last[0].toFixed(1)} ${last[1].toFixed(1)}`;
       segment.push(last);
     });
-    endSegment();
+    endSegment(true);
     if (d !== "") root.append(svg("path", { class: `line ${colour}`, d }));
     if (last !== undefined) dot(last);
   });
