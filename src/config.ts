@@ -41,6 +41,8 @@ export interface Config {
     readonly connectorLabels: "public" | "all";
     /** Distinct connector labels kept before the `other` bucket. */
     readonly maxConnectors: number;
+    /** Interval (ms) at which the overview page's history samples the metrics. */
+    readonly sampleMs: number;
   };
   /** PEM certificate and key paths; when set, the port speaks TLS with ALPN (h2, http/1.1). */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
@@ -285,6 +287,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
           z.enum(["public", "all"], { error: "must be public or all" }),
         ) ?? "public",
       maxConnectors: read(env, "PATCHBAY_METRICS_MAX_CONNECTORS", integer(1, 100_000)) ?? 200,
+      sampleMs: read(env, "PATCHBAY_METRICS_SAMPLE_MS", integer(1000, 300_000)) ?? 15_000,
     },
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     databaseUrl,

@@ -80,8 +80,15 @@ describe("loadConfig defaults", () => {
       port: undefined,
       connectorLabels: "public",
       maxConnectors: 200,
+      sampleMs: 15_000,
     });
     expect(loadConfig({ PATCHBAY_METRICS: "off" }, false).metrics.enabled).toBe(false);
+    expect(loadConfig({ PATCHBAY_METRICS_SAMPLE_MS: "1000" }, false).metrics.sampleMs).toBe(1000);
+    for (const bad of ["999", "300001", "1.5", "fast"]) {
+      expect(() => loadConfig({ PATCHBAY_METRICS_SAMPLE_MS: bad }, false)).toThrow(
+        "PATCHBAY_METRICS_SAMPLE_MS must be a whole number from 1000 to 300000",
+      );
+    }
     expect(() => loadConfig({ PATCHBAY_METRICS: "no" }, false)).toThrow("PATCHBAY_METRICS must be on or off");
     expect(() => loadConfig({ PATCHBAY_PORT: "9000", PATCHBAY_METRICS_PORT: "9000" }, false)).toThrow(
       "PATCHBAY_METRICS_PORT must differ from PATCHBAY_PORT",
@@ -192,7 +199,7 @@ describe("loadConfig with values", () => {
       port: 0,
       host: "::1",
       tracing: undefined,
-      metrics: { enabled: true, port: 9464, connectorLabels: "public", maxConnectors: 200 },
+      metrics: { enabled: true, port: 9464, connectorLabels: "public", maxConnectors: 200, sampleMs: 15_000 },
       tls: { certFile: "/etc/pb/cert.pem", keyFile: "/etc/pb/key.pem" },
       databaseUrl: "postgresql://pb:pw@db:5432/patchbay",
       dataDir: "/var/lib/patchbay",

@@ -2,7 +2,7 @@ import type { ApiKeyStore } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ReplyRelay, ToolListNotices } from "../mcp/index.ts";
-import type { Metrics } from "../metrics/index.ts";
+import type { Metrics, MetricsHistory } from "../metrics/index.ts";
 import type { LoadMonitor } from "../overload/index.ts";
 import type { ConcurrencyLimits, RateLimitTiers } from "../ratelimit/index.ts";
 import type { Tracing } from "../tracing/index.ts";
@@ -30,6 +30,8 @@ export interface AppDeps {
   metrics?: Metrics | undefined;
   /** The tracer; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The metrics' last hour, for the overview page; undefined when metrics are off. */
+  metricsHistory?: MetricsHistory | undefined;
   /** True when `/metrics` is served on this port (not on a port of its own). */
   metricsOnMainPort?: boolean;
   /** Aborted when the server begins to stop; handlers see it through their signal. */

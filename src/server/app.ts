@@ -116,7 +116,7 @@ export function createApp(deps: AppDeps): NodeHandler {
     rawHandlers: [createReceiverRoute(deps.services.webhooks)],
   });
   const docs = createDocsRoutes({});
-  const admin = createAdminRoutes();
+  const admin = createAdminRoutes({ overview: { keys: deps.keys, history: deps.metricsHistory } });
   const metrics =
     deps.metrics !== undefined && deps.metricsOnMainPort === true
       ? createMetricsRoute(deps.metrics.registry)

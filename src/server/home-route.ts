@@ -26,6 +26,12 @@ const LINKS = [
     title: "Agents",
     note: "the connected on-premise agents by pool; asks for an admin key",
   },
+  {
+    key: "overview",
+    href: "/admin/overview",
+    title: "Overview",
+    note: "charts of this server's last hour: calls, errors, latency, webhooks; asks for an admin key",
+  },
   { key: "healthz", href: "/healthz", title: "/healthz", note: "the process is alive" },
   { key: "readyz", href: "/readyz", title: "/readyz", note: "database reachable and migrations applied" },
 ] as const;

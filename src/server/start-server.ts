@@ -13,7 +13,7 @@ import { createNativeQuery, type Database } from "../db/index.ts";
 import { startRetentionSweep } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createReplyRelay, createToolListNotices } from "../mcp/index.ts";
-import { createMetrics, listenForMetrics } from "../metrics/index.ts";
+import { createMetrics, createMetricsHistory, listenForMetrics } from "../metrics/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { listen } from "../protocol/listener.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
@@ -137,10 +137,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
       replies: createReplyRelay({ query: createNativeQuery(() => db.em()), logger }),
     };
     leaving.signal.addEventListener("abort", () => mcp.notices.endAll(), { once: true });
+    // The overview page's last hour of this replica's metrics, sampled from its own registry.
+    const metricsHistory =
+      metrics === undefined
+        ? undefined
+        : createMetricsHistory(metrics.registry, {
+            sampleMs: config.metrics.sampleMs,
+            onError: (error) => logger.warn({ err: error }, "metrics history sample failed"),
+          });
     const handler = createApp({
       logger,
       metrics,
       tracing,
+      metricsHistory,
       metricsOnMainPort: config.metrics.port === undefined,
       keys,
       services,
@@ -176,6 +185,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       ),
     );
     await infra.webhookFeature.startDelivery(services.commands);
+    if (metricsHistory !== undefined) opened.defer(metricsHistory.start());
 
     const metricsListener =
       metrics !== undefined && config.metrics.port !== undefined

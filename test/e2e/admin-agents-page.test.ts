@@ -222,6 +222,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
         await expect(nav.getByRole("link").allTextContents()).resolves.toEqual([
           "Connector events",
           "Agents",
+          "Overview",
         ]);
         await expect(nav.getByRole("link", { name: "Agents" }).getAttribute("aria-current")).resolves.toBe(
           "page",
@@ -304,6 +305,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
         const order = [
           "Connector events",
           "Agents",
+          "Overview",
           "api-key",
           "use-key",
           "forget-key",

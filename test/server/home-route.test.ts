@@ -15,6 +15,7 @@ const LINKS = {
   openapi: "/openapi.json",
   admin: "/admin/connector-events",
   agents: "/admin/agents",
+  overview: "/admin/overview",
   healthz: "/healthz",
   readyz: "/readyz",
 };

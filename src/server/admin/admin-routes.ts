@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
+import { createOverviewDataRoute, type OverviewDataDeps } from "./overview-data-route.ts";
 
 /** Options for {@link createAdminRoutes}. */
 export interface AdminRoutesOptions {
   /** Folder holding the page's files; default: `web/admin/` of this checkout. */
   webDir?: URL;
+  /** The key store and metrics history behind `/admin/overview/data`; without it that path is not served. */
+  overview?: OverviewDataDeps;
 }
 
 // Route → file in web/admin/. Requests are matched against this table exactly, so no path from the URL
@@ -17,6 +20,8 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   },
   "/admin/agents": { file: "agents.html", contentType: "text/html; charset=utf-8" },
   "/admin/agents.js": { file: "agents.js", contentType: "text/javascript; charset=utf-8" },
+  "/admin/overview": { file: "overview.html", contentType: "text/html; charset=utf-8" },
+  "/admin/overview.js": { file: "overview.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/admin.css": { file: "admin.css", contentType: "text/css; charset=utf-8" },
 };
 
@@ -32,10 +37,11 @@ const HEADERS = {
 } as const;
 
 /**
- * The admin pages: GET/HEAD `/admin/connector-events` (the webhook endpoints, events and jobs page) and
- * `/admin/agents` (the connected on-premise agents), their scripts `/admin/connector-events.js` and
- * `/admin/agents.js`, and `/admin/admin.css`. The files are read once, here; other methods
- * on these paths get 405. The returned handler answers and returns true for those paths only.
+ * The admin pages: GET/HEAD `/admin/connector-events` (the webhook endpoints, events and jobs page),
+ * `/admin/agents` (the connected on-premise agents) and `/admin/overview` (charts of this replica's
+ * metrics), their scripts (`/admin/<page>.js`), `/admin/admin.css`, and the overview's data
+ * `/admin/overview/data` (JSON, admin key). The files are read once, here; other methods on these paths
+ * get 405. The returned handler answers and returns true for those paths only.
  */
 export function createAdminRoutes(options: AdminRoutesOptions = {}): (req: Req, res: Res) => boolean {
   const dir = options.webDir ?? new URL("../../../web/admin/", import.meta.url);
@@ -45,8 +51,11 @@ export function createAdminRoutes(options: AdminRoutesOptions = {}): (req: Req, 
       { body: readFileSync(new URL(file, dir)), contentType },
     ]),
   );
+  const overview =
+    options.overview === undefined ? undefined : createOverviewDataRoute(options.overview, HEADERS);
 
   return (req, res) => {
+    if (overview?.(req, res) === true) return true;
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const found = routes.get(query < 0 ? url : url.slice(0, query));
