@@ -288,7 +288,7 @@ try {
     }),
     TARGETS.every((t) => errors(t) === 0)
       ? "answers: every answer was a success"
-      : TARGETS.every((t) => errors(t) === (socketErrors(t)))
+      : TARGETS.every((t) => errors(t) === socketErrors(t))
         ? `answers: every answer was a success, but ${TARGETS.reduce((a, t) => a + socketErrors(t), 0)} calls got none in time (wrk's socket errors: its 2 s timeout on a loaded machine) — not a clean run`
         : "answers: some FAILED — this run is invalid",
     "",
