@@ -414,6 +414,29 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
       }
     }, 240_000);
 
+    // axe-core (a pinned dev dependency) checks the page, charts drawn, as a screen-reader user meets it.
+    it("has no serious or critical axe-core violations", async () => {
+      const context = await browser.newContext();
+      try {
+        const { page } = await openPage(context);
+        await useKey(page, t.adminKey);
+        await chart(page, "rpc-rate").waitFor();
+        // Evaluated through the browser's debugging protocol, which the page's CSP does not govern.
+        await page.evaluate(
+          readFileSync(
+            fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url)),
+            "utf8",
+          ),
+        );
+        const violations = (await page.evaluate(
+          "axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))",
+        )) as { id: string; impact: string }[];
+        expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }, 120_000);
+
     it("refreshes every 15 seconds while the tab is visible, and not while it is hidden", async () => {
       const context = await browser.newContext();
       try {
