@@ -6,6 +6,7 @@ import type { ConnectionMetrics } from "../metrics/index.ts";
 import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
+import type { Tracing } from "../tracing/index.ts";
 
 /** One run of a connector's `test` command with the credentials a caller submitted. */
 export interface CredentialTestRun {
@@ -54,4 +55,6 @@ export interface ConnectionDeps {
   oauthFetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Counts OAuth token refreshes; undefined when metrics are off. */
   metrics?: ConnectionMetrics | undefined;
+  /** The tracer; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LockMode } from "@mikro-orm/core";
+import { type Context, SpanKind } from "@opentelemetry/api";
 import type { ConnectorLookup } from "../catalog/index.ts";
+import { failSpan } from "../tracing/index.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
 import { ConnectionEntity, type ConnectionRow, credentialsContext } from "./connection-entity.ts";
 import { OAuthError } from "./oauth/oauth-error.ts";
@@ -12,8 +14,11 @@ import { type StoredTokens, storeTokens } from "./oauth-flow.ts";
 
 /** Fresh tokens of an OAuth connection. */
 export interface TokenRefresher {
-  /** The connection's tokens, refreshed first when they expire within the margin. */
-  use(connectionId: string): Promise<StoredTokens>;
+  /**
+   * The connection's tokens, refreshed first when they expire within the margin; a refresh made for a
+   * traced caller is an `oauth refresh` span in its trace.
+   */
+  use(connectionId: string, trace?: Context): Promise<StoredTokens>;
   /** Refreshes now, whatever the expiry (RefreshConnection). */
   refresh(connectionId: string): Promise<ConnectionRow>;
 }
@@ -65,9 +70,33 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
     return resolveOAuthClient(deps, connector);
   }
 
+  /** The token request, as a span of the caller's trace when it is traced (outcome only). */
+  async function requestTraced(
+    client: OAuthClient,
+    row: ConnectionRow,
+    current: StoredTokens,
+    trace: Context | undefined,
+  ): Promise<TokenSet> {
+    if (deps.tracing === undefined || trace === undefined) return requestTokens(client, row, current);
+    const { span } = deps.tracing.start("oauth refresh", { kind: SpanKind.CLIENT }, trace);
+    try {
+      const tokens = await requestTokens(client, row, current);
+      span.setAttribute("patchbay.oauth.outcome", "refreshed");
+      return tokens;
+    } catch (error) {
+      const refused = error instanceof OAuthError && error.kind === "invalid_grant";
+      span.setAttribute("patchbay.oauth.outcome", refused ? "reauthorization_required" : "failed");
+      failSpan(span, refused ? "reauthorization_required" : "failed");
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
   async function refreshLocked(
     id: string,
     force: boolean,
+    trace?: Context,
   ): Promise<{ tokens: StoredTokens; row: ConnectionRow }> {
     // Everything that reads other rows happens before the lock: the embedded database has one
     // connection, and a query outside the transaction would wait for it forever.
@@ -97,7 +126,7 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
         deps.metrics?.refreshed("reauthorization_required");
       } else {
         try {
-          const tokens = await requestTokens(client, row, current).catch((error: unknown) => {
+          const tokens = await requestTraced(client, row, current, trace).catch((error: unknown) => {
             const refused = error instanceof OAuthError && error.kind === "invalid_grant";
             deps.metrics?.refreshed(refused ? "reauthorization_required" : "failed");
             throw error;
@@ -141,8 +170,8 @@ export function createTokenRefresher(deps: ConnectionDeps, lookup: ConnectorLook
   return {
     // A provider's refusal leaves here in the error vocabulary, whoever asked (Execute, a webhook
     // command, RefreshConnection): transient → UNAVAILABLE, anything else → FAILED_PRECONDITION.
-    use: async (id) =>
-      (await once(`use:${id}`, () => refreshLocked(id, false)).catch(rethrowOAuthFailure)).tokens,
+    use: async (id, trace) =>
+      (await once(`use:${id}`, () => refreshLocked(id, false, trace)).catch(rethrowOAuthFailure)).tokens,
     refresh: async (id) =>
       (await once(`refresh:${id}`, () => refreshLocked(id, true)).catch(rethrowOAuthFailure)).row,
   };

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Context } from "@opentelemetry/api";
 import type { Principal } from "../auth/index.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
 import { credentialsContext } from "./connection-entity.ts";
@@ -14,7 +15,12 @@ export interface UsableConnection {
 }
 
 /** Resolves connections for command execution. */
-export type ConnectionUser = (principal: Principal, connectionId: string) => Promise<UsableConnection>;
+export type ConnectionUser = (
+  principal: Principal,
+  connectionId: string,
+  /** The caller's trace context: a token refresh made for it is its child span. */
+  trace?: Context,
+) => Promise<UsableConnection>;
 
 /**
  * The caller's active connection with its credentials opened; OAuth tokens are refreshed first when they
@@ -22,14 +28,14 @@ export type ConnectionUser = (principal: Principal, connectionId: string) => Pro
  * naming its status, so the caller knows what to fix.
  */
 export function createConnectionUser(deps: ConnectionDeps, tokens: TokenRefresher): ConnectionUser {
-  return async (principal, connectionId) => {
+  return async (principal, connectionId, trace) => {
     const row = await findOwnedConnection(deps.em(), principal, connectionId);
     if (row.status !== "active" || row.sealedCredentials == null) {
       const why = row.lastError === "reauthorization_required" ? ": reauthorization_required" : "";
       throw new ConnectError(`connection is not active (${row.status}${why})`, Code.FailedPrecondition);
     }
     if (row.authType === "oauth") {
-      const fresh = await tokens.use(row.id);
+      const fresh = await tokens.use(row.id, trace);
       return {
         id: row.id,
         connectorSlug: row.connectorSlug,

@@ -45,7 +45,7 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       }
       return { connector, connectionId: null, credentials: {} };
     }
-    const connection = await deps.useConnection(principal, run.connectionId);
+    const connection = await deps.useConnection(principal, run.connectionId, run.trace);
     const connector = await deps.lookup(principal.tenantId, connection.connectorSlug);
     if (connector === undefined) {
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);

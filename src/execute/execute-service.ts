@@ -42,7 +42,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
   const externalClients = createExternalClients(deps.outbound.guard);
   const idempotencyKeys = createIdempotencyKeys(deps);
 
-  async function resolveTarget(principal: Principal, req: ExecuteRequest) {
+  async function resolveTarget(principal: Principal, req: ExecuteRequest, trace: Context | undefined) {
     if (req.target.case === "connectorSlug") {
       const connector = await deps.lookup(principal.tenantId, req.target.value);
       if (connector === undefined) throw new ConnectError("connector not found", Code.NotFound);
@@ -57,7 +57,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     if (req.target.case !== "connectionId") {
       throw new ConnectError("connection_id or connector_slug is required", Code.InvalidArgument);
     }
-    const connection = await deps.useConnection(principal, req.target.value);
+    const connection = await deps.useConnection(principal, req.target.value, trace);
     const connector = await deps.lookup(principal.tenantId, connection.connectorSlug);
     if (connector === undefined)
       throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
@@ -81,7 +81,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         deps.tracing,
         ctx.values.get(traceContextKey),
         "resolve connector",
-        () => resolveTarget(principal, req),
+        () => resolveTarget(principal, req, ctx.values.get(traceContextKey)),
       );
       checkAvailable(connector);
       // Set before the command runs, so a failure and an idempotent replay carry it as well. A response

@@ -165,6 +165,7 @@ export function buildServices(
     oauthRefreshMarginSeconds: settings.oauthRefreshMarginSeconds,
     oauthAllowLoopbackHttp: settings.oauthAllowLoopbackHttp,
     metrics: infra.metrics?.connections,
+    tracing: infra.tracing,
     now,
   };
   const tokens = createTokenRefresher(connections, lookup);

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Events } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
@@ -57,7 +59,29 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     };
   };
 
+  // Traces go to a receiver on loopback: a refresh made for an Execute is a span of the call's trace.
+  const spans: {
+    traceId: string;
+    spanId: string;
+    parentSpanId?: string;
+    name: string;
+    status?: { code?: number };
+    attributes?: { key: string; value: Record<string, unknown> }[];
+  }[] = [];
+  const traceReceiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {
+        resourceSpans?: { scopeSpans: { spans: typeof spans }[] }[];
+      };
+      for (const r of body.resourceSpans ?? []) for (const s of r.scopeSpans) spans.push(...s.spans);
+      res.end("{}");
+    });
+  });
+
   beforeAll(async () => {
+    await new Promise<void>((resolve) => traceReceiver.listen(0, "127.0.0.1", resolve));
     provider = await startMockProvider();
     provider.server.service.on(Events.BeforeResponse, () => {
       tokenResponses += 1;
@@ -67,6 +91,7 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
       PATCHBAY_OAUTH_ALLOW_LOOPBACK_HTTP: "true",
       PATCHBAY_OAUTH_ENV_OAUTH_CLIENT_ID: "envclient",
       PATCHBAY_OAUTH_ENV_OAUTH_CLIENT_SECRET: "env-secret-value",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(traceReceiver.address() as AddressInfo).port}`,
     });
     const created = await call("POST", "/api/v1/connectors", {
       name: "acme-oauth",
@@ -87,6 +112,8 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
   afterAll(async () => {
     await t?.stop();
     await provider?.stop();
+    traceReceiver.closeAllConnections();
+    await new Promise((resolve) => traceReceiver.close(resolve));
   });
 
   let connectionId = "";
@@ -200,6 +227,16 @@ describe.each(BACKENDS)("OAuth 2.0 connections against a real local OAuth server
     const after = (await call("GET", `/api/v1/connections/${connectionId}`)).json
       .connection as ConnectionJson;
     expect(after.status).toBe("active");
+    // The failed refresh is a span of the Execute's trace, failed, with its outcome and nothing else.
+    await expect.poll(() => spans.some((s) => s.name === "oauth refresh"), { timeout: 60_000 }).toBe(true);
+    const refresh = spans.find((s) => s.name === "oauth refresh");
+    const call_ = spans.find((s) => s.spanId === refresh?.parentSpanId);
+    expect(call_?.name).toBe("patchbay.v1.ExecuteService/Execute");
+    expect(refresh?.status?.code).toBe(2);
+    expect(refresh?.attributes?.find((a) => a.key === "patchbay.oauth.outcome")?.value).toEqual({
+      stringValue: "failed",
+    });
+    expect(JSON.stringify(spans)).not.toContain("client secret rotated");
   });
 
   it("refreshes on demand, and marks the connection for reauthorization on invalid_grant", async () => {
