@@ -40,8 +40,8 @@ const EXECUTE_PATH = "/patchbay.v1.ExecuteService/Execute";
 const PARAMS = { message: "hi" };
 const EXECUTE_BODY = JSON.stringify({ connectorSlug: "echo", command: "echo", params: PARAMS });
 const EXPECT = `"payload":${JSON.stringify(PARAMS)}`;
-/** Spans one Execute of echo makes: the call (server span) and the connector command. */
-const SPANS_PER_CALL = 2;
+/** Spans one Execute of echo makes: the call (server span), authenticate, resolve connector, the command. */
+const SPANS_PER_CALL = 4;
 
 const TARGETS = ["off", "metrics", "tracing"] as const;
 type Target = (typeof TARGETS)[number];
