@@ -60,6 +60,10 @@ export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOp
     registers: [registry],
   });
   const connectorCap = createLabelCap(options.maxConnectors);
+  // Label children found once per series (the labels are capped above, so the maps are bounded too):
+  // prom-client would hash a label object on every command otherwise.
+  const counters = new Map<string, ReturnType<typeof executions.labels>>();
+  const histograms = new Map<string, ReturnType<typeof duration.labels>>();
   const commandCap = createLabelCap(options.maxCommands);
   return {
     executed(run) {
@@ -70,8 +74,20 @@ export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOp
       else if (run.unknownCommand) command = "unknown";
       else if (commandCap(`${connector}\u0000${run.command}`) === OVERFLOW_LABEL) command = OVERFLOW_LABEL;
       else command = run.command;
-      executions.inc({ connector, command, model: run.model, outcome: run.outcome });
-      duration.observe({ connector, model: run.model }, run.seconds);
+      const runKey = `${connector}\u0000${command}\u0000${run.model}\u0000${run.outcome}`;
+      let counter = counters.get(runKey);
+      if (counter === undefined) {
+        counter = executions.labels({ connector, command, model: run.model, outcome: run.outcome });
+        counters.set(runKey, counter);
+      }
+      counter.inc();
+      const timeKey = `${connector}\u0000${run.model}`;
+      let histogram = histograms.get(timeKey);
+      if (histogram === undefined) {
+        histogram = duration.labels({ connector, model: run.model });
+        histograms.set(timeKey, histogram);
+      }
+      histogram.observe(run.seconds);
     },
     replayed() {
       replays.inc();
