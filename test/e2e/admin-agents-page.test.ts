@@ -176,6 +176,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
       for (const [path, type, file] of [
         ["/admin/agents", "text/html; charset=utf-8", "agents.html"],
         ["/admin/agents.js", "text/javascript; charset=utf-8", "agents.js"],
+        ["/admin/admin-common.js", "text/javascript; charset=utf-8", "admin-common.js"],
       ] as const) {
         const response = await fetch(`${t.url}${path}`);
         expect(response.status, path).toBe(200);
@@ -513,7 +514,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
 
     it("writes API data into the page as text only and keeps the key out of other storage", () => {
       // Comments may name what the code avoids; the code itself must not use it.
-      const script = readFileSync(WEB("agents.js"), "utf8")
+      // The page's own module and the one every admin page shares (the key, messages, API calls).
+      const script = ["agents.js", "admin-common.js"]
+        .map((file) => readFileSync(WEB(file), "utf8"))
+        .join("\n")
         .replace(/\/\*[\s\S]*?\*\//g, "")
         .replace(/^\s*\/\/.*$/gm, "");
       for (const sink of [

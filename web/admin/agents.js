@@ -6,8 +6,18 @@
 // - the key lives in sessionStorage only (gone with the tab), never in localStorage, cookies or the URL;
 // - every value from the API reaches the page through textContent or an attribute, never as HTML.
 
-// The same entry as the connector-events page: a key pasted on one admin page serves the other in this tab.
-const KEY_STORAGE = "patchbay.adminKey";
+import {
+  callApi,
+  clearMessage,
+  describeFailure,
+  forgetKey,
+  isAuthError,
+  readKey,
+  showKeyState,
+  showMessage,
+  writeKey,
+} from "./admin-common.js";
+
 const REFRESH_MS = 5000;
 // What fetch accepts in a header value; anything else would fail as a "network error".
 const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
@@ -43,90 +53,21 @@ const ui = {
  */
 const state = { pools: new Set(), generation: 0, timer: undefined, halted: false };
 
-// ---- the key ----
-
-function readKey() {
-  try {
-    return sessionStorage.getItem(KEY_STORAGE) ?? "";
-  } catch {
-    return "";
-  }
-}
-
-/** @param {string} key */
-function writeKey(key) {
-  sessionStorage.setItem(KEY_STORAGE, key);
-}
-
-function forgetKey() {
-  try {
-    sessionStorage.removeItem(KEY_STORAGE);
-  } catch {
-    // Storage disabled: nothing was kept.
-  }
-}
-
-function showKeyState() {
-  const set = readKey() !== "";
-  ui.keyState.textContent = set ? "A key is set for this tab." : "No key set.";
-  ui.forgetKey.disabled = !set;
-}
-
-// ---- messages ----
-
-/**
- * @param {string} text
- * @param {"info" | "ok" | "error"} kind
- */
-function showMessage(text, kind) {
-  ui.message.textContent = text;
-  ui.message.className = `message ${kind}`;
-  ui.message.hidden = false;
-}
-
-function clearMessage() {
-  ui.message.hidden = true;
-  ui.message.textContent = "";
-}
-
-class ApiError extends Error {
-  /**
-   * @param {number} status HTTP status; 0 for no answer
-   * @param {string} code
-   * @param {string} message
-   */
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** @param {unknown} error */
-function isAuthError(error) {
-  return error instanceof ApiError && (error.status === 401 || error.status === 403);
-}
+/** What a failure means on this page (describeFailure says the rest). */
+const FAILURE_WORDS = {
+  forbidden:
+    "Permission denied (403): this key is not an admin key. Listing agents needs a key with the admin scope.",
+  rateLimited: "Rate limited (429): this key made too many calls; the page tries again in a moment.",
+};
 
 /** An operator-facing sentence for a failed call. @param {unknown} error */
 function describe(error) {
-  if (!(error instanceof ApiError)) return "Something went wrong in this page; reload it.";
-  switch (error.status) {
-    case 0:
-      return error.message;
-    case 401:
-      return "This key was not accepted (401 unauthenticated): it is unknown, revoked or mistyped. Paste another key.";
-    case 403:
-      return "Permission denied (403): this key is not an admin key. Listing agents needs a key with the admin scope.";
-    case 429:
-      return "Rate limited (429): this key made too many calls; the page tries again in a moment.";
-    default:
-      return `The request failed (${error.status} ${error.code}): ${error.message}`;
-  }
+  return describeFailure(error, FAILURE_WORDS);
 }
 
 /** Shows a failure; after an auth failure no data stays on screen and refreshing stops. @param {unknown} error */
 function report(error) {
-  showMessage(describe(error), "error");
+  showMessage(ui, describe(error), "error");
   if (isAuthError(error)) {
     state.halted = true;
     clearData();
@@ -140,39 +81,12 @@ function report(error) {
  * @param {string} path
  * @returns {Promise<any>}
  */
-async function api(path) {
-  const key = readKey();
-  if (key === "") throw new ApiError(0, "no_key", "Paste an API key with the admin scope first.");
-  let response;
-  try {
-    response = await fetch(path, {
-      method: "GET",
-      headers: { authorization: `Bearer ${key}`, accept: "application/json" },
-      cache: "no-store",
-      credentials: "omit",
-      redirect: "error",
-      referrerPolicy: "no-referrer",
-    });
-  } catch {
-    throw new ApiError(
-      0,
-      "network",
+function api(path) {
+  return callApi(path, {
+    noKey: "Paste an API key with the admin scope first.",
+    unreachable:
       "Network error: Patchbay could not be reached. The page tries again every 5 seconds; check that it is running.",
-    );
-  }
-  /** @type {any} */
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const code = typeof data?.code === "string" ? data.code : "error";
-    const message = typeof data?.message === "string" ? data.message : response.statusText;
-    throw new ApiError(response.status, code, message);
-  }
-  return data ?? {};
+  });
 }
 
 // ---- reading an agent (proto JSON leaves out fields at their default value) ----
@@ -460,7 +374,7 @@ async function refresh() {
     updatePoolOptions();
     render(agents);
     ui.updated.textContent = `Updated ${formatTime(new Date().toISOString())}.`;
-    clearMessage();
+    clearMessage(ui);
   } catch (error) {
     if (mine === state.generation) report(error);
   }
@@ -494,16 +408,16 @@ ui.keyForm.addEventListener("submit", (event) => {
   const key = ui.keyInput.value.trim();
   ui.keyInput.value = "";
   if (!KEY_SHAPE.test(key)) {
-    showMessage("Paste an API key: printable characters, no spaces.", "error");
+    showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
     return;
   }
   try {
     writeKey(key);
   } catch {
-    showMessage("This browser refused to keep the key (session storage is disabled).", "error");
+    showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
     return;
   }
-  showKeyState();
+  showKeyState(ui);
   clearData();
   state.halted = false;
   state.pools.clear();
@@ -517,13 +431,13 @@ ui.forgetKey.addEventListener("click", () => {
   clearData();
   state.pools.clear();
   updatePoolOptions();
-  showKeyState();
-  showMessage("The key was forgotten. Paste a key to continue.", "info");
+  showKeyState(ui);
+  showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
 });
 
 ui.refresh.addEventListener("click", () => {
   if (readKey() === "") {
-    showMessage("Paste an API key with the admin scope first.", "error");
+    showMessage(ui, "Paste an API key with the admin scope first.", "error");
     return;
   }
   state.halted = false;
@@ -547,7 +461,7 @@ setInterval(() => {
   if (document.visibilityState === "visible") updateRelativeTimes();
 }, 1000);
 
-showKeyState();
+showKeyState(ui);
 if (readKey() === "")
-  showMessage("Paste an API key with the admin scope to see the connected agents.", "info");
+  showMessage(ui, "Paste an API key with the admin scope to see the connected agents.", "info");
 else refreshNow();

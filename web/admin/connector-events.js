@@ -7,7 +7,18 @@
 // - payloads are never read: events may carry them (a key with webhooks:payload gets them), this page
 //   shows ids, keys, times and states only.
 
-const KEY_STORAGE = "patchbay.adminKey";
+import {
+  callApi,
+  clearMessage,
+  describeFailure,
+  forgetKey,
+  isAuthError,
+  readKey,
+  showKeyState,
+  showMessage,
+  writeKey,
+} from "./admin-common.js";
+
 const PAGE_SIZE = 50;
 const STATUSES = new Set(["active", "pending", "failing", "disabled"]);
 const JOB_STATES = new Set(["queued", "running", "retrying", "succeeded", "dead"]);
@@ -37,86 +48,22 @@ const ui = {
 /** The id of the endpoint whose events are shown, and the endpoints last listed (for job labels). */
 const state = { selected: "", endpoints: new Map() };
 
-// ---- the key ----
-
-function readKey() {
-  try {
-    return sessionStorage.getItem(KEY_STORAGE) ?? "";
-  } catch {
-    return "";
-  }
-}
-
-/** @param {string} key */
-function writeKey(key) {
-  sessionStorage.setItem(KEY_STORAGE, key);
-}
-
-function forgetKey() {
-  try {
-    sessionStorage.removeItem(KEY_STORAGE);
-  } catch {
-    // Storage disabled: nothing was kept.
-  }
-}
-
-function showKeyState() {
-  const set = readKey() !== "";
-  ui.keyState.textContent = set ? "A key is set for this tab." : "No key set.";
-  ui.forgetKey.disabled = !set;
-}
-
-// ---- messages ----
-
-/**
- * @param {string} text
- * @param {"info" | "ok" | "error"} kind
- */
-function showMessage(text, kind) {
-  ui.message.textContent = text;
-  ui.message.className = `message ${kind}`;
-  ui.message.hidden = false;
-}
-
-function clearMessage() {
-  ui.message.hidden = true;
-  ui.message.textContent = "";
-}
-
-class ApiError extends Error {
-  /**
-   * @param {number} status HTTP status; 0 for no answer
-   * @param {string} code
-   * @param {string} message
-   */
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+/** What a failure means on this page (describeFailure says the rest). */
+const FAILURE_WORDS = {
+  forbidden:
+    "Permission denied (403): this key lacks webhooks:admin. Use a key with the webhooks:admin (or admin) scope.",
+  rateLimited: "Rate limited (429): this key made too many calls; try again in a moment.",
+};
 
 /** An operator-facing sentence for a failed call. @param {unknown} error */
 function describe(error) {
-  if (!(error instanceof ApiError)) return "Something went wrong in this page; reload it.";
-  switch (error.status) {
-    case 0:
-      return error.message;
-    case 401:
-      return "This key was not accepted (401 unauthenticated): it is unknown, revoked or mistyped. Paste another key.";
-    case 403:
-      return "Permission denied (403): this key lacks webhooks:admin. Use a key with the webhooks:admin (or admin) scope.";
-    case 429:
-      return "Rate limited (429): this key made too many calls; try again in a moment.";
-    default:
-      return `The request failed (${error.status} ${error.code}): ${error.message}`;
-  }
+  return describeFailure(error, FAILURE_WORDS);
 }
 
 /** Shows a failure; after an auth failure no data stays on screen. @param {unknown} error */
 function report(error) {
-  showMessage(describe(error), "error");
-  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) clearData();
+  showMessage(ui, describe(error), "error");
+  if (isAuthError(error)) clearData();
 }
 
 // ---- the API ----
@@ -127,43 +74,13 @@ function report(error) {
  * @param {{ method?: string, body?: unknown }} [options]
  * @returns {Promise<any>}
  */
-async function api(path, options = {}) {
-  const key = readKey();
-  if (key === "") throw new ApiError(0, "no_key", "Paste an API key with webhooks:admin first.");
-  /** @type {Record<string, string>} */
-  const headers = { authorization: `Bearer ${key}`, accept: "application/json" };
-  if (options.body !== undefined) headers["content-type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, {
-      method: options.method ?? "GET",
-      headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      cache: "no-store",
-      credentials: "omit",
-      redirect: "error",
-      referrerPolicy: "no-referrer",
-    });
-  } catch {
-    throw new ApiError(
-      0,
-      "network",
+function api(path, options = {}) {
+  return callApi(path, {
+    ...options,
+    noKey: "Paste an API key with webhooks:admin first.",
+    unreachable:
       "Network error: Patchbay could not be reached. Check that it is running, then press Refresh.",
-    );
-  }
-  /** @type {any} */
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const code = typeof data?.code === "string" ? data.code : "error";
-    const message = typeof data?.message === "string" ? data.message : response.statusText;
-    throw new ApiError(response.status, code, message);
-  }
-  return data ?? {};
+  });
 }
 
 // ---- rendering (textContent only) ----
@@ -451,7 +368,7 @@ async function refreshAll() {
       for (const endpoint of listed) state.endpoints.set(endpoint.id, endpoint);
     }
     await Promise.all([jobs.load(jobsPath()), state.selected === "" ? null : loadSelected(state.selected)]);
-    clearMessage();
+    clearMessage(ui);
     return true;
   } catch (error) {
     report(error);
@@ -474,7 +391,7 @@ async function retryJob(id, button) {
     return;
   }
   if (await refreshAll()) {
-    showMessage(`Job ${shortId(id)} was re-queued; it is ${text(after.job?.state)} now.`, "ok");
+    showMessage(ui, `Job ${shortId(id)} was re-queued; it is ${text(after.job?.state)} now.`, "ok");
   }
 }
 
@@ -493,16 +410,16 @@ ui.keyForm.addEventListener("submit", (event) => {
   const key = ui.keyInput.value.trim();
   ui.keyInput.value = "";
   if (!KEY_SHAPE.test(key)) {
-    showMessage("Paste an API key: printable characters, no spaces.", "error");
+    showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
     return;
   }
   try {
     writeKey(key);
   } catch {
-    showMessage("This browser refused to keep the key (session storage is disabled).", "error");
+    showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
     return;
   }
-  showKeyState();
+  showKeyState(ui);
   clearData();
   refreshAll();
 });
@@ -511,8 +428,8 @@ ui.forgetKey.addEventListener("click", () => {
   forgetKey();
   ui.keyInput.value = "";
   clearData();
-  showKeyState();
-  showMessage("The key was forgotten. Paste a key to continue.", "info");
+  showKeyState(ui);
+  showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
 });
 
 ui.refresh.addEventListener("click", () => {
@@ -523,6 +440,7 @@ ui.jobState.addEventListener("change", () => {
   jobs.load(jobsPath()).catch(report);
 });
 
-showKeyState();
-if (readKey() === "") showMessage("Paste an API key with webhooks:admin to see endpoints and jobs.", "info");
+showKeyState(ui);
+if (readKey() === "")
+  showMessage(ui, "Paste an API key with webhooks:admin to see endpoints and jobs.", "info");
 else refreshAll();

@@ -6,8 +6,18 @@
 // - the key lives in sessionStorage only (gone with the tab), never in localStorage, cookies or the URL;
 // - every value from the server reaches the page through textContent or an attribute, never as HTML.
 
-// The same entry as the other admin pages: a key pasted on one serves the others in this tab.
-const KEY_STORAGE = "patchbay.adminKey";
+import {
+  callApi,
+  clearMessage,
+  describeFailure,
+  forgetKey,
+  isAuthError,
+  readKey,
+  showKeyState,
+  showMessage,
+  writeKey,
+} from "./admin-common.js";
+
 const DATA_PATH = "/admin/overview/data";
 const REFRESH_MS = 15_000;
 // What fetch accepts in a header value; anything else would fail as a "network error".
@@ -79,118 +89,33 @@ const ui = {
  */
 const state = { generation: 0, data: undefined, timer: undefined, halted: false, resizing: undefined };
 
-// ---- the key ----
+/** What a failure means on this page (describeFailure says the rest). */
+const FAILURE_WORDS = {
+  forbidden:
+    "Permission denied (403): this key is not an admin key. The overview needs a key with the admin scope.",
+};
 
-function readKey() {
-  try {
-    return sessionStorage.getItem(KEY_STORAGE) ?? "";
-  } catch {
-    return "";
-  }
-}
-
-function forgetKey() {
-  try {
-    sessionStorage.removeItem(KEY_STORAGE);
-  } catch {
-    // Storage disabled: nothing was kept.
-  }
-}
-
-function showKeyState() {
-  const set = readKey() !== "";
-  ui.keyState.textContent = set ? "A key is set for this tab." : "No key set.";
-  ui.forgetKey.disabled = !set;
-}
-
-// ---- messages ----
-
-/**
- * @param {string} text
- * @param {"info" | "ok" | "error"} kind
- */
-function showMessage(text, kind) {
-  ui.message.textContent = text;
-  ui.message.className = `message ${kind}`;
-  ui.message.hidden = false;
-}
-
-function clearMessage() {
-  ui.message.hidden = true;
-  ui.message.textContent = "";
-}
-
-class ApiError extends Error {
-  /**
-   * @param {number} status HTTP status; 0 for no answer
-   * @param {string} code
-   * @param {string} message
-   */
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** An operator-facing sentence for a failed load. @param {unknown} error */
+/** An operator-facing sentence for a failed call. @param {unknown} error */
 function describe(error) {
-  if (!(error instanceof ApiError)) return "Something went wrong in this page; reload it.";
-  switch (error.status) {
-    case 0:
-      return error.message;
-    case 401:
-      return "This key was not accepted (401 unauthenticated): it is unknown, revoked or mistyped. Paste another key.";
-    case 403:
-      return "Permission denied (403): this key is not an admin key. The overview needs a key with the admin scope.";
-    default:
-      return `The request failed (${error.status} ${error.code}): ${error.message}`;
-  }
+  return describeFailure(error, FAILURE_WORDS);
 }
 
 /** Shows a failure; after an auth failure no data stays on screen and refreshing stops. @param {unknown} error */
 function report(error) {
-  showMessage(describe(error), "error");
-  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+  showMessage(ui, describe(error), "error");
+  if (isAuthError(error)) {
     state.halted = true;
     clearData();
   }
 }
 
 /** GETs the overview's data with the stored key. @returns {Promise<any>} */
-async function load() {
-  const key = readKey();
-  if (key === "") throw new ApiError(0, "no_key", "Paste an API key with the admin scope first.");
-  let response;
-  try {
-    response = await fetch(DATA_PATH, {
-      method: "GET",
-      headers: { authorization: `Bearer ${key}`, accept: "application/json" },
-      cache: "no-store",
-      credentials: "omit",
-      redirect: "error",
-      referrerPolicy: "no-referrer",
-    });
-  } catch {
-    throw new ApiError(
-      0,
-      "network",
+function load() {
+  return callApi(DATA_PATH, {
+    noKey: "Paste an API key with the admin scope first.",
+    unreachable:
       "Network error: Patchbay could not be reached. The page tries again every 15 seconds; check that it is running.",
-    );
-  }
-  /** @type {any} */
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const code = typeof data?.code === "string" ? data.code : "error";
-    const message = typeof data?.message === "string" ? data.message : response.statusText;
-    throw new ApiError(response.status, code, message);
-  }
-  return data ?? {};
+  });
 }
 
 // ---- numbers and times ----
@@ -476,7 +401,11 @@ function render(data) {
   state.data = data;
   if (data.enabled === false) {
     ui.charts.replaceChildren();
-    showMessage("Metrics are off on this server (PATCHBAY_METRICS=off): there is nothing to chart.", "info");
+    showMessage(
+      ui,
+      "Metrics are off on this server (PATCHBAY_METRICS=off): there is nothing to chart.",
+      "info",
+    );
     return;
   }
   if (isNumber(data.sampleSeconds))
@@ -505,7 +434,7 @@ async function refresh() {
   try {
     const data = await load();
     if (mine !== state.generation) return;
-    clearMessage();
+    clearMessage(ui);
     render(data);
     ui.updated.textContent = `Updated ${clock(Date.now(), true)} UTC.`;
   } catch (error) {
@@ -540,16 +469,16 @@ ui.keyForm.addEventListener("submit", (event) => {
   const key = ui.keyInput.value.trim();
   ui.keyInput.value = "";
   if (!KEY_SHAPE.test(key)) {
-    showMessage("Paste an API key: printable characters, no spaces.", "error");
+    showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
     return;
   }
   try {
-    sessionStorage.setItem(KEY_STORAGE, key);
+    writeKey(key);
   } catch {
-    showMessage("This browser refused to keep the key (session storage is disabled).", "error");
+    showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
     return;
   }
-  showKeyState();
+  showKeyState(ui);
   clearData();
   state.halted = false;
   refreshNow();
@@ -560,13 +489,13 @@ ui.forgetKey.addEventListener("click", () => {
   ui.keyInput.value = "";
   stopTimer();
   clearData();
-  showKeyState();
-  showMessage("The key was forgotten. Paste a key to continue.", "info");
+  showKeyState(ui);
+  showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
 });
 
 ui.refresh.addEventListener("click", () => {
   if (readKey() === "") {
-    showMessage("Paste an API key with the admin scope first.", "error");
+    showMessage(ui, "Paste an API key with the admin scope first.", "error");
     return;
   }
   state.halted = false;
@@ -589,7 +518,7 @@ window.addEventListener("resize", () => {
   });
 });
 
-showKeyState();
+showKeyState(ui);
 if (readKey() === "")
-  showMessage("Paste an API key with the admin scope to see this replica's charts.", "info");
+  showMessage(ui, "Paste an API key with the admin scope to see this replica's charts.", "info");
 else refreshNow();

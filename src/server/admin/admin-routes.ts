@@ -23,6 +23,8 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   "/admin/overview": { file: "overview.html", contentType: "text/html; charset=utf-8" },
   "/admin/overview.js": { file: "overview.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/admin.css": { file: "admin.css", contentType: "text/css; charset=utf-8" },
+  // What the pages share (the key, messages, API calls), imported by each page's module.
+  "/admin/admin-common.js": { file: "admin-common.js", contentType: "text/javascript; charset=utf-8" },
 };
 
 // The pages handle an API key: nothing but this origin may run, style, fetch or frame it, and the
