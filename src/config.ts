@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { ConfigError, type Env, httpUrl, integer, read } from "./config-values.ts";
 // The parser file, not the feature index: reading the settings must not load the HTTP client.
 import { parseEgressAllowEntry } from "./outbound/egress-allow-entry.ts";
 // The parser files, not the feature indexes: reading the settings must not load the limiters (the
@@ -17,7 +18,11 @@ import {
   RateLimitSpecError,
   type RateLimitTiers,
 } from "./ratelimit/parse-rate-limits.ts";
-import { TRACE_SAMPLERS, type TracingSettings } from "./tracing/tracing-settings.ts";
+// The reader file, not the feature index: reading the settings must not load the tracing SDK.
+import { readTracing } from "./tracing/read-tracing-settings.ts";
+import type { TracingSettings } from "./tracing/tracing-settings.ts";
+
+export { ConfigError } from "./config-values.ts";
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -120,28 +125,6 @@ export interface Config {
   readonly webhookAllowInsecureCallbacks: boolean;
 }
 
-/** A setting that failed validation; the message is one line naming the variable and what is allowed. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
-
-const httpUrl = z
-  .string()
-  .refine(
-    (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
-    "must be an http:// or https:// URL",
-  )
-  .transform((v) => v.replace(/\/+$/, ""));
-
 const postgresUrl = z
   .string()
   .refine(
@@ -162,24 +145,6 @@ const masterKeyList = z
     (keys) => keys.every((k) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(k) && Buffer.from(k, "base64").length === 32),
     "must be comma-separated base64 keys of 32 bytes each (make one with: openssl rand -base64 32)",
   );
-
-/** `key=value,key2=value2`, values URL-encoded (the OTLP exporters' header syntax). */
-const otlpHeaders = z.string().transform((v, ctx) => {
-  const headers: Record<string, string> = {};
-  for (const pair of v
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const at = pair.indexOf("=");
-    const name = pair.slice(0, at).trim().toLowerCase();
-    if (at <= 0 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
-      ctx.issues.push({ code: "custom", message: "must be key=value pairs separated by commas", input: v });
-      return z.NEVER;
-    }
-    headers[name] = decodeURIComponent(pair.slice(at + 1).trim());
-  }
-  return headers;
-});
 
 const apiKey = z
   .string()
@@ -221,25 +186,6 @@ const egressAllowList = z
   );
 
 /** Variables whose values must never be echoed back in an error. */
-const SECRET_VARS = new Set([
-  "DATABASE_URL",
-  "PATCHBAY_MASTER_KEY",
-  "PATCHBAY_ADMIN_KEY",
-  // Export headers carry tokens.
-  "OTEL_EXPORTER_OTLP_HEADERS",
-  "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-]);
-
-function read<T>(env: Env, name: string, schema: z.ZodType<T, string>): T | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const reason = result.error.issues[0]?.message ?? "is not valid";
-  const shown = SECRET_VARS.has(name) ? "" : ` (got ${JSON.stringify(raw.slice(0, 80))})`;
-  throw new ConfigError(`${name} ${reason}${shown}`);
-}
-
 /**
  * Reads and validates every setting. Throws `ConfigError` with a one-line message on the first bad
  * value; nothing else in Patchbay reads `process.env`.
@@ -345,52 +291,6 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
         "PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS",
         z.enum(["true", "false"], { error: "must be true or false" }),
       ) === "true",
-  };
-}
-
-/**
- * The standard OpenTelemetry variables Patchbay honours. Tracing is on when OTEL_TRACES_EXPORTER names an
- * exporter (`otlp`, `console`) or an OTLP endpoint is set, and off with OTEL_SDK_DISABLED=true or
- * OTEL_TRACES_EXPORTER=none.
- */
-function readTracing(env: Env): TracingSettings | undefined {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
-  const named = read(
-    env,
-    "OTEL_TRACES_EXPORTER",
-    z.enum(["otlp", "console", "none"], { error: "must be otlp, console or none" }),
-  );
-  const tracesEndpoint = read(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", httpUrl);
-  const baseEndpoint = read(env, "OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl);
-  if (named === "none" || (named === undefined && tracesEndpoint === undefined && baseEndpoint === undefined))
-    return undefined;
-  const endpoint =
-    tracesEndpoint ??
-    (baseEndpoint === undefined ? "http://localhost:4318/v1/traces" : `${baseEndpoint}/v1/traces`);
-  const headers =
-    read(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", otlpHeaders) ??
-    read(env, "OTEL_EXPORTER_OTLP_HEADERS", otlpHeaders) ??
-    {};
-  return {
-    exporter: named ?? "otlp",
-    endpoint,
-    headers,
-    serviceName: read(env, "OTEL_SERVICE_NAME", z.string().min(1).max(200)) ?? "patchbay",
-    sampler:
-      read(
-        env,
-        "OTEL_TRACES_SAMPLER",
-        z.enum(TRACE_SAMPLERS, { error: `must be one of ${TRACE_SAMPLERS.join(", ")}` }),
-      ) ?? "parentbased_always_on",
-    samplerRatio:
-      read(
-        env,
-        "OTEL_TRACES_SAMPLER_ARG",
-        z
-          .string()
-          .regex(/^(0(\.\d+)?|1(\.0+)?)$/, "must be a number from 0 to 1")
-          .transform(Number),
-      ) ?? 1,
   };
 }
 

@@ -117,7 +117,7 @@ export function createMetricsHistory(
   let queue: Promise<void> = Promise.resolve();
 
   async function take(): Promise<void> {
-    const metrics = (await registry.getMetricsAsJSON()) as unknown as MetricJson[];
+    const metrics: readonly MetricJson[] = await registry.getMetricsAsJSON();
     const reading = { at: now(), totals: readOverviewTotals(metrics, caps) };
     if (previous !== undefined && reading.at > previous.at) {
       samples.push(interval(previous, reading));

@@ -18,7 +18,8 @@
 /** One metric of `Registry.getMetricsAsJSON()`, as far as the overview reads it. */
 export interface MetricJson {
   readonly name: string;
-  readonly type: string;
+  /** prom-client's MetricType: "counter", "gauge", "histogram" or "summary" (compared as text). */
+  readonly type: { toString(): string };
   readonly values: readonly {
     readonly value: number;
     readonly metricName?: string;
@@ -142,7 +143,7 @@ function find(
   names: readonly string[],
   pattern: RegExp,
 ): MetricJson | undefined {
-  const ofType = metrics.filter((metric) => metric.type === type);
+  const ofType = metrics.filter((metric) => String(metric.type) === type);
   for (const name of names) {
     const exact = ofType.find((metric) => metric.name === name);
     if (exact !== undefined) return exact;
