@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "../cli/run-patchbay.ts";
+import { adminWebFile, expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // The agents admin page (/admin/agents) in headless Chromium against a real server with real agent
@@ -12,7 +13,7 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
-const WEB = (file: string) => fileURLToPath(new URL(`../../web/admin/${file}`, import.meta.url));
+const WEB = adminWebFile;
 const AXE = fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url));
 const KEY_STORAGE = "patchbay.adminKey";
 const VERSION = (
@@ -173,39 +174,12 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
     });
 
     it("serves the page and its script with no-store, a strict CSP, nosniff and no referrer", async () => {
-      for (const [path, type, file] of [
+      await expectAdminFiles(t.url, [
         ["/admin/agents", "text/html; charset=utf-8", "agents.html"],
         ["/admin/agents.js", "text/javascript; charset=utf-8", "agents.js"],
         ["/admin/admin-common.js", "text/javascript; charset=utf-8", "admin-common.js"],
-      ] as const) {
-        const response = await fetch(`${t.url}${path}`);
-        expect(response.status, path).toBe(200);
-        expect(response.headers.get("content-type"), path).toBe(type);
-        expect(response.headers.get("cache-control"), path).toBe("no-store");
-        expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
-        expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
-        const csp = (response.headers.get("content-security-policy") ?? "").split(/;\s*/);
-        for (const directive of [
-          "default-src 'self'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "connect-src 'self'",
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-          "form-action 'none'",
-        ]) {
-          expect(csp, path).toContain(directive);
-        }
-        expect(csp.join(";"), path).not.toContain("unsafe");
-        expect(await response.text(), path).toBe(readFileSync(WEB(file), "utf8"));
-      }
-      const head = await fetch(`${t.url}/admin/agents`, { method: "HEAD" });
-      expect(head.status).toBe(200);
-      expect(await head.text()).toBe("");
-      const post = await fetch(`${t.url}/admin/agents`, { method: "POST", body: "x" });
-      expect(post.status).toBe(405);
-      expect(post.headers.get("allow")).toBe("GET, HEAD");
-      expect((await fetch(`${t.url}/admin/agents.html`)).status).toBe(404);
+      ]);
+      await expectAdminPageMethods(t.url, "agents");
     });
 
     it("shows the agents by pool with the admin key, narrows by pool, and works at 420 px and from the keyboard", async () => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OverviewData } from "../../src/metrics/index.ts";
+import { adminWebFile, expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // The overview admin page (/admin/overview) in headless Chromium against a real server that samples its
@@ -11,7 +12,7 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
-const WEB = (file: string) => fileURLToPath(new URL(`../../web/admin/${file}`, import.meta.url));
+const WEB = adminWebFile;
 const KEY_STORAGE = "patchbay.adminKey";
 const DATA = "/admin/overview/data";
 
@@ -145,38 +146,11 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
     });
 
     it("serves the page and its script with no-store, a strict CSP, nosniff and no referrer", async () => {
-      for (const [path, type, file] of [
+      await expectAdminFiles(t.url, [
         ["/admin/overview", "text/html; charset=utf-8", "overview.html"],
         ["/admin/overview.js", "text/javascript; charset=utf-8", "overview.js"],
-      ] as const) {
-        const response = await fetch(`${t.url}${path}`);
-        expect(response.status, path).toBe(200);
-        expect(response.headers.get("content-type"), path).toBe(type);
-        expect(response.headers.get("cache-control"), path).toBe("no-store");
-        expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
-        expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
-        const csp = (response.headers.get("content-security-policy") ?? "").split(/;\s*/);
-        for (const directive of [
-          "default-src 'self'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "connect-src 'self'",
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-          "form-action 'none'",
-        ]) {
-          expect(csp, path).toContain(directive);
-        }
-        expect(csp.join(";"), path).not.toContain("unsafe");
-        expect(await response.text(), path).toBe(readFileSync(WEB(file), "utf8"));
-      }
-      const head = await fetch(`${t.url}/admin/overview`, { method: "HEAD" });
-      expect(head.status).toBe(200);
-      expect(await head.text()).toBe("");
-      const post = await fetch(`${t.url}/admin/overview`, { method: "POST", body: "x" });
-      expect(post.status).toBe(405);
-      expect(post.headers.get("allow")).toBe("GET, HEAD");
-      expect((await fetch(`${t.url}/admin/overview.html`)).status).toBe(404);
+      ]);
+      await expectAdminPageMethods(t.url, "overview");
       // The home page links it.
       const home = await fetch(`${t.url}/`, { headers: { accept: "application/json" } });
       expect(((await home.json()) as { links: Record<string, string> }).links.overview).toBe(

@@ -3,11 +3,12 @@ import { fileURLToPath } from "node:url";
 import { sign } from "@octokit/webhooks-methods";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminWebFile, expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
-const WEB = (file: string) => fileURLToPath(new URL(`../../web/admin/${file}`, import.meta.url));
+const WEB = adminWebFile;
 const GITHUB_SECRET = "It's a Secret to Everybody";
 const KEY_STORAGE = "patchbay.adminKey";
 
@@ -190,40 +191,12 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
     });
 
     it("serves the page, its script and its styles with no-store, a strict CSP, nosniff and no referrer", async () => {
-      for (const [path, type] of [
-        ["/admin/connector-events", "text/html; charset=utf-8"],
-        ["/admin/connector-events.js", "text/javascript; charset=utf-8"],
-        ["/admin/admin.css", "text/css; charset=utf-8"],
-      ] as const) {
-        const response = await fetch(`${t.url}${path}`);
-        expect(response.status, path).toBe(200);
-        expect(response.headers.get("content-type"), path).toBe(type);
-        expect(response.headers.get("cache-control"), path).toBe("no-store");
-        expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
-        expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
-        const csp = (response.headers.get("content-security-policy") ?? "").split(/;\s*/);
-        for (const directive of [
-          "default-src 'self'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "connect-src 'self'",
-          "frame-ancestors 'none'",
-          "form-action 'none'",
-        ]) {
-          expect(csp, path).toContain(directive);
-        }
-        expect(csp.join(";"), path).not.toContain("unsafe");
-        const name =
-          path === "/admin/connector-events" ? "connector-events.html" : path.slice("/admin/".length);
-        expect(await response.text(), path).toBe(readFileSync(WEB(name), "utf8"));
-      }
-      const head = await fetch(`${t.url}/admin/connector-events`, { method: "HEAD" });
-      expect(head.status).toBe(200);
-      expect(await head.text()).toBe("");
-      const post = await fetch(`${t.url}/admin/connector-events`, { method: "POST", body: "x" });
-      expect(post.status).toBe(405);
-      expect(post.headers.get("allow")).toBe("GET, HEAD");
-      expect((await fetch(`${t.url}/admin/connector-events.html`)).status).toBe(404);
+      await expectAdminFiles(t.url, [
+        ["/admin/connector-events", "text/html; charset=utf-8", "connector-events.html"],
+        ["/admin/connector-events.js", "text/javascript; charset=utf-8", "connector-events.js"],
+        ["/admin/admin.css", "text/css; charset=utf-8", "admin.css"],
+      ]);
+      await expectAdminPageMethods(t.url, "connector-events");
     });
 
     it("lists endpoints with their counts, shows an endpoint's events without payloads, filters jobs and retries a dead one", async () => {
