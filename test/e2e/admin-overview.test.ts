@@ -460,7 +460,9 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
 
     it("writes data into the page as text only and keeps the key out of other storage", () => {
       // Comments may name what the code avoids; the code itself must not use it.
-      const script = readFileSync(WEB("overview.js"), "utf8")
+      const script = ["overview.js", "admin-common.js"]
+        .map((file) => readFileSync(WEB(file), "utf8"))
+        .join("\n")
         .replace(/\/\*[\s\S]*?\*\//g, "")
         .replace(/^\s*\/\/.*$/gm, "");
       for (const sink of [

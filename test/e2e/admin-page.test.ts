@@ -352,7 +352,9 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
 
     it("writes API data into the page as text only and keeps the key out of other storage", () => {
       // Comments may name what the code avoids; the code itself must not use it.
-      const script = readFileSync(WEB("connector-events.js"), "utf8")
+      const script = ["connector-events.js", "admin-common.js"]
+        .map((file) => readFileSync(WEB(file), "utf8"))
+        .join("\n")
         .replace(/\/\*[\s\S]*?\*\//g, "")
         .replace(/^\s*\/\/.*$/gm, "");
       for (const sink of [
