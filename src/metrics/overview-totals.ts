@@ -2,24 +2,15 @@
  * What the operator overview reads from a registry at one instant: cumulative totals, already grouped
  * the way its charts show them (never one entry per raw series), and the gauges it charts.
  *
- * The webhook metrics are found by name pattern, so that the page shows them wherever a server exposes
- * them and says "no data" otherwise:
- * - deliveries: the counter `patchbay_webhook_received_total` (this release's), or else the shortest-named counter
- *   matching {@link DELIVERIES_PATTERN}; grouped by its `provider` and `outcome` labels (`result` or
- *   `status` when there is no `outcome`);
- * - job queue depth: the gauge `patchbay_webhook_jobs_queued`, `patchbay_webhook_queue_depth` or
- *   `patchbay_webhook_jobs`, or else
- *   the shortest-named gauge matching {@link QUEUE_DEPTH_PATTERN}; its series summed, only those whose
- *   `state` (or `status`) label, when it has one, is a waiting state ({@link WAITING_STATES});
- * - oldest job's age: the gauge `patchbay_webhook_queue_oldest_age_seconds` (this release's), or else the shortest-named
- *   gauge matching {@link OLDEST_AGE_PATTERN}; the largest of its series.
+ * The webhook charts read `patchbay_webhook_received_total` (by `provider` and `outcome`),
+ * `patchbay_webhook_queue_depth` (summed over the queues) and `patchbay_webhook_queue_oldest_age_seconds`
+ * (its largest series); a registry without them (metrics of a server whose webhook feature is not
+ * counted) gives "no data".
  */
 
 /** One metric of `Registry.getMetricsAsJSON()`, as far as the overview reads it. */
 export interface MetricJson {
   readonly name: string;
-  /** prom-client's MetricType: "counter", "gauge", "histogram" or "summary" (compared as text). */
-  readonly type: { toString(): string };
   readonly values: readonly {
     readonly value: number;
     readonly metricName?: string;
@@ -57,18 +48,9 @@ export const CLIENT_CODES: ReadonlySet<string> = new Set([
   "already_exists",
 ]);
 
-export const DELIVERIES_PATTERN = /^patchbay_webhook_[a-z0-9_]*deliver[a-z0-9_]*_total$/;
-export const QUEUE_DEPTH_PATTERN =
-  /^patchbay_webhook_(?![a-z0-9_]*(?:_age|oldest|_seconds))[a-z0-9_]*(?:queue|queued|pending)[a-z0-9_]*$/;
-export const OLDEST_AGE_PATTERN = /^patchbay_webhook_[a-z0-9_]*(?:oldest[a-z0-9_]*|_age_seconds)$/;
-export const WAITING_STATES: ReadonlySet<string> = new Set([
-  "queued",
-  "pending",
-  "ready",
-  "waiting",
-  "retrying",
-  "scheduled",
-]);
+const WEBHOOK_RECEIVED = "patchbay_webhook_received_total";
+const WEBHOOK_QUEUE_DEPTH = "patchbay_webhook_queue_depth";
+const WEBHOOK_OLDEST = "patchbay_webhook_queue_oldest_age_seconds";
 
 const RPC_REQUESTS = "patchbay_rpc_requests_total";
 const EXECUTE_DURATION = "patchbay_execution_duration_seconds";
@@ -86,24 +68,9 @@ export interface OverviewCaps {
 
 export function readOverviewTotals(metrics: readonly MetricJson[], caps: OverviewCaps): OverviewTotals {
   const byName = new Map(metrics.map((metric) => [metric.name, metric]));
-  const deliveries = find(
-    metrics,
-    "counter",
-    ["patchbay_webhook_received_total", "patchbay_webhook_deliveries_total"],
-    DELIVERIES_PATTERN,
-  );
-  const depth = find(
-    metrics,
-    "gauge",
-    ["patchbay_webhook_jobs_queued", "patchbay_webhook_queue_depth", "patchbay_webhook_jobs"],
-    QUEUE_DEPTH_PATTERN,
-  );
-  const oldest = find(
-    metrics,
-    "gauge",
-    ["patchbay_webhook_queue_oldest_age_seconds", "patchbay_webhook_oldest_job_age_seconds"],
-    OLDEST_AGE_PATTERN,
-  );
+  const deliveries = byName.get(WEBHOOK_RECEIVED);
+  const depth = byName.get(WEBHOOK_QUEUE_DEPTH);
+  const oldest = byName.get(WEBHOOK_OLDEST);
   const breaches = byName.get(BREACHES);
   return {
     ...rpcTotals(byName.get(RPC_REQUESTS)),
@@ -114,11 +81,10 @@ export function readOverviewTotals(metrics: readonly MetricJson[], caps: Overvie
       deliveries === undefined
         ? undefined
         : sumByGroup(deliveries, (labels) =>
-            caps.deliveries(
-              `${text(labels.provider, "all")} · ${text(labels.outcome ?? labels.result ?? labels.status, "all")}`,
-            ),
+            caps.deliveries(`${text(labels.provider, "all")} · ${text(labels.outcome, "all")}`),
           ),
-    queueDepth: depth === undefined ? undefined : waitingSum(depth),
+    queueDepth:
+      depth === undefined ? undefined : depth.values.reduce((sum, value) => sum + finite(value.value), 0),
     oldestJobSeconds:
       oldest === undefined ? undefined : Math.max(0, ...oldest.values.map((value) => finite(value.value))),
     breaches:
@@ -134,23 +100,6 @@ function text(value: string | number | undefined, otherwise: string): string {
 
 function finite(value: number): number {
   return Number.isFinite(value) ? value : 0;
-}
-
-/** The metric of `type` named one of `names`, or else the shortest-named one matching `pattern`. */
-function find(
-  metrics: readonly MetricJson[],
-  type: string,
-  names: readonly string[],
-  pattern: RegExp,
-): MetricJson | undefined {
-  const ofType = metrics.filter((metric) => String(metric.type) === type);
-  for (const name of names) {
-    const exact = ofType.find((metric) => metric.name === name);
-    if (exact !== undefined) return exact;
-  }
-  const matching = ofType.filter((metric) => pattern.test(metric.name));
-  matching.sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name));
-  return matching[0];
 }
 
 function rpcTotals(metric: MetricJson | undefined): { rpcCalls: number; rpcErrors: number } {
@@ -171,15 +120,6 @@ function sumByGroup(metric: MetricJson, group: (labels: MetricJson["values"][num
     sums.set(name, (sums.get(name) ?? 0) + finite(value.value));
   }
   return sums;
-}
-
-function waitingSum(metric: MetricJson): number {
-  let sum = 0;
-  for (const value of metric.values) {
-    const state = value.labels.state ?? value.labels.status;
-    if (state === undefined || WAITING_STATES.has(String(state))) sum += finite(value.value);
-  }
-  return sum;
 }
 
 /** A histogram's `_bucket` series summed by group, on the bounds of its first series. */

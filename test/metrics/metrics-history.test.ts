@@ -1,7 +1,8 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { bucketQuantile } from "../../src/metrics/bucket-quantile.ts";
 import { createMetrics, createMetricsHistory, type OverviewChart } from "../../src/metrics/index.ts";
+import { createWebhookMetrics } from "../../src/metrics/webhook-metrics.ts";
 
 // The overview's history over real prom-client registries: counters' increases become rates, Execute's
 // histogram becomes p50 and p99 by connector, webhook metrics are found by name when present, and memory
@@ -81,39 +82,23 @@ describe("the metrics history", () => {
     expect(line(quiet.charts.sandboxBreaches, "timeout")).toEqual([18, 0]);
   });
 
-  it("finds webhook delivery and queue metrics by name when a server has them", async () => {
+  it("charts the webhook feature's own metrics: deliveries by provider and outcome, queue depth and age", async () => {
     const registry = new Registry();
     const clock = manualClock();
     const history = createMetricsHistory(registry, { now: clock.now });
-    const deliveries = new Counter({
-      name: "patchbay_webhook_deliveries_total",
-      help: "deliveries",
-      labelNames: ["provider", "outcome"],
-      registers: [registry],
+    // The metrics the webhook feature exposes, fed the way the receiver and the job reader feed them.
+    const webhooks = createWebhookMetrics(registry);
+    const queue = (waiting: number, oldestWaitingSeconds: number) => ({
+      jobs: { queued: waiting, retrying: 0, running: 0, dead: 0 },
+      waiting,
+      oldestWaitingSeconds,
     });
-    const queued = new Gauge({
-      name: "patchbay_webhook_jobs_queued",
-      help: "queued jobs",
-      labelNames: ["state"],
-      registers: [registry],
-    });
-    const oldest = new Gauge({
-      name: "patchbay_webhook_queue_oldest_age_seconds",
-      help: "oldest",
-      labelNames: ["queue"],
-      registers: [registry],
-    });
-    // Gauges and counters that only look like one of them are not read as the queue.
-    new Gauge({ name: "patchbay_webhook_queue_wait_seconds", help: "x", registers: [registry] }).set(77);
-    new Counter({ name: "patchbay_webhook_jobs_queued_total", help: "x", registers: [registry] }).inc(99);
+    // The jobs are read at most every few seconds of real time: one reading serves both samples.
+    const reading = { delivery: queue(4, 12), pull: queue(2, 40) };
+    webhooks.watchJobs(async () => reading);
     await history.sample();
-    deliveries.inc({ provider: "github", outcome: "accepted" }, 30);
-    deliveries.inc({ provider: "stripe", outcome: "rejected" }, 3);
-    queued.set({ state: "queued" }, 4);
-    queued.set({ state: "retrying" }, 2);
-    queued.set({ state: "running" }, 7);
-    oldest.set({ queue: "a" }, 12);
-    oldest.set({ queue: "b" }, 40);
+    for (let i = 0; i < 30; i++) webhooks.received("github", "accepted");
+    for (let i = 0; i < 3; i++) webhooks.refused("stripe", "signature");
     clock.advance(15_000);
     await history.sample();
     const { charts } = history.data();
@@ -127,28 +112,6 @@ describe("the metrics history", () => {
     // This registry has no RPC or Execute metric: zero calls, and no quantiles.
     expect(charts.rpcRate.series[0]?.values).toEqual([0]);
     expect(charts.executeP99.series).toEqual([]);
-  });
-
-  it("falls back to the name patterns for other webhook metric names", async () => {
-    const registry = new Registry();
-    const clock = manualClock();
-    const history = createMetricsHistory(registry, { now: clock.now });
-    const attempts = new Counter({
-      name: "patchbay_webhook_delivery_attempts_total",
-      help: "x",
-      labelNames: ["provider", "result"],
-      registers: [registry],
-    });
-    new Gauge({ name: "patchbay_webhook_pending_jobs", help: "x", registers: [registry] }).set(9);
-    new Gauge({ name: "patchbay_webhook_pending_age_seconds", help: "x", registers: [registry] }).set(5);
-    await history.sample();
-    attempts.inc({ provider: "slack", result: "ok" }, 2);
-    clock.advance(60_000);
-    await history.sample();
-    const { charts } = history.data();
-    expect(charts.webhookDeliveries.series).toEqual([{ name: "slack · ok", values: [2] }]);
-    expect(charts.webhookQueueDepth.series[0]?.values).toEqual([9]);
-    expect(charts.webhookOldestJob.series[0]?.values).toEqual([5]);
   });
 
   it("marks the webhook charts unavailable when the registry has no webhook metric", async () => {
