@@ -63,7 +63,9 @@ export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Int
         : tracing.start("authenticate", { kind: SpanKind.INTERNAL }, parent);
     let principal: Awaited<ReturnType<ApiKeyStore["verify"]>>;
     try {
-      principal = await keys.verify(key);
+      principal = await (traced === undefined || tracing === undefined
+        ? keys.verify(key)
+        : tracing.run(traced.context, () => keys.verify(key)));
     } finally {
       if (traced !== undefined && principal === undefined) failSpan(traced.span, "unauthenticated");
       traced?.span.end();

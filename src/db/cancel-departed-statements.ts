@@ -1,4 +1,5 @@
 import type { CallerScope } from "./caller-scope.ts";
+import { type PgClient, type PgPoolEvents, statementText } from "./pg-client.ts";
 import { sendCancelRequest } from "./send-cancel-request.ts";
 
 /** What happened to statements whose caller left, since the database opened. */
@@ -7,21 +8,6 @@ export interface StatementStats {
   readonly cancelled: number;
   /** Statements not sent at all, because their caller had already left when they got a connection. */
   readonly skipped: number;
-}
-
-/** The slice of node-postgres's `Client` this needs (`processID`/`secretKey` are set once connected). */
-interface PgClient {
-  query: (...args: unknown[]) => unknown;
-  getTransactionStatus?: () => string | null;
-  processID: number | null;
-  secretKey: number | null;
-  host: string;
-  port: number;
-}
-
-/** The slice of node-postgres's `Pool` this needs. */
-export interface PgPoolEvents {
-  on(event: "connect", listener: (client: never) => void): unknown;
 }
 
 /** The error a statement gets when it was not sent because its caller had left. */
@@ -39,14 +25,6 @@ export class CallerGoneError extends Error {
 // as a write: misreading errs towards running the statement.
 const READ = /^\s*(select|with|values|table|show)\b/i;
 const WRITE_WORD = /\b(insert|update|delete|merge|truncate|lock|copy|call|do)\b/i;
-
-function textOf(config: unknown): string | undefined {
-  if (typeof config === "string") return config;
-  if (typeof config !== "object" || config === null) return undefined;
-  // A submittable (a cursor) drives the protocol itself: left alone.
-  if ("submit" in config && typeof config.submit === "function") return undefined;
-  return "text" in config && typeof config.text === "string" ? config.text : undefined;
-}
 
 /**
  * Ties the reads of every pooled connection to the caller they run for (see {@link CallerScope}):
@@ -66,7 +44,7 @@ export function cancelDepartedStatements(pool: PgPoolEvents, scope: CallerScope)
     const query = client.query;
     client.query = function (this: PgClient, ...args: unknown[]): unknown {
       const signal = scope.signal();
-      const text = signal === undefined ? undefined : textOf(args[0]);
+      const text = signal === undefined ? undefined : statementText(args[0]);
       if (
         signal === undefined ||
         text === undefined ||

@@ -4,13 +4,11 @@ import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "../logging/logger.ts";
 import { createCallerScope } from "./caller-scope.ts";
-import {
-  cancelDepartedStatements,
-  type PgPoolEvents,
-  type StatementStats,
-} from "./cancel-departed-statements.ts";
+import { cancelDepartedStatements, type StatementStats } from "./cancel-departed-statements.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded/embedded-postgres.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
+import { observeStatements, type StatementObserver } from "./observe-statements.ts";
+import type { PgPoolEvents } from "./pg-client.ts";
 import { createProbeConnection, type ProbeConnection } from "./probe-connection.ts";
 
 /** Options for {@link openDatabase}. */
@@ -30,6 +28,8 @@ export interface DatabaseOptions {
    * enforced by the server); migrations run without it. Unset: no limit.
    */
   statementTimeoutMs?: number | undefined;
+  /** Told of every statement on the pool (the tracer's database spans); unset: statements run untouched. */
+  observeStatement?: StatementObserver | undefined;
 }
 
 /** The pool's connections right now. */
@@ -124,6 +124,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         onPoolCreated: (created: PgPool) => {
           pool = created;
           statementStats = cancelDepartedStatements(created, scope);
+          // Registered second, so it wraps the caller hook: a statement skipped for a departed caller is seen too.
+          if (options.observeStatement !== undefined) observeStatements(created, options.observeStatement);
         },
       },
     });

@@ -7,6 +7,7 @@ export {
   createNotificationListener,
   type NotificationListener,
 } from "./notification-listener.ts";
+export type { StatementInfo, StatementObserver } from "./observe-statements.ts";
 export {
   createPipelinedTransaction,
   type PipelinedTransaction,

@@ -192,9 +192,9 @@ async function traced<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (tracing === undefined || parent === undefined) return work();
-  const { span } = tracing.start(name, { kind: SpanKind.INTERNAL }, parent);
+  const { span, context } = tracing.start(name, { kind: SpanKind.INTERNAL }, parent);
   try {
-    return await work();
+    return await tracing.run(context, work);
   } catch (error) {
     failSpan(span, codeName(error instanceof ConnectError ? error.code : Code.Internal));
     throw error;

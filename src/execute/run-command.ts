@@ -194,8 +194,27 @@ export async function runCommand(
       deprecatedMessage: deprecation,
     });
   }
-  let work: Promise<ConnectorResult>;
-  if (definition === undefined) {
+  const start = (): Promise<ConnectorResult> => {
+    if (definition !== undefined) {
+      return executeDefinition(
+        definition,
+        {
+          config: { ...(req.params ?? {}), command: req.command },
+          connectorConfig: config,
+          variables,
+          stepId,
+          runId,
+          outbound,
+        },
+        {
+          signal,
+          logger,
+          deprecationWarned: true,
+          ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+          ...(webhooks ? { webhooks } : {}),
+        },
+      );
+    }
     // Script, external and OpenAPI-derived connectors: the same param checks as built-ins, against the
     // stored schema.
     const prepared = prepareDeclaredCommand(
@@ -204,62 +223,44 @@ export async function runCommand(
       req.command,
       (req.params ?? {}) as Record<string, unknown>,
     );
-    if (!prepared.ok) {
-      work = Promise.resolve(prepared.result);
-    } else {
-      const call: DeclaredCall = {
-        tenantId: run.tenantId,
-        command: prepared.command,
-        params: prepared.params,
-        variables,
-        config,
-        stepId,
-        runId,
-        timeoutMs: Math.max(1, budget),
-        signal,
-        logger,
-        addSecret: (value) => scrubber.add(value),
-      };
-      work =
-        connector.executionModel === "script"
-          ? runScriptCommand(deps.sandbox, connector, call, connector.agentPool ? outbound : undefined)
-          : connector.executionModel === "openapi"
-            ? runOpenApi(
-                {
-                  send: (url, init) => outbound.request(url, init),
-                  fetch: deps.outbound.guard.fetch,
-                  tokens: deps.openapiTokens,
-                },
-                connector,
-                call,
-              )
-            : runExternal(
-                clients,
-                connector,
-                call,
-                route ? createAgentFetch(deps.agents, route, call.timeoutMs) : undefined,
-              );
+    if (!prepared.ok) return Promise.resolve(prepared.result);
+    const call: DeclaredCall = {
+      tenantId: run.tenantId,
+      command: prepared.command,
+      params: prepared.params,
+      variables,
+      config,
+      stepId,
+      runId,
+      timeoutMs: Math.max(1, budget),
+      signal,
+      logger,
+      addSecret: (value) => scrubber.add(value),
+    };
+    if (connector.executionModel === "script") {
+      return runScriptCommand(deps.sandbox, connector, call, connector.agentPool ? outbound : undefined);
     }
-  } else {
-    work = executeDefinition(
-      definition,
-      {
-        config: { ...(req.params ?? {}), command: req.command },
-        connectorConfig: config,
-        variables,
-        stepId,
-        runId,
-        outbound,
-      },
-      {
-        signal,
-        logger,
-        deprecationWarned: true,
-        ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
-        ...(webhooks ? { webhooks } : {}),
-      },
+    if (connector.executionModel === "openapi") {
+      return runOpenApi(
+        {
+          send: (url, init) => outbound.request(url, init),
+          fetch: deps.outbound.guard.fetch,
+          tokens: deps.openapiTokens,
+        },
+        connector,
+        call,
+      );
+    }
+    return runExternal(
+      clients,
+      connector,
+      call,
+      route ? createAgentFetch(deps.agents, route, call.timeoutMs) : undefined,
     );
-  }
+  };
+  // The command's database statements (an OpenAPI connector's token, say) are spans of its span.
+  const work =
+    traced === undefined || deps.tracing === undefined ? start() : deps.tracing.run(traced.context, start);
   let result: ConnectorResult;
   try {
     result = await Promise.race([work, timedOut]);

@@ -11,7 +11,7 @@ import type { Metrics } from "../metrics/index.ts";
 import { createOutboundClient, instrumentOutbound } from "../outbound/index.ts";
 import { createPageTokens } from "../paging/index.ts";
 import type { SecretBox } from "../secrets/index.ts";
-import type { Tracing } from "../tracing/index.ts";
+import { type Tracing, traceStatements } from "../tracing/index.ts";
 import { openWebhooks, type Webhooks } from "../webhooks/index.ts";
 import type { Infrastructure } from "./build-services.ts";
 import { logSandboxEvent } from "./log-sandbox-event.ts";
@@ -70,6 +70,7 @@ export async function openInfrastructure(
     logger,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     entities: ENTITIES,
+    observeStatement: context.tracing === undefined ? undefined : traceStatements(context.tracing),
   });
   opened.defer(() => db.close());
   // This server's own outbound client (and its egress guard), sandbox and import worker: another server

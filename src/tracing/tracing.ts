@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   type Context,
   ROOT_CONTEXT,
@@ -30,6 +31,13 @@ import type { TracingSettings } from "./tracing-settings.ts";
 export interface Tracing {
   /** Starts a span, child of whatever span `parent` holds. */
   start(name: string, options: SpanOptions, parent: Context): { span: Span; context: Context };
+  /**
+   * Runs `work` with `context` as the current one, for what cannot be handed a context (the database
+   * driver's statements): everything `work` starts, awaits included, sees it through {@link active}.
+   */
+  run<T>(context: Context, work: () => T): T;
+  /** The context the running code was given by {@link run}; undefined outside any. */
+  active(): Context | undefined;
   /** The caller's trace context from W3C `traceparent`/`tracestate` headers (root when none). */
   extract(get: (name: string) => string | null | undefined): Context;
   /** Writes `traceparent` (and `tracestate`) for `context`'s span into `headers`. */
@@ -74,11 +82,15 @@ export function createTracing(settings: TracingSettings, version: string): Traci
   });
   const tracer: Tracer = provider.getTracer("patchbay", version);
   const propagator = new W3CTraceContextPropagator();
+  // This server's own: two servers in one process never see each other's contexts.
+  const current = new AsyncLocalStorage<Context>();
   return {
     start(name, options, parent) {
       const span = tracer.startSpan(name, options, parent);
       return { span, context: trace.setSpan(parent, span) };
     },
+    run: (context, work) => current.run(context, work),
+    active: () => current.getStore(),
     extract(get) {
       return propagator.extract(ROOT_CONTEXT, undefined, {
         keys: () => ["traceparent", "tracestate"],

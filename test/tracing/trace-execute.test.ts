@@ -19,6 +19,16 @@ interface OtlpExport {
 }
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+/** What a statement's span may say: the operation, the table, the database and the server. */
+const ALLOWED_DB_ATTRIBUTES = new Set([
+  "db.system.name",
+  "db.operation.name",
+  "db.query.summary",
+  "db.collection.name",
+  "db.namespace",
+  "server.address",
+  "server.port",
+]);
 const CALLER_SPAN = "00f067aa0ba902b7";
 
 const attribute = (span: OtlpSpan | undefined, key: string): unknown => {
@@ -145,5 +155,51 @@ describe("traces of an Execute, exported over OTLP/HTTP", () => {
     expect(refused?.status?.code).toBe(2);
     expect(refused?.status?.message).toBe("EGRESS_REFUSED");
     expect(upstreamParents.length).toBe(before);
+  }, 120_000);
+
+  it("traces the call's database statements as its client spans, without their text or values", async () => {
+    const traceId = "c".repeat(32);
+    const key = "idem-trace-statements-7f3a";
+    const res = await fetch(`${t.url}/api/v1/connectors/echo/execute`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${t.adminKey}`,
+        "content-type": "application/json",
+        traceparent: `00-${traceId}-${"d".repeat(16)}-01`,
+      },
+      body: JSON.stringify({
+        command: "echo",
+        params: { text: "statement-secret-text" },
+        metadata: { idempotencyKey: key },
+      }),
+    });
+    await res.arrayBuffer();
+    expect(res.status).toBe(200);
+    const call = () =>
+      spans.find((s) => s.traceId === traceId && s.name === "patchbay.v1.ExecuteService/Execute");
+    const statements = () =>
+      spans.filter((s) => s.traceId === traceId && attribute(s, "db.system.name") === "postgresql");
+    // The idempotency claim reads, inserts and (once the command ran) updates the execution's row.
+    await expect
+      .poll(() => statements().map((s) => s.name), { timeout: 60_000 })
+      .toEqual(expect.arrayContaining(["SELECT executions", "INSERT executions", "UPDATE executions"]));
+    await expect.poll(() => call()?.spanId, { timeout: 60_000 }).toBeDefined();
+    const ours = new Set(spans.filter((s) => s.traceId === traceId).map((s) => s.spanId));
+    for (const statement of statements()) {
+      expect(statement.kind, statement.name).toBe(3); // SPAN_KIND_CLIENT
+      expect(ours.has(statement.parentSpanId ?? ""), statement.name).toBe(true);
+      expect(attribute(statement, "server.address")).toBe("127.0.0.1");
+      expect(attribute(statement, "db.operation.name")).toBe(statement.name.split(" ")[0]);
+      expect(
+        (statement.attributes ?? []).map((a) => a.key).filter((k) => !ALLOWED_DB_ATTRIBUTES.has(k)),
+      ).toEqual([]);
+    }
+    // The claim runs in the handler: its statements are the call's own children.
+    const insert = statements().find((s) => s.name === "INSERT executions");
+    expect(insert?.parentSpanId).toBe(call()?.spanId);
+    const text = JSON.stringify(statements());
+    expect(text).not.toContain(key);
+    expect(text).not.toContain("statement-secret-text");
+    expect(text).not.toContain("$1");
   }, 120_000);
 });

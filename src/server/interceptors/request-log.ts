@@ -65,7 +65,10 @@ export function createRequestLogInterceptor(
     };
     let res: Awaited<ReturnType<typeof next>>;
     try {
-      res = await next(req);
+      // The handler's database statements are spans of the call (or of the step it is in).
+      res = await (traced === undefined || tracing === undefined
+        ? next(req)
+        : tracing.run(traced.context, () => next(req)));
     } catch (error) {
       return fail(error);
     }

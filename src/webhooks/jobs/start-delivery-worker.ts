@@ -91,9 +91,11 @@ export async function startDeliveryWorker(
             },
             deps.tracing.extract((name) => (name === "traceparent" ? job.data.traceparent : undefined)),
           );
-    const done = await attempt(job, traced?.context).catch(
-      (): Attempt => ({ target: job.data.targetKind, failure: "DELIVERY_ERROR" }),
-    );
+    const run = () => attempt(job, traced?.context);
+    const done = await (traced === undefined || deps.tracing === undefined
+      ? run()
+      : deps.tracing.run(traced.context, run)
+    ).catch((): Attempt => ({ target: job.data.targetKind, failure: "DELIVERY_ERROR" }));
     if (traced !== undefined) {
       if (done.failure !== undefined) failSpan(traced.span, done.failure);
       traced.span.end();

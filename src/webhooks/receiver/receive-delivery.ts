@@ -93,7 +93,9 @@ export async function receiveDelivery(
     ROOT_CONTEXT,
   );
   try {
-    const outcome = await receive(deps, provider, endpointId, delivery, { tracing, context: traced.context });
+    const outcome = await tracing.run(traced.context, () =>
+      receive(deps, provider, endpointId, delivery, { tracing, context: traced.context }),
+    );
     traced.span.setAttribute("patchbay.webhook.outcome", outcome.kind);
     return outcome;
   } catch (error) {
@@ -111,9 +113,9 @@ async function step<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (trace === undefined) return work();
-  const { span } = trace.tracing.start(name, { kind: SpanKind.INTERNAL }, trace.context);
+  const { span, context } = trace.tracing.start(name, { kind: SpanKind.INTERNAL }, trace.context);
   try {
-    return await work();
+    return await trace.tracing.run(context, work);
   } catch (error) {
     failSpan(span, error instanceof ConnectError ? codeName(error.code) : "internal");
     throw error;
