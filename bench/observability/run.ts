@@ -290,7 +290,9 @@ try {
       finalSpans.byName,
     )
       .map(([name, n]) => `${name} ${n}`)
-      .join(", ")}${finalSpans.unparsed > 0 ? `; ${finalSpans.unparsed} exports not parsed` : ""}; database statement spans (cache misses) ${statementSpans}, ${((statementSpans / ok.tracing) * 1000).toFixed(1)} per 1,000 calls`,
+      .join(
+        ", ",
+      )}${finalSpans.unparsed > 0 ? `; ${finalSpans.unparsed} exports not parsed` : ""}; database statement spans (cache misses) ${statementSpans}, ${((statementSpans / ok.tracing) * 1000).toFixed(1)} per 1,000 calls`,
     `exact: server 2's Execute ok count ${metricsOk === recordsOf(records.metrics, "succeeded") ? "equals" : "DIFFERS FROM"} its succeeded records (${recordsOf(records.metrics, "succeeded")}); server 3's call spans (${callSpans}) ${callSpans === tracingCalls ? "equal" : "DIFFER FROM"} its Execute count on /metrics, every code (${tracingCalls}: ${tracingSamples.map((s) => `${s.labels.code} ${s.value}`).join(", ")}); its command spans (${commandSpans}) ${commandSpans === allRecords("tracing") ? "equal" : "DIFFER FROM"} its records of every status (${allRecords("tracing")})`,
     ...TARGETS.map((t) => {
       const succeeded = recordsOf(records[t], "succeeded");
