@@ -8,6 +8,15 @@ export interface SandboxMetrics {
   event(kind: string): void;
   /** Reads the sandbox processes running at each scrape. */
   watchProcesses(count: () => number): void;
+  /** Reads the sandbox's isolates and their heaps at each scrape (the processes' latest reports). */
+  watchIsolates(read: () => IsolateFigures): void;
+}
+
+/** The sandbox's isolates and their V8 heaps, summed over its processes. */
+export interface IsolateFigures {
+  readonly isolates: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
 }
 
 /** Script error codes that are a limit breach, and their kind. */
@@ -53,6 +62,26 @@ export function createSandboxMetrics(registry: Registry): SandboxMetrics {
       this.set(countProcesses?.() ?? 0);
     },
   });
+  let readIsolates: (() => IsolateFigures) | undefined;
+  new Gauge({
+    name: "patchbay_sandbox_isolates",
+    help: "Isolates alive in the sandbox processes now (idle warm ones and running ones), as last reported.",
+    registers: [registry],
+    collect() {
+      this.set(readIsolates?.().isolates ?? 0);
+    },
+  });
+  new Gauge({
+    name: "patchbay_sandbox_isolate_heap_bytes",
+    help: "V8 heap of the sandbox's isolates, summed, as last reported: used (objects) and total (reserved).",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      const figures = readIsolates?.();
+      this.set({ state: "used" }, figures?.heapUsedBytes ?? 0);
+      this.set({ state: "total" }, figures?.heapTotalBytes ?? 0);
+    },
+  });
   return {
     ran(errorCode) {
       executions.inc({ outcome: errorCode === undefined ? "success" : (OUTCOMES[errorCode] ?? "error") });
@@ -62,6 +91,9 @@ export function createSandboxMetrics(registry: Registry): SandboxMetrics {
     event: (kind) => events.inc({ kind }),
     watchProcesses(count) {
       countProcesses = count;
+    },
+    watchIsolates(read) {
+      readIsolates = read;
     },
   };
 }

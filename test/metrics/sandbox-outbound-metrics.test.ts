@@ -62,6 +62,27 @@ describe("sandbox and outbound metrics", () => {
     expect(sampleValue(after, "patchbay_sandbox_processes")).toBeGreaterThan(0);
   }, 60_000);
 
+  it("shows the isolates the sandbox processes hold and their heaps", async () => {
+    expect(await post("/api/v1/connectors/metrics-script/execute", { command: "ok" })).toBe(200);
+    // The processes report their isolates every few seconds: the warm isolate of "ok" shows up soon.
+    let samples: Sample[] = [];
+    await expect
+      .poll(
+        async () => {
+          samples = await scrape();
+          return (
+            sampleValue(samples, "patchbay_sandbox_isolates") >= 1 &&
+            sampleValue(samples, "patchbay_sandbox_isolate_heap_bytes", { state: "used" }) > 0
+          );
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(true);
+    expect(
+      sampleValue(samples, "patchbay_sandbox_isolate_heap_bytes", { state: "total" }),
+    ).toBeGreaterThanOrEqual(sampleValue(samples, "patchbay_sandbox_isolate_heap_bytes", { state: "used" }));
+  }, 90_000);
+
   it("counts outbound requests by status class, and egress refusals by reason", async () => {
     const before = await scrape();
     const request = (url: string) =>

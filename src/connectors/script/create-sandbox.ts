@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { ScriptRunOptions } from "./run-script-options.ts";
 import { createSandboxProcesses, type SandboxEvent } from "./sandbox-processes.ts";
+import type { SandboxStats } from "./sandbox-stats.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
 
 /** How a sandbox is set up; every field has a default. */
@@ -44,6 +45,12 @@ export interface Sandbox {
   healthy(): boolean;
   /** Pids of the sandbox processes now running. */
   pids(): number[];
+  /**
+   * The isolates the sandbox processes hold and their heaps, for metrics. Each process measures its own
+   * every few seconds and reports when the figures changed, so this is a snapshot up to a few seconds
+   * old, read without asking the processes anything; zeros before any process has reported.
+   */
+  stats(): SandboxStats;
   /**
    * Kills the sandbox processes (server shutdown): running and waiting executions end with
    * SCRIPT_SANDBOX_LOST, and so does every later one.

@@ -13,6 +13,7 @@ export type {
   ScriptRunOptions,
 } from "./run-script-options.ts";
 export type { SandboxEvent } from "./sandbox-processes.ts";
+export type { SandboxStats } from "./sandbox-stats.ts";
 export { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 export { DEFAULT_SCRIPT_LIMITS, resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
 export type { ScriptRequest, ScriptResult } from "./script-request.ts";

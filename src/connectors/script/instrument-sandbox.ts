@@ -1,9 +1,13 @@
 import type { SandboxMetrics } from "../../metrics/index.ts";
 import type { Sandbox } from "./create-sandbox.ts";
 
-/** The same sandbox, counting each execution's outcome and limit breach, and its processes at each scrape. */
+/**
+ * The same sandbox, counting each execution's outcome and limit breach, and reading its processes,
+ * isolates and isolate heaps at each scrape.
+ */
 export function instrumentSandbox(sandbox: Sandbox, metrics: SandboxMetrics): Sandbox {
   metrics.watchProcesses(() => sandbox.pids().length);
+  metrics.watchIsolates(() => sandbox.stats());
   return {
     ...sandbox,
     async run(source, request, options) {
@@ -13,6 +17,7 @@ export function instrumentSandbox(sandbox: Sandbox, metrics: SandboxMetrics): Sa
     },
     healthy: () => sandbox.healthy(),
     pids: () => sandbox.pids(),
+    stats: () => sandbox.stats(),
     close: () => sandbox.close(),
   };
 }

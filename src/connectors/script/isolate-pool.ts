@@ -52,6 +52,8 @@ export interface IsolatePool {
   release(slot: PooledIsolate, healthy: boolean): void;
   /** Disposes the isolates idle for longer than `idleMs`. */
   sweep(): void;
+  /** The isolates alive now, idle and in use (not those isolated-vm gave up on): for measuring them. */
+  isolates(): ivm.Isolate[];
   /** Disposes every idle isolate. */
   close(): void;
 }
@@ -90,6 +92,8 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   /** Idle isolates, least recently used first. */
   const idle: PooledIsolate[] = [];
   const waiting: Waiter[] = [];
+  /** Every isolate made and not yet discarded, idle or in use. */
+  const alive = new Set<PooledIsolate>();
   let busy = 0;
 
   async function open(key: string, memoryMb: number): Promise<PooledIsolate> {
@@ -126,6 +130,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         begin: router.begin,
         end: router.end,
       };
+      alive.add(holder.slot);
       return holder.slot;
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -134,6 +139,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   }
 
   function discard(slot: PooledIsolate): void {
+    alive.delete(slot);
     // A poisoned isolate's thread never returns; disposing it would block this thread for good.
     if (!slot.poisoned && !slot.isolate.isDisposed) slot.isolate.dispose();
   }
@@ -222,6 +228,11 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     sweep() {
       const before = performance.now() - options.idleMs;
       while ((idle[0]?.idleSince ?? before) < before) discard(idle.shift() as PooledIsolate);
+    },
+    isolates() {
+      const isolates: ivm.Isolate[] = [];
+      for (const slot of alive) if (!slot.poisoned && !slot.isolate.isDisposed) isolates.push(slot.isolate);
+      return isolates;
     },
     close() {
       for (const slot of idle.splice(0)) discard(slot);

@@ -4,6 +4,7 @@ import { batchedSender } from "./batched-sender.ts";
 import { createHeartbeat, type Heartbeat } from "./heartbeat.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
 import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
+import type { SandboxStats } from "./sandbox-stats.ts";
 import type { ScriptResult } from "./script-request.ts";
 
 const ENTRY = fileURLToPath(new URL("./sandbox-process-main.ts", import.meta.url));
@@ -29,6 +30,8 @@ export interface SandboxChild {
   /** Killed as hung: told once, and not watched again while its exit is on the way. */
   hung: boolean;
   completed: number;
+  /** Its isolates as it last reported them; undefined before its first report. */
+  stats: SandboxStats | undefined;
 }
 
 /** What {@link spawnSandboxChild} needs. */
@@ -65,6 +68,7 @@ export function spawnSandboxChild(options: SpawnOptions): SandboxChild {
     retiring: false,
     hung: false,
     completed: 0,
+    stats: undefined,
   };
   child.on("message", (batch: FromSandbox[]) => {
     for (const message of batch) options.onMessage(sandbox, message);

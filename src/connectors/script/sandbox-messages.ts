@@ -1,5 +1,6 @@
 import type { JsonObject } from "../define/outcome.ts";
 import type { ScriptHttpRequest, ScriptHttpResponse, ScriptLogLevel } from "./run-script-options.ts";
+import type { SandboxStats } from "./sandbox-stats.ts";
 import type { ScriptLimits } from "./script-limits.ts";
 import type { ScriptResult } from "./script-request.ts";
 
@@ -35,5 +36,7 @@ export type FromSandbox =
   | { t: "http"; id: number; call: number; request: Omit<ScriptHttpRequest, "signal"> }
   | { t: "http-abort"; call: number }
   | { t: "pong"; seq: number }
+  /** The process's isolates and their heaps: sent every few seconds when they changed. */
+  | { t: "stats"; stats: SandboxStats }
   /** V8 gave up on an isolate: the process holds memory and a thread it cannot free. */
   | { t: "lost" };

@@ -9,10 +9,12 @@
 import { createOutboundClient, type OutboundClient } from "../../outbound/index.ts";
 import { batchedSender } from "./batched-sender.ts";
 import { MAX_LOG_CHARS } from "./host-bridge.ts";
+import { createIsolateMeter } from "./isolate-meter.ts";
 import { createIsolatePool, type IsolatePool } from "./isolate-pool.ts";
 import { runInIsolate } from "./run-in-isolate.ts";
 import type { ScriptHttpRequest, ScriptHttpResponse, ScriptRunOptions } from "./run-script-options.ts";
 import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
+import type { SandboxStats } from "./sandbox-stats.ts";
 import { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 
 /** An outbound call failure as the host bridge expects it: a message and an optional code. */
@@ -26,6 +28,11 @@ class HttpFailure extends Error {
 
 /** An idle isolate is disposed after this long. */
 const IDLE_MS = 60_000;
+/**
+ * The isolates are measured this often, and reported to the service when the figures changed: fresh
+ * enough for a scrape every 15 s, and measuring costs a task on each isolate's thread, not on executions.
+ */
+const STATS_MS = 5_000;
 
 /** What an `httpModule` exports: `scriptHttp`, called with the process's own outbound client. */
 type ScriptHttp = (request: ScriptHttpRequest, outbound: OutboundClient) => Promise<ScriptHttpResponse>;
@@ -125,6 +132,28 @@ function serveSandbox(): void {
     else waiting.reject(new HttpFailure(message.message, message.code));
   }
 
+  /** Measures the isolates every STATS_MS, one round at a time, and sends the figures when they changed. */
+  function reportStats(): void {
+    const meter = createIsolateMeter();
+    let sent: SandboxStats | undefined;
+    const round = async (): Promise<void> => {
+      if (pool !== undefined) {
+        // A busy isolate answers after its running task: waiting half a round for it is plenty.
+        const stats = await meter.read(pool.isolates(), STATS_MS / 2);
+        if (
+          stats.isolates !== sent?.isolates ||
+          stats.heapUsedBytes !== sent.heapUsedBytes ||
+          stats.heapTotalBytes !== sent.heapTotalBytes
+        ) {
+          sent = stats;
+          send({ t: "stats", stats });
+        }
+      }
+      setTimeout(() => void round(), STATS_MS).unref();
+    };
+    setTimeout(() => void round(), STATS_MS).unref();
+  }
+
   process.on("message", (batch: ToSandbox[]) => {
     for (const message of batch) receive(message);
   });
@@ -145,6 +174,7 @@ function serveSandbox(): void {
           onCatastrophicError: () => send({ t: "lost" }),
         });
         setInterval(() => pool?.sweep(), IDLE_MS / 4).unref();
+        reportStats();
         return;
       case "run":
         void run(message);

@@ -9,6 +9,7 @@ import {
   spawnSandboxChild,
 } from "./sandbox-child.ts";
 import type { FromSandbox } from "./sandbox-messages.ts";
+import type { SandboxStats } from "./sandbox-stats.ts";
 import { ScriptErrorCode, scriptFailure, waitedTooLong } from "./script-error-code.ts";
 import { resolveScriptLimits } from "./script-limits.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
@@ -61,6 +62,8 @@ export interface SandboxProcesses {
   healthy(): boolean;
   /** Pids of the live processes (for tests and diagnostics). */
   pids(): number[];
+  /** The live processes' isolates and heaps, summed over their latest reports. */
+  stats(): SandboxStats;
   /** Kills every process; running and waiting executions end with SCRIPT_SANDBOX_LOST. */
   close(): void;
 }
@@ -180,6 +183,9 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
       case "pong":
         sandbox.heartbeat.answered(message.seq);
         return;
+      case "stats":
+        sandbox.stats = message.stats;
+        return;
       case "lost":
         settings.onEvent?.({ kind: "isolate-lost", pid: sandbox.pid });
         retire(sandbox);
@@ -296,6 +302,18 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     run,
     healthy: () => earlyExits < CRASH_LOOP,
     pids: () => live.map((sandbox) => sandbox.pid),
+    stats() {
+      // A process that exited left `live`, and its isolates with it.
+      let isolates = 0;
+      let heapUsedBytes = 0;
+      let heapTotalBytes = 0;
+      for (const sandbox of live) {
+        isolates += sandbox.stats?.isolates ?? 0;
+        heapUsedBytes += sandbox.stats?.heapUsedBytes ?? 0;
+        heapTotalBytes += sandbox.stats?.heapTotalBytes ?? 0;
+      }
+      return { isolates, heapUsedBytes, heapTotalBytes };
+    },
     close() {
       closed = true;
       clearInterval(beats);

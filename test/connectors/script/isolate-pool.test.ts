@@ -80,8 +80,11 @@ describe("isolate pool", () => {
     expect(slots.map((slot) => slot.isolate.isDisposed)).toEqual([true, false, false]);
     const c = await take(pool, "tenant-c", 16);
     expect(c.isolate).toBe(slots[2]?.isolate);
+    // Those measured: the idle one and the one in use, not the disposed one.
+    expect(new Set(pool.isolates())).toEqual(new Set([slots[1]?.isolate, c.isolate]));
     pool.release(c, false);
     expect(c.isolate.isDisposed).toBe(true);
+    expect(pool.isolates()).toEqual([slots[1]?.isolate]);
   });
 
   it("gives idle isolates back after idleMs, least recently used first", async () => {

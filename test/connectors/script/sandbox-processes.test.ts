@@ -80,4 +80,22 @@ describe("sandbox processes", () => {
     );
     expect(quoted.error).toBe("SyntaxError: the text is not valid JSON (line 2, column 15)");
   });
+
+  it("reports the isolates its processes hold and their heaps", async () => {
+    const result = await sandbox.run(
+      "function test() { return { payload: { n: new Array(1000).fill('x').length } }; }",
+      request,
+      { tenant: "t-stats", http: () => Promise.reject(new Error("unused")) },
+    );
+    expect(result).toEqual({ success: true, payload: { n: 1000 } });
+    // Each process reports every few seconds: the warm isolate shows up in one of the next reports.
+    const reported = () => {
+      const { isolates, heapUsedBytes } = sandbox.stats();
+      return isolates > 0 && heapUsedBytes > 0;
+    };
+    await expect.poll(reported, { timeout: 60_000, interval: 200 }).toBe(true);
+    const stats = sandbox.stats();
+    expect(stats.heapUsedBytes).toBeGreaterThan(0);
+    expect(stats.heapTotalBytes).toBeGreaterThanOrEqual(stats.heapUsedBytes);
+  }, 90_000);
 });
