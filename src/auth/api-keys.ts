@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
+import { LRUCache } from "lru-cache";
 import { ApiKeyEntity } from "./api-key-entity.ts";
 import { type ApiKeyInfo, toApiKeyInfo } from "./api-key-info.ts";
 import { addApiKeyRow, revokeApiKeyRow } from "./api-key-rows.ts";
@@ -46,10 +47,23 @@ const LAST_USED_PRECISION_MS = 60_000;
 /**
  * How long a verified key is trusted without asking the database again, while caching is on: a
  * revocation reaches every process at once through NOTIFY (listenForRevocations), and this bounds what
- * a missed notification could cost. An entry never outlives the key's own expiry.
+ * a missed notification could cost. A key is never answered past its own expiry.
  */
 export const VERIFIED_CACHE_MS = 5_000;
+/**
+ * How much longer an entry past {@link VERIFIED_CACHE_MS} may still be answered while one call reads the
+ * key again (stale-while-revalidate): a busy key's calls never wait for the database when its entry
+ * lapses, and a missed notification costs at most twice the TTL. An older entry is not answered: the
+ * call waits for the read (an idle key's first call after a while).
+ */
+export const VERIFIED_STALE_MS = VERIFIED_CACHE_MS;
 const VERIFIED_CACHE_MAX = 10_000;
+
+/** What one lookup of a key found: the principal (undefined: unknown, revoked or expired), and when. */
+interface Verified {
+  readonly principal: Principal | undefined;
+  readonly at: number;
+}
 
 /**
  * Creates the key store over the database. `em` makes a fresh entity manager per operation; `knownTiers`
@@ -61,25 +75,44 @@ export function createApiKeyStore(
   knownTiers?: readonly string[],
 ): ApiKeyStore {
   const lastTouched = new Map<string, number>();
-  // Keys verified in the last few seconds (by hash), so that a busy key costs no query per call.
-  const verified = new Map<string, { principal: Principal; until: number }>();
-  // Lookups in flight by hash: when a busy key's cache entry expires, its concurrent calls share one
-  // query instead of queueing one each for the pool (a flooding key would stampede it every few seconds).
-  const lookingUp = new Map<string, Promise<Principal | undefined>>();
+  const clock = () => now().getTime();
+  /*
+   * Keys verified lately (by hash), so that a busy key costs no query per call. lru-cache's fetch() gives
+   * what the rules need: concurrent misses of one key share one lookup, and an entry past its TTL is
+   * answered while exactly one lookup refreshes it. The rest is checked here, on every answer:
+   * - delete() and clear() (forget, setCaching) abort a lookup in flight; `ignoreFetchAbort` lets it
+   *   answer the calls already waiting, but lru-cache then never stores what it read (the entry is no
+   *   longer that lookup's), so a read from before a revocation cannot outlive its announcement.
+   * - a lookup finding the key unknown, revoked or expired is stored as such (returning undefined would
+   *   put the stale entry back) and refused; the call that sees it drops the entry.
+   * - a stale entry is answered only within VERIFIED_STALE_MS (lru-cache has no such bound), and never
+   *   past the key's expiry.
+   * - a failed refresh keeps the stale entry (`noDeleteOnFetchRejection`): calls within the bound are
+   *   still answered, the next call tries again; a call past the bound waits and gets the error.
+   */
+  const cache = new LRUCache<string, Verified>({
+    max: VERIFIED_CACHE_MAX,
+    ttl: VERIFIED_CACHE_MS,
+    // Staleness is read from the store's clock on every call (lru-cache's default reuses a reading for 1 ms).
+    ttlResolution: 0,
+    perf: { now: clock },
+    allowStale: true,
+    noDeleteOnStaleGet: true,
+    noDeleteOnFetchRejection: true,
+    ignoreFetchAbort: true,
+    fetchMethod: (keyHash) => lookUp(keyHash),
+  });
+  // While caching is off: lookups in flight by hash, so that a flooding key's concurrent calls still
+  // share one query instead of queueing one each for the pool.
+  const lookingUp = new Map<string, Promise<Verified>>();
   let caching = false;
-  // Counts forget() calls: a lookup caches what it read only if nothing was forgotten meanwhile, so a
-  // read from before a revocation cannot outlive the announcement that dropped it.
-  let forgotten = 0;
 
-  async function lookUp(keyHash: string, at: number): Promise<Principal | undefined> {
-    const generation = forgotten;
+  async function lookUp(keyHash: string): Promise<Verified> {
+    const at = clock();
     const manager = em();
     const row = await manager.findOne(ApiKeyEntity, { keyHash });
     const expiresAt = row?.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-    if (row === null || row.revokedAt != null || expiresAt <= at) {
-      verified.delete(keyHash);
-      return undefined;
-    }
+    if (row === null || row.revokedAt != null || expiresAt <= at) return { principal: undefined, at };
     if (at - (lastTouched.get(row.id) ?? 0) > LAST_USED_PRECISION_MS) {
       lastTouched.set(row.id, at);
       await manager.nativeUpdate(ApiKeyEntity, { id: row.id }, { lastUsedAt: new Date(at) });
@@ -94,20 +127,37 @@ export function createApiKeyStore(
       replaced: row.replacedBy != null,
       agentPool: row.agentPool ?? null,
     };
-    if (caching && generation === forgotten) {
-      if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
-      verified.set(keyHash, { principal, until: Math.min(at + VERIFIED_CACHE_MS, expiresAt) });
+    // Its age counts from when the read finished, as lru-cache's TTL does.
+    return { principal, at: clock() };
+  }
+
+  function lookUpUncached(keyHash: string): Promise<Verified> {
+    let shared = lookingUp.get(keyHash);
+    if (shared === undefined) {
+      const mine = lookUp(keyHash).finally(() => {
+        if (lookingUp.get(keyHash) === mine) lookingUp.delete(keyHash);
+      });
+      shared = mine;
+      lookingUp.set(keyHash, mine);
     }
-    return principal;
+    return shared;
+  }
+
+  async function lookUpCached(keyHash: string, at: number): Promise<Verified> {
+    const found = await cache.fetch(keyHash);
+    if (found !== undefined && at - found.at < VERIFIED_CACHE_MS + VERIFIED_STALE_MS) return found;
+    // Too old to answer (or gone meanwhile): wait for the lookup the first fetch started, or start one.
+    const fresh = await cache.fetch(keyHash, { allowStale: false });
+    // fetch() answers undefined only for a lookup aborted without a result, which ignoreFetchAbort rules out.
+    return fresh ?? lookUpUncached(keyHash);
   }
 
   function forget(keyHash?: string): void {
-    forgotten += 1;
     if (keyHash === undefined) {
-      verified.clear();
+      cache.clear();
       lookingUp.clear();
     } else {
-      verified.delete(keyHash);
+      cache.delete(keyHash);
       lookingUp.delete(keyHash);
     }
   }
@@ -143,23 +193,20 @@ export function createApiKeyStore(
     async verify(key) {
       if (key.length < 16 || key.length > 512) return undefined;
       const keyHash = hashApiKey(key);
-      const at = now().getTime();
-      const cached = caching ? verified.get(keyHash) : undefined;
-      if (cached !== undefined && cached.until > at) return cached.principal;
-      let shared = lookingUp.get(keyHash);
-      if (shared === undefined) {
-        const mine = lookUp(keyHash, at).finally(() => {
-          if (lookingUp.get(keyHash) === mine) lookingUp.delete(keyHash);
-        });
-        shared = mine;
-        lookingUp.set(keyHash, mine);
+      const at = clock();
+      const found = caching ? await lookUpCached(keyHash, at) : await lookUpUncached(keyHash);
+      const principal = found.principal;
+      if (principal === undefined || (principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) <= at) {
+        // Refused from now on: the next call reads the key again rather than answer a stale entry.
+        if (cache.peek(keyHash) === found) cache.delete(keyHash);
+        return undefined;
       }
-      return shared;
+      return principal;
     },
 
     setCaching(on) {
       caching = on;
-      if (!on) verified.clear();
+      if (!on) cache.clear();
     },
 
     forget,

@@ -28,6 +28,7 @@ export {
   hashApiKey,
   type NewApiKey,
   VERIFIED_CACHE_MS,
+  VERIFIED_STALE_MS,
 } from "./api-keys.ts";
 export { type AccessRule, accessRuleFor, createAuthInterceptor, presentedKey } from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { ScriptLimitsJson } from "../../gen/patchbay/v1/catalog_pb.ts";
 import type { ConfigSchemaJson } from "../../gen/patchbay/v1/common_pb.ts";
 import type { ExternalProtocol } from "../connectors/external/index.ts";
@@ -63,38 +64,93 @@ export interface ConnectorLookup {
 
 /**
  * How long a looked-up connector is reused without reading its row again. Catalog writes on this
- * replica take effect at once (they call `forget`); on other replicas within this time.
+ * replica take effect at once (they call `forget`); on other replicas within this time plus
+ * {@link CONNECTOR_STALE_MS} and one read.
  */
 export const CONNECTOR_CACHE_MS = 2_000;
+/**
+ * How much longer an entry past {@link CONNECTOR_CACHE_MS} may still be answered while one call reads
+ * the row again (stale-while-revalidate): the calls in flight when a busy connector's entry lapses do not
+ * each wait for (and queue) a query. An older entry is not answered: the call waits for the read.
+ */
+export const CONNECTOR_STALE_MS = CONNECTOR_CACHE_MS;
 const CONNECTOR_CACHE_MAX = 5_000;
 /** OpenAPI plans kept (with their compiled validators), least recently used dropped: plans are large. */
 const PLAN_CACHE_MAX = 64;
+
+/** What one read of a (tenant, slug) found (undefined: no visible connector), and when. */
+interface Found {
+  readonly view: ConnectorView | undefined;
+  readonly at: number;
+}
 
 /** Creates the lookup other features use to read the catalog. */
 export function createConnectorLookup(
   deps: Pick<CatalogDeps, "em" | "secretBox" | "builtins" | "envOAuthClients">,
   now: () => number = Date.now,
 ): ConnectorLookup {
-  // Keyed by tenant and slug: which row a slug names depends on who asks.
-  const cache = new Map<string, { slug: string; view: ConnectorView; until: number }>();
+  // Reads running, by cache key (a count: a forgotten read may still run beside its successor). lru-cache
+  // lists no key whose first read is in flight, and forget(slug) must reach those too.
+  const reading = new Map<string, number>();
+  /*
+   * Keyed by tenant and slug: which row a slug names depends on who asks. lru-cache's fetch() shares one
+   * read among concurrent misses of a key and answers an entry past its TTL while exactly one read
+   * refreshes it. Checked here on every answer, since lru-cache does not:
+   * - delete() and clear() (forget) abort a read in flight; `ignoreFetchAbort` lets it answer the calls
+   *   already waiting, but lru-cache then never stores it, so a read from before a write is not kept.
+   * - a read finding no connector is stored as such (returning undefined would put the stale entry back)
+   *   and the call that sees it drops the entry: a missing slug is not remembered.
+   * - a stale entry is answered only within CONNECTOR_STALE_MS.
+   * - a failed refresh keeps the stale entry (`noDeleteOnFetchRejection`): calls within the bound are
+   *   still answered, the next call tries again; a call past the bound waits and gets the error.
+   */
+  const cache = new LRUCache<string, Found, { tenantId: string; slug: string }>({
+    max: CONNECTOR_CACHE_MAX,
+    ttl: CONNECTOR_CACHE_MS,
+    // Staleness is read from `now` on every call (lru-cache's default reuses a reading for 1 ms).
+    ttlResolution: 0,
+    perf: { now },
+    allowStale: true,
+    noDeleteOnStaleGet: true,
+    noDeleteOnFetchRejection: true,
+    ignoreFetchAbort: true,
+    fetchMethod: async (key, _stale, { context }) => {
+      reading.set(key, (reading.get(key) ?? 0) + 1);
+      try {
+        const view = await read(context.tenantId, context.slug);
+        // Its age counts from when the read finished, as lru-cache's TTL does.
+        return { view, at: now() };
+      } finally {
+        const left = (reading.get(key) ?? 1) - 1;
+        if (left === 0) reading.delete(key);
+        else reading.set(key, left);
+      }
+    },
+  });
   const plans = new Map<string, { updatedAt: number; plan: OpenApiPlan }>();
   const lookup = async (tenantId: string, slug: string) => {
     const at = now();
     const key = `${tenantId}\n${slug}`;
-    const cached = cache.get(key);
-    if (cached !== undefined && cached.until > at) return cached.view;
-    const view = await read(tenantId, slug);
-    if (view === undefined) cache.delete(key);
-    else {
-      if (cache.size >= CONNECTOR_CACHE_MAX) cache.clear();
-      cache.set(key, { slug, view, until: at + CONNECTOR_CACHE_MS });
+    const context = { tenantId, slug };
+    let found = await cache.fetch(key, { context });
+    if (found === undefined || at - found.at >= CONNECTOR_CACHE_MS + CONNECTOR_STALE_MS) {
+      // Too old to answer: wait for the read the first fetch started (or start one).
+      found = await cache.fetch(key, { context, allowStale: false });
     }
-    return view;
+    // fetch() answers undefined only for a read aborted without a result, which ignoreFetchAbort rules out.
+    if (found === undefined) return read(tenantId, slug);
+    if (found.view === undefined && cache.peek(key) === found) cache.delete(key);
+    return found.view;
   };
   return Object.assign(lookup, {
     forget(slug?: string) {
-      if (slug === undefined) cache.clear();
-      else for (const [key, entry] of cache) if (entry.slug === slug) cache.delete(key);
+      if (slug === undefined) {
+        cache.clear();
+        return;
+      }
+      const slugOf = (key: string) => key.slice(key.lastIndexOf("\n") + 1);
+      const keys = [...cache.keys(), ...reading.keys()].filter((key) => slugOf(key) === slug);
+      for (const key of keys) cache.delete(key);
     },
   });
 
