@@ -1,87 +1,85 @@
-// Execute benchmark: `patchbay.v1.ExecuteService/Execute` of the built-in echo command against a bare
-// Connect echo server (bench/execute/bare-echo-server.ts: same listener, no auth, no database) in the same
-// run, same concurrency, alternating rounds, over two protocols:
-//   - Connect JSON over HTTP/1.1, load from wrk (Debian package `wrk`);
+// Execute benchmark: `patchbay.v1.ExecuteService/Execute` of the built-in echo command, measured as the
+// serving process's CPU time per call against anchors that do less and less of the work, in the same run,
+// same concurrency, alternating rounds, over two protocols:
+//   - Connect JSON over HTTP/1.1, load from wrk (Debian package `wrk`), every answer's body checked;
 //   - gRPC over h2c, load from h2load (Debian package `nghttp2-client`) posting a gRPC-framed protobuf body.
-// Load generators run in their own processes; traffic stays on 127.0.0.1. After the run Patchbay is stopped
-// (shutdown flushes the execution recorder) and the `executions` rows of the echo connector are counted
-// against the successful calls the load generators saw.
+// Targets (each in its own process, so its CPU time can be read from /proc/<pid>/stat):
+//   - patchbay: src/main.ts on a fresh PostgreSQL database, rate and in-flight limits off, logging at
+//     the default level (info: one line per call) unless --log-level says otherwise;
+//   - bare: connect-node serving ExecuteService on Patchbay's one-port listener
+//     (bench/execute/bare-echo-server.ts: no auth, no database, no dispatch);
+//   - listener: the same one-port listener answering the call directly, without Connect
+//     (bench/execute/listener-echo-server.ts);
+//   - raw: node:http (Connect JSON) or node:http2's stream API (gRPC) answering the call directly
+//     (bench/execute/raw-echo-server.ts).
+// The anchors answer with a valid reply to exactly this call; a CPU time per call that moves on an anchor
+// too tells that the machine, not the code, changed. Load generators run in their own processes; traffic
+// stays on 127.0.0.1. After the run Patchbay is stopped (shutdown flushes the execution recorder) and the
+// `executions` rows of the echo connector are counted against the successful calls the load generators saw.
 //
 //   node bench/execute/run.ts [--connections 64] [--seconds 10] [--rounds 3]
+//     [--targets patchbay,bare,listener,raw] [--protocols connect,grpc] [--log-level info]
 //
 // Uses a fresh PostgreSQL database on PATCHBAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ExecuteRequestSchema, ExecuteResponseSchema } from "../../gen/patchbay/v1/execute_pb.ts";
-import { startBenchServer } from "../support/bench-server.ts";
+import { type BenchServer, startBenchServer } from "../support/bench-server.ts";
 import { countExecutionRecords, recordsOf } from "../support/execution-records.ts";
+import { h2load } from "../support/h2load.ts";
+import { processCpuMs } from "../support/process-cpu.ts";
+import { type PortChild, startPortChild } from "../support/start-port-child.ts";
 import { median, type WrkResult, wrk } from "../support/wrk.ts";
+import { wrkScript } from "../support/wrk-script.ts";
+import { ECHO_PARAMS, EXECUTE_PATH } from "./canned-execute-reply.ts";
+
+const TARGETS = ["patchbay", "bare", "listener", "raw"] as const;
+const PROTOCOLS = ["connect", "grpc"] as const;
+type Target = (typeof TARGETS)[number];
+type Protocol = (typeof PROTOCOLS)[number];
 
 const { values } = parseArgs({
   options: {
     connections: { type: "string", default: "64" },
     seconds: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
+    targets: { type: "string", default: TARGETS.join(",") },
+    protocols: { type: "string", default: PROTOCOLS.join(",") },
+    "log-level": { type: "string" },
   },
 });
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const PATH = "/patchbay.v1.ExecuteService/Execute";
-const JSON_BODY = '{"connectorSlug":"echo","command":"echo","params":{"message":"hi"}}';
 
-/** A load run's result; wrk's, and h2load's in the same shape. */
-type LoadResult = WrkResult;
+function pick<T extends string>(option: string, list: string, known: readonly T[]): T[] {
+  const picked = list.split(",").map((s) => s.trim());
+  const unknown = picked.filter((p) => !(known as readonly string[]).includes(p));
+  if (unknown.length > 0 || picked.length === 0)
+    throw new Error(`--${option}: unknown ${unknown.join(", ")} (choose from ${known.join(", ")})`);
+  return known.filter((k) => picked.includes(k));
+}
+const targets = pick("targets", values.targets, TARGETS);
+const protocols = pick("protocols", values.protocols, PROTOCOLS);
+const rounds = Number(values.rounds);
 
-// h2load prints no percentiles, so latencies come from its per-request log (start µs, status, elapsed µs).
-// It checks HTTP status only; a gRPC error would still be a 200, which the probe and the row count catch.
-function h2load(url: string, headers: string[], bodyFile: string, dir: string, seconds: string): LoadResult {
-  const logFile = join(dir, `h2load-${randomBytes(4).toString("hex")}.log`);
-  const out = execFileSync(
-    "h2load",
-    [
-      "-t",
-      "1",
-      "-c",
-      values.connections,
-      "-m",
-      "1",
-      "-D",
-      seconds,
-      "-d",
-      bodyFile,
-      ...headers.flatMap((h) => ["-H", h]),
-      `--log-file=${logFile}`,
-      url,
-    ],
-    { encoding: "utf8" },
-  );
-  const requests =
-    /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
-      out,
-    );
-  const succeeded = Number(requests?.[4] ?? Number.NaN);
-  const failed = Number(requests?.[5] ?? Number.NaN);
-  const timeouts = Number(requests?.[7] ?? Number.NaN);
-  const elapsed = readFileSync(logFile, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => Number(l.split("\t")[2]) / 1000)
-    .sort((a, b) => a - b);
-  const at = (q: number) =>
-    elapsed[Math.min(elapsed.length - 1, Math.floor(q * elapsed.length))] ?? Number.NaN;
-  return {
-    rps: succeeded / Number(seconds),
-    p50: at(0.5),
-    p99: at(0.99),
-    errors: failed + timeouts,
-    ok: succeeded,
-  };
+const JSON_BODY = JSON.stringify({ connectorSlug: "echo", command: "echo", params: ECHO_PARAMS });
+// Every Connect answer must carry the echoed params (Patchbay's, bare's and the anchors' alike).
+const JSON_EXPECT = `"payload":${JSON.stringify(ECHO_PARAMS)}`;
+
+/** A load run's result with the server's CPU time per successful call. */
+interface Measured extends WrkResult {
+  /** The server process's user + system CPU time during the run over the calls answered, in µs. */
+  cpuUsPerCall: number;
+}
+
+/** One protocol against one target: where to send load, and which process's CPU time to read. */
+interface Run {
+  readonly protocol: Protocol;
+  readonly target: Target;
+  readonly pid: number;
+  load(seconds: string): WrkResult;
 }
 
 /** One gRPC call over h2c with Node's HTTP/2 client: checks grpc-status 0 and the echoed payload. */
@@ -89,7 +87,7 @@ function probeGrpc(base: string, headers: Record<string, string>, frame: Buffer)
   return new Promise((resolve, reject) => {
     const session = http2.connect(base);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": PATH, ...headers });
+    const stream = session.request({ ":method": "POST", ":path": EXECUTE_PATH, ...headers });
     const chunks: Buffer[] = [];
     stream.on("data", (c: Buffer) => chunks.push(c));
     stream.on("trailers", (trailers) => {
@@ -102,7 +100,8 @@ function probeGrpc(base: string, headers: Record<string, string>, frame: Buffer)
         return;
       }
       const res = fromBinary(ExecuteResponseSchema, body.subarray(5));
-      if (res.payload?.message !== "hi") reject(new Error(`gRPC probe of ${base}: unexpected payload`));
+      if (res.payload?.message !== ECHO_PARAMS.message)
+        reject(new Error(`gRPC probe of ${base}: unexpected payload`));
       else resolve();
     });
     stream.on("error", reject);
@@ -110,39 +109,50 @@ function probeGrpc(base: string, headers: Record<string, string>, frame: Buffer)
   });
 }
 
-function waitForExit(child: ChildProcess): Promise<unknown> {
-  return child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", r));
+/** One Connect JSON call over HTTP/1.1: checks the status and the echoed payload. */
+async function probeConnect(base: string, headers: Record<string, string>): Promise<void> {
+  const res = await fetch(`${base}${EXECUTE_PATH}`, { method: "POST", headers, body: JSON_BODY });
+  const text = await res.text();
+  if (!res.ok || !text.includes(JSON_EXPECT))
+    throw new Error(`Connect probe of ${base}: ${res.status} ${text}`);
 }
 
-const server = await startBenchServer();
-const { key } = server;
-const bare = spawn(process.execPath, ["bench/execute/bare-echo-server.ts"], {
-  cwd: root,
-  env: { PATH: process.env.PATH ?? "" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+function measure(run: Run, seconds: string): Measured {
+  const before = processCpuMs(run.pid);
+  const result = run.load(seconds);
+  const cpuMs = processCpuMs(run.pid) - before;
+  return { ...result, cpuUsPerCall: (cpuMs * 1000) / result.ok };
+}
+
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadAtStart = loadavg();
+const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-"));
+const logLevel = values["log-level"];
+let patchbay: BenchServer | undefined;
+const children: PortChild[] = [];
 try {
-  const barePort = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    bare.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /port=(\d+)/.exec(out);
-      if (m?.[1]) resolve(Number(m[1]));
-    });
-    bare.once("exit", (code) => reject(new Error(`bare echo server exited (${code})`)));
+  if (targets.includes("patchbay"))
+    patchbay = await startBenchServer(logLevel === undefined ? {} : { LOG_LEVEL: logLevel });
+  const key = patchbay?.key ?? "unused";
+  const child = async (script: string, args: string[] = []) => {
+    const started = await startPortChild(script, args);
+    children.push(started);
+    return { base: `http://127.0.0.1:${started.port}`, pid: started.process.pid ?? 0 };
+  };
+
+  const jsonHeaders = { "content-type": "application/json", authorization: `Bearer ${key}` };
+  const connectScript = wrkScript(dir, "execute", {
+    method: "POST",
+    headers: jsonHeaders,
+    body: JSON_BODY,
+    expect: JSON_EXPECT,
   });
-  const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-"));
-  const connectScript = join(dir, "connect.lua");
-  writeFileSync(
-    connectScript,
-    `wrk.method = "POST"\nwrk.body = '${JSON_BODY}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`,
-  );
   const message = toBinary(
     ExecuteRequestSchema,
     create(ExecuteRequestSchema, {
       target: { case: "connectorSlug", value: "echo" },
       command: "echo",
-      params: { message: "hi" },
+      params: { ...ECHO_PARAMS },
     }),
   );
   const frame = Buffer.alloc(5 + message.length);
@@ -153,83 +163,142 @@ try {
   const grpcHeaders = { "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${key}` };
   const h2Headers = Object.entries(grpcHeaders).map(([k, v]) => `${k}: ${v}`);
 
-  const patchbayBase = server.base;
-  const bareBase = `http://127.0.0.1:${barePort}`;
-  await probeGrpc(patchbayBase, grpcHeaders, frame);
-  await probeGrpc(bareBase, grpcHeaders, frame);
-  let patchbayOk = 2; // the probes: one call recorded by Patchbay (the bare one is not), plus the Connect probe below
-  const probe = await fetch(`${patchbayBase}${PATH}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: JSON_BODY,
-  });
-  if (!probe.ok) throw new Error(`Connect probe: HTTP ${probe.status} ${await probe.text()}`);
-
-  const runs = {
-    connectPatchbay: (s: string) => wrk(`${patchbayBase}${PATH}`, connectScript, values.connections, s),
-    connectBare: (s: string) => wrk(`${bareBase}${PATH}`, connectScript, values.connections, s),
-    grpcPatchbay: (s: string) => h2load(`${patchbayBase}${PATH}`, h2Headers, grpcBody, dir, s),
-    grpcBare: (s: string) => h2load(`${bareBase}${PATH}`, h2Headers, grpcBody, dir, s),
-  };
-  type Target = keyof typeof runs;
-  const targets = Object.keys(runs) as Target[];
-  const results: Record<Target, LoadResult[]> = {
-    connectPatchbay: [],
-    connectBare: [],
-    grpcPatchbay: [],
-    grpcBare: [],
-  };
-  // Warm up every path (JIT, pools); Patchbay's warm-up calls are recorded too, so they count.
+  // Patchbay, bare and the listener serve both protocols on one port; the raw anchors are one server each.
+  const servers: Partial<Record<`${Target}-${Protocol}`, { base: string; pid: number }>> = {};
   for (const target of targets) {
-    const r = runs[target]("3");
-    if (target === "connectPatchbay" || target === "grpcPatchbay") patchbayOk += r.ok;
-  }
-  for (let round = 0; round < Number(values.rounds); round++) {
-    for (const target of targets) {
-      const r = runs[target](values.seconds);
-      results[target].push(r);
-      if (target === "connectPatchbay" || target === "grpcPatchbay") patchbayOk += r.ok;
+    if (target === "patchbay" && patchbay !== undefined) {
+      const s = { base: patchbay.base, pid: patchbay.process.pid ?? 0 };
+      for (const p of protocols) servers[`patchbay-${p}`] = s;
+    } else if (target === "bare" || target === "listener") {
+      const s = await child(`bench/execute/${target === "bare" ? "bare" : "listener"}-echo-server.ts`);
+      for (const p of protocols) servers[`${target}-${p}`] = s;
+    } else if (target === "raw") {
+      for (const p of protocols)
+        servers[`raw-${p}`] = await child("bench/execute/raw-echo-server.ts", [
+          p === "connect" ? "http1" : "h2c",
+        ]);
     }
   }
 
-  await server.stop();
-  const records = await countExecutionRecords(server.databaseUrl, "echo");
-  const rows = recordsOf(records, "succeeded");
-  const otherRows = records.reduce((sum, c) => sum + c.n, 0) - rows;
-  // wrk and h2load stop the clock with up to one call per connection in flight: the server answers and
-  // records those, but the load generator does not count them.
-  const loadRuns = targets.length / 2 + (Number(values.rounds) * targets.length) / 2;
-  const inFlightBound = loadRuns * Number(values.connections);
+  const runs: Run[] = [];
+  for (const protocol of protocols) {
+    for (const target of targets) {
+      const server = servers[`${target}-${protocol}`];
+      if (server === undefined) continue;
+      const url = `${server.base}${EXECUTE_PATH}`;
+      runs.push({
+        protocol,
+        target,
+        pid: server.pid,
+        load:
+          protocol === "connect"
+            ? (s) => wrk(url, connectScript, values.connections, s)
+            : (s) => h2load(url, h2Headers, grpcBody, dir, values.connections, s),
+      });
+      if (protocol === "connect") await probeConnect(server.base, jsonHeaders);
+      else await probeGrpc(server.base, grpcHeaders, frame);
+    }
+  }
+  // The probes' Patchbay calls are recorded too.
+  let patchbayOk = runs.filter((r) => r.target === "patchbay").length;
 
-  const rps = (t: Target) => median(results[t].map((r) => r.rps));
-  const row = (name: string, t: Target) =>
-    `| ${name} | ${rps(t).toFixed(0)} | ${median(results[t].map((r) => r.p50)).toFixed(2)} | ${median(results[t].map((r) => r.p99)).toFixed(2)} | ${results[t].reduce((a, r) => a + r.errors, 0)} |`;
-  const pct = (a: Target, b: Target) => ((rps(a) / rps(b)) * 100).toFixed(1);
-  process.stdout.write(
-    [
-      `execute benchmark: ${values.rounds} rounds × ${values.seconds} s, ${values.connections} connections, wrk / h2load 1 thread, PostgreSQL`,
-      "",
-      "| target | req/s (median) | p50 ms | p99 ms | errors |",
-      "|---|---|---|---|---|",
-      row("Connect JSON (HTTP/1.1, wrk) → Patchbay", "connectPatchbay"),
-      row("Connect JSON (HTTP/1.1, wrk) → bare", "connectBare"),
-      row("gRPC (h2c, h2load) → Patchbay", "grpcPatchbay"),
-      row("gRPC (h2c, h2load) → bare", "grpcBare"),
-      "",
-      `Connect JSON: Patchbay = ${pct("connectPatchbay", "connectBare")} % of bare (target ≥ 70 %)`,
-      `gRPC:         Patchbay = ${pct("grpcPatchbay", "grpcBare")} % of bare (target ≥ 70 %)`,
+  // Warm up every path (JIT, pools); Patchbay's warm-up calls are recorded too, so they count.
+  for (const run of runs) {
+    const r = run.load("3");
+    if (run.target === "patchbay") patchbayOk += r.ok;
+  }
+  const results = new Map<Run, Measured[]>(runs.map((r) => [r, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const run of runs) {
+      const r = measure(run, values.seconds);
+      results.get(run)?.push(r);
+      if (run.target === "patchbay") patchbayOk += r.ok;
+      process.stderr.write(
+        `round ${round + 1} ${run.protocol} ${run.target}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerCall.toFixed(0)} µs CPU/call\n`,
+      );
+    }
+  }
+  const loadAtEnd = loadavg();
+
+  const protocolName: Record<Protocol, string> = {
+    connect: "Connect JSON (HTTP/1.1, wrk)",
+    grpc: "gRPC (h2c, h2load)",
+  };
+  const of = (run: Run, f: (m: Measured) => number) => (results.get(run) ?? []).map(f);
+  const med = (run: Run, f: (m: Measured) => number) => median(of(run, f));
+  const find = (p: Protocol, t: Target) => runs.find((r) => r.protocol === p && r.target === t);
+  const lines = [
+    `execute benchmark: ${rounds} rounds × ${values.seconds} s, ${values.connections} connections, wrk / h2load 1 thread, ` +
+      `Patchbay LOG_LEVEL ${logLevel ?? "unset (info)"}; load average ${loadAtStart} at start, ${loadAtEnd} at end`,
+    "",
+    "| round | protocol | target | CPU µs/call | req/s | p50 ms | p99 ms | errors |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (let round = 0; round < rounds; round++) {
+    for (const run of runs) {
+      const m = results.get(run)?.[round];
+      if (m === undefined) continue;
+      lines.push(
+        `| ${round + 1} | ${protocolName[run.protocol]} | ${run.target} | ${m.cpuUsPerCall.toFixed(0)} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.errors} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "| protocol | target | CPU µs/call (median) | req/s (median) | p50 ms | p99 ms | errors (all rounds) |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const run of runs) {
+    lines.push(
+      `| ${protocolName[run.protocol]} | ${run.target} | **${med(run, (m) => m.cpuUsPerCall).toFixed(0)}** | ${med(run, (m) => m.rps).toFixed(0)} | ${med(run, (m) => m.p50).toFixed(2)} | ${med(run, (m) => m.p99).toFixed(2)} | ${of(run, (m) => m.errors).reduce((a, b) => a + b, 0)} |`,
+    );
+  }
+  lines.push(
+    "",
+    "| protocol | Patchbay / bare CPU | Patchbay / listener CPU | Patchbay / raw CPU | efficiency (raw ÷ Patchbay CPU) | Patchbay / bare req/s |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const p of protocols) {
+    const pb = find(p, "patchbay");
+    if (pb === undefined) continue;
+    const cpu = med(pb, (m) => m.cpuUsPerCall);
+    const over = (t: Target) => {
+      const run = find(p, t);
+      return run === undefined ? "–" : `${(cpu / med(run, (m) => m.cpuUsPerCall)).toFixed(2)}×`;
+    };
+    const raw = find(p, "raw");
+    const bare = find(p, "bare");
+    const efficiency =
+      raw === undefined ? "–" : `${((med(raw, (m) => m.cpuUsPerCall) / cpu) * 100).toFixed(1)} %`;
+    const throughput =
+      bare === undefined ? "–" : `${((med(pb, (m) => m.rps) / med(bare, (m) => m.rps)) * 100).toFixed(1)} %`;
+    lines.push(
+      `| ${protocolName[p]} | ${over("bare")} | ${over("listener")} | ${over("raw")} | ${efficiency} | ${throughput} |`,
+    );
+  }
+
+  if (patchbay !== undefined) {
+    await patchbay.stop();
+    const records = await countExecutionRecords(patchbay.databaseUrl, "echo");
+    const rows = recordsOf(records, "succeeded");
+    const otherRows = records.reduce((sum, c) => sum + c.n, 0) - rows;
+    // wrk and h2load stop the clock with up to one call per connection in flight: the server answers and
+    // records those, but the load generator does not count them.
+    const patchbayRuns = runs.filter((r) => r.target === "patchbay").length;
+    const inFlightBound = patchbayRuns * (1 + rounds) * Number(values.connections);
+    lines.push(
       "",
       `execution records: ${rows} succeeded rows (${otherRows} others) for ${patchbayOk} successful calls counted by the load generators (incl. warm-up and probes); ` +
         `difference ${rows - patchbayOk} (calls in flight when a load run stopped, at most ${inFlightBound})`,
       rows >= patchbayOk && rows - patchbayOk <= inFlightBound
         ? "records: every counted call has its record"
         : "records: MISMATCH",
-      "",
-    ].join("\n"),
-  );
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
 } finally {
-  await server.stop();
-  bare.kill("SIGTERM");
-  await waitForExit(bare);
-  await server.dropDatabase();
+  await patchbay?.stop();
+  for (const c of children) await c.stop();
+  await patchbay?.dropDatabase();
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 
@@ -23,17 +26,20 @@ export interface BenchServer {
   readonly key: string;
   readonly databaseUrl: string;
   readonly process: ChildProcess;
+  /** The file the server's standard output (its JSON log lines) goes to; removed with the database. */
+  readonly logFile: string;
   /** SIGTERM (shutdown flushes the execution recorder) and wait for the exit; the database stays. */
   stop(): Promise<void>;
-  /** Drops the database. */
+  /** Drops the database (and removes the log file). */
   dropDatabase(): Promise<void>;
 }
 
 /**
  * Starts `src/main.ts` on a fresh database on PATCHBAY_TEST_PG_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres) with a known admin key, rate limiting, in-flight limits
- * and load shedding off (one key hammers the server; per-key limits would measure the limiter) and
- * warn-level logs, on a free loopback port. `env` adds or overrides settings.
+ * and load shedding off (one key hammers the server; per-key limits would measure the limiter), on a
+ * free loopback port. Logging is production's: LOG_LEVEL unset (info: one line per call) and JSON lines,
+ * written to a file, as a log shipper would take them. `env` adds or overrides settings (`LOG_LEVEL`, say).
  */
 export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const db = `patchbay_bench_${randomBytes(4).toString("hex")}`;
@@ -43,6 +49,10 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   const key = `pb_${randomBytes(32).toString("base64url")}`;
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server during a run.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  // A file, not a pipe: the benchmark's own process sits in a synchronous load-generator run for seconds
+  // at a time and would not drain a pipe, and a full pipe would stall the server's log writes.
+  const logFile = join(tmpdir(), `${db}.log`);
+  const logFd = openSync(logFile, "w");
   const child = spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
     cwd: root,
     env: {
@@ -57,25 +67,23 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       PATCHBAY_CONCURRENCY_LIMITS: "off",
       PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "0",
       PATCHBAY_SHED_DB_WAITING: "0",
-      LOG_LEVEL: "warn",
       LOG_FORMAT: "json",
       ...env,
     },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", logFd, "inherit"],
   });
-  let log = "";
-  child.stdout.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
+  closeSync(logFd);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
   };
-  const dropDatabase = () =>
-    query(adminUrl, `drop database if exists ${db} with (force)`).then(() => undefined);
+  const dropDatabase = async () => {
+    await query(adminUrl, `drop database if exists ${db} with (force)`);
+    rmSync(logFile, { force: true });
+  };
   try {
-    // LOG_LEVEL=warn hides the listening line, so find the port from the process's sockets.
+    // A quieter LOG_LEVEL hides the listening line, so find the port from the process's sockets.
     const port = await new Promise<number>((resolve, reject) => {
       const started = Date.now();
       const timer = setInterval(() => {
@@ -90,7 +98,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
         } catch {}
         if (Date.now() - started > 60_000) {
           clearInterval(timer);
-          reject(new Error(`server did not listen: ${log}`));
+          reject(new Error(`server did not listen: ${readFileSync(logFile, "utf8").slice(-4000)}`));
         }
       }, 200);
     });
@@ -99,6 +107,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       key,
       databaseUrl: databaseUrl.toString(),
       process: child,
+      logFile,
       stop,
       dropDatabase,
     };
