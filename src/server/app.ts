@@ -27,6 +27,7 @@ import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { createHttpFallback } from "./http-fallback.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
+import { createRequestLog, type RequestLog } from "./interceptors/log-request.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
 import { createMcpRoute } from "./mcp-mount.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
@@ -42,9 +43,10 @@ export type { AppDeps } from "./app-deps.ts";
 export function createInterceptors(
   deps: Omit<AppDeps, "mcp">,
   overload: OverloadInterceptor = createOverload(deps),
+  requestLog: RequestLog = createRequestLog(deps.logger),
 ): Interceptor[] {
   return [
-    createRequestLogInterceptor(deps.logger, deps.metrics?.rpc, deps.tracing),
+    createRequestLogInterceptor(requestLog, deps.metrics?.rpc, deps.tracing),
     createAuthInterceptor(deps.keys, deps.tracing),
     overload,
     createRateLimitInterceptor({
@@ -75,9 +77,11 @@ function createOverload(deps: Omit<AppDeps, "mcp">): OverloadInterceptor {
 export function createApp(deps: AppDeps): NodeHandler {
   // One in-flight count per key across protocols: the router's interceptor and `/mcp` share it.
   const overload = createOverload(deps);
+  // One request log for every protocol's calls (its unredacted logger is made once, here).
+  const requestLog = createRequestLog(deps.logger);
   const compressions = [compressionGzip, compressionBrotli];
   const edge = createProcedureEdge({
-    logger: deps.logger,
+    requestLog,
     rpc: deps.metrics?.rpc,
     maxTimeoutMs: MAX_TIMEOUT_MS,
     compressions,
@@ -93,7 +97,7 @@ export function createApp(deps: AppDeps): NodeHandler {
     textDecoder: new TextDecoder("utf-8", { fatal: true }),
   };
   const router = createConnectRouter({
-    interceptors: createInterceptors(deps, overload),
+    interceptors: createInterceptors(deps, overload, requestLog),
     readMaxBytes: deps.maxBodyBytes,
     acceptCompression: compressions,
     jsonOptions: strictJson,
@@ -113,7 +117,7 @@ export function createApp(deps: AppDeps): NodeHandler {
     ...(limits !== undefined ? { maxBodyBytesFor: (method) => readMaxBytesFor(method, limits) } : {}),
     logger: deps.logger,
     // The public webhook receiver answers straight from the request (same contract as its REST rule).
-    rawHandlers: [createReceiverRoute(deps.services.webhooks)],
+    raw: { handlers: [createReceiverRoute(deps.services.webhooks)], requestLog },
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes({ overview: { keys: deps.keys, history: deps.metricsHistory } });
@@ -122,7 +126,7 @@ export function createApp(deps: AppDeps): NodeHandler {
       ? createMetricsRoute(deps.metrics.registry)
       : undefined;
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
-  const mcp = createMcpRoute(deps, overload.admit);
+  const mcp = createMcpRoute(deps, overload.admit, requestLog);
   const route: NodeHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");

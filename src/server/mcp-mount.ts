@@ -15,7 +15,7 @@ import { createRateLimitCheck } from "../ratelimit/index.ts";
 import type { AppDeps } from "./app-deps.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
-import { logRequest } from "./interceptors/log-request.ts";
+import type { RequestLog } from "./interceptors/log-request.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
 import { BridgeError } from "./rest/bridge-error.ts";
 import { readBody } from "./rest/read-request.ts";
@@ -28,6 +28,8 @@ import { routes } from "./routes.ts";
 export function createMcpRoute(
   deps: AppDeps,
   admit: McpDeps["admit"],
+  /** The server's request log, for `/mcp` requests and the procedures they call. */
+  requestLog: RequestLog,
 ): (req: NodeReq, res: NodeRes, reqId: string) => void {
   const query = createNativeQuery(() => deps.db.em());
   // What a tools/call reads to resolve its tool's name, kept for a moment (src/mcp/connector-tools.ts
@@ -53,7 +55,7 @@ export function createMcpRoute(
       (await keptConnections.fetch(JSON.stringify([tenantId, subject]))) ?? [],
     lookup: deps.services.execute.lookup,
     commands: deps.services.commands,
-    api: createInProcessApi(deps),
+    api: createInProcessApi(deps, requestLog),
     keys: deps.keys,
     admit,
     // Its own check on the same counters as the interceptor's: one limit per key across protocols.
@@ -79,13 +81,12 @@ export function createMcpRoute(
     const start = performance.now();
     handler(req, res).then(
       (outcome) =>
-        logRequest(
-          deps.logger,
+        requestLog.write(
           { reqId, procedure: outcome.procedure, protocol: "mcp", start, principal: outcome.principal },
           outcome.error,
         ),
       (error: unknown) => {
-        logRequest(deps.logger, { reqId, procedure: MCP_PATH, protocol: "mcp", start }, error);
+        requestLog.write({ reqId, procedure: MCP_PATH, protocol: "mcp", start }, error);
         if (res.headersSent) res.destroy();
         else {
           res.writeHead(500, { "content-type": "application/json" });
@@ -125,7 +126,7 @@ export function createScriptCheck(sandbox: Sandbox): McpDeps["checkScript"] {
  * limits per method) with no second copy. The overload and rate-limit interceptors are left out: the
  * `/mcp` request that makes the call was already counted against the key's limit.
  */
-function createInProcessApi(deps: AppDeps): Transport {
+function createInProcessApi(deps: AppDeps, requestLog: RequestLog): Transport {
   return createRouterTransport((router) => routes(router, deps.services, deps.ready), {
     router: {
       interceptors: [
@@ -140,7 +141,7 @@ function createInProcessApi(deps: AppDeps): Transport {
           });
           return next(req);
         },
-        createRequestLogInterceptor(deps.logger),
+        createRequestLogInterceptor(requestLog),
         createAuthInterceptor(deps.keys),
         createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
         createInputCheckInterceptor(createInputChecker()),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, REDACT_PATHS } from "../../src/logging/logger.ts";
+import { createLogger, createUnredactedLogger, REDACT_PATHS } from "../../src/logging/logger.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
 function jsonLogger(level = "info") {
@@ -119,6 +119,21 @@ describe("createLogger (json)", () => {
     const { capture, logger } = jsonLogger("silent");
     logger.fatal("fatal line");
     expect(capture.text()).toBe("");
+  });
+});
+
+describe("createUnredactedLogger", () => {
+  it("writes to its parent's destination at its level, leaving the parent's redaction in place", () => {
+    const { capture, logger } = jsonLogger("info");
+    const plain = createUnredactedLogger(logger);
+    plain.debug({ reqId: "r0" }, "below the level");
+    plain.info({ reqId: "r1", procedure: "/patchbay.v1.CatalogService/GetConnector" }, "request");
+    logger.error({ reqId: "r2", err: { token: "SECRET-parent-token" } }, "request failed");
+    expect(capture.lines()).toEqual([
+      expect.objectContaining({ level: "info", service: "patchbay", reqId: "r1", msg: "request" }),
+      expect.objectContaining({ level: "error", reqId: "r2", err: { token: "[redacted]" } }),
+    ]);
+    expect(capture.text()).not.toContain("SECRET-parent-token");
   });
 });
 

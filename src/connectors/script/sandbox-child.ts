@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
+import { getCompileCacheDir } from "node:module";
 import { fileURLToPath } from "node:url";
 import { batchedSender } from "./batched-sender.ts";
 import { createHeartbeat, type Heartbeat } from "./heartbeat.ts";
@@ -46,9 +47,14 @@ export interface SpawnOptions {
 
 /** Starts a sandbox process (see sandbox-process-main.ts) and sends it `init`; it starts idle. */
 export function spawnSandboxChild(options: SpawnOptions): SandboxChild {
+  // The service's compile cache (src/main.ts turns it on), so that a sandbox process loads its modules
+  // from it too: it roughly halves the load that delays a new process's first execution. The variable is
+  // what a child reads before its entry's imports; enabling the cache in the service does not pass on.
+  const compileCache = getCompileCacheDir();
   const child = fork(ENTRY, [], {
     serialization: "advanced",
     execArgv: [],
+    env: compileCache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: compileCache },
     stdio: ["ignore", "ignore", "ignore", "ipc"],
   });
   const post = batchedSender<ToSandbox>(

@@ -14,12 +14,11 @@ import {
   type UniversalServerRequest,
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import type { Logger } from "../../logging/logger.ts";
 import type { RpcMetrics } from "../../metrics/index.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { protocolOf, type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { locateInvalidUtf8 } from "../input/locate-invalid-utf8.ts";
-import { logRequest } from "../interceptors/log-request.ts";
+import type { RequestLog } from "../interceptors/log-request.ts";
 import { clampTimeout } from "./clamp-timeout.ts";
 import { decodeRefusal, UNLOCATED_UTF8 } from "./decode-refusal.ts";
 import { withSpecGrpcMessage } from "./grpc-message-encoding.ts";
@@ -28,7 +27,7 @@ import { requestMessageBytes } from "./request-message-bytes.ts";
 /** Options for {@link createProcedureEdge}. */
 export interface ProcedureEdgeOptions {
   /** Where a call refused before the interceptors writes its one log line. */
-  logger: Logger;
+  requestLog: RequestLog;
   /** Counts the calls refused before the interceptors, when metrics are on. */
   rpc?: RpcMetrics | undefined;
   /** Transport deadlines above this are lowered to it, in milliseconds. */
@@ -94,7 +93,7 @@ interface KeptRequest {
  * which throws before any body is read, so Connect writes the refusal in the client's own protocol.
  */
 export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdge {
-  const { logger, maxTimeoutMs, compressions, readMaxBytes } = options;
+  const { requestLog, maxTimeoutMs, compressions, readMaxBytes } = options;
 
   // The edge's answer to what Connect refused while reading a request; invalid UTF-8 in binary is
   // located in the request's own bytes, so that the answer names the field.
@@ -152,7 +151,7 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
         const body = kept === undefined ? req.body : keeping(req.body as AsyncIterable<Uint8Array>, kept);
         const request = { ...req, body, contextValues };
         const log = (error: unknown) =>
-          logRequest(logger, { reqId: info.id, procedure, protocol, start: info.start }, error, options.rpc);
+          requestLog.write({ reqId: info.id, procedure, protocol, start: info.start }, error, options.rpc);
 
         let res: UniversalServerResponse;
         try {

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Logger } from "../../logging/logger.ts";
+import { createUnredactedLogger, type Logger } from "../../logging/logger.ts";
 import type { RpcMetrics } from "../../metrics/index.ts";
 import { codeName } from "../../protocol/errors.ts";
 
@@ -34,35 +34,53 @@ export function clientLeft(signal: AbortSignal): boolean {
   return !(reason instanceof ConnectError && reason.code === Code.DeadlineExceeded);
 }
 
+/** Where every call's one log line goes; made once per server by {@link createRequestLog}. */
+export interface RequestLog {
+  /**
+   * Writes the one log line of a finished call (and counts it in the RPC metrics): request id, procedure,
+   * protocol, code, duration and principal id; never headers, messages or payloads. An unexpected
+   * exception (not a `ConnectError`) and an `INTERNAL` are errors, logged with their cause; everything
+   * else is an info line.
+   */
+  write(
+    request: RequestLine,
+    error: unknown,
+    /** Counts the call too, when metrics are on. */
+    rpc?: RpcMetrics,
+  ): void;
+}
+
 /**
- * Writes the one log line of a finished call (and counts it in the RPC metrics): request id, procedure, protocol, code, duration and
- * principal id; never headers, messages or payloads. An unexpected exception (not a `ConnectError`)
- * and an `INTERNAL` are errors, logged with their cause; everything else is an info line.
+ * The request log over `logger`. The info line's keys are the fixed ones above, none a secret's, so it
+ * goes through a logger without redaction: at the default level every call writes one, and the process
+ * logger's wildcard redaction would cost it about twenty times its writing. A line with a cause carries
+ * an object from outside and keeps the full redaction. This is the one place that choice is made.
  */
-export function logRequest(
-  logger: Logger,
-  request: RequestLine,
-  error: unknown,
-  /** Counts the call too, when metrics are on. */
-  rpc?: RpcMetrics,
-): void {
-  const code =
-    error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
-  rpc?.finished(request.procedure, request.protocol, code, (performance.now() - request.start) / 1000);
-  const line = {
-    reqId: request.reqId,
-    procedure: request.procedure,
-    protocol: request.protocol,
-    code,
-    durationMs: elapsedMs(request.start),
-    principal: request.principal,
-    ...(request.trace === undefined ? {} : { traceId: request.trace.traceId, spanId: request.trace.spanId }),
+export function createRequestLog(logger: Logger): RequestLog {
+  const fixedFields = createUnredactedLogger(logger);
+  return {
+    write(request, error, rpc) {
+      const code =
+        error === undefined ? "ok" : codeName(error instanceof ConnectError ? error.code : Code.Internal);
+      rpc?.finished(request.procedure, request.protocol, code, (performance.now() - request.start) / 1000);
+      const line = {
+        reqId: request.reqId,
+        procedure: request.procedure,
+        protocol: request.protocol,
+        code,
+        durationMs: elapsedMs(request.start),
+        principal: request.principal,
+        ...(request.trace === undefined
+          ? {}
+          : { traceId: request.trace.traceId, spanId: request.trace.spanId }),
+      };
+      if (error !== undefined && !(error instanceof ConnectError)) {
+        logger.error({ ...line, err: error }, "request failed unexpectedly");
+      } else if (error instanceof ConnectError && error.code === Code.Internal) {
+        logger.error({ ...line, err: error.cause ?? error.rawMessage }, "request failed");
+      } else {
+        fixedFields.info(line, "request");
+      }
+    },
   };
-  if (error !== undefined && !(error instanceof ConnectError)) {
-    logger.error({ ...line, err: error }, "request failed unexpectedly");
-  } else if (error instanceof ConnectError && error.code === Code.Internal) {
-    logger.error({ ...line, err: error.cause ?? error.rawMessage }, "request failed");
-  } else {
-    logger.info(line, "request");
-  }
 }

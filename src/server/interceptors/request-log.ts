@@ -1,13 +1,12 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalKey } from "../../auth/principal.ts";
-import type { Logger } from "../../logging/logger.ts";
 import type { RpcMetrics } from "../../metrics/index.ts";
 import { toClientError } from "../../protocol/errors.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { protocolOf, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { type Tracing, traceContextKey } from "../../tracing/index.ts";
-import { clientLeft, logRequest } from "./log-request.ts";
+import { clientLeft, type RequestLog } from "./log-request.ts";
 import { endRpcSpan, startRpcSpan } from "./rpc-span.ts";
 
 /**
@@ -17,7 +16,7 @@ import { endRpcSpan, startRpcSpan } from "./rpc-span.ts";
  * sent. The line holds no headers, messages or payloads. Calls refused before it are the edge's to log.
  */
 export function createRequestLogInterceptor(
-  logger: Logger,
+  requestLog: RequestLog,
   rpc?: RpcMetrics,
   tracing?: Tracing,
 ): Interceptor {
@@ -42,8 +41,7 @@ export function createRequestLogInterceptor(
     const finish = (error: unknown) => {
       ended?.();
       if (traced !== undefined) endRpcSpan(traced.span, error);
-      logRequest(
-        logger,
+      requestLog.write(
         {
           reqId: id,
           procedure,

@@ -9,7 +9,7 @@ import { httpStatusOf } from "../../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import type { RawHandler, RawReply } from "../../protocol/raw-handler.ts";
 import { requestIdFrom } from "../../protocol/request-info.ts";
-import { logRequest } from "../interceptors/log-request.ts";
+import type { RequestLog } from "../interceptors/log-request.ts";
 import { BridgeError } from "./bridge-error.ts";
 import type { HttpBinding, PathTemplate } from "./http-rules.ts";
 import { readBody } from "./read-request.ts";
@@ -34,7 +34,10 @@ export interface RawRoutesOptions {
   readonly successStatuses: ReadonlyMap<DescMethod, readonly number[]>;
   /** Largest request body; larger is 413. */
   readonly maxBodyBytes: number;
+  /** Where a refusal before the handler is logged. */
   readonly logger: Logger;
+  /** Where each served request's one line goes. */
+  readonly requestLog: RequestLog;
 }
 
 /**
@@ -45,7 +48,7 @@ export interface RawRoutesOptions {
  * path reaches. A URL with a percent-escape is left to the bridge, which owns their decoding rules.
  */
 export function createRawRoutes(options: RawRoutesOptions): (req: NodeReq, res: NodeRes) => boolean {
-  const { logger } = options;
+  const { logger, requestLog } = options;
   const methods = new Set(options.handlers.map((handler) => handler.method));
   const own = options.bindings.filter((binding) => methods.has(binding.method));
   for (const binding of own) checkNotShared(binding, options.bindings);
@@ -94,7 +97,7 @@ export function createRawRoutes(options: RawRoutesOptions): (req: NodeReq, res: 
     });
     const requestId = requestIdFrom(String(req.headers[REQUEST_ID_HEADER] ?? "") || null);
     const line = { reqId: requestId, procedure: route.procedure, protocol: "rest", start: started };
-    const log = (error: unknown) => logRequest(logger, line, error);
+    const log = (error: unknown) => requestLog.write(line, error);
     serve(req, route, found.match.values, requestId).then(
       (reply) => {
         write(res, route, reply, requestId);

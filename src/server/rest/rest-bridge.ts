@@ -7,7 +7,7 @@ import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import type { RawHandler } from "../../protocol/raw-handler.ts";
 import { requestIdFrom } from "../../protocol/request-info.ts";
-import { elapsedMs } from "../interceptors/log-request.ts";
+import { elapsedMs, type RequestLog } from "../interceptors/log-request.ts";
 import { BridgeError } from "./bridge-error.ts";
 import { checkBinding } from "./check-binding.ts";
 import { collectBindings } from "./http-rules.ts";
@@ -32,8 +32,11 @@ export interface RestBridgeOptions {
   maxBodyBytesFor?: (method: DescMethod) => number;
   /** Requests refused before they reach a handler are logged here (handled ones by the interceptors). */
   logger: Logger;
-  /** Methods served straight from the HTTP request instead of through their Connect handler. */
-  rawHandlers?: readonly RawHandler[];
+  /**
+   * Methods served straight from the HTTP request instead of through their Connect handler, and the
+   * request log their calls are written to (the others' lines are the interceptors').
+   */
+  raw?: { readonly handlers: readonly RawHandler[]; readonly requestLog: RequestLog };
 }
 
 /**
@@ -62,14 +65,15 @@ export function createRestBridge(options: RestBridgeOptions): {
   );
 
   const raw =
-    options.rawHandlers === undefined || options.rawHandlers.length === 0
+    options.raw === undefined || options.raw.handlers.length === 0
       ? undefined
       : createRawRoutes({
-          handlers: options.rawHandlers,
+          handlers: options.raw.handlers,
           bindings: table.bindings,
           successStatuses,
           maxBodyBytes: options.maxBodyBytes,
           logger: options.logger,
+          requestLog: options.raw.requestLog,
         });
 
   async function serve(req: NodeReq, res: NodeRes): Promise<void> {

@@ -11,6 +11,7 @@ import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/logging/logger.ts";
 import type { RawHandler, RawReply, RawRequest } from "../../../src/protocol/raw-handler.ts";
+import { createRequestLog } from "../../../src/server/interceptors/log-request.ts";
 import { createRestBridge } from "../../../src/server/rest/rest-bridge.ts";
 import { LogCapture } from "../../support/log-capture.ts";
 import { compileProto, serviceOf } from "./compile-proto.ts";
@@ -74,6 +75,7 @@ describe("the REST bridge's raw handlers", () => {
 
   /** The bridge over `services`, whose Receive and Peek also have Connect handlers. */
   function bridgeWith(rawHandlers: readonly RawHandler[], services = [service]) {
+    const logger = createLogger({ level: "info", format: "json", destination: logs.stream });
     const router = createConnectRouter();
     for (const name of ["Receive", "Peek"]) {
       const unary = method(name);
@@ -88,8 +90,8 @@ describe("the REST bridge's raw handlers", () => {
       handlers: router.handlers,
       services,
       maxBodyBytes: 16,
-      logger: createLogger({ level: "info", format: "json", destination: logs.stream }),
-      rawHandlers,
+      logger,
+      raw: { handlers: rawHandlers, requestLog: createRequestLog(logger) },
     });
   }
 
@@ -203,6 +205,59 @@ describe("the REST bridge's raw handlers", () => {
       expect.objectContaining({ msg: "request failed unexpectedly", reqId: "boom", code: "internal" }),
     ]);
     expect(logs.text()).toContain("secret detail");
+  });
+
+  it("writes the request line's fixed fields, and redacts secret-named keys in an unexpected error", async () => {
+    const ok = await post("/api/v1/ingest/a/b", "", { "x-request-id": "fixed" });
+    expect(ok.status).toBe(200);
+    const [line, ...rest] = logs.lines();
+    expect(rest).toEqual([]);
+    expect(line).toMatchObject({ level: "info", service: "patchbay", msg: "request", reqId: "fixed" });
+    expect(Object.keys(line ?? {}).sort()).toEqual(
+      ["code", "durationMs", "level", "msg", "procedure", "protocol", "reqId", "service", "time"].sort(),
+    );
+    expect(typeof line?.durationMs).toBe("number");
+
+    logs.chunks.length = 0;
+    behaviour = async () => {
+      throw Object.assign(new Error("upstream refused"), {
+        token: "SECRET-thrown-token",
+        request: { headers: { authorization: "Bearer SECRET-thrown-authz" } },
+      });
+    };
+    expect((await post("/api/v1/ingest/a/b", "", { "x-request-id": "leaky" })).status).toBe(500);
+    const [failed] = logs.lines();
+    expect(failed).toMatchObject({
+      level: "error",
+      msg: "request failed unexpectedly",
+      reqId: "leaky",
+      err: {
+        message: "upstream refused",
+        token: "[redacted]",
+        request: { headers: { authorization: "[redacted]" } },
+      },
+    });
+    expect(logs.text()).not.toContain("SECRET-thrown");
+  });
+
+  it("redacts secret-named keys in an INTERNAL error's cause", async () => {
+    behaviour = async () => {
+      throw new ConnectError("store failed", Code.Internal, undefined, undefined, {
+        password: "SECRET-cause-password",
+        table: "connections",
+      });
+    };
+    expect((await post("/api/v1/ingest/a/b", "", { "x-request-id": "cause" })).status).toBe(500);
+    expect(logs.lines()).toEqual([
+      expect.objectContaining({
+        level: "error",
+        msg: "request failed",
+        reqId: "cause",
+        code: "internal",
+        err: { password: "[redacted]", table: "connections" },
+      }),
+    ]);
+    expect(logs.text()).not.toContain("SECRET-cause-password");
   });
 
   it("leaves other HTTP methods on the same path, and URLs with percent-escapes, to the Connect handler", async () => {

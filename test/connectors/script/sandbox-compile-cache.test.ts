@@ -1,0 +1,32 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { enableCompileCache, getCompileCacheDir } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createSandbox, type ScriptRequest } from "../../../src/connectors/script/index.ts";
+
+// The service turns Node's compile cache on in src/main.ts; its sandbox processes are handed the same
+// folder, so that a new process loads its modules from the cache instead of compiling them again.
+const request: ScriptRequest = { command: "test", params: {}, config: {}, variables: {} };
+const folder = await mkdtemp(join(tmpdir(), "patchbay-compile-cache-"));
+enableCompileCache(folder);
+const sandbox = createSandbox({ processes: 1 });
+afterAll(async () => {
+  await sandbox.close();
+  await rm(folder, { recursive: true, force: true });
+});
+
+describe("a sandbox process", () => {
+  it("is started with the service's compile cache folder, and runs scripts", async () => {
+    const cache = getCompileCacheDir();
+    expect(cache).toBeDefined();
+    const result = await sandbox.run("function test() { return { payload: { ok: 1 } }; }", request, {
+      tenant: "t-cache",
+      http: () => Promise.reject(new Error("unused")),
+    });
+    expect(result).toEqual({ success: true, payload: { ok: 1 } });
+    const [pid] = sandbox.pids();
+    const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+    expect(environ).toContain(`NODE_COMPILE_CACHE=${cache}`);
+  });
+});
