@@ -14,7 +14,7 @@ const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 export function createRpcMetrics(registry: Registry): RpcMetrics {
   const requests = new Counter({
     name: "patchbay_rpc_requests_total",
-    help: "RPCs answered, by procedure, protocol (grpc, grpc-web, connect, rest) and code.",
+    help: "RPCs answered, by procedure, protocol (grpc, grpc-web, connect, rest, mcp) and code.",
     labelNames: ["procedure", "protocol", "code"] as const,
     registers: [registry],
   });

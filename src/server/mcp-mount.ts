@@ -6,7 +6,8 @@ import { listAuthlessConnectorSlugs } from "../catalog/index.ts";
 import { type ActiveConnection, listActiveConnections } from "../connections/index.ts";
 import { type Sandbox, ScriptErrorCode } from "../connectors/script/index.ts";
 import { createNativeQuery } from "../db/index.ts";
-import { createMcpHandler, MCP_PATH, type McpDeps } from "../mcp/index.ts";
+import { createMcpHandler, MCP_PATH, type McpDeps, mcpMetricProcedure } from "../mcp/index.ts";
+import type { RpcMetrics } from "../metrics/index.ts";
 import { createCallerScopeInterceptor } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
@@ -77,16 +78,32 @@ export function createMcpRoute(
         throw error;
       }),
   });
+  // MCP requests count in the RPC metrics as protocol `mcp`, under a procedure from a fixed set.
+  const rpc = deps.metrics?.rpc;
+  const counted: RpcMetrics | undefined =
+    rpc === undefined
+      ? undefined
+      : {
+          begin: (procedure, protocol) => rpc.begin(mcpMetricProcedure(procedure), protocol),
+          finished: (procedure, protocol, code, seconds) =>
+            rpc.finished(mcpMetricProcedure(procedure), protocol, code, seconds),
+        };
   return (req, res, reqId) => {
     const start = performance.now();
+    // In flight under `/mcp`: which method a request carries is known only once its body is read.
+    const ended = counted?.begin(MCP_PATH, "mcp");
     handler(req, res).then(
-      (outcome) =>
+      (outcome) => {
+        ended?.();
         requestLog.write(
           { reqId, procedure: outcome.procedure, protocol: "mcp", start, principal: outcome.principal },
           outcome.error,
-        ),
+          counted,
+        );
+      },
       (error: unknown) => {
-        requestLog.write({ reqId, procedure: MCP_PATH, protocol: "mcp", start }, error);
+        ended?.();
+        requestLog.write({ reqId, procedure: MCP_PATH, protocol: "mcp", start }, error, counted);
         if (res.headersSent) res.destroy();
         else {
           res.writeHead(500, { "content-type": "application/json" });
