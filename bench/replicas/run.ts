@@ -1,0 +1,535 @@
+// Replica benchmark: does a second replica on the same database cost more CPU per call than one?
+// On one 2-core machine two replicas cannot add throughput (Patchbay, PostgreSQL and the load generators
+// share the two cores), so it measures what scaling out depends on instead: the Patchbay processes' CPU
+// time and PostgreSQL's CPU time per call answered, with all the load on one replica and with the same
+// load split evenly over two replicas on the same database. Two workloads, alternating phases per round:
+//   - execute: `Execute` of the built-in echo command over Connect JSON (HTTP/1.1), as bench/execute
+//     sends it, every answer's body checked by the wrk script;
+//   - webhooks: signed GitHub deliveries to one endpoint's public receiver, as bench/webhooks sends them
+//     (verified, deduplicated, the event and its job committed before the 204), every delivery distinct
+//     (its own X-GitHub-Delivery and body), read from a file by the wrk script, every answer checked.
+// Phases: "one" sends all the load (--connections) to replica 1 while replica 2 is paused (SIGSTOP: a
+// one-replica deployment, warm replica 2 kept for the next phase); "two" runs two wrk processes at once,
+// half the connections each, one per replica. Server CPU is both replicas' /proc/<pid>/stat time;
+// PostgreSQL CPU is that of every process named `postgres` on the machine (postmaster, background
+// processes and backends) except other databases' backends. After each window the benchmark waits for
+// PostgreSQL's statistics to be flushed and reads the bench database's commits and rows from
+// pg_stat_database; for webhooks it counts the events and jobs stored for the window's deliveries and the
+// transactions (distinct job creation times) they were committed in.
+//
+//   node bench/replicas/run.ts [--connections 64] [--seconds 10] [--rounds 3] [--workloads execute,webhooks]
+//
+// Uses a fresh PostgreSQL database on PATCHBAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { ECHO_PARAMS, EXECUTE_PATH } from "../execute/canned-execute-reply.ts";
+import { attachBenchServer } from "../support/attach-bench-server.ts";
+import { type BenchServer, query, startBenchServer } from "../support/bench-server.ts";
+import { countExecutionRecords, recordsOf } from "../support/execution-records.ts";
+import { postgresCpu, postgresCpuBetween } from "../support/postgres-cpu.ts";
+import { processCpuMs } from "../support/process-cpu.ts";
+import { median, type WrkResult } from "../support/wrk.ts";
+import { wrkAsync } from "../support/wrk-async.ts";
+import { writeDeliveries, wrkDeliveriesScript } from "../support/wrk-deliveries.ts";
+import { wrkScript } from "../support/wrk-script.ts";
+
+const WORKLOADS = ["execute", "webhooks"] as const;
+type Workload = (typeof WORKLOADS)[number];
+const ALL_PHASES = ["one", "two", "half"] as const;
+type Phase = (typeof ALL_PHASES)[number];
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: "string", default: "64" },
+    seconds: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+    workloads: { type: "string", default: WORKLOADS.join(",") },
+    // "half" (a control, not run by default): replica 1 alone with half the connections, as each replica
+    // gets in phase two: it tells a cost of the second replica from a cost of less concurrency per replica.
+    phases: { type: "string", default: "one,two" },
+  },
+});
+const picked = values.workloads.split(",").map((s) => s.trim());
+const unknown = picked.filter((p) => !(WORKLOADS as readonly string[]).includes(p));
+if (unknown.length > 0 || picked.length === 0)
+  throw new Error(`--workloads: unknown ${unknown.join(", ")} (choose from ${WORKLOADS.join(", ")})`);
+const workloads = WORKLOADS.filter((w) => picked.includes(w));
+const pickedPhases = values.phases.split(",").map((s) => s.trim());
+if (
+  !pickedPhases.includes("one") ||
+  !pickedPhases.includes("two") ||
+  pickedPhases.some((p) => !(ALL_PHASES as readonly string[]).includes(p))
+)
+  throw new Error(`--phases: one and two, optionally half (got ${values.phases})`);
+const PHASES = ALL_PHASES.filter((p) => pickedPhases.includes(p));
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const seconds = values.seconds;
+const SECRET = "bench-github-secret";
+// PostgreSQL 15 backends flush their statistics when idle, at most once a second, or 10 s after the
+// last flush was skipped: wait that out before reading pg_stat_database.
+const STATS_SETTLE_MS = 11_000;
+
+const JSON_BODY = JSON.stringify({ connectorSlug: "echo", command: "echo", params: ECHO_PARAMS });
+const JSON_EXPECT = `"payload":${JSON.stringify(ECHO_PARAMS)}`;
+
+/** The bench database's cumulative counters (pg_stat_database). */
+interface DbCounters {
+  commits: number;
+  inserted: number;
+  fetched: number;
+  returned: number;
+}
+
+/** One window's measurement. */
+interface Window {
+  workload: Workload;
+  phase: Phase;
+  round: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  ok: number;
+  /** CPU ms of each replica during the window. */
+  serverMs: [number, number];
+  postgresMs: number;
+  /**
+   * What the bench database's active backends were doing, sampled from pg_stat_activity every 50 ms:
+   * samples by "kind: state or wait event".
+   */
+  waits: Map<string, number>;
+  /** Both replicas' read + write system calls and context switches during the window. */
+  syscalls: number;
+  switches: number;
+  /** PostgreSQL CPU ms by process kind (application_name, or backend type for the others). */
+  postgresByKind: Map<string, number>;
+  db: DbCounters;
+  /** Webhooks: events stored, their jobs, and the transactions they were committed in. */
+  stored?: { events: number; jobs: number; transactions: number };
+}
+
+/**
+ * A process's read and write system calls and context switches so far (/proc/<pid>/io and status): per
+ * call, they tell how much work each wake-up of the event loop and each socket read or write carries.
+ */
+function processIo(pid: number): { syscalls: number; switches: number } {
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (text: string, name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
+  return {
+    syscalls: field(io, "syscr") + field(io, "syscw"),
+    switches: field(status, "voluntary_ctxt_switches") + field(status, "nonvoluntary_ctxt_switches"),
+  };
+}
+
+/**
+ * Samples pg_stat_activity every 50 ms until stopped: the bench database's backends that are not idle,
+ * by process kind and wait event ("running" when they wait on nothing). The sampling connection is on
+ * the admin database, so its own backend counts as another database's and stays out of the CPU figures.
+ */
+const SAMPLES = "(samples)";
+async function sampleWaits(
+  adminUrl: string,
+  dbName: string,
+): Promise<{ stop(): Promise<Map<string, number>> }> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  const waits = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { rows } = await client.query(
+        `select coalesce(nullif(application_name, ''), backend_type) as kind,
+           coalesce(wait_event_type || ':' || wait_event, 'running') as what
+         from pg_stat_activity where datname = $1 and state <> 'idle' and pid <> pg_backend_pid()`,
+        [dbName],
+      );
+      waits.set(SAMPLES, (waits.get(SAMPLES) ?? 0) + 1);
+      for (const row of rows as { kind: string; what: string }[]) {
+        const key = `${row.kind}: ${row.what}`;
+        waits.set(key, (waits.get(key) ?? 0) + 1);
+      }
+      await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await client.end();
+      return waits;
+    },
+  };
+}
+
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadAtStart = loadavg();
+const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-replicas-"));
+const masterKey = randomBytes(32).toString("base64");
+let first: BenchServer | undefined;
+let second: BenchServer | undefined;
+try {
+  first = await startBenchServer({ PATCHBAY_MASTER_KEY: masterKey });
+  second = await attachBenchServer({ databaseUrl: first.databaseUrl, masterKey, key: first.key });
+  const replicas = [first, second] as const;
+  const dbName = new URL(first.databaseUrl).pathname.slice(1);
+  const adminUrl = process.env.PATCHBAY_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const pids = replicas.map((r) => r.process.pid ?? 0) as [number, number];
+
+  const counters = async (): Promise<DbCounters> => {
+    const { rows } = await query(
+      first?.databaseUrl ?? "",
+      `select xact_commit::float8 as commits, tup_inserted::float8 as inserted, tup_fetched::float8 as fetched,
+         tup_returned::float8 as returned from pg_stat_database where datname = current_database()`,
+    );
+    const row = rows[0] as DbCounters;
+    return { commits: row.commits, inserted: row.inserted, fetched: row.fetched, returned: row.returned };
+  };
+  /** Every PostgreSQL process's kind, and which belong to other databases (left out of the CPU). */
+  const processKinds = async (): Promise<{ kinds: Map<number, string>; others: Set<number> }> => {
+    const { rows } = await query(
+      first?.databaseUrl ?? "",
+      "select pid, datname, coalesce(nullif(application_name, ''), backend_type) as kind from pg_stat_activity",
+    );
+    const kinds = new Map<number, string>();
+    const others = new Set<number>();
+    for (const row of rows as { pid: number; datname: string | null; kind: string }[]) {
+      if (row.datname !== null && row.datname !== dbName) others.add(row.pid);
+      else kinds.set(row.pid, row.kind);
+    }
+    return { kinds, others };
+  };
+
+  // Execute: the same checked Connect JSON call on both replicas (one admin key, one database).
+  const executeScript = wrkScript(dir, "execute", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${first.key}` },
+    body: JSON_BODY,
+    expect: JSON_EXPECT,
+  });
+  for (const replica of replicas) {
+    const res = await fetch(`${replica.base}${EXECUTE_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${first.key}` },
+      body: JSON_BODY,
+    });
+    const text = await res.text();
+    if (!res.ok || !text.includes(JSON_EXPECT)) throw new Error(`Execute probe: ${res.status} ${text}`);
+  }
+  let executeOk = replicas.length;
+
+  // Webhooks: one GitHub endpoint (made through replica 1; replica 2 reads it from the database).
+  let receiverPath = "";
+  if (workloads.includes("webhooks")) {
+    const created = await fetch(`${first.base}/api/v1/webhook-endpoints`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${first.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ provider: "github", connectorSlug: "github", secret: SECRET }),
+    });
+    if (!created.ok) throw new Error(`endpoint: ${created.status} ${await created.text()}`);
+    const { endpoint } = (await created.json()) as { endpoint: { id: string } };
+    receiverPath = `/api/v1/connectors/webhooks/github/${endpoint.id}`;
+  }
+  // Deliveries per wrk process and window: enough for the fastest rate seen so far, with room to spare.
+  let deliveriesPerWindow = 40_000;
+
+  /** Starts the window's wrk processes (one per replica that gets load) and waits for all of them. */
+  const load = async (workload: Workload, phase: Phase, tag: string, secs: string): Promise<WrkResult[]> => {
+    const targets = phase === "two" ? [...replicas] : [first as BenchServer];
+    const total = phase === "half" ? Math.floor(connections / 2) : connections;
+    const split = targets.map((_, i) =>
+      String(Math.floor(total / targets.length) + (i < total % targets.length ? 1 : 0)),
+    );
+    if (workload === "execute")
+      return Promise.all(
+        targets.map((t, i) => wrkAsync(`${t.base}${EXECUTE_PATH}`, executeScript, split[i] ?? "1", secs)),
+      );
+    const scripts = await Promise.all(
+      targets.map(async (_, i) => {
+        const name = `${tag}-${i}`;
+        const file = await writeDeliveries(dir, name, `${name}-`, deliveriesPerWindow, SECRET);
+        return wrkDeliveriesScript(dir, name, { path: receiverPath, deliveriesFile: file, status: 204 });
+      }),
+    );
+    try {
+      return await Promise.all(
+        targets.map((t, i) => wrkAsync(`${t.base}${receiverPath}`, scripts[i] ?? "", split[i] ?? "1", secs)),
+      );
+    } finally {
+      for (const s of scripts) {
+        rmSync(s, { force: true });
+        rmSync(s.replace(/\.lua$/, ".tsv"), { force: true });
+      }
+    }
+  };
+
+  /** One phase's window: replica 2 paused for phase one, CPU and counters read around the load. */
+  const measure = async (workload: Workload, phase: Phase, round: number): Promise<Window> => {
+    const tag = `w${round}${workload[0]}${phase}`;
+    const pause = phase !== "two";
+    if (pause) process.kill(pids[1], "SIGSTOP");
+    try {
+      const db0 = await counters();
+      const server0 = pids.map(processCpuMs);
+      const io0 = pids.map(processIo);
+      const pg0 = postgresCpu();
+      const sampler = await sampleWaits(adminUrl, dbName);
+      const results = await load(workload, phase, tag, seconds);
+      const pg1 = postgresCpu();
+      const waits = await sampler.stop();
+      const server1 = pids.map(processCpuMs);
+      const io1 = pids.map(processIo);
+      const { kinds, others } = await processKinds();
+      const byKind = new Map<string, number>();
+      for (const [pid, ms] of pg1) {
+        if (others.has(pid)) continue;
+        const kind = kinds.get(pid) ?? "postmaster or ended";
+        byKind.set(kind, (byKind.get(kind) ?? 0) + ms - (pg0.get(pid) ?? 0));
+      }
+      if (pause) process.kill(pids[1], "SIGCONT");
+      await sleep(STATS_SETTLE_MS);
+      const db1 = await counters();
+      const window: Window = {
+        workload,
+        phase,
+        round,
+        rps: results.reduce((a, r) => a + r.rps, 0),
+        // Two load generators: the worse of their percentiles.
+        p50: Math.max(...results.map((r) => r.p50)),
+        p99: Math.max(...results.map((r) => r.p99)),
+        errors: results.reduce((a, r) => a + r.errors, 0),
+        ok: results.reduce((a, r) => a + r.ok, 0),
+        serverMs: [(server1[0] ?? 0) - (server0[0] ?? 0), (server1[1] ?? 0) - (server0[1] ?? 0)],
+        postgresMs: postgresCpuBetween(pg0, pg1, others),
+        syscalls: io1.reduce((a, x, i) => a + x.syscalls - (io0[i]?.syscalls ?? 0), 0),
+        switches: io1.reduce((a, x, i) => a + x.switches - (io0[i]?.switches ?? 0), 0),
+        postgresByKind: byKind,
+        waits,
+        db: {
+          commits: db1.commits - db0.commits,
+          inserted: db1.inserted - db0.inserted,
+          fetched: db1.fetched - db0.fetched,
+          returned: db1.returned - db0.returned,
+        },
+      };
+      if (workload === "webhooks") {
+        const { rows } = await query(
+          first?.databaseUrl ?? "",
+          `select count(*)::int as events, count(j.id)::int as jobs, count(distinct j.created_on)::int as transactions
+           from webhook_events e left join pgboss.job j on j.id = e.job_id
+           where e.provider_event_id like '${tag}-%'`,
+        );
+        window.stored = rows[0] as { events: number; jobs: number; transactions: number };
+      }
+      return window;
+    } finally {
+      if (pause) process.kill(pids[1], "SIGCONT");
+    }
+  };
+
+  // Warm-up: JIT, pools and caches on both replicas, for every workload (counted for the records).
+  for (const workload of workloads) {
+    for (const phase of PHASES) {
+      const results = await load(workload, phase, `warm${workload[0]}${phase}`, "3");
+      const ok = results.reduce((a, r) => a + r.ok, 0);
+      if (workload === "execute") executeOk += ok;
+      else deliveriesPerWindow = Math.max(deliveriesPerWindow, Math.ceil((ok / 3) * Number(seconds) * 2));
+    }
+  }
+
+  // Idle cost: both replicas' and PostgreSQL's CPU per second with no load at all (background work:
+  // job queue polling and maintenance, recorder and cache timers), one replica (replica 2 paused) and two.
+  const idle: Record<"one" | "two", { serverMsPerS: number; postgresMsPerS: number }> = {
+    one: { serverMsPerS: 0, postgresMsPerS: 0 },
+    two: { serverMsPerS: 0, postgresMsPerS: 0 },
+  };
+  for (const phase of ["one", "two"] as const) {
+    if (phase === "one") process.kill(pids[1], "SIGSTOP");
+    try {
+      const server0 = pids.map(processCpuMs);
+      const pg0 = postgresCpu();
+      await sleep(Number(seconds) * 1000);
+      const pg1 = postgresCpu();
+      const server1 = pids.map(processCpuMs);
+      const { others } = await processKinds();
+      idle[phase] = {
+        serverMsPerS:
+          ((server1[0] ?? 0) - (server0[0] ?? 0) + (server1[1] ?? 0) - (server0[1] ?? 0)) / Number(seconds),
+        postgresMsPerS: postgresCpuBetween(pg0, pg1, others) / Number(seconds),
+      };
+    } finally {
+      if (phase === "one") process.kill(pids[1], "SIGCONT");
+    }
+  }
+  // The warm-up's statistics are flushed before the first window reads its starting counters.
+  await sleep(STATS_SETTLE_MS);
+
+  const windows: Window[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const workload of workloads) {
+      // Alternate which phase goes first, so that neither always runs on a machine just warmed by the other.
+      const order = round % 2 === 1 ? PHASES : ([...PHASES].reverse() as Phase[]);
+      for (const phase of order) {
+        const w = await measure(workload, phase, round);
+        windows.push(w);
+        if (workload === "execute") executeOk += w.ok;
+        const server = ((w.serverMs[0] + w.serverMs[1]) * 1000) / w.ok;
+        const pg = (w.postgresMs * 1000) / w.ok;
+        process.stderr.write(
+          `round ${round} ${workload} ${phase}: ${w.rps.toFixed(0)} req/s, server ${server.toFixed(0)} µs/call, PostgreSQL ${pg.toFixed(0)} µs/call, errors ${w.errors}\n`,
+        );
+      }
+    }
+  }
+  const loadAtEnd = loadavg();
+
+  const serverUs = (w: Window) => ((w.serverMs[0] + w.serverMs[1]) * 1000) / w.ok;
+  const pgUs = (w: Window) => (w.postgresMs * 1000) / w.ok;
+  const of = (workload: Workload, phase: Phase) =>
+    windows.filter((w) => w.workload === workload && w.phase === phase);
+  const med = (ws: Window[], f: (w: Window) => number) => median(ws.map(f));
+  const phaseName: Record<Phase, string> = {
+    one: "one replica",
+    two: "two replicas",
+    half: "one replica, half the connections",
+  };
+  const lines = [
+    `replica benchmark: ${rounds} rounds × ${seconds} s per phase, ${connections} connections (split evenly over two wrk processes for two replicas), ` +
+      `wrk 1 thread each; Node ${process.version}; load average ${loadAtStart} at start, ${loadAtEnd} at end`,
+    "",
+    "| round | workload | replicas | server µs/call (replica 1 + 2) | PostgreSQL µs/call | req/s | p50 ms | p99 ms | errors | commits/call | rows inserted/call | server syscalls/call | server context switches/call |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const w of windows) {
+    const split = w.serverMs.map((ms) => ((ms * 1000) / w.ok).toFixed(0)).join(" + ");
+    lines.push(
+      `| ${w.round} | ${w.workload} | ${phaseName[w.phase]} | ${serverUs(w).toFixed(0)} (${split}) | ${pgUs(w).toFixed(0)} | ${w.rps.toFixed(0)} | ${w.p50.toFixed(2)} | ${w.p99.toFixed(2)} | ${w.errors} | ${(w.db.commits / w.ok).toFixed(3)} | ${(w.db.inserted / w.ok).toFixed(2)} | ${(w.syscalls / w.ok).toFixed(2)} | ${(w.switches / w.ok).toFixed(3)} |`,
+    );
+  }
+  lines.push(
+    "",
+    "| workload | replicas | server µs/call (median) | PostgreSQL µs/call (median) | server + PostgreSQL | req/s (median) | p50 ms | p99 ms | errors (all rounds) |",
+    "|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const workload of workloads) {
+    for (const phase of PHASES) {
+      const ws = of(workload, phase);
+      lines.push(
+        `| ${workload} | ${phaseName[phase]} | **${med(ws, serverUs).toFixed(0)}** | **${med(ws, pgUs).toFixed(0)}** | ${med(ws, (w) => serverUs(w) + pgUs(w)).toFixed(0)} | ${med(ws, (w) => w.rps).toFixed(0)} | ${med(ws, (w) => w.p50).toFixed(2)} | ${med(ws, (w) => w.p99).toFixed(2)} | ${ws.reduce((a, w) => a + w.errors, 0)} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "| workload | server: two ÷ one | PostgreSQL: two ÷ one | both: two ÷ one | target | server: half ÷ one | PostgreSQL: half ÷ one |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const workload of workloads) {
+    const one = of(workload, "one");
+    const two = of(workload, "two");
+    const half = of(workload, "half");
+    const ratio = (f: (w: Window) => number) => med(two, f) / med(one, f);
+    const halfRatio = (f: (w: Window) => number) =>
+      half.length === 0 ? "–" : `${((med(half, f) / med(one, f)) * 100).toFixed(1)} %`;
+    const both = ratio((w) => serverUs(w) + pgUs(w));
+    lines.push(
+      `| ${workload} | ${(ratio(serverUs) * 100).toFixed(1)} % | ${(ratio(pgUs) * 100).toFixed(1)} % | ${(both * 100).toFixed(1)} % | ${ratio(serverUs) <= 1.1 && ratio(pgUs) <= 1.1 ? "within 110 %" : "OVER 110 %"} | ${halfRatio(serverUs)} | ${halfRatio(pgUs)} |`,
+    );
+  }
+  lines.push(
+    "",
+    `idle (no load, ${seconds} s): one replica ${idle.one.serverMsPerS.toFixed(1)} ms/s server CPU, ${idle.one.postgresMsPerS.toFixed(1)} ms/s PostgreSQL; ` +
+      `two replicas ${idle.two.serverMsPerS.toFixed(1)} ms/s server CPU, ${idle.two.postgresMsPerS.toFixed(1)} ms/s PostgreSQL`,
+  );
+  // Where PostgreSQL's time goes, by process kind, over all rounds.
+  lines.push("", "PostgreSQL CPU by process kind, µs per call over all rounds:", "");
+  const kinds = [...new Set(windows.flatMap((w) => [...w.postgresByKind.keys()]))].sort();
+  lines.push(
+    `| workload | replicas | ${kinds.join(" | ")} |`,
+    `|---|---|${kinds.map(() => "---|").join("")}`,
+  );
+  for (const workload of workloads) {
+    for (const phase of PHASES) {
+      const ws = of(workload, phase);
+      const calls = ws.reduce((a, w) => a + w.ok, 0);
+      const cells = kinds.map((k) =>
+        ((ws.reduce((a, w) => a + (w.postgresByKind.get(k) ?? 0), 0) * 1000) / calls).toFixed(1),
+      );
+      lines.push(`| ${workload} | ${phaseName[phase]} | ${cells.join(" | ")} |`);
+    }
+  }
+  lines.push(
+    "",
+    "Active backends of the bench database, sampled every 50 ms (all rounds): backends in each state on average, by kind and wait event (top 12 per phase):",
+    "",
+  );
+  for (const workload of workloads) {
+    for (const phase of PHASES) {
+      const ws = of(workload, phase);
+      const total = new Map<string, number>();
+      for (const w of ws) for (const [k, n] of w.waits) total.set(k, (total.get(k) ?? 0) + n);
+      const samples = total.get(SAMPLES) ?? 1;
+      total.delete(SAMPLES);
+      const top = [...total].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      lines.push(
+        `- ${workload}, ${phaseName[phase]}: ${top.map(([k, n]) => `${k} ${(n / samples).toFixed(2)}`).join("; ")}`,
+      );
+    }
+  }
+  if (workloads.includes("webhooks")) {
+    lines.push("", "webhook deliveries stored per window (counted in the database after the window):", "");
+    lines.push(
+      "| round | replicas | answered 204 (wrk) | events stored | jobs | transactions | deliveries per transaction |",
+      "|---|---|---|---|---|---|---|",
+    );
+    let allStored = true;
+    for (const w of windows.filter((x) => x.workload === "webhooks")) {
+      const s = w.stored ?? { events: 0, jobs: 0, transactions: 0 };
+      // wrk stops its clock with up to one delivery per connection in flight: stored, not counted.
+      if (s.events < w.ok || s.events - w.ok > connections || s.jobs !== s.events) allStored = false;
+      lines.push(
+        `| ${w.round} | ${phaseName[w.phase]} | ${w.ok} | ${s.events} | ${s.jobs} | ${s.transactions} | ${(s.events / s.transactions).toFixed(1)} |`,
+      );
+    }
+    lines.push(
+      "",
+      allStored
+        ? "deliveries: every answered delivery has its event and job (the rest were in flight at the cut)"
+        : "deliveries: MISMATCH",
+    );
+  }
+
+  await second.stop();
+  await first.stop();
+  if (workloads.includes("execute")) {
+    const records = await countExecutionRecords(first.databaseUrl, "echo");
+    const rows = recordsOf(records, "succeeded");
+    const windowsRun = (1 + rounds) * PHASES.length;
+    lines.push(
+      "",
+      `execution records: ${rows} succeeded rows for ${executeOk} successful Execute calls counted by wrk (incl. warm-up and probes); ` +
+        `difference ${rows - executeOk} (calls in flight when a load run stopped, at most ${windowsRun * connections})`,
+      rows >= executeOk && rows - executeOk <= windowsRun * connections
+        ? "records: every counted call has its record"
+        : "records: MISMATCH",
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+} finally {
+  if (second !== undefined) {
+    try {
+      process.kill(second.process.pid ?? 0, "SIGCONT");
+    } catch {}
+    await second.stop();
+    await second.dropDatabase();
+  }
+  await first?.stop();
+  await first?.dropDatabase();
+  rmSync(dir, { recursive: true, force: true });
+}
