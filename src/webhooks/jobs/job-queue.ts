@@ -59,7 +59,21 @@ export interface JobQueue {
  * Starts pg-boss (a proven PostgreSQL job queue: retries with backoff and jitter, leases, dead jobs) on
  * the same database as everything else, on a small pool of its own (LISTEN/NOTIFY needs one). It installs and migrates its `pgboss` schema itself.
  */
+// Pull queues have no worker to wake (ClaimJobs fetches them when a caller asks), so their inserts send
+// no NOTIFY: PostgreSQL serializes every notifying commit in the cluster on one lock and wakes every
+// listening connection, which with two replicas' event writers cost a third more database time per
+// delivery (bench/replicas). Queues made before this rule had it on; they are switched off before
+// pg-boss starts (and caches its queues), when its schema is already there.
+const PULL_QUEUE_OPTIONS = { ...RETRY, expireInSeconds: 60, notify: false } as const;
+const PULL_QUEUES_QUIET = `do $$ begin
+  if exists (select 1 from information_schema.columns
+             where table_schema = 'pgboss' and table_name = 'queue' and column_name = 'notify') then
+    update pgboss.queue set notify = false where name like 'webhook-pull-%' and notify;
+  end if;
+end $$`;
+
 export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue> {
+  await options.db.em().getConnection().execute(PULL_QUEUES_QUIET);
   const common = {
     schedule: false,
     superviseIntervalSeconds: options.superviseSeconds,
@@ -122,7 +136,7 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
     async ensurePullQueue(endpointId) {
       const name = pullQueue(endpointId);
       if (known.has(name)) return;
-      await boss.createQueue(name, { ...RETRY, expireInSeconds: 60, notify: true });
+      await boss.createQueue(name, PULL_QUEUE_OPTIONS);
       known.add(name);
     },
     stop: () => boss.stop({ timeout: 10_000 }),
