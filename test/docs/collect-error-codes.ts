@@ -41,7 +41,7 @@ export const NOT_CODES: Readonly<Record<string, string>> = {
   LANG: "environment variable of the embedded PostgreSQL",
   LC_ALL: "environment variable of the embedded PostgreSQL",
   PATH: "environment variable of the embedded PostgreSQL",
-  NODE_COMPILE_CACHE: "Node.js environment variable: the compile cache folder handed to sandbox processes",
+  NODE_COMPILE_CACHE: "Node.js environment variable: the compile cache folder",
   PG_VERSION: "file of the embedded PostgreSQL's data folder",
   UND_ERR_BODY_TIMEOUT: "undici error code, read",
   UND_ERR_CONNECT_TIMEOUT: "undici error code, read",

@@ -8,7 +8,7 @@ import type { FromSandbox, ToSandbox } from "./sandbox-messages.ts";
 import type { SandboxStats } from "./sandbox-stats.ts";
 import type { ScriptResult } from "./script-request.ts";
 
-const ENTRY = fileURLToPath(new URL("./sandbox-process-main.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("./sandbox-process-entry.ts", import.meta.url));
 
 /** An execution sent to a sandbox process and not yet answered. */
 export interface PendingExecution {
@@ -47,14 +47,10 @@ export interface SpawnOptions {
 
 /** Starts a sandbox process (see sandbox-process-main.ts) and sends it `init`; it starts idle. */
 export function spawnSandboxChild(options: SpawnOptions): SandboxChild {
-  // The service's compile cache (src/main.ts turns it on), so that a sandbox process loads its modules
-  // from it too: it roughly halves the load that delays a new process's first execution. The variable is
-  // what a child reads before its entry's imports; enabling the cache in the service does not pass on.
-  const compileCache = getCompileCacheDir();
-  const child = fork(ENTRY, [], {
+  // The service's compile cache folder (src/main.ts turns it on), for the child's entry to use too.
+  const child = fork(ENTRY, [getCompileCacheDir() ?? ""], {
     serialization: "advanced",
     execArgv: [],
-    env: compileCache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: compileCache },
     stdio: ["ignore", "ignore", "ignore", "ipc"],
   });
   const post = batchedSender<ToSandbox>(
