@@ -142,3 +142,81 @@ export async function callApi(path, options) {
   }
   return data ?? {};
 }
+
+/** What a pasted key must look like: what fetch accepts in a header value (else a "network error"). */
+const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
+
+/**
+ * The key form and the "Forget key" button, alike on every admin page: a pasted key of the right shape is
+ * kept for the tab and `onKey` runs; a refused one, or storage that refuses to keep it, says why. The
+ * field is emptied either way, so the key never stays in the page.
+ * @param {{ keyForm: HTMLFormElement, keyInput: HTMLInputElement, keyState: HTMLElement,
+ *   forgetKey: HTMLButtonElement, message: HTMLElement }} ui
+ * @param {{ onKey: () => void, onForget: () => void }} actions
+ */
+export function bindKeyControls(ui, actions) {
+  ui.keyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = ui.keyInput.value.trim();
+    ui.keyInput.value = "";
+    if (!KEY_SHAPE.test(key)) {
+      showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
+      return;
+    }
+    try {
+      writeKey(key);
+    } catch {
+      showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
+      return;
+    }
+    showKeyState(ui);
+    actions.onKey();
+  });
+  ui.forgetKey.addEventListener("click", () => {
+    forgetKey();
+    ui.keyInput.value = "";
+    actions.onForget();
+    showKeyState(ui);
+    showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
+  });
+}
+
+/**
+ * Refreshes a page's data now and then every `intervalMs`, only while the tab is visible, a key is set and
+ * `halted()` is false (a refused key stops it until the operator acts); hiding the tab stops it and
+ * showing it again refreshes at once.
+ * @param {() => Promise<void>} refresh
+ * @param {number} intervalMs
+ * @param {() => boolean} halted
+ * @returns {{ now: () => Promise<void>, stop: () => void }}
+ */
+export function createAutoRefresh(refresh, intervalMs, halted) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const schedule = () => {
+    stop();
+    if (document.visibilityState !== "visible" || readKey() === "" || halted()) return;
+    timer = setTimeout(async () => {
+      timer = undefined;
+      await refresh();
+      if (timer === undefined) schedule();
+    }, intervalMs);
+  };
+  const now = async () => {
+    stop();
+    await refresh();
+    schedule();
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") {
+      if (!halted()) now();
+    } else {
+      stop();
+    }
+  });
+  return { now, stop };
+}

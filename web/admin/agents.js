@@ -7,20 +7,18 @@
 // - every value from the API reaches the page through textContent or an attribute, never as HTML.
 
 import {
+  bindKeyControls,
   callApi,
   clearMessage,
+  createAutoRefresh,
   describeFailure,
-  forgetKey,
   isAuthError,
   readKey,
   showKeyState,
   showMessage,
-  writeKey,
 } from "./admin-common.js";
 
 const REFRESH_MS = 5000;
-// What fetch accepts in a header value; anything else would fail as a "network error".
-const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
 // A pool name as ListAgents takes it; anything else never reaches the query.
 const POOL_SHAPE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -48,10 +46,10 @@ const ui = {
 
 /**
  * What the page remembers: the pools seen (for the filter), the newest load (older answers are dropped),
- * the pending automatic refresh, and whether refreshing stopped after the key was refused.
- * @type {{ pools: Set<string>, generation: number, timer: ReturnType<typeof setTimeout> | undefined, halted: boolean }}
+ * and whether refreshing stopped after the key was refused.
+ * @type {{ pools: Set<string>, generation: number, halted: boolean }}
  */
-const state = { pools: new Set(), generation: 0, timer: undefined, halted: false };
+const state = { pools: new Set(), generation: 0, halted: false };
 
 /** What a failure means on this page (describeFailure says the rest). */
 const FAILURE_WORDS = {
@@ -380,59 +378,21 @@ async function refresh() {
   }
 }
 
-function stopTimer() {
-  clearTimeout(state.timer);
-  state.timer = undefined;
-}
+const auto = createAutoRefresh(refresh, REFRESH_MS, () => state.halted);
 
-/** Plans the next automatic refresh: only while the tab is visible, a key is set and it was not refused. */
-function schedule() {
-  stopTimer();
-  if (document.visibilityState !== "visible" || readKey() === "" || state.halted) return;
-  state.timer = setTimeout(async () => {
-    state.timer = undefined;
-    await refresh();
-    if (state.timer === undefined) schedule();
-  }, REFRESH_MS);
-}
-
-/** Refreshes now, then every 5 seconds. */
-async function refreshNow() {
-  stopTimer();
-  await refresh();
-  schedule();
-}
-
-ui.keyForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = ui.keyInput.value.trim();
-  ui.keyInput.value = "";
-  if (!KEY_SHAPE.test(key)) {
-    showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
-    return;
-  }
-  try {
-    writeKey(key);
-  } catch {
-    showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
-    return;
-  }
-  showKeyState(ui);
-  clearData();
-  state.halted = false;
-  state.pools.clear();
-  refreshNow();
-});
-
-ui.forgetKey.addEventListener("click", () => {
-  forgetKey();
-  ui.keyInput.value = "";
-  stopTimer();
-  clearData();
-  state.pools.clear();
-  updatePoolOptions();
-  showKeyState(ui);
-  showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
+bindKeyControls(ui, {
+  onKey: () => {
+    clearData();
+    state.halted = false;
+    state.pools.clear();
+    auto.now();
+  },
+  onForget: () => {
+    auto.stop();
+    clearData();
+    state.pools.clear();
+    updatePoolOptions();
+  },
 });
 
 ui.refresh.addEventListener("click", () => {
@@ -441,20 +401,12 @@ ui.refresh.addEventListener("click", () => {
     return;
   }
   state.halted = false;
-  refreshNow();
+  auto.now();
 });
 
 ui.poolFilter.addEventListener("change", () => {
   if (state.halted) return;
-  refreshNow();
-});
-
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") {
-    if (!state.halted) refreshNow();
-  } else {
-    stopTimer();
-  }
+  auto.now();
 });
 
 setInterval(() => {
@@ -464,4 +416,4 @@ setInterval(() => {
 showKeyState(ui);
 if (readKey() === "")
   showMessage(ui, "Paste an API key with the admin scope to see the connected agents.", "info");
-else refreshNow();
+else auto.now();

@@ -8,22 +8,19 @@
 //   shows ids, keys, times and states only.
 
 import {
+  bindKeyControls,
   callApi,
   clearMessage,
   describeFailure,
-  forgetKey,
   isAuthError,
   readKey,
   showKeyState,
   showMessage,
-  writeKey,
 } from "./admin-common.js";
 
 const PAGE_SIZE = 50;
 const STATUSES = new Set(["active", "pending", "failing", "disabled"]);
 const JOB_STATES = new Set(["queued", "running", "retrying", "succeeded", "dead"]);
-// What fetch accepts in a header value; anything else would fail as a "network error".
-const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
 
 /** @param {string} id */
 function $(id) {
@@ -405,31 +402,12 @@ function clearData() {
   ui.detail.hidden = true;
 }
 
-ui.keyForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = ui.keyInput.value.trim();
-  ui.keyInput.value = "";
-  if (!KEY_SHAPE.test(key)) {
-    showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
-    return;
-  }
-  try {
-    writeKey(key);
-  } catch {
-    showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
-    return;
-  }
-  showKeyState(ui);
-  clearData();
-  refreshAll();
-});
-
-ui.forgetKey.addEventListener("click", () => {
-  forgetKey();
-  ui.keyInput.value = "";
-  clearData();
-  showKeyState(ui);
-  showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
+bindKeyControls(ui, {
+  onKey: () => {
+    clearData();
+    refreshAll();
+  },
+  onForget: clearData,
 });
 
 ui.refresh.addEventListener("click", () => {

@@ -7,21 +7,19 @@
 // - every value from the server reaches the page through textContent or an attribute, never as HTML.
 
 import {
+  bindKeyControls,
   callApi,
   clearMessage,
+  createAutoRefresh,
   describeFailure,
-  forgetKey,
   isAuthError,
   readKey,
   showKeyState,
   showMessage,
-  writeKey,
 } from "./admin-common.js";
 
 const DATA_PATH = "/admin/overview/data";
 const REFRESH_MS = 15_000;
-// What fetch accepts in a header value; anything else would fail as a "network error".
-const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 180;
 const MARGIN = { top: 12, right: 14, bottom: 40, left: 70 };
@@ -82,12 +80,10 @@ const ui = {
 
 /**
  * What the page remembers: the newest load (older answers are dropped), the data last drawn (redrawn when
- * the window is resized), the pending automatic refresh, and whether refreshing stopped after the key
- * was refused.
- * @type {{ generation: number, data: any, timer: ReturnType<typeof setTimeout> | undefined, halted: boolean,
- *   resizing: number | undefined }}
+ * the window is resized), and whether refreshing stopped after the key was refused.
+ * @type {{ generation: number, data: any, halted: boolean, resizing: number | undefined }}
  */
-const state = { generation: 0, data: undefined, timer: undefined, halted: false, resizing: undefined };
+const state = { generation: 0, data: undefined, halted: false, resizing: undefined };
 
 /** What a failure means on this page (describeFailure says the rest). */
 const FAILURE_WORDS = {
@@ -442,55 +438,18 @@ async function refresh() {
   }
 }
 
-function stopTimer() {
-  clearTimeout(state.timer);
-  state.timer = undefined;
-}
+const auto = createAutoRefresh(refresh, REFRESH_MS, () => state.halted);
 
-/** Plans the next automatic refresh: only while the tab is visible, a key is set and it was not refused. */
-function schedule() {
-  stopTimer();
-  if (document.visibilityState !== "visible" || readKey() === "" || state.halted) return;
-  state.timer = setTimeout(async () => {
-    state.timer = undefined;
-    await refresh();
-    if (state.timer === undefined) schedule();
-  }, REFRESH_MS);
-}
-
-async function refreshNow() {
-  stopTimer();
-  await refresh();
-  schedule();
-}
-
-ui.keyForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = ui.keyInput.value.trim();
-  ui.keyInput.value = "";
-  if (!KEY_SHAPE.test(key)) {
-    showMessage(ui, "Paste an API key: printable characters, no spaces.", "error");
-    return;
-  }
-  try {
-    writeKey(key);
-  } catch {
-    showMessage(ui, "This browser refused to keep the key (session storage is disabled).", "error");
-    return;
-  }
-  showKeyState(ui);
-  clearData();
-  state.halted = false;
-  refreshNow();
-});
-
-ui.forgetKey.addEventListener("click", () => {
-  forgetKey();
-  ui.keyInput.value = "";
-  stopTimer();
-  clearData();
-  showKeyState(ui);
-  showMessage(ui, "The key was forgotten. Paste a key to continue.", "info");
+bindKeyControls(ui, {
+  onKey: () => {
+    clearData();
+    state.halted = false;
+    auto.now();
+  },
+  onForget: () => {
+    auto.stop();
+    clearData();
+  },
 });
 
 ui.refresh.addEventListener("click", () => {
@@ -499,15 +458,7 @@ ui.refresh.addEventListener("click", () => {
     return;
   }
   state.halted = false;
-  refreshNow();
-});
-
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") {
-    if (!state.halted) refreshNow();
-  } else {
-    stopTimer();
-  }
+  auto.now();
 });
 
 window.addEventListener("resize", () => {
@@ -521,4 +472,4 @@ window.addEventListener("resize", () => {
 showKeyState(ui);
 if (readKey() === "")
   showMessage(ui, "Paste an API key with the admin scope to see this replica's charts.", "info");
-else refreshNow();
+else auto.now();
