@@ -2,21 +2,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
+import {
+  spanAttribute as attribute,
+  type OtlpReceiver,
+  type OtlpSpan,
+  startOtlpReceiver,
+} from "../support/otlp-receiver.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
-
-/** A span as OTLP/HTTP JSON carries it. */
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-  status?: { code?: number; message?: string };
-}
-interface OtlpExport {
-  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
-}
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 /** What a statement's span may say: the operation, the table, the database and the server. */
@@ -31,36 +23,19 @@ const ALLOWED_DB_ATTRIBUTES = new Set([
 ]);
 const CALLER_SPAN = "00f067aa0ba902b7";
 
-const attribute = (span: OtlpSpan | undefined, key: string): unknown => {
-  const value = span?.attributes?.find((a) => a.key === key)?.value;
-  return value === undefined ? undefined : Object.values(value)[0];
-};
-
 // One Execute over gRPC with the caller's traceparent, exported to a local OTLP/HTTP receiver: the call's
 // span continues the caller's trace, the command's span is its child, the upstream request's span is the
 // command's child, and the upstream received that span as its parent. A refused target gets a failed span
 // and no request.
 describe("traces of an Execute, exported over OTLP/HTTP", () => {
   let t: TestServer;
-  let receiver: Server;
+  let receiver: OtlpReceiver;
   let upstream: Server;
-  const spans: OtlpSpan[] = [];
   const upstreamParents: string[] = [];
+  const spans: OtlpSpan[] = [];
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        if (req.url === "/v1/traces") {
-          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport;
-          for (const r of body.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
-        }
-        res.setHeader("content-type", "application/json");
-        res.end("{}");
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    receiver = await startOtlpReceiver(spans);
     upstream = createServer((req, res) => {
       upstreamParents.push(String(req.headers.traceparent ?? ""));
       res.setHeader("content-type", "application/json");
@@ -68,13 +43,14 @@ describe("traces of an Execute, exported over OTLP/HTTP", () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
     t = await startTestServer("postgresql", {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: "patchbay-under-test",
     });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
-    for (const server of [receiver, upstream]) {
+    await receiver?.close();
+    for (const server of [upstream]) {
       server?.closeAllConnections();
       await new Promise((resolve) => server?.close(resolve));
     }

@@ -5,48 +5,28 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import {
+  spanAttribute as attribute,
+  type OtlpReceiver,
+  type OtlpSpan,
+  startOtlpReceiver,
+} from "../support/otlp-receiver.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-}
-interface OtlpExport {
-  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
-}
-
 const SECRET = "trace-webhook-secret";
-const attribute = (span: OtlpSpan | undefined, key: string): unknown => {
-  const value = span?.attributes?.find((a) => a.key === key)?.value;
-  return value === undefined ? undefined : Object.values(value)[0];
-};
 
 // A signed GitHub delivery, traced from the receiver to its target: receive (a root: providers send no
 // trace context) with its verify and store steps, then the job's delivery as the receive span's child in
 // the same trace, its request to the target a child of that, and the target told its parent.
 describe("traces of a webhook delivery, from receipt to its target", () => {
   let t: TestServer;
-  let receiver: Server;
+  let receiver: OtlpReceiver;
   let target: Server;
-  const spans: OtlpSpan[] = [];
   const targetParents: string[] = [];
+  const spans: OtlpSpan[] = [];
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        if (req.url === "/v1/traces") {
-          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport;
-          for (const r of body.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
-        }
-        res.end("{}");
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    receiver = await startOtlpReceiver(spans);
     target = createServer((req, res) => {
       req.resume();
       req.on("end", () => {
@@ -56,13 +36,14 @@ describe("traces of a webhook delivery, from receipt to its target", () => {
     });
     await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
     t = await startTestServer("postgresql", {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       PATCHBAY_JOB_SUPERVISE_S: "1",
     });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
-    for (const server of [receiver, target]) {
+    await receiver?.close();
+    for (const server of [target]) {
       server?.closeAllConnections();
       await new Promise((resolve) => server?.close(resolve));
     }
