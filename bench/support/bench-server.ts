@@ -46,12 +46,37 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   await query(adminUrl, `create database ${db}`);
   const databaseUrl = new URL(adminUrl);
   databaseUrl.pathname = `/${db}`;
-  const key = `pb_${randomBytes(32).toString("base64url")}`;
+  return launchBenchServer({
+    databaseUrl: databaseUrl.toString(),
+    masterKey: randomBytes(32).toString("base64"),
+    key: `pb_${randomBytes(32).toString("base64url")}`,
+    logFile: join(tmpdir(), `${db}.log`),
+    env,
+    dropDatabase: () => query(adminUrl, `drop database if exists ${db} with (force)`).then(() => undefined),
+  });
+}
+
+/** What {@link launchBenchServer} starts a server with. */
+export interface LaunchSettings {
+  readonly databaseUrl: string;
+  readonly masterKey: string;
+  readonly key: string;
+  readonly logFile: string;
+  readonly env: Record<string, string>;
+  /** What `BenchServer.dropDatabase` does before it removes the log file. */
+  readonly dropDatabase: () => Promise<void>;
+}
+
+/**
+ * Starts `src/main.ts` with the benchmarks' settings on `settings.databaseUrl` and waits until it listens
+ * (startBenchServer on a fresh database, attachBenchServer as a second replica of one).
+ */
+export async function launchBenchServer(settings: LaunchSettings): Promise<BenchServer> {
+  const { logFile } = settings;
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server during a run.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
   // A file, not a pipe: the benchmark's own process sits in a synchronous load-generator run for seconds
   // at a time and would not drain a pipe, and a full pipe would stall the server's log writes.
-  const logFile = join(tmpdir(), `${db}.log`);
   const logFd = openSync(logFile, "w");
   const child = spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
     cwd: root,
@@ -59,16 +84,16 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       PATH: process.env.PATH ?? "",
       PATCHBAY_PORT: "0",
       PATCHBAY_HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrl.toString(),
-      PATCHBAY_MASTER_KEY: randomBytes(32).toString("base64"),
-      PATCHBAY_ADMIN_KEY: key,
+      DATABASE_URL: settings.databaseUrl,
+      PATCHBAY_MASTER_KEY: settings.masterKey,
+      PATCHBAY_ADMIN_KEY: settings.key,
       PATCHBAY_RATE_LIMITS: "off",
       PATCHBAY_DRAIN_DELAY_MS: "0",
       PATCHBAY_CONCURRENCY_LIMITS: "off",
       PATCHBAY_SHED_EVENT_LOOP_DELAY_MS: "0",
       PATCHBAY_SHED_DB_WAITING: "0",
       LOG_FORMAT: "json",
-      ...env,
+      ...settings.env,
     },
     stdio: ["ignore", logFd, "inherit"],
   });
@@ -79,7 +104,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     await exited;
   };
   const dropDatabase = async () => {
-    await query(adminUrl, `drop database if exists ${db} with (force)`);
+    await settings.dropDatabase();
     rmSync(logFile, { force: true });
   };
   try {
@@ -104,8 +129,8 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     });
     return {
       base: `http://127.0.0.1:${port}`,
-      key,
-      databaseUrl: databaseUrl.toString(),
+      key: settings.key,
+      databaseUrl: settings.databaseUrl,
       process: child,
       logFile,
       stop,
