@@ -157,7 +157,6 @@ try {
 
   async function read(label: string, calls: number, live: boolean): Promise<Reading> {
     if (live) await devtools?.collect();
-    const collected = live;
     const page = await metricsPage();
     const s = status(pid as number);
     const heapUsed = metric(page, "nodejs_heap_size_used_bytes");
@@ -169,12 +168,12 @@ try {
       heapUsed,
       heapTotal: metric(page, "nodejs_heap_size_total_bytes"),
       external: metric(page, "nodejs_external_memory_bytes"),
-      ...(collected ? { liveHeap: heapUsed } : {}),
+      ...(live ? { liveHeap: heapUsed } : {}),
     };
     readings.push(reading);
     const mib = (n: number | undefined) => (n === undefined ? "–" : (n / MIB).toFixed(1));
     process.stdout.write(
-      `${label}: ${calls} calls, RSS ${mib(reading.rss)} MiB (anon ${mib(reading.rssAnon)}), heap ${mib(reading.heapUsed)} / ${mib(reading.heapTotal)} MiB, external ${mib(reading.external)} MiB${collected ? `, live heap ${mib(reading.liveHeap)} MiB` : ""}; load ${load()}\n`,
+      `${label}: ${calls} calls, RSS ${mib(reading.rss)} MiB (anon ${mib(reading.rssAnon)}), heap ${mib(reading.heapUsed)} / ${mib(reading.heapTotal)} MiB, external ${mib(reading.external)} MiB${live ? `, live heap ${mib(reading.liveHeap)} MiB` : ""}; load ${load()}\n`,
     );
     return reading;
   }
