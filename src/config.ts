@@ -104,6 +104,11 @@ export interface Config {
    */
   readonly oauthAllowLoopbackHttp: boolean;
   /**
+   * Unary calls over gRPC, gRPC-Web and Connect are served by the fast path (`PATCHBAY_UNARY_FAST_PATH=on`,
+   * the default) or all by Connect's generic handlers (`off`).
+   */
+  readonly unaryFastPath: boolean;
+  /**
    * CIDRs, IP addresses and exact host names outbound requests may reach although the egress policy
    * refuses them (loopback, private, link-local, metadata…): on-premise APIs and tests. Empty by default.
    */
@@ -270,6 +275,8 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     shedDbWaiting: read(env, "PATCHBAY_SHED_DB_WAITING", integer(0, 100_000)) ?? dbPoolMax,
     oauthClients: readOAuthClients(env),
     oauthRefreshMarginSeconds: read(env, "PATCHBAY_OAUTH_REFRESH_MARGIN_S", integer(0, 86_400)) ?? 300,
+    unaryFastPath:
+      read(env, "PATCHBAY_UNARY_FAST_PATH", z.enum(["on", "off"], { error: "must be on or off" })) !== "off",
     oauthAllowLoopbackHttp:
       read(
         env,

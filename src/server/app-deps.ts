@@ -34,6 +34,8 @@ export interface AppDeps {
   metricsHistory?: MetricsHistory | undefined;
   /** True when `/metrics` is served on this port (not on a port of its own). */
   metricsOnMainPort?: boolean;
+  /** False serves every unary call through Connect's generic handlers instead of the fast path. */
+  unaryFastPath?: boolean;
   /** Aborted when the server begins to stop; handlers see it through their signal. */
   shutdownSignal?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import { createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
@@ -32,6 +32,8 @@ import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
 import { createMcpRoute } from "./mcp-mount.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 import { REST_SERVICES, routes } from "./routes.ts";
+import { recordUnaryMethods } from "./unary/recording-router.ts";
+import { type BodyPrefix, createUnaryFastPath, type GenericRoute } from "./unary/unary-fast-path.ts";
 
 export type { AppDeps } from "./app-deps.ts";
 
@@ -96,18 +98,51 @@ export function createApp(deps: AppDeps): NodeHandler {
     alwaysEmitImplicit: true,
     textDecoder: new TextDecoder("utf-8", { fatal: true }),
   };
-  const router = createConnectRouter({
+  const routerOptions = {
     interceptors: createInterceptors(deps, overload, requestLog),
     readMaxBytes: deps.maxBodyBytes,
     acceptCompression: compressions,
     jsonOptions: strictJson,
-    requestGate: edge.gate,
     ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
-  });
+  };
+  const recorded = recordUnaryMethods(createConnectRouter({ ...routerOptions, requestGate: edge.gate }));
+  const router = recorded.router;
   routes(router, deps.services, deps.ready);
   // Every protocol reaches a procedure through the edge, REST included (the bridge calls these handlers).
   const handlers = router.handlers.map((h) => edge.wrap(h));
   const procedures = new Map(handlers.map((h) => [h.requestPath, h]));
+  const writeFailed = (error: unknown) => deps.logger.debug({ err: error }, "response stream ended early");
+  // Connect's handler for a procedure, given the body bytes the fast path already read, if any.
+  const generic: GenericRoute = (req, res, prefix) => {
+    const procedure = procedures.get(pathOf(req.url ?? "/")) as (typeof handlers)[number];
+    // HTTP/1.0 may omit Host, without which Connect's Node adapter throws (it used to end the process).
+    if (req.httpVersionMajor === 1 && req.headers.host === undefined) req.headers.host = "localhost";
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+    procedure(
+      prefix === undefined
+        ? uReq
+        : {
+            ...uReq,
+            body: replayBody(prefix, req),
+            // The client left while the fast path read the body: the call is over before it began.
+            ...(prefix.broken
+              ? { signal: AbortSignal.abort(new ConnectError("the client went away", Code.Canceled)) }
+              : {}),
+          },
+    )
+      .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      .catch(writeFailed);
+  };
+  // Unary calls in the common shapes skip Connect's stream machinery; the rest go to `generic`.
+  const fastPath =
+    deps.unaryFastPath === false
+      ? new Map<string, NodeHandler>()
+      : createUnaryFastPath(recorded.methods, {
+          router: routerOptions,
+          maxTimeoutMs: MAX_TIMEOUT_MS,
+          generic,
+          onWriteError: writeFailed,
+        });
   const limits = deps.services.catalog.requestLimits;
   const bridge = createRestBridge({
     handlers,
@@ -128,17 +163,14 @@ export function createApp(deps: AppDeps): NodeHandler {
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
   const mcp = createMcpRoute(deps, overload.admit, requestLog);
   const route: NodeHandler = (req, res) => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
-    const procedure = procedures.get(path);
-    if (procedure !== undefined) {
-      // HTTP/1.0 may omit Host, without which Connect's Node adapter throws (it used to end the process).
-      if (req.httpVersionMajor === 1 && req.headers.host === undefined) req.headers.host = "localhost";
-      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-      procedure(uReq)
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
-        .catch((error: unknown) => deps.logger.debug({ err: error }, "response stream ended early"));
+    const path = pathOf(req.url ?? "/");
+    const unary = fastPath.get(path);
+    if (unary !== undefined) {
+      unary(req, res);
+      return;
+    }
+    if (procedures.has(path)) {
+      generic(req, res, undefined);
       return;
     }
     // The API reference's aliases under /api/ are docs pages, not REST operations.
@@ -177,6 +209,17 @@ export function createApp(deps: AppDeps): NodeHandler {
       }
     }
   };
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** A request body whose first bytes were already read: those, then the rest of the request. */
+async function* replayBody(prefix: BodyPrefix, req: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield* prefix.chunks;
+  if (!prefix.whole && !prefix.broken) yield* req;
 }
 
 function headerText(value: string | string[] | undefined): string | null {

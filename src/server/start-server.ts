@@ -158,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       overload: { limits: config.concurrencyLimits, monitor: loadMonitor },
       ready,
       maxBodyBytes: config.maxBodyBytes,
+      unaryFastPath: config.unaryFastPath,
       mcp,
       shutdownSignal: shutdown.signal,
     });

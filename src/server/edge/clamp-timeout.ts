@@ -35,3 +35,16 @@ export function clampTimeout(header: Headers, grpcFamily: boolean, maxMs: number
   }
   return undefined;
 }
+
+/**
+ * The deadline a transport header value asks for, in milliseconds, lowered to `maxMs` as {@link
+ * clampTimeout} lowers it; undefined when the value is malformed (which `clampTimeout` refuses).
+ */
+export function timeoutMsOf(value: string, grpcFamily: boolean, maxMs: number): number | undefined {
+  if (grpcFamily) {
+    const match = GRPC_TIMEOUT.exec(value);
+    if (match === null) return undefined;
+    return Math.min(Number(match[1]) * (GRPC_UNIT_MS[match[2] as string] as number), maxMs);
+  }
+  return CONNECT_TIMEOUT.test(value) ? Math.min(Number(value), maxMs) : undefined;
+}

@@ -1,0 +1,303 @@
+import { performance } from "node:perf_hooks";
+import { create, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import {
+  compressionNegotiate,
+  createMethodSerializationLookup,
+  type MethodSerializationLookup,
+  type UniversalHandlerOptions,
+  validateUniversalHandlerOptions,
+} from "@connectrpc/connect/protocol";
+import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
+import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
+import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
+import { timeoutMsOf } from "../edge/clamp-timeout.ts";
+import { readUnaryBody } from "./read-unary-body.ts";
+import type { UnaryMethod } from "./recording-router.ts";
+import { type UnaryWire, unaryWireOf } from "./unary-wire.ts";
+import { writeUnaryAnswer } from "./write-unary-answer.ts";
+
+/**
+ * Where the fast path hands a request it does not take whole: Connect's generic handler, given the body
+ * bytes already read (`prefix`) to read first, and whether they are the whole body.
+ */
+export type GenericRoute = (req: NodeReq, res: NodeRes, prefix: BodyPrefix | undefined) => void;
+
+/** Body bytes the fast path read before handing a request on. */
+export interface BodyPrefix {
+  readonly chunks: readonly Uint8Array[];
+  /** The chunks are the whole body. */
+  readonly whole: boolean;
+  /** The client went away while the body was read. */
+  readonly broken: boolean;
+}
+
+/** Options for {@link createUnaryFastPath}: the router's own, so that both paths behave alike. */
+export interface UnaryFastPathOptions {
+  /** The router's options (interceptors, limits, compressions, JSON options, shutdown signal). */
+  readonly router: Partial<UniversalHandlerOptions>;
+  /** Transport deadlines above this are lowered to it, in milliseconds (as the procedure edge does). */
+  readonly maxTimeoutMs: number;
+  readonly generic: GenericRoute;
+  /** Told of a response that could not be written (the client went away), as the generic path is. */
+  readonly onWriteError: (error: unknown) => void;
+}
+
+// One call's state, for the innermost function of the interceptor chain.
+interface FastCall {
+  readonly context: Omit<HandlerContext, "signal" | "requestHeader" | "values">;
+}
+
+const fastCallKey = createContextKey<FastCall | undefined>(undefined, { description: "unary fast call" });
+
+interface FastMethod {
+  readonly method: UnaryMethod["spec"]["method"];
+  readonly options: ReturnType<typeof validateUniversalHandlerOptions>;
+  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The interceptors around the implementation, composed once. */
+  readonly next: (req: UnaryRequest) => Promise<UnaryResponse>;
+}
+
+function normalized<T extends DescMessage>(schema: T, value: unknown): MessageShape<T> {
+  return isMessage(value, schema) ? value : create(schema, value as never);
+}
+
+function headersOf(node: NodeReq["headers"]): Headers {
+  const header = new Headers();
+  for (const name in node) {
+    if (name.charCodeAt(0) === 58 /* ":" pseudo-header */) continue;
+    const value = node[name];
+    if (typeof value === "string") header.append(name, value);
+    else if (Array.isArray(value)) for (const one of value) header.append(name, one);
+  }
+  return header;
+}
+
+/** The single message of a gRPC or gRPC-Web request body, if it holds exactly one uncompressed message. */
+function unframe(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.byteLength < 5 || bytes[0] !== 0) return undefined;
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1);
+  return bytes.byteLength === 5 + length ? bytes.subarray(5) : undefined;
+}
+
+/**
+ * The unary fast path: decodes, runs and encodes a unary call straight on `node:http2`/`node:http` for
+ * gRPC, gRPC-Web and Connect, through the router's own interceptors and implementations, without
+ * Connect's stream machinery (async iterables per call, header conversions, an abort reason made per
+ * call). It takes only well-formed requests it can answer exactly as the generic path would — an
+ * uncompressed single message of a known content type with a well-formed deadline, within the size
+ * limit — and hands everything else, with whatever body it already read, to the generic path, which
+ * answers and refuses as before. Returns the handler per procedure path.
+ */
+export function createUnaryFastPath(
+  methods: readonly UnaryMethod[],
+  options: UnaryFastPathOptions,
+): Map<string, (req: NodeReq, res: NodeRes) => void> {
+  const { generic, maxTimeoutMs, onWriteError } = options;
+  const shutdown = options.router.shutdownSignal;
+  // What a finished call's signal says (Connect aborts it too, so that work a call left behind stops);
+  // frozen, so no call can change what another reads.
+  const ended = Object.freeze(new ConnectError("the call ended", Code.Canceled));
+
+  const fast = new Map<string, (req: NodeReq, res: NodeRes) => void>();
+  for (const { spec, options: own } of methods) {
+    const opt = validateUniversalHandlerOptions({ ...options.router, ...own });
+    const { method } = spec;
+    const service = method.parent;
+    const invoke = async (req: UnaryRequest): Promise<UnaryResponse> => {
+      const call = req.contextValues.get(fastCallKey) as FastCall;
+      const context: HandlerContext = {
+        ...call.context,
+        service: req.service,
+        signal: req.signal,
+        requestHeader: req.header,
+        values: req.contextValues,
+      };
+      const output = await spec.impl(req.message, context);
+      return {
+        stream: false,
+        service,
+        method,
+        message: normalized(method.output, output),
+        header: call.context.responseHeader,
+        trailer: call.context.responseTrailer,
+      };
+    };
+    const next = opt.interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
+      (inner, interceptor: Interceptor) => interceptor(inner as never) as never,
+      invoke,
+    );
+    const entry: FastMethod = {
+      method,
+      options: opt,
+      serialization: createMethodSerializationLookup(method, opt.binaryOptions, opt.jsonOptions, opt),
+      next,
+    };
+    fast.set(`/${service.typeName}/${method.name}`, (req, res) => take(entry, req, res));
+  }
+
+  function take(m: FastMethod, req: NodeReq, res: NodeRes): void {
+    const start = performance.now();
+    const wire = unaryWireOf(req.method, req.headers, req.httpVersionMajor === 2);
+    const grpcFamily = wire?.protocol !== "connect";
+    const timeoutHeader = req.headers[grpcFamily ? "grpc-timeout" : "connect-timeout-ms"];
+    const timeoutMs =
+      typeof timeoutHeader === "string" ? timeoutMsOf(timeoutHeader, grpcFamily, maxTimeoutMs) : null;
+    if (wire === undefined || timeoutMs === undefined || Array.isArray(timeoutHeader)) {
+      generic(req, res, undefined);
+      return;
+    }
+    const framed = wire.protocol !== "connect";
+    readUnaryBody(req, framed ? m.options.readMaxBytes + 5 : m.options.readMaxBytes).then(
+      (body) => {
+        if (body.kind !== "whole") {
+          generic(req, res, { chunks: body.chunks, whole: false, broken: body.kind === "broken" });
+          return;
+        }
+        const bytes = framed ? unframe(body.bytes) : body.bytes;
+        let input: MessageShape<DescMessage> | undefined;
+        try {
+          if (bytes !== undefined) input = m.serialization.getI(wire.binary).parse(bytes);
+        } catch {
+          // Refusals are the generic path's to explain (it names the field and logs the call).
+        }
+        if (input === undefined) generic(req, res, { chunks: body.chunks, whole: true, broken: false });
+        else run(m, req, res, wire, input, start, timeoutMs ?? undefined);
+      },
+      (error: unknown) => onWriteError(error),
+    );
+  }
+
+  function run(
+    m: FastMethod,
+    req: NodeReq,
+    res: NodeRes,
+    wire: UnaryWire,
+    input: MessageShape<DescMessage>,
+    start: number,
+    timeoutMs: number | undefined,
+  ): void {
+    const { method, options: opt } = m;
+    const requestHeader = headersOf(req.headers);
+    const info: RequestInfo = {
+      id: requestIdFrom(requestHeader.get(REQUEST_ID_HEADER)),
+      protocol: wire.protocol,
+      start,
+      handled: false,
+    };
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    if (timeoutMs !== undefined) {
+      const expire = () =>
+        controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+      if (timeoutMs <= 0) expire();
+      else timer = setTimeout(expire, timeoutMs);
+    }
+    const onShutdown = () => controller.abort(shutdown?.reason);
+    if (shutdown?.aborted === true) onShutdown();
+    else shutdown?.addEventListener("abort", onShutdown, { once: true });
+    const onClose = () => {
+      if (!res.writableEnded) controller.abort(new ConnectError("the client went away", Code.Canceled));
+    };
+    res.once("close", onClose);
+
+    const grpcFamily = wire.protocol !== "connect";
+    const acceptHeader = grpcFamily ? "grpc-accept-encoding" : "accept-encoding";
+    const compression = compressionNegotiate(
+      opt.acceptCompression,
+      null,
+      requestHeader.get(acceptHeader),
+      acceptHeader,
+    ).response;
+    const responseHeader = new Headers({ "content-type": contentTypeOf(wire) });
+    if (grpcFamily && compression !== null) responseHeader.set("grpc-encoding", compression.name);
+    const responseTrailer = new Headers(grpcFamily ? { "grpc-status": "0" } : undefined);
+    const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
+    const url = `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${authority ?? "localhost"}${req.url ?? ""}`;
+    const contextValues: ContextValues = createContextValues();
+    contextValues.set(requestInfoKey, info);
+    contextValues.set(fastCallKey, {
+      context: {
+        method,
+        service: method.parent,
+        requestMethod: "POST",
+        protocolName: wire.protocol,
+        url,
+        timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+        responseHeader,
+        responseTrailer,
+      },
+    });
+    const answer = {
+      wire,
+      header: responseHeader,
+      trailer: responseTrailer,
+      compression,
+      compressMinBytes: opt.compressMinBytes,
+      jsonOptions: opt.jsonOptions,
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      shutdown?.removeEventListener("abort", onShutdown);
+      res.off("close", onClose);
+      if (!controller.signal.aborted) controller.abort(ended);
+    };
+    const request: UnaryRequest = {
+      stream: false,
+      service: method.parent,
+      method,
+      requestMethod: "POST",
+      url,
+      signal: controller.signal,
+      header: requestHeader,
+      contextValues,
+      message: input,
+    };
+    m.next(request)
+      .then(
+        (response) => {
+          if (response.header !== responseHeader) copyHeaders(response.header, responseHeader);
+          if (response.trailer !== responseTrailer) copyHeaders(response.trailer, responseTrailer);
+          finish();
+          return writeUnaryAnswer(res, answer, {
+            message: m.serialization.getO(wire.binary).serialize(response.message),
+          });
+        },
+        (error: unknown) => {
+          finish();
+          return writeUnaryAnswer(res, answer, { error });
+        },
+      )
+      .catch((error: unknown) => {
+        // Serializing the answer failed (larger than the write limit): answered as an error, as Connect does.
+        if (!res.headersSent) return writeUnaryAnswer(res, answer, { error });
+        throw error;
+      })
+      .catch(onWriteError);
+  }
+
+  return fast;
+}
+
+function contentTypeOf(wire: UnaryWire): string {
+  if (wire.protocol === "grpc") return "application/grpc+proto";
+  if (wire.protocol === "grpc-web") return "application/grpc-web+proto";
+  return wire.binary ? "application/proto" : "application/json";
+}
+
+// Connect's copyHeaders: an interceptor that answered with headers of its own replaces the call's.
+function copyHeaders(from: Headers, to: Headers): void {
+  for (const name of [...to.keys()]) to.delete(name);
+  for (const [name, value] of from) to.set(name, value);
+}

@@ -1,0 +1,125 @@
+import type { OutgoingHttpHeaders } from "node:http";
+import type { JsonWriteOptions } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type Compression, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import {
+  codeToHttpStatus,
+  contentTypeUnaryJson,
+  errorToJsonBytes,
+  trailerMux,
+} from "@connectrpc/connect/protocol-connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import type { NodeRes } from "../../protocol/node-types.ts";
+import { reencodeGrpcMessageIn } from "../edge/grpc-message-encoding.ts";
+import type { UnaryWire } from "./unary-wire.ts";
+
+/** One unary answer's parts, as the call left them. */
+export interface UnaryAnswer {
+  readonly wire: UnaryWire;
+  /** The response headers (content type and encoding set when the call began) and trailers. */
+  readonly header: Headers;
+  readonly trailer: Headers;
+  /** The response compression the client accepts, if any. */
+  readonly compression: Compression | null;
+  /** Messages this size or larger are compressed (when a compression is accepted). */
+  readonly compressMinBytes: number;
+  readonly jsonOptions: Partial<JsonWriteOptions> | undefined;
+}
+
+const COMPRESSED_FLAG = 0b0000_0001;
+
+function nodeHeaders(header: Headers): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  header.forEach((value, name) => {
+    out[name] = name === "set-cookie" ? header.getSetCookie() : value;
+  });
+  return out;
+}
+
+function envelope(flags: number, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + data.byteLength);
+  out.writeUInt8(flags, 0);
+  out.writeUInt32BE(data.byteLength, 1);
+  out.set(data, 5);
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Buffer {
+  return Buffer.concat([a, b], a.byteLength + b.byteLength);
+}
+
+/** A message envelope, compressed as the answer's compression says. */
+async function messageEnvelope(answer: UnaryAnswer, message: Uint8Array): Promise<Buffer> {
+  if (answer.compression === null || message.byteLength < answer.compressMinBytes)
+    return envelope(0, message);
+  return envelope(COMPRESSED_FLAG, await answer.compression.compress(message));
+}
+
+/**
+ * Writes a unary call's answer on `res`, byte for byte as Connect's own handlers and Node adapter write it
+ * (with the procedure edge's spec encoding of `grpc-message`): gRPC as headers, one message and trailers;
+ * gRPC-Web as headers and a body of the message and the trailer frame; Connect as a status, headers
+ * (trailers muxed in as `trailer-*`) and the message or error JSON. `message` is the serialized output,
+ * or undefined when the call failed with `error`.
+ */
+export async function writeUnaryAnswer(
+  res: NodeRes,
+  answer: UnaryAnswer,
+  outcome: { readonly message: Uint8Array } | { readonly error: unknown },
+): Promise<void> {
+  const { wire, header, trailer } = answer;
+  const error =
+    "error" in outcome
+      ? outcome.error instanceof ConnectError
+        ? outcome.error
+        : new ConnectError("internal error", Code.Internal, undefined, undefined, outcome.error)
+      : undefined;
+  const message = "message" in outcome ? outcome.message : undefined;
+  switch (wire.protocol) {
+    case "grpc": {
+      if (error !== undefined) {
+        setTrailerStatus(trailer, error);
+        reencodeGrpcMessageIn(trailer);
+      }
+      const body = message === undefined ? undefined : await messageEnvelope(answer, message);
+      res.writeHead(200, nodeHeaders(header));
+      if (body !== undefined) res.write(body);
+      res.addTrailers(nodeHeaders(trailer));
+      res.end();
+      return;
+    }
+    case "grpc-web": {
+      if (error !== undefined) {
+        setTrailerStatus(trailer, error);
+        reencodeGrpcMessageIn(trailer);
+      }
+      const trailers = envelope(trailerFlag, trailerSerialize(trailer));
+      const body =
+        message === undefined ? trailers : concat(await messageEnvelope(answer, message), trailers);
+      res.writeHead(200, nodeHeaders(header));
+      res.end(body);
+      return;
+    }
+    case "connect": {
+      let status = 200;
+      let body: Uint8Array;
+      if (error === undefined) body = message as Uint8Array;
+      else {
+        status = codeToHttpStatus(error.code);
+        header.set("content-type", contentTypeUnaryJson);
+        if (!error.isWireError) mergeNonProtocolHeaders(header, error.metadata);
+        body = errorToJsonBytes(error, answer.jsonOptions ?? {});
+      }
+      if (answer.compression !== null && body.byteLength >= answer.compressMinBytes) {
+        body = await answer.compression.compress(body);
+        header.set("content-encoding", answer.compression.name);
+      }
+      const muxed = trailerMux(header, trailer);
+      muxed.set("content-length", String(body.byteLength));
+      res.writeHead(status, nodeHeaders(muxed));
+      res.end(body);
+      return;
+    }
+  }
+}
