@@ -138,9 +138,15 @@ describe("compression over the wire", () => {
     });
   });
 
-  describe("gRPC-Web", () => {
+  // gRPC-Web and Connect unary are served over HTTP/1.1 and h2c alike.
+  const versions = [
+    ["HTTP/1.1", http1Request],
+    ["h2c", h2Request],
+  ] as const;
+
+  describe.each(versions)("gRPC-Web over %s", (_, send) => {
     const call = (headers: Record<string, string>, body: Uint8Array) =>
-      http1Request(t.url, { path: EXECUTE, headers: { ...grpcWebHeaders(t.adminKey), ...headers }, body });
+      send(t.url, { path: EXECUTE, headers: { ...grpcWebHeaders(t.adminKey), ...headers }, body });
 
     it("reads a gzip request and compresses a large answer, with an uncompressed trailer frame", async () => {
       const answer = await call(
@@ -173,9 +179,9 @@ describe("compression over the wire", () => {
     });
   });
 
-  describe("Connect unary", () => {
+  describe.each(versions)("Connect unary over %s", (_, send) => {
     const call = (headers: Record<string, string>, body: Uint8Array) =>
-      http1Request(t.url, {
+      send(t.url, {
         path: EXECUTE,
         headers: { ...connectJsonHeaders(t.adminKey), ...headers },
         body,

@@ -83,6 +83,17 @@ describe("error answers over the wire", () => {
       expect(answer.trailers).toMatchObject({ "grpc-status": "16", "grpc-message": BAD_KEY });
     });
 
+    it("answers a key without the procedure's scope PERMISSION_DENIED", async () => {
+      const key = await t.createKey(["catalog:read"], "reader");
+      const answer = await call(grpcHeaders(key), unknownConnector);
+      expect(answer.body.byteLength).toBe(0);
+      expect(answer.trailers).toEqual({
+        "grpc-status": "7",
+        "grpc-message": "API key lacks scope 'execute'",
+        "x-request-id": expect.stringMatching(UUID),
+      });
+    });
+
     it("answers an unknown connector NOT_FOUND, with the rate-limit headers in the trailers", async () => {
       const answer = await call(grpcHeaders(t.adminKey), unknownConnector);
       expect(answer.status).toBe(200);
@@ -153,9 +164,15 @@ describe("error answers over the wire", () => {
     });
   });
 
-  describe("gRPC-Web", () => {
+  // gRPC-Web and Connect unary are served over HTTP/1.1 and h2c alike.
+  const versions = [
+    ["HTTP/1.1", http1Request],
+    ["h2c", h2Request],
+  ] as const;
+
+  describe.each(versions)("gRPC-Web over %s", (_, send) => {
     const call = (headers: Record<string, string>, body: Uint8Array) =>
-      http1Request(t.url, { path: EXECUTE, headers, body: frame(body) });
+      send(t.url, { path: EXECUTE, headers, body: frame(body) });
 
     it("answers a call without a key with one trailer frame holding the status and the request id", async () => {
       const { authorization: _, ...headers } = grpcWebHeaders("");
@@ -190,9 +207,9 @@ describe("error answers over the wire", () => {
     });
   });
 
-  describe("Connect unary", () => {
+  describe.each(versions)("Connect unary over %s", (_, send) => {
     const call = (headers: Record<string, string>, body: unknown) =>
-      http1Request(t.url, { path: EXECUTE, headers, body: json(body) });
+      send(t.url, { path: EXECUTE, headers, body: json(body) });
 
     it("answers a call without a key 401 with a JSON error body", async () => {
       const answer = await call({ "content-type": "application/json" }, { connectorSlug: "echo" });
@@ -209,6 +226,16 @@ describe("error answers over the wire", () => {
       );
       expect(answer.status).toBe(401);
       expect(JSON.parse(text(answer.body))).toEqual({ code: "unauthenticated", message: BAD_KEY });
+    });
+
+    it("answers a key without the procedure's scope 403", async () => {
+      const key = await t.createKey(["catalog:read"], "reader");
+      const answer = await call(connectJsonHeaders(key), { connectorSlug: "echo" });
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(text(answer.body))).toEqual({
+        code: "permission_denied",
+        message: "API key lacks scope 'execute'",
+      });
     });
 
     it("answers an unknown connector 404 not_found", async () => {
@@ -242,7 +269,7 @@ describe("error answers over the wire", () => {
     });
 
     it("answers errors of a protobuf-binary call as JSON too", async () => {
-      const answer = await http1Request(t.url, {
+      const answer = await send(t.url, {
         path: EXECUTE,
         headers: { authorization: `Bearer ${t.adminKey}`, "content-type": "application/proto" },
         body: unknownConnector,
@@ -254,7 +281,7 @@ describe("error answers over the wire", () => {
 
     it("answers a GET of the catalog read for an unknown slug 404", async () => {
       const message = encodeURIComponent(JSON.stringify({ slug: "no-such" }));
-      const answer = await http1Request(t.url, {
+      const answer = await send(t.url, {
         path: `${GET_CONNECTOR}?encoding=json&message=${message}`,
         method: "GET",
         headers: { authorization: `Bearer ${t.adminKey}` },

@@ -50,14 +50,23 @@ describe("malformed and oversized requests over the wire", () => {
       headers: { ...grpcHeaders(t.adminKey), ...headers },
       ...(body === undefined ? {} : { body }),
     });
-  const webCall = (body: Uint8Array | Uint8Array[] | undefined, headers: Record<string, string> = {}) =>
-    http1Request(t.url, {
+  type Send = typeof http1Request;
+  const webCall = (
+    body: Uint8Array | Uint8Array[] | undefined,
+    headers: Record<string, string> = {},
+    send: Send = http1Request,
+  ) =>
+    send(t.url, {
       path: EXECUTE,
       headers: { ...grpcWebHeaders(t.adminKey), ...headers },
       ...(body === undefined ? {} : { body }),
     });
-  const connectCall = (body: Uint8Array | undefined, headers: Record<string, string> = {}) =>
-    http1Request(t.url, {
+  const connectCall = (
+    body: Uint8Array | undefined,
+    headers: Record<string, string> = {},
+    send: Send = http1Request,
+  ) =>
+    send(t.url, {
       path: EXECUTE,
       headers: { ...connectJsonHeaders(t.adminKey), ...headers },
       ...(body === undefined ? {} : { body }),
@@ -143,22 +152,31 @@ describe("malformed and oversized requests over the wire", () => {
     });
   });
 
-  describe("malformed frames and bodies", () => {
+  // gRPC-Web and Connect unary are served over HTTP/1.1 and h2c alike.
+  describe.each([
+    ["HTTP/1.1", http1Request],
+    ["h2c", h2Request],
+  ] as const)("malformed frames and bodies (gRPC-Web and Connect over %s)", (_, send) => {
+    const web = (body: Uint8Array | Uint8Array[] | undefined, headers: Record<string, string> = {}) =>
+      webCall(body, headers, send);
+    const connect = (body: Uint8Array | undefined, headers: Record<string, string> = {}) =>
+      connectCall(body, headers, send);
+
     it("answers a cut frame header INVALID_ARGUMENT (incomplete envelope), gRPC and gRPC-Web", async () => {
       expectGrpcRefusal(await grpcCall(new Uint8Array([0, 0, 0])), "3", INCOMPLETE);
-      expectWebRefusal(await webCall(new Uint8Array([0, 0])), "3", INCOMPLETE);
+      expectWebRefusal(await web(new Uint8Array([0, 0])), "3", INCOMPLETE);
     });
 
     it("answers a length prefix larger than the body INVALID_ARGUMENT (incomplete envelope)", async () => {
       expectGrpcRefusal(await grpcCall(frame(small, 0, small.byteLength + 10)), "3", INCOMPLETE);
-      expectWebRefusal(await webCall(frame(small, 0, small.byteLength + 10)), "3", INCOMPLETE);
+      expectWebRefusal(await web(frame(small, 0, small.byteLength + 10)), "3", INCOMPLETE);
     });
 
     it("answers bytes that are not an ExecuteRequest INVALID_ARGUMENT naming the decoder's reason", async () => {
       expectGrpcRefusal(await grpcCall(frame(GARBAGE)), "3", NOT_BINARY);
-      expectWebRefusal(await webCall(frame(GARBAGE)), "3", NOT_BINARY);
+      expectWebRefusal(await web(frame(GARBAGE)), "3", NOT_BINARY);
       expectConnectRefusal(
-        await connectCall(GARBAGE, { "content-type": "application/proto" }),
+        await connect(GARBAGE, { "content-type": "application/proto" }),
         400,
         "invalid_argument",
         NOT_BINARY,
@@ -167,17 +185,17 @@ describe("malformed and oversized requests over the wire", () => {
 
     it("answers JSON that does not parse INVALID_ARGUMENT, on each protocol's JSON", async () => {
       const bad = new TextEncoder().encode("{not json");
-      expectConnectRefusal(await connectCall(bad), 400, "invalid_argument", NOT_JSON);
+      expectConnectRefusal(await connect(bad), 400, "invalid_argument", NOT_JSON);
       const grpcJson = await grpcCall(frame(bad), { "content-type": "application/grpc+json" });
       expect(grpcJson.headers["content-type"]).toBe("application/grpc+json");
       expectGrpcRefusal(grpcJson, "3", NOT_JSON);
-      const webJson = await webCall(frame(bad), { "content-type": "application/grpc-web+json" });
+      const webJson = await web(frame(bad), { "content-type": "application/grpc-web+json" });
       expect(webJson.headers["content-type"]).toBe("application/grpc-web+json");
       expectWebRefusal(webJson, "3", NOT_JSON);
     });
 
     it("answers a JSON field of the wrong type INVALID_ARGUMENT naming the field, not the value", async () => {
-      const answer = await connectCall(
+      const answer = await connect(
         new TextEncoder().encode(JSON.stringify({ connectorSlug: "echo", metadata: { timeoutMs: "soon" } })),
       );
       expectConnectRefusal(
@@ -190,12 +208,12 @@ describe("malformed and oversized requests over the wire", () => {
 
     it("answers two messages in a unary call UNIMPLEMENTED, gRPC and gRPC-Web", async () => {
       expectGrpcRefusal(await grpcCall([frame(small), frame(small)]), "12", EXTRA);
-      expectWebRefusal(await webCall([frame(small), frame(small)]), "12", EXTRA);
+      expectWebRefusal(await web([frame(small), frame(small)]), "12", EXTRA);
     });
 
     it("answers an empty body UNIMPLEMENTED (missing message), gRPC and gRPC-Web", async () => {
       expectGrpcRefusal(await grpcCall(undefined), "12", MISSING);
-      expectWebRefusal(await webCall(undefined), "12", MISSING);
+      expectWebRefusal(await web(undefined), "12", MISSING);
     });
 
     it("reads an empty frame as the empty message, which the input rules refuse", async () => {
@@ -207,8 +225,8 @@ describe("malformed and oversized requests over the wire", () => {
     });
 
     it("answers an empty Connect JSON body 400, and an empty binary body as the empty message", async () => {
-      expectConnectRefusal(await connectCall(undefined), 400, "invalid_argument", NOT_JSON);
-      const binary = await connectCall(undefined, { "content-type": "application/proto" });
+      expectConnectRefusal(await connect(undefined), 400, "invalid_argument", NOT_JSON);
+      const binary = await connect(undefined, { "content-type": "application/proto" });
       expect(binary.status).toBe(400);
       expect(JSON.parse(text(binary.body))).toMatchObject({
         code: "invalid_argument",
