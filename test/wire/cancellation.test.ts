@@ -143,6 +143,36 @@ describe("cancellation over the wire", () => {
     ["Connect JSON", "connect", connectJsonHeaders, (id: string) => json(waitJson(id))],
     ["gRPC-Web", "grpc-web", grpcWebHeaders, (id: string) => frame(waitBytes(id))],
   ] as const)(
+    "records a %s call over h2c reset with RST_STREAM as CANCELED",
+    async (_, protocol, headers, body) => {
+      const stepId = `cancel-${protocol}-h2`;
+      const session = http2.connect(t.url);
+      try {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": EXECUTE,
+          ...headers(t.adminKey),
+          "x-request-id": stepId,
+        });
+        const closed = new Promise((resolve) => stream.once("close", resolve));
+        stream.on("error", () => undefined);
+        stream.end(body(stepId));
+        expect(await running(stepId)).toMatchObject({ status: "running", protocol });
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        await closed;
+        expect(await ended(stepId)).toMatchObject({ ...CANCELED, protocol });
+        expect(await logLineOf(stepId)).toMatchObject({ protocol, code: "canceled" });
+        expect((await echoOver(session)).status).toBe("0");
+      } finally {
+        session.close();
+      }
+    },
+  );
+
+  it.each([
+    ["Connect JSON", "connect", connectJsonHeaders, (id: string) => json(waitJson(id))],
+    ["gRPC-Web", "grpc-web", grpcWebHeaders, (id: string) => frame(waitBytes(id))],
+  ] as const)(
     "records a %s call whose HTTP/1.1 socket closes as CANCELED",
     async (_, protocol, headers, body) => {
       const stepId = `cancel-${protocol}-h1`;
