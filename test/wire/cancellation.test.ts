@@ -74,7 +74,7 @@ describe("cancellation over the wire", () => {
       const found = executions.find((e) => e.stepId === stepId);
       if (found !== undefined && done(found)) return found;
       if (Date.now() > until) throw new Error(`no such record for ${stepId}: ${JSON.stringify(found)}`);
-      await sleep(100);
+      await sleep(200);
     }
   }
   const running = (stepId: string) => recordOf(stepId, (e) => e.status === "running");
@@ -87,7 +87,7 @@ describe("cancellation over the wire", () => {
       const line = t.logs.lines().find((l) => l.reqId === reqId && l.procedure !== undefined);
       if (line !== undefined) return line;
       if (Date.now() > until) throw new Error(`no request log line for ${reqId}`);
-      await sleep(100);
+      await sleep(200);
     }
   }
 

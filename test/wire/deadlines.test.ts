@@ -87,23 +87,20 @@ describe("deadlines over the wire", () => {
       expect(answer.trailers["grpc-status"]).toBe("0");
     });
 
+    // Deadlines this short may pass before the call reaches the command (in the key lookup or the rate
+    // limit), so only the code is certain; the unit is read right or the call would wait ten minutes.
     it.each(["99999999n", "1n", "1u", "1m"])(
-      "ends a waiting call under grpc-timeout %s with DEADLINE_EXCEEDED, recorded as TIMEOUT",
+      "ends a waiting call under grpc-timeout %s with DEADLINE_EXCEEDED",
       async (timeout) => {
         const answer = await grpcCall(timeout, executeBytes(WAIT));
         expect(answer.status).toBe(200);
         expect(answer.body.byteLength).toBe(0);
         expect(answer.trailers["grpc-status"]).toBe("4");
-        expect(answer.trailers["grpc-message"]).toMatch(/^the call's deadline passed after -?\d+ ms$/);
-        const failure = findTrailerError(new Headers(answer.trailers))?.findDetails(
-          ExecutionFailureSchema,
-        )[0];
-        expect(failure).toMatchObject({ errorCode: "TIMEOUT", failureClass: "timeout" });
       },
     );
 
     it("ends a call whose deadline passes while it waits with DEADLINE_EXCEEDED naming the deadline", async () => {
-      const answer = await grpcCall("1S", executeBytes(WAIT));
+      const answer = await grpcCall("3S", executeBytes(WAIT));
       expect(answer.status).toBe(200);
       expect(answer.body.byteLength).toBe(0);
       expect(answer.trailers["grpc-status"]).toBe("4");
@@ -144,7 +141,7 @@ describe("deadlines over the wire", () => {
     it("ends a waiting gRPC-Web call at its deadline with DEADLINE_EXCEEDED in the trailer frame", async () => {
       const answer = await http1Request(t.url, {
         path: EXECUTE,
-        headers: { ...grpcWebHeaders(t.adminKey), "grpc-timeout": "1S" },
+        headers: { ...grpcWebHeaders(t.adminKey), "grpc-timeout": "3S" },
         body: frame(executeBytes(WAIT)),
       });
       expect(answer.status).toBe(200);
@@ -184,7 +181,7 @@ describe("deadlines over the wire", () => {
     );
 
     it("ends a call whose deadline passes while it waits with 504 deadline_exceeded and its ExecutionFailure", async () => {
-      const answer = await connectCall("1000", WAIT_JSON);
+      const answer = await connectCall("3000", WAIT_JSON);
       expect(answer.status).toBe(504);
       const body = JSON.parse(text(answer.body)) as { message: string };
       expect(body).toEqual({
