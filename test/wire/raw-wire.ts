@@ -62,7 +62,11 @@ export async function h2Request(baseUrl: string, request: RawRequest): Promise<R
         trailers = flatten(t);
       });
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.once("error", reject);
+      // A server may reset the stream once it has answered (before reading all of a refused body): the
+      // answer stands.
+      stream.on("error", (error) => {
+        if (status === 0) reject(error);
+      });
       stream.once("close", () => {
         if (status === 0) reject(new Error(`stream closed without a response (code ${stream.rstCode})`));
         else
