@@ -133,7 +133,9 @@ export async function runCommand(
     );
   }
   const executionId = randomUUID();
-  const callerMs = ctx.timeoutMs();
+  // What is left of the caller's deadline; one already past is 0 ms left, not a negative time.
+  const left = ctx.timeoutMs();
+  const callerMs = left === undefined ? undefined : Math.max(0, left);
   const budget = Math.min(
     req.metadata?.timeoutMs || (deps.defaultTimeoutMs ?? 30_000),
     callerMs ?? Number.POSITIVE_INFINITY,
