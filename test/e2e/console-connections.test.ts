@@ -113,6 +113,8 @@ describe.skipIf(noChromium)("the console's connections page in headless Chromium
     await expectAdminFiles(t.url, [
       ["/admin/connections", "text/html; charset=utf-8", "connections.html"],
       ["/admin/connections.js", "text/javascript; charset=utf-8", "connections.js"],
+      ["/admin/credential-form.js", "text/javascript; charset=utf-8", "credential-form.js"],
+      ["/admin/oauth-completion.js", "text/javascript; charset=utf-8", "oauth-completion.js"],
     ]);
     await expectAdminPageMethods(t.url, "connections");
   });

@@ -97,6 +97,7 @@ describe.skipIf(noChromium)("the console's executions page in headless Chromium"
     await expectAdminFiles(t.url, [
       ["/admin/executions", "text/html; charset=utf-8", "executions.html"],
       ["/admin/executions.js", "text/javascript; charset=utf-8", "executions.js"],
+      ["/admin/execution-stats.js", "text/javascript; charset=utf-8", "execution-stats.js"],
       ["/admin/admin-chart.js", "text/javascript; charset=utf-8", "admin-chart.js"],
     ]);
     await expectAdminPageMethods(t.url, "executions");
@@ -149,7 +150,8 @@ describe.skipIf(noChromium)("the console's executions page in headless Chromium"
       await page.getByLabel("Error code").fill((failed.errorCode ?? "").slice(0, 4));
       await applyFilters(page);
       await expect.poll(() => page.locator("#executions-empty").isVisible(), { timeout: 10_000 }).toBe(true);
-      await expect(summary(page, "rate")).resolves.toBe("No runs in this window.");
+      // The chart reads the same filters in calls of its own: it follows.
+      await expect.poll(() => summary(page, "rate"), { timeout: 10_000 }).toBe("No runs in this window.");
 
       // A time window that ended before the runs lists none; one around them lists them.
       await page.getByRole("button", { name: "Clear" }).click();
@@ -179,6 +181,49 @@ describe.skipIf(noChromium)("the console's executions page in headless Chromium"
       await context.close();
     }
   }, 120_000);
+
+  it("computes each bucket's runs per minute, failed share and nearest-rank p50/p99 (execution-stats.js)", async () => {
+    const context = await browser.newContext();
+    try {
+      const { page, problems } = await openConsolePage(context, t.url, "/admin/executions");
+      // 30 buckets of one minute from 00:00; records at 00:00:10 (four: one failed, one still running) and
+      // 00:05:30 (one), one outside the window.
+      const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+      const records = [
+        { createTime: at(10), status: "succeeded", durationMs: 100 },
+        { createTime: at(11), status: "succeeded", durationMs: 300 },
+        { createTime: at(12), status: "failed", durationMs: 200 },
+        { createTime: at(13), status: "running", durationMs: 0 },
+        { createTime: at(330), status: "succeeded", durationMs: 50 },
+        { createTime: at(1800), status: "succeeded", durationMs: 9 },
+      ];
+      const data = (await page.evaluate(
+        `import("/admin/execution-stats.js").then((m) => m.bucketize(${JSON.stringify(records)}, ${Date.parse(at(0))}, ${Date.parse(at(1800))}))`,
+      )) as {
+        runs: number;
+        failed: number;
+        stepMs: number;
+        times: number[];
+        charts: Record<string, { series: { name: string; values: (number | null)[] }[] }>;
+      };
+      expect({ runs: data.runs, failed: data.failed, stepMs: data.stepMs }).toEqual({
+        runs: 5,
+        failed: 1,
+        stepMs: 60_000,
+      });
+      expect(data.times).toHaveLength(30);
+      expect(data.times[0]).toBe(Date.parse(at(60)));
+      const series = (chart: string, index = 0) => data.charts[chart]?.series[index]?.values ?? [];
+      expect(series("rate").slice(0, 6)).toEqual([4, 0, 0, 0, 0, 1]);
+      expect(series("errors").slice(0, 6)).toEqual([25, null, null, null, null, 0]);
+      // p50 of 0.1, 0.2, 0.3 s is 0.2 s; p99 is 0.3 s; the running record has no duration yet.
+      expect(series("latency", 0).slice(0, 6)).toEqual([0.2, null, null, null, null, 0.05]);
+      expect(series("latency", 1).slice(0, 6)).toEqual([0.3, null, null, null, null, 0.05]);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 
   it("says what a key without the execute scope may not read", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

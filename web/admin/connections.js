@@ -18,11 +18,11 @@ import {
   showKeyState,
   showMessage,
 } from "./admin-common.js";
-import { $, badge, confirmAction, el, formatTime, orDash, query, str, strings } from "./console-ui.js";
+import { $, badge, confirmAction, el, formatTime, orDash, query, str } from "./console-ui.js";
+import { credentialInput, credentialValues } from "./credential-form.js";
+import { onOAuthCompletion } from "./oauth-completion.js";
 
 const PAGE_SIZE = 50;
-/** BroadcastChannel name and localStorage key the OAuth completion page writes to. */
-const COMPLETION_CHANNEL = "patchbay-oauth";
 /** How often a pending OAuth connection is polled, besides the completion page's message. */
 const OAUTH_POLL_MS = 3000;
 /** An OAuth state is valid for ten minutes: polling stops after that. */
@@ -282,27 +282,7 @@ function finishOAuth(id, ok, reason) {
   loadConnections(false);
 }
 
-/** The completion page's message: `{connectionId, ok, reason, at}`. @param {unknown} data */
-function onCompletion(data) {
-  if (typeof data !== "object" || data === null) return;
-  const message = /** @type {any} */ (data);
-  if (typeof message.connectionId === "string")
-    finishOAuth(message.connectionId, message.ok === true, str(message.reason));
-}
-
-try {
-  new BroadcastChannel(COMPLETION_CHANNEL).addEventListener("message", (event) => onCompletion(event.data));
-} catch {
-  // No BroadcastChannel: the storage event and polling still follow the flow.
-}
-window.addEventListener("storage", (event) => {
-  if (event.key !== COMPLETION_CHANNEL || event.newValue === null) return;
-  try {
-    onCompletion(JSON.parse(event.newValue));
-  } catch {
-    // Not the completion page's entry.
-  }
-});
+onOAuthCompletion((message) => finishOAuth(message.connectionId, message.ok, message.reason));
 
 /** A fresh start link for a connection (re-consent, or a link that expired). @param {string} id */
 async function restartOAuth(id) {
@@ -328,44 +308,6 @@ function hideCredentials() {
   ui.credentialsFields.replaceChildren();
   ui.credentialsResult.hidden = true;
   ui.credentialsStep.hidden = true;
-}
-
-/**
- * One input for a credential field of the connector (proto JSON of CredentialField).
- * @param {any} field
- */
-function credentialInput(field) {
-  const key = str(field.key);
-  const id = `credential-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-  const type = str(field.type);
-  const description = str(field.description);
-  /** @type {HTMLInputElement | HTMLSelectElement} */
-  let input;
-  if (type === "select") {
-    input = el(
-      "select",
-      { id },
-      strings(field.options).map((option) => el("option", { value: option }, option)),
-    );
-  } else {
-    input = el("input", { id, spellcheck: "false", autocomplete: "off" });
-    input.type =
-      field.secret === true || type === "secret" ? "password" : type === "number" ? "number" : "text";
-    if (type === "boolean") input.type = "checkbox";
-    if (str(field.placeholder) !== "") input.placeholder = str(field.placeholder);
-  }
-  input.dataset.key = key;
-  input.dataset.type = type;
-  if (field.required === true) input.required = true;
-  const label = el("label", { for: id }, str(field.label) || key);
-  if (field.required === true) label.append(el("span", { class: "hint" }, " (required)"));
-  const wrapper = el("div", { class: "field" }, [label, input]);
-  if (description !== "") {
-    const help = el("span", { class: "hint", id: `${id}-help` }, description);
-    input.setAttribute("aria-describedby", help.id);
-    wrapper.append(help);
-  }
-  return wrapper;
 }
 
 /**
@@ -398,15 +340,7 @@ ui.credentialsForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const id = state.credentialsFor;
   if (id === "") return;
-  /** @type {Record<string, unknown>} */
-  const credentials = {};
-  for (const input of ui.credentialsFields.querySelectorAll("input, select")) {
-    const field = /** @type {HTMLInputElement} */ (input);
-    const key = field.dataset.key ?? "";
-    if (field.dataset.type === "boolean") credentials[key] = field.checked;
-    else if (field.value === "") continue;
-    else credentials[key] = field.dataset.type === "number" ? Number(field.value) : field.value;
-  }
+  const credentials = credentialValues(ui.credentialsFields);
   const result = ui.credentialsResult;
   result.hidden = false;
   result.className = "result";

@@ -19,12 +19,12 @@ import {
   showMessage,
 } from "./admin-common.js";
 import { $, badge, el, formatTime, num, orDash, query, str } from "./console-ui.js";
+import { bucketize } from "./execution-stats.js";
 
 const PAGE_SIZE = 50;
 /** The chart reads at most this many pages of 200 records. */
 const CHART_PAGES = 5;
 const CHART_PAGE_SIZE = 200;
-const BUCKETS = 30;
 const HOUR_MS = 3_600_000;
 
 const ui = {
@@ -227,70 +227,6 @@ async function showDetail(id) {
 }
 
 // ---- the chart: rate, errors and p50/p99 per time bucket, from the listed records ----
-
-/** The value at quantile `q` of sorted values (nearest rank). @param {number[]} sorted @param {number} q */
-function quantile(sorted, q) {
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
-}
-
-/**
- * Buckets records into `BUCKETS` spans of [start, end): per bucket the runs per minute, the failed share
- * and the p50 and p99 durations (of the runs that ended), in the shape admin-chart.js draws.
- * @param {any[]} records
- * @param {number} start
- * @param {number} end
- */
-function bucketize(records, start, end) {
-  const width = Math.max(1000, (end - start) / BUCKETS);
-  const buckets = Array.from({ length: BUCKETS }, () => ({
-    runs: 0,
-    failed: 0,
-    durations: /** @type {number[]} */ ([]),
-  }));
-  for (const record of records) {
-    const at = new Date(str(record.createTime)).getTime();
-    if (!(at >= start && at < end)) continue;
-    const bucket = buckets[Math.min(BUCKETS - 1, Math.floor((at - start) / width))];
-    if (bucket === undefined) continue;
-    bucket.runs++;
-    const status = str(record.status);
-    if (status === "failed") bucket.failed++;
-    if (status !== "running") bucket.durations.push(num(record.durationMs) / 1000);
-  }
-  const minutes = width / 60_000;
-  const times = buckets.map((_, i) => start + (i + 1) * width);
-  const p = (/** @type {number} */ q) =>
-    buckets.map((b) =>
-      b.durations.length === 0
-        ? null
-        : quantile(
-            [...b.durations].sort((x, y) => x - y),
-            q,
-          ),
-    );
-  return {
-    times,
-    stepMs: width,
-    runs: buckets.reduce((sum, b) => sum + b.runs, 0),
-    failed: buckets.reduce((sum, b) => sum + b.failed, 0),
-    charts: {
-      rate: { unit: "per min", series: [{ name: "runs", values: buckets.map((b) => b.runs / minutes) }] },
-      errors: {
-        unit: "%",
-        series: [
-          { name: "failed", values: buckets.map((b) => (b.runs === 0 ? null : (100 * b.failed) / b.runs)) },
-        ],
-      },
-      latency: {
-        unit: "s",
-        series: [
-          { name: "p50", values: p(0.5) },
-          { name: "p99", values: p(0.99) },
-        ],
-      },
-    },
-  };
-}
 
 /** The chart's window: From and To when set, else the hour before To (or now). */
 function chartWindow() {

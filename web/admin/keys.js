@@ -77,9 +77,9 @@ function api(path, options = {}) {
 function row(key) {
   const id = str(key.id);
   const prefix = str(key.prefix);
-  const state = str(key.state);
+  const status = str(key.state);
   const actions = el("td", { "data-label": "Actions", class: "actions-cell" });
-  if (state === "active") {
+  if (status === "active") {
     const rotate = el("button", { type: "button", "aria-label": `Rotate key ${prefix}` }, "Rotate");
     rotate.addEventListener("click", () => rotateKey(id, prefix));
     const revoke = el(
@@ -91,7 +91,7 @@ function row(key) {
     actions.append(rotate, " ", revoke);
   }
   const replacedBy = str(key.replacedBy);
-  const stateCell = el("td", { "data-label": "State" }, [badge(state)]);
+  const stateCell = el("td", { "data-label": "State" }, [badge(status)]);
   if (replacedBy !== "") stateCell.append(el("span", { class: "sub" }, "rotated"));
   const pool = str(key.agentPool);
   return el("tr", { "data-key-id": id, "data-prefix": prefix }, [

@@ -28,8 +28,11 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   // The console's pages for connections, executions and keys (all through the public API).
   "/admin/connections": { file: "connections.html", contentType: HTML },
   "/admin/connections.js": { file: "connections.js", contentType: SCRIPT },
+  "/admin/credential-form.js": { file: "credential-form.js", contentType: SCRIPT },
+  "/admin/oauth-completion.js": { file: "oauth-completion.js", contentType: SCRIPT },
   "/admin/executions": { file: "executions.html", contentType: HTML },
   "/admin/executions.js": { file: "executions.js", contentType: SCRIPT },
+  "/admin/execution-stats.js": { file: "execution-stats.js", contentType: SCRIPT },
   "/admin/keys": { file: "keys.html", contentType: HTML },
   "/admin/keys.js": { file: "keys.js", contentType: SCRIPT },
   // What the console's pages share (elements, times, the confirmation dialog).
