@@ -132,6 +132,8 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         start: req.startTime ? timestampDate(req.startTime).toISOString() : "",
         end: req.endTime ? timestampDate(req.endTime).toISOString() : "",
         q: req.q,
+        command: req.command,
+        errorCode: req.errorCode,
       };
       await deps.recorder.flush();
       // Every condition starts from the caller's own records: q and the order only narrow and sort them.
@@ -139,6 +141,8 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       if (filter.connectorSlug !== "") where.connectorSlug = filter.connectorSlug;
       if (filter.connectionId !== "") where.connectionId = filter.connectionId;
       if (filter.status !== "") where.status = filter.status;
+      if (filter.command !== "") where.command = filter.command;
+      if (filter.errorCode !== "") where.errorCode = filter.errorCode;
       const created: Record<string, Date> = {};
       if (filter.start !== "") created.$gte = new Date(filter.start);
       if (filter.end !== "") created.$lt = new Date(filter.end);

@@ -4,6 +4,9 @@ import type { NodeReq as Req, NodeRes as Res } from "../protocol/node-types.ts";
 import { prefersJson } from "./prefers-json.ts";
 import type { ServerIdentity } from "./server-identity.ts";
 
+/** The admin console's first page; every console page links the others. */
+const CONSOLE = "/admin/overview";
+
 /** The places a newcomer looks first, in the order the page lists them. */
 const LINKS = [
   { key: "docs", href: "/docs", title: "API reference", note: "the REST/JSON API, browsable (Swagger UI)" },
@@ -38,7 +41,8 @@ const LINKS = [
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:40rem;padding:0 1rem;color:#222}" +
-  "h1 small{font-weight:normal;color:#666}li{margin:.4rem 0}";
+  "h1 small{font-weight:normal;color:#666}li{margin:.4rem 0}" +
+  ".console{font-size:1.15rem;padding:.6rem .8rem;border:1px solid #ccd;border-radius:6px}";
 
 function pageHtml(identity: ServerIdentity): string {
   const name = escapeHtml(identity.name);
@@ -53,6 +57,8 @@ function pageHtml(identity: ServerIdentity): string {
     `<h1>${name} <small>${version}</small></h1>` +
     "<p>A connector execution service. This port serves its API as gRPC, gRPC-Web, Connect and " +
     "REST/JSON; calls need an API key (<code>Authorization: Bearer &lt;key&gt;</code>).</p>" +
+    `<p class="console"><a href="${CONSOLE}">Open the admin console</a> — connections, executions, ` +
+    "keys, the catalog and the other admin pages, under one navigation; asks for an API key.</p>" +
     `<ul>${items}</ul></body></html>`
   );
 }
@@ -62,8 +68,8 @@ function sha256Source(text: string): string {
 }
 
 /**
- * `GET /` (and HEAD): a small page naming the server and its version, with links to the API reference,
- * the OpenAPI document, the admin pages and the health checks; JSON (`{name, version, links}`) when the
+ * `GET /` (and HEAD): a small page naming the server and its version, leading to the admin console, with
+ * links to the API reference, the OpenAPI document, the admin pages and the health checks; JSON (`{name, version, links}`) when the
  * `Accept` header prefers it. The page loads nothing: its CSP admits only its own inline style, by hash.
  * Other methods on `/` get 405. The returned handler answers and returns true for `/` only.
  */
@@ -73,7 +79,7 @@ export function createHomeRoute(identity: ServerIdentity): (req: Req, res: Res) 
     JSON.stringify({
       name: identity.name,
       version: identity.version,
-      links: Object.fromEntries(LINKS.map((link) => [link.key, link.href])),
+      links: { console: CONSOLE, ...Object.fromEntries(LINKS.map((link) => [link.key, link.href])) },
     }),
   );
   const headers = {

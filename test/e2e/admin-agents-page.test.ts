@@ -5,7 +5,13 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "../cli/run-patchbay.ts";
-import { adminWebFile, expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
+import {
+  ADMIN_NAV,
+  adminWebFile,
+  expectAdminFiles,
+  expectAdminNav,
+  expectAdminPageMethods,
+} from "../support/admin-page-checks.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // The agents admin page (/admin/agents) in headless Chromium against a real server with real agent
@@ -193,15 +199,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
       try {
         const { page, problems, requests } = await openPage(context);
         await expect(message(page).textContent()).resolves.toContain("Paste an API key");
-        const nav = page.getByRole("navigation", { name: "Admin pages" });
-        await expect(nav.getByRole("link").allTextContents()).resolves.toEqual([
-          "Connector events",
-          "Agents",
-          "Overview",
-        ]);
-        await expect(nav.getByRole("link", { name: "Agents" }).getAttribute("aria-current")).resolves.toBe(
-          "page",
-        );
+        await expectAdminNav(page, "/admin/agents");
 
         await useKey(page, t.adminKey);
         await row(page, ONE).waitFor();
@@ -278,9 +276,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
           );
         }
         const order = [
-          "Connector events",
-          "Agents",
-          "Overview",
+          ...ADMIN_NAV.map(([label]) => label),
           "api-key",
           "use-key",
           "forget-key",

@@ -176,6 +176,32 @@ describe("ordering and searching lists over the wire", () => {
       );
     });
 
+    it("filters by the exact command and error code, on Connect and REST", async () => {
+      const failed = (await list({})).executions.find((e) => e.status === "failed");
+      const code = failed?.errorCode ?? "";
+      expect(code).not.toBe("");
+      expect((await list({ command: "wait" })).executions).toHaveLength(3);
+      expect((await list({ command: "wai" })).executions).toEqual([]);
+      expect((await list({ errorCode: code })).executions.map((e) => e.id)).toEqual([failed?.id]);
+      expect((await list({ errorCode: code.toLowerCase() })).executions).toEqual([]);
+      expect((await list({ command: "wait", status: "succeeded" })).executions).toHaveLength(2);
+      const rested = await restJson<{ executions: { id: string }[] }>(
+        `/api/v1/executions?command=wait&errorCode=${encodeURIComponent(code)}`,
+        owner,
+      );
+      expect(rested.status).toBe(200);
+      expect(rested.body.executions.map((e) => e.id)).toEqual([failed?.id]);
+      // A page token is bound to the filters it was made under.
+      const first = await list({ command: "wait", pageSize: 1 });
+      await expect(
+        list({ command: "other", pageSize: 1, pageToken: first.nextPageToken }),
+      ).rejects.toMatchObject({ code: Code.InvalidArgument });
+      await expect(list({ errorCode: "x".repeat(101) })).rejects.toMatchObject({
+        code: Code.InvalidArgument,
+      });
+      expect((await list({ errorCode: code }, attacker)).executions).toEqual([]);
+    });
+
     it("maps ?sort=created_at&order=asc on REST and hides other tenants' runs", async () => {
       type Page = { executions: { id: string }[] };
       const asc = await restJson<Page>("/api/v1/executions?sort=created_at&order=asc", owner);

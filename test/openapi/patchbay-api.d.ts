@@ -3090,6 +3090,10 @@ export interface operations {
         q?: string;
         /** @description The order, AIP-132 style: "create_time desc" (newest first, the default when empty) or "create_time" / "create_time asc" (oldest first); ties are broken by id. A page token is bound to the order it was made under. REST also takes `?sort=created_at&order=desc`. */
         orderBy?: "create_time" | "create_time asc" | "create_time desc";
+        /** @description Only runs of this command, by its exact name (e.g. "sendMessage"); empty matches all. */
+        command?: string;
+        /** @description Only failed runs with this stable error code, exactly as recorded (e.g. "UPSTREAM_RATE_LIMITED"); empty matches all. */
+        errorCode?: string;
       };
       header?: never;
       path?: never;

@@ -10,6 +10,7 @@ const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 const LINKS = {
+  console: "/admin/overview",
   docs: "/docs",
   redoc: "/api/redoc",
   openapi: "/openapi.json",
@@ -71,7 +72,9 @@ describe("GET / on a running server (postgresql)", () => {
     expect(html).toContain(`<title>Patchbay ${VERSION}</title>`);
     expect(html).toContain(`<h1>Patchbay <small>${VERSION}</small></h1>`);
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    // The console first, on its own line, then the list.
     expect(hrefs).toEqual(Object.values(LINKS));
+    expect(html).toMatch(/<p class="console"><a href="\/admin\/overview">Open the admin console<\/a>/);
   });
 
   it("loads nothing: a CSP that admits only its own inline style by hash, and no URL leaves the origin", async () => {
@@ -150,6 +153,16 @@ describe("GET / on a running server (postgresql)", () => {
         expect(await page.evaluate("getComputedStyle(document.body).maxWidth")).toBe("640px");
         await Promise.all([page.waitForURL(`${s.url}/docs`), page.click('a[href="/docs"]')]);
         expect(await page.title()).toBe("Patchbay API reference");
+        // The console link leads to the admin pages' one navigation.
+        await page.goto(`${s.url}/`);
+        await Promise.all([
+          page.waitForURL(`${s.url}/admin/overview`),
+          page.getByRole("link", { name: "Open the admin console" }).click(),
+        ]);
+        const nav = page.getByRole("navigation", { name: "Admin pages" });
+        await expect(nav.getByRole("link", { name: "Keys" }).getAttribute("href")).resolves.toBe(
+          "/admin/keys",
+        );
         expect(problems).toEqual([]);
       } finally {
         await browser.close();

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
 import { expect } from "vitest";
 
 /** A file of web/admin/, by name. */
@@ -48,4 +49,35 @@ export async function expectAdminPageMethods(base: string, page: string): Promis
   expect(post.status).toBe(405);
   expect(post.headers.get("allow")).toBe("GET, HEAD");
   expect((await fetch(`${base}/admin/${page}.html`)).status).toBe(404);
+}
+
+/** The one navigation every admin page carries: label and path, in this order. */
+export const ADMIN_NAV: readonly (readonly [label: string, path: string])[] = [
+  ["Overview", "/admin/overview"],
+  ["Catalog", "/admin/catalog"],
+  ["Build", "/admin/build"],
+  ["Import", "/admin/import"],
+  ["Connections", "/admin/connections"],
+  ["Executions", "/admin/executions"],
+  ["Keys", "/admin/keys"],
+  ["Connector events", "/admin/connector-events"],
+  ["Agents", "/admin/agents"],
+];
+
+/**
+ * The page shows the admin navigation (a landmark named "Admin pages") with {@link ADMIN_NAV}'s links in
+ * order, and marks `current` (a path), and only it, as the current page.
+ */
+export async function expectAdminNav(page: Page, current: string): Promise<void> {
+  const links = page.getByRole("navigation", { name: "Admin pages" }).getByRole("link");
+  const found = await links.evaluateAll((elements) =>
+    elements.map((a) => [
+      a.textContent?.trim() ?? "",
+      a.getAttribute("href"),
+      a.getAttribute("aria-current"),
+    ]),
+  );
+  expect(found, current).toEqual(
+    ADMIN_NAV.map(([label, path]) => [label, path, path === current ? "page" : null]),
+  );
 }

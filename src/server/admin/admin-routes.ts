@@ -10,6 +10,9 @@ export interface AdminRoutesOptions {
   overview?: OverviewDataDeps;
 }
 
+const HTML = "text/html; charset=utf-8";
+const SCRIPT = "text/javascript; charset=utf-8";
+
 // Route → file in web/admin/. Requests are matched against this table exactly, so no path from the URL
 // ever reaches the file system.
 const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
@@ -22,10 +25,29 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   "/admin/agents.js": { file: "agents.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/overview": { file: "overview.html", contentType: "text/html; charset=utf-8" },
   "/admin/overview.js": { file: "overview.js", contentType: "text/javascript; charset=utf-8" },
+  // The console's pages for connections, executions and keys (all through the public API).
+  "/admin/connections": { file: "connections.html", contentType: HTML },
+  "/admin/connections.js": { file: "connections.js", contentType: SCRIPT },
+  "/admin/credential-form.js": { file: "credential-form.js", contentType: SCRIPT },
+  "/admin/oauth-completion.js": { file: "oauth-completion.js", contentType: SCRIPT },
+  "/admin/executions": { file: "executions.html", contentType: HTML },
+  "/admin/executions.js": { file: "executions.js", contentType: SCRIPT },
+  "/admin/execution-stats.js": { file: "execution-stats.js", contentType: SCRIPT },
+  "/admin/keys": { file: "keys.html", contentType: HTML },
+  "/admin/keys.js": { file: "keys.js", contentType: SCRIPT },
+  // What the console's pages share (elements, times, the confirmation dialog).
+  "/admin/console-ui.js": { file: "console-ui.js", contentType: SCRIPT },
+  // The SVG line charts the overview and the executions page draw.
+  "/admin/admin-chart.js": { file: "admin-chart.js", contentType: SCRIPT },
   "/admin/admin.css": { file: "admin.css", contentType: "text/css; charset=utf-8" },
   // What the pages share (the key, messages, API calls), imported by each page's module.
   "/admin/admin-common.js": { file: "admin-common.js", contentType: "text/javascript; charset=utf-8" },
 };
+
+/** The paths of the admin pages (the HTML routes), in the route table's order; each carries the one navigation. */
+export const ADMIN_PAGES: readonly string[] = Object.entries(FILES)
+  .filter(([, route]) => route.contentType.startsWith("text/html"))
+  .map(([path]) => path);
 
 // The pages handle an API key: nothing but this origin may run, style, fetch or frame it, and the
 // key-entry form can never be submitted anywhere (the script handles it).
@@ -40,8 +62,9 @@ const HEADERS = {
 
 /**
  * The admin pages: GET/HEAD `/admin/connector-events` (the webhook endpoints, events and jobs page),
- * `/admin/agents` (the connected on-premise agents) and `/admin/overview` (charts of this replica's
- * metrics), their scripts (`/admin/<page>.js`), `/admin/admin.css`, and the overview's data
+ * `/admin/agents` (the connected on-premise agents), `/admin/overview` (charts of this replica's
+ * metrics), `/admin/connections`, `/admin/executions` and `/admin/keys` (the console's pages over the
+ * public API), their scripts (`/admin/<page>.js`), `/admin/admin.css`, and the overview's data
  * `/admin/overview/data` (JSON, admin key). The files are read once, here; other methods on these paths
  * get 405. The returned handler answers and returns true for those paths only.
  */
