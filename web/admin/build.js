@@ -1,0 +1,768 @@
+// The build page: create or change a script connector — connection fields and commands edited as a
+// form, the script in an editor — see the version bump a save needs and why, save it, and run any of its
+// commands. Everything through Patchbay's REST API with the operator's key: CatalogService
+// (Create/UpdateConnector, GetCapabilities, ListConnectorVersions), ConnectionService.ListConnections
+// and ExecuteService.Execute. Plain browser JavaScript, no build step; API values reach the page through
+// textContent only.
+
+import {
+  ApiError,
+  bindKeyControls,
+  callApi,
+  clearMessage,
+  describeFailure,
+  readKey,
+  showKeyState,
+  showMessage,
+} from "./admin-common.js";
+import { changesList, el, jsonBlock, str } from "./connector-view.js";
+import { bumpVersion, diffSchemas, requiredBump, schemaOfCapabilities } from "./schema-diff.js";
+import { createScriptEditor } from "./script-editor.js";
+
+/** @param {string} id */
+function $(id) {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`the page lacks #${id}`);
+  return element;
+}
+
+const ui = {
+  keyForm: /** @type {HTMLFormElement} */ ($("key-form")),
+  keyInput: /** @type {HTMLInputElement} */ ($("api-key")),
+  forgetKey: /** @type {HTMLButtonElement} */ ($("forget-key")),
+  keyState: $("key-state"),
+  message: $("message"),
+  slug: /** @type {HTMLInputElement} */ ($("slug")),
+  load: /** @type {HTMLButtonElement} */ ($("load")),
+  fresh: /** @type {HTMLButtonElement} */ ($("new")),
+  displayName: /** @type {HTMLInputElement} */ ($("display-name")),
+  description: /** @type {HTMLInputElement} */ ($("description")),
+  loadedState: $("loaded-state"),
+  fields: $("fields"),
+  addField: /** @type {HTMLButtonElement} */ ($("add-field")),
+  commands: $("commands"),
+  addCommand: /** @type {HTMLButtonElement} */ ($("add-command")),
+  bump: $("bump"),
+  save: /** @type {HTMLButtonElement} */ ($("save")),
+  saveResult: $("save-result"),
+  runSlug: /** @type {HTMLInputElement} */ ($("run-slug")),
+  runCommand: /** @type {HTMLSelectElement} */ ($("run-command")),
+  runTarget: /** @type {HTMLSelectElement} */ ($("run-target")),
+  runRefresh: /** @type {HTMLButtonElement} */ ($("run-refresh")),
+  runParams: /** @type {HTMLTextAreaElement} */ ($("run-params")),
+  runVariables: /** @type {HTMLTextAreaElement} */ ($("run-variables")),
+  run: /** @type {HTMLButtonElement} */ ($("run")),
+  runResult: $("run-result"),
+};
+
+const SLUG_SHAPE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+const NAME_SHAPE = /^[A-Za-z_$][\w$]*$/;
+const FIELD_TYPES = ["string", "secret", "number", "boolean", "date", "select", "raw"];
+
+/**
+ * The connector being edited: the stored one (slug, version, schema, script as loaded or last saved),
+ * or none for a new connector; a counter that keeps element ids unique.
+ * @type {{ stored: { slug: string, version: string, schema: any, script: string } | null, ids: number,
+ *   runCommands: any[] }}
+ */
+const state = { stored: null, ids: 0, runCommands: [] };
+
+const FAILURE_WORDS = {
+  forbidden:
+    "Permission denied (403): this key may not do that. Saving needs the catalog:write scope, running the execute scope.",
+};
+
+/** @param {string} path @param {{ method?: string, body?: unknown }} [options] */
+function api(path, options = {}) {
+  return callApi(path, {
+    ...options,
+    noKey: "Paste an API key with the catalog:write and execute scopes first.",
+    unreachable: "Network error: Patchbay could not be reached; check that it is running, then try again.",
+  });
+}
+
+/** @param {unknown} error */
+function report(error) {
+  showMessage(ui, describeFailure(error, FAILURE_WORDS), "error");
+}
+
+const nextId = (/** @type {string} */ prefix) => `${prefix}-${++state.ids}`;
+
+// ---- the form: connection fields and commands ----
+
+/**
+ * A labelled input.
+ * @param {string} label
+ * @param {HTMLElement} control
+ */
+function labelled(label, control) {
+  control.id = nextId("f");
+  return el("div", { className: "field" }, el("label", { for: control.id }, label), control);
+}
+
+/** @param {string} label @param {boolean} checked @param {string} role */
+function checkbox(label, checked, role) {
+  const input = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", checked, className: role }));
+  input.id = nextId("c");
+  return el("div", { className: "field" }, el("label", { for: input.id }, input, ` ${label}`));
+}
+
+/** @param {string} role @param {string} value */
+function typeSelect(role, value) {
+  const select = el("select", { className: role });
+  select.append(...FIELD_TYPES.map((type) => el("option", { value: type, selected: type === value }, type)));
+  return select;
+}
+
+/** @param {string} role @param {string} value @param {Record<string, string | number | boolean>} [more] */
+function text(role, value, more = {}) {
+  return el("input", { className: role, value, autocomplete: "off", spellcheck: false, ...more });
+}
+
+/** A "Remove" button that removes `block` and moves focus to what follows it. @param {HTMLElement} block @param {string} what */
+function removeButton(block, what) {
+  const button = el("button", { type: "button", className: "remove" }, "Remove");
+  button.setAttribute("aria-label", `Remove ${what}`);
+  button.addEventListener("click", () => {
+    const next = /** @type {HTMLElement | null} */ (
+      block.nextElementSibling ?? block.parentElement?.nextElementSibling ?? null
+    );
+    block.remove();
+    changed();
+    next?.querySelector("input, button")?.focus?.();
+  });
+  return button;
+}
+
+/**
+ * A connection field's row.
+ * @param {string} name
+ * @param {any} spec
+ */
+function fieldBlock(name, spec = {}) {
+  const number = ui.fields.children.length + 1;
+  const block = el("fieldset", { className: "conn-field" });
+  block.append(
+    el("legend", {}, `Connection field ${number}`),
+    el(
+      "div",
+      { className: "row" },
+      labelled("Name", text("name", name, { placeholder: "baseUrl" })),
+      labelled("Type", typeSelect("type", str(spec.type) || "string")),
+      labelled("Description", text("description", str(spec.description))),
+      labelled("Options (for select, comma-separated)", text("options", (spec.options ?? []).join(", "))),
+      checkbox("required", spec.required === true, "required"),
+      checkbox("secret", spec.secret === true || spec.type === "secret", "secret"),
+    ),
+  );
+  block.append(removeButton(block, `connection field ${number}`));
+  return block;
+}
+
+/**
+ * A param's row inside a command.
+ * @param {string} name
+ * @param {any} spec
+ */
+function paramBlock(name, spec = {}) {
+  const block = el("div", { className: "param row" });
+  block.append(
+    labelled("Param name", text("name", name, { placeholder: "limit" })),
+    labelled("Param type", typeSelect("type", str(spec.type) || "string")),
+    labelled(
+      "Default (JSON or text)",
+      text("default", spec.default === undefined ? "" : JSON.stringify(spec.default)),
+    ),
+    checkbox("required", spec.required === true, "required"),
+  );
+  block.append(removeButton(block, `param ${name || "(unnamed)"}`));
+  return block;
+}
+
+/**
+ * A command's block: name, description, outputs, effect hints and params.
+ * @param {string} name
+ * @param {any} command a CommandSpec JSON
+ */
+function commandBlock(name, command = {}) {
+  const number = ui.commands.children.length + 1;
+  const block = el("fieldset", { className: "command-spec" });
+  const params = el("div", { className: "params form-list" });
+  const schema = command.paramSchema ?? {};
+  for (const param of Array.isArray(command.params) ? command.params : [])
+    params.append(paramBlock(param, schema[param]));
+  const addParam = el("button", { type: "button" }, "Add param");
+  addParam.setAttribute("aria-label", `Add a param to command ${number}`);
+  addParam.addEventListener("click", () => {
+    const row = paramBlock("", {});
+    params.append(row);
+    row.querySelector("input")?.focus();
+    changed();
+  });
+  block.append(
+    el("legend", {}, `Command ${number}`),
+    el(
+      "div",
+      { className: "row" },
+      labelled("Command name", text("name", name, { placeholder: "listContacts" })),
+      labelled("Description", text("description", str(command.description), { size: 30 })),
+      labelled("Outputs (comma-separated)", text("outputs", (command.outputs ?? []).join(", "))),
+    ),
+    el(
+      "div",
+      { className: "row", role: "group", "aria-label": `Effect hints of command ${number}` },
+      checkbox("read-only", command.readOnly === true, "read-only"),
+      checkbox("destructive", command.destructive === true, "destructive"),
+      checkbox("idempotent", command.idempotent === true, "idempotent"),
+      checkbox("deprecated", command.deprecated === true, "deprecated"),
+    ),
+    params,
+    el("div", { className: "row" }, addParam, removeButton(block, `command ${number}`)),
+  );
+  return block;
+}
+
+/** @param {Element} scope @param {string} role */
+const readValue = (scope, role) =>
+  /** @type {HTMLInputElement | HTMLSelectElement | null} */ (
+    scope.querySelector(`:scope .${role}`)
+  )?.value.trim() ?? "";
+/** @param {Element} scope @param {string} role */
+const isChecked = (scope, role) =>
+  /** @type {HTMLInputElement | null} */ (scope.querySelector(`:scope .${role}`))?.checked === true;
+/** @param {string} value */
+const csv = (value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+/**
+ * A default as typed: JSON when it reads as JSON (50, true, "x"), else the text itself.
+ * @param {string} typed
+ */
+function defaultOf(typed) {
+  if (typed === "") return undefined;
+  try {
+    return JSON.parse(typed);
+  } catch {
+    return typed;
+  }
+}
+
+/**
+ * The schema the form declares (proto JSON), or the first thing wrong with it.
+ * @returns {{ schema: any } | { problem: string }}
+ */
+function collectSchema() {
+  /** @type {Record<string, any>} */
+  const connectionConfig = {};
+  for (const block of ui.fields.querySelectorAll(":scope > .conn-field")) {
+    const name = readValue(block, "name");
+    if (!NAME_SHAPE.test(name))
+      return { problem: `Connection field name "${name}" is not a valid name (letters, digits, _).` };
+    if (name in connectionConfig) return { problem: `Connection field "${name}" is declared twice.` };
+    const type = readValue(block, "type");
+    const options = csv(readValue(block, "options"));
+    connectionConfig[name] = {
+      type,
+      required: isChecked(block, "required") || undefined,
+      secret: isChecked(block, "secret") || type === "secret" || undefined,
+      description: readValue(block, "description") || undefined,
+      options: options.length > 0 ? options : undefined,
+    };
+  }
+  /** @type {Record<string, any>} */
+  const commands = {};
+  for (const block of ui.commands.querySelectorAll(":scope > .command-spec")) {
+    const name = readValue(block, "name");
+    if (!NAME_SHAPE.test(name)) return { problem: `Command name "${name}" is not a valid function name.` };
+    if (name in commands) return { problem: `Command "${name}" is declared twice.` };
+    /** @type {string[]} */
+    const params = [];
+    /** @type {Record<string, any>} */
+    const paramSchema = {};
+    for (const row of block.querySelectorAll(".param")) {
+      const param = readValue(row, "name");
+      if (!NAME_SHAPE.test(param))
+        return { problem: `Param name "${param}" of command "${name}" is not a valid name.` };
+      if (params.includes(param))
+        return { problem: `Param "${param}" of command "${name}" is declared twice.` };
+      params.push(param);
+      paramSchema[param] = {
+        type: readValue(row, "type"),
+        required: isChecked(row, "required") || undefined,
+        default: defaultOf(readValue(row, "default")),
+      };
+    }
+    const effect = (/** @type {string} */ role) => (isChecked(block, role) ? true : undefined);
+    commands[name] = {
+      description: readValue(block, "description"),
+      params,
+      outputs: csv(readValue(block, "outputs")),
+      paramSchema,
+      readOnly: effect("read-only"),
+      // A read-only command is neither destructive nor non-idempotent: leave those out then.
+      destructive: isChecked(block, "read-only") ? undefined : effect("destructive"),
+      idempotent: isChecked(block, "read-only") ? undefined : effect("idempotent"),
+      deprecated: effect("deprecated"),
+    };
+  }
+  return { schema: { connectionConfig, commands } };
+}
+
+/** What the form declares, for the editor's completion. */
+function declared() {
+  const fields = [...ui.fields.querySelectorAll(":scope > .conn-field")]
+    .map((block) => readValue(block, "name"))
+    .filter((name) => name !== "");
+  const commands = [...ui.commands.querySelectorAll(":scope > .command-spec")].map((block) => ({
+    name: readValue(block, "name"),
+    params: [...block.querySelectorAll(".param")]
+      .map((row) => readValue(row, "name"))
+      .filter((name) => name !== ""),
+  }));
+  return { fields, commands: commands.filter((command) => NAME_SHAPE.test(command.name)) };
+}
+
+/**
+ * Fills the form and the editor from a schema and a script.
+ * @param {any} schema
+ * @param {string} script
+ */
+function fill(schema, script) {
+  ui.fields.replaceChildren();
+  for (const [name, spec] of Object.entries(schema?.connectionConfig ?? {}))
+    ui.fields.append(fieldBlock(name, spec));
+  ui.commands.replaceChildren();
+  for (const [name, command] of Object.entries(schema?.commands ?? {}))
+    ui.commands.append(commandBlock(name, command));
+  editor.set(script);
+}
+
+// ---- the version a save needs ----
+
+/** Shows what a save would do: the changes against the stored version and the bump they need. */
+function showBump() {
+  const collected = collectSchema();
+  if ("problem" in collected) {
+    ui.bump.replaceChildren(el("p", { className: "message error" }, collected.problem));
+    ui.save.disabled = true;
+    return;
+  }
+  ui.save.disabled = false;
+  if (state.stored === null) {
+    ui.bump.replaceChildren(el("p", {}, "A new connector: saving creates it at version 1.0.0."));
+    return;
+  }
+  const changes = diffSchemas(state.stored.schema, collected.schema);
+  const bump = requiredBump(changes);
+  const scriptChanged = editor.get() !== state.stored.script;
+  const current = state.stored.version;
+  /** @type {(string | Node)[]} */
+  const nodes = [];
+  if (bump === "none") {
+    nodes.push(
+      el(
+        "p",
+        { id: "bump-summary" },
+        scriptChanged
+          ? `The schema is unchanged: saving keeps version ${current} and replaces its script (the rules bump a version for schema changes only).`
+          : `Nothing changed since version ${current}.`,
+      ),
+    );
+  } else {
+    nodes.push(
+      el(
+        "p",
+        { id: "bump-summary" },
+        `Saving needs a ${bump} version: ${current} → ${bumpVersion(current, bump)}, because:`,
+      ),
+      changesList(changes),
+    );
+  }
+  ui.bump.replaceChildren(...nodes);
+}
+
+let bumpTimer = 0;
+/** Something in the form or the editor changed: recompute the bump shortly. */
+function changed() {
+  clearTimeout(bumpTimer);
+  bumpTimer = window.setTimeout(showBump, 150);
+}
+
+// ---- loading and saving ----
+
+/** @param {string} slug */
+async function loadConnector(slug) {
+  if (!SLUG_SHAPE.test(slug)) {
+    showMessage(ui, "Type the slug of a script connector: lower-case letters, digits and dashes.", "error");
+    return;
+  }
+  try {
+    const path = `/api/v1/connectors/${encodeURIComponent(slug)}`;
+    const [{ connector }, { versions }] = await Promise.all([api(path), api(`${path}/versions`)]);
+    if (connector?.executionModel !== "script") {
+      showMessage(
+        ui,
+        `${slug} is not a script connector: only its commands can be run here (below).`,
+        "info",
+      );
+      ui.runSlug.value = slug;
+      await loadRunTargets();
+      return;
+    }
+    const latest = Array.isArray(versions)
+      ? (versions.find((v) => v.version === connector.version) ?? versions[0])
+      : undefined;
+    const script = str(latest?.scriptSource);
+    // The schema as the API reports the current version (ListConnectorVersions and GetCapabilities agree).
+    const schema = latest?.configSchema ?? schemaOfCapabilities(await api(`${path}/capabilities`));
+    state.stored = { slug, version: str(connector.version), schema, script };
+    ui.slug.value = slug;
+    ui.slug.readOnly = true;
+    ui.displayName.value = str(connector.name);
+    ui.description.value = str(connector.description);
+    fill(schema, script);
+    ui.loadedState.textContent =
+      script === ""
+        ? `Loaded ${slug} at version ${connector.version}. Its script is not shown to this key's tenant: saving replaces it with the one below.`
+        : `Loaded ${slug} at version ${connector.version}.`;
+    ui.save.textContent = "Save new version";
+    ui.saveResult.replaceChildren();
+    ui.runSlug.value = slug;
+    await loadRunTargets();
+    showBump();
+    clearMessage(ui);
+  } catch (error) {
+    report(error);
+  }
+}
+
+function startNew() {
+  state.stored = null;
+  ui.slug.readOnly = false;
+  ui.slug.value = "";
+  ui.displayName.value = "";
+  ui.description.value = "";
+  fill(
+    {
+      connectionConfig: {},
+      commands: { ping: { description: "Answers pong", params: [], outputs: ["pong"] } },
+    },
+    TEMPLATE,
+  );
+  ui.loadedState.textContent = "New connector: saving creates it at version 1.0.0.";
+  ui.save.textContent = "Create connector";
+  ui.saveResult.replaceChildren();
+  showBump();
+}
+
+const TEMPLATE = `// One top-level function per command, named like it.
+function ping() {
+  patchbay.log.info("ping called");
+  return { success: true, payload: { pong: true } };
+}
+`;
+
+async function save() {
+  const collected = collectSchema();
+  if ("problem" in collected) {
+    showMessage(ui, collected.problem, "error");
+    return;
+  }
+  const script = editor.get();
+  try {
+    if (state.stored === null) {
+      const slug = ui.slug.value.trim();
+      if (!SLUG_SHAPE.test(slug)) {
+        showMessage(
+          ui,
+          "The slug must be 2–63 lower-case letters, digits and dashes, starting with a letter.",
+          "error",
+        );
+        ui.slug.focus();
+        return;
+      }
+      const { connector } = await api("/api/v1/connectors", {
+        method: "POST",
+        body: {
+          name: slug,
+          displayName: ui.displayName.value.trim(),
+          description: ui.description.value.trim(),
+          executionModel: "script",
+          configSchema: collected.schema,
+          scriptSource: script,
+        },
+      });
+      ui.saveResult.replaceChildren(
+        el("p", { id: "save-summary" }, `Created ${slug} at version ${str(connector?.version)}.`),
+      );
+      state.stored = { slug, version: str(connector?.version), schema: collected.schema, script };
+    } else {
+      const expected = requiredBump(diffSchemas(state.stored.schema, collected.schema));
+      const slug = state.stored.slug;
+      // auto_bump: the server applies the floor its rules compute; the page shows it next to its own.
+      const answer = await api(`/api/v1/connectors/${encodeURIComponent(slug)}`, {
+        method: "PUT",
+        body: {
+          displayName: ui.displayName.value.trim(),
+          description: ui.description.value.trim(),
+          configSchema: collected.schema,
+          scriptSource: script,
+          autoBump: true,
+        },
+      });
+      const version = str(answer.connector?.version);
+      const applied = str(answer.requiredBump) || "none";
+      const summary =
+        version === str(answer.previousVersion)
+          ? `Saved ${slug}: version ${version} kept (no schema change).`
+          : `Saved ${slug}: version ${str(answer.previousVersion)} → ${version}, a ${applied} change.`;
+      const nodes = [el("p", { id: "save-summary" }, summary)];
+      if (applied !== expected)
+        nodes.push(
+          el(
+            "p",
+            { className: "hint" },
+            `This page expected a ${expected} change; the server's rules decided ${applied}.`,
+          ),
+        );
+      ui.saveResult.replaceChildren(...nodes);
+      state.stored = { slug, version, schema: collected.schema, script };
+    }
+    ui.slug.readOnly = true;
+    ui.save.textContent = "Save new version";
+    ui.loadedState.textContent = `Editing ${state.stored.slug} at version ${state.stored.version}.`;
+    ui.runSlug.value = state.stored.slug;
+    await loadRunTargets();
+    showBump();
+    showMessage(ui, "Saved.", "ok");
+  } catch (error) {
+    report(error);
+  }
+}
+
+// ---- running a command ----
+
+/** Reads the commands and the active connections of the connector named in the run panel. */
+async function loadRunTargets() {
+  const slug = ui.runSlug.value.trim();
+  if (!SLUG_SHAPE.test(slug) || readKey() === "") return;
+  try {
+    const path = `/api/v1/connectors/${encodeURIComponent(slug)}`;
+    const capabilities = await api(`${path}/capabilities`);
+    state.runCommands = Array.isArray(capabilities.commands) ? capabilities.commands : [];
+    const chosen = ui.runCommand.value;
+    ui.runCommand.replaceChildren(
+      ...state.runCommands.map((c) =>
+        el("option", { value: str(c.name), selected: c.name === chosen }, str(c.name)),
+      ),
+    );
+    fillParams();
+    const query = new URLSearchParams({ connectorSlug: slug, status: "active", pageSize: "100" });
+    let connections = [];
+    try {
+      const listed = await api(`/api/v1/connections?${query}`);
+      connections = Array.isArray(listed.connections) ? listed.connections : [];
+    } catch (error) {
+      // A key without the connections scope can still run by slug.
+      if (!(error instanceof ApiError && error.status === 403)) throw error;
+    }
+    ui.runTarget.replaceChildren(
+      el("option", { value: "" }, "no connection (by slug)"),
+      ...connections.map((c) =>
+        el("option", { value: str(c.id) }, `${str(c.label) || "connection"} (${str(c.id).slice(0, 8)})`),
+      ),
+    );
+  } catch (error) {
+    report(error);
+  }
+}
+
+/** Puts the chosen command's params, with their defaults, in the params box. */
+function fillParams() {
+  const command = state.runCommands.find((c) => c.name === ui.runCommand.value);
+  /** @type {Record<string, unknown>} */
+  const params = {};
+  for (const param of command?.params ?? []) {
+    if (param.spec?.default !== undefined) params[param.name] = param.spec.default;
+    else if (param.spec?.required === true) params[param.name] = "";
+  }
+  ui.runParams.value = JSON.stringify(params, null, 2);
+}
+
+/**
+ * A JSON object typed in a box, or a sentence naming the box when it is not one.
+ * @param {HTMLTextAreaElement} box
+ * @param {string} name
+ */
+function jsonObject(box, name) {
+  try {
+    const value = JSON.parse(box.value.trim() === "" ? "{}" : box.value);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return { value };
+  } catch {
+    // Said below.
+  }
+  return { problem: `${name} must be a JSON object, such as {"limit": 10}.` };
+}
+
+async function runCommand() {
+  const slug = ui.runSlug.value.trim();
+  const params = jsonObject(ui.runParams, "Params");
+  const variables = jsonObject(ui.runVariables, "Variables");
+  if (!SLUG_SHAPE.test(slug)) return showMessage(ui, "Name the connector to run (its slug).", "error");
+  if ("problem" in params) return showMessage(ui, params.problem, "error");
+  if ("problem" in variables) return showMessage(ui, variables.problem, "error");
+  const key = readKey();
+  if (key === "") return showMessage(ui, "Paste an API key with the execute scope first.", "error");
+  const target = ui.runTarget.value;
+  const path =
+    target === ""
+      ? `/api/v1/connectors/${encodeURIComponent(slug)}/execute`
+      : `/api/v1/connections/${encodeURIComponent(target)}/execute`;
+  ui.runResult.replaceChildren(el("p", { className: "hint" }, "Running…"));
+  let response;
+  try {
+    // Not callApi: a failed command's answer carries ExecutionFailure (diagnostics, variables) in its
+    // error details, which this page shows.
+    response = await fetch(path, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        accept: "application/json",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        command: ui.runCommand.value,
+        params: params.value,
+        variables: variables.value,
+      }),
+      cache: "no-store",
+      credentials: "omit",
+      redirect: "error",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    ui.runResult.replaceChildren();
+    return showMessage(
+      ui,
+      "Network error: Patchbay could not be reached; check that it is running.",
+      "error",
+    );
+  }
+  /** @type {any} */
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = {};
+  }
+  clearMessage(ui);
+  const deprecation = response.headers.get("x-patchbay-deprecated");
+  if (response.ok) {
+    ui.runResult.replaceChildren(
+      el(
+        "p",
+        { id: "run-summary" },
+        `Succeeded in ${Math.round(Number(data.durationMs ?? 0))} ms (execution ${str(data.executionId)}).`,
+      ),
+      ...(deprecation === null
+        ? []
+        : [el("p", { className: "message error" }, `Deprecated: ${deprecation}`)]),
+      el("h3", {}, "Payload"),
+      jsonBlock("Payload", data.payload ?? {}),
+      el("h3", {}, "Variables"),
+      jsonBlock("Variables", data.variables ?? {}),
+      el(
+        "p",
+        { className: "hint" },
+        `The connector's log lines are in the server log, tagged connector=${slug}.`,
+      ),
+    );
+    return;
+  }
+  if (response.status === 401 || response.status === 403) {
+    ui.runResult.replaceChildren();
+    return report(new ApiError(response.status, str(data.code), str(data.message)));
+  }
+  const failure = (Array.isArray(data.details) ? data.details : []).find(
+    (/** @type {any} */ d) => d?.type === "patchbay.v1.ExecutionFailure",
+  )?.debug;
+  ui.runResult.replaceChildren(
+    el(
+      "p",
+      { id: "run-summary", className: "message error" },
+      `Failed (${response.status} ${str(data.code)}${failure?.errorCode ? `, ${failure.errorCode}` : ""}): ${str(data.message)}`,
+    ),
+    ...(failure === undefined
+      ? []
+      : [
+          el("p", {}, `Failure class ${str(failure.failureClass)}; execution ${str(failure.executionId)}.`),
+          el("h3", {}, "Diagnostics"),
+          jsonBlock("Diagnostics", failure.diagnostics ?? {}),
+          el("h3", {}, "Variables"),
+          jsonBlock("Variables", failure.variables ?? {}),
+        ]),
+  );
+}
+
+// ---- wiring ----
+
+const editor = createScriptEditor($("editor"), {
+  labelledBy: "script-title",
+  describedBy: "script-help",
+  declared,
+  onChange: changed,
+});
+
+ui.load.addEventListener("click", () => loadConnector(ui.slug.value.trim()));
+ui.slug.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !ui.slug.readOnly) loadConnector(ui.slug.value.trim());
+});
+ui.fresh.addEventListener("click", startNew);
+ui.addField.addEventListener("click", () => {
+  const block = fieldBlock("", {});
+  ui.fields.append(block);
+  block.querySelector("input")?.focus();
+  changed();
+});
+ui.addCommand.addEventListener("click", () => {
+  const block = commandBlock("", { params: [] });
+  ui.commands.append(block);
+  block.querySelector("input")?.focus();
+  changed();
+});
+for (const area of [ui.fields, ui.commands, ui.displayName, ui.description]) {
+  area.addEventListener("input", changed);
+  area.addEventListener("change", changed);
+}
+ui.save.addEventListener("click", save);
+ui.runRefresh.addEventListener("click", loadRunTargets);
+ui.runSlug.addEventListener("change", loadRunTargets);
+ui.runCommand.addEventListener("change", fillParams);
+ui.run.addEventListener("click", runCommand);
+
+/** Opens what the address names: `?slug=` to edit a script connector, `?run=` to run any connector. */
+function openFromAddress() {
+  const query = new URLSearchParams(location.search);
+  const slug = query.get("slug") ?? "";
+  const run = query.get("run") ?? "";
+  if (SLUG_SHAPE.test(slug)) loadConnector(slug);
+  else if (SLUG_SHAPE.test(run)) {
+    ui.runSlug.value = run;
+    loadRunTargets();
+  }
+}
+
+bindKeyControls(ui, { onKey: openFromAddress, onForget: () => ui.runResult.replaceChildren() });
+
+startNew();
+showKeyState(ui);
+if (readKey() === "")
+  showMessage(
+    ui,
+    "Paste an API key with the catalog:write and execute scopes to save and run connectors.",
+    "info",
+  );
+else openFromAddress();
