@@ -104,7 +104,7 @@ function labelled(label, control) {
 function checkbox(label, checked, role) {
   const input = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", checked, className: role }));
   input.id = nextId("c");
-  return el("div", { className: "field" }, el("label", { for: input.id }, input, ` ${label}`));
+  return el("div", { className: "field check" }, el("label", { for: input.id }, input, ` ${label}`));
 }
 
 /** @param {string} role @param {string} value */
@@ -192,7 +192,7 @@ function commandBlock(name, command = {}) {
   for (const param of Array.isArray(command.params) ? command.params : [])
     params.append(paramBlock(param, schema[param]));
   const addParam = el("button", { type: "button" }, "Add param");
-  addParam.setAttribute("aria-label", `Add a param to command ${number}`);
+  addParam.setAttribute("aria-label", `Add param to command ${number}`);
   addParam.addEventListener("click", () => {
     const row = paramBlock("", {});
     params.append(row);
@@ -710,8 +710,7 @@ async function runCommand() {
 // ---- wiring ----
 
 const editor = createScriptEditor($("editor"), {
-  labelledBy: "script-title",
-  describedBy: "script-help",
+  label: "Script: one function per command; Control-Space completes the patchbay API",
   declared,
   onChange: changed,
 });

@@ -89,8 +89,15 @@ const syntaxErrors = linter((view) => {
   syntaxTree(view.state).iterate({
     enter: (node) => {
       if (node.type.isError && found.length < 20) {
-        const to = Math.min(Math.max(node.to, node.from + 1), view.state.doc.length);
-        found.push({ from: Math.min(node.from, to), to, severity: "error", message: "Syntax error" });
+        // An error at the very end (text missing) is empty: mark the character before it.
+        const length = view.state.doc.length;
+        const from = Math.max(0, Math.min(node.from, length - 1));
+        found.push({
+          from,
+          to: Math.min(Math.max(node.to, from + 1), length),
+          severity: "error",
+          message: "Syntax error",
+        });
       }
     },
   });
@@ -98,13 +105,45 @@ const syntaxErrors = linter((view) => {
 });
 
 /**
- * An editor in `parent`, labelled by the element `labelledBy` names.
- * @param {HTMLElement} parent
- * @param {{ labelledBy: string, describedBy: string, declared: () => Declared, onChange: () => void }} options
+ * The editor's own look: a fixed height with the script scrolling inside, the focus ring of the pages,
+ * and syntax errors marked without the lint package's data: images (the CSP loads images from this
+ * origin only, so its wavy underline and gutter dot would be refused).
  */
-export function createScriptEditor(parent, options) {
+const look = EditorView.theme({
+  "&": { height: "22rem", fontSize: "0.92em" },
+  ".cm-lintRange-error": {
+    backgroundImage: "none",
+    textDecoration: "underline wavy #d11",
+    textDecorationSkipInk: "none",
+  },
+  ".cm-lint-marker-error": {
+    content: "none",
+    backgroundColor: "#d11",
+    borderRadius: "50%",
+    width: "0.7em",
+    height: "0.7em",
+    margin: "0.15em",
+  },
+  "&.cm-focused": { outline: "2px solid #2456c9" },
+  ".cm-scroller": {
+    overflow: "auto",
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+  },
+});
+
+/**
+ * An editor in a shadow root of `host`. CodeMirror styles itself through style-mod, which in a document
+ * adds a <style> element (refused by the page's `style-src 'self'`) but in a shadow root adopts a
+ * constructed stylesheet, which the CSP allows: so the CSP stays as strict as on every other page.
+ * Inside the shadow root the page's ids are out of reach, so the editor is named by `label` itself.
+ * @param {HTMLElement} host
+ * @param {{ label: string, declared: () => Declared, onChange: () => void }} options
+ */
+export function createScriptEditor(host, options) {
+  const root = host.attachShadow({ mode: "open" });
   const view = new EditorView({
-    parent,
+    root,
+    parent: root,
     doc: "",
     extensions: [
       // Line numbers, history, brackets, search, and completion as the text is typed.
@@ -114,10 +153,10 @@ export function createScriptEditor(parent, options) {
       javascriptLanguage.data.of({ autocomplete: scriptApiCompletions(options.declared) }),
       lintGutter(),
       syntaxErrors,
-      EditorView.contentAttributes.of({
-        "aria-labelledby": options.labelledBy,
-        "aria-describedby": options.describedBy,
-      }),
+      look,
+      // The explicit tab stop tells checkers (axe's scrollable-region-focusable) what a browser already
+      // does with the editable text: it takes the focus, and its scroller scrolls to it.
+      EditorView.contentAttributes.of({ "aria-label": options.label, tabindex: "0" }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) options.onChange();
       }),
