@@ -175,7 +175,9 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
         .toContain('"Console Contacts API"');
       await expect(page.getByLabel("Or fetch from a URL").inputValue()).resolves.toBe("");
       await page.getByRole("button", { name: "Preview" }).click();
-      await expect.poll(() => page.locator("#operations tr").count()).toBe(4);
+      // The click hides the earlier draft at once; the new one shows with the answer.
+      await page.locator("#draft").waitFor();
+      await expect(page.locator("#operations tr").count()).resolves.toBe(4);
 
       // Leave two operations out from the keyboard: focus each box, Space.
       for (const id of ["deleteContact", "getContact"]) {
@@ -190,6 +192,11 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
       await expect
         .poll(() => page.locator("#create-summary").textContent())
         .toMatch(/^Created console-contacts-api at version 1\.0\.0 with 2 commands/);
+      // The choice stays on screen, now compared with what was created: nothing would change.
+      await expect
+        .poll(() => page.locator("#consequence-summary").textContent())
+        .toMatch(/^console-contacts-api exists at version 1\.0\.0; its commands would not change/);
+      await expect(page.locator("#operations input:checked").count()).resolves.toBe(2);
       const capabilities = (await rest("GET", "/api/v1/connectors/console-contacts-api/capabilities")) as {
         commands: { name: string }[];
       };

@@ -244,6 +244,9 @@ async function preview() {
   const body = text.trim() !== "" ? { document: text } : { url };
   if (slug !== "") body.name = slug;
   const mine = ++state.generation;
+  // The draft on screen is the previous document's until the answer comes: nothing may act on it.
+  ui.draft.hidden = true;
+  state.parsed = null;
   showMessage(ui, "Reading the description…", "info");
   try {
     const parsed = await api("/api/v1/connectors/parse-oas", { method: "POST", body });
