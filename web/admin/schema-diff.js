@@ -91,10 +91,11 @@ function diffCommand(name, before, after) {
   const b = obj(after);
   /** @type {Change[]} */
   const changes = [];
-  const paramsA = list(a.params);
-  const paramsB = list(b.params);
   const schemaA = obj(a.paramSchema);
   const schemaB = obj(b.paramSchema);
+  // A param is a name in `params` or a key of `paramSchema` (a name without a schema is an optional string).
+  const paramsA = [...new Set([...list(a.params), ...Object.keys(schemaA)])];
+  const paramsB = [...new Set([...list(b.params), ...Object.keys(schemaB)])];
   for (const param of paramsA) {
     if (!paramsB.includes(param))
       changes.push({ bump: "major", text: `param '${param}' was removed from command '${name}'` });
@@ -103,7 +104,8 @@ function diffCommand(name, before, after) {
     const subject = `param '${param}' of command '${name}'`;
     if (!paramsA.includes(param)) {
       changes.push(
-        hasDefault(schemaB[param]) && !required(schemaB[param])
+        // Old callers omit a new param: with a default it is filled in, without one they break.
+        hasDefault(schemaB[param])
           ? { bump: "minor", text: `${subject} was added with a default` }
           : { bump: "major", text: `${subject} was added without a default` },
       );
@@ -121,17 +123,9 @@ function diffCommand(name, before, after) {
     if (!outputsA.includes(output))
       changes.push({ bump: "minor", text: `output '${output}' of command '${name}' was added` });
   }
-  const rest = (/** @type {any} */ spec) => ({
-    ...spec,
-    params: undefined,
-    paramSchema: undefined,
-    outputs: undefined,
-  });
-  if (changes.length === 0 && canonical(rest(a)) !== canonical(rest(b))) {
-    const what =
-      a.deprecated !== true && b.deprecated === true
-        ? "was marked deprecated"
-        : "changed (description or hints)";
+  // Nothing above, yet something differs (text, hints, deprecation, params reordered): a patch.
+  if (changes.length === 0 && canonical(a) !== canonical(b)) {
+    const what = a.deprecated !== true && b.deprecated === true ? "was marked deprecated" : "changed";
     changes.push({ bump: "patch", text: `command '${name}' ${what}` });
   }
   return changes;
