@@ -381,6 +381,13 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
       await expect(page.locator("#bump-summary").textContent()).resolves.toBe(
         "Nothing changed since version 2.0.0.",
       );
+      // Tab indents inside the editor; Escape then Tab leaves it for the next control.
+      await page.locator(".cm-content").click();
+      await page.keyboard.press("Tab");
+      await expect(page.evaluate("document.activeElement.id")).resolves.toBe("editor");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Tab");
+      await expect(page.evaluate("document.activeElement.id")).resolves.toBe("save");
       await expect(seriousAxeViolations(page)).resolves.toEqual([]);
       expect(problems).toEqual([]);
     } finally {
