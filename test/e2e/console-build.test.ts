@@ -101,6 +101,7 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
     await expectAdminFiles(t.url, [
       ["/admin/build.js", js, "build.js"],
       ["/admin/script-editor.js", js, "script-editor.js"],
+      ["/admin/connector-form.js", js, "connector-form.js"],
     ]);
     await expectAdminPageMethods(t.url, "build");
 

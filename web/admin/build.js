@@ -15,6 +15,7 @@ import {
   showKeyState,
   showMessage,
 } from "./admin-common.js";
+import { createConnectorForm } from "./connector-form.js";
 import { changesList, el, jsonBlock, str } from "./connector-view.js";
 import { bumpVersion, diffSchemas, requiredBump, schemaOfCapabilities } from "./schema-diff.js";
 import { createScriptEditor } from "./script-editor.js";
@@ -56,16 +57,15 @@ const ui = {
 };
 
 const SLUG_SHAPE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
-const NAME_SHAPE = /^[A-Za-z_$][\w$]*$/;
-const FIELD_TYPES = ["string", "secret", "number", "boolean", "date", "select", "raw"];
 
 /**
  * The connector being edited: the stored one (slug, version, schema, script as loaded or last saved),
- * or none for a new connector; a counter that keeps element ids unique.
- * @type {{ stored: { slug: string, version: string, schema: any, script: string } | null, ids: number,
- *   runCommands: any[] }}
+ * or none for a new connector; the commands of the connector the run panel names; the pending bump
+ * recomputation.
+ * @type {{ stored: { slug: string, version: string, schema: any, script: string } | null,
+ *   runCommands: any[], bumpTimer: number }}
  */
-const state = { stored: null, ids: 0, runCommands: [] };
+const state = { stored: null, runCommands: [], bumpTimer: 0 };
 
 const FAILURE_WORDS = {
   forbidden:
@@ -86,265 +86,11 @@ function report(error) {
   showMessage(ui, describeFailure(error, FAILURE_WORDS), "error");
 }
 
-const nextId = (/** @type {string} */ prefix) => `${prefix}-${++state.ids}`;
-
-// ---- the form: connection fields and commands ----
-
-/**
- * A labelled input.
- * @param {string} label
- * @param {HTMLElement} control
- */
-function labelled(label, control) {
-  control.id = nextId("f");
-  return el("div", { className: "field" }, el("label", { for: control.id }, label), control);
-}
-
-/** @param {string} label @param {boolean} checked @param {string} role */
-function checkbox(label, checked, role) {
-  const input = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", checked, className: role }));
-  input.id = nextId("c");
-  return el("div", { className: "field check" }, el("label", { for: input.id }, input, ` ${label}`));
-}
-
-/** @param {string} role @param {string} value */
-function typeSelect(role, value) {
-  const select = el("select", { className: role });
-  select.append(...FIELD_TYPES.map((type) => el("option", { value: type, selected: type === value }, type)));
-  return select;
-}
-
-/** @param {string} role @param {string} value @param {Record<string, string | number | boolean>} [more] */
-function text(role, value, more = {}) {
-  return el("input", { className: role, value, autocomplete: "off", spellcheck: false, ...more });
-}
-
-/** A "Remove" button that removes `block` and moves focus to what follows it. @param {HTMLElement} block @param {string} what */
-function removeButton(block, what) {
-  const button = el("button", { type: "button", className: "remove" }, "Remove");
-  button.setAttribute("aria-label", `Remove ${what}`);
-  button.addEventListener("click", () => {
-    const next = /** @type {HTMLElement | null} */ (
-      block.nextElementSibling ?? block.parentElement?.nextElementSibling ?? null
-    );
-    block.remove();
-    changed();
-    next?.querySelector("input, button")?.focus?.();
-  });
-  return button;
-}
-
-/**
- * A connection field's row.
- * @param {string} name
- * @param {any} spec
- */
-function fieldBlock(name, spec = {}) {
-  const number = ui.fields.children.length + 1;
-  const block = el("fieldset", { className: "conn-field" });
-  block.append(
-    el("legend", {}, `Connection field ${number}`),
-    el(
-      "div",
-      { className: "row" },
-      labelled("Name", text("name", name, { placeholder: "baseUrl" })),
-      labelled("Type", typeSelect("type", str(spec.type) || "string")),
-      labelled("Description", text("description", str(spec.description))),
-      labelled("Options (for select, comma-separated)", text("options", (spec.options ?? []).join(", "))),
-      checkbox("required", spec.required === true, "required"),
-      checkbox("secret", spec.secret === true || spec.type === "secret", "secret"),
-    ),
-  );
-  block.append(removeButton(block, `connection field ${number}`));
-  return block;
-}
-
-/**
- * A param's row inside a command.
- * @param {string} name
- * @param {any} spec
- */
-function paramBlock(name, spec = {}) {
-  const block = el("div", { className: "param row" });
-  block.append(
-    labelled("Param name", text("name", name, { placeholder: "limit" })),
-    labelled("Param type", typeSelect("type", str(spec.type) || "string")),
-    labelled(
-      "Default (JSON or text)",
-      text("default", spec.default === undefined ? "" : JSON.stringify(spec.default)),
-    ),
-    checkbox("required", spec.required === true, "required"),
-  );
-  block.append(removeButton(block, `param ${name || "(unnamed)"}`));
-  return block;
-}
-
-/**
- * A command's block: name, description, outputs, effect hints and params.
- * @param {string} name
- * @param {any} command a CommandSpec JSON
- */
-function commandBlock(name, command = {}) {
-  const number = ui.commands.children.length + 1;
-  const block = el("fieldset", { className: "command-spec" });
-  const params = el("div", { className: "params form-list" });
-  const schema = command.paramSchema ?? {};
-  for (const param of Array.isArray(command.params) ? command.params : [])
-    params.append(paramBlock(param, schema[param]));
-  const addParam = el("button", { type: "button" }, "Add param");
-  addParam.setAttribute("aria-label", `Add param to command ${number}`);
-  addParam.addEventListener("click", () => {
-    const row = paramBlock("", {});
-    params.append(row);
-    row.querySelector("input")?.focus();
-    changed();
-  });
-  block.append(
-    el("legend", {}, `Command ${number}`),
-    el(
-      "div",
-      { className: "row" },
-      labelled("Command name", text("name", name, { placeholder: "listContacts" })),
-      labelled("Description", text("description", str(command.description), { size: 30 })),
-      labelled("Outputs (comma-separated)", text("outputs", (command.outputs ?? []).join(", "))),
-    ),
-    el(
-      "div",
-      { className: "row", role: "group", "aria-label": `Effect hints of command ${number}` },
-      checkbox("read-only", command.readOnly === true, "read-only"),
-      checkbox("destructive", command.destructive === true, "destructive"),
-      checkbox("idempotent", command.idempotent === true, "idempotent"),
-      checkbox("deprecated", command.deprecated === true, "deprecated"),
-    ),
-    params,
-    el("div", { className: "row" }, addParam, removeButton(block, `command ${number}`)),
-  );
-  return block;
-}
-
-/** @param {Element} scope @param {string} role */
-const readValue = (scope, role) =>
-  /** @type {HTMLInputElement | HTMLSelectElement | null} */ (
-    scope.querySelector(`:scope .${role}`)
-  )?.value.trim() ?? "";
-/** @param {Element} scope @param {string} role */
-const isChecked = (scope, role) =>
-  /** @type {HTMLInputElement | null} */ (scope.querySelector(`:scope .${role}`))?.checked === true;
-/** @param {string} value */
-const csv = (value) =>
-  value
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-
-/**
- * A default as typed: JSON when it reads as JSON (50, true, "x"), else the text itself.
- * @param {string} typed
- */
-function defaultOf(typed) {
-  if (typed === "") return undefined;
-  try {
-    return JSON.parse(typed);
-  } catch {
-    return typed;
-  }
-}
-
-/**
- * The schema the form declares (proto JSON), or the first thing wrong with it.
- * @returns {{ schema: any } | { problem: string }}
- */
-function collectSchema() {
-  /** @type {Record<string, any>} */
-  const connectionConfig = {};
-  for (const block of ui.fields.querySelectorAll(":scope > .conn-field")) {
-    const name = readValue(block, "name");
-    if (!NAME_SHAPE.test(name))
-      return { problem: `Connection field name "${name}" is not a valid name (letters, digits, _).` };
-    if (name in connectionConfig) return { problem: `Connection field "${name}" is declared twice.` };
-    const type = readValue(block, "type");
-    const options = csv(readValue(block, "options"));
-    connectionConfig[name] = {
-      type,
-      required: isChecked(block, "required") || undefined,
-      secret: isChecked(block, "secret") || type === "secret" || undefined,
-      description: readValue(block, "description") || undefined,
-      options: options.length > 0 ? options : undefined,
-    };
-  }
-  /** @type {Record<string, any>} */
-  const commands = {};
-  for (const block of ui.commands.querySelectorAll(":scope > .command-spec")) {
-    const name = readValue(block, "name");
-    if (!NAME_SHAPE.test(name)) return { problem: `Command name "${name}" is not a valid function name.` };
-    if (name in commands) return { problem: `Command "${name}" is declared twice.` };
-    /** @type {string[]} */
-    const params = [];
-    /** @type {Record<string, any>} */
-    const paramSchema = {};
-    for (const row of block.querySelectorAll(".param")) {
-      const param = readValue(row, "name");
-      if (!NAME_SHAPE.test(param))
-        return { problem: `Param name "${param}" of command "${name}" is not a valid name.` };
-      if (params.includes(param))
-        return { problem: `Param "${param}" of command "${name}" is declared twice.` };
-      params.push(param);
-      paramSchema[param] = {
-        type: readValue(row, "type"),
-        required: isChecked(row, "required") || undefined,
-        default: defaultOf(readValue(row, "default")),
-      };
-    }
-    const effect = (/** @type {string} */ role) => (isChecked(block, role) ? true : undefined);
-    commands[name] = {
-      description: readValue(block, "description"),
-      params,
-      outputs: csv(readValue(block, "outputs")),
-      paramSchema,
-      readOnly: effect("read-only"),
-      // A read-only command is neither destructive nor non-idempotent: leave those out then.
-      destructive: isChecked(block, "read-only") ? undefined : effect("destructive"),
-      idempotent: isChecked(block, "read-only") ? undefined : effect("idempotent"),
-      deprecated: effect("deprecated"),
-    };
-  }
-  return { schema: { connectionConfig, commands } };
-}
-
-/** What the form declares, for the editor's completion. */
-function declared() {
-  const fields = [...ui.fields.querySelectorAll(":scope > .conn-field")]
-    .map((block) => readValue(block, "name"))
-    .filter((name) => name !== "");
-  const commands = [...ui.commands.querySelectorAll(":scope > .command-spec")].map((block) => ({
-    name: readValue(block, "name"),
-    params: [...block.querySelectorAll(".param")]
-      .map((row) => readValue(row, "name"))
-      .filter((name) => name !== ""),
-  }));
-  return { fields, commands: commands.filter((command) => NAME_SHAPE.test(command.name)) };
-}
-
-/**
- * Fills the form and the editor from a schema and a script.
- * @param {any} schema
- * @param {string} script
- */
-function fill(schema, script) {
-  ui.fields.replaceChildren();
-  for (const [name, spec] of Object.entries(schema?.connectionConfig ?? {}))
-    ui.fields.append(fieldBlock(name, spec));
-  ui.commands.replaceChildren();
-  for (const [name, command] of Object.entries(schema?.commands ?? {}))
-    ui.commands.append(commandBlock(name, command));
-  editor.set(script);
-}
-
 // ---- the version a save needs ----
 
 /** Shows what a save would do: the changes against the stored version and the bump they need. */
 function showBump() {
-  const collected = collectSchema();
+  const collected = form.collect();
   if ("problem" in collected) {
     ui.bump.replaceChildren(el("p", { className: "message error" }, collected.problem));
     ui.save.disabled = true;
@@ -384,11 +130,10 @@ function showBump() {
   ui.bump.replaceChildren(...nodes);
 }
 
-let bumpTimer = 0;
 /** Something in the form or the editor changed: recompute the bump shortly. */
 function changed() {
-  clearTimeout(bumpTimer);
-  bumpTimer = window.setTimeout(showBump, 150);
+  clearTimeout(state.bumpTimer);
+  state.bumpTimer = window.setTimeout(showBump, 150);
 }
 
 // ---- loading and saving ----
@@ -423,7 +168,8 @@ async function loadConnector(slug) {
     ui.slug.readOnly = true;
     ui.displayName.value = str(connector.name);
     ui.description.value = str(connector.description);
-    fill(schema, script);
+    form.fill(schema);
+    editor.set(script);
     ui.loadedState.textContent =
       script === ""
         ? `Loaded ${slug} at version ${connector.version}. Its script is not shown to this key's tenant: saving replaces it with the one below.`
@@ -445,13 +191,11 @@ function startNew() {
   ui.slug.value = "";
   ui.displayName.value = "";
   ui.description.value = "";
-  fill(
-    {
-      connectionConfig: {},
-      commands: { ping: { description: "Answers pong", params: [], outputs: ["pong"] } },
-    },
-    TEMPLATE,
-  );
+  form.fill({
+    connectionConfig: {},
+    commands: { ping: { description: "Answers pong", params: [], outputs: ["pong"] } },
+  });
+  editor.set(TEMPLATE);
   ui.loadedState.textContent = "New connector: saving creates it at version 1.0.0.";
   ui.save.textContent = "Create connector";
   ui.saveResult.replaceChildren();
@@ -466,7 +210,7 @@ function ping() {
 `;
 
 async function save() {
-  const collected = collectSchema();
+  const collected = form.collect();
   if ("problem" in collected) {
     showMessage(ui, collected.problem, "error");
     return;
@@ -709,9 +453,10 @@ async function runCommand() {
 
 // ---- wiring ----
 
+const form = createConnectorForm({ fieldList: ui.fields, commandList: ui.commands, onChange: changed });
 const editor = createScriptEditor($("editor"), {
   label: "Script: one function per command; Control-Space completes the patchbay API",
-  declared,
+  declared: form.declared,
   onChange: changed,
 });
 
@@ -720,19 +465,9 @@ ui.slug.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !ui.slug.readOnly) loadConnector(ui.slug.value.trim());
 });
 ui.fresh.addEventListener("click", startNew);
-ui.addField.addEventListener("click", () => {
-  const block = fieldBlock("", {});
-  ui.fields.append(block);
-  block.querySelector("input")?.focus();
-  changed();
-});
-ui.addCommand.addEventListener("click", () => {
-  const block = commandBlock("", { params: [] });
-  ui.commands.append(block);
-  block.querySelector("input")?.focus();
-  changed();
-});
-for (const area of [ui.fields, ui.commands, ui.displayName, ui.description]) {
+ui.addField.addEventListener("click", () => form.addField());
+ui.addCommand.addEventListener("click", () => form.addCommand());
+for (const area of [ui.displayName, ui.description]) {
   area.addEventListener("input", changed);
   area.addEventListener("change", changed);
 }

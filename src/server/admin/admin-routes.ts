@@ -30,6 +30,7 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   "/admin/build": { file: "build.html", contentType: "text/html; charset=utf-8" },
   "/admin/build.js": { file: "build.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/script-editor.js": { file: "script-editor.js", contentType: "text/javascript; charset=utf-8" },
+  "/admin/connector-form.js": { file: "connector-form.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/import": { file: "import.html", contentType: "text/html; charset=utf-8" },
   "/admin/import.js": { file: "import.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/connector-view.js": { file: "connector-view.js", contentType: "text/javascript; charset=utf-8" },
