@@ -1124,6 +1124,17 @@ export interface components {
       /** @description The operations kept, in document order. */
       operations: components["schemas"]["patchbay.v1.OperationSummary"][];
     };
+    /** @description One line a connector logged while running a command (`patchbay.log.info(...)` in a script). */
+    "patchbay.v1.ConnectorLogLine": {
+      /** @description "trace", "debug", "info", "warn" or "error". */
+      level: string;
+      /** @description The message, scrubbed of the execution's secrets; at most 2,000 characters. */
+      message: string;
+      /** @description The structured fields, redacted like ExecutionFailure.diagnostics. */
+      fields?: {
+        [key: string]: unknown;
+      };
+    };
     /** @description One stored version of a connector. */
     "patchbay.v1.ConnectorVersion": {
       /** @description Semver version, e.g. "1.4.0". */
@@ -1372,6 +1383,8 @@ export interface components {
       timeoutMs?: number;
       /** @description Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns the first execution's outcome instead of running again, so retries after a lost reply are safe. */
       idempotencyKey?: string;
+      /** @description Answer the connector's log lines of this run with it (ExecuteResponse.log_lines, or ExecutionFailure.log_lines when it fails): at most 200, each scrubbed of the execution's secrets and redacted like diagnostics. They go to the server's log either way. */
+      returnLogLines?: boolean;
     };
     /** @description Response for ExecuteService.Execute (success only; failures are RPC errors). */
     "patchbay.v1.ExecuteResponse": {
@@ -1390,6 +1403,8 @@ export interface components {
        * @description Wall time of the command in milliseconds, excluding queueing before dispatch.
        */
       durationMs: number;
+      /** @description The connector's log lines of this run, oldest first, when ExecuteMetadata.return_log_lines asked. */
+      logLines: components["schemas"]["patchbay.v1.ConnectorLogLine"][];
     };
     /** @description One recorded command execution. Holds no secrets; params and payload only when the connector opts in. */
     "patchbay.v1.Execution": {
