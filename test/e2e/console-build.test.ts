@@ -298,12 +298,13 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
         },
       );
       expect(crm.seen.at(-1)).toEqual({ url: "/contacts?limit=2", authorization: `Bearer ${CRM_KEY}` });
-      // The connector's log line went to the server log, tagged with the connector.
-      await expect
-        .poll(() =>
-          t.logs.lines().some((l) => l.connector === "console-contacts" && l.msg === "listed contacts"),
-        )
-        .toBe(true);
+      // The connector's log line, answered with the run (and in the server log, tagged with the connector).
+      await expect(page.locator("#log-lines li").allTextContents()).resolves.toEqual([
+        'info listed contacts{"fields":{"status":200}}',
+      ]);
+      expect(
+        t.logs.lines().some((l) => l.connector === "console-contacts" && l.msg === "listed contacts"),
+      ).toBe(true);
 
       // A failing upstream: the failure's code, class and diagnostics.
       crm.failWith = 503;
@@ -319,6 +320,10 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
       await expect(page.locator("#run-result").textContent()).resolves.toContain(
         "Failure class upstream_unavailable",
       );
+      // A failed run answers its log lines too.
+      await expect(page.locator("#log-lines li").allTextContents()).resolves.toEqual([
+        'info listed contacts{"fields":{"status":503}}',
+      ]);
       crm.failWith = 0;
 
       // A change the rules call major, shown with its reason before the save; the server agrees.

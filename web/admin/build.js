@@ -381,6 +381,7 @@ async function runCommand() {
         command: ui.runCommand.value,
         params: params.value,
         variables: variables.value,
+        metadata: { returnLogLines: true },
       }),
       cache: "no-store",
       credentials: "omit",
@@ -418,11 +419,7 @@ async function runCommand() {
       jsonBlock("Payload", data.payload ?? {}),
       el("h3", {}, "Variables"),
       jsonBlock("Variables", data.variables ?? {}),
-      el(
-        "p",
-        { className: "hint" },
-        `The connector's log lines are in the server log, tagged connector=${slug}.`,
-      ),
+      ...logLines(data.logLines),
     );
     return;
   }
@@ -447,8 +444,38 @@ async function runCommand() {
           jsonBlock("Diagnostics", failure.diagnostics ?? {}),
           el("h3", {}, "Variables"),
           jsonBlock("Variables", failure.variables ?? {}),
+          ...logLines(failure.logLines),
         ]),
   );
+}
+
+/**
+ * The connector's log lines of a run (Execute's `log_lines`), as a list: level, message, fields.
+ * @param {unknown} lines
+ */
+function logLines(lines) {
+  const list = Array.isArray(lines) ? lines : [];
+  return [
+    el("h3", { id: "log-title" }, `Log lines (${list.length})`),
+    list.length === 0
+      ? el("p", { className: "hint" }, "The connector logged nothing.")
+      : el(
+          "ol",
+          { id: "log-lines", className: "log-lines", "aria-labelledby": "log-title" },
+          ...list.map((/** @type {any} */ line) => {
+            const fields = line?.fields ?? {};
+            return el(
+              "li",
+              { "data-level": str(line?.level) },
+              el("span", { className: `badge level-${str(line?.level)}` }, str(line?.level)),
+              ` ${str(line?.message)}`,
+              ...(Object.keys(fields).length === 0
+                ? []
+                : [el("code", { className: "sub" }, JSON.stringify(fields))]),
+            );
+          }),
+        ),
+  ];
 }
 
 // ---- wiring ----
