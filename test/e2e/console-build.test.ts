@@ -146,10 +146,18 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
   /**
    * Pastes `text` where the editor's cursor is, as an operator does (typing it would meet the editor's
    * auto-indent and closing brackets; Playwright's insertText turns leading spaces into no-break spaces).
+   * The paste event carries the text itself: the system clipboard needs a focused window, which a loaded
+   * machine running browsers side by side does not always give.
    */
   const paste = async (page: Page, text: string) => {
-    await page.evaluate(`navigator.clipboard.writeText(${JSON.stringify(text)})`);
-    await page.keyboard.press("Control+V");
+    await page.evaluate(
+      `(() => {
+        const data = new DataTransfer();
+        data.setData("text/plain", ${JSON.stringify(text)});
+        const content = document.getElementById("editor").shadowRoot.querySelector(".cm-content");
+        content.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+      })()`,
+    );
   };
   /** Text with each run of white space as one space: the editor draws some as other characters. */
   const squeeze = (text: string) => text.replace(/\s+/g, " ").trim();
@@ -160,10 +168,7 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
       .evaluateAll((lines) => lines.map((line) => line.textContent).join("\n"));
 
   it("builds a script connector from the form and the editor, saves it, runs it on a connection, and bumps its version", async () => {
-    const context = await browser.newContext({
-      viewport: { width: 420, height: 900 },
-      permissions: ["clipboard-read", "clipboard-write"],
-    });
+    const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
       const { page, problems, requests } = await openPage(context, `${t.url}/admin/build`, [503]);
       await expectAdminNav(page, "Build");
