@@ -6,15 +6,15 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VENDOR_MODULES, vendorImportMap, vendorPath } from "../../src/server/admin/vendor-modules.ts";
 import { adminWebFile, expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
+import { expectConsoleNav, useKeyFromKeyboard } from "../support/connector-pages.ts";
 import {
   CHROMIUM,
-  expectAdminNav,
-  expectNoSidewaysScroll,
+  expectFitsNarrowScreen,
+  expectNoSeriousAxeViolations,
   launchChromium,
-  openPage,
+  noChromium,
+  openConsolePage,
   screenshot,
-  seriousAxeViolations,
-  skipWithoutChromium,
   useKey,
 } from "../support/console-browser.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -69,7 +69,7 @@ function importMapText(): string {
   return match[1];
 }
 
-describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHROMIUM})`, () => {
+describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`, () => {
   let t: TestServer;
   let browser: Browser;
   let crm: FakeCrm;
@@ -170,9 +170,9 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
   it("builds a script connector from the form and the editor, saves it, runs it on a connection, and bumps its version", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
-      const { page, problems, requests } = await openPage(context, `${t.url}/admin/build`, [503]);
-      await expectAdminNav(page, "Build");
-      await useKey(page, t.adminKey);
+      const { page, problems, requests } = await openConsolePage(context, t.url, `/admin/build`, [503]);
+      await expectConsoleNav(page, "/admin/build");
+      await useKeyFromKeyboard(page, t.adminKey);
       await page.locator(".cm-content").waitFor();
       // The editor is named by its heading and highlights JavaScript (the template's keywords get a class).
       await expect(
@@ -359,7 +359,7 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
           "The schema is unchanged: saving keeps version 2.0.0 and replaces its script (the rules bump a version for schema changes only).",
         );
 
-      await expectNoSidewaysScroll(page);
+      await expectFitsNarrowScreen(page);
       await screenshot(page, "console-build-420");
       expect(requests.filter((url) => !url.startsWith(`${t.url}/`))).toEqual([]);
       expect(requests.some((url) => url.includes(t.adminKey))).toBe(false);
@@ -375,7 +375,7 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
   it("loads a saved script connector into the form and the editor", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
-      const { page, problems } = await openPage(context, `${t.url}/admin/build?slug=console-contacts`);
+      const { page, problems } = await openConsolePage(context, t.url, `/admin/build?slug=console-contacts`);
       await useKey(page, t.adminKey);
       await expect
         .poll(() => page.locator("#loaded-state").textContent())
@@ -399,7 +399,7 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
       await page.keyboard.press("Escape");
       await page.keyboard.press("Tab");
       await expect(page.evaluate("document.activeElement.id")).resolves.toBe("save");
-      await expect(seriousAxeViolations(page)).resolves.toEqual([]);
+      await expectNoSeriousAxeViolations(page);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -409,7 +409,7 @@ describe.skipIf(skipWithoutChromium)(`the build page in headless Chromium (${CHR
   it("says why a save is refused for a key without catalog:write", async () => {
     const context = await browser.newContext();
     try {
-      const { page } = await openPage(context, `${t.url}/admin/build`, [403]);
+      const { page } = await openConsolePage(context, t.url, `/admin/build`, [403]);
       await useKey(page, await t.createKey(["catalog:read", "execute"]));
       await page.getByLabel("Slug").fill("console-refused");
       await page.getByRole("button", { name: "Create connector" }).click();

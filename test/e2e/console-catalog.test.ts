@@ -1,15 +1,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
+import { expectConsoleNav, useKeyFromKeyboard } from "../support/connector-pages.ts";
 import {
   CHROMIUM,
-  expectAdminNav,
-  expectNoSidewaysScroll,
+  expectFitsNarrowScreen,
+  expectNoSeriousAxeViolations,
   launchChromium,
-  openPage,
+  noChromium,
+  openConsolePage,
   screenshot,
-  seriousAxeViolations,
-  skipWithoutChromium,
   useKey,
 } from "../support/console-browser.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -54,7 +54,7 @@ const V3 = { ...V2, commands: { listContacts: V2.commands.listContacts } };
 const SOURCE = `function listContacts() { return { success: true, payload: { contacts: [], total: 0 } }; }
 function deleteContact() { return { success: true, payload: {} }; }`;
 
-describe.skipIf(skipWithoutChromium)(`the catalog page in headless Chromium (${CHROMIUM})`, () => {
+describe.skipIf(noChromium)(`the catalog page in headless Chromium (${CHROMIUM})`, () => {
   let t: TestServer;
   let browser: Browser;
 
@@ -104,10 +104,10 @@ describe.skipIf(skipWithoutChromium)(`the catalog page in headless Chromium (${C
   it("searches, filters by kind, and shows a connector's commands, deprecation, versions and their diff", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
-      const { page, problems, requests } = await openPage(context, `${t.url}/admin/catalog`);
-      await expectAdminNav(page, "Catalog");
+      const { page, problems, requests } = await openConsolePage(context, t.url, `/admin/catalog`);
+      await expectConsoleNav(page, "/admin/catalog");
       await expect(page.locator("#message").textContent()).resolves.toContain("Paste an API key");
-      await useKey(page, t.adminKey);
+      await useKeyFromKeyboard(page, t.adminKey);
       // With a key the whole catalog is listed: the built-ins, the shipped script and ours.
       await page.locator('#connectors button[data-slug="console-crm"]').waitFor();
       await expect(page.locator('#connectors button[data-slug="http"]').count()).resolves.toBe(1);
@@ -186,7 +186,7 @@ describe.skipIf(skipWithoutChromium)(`the catalog page in headless Chromium (${C
         "a minor change",
       );
 
-      await expectNoSidewaysScroll(page);
+      await expectFitsNarrowScreen(page);
       await screenshot(page, "console-catalog-420");
       expect(requests.filter((url) => !url.startsWith(`${t.url}/`))).toEqual([]);
       expect(requests.some((url) => url.includes(t.adminKey))).toBe(false);
@@ -207,7 +207,7 @@ describe.skipIf(skipWithoutChromium)(`the catalog page in headless Chromium (${C
 
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
-      const { page, problems } = await openPage(context, `${t.url}/admin/catalog`);
+      const { page, problems } = await openConsolePage(context, t.url, `/admin/catalog`);
       await useKey(page, t.adminKey);
       await page.getByLabel("Availability").selectOption("not_configured");
       await page.locator(`#connectors button[data-slug="${unavailable.slug}"]`).click();
@@ -244,7 +244,7 @@ describe.skipIf(skipWithoutChromium)(`the catalog page in headless Chromium (${C
   it("says when a key may not read the catalog, and shows nothing then", async () => {
     const context = await browser.newContext();
     try {
-      const { page } = await openPage(context, `${t.url}/admin/catalog`, [403]);
+      const { page } = await openConsolePage(context, t.url, `/admin/catalog`, [403]);
       await useKey(page, await t.createKey(["execute"]));
       await expect
         .poll(() => page.locator("#message").textContent())
@@ -260,10 +260,10 @@ describe.skipIf(skipWithoutChromium)(`the catalog page in headless Chromium (${C
   it("has no serious or critical axe-core violations with a connector open", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
-      const { page } = await openPage(context, `${t.url}/admin/catalog?slug=console-crm`);
+      const { page } = await openConsolePage(context, t.url, `/admin/catalog?slug=console-crm`);
       await useKey(page, t.adminKey);
       await page.locator("#version-diff li").first().waitFor();
-      await expect(seriousAxeViolations(page)).resolves.toEqual([]);
+      await expectNoSeriousAxeViolations(page);
     } finally {
       await context.close();
     }

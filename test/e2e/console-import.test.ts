@@ -3,15 +3,15 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
+import { expectConsoleNav, useKeyFromKeyboard } from "../support/connector-pages.ts";
 import {
   CHROMIUM,
-  expectAdminNav,
-  expectNoSidewaysScroll,
+  expectFitsNarrowScreen,
+  expectNoSeriousAxeViolations,
   launchChromium,
-  openPage,
+  noChromium,
+  openConsolePage,
   screenshot,
-  seriousAxeViolations,
-  skipWithoutChromium,
   useKey,
 } from "../support/console-browser.ts";
 import { type FakeApiServer, startFakeApiServer } from "../support/openapi-fake-server.ts";
@@ -78,7 +78,7 @@ function description(serverUrl: string, version: 1 | 2): Record<string, unknown>
   };
 }
 
-describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CHROMIUM})`, () => {
+describe.skipIf(noChromium)(`the import page in headless Chromium (${CHROMIUM})`, () => {
   let t: TestServer;
   let browser: Browser;
   let fake: FakeApiServer;
@@ -132,9 +132,9 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
       // 404: the page asks whether the draft's slug is taken (a re-import) before it shows what creating does.
-      const { page, problems, requests } = await openPage(context, `${t.url}/admin/import`, [404]);
-      await expectAdminNav(page, "Import");
-      await useKey(page, t.adminKey);
+      const { page, problems, requests } = await openConsolePage(context, t.url, `/admin/import`, [404]);
+      await expectConsoleNav(page, "/admin/import");
+      await useKeyFromKeyboard(page, t.adminKey);
 
       // From a URL, which the server fetches: the draft, named from the title.
       await page.getByLabel("Or fetch from a URL").fill(documentUrl);
@@ -202,7 +202,7 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
       };
       expect(capabilities.commands.map((c) => c.name)).toHaveLength(2);
       expect(capabilities.commands.map((c) => c.name)).toContain("listContacts");
-      await expectNoSidewaysScroll(page);
+      await expectFitsNarrowScreen(page);
       await screenshot(page, "console-import-420");
 
       // Run it on a connection to the fake API, from the build page.
@@ -242,7 +242,11 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
   it("shows what a re-import does to the version before it does it", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
-      const { page, problems } = await openPage(context, `${t.url}/admin/import?slug=console-contacts-api`);
+      const { page, problems } = await openConsolePage(
+        context,
+        t.url,
+        `/admin/import?slug=console-contacts-api`,
+      );
       await useKey(page, t.adminKey);
       await expect(page.getByLabel("Slug").inputValue()).resolves.toBe("console-contacts-api");
       // Version 2 of the description, pasted: getContact gone, listNotes new.
@@ -290,7 +294,7 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
       await expect
         .poll(() => page.locator("#consequence-summary").textContent())
         .toMatch(/^console-contacts-api exists at version 1\.1\.0/);
-      await expect(seriousAxeViolations(page)).resolves.toEqual([]);
+      await expectNoSeriousAxeViolations(page);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -300,7 +304,7 @@ describe.skipIf(skipWithoutChromium)(`the import page in headless Chromium (${CH
   it("says why a description is refused", async () => {
     const context = await browser.newContext();
     try {
-      const { page } = await openPage(context, `${t.url}/admin/import`, [400]);
+      const { page } = await openConsolePage(context, t.url, `/admin/import`, [400]);
       await useKey(page, t.adminKey);
       await page.getByLabel("Paste the document").fill("this is not OpenAPI");
       await page.getByRole("button", { name: "Preview" }).click();

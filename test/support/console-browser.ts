@@ -3,32 +3,18 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 
-// What the console's browser tests (test/e2e/console-*.test.ts) share: Debian's Chromium driven by
-// playwright-core, a page opened with every console error, page error and failed response recorded, the
-// key form, the navigation, axe-core, and screenshots kept in the gitignored test/e2e/artifacts/.
-
-/** Debian's Chromium (apt-get install -y chromium). */
+/** Debian's Chromium; CI installs it (.ci/run). */
 export const CHROMIUM = "/usr/bin/chromium";
 
-/** CI installs Chromium and must never skip; a developer machine without it may. */
-export const skipWithoutChromium = !existsSync(CHROMIUM) && process.env.CI !== "true";
+/** Whether browser tests may skip here: only on a developer machine without Chromium, never in CI. */
+export const noChromium = !existsSync(CHROMIUM) && process.env.CI !== "true";
 
-const ARTIFACTS = fileURLToPath(new URL("../e2e/artifacts/", import.meta.url));
+/** Where the console tests keep their screenshots (gitignored). */
+export const CONSOLE_ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/console/", import.meta.url));
+
 const AXE = fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url));
 
-/** The admin navigation, in its order, as every page shows it. */
-export const ADMIN_NAV = [
-  "Overview",
-  "Catalog",
-  "Build",
-  "Import",
-  "Connections",
-  "Executions",
-  "Keys",
-  "Connector events",
-  "Agents",
-];
-
+/** Headless Chromium as the admin page tests run it: no network of its own, nothing but the test server. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -45,7 +31,7 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** An opened page and what went wrong on it (console errors, page errors, 4xx/5xx answers). */
+/** A console page opened in a context, and what went wrong in it (console errors, page errors, HTTP ≥ 400). */
 export interface OpenedPage {
   page: Page;
   problems: string[];
@@ -53,27 +39,29 @@ export interface OpenedPage {
 }
 
 /**
- * Opens `url` in `context`, recording problems; `expectedStatuses` are answers the test provokes on
- * purpose (an unknown connector's 404), which are not problems.
+ * Opens `path` of the server in a new page of `context`, recording problems: `allowStatus` lists the
+ * HTTP statuses the test itself provokes (e.g. a refused credential test answers 400).
  */
-export async function openPage(
+export async function openConsolePage(
   context: BrowserContext,
-  url: string,
-  expectedStatuses: readonly number[] = [],
+  base: string,
+  path: string,
+  allowStatus: readonly number[] = [],
 ): Promise<OpenedPage> {
   const page = await context.newPage();
   const problems: string[] = [];
   const requests: string[] = [];
   page.on("request", (request) => requests.push(request.url()));
   page.on("console", (message) => {
-    // Chromium asks for /favicon.ico on its own; the server has none, and the page does not need one.
-    // A refused call's status also shows as a console error; the response handler below judges those.
+    const url = message.location().url;
+    // The browser asks for /favicon.ico on its own, and logs each failed fetch the page made (those are
+    // judged below by their status).
     if (
       message.type() === "error" &&
-      !message.location().url.endsWith("/favicon.ico") &&
-      !message.text().startsWith("Failed to load resource")
+      !url.endsWith("/favicon.ico") &&
+      !message.text().includes("status of")
     ) {
-      problems.push(`console: ${message.text()} (${message.location().url})`);
+      problems.push(`console: ${message.text()} (${url})`);
     }
   });
   page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
@@ -81,50 +69,57 @@ export async function openPage(
     if (
       response.status() >= 400 &&
       !response.url().endsWith("/favicon.ico") &&
-      !expectedStatuses.includes(response.status())
+      !allowStatus.includes(response.status())
     ) {
       problems.push(`http ${response.status()}: ${response.url()}`);
     }
   });
-  const response = await page.goto(url);
+  const response = await page.goto(`${base}${path}`);
   expect(response?.status()).toBe(200);
   return { page, problems, requests };
 }
 
-/** Types a key into the key form and submits it with the keyboard. */
+/** Pastes a key into the page's key form and uses it, as an operator would. */
 export async function useKey(page: Page, key: string): Promise<void> {
-  await page.getByLabel("API key").fill(key);
-  await page.getByLabel("API key").press("Enter");
+  await page.getByLabel("API key", { exact: false }).first().fill(key);
+  await page.getByRole("button", { name: "Use key" }).click();
 }
 
-/** The page shows the admin navigation in order, with `current` marked as the current page. */
-export async function expectAdminNav(page: Page, current: string): Promise<void> {
-  const nav = page.getByRole("navigation", { name: "Admin pages" });
-  await expect(nav.getByRole("link").allTextContents()).resolves.toEqual(ADMIN_NAV);
-  const marked = await nav.locator('a[aria-current="page"]').allTextContents();
-  expect(marked).toEqual([current]);
+/** Saves a full-page screenshot as test-artifacts/console/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(CONSOLE_ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${CONSOLE_ARTIFACTS}${name}.png`, fullPage: true });
 }
 
-/** axe-core's serious and critical violations on the page as it is now. */
-export async function seriousAxeViolations(
-  page: Page,
-): Promise<{ id: string; impact: string; nodes: string[] }[]> {
+/** axe-core (a pinned dev dependency) finds no serious or critical violation on the page as it is now. */
+export async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
   // Evaluated through the browser's debugging protocol, which the page's CSP does not govern.
   await page.evaluate(readFileSync(AXE, "utf8"));
   const violations = (await page.evaluate(
     "axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))",
   )) as { id: string; impact: string; nodes: string[] }[];
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
 }
 
-/** Keeps a full-page screenshot under test/e2e/artifacts/ (gitignored). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-}
-
-/** At 420 px the page never scrolls sideways. */
-export async function expectNoSidewaysScroll(page: Page): Promise<void> {
+/**
+ * At a 420 px wide viewport the page scrolls only down: nothing is wider than the window, and every link of
+ * the admin navigation lies within it.
+ */
+export async function expectFitsNarrowScreen(page: Page): Promise<void> {
   await page.setViewportSize({ width: 420, height: 900 });
-  await expect.poll(() => page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(420);
+  const widths = (await page.evaluate(
+    "({ page: document.documentElement.scrollWidth, window: window.innerWidth })",
+  )) as { page: number; window: number };
+  expect(widths.page).toBeLessThanOrEqual(widths.window);
+  const links = page.getByRole("navigation", { name: "Admin pages" }).getByRole("link");
+  for (const box of await links.evaluateAll((elements) =>
+    elements.map((a) => {
+      const r = a.getBoundingClientRect();
+      return { left: r.left, right: r.right, width: r.width };
+    }),
+  )) {
+    expect(box.width).toBeGreaterThan(0);
+    expect(box.left).toBeGreaterThanOrEqual(0);
+    expect(box.right).toBeLessThanOrEqual(420);
+  }
 }
