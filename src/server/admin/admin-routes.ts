@@ -24,6 +24,9 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   "/admin/agents.js": { file: "agents.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/overview": { file: "overview.html", contentType: "text/html; charset=utf-8" },
   "/admin/overview.js": { file: "overview.js", contentType: "text/javascript; charset=utf-8" },
+  "/admin/admin.css": { file: "admin.css", contentType: "text/css; charset=utf-8" },
+  // What the pages share (the key, messages, API calls), imported by each page's module.
+  "/admin/admin-common.js": { file: "admin-common.js", contentType: "text/javascript; charset=utf-8" },
   // The console's connector pages: catalog, script builder (with the editor) and OpenAPI import.
   "/admin/catalog": { file: "catalog.html", contentType: "text/html; charset=utf-8" },
   "/admin/catalog.js": { file: "catalog.js", contentType: "text/javascript; charset=utf-8" },
@@ -36,9 +39,6 @@ const FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
   "/admin/connector-view.js": { file: "connector-view.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/schema-diff.js": { file: "schema-diff.js", contentType: "text/javascript; charset=utf-8" },
   "/admin/connector-pages.css": { file: "connector-pages.css", contentType: "text/css; charset=utf-8" },
-  "/admin/admin.css": { file: "admin.css", contentType: "text/css; charset=utf-8" },
-  // What the pages share (the key, messages, API calls), imported by each page's module.
-  "/admin/admin-common.js": { file: "admin-common.js", contentType: "text/javascript; charset=utf-8" },
 };
 
 // The pages handle an API key: nothing but this origin may run, style, fetch or frame it, and the
@@ -73,11 +73,12 @@ function headersFor(body: Buffer): Readonly<Record<string, string>> {
 /**
  * The admin pages: GET/HEAD `/admin/connector-events` (the webhook endpoints, events and jobs page),
  * `/admin/agents` (the connected on-premise agents) and `/admin/overview` (charts of this replica's
- * metrics), `/admin/catalog`, `/admin/build` and `/admin/import` (the console's connector pages), their
- * scripts (`/admin/<page>.js`), `/admin/admin.css`, the editor's modules (`/admin/vendor/…`, see
- * vendor-modules.ts), and the overview's data
+ * metrics), their scripts (`/admin/<page>.js`), `/admin/admin.css`, and the overview's data
  * `/admin/overview/data` (JSON, admin key). The files are read once, here; other methods on these paths
  * get 405. The returned handler answers and returns true for those paths only.
+ *
+ * Also the console's connector pages, `/admin/catalog`, `/admin/build` and `/admin/import`, and the
+ * script editor's modules (`/admin/vendor/…`, see vendor-modules.ts).
  */
 export function createAdminRoutes(options: AdminRoutesOptions = {}): (req: Req, res: Res) => boolean {
   const dir = options.webDir ?? new URL("../../../web/admin/", import.meta.url);
