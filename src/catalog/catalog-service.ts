@@ -15,6 +15,7 @@ import type { CatalogDeps } from "./catalog-deps.ts";
 import { ConnectorEntity } from "./connector-entity.ts";
 import { toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
+import { listConnectorVersions } from "./list-connector-versions.ts";
 import { parseOpenApiRequest } from "./parse-openapi-request.ts";
 import { readMaxBytesFor, requireBodyLimit } from "./request-limits.ts";
 import { requireSlug } from "./slug.ts";
@@ -129,6 +130,11 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       return toCapabilities(row);
     },
 
+    async listConnectorVersions(req, ctx) {
+      requireSlug(req.slug);
+      return listConnectorVersions(deps.em(), requirePrincipal(ctx).tenantId, req.slug);
+    },
+
     parseOpenApi: (req, ctx) => parseOpenApiRequest(deps, req, ctx.signal),
   };
   // The RPCs that carry a description read up to their own, larger limit (request-limits.ts).
@@ -143,5 +149,6 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     .rpc(method.updateConnector, impl.updateConnector, options(method.updateConnector))
     .rpc(method.deleteConnector, impl.deleteConnector, options(method.deleteConnector))
     .rpc(method.getCapabilities, impl.getCapabilities, options(method.getCapabilities))
+    .rpc(method.listConnectorVersions, impl.listConnectorVersions, options(method.listConnectorVersions))
     .rpc(method.parseOpenApi, impl.parseOpenApi, options(method.parseOpenApi));
 }

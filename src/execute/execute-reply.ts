@@ -22,6 +22,7 @@ export function toResponse(outcome: RunOutcome): ExecuteResponse {
     variables: (outcome.result.variables ?? {}) as JsonObject,
     executionId: outcome.executionId,
     durationMs: outcome.durationMs,
+    logLines: outcome.logLines ?? [],
   });
 }
 
@@ -34,6 +35,7 @@ export function toError(outcome: RunOutcome): ConnectError {
     failureClass,
     diagnostics: redactDiagnostics(outcome.result.diagnostics ?? {}) as JsonObject,
     variables: (outcome.result.variables ?? {}) as JsonObject,
+    logLines: outcome.logLines ?? [],
   });
   return new ConnectError(safeMessage(outcome.result.error), CODE_BY_FAILURE_CLASS[failureClass], undefined, [
     { desc: ExecutionFailureSchema, value: detail },

@@ -9,6 +9,7 @@ import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
 import { failSpan, type Tracing, traceContextKey, traceOutbound } from "../tracing/index.ts";
+import { type CollectedLogLine, collectLogLines } from "./collect-log-lines.ts";
 import { commandDeprecation } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { classifyFailure, type FailureClass } from "./failure-classes.ts";
@@ -25,6 +26,8 @@ export interface RunOutcome {
   failureClass?: FailureClass;
   /** The command's deprecation notice when it is deprecated ({@link commandDeprecation}). */
   deprecation?: string;
+  /** The connector's log lines of the run, when the caller asked for them (`return_log_lines`). */
+  logLines?: CollectedLogLine[];
 }
 
 /** Who runs a command, with what: the caller's tenant and the connection's opened credentials. */
@@ -185,7 +188,9 @@ export async function runCommand(
   const variables = (req.variables ?? {}) as Record<string, unknown>;
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
-  const logger = createConnectorLogger(deps.logger, connector.slug, scrubber);
+  const logLines: CollectedLogLine[] | undefined = req.metadata?.returnLogLines === true ? [] : undefined;
+  const serverLog = createConnectorLogger(deps.logger, connector.slug, scrubber);
+  const logger = logLines === undefined ? serverLog : collectLogLines(serverLog, scrubber, logLines);
   // Here, not in each model's runner, so that every execution model warns alike (a deprecated command
   // keeps working and each call logs a warning); the record and the caller learn it too.
   const deprecation = commandDeprecation(connector, req.command);
@@ -281,6 +286,7 @@ export async function runCommand(
   const outcome: RunOutcome = { executionId, durationMs, result };
   if (!result.success) outcome.failureClass = classifyFailure(result);
   if (deprecation !== undefined) outcome.deprecation = deprecation;
+  if (logLines !== undefined) outcome.logLines = logLines;
   deps.metrics?.executed({
     connector: connector.slug,
     tenantOwned: connector.tenantId !== null,

@@ -179,6 +179,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/connectors/{slug}/versions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Lists a connector's stored versions, newest first, each with the schema it declared: what a diff between two versions compares (the console computes it by the versioning rules)
+     * @description Lists a connector's stored versions, newest first, each with the schema it declared: what a diff between two versions compares (the console computes it by the versioning rules). A script connector's versions carry their source for the connector's own tenant and for the ones that ship with Patchbay. Errors: not_found.
+     *
+     *     Requires an API key with scope `catalog:read` (or `admin`, which implies every scope).
+     */
+    get: operations["CatalogService_ListConnectorVersions"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/connectors/parse-oas": {
     parameters: {
       query?: never;
@@ -1102,6 +1124,31 @@ export interface components {
       /** @description The operations kept, in document order. */
       operations: components["schemas"]["patchbay.v1.OperationSummary"][];
     };
+    /** @description One line a connector logged while running a command (`patchbay.log.info(...)` in a script). */
+    "patchbay.v1.ConnectorLogLine": {
+      /** @description "trace", "debug", "info", "warn" or "error". */
+      level: string;
+      /** @description The message, scrubbed of the execution's secrets; at most 2,000 characters. */
+      message: string;
+      /** @description The structured fields, redacted like ExecutionFailure.diagnostics. */
+      fields?: {
+        [key: string]: unknown;
+      };
+    };
+    /** @description One stored version of a connector. */
+    "patchbay.v1.ConnectorVersion": {
+      /** @description Semver version, e.g. "1.4.0". */
+      version: string;
+      /** @description The schema this version declared (connection fields and commands). */
+      configSchema?: components["schemas"]["patchbay.v1.ConfigSchema"];
+      /**
+       * Format: date-time
+       * @description When the version was stored.
+       */
+      createTime?: string;
+      /** @description A script connector's source at this version; empty for other models and for a connector another tenant published. */
+      scriptSource: string;
+    };
     /** @description Request for ApiKeyService.CreateApiKey. The tenant is always the caller's. */
     "patchbay.v1.CreateApiKeyRequest": {
       /** @description The user or service the key acts for: 1-256 characters, no control characters. Required. */
@@ -1336,6 +1383,8 @@ export interface components {
       timeoutMs?: number;
       /** @description Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns the first execution's outcome instead of running again, so retries after a lost reply are safe. */
       idempotencyKey?: string;
+      /** @description Answer the connector's log lines of this run with it (ExecuteResponse.log_lines, or ExecutionFailure.log_lines when it fails): at most 200, each scrubbed of the execution's secrets and redacted like diagnostics. They go to the server's log either way. */
+      returnLogLines?: boolean;
     };
     /** @description Response for ExecuteService.Execute (success only; failures are RPC errors). */
     "patchbay.v1.ExecuteResponse": {
@@ -1354,6 +1403,8 @@ export interface components {
        * @description Wall time of the command in milliseconds, excluding queueing before dispatch.
        */
       durationMs: number;
+      /** @description The connector's log lines of this run, oldest first, when ExecuteMetadata.return_log_lines asked. */
+      logLines: components["schemas"]["patchbay.v1.ConnectorLogLine"][];
     };
     /** @description One recorded command execution. Holds no secrets; params and payload only when the connector opts in. */
     "patchbay.v1.Execution": {
@@ -1592,6 +1643,11 @@ export interface components {
        * @description How many connections match the filters over all pages (an exact count).
        */
       totalSize: number;
+    };
+    /** @description Response for CatalogService.ListConnectorVersions. */
+    "patchbay.v1.ListConnectorVersionsResponse": {
+      /** @description The versions, newest first; at most the 100 newest. */
+      versions: components["schemas"]["patchbay.v1.ConnectorVersion"][];
     };
     /** @description Response for CatalogService.ListConnectors. */
     "patchbay.v1.ListConnectorsResponse": {
@@ -2461,6 +2517,40 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["patchbay.v1.GetCapabilitiesResponse"];
+        };
+      };
+      400: components["responses"]["Error400"];
+      401: components["responses"]["Error401"];
+      403: components["responses"]["Error403"];
+      404: components["responses"]["Error404"];
+      429: components["responses"]["Error429"];
+      500: components["responses"]["Error500"];
+      503: components["responses"]["Error503"];
+      default: components["responses"]["Error"];
+    };
+  };
+  CatalogService_ListConnectorVersions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Slug of the connector. */
+        slug: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["patchbay.v1.ListConnectorVersionsResponse"];
         };
       };
       400: components["responses"]["Error400"];

@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/catalog.proto.
  */
 export const file_patchbay_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("ChlwYXRjaGJheS92MS9jYXRhbG9nLnByb3RvEgtwYXRjaGJheS52MSKCBQoJQ29ubmVjdG9yEgwKBHNsdWcYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglhdXRoX3R5cGUYBCABKAkSEgoKY29uZmlndXJlZBgFIAEoCBIUCgxhdmFpbGFiaWxpdHkYBiABKAkSGwoTYXZhaWxhYmlsaXR5X3JlYXNvbhgHIAEoCRIgCgV0b29scxgIIAMoCzIRLnBhdGNoYmF5LnYxLlRvb2wSNwoRY3JlZGVudGlhbF9maWVsZHMYCSADKAsyHC5wYXRjaGJheS52MS5DcmVkZW50aWFsRmllbGQSEAoIY2F0ZWdvcnkYCiABKAkSDAoEdGFncxgLIAMoCRIPCgd2ZXJzaW9uGAwgASgJEhcKD2V4ZWN1dGlvbl9tb2RlbBgNIAEoCRIMCgR0eXBlGA4gASgJEhQKDGVuZHBvaW50X3VybBgPIAEoCRIQCghwcm90b2NvbBgQIAEoCRISCgpkZXByZWNhdGVkGBEgASgIEi8KC2NyZWF0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbW9ja19zY2VuYXJpbxgUIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYFSABKAgSMAoNc2NyaXB0X2xpbWl0cxgWIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYFyABKAgSEAoIYnVpbHRfaW4YGCABKAgSEgoKYWdlbnRfcG9vbBgZIAEoCSIpCgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkimAEKD0NyZWRlbnRpYWxGaWVsZBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSEAoIcmVxdWlyZWQYAyABKAgSDAoEdHlwZRgEIAEoCRIOCgZzZWNyZXQYBSABKAgSEwoLZGVzY3JpcHRpb24YBiABKAkSDwoHb3B0aW9ucxgHIAMoCRITCgtwbGFjZWhvbGRlchgIIAEoCSLwAQoVTGlzdENvbm5lY3RvcnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhIKAXEYAyABKAlCB+LzGAMYyAESEAoIY2F0ZWdvcnkYBCABKAkSLQoJYXV0aF90eXBlGAUgASgJQhri8xgWKgVvYXV0aCoHYXBpX2tleSoEbm9uZRJMCgxhdmFpbGFiaWxpdHkYBiABKAlCNuLzGDIqCWF2YWlsYWJsZSoLY29taW5nX3Nvb24qDm5vdF9jb25maWd1cmVkKghkaXNhYmxlZCJdChZMaXN0Q29ubmVjdG9yc1Jlc3BvbnNlEioKCmNvbm5lY3RvcnMYASADKAsyFi5wYXRjaGJheS52MS5Db25uZWN0b3ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKE0dldENvbm5lY3RvclJlcXVlc3QSDAoEc2x1ZxgBIAEoCSJBChRHZXRDb25uZWN0b3JSZXNwb25zZRIpCgljb25uZWN0b3IYASABKAsyFi5wYXRjaGJheS52MS5Db25uZWN0b3IizwQKFkNyZWF0ZUNvbm5lY3RvclJlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEkIKD2V4ZWN1dGlvbl9tb2RlbBgGIAEoCUIp4vMYJSoIYnVpbHRfaW4qBnNjcmlwdCoHb3BlbmFwaSoIZXh0ZXJuYWwSEAoIY2F0ZWdvcnkYByABKAkSDAoEdGFncxgIIAMoCRIwCg1jb25maWdfc2NoZW1hGAkgASgLMhkucGF0Y2hiYXkudjEuQ29uZmlnU2NoZW1hEhUKDXNjcmlwdF9zb3VyY2UYCiABKAkSFAoMZW5kcG9pbnRfdXJsGAsgASgJEisKCHByb3RvY29sGAwgASgJQhni8xgVKgRncnBjKgdjb25uZWN0KgRodHRwEicKBmNvbmZpZxgNIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGAoQb3BlbmFwaV9kb2N1bWVudBgOIAEoCRIZCgpvcGVyYXRpb25zGA8gAygJQgXY8xiIJxIVCg1tb2NrX3NjZW5hcmlvGBAgASgJEhcKD3JlY29yZF9wYXlsb2FkcxgRIAEoCBIwCg1zY3JpcHRfbGltaXRzGBIgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhEKCXB1Ymxpc2hlZBgTIAEoCBIaCgphZ2VudF9wb29sGBQgASgJQgbi8xgCGD8iVgoXQ3JlYXRlQ29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhAKCHdhcm5pbmdzGAIgAygJIo4GChZVcGRhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESGAoLZGVzY3JpcHRpb24YAyABKAlIAYgBARIUCgd2ZXJzaW9uGAQgASgJSAKIAQESFQoIY2F0ZWdvcnkYBSABKAlIA4gBARIMCgR0YWdzGAYgAygJEjAKDWNvbmZpZ19zY2hlbWEYByABKAsyGS5wYXRjaGJheS52MS5Db25maWdTY2hlbWESGgoNc2NyaXB0X3NvdXJjZRgIIAEoCUgEiAEBEhkKDGVuZHBvaW50X3VybBgJIAEoCUgFiAEBEjAKCHByb3RvY29sGAogASgJQhni8xgVKgRncnBjKgdjb25uZWN0KgRodHRwSAaIAQESJwoGY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIdChBvcGVuYXBpX2RvY3VtZW50GAwgASgJSAeIAQESGQoKb3BlcmF0aW9ucxgNIAMoCUIF2PMYiCcSEQoJYXV0b19idW1wGA4gASgIEhoKDW1vY2tfc2NlbmFyaW8YDyABKAlICIgBARIcCg9yZWNvcmRfcGF5bG9hZHMYECABKAhICYgBARIwCg1zY3JpcHRfbGltaXRzGBEgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhYKCXB1Ymxpc2hlZBgSIAEoCEgKiAEBEh8KCmFnZW50X3Bvb2wYEyABKAlCBuLzGAIYP0gLiAEBQg8KDV9kaXNwbGF5X25hbWVCDgoMX2Rlc2NyaXB0aW9uQgoKCF92ZXJzaW9uQgsKCV9jYXRlZ29yeUIQCg5fc2NyaXB0X3NvdXJjZUIPCg1fZW5kcG9pbnRfdXJsQgsKCV9wcm90b2NvbEITChFfb3BlbmFwaV9kb2N1bWVudEIQCg5fbW9ja19zY2VuYXJpb0ISChBfcmVjb3JkX3BheWxvYWRzQgwKCl9wdWJsaXNoZWRCDQoLX2FnZW50X3Bvb2wihwEKF1VwZGF0ZUNvbm5lY3RvclJlc3BvbnNlEikKCWNvbm5lY3RvchgBIAEoCzIWLnBhdGNoYmF5LnYxLkNvbm5lY3RvchIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEhUKDXJlcXVpcmVkX2J1bXAYAyABKAkSEAoId2FybmluZ3MYBCADKAkiJgoWRGVsZXRlQ29ubmVjdG9yUmVxdWVzdBIMCgRzbHVnGAEgASgJIioKF0RlbGV0ZUNvbm5lY3RvclJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiJgoWR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBIMCgRzbHVnGAEgASgJIosCChdHZXRDYXBhYmlsaXRpZXNSZXNwb25zZRIMCgRzbHVnGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKQoIY29tbWFuZHMYAyADKAsyFy5wYXRjaGJheS52MS5DYXBhYmlsaXR5ElUKEWNvbm5lY3Rpb25fY29uZmlnGAQgAygLMjoucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVzcG9uc2UuQ29ubmVjdGlvbkNvbmZpZ0VudHJ5Gk8KFUNvbm5lY3Rpb25Db25maWdFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBIqYCCgpDYXBhYmlsaXR5EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSIgoGcGFyYW1zGAMgAygLMhIucGF0Y2hiYXkudjEuUGFyYW0SDwoHb3V0cHV0cxgEIAMoCRISCgpkZXByZWNhdGVkGAUgASgIEhoKEmRlcHJlY2F0ZWRfbWVzc2FnZRgGIAEoCRIYChBhZGRlZF9pbl92ZXJzaW9uGAcgASgJEhYKCXJlYWRfb25seRgIIAEoCEgAiAEBEhgKC2Rlc3RydWN0aXZlGAkgASgISAGIAQESFwoKaWRlbXBvdGVudBgKIAEoCEgCiAEBQgwKCl9yZWFkX29ubHlCDgoMX2Rlc3RydWN0aXZlQg0KC19pZGVtcG90ZW50IjsKBVBhcmFtEgwKBG5hbWUYASABKAkSJAoEc3BlYxgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYyKUAQoTUGFyc2VPcGVuQXBpUmVxdWVzdBISCghkb2N1bWVudBgBIAEoCUgAEicKBHNwZWMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASDQoDdXJsGAUgASgJSAASGQoKb3BlcmF0aW9ucxgDIAMoCUIF2PMYiCcSDAoEbmFtZRgEIAEoCUIICgZzb3VyY2UikQEKFFBhcnNlT3BlbkFwaVJlc3BvbnNlEioKBWRyYWZ0GAEgASgLMhsucGF0Y2hiYXkudjEuQ29ubmVjdG9yRHJhZnQSEAoId2FybmluZ3MYAiADKAkSOwoOY3JlYXRlX3JlcXVlc3QYAyABKAsyIy5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXF1ZXN0IqkBCg5Db25uZWN0b3JEcmFmdBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSMAoNY29uZmlnX3NjaGVtYRgEIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIxCgpvcGVyYXRpb25zGAUgAygLMh0ucGF0Y2hiYXkudjEuT3BlcmF0aW9uU3VtbWFyeSJoChBPcGVyYXRpb25TdW1tYXJ5EhQKDG9wZXJhdGlvbl9pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBm1ldGhvZBgDIAEoCRIMCgRwYXRoGAQgASgJEg8KB3N1bW1hcnkYBSABKAkibgoMU2NyaXB0TGltaXRzEhEKCW1lbW9yeV9tYhgBIAEoBRIOCgZjcHVfbXMYAiABKAUSDwoHd2FsbF9tcxgDIAEoBRISCgpodHRwX2NhbGxzGAQgASgFEhYKDnJlc3BvbnNlX2J5dGVzGAUgASgFMp8ICg5DYXRhbG9nU2VydmljZRKKAQoOTGlzdENvbm5lY3RvcnMSIi5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1JlcXVlc3QaIy5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1Jlc3BvbnNlIi+QAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhQSEi9hcGkvdjEvY29ubmVjdG9ycxKLAQoMR2V0Q29ubmVjdG9yEiAucGF0Y2hiYXkudjEuR2V0Q29ubmVjdG9yUmVxdWVzdBohLnBhdGNoYmF5LnYxLkdldENvbm5lY3RvclJlc3BvbnNlIjaQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhsSGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SjgEKD0NyZWF0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkNyZWF0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXNwb25zZSIwyvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCFzoBKiISL2FwaS92MS9jb25uZWN0b3JzEpUBCg9VcGRhdGVDb25uZWN0b3ISIy5wYXRjaGJheS52MS5VcGRhdGVDb25uZWN0b3JSZXF1ZXN0GiQucGF0Y2hiYXkudjEuVXBkYXRlQ29ubmVjdG9yUmVzcG9uc2UiN8rzGA8KDWNhdGFsb2c6d3JpdGWC0+STAh46ASoaGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SkgEKD0RlbGV0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkRlbGV0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0b3JSZXNwb25zZSI0yvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCGyoZL2FwaS92MS9jb25uZWN0b3JzL3tzbHVnfRKhAQoPR2V0Q2FwYWJpbGl0aWVzEiMucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBokLnBhdGNoYmF5LnYxLkdldENhcGFiaWxpdGllc1Jlc3BvbnNlIkOQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAigSJi9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30vY2FwYWJpbGl0aWVzEo8BCgxQYXJzZU9wZW5BcGkSIC5wYXRjaGJheS52MS5QYXJzZU9wZW5BcGlSZXF1ZXN0GiEucGF0Y2hiYXkudjEuUGFyc2VPcGVuQXBpUmVzcG9uc2UiOsrzGA8KDWNhdGFsb2c6d3JpdGWC0+STAiE6ASoiHC9hcGkvdjEvY29ubmVjdG9ycy9wYXJzZS1vYXNiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChlwYXRjaGJheS92MS9jYXRhbG9nLnByb3RvEgtwYXRjaGJheS52MSKCBQoJQ29ubmVjdG9yEgwKBHNsdWcYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglhdXRoX3R5cGUYBCABKAkSEgoKY29uZmlndXJlZBgFIAEoCBIUCgxhdmFpbGFiaWxpdHkYBiABKAkSGwoTYXZhaWxhYmlsaXR5X3JlYXNvbhgHIAEoCRIgCgV0b29scxgIIAMoCzIRLnBhdGNoYmF5LnYxLlRvb2wSNwoRY3JlZGVudGlhbF9maWVsZHMYCSADKAsyHC5wYXRjaGJheS52MS5DcmVkZW50aWFsRmllbGQSEAoIY2F0ZWdvcnkYCiABKAkSDAoEdGFncxgLIAMoCRIPCgd2ZXJzaW9uGAwgASgJEhcKD2V4ZWN1dGlvbl9tb2RlbBgNIAEoCRIMCgR0eXBlGA4gASgJEhQKDGVuZHBvaW50X3VybBgPIAEoCRIQCghwcm90b2NvbBgQIAEoCRISCgpkZXByZWNhdGVkGBEgASgIEi8KC2NyZWF0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbW9ja19zY2VuYXJpbxgUIAEoCRIXCg9yZWNvcmRfcGF5bG9hZHMYFSABKAgSMAoNc2NyaXB0X2xpbWl0cxgWIAEoCzIZLnBhdGNoYmF5LnYxLlNjcmlwdExpbWl0cxIRCglwdWJsaXNoZWQYFyABKAgSEAoIYnVpbHRfaW4YGCABKAgSEgoKYWdlbnRfcG9vbBgZIAEoCSIpCgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkimAEKD0NyZWRlbnRpYWxGaWVsZBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSEAoIcmVxdWlyZWQYAyABKAgSDAoEdHlwZRgEIAEoCRIOCgZzZWNyZXQYBSABKAgSEwoLZGVzY3JpcHRpb24YBiABKAkSDwoHb3B0aW9ucxgHIAMoCRITCgtwbGFjZWhvbGRlchgIIAEoCSLwAQoVTGlzdENvbm5lY3RvcnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhIKAXEYAyABKAlCB+LzGAMYyAESEAoIY2F0ZWdvcnkYBCABKAkSLQoJYXV0aF90eXBlGAUgASgJQhri8xgWKgVvYXV0aCoHYXBpX2tleSoEbm9uZRJMCgxhdmFpbGFiaWxpdHkYBiABKAlCNuLzGDIqCWF2YWlsYWJsZSoLY29taW5nX3Nvb24qDm5vdF9jb25maWd1cmVkKghkaXNhYmxlZCJdChZMaXN0Q29ubmVjdG9yc1Jlc3BvbnNlEioKCmNvbm5lY3RvcnMYASADKAsyFi5wYXRjaGJheS52MS5Db25uZWN0b3ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKE0dldENvbm5lY3RvclJlcXVlc3QSDAoEc2x1ZxgBIAEoCSJBChRHZXRDb25uZWN0b3JSZXNwb25zZRIpCgljb25uZWN0b3IYASABKAsyFi5wYXRjaGJheS52MS5Db25uZWN0b3IizwQKFkNyZWF0ZUNvbm5lY3RvclJlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEkIKD2V4ZWN1dGlvbl9tb2RlbBgGIAEoCUIp4vMYJSoIYnVpbHRfaW4qBnNjcmlwdCoHb3BlbmFwaSoIZXh0ZXJuYWwSEAoIY2F0ZWdvcnkYByABKAkSDAoEdGFncxgIIAMoCRIwCg1jb25maWdfc2NoZW1hGAkgASgLMhkucGF0Y2hiYXkudjEuQ29uZmlnU2NoZW1hEhUKDXNjcmlwdF9zb3VyY2UYCiABKAkSFAoMZW5kcG9pbnRfdXJsGAsgASgJEisKCHByb3RvY29sGAwgASgJQhni8xgVKgRncnBjKgdjb25uZWN0KgRodHRwEicKBmNvbmZpZxgNIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGAoQb3BlbmFwaV9kb2N1bWVudBgOIAEoCRIZCgpvcGVyYXRpb25zGA8gAygJQgXY8xiIJxIVCg1tb2NrX3NjZW5hcmlvGBAgASgJEhcKD3JlY29yZF9wYXlsb2FkcxgRIAEoCBIwCg1zY3JpcHRfbGltaXRzGBIgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhEKCXB1Ymxpc2hlZBgTIAEoCBIaCgphZ2VudF9wb29sGBQgASgJQgbi8xgCGD8iVgoXQ3JlYXRlQ29ubmVjdG9yUmVzcG9uc2USKQoJY29ubmVjdG9yGAEgASgLMhYucGF0Y2hiYXkudjEuQ29ubmVjdG9yEhAKCHdhcm5pbmdzGAIgAygJIo4GChZVcGRhdGVDb25uZWN0b3JSZXF1ZXN0EgwKBHNsdWcYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESGAoLZGVzY3JpcHRpb24YAyABKAlIAYgBARIUCgd2ZXJzaW9uGAQgASgJSAKIAQESFQoIY2F0ZWdvcnkYBSABKAlIA4gBARIMCgR0YWdzGAYgAygJEjAKDWNvbmZpZ19zY2hlbWEYByABKAsyGS5wYXRjaGJheS52MS5Db25maWdTY2hlbWESGgoNc2NyaXB0X3NvdXJjZRgIIAEoCUgEiAEBEhkKDGVuZHBvaW50X3VybBgJIAEoCUgFiAEBEjAKCHByb3RvY29sGAogASgJQhni8xgVKgRncnBjKgdjb25uZWN0KgRodHRwSAaIAQESJwoGY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIdChBvcGVuYXBpX2RvY3VtZW50GAwgASgJSAeIAQESGQoKb3BlcmF0aW9ucxgNIAMoCUIF2PMYiCcSEQoJYXV0b19idW1wGA4gASgIEhoKDW1vY2tfc2NlbmFyaW8YDyABKAlICIgBARIcCg9yZWNvcmRfcGF5bG9hZHMYECABKAhICYgBARIwCg1zY3JpcHRfbGltaXRzGBEgASgLMhkucGF0Y2hiYXkudjEuU2NyaXB0TGltaXRzEhYKCXB1Ymxpc2hlZBgSIAEoCEgKiAEBEh8KCmFnZW50X3Bvb2wYEyABKAlCBuLzGAIYP0gLiAEBQg8KDV9kaXNwbGF5X25hbWVCDgoMX2Rlc2NyaXB0aW9uQgoKCF92ZXJzaW9uQgsKCV9jYXRlZ29yeUIQCg5fc2NyaXB0X3NvdXJjZUIPCg1fZW5kcG9pbnRfdXJsQgsKCV9wcm90b2NvbEITChFfb3BlbmFwaV9kb2N1bWVudEIQCg5fbW9ja19zY2VuYXJpb0ISChBfcmVjb3JkX3BheWxvYWRzQgwKCl9wdWJsaXNoZWRCDQoLX2FnZW50X3Bvb2wihwEKF1VwZGF0ZUNvbm5lY3RvclJlc3BvbnNlEikKCWNvbm5lY3RvchgBIAEoCzIWLnBhdGNoYmF5LnYxLkNvbm5lY3RvchIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEhUKDXJlcXVpcmVkX2J1bXAYAyABKAkSEAoId2FybmluZ3MYBCADKAkiJgoWRGVsZXRlQ29ubmVjdG9yUmVxdWVzdBIMCgRzbHVnGAEgASgJIioKF0RlbGV0ZUNvbm5lY3RvclJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiJgoWR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBIMCgRzbHVnGAEgASgJIosCChdHZXRDYXBhYmlsaXRpZXNSZXNwb25zZRIMCgRzbHVnGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKQoIY29tbWFuZHMYAyADKAsyFy5wYXRjaGJheS52MS5DYXBhYmlsaXR5ElUKEWNvbm5lY3Rpb25fY29uZmlnGAQgAygLMjoucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVzcG9uc2UuQ29ubmVjdGlvbkNvbmZpZ0VudHJ5Gk8KFUNvbm5lY3Rpb25Db25maWdFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5wYXRjaGJheS52MS5GaWVsZFNwZWM6AjgBIqYCCgpDYXBhYmlsaXR5EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSIgoGcGFyYW1zGAMgAygLMhIucGF0Y2hiYXkudjEuUGFyYW0SDwoHb3V0cHV0cxgEIAMoCRISCgpkZXByZWNhdGVkGAUgASgIEhoKEmRlcHJlY2F0ZWRfbWVzc2FnZRgGIAEoCRIYChBhZGRlZF9pbl92ZXJzaW9uGAcgASgJEhYKCXJlYWRfb25seRgIIAEoCEgAiAEBEhgKC2Rlc3RydWN0aXZlGAkgASgISAGIAQESFwoKaWRlbXBvdGVudBgKIAEoCEgCiAEBQgwKCl9yZWFkX29ubHlCDgoMX2Rlc3RydWN0aXZlQg0KC19pZGVtcG90ZW50IjsKBVBhcmFtEgwKBG5hbWUYASABKAkSJAoEc3BlYxgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYyIsChxMaXN0Q29ubmVjdG9yVmVyc2lvbnNSZXF1ZXN0EgwKBHNsdWcYASABKAkiUAodTGlzdENvbm5lY3RvclZlcnNpb25zUmVzcG9uc2USLwoIdmVyc2lvbnMYASADKAsyHS5wYXRjaGJheS52MS5Db25uZWN0b3JWZXJzaW9uIp0BChBDb25uZWN0b3JWZXJzaW9uEg8KB3ZlcnNpb24YASABKAkSMAoNY29uZmlnX3NjaGVtYRgCIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNc2NyaXB0X3NvdXJjZRgEIAEoCSKUAQoTUGFyc2VPcGVuQXBpUmVxdWVzdBISCghkb2N1bWVudBgBIAEoCUgAEicKBHNwZWMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASDQoDdXJsGAUgASgJSAASGQoKb3BlcmF0aW9ucxgDIAMoCUIF2PMYiCcSDAoEbmFtZRgEIAEoCUIICgZzb3VyY2UikQEKFFBhcnNlT3BlbkFwaVJlc3BvbnNlEioKBWRyYWZ0GAEgASgLMhsucGF0Y2hiYXkudjEuQ29ubmVjdG9yRHJhZnQSEAoId2FybmluZ3MYAiADKAkSOwoOY3JlYXRlX3JlcXVlc3QYAyABKAsyIy5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXF1ZXN0IqkBCg5Db25uZWN0b3JEcmFmdBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSMAoNY29uZmlnX3NjaGVtYRgEIAEoCzIZLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYRIxCgpvcGVyYXRpb25zGAUgAygLMh0ucGF0Y2hiYXkudjEuT3BlcmF0aW9uU3VtbWFyeSJoChBPcGVyYXRpb25TdW1tYXJ5EhQKDG9wZXJhdGlvbl9pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBm1ldGhvZBgDIAEoCRIMCgRwYXRoGAQgASgJEg8KB3N1bW1hcnkYBSABKAkibgoMU2NyaXB0TGltaXRzEhEKCW1lbW9yeV9tYhgBIAEoBRIOCgZjcHVfbXMYAiABKAUSDwoHd2FsbF9tcxgDIAEoBRISCgpodHRwX2NhbGxzGAQgASgFEhYKDnJlc3BvbnNlX2J5dGVzGAUgASgFMtEJCg5DYXRhbG9nU2VydmljZRKKAQoOTGlzdENvbm5lY3RvcnMSIi5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1JlcXVlc3QaIy5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yc1Jlc3BvbnNlIi+QAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhQSEi9hcGkvdjEvY29ubmVjdG9ycxKLAQoMR2V0Q29ubmVjdG9yEiAucGF0Y2hiYXkudjEuR2V0Q29ubmVjdG9yUmVxdWVzdBohLnBhdGNoYmF5LnYxLkdldENvbm5lY3RvclJlc3BvbnNlIjaQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAhsSGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SjgEKD0NyZWF0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkNyZWF0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5DcmVhdGVDb25uZWN0b3JSZXNwb25zZSIwyvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCFzoBKiISL2FwaS92MS9jb25uZWN0b3JzEpUBCg9VcGRhdGVDb25uZWN0b3ISIy5wYXRjaGJheS52MS5VcGRhdGVDb25uZWN0b3JSZXF1ZXN0GiQucGF0Y2hiYXkudjEuVXBkYXRlQ29ubmVjdG9yUmVzcG9uc2UiN8rzGA8KDWNhdGFsb2c6d3JpdGWC0+STAh46ASoaGS9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30SkgEKD0RlbGV0ZUNvbm5lY3RvchIjLnBhdGNoYmF5LnYxLkRlbGV0ZUNvbm5lY3RvclJlcXVlc3QaJC5wYXRjaGJheS52MS5EZWxldGVDb25uZWN0b3JSZXNwb25zZSI0yvMYDwoNY2F0YWxvZzp3cml0ZYLT5JMCGyoZL2FwaS92MS9jb25uZWN0b3JzL3tzbHVnfRKhAQoPR2V0Q2FwYWJpbGl0aWVzEiMucGF0Y2hiYXkudjEuR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBokLnBhdGNoYmF5LnYxLkdldENhcGFiaWxpdGllc1Jlc3BvbnNlIkOQAgHK8xgOCgxjYXRhbG9nOnJlYWSC0+STAigSJi9hcGkvdjEvY29ubmVjdG9ycy97c2x1Z30vY2FwYWJpbGl0aWVzEq8BChVMaXN0Q29ubmVjdG9yVmVyc2lvbnMSKS5wYXRjaGJheS52MS5MaXN0Q29ubmVjdG9yVmVyc2lvbnNSZXF1ZXN0GioucGF0Y2hiYXkudjEuTGlzdENvbm5lY3RvclZlcnNpb25zUmVzcG9uc2UiP5ACAcrzGA4KDGNhdGFsb2c6cmVhZILT5JMCJBIiL2FwaS92MS9jb25uZWN0b3JzL3tzbHVnfS92ZXJzaW9ucxKPAQoMUGFyc2VPcGVuQXBpEiAucGF0Y2hiYXkudjEuUGFyc2VPcGVuQXBpUmVxdWVzdBohLnBhdGNoYmF5LnYxLlBhcnNlT3BlbkFwaVJlc3BvbnNlIjrK8xgPCg1jYXRhbG9nOndyaXRlgtPkkwIhOgEqIhwvYXBpL3YxL2Nvbm5lY3RvcnMvcGFyc2Utb2FzYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * A catalog entry. Its JSON field names are stable: existing REST clients read it unchanged.
@@ -1957,6 +1957,155 @@ export const ParamSchema: GenMessage<Param, {jsonType: ParamJson}> = /*@__PURE__
   messageDesc(file_patchbay_v1_catalog, 16);
 
 /**
+ * Request for CatalogService.ListConnectorVersions.
+ *
+ * @generated from message patchbay.v1.ListConnectorVersionsRequest
+ */
+export type ListConnectorVersionsRequest = Message<"patchbay.v1.ListConnectorVersionsRequest"> & {
+  /**
+   * Slug of the connector.
+   *
+   * @generated from field: string slug = 1;
+   */
+  slug: string;
+};
+
+/**
+ * Request for CatalogService.ListConnectorVersions.
+ *
+ * @generated from message patchbay.v1.ListConnectorVersionsRequest
+ */
+export type ListConnectorVersionsRequestJson = {
+  /**
+   * Slug of the connector.
+   *
+   * @generated from field: string slug = 1;
+   */
+  slug?: string;
+};
+
+/**
+ * Describes the message patchbay.v1.ListConnectorVersionsRequest.
+ * Use `create(ListConnectorVersionsRequestSchema)` to create a new message.
+ */
+export const ListConnectorVersionsRequestSchema: GenMessage<ListConnectorVersionsRequest, {jsonType: ListConnectorVersionsRequestJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_catalog, 17);
+
+/**
+ * Response for CatalogService.ListConnectorVersions.
+ *
+ * @generated from message patchbay.v1.ListConnectorVersionsResponse
+ */
+export type ListConnectorVersionsResponse = Message<"patchbay.v1.ListConnectorVersionsResponse"> & {
+  /**
+   * The versions, newest first; at most the 100 newest.
+   *
+   * @generated from field: repeated patchbay.v1.ConnectorVersion versions = 1;
+   */
+  versions: ConnectorVersion[];
+};
+
+/**
+ * Response for CatalogService.ListConnectorVersions.
+ *
+ * @generated from message patchbay.v1.ListConnectorVersionsResponse
+ */
+export type ListConnectorVersionsResponseJson = {
+  /**
+   * The versions, newest first; at most the 100 newest.
+   *
+   * @generated from field: repeated patchbay.v1.ConnectorVersion versions = 1;
+   */
+  versions?: ConnectorVersionJson[];
+};
+
+/**
+ * Describes the message patchbay.v1.ListConnectorVersionsResponse.
+ * Use `create(ListConnectorVersionsResponseSchema)` to create a new message.
+ */
+export const ListConnectorVersionsResponseSchema: GenMessage<ListConnectorVersionsResponse, {jsonType: ListConnectorVersionsResponseJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_catalog, 18);
+
+/**
+ * One stored version of a connector.
+ *
+ * @generated from message patchbay.v1.ConnectorVersion
+ */
+export type ConnectorVersion = Message<"patchbay.v1.ConnectorVersion"> & {
+  /**
+   * Semver version, e.g. "1.4.0".
+   *
+   * @generated from field: string version = 1;
+   */
+  version: string;
+
+  /**
+   * The schema this version declared (connection fields and commands).
+   *
+   * @generated from field: patchbay.v1.ConfigSchema config_schema = 2;
+   */
+  configSchema?: ConfigSchema | undefined;
+
+  /**
+   * When the version was stored.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * A script connector's source at this version; empty for other models and for a connector another
+   * tenant published.
+   *
+   * @generated from field: string script_source = 4;
+   */
+  scriptSource: string;
+};
+
+/**
+ * One stored version of a connector.
+ *
+ * @generated from message patchbay.v1.ConnectorVersion
+ */
+export type ConnectorVersionJson = {
+  /**
+   * Semver version, e.g. "1.4.0".
+   *
+   * @generated from field: string version = 1;
+   */
+  version?: string;
+
+  /**
+   * The schema this version declared (connection fields and commands).
+   *
+   * @generated from field: patchbay.v1.ConfigSchema config_schema = 2;
+   */
+  configSchema?: ConfigSchemaJson;
+
+  /**
+   * When the version was stored.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: TimestampJson;
+
+  /**
+   * A script connector's source at this version; empty for other models and for a connector another
+   * tenant published.
+   *
+   * @generated from field: string script_source = 4;
+   */
+  scriptSource?: string;
+};
+
+/**
+ * Describes the message patchbay.v1.ConnectorVersion.
+ * Use `create(ConnectorVersionSchema)` to create a new message.
+ */
+export const ConnectorVersionSchema: GenMessage<ConnectorVersion, {jsonType: ConnectorVersionJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_catalog, 19);
+
+/**
  * Request for CatalogService.ParseOpenApi. REST body: `{"spec": {...}}`, `{"document": "<JSON or YAML>"}`
  * or `{"url": "https://…"}`.
  *
@@ -2061,7 +2210,7 @@ export type ParseOpenApiRequestJson = {
  * Use `create(ParseOpenApiRequestSchema)` to create a new message.
  */
 export const ParseOpenApiRequestSchema: GenMessage<ParseOpenApiRequest, {jsonType: ParseOpenApiRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_catalog, 17);
+  messageDesc(file_patchbay_v1_catalog, 20);
 
 /**
  * Response for CatalogService.ParseOpenApi.
@@ -2128,7 +2277,7 @@ export type ParseOpenApiResponseJson = {
  * Use `create(ParseOpenApiResponseSchema)` to create a new message.
  */
 export const ParseOpenApiResponseSchema: GenMessage<ParseOpenApiResponse, {jsonType: ParseOpenApiResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_catalog, 18);
+  messageDesc(file_patchbay_v1_catalog, 21);
 
 /**
  * A connector derived from an OpenAPI document, not yet stored. Create it with the response's
@@ -2223,7 +2372,7 @@ export type ConnectorDraftJson = {
  * Use `create(ConnectorDraftSchema)` to create a new message.
  */
 export const ConnectorDraftSchema: GenMessage<ConnectorDraft, {jsonType: ConnectorDraftJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_catalog, 19);
+  messageDesc(file_patchbay_v1_catalog, 22);
 
 /**
  * One OpenAPI operation and the command it became.
@@ -2314,7 +2463,7 @@ export type OperationSummaryJson = {
  * Use `create(OperationSummarySchema)` to create a new message.
  */
 export const OperationSummarySchema: GenMessage<OperationSummary, {jsonType: OperationSummaryJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_catalog, 20);
+  messageDesc(file_patchbay_v1_catalog, 23);
 
 /**
  * Per-execution limits of a script connector's sandbox. Zero means the default.
@@ -2407,7 +2556,7 @@ export type ScriptLimitsJson = {
  * Use `create(ScriptLimitsSchema)` to create a new message.
  */
 export const ScriptLimitsSchema: GenMessage<ScriptLimits, {jsonType: ScriptLimitsJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_catalog, 21);
+  messageDesc(file_patchbay_v1_catalog, 24);
 
 /**
  * Browse and manage connectors (built-in, script, OpenAPI-derived and external). Reads need scope
@@ -2494,6 +2643,19 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof GetCapabilitiesRequestSchema;
     output: typeof GetCapabilitiesResponseSchema;
+  },
+  /**
+   * Lists a connector's stored versions, newest first, each with the schema it declared: what a diff
+   * between two versions compares (the console computes it by the versioning rules). A script
+   * connector's versions carry their source for the connector's own tenant and for the ones that ship
+   * with Patchbay. Errors: not_found.
+   *
+   * @generated from rpc patchbay.v1.CatalogService.ListConnectorVersions
+   */
+  listConnectorVersions: {
+    methodKind: "unary";
+    input: typeof ListConnectorVersionsRequestSchema;
+    output: typeof ListConnectorVersionsResponseSchema;
   },
   /**
    * Turns an OpenAPI 3.x document into a draft connector without storing anything. Its request (and a

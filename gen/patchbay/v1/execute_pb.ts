@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/execute.proto.
  */
 export const file_patchbay_v1_execute: GenFile = /*@__PURE__*/
-  fileDesc("ChlwYXRjaGJheS92MS9leGVjdXRlLnByb3RvEgtwYXRjaGJheS52MSL6AQoORXhlY3V0ZVJlcXVlc3QSHwoNY29ubmVjdGlvbl9pZBgBIAEoCUIG4vMYAiABSAASGAoOY29ubmVjdG9yX3NsdWcYAiABKAlIABIYCgdjb21tYW5kGAMgASgJQgfi8xgDGIABEicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCghtZXRhZGF0YRgGIAEoCzIcLnBhdGNoYmF5LnYxLkV4ZWN1dGVNZXRhZGF0YUIOCgZ0YXJnZXQSBOjzGAEiaAoPRXhlY3V0ZU1ldGFkYXRhEg8KB3N0ZXBfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhIKCnRpbWVvdXRfbXMYAyABKA0SIAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQgfi8xgDGIABIpIBCg9FeGVjdXRlUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIUCgxleGVjdXRpb25faWQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAEirQEKEEV4ZWN1dGlvbkZhaWx1cmUSFAoMZXhlY3V0aW9uX2lkGAEgASgJEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZmFpbHVyZV9jbGFzcxgDIAEoCRIsCgtkaWFnbm9zdGljcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCLEAwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAIgASgJEhkKEWNvbm5lY3Rvcl92ZXJzaW9uGAMgASgJEhUKDWNvbm5lY3Rpb25faWQYBCABKAkSDwoHY29tbWFuZBgFIAEoCRIOCgZzdGF0dXMYBiABKAkSDAoEY29kZRgHIAEoCRISCgplcnJvcl9jb2RlGAggASgJEg8KB21lc3NhZ2UYCSABKAkSEwoLZHVyYXRpb25fbXMYCiABKAESLAoLZGlhZ25vc3RpY3MYCyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB3N0ZXBfaWQYDCABKAkSDgoGcnVuX2lkGA0gASgJEicKBnBhcmFtcxgOIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHcGF5bG9hZBgPIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2RlcHJlY2F0aW9uGBEgASgJEhAKCHByb3RvY29sGBIgASgJIqYDChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSIAoJcGFnZV9zaXplGAEgASgFQg3i8xgJMQAAAAAAAAAAEhIKCnBhZ2VfdG9rZW4YAiABKAkSFgoOY29ubmVjdG9yX3NsdWcYAyABKAkSHQoNY29ubmVjdGlvbl9pZBgEIAEoCUIG4vMYAiABEjAKBnN0YXR1cxgFIAEoCUIg4vMYHCoJc3VjY2VlZGVkKgZmYWlsZWQqB3J1bm5pbmcSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKAXEYCCABKAlCB+LzGAMYyAESRgoIb3JkZXJfYnkYCSABKAlCNOLzGDAqC2NyZWF0ZV90aW1lKg9jcmVhdGVfdGltZSBhc2MqEGNyZWF0ZV90aW1lIGRlc2MSGAoHY29tbWFuZBgKIAEoCUIH4vMYAxjIARIaCgplcnJvcl9jb2RlGAsgASgJQgbi8xgCGGQiXQoWTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRIqCgpleGVjdXRpb25zGAEgAygLMhYucGF0Y2hiYXkudjEuRXhlY3V0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIrChNHZXRFeGVjdXRpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgji8xgECAEgASJBChRHZXRFeGVjdXRpb25SZXNwb25zZRIpCglleGVjdXRpb24YASABKAsyFi5wYXRjaGJheS52MS5FeGVjdXRpb24y3QMKDkV4ZWN1dGVTZXJ2aWNlErsBCgdFeGVjdXRlEhsucGF0Y2hiYXkudjEuRXhlY3V0ZVJlcXVlc3QaHC5wYXRjaGJheS52MS5FeGVjdXRlUmVzcG9uc2UidcrzGAkKB2V4ZWN1dGWC0+STAmI6ASpaMDoBKiIrL2FwaS92MS9jb25uZWN0b3JzL3tjb25uZWN0b3Jfc2x1Z30vZXhlY3V0ZSIrL2FwaS92MS9jb25uZWN0aW9ucy97Y29ubmVjdGlvbl9pZH0vZXhlY3V0ZRKFAQoOTGlzdEV4ZWN1dGlvbnMSIi5wYXRjaGJheS52MS5MaXN0RXhlY3V0aW9uc1JlcXVlc3QaIy5wYXRjaGJheS52MS5MaXN0RXhlY3V0aW9uc1Jlc3BvbnNlIiqQAgHK8xgJCgdleGVjdXRlgtPkkwIUEhIvYXBpL3YxL2V4ZWN1dGlvbnMShAEKDEdldEV4ZWN1dGlvbhIgLnBhdGNoYmF5LnYxLkdldEV4ZWN1dGlvblJlcXVlc3QaIS5wYXRjaGJheS52MS5HZXRFeGVjdXRpb25SZXNwb25zZSIvkAIByvMYCQoHZXhlY3V0ZYLT5JMCGRIXL2FwaS92MS9leGVjdXRpb25zL3tpZH1iBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChlwYXRjaGJheS92MS9leGVjdXRlLnByb3RvEgtwYXRjaGJheS52MSL6AQoORXhlY3V0ZVJlcXVlc3QSHwoNY29ubmVjdGlvbl9pZBgBIAEoCUIG4vMYAiABSAASGAoOY29ubmVjdG9yX3NsdWcYAiABKAlIABIYCgdjb21tYW5kGAMgASgJQgfi8xgDGIABEicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCghtZXRhZGF0YRgGIAEoCzIcLnBhdGNoYmF5LnYxLkV4ZWN1dGVNZXRhZGF0YUIOCgZ0YXJnZXQSBOjzGAEiggEKD0V4ZWN1dGVNZXRhZGF0YRIPCgdzdGVwX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRISCgp0aW1lb3V0X21zGAMgASgNEiAKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIH4vMYAxiAARIYChByZXR1cm5fbG9nX2xpbmVzGAUgASgIIlsKEENvbm5lY3RvckxvZ0xpbmUSDQoFbGV2ZWwYASABKAkSDwoHbWVzc2FnZRgCIAEoCRInCgZmaWVsZHMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IsQBCg9FeGVjdXRlUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIUCgxleGVjdXRpb25faWQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAESMAoJbG9nX2xpbmVzGAUgAygLMh0ucGF0Y2hiYXkudjEuQ29ubmVjdG9yTG9nTGluZSLfAQoQRXhlY3V0aW9uRmFpbHVyZRIUCgxleGVjdXRpb25faWQYASABKAkSEgoKZXJyb3JfY29kZRgCIAEoCRIVCg1mYWlsdXJlX2NsYXNzGAMgASgJEiwKC2RpYWdub3N0aWNzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgl2YXJpYWJsZXMYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKCWxvZ19saW5lcxgGIAMoCzIdLnBhdGNoYmF5LnYxLkNvbm5lY3RvckxvZ0xpbmUixAMKCUV4ZWN1dGlvbhIKCgJpZBgBIAEoCRIWCg5jb25uZWN0b3Jfc2x1ZxgCIAEoCRIZChFjb25uZWN0b3JfdmVyc2lvbhgDIAEoCRIVCg1jb25uZWN0aW9uX2lkGAQgASgJEg8KB2NvbW1hbmQYBSABKAkSDgoGc3RhdHVzGAYgASgJEgwKBGNvZGUYByABKAkSEgoKZXJyb3JfY29kZRgIIAEoCRIPCgdtZXNzYWdlGAkgASgJEhMKC2R1cmF0aW9uX21zGAogASgBEiwKC2RpYWdub3N0aWNzGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgdzdGVwX2lkGAwgASgJEg4KBnJ1bl9pZBgNIAEoCRInCgZwYXJhbXMYDiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB3BheWxvYWQYDyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkZXByZWNhdGlvbhgRIAEoCRIQCghwcm90b2NvbBgSIAEoCSKmAwoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEh0KDWNvbm5lY3Rpb25faWQYBCABKAlCBuLzGAIgARIwCgZzdGF0dXMYBSABKAlCIOLzGBwqCXN1Y2NlZWRlZCoGZmFpbGVkKgdydW5uaW5nEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgFxGAggASgJQgfi8xgDGMgBEkYKCG9yZGVyX2J5GAkgASgJQjTi8xgwKgtjcmVhdGVfdGltZSoPY3JlYXRlX3RpbWUgYXNjKhBjcmVhdGVfdGltZSBkZXNjEhgKB2NvbW1hbmQYCiABKAlCB+LzGAMYyAESGgoKZXJyb3JfY29kZRgLIAEoCUIG4vMYAhhkIl0KFkxpc3RFeGVjdXRpb25zUmVzcG9uc2USKgoKZXhlY3V0aW9ucxgBIAMoCzIWLnBhdGNoYmF5LnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKwoTR2V0RXhlY3V0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiQQoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKQoJZXhlY3V0aW9uGAEgASgLMhYucGF0Y2hiYXkudjEuRXhlY3V0aW9uMt0DCg5FeGVjdXRlU2VydmljZRK7AQoHRXhlY3V0ZRIbLnBhdGNoYmF5LnYxLkV4ZWN1dGVSZXF1ZXN0GhwucGF0Y2hiYXkudjEuRXhlY3V0ZVJlc3BvbnNlInXK8xgJCgdleGVjdXRlgtPkkwJiOgEqWjA6ASoiKy9hcGkvdjEvY29ubmVjdG9ycy97Y29ubmVjdG9yX3NsdWd9L2V4ZWN1dGUiKy9hcGkvdjEvY29ubmVjdGlvbnMve2Nvbm5lY3Rpb25faWR9L2V4ZWN1dGUShQEKDkxpc3RFeGVjdXRpb25zEiIucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiMucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZSIqkAIByvMYCQoHZXhlY3V0ZYLT5JMCFBISL2FwaS92MS9leGVjdXRpb25zEoQBCgxHZXRFeGVjdXRpb24SIC5wYXRjaGJheS52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiEucGF0Y2hiYXkudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiL5ACAcrzGAkKB2V4ZWN1dGWC0+STAhkSFy9hcGkvdjEvZXhlY3V0aW9ucy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * Request for ExecuteService.Execute.
@@ -168,6 +168,15 @@ export type ExecuteMetadata = Message<"patchbay.v1.ExecuteMetadata"> & {
    * @generated from field: string idempotency_key = 4;
    */
   idempotencyKey: string;
+
+  /**
+   * Answer the connector's log lines of this run with it (ExecuteResponse.log_lines, or
+   * ExecutionFailure.log_lines when it fails): at most 200, each scrubbed of the execution's secrets and
+   * redacted like diagnostics. They go to the server's log either way.
+   *
+   * @generated from field: bool return_log_lines = 5;
+   */
+  returnLogLines: boolean;
 };
 
 /**
@@ -206,6 +215,15 @@ export type ExecuteMetadataJson = {
    * @generated from field: string idempotency_key = 4;
    */
   idempotencyKey?: string;
+
+  /**
+   * Answer the connector's log lines of this run with it (ExecuteResponse.log_lines, or
+   * ExecutionFailure.log_lines when it fails): at most 200, each scrubbed of the execution's secrets and
+   * redacted like diagnostics. They go to the server's log either way.
+   *
+   * @generated from field: bool return_log_lines = 5;
+   */
+  returnLogLines?: boolean;
 };
 
 /**
@@ -214,6 +232,69 @@ export type ExecuteMetadataJson = {
  */
 export const ExecuteMetadataSchema: GenMessage<ExecuteMetadata, {jsonType: ExecuteMetadataJson}> = /*@__PURE__*/
   messageDesc(file_patchbay_v1_execute, 1);
+
+/**
+ * One line a connector logged while running a command (`patchbay.log.info(...)` in a script).
+ *
+ * @generated from message patchbay.v1.ConnectorLogLine
+ */
+export type ConnectorLogLine = Message<"patchbay.v1.ConnectorLogLine"> & {
+  /**
+   * "trace", "debug", "info", "warn" or "error".
+   *
+   * @generated from field: string level = 1;
+   */
+  level: string;
+
+  /**
+   * The message, scrubbed of the execution's secrets; at most 2,000 characters.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * The structured fields, redacted like ExecutionFailure.diagnostics.
+   *
+   * @generated from field: google.protobuf.Struct fields = 3;
+   */
+  fields?: JsonObject | undefined;
+};
+
+/**
+ * One line a connector logged while running a command (`patchbay.log.info(...)` in a script).
+ *
+ * @generated from message patchbay.v1.ConnectorLogLine
+ */
+export type ConnectorLogLineJson = {
+  /**
+   * "trace", "debug", "info", "warn" or "error".
+   *
+   * @generated from field: string level = 1;
+   */
+  level?: string;
+
+  /**
+   * The message, scrubbed of the execution's secrets; at most 2,000 characters.
+   *
+   * @generated from field: string message = 2;
+   */
+  message?: string;
+
+  /**
+   * The structured fields, redacted like ExecutionFailure.diagnostics.
+   *
+   * @generated from field: google.protobuf.Struct fields = 3;
+   */
+  fields?: StructJson;
+};
+
+/**
+ * Describes the message patchbay.v1.ConnectorLogLine.
+ * Use `create(ConnectorLogLineSchema)` to create a new message.
+ */
+export const ConnectorLogLineSchema: GenMessage<ConnectorLogLine, {jsonType: ConnectorLogLineJson}> = /*@__PURE__*/
+  messageDesc(file_patchbay_v1_execute, 2);
 
 /**
  * Response for ExecuteService.Execute (success only; failures are RPC errors).
@@ -248,6 +329,13 @@ export type ExecuteResponse = Message<"patchbay.v1.ExecuteResponse"> & {
    * @generated from field: double duration_ms = 4;
    */
   durationMs: number;
+
+  /**
+   * The connector's log lines of this run, oldest first, when ExecuteMetadata.return_log_lines asked.
+   *
+   * @generated from field: repeated patchbay.v1.ConnectorLogLine log_lines = 5;
+   */
+  logLines: ConnectorLogLine[];
 };
 
 /**
@@ -283,6 +371,13 @@ export type ExecuteResponseJson = {
    * @generated from field: double duration_ms = 4;
    */
   durationMs?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * The connector's log lines of this run, oldest first, when ExecuteMetadata.return_log_lines asked.
+   *
+   * @generated from field: repeated patchbay.v1.ConnectorLogLine log_lines = 5;
+   */
+  logLines?: ConnectorLogLineJson[];
 };
 
 /**
@@ -290,7 +385,7 @@ export type ExecuteResponseJson = {
  * Use `create(ExecuteResponseSchema)` to create a new message.
  */
 export const ExecuteResponseSchema: GenMessage<ExecuteResponse, {jsonType: ExecuteResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 2);
+  messageDesc(file_patchbay_v1_execute, 3);
 
 /**
  * Error detail of a failed Execute, attached to the Connect/gRPC error (Connect `details[]` with type
@@ -338,6 +433,13 @@ export type ExecutionFailure = Message<"patchbay.v1.ExecutionFailure"> & {
    * @generated from field: google.protobuf.Struct variables = 5;
    */
   variables?: JsonObject | undefined;
+
+  /**
+   * The connector's log lines of this run, oldest first, when ExecuteMetadata.return_log_lines asked.
+   *
+   * @generated from field: repeated patchbay.v1.ConnectorLogLine log_lines = 6;
+   */
+  logLines: ConnectorLogLine[];
 };
 
 /**
@@ -386,6 +488,13 @@ export type ExecutionFailureJson = {
    * @generated from field: google.protobuf.Struct variables = 5;
    */
   variables?: StructJson;
+
+  /**
+   * The connector's log lines of this run, oldest first, when ExecuteMetadata.return_log_lines asked.
+   *
+   * @generated from field: repeated patchbay.v1.ConnectorLogLine log_lines = 6;
+   */
+  logLines?: ConnectorLogLineJson[];
 };
 
 /**
@@ -393,7 +502,7 @@ export type ExecutionFailureJson = {
  * Use `create(ExecutionFailureSchema)` to create a new message.
  */
 export const ExecutionFailureSchema: GenMessage<ExecutionFailure, {jsonType: ExecutionFailureJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 3);
+  messageDesc(file_patchbay_v1_execute, 4);
 
 /**
  * One recorded command execution. Holds no secrets; params and payload only when the connector opts in.
@@ -672,7 +781,7 @@ export type ExecutionJson = {
  * Use `create(ExecutionSchema)` to create a new message.
  */
 export const ExecutionSchema: GenMessage<Execution, {jsonType: ExecutionJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 4);
+  messageDesc(file_patchbay_v1_execute, 5);
 
 /**
  * Request for ExecuteService.ListExecutions. Filters combine with AND.
@@ -855,7 +964,7 @@ export type ListExecutionsRequestJson = {
  * Use `create(ListExecutionsRequestSchema)` to create a new message.
  */
 export const ListExecutionsRequestSchema: GenMessage<ListExecutionsRequest, {jsonType: ListExecutionsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 5);
+  messageDesc(file_patchbay_v1_execute, 6);
 
 /**
  * Response for ExecuteService.ListExecutions.
@@ -904,7 +1013,7 @@ export type ListExecutionsResponseJson = {
  * Use `create(ListExecutionsResponseSchema)` to create a new message.
  */
 export const ListExecutionsResponseSchema: GenMessage<ListExecutionsResponse, {jsonType: ListExecutionsResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 6);
+  messageDesc(file_patchbay_v1_execute, 7);
 
 /**
  * Request for ExecuteService.GetExecution.
@@ -939,7 +1048,7 @@ export type GetExecutionRequestJson = {
  * Use `create(GetExecutionRequestSchema)` to create a new message.
  */
 export const GetExecutionRequestSchema: GenMessage<GetExecutionRequest, {jsonType: GetExecutionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 7);
+  messageDesc(file_patchbay_v1_execute, 8);
 
 /**
  * Response for ExecuteService.GetExecution.
@@ -974,7 +1083,7 @@ export type GetExecutionResponseJson = {
  * Use `create(GetExecutionResponseSchema)` to create a new message.
  */
 export const GetExecutionResponseSchema: GenMessage<GetExecutionResponse, {jsonType: GetExecutionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_patchbay_v1_execute, 8);
+  messageDesc(file_patchbay_v1_execute, 9);
 
 /**
  * Runs a connector command on a connection and records every run. Needs scope "execute". A failed

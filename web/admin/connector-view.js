@@ -1,0 +1,180 @@
+// What the console's connector pages (catalog, build, import) show alike: a connector's commands with
+// their params, effect hints and deprecations, its connection fields, and a list of schema changes with
+// their version bumps. Plain browser JavaScript, no build step; every value from the API reaches the page
+// through textContent or an attribute, never as HTML.
+
+/**
+ * An element with text or children; `props` sets properties (className, id, …) and `data-*`/`aria-*`
+ * attributes.
+ * @param {string} tag
+ * @param {Record<string, string | boolean | number>} [props]
+ * @param {...(string | Node)} children
+ */
+export function el(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name.startsWith("data-") || name.startsWith("aria-") || name === "role" || name === "for") {
+      element.setAttribute(name, String(value));
+    } else {
+      /** @type {any} */ (element)[name] = value;
+    }
+  }
+  element.append(...children);
+  return element;
+}
+
+/** @param {unknown} value */
+export function str(value) {
+  return typeof value === "string" ? value : "";
+}
+
+/**
+ * A FieldSpec in a few words: "number, required, default 50" or "secret".
+ * @param {any} spec
+ */
+export function describeField(spec) {
+  const field = spec ?? {};
+  const words = [str(field.type) || "string"];
+  if (field.required === true) words.push("required");
+  if (field.secret === true && field.type !== "secret") words.push("secret");
+  if (field.default !== undefined) words.push(`default ${JSON.stringify(field.default)}`);
+  if (Array.isArray(field.options) && field.options.length > 0)
+    words.push(`one of ${field.options.join(", ")}`);
+  return words.join(", ");
+}
+
+/**
+ * A table cell; `label` names the column where the narrow layout hides the table head.
+ * @param {string} label
+ * @param {...(string | Node)} content
+ */
+function cell(label, ...content) {
+  const td = el("td", { "data-label": label });
+  td.append(el("div", {}, ...content));
+  return td;
+}
+
+/**
+ * @param {string} caption
+ * @param {string[]} columns
+ * @param {HTMLTableRowElement[]} rows
+ */
+function table(caption, columns, rows) {
+  const result = el("table", { className: "data cards" });
+  result.append(el("caption", { className: "visually-hidden" }, caption));
+  const head = result.createTHead().insertRow();
+  for (const column of columns) head.append(el("th", { scope: "col" }, column));
+  result.createTBody().append(...rows);
+  return result;
+}
+
+/** The hints a command declares, as words. @param {any} command */
+function effects(command) {
+  const words = [];
+  if (command.readOnly === true) words.push("read-only");
+  if (command.destructive === true) words.push("destructive");
+  if (command.idempotent === true) words.push("idempotent");
+  return words.join(", ") || "—";
+}
+
+/**
+ * A connector's commands (GetCapabilities' `commands`, or {@link capabilitiesOfSchema} of a draft).
+ * @param {string} caption
+ * @param {any[]} commands
+ */
+export function commandsTable(caption, commands) {
+  const rows = commands.map((command) => {
+    const name = [el("span", { className: "mono" }, str(command.name))];
+    if (command.deprecated === true) {
+      name.push(" ", el("span", { className: "badge badge-deprecated" }, "deprecated"));
+      if (str(command.deprecatedMessage) !== "")
+        name.push(el("span", { className: "sub" }, command.deprecatedMessage));
+    }
+    const params = (Array.isArray(command.params) ? command.params : []).map((/** @type {any} */ param) =>
+      el("li", {}, el("span", { className: "mono" }, str(param.name)), ` (${describeField(param.spec)})`),
+    );
+    const row = el("tr", { "data-command": str(command.name) });
+    row.append(
+      cell("Command", ...name),
+      cell("Description", str(command.description) || "—"),
+      cell("Params", params.length === 0 ? "none" : el("ul", { className: "plain" }, ...params)),
+      cell("Outputs", (Array.isArray(command.outputs) ? command.outputs : []).join(", ") || "—"),
+      cell("Effects", effects(command)),
+      cell("Since", str(command.addedInVersion) || "—"),
+    );
+    return /** @type {HTMLTableRowElement} */ (row);
+  });
+  return table(caption, ["Command", "Description", "Params", "Outputs", "Effects", "Since"], rows);
+}
+
+/**
+ * Connection fields by name (GetCapabilities' or a schema's `connectionConfig`).
+ * @param {string} caption
+ * @param {Record<string, any>} fields
+ */
+export function fieldsTable(caption, fields) {
+  const rows = Object.entries(fields).map(([name, spec]) => {
+    const row = el("tr", { "data-field": name });
+    row.append(
+      cell("Field", el("span", { className: "mono" }, name)),
+      cell("Kind", describeField(spec)),
+      cell("Description", str(spec?.description) || str(spec?.label) || "—"),
+    );
+    return /** @type {HTMLTableRowElement} */ (row);
+  });
+  return table(caption, ["Field", "Kind", "Description"], rows);
+}
+
+/**
+ * A schema's commands as GetCapabilities lists them (name order, params in declared order).
+ * @param {any} schema a ConfigSchema JSON
+ */
+export function capabilitiesOfSchema(schema) {
+  const commands = schema?.commands ?? {};
+  return Object.keys(commands)
+    .sort()
+    .map((name) => {
+      const command = commands[name] ?? {};
+      const paramSchema = command.paramSchema ?? {};
+      return {
+        ...command,
+        name,
+        params: (Array.isArray(command.params) ? command.params : []).map((/** @type {string} */ param) => ({
+          name: param,
+          spec: paramSchema[param] ?? { type: "string" },
+        })),
+      };
+    });
+}
+
+/**
+ * Schema changes with their bumps, as a list.
+ * @param {{ bump: string, text: string }[]} changes
+ */
+export function changesList(changes) {
+  return el(
+    "ul",
+    { className: "changes" },
+    ...changes.map((change) =>
+      el(
+        "li",
+        { "data-bump": change.bump },
+        el("span", { className: `badge bump-${change.bump}` }, change.bump),
+        ` ${change.text}`,
+      ),
+    ),
+  );
+}
+
+/**
+ * A value as indented JSON, in a <pre> (textContent).
+ * @param {string} label names the block for assistive technology
+ * @param {unknown} value
+ */
+export function jsonBlock(label, value) {
+  return el(
+    "pre",
+    { className: "json", tabIndex: 0, role: "region", "aria-label": label },
+    JSON.stringify(value ?? {}, null, 2),
+  );
+}
