@@ -5,8 +5,13 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VENDOR_MODULES, vendorImportMap, vendorPath } from "../../src/server/admin/vendor-modules.ts";
-import { adminWebFile, expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
-import { expectConsoleNav, useKeyFromKeyboard } from "../support/connector-pages.ts";
+import {
+  adminWebFile,
+  expectAdminFiles,
+  expectAdminNav,
+  expectAdminPageMethods,
+} from "../support/admin-page-checks.ts";
+import { useKeyFromKeyboard } from "../support/connector-pages.ts";
 import {
   CHROMIUM,
   expectFitsNarrowScreen,
@@ -171,7 +176,7 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
       const { page, problems, requests } = await openConsolePage(context, t.url, `/admin/build`, [503]);
-      await expectConsoleNav(page, "/admin/build");
+      await expectAdminNav(page, "/admin/build");
       await useKeyFromKeyboard(page, t.adminKey);
       await page.locator(".cm-content").waitFor();
       // The editor is named by its heading and highlights JavaScript (the template's keywords get a class).

@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
-import { expectConsoleNav, useKeyFromKeyboard } from "../support/connector-pages.ts";
+import { expectAdminFiles, expectAdminNav, expectAdminPageMethods } from "../support/admin-page-checks.ts";
+import { useKeyFromKeyboard } from "../support/connector-pages.ts";
 import {
   CHROMIUM,
   expectFitsNarrowScreen,
@@ -105,7 +105,7 @@ describe.skipIf(noChromium)(`the catalog page in headless Chromium (${CHROMIUM})
     const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
     try {
       const { page, problems, requests } = await openConsolePage(context, t.url, `/admin/catalog`);
-      await expectConsoleNav(page, "/admin/catalog");
+      await expectAdminNav(page, "/admin/catalog");
       await expect(page.locator("#message").textContent()).resolves.toContain("Paste an API key");
       await useKeyFromKeyboard(page, t.adminKey);
       // With a key the whole catalog is listed: the built-ins, the shipped script and ours.

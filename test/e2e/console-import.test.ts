@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAdminFiles, expectAdminPageMethods } from "../support/admin-page-checks.ts";
-import { expectConsoleNav, useKeyFromKeyboard } from "../support/connector-pages.ts";
+import { expectAdminFiles, expectAdminNav, expectAdminPageMethods } from "../support/admin-page-checks.ts";
+import { useKeyFromKeyboard } from "../support/connector-pages.ts";
 import {
   CHROMIUM,
   expectFitsNarrowScreen,
@@ -133,7 +133,7 @@ describe.skipIf(noChromium)(`the import page in headless Chromium (${CHROMIUM})`
     try {
       // 404: the page asks whether the draft's slug is taken (a re-import) before it shows what creating does.
       const { page, problems, requests } = await openConsolePage(context, t.url, `/admin/import`, [404]);
-      await expectConsoleNav(page, "/admin/import");
+      await expectAdminNav(page, "/admin/import");
       await useKeyFromKeyboard(page, t.adminKey);
 
       // From a URL, which the server fetches: the draft, named from the title.
