@@ -82,6 +82,9 @@ export async function launchBenchServer(settings: LaunchSettings): Promise<Bench
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
+      // As the container image runs it (deploy/Dockerfile); the bench's own MALLOC_* settings override, to compare.
+      MALLOC_ARENA_MAX: "2",
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("MALLOC_"))),
       PATCHBAY_PORT: "0",
       PATCHBAY_HOST: "127.0.0.1",
       DATABASE_URL: settings.databaseUrl,

@@ -197,6 +197,8 @@ describe("deadlines over the wire", () => {
               failureClass: "timeout",
               diagnostics: {},
               variables: {},
+              // Only asked for with metadata.return_log_lines.
+              logLines: [],
             },
           },
         ],

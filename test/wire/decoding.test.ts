@@ -151,6 +151,7 @@ describe("message decoding over the wire", () => {
         variables: {},
         executionId: expect.any(String),
         durationMs: expect.any(Number),
+        logLines: [],
       });
     });
   });

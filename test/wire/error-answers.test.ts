@@ -262,6 +262,7 @@ describe("error answers over the wire", () => {
               failureClass: "invalid_params",
               diagnostics: {},
               variables: {},
+              logLines: [],
             },
           },
         ],
