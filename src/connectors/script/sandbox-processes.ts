@@ -20,13 +20,6 @@ const EARLY_EXIT_MS = 10_000;
 const CRASH_LOOP = 3;
 /** Heartbeats per `hungAfterMs`: a process is hung after this many unanswered beats in a row. */
 const BEATS = 10;
-/**
- * A process is sent up to this many executions per slot, so that the next ones for an isolate are
- * already there when the last one ends: with one per slot every isolate idled for an IPC round trip
- * between executions, which halved throughput at 64 in flight (two per slot still cost a quarter on a
- * loaded machine). The process answers any whose wall time runs out, or that is cancelled, while it waits.
- */
-const PER_SLOT = 4;
 
 /** Events worth an operator's attention; messages are fixed texts with codes, never script content. */
 export type SandboxEvent =
@@ -43,6 +36,8 @@ export interface SandboxProcessesOptions {
   readonly processes: number;
   /** Executions one process runs at once, each on its own isolate (isolated-vm's thread pool: cores + 1). */
   readonly slotsPerProcess: number;
+  /** Executions a process is sent per slot at most (running and waiting there); the rest wait here. */
+  readonly sentPerSlot: number;
   /** Executions that may wait for a free slot; more are answered at once with SCRIPT_QUEUE_FULL. */
   readonly queueMax: number;
   /** A process with work that answers no heartbeat for about this long is killed as hung. */
@@ -84,8 +79,8 @@ interface Job extends Waiting {
  * process. The isolate pools, compiled-script caches and limits live in the processes; the service
  * makes their HTTP calls (through whatever `options.http` is) and receives their log lines.
  *
- * A process is sent at most four times as many executions as it has slots (isolates running at once);
- * the rest wait here, at most `queueMax` of them. Wherever an execution waits, it is answered
+ * A process is sent at most `sentPerSlot` times as many executions as it has slots (isolates running
+ * at once); the rest wait here, at most `queueMax` of them. Wherever an execution waits, it is answered
  * SCRIPT_TIMEOUT without running once its deadline passes, and one that starts late gets what is left of
  * its wall time. Processes are watched by heartbeat: one whose executions run long is busy, one that
  * stops answering is hung.
@@ -131,7 +126,10 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
    * Where an execution of `tenant` goes, undefined when every process is full. A new process while fewer
    * than `processes` run. Then the tenant's home process (the one its id hashes to), where its warm
    * isolates are, if an isolate is free there; else another with a free isolate (a cold isolate costs
-   * far less than waiting); else home if it has room to queue; else the least busy with room.
+   * far less than waiting). With every isolate busy it waits at home while home has fewer than a
+   * process's slots more executions than the least busy process; else in the least busy. (Waiting at
+   * home whenever it had room left a busy tenant's other processes nothing waiting: each of their
+   * isolates idled for a round trip to the service after every execution.)
    */
   function free(tenant: string): SandboxChild | undefined {
     const open = live.filter((sandbox) => !sandbox.retiring);
@@ -141,7 +139,10 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     if (home.pending.size < slots) return home;
     const idle = leastBusy(open, slots);
     if (idle !== undefined) return idle;
-    return home.pending.size < slots * PER_SLOT ? home : leastBusy(open, slots * PER_SLOT);
+    const full = slots * settings.sentPerSlot;
+    const least = leastBusy(open, full);
+    if (least === undefined) return undefined;
+    return home.pending.size < full && home.pending.size < least.pending.size + slots ? home : least;
   }
 
   /** Sends waiting executions to processes with room, oldest first. */
