@@ -1,5 +1,6 @@
 import { encodeScriptInput } from "./encode-script-input.ts";
 import { createExecutionQueue, type Waiting } from "./execution-queue.ts";
+import { placeExecution } from "./place-execution.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
 import {
   keepAlive,
@@ -123,26 +124,15 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   }
 
   /**
-   * Where an execution of `tenant` goes, undefined when every process is full. A new process while fewer
-   * than `processes` run. Then the tenant's home process (the one its id hashes to), where its warm
-   * isolates are, if an isolate is free there; else another with a free isolate (a cold isolate costs
-   * far less than waiting). With every isolate busy it waits at home while home has fewer than a
-   * process's slots more executions than the least busy process; else in the least busy. (Waiting at
-   * home whenever it had room left a busy tenant's other processes nothing waiting: each of their
-   * isolates idled for a round trip to the service after every execution.)
+   * Where an execution of `tenant` goes, undefined when every process is full: a new process while fewer
+   * than `processes` run, then as {@link placeExecution} decides, from the tenant's home process (the one
+   * its id hashes to).
    */
   function free(tenant: string): SandboxChild | undefined {
     const open = live.filter((sandbox) => !sandbox.retiring);
     if (open.length < settings.processes) return spawn();
     const home = open[homeIndex(tenant, open.length)] as SandboxChild;
-    const slots = settings.slotsPerProcess;
-    if (home.pending.size < slots) return home;
-    const idle = leastBusy(open, slots);
-    if (idle !== undefined) return idle;
-    const full = slots * settings.sentPerSlot;
-    const least = leastBusy(open, full);
-    if (least === undefined) return undefined;
-    return home.pending.size < full && home.pending.size < least.pending.size + slots ? home : least;
+    return placeExecution(open, home, settings.slotsPerProcess, settings.sentPerSlot);
   }
 
   /** Sends waiting executions to processes with room, oldest first. */
@@ -331,14 +321,4 @@ function homeIndex(tenant: string, count: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < tenant.length; i++) hash = Math.imul(hash ^ tenant.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % count;
-}
-
-/** The process with the fewest executions among those with fewer than `below`. */
-function leastBusy(open: readonly SandboxChild[], below: number): SandboxChild | undefined {
-  let best: SandboxChild | undefined;
-  for (const sandbox of open) {
-    if (sandbox.pending.size >= below) continue;
-    if (best === undefined || sandbox.pending.size < best.pending.size) best = sandbox;
-  }
-  return best;
 }
