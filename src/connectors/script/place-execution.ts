@@ -8,8 +8,9 @@ export interface Placeable {
  * sentPerSlot`. The tenant's home process (where its warm isolates are) if an isolate is free there; else
  * another with a free isolate (a cold isolate costs far less than waiting). With every isolate busy it
  * waits at home while home has fewer than `slots` more executions than the least busy process, else in
- * the least busy. (Waiting at home whenever it had room left a busy tenant's other processes nothing
- * waiting: each of their isolates idled for a round trip to the service after every execution.)
+ * the least busy. (Waiting at home whenever it had room, with many executions sent per slot, left a busy
+ * tenant's other processes nothing waiting: each of their isolates idled for a round trip to the service
+ * after every execution.)
  */
 export function placeExecution<T extends Placeable>(
   open: readonly T[],
