@@ -3,6 +3,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecuteService, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import { DEFAULT_SENT_PER_SLOT } from "../../src/connectors/script/index.ts";
 import { type HoldingUpstream, startHoldingUpstream } from "../connectors/script/holding-upstream.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -11,8 +12,8 @@ const PROCESSES = 2;
 const QUEUE_MAX = 4;
 /** Executions the sandbox runs at once: each process has isolated-vm's thread pool (cores + 1) of isolates. */
 const RUNNING = PROCESSES * Math.max(2, availableParallelism() + 1);
-/** Executions the sandbox holds: each process is sent up to four per isolate, three waiting there. */
-const CAPACITY = 4 * RUNNING;
+/** Executions the sandbox holds: each process is sent up to DEFAULT_SENT_PER_SLOT per isolate. */
+const CAPACITY = DEFAULT_SENT_PER_SLOT * RUNNING;
 
 type Settled = { ok: true } | { ok: false; code: Code; errorCode: string | undefined };
 
@@ -38,11 +39,13 @@ describe("script executions beyond the sandbox's capacity, over the wire", () =>
       );
   }
 
-  /** The log lines of a sandbox process killed as hung or lost. */
+  /** The log lines of a sandbox process killed as hung, exited, or that lost an isolate. */
   const killed = () =>
     t.logs
       .lines()
-      .filter((line) => /script sandbox process (stopped answering|exited)/.test(String(line.msg)));
+      .filter((line) =>
+        /script sandbox process (stopped answering|exited|lost an isolate)/.test(String(line.msg)),
+      );
 
   beforeAll(async () => {
     upstream = await startHoldingUpstream();
@@ -102,10 +105,11 @@ function quick() { return { payload: { quick: true } }; }`,
 
     upstream.release();
     const settled = await Promise.all(calls);
+    // First, so that a failure names the process that was lost (its pid, exit code and signal).
+    expect(killed()).toEqual([]);
     expect(settled.filter((s) => s.ok)).toHaveLength(CAPACITY + QUEUE_MAX);
     expect(await execute("quick")).toEqual({ ok: true });
     expect(t.server.sandbox.pids()).toEqual(pids);
-    expect(killed()).toEqual([]);
   });
 
   it("drops waiting executions whose deadline passed instead of running them late; the next Execute succeeds", async () => {
@@ -115,6 +119,10 @@ function quick() { return { payload: { quick: true } }; }`,
     // run one after another they would need 8 s, well past the deadline of all but the first round.
     const calls = Array.from({ length: 4 * RUNNING }, () => execute("wait", 2000));
     const settled = await Promise.all(calls);
+    // First, so that a failure names the process that was lost (its pid, exit code and signal). An
+    // UNAVAILABLE below without such a line is the process's "the script sandbox failed" (errorCode
+    // SCRIPT_SANDBOX_LOST) or, without an errorCode, the client's connection.
+    expect(killed()).toEqual([]);
     for (const outcome of settled) {
       expect(outcome).toMatchObject({
         ok: false,

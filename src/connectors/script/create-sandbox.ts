@@ -13,6 +13,13 @@ export interface SandboxSettings {
    * cores + 1, at least 2: more isolates busy at once start a thread per task).
    */
   readonly slotsPerProcess: number;
+  /**
+   * Executions a process is sent per slot at most, running and waiting there (default 16); the rest wait
+   * in the service. A process whose isolates have none waiting idles them for a round trip to the
+   * service after every execution: with four per slot that still cost a process 3–5 % of its isolates'
+   * time with 64 in flight, and more CPU per execution (smaller batches of messages) than sixteen.
+   */
+  readonly sentPerSlot: number;
   /** Executions that may wait for a free isolate (PATCHBAY_SCRIPT_QUEUE_MAX); more get SCRIPT_QUEUE_FULL. */
   readonly queueMax: number;
   /** A process with work that answers no heartbeat for about this long is killed as hung. */
@@ -24,6 +31,9 @@ export interface SandboxSettings {
   /** Told about lost isolates and process exits (the server logs them). */
   readonly onEvent?: (event: SandboxEvent) => void;
 }
+
+/** The default of {@link SandboxSettings.sentPerSlot}. */
+export const DEFAULT_SENT_PER_SLOT = 16;
 
 /** The default of {@link SandboxSettings.queueMax} (and of PATCHBAY_SCRIPT_QUEUE_MAX). */
 export const DEFAULT_SCRIPT_QUEUE_MAX = 256;
@@ -67,6 +77,7 @@ export function createSandbox(settings: Partial<SandboxSettings> = {}): Sandbox 
   return createSandboxProcesses({
     processes: Math.min(4, Math.max(1, cores)),
     slotsPerProcess: Math.max(2, cores + 1),
+    sentPerSlot: DEFAULT_SENT_PER_SLOT,
     queueMax: DEFAULT_SCRIPT_QUEUE_MAX,
     hungAfterMs: 10_000,
     egressAllow: [],

@@ -1,6 +1,7 @@
 export {
   createSandbox,
   DEFAULT_SCRIPT_QUEUE_MAX,
+  DEFAULT_SENT_PER_SLOT,
   type Sandbox,
   type SandboxSettings,
 } from "./create-sandbox.ts";

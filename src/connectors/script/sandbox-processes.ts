@@ -1,5 +1,6 @@
 import { encodeScriptInput } from "./encode-script-input.ts";
 import { createExecutionQueue, type Waiting } from "./execution-queue.ts";
+import { placeExecution } from "./place-execution.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
 import {
   keepAlive,
@@ -20,13 +21,6 @@ const EARLY_EXIT_MS = 10_000;
 const CRASH_LOOP = 3;
 /** Heartbeats per `hungAfterMs`: a process is hung after this many unanswered beats in a row. */
 const BEATS = 10;
-/**
- * A process is sent up to this many executions per slot, so that the next ones for an isolate are
- * already there when the last one ends: with one per slot every isolate idled for an IPC round trip
- * between executions, which halved throughput at 64 in flight (two per slot still cost a quarter on a
- * loaded machine). The process answers any whose wall time runs out, or that is cancelled, while it waits.
- */
-const PER_SLOT = 4;
 
 /** Events worth an operator's attention; messages are fixed texts with codes, never script content. */
 export type SandboxEvent =
@@ -43,6 +37,8 @@ export interface SandboxProcessesOptions {
   readonly processes: number;
   /** Executions one process runs at once, each on its own isolate (isolated-vm's thread pool: cores + 1). */
   readonly slotsPerProcess: number;
+  /** Executions a process is sent per slot at most (running and waiting there); the rest wait here. */
+  readonly sentPerSlot: number;
   /** Executions that may wait for a free slot; more are answered at once with SCRIPT_QUEUE_FULL. */
   readonly queueMax: number;
   /** A process with work that answers no heartbeat for about this long is killed as hung. */
@@ -84,8 +80,8 @@ interface Job extends Waiting {
  * process. The isolate pools, compiled-script caches and limits live in the processes; the service
  * makes their HTTP calls (through whatever `options.http` is) and receives their log lines.
  *
- * A process is sent at most four times as many executions as it has slots (isolates running at once);
- * the rest wait here, at most `queueMax` of them. Wherever an execution waits, it is answered
+ * A process is sent at most `sentPerSlot` times as many executions as it has slots (isolates running
+ * at once); the rest wait here, at most `queueMax` of them. Wherever an execution waits, it is answered
  * SCRIPT_TIMEOUT without running once its deadline passes, and one that starts late gets what is left of
  * its wall time. Processes are watched by heartbeat: one whose executions run long is busy, one that
  * stops answering is hung.
@@ -128,20 +124,15 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   }
 
   /**
-   * Where an execution of `tenant` goes, undefined when every process is full. A new process while fewer
-   * than `processes` run. Then the tenant's home process (the one its id hashes to), where its warm
-   * isolates are, if an isolate is free there; else another with a free isolate (a cold isolate costs
-   * far less than waiting); else home if it has room to queue; else the least busy with room.
+   * Where an execution of `tenant` goes, undefined when every process is full: a new process while fewer
+   * than `processes` run, then as {@link placeExecution} decides, from the tenant's home process (the one
+   * its id hashes to).
    */
   function free(tenant: string): SandboxChild | undefined {
     const open = live.filter((sandbox) => !sandbox.retiring);
     if (open.length < settings.processes) return spawn();
     const home = open[homeIndex(tenant, open.length)] as SandboxChild;
-    const slots = settings.slotsPerProcess;
-    if (home.pending.size < slots) return home;
-    const idle = leastBusy(open, slots);
-    if (idle !== undefined) return idle;
-    return home.pending.size < slots * PER_SLOT ? home : leastBusy(open, slots * PER_SLOT);
+    return placeExecution(open, home, settings.slotsPerProcess, settings.sentPerSlot);
   }
 
   /** Sends waiting executions to processes with room, oldest first. */
@@ -330,14 +321,4 @@ function homeIndex(tenant: string, count: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < tenant.length; i++) hash = Math.imul(hash ^ tenant.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % count;
-}
-
-/** The process with the fewest executions among those with fewer than `below`. */
-function leastBusy(open: readonly SandboxChild[], below: number): SandboxChild | undefined {
-  let best: SandboxChild | undefined;
-  for (const sandbox of open) {
-    if (sandbox.pending.size >= below) continue;
-    if (best === undefined || sandbox.pending.size < best.pending.size) best = sandbox;
-  }
-  return best;
 }

@@ -9,12 +9,14 @@ import {
 } from "../../../src/connectors/script/index.ts";
 import { type HoldingUpstream, startHoldingUpstream } from "./holding-upstream.ts";
 
-// One process with two isolates (it is sent up to eight executions) and room for three more waiting in
-// the service; a process that answers no heartbeat for 3 s is hung (in production 10 s).
+// One process with two isolates (it is sent up to eight executions: four per isolate, where production
+// sends sixteen) and room for three more waiting in the service; a process that answers no heartbeat for
+// 3 s is hung (in production 10 s).
 const events: SandboxEvent[] = [];
 const sandbox = createSandbox({
   processes: 1,
   slotsPerProcess: 2,
+  sentPerSlot: 4,
   queueMax: 3,
   hungAfterMs: 3000,
   onEvent: (event) => events.push(event),
