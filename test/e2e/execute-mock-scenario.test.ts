@@ -93,6 +93,27 @@ describe.each(BACKENDS)("Execute with a per-call mock scenario on %s", (backend)
     expect(realRecord.execution?.mockScenario).toBe("");
   });
 
+  it("lists each built-in command's mock scenarios in the catalog, none for a script connector", async () => {
+    const tools = async (slug: string) => {
+      const res = await fetch(`${t.url}/api/v1/connectors/${slug}`, { headers: headers() });
+      const body = (await res.json()) as {
+        connector: { tools: { name: string; mockScenarios?: string[] }[] };
+      };
+      return new Map(body.connector.tools.map((tool) => [tool.name, tool.mockScenarios ?? []]));
+    };
+    const builtIn = await tools("placeholder-api");
+    expect(builtIn.get("listPosts")).toEqual(["default", "empty"]);
+    expect(builtIn.get("createPost")).toEqual(["default"]);
+    const created = await rest("/api/v1/connectors", {
+      name: "listed-script",
+      executionModel: "script",
+      scriptSource: "function hello() { return { success: true, payload: {} }; }",
+      configSchema: { commands: { hello: { params: [] } } },
+    });
+    expect(created.status).toBeLessThan(300);
+    expect((await tools("listed-script")).get("hello")).toEqual([]);
+  });
+
   it("fails a scenario the command does not have with NO_MOCK_SCENARIO, inherited names included", async () => {
     for (const name of ["nope", "constructor", "toString"]) {
       const failure = failureOf(

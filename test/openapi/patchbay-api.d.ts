@@ -1883,6 +1883,8 @@ export interface components {
       name: string;
       /** @description One-line summary of the command. */
       description: string;
+      /** @description Names of the command's in-code mock scenarios ("default", "empty", ...), which Execute's metadata.mock_scenario can answer from instead of running it; built-in connectors only, empty for other execution models. */
+      mockScenarios: string[];
     };
     /** @description Response for CatalogService.UpdateConnector. */
     "patchbay.v1.UpdateConnectorResponse": {
