@@ -156,6 +156,36 @@ describe.each(BACKENDS)("Execute with a per-call mock scenario on %s", (backend)
     expect(api.requests.length).toBe(before);
   });
 
+  it("reads no credentials for a mocked call: one whose sealed credentials cannot be opened still answers", async () => {
+    const started = await rest("/api/v1/connections", {
+      connectorSlug: "placeholder-api",
+      label: "unreadable",
+    });
+    const id = (started.json as { connection: { id: string } }).connection.id;
+    const submitted = await rest(`/api/v1/connections/${id}/credentials`, {
+      credentials: { baseUrl: api.baseUrl, apiKey: API_KEY },
+    });
+    expect(submitted.status).toBe(200);
+    // Sealed for another connection's id: opening it fails its binding, as a damaged row would.
+    await t.server.db
+      .em()
+      .getConnection()
+      .execute(
+        `update connections set sealed_credentials = (select sealed_credentials from connections where id = '${connectionId}') where id = '${id}'`,
+      );
+    const target = { case: "connectionId" as const, value: id };
+    const mocked = await client().execute(
+      { target, command: "listPosts", metadata: { mockScenario: "empty" } },
+      { headers: headers() },
+    );
+    expect(mocked.payload).toEqual({ posts: [], nextPage: null });
+    const real = await client()
+      .execute({ target, command: "listPosts" }, { headers: headers() })
+      .catch((e: unknown) => e);
+    expect(real).toBeInstanceOf(ConnectError);
+    expect((real as ConnectError).code).toBe(Code.Internal);
+  });
+
   it("refuses a mock scenario on a script connector with MOCK_UNSUPPORTED", async () => {
     const created = await rest("/api/v1/connectors", {
       name: "mockless-script",
