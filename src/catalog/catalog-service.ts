@@ -24,7 +24,8 @@ import { deleteConnector, updateConnector } from "./update-connector.ts";
 /** Registers `patchbay.v1.CatalogService`. */
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
   const env = deps.envOAuthClients;
-  const message = (row: Parameters<typeof toConnectorMessage>[0]) => toConnectorMessage(row, env);
+  const message = (row: Parameters<typeof toConnectorMessage>[0]) =>
+    toConnectorMessage(row, env, deps.builtins);
   const impl: ServiceImpl<typeof CatalogService> = {
     async listConnectors(req, ctx) {
       const { tenantId } = requirePrincipal(ctx);

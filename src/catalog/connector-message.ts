@@ -1,6 +1,7 @@
 import { create, fromJson } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Connector, ConnectorSchema, ScriptLimitsSchema } from "../../gen/patchbay/v1/catalog_pb.ts";
+import type { ConnectorDefinition } from "../connectors/index.ts";
 import type { Availability } from "./availabilities.ts";
 import type { ConnectorRow } from "./connector-entity.ts";
 
@@ -33,8 +34,14 @@ export function availabilityOf(
  * The API view of a catalog row. This is the only place a row becomes a message, and it never reads
  * `sealedConfig`: instance secrets cannot reach a response.
  */
-export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClients): Connector {
+export function toConnectorMessage(
+  row: ConnectorRow,
+  envClients?: EnvOAuthClients,
+  builtins?: ReadonlyMap<string, ConnectorDefinition>,
+): Connector {
   const { availability, reason } = availabilityOf(row, envClients);
+  // Mock scenarios live in the built-in definition's code, not in the stored schema.
+  const definition = row.executionModel === "built_in" ? builtins?.get(row.type) : undefined;
   // Read as proto JSON, not decoded: a page may hold large OpenAPI-derived schemas, and only names,
   // descriptions and the connection fields are needed.
   const schema = row.configSchema;
@@ -49,6 +56,11 @@ export function toConnectorMessage(row: ConnectorRow, envClients?: EnvOAuthClien
     tools: Object.entries(schema.commands ?? {}).map(([name, command]) => ({
       name,
       description: command.description ?? "",
+      mockScenarios: Object.keys(
+        (definition !== undefined && Object.hasOwn(definition.commands, name)
+          ? definition.commands[name]?.mock
+          : undefined) ?? {},
+      ),
     })),
     // Seed 001: credential fields are listed for API-key connectors only.
     credentialFields:

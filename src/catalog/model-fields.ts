@@ -64,7 +64,9 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
   }
   if (
     req.mockScenario !== "" &&
-    !Object.values(definition.commands).some((c) => c.mock?.[req.mockScenario])
+    !Object.values(definition.commands).some(
+      (c) => c.mock !== undefined && Object.hasOwn(c.mock, req.mockScenario),
+    )
   ) {
     throw invalidArgument("mock_scenario names no mock scenario of this connector type");
   }

@@ -16,4 +16,9 @@ export { type ActiveConnection, listActiveConnections } from "./list-active-conn
 export type { StoredTokens } from "./oauth-flow.ts";
 export { CONNECTION_SEALED_COLUMNS } from "./sealed-columns.ts";
 export { createTokenRefresher, type TokenRefresher } from "./token-refresher.ts";
-export { type ConnectionUser, createConnectionUser, type UsableConnection } from "./use-connection.ts";
+export {
+  type ConnectionUser,
+  createConnectionUser,
+  type UsableConnection,
+  type UseOptions,
+} from "./use-connection.ts";

@@ -20,7 +20,17 @@ export type ConnectionUser = (
   connectionId: string,
   /** The caller's trace context: a token refresh made for it is its child span. */
   trace?: Context,
+  options?: UseOptions,
 ) => Promise<UsableConnection>;
+
+/** Options of a {@link ConnectionUser} call. */
+export interface UseOptions {
+  /**
+   * False for a run that needs no credentials (a mocked call): the connection is checked the same way
+   * (the caller's, active), but nothing is decrypted and no OAuth token is refreshed; credentials are {}.
+   */
+  credentials?: boolean;
+}
 
 /**
  * The caller's active connection with its credentials opened; OAuth tokens are refreshed first when they
@@ -28,11 +38,14 @@ export type ConnectionUser = (
  * naming its status, so the caller knows what to fix.
  */
 export function createConnectionUser(deps: ConnectionDeps, tokens: TokenRefresher): ConnectionUser {
-  return async (principal, connectionId, trace) => {
+  return async (principal, connectionId, trace, options) => {
     const row = await findOwnedConnection(deps.em(), principal, connectionId);
     if (row.status !== "active" || row.sealedCredentials == null) {
       const why = row.lastError === "reauthorization_required" ? ": reauthorization_required" : "";
       throw new ConnectError(`connection is not active (${row.status}${why})`, Code.FailedPrecondition);
+    }
+    if (options?.credentials === false) {
+      return { id: row.id, connectorSlug: row.connectorSlug, credentials: {} };
     }
     if (row.authType === "oauth") {
       const fresh = await tokens.use(row.id, trace);

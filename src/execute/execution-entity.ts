@@ -47,6 +47,8 @@ export const ExecutionEntity = defineEntity({
     deprecation: p.text().nullable(),
     /** How the run was asked for: the caller's protocol (grpc, grpc-web, connect, rest, mcp) or webhook (m0017). */
     protocol: p.text().nullable(),
+    /** The mock scenario that answered instead of the command; null for a real run (m0023). */
+    mockScenario: p.text().nullable(),
     createdAt: p.datetime(),
   },
 });

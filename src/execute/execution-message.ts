@@ -23,6 +23,7 @@ export function toExecutionMessage(row: ExecutionRow): Execution {
     runId: row.runId,
     deprecation: row.deprecation ?? "",
     protocol: row.protocol ?? "",
+    mockScenario: row.mockScenario ?? "",
     createTime: timestampFromDate(row.createdAt),
   });
 }

@@ -8,11 +8,11 @@ import type { ExecutionRow } from "./execution-entity.ts";
 const INSERT = `insert into executions (id, tenant_id, key_id, connector_slug, connector_version,
   connection_id, command, status, code, error_code, message, duration_ms, diagnostics, step_id, run_id,
   idempotency_key, request_hash, result, created_at, params, payload, subject, deprecation,
-  protocol)
+  protocol, mock_scenario)
 select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[],
   $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::jsonb[], $14::text[], $15::text[],
   $16::text[], $17::text[], $18::jsonb[], $19::timestamptz[], $20::jsonb[], $21::jsonb[], $22::text[],
-  $23::text[], $24::text[])`;
+  $23::text[], $24::text[], $25::text[])`;
 
 const json = (value: Record<string, unknown> | null | undefined) =>
   value == null ? null : JSON.stringify(value);
@@ -45,6 +45,7 @@ async function insertRows(query: NativeQuery, rows: readonly ExecutionRow[]): Pr
     column((r) => r.subject ?? ""),
     column((r) => r.deprecation ?? null),
     column((r) => r.protocol ?? null),
+    column((r) => r.mockScenario ?? null),
   ]);
 }
 
@@ -81,6 +82,7 @@ function withCleanText(row: ExecutionRow): ExecutionRow {
     requestHash: cleanNullable(row.requestHash),
     deprecation: cleanNullable(row.deprecation),
     protocol: cleanNullable(row.protocol),
+    mockScenario: cleanNullable(row.mockScenario),
     diagnostics: cleanJson(row.diagnostics),
     result: cleanJson(row.result),
     params: cleanJson(row.params),

@@ -31,6 +31,7 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   UNKNOWN_COMMAND: "invalid_params",
   NO_COMMAND: "invalid_params",
   NO_MOCK_SCENARIO: "invalid_params",
+  MOCK_UNSUPPORTED: "invalid_params",
   TIMEOUT: "timeout",
   LEGACY_RESULT_KEYS: "internal",
   EGRESS_REFUSED: "command_failed",

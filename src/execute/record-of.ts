@@ -7,7 +7,7 @@ import type { ExecuteDeps } from "./execute-deps.ts";
 import type { ExecutionRow } from "./execution-entity.ts";
 import { CODE_BY_FAILURE_CLASS } from "./failure-classes.ts";
 import { redactDiagnostics } from "./redact-diagnostics.ts";
-import { type RunOutcome, safeMessage } from "./run-command.ts";
+import { mockScenarioOf, type RunOutcome, safeMessage } from "./run-command.ts";
 
 /** The execution record of an outcome (params and payload only when the connector opts in). */
 export function recordOf(
@@ -53,6 +53,7 @@ export function recordOf(
       : null,
     deprecation: outcome.deprecation ?? null,
     protocol,
+    mockScenario: mockScenarioOf(connector, req) ?? null,
     payload:
       connector.recordPayloads && outcome.result.success
         ? (redactDiagnostics(outcome.result.payload ?? {}) as Record<string, unknown>)

@@ -102,14 +102,26 @@ function scrubResult(result: ConnectorResult, scrubber: SecretScrubber): Connect
   return scrubber.empty ? result : scrubber.value(result);
 }
 
+/**
+ * The mock scenario that answers a call instead of its command: the call's own
+ * (`metadata.mock_scenario`), else the connector's mock mode; undefined for a real run.
+ */
+export function mockScenarioOf(connector: ConnectorView, req: ExecuteRequest): string | undefined {
+  return req.metadata?.mockScenario || connector.mockScenario || undefined;
+}
+
 /** A stable hash of what makes two requests "the same" for idempotency. */
 export function requestHash(req: ExecuteRequest): string {
+  // A mocked call and a real one are different requests; a real call hashes as it always did, so keys
+  // claimed before the mock scenario existed still replay.
+  const scenario = req.metadata?.mockScenario ?? "";
   const canonical = JSON.stringify([
     req.target.case,
     req.target.value,
     req.command,
     req.params ?? {},
     req.variables ?? {},
+    ...(scenario === "" ? [] : [scenario]),
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
@@ -201,6 +213,7 @@ export async function runCommand(
       deprecatedMessage: deprecation,
     });
   }
+  const mockScenario = mockScenarioOf(connector, req);
   const start = (): Promise<ConnectorResult> => {
     if (definition !== undefined) {
       return executeDefinition(
@@ -217,10 +230,19 @@ export async function runCommand(
           signal,
           logger,
           deprecationWarned: true,
-          ...(connector.mockScenario ? { mockScenario: connector.mockScenario } : {}),
+          ...(mockScenario === undefined ? {} : { mockScenario }),
           ...(webhooks ? { webhooks } : {}),
         },
       );
+    }
+    // Only built-ins have in-code mock scenarios; running the real command instead would surprise a
+    // caller who asked for no upstream request.
+    if (req.metadata?.mockScenario) {
+      return Promise.resolve({
+        success: false,
+        error: `mock_scenario is only accepted for built_in connectors, not ${connector.executionModel} ones`,
+        errorCode: "MOCK_UNSUPPORTED",
+      });
     }
     // Script, external and OpenAPI-derived connectors: the same param checks as built-ins, against the
     // stored schema.

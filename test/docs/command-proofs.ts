@@ -247,6 +247,11 @@ export const COMMAND_PROOFS: readonly ProvenCommand[] = [
     proof: { test: "test/e2e/execute.test.ts", shows: "idempotencyKey" },
   },
   {
+    page: "docs/execute.md",
+    command: `curl -X POST http://localhost:8080/api/v1/connections/$ID/execute -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"command": "listPosts", "metadata": {"mockScenario": "empty"}}'`,
+    proof: { test: "test/e2e/execute-mock-scenario.test.ts", shows: 'metadata: { mockScenario: "empty" }' },
+  },
+  {
     page: "docs/openapi-connectors.md",
     command: `curl -s localhost:8080/api/v1/connectors/parse-oas -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d "{\\"document\\": $(jq -Rs . < petstore.yaml)}"`,
     proof: { test: "test/e2e/parse-openapi.test.ts", shows: "parse-oas" },

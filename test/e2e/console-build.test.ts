@@ -6,6 +6,10 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VENDOR_MODULES, vendorImportMap, vendorPath } from "../../src/server/admin/vendor-modules.ts";
 import {
+  type FakePlaceholderApi,
+  startFakePlaceholderApi,
+} from "../connectors/builtin/fake-placeholder-api.ts";
+import {
   adminWebFile,
   expectAdminFiles,
   expectAdminNav,
@@ -27,7 +31,8 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 // The console's build page (/admin/build) in headless Chromium, 420 px wide, against a real server and a
 // fake CRM on loopback that the script calls: a script connector written in the form and the editor
 // (partly from the keyboard), saved, run on a connection (payload, variables; a failure's diagnostics),
-// changed with the version bump shown before the save, and loaded again.
+// changed with the version bump shown before the save, and loaded again; a built-in connector's command
+// run on a connection from one of its mock scenarios, with no request to its (fake, loopback) API.
 
 const SCRIPT = `function listContacts() {
   var r = patchbay.http.get(patchbay.config.baseUrl + "/contacts?limit=" + patchbay.params.limit, { Authorization: "Bearer " + patchbay.config.apiKey });
@@ -37,6 +42,7 @@ const SCRIPT = `function listContacts() {
 }
 `;
 const CRM_KEY = "crm-key-4f1d";
+const PLACEHOLDER_KEY = "ph-key-9c2e";
 
 /** The fake CRM: GET /contacts answers two contacts (or `failWith`), and keeps what it was sent. */
 interface FakeCrm {
@@ -78,6 +84,7 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
   let t: TestServer;
   let browser: Browser;
   let crm: FakeCrm;
+  let placeholder: FakePlaceholderApi;
 
   const rest = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${t.url}${path}`, {
@@ -91,6 +98,7 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
 
   beforeAll(async () => {
     crm = await startFakeCrm();
+    placeholder = await startFakePlaceholderApi(PLACEHOLDER_KEY);
     t = await startTestServer("postgresql");
     browser = await launchChromium();
   }, 120_000);
@@ -99,6 +107,7 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
     await browser?.close();
     await t?.stop();
     await crm?.close();
+    await placeholder?.close();
   });
 
   it("serves the page with its import map allowed by hash alone, and CodeMirror's modules from an allow-list", async () => {
@@ -405,6 +414,64 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
       await page.keyboard.press("Tab");
       await expect(page.evaluate("document.activeElement.id")).resolves.toBe("save");
       await expectNoSeriousAxeViolations(page);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it("runs a built-in command on a connection from a mock scenario, with no request upstream", async () => {
+    const started = (await rest("POST", "/api/v1/connections", {
+      connectorSlug: "placeholder-api",
+      label: "fake posts",
+    })) as { connection: { id: string } };
+    const connectionId = started.connection.id;
+    await rest("POST", `/api/v1/connections/${connectionId}/credentials`, {
+      credentials: { baseUrl: placeholder.baseUrl, apiKey: PLACEHOLDER_KEY },
+    });
+    const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
+    try {
+      const { page, problems } = await openConsolePage(context, t.url, "/admin/build?run=placeholder-api");
+      await useKey(page, t.adminKey);
+      const mock = page.getByLabel("Mock scenario");
+      await expect.poll(() => mock.isVisible()).toBe(true);
+      await page.getByLabel("Command", { exact: true }).selectOption("listPosts");
+      await expect
+        .poll(() => mock.locator("option").allTextContents())
+        .toEqual(["none: run for real", "default", "empty"]);
+      await page.getByLabel("Run on").selectOption(connectionId);
+      await mock.selectOption("empty");
+      const before = placeholder.requests.length;
+      // From the keyboard: the Run button takes Enter.
+      await page.getByRole("button", { name: "Run", exact: true }).focus();
+      await page.keyboard.press("Enter");
+      await expect
+        .poll(() => page.locator("#run-summary").textContent())
+        .toMatch(/^Succeeded in \d+ ms \(execution [0-9a-f-]{36}\), answered by mock scenario empty\.$/);
+      expect(JSON.parse((await page.getByRole("region", { name: "Payload" }).textContent()) ?? "")).toEqual({
+        posts: [],
+        nextPage: null,
+      });
+      expect(JSON.parse((await page.getByRole("region", { name: "Variables" }).textContent()) ?? "")).toEqual(
+        { postCount: 0 },
+      );
+      expect(placeholder.requests.length).toBe(before);
+
+      // Back to "none": the same command runs for real and reaches the API.
+      await mock.selectOption("");
+      await page.getByRole("button", { name: "Run", exact: true }).click();
+      await expect
+        .poll(() => page.locator("#run-summary").textContent())
+        .toMatch(/^Succeeded in \d+ ms \(execution [0-9a-f-]{36}\)\.$/);
+      expect(placeholder.requests.length).toBe(before + 1);
+      await expectNoSeriousAxeViolations(page);
+      await expectFitsNarrowScreen(page);
+      await screenshot(page, "console-build-mock-420");
+
+      // A script connector has no mock scenarios: the control is not offered.
+      await page.locator("#run-slug").fill("console-contacts");
+      await page.locator("#run-slug").press("Tab");
+      await expect.poll(() => mock.isVisible()).toBe(false);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

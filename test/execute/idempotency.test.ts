@@ -48,6 +48,7 @@ function record(id: string, key: string, overrides: Partial<ExecutionRow> = {}):
     payload: null,
     deprecation: null,
     protocol: "connect",
+    mockScenario: null,
     createdAt: T0,
     ...overrides,
   };

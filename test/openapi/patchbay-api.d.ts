@@ -1385,6 +1385,8 @@ export interface components {
       idempotencyKey?: string;
       /** @description Answer the connector's log lines of this run with it (ExecuteResponse.log_lines, or ExecutionFailure.log_lines when it fails): at most 200, each scrubbed of the execution's secrets and redacted like diagnostics. They go to the server's log either way. */
       returnLogLines?: boolean;
+      /** @description Answer from the command's in-code mock scenario of this name ("default", "empty", ...) instead of running the command: no upstream request is made and the connection's credentials are not read, but the target is checked exactly as for a real call (the caller's own active connection). At most 64 characters, letters, digits, "_" and "-". Wins over the connector's own mock mode. Only built-in connectors have mock scenarios: on a script, external or OpenAPI-derived connector the call fails with invalid_argument, error code MOCK_UNSUPPORTED; a command without the scenario fails with NO_MOCK_SCENARIO. The execution record keeps the name (Execution.mock_scenario). Empty: run for real. */
+      mockScenario?: string;
     };
     /** @description Response for ExecuteService.Execute (success only; failures are RPC errors). */
     "patchbay.v1.ExecuteResponse": {
@@ -1456,6 +1458,8 @@ export interface components {
       deprecation: string;
       /** @description How the run was asked for: the caller's protocol ("grpc", "grpc-web", "connect", "rest", "mcp"), or "webhook" for a webhook endpoint's command target; empty for records written before it was kept. */
       protocol: string;
+      /** @description The mock scenario that answered instead of the command, no upstream request made: the call's ExecuteMetadata.mock_scenario, else the connector's mock mode. Empty for a real run. */
+      mockScenario: string;
     };
     /** @description One connection-config field or command parameter, as `t.*` builders describe it; in JSON, e.g. {"type": "number", "default": 50} or {"type": "string", "secret": true}. */
     "patchbay.v1.FieldSpec": {
@@ -1879,6 +1883,8 @@ export interface components {
       name: string;
       /** @description One-line summary of the command. */
       description: string;
+      /** @description Names of the command's in-code mock scenarios ("default", "empty", ...), which Execute's metadata.mock_scenario can answer from instead of running it; built-in connectors only, empty for other execution models. */
+      mockScenarios: string[];
     };
     /** @description Response for CatalogService.UpdateConnector. */
     "patchbay.v1.UpdateConnectorResponse": {

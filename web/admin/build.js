@@ -1,7 +1,7 @@
 // The build page: create or change a script connector — connection fields and commands edited as a
 // form, the script in an editor — see the version bump a save needs and why, save it, and run any of its
 // commands. Everything through Patchbay's REST API with the operator's key: CatalogService
-// (Create/UpdateConnector, GetCapabilities, ListConnectorVersions), ConnectionService.ListConnections
+// (Create/Get/UpdateConnector, GetCapabilities, ListConnectorVersions), ConnectionService.ListConnections
 // and ExecuteService.Execute. Plain browser JavaScript, no build step; API values reach the page through
 // textContent only.
 
@@ -49,6 +49,9 @@ const ui = {
   runSlug: /** @type {HTMLInputElement} */ ($("run-slug")),
   runCommand: /** @type {HTMLSelectElement} */ ($("run-command")),
   runTarget: /** @type {HTMLSelectElement} */ ($("run-target")),
+  runMockField: $("run-mock-field"),
+  runMock: /** @type {HTMLSelectElement} */ ($("run-mock")),
+  runMockHint: $("run-mock-hint"),
   runRefresh: /** @type {HTMLButtonElement} */ ($("run-refresh")),
   runParams: /** @type {HTMLTextAreaElement} */ ($("run-params")),
   runVariables: /** @type {HTMLTextAreaElement} */ ($("run-variables")),
@@ -60,12 +63,12 @@ const SLUG_SHAPE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 
 /**
  * The connector being edited: the stored one (slug, version, schema, script as loaded or last saved),
- * or none for a new connector; the commands of the connector the run panel names; the pending bump
- * recomputation.
+ * or none for a new connector; the commands of the connector the run panel names and, for a built-in
+ * one, each command's mock scenario names (null for other models); the pending bump recomputation.
  * @type {{ stored: { slug: string, version: string, schema: any, script: string } | null,
- *   runCommands: any[], bumpTimer: number }}
+ *   runCommands: any[], runMocks: Map<string, string[]> | null, bumpTimer: number }}
  */
-const state = { stored: null, runCommands: [], bumpTimer: 0 };
+const state = { stored: null, runCommands: [], runMocks: null, bumpTimer: 0 };
 
 const FAILURE_WORDS = {
   forbidden:
@@ -295,8 +298,18 @@ async function loadRunTargets() {
   if (!SLUG_SHAPE.test(slug) || readKey() === "") return;
   try {
     const path = `/api/v1/connectors/${encodeURIComponent(slug)}`;
-    const capabilities = await api(`${path}/capabilities`);
+    const [capabilities, { connector }] = await Promise.all([api(`${path}/capabilities`), api(path)]);
     state.runCommands = Array.isArray(capabilities.commands) ? capabilities.commands : [];
+    // Only built-in connectors have mock scenarios (GetConnector's tools[].mockScenarios).
+    state.runMocks =
+      connector?.executionModel === "built_in"
+        ? new Map(
+            (Array.isArray(connector.tools) ? connector.tools : []).map((/** @type {any} */ t) => [
+              str(t?.name),
+              Array.isArray(t?.mockScenarios) ? t.mockScenarios.map(str) : [],
+            ]),
+          )
+        : null;
     const chosen = ui.runCommand.value;
     ui.runCommand.replaceChildren(
       ...state.runCommands.map((c) =>
@@ -324,8 +337,21 @@ async function loadRunTargets() {
   }
 }
 
+/** Offers the chosen command's mock scenarios (built-in connectors only); none chosen runs for real. */
+function fillMocks() {
+  const names = state.runMocks?.get(ui.runCommand.value) ?? [];
+  const chosen = ui.runMock.value;
+  ui.runMock.replaceChildren(
+    el("option", { value: "" }, "none: run for real"),
+    ...names.map((name) => el("option", { value: name, selected: name === chosen }, name)),
+  );
+  ui.runMockField.hidden = state.runMocks === null;
+  ui.runMockHint.hidden = state.runMocks === null;
+}
+
 /** Puts the chosen command's params, with their defaults, in the params box. */
 function fillParams() {
+  fillMocks();
   const command = state.runCommands.find((c) => c.name === ui.runCommand.value);
   /** @type {Record<string, unknown>} */
   const params = {};
@@ -361,6 +387,8 @@ async function runCommand() {
   const key = readKey();
   if (key === "") return showMessage(ui, "Paste an API key with the execute scope first.", "error");
   const target = ui.runTarget.value;
+  // The field is hidden for connectors without mock scenarios; a stale choice must not travel then.
+  const mockScenario = ui.runMockField.hidden ? "" : ui.runMock.value;
   const path =
     target === ""
       ? `/api/v1/connectors/${encodeURIComponent(slug)}/execute`
@@ -381,7 +409,10 @@ async function runCommand() {
         command: ui.runCommand.value,
         params: params.value,
         variables: variables.value,
-        metadata: { returnLogLines: true },
+        metadata: {
+          returnLogLines: true,
+          ...(mockScenario === "" ? {} : { mockScenario }),
+        },
       }),
       cache: "no-store",
       credentials: "omit",
@@ -410,7 +441,7 @@ async function runCommand() {
       el(
         "p",
         { id: "run-summary" },
-        `Succeeded in ${Math.round(Number(data.durationMs ?? 0))} ms (execution ${str(data.executionId)}).`,
+        `Succeeded in ${Math.round(Number(data.durationMs ?? 0))} ms (execution ${str(data.executionId)})${mockScenario === "" ? "" : `, answered by mock scenario ${mockScenario}`}.`,
       ),
       ...(deprecation === null
         ? []

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/execute.proto.
  */
 export const file_patchbay_v1_execute: GenFile = /*@__PURE__*/
-  fileDesc("ChlwYXRjaGJheS92MS9leGVjdXRlLnByb3RvEgtwYXRjaGJheS52MSL6AQoORXhlY3V0ZVJlcXVlc3QSHwoNY29ubmVjdGlvbl9pZBgBIAEoCUIG4vMYAiABSAASGAoOY29ubmVjdG9yX3NsdWcYAiABKAlIABIYCgdjb21tYW5kGAMgASgJQgfi8xgDGIABEicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCghtZXRhZGF0YRgGIAEoCzIcLnBhdGNoYmF5LnYxLkV4ZWN1dGVNZXRhZGF0YUIOCgZ0YXJnZXQSBOjzGAEiggEKD0V4ZWN1dGVNZXRhZGF0YRIPCgdzdGVwX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRISCgp0aW1lb3V0X21zGAMgASgNEiAKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIH4vMYAxiAARIYChByZXR1cm5fbG9nX2xpbmVzGAUgASgIIlsKEENvbm5lY3RvckxvZ0xpbmUSDQoFbGV2ZWwYASABKAkSDwoHbWVzc2FnZRgCIAEoCRInCgZmaWVsZHMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IsQBCg9FeGVjdXRlUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIUCgxleGVjdXRpb25faWQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAESMAoJbG9nX2xpbmVzGAUgAygLMh0ucGF0Y2hiYXkudjEuQ29ubmVjdG9yTG9nTGluZSLfAQoQRXhlY3V0aW9uRmFpbHVyZRIUCgxleGVjdXRpb25faWQYASABKAkSEgoKZXJyb3JfY29kZRgCIAEoCRIVCg1mYWlsdXJlX2NsYXNzGAMgASgJEiwKC2RpYWdub3N0aWNzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgl2YXJpYWJsZXMYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKCWxvZ19saW5lcxgGIAMoCzIdLnBhdGNoYmF5LnYxLkNvbm5lY3RvckxvZ0xpbmUixAMKCUV4ZWN1dGlvbhIKCgJpZBgBIAEoCRIWCg5jb25uZWN0b3Jfc2x1ZxgCIAEoCRIZChFjb25uZWN0b3JfdmVyc2lvbhgDIAEoCRIVCg1jb25uZWN0aW9uX2lkGAQgASgJEg8KB2NvbW1hbmQYBSABKAkSDgoGc3RhdHVzGAYgASgJEgwKBGNvZGUYByABKAkSEgoKZXJyb3JfY29kZRgIIAEoCRIPCgdtZXNzYWdlGAkgASgJEhMKC2R1cmF0aW9uX21zGAogASgBEiwKC2RpYWdub3N0aWNzGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgdzdGVwX2lkGAwgASgJEg4KBnJ1bl9pZBgNIAEoCRInCgZwYXJhbXMYDiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB3BheWxvYWQYDyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkZXByZWNhdGlvbhgRIAEoCRIQCghwcm90b2NvbBgSIAEoCSKmAwoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEh0KDWNvbm5lY3Rpb25faWQYBCABKAlCBuLzGAIgARIwCgZzdGF0dXMYBSABKAlCIOLzGBwqCXN1Y2NlZWRlZCoGZmFpbGVkKgdydW5uaW5nEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgFxGAggASgJQgfi8xgDGMgBEkYKCG9yZGVyX2J5GAkgASgJQjTi8xgwKgtjcmVhdGVfdGltZSoPY3JlYXRlX3RpbWUgYXNjKhBjcmVhdGVfdGltZSBkZXNjEhgKB2NvbW1hbmQYCiABKAlCB+LzGAMYyAESGgoKZXJyb3JfY29kZRgLIAEoCUIG4vMYAhhkIl0KFkxpc3RFeGVjdXRpb25zUmVzcG9uc2USKgoKZXhlY3V0aW9ucxgBIAMoCzIWLnBhdGNoYmF5LnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKwoTR2V0RXhlY3V0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiQQoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKQoJZXhlY3V0aW9uGAEgASgLMhYucGF0Y2hiYXkudjEuRXhlY3V0aW9uMt0DCg5FeGVjdXRlU2VydmljZRK7AQoHRXhlY3V0ZRIbLnBhdGNoYmF5LnYxLkV4ZWN1dGVSZXF1ZXN0GhwucGF0Y2hiYXkudjEuRXhlY3V0ZVJlc3BvbnNlInXK8xgJCgdleGVjdXRlgtPkkwJiOgEqWjA6ASoiKy9hcGkvdjEvY29ubmVjdG9ycy97Y29ubmVjdG9yX3NsdWd9L2V4ZWN1dGUiKy9hcGkvdjEvY29ubmVjdGlvbnMve2Nvbm5lY3Rpb25faWR9L2V4ZWN1dGUShQEKDkxpc3RFeGVjdXRpb25zEiIucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiMucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZSIqkAIByvMYCQoHZXhlY3V0ZYLT5JMCFBISL2FwaS92MS9leGVjdXRpb25zEoQBCgxHZXRFeGVjdXRpb24SIC5wYXRjaGJheS52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiEucGF0Y2hiYXkudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiL5ACAcrzGAkKB2V4ZWN1dGWC0+STAhkSFy9hcGkvdjEvZXhlY3V0aW9ucy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
+  fileDesc("ChlwYXRjaGJheS92MS9leGVjdXRlLnByb3RvEgtwYXRjaGJheS52MSL6AQoORXhlY3V0ZVJlcXVlc3QSHwoNY29ubmVjdGlvbl9pZBgBIAEoCUIG4vMYAiABSAASGAoOY29ubmVjdG9yX3NsdWcYAiABKAlIABIYCgdjb21tYW5kGAMgASgJQgfi8xgDGIABEicKBnBhcmFtcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCghtZXRhZGF0YRgGIAEoCzIcLnBhdGNoYmF5LnYxLkV4ZWN1dGVNZXRhZGF0YUIOCgZ0YXJnZXQSBOjzGAEioQEKD0V4ZWN1dGVNZXRhZGF0YRIPCgdzdGVwX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRISCgp0aW1lb3V0X21zGAMgASgNEiAKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIH4vMYAxiAARIYChByZXR1cm5fbG9nX2xpbmVzGAUgASgIEh0KDW1vY2tfc2NlbmFyaW8YBiABKAlCBuLzGAIYQCJbChBDb25uZWN0b3JMb2dMaW5lEg0KBWxldmVsGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoGZmllbGRzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCLEAQoPRXhlY3V0ZVJlc3BvbnNlEigKB3BheWxvYWQYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EioKCXZhcmlhYmxlcxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFAoMZXhlY3V0aW9uX2lkGAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEjAKCWxvZ19saW5lcxgFIAMoCzIdLnBhdGNoYmF5LnYxLkNvbm5lY3RvckxvZ0xpbmUi3wEKEEV4ZWN1dGlvbkZhaWx1cmUSFAoMZXhlY3V0aW9uX2lkGAEgASgJEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZmFpbHVyZV9jbGFzcxgDIAEoCRIsCgtkaWFnbm9zdGljcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIwCglsb2dfbGluZXMYBiADKAsyHS5wYXRjaGJheS52MS5Db25uZWN0b3JMb2dMaW5lItsDCglFeGVjdXRpb24SCgoCaWQYASABKAkSFgoOY29ubmVjdG9yX3NsdWcYAiABKAkSGQoRY29ubmVjdG9yX3ZlcnNpb24YAyABKAkSFQoNY29ubmVjdGlvbl9pZBgEIAEoCRIPCgdjb21tYW5kGAUgASgJEg4KBnN0YXR1cxgGIAEoCRIMCgRjb2RlGAcgASgJEhIKCmVycm9yX2NvZGUYCCABKAkSDwoHbWVzc2FnZRgJIAEoCRITCgtkdXJhdGlvbl9tcxgKIAEoARIsCgtkaWFnbm9zdGljcxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHc3RlcF9pZBgMIAEoCRIOCgZydW5faWQYDSABKAkSJwoGcGFyYW1zGA4gASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdwYXlsb2FkGA8gASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtjcmVhdGVfdGltZRgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZGVwcmVjYXRpb24YESABKAkSEAoIcHJvdG9jb2wYEiABKAkSFQoNbW9ja19zY2VuYXJpbxgTIAEoCSKmAwoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0EiAKCXBhZ2Vfc2l6ZRgBIAEoBUIN4vMYCTEAAAAAAAAAABISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmNvbm5lY3Rvcl9zbHVnGAMgASgJEh0KDWNvbm5lY3Rpb25faWQYBCABKAlCBuLzGAIgARIwCgZzdGF0dXMYBSABKAlCIOLzGBwqCXN1Y2NlZWRlZCoGZmFpbGVkKgdydW5uaW5nEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgFxGAggASgJQgfi8xgDGMgBEkYKCG9yZGVyX2J5GAkgASgJQjTi8xgwKgtjcmVhdGVfdGltZSoPY3JlYXRlX3RpbWUgYXNjKhBjcmVhdGVfdGltZSBkZXNjEhgKB2NvbW1hbmQYCiABKAlCB+LzGAMYyAESGgoKZXJyb3JfY29kZRgLIAEoCUIG4vMYAhhkIl0KFkxpc3RFeGVjdXRpb25zUmVzcG9uc2USKgoKZXhlY3V0aW9ucxgBIAMoCzIWLnBhdGNoYmF5LnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKwoTR2V0RXhlY3V0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUII4vMYBAgBIAEiQQoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKQoJZXhlY3V0aW9uGAEgASgLMhYucGF0Y2hiYXkudjEuRXhlY3V0aW9uMt0DCg5FeGVjdXRlU2VydmljZRK7AQoHRXhlY3V0ZRIbLnBhdGNoYmF5LnYxLkV4ZWN1dGVSZXF1ZXN0GhwucGF0Y2hiYXkudjEuRXhlY3V0ZVJlc3BvbnNlInXK8xgJCgdleGVjdXRlgtPkkwJiOgEqWjA6ASoiKy9hcGkvdjEvY29ubmVjdG9ycy97Y29ubmVjdG9yX3NsdWd9L2V4ZWN1dGUiKy9hcGkvdjEvY29ubmVjdGlvbnMve2Nvbm5lY3Rpb25faWR9L2V4ZWN1dGUShQEKDkxpc3RFeGVjdXRpb25zEiIucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiMucGF0Y2hiYXkudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZSIqkAIByvMYCQoHZXhlY3V0ZYLT5JMCFBISL2FwaS92MS9leGVjdXRpb25zEoQBCgxHZXRFeGVjdXRpb24SIC5wYXRjaGJheS52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiEucGF0Y2hiYXkudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiL5ACAcrzGAkKB2V4ZWN1dGWC0+STAhkSFy9hcGkvdjEvZXhlY3V0aW9ucy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_patchbay_v1_common]);
 
 /**
  * Request for ExecuteService.Execute.
@@ -177,6 +177,19 @@ export type ExecuteMetadata = Message<"patchbay.v1.ExecuteMetadata"> & {
    * @generated from field: bool return_log_lines = 5;
    */
   returnLogLines: boolean;
+
+  /**
+   * Answer from the command's in-code mock scenario of this name ("default", "empty", ...) instead of
+   * running the command: no upstream request is made and the connection's credentials are not read,
+   * but the target is checked exactly as for a real call (the caller's own active connection). At most
+   * 64 characters, letters, digits, "_" and "-". Wins over the connector's own mock mode. Only built-in
+   * connectors have mock scenarios: on a script, external or OpenAPI-derived connector the call fails
+   * with invalid_argument, error code MOCK_UNSUPPORTED; a command without the scenario fails with
+   * NO_MOCK_SCENARIO. The execution record keeps the name (Execution.mock_scenario). Empty: run for real.
+   *
+   * @generated from field: string mock_scenario = 6;
+   */
+  mockScenario: string;
 };
 
 /**
@@ -224,6 +237,19 @@ export type ExecuteMetadataJson = {
    * @generated from field: bool return_log_lines = 5;
    */
   returnLogLines?: boolean;
+
+  /**
+   * Answer from the command's in-code mock scenario of this name ("default", "empty", ...) instead of
+   * running the command: no upstream request is made and the connection's credentials are not read,
+   * but the target is checked exactly as for a real call (the caller's own active connection). At most
+   * 64 characters, letters, digits, "_" and "-". Wins over the connector's own mock mode. Only built-in
+   * connectors have mock scenarios: on a script, external or OpenAPI-derived connector the call fails
+   * with invalid_argument, error code MOCK_UNSUPPORTED; a command without the scenario fails with
+   * NO_MOCK_SCENARIO. The execution record keeps the name (Execution.mock_scenario). Empty: run for real.
+   *
+   * @generated from field: string mock_scenario = 6;
+   */
+  mockScenario?: string;
 };
 
 /**
@@ -638,6 +664,14 @@ export type Execution = Message<"patchbay.v1.Execution"> & {
    * @generated from field: string protocol = 18;
    */
   protocol: string;
+
+  /**
+   * The mock scenario that answered instead of the command, no upstream request made: the call's
+   * ExecuteMetadata.mock_scenario, else the connector's mock mode. Empty for a real run.
+   *
+   * @generated from field: string mock_scenario = 19;
+   */
+  mockScenario: string;
 };
 
 /**
@@ -774,6 +808,14 @@ export type ExecutionJson = {
    * @generated from field: string protocol = 18;
    */
   protocol?: string;
+
+  /**
+   * The mock scenario that answered instead of the command, no upstream request made: the call's
+   * ExecuteMetadata.mock_scenario, else the connector's mock mode. Empty for a real run.
+   *
+   * @generated from field: string mock_scenario = 19;
+   */
+  mockScenario?: string;
 };
 
 /**

@@ -15,7 +15,10 @@ export interface ExecuteOptions {
   logger?: ConnectorLogger;
   /** Aborts the handler's work (deadline, timeout, caller gone). */
   signal?: AbortSignal;
-  /** Answer from this in-code mock scenario instead of running the handler (connector-level mock mode). */
+  /**
+   * Answer from this in-code mock scenario instead of running the handler (an Execute call's
+   * `mock_scenario`, or connector-level mock mode).
+   */
   mockScenario?: string;
   /** Webhook endpoint management, for setup commands. */
   webhooks?: WebhookRegistrar;
@@ -102,7 +105,9 @@ export async function executeDefinition(
   }
   try {
     if (options.mockScenario !== undefined) {
-      const scenario = command.mock?.[options.mockScenario];
+      // Own keys only: "constructor" or "toString" must not reach Object.prototype's functions.
+      const mocks = command.mock ?? {};
+      const scenario = Object.hasOwn(mocks, options.mockScenario) ? mocks[options.mockScenario] : undefined;
       if (scenario === undefined) {
         return {
           success: false,
