@@ -18,6 +18,7 @@
 // transactions (distinct job creation times) they were committed in.
 //
 //   node bench/replicas/run.ts [--connections 64] [--seconds 10] [--rounds 3] [--workloads execute,webhooks]
+//     [--phases one,two[,half]] [--rate <deliveries per second, webhooks in an open loop>]
 //
 // Uses a fresh PostgreSQL database on PATCHBAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from "node:crypto";
@@ -34,7 +35,7 @@ import { countExecutionRecords, recordsOf } from "../support/execution-records.t
 import { postgresCpu, postgresCpuBetween } from "../support/postgres-cpu.ts";
 import { processCpuMs } from "../support/process-cpu.ts";
 import { median, type WrkResult } from "../support/wrk.ts";
-import { wrkAsync } from "../support/wrk-async.ts";
+import { openLoopAsync, wrkAsync } from "../support/wrk-async.ts";
 import { writeDeliveries, wrkDeliveriesScript } from "../support/wrk-deliveries.ts";
 import { wrkScript } from "../support/wrk-script.ts";
 
@@ -52,8 +53,13 @@ const { values } = parseArgs({
     // "half" (a control, not run by default): replica 1 alone with half the connections, as each replica
     // gets in phase two: it tells a cost of the second replica from a cost of less concurrency per replica.
     phases: { type: "string", default: "one,two" },
+    // Webhooks only: deliveries per second over all replicas, sent at that rate whatever the answers'
+    // pace (an open loop, as providers send; bench/support/open-loop-deliveries.ts) instead of wrk's
+    // closed loop of --connections; 0 (the default) keeps wrk.
+    rate: { type: "string", default: "0" },
   },
 });
+const rate = Number(values.rate);
 const picked = values.workloads.split(",").map((s) => s.trim());
 const unknown = picked.filter((p) => !(WORKLOADS as readonly string[]).includes(p));
 if (unknown.length > 0 || picked.length === 0)
@@ -250,6 +256,30 @@ try {
       return Promise.all(
         targets.map((t, i) => wrkAsync(`${t.base}${EXECUTE_PATH}`, executeScript, split[i] ?? "1", secs)),
       );
+    if (rate > 0) {
+      // The same total rate whatever the phase: split over the replicas that get load ("half" has no
+      // meaning for an open loop and sends the whole rate too).
+      const files = await Promise.all(
+        targets.map((_, i) =>
+          writeDeliveries(
+            dir,
+            `${tag}-${i}`,
+            `${tag}-${i}-`,
+            Math.ceil((rate / targets.length) * Number(secs)) + 1,
+            SECRET,
+          ),
+        ),
+      );
+      try {
+        return await Promise.all(
+          targets.map((t, i) =>
+            openLoopAsync(`${t.base}${receiverPath}`, files[i] ?? "", rate / targets.length, secs),
+          ),
+        );
+      } finally {
+        for (const f of files) rmSync(f, { force: true });
+      }
+    }
     const scripts = await Promise.all(
       targets.map(async (_, i) => {
         const name = `${tag}-${i}`;

@@ -36,3 +36,37 @@ export function wrkAsync(
     );
   });
 }
+
+/**
+ * Sends the deliveries of `deliveriesFile` to `url` at `perSecond` for `seconds` from a process of its own
+ * (bench/support/open-loop-deliveries.ts), an open loop, and reads its report as a {@link WrkResult}.
+ */
+export function openLoopAsync(
+  url: string,
+  deliveriesFile: string,
+  perSecond: number,
+  seconds: string,
+): Promise<WrkResult> {
+  const script = new URL("./open-loop-deliveries.ts", import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [script, url, deliveriesFile, String(perSecond), seconds],
+      { encoding: "utf8", maxBuffer: 1024 * 1024 },
+      (error, out) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        const report = JSON.parse(out.trim()) as {
+          ok: number;
+          errors: number;
+          rps: number;
+          p50: number;
+          p99: number;
+        };
+        resolve({ ...report, socketErrors: 0 });
+      },
+    );
+  });
+}
