@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPipelinedTransaction, type Database, openDatabase } from "../../src/db/index.ts";
 import { ENTITIES } from "../../src/entities.ts";
@@ -78,5 +79,28 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     const stored = await sql("select provider_event_id from webhook_events order by provider_event_id");
     expect(stored).toHaveLength(21);
     expect(await sql("select id from test_jobs")).toHaveLength(21);
+  });
+  it("commits without its turn when another replica's writer holds the turn and stalls", async () => {
+    const writer = createEventWriter(events.transaction, jobs);
+    // Another replica's writer that took the turn and stopped (a paused process): its transaction stays
+    // open with the lock until it is ended below.
+    const stalled = new pg.Client({ connectionString: pgdb.url });
+    await stalled.connect();
+    try {
+      await stalled.query("begin");
+      await stalled.query("select pg_advisory_xact_lock(1346520406, 1)");
+      await expect(writer.write(event("evt_while_stalled"))).resolves.toBe(true);
+      expect(
+        await sql("select 1 from webhook_events where provider_event_id = 'evt_while_stalled'"),
+      ).toHaveLength(1);
+      // The stalled turn is still held: the write above did not wait for it to end.
+      const held = await sql(
+        "select 1 from pg_locks where locktype = 'advisory' and classid = 1346520406 and objid = 1 and granted",
+      );
+      expect(held).toHaveLength(1);
+    } finally {
+      await stalled.query("rollback").catch(() => undefined);
+      await stalled.end();
+    }
   });
 });

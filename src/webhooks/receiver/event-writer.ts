@@ -42,6 +42,20 @@ select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
 on conflict do nothing
 returning id`;
 
+// Replicas take turns committing: each batch's transaction first takes one advisory lock of the database
+// (a key of its own), so while one replica commits, the others' deliveries gather into their next batch
+// instead of going in a concurrent transaction. A replica that holds its turn and stalls (a paused or
+// dying process) must not stop the others: a turn not given within 200 ms is skipped, and that batch
+// commits without it.
+const TURN_WAIT = "select set_config('lock_timeout', '200ms', true)";
+const TURN = "select pg_advisory_xact_lock(1346520406, 1)";
+const TURN_TAKEN = "select set_config('lock_timeout', '0', true)";
+
+/** The turn was not given in time (SQLSTATE 55P03, lock_not_available). */
+function isTurnTimeout(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "55P03";
+}
+
 /** PostgreSQL refused the data itself (SQLSTATE class 22, data exception, or 23, integrity). */
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
@@ -86,22 +100,38 @@ export function createEventWriter(
     for (const [provider, n] of byProvider) metrics.stored(provider, n);
   }
 
-  async function commit(batch: Waiting[]): Promise<Set<string>> {
+  async function commit(batch: Waiting[], turn = true): Promise<Set<string>> {
     const events = batch.map((waiting) => waiting.event);
     const column = <T>(pick: (event: NewEvent) => T) => events.map(pick);
     const stored = await transaction(async (tx) => {
-      const { rows } = await tx.query(INSERT, [
-        column((e) => e.eventId),
-        column((e) => e.tenantId),
-        column((e) => e.endpointId),
-        column((e) => e.provider),
-        column((e) => e.providerEventId),
-        column((e) => e.eventKey),
-        column((e) => e.sealedPayload),
-        column((e) => e.receivedAt),
-        column((e) => e.jobId),
-        column((e) => e.replayKey),
-      ]);
+      // Sent with BEGIN and the INSERT: waiting for the turn costs no round trip. A turn not given fails
+      // every statement behind it; the INSERT then reports the turn's error (answered before its own).
+      let turnError: Promise<unknown> = Promise.resolve(undefined);
+      if (turn) {
+        tx.query(TURN_WAIT).catch(() => undefined);
+        turnError = tx.query(TURN).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        tx.query(TURN_TAKEN).catch(() => undefined);
+      }
+      const { rows } = await tx
+        .query(INSERT, [
+          column((e) => e.eventId),
+          column((e) => e.tenantId),
+          column((e) => e.endpointId),
+          column((e) => e.provider),
+          column((e) => e.providerEventId),
+          column((e) => e.eventKey),
+          column((e) => e.sealedPayload),
+          column((e) => e.receivedAt),
+          column((e) => e.jobId),
+          column((e) => e.replayKey),
+        ])
+        .catch(async (error: unknown) => {
+          const refused = await turnError;
+          throw isTurnTimeout(refused) ? refused : error;
+        });
       const stored = new Set(rows.map((row) => String((row as { id: string }).id)));
       const byQueue = new Map<string, NewEvent[]>();
       for (const event of events) {
@@ -129,6 +159,17 @@ export function createEventWriter(
             for (const waiting of batch) waiting.resolve(stored.has(waiting.event.eventId));
           },
           async (error: unknown) => {
+            if (isTurnTimeout(error)) {
+              await commit(batch, false).then(
+                (stored) => {
+                  for (const waiting of batch) waiting.resolve(stored.has(waiting.event.eventId));
+                },
+                (again: unknown) => {
+                  for (const waiting of batch) waiting.reject(again);
+                },
+              );
+              return;
+            }
             // A row PostgreSQL refuses for its data must not fail the deliveries it was batched with
             // (other endpoints', other tenants'): each is committed alone, and only the bad one fails.
             if (batch.length === 1 || !isDataError(error)) {
