@@ -14,6 +14,7 @@ export { createConnectorLogger } from "./connector-logger.ts";
 export { createLiveConnectionCounter } from "./count-live-connections.ts";
 export { type ActiveConnection, listActiveConnections } from "./list-active-connections.ts";
 export type { StoredTokens } from "./oauth-flow.ts";
+export { OAUTH_FLOW_GRACE_MS, startOAuthFlowSweep, sweepOAuthFlows } from "./oauth-flow-sweep.ts";
 export { CONNECTION_SEALED_COLUMNS } from "./sealed-columns.ts";
 export { createTokenRefresher, type TokenRefresher } from "./token-refresher.ts";
 export {

@@ -7,7 +7,7 @@ import {
   startApiKeyExpirySweep,
 } from "../auth/index.ts";
 import type { Config } from "../config.ts";
-import type { TokenRefresher } from "../connections/index.ts";
+import { startOAuthFlowSweep, type TokenRefresher } from "../connections/index.ts";
 import type { Sandbox } from "../connectors/script/index.ts";
 import { createNativeQuery, type Database } from "../db/index.ts";
 import { startRetentionSweep } from "../execute/index.ts";
@@ -181,6 +181,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       startRetentionSweep(
         createNativeQuery(() => db.em()),
         config.executionRetentionDays,
+        logger,
+        now,
+      ),
+    );
+    // Expired OAuth authorizations (with their sealed code verifiers) and start links are deleted a day on.
+    opened.defer(
+      startOAuthFlowSweep(
+        createNativeQuery(() => db.em()),
         logger,
         now,
       ),
