@@ -456,6 +456,10 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
         { postCount: 0 },
       );
       expect(placeholder.requests.length).toBe(before);
+      const mocked = /\(execution ([0-9a-f-]{36})\)/.exec(
+        (await page.locator("#run-summary").textContent()) ?? "",
+      )?.[1];
+      expect(mocked).toMatch(/^[0-9a-f-]{36}$/);
 
       // Back to "none": the same command runs for real and reaches the API.
       await mock.selectOption("");
@@ -467,6 +471,20 @@ describe.skipIf(noChromium)(`the build page in headless Chromium (${CHROMIUM})`,
       await expectNoSeriousAxeViolations(page);
       await expectFitsNarrowScreen(page);
       await screenshot(page, "console-build-mock-420");
+
+      // The execution log's record of the mocked run says which scenario answered it.
+      const log = await openConsolePage(context, t.url, "/admin/executions");
+      await useKey(log.page, t.adminKey);
+      await log.page.locator(`tr[data-execution-id="${mocked}"] button`).click();
+      const detail = log.page.locator("#detail");
+      await detail.waitFor();
+      await expect
+        .poll(() => detail.locator("dt, dd").allTextContents())
+        .toEqual(expect.arrayContaining(["Mock scenario", "empty"]));
+      expect(log.problems).toEqual([]);
+      // Back to the build page's tab (a page in the background gets no focus events).
+      await log.page.close();
+      await page.bringToFront();
 
       // A script connector has no mock scenarios: the control is not offered.
       await page.locator("#run-slug").fill("console-contacts");

@@ -201,6 +201,8 @@ async function showDetail(id) {
     fact(facts, "Protocol", str(e.protocol));
     fact(facts, "Step / run", [str(e.stepId), str(e.runId)].filter((v) => v !== "").join(" / "));
     if (str(e.deprecation) !== "") fact(facts, "Deprecation", str(e.deprecation));
+    // A run answered from a built-in command's mock scenario made no upstream request.
+    if (str(e.mockScenario) !== "") fact(facts, "Mock scenario", str(e.mockScenario));
     const diagnostics = e.diagnostics ?? {};
     ui.detailDiagnostics.textContent =
       Object.keys(diagnostics).length === 0 ? "none recorded" : json(diagnostics);
