@@ -17,15 +17,9 @@ import {
 } from "./admin-common.js";
 import { createConnectorForm } from "./connector-form.js";
 import { changesList, el, jsonBlock, str } from "./connector-view.js";
+import { $ } from "./console-ui.js";
 import { bumpVersion, diffSchemas, requiredBump, schemaOfCapabilities } from "./schema-diff.js";
 import { createScriptEditor } from "./script-editor.js";
-
-/** @param {string} id */
-function $(id) {
-  const element = document.getElementById(id);
-  if (element === null) throw new Error(`the page lacks #${id}`);
-  return element;
-}
 
 const ui = {
   keyForm: /** @type {HTMLFormElement} */ ($("key-form")),

@@ -3,6 +3,8 @@
 // their version bumps. Plain browser JavaScript, no build step; every value from the API reaches the page
 // through textContent or an attribute, never as HTML.
 
+import { str } from "./console-ui.js";
+
 /**
  * An element with text or children; `props` sets properties (className, id, …) and `data-*`/`aria-*`
  * attributes.
@@ -23,10 +25,8 @@ export function el(tag, props = {}, ...children) {
   return element;
 }
 
-/** @param {unknown} value */
-export function str(value) {
-  return typeof value === "string" ? value : "";
-}
+// The pages that import it from here get the console's one reading of a proto JSON string field.
+export { str } from "./console-ui.js";
 
 /**
  * A FieldSpec in a few words: "number, required, default 50" or "secret".

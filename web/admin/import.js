@@ -16,14 +16,8 @@ import {
   showMessage,
 } from "./admin-common.js";
 import { capabilitiesOfSchema, changesList, commandsTable, el, fieldsTable, str } from "./connector-view.js";
+import { $ } from "./console-ui.js";
 import { bumpVersion, diffSchemas, requiredBump } from "./schema-diff.js";
-
-/** @param {string} id */
-function $(id) {
-  const element = document.getElementById(id);
-  if (element === null) throw new Error(`the page lacks #${id}`);
-  return element;
-}
 
 const ui = {
   keyForm: /** @type {HTMLFormElement} */ ($("key-form")),
