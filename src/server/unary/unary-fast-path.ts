@@ -18,6 +18,9 @@ import {
   type UniversalHandlerOptions,
   validateUniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
+import { contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
+import { contentTypeProto as grpcProto } from "@connectrpc/connect/protocol-grpc";
+import { contentTypeProto as grpcWebProto } from "@connectrpc/connect/protocol-grpc-web";
 import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
@@ -290,10 +293,11 @@ export function createUnaryFastPath(
   return fast;
 }
 
+// The response content types Connect's own handlers answer with.
 function contentTypeOf(wire: UnaryWire): string {
-  if (wire.protocol === "grpc") return "application/grpc+proto";
-  if (wire.protocol === "grpc-web") return "application/grpc-web+proto";
-  return wire.binary ? "application/proto" : "application/json";
+  if (wire.protocol === "grpc") return grpcProto;
+  if (wire.protocol === "grpc-web") return grpcWebProto;
+  return wire.binary ? contentTypeUnaryProto : contentTypeUnaryJson;
 }
 
 // Connect's copyHeaders: an interceptor that answered with headers of its own replaces the call's.

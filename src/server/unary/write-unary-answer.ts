@@ -76,12 +76,13 @@ export async function writeUnaryAnswer(
         : new ConnectError("internal error", Code.Internal, undefined, undefined, outcome.error)
       : undefined;
   const message = "message" in outcome ? outcome.message : undefined;
+  // gRPC and gRPC-Web carry an error in the trailers, its message encoded as the spec says.
+  if (error !== undefined && wire.protocol !== "connect") {
+    setTrailerStatus(trailer, error);
+    reencodeGrpcMessageIn(trailer);
+  }
   switch (wire.protocol) {
     case "grpc": {
-      if (error !== undefined) {
-        setTrailerStatus(trailer, error);
-        reencodeGrpcMessageIn(trailer);
-      }
       const body = message === undefined ? undefined : await messageEnvelope(answer, message);
       res.writeHead(200, nodeHeaders(header));
       if (body !== undefined) res.write(body);
@@ -90,10 +91,6 @@ export async function writeUnaryAnswer(
       return;
     }
     case "grpc-web": {
-      if (error !== undefined) {
-        setTrailerStatus(trailer, error);
-        reencodeGrpcMessageIn(trailer);
-      }
       const trailers = envelope(trailerFlag, trailerSerialize(trailer));
       const body =
         message === undefined ? trailers : concat(await messageEnvelope(answer, message), trailers);
