@@ -1,7 +1,6 @@
-import type { NativeQuery } from "../db/index.ts";
+import { type NativeQuery, startHourlySweep } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const BATCH = 5_000;
 /**
  * How long an expired authorization or start link is kept: until then a late callback or a reopened link
@@ -34,19 +33,12 @@ export async function sweepOAuthFlows(query: NativeQuery, now: Date): Promise<nu
 
 /** Sweeps once shortly after start and then hourly; returns the function that stops it. */
 export function startOAuthFlowSweep(query: NativeQuery, logger: Logger, now: () => Date): () => void {
-  const run = () =>
-    void sweepOAuthFlows(query, now()).then(
+  return startHourlySweep(() =>
+    sweepOAuthFlows(query, now()).then(
       (deleted) => {
         if (deleted > 0) logger.info({ deleted }, "expired OAuth authorizations and start links deleted");
       },
       (error: unknown) => logger.warn({ err: error }, "OAuth flow sweep failed; retrying next hour"),
-    );
-  const first = setTimeout(run, 10_000);
-  const timer = setInterval(run, SWEEP_EVERY_MS);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+    ),
+  );
 }

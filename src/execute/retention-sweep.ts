@@ -1,7 +1,6 @@
-import type { NativeQuery } from "../db/index.ts";
+import { type NativeQuery, startHourlySweep } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const BATCH = 5_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,19 +29,12 @@ export function startRetentionSweep(
   logger: Logger,
   now: () => Date,
 ): () => void {
-  const run = () =>
-    void sweepExecutions(query, retentionDays, now()).then(
+  return startHourlySweep(() =>
+    sweepExecutions(query, retentionDays, now()).then(
       (deleted) => {
         if (deleted > 0) logger.info({ deleted, retentionDays }, "execution records past retention deleted");
       },
       (error: unknown) => logger.warn({ err: error }, "execution retention sweep failed; retrying next hour"),
-    );
-  const first = setTimeout(run, 10_000);
-  const timer = setInterval(run, SWEEP_EVERY_MS);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+    ),
+  );
 }
