@@ -97,6 +97,13 @@ export async function launchBenchServer(settings: LaunchSettings): Promise<Bench
       PATCHBAY_SHED_DB_WAITING: "0",
       LOG_FORMAT: "json",
       ...settings.env,
+      // BENCH_SERVER_ENV="PATCHBAY_METRICS=off LOG_LEVEL=warn" prices a setting: it overrides the above.
+      ...Object.fromEntries(
+        (process.env.BENCH_SERVER_ENV ?? "")
+          .split(" ")
+          .filter((pair) => pair.includes("="))
+          .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+      ),
     },
     stdio: ["ignore", logFd, "inherit"],
   });
