@@ -194,7 +194,9 @@ export function createApiKeyStore(
       if (key.length < 16 || key.length > 512) return undefined;
       const keyHash = hashApiKey(key);
       const at = clock();
-      const found = caching ? await lookUpCached(keyHash, at) : await lookUpUncached(keyHash);
+      // A fresh entry is answered without fetch()'s promise machinery; anything else goes the long way.
+      const fresh = caching ? cache.get(keyHash, { allowStale: false }) : undefined;
+      const found = fresh ?? (caching ? await lookUpCached(keyHash, at) : await lookUpUncached(keyHash));
       const principal = found.principal;
       if (principal === undefined || (principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) <= at) {
         // Refused from now on: the next call reads the key again rather than answer a stale entry.

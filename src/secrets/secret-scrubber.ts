@@ -51,43 +51,53 @@ function formsOf(secret: string): string[] {
  * before anything is stored, logged or answered. Key-based redaction stays as the second net.
  */
 export function createSecretScrubber(secrets: Iterable<string>): SecretScrubber {
-  const forms = new Set<string>();
+  const scrubber = new ExactValueScrubber();
+  for (const secret of secrets) scrubber.add(secret);
+  return scrubber;
+}
+
+// A class, not an object literal: every execution makes one, and a literal with a getter is built by
+// V8's slow path (several times the cost of the rest of an empty scrubber).
+class ExactValueScrubber implements SecretScrubber {
+  readonly #forms = new Set<string>();
   // Made when first needed after a change: most executions scrub nothing, or once.
-  let pattern: RegExp | undefined;
-  const add = (secret: string) => {
+  #pattern: RegExp | undefined;
+
+  get empty(): boolean {
+    return this.#forms.size === 0;
+  }
+
+  add(secret: string): void {
     if (secret.length < MIN_SECRET_LENGTH) return;
-    for (const form of formsOf(secret)) forms.add(form);
-    pattern = undefined;
-  };
-  for (const secret of secrets) add(secret);
-  const text = (value: string) => {
-    if (forms.size === 0 || value.length < MIN_SECRET_LENGTH) return value;
+    for (const form of formsOf(secret)) this.#forms.add(form);
+    this.#pattern = undefined;
+  }
+
+  text(value: string): string {
+    if (this.#forms.size === 0 || value.length < MIN_SECRET_LENGTH) return value;
     // Longest first, so a secret's encoding that contains another secret is replaced whole.
-    pattern ??= new RegExp(
-      [...forms]
+    this.#pattern ??= new RegExp(
+      [...this.#forms]
         .sort((a, b) => b.length - a.length)
         .map(escapeRegExp)
         .join("|"),
       "g",
     );
-    return value.replace(pattern, SCRUBBED);
-  };
-  const scrub = (value: unknown, depth: number): unknown => {
-    if (typeof value === "string") return text(value);
+    return value.replace(this.#pattern, SCRUBBED);
+  }
+
+  value<T>(value: T): T {
+    return this.#forms.size === 0 ? value : (this.#scrub(value, 0) as T);
+  }
+
+  #scrub(value: unknown, depth: number): unknown {
+    if (typeof value === "string") return this.text(value);
     if (value === null || typeof value !== "object" || depth > 32) return value;
-    if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+    if (Array.isArray(value)) return value.map((item) => this.#scrub(item, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[text(key)] = scrub(item, depth + 1);
+    for (const [key, item] of Object.entries(value)) out[this.text(key)] = this.#scrub(item, depth + 1);
     return out;
-  };
-  return {
-    get empty() {
-      return forms.size === 0;
-    },
-    add,
-    text,
-    value: <T>(value: T) => (forms.size === 0 ? value : (scrub(value, 0) as T)),
-  };
+  }
 }
 
 /** Key names whose values are secrets wherever they appear (config, credentials, diagnostics). */
