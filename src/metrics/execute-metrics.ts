@@ -1,5 +1,7 @@
-import { Counter, Histogram, type Registry } from "prom-client";
-import { createLabelCap, OVERFLOW_LABEL } from "./label-cap.ts";
+import { Counter, type Registry } from "prom-client";
+import { createLabelCap, createPairCap } from "./label-cap.ts";
+import { createLabeledCounter } from "./labeled-counter.ts";
+import { createLabeledHistogram } from "./labeled-histogram.ts";
 
 /** One command run, as Execute and webhook command targets finish it. */
 export interface ExecutedCommand {
@@ -41,18 +43,16 @@ export const TENANT_LABEL = "tenant";
 const EXECUTE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
 
 export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOptions): ExecuteMetrics {
-  const executions = new Counter({
+  const executions = createLabeledCounter(registry, {
     name: "patchbay_executions_total",
     help: "Connector commands run (Execute and webhook command targets), by connector, command, execution model and outcome.",
     labelNames: ["connector", "command", "model", "outcome"] as const,
-    registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = createLabeledHistogram(registry, {
     name: "patchbay_execution_duration_seconds",
     help: "Time a connector command ran, by connector and execution model.",
     labelNames: ["connector", "model"] as const,
     buckets: EXECUTE_BUCKETS,
-    registers: [registry],
   });
   const replays = new Counter({
     name: "patchbay_execute_replays_total",
@@ -60,11 +60,7 @@ export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOp
     registers: [registry],
   });
   const connectorCap = createLabelCap(options.maxConnectors);
-  // Label children found once per series (the labels are capped above, so the maps are bounded too):
-  // prom-client would hash a label object on every command otherwise.
-  const counters = new Map<string, ReturnType<typeof executions.labels>>();
-  const histograms = new Map<string, ReturnType<typeof duration.labels>>();
-  const commandCap = createLabelCap(options.maxCommands);
+  const commandCap = createPairCap(options.maxCommands);
   return {
     executed(run) {
       const hidden = run.tenantOwned && options.connectorLabels === "public";
@@ -72,22 +68,10 @@ export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOp
       let command: string;
       if (hidden) command = TENANT_LABEL;
       else if (run.unknownCommand) command = "unknown";
-      else if (commandCap(`${connector}\u0000${run.command}`) === OVERFLOW_LABEL) command = OVERFLOW_LABEL;
-      else command = run.command;
-      const runKey = `${connector}\u0000${command}\u0000${run.model}\u0000${run.outcome}`;
-      let counter = counters.get(runKey);
-      if (counter === undefined) {
-        counter = executions.labels({ connector, command, model: run.model, outcome: run.outcome });
-        counters.set(runKey, counter);
-      }
-      counter.inc();
-      const timeKey = `${connector}\u0000${run.model}`;
-      let histogram = histograms.get(timeKey);
-      if (histogram === undefined) {
-        histogram = duration.labels({ connector, model: run.model });
-        histograms.set(timeKey, histogram);
-      }
-      histogram.observe(run.seconds);
+      else command = commandCap(connector, run.command);
+      // The labels are capped above, so the series are bounded too.
+      executions.series(connector, command, run.model, run.outcome).inc();
+      duration.series(connector, run.model).observe(run.seconds);
     },
     replayed() {
       replays.inc();

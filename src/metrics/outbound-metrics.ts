@@ -1,4 +1,6 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { createLabeledCounter } from "./labeled-counter.ts";
+import { createLabeledHistogram } from "./labeled-histogram.ts";
 
 /** Metrics of the server's own HTTP requests to upstreams (connectors, OAuth, descriptions). */
 export interface OutboundMetrics {
@@ -14,30 +16,27 @@ const REFUSALS = new Set(["egress_refused", "bad_url", "agent_egress_refused"]);
 const OUTBOUND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createOutboundMetrics(registry: Registry): OutboundMetrics {
-  const requests = new Counter({
+  const requests = createLabeledCounter(registry, {
     name: "patchbay_outbound_requests_total",
     help: "HTTP requests Patchbay made to upstreams for connectors, by outcome (status class or failure code).",
     labelNames: ["outcome"] as const,
-    registers: [registry],
   });
-  const refusals = new Counter({
+  const refusals = createLabeledCounter(registry, {
     name: "patchbay_egress_refusals_total",
     help: "Outbound requests refused before any connection, by reason (egress_refused, bad_url, agent_egress_refused).",
     labelNames: ["reason"] as const,
-    registers: [registry],
   });
-  const latency = new Histogram({
+  const latency = createLabeledHistogram(registry, {
     name: "patchbay_outbound_duration_seconds",
     help: "Time of an HTTP request to an upstream that answered, by status class.",
     labelNames: ["status"] as const,
     buckets: OUTBOUND_BUCKETS,
-    registers: [registry],
   });
   return {
     requested(outcome, seconds) {
-      requests.inc({ outcome });
-      if (REFUSALS.has(outcome)) refusals.inc({ reason: outcome });
-      else if (/^[1-5]xx$/.test(outcome)) latency.observe({ status: outcome }, seconds);
+      requests.series(outcome).inc();
+      if (REFUSALS.has(outcome)) refusals.series(outcome).inc();
+      else if (/^[1-5]xx$/.test(outcome)) latency.series(outcome).observe(seconds);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { createLabeledCounter } from "./labeled-counter.ts";
 
 /** The database pool's connections now (what `Database.poolLoad` answers). */
 export interface PoolReading {
@@ -22,11 +23,11 @@ export interface PlatformMetrics {
 const BATCH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export function createPlatformMetrics(registry: Registry): PlatformMetrics {
-  const refused = new Counter({
+  // Counted per refused call, which an abusive caller makes as fast as it likes.
+  const refused = createLabeledCounter(registry, {
     name: "patchbay_rate_limited_total",
     help: "Calls refused by their API key's rate limit (RESOURCE_EXHAUSTED), by the tier they were limited as.",
     labelNames: ["tier"] as const,
-    registers: [registry],
   });
   const failedOpen = new Counter({
     name: "patchbay_rate_limit_fail_open_total",
@@ -66,7 +67,7 @@ export function createPlatformMetrics(registry: Registry): PlatformMetrics {
     registers: [registry],
   });
   return {
-    rateLimited: (tier) => refused.inc({ tier }),
+    rateLimited: (tier) => refused.series(tier).inc(),
     rateLimitFailedOpen: () => failedOpen.inc(),
     watchPool(read) {
       readPool = read;

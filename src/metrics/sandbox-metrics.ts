@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import { createLabeledCounter } from "./labeled-counter.ts";
 
 /** The script sandbox's metrics. */
 export interface SandboxMetrics {
@@ -35,17 +36,16 @@ const OUTCOMES: Readonly<Record<string, string>> = {
 };
 
 export function createSandboxMetrics(registry: Registry): SandboxMetrics {
-  const executions = new Counter({
+  // Counted per script run: series found by their label values and published at each scrape.
+  const executions = createLabeledCounter(registry, {
     name: "patchbay_sandbox_executions_total",
     help: "Script executions in the sandbox, by outcome (success, error, timeout, memory_limit, http_limit, queue_full, sandbox_lost).",
     labelNames: ["outcome"] as const,
-    registers: [registry],
   });
-  const breaches = new Counter({
+  const breaches = createLabeledCounter(registry, {
     name: "patchbay_sandbox_limit_breaches_total",
     help: "Script executions ended by a limit, by kind (timeout, memory, http).",
     labelNames: ["kind"] as const,
-    registers: [registry],
   });
   const events = new Counter({
     name: "patchbay_sandbox_process_events_total",
@@ -84,9 +84,9 @@ export function createSandboxMetrics(registry: Registry): SandboxMetrics {
   });
   return {
     ran(errorCode) {
-      executions.inc({ outcome: errorCode === undefined ? "success" : (OUTCOMES[errorCode] ?? "error") });
+      executions.series(errorCode === undefined ? "success" : (OUTCOMES[errorCode] ?? "error")).inc();
       const kind = errorCode === undefined ? undefined : BREACHES[errorCode];
-      if (kind !== undefined) breaches.inc({ kind });
+      if (kind !== undefined) breaches.series(kind).inc();
     },
     event: (kind) => events.inc({ kind }),
     watchProcesses(count) {

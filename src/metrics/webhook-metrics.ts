@@ -1,5 +1,7 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import { createLabelCap } from "./label-cap.ts";
+import { createLabeledCounter } from "./labeled-counter.ts";
+import { createLabeledHistogram } from "./labeled-histogram.ts";
 
 /** How a provider's delivery to the public receiver ended, when it was not refused. */
 export type WebhookReceipt = "accepted" | "duplicate" | "handshake" | "error";
@@ -61,30 +63,27 @@ const MAX_PROVIDERS = 32;
 const VERIFY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
-  const received = new Counter({
+  // Counted per delivery: series found by their label values and published at each scrape.
+  const received = createLabeledCounter(registry, {
     name: "patchbay_webhook_received_total",
     help: "Provider deliveries to the public receiver, by provider, outcome and (when rejected) reason.",
     labelNames: ["provider", "outcome", "reason"] as const,
-    registers: [registry],
   });
-  const verification = new Histogram({
+  const verification = createLabeledHistogram(registry, {
     name: "patchbay_webhook_verification_duration_seconds",
     help: "Time to verify one provider delivery (signature, token, timestamp), by provider.",
     labelNames: ["provider"] as const,
     buckets: VERIFY_BUCKETS,
-    registers: [registry],
   });
-  const stored = new Counter({
+  const stored = createLabeledCounter(registry, {
     name: "patchbay_webhook_events_stored_total",
     help: "Webhook events committed with their jobs, by provider.",
     labelNames: ["provider"] as const,
-    registers: [registry],
   });
-  const deliveries = new Counter({
+  const deliveries = createLabeledCounter(registry, {
     name: "patchbay_webhook_target_deliveries_total",
     help: "Delivery attempts to endpoints' targets by this process, by target kind and result.",
     labelNames: ["target", "result"] as const,
-    registers: [registry],
   });
 
   let read: (() => Promise<WebhookJobsReading>) | undefined;
@@ -140,12 +139,11 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
 
   const providerCap = createLabelCap(MAX_PROVIDERS);
   return {
-    received: (provider, outcome) => received.inc({ provider: providerCap(provider), outcome }),
-    refused: (provider, reason) =>
-      received.inc({ provider: providerCap(provider), outcome: "rejected", reason }),
-    verified: (provider, seconds) => verification.observe({ provider: providerCap(provider) }, seconds),
-    stored: (provider, events) => stored.inc({ provider: providerCap(provider) }, events),
-    delivered: (target, result) => deliveries.inc({ target, result }),
+    received: (provider, outcome) => received.series(providerCap(provider), outcome, undefined).inc(),
+    refused: (provider, reason) => received.series(providerCap(provider), "rejected", reason).inc(),
+    verified: (provider, seconds) => verification.series(providerCap(provider)).observe(seconds),
+    stored: (provider, events) => stored.series(providerCap(provider)).inc(events),
+    delivered: (target, result) => deliveries.series(target, result).inc(),
     watchJobs(reader) {
       read = reader;
       last = undefined;
