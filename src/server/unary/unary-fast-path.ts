@@ -25,6 +25,7 @@ import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
+import { nodeRequestHeaders } from "./node-request-headers.ts";
 import { readUnaryBody } from "./read-unary-body.ts";
 import type { UnaryMethod } from "./recording-router.ts";
 import { type UnaryWire, unaryWireOf } from "./unary-wire.ts";
@@ -73,17 +74,6 @@ interface FastMethod {
 
 function normalized<T extends DescMessage>(schema: T, value: unknown): MessageShape<T> {
   return isMessage(value, schema) ? value : create(schema, value as never);
-}
-
-function headersOf(node: NodeReq["headers"]): Headers {
-  const header = new Headers();
-  for (const name in node) {
-    if (name.charCodeAt(0) === 58 /* ":" pseudo-header */) continue;
-    const value = node[name];
-    if (typeof value === "string") header.append(name, value);
-    else if (Array.isArray(value)) for (const one of value) header.append(name, one);
-  }
-  return header;
 }
 
 /** The single message of a gRPC or gRPC-Web request body, if it holds exactly one uncompressed message. */
@@ -191,7 +181,7 @@ export function createUnaryFastPath(
     timeoutMs: number | undefined,
   ): void {
     const { method, options: opt } = m;
-    const requestHeader = headersOf(req.headers);
+    const requestHeader = nodeRequestHeaders(req.headers);
     const info: RequestInfo = {
       id: requestIdFrom(requestHeader.get(REQUEST_ID_HEADER)),
       protocol: wire.protocol,
