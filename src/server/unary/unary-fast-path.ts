@@ -213,9 +213,12 @@ export function createUnaryFastPath(
       requestHeader.get(acceptHeader),
       acceptHeader,
     ).response;
-    const responseHeader = new Headers({ "content-type": contentTypeOf(wire) });
+    // Filled by set rather than from a record: the same list, without WebIDL's record conversion.
+    const responseHeader = new Headers();
+    responseHeader.set("content-type", contentTypeOf(wire));
     if (grpcFamily && compression !== null) responseHeader.set("grpc-encoding", compression.name);
-    const responseTrailer = new Headers(grpcFamily ? { "grpc-status": "0" } : undefined);
+    const responseTrailer = new Headers();
+    if (grpcFamily) responseTrailer.set("grpc-status", "0");
     const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
     const url = `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${authority ?? "localhost"}${req.url ?? ""}`;
     const contextValues: ContextValues = createContextValues();
