@@ -101,6 +101,16 @@ export function createUnaryFastPath(
   // What a finished call's signal says (Connect aborts it too, so that work a call left behind stops);
   // frozen, so no call can change what another reads.
   const ended = Object.freeze(new ConnectError("the call ended", Code.Canceled));
+  // The calls in flight, each aborted with the shutdown's reason, in the order they began, when the server
+  // shuts down: one listener for all of them (an AbortSignal listener is costly to add and remove per call).
+  const inFlight = new Set<AbortController>();
+  shutdown?.addEventListener(
+    "abort",
+    () => {
+      for (const controller of inFlight) controller.abort(shutdown.reason);
+    },
+    { once: true },
+  );
 
   const fast = new Map<string, (req: NodeReq, res: NodeRes) => void>();
   for (const { spec, options: own } of methods) {
@@ -197,9 +207,8 @@ export function createUnaryFastPath(
       if (timeoutMs <= 0) expire();
       else timer = setTimeout(expire, timeoutMs);
     }
-    const onShutdown = () => controller.abort(shutdown?.reason);
-    if (shutdown?.aborted === true) onShutdown();
-    else shutdown?.addEventListener("abort", onShutdown, { once: true });
+    if (shutdown?.aborted === true) controller.abort(shutdown.reason);
+    else inFlight.add(controller);
     const onClose = () => {
       if (!res.writableEnded) controller.abort(new ConnectError("the client went away", Code.Canceled));
     };
@@ -245,7 +254,7 @@ export function createUnaryFastPath(
     };
     const finish = () => {
       clearTimeout(timer);
-      shutdown?.removeEventListener("abort", onShutdown);
+      inFlight.delete(controller);
       res.off("close", onClose);
       if (!controller.signal.aborted) controller.abort(ended);
     };
