@@ -73,8 +73,10 @@ class NodeRequestHeaders extends Base {
    */
   #lookup(node: IncomingHttpHeaders, name: unknown): string | null | undefined {
     if (typeof name !== "string" || !TOKEN.test(name)) return undefined;
+    // Node's names are lower-case; a name in other case is looked up lower-cased, as `Headers` does (also
+    // when the name as given hits something of Object.prototype: "toString" is header "tostring").
     let value = node[name];
-    if (value === undefined) {
+    if (typeof value !== "string" && !Array.isArray(value)) {
       const lower = name.toLowerCase();
       if (lower !== name) value = node[lower];
     }

@@ -66,6 +66,7 @@ const sample = {
   "x-empty": "",
   "x-none": [],
   "x-undefined": undefined,
+  tostring: "a header, not Object.prototype's",
   zeta: "last",
   alpha: "first",
 } as unknown as IncomingHttpHeaders;
