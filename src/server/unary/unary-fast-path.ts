@@ -25,6 +25,7 @@ import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
+import { nodeRequestHeaders } from "./node-request-headers.ts";
 import { readUnaryBody } from "./read-unary-body.ts";
 import type { UnaryMethod } from "./recording-router.ts";
 import { type UnaryWire, unaryWireOf } from "./unary-wire.ts";
@@ -75,17 +76,6 @@ function normalized<T extends DescMessage>(schema: T, value: unknown): MessageSh
   return isMessage(value, schema) ? value : create(schema, value as never);
 }
 
-function headersOf(node: NodeReq["headers"]): Headers {
-  const header = new Headers();
-  for (const name in node) {
-    if (name.charCodeAt(0) === 58 /* ":" pseudo-header */) continue;
-    const value = node[name];
-    if (typeof value === "string") header.append(name, value);
-    else if (Array.isArray(value)) for (const one of value) header.append(name, one);
-  }
-  return header;
-}
-
 /** The single message of a gRPC or gRPC-Web request body, if it holds exactly one uncompressed message. */
 function unframe(bytes: Uint8Array): Uint8Array | undefined {
   if (bytes.byteLength < 5 || bytes[0] !== 0) return undefined;
@@ -111,6 +101,16 @@ export function createUnaryFastPath(
   // What a finished call's signal says (Connect aborts it too, so that work a call left behind stops);
   // frozen, so no call can change what another reads.
   const ended = Object.freeze(new ConnectError("the call ended", Code.Canceled));
+  // The calls in flight, each aborted with the shutdown's reason, in the order they began, when the server
+  // shuts down: one listener for all of them (an AbortSignal listener is costly to add and remove per call).
+  const inFlight = new Set<AbortController>();
+  shutdown?.addEventListener(
+    "abort",
+    () => {
+      for (const controller of inFlight) controller.abort(shutdown.reason);
+    },
+    { once: true },
+  );
 
   const fast = new Map<string, (req: NodeReq, res: NodeRes) => void>();
   for (const { spec, options: own } of methods) {
@@ -191,7 +191,7 @@ export function createUnaryFastPath(
     timeoutMs: number | undefined,
   ): void {
     const { method, options: opt } = m;
-    const requestHeader = headersOf(req.headers);
+    const requestHeader = nodeRequestHeaders(req.headers);
     const info: RequestInfo = {
       id: requestIdFrom(requestHeader.get(REQUEST_ID_HEADER)),
       protocol: wire.protocol,
@@ -207,9 +207,8 @@ export function createUnaryFastPath(
       if (timeoutMs <= 0) expire();
       else timer = setTimeout(expire, timeoutMs);
     }
-    const onShutdown = () => controller.abort(shutdown?.reason);
-    if (shutdown?.aborted === true) onShutdown();
-    else shutdown?.addEventListener("abort", onShutdown, { once: true });
+    if (shutdown?.aborted === true) controller.abort(shutdown.reason);
+    else inFlight.add(controller);
     const onClose = () => {
       if (!res.writableEnded) controller.abort(new ConnectError("the client went away", Code.Canceled));
     };
@@ -223,9 +222,12 @@ export function createUnaryFastPath(
       requestHeader.get(acceptHeader),
       acceptHeader,
     ).response;
-    const responseHeader = new Headers({ "content-type": contentTypeOf(wire) });
+    // Filled by set rather than from a record: the same list, without WebIDL's record conversion.
+    const responseHeader = new Headers();
+    responseHeader.set("content-type", contentTypeOf(wire));
     if (grpcFamily && compression !== null) responseHeader.set("grpc-encoding", compression.name);
-    const responseTrailer = new Headers(grpcFamily ? { "grpc-status": "0" } : undefined);
+    const responseTrailer = new Headers();
+    if (grpcFamily) responseTrailer.set("grpc-status", "0");
     const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
     const url = `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${authority ?? "localhost"}${req.url ?? ""}`;
     const contextValues: ContextValues = createContextValues();
@@ -252,7 +254,7 @@ export function createUnaryFastPath(
     };
     const finish = () => {
       clearTimeout(timer);
-      shutdown?.removeEventListener("abort", onShutdown);
+      inFlight.delete(controller);
       res.off("close", onClose);
       if (!controller.signal.aborted) controller.abort(ended);
     };

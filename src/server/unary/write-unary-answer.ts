@@ -112,7 +112,9 @@ export async function writeUnaryAnswer(
         body = await answer.compression.compress(body);
         header.set("content-encoding", answer.compression.name);
       }
-      const muxed = trailerMux(header, trailer);
+      // Without trailers, the headers are answered as they are rather than copied first (Connect's
+      // trailerMux copies them): the same headers, as the content type and encoding are set on them above.
+      const muxed = trailer.keys().next().done === true ? header : trailerMux(header, trailer);
       muxed.set("content-length", String(body.byteLength));
       res.writeHead(status, nodeHeaders(muxed));
       res.end(body);
