@@ -3,7 +3,7 @@
 // of wrk's closed loop, where each connection waits for its answer before it sends again (which caps a
 // replica's group commit at what its own connections have in flight). Latency is measured from when each
 // delivery was due, not from when it could be sent, so a server that falls behind shows it. Prints one
-// JSON line: { sent, ok, errors, rps, p50, p99 } (ms).
+// JSON line: { sent, ok, errors, failures (count by status or error code), rps, p50, p99 } (ms).
 //
 //   node bench/support/open-loop-deliveries.ts <url> <deliveries.tsv> <per second> <seconds>
 import { readFileSync } from "node:fs";
@@ -25,6 +25,12 @@ const latencies: number[] = [];
 let sent = 0;
 let ok = 0;
 let errors = 0;
+/** What the errors were: an answer's status, or the request's error code. */
+const failures: Record<string, number> = {};
+const failed = (what: string) => {
+  errors++;
+  failures[what] = (failures[what] ?? 0) + 1;
+};
 let pending = 0;
 
 function send(line: string, due: number): void {
@@ -50,14 +56,14 @@ function send(line: string, due: number): void {
       res.on("end", () => {
         pending--;
         if (res.statusCode === 204) ok++;
-        else errors++;
+        else failed(`status ${res.statusCode}`);
         latencies.push(performance.now() - due);
       });
     },
   );
-  req.on("error", () => {
+  req.on("error", (error: NodeJS.ErrnoException) => {
     pending--;
-    errors++;
+    failed(error.code ?? error.name);
   });
   req.end(body);
 }
@@ -87,5 +93,5 @@ const at = (q: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
 const elapsed = (performance.now() - start) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ sent, ok, errors, rps: ok / elapsed, p50: at(0.5), p99: at(0.99) })}\n`,
+  `${JSON.stringify({ sent, ok, errors, failures, rps: ok / elapsed, p50: at(0.5), p99: at(0.99) })}\n`,
 );

@@ -61,11 +61,14 @@ export function openLoopAsync(
         const report = JSON.parse(out.trim()) as {
           ok: number;
           errors: number;
+          failures: Record<string, number>;
           rps: number;
           p50: number;
           p99: number;
         };
-        resolve({ ...report, socketErrors: 0 });
+        const { failures, ...result } = report;
+        if (report.errors > 0) process.stderr.write(`open loop ${url}: failed ${JSON.stringify(failures)}\n`);
+        resolve({ ...result, socketErrors: 0 });
       },
     );
   });
