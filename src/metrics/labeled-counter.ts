@@ -1,5 +1,5 @@
 import { Counter, type Registry } from "prom-client";
-import { createSeriesIndex, type SeriesIndex } from "./series-index.ts";
+import { createSeriesIndex, type LabeledMetricOptions, type SeriesIndex } from "./series-index.ts";
 
 /** One series of a {@link LabeledCounter}. */
 export interface CounterSeries {
@@ -9,12 +9,6 @@ export interface CounterSeries {
 
 /** A counter whose series are found once and counted as plain numbers, published when scraped. */
 export type LabeledCounter<N extends readonly string[]> = SeriesIndex<N, CounterSeries>;
-
-export interface LabeledCounterOptions<N extends readonly string[]> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: N;
-}
 
 class Series implements CounterSeries {
   /** Added since the last scrape. */
@@ -49,7 +43,7 @@ class Series implements CounterSeries {
  */
 export function createLabeledCounter<const N extends readonly string[]>(
   registry: Registry,
-  options: LabeledCounterOptions<N>,
+  options: LabeledMetricOptions<N>,
 ): LabeledCounter<N> {
   // Published in the order of their first increment, so new series are listed where prom-client lists them.
   const touched: Series[] = [];

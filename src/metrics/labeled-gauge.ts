@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import { createSeriesIndex, type SeriesIndex } from "./series-index.ts";
+import { createSeriesIndex, type LabeledMetricOptions, type SeriesIndex } from "./series-index.ts";
 
 /** One series of a {@link LabeledGauge}. */
 export interface GaugeSeries {
@@ -9,12 +9,6 @@ export interface GaugeSeries {
 
 /** A gauge whose series are found once and moved as plain numbers, published when scraped. */
 export type LabeledGauge<N extends readonly string[]> = SeriesIndex<N, GaugeSeries>;
-
-export interface LabeledGaugeOptions<N extends readonly string[]> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: N;
-}
 
 class Series implements GaugeSeries {
   value = 0;
@@ -53,7 +47,7 @@ class Series implements GaugeSeries {
  */
 export function createLabeledGauge<const N extends readonly string[]>(
   registry: Registry,
-  options: LabeledGaugeOptions<N>,
+  options: LabeledMetricOptions<N>,
 ): LabeledGauge<N> {
   const listed: Series[] = [];
   new Gauge({

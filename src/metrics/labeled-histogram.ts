@@ -1,5 +1,5 @@
 import type { Histogram, Registry } from "prom-client";
-import { createSeriesIndex, type SeriesIndex } from "./series-index.ts";
+import { createSeriesIndex, type LabeledMetricOptions, type SeriesIndex } from "./series-index.ts";
 
 /** One series of a {@link LabeledHistogram}: an observation is a few number updates. */
 export interface HistogramSeries {
@@ -9,10 +9,7 @@ export interface HistogramSeries {
 /** A histogram whose series are found once and updated as plain numbers, published when scraped. */
 export type LabeledHistogram<N extends readonly string[]> = SeriesIndex<N, HistogramSeries>;
 
-export interface LabeledHistogramOptions<N extends readonly string[]> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: N;
+export interface LabeledHistogramOptions<N extends readonly string[]> extends LabeledMetricOptions<N> {
   /** Upper bounds, ascending; `+Inf` is always added. */
   readonly buckets: readonly number[];
 }

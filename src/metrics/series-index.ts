@@ -10,6 +10,13 @@ export interface SeriesIndex<N extends readonly string[], S> {
   series(...values: LabelValues<N>): S;
 }
 
+/** What a labeled metric is made with (a histogram adds its buckets). */
+export interface LabeledMetricOptions<N extends readonly string[]> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: N;
+}
+
 type Node = Map<string | undefined, unknown>;
 
 /**
