@@ -100,7 +100,7 @@ export function createEventWriter(
     for (const [provider, n] of byProvider) metrics.stored(provider, n);
   }
 
-  async function commit(batch: Waiting[], turn = true): Promise<Set<string>> {
+  async function commit(batch: readonly Waiting[], turn = true): Promise<Set<string>> {
     const events = batch.map((waiting) => waiting.event);
     const column = <T>(pick: (event: NewEvent) => T) => events.map(pick);
     const stored = await transaction(async (tx) => {
@@ -149,40 +149,42 @@ export function createEventWriter(
     return stored;
   }
 
+  function settleStored(batch: readonly Waiting[], stored: ReadonlySet<string>): void {
+    for (const waiting of batch) waiting.resolve(stored.has(waiting.event.eventId));
+  }
+
+  /** Answers a batch whose commit failed with `error`, retrying what can still be committed. */
+  async function settleFailed(batch: readonly Waiting[], error: unknown, turn: boolean): Promise<void> {
+    // A turn not given in time: the batch commits without it.
+    if (turn && isTurnTimeout(error)) {
+      await commit(batch, false).then(
+        (stored) => settleStored(batch, stored),
+        (again: unknown) => settleFailed(batch, again, false),
+      );
+      return;
+    }
+    // A row PostgreSQL refuses for its data must not fail the deliveries it was batched with (other
+    // endpoints', other tenants'): each is committed alone, and only the bad one fails.
+    if (batch.length === 1 || !isDataError(error)) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    for (const waiting of batch) {
+      await commit([waiting]).then(
+        (stored) => settleStored([waiting], stored),
+        (alone: unknown) => settleFailed([waiting], alone, true),
+      );
+    }
+  }
+
   function pump(): void {
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
       inFlight++;
       commit(batch)
         .then(
-          (stored) => {
-            for (const waiting of batch) waiting.resolve(stored.has(waiting.event.eventId));
-          },
-          async (error: unknown) => {
-            if (isTurnTimeout(error)) {
-              await commit(batch, false).then(
-                (stored) => {
-                  for (const waiting of batch) waiting.resolve(stored.has(waiting.event.eventId));
-                },
-                (again: unknown) => {
-                  for (const waiting of batch) waiting.reject(again);
-                },
-              );
-              return;
-            }
-            // A row PostgreSQL refuses for its data must not fail the deliveries it was batched with
-            // (other endpoints', other tenants'): each is committed alone, and only the bad one fails.
-            if (batch.length === 1 || !isDataError(error)) {
-              for (const waiting of batch) waiting.reject(error);
-              return;
-            }
-            for (const waiting of batch) {
-              await commit([waiting]).then(
-                (stored) => waiting.resolve(stored.has(waiting.event.eventId)),
-                (alone: unknown) => waiting.reject(alone),
-              );
-            }
-          },
+          (stored) => settleStored(batch, stored),
+          (error: unknown) => settleFailed(batch, error, true),
         )
         .finally(() => {
           inFlight--;
