@@ -301,6 +301,30 @@ describe.skipIf(noChromium)(`the import page in headless Chromium (${CHROMIUM})`
     }
   }, 120_000);
 
+  it("creates nothing under a slug taken by a connector of another kind, whatever operations are chosen", async () => {
+    const context = await browser.newContext();
+    try {
+      // echo is a built-in connector: an OpenAPI import cannot take its slug.
+      const { page, problems } = await openConsolePage(context, t.url, `/admin/import?slug=echo`);
+      await useKey(page, t.adminKey);
+      await page.getByLabel("Paste the document").fill(JSON.stringify(description(fake.url, 1)));
+      await page.getByRole("button", { name: "Preview" }).click();
+      await expect.poll(() => page.locator("#message").textContent()).toMatch(/choose another slug\.$/);
+      const create = page.getByRole("button", { name: "Create connector" });
+      await expect(create.isDisabled()).resolves.toBe(true);
+      // Choosing operations again must not turn Create back on.
+      await page.locator('#operations tr[data-operation="listContacts"] input').uncheck();
+      await page.locator('#operations tr[data-operation="listContacts"] input').check();
+      await expect(create.isDisabled()).resolves.toBe(true);
+      await expect(page.locator("#consequence-summary").textContent()).resolves.toBe(
+        "Nothing: echo is taken by a connector of another kind.",
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("says why a description is refused", async () => {
     const context = await browser.newContext();
     try {

@@ -52,7 +52,8 @@ const SLUG_SHAPE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
  * replace: its version and its current schema.
  * @type {{ parsed: any, existing: { version: string, schema: any } | null, generation: number }}
  */
-const state = { parsed: null, existing: null, generation: 0 };
+// taken: the slug belongs to a connector of another kind, so nothing may be created under it.
+const state = { parsed: null, existing: null, taken: false, generation: 0 };
 
 const FAILURE_WORDS = {
   forbidden: "Permission denied (403): importing needs a key with the catalog:write scope.",
@@ -125,7 +126,14 @@ function showChoice() {
         )
       : fieldsTable("Connection fields of the draft", fields),
   );
-  ui.create.disabled = commands.length === 0;
+  ui.create.disabled = commands.length === 0 || state.taken;
+  if (state.taken) {
+    ui.consequenceTitle.textContent = "What creating it does";
+    ui.consequence.replaceChildren(
+      el("p", { id: "consequence-summary" }, `Nothing: ${slug} is taken by a connector of another kind.`),
+    );
+    return;
+  }
   if (state.existing === null) {
     ui.consequenceTitle.textContent = "What creating it does";
     ui.consequence.replaceChildren(
@@ -253,13 +261,14 @@ async function preview() {
         "error",
       );
       state.existing = null;
+      state.taken = true;
       state.parsed = parsed;
       showDraft(parsed);
-      ui.create.disabled = true;
       return;
     }
     state.parsed = parsed;
     state.existing = existing;
+    state.taken = false;
     clearMessage(ui);
     showDraft(parsed);
   } catch (error) {
