@@ -1,11 +1,23 @@
 import http, { type IncomingHttpHeaders } from "node:http";
+import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { CatalogService } from "../../../gen/patchbay/v1/catalog_pb.ts";
+import { CatalogService, GetConnectorRequestSchema } from "../../../gen/patchbay/v1/catalog_pb.ts";
+import type { NodeReq, NodeRes } from "../../../src/protocol/node-types.ts";
 import { recordUnaryMethods } from "../../../src/server/unary/recording-router.ts";
 import { createUnaryFastPath } from "../../../src/server/unary/unary-fast-path.ts";
+import {
+  frame,
+  gzip,
+  h2Request,
+  http1Request,
+  json,
+  GET_CONNECTOR as PATH,
+  type RawRequest,
+} from "../../wire/raw-wire.ts";
 
 // The fast path on its own, on a real HTTP/1.1 server, with an implementation that shows what a call
 // sees: its request headers and its signal. Slugs starting with "wait" hold the call until its signal
@@ -16,8 +28,10 @@ interface Seen {
   readonly context: HandlerContext;
 }
 
-async function start(shutdown: AbortSignal) {
+async function start(shutdown: AbortSignal, transport: "http1" | "h2c" = "http1") {
   const seen: Seen[] = [];
+  /** Requests the fast path handed to the generic handler (which answers 404 here). */
+  let generic = 0;
   const nodeHeaders: IncomingHttpHeaders[] = [];
   const aborted: { slug: string; reason: unknown }[] = [];
   const { router, methods } = recordUnaryMethods(createConnectRouter({ shutdownSignal: shutdown }));
@@ -41,12 +55,13 @@ async function start(shutdown: AbortSignal) {
     router: { shutdownSignal: shutdown },
     maxTimeoutMs: 60_000,
     generic: (_req, res) => {
+      generic++;
       res.writeHead(404);
       res.end();
     },
     onWriteError: () => {},
   });
-  const server = http.createServer((req, res) => {
+  const serve = (req: NodeReq, res: NodeRes) => {
     const handler = fast.get(req.url ?? "");
     if (handler === undefined) {
       res.writeHead(404);
@@ -55,7 +70,8 @@ async function start(shutdown: AbortSignal) {
     }
     nodeHeaders.push(req.headers);
     handler(req, res);
-  });
+  };
+  const server = transport === "http1" ? http.createServer(serve) : http2.createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const call = (slug: string, headers: Record<string, string> = {}) =>
@@ -65,12 +81,14 @@ async function start(shutdown: AbortSignal) {
       body: JSON.stringify({ slug }),
     }).then(async (res) => ({ status: res.status, body: await res.text() }));
   return {
+    base: `http://127.0.0.1:${port}`,
+    generic: () => generic,
     seen,
     nodeHeaders,
     aborted,
     call,
     close: () => {
-      server.closeAllConnections();
+      if (server instanceof http.Server) server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -104,6 +122,45 @@ describe("the unary fast path", () => {
       expect(inspect(new Headers(header))).toBe(inspect(new Headers(oracle)));
     } finally {
       await server.close();
+    }
+  });
+
+  it("takes the common shapes itself, and hands a compressed request to the generic handler", async () => {
+    const message = toBinary(GetConnectorRequestSchema, create(GetConnectorRequestSchema, { slug: "shape" }));
+    const h1 = await start(new AbortController().signal, "http1");
+    const h2 = await start(new AbortController().signal, "h2c");
+    try {
+      const cases: [typeof h1, RawRequest][] = [
+        [
+          h2,
+          {
+            path: PATH,
+            headers: { "content-type": "application/grpc", te: "trailers" },
+            body: frame(message),
+          },
+        ],
+        [h2, { path: PATH, headers: { "content-type": "application/grpc-web+proto" }, body: frame(message) }],
+        [h1, { path: PATH, headers: { "content-type": "application/grpc-web" }, body: frame(message) }],
+        [h2, { path: PATH, headers: { "content-type": "application/proto" }, body: message }],
+        [h1, { path: PATH, headers: { "content-type": "application/json" }, body: json({ slug: "shape" }) }],
+      ];
+      for (const [server, request] of cases) {
+        const send = server === h2 ? h2Request : http1Request;
+        const answer = await send(server.base, request);
+        expect(answer.status, request.headers["content-type"]).toBe(200);
+      }
+      expect(h1.generic() + h2.generic()).toBe(0);
+      expect(h1.seen.length + h2.seen.length).toBe(cases.length);
+      // A gzip-compressed gRPC message is the generic path's to read.
+      const compressed = await h2Request(h2.base, {
+        path: PATH,
+        headers: { "content-type": "application/grpc", te: "trailers", "grpc-encoding": "gzip" },
+        body: frame(gzip(message), 1),
+      });
+      expect(compressed.status).toBe(404);
+      expect(h2.generic()).toBe(1);
+    } finally {
+      await Promise.all([h1.close(), h2.close()]);
     }
   });
 
