@@ -1,5 +1,3 @@
-import http from "node:http";
-import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -7,6 +5,7 @@ import {
   ListConnectorsRequestSchema,
 } from "../../../gen/patchbay/v1/catalog_pb.ts";
 import { startTestServer, type TestServer } from "../../support/test-server.ts";
+import { frame, h2Request, http1Request } from "../../wire/raw-wire.ts";
 
 // The unary fast path must answer exactly as Connect's generic handlers do. Two replicas on one database,
 // one with the fast path and one without, get the same requests; their answers must match byte for byte
@@ -28,72 +27,23 @@ function comparable(headers: Record<string, string | string[] | undefined>): Rec
   return out;
 }
 
-function h2Call(
+/** A raw call over HTTP/2 or HTTP/1.1 (test/wire/raw-wire.ts), its body as hex for comparing. */
+async function rawCall(
+  version: 1 | 2,
   port: number,
   path: string,
   headers: Record<string, string>,
   body: Uint8Array,
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, ...headers });
-    const chunks: Buffer[] = [];
-    let status = 0;
-    let head: Record<string, string | string[] | undefined> = {};
-    let trailers: Record<string, string | string[] | undefined> = {};
-    stream.on("response", (h) => {
-      status = Number(h[":status"]);
-      const { ":status": _status, ...rest } = h;
-      head = rest;
-    });
-    stream.on("trailers", (t) => {
-      trailers = { ...t };
-    });
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    stream.on("end", () => {
-      session.close();
-      resolve({ status, headers: head, body: Buffer.concat(chunks).toString("hex"), trailers });
-    });
-    stream.on("error", reject);
-    stream.end(body);
-  });
+  const send = version === 2 ? h2Request : http1Request;
+  const answer = await send(`http://127.0.0.1:${port}`, { path, headers, body });
+  return { ...answer, body: Buffer.from(answer.body).toString("hex") };
 }
 
-function h1Call(
-  port: number,
-  path: string,
-  headers: Record<string, string>,
-  body: Uint8Array,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path, method: "POST", headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: { ...res.headers },
-            body: Buffer.concat(chunks).toString("hex"),
-            trailers: { ...res.trailers },
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function framed(message: Uint8Array, flags = 0): Uint8Array {
-  const out = Buffer.alloc(5 + message.byteLength);
-  out.writeUInt8(flags, 0);
-  out.writeUInt32BE(message.byteLength, 1);
-  out.set(message, 5);
-  return out;
-}
+const h2Call = (port: number, path: string, headers: Record<string, string>, body: Uint8Array) =>
+  rawCall(2, port, path, headers, body);
+const h1Call = (port: number, path: string, headers: Record<string, string>, body: Uint8Array) =>
+  rawCall(1, port, path, headers, body);
 
 describe("the unary fast path answers as the generic handlers do", () => {
   let fast: TestServer;
@@ -139,7 +89,7 @@ describe("the unary fast path answers as the generic handlers do", () => {
       http: 2,
       path: getPath,
       headers: (k) => ({ ...auth(k), "content-type": "application/grpc", te: "trailers" }),
-      body: framed(get),
+      body: frame(get),
     },
     {
       name: "gRPC, gzip accepted, a large answer",
@@ -151,42 +101,42 @@ describe("the unary fast path answers as the generic handlers do", () => {
         te: "trailers",
         "grpc-accept-encoding": "gzip",
       }),
-      body: framed(list),
+      body: frame(list),
     },
     {
       name: "gRPC, NOT_FOUND",
       http: 2,
       path: getPath,
       headers: (k) => ({ ...auth(k), "content-type": "application/grpc" }),
-      body: framed(missing),
+      body: frame(missing),
     },
     {
       name: "gRPC, no key",
       http: 2,
       path: getPath,
       headers: () => ({ "content-type": "application/grpc", "x-request-id": "parity" }),
-      body: framed(get),
+      body: frame(get),
     },
     {
       name: "gRPC with a deadline",
       http: 2,
       path: getPath,
       headers: (k) => ({ ...auth(k), "content-type": "application/grpc", "grpc-timeout": "30S" }),
-      body: framed(get),
+      body: frame(get),
     },
     {
       name: "gRPC-Web over HTTP/1.1",
       http: 1,
       path: getPath,
       headers: (k) => ({ ...auth(k), "content-type": "application/grpc-web+proto" }),
-      body: framed(get),
+      body: frame(get),
     },
     {
       name: "gRPC-Web over h2c, NOT_FOUND",
       http: 2,
       path: getPath,
       headers: (k) => ({ ...auth(k), "content-type": "application/grpc-web" }),
-      body: framed(missing),
+      body: frame(missing),
     },
     {
       name: "gRPC-Web, gzip accepted, a large answer",
@@ -197,7 +147,7 @@ describe("the unary fast path answers as the generic handlers do", () => {
         "content-type": "application/grpc-web+proto",
         "grpc-accept-encoding": "gzip",
       }),
-      body: framed(list),
+      body: frame(list),
     },
     {
       name: "Connect binary over HTTP/1.1",
