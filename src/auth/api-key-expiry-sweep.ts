@@ -1,4 +1,4 @@
-import type { NativeQuery } from "../db/index.ts";
+import { type NativeQuery, startSweep } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { REVOCATION_CHANNEL } from "./revocation-channel.ts";
 
@@ -51,28 +51,15 @@ export function startApiKeyExpirySweep(
   logger: Logger,
   everyMs: number = EXPIRY_SWEEP_MS,
 ): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const run = () => {
-    if (stopped || running !== undefined) return;
-    running = sweepExpiredApiKeys(query)
-      .then(
+  return startSweep(
+    () =>
+      sweepExpiredApiKeys(query).then(
         (revoked) => {
           if (revoked > 0) logger.info({ revoked }, "expired API keys revoked");
         },
         (error: unknown) =>
           logger.warn({ err: error }, "API key expiry sweep failed; retrying at the next interval"),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(run, everyMs);
-  timer.unref();
-  run();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+      ),
+    { firstAfterMs: 0, everyMs },
+  );
 }

@@ -1,4 +1,4 @@
-import { type NativeQuery, startHourlySweep } from "../db/index.ts";
+import { HOURLY, type NativeQuery, startSweep } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 
 const BATCH = 5_000;
@@ -31,14 +31,20 @@ export async function sweepOAuthFlows(query: NativeQuery, now: Date): Promise<nu
   return deleted;
 }
 
-/** Sweeps once shortly after start and then hourly; returns the function that stops it. */
-export function startOAuthFlowSweep(query: NativeQuery, logger: Logger, now: () => Date): () => void {
-  return startHourlySweep(() =>
-    sweepOAuthFlows(query, now()).then(
-      (deleted) => {
-        if (deleted > 0) logger.info({ deleted }, "expired OAuth authorizations and start links deleted");
-      },
-      (error: unknown) => logger.warn({ err: error }, "OAuth flow sweep failed; retrying next hour"),
-    ),
+/** Sweeps once shortly after start and then hourly; returns the function that stops it (and waits for a sweep in progress). */
+export function startOAuthFlowSweep(
+  query: NativeQuery,
+  logger: Logger,
+  now: () => Date,
+): () => Promise<void> {
+  return startSweep(
+    () =>
+      sweepOAuthFlows(query, now()).then(
+        (deleted) => {
+          if (deleted > 0) logger.info({ deleted }, "expired OAuth authorizations and start links deleted");
+        },
+        (error: unknown) => logger.warn({ err: error }, "OAuth flow sweep failed; retrying next hour"),
+      ),
+    HOURLY,
   );
 }

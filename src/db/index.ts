@@ -15,5 +15,5 @@ export {
   type TransactionPipe,
 } from "./pipelined-transaction.ts";
 export { rowsOf } from "./rows-of.ts";
-export { startHourlySweep } from "./start-hourly-sweep.ts";
+export { HOURLY, type SweepSchedule, startSweep } from "./start-sweep.ts";
 export { isUniqueViolation } from "./unique-violation.ts";

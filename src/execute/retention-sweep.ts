@@ -1,4 +1,4 @@
-import { type NativeQuery, startHourlySweep } from "../db/index.ts";
+import { HOURLY, type NativeQuery, startSweep } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 
 const BATCH = 5_000;
@@ -22,19 +22,23 @@ export async function sweepExecutions(query: NativeQuery, retentionDays: number,
   }
 }
 
-/** Sweeps once shortly after start and then hourly; returns the function that stops it. */
+/** Sweeps once shortly after start and then hourly; returns the function that stops it (and waits for a sweep in progress). */
 export function startRetentionSweep(
   query: NativeQuery,
   retentionDays: number,
   logger: Logger,
   now: () => Date,
-): () => void {
-  return startHourlySweep(() =>
-    sweepExecutions(query, retentionDays, now()).then(
-      (deleted) => {
-        if (deleted > 0) logger.info({ deleted, retentionDays }, "execution records past retention deleted");
-      },
-      (error: unknown) => logger.warn({ err: error }, "execution retention sweep failed; retrying next hour"),
-    ),
+): () => Promise<void> {
+  return startSweep(
+    () =>
+      sweepExecutions(query, retentionDays, now()).then(
+        (deleted) => {
+          if (deleted > 0)
+            logger.info({ deleted, retentionDays }, "execution records past retention deleted");
+        },
+        (error: unknown) =>
+          logger.warn({ err: error }, "execution retention sweep failed; retrying next hour"),
+      ),
+    HOURLY,
   );
 }
