@@ -1,9 +1,13 @@
-import { type Compression, encodeEnvelope, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import {
+  type Compression,
+  compressedFlag,
+  encodeEnvelope,
+  type UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
 
 const GRPC_MESSAGE = "grpc-message";
 // gRPC-Web envelope flags: the trailer frame, and a compressed frame.
 const TRAILER_FLAG = 0b1000_0000;
-const COMPRESSED_FLAG = 0b0000_0001;
 
 /**
  * A `grpc-message` value percent-encoded as the gRPC spec asks ("Percent-Encoded": every byte of the
@@ -85,7 +89,7 @@ async function rewriteTrailer(
   readMaxBytes: number,
 ): Promise<Uint8Array> {
   let data = frame.subarray(5);
-  if (flags & COMPRESSED_FLAG) {
+  if (flags & compressedFlag) {
     if (compression === undefined) return frame;
     data = await compression.decompress(data, readMaxBytes);
   }
@@ -95,7 +99,7 @@ async function rewriteTrailer(
     if (colon < 0 || line.slice(0, colon).trim().toLowerCase() !== GRPC_MESSAGE) return line;
     return `${GRPC_MESSAGE}: ${reencodeGrpcMessage(line.slice(colon + 1).trim())}`;
   });
-  return encodeEnvelope(flags & ~COMPRESSED_FLAG, new TextEncoder().encode(rewritten.join("\r\n")));
+  return encodeEnvelope(flags & ~compressedFlag, new TextEncoder().encode(rewritten.join("\r\n")));
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,7 +1,12 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Compression, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import {
+  type Compression,
+  encodeEnvelope,
+  envelopeCompress,
+  mergeNonProtocolHeaders,
+} from "@connectrpc/connect/protocol";
 import {
   codeToHttpStatus,
   contentTypeUnaryJson,
@@ -27,8 +32,6 @@ export interface UnaryAnswer {
   readonly jsonOptions: Partial<JsonWriteOptions> | undefined;
 }
 
-const COMPRESSED_FLAG = 0b0000_0001;
-
 function nodeHeaders(header: Headers): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   header.forEach((value, name) => {
@@ -37,23 +40,18 @@ function nodeHeaders(header: Headers): OutgoingHttpHeaders {
   return out;
 }
 
-function envelope(flags: number, data: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + data.byteLength);
-  out.writeUInt8(flags, 0);
-  out.writeUInt32BE(data.byteLength, 1);
-  out.set(data, 5);
-  return out;
-}
-
 function concat(a: Uint8Array, b: Uint8Array): Buffer {
   return Buffer.concat([a, b], a.byteLength + b.byteLength);
 }
 
-/** A message envelope, compressed as the answer's compression says. */
-async function messageEnvelope(answer: UnaryAnswer, message: Uint8Array): Promise<Buffer> {
-  if (answer.compression === null || message.byteLength < answer.compressMinBytes)
-    return envelope(0, message);
-  return envelope(COMPRESSED_FLAG, await answer.compression.compress(message));
+/** A message envelope, compressed as the answer's compression says (Connect's own envelope functions). */
+async function messageEnvelope(answer: UnaryAnswer, message: Uint8Array): Promise<Uint8Array> {
+  const { flags, data } = await envelopeCompress(
+    { flags: 0, data: message },
+    answer.compression,
+    answer.compressMinBytes,
+  );
+  return encodeEnvelope(flags, data);
 }
 
 /**
@@ -91,7 +89,7 @@ export async function writeUnaryAnswer(
       return;
     }
     case "grpc-web": {
-      const trailers = envelope(trailerFlag, trailerSerialize(trailer));
+      const trailers = encodeEnvelope(trailerFlag, trailerSerialize(trailer));
       const body =
         message === undefined ? trailers : concat(await messageEnvelope(answer, message), trailers);
       res.writeHead(200, nodeHeaders(header));
