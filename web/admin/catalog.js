@@ -13,7 +13,7 @@ import {
   showKeyState,
   showMessage,
 } from "./admin-common.js";
-import { changesList, commandsTable, el, fieldsTable, str } from "./connector-view.js";
+import { changesList, commandsTable, el, fact, fieldsTable, str } from "./connector-view.js";
 import { $ } from "./console-ui.js";
 import { diffSchemas, requiredBump } from "./schema-diff.js";
 
@@ -142,14 +142,6 @@ async function loadList(append) {
 }
 
 // ---- one connector ----
-
-/**
- * @param {string} term
- * @param {string | Node} value
- */
-function fact(term, value) {
-  return [el("dt", {}, term), el("dd", {}, value)];
-}
 
 /** @param {any} connector */
 function facts(connector) {

@@ -48,10 +48,19 @@ export function describeField(spec) {
  * @param {string} label
  * @param {...(string | Node)} content
  */
-function cell(label, ...content) {
+export function cell(label, ...content) {
   const td = el("td", { "data-label": label });
   td.append(el("div", {}, ...content));
   return td;
+}
+
+/**
+ * A term and its value in a description list.
+ * @param {string} term
+ * @param {string | Node} value
+ */
+export function fact(term, value) {
+  return [el("dt", {}, term), el("dd", {}, value)];
 }
 
 /**

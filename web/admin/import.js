@@ -15,7 +15,16 @@ import {
   showKeyState,
   showMessage,
 } from "./admin-common.js";
-import { capabilitiesOfSchema, changesList, commandsTable, el, fieldsTable, str } from "./connector-view.js";
+import {
+  capabilitiesOfSchema,
+  cell,
+  changesList,
+  commandsTable,
+  el,
+  fact,
+  fieldsTable,
+  str,
+} from "./connector-view.js";
 import { $ } from "./console-ui.js";
 import { bumpVersion, diffSchemas, requiredBump } from "./schema-diff.js";
 
@@ -71,11 +80,6 @@ function api(path, options = {}) {
 /** @param {unknown} error */
 function report(error) {
   showMessage(ui, describeFailure(error, FAILURE_WORDS), "error");
-}
-
-/** @param {string} term @param {string} value */
-function fact(term, value) {
-  return [el("dt", {}, term), el("dd", {}, value)];
 }
 
 /** The operationIds ticked in the table. */
@@ -190,8 +194,6 @@ function showDraft(parsed) {
       box.setAttribute("aria-label", `Use ${str(op.method)} ${str(op.path)} (${str(op.command)})`);
       box.addEventListener("change", showChoice);
       const row = el("tr", { "data-operation": str(op.operationId) });
-      const cell = (/** @type {string} */ label, /** @type {(string | Node)[]} */ ...content) =>
-        el("td", { "data-label": label }, el("div", {}, ...content));
       row.append(
         cell("Use", box),
         cell("Method and path", el("span", { className: "mono" }, `${str(op.method)} ${str(op.path)}`)),

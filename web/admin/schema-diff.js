@@ -7,12 +7,12 @@
 /** @typedef {"major" | "minor" | "patch"} Bump */
 /** @typedef {{ bump: Bump, text: string }} Change */
 
+import { strings } from "./console-ui.js";
+
 const RANK = { none: 0, patch: 1, minor: 2, major: 3 };
 
 /** @param {any} value */
 const obj = (value) => (value !== null && typeof value === "object" && !Array.isArray(value) ? value : {});
-/** @param {any} value @returns {string[]} */
-const list = (value) => (Array.isArray(value) ? value.filter((item) => typeof item === "string") : []);
 /** @param {any} field */
 const required = (field) => obj(field).required === true;
 /** @param {any} field */
@@ -68,8 +68,8 @@ function diffField(subject, before, after) {
   if (baseType(a) !== baseType(b)) return [{ bump: "major", text: `type of ${subject} changed` }];
   if (!required(a) && required(b)) return [{ bump: "major", text: `${subject} became required` }];
   if (hasDefault(a) && !hasDefault(b)) return [{ bump: "major", text: `${subject} lost its default` }];
-  const optionsA = list(a.options);
-  const optionsB = list(b.options);
+  const optionsA = strings(a.options);
+  const optionsB = strings(b.options);
   if (optionsA.length === 0 && optionsB.length > 0)
     return [{ bump: "major", text: `${subject} is now limited to a list of options` }];
   if (optionsB.length > 0 && optionsA.some((option) => !optionsB.includes(option)))
@@ -94,8 +94,8 @@ function diffCommand(name, before, after) {
   const schemaA = obj(a.paramSchema);
   const schemaB = obj(b.paramSchema);
   // A param is a name in `params` or a key of `paramSchema` (a name without a schema is an optional string).
-  const paramsA = [...new Set([...list(a.params), ...Object.keys(schemaA)])];
-  const paramsB = [...new Set([...list(b.params), ...Object.keys(schemaB)])];
+  const paramsA = [...new Set([...strings(a.params), ...Object.keys(schemaA)])];
+  const paramsB = [...new Set([...strings(b.params), ...Object.keys(schemaB)])];
   for (const param of paramsA) {
     if (!paramsB.includes(param))
       changes.push({ bump: "major", text: `param '${param}' was removed from command '${name}'` });
@@ -113,8 +113,8 @@ function diffCommand(name, before, after) {
       changes.push(...diffField(subject, schemaA[param], schemaB[param]));
     }
   }
-  const outputsA = list(a.outputs);
-  const outputsB = list(b.outputs);
+  const outputsA = strings(a.outputs);
+  const outputsB = strings(b.outputs);
   for (const output of outputsA) {
     if (!outputsB.includes(output))
       changes.push({ bump: "major", text: `output '${output}' of command '${name}' was removed` });
@@ -210,7 +210,7 @@ export function schemaOfCapabilities(capabilities) {
     commands[command.name] = {
       description: command.description ?? "",
       params: params.map((/** @type {any} */ param) => param.name),
-      outputs: list(command.outputs),
+      outputs: strings(command.outputs),
       paramSchema: Object.fromEntries(
         params.map((/** @type {any} */ param) => [param.name, param.spec ?? {}]),
       ),

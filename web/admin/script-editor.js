@@ -167,6 +167,5 @@ export function createScriptEditor(host, options) {
     get: () => view.state.doc.toString(),
     /** @param {string} text */
     set: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
-    focus: () => view.focus(),
   };
 }
