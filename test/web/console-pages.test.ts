@@ -41,7 +41,14 @@ describe("the console's connector pages, read from their source", () => {
     }
     expect(script).not.toMatch(/\bconsole\.\w+\(/);
     // Imports are this origin's modules or the editor's bare names, which the import map resolves.
-    for (const [, from] of script.matchAll(/\bfrom\s+"([^"]+)"/g)) {
+    // Every form: import and export statements with either quote, a bare `import "x"`, and `import("x")`.
+    const specifiers = [
+      ...script.matchAll(
+        /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'`]([^"'`]+)["'`]|(?:^|\n)\s*import\s*["'`]([^"'`]+)["'`]|\bimport\s*\(\s*["'`]([^"'`]+)["'`]/g,
+      ),
+    ].map((match) => match[1] ?? match[2] ?? match[3]);
+    expect(specifiers.length, file).toBeGreaterThan(0);
+    for (const from of specifiers) {
       expect(from, file).toMatch(/^(\.\/[a-z-]+\.js|codemirror|@codemirror\/[a-z-]+)$/);
     }
   });
