@@ -16,7 +16,7 @@ import {
   showMessage,
 } from "./admin-common.js";
 import { createConnectorForm } from "./connector-form.js";
-import { changesList, el, jsonBlock, str } from "./connector-view.js";
+import { changesList, el, jsonBlock, SLUG_RULE, SLUG_SHAPE, str } from "./connector-view.js";
 import { $ } from "./console-ui.js";
 import { bumpVersion, diffSchemas, requiredBump, schemaOfCapabilities } from "./schema-diff.js";
 import { createScriptEditor } from "./script-editor.js";
@@ -52,8 +52,6 @@ const ui = {
   run: /** @type {HTMLButtonElement} */ ($("run")),
   runResult: $("run-result"),
 };
-
-const SLUG_SHAPE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 
 /**
  * The connector being edited: the stored one (slug, version, schema, script as loaded or last saved),
@@ -217,11 +215,7 @@ async function save() {
     if (state.stored === null) {
       const slug = ui.slug.value.trim();
       if (!SLUG_SHAPE.test(slug)) {
-        showMessage(
-          ui,
-          "The slug must be 2–63 lower-case letters, digits and dashes, starting with a letter.",
-          "error",
-        );
+        showMessage(ui, SLUG_RULE, "error");
         ui.slug.focus();
         return;
       }

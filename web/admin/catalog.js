@@ -13,7 +13,7 @@ import {
   showKeyState,
   showMessage,
 } from "./admin-common.js";
-import { changesList, commandsTable, el, fact, fieldsTable, str } from "./connector-view.js";
+import { changesList, commandsTable, el, fact, fieldsTable, SLUG_SHAPE, str } from "./connector-view.js";
 import { $ } from "./console-ui.js";
 import { diffSchemas, requiredBump } from "./schema-diff.js";
 
@@ -44,7 +44,6 @@ const ui = {
 const state = { listGeneration: 0, detailGeneration: 0, nextPageToken: "", shown: 0 };
 
 const MODEL_NAMES = { built_in: "built-in", script: "script", openapi: "OpenAPI", external: "external" };
-const SLUG_SHAPE = /^[a-z][a-z0-9-]{0,62}$/;
 
 const FAILURE_WORDS = {
   forbidden:

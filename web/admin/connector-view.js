@@ -43,6 +43,13 @@ export function describeField(spec) {
   return words.join(", ");
 }
 
+/** A connector slug as the server accepts it (src/catalog/slug.ts). */
+export const SLUG_SHAPE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/** What the slug rule says, for the pages' messages. */
+export const SLUG_RULE =
+  "The slug must be 1–64 lower-case letters, digits and dashes, not starting or ending with a dash.";
+
 /**
  * A table cell; `label` names the column where the narrow layout hides the table head.
  * @param {string} label

@@ -23,6 +23,8 @@ import {
   el,
   fact,
   fieldsTable,
+  SLUG_RULE,
+  SLUG_SHAPE,
   str,
 } from "./connector-view.js";
 import { $ } from "./console-ui.js";
@@ -53,8 +55,6 @@ const ui = {
   create: /** @type {HTMLButtonElement} */ ($("create")),
   createResult: $("create-result"),
 };
-
-const SLUG_SHAPE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 
 /**
  * The previewed draft (ParseOpenApi's answer) and, for a re-import, the stored connector it would
@@ -233,11 +233,7 @@ async function preview() {
   const url = ui.url.value.trim();
   const slug = ui.slug.value.trim();
   if (slug !== "" && !SLUG_SHAPE.test(slug)) {
-    showMessage(
-      ui,
-      "The slug must be 2–63 lower-case letters, digits and dashes, starting with a letter.",
-      "error",
-    );
+    showMessage(ui, SLUG_RULE, "error");
     return;
   }
   if (text.trim() === "" && url === "") {
