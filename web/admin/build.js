@@ -60,7 +60,8 @@ const ui = {
  * @type {{ stored: { slug: string, version: string, schema: any, script: string } | null,
  *   runCommands: any[], runMocks: Map<string, string[]> | null, bumpTimer: number }}
  */
-const state = { stored: null, runCommands: [], runMocks: null, bumpTimer: 0 };
+// runGeneration: the run panel's latest load; an answer for an earlier slug is dropped.
+const state = { stored: null, runCommands: [], runMocks: null, bumpTimer: 0, runGeneration: 0 };
 
 const FAILURE_WORDS = {
   forbidden:
@@ -284,9 +285,11 @@ async function save() {
 async function loadRunTargets() {
   const slug = ui.runSlug.value.trim();
   if (!SLUG_SHAPE.test(slug) || readKey() === "") return;
+  const mine = ++state.runGeneration;
   try {
     const path = `/api/v1/connectors/${encodeURIComponent(slug)}`;
     const [capabilities, { connector }] = await Promise.all([api(`${path}/capabilities`), api(path)]);
+    if (mine !== state.runGeneration) return;
     state.runCommands = Array.isArray(capabilities.commands) ? capabilities.commands : [];
     // Only built-in connectors have mock scenarios (GetConnector's tools[].mockScenarios).
     state.runMocks =
@@ -314,6 +317,7 @@ async function loadRunTargets() {
       // A key without the connections scope can still run by slug.
       if (!(error instanceof ApiError && error.status === 403)) throw error;
     }
+    if (mine !== state.runGeneration) return;
     ui.runTarget.replaceChildren(
       el("option", { value: "" }, "no connection (by slug)"),
       ...connections.map((c) =>
@@ -321,7 +325,7 @@ async function loadRunTargets() {
       ),
     );
   } catch (error) {
-    report(error);
+    if (mine === state.runGeneration) report(error);
   }
 }
 
