@@ -49,7 +49,9 @@ returning id`;
 // commits without it.
 const TURN_WAIT = "select set_config('lock_timeout', '200ms', true)";
 const TURN = "select pg_advisory_xact_lock(1346520406, 1)";
-const TURN_TAKEN = "select set_config('lock_timeout', '0', true)";
+// Back to the connection's own lock_timeout (the role's or database's, if set) for the rest of the batch.
+const TURN_TAKEN =
+  "select set_config('lock_timeout', (select reset_val from pg_settings where name = 'lock_timeout'), true)";
 
 /** The turn was not given in time (SQLSTATE 55P03, lock_not_available). */
 function isTurnTimeout(error: unknown): boolean {
