@@ -25,6 +25,7 @@ import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
+import { jsonAnswerSerializer } from "./json-answer-serializer.ts";
 import { nodeRequestHeaders } from "./node-request-headers.ts";
 import { readUnaryBody } from "./read-unary-body.ts";
 import type { UnaryMethod } from "./recording-router.ts";
@@ -68,6 +69,8 @@ interface FastMethod {
   readonly method: UnaryMethod["spec"]["method"];
   readonly options: ReturnType<typeof validateUniversalHandlerOptions>;
   readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** Serializes a binary or JSON answer (JSON as Connect's serialization does, into pooled memory). */
+  readonly serializeOutput: (binary: boolean, message: MessageShape<DescMessage>) => Uint8Array;
   /** The interceptors around the implementation, composed once. */
   readonly next: (req: UnaryRequest) => Promise<UnaryResponse>;
 }
@@ -140,10 +143,17 @@ export function createUnaryFastPath(
       (inner, interceptor: Interceptor) => interceptor(inner as never) as never,
       invoke,
     );
+    const serialization: MethodSerializationLookup<DescMessage, DescMessage> =
+      createMethodSerializationLookup(method, opt.binaryOptions, opt.jsonOptions, opt);
+    const json = jsonAnswerSerializer(method.output, opt.jsonOptions, opt.writeMaxBytes);
     const entry: FastMethod = {
       method,
       options: opt,
-      serialization: createMethodSerializationLookup(method, opt.binaryOptions, opt.jsonOptions, opt),
+      serialization,
+      serializeOutput: (binary, message) =>
+        binary || json === undefined
+          ? serialization.getO(binary).serialize(message)
+          : json(message as MessageShape<typeof method.output>),
       next,
     };
     fast.set(`/${service.typeName}/${method.name}`, (req, res) => take(entry, req, res));
@@ -276,7 +286,7 @@ export function createUnaryFastPath(
           if (response.trailer !== responseTrailer) copyHeaders(response.trailer, responseTrailer);
           finish();
           return writeUnaryAnswer(res, answer, {
-            message: m.serialization.getO(wire.binary).serialize(response.message),
+            message: m.serializeOutput(wire.binary, response.message),
           });
         },
         (error: unknown) => {

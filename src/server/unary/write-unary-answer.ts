@@ -1,22 +1,13 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  type Compression,
-  encodeEnvelope,
-  envelopeCompress,
-  mergeNonProtocolHeaders,
-} from "@connectrpc/connect/protocol";
-import {
-  codeToHttpStatus,
-  contentTypeUnaryJson,
-  errorToJsonBytes,
-  trailerMux,
-} from "@connectrpc/connect/protocol-connect";
+import { type Compression, envelopeCompress, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, contentTypeUnaryJson, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { NodeRes } from "../../protocol/node-types.ts";
 import { reencodeGrpcMessageIn } from "../edge/grpc-message-encoding.ts";
+import { type Envelope, envelopeBody } from "./envelope-body.ts";
+import { errorJsonBody } from "./error-json-body.ts";
 import type { UnaryWire } from "./unary-wire.ts";
 
 /** One unary answer's parts, as the call left them. */
@@ -40,18 +31,9 @@ function nodeHeaders(header: Headers): OutgoingHttpHeaders {
   return out;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Buffer {
-  return Buffer.concat([a, b], a.byteLength + b.byteLength);
-}
-
-/** A message envelope, compressed as the answer's compression says (Connect's own envelope functions). */
-async function messageEnvelope(answer: UnaryAnswer, message: Uint8Array): Promise<Uint8Array> {
-  const { flags, data } = await envelopeCompress(
-    { flags: 0, data: message },
-    answer.compression,
-    answer.compressMinBytes,
-  );
-  return encodeEnvelope(flags, data);
+/** A message envelope, compressed as the answer's compression says (Connect's own function). */
+function messageEnvelope(answer: UnaryAnswer, message: Uint8Array): Promise<Envelope> {
+  return envelopeCompress({ flags: 0, data: message }, answer.compression, answer.compressMinBytes);
 }
 
 /**
@@ -81,7 +63,7 @@ export async function writeUnaryAnswer(
   }
   switch (wire.protocol) {
     case "grpc": {
-      const body = message === undefined ? undefined : await messageEnvelope(answer, message);
+      const body = message === undefined ? undefined : envelopeBody(await messageEnvelope(answer, message));
       res.writeHead(200, nodeHeaders(header));
       if (body !== undefined) res.write(body);
       res.addTrailers(nodeHeaders(trailer));
@@ -89,9 +71,10 @@ export async function writeUnaryAnswer(
       return;
     }
     case "grpc-web": {
-      const trailers = encodeEnvelope(trailerFlag, trailerSerialize(trailer));
-      const body =
-        message === undefined ? trailers : concat(await messageEnvelope(answer, message), trailers);
+      const body = envelopeBody(
+        message === undefined ? undefined : await messageEnvelope(answer, message),
+        trailer,
+      );
       res.writeHead(200, nodeHeaders(header));
       res.end(body);
       return;
@@ -104,7 +87,7 @@ export async function writeUnaryAnswer(
         status = codeToHttpStatus(error.code);
         header.set("content-type", contentTypeUnaryJson);
         if (!error.isWireError) mergeNonProtocolHeaders(header, error.metadata);
-        body = errorToJsonBytes(error, answer.jsonOptions ?? {});
+        body = errorJsonBody(error, answer.jsonOptions ?? {});
       }
       if (answer.compression !== null && body.byteLength >= answer.compressMinBytes) {
         body = await answer.compression.compress(body);
