@@ -4,6 +4,9 @@ import { ExecuteResponseSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 /** The Execute procedure's path, as Connect and gRPC clients call it. */
 export const EXECUTE_PATH = "/patchbay.v1.ExecuteService/Execute";
 
+/** The control path of a paced raw anchor (bench/execute/raw-echo-server.ts): POST the pace in µs. */
+export const PACE_PATH = "/pace";
+
 /** The params every benchmark call sends, and every answer echoes. */
 export const ECHO_PARAMS = { message: "hi" } as const;
 

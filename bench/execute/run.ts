@@ -11,17 +11,24 @@
 //   - listener: the same one-port listener answering the call directly, without Connect
 //     (bench/execute/listener-echo-server.ts);
 //   - raw: node:http (Connect JSON) or node:http2's stream API (gRPC) answering the call directly
-//     (bench/execute/raw-echo-server.ts).
+//     (bench/execute/raw-echo-server.ts);
+//   - paced: the raw anchor held to Patchbay's rate of the same round by a busy wait before each answer
+//     (calibrated in short runs first), its CPU time per call counted without the wait. A server that answers
+//     slower makes the load generator sleep and be woken for every answer, and the kernel charges much of
+//     that wake-up to the server's write (the raw anchor's system time per call triples at Patchbay's
+//     rate), so raw Node's cost at Patchbay's rate is the like-for-like yardstick; the unpaced raw anchor
+//     runs with the load generator saturated instead.
 // The anchors answer with a valid reply to exactly this call; a CPU time per call that moves on an anchor
 // too tells that the machine, not the code, changed. Load generators run in their own processes; traffic
 // stays on 127.0.0.1. After the run Patchbay is stopped (shutdown flushes the execution recorder) and the
 // `executions` rows of the echo connector are counted against the successful calls the load generators saw.
 //
 //   node bench/execute/run.ts [--connections 64] [--seconds 10] [--rounds 3]
-//     [--targets patchbay,bare,listener,raw] [--protocols connect,grpc] [--log-level info]
+//     [--targets patchbay,bare,listener,raw,paced] [--protocols connect,grpc] [--log-level info]
 //
 // Uses a fresh PostgreSQL database on PATCHBAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,9 +42,9 @@ import { processCpuMs } from "../support/process-cpu.ts";
 import { type PortChild, startPortChild } from "../support/start-port-child.ts";
 import { median, type WrkResult, wrk } from "../support/wrk.ts";
 import { wrkScript } from "../support/wrk-script.ts";
-import { ECHO_PARAMS, EXECUTE_PATH } from "./canned-execute-reply.ts";
+import { ECHO_PARAMS, EXECUTE_PATH, PACE_PATH } from "./canned-execute-reply.ts";
 
-const TARGETS = ["patchbay", "bare", "listener", "raw"] as const;
+const TARGETS = ["patchbay", "bare", "listener", "raw", "paced"] as const;
 const PROTOCOLS = ["connect", "grpc"] as const;
 type Target = (typeof TARGETS)[number];
 type Protocol = (typeof PROTOCOLS)[number];
@@ -63,6 +70,8 @@ function pick<T extends string>(option: string, list: string, known: readonly T[
 const targets = pick("targets", values.targets, TARGETS);
 const protocols = pick("protocols", values.protocols, PROTOCOLS);
 const rounds = Number(values.rounds);
+if (targets.includes("paced") && !targets.includes("patchbay"))
+  throw new Error("--targets: paced holds the raw anchor to Patchbay's rate, so it needs patchbay too");
 
 const JSON_BODY = JSON.stringify({ connectorSlug: "echo", command: "echo", params: ECHO_PARAMS });
 // Every Connect answer must carry the echoed params (Patchbay's, bare's and the anchors' alike).
@@ -70,8 +79,13 @@ const JSON_EXPECT = `"payload":${JSON.stringify(ECHO_PARAMS)}`;
 
 /** A load run's result with the server's CPU time per successful call. */
 interface Measured extends WrkResult {
-  /** The server process's user + system CPU time during the run over the calls answered, in µs. */
+  /**
+   * The server process's user + system CPU time during the run over the calls answered, in µs; for the
+   * paced anchor, less its busy wait per call.
+   */
   cpuUsPerCall: number;
+  /** The paced anchor's busy wait before each answer, in µs. */
+  paceUs?: number;
 }
 
 /** One protocol against one target: where to send load, and which process's CPU time to read. */
@@ -79,7 +93,56 @@ interface Run {
   readonly protocol: Protocol;
   readonly target: Target;
   readonly pid: number;
+  readonly base: string;
   load(seconds: string): WrkResult;
+}
+
+/** Sets a paced anchor's busy wait per answer (HTTP/1.1 or h2c, as the anchor speaks). */
+async function setPace(run: Run, us: number): Promise<void> {
+  const body = String(Math.round(us));
+  if (run.protocol === "connect") {
+    // A connection of its own: a pooled one may be past the anchor's keep-alive timeout.
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${run.base}${PACE_PATH}`, { method: "POST", agent: false }, (res) => {
+        res.resume();
+        if (res.statusCode === 204) resolve();
+        else reject(new Error(`pace of ${run.base}: ${res.statusCode}`));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const session = http2.connect(run.base);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": PACE_PATH });
+    stream.on("response", (headers) => {
+      session.close();
+      if (headers[":status"] === 204) resolve();
+      else reject(new Error(`pace of ${run.base}: ${headers[":status"]}`));
+    });
+    stream.on("error", reject);
+    stream.resume();
+    stream.end(body);
+  });
+}
+
+/**
+ * Finds the paced anchor's busy wait that brings its rate to `goalRps` (Patchbay's in the same round):
+ * short runs, each correcting the wait by the difference in time per call (the anchor is bound by its one
+ * thread, so its time per call is the inverse of its rate), until within 2 % or after four tries.
+ */
+async function calibratePace(run: Run, goalRps: number, startUs: number): Promise<number> {
+  let pace = Math.max(0, Math.round(startUs));
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await setPace(run, pace);
+    const { rps } = run.load("3");
+    if (Math.abs(rps / goalRps - 1) < 0.02) break;
+    pace = Math.max(0, Math.round(pace + 1e6 / goalRps - 1e6 / rps));
+  }
+  await setPace(run, pace);
+  return pace;
 }
 
 /** One gRPC call over h2c with Node's HTTP/2 client: checks grpc-status 0 and the echoed payload. */
@@ -117,11 +180,12 @@ async function probeConnect(base: string, headers: Record<string, string>): Prom
     throw new Error(`Connect probe of ${base}: ${res.status} ${text}`);
 }
 
-function measure(run: Run, seconds: string): Measured {
+function measure(run: Run, seconds: string, paceUs?: number): Measured {
   const before = processCpuMs(run.pid);
   const result = run.load(seconds);
   const cpuMs = processCpuMs(run.pid) - before;
-  return { ...result, cpuUsPerCall: (cpuMs * 1000) / result.ok };
+  const cpuUsPerCall = (cpuMs * 1000) / result.ok - (paceUs ?? 0);
+  return paceUs === undefined ? { ...result, cpuUsPerCall } : { ...result, cpuUsPerCall, paceUs };
 }
 
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -172,10 +236,11 @@ try {
     } else if (target === "bare" || target === "listener") {
       const s = await child(`bench/execute/${target === "bare" ? "bare" : "listener"}-echo-server.ts`);
       for (const p of protocols) servers[`${target}-${p}`] = s;
-    } else if (target === "raw") {
+    } else if (target === "raw" || target === "paced") {
       for (const p of protocols)
-        servers[`raw-${p}`] = await child("bench/execute/raw-echo-server.ts", [
+        servers[`${target}-${p}`] = await child("bench/execute/raw-echo-server.ts", [
           p === "connect" ? "http1" : "h2c",
+          ...(target === "paced" ? ["paced"] : []),
         ]);
     }
   }
@@ -190,6 +255,7 @@ try {
         protocol,
         target,
         pid: server.pid,
+        base: server.base,
         load:
           protocol === "connect"
             ? (s) => wrk(url, connectScript, values.connections, s)
@@ -208,13 +274,25 @@ try {
     if (run.target === "patchbay") patchbayOk += r.ok;
   }
   const results = new Map<Run, Measured[]>(runs.map((r) => [r, []]));
+  const thisRound = (p: Protocol, t: Target, round: number) =>
+    results.get(runs.find((r) => r.protocol === p && r.target === t) as Run)?.[round];
   for (let round = 0; round < rounds; round++) {
     for (const run of runs) {
-      const r = measure(run, values.seconds);
+      let pace: number | undefined;
+      if (run.target === "paced") {
+        // Patchbay runs first in every round (TARGETS order), so its rate for this round is known.
+        const goal = thisRound(run.protocol, "patchbay", round) as Measured;
+        const start =
+          thisRound(run.protocol, "paced", round - 1)?.paceUs ??
+          goal.cpuUsPerCall - (thisRound(run.protocol, "raw", round)?.cpuUsPerCall ?? goal.cpuUsPerCall / 2);
+        pace = await calibratePace(run, goal.rps, start);
+      }
+      const r = measure(run, values.seconds, pace);
       results.get(run)?.push(r);
       if (run.target === "patchbay") patchbayOk += r.ok;
       process.stderr.write(
-        `round ${round + 1} ${run.protocol} ${run.target}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerCall.toFixed(0)} µs CPU/call\n`,
+        `round ${round + 1} ${run.protocol} ${run.target}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerCall.toFixed(0)} µs CPU/call` +
+          `${pace === undefined ? "" : ` (after a ${pace} µs wait per call)`}\n`,
       );
     }
   }
@@ -239,7 +317,7 @@ try {
       const m = results.get(run)?.[round];
       if (m === undefined) continue;
       lines.push(
-        `| ${round + 1} | ${protocolName[run.protocol]} | ${run.target} | ${m.cpuUsPerCall.toFixed(0)} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.errors} |`,
+        `| ${round + 1} | ${protocolName[run.protocol]} | ${run.target}${m.paceUs === undefined ? "" : ` (wait ${m.paceUs} µs)`} | ${m.cpuUsPerCall.toFixed(0)} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.errors} |`,
       );
     }
   }
@@ -255,8 +333,8 @@ try {
   }
   lines.push(
     "",
-    "| protocol | Patchbay / bare CPU | Patchbay / listener CPU | Patchbay / raw CPU | efficiency (raw ÷ Patchbay CPU) | Patchbay / bare req/s |",
-    "|---|---|---|---|---|---|",
+    "| protocol | Patchbay / bare CPU | Patchbay / listener CPU | Patchbay / raw CPU | efficiency (raw ÷ Patchbay CPU) | efficiency at Patchbay's rate (paced ÷ Patchbay CPU) | paced / Patchbay req/s | Patchbay / bare req/s |",
+    "|---|---|---|---|---|---|---|---|",
   );
   for (const p of protocols) {
     const pb = find(p, "patchbay");
@@ -272,8 +350,15 @@ try {
       raw === undefined ? "–" : `${((med(raw, (m) => m.cpuUsPerCall) / cpu) * 100).toFixed(1)} %`;
     const throughput =
       bare === undefined ? "–" : `${((med(pb, (m) => m.rps) / med(bare, (m) => m.rps)) * 100).toFixed(1)} %`;
+    const paced = find(p, "paced");
+    const pacedEfficiency =
+      paced === undefined ? "–" : `${((med(paced, (m) => m.cpuUsPerCall) / cpu) * 100).toFixed(1)} %`;
+    const pacedRate =
+      paced === undefined
+        ? "–"
+        : `${((med(paced, (m) => m.rps) / med(pb, (m) => m.rps)) * 100).toFixed(1)} %`;
     lines.push(
-      `| ${protocolName[p]} | ${over("bare")} | ${over("listener")} | ${over("raw")} | ${efficiency} | ${throughput} |`,
+      `| ${protocolName[p]} | ${over("bare")} | ${over("listener")} | ${over("raw")} | ${efficiency} | ${pacedEfficiency} | ${pacedRate} | ${throughput} |`,
     );
   }
 
