@@ -85,6 +85,7 @@ describe("the execution recorder", () => {
       row({ command: `echo\u0000${SECRETISH}`, message: "fine" }),
       row({ stepId: `s\u0000${SECRETISH}`, diagnostics: { note: `x\u0000${SECRETISH}` } }),
       row({ payload: { text: `lone \ud800 ${SECRETISH}` } }),
+      row({ message: `lone \udc00 ${SECRETISH}` }),
     ];
     const batch = [...good.slice(0, 20), ...bad, ...good.slice(20)];
     const before = logs.chunks.length;
@@ -100,6 +101,7 @@ describe("the execution recorder", () => {
       diagnostics: { invalidText: true },
     });
     expect(rows.get(bad[2]?.id ?? "")).toMatchObject({ payload: { invalidText: true } });
+    expect(rows.get(bad[3]?.id ?? "")).toMatchObject({ message: "[invalid text]" });
 
     const lines = logs.chunks.slice(before).join("");
     expect(lines).not.toContain(SECRETISH);
