@@ -1,6 +1,6 @@
 import http, { type IncomingHttpHeaders } from "node:http";
 import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
@@ -230,10 +230,10 @@ async function* replay(prefix: BodyPrefix, req: AsyncIterable<Uint8Array>): Asyn
 }
 
 /**
- * The fast path with Connect's own handler as its generic path (as the app wires it), on h2c: with the
- * stream hook (`hooked`), or through Node's request objects only, as before the hook.
+ * The fast path with Connect's own handler as its generic path (as the app wires it), or `answer`, on h2c:
+ * with the stream hook (`hooked`), or through Node's request objects only, as before the hook.
  */
-async function startWithConnect(hooked: boolean) {
+async function startWithConnect(hooked: boolean, answer?: GenericRoute) {
   const { router, methods } = recordUnaryMethods(createConnectRouter({ readMaxBytes: READ_MAX_BYTES }));
   router.service(CatalogService, { getConnector: (req) => ({ connector: { slug: req.slug } }) });
   const procedures = new Map(router.handlers.map((h) => [h.requestPath, h]));
@@ -243,6 +243,10 @@ async function startWithConnect(hooked: boolean) {
   let compat = 0;
   const genericRoute: GenericRoute = (req, res, prefix) => {
     generic.push({ prefix: prefix !== undefined });
+    if (answer !== undefined) {
+      answer(req, res, prefix);
+      return;
+    }
     const procedure = procedures.get(req.url ?? "");
     if (procedure === undefined) throw new Error(`no procedure at ${req.url}`);
     const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
@@ -275,6 +279,81 @@ async function startWithConnect(hooked: boolean) {
     compat: () => compat,
     close: () => listener.close(0),
   };
+}
+
+/** One HTTP/2 frame the server sent on the request's stream: its type, flags and payload length. */
+interface SeenFrame {
+  readonly type: number;
+  readonly flags: number;
+  readonly length: number;
+}
+
+// An HPACK header field as a literal without indexing, the name new and no Huffman coding (RFC 7541 §6.2.2).
+function literalField(name: string, value: string): Buffer {
+  const n = Buffer.from(name);
+  const v = Buffer.from(value);
+  if (n.length > 126 || v.length > 126) throw new Error("a field too long for this encoder");
+  return Buffer.concat([Buffer.from([0, n.length]), n, Buffer.from([v.length]), v]);
+}
+
+function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(streamId, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * The frames a server sends on stream 1 for one request made by hand on a raw connection, until the stream
+ * ends: what the wire carries, below what an HTTP/2 client library shows.
+ */
+async function streamFrames(port: number, request: RawRequest): Promise<SeenFrame[]> {
+  const socket = net.connect(port, "127.0.0.1");
+  const fields = [
+    literalField(":method", "POST"),
+    literalField(":scheme", "http"),
+    literalField(":authority", `127.0.0.1:${port}`),
+    literalField(":path", request.path),
+    ...Object.entries(request.headers).map(([name, value]) => literalField(name, value)),
+  ];
+  const body = Buffer.concat(
+    (request.body instanceof Uint8Array ? [request.body] : (request.body ?? [])).map((b) => Buffer.from(b)),
+  );
+  socket.write(
+    Buffer.concat([
+      Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+      h2Frame(0x4, 0, 0, Buffer.alloc(0)), // SETTINGS
+      h2Frame(0x1, 0x4, 1, Buffer.concat(fields)), // HEADERS, END_HEADERS
+      h2Frame(0x0, 0x1, 1, body), // DATA, END_STREAM
+    ]),
+  );
+  try {
+    return await new Promise<SeenFrame[]>((resolve, reject) => {
+      const frames: SeenFrame[] = [];
+      let buffered = Buffer.alloc(0);
+      socket.on("error", reject);
+      socket.on("close", () => reject(new Error("the connection closed before the stream ended")));
+      socket.on("data", (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 9) {
+          const length = buffered.readUIntBE(0, 3);
+          if (buffered.length < 9 + length) return;
+          const type = buffered[3] as number;
+          const flags = buffered[4] as number;
+          const streamId = buffered.readUInt32BE(5) & 0x7fffffff;
+          buffered = buffered.subarray(9 + length);
+          if (type === 0x4 && (flags & 0x1) === 0) socket.write(h2Frame(0x4, 0x1, 0, Buffer.alloc(0)));
+          if (streamId !== 1) continue;
+          frames.push({ type, flags, length });
+          if (flags & 0x1 || type === 0x3) resolve(frames); // END_STREAM, or RST_STREAM
+        }
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
 }
 
 describe("the unary fast path on HTTP/2 streams", () => {
@@ -374,6 +453,63 @@ describe("the unary fast path on HTTP/2 streams", () => {
       expect(hooked.generic).toEqual(cases.map(() => ({ prefix: true })));
       expect(hooked.compat()).toBe(0);
       expect(plain.compat()).toBe(cases.length);
+    } finally {
+      await Promise.all([hooked.close(), plain.close()]);
+    }
+  });
+
+  it("gives the generic path all of a body over the limit: the bytes read, then the rest of the stream", async () => {
+    // Answers with the size of the whole body it read.
+    const measure: GenericRoute = (req, res, prefix) => {
+      void (async () => {
+        let size = 0;
+        for await (const chunk of prefix === undefined ? req : replay(prefix, req)) size += chunk.byteLength;
+        res.writeHead(413, { "x-body-bytes": String(size) });
+        res.end();
+      })();
+    };
+    const chunks = [0, 1, 2, 3, 4, 5].map((i) => new Uint8Array(50_000).fill(i));
+    const request = { path: PATH, headers: { "content-type": "application/proto" }, body: chunks };
+    const hooked = await startWithConnect(true, measure);
+    const plain = await startWithConnect(false, measure);
+    try {
+      for (const server of [hooked, plain]) {
+        const answer = await h2Request(server.base, request);
+        expect(answer.status).toBe(413);
+        expect(answer.headers["x-body-bytes"]).toBe(String(6 * 50_000));
+      }
+      expect(hooked.compat()).toBe(0);
+    } finally {
+      await Promise.all([hooked.close(), plain.close()]);
+    }
+  });
+
+  it("sends the same frames on the stream as through Node's response object", async () => {
+    const message = toBinary(
+      GetConnectorRequestSchema,
+      create(GetConnectorRequestSchema, { slug: "frames" }),
+    );
+    const hooked = await startWithConnect(true);
+    const plain = await startWithConnect(false);
+    try {
+      const requests: RawRequest[] = [
+        { path: PATH, headers: { "content-type": "application/grpc", te: "trailers" }, body: frame(message) },
+        { path: PATH, headers: { "content-type": "application/grpc-web" }, body: frame(message) },
+        { path: PATH, headers: { "content-type": "application/proto" }, body: message },
+        { path: PATH, headers: { "content-type": "application/json" }, body: json({ slug: "frames" }) },
+      ];
+      for (const request of requests) {
+        const [onStream, throughCompat] = await Promise.all([
+          streamFrames(Number(new URL(hooked.base).port), request),
+          streamFrames(Number(new URL(plain.base).port), request),
+        ]);
+        // A HEADERS frame, DATA, and the end of the stream in trailers or an empty DATA frame.
+        expect(onStream.length, request.headers["content-type"]).toBeGreaterThanOrEqual(3);
+        expect(onStream, request.headers["content-type"]).toEqual(throughCompat);
+      }
+      // The hooked server answered them all on the stream: none reached Node's request handler.
+      expect(hooked.compat()).toBe(0);
+      expect(hooked.generic).toEqual([]);
     } finally {
       await Promise.all([hooked.close(), plain.close()]);
     }
