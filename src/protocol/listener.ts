@@ -3,7 +3,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Duplex } from "node:stream";
-import type { NodeHandler } from "./node-types.ts";
+import type { NodeHandler, StreamHandler } from "./node-types.ts";
 
 /** Options for {@link listen}. */
 export interface ListenOptions {
@@ -13,6 +13,8 @@ export interface ListenOptions {
   tls?: { certFile: string; keyFile: string } | undefined;
   /** A connection that sends nothing for this long is closed. */
   idleTimeoutMs?: number;
+  /** Sees every HTTP/2 request stream first (HTTP/1.1 requests go to the handler as they are). */
+  onStream?: StreamHandler | undefined;
 }
 
 /** A listening port. */
@@ -92,6 +94,7 @@ export async function listen(handler: NodeHandler, options: ListenOptions): Prom
       socket.on("error", () => socket.destroy());
     });
   }
+  if (options.onStream !== undefined) hookStreams(h2, options.onStream);
   front.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -141,4 +144,29 @@ export async function listen(handler: NodeHandler, options: ListenOptions): Prom
       }
     },
   };
+}
+
+/**
+ * Puts `onStream` in front of Node's compatibility layer on `server`. `http2.createServer(options,
+ * handler)` serves requests through one 'stream' listener of Node's own (it builds the request and
+ * response objects and emits 'request', answering CONNECT and `expect` itself); that listener is taken off
+ * and called only when `onStream` hands a stream on, so a declined stream is served exactly as before. There
+ * must be exactly that one listener: if a Node version installed none or more, streams would go unserved or
+ * be served twice, so the port refuses to start instead.
+ */
+function hookStreams(server: http2.Http2Server | http2.Http2SecureServer, onStream: StreamHandler): void {
+  const listeners = server.listeners("stream");
+  const compat = listeners[0];
+  if (listeners.length !== 1 || compat === undefined)
+    throw new Error(`expected Node's one HTTP/2 compatibility listener, found ${listeners.length}`);
+  server.off("stream", compat as (...args: unknown[]) => void);
+  server.on(
+    "stream",
+    (
+      stream: http2.ServerHttp2Stream,
+      headers: http2.IncomingHttpHeaders,
+      flags: number,
+      rawHeaders: string[],
+    ) => onStream(stream, headers, rawHeaders, () => compat.call(server, stream, headers, flags, rawHeaders)),
+  );
 }

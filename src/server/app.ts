@@ -1,3 +1,4 @@
+import http2 from "node:http2";
 import { Code, ConnectError, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import {
   compressionBrotli,
@@ -15,7 +16,7 @@ import {
   type OverloadInterceptor,
 } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
-import type { NodeHandler } from "../protocol/node-types.ts";
+import type { NodeHandler, NodeReq, NodeRes, StreamHandler } from "../protocol/node-types.ts";
 import { requestIdFrom } from "../protocol/request-info.ts";
 import { createRateLimitInterceptor } from "../ratelimit/index.ts";
 import { createReceiverRoute } from "../webhooks/index.ts";
@@ -33,9 +34,20 @@ import { createMcpRoute } from "./mcp-mount.ts";
 import { createRestBridge, REST_PREFIX } from "./rest/rest-bridge.ts";
 import { REST_SERVICES, routes } from "./routes.ts";
 import { recordUnaryMethods } from "./unary/recording-router.ts";
-import { type BodyPrefix, createUnaryFastPath, type GenericRoute } from "./unary/unary-fast-path.ts";
+import {
+  type BodyPrefix,
+  createUnaryFastPath,
+  type GenericRoute,
+  type UnaryRoute,
+} from "./unary/unary-fast-path.ts";
 
 export type { AppDeps } from "./app-deps.ts";
+
+/** What the listener serves: every request, and each HTTP/2 request stream before Node's objects for it. */
+export interface App {
+  readonly handler: NodeHandler;
+  readonly onStream: StreamHandler;
+}
 
 /**
  * The interceptors, outermost first: request id + log + error mapping, auth, calls in flight + load
@@ -76,7 +88,7 @@ function createOverload(deps: Omit<AppDeps, "mcp">): OverloadInterceptor {
  * The request handler for every protocol on the one port: Connect, gRPC and gRPC-Web by procedure path,
  * REST under `/api/` through the bridge (which calls the same router handlers), then plain HTTP routes.
  */
-export function createApp(deps: AppDeps): NodeHandler {
+export function createApp(deps: AppDeps): App {
   // One in-flight count per key across protocols: the router's interceptor and `/mcp` share it.
   const overload = createOverload(deps);
   // One request log for every protocol's calls (its unredacted logger is made once, here).
@@ -123,7 +135,7 @@ export function createApp(deps: AppDeps): NodeHandler {
         ? uReq
         : {
             ...uReq,
-            body: replayBody(prefix, req),
+            body: replayBody(prefix, prefix.rest ?? req),
             // The client left while the fast path read the body: the call is over before it began.
             ...(prefix.broken
               ? { signal: AbortSignal.abort(new ConnectError("the client went away", Code.Canceled)) }
@@ -136,11 +148,18 @@ export function createApp(deps: AppDeps): NodeHandler {
   // Unary calls in the common shapes skip Connect's stream machinery; the rest go to `generic`.
   const fastPath =
     deps.unaryFastPath === false
-      ? new Map<string, NodeHandler>()
+      ? new Map<string, UnaryRoute>()
       : createUnaryFastPath(recorded.methods, {
           router: routerOptions,
           maxTimeoutMs: MAX_TIMEOUT_MS,
-          generic,
+          // After reading a body the fast path calls this outside the request event: it must not throw.
+          generic: (req, res, prefix) => {
+            try {
+              generic(req, res, prefix);
+            } catch (error) {
+              failed(req, res, error);
+            }
+          },
           onWriteError: writeFailed,
         });
   const limits = deps.services.catalog.requestLimits;
@@ -193,22 +212,44 @@ export function createApp(deps: AppDeps): NodeHandler {
     if (admin(req, res)) return;
     fallback(req, res, reqId);
   };
-  return (req, res) => {
+  // Nothing a request holds may throw out of the server's request or stream event: that would end the process.
+  const failed = (req: NodeReq, res: NodeRes, error: unknown) => {
+    const reqId = requestIdFrom(headerText(req.headers[REQUEST_ID_HEADER]));
+    deps.logger.error({ reqId, code: "internal", err: error }, "request failed unexpectedly");
+    if (res.headersSent) res.destroy();
+    else {
+      res.statusCode = 500;
+      res.setHeader(REQUEST_ID_HEADER, reqId);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ code: "internal", message: `internal error (request ${reqId})` }));
+    }
+  };
+  const handler: NodeHandler = (req, res) => {
     try {
       route(req, res);
     } catch (error) {
-      // Nothing a request holds may throw out of the server's request event: that would end the process.
-      const reqId = requestIdFrom(headerText(req.headers[REQUEST_ID_HEADER]));
-      deps.logger.error({ reqId, code: "internal", err: error }, "request failed unexpectedly");
-      if (res.headersSent) res.destroy();
-      else {
-        res.statusCode = 500;
-        res.setHeader(REQUEST_ID_HEADER, reqId);
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ code: "internal", message: `internal error (request ${reqId})` }));
-      }
+      failed(req, res, error);
     }
   };
+  // An HTTP/2 stream for a procedure the fast path has goes there first; every other one to Node as before.
+  const onStream: StreamHandler = (stream, headers, rawHeaders, toCompat) => {
+    const unary = fastPath.get(pathOf(headers[":path"] ?? "/"));
+    if (unary === undefined) {
+      toCompat();
+      return;
+    }
+    try {
+      unary.stream(stream, headers, rawHeaders, toCompat);
+    } catch (error) {
+      // Answered as a request that threw is, on objects made for the stream as Node makes them.
+      failed(
+        new http2.Http2ServerRequest(stream, headers, {}, rawHeaders),
+        new http2.Http2ServerResponse(stream),
+        error,
+      );
+    }
+  };
+  return { handler, onStream };
 }
 
 function pathOf(url: string): string {

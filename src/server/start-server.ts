@@ -145,7 +145,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             sampleMs: config.metrics.sampleMs,
             onError: (error) => logger.warn({ err: error }, "metrics history sample failed"),
           });
-    const handler = createApp({
+    const app = createApp({
       logger,
       metrics,
       tracing,
@@ -201,7 +201,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
         ? await listenForMetrics(metrics.registry, { host: config.host, port: config.metrics.port })
         : undefined;
     if (metricsListener !== undefined) opened.defer(() => metricsListener.close());
-    const listener = await listen(handler, { port: config.port, host: config.host, tls: config.tls });
+    const listener = await listen(app.handler, {
+      port: config.port,
+      host: config.host,
+      tls: config.tls,
+      onStream: app.onStream,
+    });
     logger.info(
       {
         port: listener.port,

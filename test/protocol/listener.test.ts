@@ -13,7 +13,7 @@ import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Listener, ListenOptions } from "../../src/protocol/listener.ts";
 import { listen } from "../../src/protocol/listener.ts";
-import type { NodeHandler } from "../../src/protocol/node-types.ts";
+import type { NodeHandler, StreamHandler } from "../../src/protocol/node-types.ts";
 
 const HOST = "127.0.0.1";
 const H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -205,6 +205,25 @@ function connectError(port: number): Promise<string> {
   });
 }
 
+/**
+ * A stream hook that answers `/on-stream` on the HTTP/2 stream itself and hands every other stream back to
+ * Node (and so to the handler); `offered` lists the paths of the streams it saw.
+ */
+function streamHook(): { readonly onStream: StreamHandler; readonly offered: string[] } {
+  const offered: string[] = [];
+  const onStream: StreamHandler = (stream, headers, _rawHeaders, toCompat) => {
+    const path = headers[":path"] ?? "";
+    offered.push(path);
+    if (path !== "/on-stream") {
+      toCompat();
+      return;
+    }
+    stream.respond({ ":status": 200, "x-proto": "stream" });
+    stream.end("on the stream");
+  };
+  return { onStream, offered };
+}
+
 describe("listen (cleartext)", () => {
   it("reports the bound port and the http scheme", async () => {
     const listener = await start();
@@ -227,6 +246,19 @@ describe("listen (cleartext)", () => {
     expect(reply.headers["x-proto"]).toBe("2.0");
     const again = await h1Get(listener.port, "/");
     expect(again.headers["x-proto"]).toBe("1.1");
+  });
+
+  it("offers each HTTP/2 stream to the stream hook first, serves a declined one by the handler, HTTP/1.1 by the handler alone", async () => {
+    const hook = streamHook();
+    const listener = await start({ onStream: hook.onStream });
+    const session = h2Connect(`http://${HOST}:${listener.port}`);
+    expect(await h2Get(session, "/on-stream")).toMatchObject({ status: 200, body: "on the stream" });
+    const declined = await h2Get(session, "/");
+    expect(declined).toMatchObject({ status: 200, body: "ok" });
+    expect(declined.headers["x-proto"]).toBe("2.0");
+    const h1 = await h1Get(listener.port, "/on-stream");
+    expect(h1).toMatchObject({ status: 200, body: "ok" });
+    expect(hook.offered).toEqual(["/on-stream", "/"]);
   });
 
   it("serves several HTTP/2 streams on one connection", async () => {
@@ -503,6 +535,17 @@ describe("listen (TLS)", () => {
     expect(session.alpnProtocol).toBe("h2");
     expect(reply).toMatchObject({ status: 200, body: "ok" });
     expect(reply.headers["x-proto"]).toBe("2.0");
+  });
+
+  it("offers HTTP/2 streams over TLS to the stream hook, not HTTP/1.1 over TLS", async () => {
+    const hook = streamHook();
+    const listener = await start({ tls, onStream: hook.onStream });
+    const session = h2Connect(`https://${HOST}:${listener.port}`, { ca });
+    expect(await h2Get(session, "/on-stream")).toMatchObject({ status: 200, body: "on the stream" });
+    expect(await h2Get(session, "/")).toMatchObject({ status: 200, body: "ok" });
+    const h1 = await httpsGet(listener.port, "/on-stream", { ALPNProtocols: ["http/1.1"] });
+    expect(h1).toMatchObject({ status: 200, body: "ok", alpn: "http/1.1" });
+    expect(hook.offered).toEqual(["/on-stream", "/"]);
   });
 
   it("refuses a client that does not trust the certificate", async () => {

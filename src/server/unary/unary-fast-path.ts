@@ -22,29 +22,27 @@ import { contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect
 import { contentTypeProto as grpcProto } from "@connectrpc/connect/protocol-grpc";
 import { contentTypeProto as grpcWebProto } from "@connectrpc/connect/protocol-grpc-web";
 import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
-import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
+import type { NodeReq, NodeRes, StreamHandler } from "../../protocol/node-types.ts";
 import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
+import { CompatExchange } from "./compat-exchange.ts";
 import { jsonAnswerSerializer } from "./json-answer-serializer.ts";
 import { nodeRequestHeaders } from "./node-request-headers.ts";
-import { readUnaryBody } from "./read-unary-body.ts";
 import type { UnaryMethod } from "./recording-router.ts";
+import { StreamExchange } from "./stream-exchange.ts";
+import type { GenericRoute, UnaryExchange } from "./unary-exchange.ts";
 import { type UnaryWire, unaryWireOf } from "./unary-wire.ts";
 import { writeUnaryAnswer } from "./write-unary-answer.ts";
 
-/**
- * Where the fast path hands a request it does not take whole: Connect's generic handler, given the body
- * bytes already read (`prefix`) to read first, and whether they are the whole body.
- */
-export type GenericRoute = (req: NodeReq, res: NodeRes, prefix: BodyPrefix | undefined) => void;
+export type { BodyPrefix, GenericRoute } from "./unary-exchange.ts";
 
-/** Body bytes the fast path read before handing a request on. */
-export interface BodyPrefix {
-  readonly chunks: readonly Uint8Array[];
-  /** The chunks are the whole body. */
-  readonly whole: boolean;
-  /** The client went away while the body was read. */
-  readonly broken: boolean;
+/**
+ * The fast path's handler of one procedure: for a request on Node's request and response objects, and, as
+ * `stream`, for an HTTP/2 request stream before Node makes those objects.
+ */
+export interface UnaryRoute {
+  (req: NodeReq, res: NodeRes): void;
+  readonly stream: StreamHandler;
 }
 
 /** Options for {@link createUnaryFastPath}: the router's own, so that both paths behave alike. */
@@ -93,12 +91,14 @@ function unframe(bytes: Uint8Array): Uint8Array | undefined {
  * call). It takes only well-formed requests it can answer exactly as the generic path would — an
  * uncompressed single message of a known content type with a well-formed deadline, within the size
  * limit — and hands everything else, with whatever body it already read, to the generic path, which
- * answers and refuses as before. Returns the handler per procedure path.
+ * answers and refuses as before. Returns the handler per procedure path. Over HTTP/2 it answers on the
+ * stream itself (Node's request and response objects cost time per call); a stream it does not take before
+ * reading goes back to Node's own handling, one it has read part of to the generic path.
  */
 export function createUnaryFastPath(
   methods: readonly UnaryMethod[],
   options: UnaryFastPathOptions,
-): Map<string, (req: NodeReq, res: NodeRes) => void> {
+): Map<string, UnaryRoute> {
   const { generic, maxTimeoutMs, onWriteError } = options;
   const shutdown = options.router.shutdownSignal;
   // What a finished call's signal says (Connect aborts it too, so that work a call left behind stops);
@@ -115,7 +115,7 @@ export function createUnaryFastPath(
     { once: true },
   );
 
-  const fast = new Map<string, (req: NodeReq, res: NodeRes) => void>();
+  const fast = new Map<string, UnaryRoute>();
   for (const { spec, options: own } of methods) {
     const opt = validateUniversalHandlerOptions({ ...options.router, ...own });
     const { method } = spec;
@@ -156,25 +156,31 @@ export function createUnaryFastPath(
           : json(message as MessageShape<typeof method.output>),
       next,
     };
-    fast.set(`/${service.typeName}/${method.name}`, (req, res) => take(entry, req, res));
+    const route = (req: NodeReq, res: NodeRes) => take(entry, new CompatExchange(req, res, generic));
+    const stream: StreamHandler = (stream, headers, rawHeaders, toCompat) => {
+      // Node's compatibility layer answers an `expect` header itself (100-continue, or 417).
+      if (headers.expect !== undefined) toCompat();
+      else take(entry, new StreamExchange(stream, headers, rawHeaders, toCompat, generic));
+    };
+    fast.set(`/${service.typeName}/${method.name}`, Object.assign(route, { stream }));
   }
 
-  function take(m: FastMethod, req: NodeReq, res: NodeRes): void {
+  function take(m: FastMethod, ex: UnaryExchange): void {
     const start = performance.now();
-    const wire = unaryWireOf(req.method, req.headers, req.httpVersionMajor === 2);
+    const wire = unaryWireOf(ex.method, ex.headers, ex.http2);
     const grpcFamily = wire?.protocol !== "connect";
-    const timeoutHeader = req.headers[grpcFamily ? "grpc-timeout" : "connect-timeout-ms"];
+    const timeoutHeader = ex.headers[grpcFamily ? "grpc-timeout" : "connect-timeout-ms"];
     const timeoutMs =
       typeof timeoutHeader === "string" ? timeoutMsOf(timeoutHeader, grpcFamily, maxTimeoutMs) : null;
     if (wire === undefined || timeoutMs === undefined || Array.isArray(timeoutHeader)) {
-      generic(req, res, undefined);
+      ex.handOn(undefined);
       return;
     }
     const framed = wire.protocol !== "connect";
-    readUnaryBody(req, framed ? m.options.readMaxBytes + 5 : m.options.readMaxBytes).then(
+    ex.readBody(framed ? m.options.readMaxBytes + 5 : m.options.readMaxBytes).then(
       (body) => {
         if (body.kind !== "whole") {
-          generic(req, res, { chunks: body.chunks, whole: false, broken: body.kind === "broken" });
+          ex.handOn({ chunks: body.chunks, whole: false, broken: body.kind === "broken" });
           return;
         }
         const bytes = framed ? unframe(body.bytes) : body.bytes;
@@ -184,8 +190,8 @@ export function createUnaryFastPath(
         } catch {
           // Refusals are the generic path's to explain (it names the field and logs the call).
         }
-        if (input === undefined) generic(req, res, { chunks: body.chunks, whole: true, broken: false });
-        else run(m, req, res, wire, input, start, timeoutMs ?? undefined);
+        if (input === undefined) ex.handOn({ chunks: body.chunks, whole: true, broken: false });
+        else run(m, ex, wire, input, start, timeoutMs ?? undefined);
       },
       (error: unknown) => onWriteError(error),
     );
@@ -193,15 +199,14 @@ export function createUnaryFastPath(
 
   function run(
     m: FastMethod,
-    req: NodeReq,
-    res: NodeRes,
+    ex: UnaryExchange,
     wire: UnaryWire,
     input: MessageShape<DescMessage>,
     start: number,
     timeoutMs: number | undefined,
   ): void {
     const { method, options: opt } = m;
-    const requestHeader = nodeRequestHeaders(req.headers);
+    const requestHeader = nodeRequestHeaders(ex.headers);
     const info: RequestInfo = {
       id: requestIdFrom(requestHeader.get(REQUEST_ID_HEADER)),
       protocol: wire.protocol,
@@ -220,9 +225,9 @@ export function createUnaryFastPath(
     if (shutdown?.aborted === true) controller.abort(shutdown.reason);
     else inFlight.add(controller);
     const onClose = () => {
-      if (!res.writableEnded) controller.abort(new ConnectError("the client went away", Code.Canceled));
+      if (!ex.writableEnded) controller.abort(new ConnectError("the client went away", Code.Canceled));
     };
-    res.once("close", onClose);
+    ex.onceClosed(onClose);
 
     const grpcFamily = wire.protocol !== "connect";
     const acceptHeader = grpcFamily ? "grpc-accept-encoding" : "accept-encoding";
@@ -238,8 +243,8 @@ export function createUnaryFastPath(
     if (grpcFamily && compression !== null) responseHeader.set("grpc-encoding", compression.name);
     const responseTrailer = new Headers();
     if (grpcFamily) responseTrailer.set("grpc-status", "0");
-    const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
-    const url = `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${authority ?? "localhost"}${req.url ?? ""}`;
+    const authority = (ex.headers[":authority"] ?? ex.headers.host) as string | undefined;
+    const url = `${ex.encrypted ? "https" : "http"}://${authority ?? "localhost"}${ex.url ?? ""}`;
     const contextValues: ContextValues = createContextValues();
     contextValues.set(requestInfoKey, info);
     contextValues.set(fastCallKey, {
@@ -265,7 +270,7 @@ export function createUnaryFastPath(
     const finish = () => {
       clearTimeout(timer);
       inFlight.delete(controller);
-      res.off("close", onClose);
+      ex.offClosed(onClose);
       if (!controller.signal.aborted) controller.abort(ended);
     };
     const request: UnaryRequest = {
@@ -285,18 +290,18 @@ export function createUnaryFastPath(
           if (response.header !== responseHeader) copyHeaders(response.header, responseHeader);
           if (response.trailer !== responseTrailer) copyHeaders(response.trailer, responseTrailer);
           finish();
-          return writeUnaryAnswer(res, answer, {
+          return writeUnaryAnswer(ex, answer, {
             message: m.serializeOutput(wire.binary, response.message),
           });
         },
         (error: unknown) => {
           finish();
-          return writeUnaryAnswer(res, answer, { error });
+          return writeUnaryAnswer(ex, answer, { error });
         },
       )
       .catch((error: unknown) => {
         // Serializing the answer failed (larger than the write limit): answered as an error, as Connect does.
-        if (!res.headersSent) return writeUnaryAnswer(res, answer, { error });
+        if (!ex.headersSent) return writeUnaryAnswer(ex, answer, { error });
         throw error;
       })
       .catch(onWriteError);

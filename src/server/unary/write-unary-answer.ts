@@ -4,10 +4,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type Compression, envelopeCompress, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, contentTypeUnaryJson, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import type { NodeRes } from "../../protocol/node-types.ts";
 import { reencodeGrpcMessageIn } from "../edge/grpc-message-encoding.ts";
 import { type Envelope, envelopeBody } from "./envelope-body.ts";
 import { errorJsonBody } from "./error-json-body.ts";
+import type { UnaryExchange } from "./unary-exchange.ts";
 import type { UnaryWire } from "./unary-wire.ts";
 
 /** One unary answer's parts, as the call left them. */
@@ -37,14 +37,14 @@ function messageEnvelope(answer: UnaryAnswer, message: Uint8Array): Promise<Enve
 }
 
 /**
- * Writes a unary call's answer on `res`, byte for byte as Connect's own handlers and Node adapter write it
+ * Sends a unary call's answer on `exchange`, byte for byte as Connect's own handlers and Node adapter write it
  * (with the procedure edge's spec encoding of `grpc-message`): gRPC as headers, one message and trailers;
  * gRPC-Web as headers and a body of the message and the trailer frame; Connect as a status, headers
  * (trailers muxed in as `trailer-*`) and the message or error JSON. `message` is the serialized output,
  * or undefined when the call failed with `error`.
  */
 export async function writeUnaryAnswer(
-  res: NodeRes,
+  exchange: Pick<UnaryExchange, "send">,
   answer: UnaryAnswer,
   outcome: { readonly message: Uint8Array } | { readonly error: unknown },
 ): Promise<void> {
@@ -64,10 +64,7 @@ export async function writeUnaryAnswer(
   switch (wire.protocol) {
     case "grpc": {
       const body = message === undefined ? undefined : envelopeBody(await messageEnvelope(answer, message));
-      res.writeHead(200, nodeHeaders(header));
-      if (body !== undefined) res.write(body);
-      res.addTrailers(nodeHeaders(trailer));
-      res.end();
+      exchange.send(200, nodeHeaders(header), body, nodeHeaders(trailer));
       return;
     }
     case "grpc-web": {
@@ -75,8 +72,7 @@ export async function writeUnaryAnswer(
         message === undefined ? undefined : await messageEnvelope(answer, message),
         trailer,
       );
-      res.writeHead(200, nodeHeaders(header));
-      res.end(body);
+      exchange.send(200, nodeHeaders(header), body, undefined);
       return;
     }
     case "connect": {
@@ -97,8 +93,7 @@ export async function writeUnaryAnswer(
       // trailerMux copies them): the same headers, as the content type and encoding are set on them above.
       const muxed = trailer.keys().next().done === true ? header : trailerMux(header, trailer);
       muxed.set("content-length", String(body.byteLength));
-      res.writeHead(status, nodeHeaders(muxed));
-      res.end(body);
+      exchange.send(status, nodeHeaders(muxed), body, undefined);
       return;
     }
   }

@@ -1,0 +1,104 @@
+import type { OutgoingHttpHeaders } from "node:http";
+import http2 from "node:http2";
+import type { UnaryBody } from "./read-unary-body.ts";
+import { readUnaryBody } from "./read-unary-body.ts";
+import { sendOnStream } from "./send-on-stream.ts";
+import type { BodyPrefix, GenericRoute, UnaryExchange } from "./unary-exchange.ts";
+
+// Node's compatibility layer listens for stream errors and ignores them (a client's RST_STREAM with an
+// error code destroys the stream with an error): unheard, such an error would end the process.
+const ignore = () => undefined;
+
+/**
+ * A unary exchange on an HTTP/2 stream itself, without Node's compatibility objects. A request it does not
+ * read is handed back to Node (`toCompat`), which serves it as before; one it has read part of goes to the
+ * generic path on request and response objects made for the stream as Node makes them.
+ */
+export class StreamExchange implements UnaryExchange {
+  readonly http2 = true;
+  readonly #stream: http2.ServerHttp2Stream;
+  readonly #headers: http2.IncomingHttpHeaders;
+  readonly #rawHeaders: string[];
+  readonly #toCompat: () => void;
+  readonly #generic: GenericRoute;
+  #ended = false;
+
+  constructor(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    rawHeaders: string[],
+    toCompat: () => void,
+    generic: GenericRoute,
+  ) {
+    this.#stream = stream;
+    this.#headers = headers;
+    this.#rawHeaders = rawHeaders;
+    this.#toCompat = toCompat;
+    this.#generic = generic;
+  }
+
+  get method() {
+    return this.#headers[":method"];
+  }
+
+  get headers() {
+    return this.#headers;
+  }
+
+  get url() {
+    return this.#headers[":path"];
+  }
+
+  // What `"encrypted" in req.socket && req.socket.encrypted` says on Node's request object: TLS or not.
+  get encrypted() {
+    return this.#stream.session?.encrypted === true;
+  }
+
+  readBody(maxBytes: number): Promise<UnaryBody> {
+    this.#stream.on("error", ignore);
+    return readUnaryBody(this.#stream, this.#headers, maxBytes);
+  }
+
+  handOn(prefix: BodyPrefix | undefined): void {
+    if (prefix === undefined) {
+      this.#toCompat();
+      return;
+    }
+    const stream = this.#stream;
+    const req = new http2.Http2ServerRequest(stream, this.#headers, {}, this.#rawHeaders);
+    const res = new http2.Http2ServerResponse(stream);
+    // The rest of a body over the limit is still in the (paused) stream, not in `req`, which never saw the
+    // part already read; read there, without destroying the stream when the reader stops early.
+    const rest =
+      prefix.whole || prefix.broken
+        ? undefined
+        : (stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>);
+    this.#generic(req, res, rest === undefined ? prefix : { ...prefix, rest });
+  }
+
+  onceClosed(listener: () => void): void {
+    this.#stream.once("close", listener);
+  }
+
+  offClosed(listener: () => void): void {
+    this.#stream.off("close", listener);
+  }
+
+  get writableEnded() {
+    return this.#ended;
+  }
+
+  get headersSent() {
+    return this.#stream.headersSent;
+  }
+
+  send(
+    status: number,
+    headers: OutgoingHttpHeaders,
+    body: Uint8Array | undefined,
+    trailers: OutgoingHttpHeaders | undefined,
+  ): void {
+    this.#ended = true;
+    sendOnStream(this.#stream, status, headers, body, trailers);
+  }
+}
