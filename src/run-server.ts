@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 // The error class alone, not the database feature: a configuration error is reported before the
 // application's modules load (they take seconds on a loaded machine).
 import { EmbeddedPostgresError } from "./db/embedded/embedded-postgres-error.ts";
+import { flushLogger } from "./logging/flush-logger.ts";
 import { createLogger } from "./logging/logger.ts";
 import type { startServer } from "./server/start-server.ts";
 
@@ -25,9 +26,13 @@ export async function runServer(): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let stopRequested = false;
   let signals = 0;
+  let exiting = false;
+  // The first reason to exit decides the status; the log's last lines are written, in order, before.
   const exit = (code: number) => {
-    logger.flush();
-    process.exit(code);
+    if (exiting) return;
+    exiting = true;
+    process.exitCode = code;
+    void flushLogger(logger).then(() => process.exit(code));
   };
   const stop = () => {
     // Bounded: if draining or closing hangs past the timeout, exit anyway.
@@ -48,6 +53,7 @@ export async function runServer(): Promise<void> {
     if (signals > 1) {
       logger.warn({ signal }, "second signal: exiting now");
       exit(1);
+      return;
     }
     logger.info({ signal }, "signal received");
     stopRequested = true;
@@ -66,6 +72,7 @@ export async function runServer(): Promise<void> {
     }
     logger.fatal({ err: error }, "start-up failed");
     exit(1);
+    return;
   }
   if (stopRequested) stop();
 }

@@ -1,4 +1,5 @@
 import { AgentConfigError, type AgentFlags, parseAgentConfig, startAgent } from "../agent/index.ts";
+import { flushLogger } from "../logging/flush-logger.ts";
 import { createLogger } from "../logging/logger.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -44,6 +45,6 @@ export async function runAgentCommand(
   io.once("SIGTERM", stop);
   io.once("SIGINT", stop);
   await agent.done;
-  logger.flush();
+  await flushLogger(logger);
   return 0;
 }

@@ -190,6 +190,25 @@ describe("a process logging through createLogger", () => {
     expect(await run(`${logLines(20, { busy: true })} process.exit(0);`)).toEqual([...upTo(20), END]);
   });
 
+  it("keeps its lines in order when it awaits flushLogger before process.exit, a batch still being written", async () => {
+    // The first ten lines are handed over (logger.flush) while the thread pool is busy, so their write is
+    // still waiting when the process exits; the exit-time write of the next ten would overtake it.
+    const flushUrl = new URL("../../src/logging/flush-logger.ts", import.meta.url).href;
+    const script = `
+      const { pbkdf2 } = await import("node:crypto");
+      const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+      const { flushLogger } = await import(${JSON.stringify(flushUrl)});
+      const logger = createLogger({ level: "info", format: "json" });
+      for (let i = 0; i < 4; i++) pbkdf2("patchbay", "salt", ${BUSY_ITERATIONS}, 64, "sha512", () => {});
+      for (let n = 0; n < 10; n++) logger.info({ n }, "line");
+      logger.flush();
+      for (let n = 10; n < 20; n++) logger.info({ n }, "line");
+      await flushLogger(logger, 60_000);
+      process.exit(0);
+    `;
+    expect(await run(script)).toEqual(upTo(20));
+  });
+
   it("has written every line when it ends by itself", async () => {
     expect(await run(logLines(200, { busy: false }))).toEqual([...upTo(200), END]);
   });
