@@ -172,6 +172,9 @@ export function createApp(deps: AppDeps): App {
     logger: deps.logger,
     // The public webhook receiver answers straight from the request (same contract as its REST rule).
     raw: { handlers: [createReceiverRoute(deps.services.webhooks)], requestLog },
+    // Unary REST calls run as the fast path runs Connect's (same interceptors, same answers), without
+    // Connect's stream machinery; with the fast path off, through the handlers as every call.
+    fastCall: (method) => fastPath.get(`/${method.parent.typeName}/${method.name}`)?.bridged,
   });
   const docs = createDocsRoutes({});
   const admin = createAdminRoutes({ overview: { keys: deps.keys, history: deps.metricsHistory } });

@@ -1,6 +1,10 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { getOption, hasOption } from "@bufbuild/protobuf";
-import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
+import type {
+  UniversalHandler,
+  UniversalServerRequest,
+  UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
 import { rest } from "../../../gen/patchbay/v1/common_pb.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
@@ -8,6 +12,7 @@ import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import type { RawHandler } from "../../protocol/raw-handler.ts";
 import { requestIdFrom } from "../../protocol/request-info.ts";
 import { elapsedMs, type RequestLog } from "../interceptors/log-request.ts";
+import type { BridgedUnary, ClientWatch, ConnectAnswer } from "../unary/unary-fast-path.ts";
 import { BridgeError } from "./bridge-error.ts";
 import { checkBinding } from "./check-binding.ts";
 import { collectBindings } from "./http-rules.ts";
@@ -37,6 +42,11 @@ export interface RestBridgeOptions {
    * request log their calls are written to (the others' lines are the interceptors').
    */
   raw?: { readonly handlers: readonly RawHandler[]; readonly requestLog: RequestLog };
+  /**
+   * A method's calls run without Connect's stream machinery (the unary fast path), answered as its handler
+   * would answer them; asked once per method. A call it does not take goes to the handler.
+   */
+  fastCall?: (method: DescMethod) => BridgedUnary | undefined;
 }
 
 /**
@@ -52,6 +62,11 @@ export function createRestBridge(options: RestBridgeOptions): {
   const table = createRouteTable(collectBindings(options.services));
   for (const binding of table.bindings) checkBinding(binding);
   const handlers = new Map(options.handlers.map((h) => [h.method, h]));
+  const fastCalls = new Map<DescMethod, BridgedUnary>();
+  for (const { method } of table.bindings) {
+    const fast = options.fastCall?.(method);
+    if (fast !== undefined) fastCalls.set(method, fast);
+  }
   const lenientQuery = new Set(
     table.bindings
       .filter((b) => hasOption(b.method, rest) && getOption(b.method, rest).ignoreUnknownQueryParameters)
@@ -110,22 +125,29 @@ export function createRestBridge(options: RestBridgeOptions): {
     const header = forwardedHeaders(req, [BRIDGE_MARKER_HEADER]);
     header.set("content-type", "application/json");
     header.set(BRIDGE_MARKER_HEADER, "1");
+    const host = String(req.headers.host ?? req.headers[":authority"] ?? "localhost");
+    const target = `http://${host}${req.url ?? "/"}`;
+    const statuses = successStatuses.get(binding.method) ?? [];
+    const fast = fastCalls.get(binding.method)?.({ url: target, header, json, client: watch(res) });
+    if (fast !== undefined) {
+      writeRpcResponse(res, binding, await fast, statuses);
+      return;
+    }
     const abort = new AbortController();
     // Only a client that goes away before the answer is complete cancels the call (an abort costs a
     // DOMException with its stack, which every finished request would otherwise pay).
     res.once("close", () => {
       if (!res.writableEnded) abort.abort();
     });
-    const host = String(req.headers.host ?? req.headers[":authority"] ?? "localhost");
     const uReq: UniversalServerRequest = {
       httpVersion: req.httpVersion,
-      url: `http://${host}${req.url ?? "/"}`,
+      url: target,
       method: "POST",
       header,
       body: json as UniversalServerRequest["body"],
       signal: abort.signal,
     };
-    await writeRpcResponse(res, binding, await handler(uReq), successStatuses.get(binding.method) ?? []);
+    writeRpcResponse(res, binding, await answerOf(await handler(uReq)), statuses);
   }
 
   return {
@@ -152,4 +174,22 @@ export function createRestBridge(options: RestBridgeOptions): {
       });
     },
   };
+}
+
+/** The REST response's close, as the fast path watches a call's client. */
+function watch(res: NodeRes): ClientWatch {
+  return {
+    onceClosed: (listener) => res.once("close", listener),
+    offClosed: (listener) => res.off("close", listener),
+    get writableEnded() {
+      return res.writableEnded;
+    },
+  };
+}
+
+/** A Connect unary answer with its body read (Connect's handler answers with one chunk). */
+async function answerOf(uRes: UniversalServerResponse): Promise<ConnectAnswer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of uRes.body ?? []) chunks.push(chunk);
+  return { status: uRes.status, header: uRes.header ?? new Headers(), body: Buffer.concat(chunks) };
 }

@@ -1,4 +1,3 @@
-import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { Logger } from "../../logging/logger.ts";
 import { codeFromName } from "../../protocol/errors.ts";
 import { headerSafe } from "../../protocol/header-safe.ts";
@@ -6,6 +5,7 @@ import { ERROR_HEADER, HTTP_STATUS_HEADER, REQUEST_ID_HEADER } from "../../proto
 import { httpStatusOf } from "../../protocol/http-status.ts";
 import type { NodeRes } from "../../protocol/node-types.ts";
 import { elapsedMs } from "../interceptors/log-request.ts";
+import type { ConnectAnswer } from "../unary/connect-answer.ts";
 import type { BridgeError } from "./bridge-error.ts";
 import type { HttpBinding } from "./http-rules.ts";
 import { isRawBody } from "./request-json.ts";
@@ -66,25 +66,23 @@ export function writeRefusal(
  * for `google.api.HttpBody`, a declared success status from `x-patchbay-http-status`, and errors with
  * the shared Code → HTTP table.
  */
-export async function writeRpcResponse(
+export function writeRpcResponse(
   res: NodeRes,
   binding: HttpBinding,
-  uRes: UniversalServerResponse,
+  answer: ConnectAnswer,
   successStatuses: readonly number[],
-): Promise<void> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of uRes.body ?? []) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
+): void {
+  const bytes = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
   const headers: Record<string, string> = {};
   let requested = 200;
   // Connect sends unary trailers as `trailer-` headers; REST has no trailers, so they become headers.
-  uRes.header?.forEach((value, rawName) => {
+  answer.header.forEach((value, rawName) => {
     const name = rawName.startsWith("trailer-") ? rawName.slice(8) : rawName;
     if (name === HTTP_STATUS_HEADER) requested = Number(value);
     else if (!DROP_RESPONSE.test(name)) headers[name] = value;
   });
 
-  if (uRes.status !== 200) {
+  if (answer.status !== 200) {
     const error = JSON.parse(bytes.toString("utf8") || "{}") as {
       code?: string;
       message?: string;

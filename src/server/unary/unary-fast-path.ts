@@ -1,5 +1,12 @@
 import { performance } from "node:perf_hooks";
-import { create, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  fromJson,
+  isMessage,
+  type JsonValue,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -12,6 +19,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import {
+  type Compression,
   compressionNegotiate,
   createMethodSerializationLookup,
   type MethodSerializationLookup,
@@ -21,20 +29,44 @@ import {
 import { contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
 import { contentTypeProto as grpcProto } from "@connectrpc/connect/protocol-grpc";
 import { contentTypeProto as grpcWebProto } from "@connectrpc/connect/protocol-grpc-web";
-import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
+import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes, StreamHandler } from "../../protocol/node-types.ts";
-import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
-import { timeoutMsOf } from "../edge/clamp-timeout.ts";
+import { protocolOf, type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
+import { clampTimeout, timeoutMsOf } from "../edge/clamp-timeout.ts";
 import { CompatExchange } from "./compat-exchange.ts";
+import { type ConnectAnswer, connectAnswer, connectErrorOf } from "./connect-answer.ts";
 import { jsonAnswerSerializer } from "./json-answer-serializer.ts";
 import { nodeRequestHeaders } from "./node-request-headers.ts";
 import type { UnaryMethod } from "./recording-router.ts";
 import { StreamExchange } from "./stream-exchange.ts";
 import type { GenericRoute, UnaryExchange } from "./unary-exchange.ts";
-import { type UnaryWire, unaryWireOf } from "./unary-wire.ts";
-import { writeUnaryAnswer } from "./write-unary-answer.ts";
+import { CONNECT_JSON_WIRE, type UnaryWire, unaryWireOf } from "./unary-wire.ts";
+import { type UnaryAnswer, writeUnaryAnswer } from "./write-unary-answer.ts";
 
+export type { ConnectAnswer } from "./connect-answer.ts";
 export type { BodyPrefix, GenericRoute } from "./unary-exchange.ts";
+
+/** Where a call learns that its client went away: the exchange's close, before or after the answer ended. */
+export type ClientWatch = Pick<UnaryExchange, "onceClosed" | "offClosed" | "writableEnded">;
+
+/** A REST bridge call: what the bridge would give Connect's handler, and the REST exchange it answers. */
+export interface BridgedRequest {
+  /** The URL Connect's handler would be given (the REST path and query). */
+  readonly url: string;
+  /** The request headers the bridge forwards, its marker included; a deadline in them is clamped in place. */
+  readonly header: Headers;
+  /** The request message as proto3 JSON, as the bridge built it. */
+  readonly json: unknown;
+  /** A client that goes away before the answer is complete cancels the call. */
+  readonly client: ClientWatch;
+}
+
+/**
+ * Runs a REST bridge call of one procedure and answers as Connect's unary handler would for the same
+ * request with the JSON value as its body (status, headers with trailers muxed in, body); undefined when the
+ * call is not one it runs exactly as Connect does, which the bridge then hands to Connect's handler.
+ */
+export type BridgedUnary = (request: BridgedRequest) => Promise<ConnectAnswer> | undefined;
 
 /**
  * The fast path's handler of one procedure: for a request on Node's request and response objects, and, as
@@ -43,6 +75,8 @@ export type { BodyPrefix, GenericRoute } from "./unary-exchange.ts";
 export interface UnaryRoute {
   (req: NodeReq, res: NodeRes): void;
   readonly stream: StreamHandler;
+  /** The procedure's REST bridge calls. */
+  readonly bridged: BridgedUnary;
 }
 
 /** Options for {@link createUnaryFastPath}: the router's own, so that both paths behave alike. */
@@ -59,6 +93,23 @@ export interface UnaryFastPathOptions {
 // One call's state, for the innermost function of the interceptor chain.
 interface FastCall {
   readonly context: Omit<HandlerContext, "signal" | "requestHeader" | "values">;
+}
+
+// What one call is begun with (see `open`).
+interface CallSetup {
+  readonly requestHeader: Headers;
+  /** The protocol the request log and metrics name (`rest` for the bridge's calls). */
+  readonly protocol: string;
+  readonly wire: UnaryWire;
+  readonly url: string;
+  /** The response compression the client accepts, if any. */
+  readonly compression: Compression | null;
+  /** When the call arrived (performance.now()). */
+  readonly start: number;
+  readonly timeoutMs: number | undefined;
+  readonly client: ClientWatch;
+  /** The reason the call's signal is aborted with when the client goes away. */
+  readonly left: () => unknown;
 }
 
 const fastCallKey = createContextKey<FastCall | undefined>(undefined, { description: "unary fast call" });
@@ -162,7 +213,8 @@ export function createUnaryFastPath(
       if (headers.expect !== undefined) toCompat();
       else take(entry, new StreamExchange(stream, headers, rawHeaders, toCompat, generic));
     };
-    fast.set(`/${service.typeName}/${method.name}`, Object.assign(route, { stream }));
+    const bridged: BridgedUnary = (request) => bridge(entry, request);
+    fast.set(`/${service.typeName}/${method.name}`, Object.assign(route, { stream, bridged }));
   }
 
   function take(m: FastMethod, ex: UnaryExchange): void {
@@ -205,12 +257,122 @@ export function createUnaryFastPath(
     start: number,
     timeoutMs: number | undefined,
   ): void {
-    const { method, options: opt } = m;
     const requestHeader = nodeRequestHeaders(ex.headers);
+    const grpcFamily = wire.protocol !== "connect";
+    const acceptHeader = grpcFamily ? "grpc-accept-encoding" : "accept-encoding";
+    const compression = compressionNegotiate(
+      m.options.acceptCompression,
+      null,
+      requestHeader.get(acceptHeader),
+      acceptHeader,
+    ).response;
+    const authority = (ex.headers[":authority"] ?? ex.headers.host) as string | undefined;
+    const url = `${ex.encrypted ? "https" : "http"}://${authority ?? "localhost"}${ex.url ?? ""}`;
+    const call = open(m, input, {
+      requestHeader,
+      protocol: wire.protocol,
+      wire,
+      url,
+      compression,
+      start,
+      timeoutMs,
+      client: ex,
+      left: clientWentAway,
+    });
+    const { answer } = call;
+    m.next(call.request)
+      .then(
+        (response) => {
+          adopt(response, answer);
+          call.finish();
+          return writeUnaryAnswer(ex, answer, {
+            message: m.serializeOutput(wire.binary, response.message),
+          });
+        },
+        (error: unknown) => {
+          call.finish();
+          return writeUnaryAnswer(ex, answer, { error });
+        },
+      )
+      .catch((error: unknown) => {
+        // Serializing the answer failed (larger than the write limit): answered as an error, as Connect does.
+        if (!ex.headersSent) return writeUnaryAnswer(ex, answer, { error });
+        throw error;
+      })
+      .catch(onWriteError);
+  }
+
+  // A REST bridge call, run as Connect's unary handler runs a Connect JSON call whose body is the JSON value
+  // the bridge built (what the procedure edge and Connect would do for it, without their stream
+  // machinery); undefined for a call Connect would answer otherwise than by running the method (an
+  // unknown request encoding, a malformed deadline, input it cannot convert): the bridge hands those to
+  // the handler, which refuses them as before.
+  function bridge(m: FastMethod, req: BridgedRequest): Promise<ConnectAnswer> | undefined {
+    const start = performance.now();
+    const { header } = req;
+    if (header.get("content-type") !== contentTypeUnaryJson) return undefined;
+    const compression = compressionNegotiate(
+      m.options.acceptCompression,
+      header.get("content-encoding"),
+      header.get("accept-encoding"),
+      "accept-encoding",
+    );
+    if (compression.error !== undefined) return undefined;
+    let input: MessageShape<DescMessage>;
+    try {
+      // As Connect converts a request body that is already JSON: without the router's JSON options.
+      input = fromJson(m.method.input, req.json as JsonValue);
+    } catch {
+      return undefined;
+    }
+    // The edge clamps the header in place before Connect reads it (the handler sees the clamped value).
+    if (clampTimeout(header, false, maxTimeoutMs) !== undefined) return undefined;
+    const timeoutHeader = header.get("connect-timeout-ms");
+    const call = open(m, input, {
+      requestHeader: header,
+      protocol: protocolOf(header.get("content-type"), header.has(BRIDGE_MARKER_HEADER)),
+      wire: CONNECT_JSON_WIRE,
+      url: req.url,
+      compression: compression.response,
+      start,
+      timeoutMs: timeoutHeader === null ? undefined : Number(timeoutHeader),
+      client: req.client,
+      left: bridgeClientLeft,
+    });
+    const { answer } = call;
+    return m.next(call.request).then(
+      (response) => {
+        adopt(response, answer);
+        call.finish();
+        let message: Uint8Array;
+        try {
+          message = m.serializeOutput(false, response.message);
+        } catch (error) {
+          // Larger than the write limit: answered as an error, as Connect does.
+          return connectAnswer(answer, connectErrorOf(error), undefined);
+        }
+        return connectAnswer(answer, undefined, message);
+      },
+      (error: unknown) => {
+        call.finish();
+        return connectAnswer(answer, connectErrorOf(error), undefined);
+      },
+    );
+  }
+
+  // Begins one call: its signal (deadline, shutdown, the client going away), its context and answer
+  // headers, and the request the interceptor chain is given; `finish` ends what the call holds.
+  function open(
+    m: FastMethod,
+    input: MessageShape<DescMessage>,
+    setup: CallSetup,
+  ): { readonly request: UnaryRequest; readonly answer: UnaryAnswer; readonly finish: () => void } {
+    const { method, options: opt } = m;
+    const { requestHeader, wire, url, compression, timeoutMs, client } = setup;
     const info: RequestInfo = {
       id: requestIdFrom(requestHeader.get(REQUEST_ID_HEADER)),
-      protocol: wire.protocol,
-      start,
+      protocol: setup.protocol,
+      start: setup.start,
       handled: false,
     };
     const controller = new AbortController();
@@ -225,26 +387,17 @@ export function createUnaryFastPath(
     if (shutdown?.aborted === true) controller.abort(shutdown.reason);
     else inFlight.add(controller);
     const onClose = () => {
-      if (!ex.writableEnded) controller.abort(new ConnectError("the client went away", Code.Canceled));
+      if (!client.writableEnded) controller.abort(setup.left());
     };
-    ex.onceClosed(onClose);
+    client.onceClosed(onClose);
 
     const grpcFamily = wire.protocol !== "connect";
-    const acceptHeader = grpcFamily ? "grpc-accept-encoding" : "accept-encoding";
-    const compression = compressionNegotiate(
-      opt.acceptCompression,
-      null,
-      requestHeader.get(acceptHeader),
-      acceptHeader,
-    ).response;
     // Filled by set rather than from a record: the same list, without WebIDL's record conversion.
     const responseHeader = new Headers();
     responseHeader.set("content-type", contentTypeOf(wire));
     if (grpcFamily && compression !== null) responseHeader.set("grpc-encoding", compression.name);
     const responseTrailer = new Headers();
     if (grpcFamily) responseTrailer.set("grpc-status", "0");
-    const authority = (ex.headers[":authority"] ?? ex.headers.host) as string | undefined;
-    const url = `${ex.encrypted ? "https" : "http"}://${authority ?? "localhost"}${ex.url ?? ""}`;
     const contextValues: ContextValues = createContextValues();
     contextValues.set(requestInfoKey, info);
     contextValues.set(fastCallKey, {
@@ -259,7 +412,7 @@ export function createUnaryFastPath(
         responseTrailer,
       },
     });
-    const answer = {
+    const answer: UnaryAnswer = {
       wire,
       header: responseHeader,
       trailer: responseTrailer,
@@ -270,7 +423,7 @@ export function createUnaryFastPath(
     const finish = () => {
       clearTimeout(timer);
       inFlight.delete(controller);
-      ex.offClosed(onClose);
+      client.offClosed(onClose);
       if (!controller.signal.aborted) controller.abort(ended);
     };
     const request: UnaryRequest = {
@@ -284,27 +437,7 @@ export function createUnaryFastPath(
       contextValues,
       message: input,
     };
-    m.next(request)
-      .then(
-        (response) => {
-          if (response.header !== responseHeader) copyHeaders(response.header, responseHeader);
-          if (response.trailer !== responseTrailer) copyHeaders(response.trailer, responseTrailer);
-          finish();
-          return writeUnaryAnswer(ex, answer, {
-            message: m.serializeOutput(wire.binary, response.message),
-          });
-        },
-        (error: unknown) => {
-          finish();
-          return writeUnaryAnswer(ex, answer, { error });
-        },
-      )
-      .catch((error: unknown) => {
-        // Serializing the answer failed (larger than the write limit): answered as an error, as Connect does.
-        if (!ex.headersSent) return writeUnaryAnswer(ex, answer, { error });
-        throw error;
-      })
-      .catch(onWriteError);
+    return { request, answer, finish };
   }
 
   return fast;
@@ -315,6 +448,22 @@ function contentTypeOf(wire: UnaryWire): string {
   if (wire.protocol === "grpc") return grpcProto;
   if (wire.protocol === "grpc-web") return grpcWebProto;
   return wire.binary ? contentTypeUnaryProto : contentTypeUnaryJson;
+}
+
+// What the call's signal says when the client goes away: the fast path's own reason; for a bridged call
+// the reason the bridge's abort gives Connect's handler (an AbortError without a message of its own).
+function clientWentAway(): unknown {
+  return new ConnectError("the client went away", Code.Canceled);
+}
+
+function bridgeClientLeft(): unknown {
+  return new DOMException("This operation was aborted", "AbortError");
+}
+
+// The headers and trailers an interceptor answered with, when they are not the call's own.
+function adopt(response: UnaryResponse, answer: UnaryAnswer): void {
+  if (response.header !== answer.header) copyHeaders(response.header, answer.header);
+  if (response.trailer !== answer.trailer) copyHeaders(response.trailer, answer.trailer);
 }
 
 // Connect's copyHeaders: an interceptor that answered with headers of its own replaces the call's.

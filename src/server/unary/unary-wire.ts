@@ -18,7 +18,8 @@ const CONNECT_JSON = /^application\/json(?:; ?charset=utf-?8)?$/i;
 const GRPC_WIRE: UnaryWire = { protocol: "grpc", binary: true };
 const GRPC_WEB_WIRE: UnaryWire = { protocol: "grpc-web", binary: true };
 const CONNECT_PROTO_WIRE: UnaryWire = { protocol: "connect", binary: true };
-const CONNECT_JSON_WIRE: UnaryWire = { protocol: "connect", binary: false };
+/** Connect JSON: also the wire of the REST bridge's calls. */
+export const CONNECT_JSON_WIRE: UnaryWire = { protocol: "connect", binary: false };
 
 function identity(encoding: string | string[] | undefined): boolean {
   return encoding === undefined || encoding === "identity";

@@ -1,12 +1,10 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { JsonWriteOptions } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { type Compression, envelopeCompress, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, contentTypeUnaryJson, trailerMux } from "@connectrpc/connect/protocol-connect";
+import { type Compression, envelopeCompress } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { reencodeGrpcMessageIn } from "../edge/grpc-message-encoding.ts";
+import { connectAnswer, connectErrorOf } from "./connect-answer.ts";
 import { type Envelope, envelopeBody } from "./envelope-body.ts";
-import { errorJsonBody } from "./error-json-body.ts";
 import type { UnaryExchange } from "./unary-exchange.ts";
 import type { UnaryWire } from "./unary-wire.ts";
 
@@ -49,12 +47,7 @@ export async function writeUnaryAnswer(
   outcome: { readonly message: Uint8Array } | { readonly error: unknown },
 ): Promise<void> {
   const { wire, header, trailer } = answer;
-  const error =
-    "error" in outcome
-      ? outcome.error instanceof ConnectError
-        ? outcome.error
-        : new ConnectError("internal error", Code.Internal, undefined, undefined, outcome.error)
-      : undefined;
+  const error = "error" in outcome ? connectErrorOf(outcome.error) : undefined;
   const message = "message" in outcome ? outcome.message : undefined;
   // gRPC and gRPC-Web carry an error in the trailers, its message encoded as the spec says.
   if (error !== undefined && wire.protocol !== "connect") {
@@ -76,23 +69,8 @@ export async function writeUnaryAnswer(
       return;
     }
     case "connect": {
-      let status = 200;
-      let body: Uint8Array;
-      if (error === undefined) body = message as Uint8Array;
-      else {
-        status = codeToHttpStatus(error.code);
-        header.set("content-type", contentTypeUnaryJson);
-        if (!error.isWireError) mergeNonProtocolHeaders(header, error.metadata);
-        body = errorJsonBody(error, answer.jsonOptions ?? {});
-      }
-      if (answer.compression !== null && body.byteLength >= answer.compressMinBytes) {
-        body = await answer.compression.compress(body);
-        header.set("content-encoding", answer.compression.name);
-      }
-      // Without trailers, the headers are answered as they are rather than copied first (Connect's
-      // trailerMux copies them): the same headers, as the content type and encoding are set on them above.
-      const muxed = trailer.keys().next().done === true ? header : trailerMux(header, trailer);
-      muxed.set("content-length", String(body.byteLength));
+      const parts = connectAnswer(answer, error, message);
+      const { status, header: muxed, body } = parts instanceof Promise ? await parts : parts;
       exchange.send(status, nodeHeaders(muxed), body, undefined);
       return;
     }
