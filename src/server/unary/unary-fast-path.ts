@@ -144,7 +144,8 @@ function unframe(bytes: Uint8Array): Uint8Array | undefined {
  * limit — and hands everything else, with whatever body it already read, to the generic path, which
  * answers and refuses as before. Returns the handler per procedure path. Over HTTP/2 it answers on the
  * stream itself (Node's request and response objects cost time per call); a stream it does not take before
- * reading goes back to Node's own handling, one it has read part of to the generic path.
+ * reading goes back to Node's own handling, one it has read part of to the generic path. The REST bridge's
+ * unary calls run through the same pipeline (`bridged`), answered as Connect's handler answers them.
  */
 export function createUnaryFastPath(
   methods: readonly UnaryMethod[],
