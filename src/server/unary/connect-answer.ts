@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, contentTypeUnaryJson, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { errorJsonBody } from "./error-json-body.ts";
-import type { UnaryAnswer } from "./write-unary-answer.ts";
+import type { UnaryAnswer } from "./unary-answer.ts";
 
 /** A Connect unary answer's parts, as Connect's unary handler returns them (trailers muxed in as `trailer-*`). */
 export interface ConnectAnswer {

@@ -39,9 +39,10 @@ import { jsonAnswerSerializer } from "./json-answer-serializer.ts";
 import { nodeRequestHeaders } from "./node-request-headers.ts";
 import type { UnaryMethod } from "./recording-router.ts";
 import { StreamExchange } from "./stream-exchange.ts";
+import type { UnaryAnswer } from "./unary-answer.ts";
 import type { GenericRoute, UnaryExchange } from "./unary-exchange.ts";
 import { CONNECT_JSON_WIRE, type UnaryWire, unaryWireOf } from "./unary-wire.ts";
-import { type UnaryAnswer, writeUnaryAnswer } from "./write-unary-answer.ts";
+import { writeUnaryAnswer } from "./write-unary-answer.ts";
 
 export type { ConnectAnswer } from "./connect-answer.ts";
 export type { BodyPrefix, GenericRoute } from "./unary-exchange.ts";

@@ -1,25 +1,11 @@
 import type { OutgoingHttpHeaders } from "node:http";
-import type { JsonWriteOptions } from "@bufbuild/protobuf";
-import { type Compression, envelopeCompress } from "@connectrpc/connect/protocol";
+import { envelopeCompress } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { reencodeGrpcMessageIn } from "../edge/grpc-message-encoding.ts";
 import { connectAnswer, connectErrorOf } from "./connect-answer.ts";
 import { type Envelope, envelopeBody } from "./envelope-body.ts";
+import type { UnaryAnswer } from "./unary-answer.ts";
 import type { UnaryExchange } from "./unary-exchange.ts";
-import type { UnaryWire } from "./unary-wire.ts";
-
-/** One unary answer's parts, as the call left them. */
-export interface UnaryAnswer {
-  readonly wire: UnaryWire;
-  /** The response headers (content type and encoding set when the call began) and trailers. */
-  readonly header: Headers;
-  readonly trailer: Headers;
-  /** The response compression the client accepts, if any. */
-  readonly compression: Compression | null;
-  /** Messages this size or larger are compressed (when a compression is accepted). */
-  readonly compressMinBytes: number;
-  readonly jsonOptions: Partial<JsonWriteOptions> | undefined;
-}
 
 function nodeHeaders(header: Headers): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
