@@ -1,6 +1,5 @@
 import { pino } from "pino";
 import pretty from "pino-pretty";
-import { BatchedDestination } from "./batched-destination.ts";
 
 /** The logger every part of Patchbay writes to. */
 export type Logger = pino.Logger;
@@ -92,17 +91,12 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   // JSON lines go out in batches: when 4 KiB have gathered, or every 100 ms. Written one by one, each line
   // at a modest rate costs its own trip through the thread pool and the event loop, which measured about
-  // a fifth of a webhook delivery's CPU at 1,000 a second (bench/README.md). The batch is gathered in
-  // front of sonic-boom (see BatchedDestination for why), which writes it. What is gathered is written
+  // a fifth of a webhook delivery's CPU at 1,000 a second (bench/README.md). pino writes what is left
   // when the process exits; a process killed outright (SIGKILL, the kernel's out-of-memory killer) loses
   // at most its last 100 ms of lines.
   return pino(
     base,
-    options.destination ??
-      new BatchedDestination(pino.destination({ sync: false, minLength: 1 }), {
-        batchLength: 4096,
-        intervalMs: 100,
-      }),
+    options.destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 100 }),
   );
 }
 
