@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../support/test-server.ts";
+import { type FastAndGeneric, startFastAndGeneric } from "../../support/fast-and-generic-servers.ts";
+import type { TestServer } from "../../support/test-server.ts";
 import { h2Request, http1Request, type RawAnswer } from "../../wire/raw-wire.ts";
 
 // The REST bridge runs unary calls through the unary fast path's pipeline when the fast path is on, and
@@ -170,24 +171,18 @@ const cases: Case[] = [
 ];
 
 describe("the REST bridge answers alike through the fast path and through Connect's handlers", () => {
+  let pair: FastAndGeneric;
   let fast: TestServer;
   let generic: TestServer;
   let key: string;
 
   beforeAll(async () => {
-    // Rate limit counters are shared by the two, and their headers would differ by one.
-    fast = await startTestServer("postgresql", { PATCHBAY_RATE_LIMITS: "off" });
-    generic = await startTestServer("postgresql", {
-      ...fast.env,
-      PATCHBAY_PORT: "0",
-      PATCHBAY_UNARY_FAST_PATH: "off",
-    });
-    key = await fast.createKey(["catalog:read", "catalog:write", "connections", "execute"]);
+    pair = await startFastAndGeneric(["catalog:read", "catalog:write", "connections", "execute"]);
+    ({ fast, generic, key } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    await generic?.stop();
-    await fast?.stop();
+    await pair?.stop();
   });
 
   const call = (server: TestServer, c: Case, reqId: string): Promise<RawAnswer> => {

@@ -4,7 +4,8 @@ import {
   GetConnectorRequestSchema,
   ListConnectorsRequestSchema,
 } from "../../../gen/patchbay/v1/catalog_pb.ts";
-import { startTestServer, type TestServer } from "../../support/test-server.ts";
+import { type FastAndGeneric, startFastAndGeneric } from "../../support/fast-and-generic-servers.ts";
+import type { TestServer } from "../../support/test-server.ts";
 import { frame, h2Request, http1Request } from "../../wire/raw-wire.ts";
 
 // The unary fast path must answer exactly as Connect's generic handlers do. Two replicas on one database,
@@ -46,24 +47,18 @@ const h1Call = (port: number, path: string, headers: Record<string, string>, bod
   rawCall(1, port, path, headers, body);
 
 describe("the unary fast path answers as the generic handlers do", () => {
+  let pair: FastAndGeneric;
   let fast: TestServer;
   let generic: TestServer;
   let key: string;
 
   beforeAll(async () => {
-    // Rate limit counters are shared by the two, and their headers would differ by one.
-    fast = await startTestServer("postgresql", { PATCHBAY_RATE_LIMITS: "off" });
-    generic = await startTestServer("postgresql", {
-      ...fast.env,
-      PATCHBAY_PORT: "0",
-      PATCHBAY_UNARY_FAST_PATH: "off",
-    });
-    key = await fast.createKey(["catalog:read", "execute"]);
+    pair = await startFastAndGeneric(["catalog:read", "execute"]);
+    ({ fast, generic, key } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    await generic?.stop();
-    await fast?.stop();
+    await pair?.stop();
   });
 
   const get = toBinary(GetConnectorRequestSchema, create(GetConnectorRequestSchema, { slug: "echo" }));
