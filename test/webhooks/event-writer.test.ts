@@ -22,10 +22,12 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
   let events: ReturnType<typeof createPipelinedTransaction>;
   const sql = (query: string, values: unknown[] = []) =>
     db.em().getConnection().execute(query, values, "all") as Promise<Record<string, unknown>[]>;
-  // Jobs go to a table of the test's: what is under test is the events' batch, not pg-boss.
+  // Jobs go to a table of the test's: what is under test is the events' batch, not pg-boss. Each row
+  // keeps the lock_timeout its insert ran under.
   const jobs = {
     insertStatement: async (_queue: string, list: readonly NewEvent[]) => ({
-      text: "insert into test_jobs (id) select * from unnest($1::uuid[])",
+      text: `insert into test_jobs (id, lock_timeout)
+        select id, current_setting('lock_timeout') from unnest($1::uuid[]) as id`,
       values: [list.map((event) => event.jobId)],
     }),
   } as unknown as JobQueue;
@@ -36,7 +38,9 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     const logger = createLogger({ level: "silent", format: "json" });
     db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
     await db.migrate();
-    await sql("create table test_jobs (id uuid primary key)");
+    await sql("create table test_jobs (id uuid primary key, lock_timeout text not null)");
+    // The database's own lock_timeout, which the writer's connections (opened later) start with.
+    await sql(`alter database "${new URL(pgdb.url).pathname.slice(1)}" set lock_timeout = '7s'`);
     await sql(`insert into webhook_endpoints (id, tenant_id, provider, connector_slug, sealed_secret, verified,
       target_kind, target, created_at) values ('00000000-0000-4000-8000-0000000000e1', 't', 'stripe', 'stripe',
       'sealed', true, 'pull', '{}', now())`);
@@ -79,6 +83,15 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     const stored = await sql("select provider_event_id from webhook_events order by provider_event_id");
     expect(stored).toHaveLength(21);
     expect(await sql("select id from test_jobs")).toHaveLength(21);
+  });
+  it("runs the batch after its turn under the connection's own lock_timeout", async () => {
+    const writer = createEventWriter(events.transaction, jobs);
+    const written = event("evt_lock_timeout");
+    await expect(writer.write(written)).resolves.toBe(true);
+    // The turn waits at most 200 ms; the inserts behind it wait as long as the database says.
+    expect(await sql("select lock_timeout from test_jobs where id = ?", [written.jobId])).toEqual([
+      { lock_timeout: "7s" },
+    ]);
   });
   it("commits without its turn when another replica's writer holds the turn and stalls", async () => {
     const writer = createEventWriter(events.transaction, jobs);

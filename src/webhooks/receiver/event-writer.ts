@@ -46,12 +46,14 @@ returning id`;
 // (a key of its own), so while one replica commits, the others' deliveries gather into their next batch
 // instead of going in a concurrent transaction. A replica that holds its turn and stalls (a paused or
 // dying process) must not stop the others: a turn not given within 200 ms is skipped, and that batch
-// commits without it.
-const TURN_WAIT = "select set_config('lock_timeout', '200ms', true)";
+// commits without it. The connection's own lock_timeout (the role's or database's, if set) is kept in a
+// setting of the transaction first (the inner set_config is an argument of the outer one, so it runs
+// before it) and put back once the turn is taken, for the rest of the batch. Reading it back from the
+// pg_settings view instead cost PostgreSQL about 0.45 ms per batch, more than the rest of the turn.
+const TURN_WAIT = `select set_config('lock_timeout', '200ms',
+  set_config('patchbay.lock_timeout', current_setting('lock_timeout'), true) is not null)`;
 const TURN = "select pg_advisory_xact_lock(1346520406, 1)";
-// Back to the connection's own lock_timeout (the role's or database's, if set) for the rest of the batch.
-const TURN_TAKEN =
-  "select set_config('lock_timeout', (select reset_val from pg_settings where name = 'lock_timeout'), true)";
+const TURN_TAKEN = "select set_config('lock_timeout', current_setting('patchbay.lock_timeout'), true)";
 
 /** The turn was not given in time (SQLSTATE 55P03, lock_not_available). */
 function isTurnTimeout(error: unknown): boolean {
