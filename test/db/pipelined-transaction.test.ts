@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -144,6 +145,37 @@ describe("createPipelinedTransaction's own connections", () => {
       return rows[0] as { app: string; mode: string; prepared: number };
     });
     expect(seen).toMatchObject({ app: "patchbay-events", mode: "force_generic_plan", prepared: 1 });
+  });
+
+  it("sends what one turn of the event loop sends in one write: BEGIN with the first statements, COMMIT with the last", async () => {
+    // The connection exists before the count starts.
+    await events.transaction(async () => undefined);
+    const socket = Socket.prototype as unknown as Record<
+      "_write" | "_writev",
+      (...args: unknown[]) => unknown
+    >;
+    const { _write: write, _writev: writev } = socket;
+    let writes = 0;
+    socket._write = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return write.apply(this, args);
+    };
+    socket._writev = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return writev.apply(this, args);
+    };
+    try {
+      await events.transaction(async (tx) => {
+        await Promise.all([1, 2, 3].map((id) => tx.query("insert into pipe_t (id) values ($1)", [id])));
+        await Promise.all([tx.query("insert into pipe_t (id) values ($1)", [4]), tx.commit()]);
+      });
+    } finally {
+      socket._write = write;
+      socket._writev = writev;
+    }
+    // Written one by one, that is six writes (BEGIN, four statements, COMMIT).
+    expect(writes).toBe(2);
+    expect(await ids()).toEqual([1, 2, 3, 4]);
   });
 
   it("runs more transactions at once than it has connections: the others wait their turn", async () => {
