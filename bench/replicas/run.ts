@@ -16,6 +16,12 @@
 // PostgreSQL's statistics to be flushed and reads the bench database's commits and rows from
 // pg_stat_database; for webhooks it counts the events and jobs stored for the window's deliveries and the
 // transactions (distinct job creation times) they were committed in.
+// With --rate, every round also measures the webhook workload's anchor (bench/replicas/plain-anchor.ts):
+// the same deliveries at the same rate to plain Node receivers that only verify and parse them, all to
+// one process and then half to each of two. A process's CPU per delivery grows when its own rate halves
+// (fewer deliveries share each wake-up, and the same work runs on colder caches), which two replicas on
+// one 2-core machine cannot avoid; Patchbay's two ÷ one over the plain receivers' is what its replicas
+// add beyond that.
 //
 //   node bench/replicas/run.ts [--connections 64] [--seconds 10] [--rounds 3] [--workloads execute,webhooks]
 //     [--phases one,two[,half]] [--rate <deliveries per second, webhooks in an open loop>]
@@ -38,6 +44,7 @@ import { median, type WrkResult } from "../support/wrk.ts";
 import { openLoopAsync, wrkAsync } from "../support/wrk-async.ts";
 import { writeDeliveries, wrkDeliveriesScript } from "../support/wrk-deliveries.ts";
 import { wrkScript } from "../support/wrk-script.ts";
+import { type AnchorWindow, type PlainAnchor, startPlainAnchor } from "./plain-anchor.ts";
 
 const WORKLOADS = ["execute", "webhooks"] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -180,6 +187,7 @@ const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-replicas-"));
 const masterKey = randomBytes(32).toString("base64");
 let first: BenchServer | undefined;
 let second: BenchServer | undefined;
+let anchor: PlainAnchor | undefined;
 try {
   first = await startBenchServer({ PATCHBAY_MASTER_KEY: masterKey });
   second = await attachBenchServer({ databaseUrl: first.databaseUrl, masterKey, key: first.key });
@@ -242,6 +250,12 @@ try {
     const { endpoint } = (await created.json()) as { endpoint: { id: string } };
     receiverPath = `/api/v1/connectors/webhooks/github/${endpoint.id}`;
   }
+  // The webhook workload's anchor in an open loop: two plain Node receivers on the same database, measured
+  // in every round as Patchbay's replicas are (bench/replicas/plain-anchor.ts).
+  if (workloads.includes("webhooks") && rate > 0)
+    anchor = await startPlainAnchor({ secret: SECRET, dir, settleMs: 3000 });
+  const anchorWindows: (AnchorWindow & { round: number })[] = [];
+
   // Deliveries per wrk process and window: enough for the fastest rate seen so far, with room to spare.
   let deliveriesPerWindow = 40_000;
 
@@ -374,6 +388,7 @@ try {
       else deliveriesPerWindow = Math.max(deliveriesPerWindow, Math.ceil((ok / 3) * Number(seconds) * 2));
     }
   }
+  for (const phase of ["one", "two"] as const) await anchor?.measure(phase, `warma${phase}`, rate, "3");
 
   // Idle cost: both replicas' and PostgreSQL's CPU per second with no load at all (background work:
   // job queue polling and maintenance, recorder and cache timers), one replica (replica 2 paused) and two.
@@ -415,6 +430,15 @@ try {
         const pg = (w.postgresMs * 1000) / w.ok;
         process.stderr.write(
           `round ${round} ${workload} ${phase}: ${w.rps.toFixed(0)} req/s, server ${server.toFixed(0)} µs/call, PostgreSQL ${pg.toFixed(0)} µs/call, errors ${w.errors}\n`,
+        );
+      }
+    }
+    if (anchor !== undefined) {
+      for (const phase of round % 2 === 1 ? (["one", "two"] as const) : (["two", "one"] as const)) {
+        const w = { ...(await anchor.measure(phase, `w${round}a${phase}`, rate, seconds)), round };
+        anchorWindows.push(w);
+        process.stderr.write(
+          `round ${round} plain receiver ${phase}: server ${w.serverUs.toFixed(0)} µs/delivery, errors ${w.errors}\n`,
         );
       }
     }
@@ -475,6 +499,35 @@ try {
     const both = ratio((w) => serverUs(w) + pgUs(w));
     lines.push(
       `| ${workload} | ${(ratio(serverUs) * 100).toFixed(1)} % | ${(ratio(pgUs) * 100).toFixed(1)} % | ${(both * 100).toFixed(1)} % | ${ratio(serverUs) <= 1.1 && ratio(pgUs) <= 1.1 ? "within 110 %" : "OVER 110 %"} | ${halfRatio(serverUs)} | ${halfRatio(pgUs)} | ${twoToHalf(serverUs)} | ${twoToHalf(pgUs)} |`,
+    );
+  }
+  if (anchorWindows.length > 0) {
+    // The same open loop against two plain Node receivers (bench/replicas/plain-anchor.ts): what a second
+    // process costs on this machine for work with no coordination at all. Patchbay's two ÷ one over theirs
+    // is what its replicas add beyond that.
+    const anchorOf = (phase: "one" | "two") => anchorWindows.filter((w) => w.phase === phase);
+    const anchorMed = (phase: "one" | "two", f: (w: AnchorWindow) => number) =>
+      median(anchorOf(phase).map(f));
+    lines.push(
+      "",
+      "Anchor: plain Node receivers (verify the signature, parse, 204; no database), the same deliveries and rate:",
+      "",
+      "| round | receivers | server µs/delivery | p99 ms | errors |",
+      "|---|---|---|---|---|",
+    );
+    for (const w of anchorWindows)
+      lines.push(
+        `| ${w.round} | ${w.phase} | ${w.serverUs.toFixed(0)} | ${w.p99.toFixed(2)} | ${w.errors} |`,
+      );
+    const one = of("webhooks", "one");
+    const two = of("webhooks", "two");
+    const patchbay = med(two, serverUs) / med(one, serverUs);
+    const plain = anchorMed("two", (w) => w.serverUs) / anchorMed("one", (w) => w.serverUs);
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    lines.push(
+      "",
+      `server CPU per delivery, two ÷ one (medians): Patchbay ${pct(patchbay)}, plain receivers ${pct(plain)}; ` +
+        `Patchbay's over the plain receivers' **${pct(patchbay / plain)}** (${patchbay / plain <= 1.1 ? "within" : "OVER"} 110 %)`,
     );
   }
   lines.push(
@@ -557,6 +610,7 @@ try {
   }
   process.stdout.write(`${lines.join("\n")}\n`);
 } finally {
+  await anchor?.stop();
   if (second !== undefined) {
     try {
       process.kill(second.process.pid ?? 0, "SIGCONT");
