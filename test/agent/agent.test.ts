@@ -291,8 +291,8 @@ describe("patchbay agent, in process against a double of Patchbay", () => {
   });
 
   it("ends a stream that hears nothing for three heartbeat intervals", async () => {
-    const { patchbay, stream } = await start({}, { heartbeatIntervalMs: 100 });
-    // The double never sends heartbeats: the agent gives up on the stream and opens another.
+    const { patchbay, stream } = await start({}, { heartbeatIntervalMs: 100, heartbeats: false });
+    // This double sends no heartbeats: the agent gives up on the stream and opens another.
     await until(() => stream.received.some((m) => m.kind.case === "heartbeat"), "a heartbeat from the agent");
     await until(() => patchbay.streams.length >= 2, "a new stream after silence");
   });

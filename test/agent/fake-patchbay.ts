@@ -39,6 +39,11 @@ export interface FakePatchbay {
 /** Options of {@link startFakePatchbay}. */
 export interface FakePatchbayOptions {
   heartbeatIntervalMs?: number;
+  /**
+   * Send a heartbeat every interval once welcomed, as Patchbay does (default), or never: the agent then
+   * ends the stream after three silent intervals.
+   */
+  heartbeats?: boolean;
   maxResponseBodyBytes?: number;
   /** Answer Hello with Welcome (default) or keep silent. */
   welcome?: boolean;
@@ -85,17 +90,25 @@ export async function startFakePatchbay(options: FakePatchbayOptions = {}): Prom
           // As Patchbay does: once the agent has closed its side, the stream ends.
           outbox.end();
         })();
+        const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
+        let heartbeat: NodeJS.Timeout | undefined;
         if (options.welcome !== false) {
           stream.send({
             case: "welcome",
             value: {
               streamId: `s${streams.length}`,
-              heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000,
+              heartbeatIntervalMs,
               maxResponseBodyBytes: options.maxResponseBodyBytes ?? 10 * 1024 * 1024,
             },
           });
+          if (options.heartbeats !== false)
+            heartbeat = setInterval(() => stream.send({ case: "heartbeat", value: {} }), heartbeatIntervalMs);
         }
-        for await (const message of outbox.messages) yield message;
+        try {
+          for await (const message of outbox.messages) yield message;
+        } finally {
+          clearInterval(heartbeat);
+        }
         if (failure !== undefined) throw failure;
       },
     });
