@@ -250,8 +250,8 @@ try {
     const { endpoint } = (await created.json()) as { endpoint: { id: string } };
     receiverPath = `/api/v1/connectors/webhooks/github/${endpoint.id}`;
   }
-  // The webhook workload's anchor in an open loop: two plain Node receivers on the same database, measured
-  // in every round as Patchbay's replicas are (bench/replicas/plain-anchor.ts).
+  // The webhook workload's anchor in an open loop: two plain Node receivers (no database), measured in
+  // every round as Patchbay's replicas are (bench/replicas/plain-anchor.ts).
   if (workloads.includes("webhooks") && rate > 0)
     anchor = await startPlainAnchor({ secret: SECRET, dir, settleMs: 3000 });
   const anchorWindows: (AnchorWindow & { round: number })[] = [];
