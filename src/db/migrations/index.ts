@@ -22,6 +22,7 @@ import { M0020AgentPools } from "./m0020-agent-pools.ts";
 import { M0021ConnectorAgentPools } from "./m0021-connector-agent-pools.ts";
 import { M0022AgentRelay } from "./m0022-agent-relay.ts";
 import { M0023ExecutionMockScenario } from "./m0023-execution-mock-scenario.ts";
+import { M0024WebhookCommitTurn } from "./m0024-webhook-commit-turn.ts";
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -50,4 +51,5 @@ export const MIGRATIONS: readonly { name: string; class: MigrationClass }[] = [
   { name: "m0021-connector-agent-pools", class: M0021ConnectorAgentPools },
   { name: "m0022-agent-relay", class: M0022AgentRelay },
   { name: "m0023-execution-mock-scenario", class: M0023ExecutionMockScenario },
+  { name: "m0024-webhook-commit-turn", class: M0024WebhookCommitTurn },
 ];

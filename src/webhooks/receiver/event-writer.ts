@@ -42,18 +42,13 @@ select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
 on conflict do nothing
 returning id`;
 
-// Replicas take turns committing: each batch's transaction first takes one advisory lock of the database
-// (a key of its own), so while one replica commits, the others' deliveries gather into their next batch
-// instead of going in a concurrent transaction. A replica that holds its turn and stalls (a paused or
-// dying process) must not stop the others: a turn not given within 200 ms is skipped, and that batch
-// commits without it. The connection's own lock_timeout (the role's or database's, if set) is kept in a
-// setting of the transaction first (the inner set_config is an argument of the outer one, so it runs
-// before it) and put back once the turn is taken, for the rest of the batch. Reading it back from the
-// pg_settings view instead cost PostgreSQL about 0.45 ms per batch, more than the rest of the turn.
-const TURN_WAIT = `select set_config('lock_timeout', '200ms',
-  set_config('patchbay.lock_timeout', current_setting('lock_timeout'), true) is not null)`;
-const TURN = "select pg_advisory_xact_lock(1346520406, 1)";
-const TURN_TAKEN = "select set_config('lock_timeout', current_setting('patchbay.lock_timeout'), true)";
+// Replicas take turns committing: each batch's transaction first takes the database's turn (migration
+// m0024: an advisory lock held until the transaction ends, waited for at most 200 ms, then the
+// connection's own lock_timeout back for the rest of the batch), so while one replica commits, the others'
+// deliveries gather into their next batch instead of going in a concurrent transaction. A replica that
+// holds its turn and stalls (a paused or dying process) must not stop the others: a turn not given in time
+// is skipped, and that batch commits without it.
+const TURN = "select webhook_commit_turn()";
 
 /** The turn was not given in time (SQLSTATE 55P03, lock_not_available). */
 function isTurnTimeout(error: unknown): boolean {
@@ -111,14 +106,11 @@ export function createEventWriter(
       // Sent with BEGIN and the INSERT: waiting for the turn costs no round trip. A turn not given fails
       // every statement behind it; the INSERT then reports the turn's error (answered before its own).
       let turnError: Promise<unknown> = Promise.resolve(undefined);
-      if (turn) {
-        tx.query(TURN_WAIT).catch(() => undefined);
+      if (turn)
         turnError = tx.query(TURN).then(
           () => undefined,
           (error: unknown) => error,
         );
-        tx.query(TURN_TAKEN).catch(() => undefined);
-      }
       const { rows } = await tx
         .query(INSERT, [
           column((e) => e.eventId),
