@@ -21,10 +21,16 @@
 // one process and then half to each of two. A process's CPU per delivery grows when its own rate halves
 // (fewer deliveries share each wake-up, and the same work runs on colder caches), which two replicas on
 // one 2-core machine cannot avoid; Patchbay's two ÷ one over the plain receivers' is what its replicas
-// add beyond that.
+// add beyond that. PostgreSQL gets an anchor of its own (bench/replicas/plain-writers.ts): plain writers
+// with the event writers' commit pattern (turns, the same rate and rows per transaction as Patchbay's
+// window) writing to a copy of the webhook events table (or, with --writer-table rows, to a table with a
+// primary key only), one at the full rate and then two at half each, their backends' CPU per row.
+// Between windows the pull jobs waiting so far are completed, as consumers that keep up would, so every
+// window starts with the jobs table's live part as small as a deployment's.
 //
 //   node bench/replicas/run.ts [--connections 64] [--seconds 10] [--rounds 3] [--workloads execute,webhooks]
 //     [--phases one,two[,half]] [--rate <deliveries per second, webhooks in an open loop>]
+//     [--writer-table rows|events]
 //
 // Uses a fresh PostgreSQL database on PATCHBAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from "node:crypto";
@@ -45,6 +51,7 @@ import { openLoopAsync, wrkAsync } from "../support/wrk-async.ts";
 import { writeDeliveries, wrkDeliveriesScript } from "../support/wrk-deliveries.ts";
 import { wrkScript } from "../support/wrk-script.ts";
 import { type AnchorWindow, type PlainAnchor, startPlainAnchor } from "./plain-anchor.ts";
+import { type PlainWriters, startPlainWriters, type WriterWindow } from "./plain-writers.ts";
 
 const WORKLOADS = ["execute", "webhooks"] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -64,9 +71,16 @@ const { values } = parseArgs({
     // pace (an open loop, as providers send; bench/support/open-loop-deliveries.ts) instead of wrk's
     // closed loop of --connections; 0 (the default) keeps wrk.
     rate: { type: "string", default: "0" },
+    // With --rate: the table PostgreSQL's anchor writes to: "events" (a copy of the webhook events table,
+    // its columns and indexes: what a second writer costs on the table Patchbay's writers share) or "rows"
+    // (a primary key only).
+    "writer-table": { type: "string", default: "events" },
   },
 });
 const rate = Number(values.rate);
+const writerTable = values["writer-table"];
+if (writerTable !== "rows" && writerTable !== "events")
+  throw new Error(`--writer-table: ${writerTable} (choose rows or events)`);
 const picked = values.workloads.split(",").map((s) => s.trim());
 const unknown = picked.filter((p) => !(WORKLOADS as readonly string[]).includes(p));
 if (unknown.length > 0 || picked.length === 0)
@@ -252,9 +266,14 @@ try {
   }
   // The webhook workload's anchor in an open loop: two plain Node receivers (no database), measured in
   // every round as Patchbay's replicas are (bench/replicas/plain-anchor.ts).
-  if (workloads.includes("webhooks") && rate > 0)
+  // And PostgreSQL's: plain writers with the event writers' commit pattern (bench/replicas/plain-writers.ts).
+  let writers: PlainWriters | undefined;
+  if (workloads.includes("webhooks") && rate > 0) {
     anchor = await startPlainAnchor({ secret: SECRET, dir, settleMs: 3000 });
+    writers = await startPlainWriters(first.databaseUrl, writerTable);
+  }
   const anchorWindows: (AnchorWindow & { round: number })[] = [];
+  const writerWindows: (WriterWindow & { round: number })[] = [];
 
   // Deliveries per wrk process and window: enough for the fastest rate seen so far, with room to spare.
   let deliveriesPerWindow = 40_000;
@@ -315,6 +334,22 @@ try {
     }
   };
 
+  /**
+   * Completes the pull jobs waiting so far, as consumers that keep up would (ClaimJobs, then AckJobs), and
+   * vacuums the jobs table, between windows. Left waiting, they would pile up by a window's deliveries
+   * each time, and every periodic scan of the live jobs (pg-boss's maintenance and polling, the job
+   * gauges) would cost more from window to window, and on every replica.
+   */
+  const consumePullJobs = async (): Promise<void> => {
+    const url = first?.databaseUrl ?? "";
+    await query(
+      url,
+      `update pgboss.job set state = 'completed', started_on = now(), completed_on = now()
+        where name like 'webhook-pull-%' and state = 'created'`,
+    );
+    await query(url, "vacuum (analyze) pgboss.job");
+  };
+
   /** One phase's window: replica 2 paused for phase one, CPU and counters read around the load. */
   const measure = async (workload: Workload, phase: Phase, round: number): Promise<Window> => {
     const tag = `w${round}${workload[0]}${phase}`;
@@ -372,6 +407,7 @@ try {
            where e.provider_event_id like '${tag}-%'`,
         );
         window.stored = rows[0] as { events: number; jobs: number; transactions: number };
+        await consumePullJobs();
       }
       return window;
     } finally {
@@ -388,7 +424,11 @@ try {
       else deliveriesPerWindow = Math.max(deliveriesPerWindow, Math.ceil((ok / 3) * Number(seconds) * 2));
     }
   }
-  for (const phase of ["one", "two"] as const) await anchor?.measure(phase, `warma${phase}`, rate, "3");
+  if (workloads.includes("webhooks")) await consumePullJobs();
+  for (const phase of ["one", "two"] as const) {
+    await anchor?.measure(phase, `warma${phase}`, rate, "3");
+    await writers?.measure(phase, rate, "3", 3);
+  }
 
   // Idle cost: both replicas' and PostgreSQL's CPU per second with no load at all (background work:
   // job queue polling and maintenance, recorder and cache timers), one replica (replica 2 paused) and two.
@@ -440,6 +480,20 @@ try {
         process.stderr.write(
           `round ${round} plain receiver ${phase}: server ${w.serverUs.toFixed(0)} µs/delivery, errors ${w.errors}\n`,
         );
+      }
+    }
+    if (writers !== undefined) {
+      for (const phase of round % 2 === 1 ? (["one", "two"] as const) : (["two", "one"] as const)) {
+        // The rows per transaction of Patchbay's window of the same round and phase.
+        const own = windows.find((x) => x.workload === "webhooks" && x.round === round && x.phase === phase);
+        const perTransaction =
+          own?.stored === undefined ? 1 : own.stored.events / Math.max(1, own.stored.transactions);
+        const w = { ...(await writers.measure(phase, rate, seconds, perTransaction)), round };
+        writerWindows.push(w);
+        process.stderr.write(
+          `round ${round} plain writer ${phase}: PostgreSQL ${w.postgresUs.toFixed(0)} µs/row, ${(w.rows / w.transactions).toFixed(1)} rows per transaction\n`,
+        );
+        await sleep(3000);
       }
     }
   }
@@ -528,6 +582,33 @@ try {
       "",
       `server CPU per delivery, two ÷ one (medians): Patchbay ${pct(patchbay)}, plain receivers ${pct(plain)}; ` +
         `Patchbay's over the plain receivers' **${pct(patchbay / plain)}** (${patchbay / plain <= 1.1 ? "within" : "OVER"} 110 %)`,
+    );
+  }
+  if (writerWindows.length > 0) {
+    // Plain writers with the event writers' commit pattern (bench/replicas/plain-writers.ts): what a second
+    // writer costs PostgreSQL on this machine. Set beside the event writers' backends (patchbay-events).
+    const writerMed = (phase: "one" | "two", f: (w: WriterWindow) => number) =>
+      median(writerWindows.filter((w) => w.phase === phase).map(f));
+    lines.push(
+      "",
+      `PostgreSQL's anchor: plain writers (turns at committing, one multi-row INSERT per transaction into ${writerTable === "events" ? "a copy of the webhook events table" : "a table with a primary key only"}; nothing else of Patchbay's), the same rate and rows per transaction:`,
+      "",
+      "| round | writers | PostgreSQL µs/row (their backends) | rows per transaction |",
+      "|---|---|---|---|",
+    );
+    for (const w of writerWindows)
+      lines.push(
+        `| ${w.round} | ${w.phase} | ${w.postgresUs.toFixed(0)} | ${(w.rows / w.transactions).toFixed(1)} |`,
+      );
+    const eventsUs = (w: Window) => ((w.postgresByKind.get("patchbay-events") ?? 0) * 1000) / w.ok;
+    const patchbay = med(of("webhooks", "two"), eventsUs) / med(of("webhooks", "one"), eventsUs);
+    const patchbayAll = med(of("webhooks", "two"), pgUs) / med(of("webhooks", "one"), pgUs);
+    const plain = writerMed("two", (w) => w.postgresUs) / writerMed("one", (w) => w.postgresUs);
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    lines.push(
+      "",
+      `PostgreSQL CPU per delivery, two ÷ one (medians): Patchbay's event writers' backends ${pct(patchbay)} (all of PostgreSQL ${pct(patchbayAll)}), plain writers ${pct(plain)}; ` +
+        `Patchbay's event writers over the plain writers' **${pct(patchbay / plain)}**, all of PostgreSQL over the plain writers' **${pct(patchbayAll / plain)}** (${patchbayAll / plain <= 1.1 ? "within" : "OVER"} 110 %)`,
     );
   }
   lines.push(
