@@ -5,9 +5,10 @@
 // the size is taken from it rather than left to this much quicker loop); a batch that waited longer, for
 // its turn, takes everything that arrived. Every transaction first waits for the same kind of turn as
 // Patchbay's event writers (an advisory lock of the database, another key than theirs), then inserts its
-// rows (an id and a payload the size of a sealed delivery) in one multi-row INSERT, and commits. Run as one process at the full rate and as two
-// at half the rate each, its backends' CPU per row shows what a second writer costs PostgreSQL on this
-// machine with nothing of Patchbay's in it (bench/replicas/plain-writers.ts). With the table `events`
+// rows (an id and a payload the size of a sealed delivery) in one multi-row INSERT, and commits. Run as
+// one process at the full rate and as two at half the rate each, its backends' CPU per row shows what a
+// second writer costs PostgreSQL on this machine with nothing of Patchbay's in it
+// (bench/replicas/plain-writers.ts). With the table `events`
 // instead of `rows`, the rows go to a copy of the webhook events table (its columns and indexes, one
 // endpoint, a provider event id per row), to tell the table's share from the rest of Patchbay's.
 // Prints one JSON line when done: {"rows", "transactions", "backendMs"}, its backend's CPU time (user +
@@ -20,8 +21,16 @@ import pg from "pg";
 import { processCpuMs } from "../support/process-cpu.ts";
 
 const [url, rateArg, secondsArg, batchArg, table = "rows"] = process.argv.slice(2);
-if (url === undefined || rateArg === undefined || secondsArg === undefined || batchArg === undefined)
-  throw new Error("usage: plain-writer.ts <database url> <rows per second> <seconds> <rows per transaction>");
+if (
+  url === undefined ||
+  rateArg === undefined ||
+  secondsArg === undefined ||
+  batchArg === undefined ||
+  (table !== "rows" && table !== "events")
+)
+  throw new Error(
+    "usage: plain-writer.ts <database url> <rows per second> <seconds> <rows per transaction> [rows|events]",
+  );
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 const perTransaction = Math.max(1, Number(batchArg));
@@ -51,14 +60,13 @@ const INSERT =
       };
 const TURN = { name: "plain-writer-turn", text: "select pg_advisory_xact_lock(1346520406, 2)" };
 
-let arrived = 0;
 let written = 0;
 let transactions = 0;
 const cpu0 = backendMs();
 const start = performance.now();
 const total = Math.round(rate * seconds);
 while (written < total) {
-  arrived = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+  const arrived = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
   // The next transaction is due once its share of rows has arrived (the last one takes the rest).
   const due = arrived === total || arrived >= (transactions + 1) * perTransaction;
   const batch = due ? Math.min(256, arrived - written) : 0;

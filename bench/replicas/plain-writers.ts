@@ -32,7 +32,7 @@ export interface PlainWriters {
  */
 export async function startPlainWriters(
   databaseUrl: string,
-  table: "rows" | "events" = "rows",
+  table: "rows" | "events",
 ): Promise<PlainWriters> {
   await query(
     databaseUrl,

@@ -427,6 +427,7 @@ try {
   if (workloads.includes("webhooks")) await consumePullJobs();
   for (const phase of ["one", "two"] as const) {
     await anchor?.measure(phase, `warma${phase}`, rate, "3");
+    // Rows per transaction as Patchbay's windows typically have at this rate (3–7).
     await writers?.measure(phase, rate, "3", 3);
   }
 
@@ -499,6 +500,7 @@ try {
   }
   const loadAtEnd = loadavg();
 
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const serverUs = (w: Window) => ((w.serverMs[0] + w.serverMs[1]) * 1000) / w.ok;
   const pgUs = (w: Window) => (w.postgresMs * 1000) / w.ok;
   const of = (workload: Workload, phase: Phase) =>
@@ -577,7 +579,6 @@ try {
     const two = of("webhooks", "two");
     const patchbay = med(two, serverUs) / med(one, serverUs);
     const plain = anchorMed("two", (w) => w.serverUs) / anchorMed("one", (w) => w.serverUs);
-    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
     lines.push(
       "",
       `server CPU per delivery, two ÷ one (medians): Patchbay ${pct(patchbay)}, plain receivers ${pct(plain)}; ` +
@@ -604,7 +605,6 @@ try {
     const patchbay = med(of("webhooks", "two"), eventsUs) / med(of("webhooks", "one"), eventsUs);
     const patchbayAll = med(of("webhooks", "two"), pgUs) / med(of("webhooks", "one"), pgUs);
     const plain = writerMed("two", (w) => w.postgresUs) / writerMed("one", (w) => w.postgresUs);
-    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
     lines.push(
       "",
       `PostgreSQL CPU per delivery, two ÷ one (medians): Patchbay's event writers' backends ${pct(patchbay)} (all of PostgreSQL ${pct(patchbayAll)}), plain writers ${pct(plain)}; ` +

@@ -31,8 +31,8 @@ export interface PipelinedTransactionOptions {
 /**
  * Returns a function that holds the connection's socket writes until the current turn of the event loop
  * ends, so the statements sent in one turn (BEGIN with the first ones, the last ones with COMMIT) leave
- * in one system call. node-postgres writes each statement on its own (seven writes per webhook batch),
- * and each write also wakes the database's backend. Without a socket to hold (another stream type), it
+ * in one system call. node-postgres writes each statement on its own (five writes per webhook batch:
+ * BEGIN, the turn, two INSERTs, COMMIT), and each write also wakes the database's backend. Without a socket to hold (another stream type), it
  * does nothing.
  */
 function gatherWrites(client: pg.PoolClient): () => void {
