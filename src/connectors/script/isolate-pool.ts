@@ -27,6 +27,11 @@ export interface PooledIsolate {
    */
   begin(bridge: HostBridge): number;
   end(): void;
+  /**
+   * Calls of `patchbay.http` not yet answered, whatever execution made them: while one is, the isolate's
+   * thread waits in `applySyncPromise`, and the isolate must not be disposed (see `runInIsolate`).
+   */
+  hostCalls(): number;
 }
 
 /** Options of {@link createIsolatePool}. */
@@ -129,6 +134,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         idleSince: 0,
         begin: router.begin,
         end: router.end,
+        hostCalls: router.hostCalls,
       };
       alive.add(holder.slot);
       return holder.slot;
@@ -250,10 +256,18 @@ const ENDED = JSON.stringify({ error: "the execution has ended" });
 function createRouter() {
   let token = 0;
   let bridge: HostBridge | undefined;
+  let pending = 0;
   return {
     http: new ivm.Reference(async (from: unknown, payload: unknown): Promise<string> => {
-      if (bridge === undefined || from !== token || typeof payload !== "string") return ENDED;
-      return bridge.http(payload);
+      pending++;
+      try {
+        if (bridge === undefined || from !== token || typeof payload !== "string") return ENDED;
+        return await bridge.http(payload);
+      } finally {
+        // Counted until the next turn of the event loop: isolated-vm hands the answer to the isolate's
+        // thread in a reaction to this function's promise, after it has returned.
+        setImmediate(() => pending--);
+      }
     }),
     log: new ivm.Callback((from: unknown, level: unknown, message: unknown, fields: unknown) => {
       if (bridge !== undefined && from === token) bridge.log(level, message, fields);
@@ -266,6 +280,9 @@ function createRouter() {
     end(): void {
       bridge = undefined;
       token++;
+    },
+    hostCalls(): number {
+      return pending;
     },
   };
 }
