@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomUUIDv7 } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { type Context, type Span, SpanKind } from "@opentelemetry/api";
@@ -147,7 +147,8 @@ export async function runCommand(
       Code.Unimplemented,
     );
   }
-  const executionId = randomUUID();
+  // Time-ordered (RFC 9562 version 7): records are appended to the right edge of their primary key.
+  const executionId = randomUUIDv7();
   // What is left of the caller's deadline; one already past is 0 ms left, not a negative time.
   const left = ctx.timeoutMs();
   const callerMs = left === undefined ? undefined : Math.max(0, left);

@@ -97,6 +97,10 @@ describe("Execute: deprecation, request bodies and plain returns over the wire",
       expect(res.headers.get(DEPRECATED)).toBe("Use listV2 instead");
       const body = (await res.json()) as { payload: unknown; executionId: string };
       expect(body.payload).toEqual({ listed: 3 });
+      // A time-ordered id (version 7): records are appended to their primary key.
+      expect(body.executionId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
       expect(await record(body.executionId)).toMatchObject({
         status: "succeeded",
         deprecation: "Use listV2 instead",

@@ -130,6 +130,9 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
       jobState: "queued",
     });
     expect(events[0]?.payload).toMatchObject({ action: "opened", issue: { number: 7 } });
+    // Time-ordered ids (version 7), appended to their indexes rather than scattered over them.
+    expect(events[0]?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(events[0]?.jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
     // Payloads are for "webhooks:payload" holders only; metadata is for "webhooks:admin".
     const adminOnly = await t.createKey(["webhooks:admin"]);
