@@ -15,7 +15,7 @@
 // system, from /proc: PostgreSQL runs on this machine).
 //
 //   node bench/replicas/plain-writer.ts <database url> <rows per second> <seconds> <rows per transaction> [rows|events]
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID, randomUUIDv7 } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { processCpuMs } from "../support/process-cpu.ts";
@@ -50,8 +50,9 @@ const INSERT =
         text: `insert into plain_writer_events (id, tenant_id, endpoint_id, provider, provider_event_id, event_key,
             sealed_payload, received_at, job_id)
           select id, 'tenant', '00000000-0000-4000-8000-000000000001', 'github', $4 || n, 'github.issues',
-            payload, received_at, gen_random_uuid()
-          from unnest($1::uuid[], $2::timestamptz[], $3::text[]) with ordinality as u(id, received_at, payload, n)`,
+            payload, received_at, job_id
+          from unnest($1::uuid[], $2::timestamptz[], $3::text[], $5::uuid[])
+            with ordinality as u(id, received_at, payload, job_id, n)`,
       }
     : {
         name: "plain-writer-insert",
@@ -75,7 +76,8 @@ while (written < total) {
     continue;
   }
   const now = new Date();
-  const ids = Array.from({ length: batch }, () => randomUUID());
+  // Time-ordered ids, as Patchbay's event writers get them.
+  const ids = Array.from({ length: batch }, () => randomUUIDv7());
   const payloads = Array.from({ length: batch }, () => randomBytes(600).toString("base64"));
   // BEGIN, the turn and the INSERT leave together, then COMMIT: two round trips, as Patchbay's batches.
   await Promise.all([
@@ -83,7 +85,12 @@ while (written < total) {
     client.query(TURN),
     client.query({
       ...INSERT,
-      values: [ids, ids.map(() => now), payloads, ...(table === "events" ? [`${prefix}${written}-`] : [])],
+      values: [
+        ids,
+        ids.map(() => now),
+        payloads,
+        ...(table === "events" ? [`${prefix}${written}-`, ids.map(() => randomUUIDv7())] : []),
+      ],
     }),
   ]);
   await client.query("commit");
