@@ -246,8 +246,8 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   };
 }
 
-/** An execution whose token does not match gets this answer from `patchbay.http`. */
-const ENDED = JSON.stringify({ error: "the execution has ended" });
+/** An execution whose token does not match gets this answer from `patchbay.http` (and makes no more calls). */
+const ENDED = JSON.stringify({ error: "the execution has ended", ended: true });
 
 /**
  * The isolate's two host functions, made once per isolate and routed to the running execution's bridge

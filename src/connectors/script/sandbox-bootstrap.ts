@@ -178,6 +178,8 @@ function checkBody(source) {
 }
 
 async function runOne(factory, token, input, name, resultChars) {
+  let ended = false;
+
   function emit(level, message, fields) {
     hostLog(token, level, cut(describeForLog(message), logChars), fields === undefined ? undefined : logFieldsJson(fields));
   }
@@ -196,6 +198,9 @@ async function runOne(factory, token, input, name, resultChars) {
   }
 
   function request(method, url, body, headers) {
+    // Once the host said the execution has ended, no call goes out again: the isolate is about to be
+    // disposed, which must not happen while its thread waits on a host call.
+    if (ended) throw new ErrorClass("the execution has ended");
     const name = method.toLowerCase();
     if (typeof url !== "string") throw new TypeErrorClass("patchbay.http." + name + ": url must be a string");
     const outgoing = { method, url };
@@ -209,6 +214,7 @@ async function runOne(factory, token, input, name, resultChars) {
       throw new TypeErrorClass("patchbay.http." + name + ": body is not JSON-serializable");
     }
     const reply = parse(hostHttp.applySyncPromise(undefined, [token, payload]));
+    if (reply.ended === true) ended = true;
     if (reply.error !== undefined) {
       const failure = new ErrorClass(reply.error);
       if (reply.code !== undefined) failure.code = reply.code;

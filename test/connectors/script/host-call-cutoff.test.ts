@@ -3,7 +3,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type ivm from "isolated-vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { createIsolatePool, type IsolatePool } from "../../../src/connectors/script/isolate-pool.ts";
+import {
+  createIsolatePool,
+  type IsolatePool,
+  type PooledIsolate,
+} from "../../../src/connectors/script/isolate-pool.ts";
 import { runInIsolate } from "../../../src/connectors/script/run-in-isolate.ts";
 
 const run = promisify(execFile);
@@ -48,6 +52,44 @@ describe("an execution cut off while its script waits on patchbay.http", () => {
     // Then it is disposed (it hit a limit), not returned to the pool.
     await expect.poll(() => isolate?.isDisposed).toBe(true);
     expect(open.isolates()).toEqual([]);
+  });
+
+  it("makes no host call once told the execution has ended, even when the script catches and retries", async () => {
+    const open = createIsolatePool({ slots: 1, maxIdle: 1, idleMs: 60_000, logChars: 100 });
+    pool = open;
+    let slot: PooledIsolate | undefined;
+    const watched: IsolatePool = {
+      ...open,
+      acquire: async (...args) => {
+        slot = await open.acquire(...args);
+        return slot;
+      },
+    };
+    const controller = new AbortController();
+    const retrying = `function wait() {
+      for (;;) {
+        try { patchbay.http.get("http://127.0.0.1:9/held"); } catch (error) { /* and again */ }
+      }
+    }`;
+    const result = runInIsolate(watched, retrying, "wait", INPUT, {
+      tenant: "tenant-a",
+      signal: controller.signal,
+      http: ({ signal }) =>
+        new Promise((_, reject) => {
+          signal?.addEventListener("abort", () => setImmediate(() => reject(new Error("cancelled"))));
+          controller.abort();
+        }),
+    });
+    expect(await result).toMatchObject({ success: false, errorCode: "SCRIPT_ABORTED" });
+    // The script keeps looping until its isolate is disposed, but its calls no longer reach the host.
+    await expect.poll(() => slot?.hostCalls()).toBe(0);
+    const seen: number[] = [];
+    for (let turn = 0; turn < 50 && slot?.isolate.isDisposed === false; turn++) {
+      seen.push(slot.hostCalls());
+      await new Promise((next) => setImmediate(next));
+    }
+    expect(seen.filter((calls) => calls > 0)).toEqual([]);
+    await expect.poll(() => slot?.isolate.isDisposed).toBe(true);
   });
 
   it("never takes the process down, over thousands of such executions", async () => {
