@@ -5,6 +5,7 @@ import { type ApiKeyInfo, toApiKeyInfo } from "./api-key-info.ts";
 import { addApiKeyRow, revokeApiKeyRow } from "./api-key-rows.ts";
 import { type ApiKeyRequest, checkApiKeyRequest, parseApiKeyRef } from "./api-key-rules.ts";
 import { generateApiKey, hashApiKey } from "./api-key-secret.ts";
+import { createLookupGate } from "./lookup-gate.ts";
 import type { Principal } from "./principal.ts";
 
 export type { ApiKeyInfo } from "./api-key-info.ts";
@@ -58,6 +59,14 @@ export const VERIFIED_CACHE_MS = 5_000;
  */
 export const VERIFIED_STALE_MS = VERIFIED_CACHE_MS;
 const VERIFIED_CACHE_MAX = 10_000;
+/**
+ * Key lookups that read the database at once, per process, and how many more may wait for their turn.
+ * Lookups of one key are shared already; this bounds what presenting many different keys the process does
+ * not know (a flood of made-up keys, say) can take of the database pool, which the other work of every
+ * tenant needs. A lookup past the line is refused with UNAVAILABLE.
+ */
+export const KEY_LOOKUPS_AT_ONCE = 2;
+export const KEY_LOOKUPS_WAITING = 1_000;
 
 /** What one lookup of a key found: the principal (undefined: unknown, revoked or expired), and when. */
 interface Verified {
@@ -76,6 +85,7 @@ export function createApiKeyStore(
 ): ApiKeyStore {
   const lastTouched = new Map<string, number>();
   const clock = () => now().getTime();
+  const gate = createLookupGate(KEY_LOOKUPS_AT_ONCE, KEY_LOOKUPS_WAITING);
   /*
    * Keys verified lately (by hash), so that a busy key costs no query per call. lru-cache's fetch() gives
    * what the rules need: concurrent misses of one key share one lookup, and an entry past its TTL is
@@ -107,7 +117,11 @@ export function createApiKeyStore(
   const lookingUp = new Map<string, Promise<Verified>>();
   let caching = false;
 
-  async function lookUp(keyHash: string): Promise<Verified> {
+  function lookUp(keyHash: string): Promise<Verified> {
+    return gate(() => read(keyHash));
+  }
+
+  async function read(keyHash: string): Promise<Verified> {
     const at = clock();
     const manager = em();
     const row = await manager.findOne(ApiKeyEntity, { keyHash });

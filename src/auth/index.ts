@@ -26,6 +26,8 @@ export {
   createApiKeyStore,
   generateApiKey,
   hashApiKey,
+  KEY_LOOKUPS_AT_ONCE,
+  KEY_LOOKUPS_WAITING,
   type NewApiKey,
   VERIFIED_CACHE_MS,
   VERIFIED_STALE_MS,
