@@ -80,7 +80,8 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       } finally {
         inFlight--;
       }
-      return JSON.stringify({ response: responseForScript(response, options.limits.responseBytes) });
+      const answer = { response: responseForScript(response, options.limits.responseBytes) };
+      return JSON.stringify(open ? answer : { ...answer, ended: true });
     } catch (error) {
       // `ended` tells the isolate to make no further calls (its isolate is about to be disposed).
       return JSON.stringify(open ? failureForScript(error) : { ...failureForScript(error), ended: true });

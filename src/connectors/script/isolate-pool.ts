@@ -29,9 +29,12 @@ export interface PooledIsolate {
   end(): void;
   /**
    * Calls of `patchbay.http` not yet answered, whatever execution made them: while one is, the isolate's
-   * thread waits in `applySyncPromise`, and the isolate must not be disposed (see `runInIsolate`).
+   * thread waits in `applySyncPromise`, and the isolate must not be disposed (see `runInIsolate`). `end`
+   * answers the ended execution's calls at once; a call counts until the turn after its answer.
    */
   hostCalls(): number;
+  /** Resolves once {@link PooledIsolate.hostCalls} is 0. */
+  settled(): Promise<void>;
 }
 
 /** Options of {@link createIsolatePool}. */
@@ -135,6 +138,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         begin: router.begin,
         end: router.end,
         hostCalls: router.hostCalls,
+        settled: router.settled,
       };
       alive.add(holder.slot);
       return holder.slot;
@@ -256,17 +260,26 @@ const ENDED = JSON.stringify({ error: "the execution has ended", ended: true });
 function createRouter() {
   let token = 0;
   let bridge: HostBridge | undefined;
+  // Answers the running execution's calls in flight with ENDED when it ends; made on its first call.
+  let cut: PromiseWithResolvers<string> | undefined;
   let pending = 0;
+  const idle: (() => void)[] = [];
+  const answered = () => {
+    pending--;
+    if (pending === 0) for (const resolve of idle.splice(0)) resolve();
+  };
   return {
     http: new ivm.Reference(async (from: unknown, payload: unknown): Promise<string> => {
       pending++;
       try {
         if (bridge === undefined || from !== token || typeof payload !== "string") return ENDED;
-        return await bridge.http(payload);
+        cut ??= Promise.withResolvers<string>();
+        // The bridge never rejects; once the execution ends its answer, if it ever comes, is dropped.
+        return await Promise.race([bridge.http(payload), cut.promise]);
       } finally {
         // Counted until the next turn of the event loop: isolated-vm hands the answer to the isolate's
         // thread in a reaction to this function's promise, after it has returned.
-        setImmediate(() => pending--);
+        setImmediate(answered);
       }
     }),
     log: new ivm.Callback((from: unknown, level: unknown, message: unknown, fields: unknown) => {
@@ -280,9 +293,15 @@ function createRouter() {
     end(): void {
       bridge = undefined;
       token++;
+      // Whatever the HTTP code does with its cancellation, the script's call is answered now.
+      cut?.resolve(ENDED);
+      cut = undefined;
     },
     hostCalls(): number {
       return pending;
+    },
+    settled(): Promise<void> {
+      return pending === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
     },
   };
 }

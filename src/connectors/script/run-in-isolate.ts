@@ -15,12 +15,6 @@ import { startWatchdog } from "./watchdog.ts";
 const TIMED_OUT = "Script execution timed out.";
 
 /**
- * How long an isolate whose execution was cut off during a host call may take to unwind before it is
- * disposed anyway. The call is cancelled when the execution ends, so it answers within milliseconds.
- */
-const UNWIND_MS = 1_000;
-
-/**
  * Runs one command of a script connector, in this process, on an isolated-vm isolate of `pool` that
  * belongs to `options.tenant`, in a fresh scope of a hardened context: the script's function named
  * `command` is called with `patchbay` in scope, and what it returns (or resolves to) is normalized into a
@@ -92,7 +86,7 @@ export async function runInIsolate(
     },
   );
 
-  const running = execute(slot, source, command, input, bridge, limits).then(finish, (error: unknown) => {
+  execute(slot, source, command, input, bridge, limits).then(finish, (error: unknown) => {
     breached = true;
     finish(failureOf(error, isolate, slot.poisoned, limits));
   });
@@ -102,27 +96,17 @@ export async function runInIsolate(
   slot.end();
   bridge.close();
   // An isolate that hit a limit may still be running the script: it is disposed and replaced. If the
-  // script is waiting on a host call (`patchbay.http`, which closing the bridge has just cancelled), its
-  // thread is blocked in applySyncPromise, and disposing the isolate before that call's answer has reached
-  // it corrupts isolated-vm's memory and takes the process down. Such an isolate is released once the run
-  // has unwound, or after UNWIND_MS; the result does not wait for it.
+  // script was waiting on a host call (`patchbay.http`), its thread is blocked in applySyncPromise, and
+  // disposing the isolate before that call's answer has reached it corrupts isolated-vm's memory and takes
+  // the process down. `slot.end()` has just answered the call (and closing the bridge cancels the outbound
+  // request), so such an isolate is released a turn or two later, once no call is pending; the result
+  // does not wait for it.
   if (breached && slot.hostCalls() > 0) {
-    void unwound(running, UNWIND_MS).then(() => pool.release(slot, false));
+    void slot.settled().then(() => pool.release(slot, false));
   } else {
     pool.release(slot, !breached);
   }
   return result;
-}
-
-/** Resolves when `run` has settled or `ms` has passed, whichever comes first. */
-function unwound(run: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void run.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** Compiles a script once per isolate: its body is checked alone, then wrapped as a factory. */

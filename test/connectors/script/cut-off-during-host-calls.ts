@@ -1,7 +1,8 @@
 // Run by host-call-cutoff.test.ts in a process of its own (a crash here must not take a test worker
 // down): executions cut off by their wall time or an abort while their script waits on `patchbay.http`,
 // round after round, on one pool, with host calls that answer at random times and reject a turn after
-// their cancellation. Prints `done <executions>` when every round has settled.
+// their cancellation, or (one in four) ignore it and answer up to 1.2 s later. Prints `done <executions>`
+// when every round has settled.
 //
 //   node test/connectors/script/cut-off-during-host-calls.ts <rounds>
 import { createIsolatePool } from "../../../src/connectors/script/isolate-pool.ts";
@@ -17,6 +18,12 @@ const pool = createIsolatePool({ slots: 8, maxIdle: 16, idleMs: 60_000, logChars
 
 /** Answers after up to 50 ms, or rejects on the turn after its cancellation; never touches the network. */
 function heldCall({ signal }: { signal?: AbortSignal }): Promise<ScriptHttpResponse> {
+  if (Math.random() < 0.25) {
+    // Deaf to its cancellation: answers whenever it answers.
+    return new Promise((resolve) =>
+      setTimeout(() => resolve({ status: 200, body: "late", headers: {} }), Math.random() * 1200),
+    );
+  }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => resolve({ status: 200, body: "ok", headers: {} }), Math.random() * 50);
     signal?.addEventListener(
