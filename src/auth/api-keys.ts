@@ -1,11 +1,12 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
 import { LRUCache } from "lru-cache";
+import { createTurnstile } from "../db/index.ts";
 import { ApiKeyEntity } from "./api-key-entity.ts";
 import { type ApiKeyInfo, toApiKeyInfo } from "./api-key-info.ts";
 import { addApiKeyRow, revokeApiKeyRow } from "./api-key-rows.ts";
 import { type ApiKeyRequest, checkApiKeyRequest, parseApiKeyRef } from "./api-key-rules.ts";
 import { generateApiKey, hashApiKey } from "./api-key-secret.ts";
-import { createLookupGate } from "./lookup-gate.ts";
 import type { Principal } from "./principal.ts";
 
 export type { ApiKeyInfo } from "./api-key-info.ts";
@@ -63,7 +64,7 @@ const VERIFIED_CACHE_MAX = 10_000;
  * Key lookups that read the database at once, per process, and how many more may wait for their turn.
  * Lookups of one key are shared already; this bounds what presenting many different keys the process does
  * not know (a flood of made-up keys, say) can take of the database pool, which the other work of every
- * tenant needs. A lookup past the line is refused with UNAVAILABLE.
+ * tenant needs. A lookup past the line is refused with UNAVAILABLE and `retry-after: 1`.
  */
 export const KEY_LOOKUPS_AT_ONCE = 2;
 export const KEY_LOOKUPS_WAITING = 1_000;
@@ -85,7 +86,13 @@ export function createApiKeyStore(
 ): ApiKeyStore {
   const lastTouched = new Map<string, number>();
   const clock = () => now().getTime();
-  const gate = createLookupGate(KEY_LOOKUPS_AT_ONCE, KEY_LOOKUPS_WAITING);
+  const turnstile = createTurnstile(KEY_LOOKUPS_AT_ONCE, {
+    waiting: KEY_LOOKUPS_WAITING,
+    refuse: () =>
+      new ConnectError("too many API key checks at once; try again", Code.Unavailable, [
+        ["retry-after", "1"],
+      ]),
+  });
   /*
    * Keys verified lately (by hash), so that a busy key costs no query per call. lru-cache's fetch() gives
    * what the rules need: concurrent misses of one key share one lookup, and an entry past its TTL is
@@ -118,7 +125,7 @@ export function createApiKeyStore(
   let caching = false;
 
   function lookUp(keyHash: string): Promise<Verified> {
-    return gate(() => read(keyHash));
+    return turnstile(() => read(keyHash));
   }
 
   async function read(keyHash: string): Promise<Verified> {

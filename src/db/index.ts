@@ -16,4 +16,5 @@ export {
 } from "./pipelined-transaction.ts";
 export { rowsOf } from "./rows-of.ts";
 export { HOURLY, type SweepSchedule, startSweep } from "./start-sweep.ts";
+export { createTurnstile, type Turnstile, type TurnstileLine } from "./turnstile.ts";
 export { isUniqueViolation } from "./unique-violation.ts";

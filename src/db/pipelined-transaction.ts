@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Logger } from "../logging/logger.ts";
 import type { Database } from "./database.ts";
 import type { NativeQuery } from "./native-query.ts";
+import { createTurnstile } from "./turnstile.ts";
 
 const MAX_PREPARED = 32;
 
@@ -32,8 +33,8 @@ export interface PipelinedTransactionOptions {
  * Returns a function that holds the connection's socket writes until the current turn of the event loop
  * ends, so the statements sent in one turn (BEGIN with the first ones, the last ones with COMMIT) leave
  * in one system call. node-postgres writes each statement on its own (five writes per webhook batch:
- * BEGIN, the turn, two INSERTs, COMMIT), and each write also wakes the database's backend. Without a socket to hold (another stream type), it
- * does nothing.
+ * BEGIN, the turn, two INSERTs, COMMIT), and each write also wakes the database's backend. Without a
+ * socket to hold (another stream type), it does nothing.
  */
 function gatherWrites(client: pg.PoolClient): () => void {
   const socket = (client as unknown as { connection?: { stream?: Partial<Writable> } }).connection?.stream;
@@ -94,17 +95,7 @@ export function createPipelinedTransaction(options: PipelinedTransactionOptions)
   // At most `connections` transactions hold a connection; the rest wait here in order. Connections are
   // never given back to the pool while in use, so without this a transaction over the limit would wait
   // on the pool forever.
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const enter = async (): Promise<void> => {
-    if (running < options.connections) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const leave = (): void => {
-    const next = waiting.shift();
-    if (next !== undefined) next();
-    else running--;
-  };
+  const turnstile = createTurnstile(options.connections);
 
   async function connect(): Promise<pg.PoolClient> {
     // Every connection comes fresh from the pool (one in use is only given back broken or at close).
@@ -123,13 +114,8 @@ export function createPipelinedTransaction(options: PipelinedTransactionOptions)
     return client;
   }
 
-  async function transaction<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {
-    await enter();
-    try {
-      return await run(work);
-    } finally {
-      leave();
-    }
+  function transaction<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {
+    return turnstile(() => run(work));
   }
 
   async function run<T>(work: (tx: TransactionPipe) => Promise<T>): Promise<T> {

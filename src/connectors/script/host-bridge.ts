@@ -18,10 +18,7 @@ const METHODS: ReadonlySet<string> = new Set(["GET", "POST", "PUT", "PATCH", "DE
 
 /** One execution's side of `patchbay.http` and `patchbay.log`; the isolate's router calls it. */
 export interface HostBridge {
-  /**
-   * Answers one `patchbay.http.*` call: a JSON request in, `{response}` or `{error, code}` JSON out, with
-   * `ended: true` once the execution has ended.
-   */
+  /** Answers one `patchbay.http.*` call: a JSON request in, `{response}` or `{error, code}` JSON out. */
   http(payload: string): Promise<string>;
   /** Takes one `patchbay.log.*` line, with its fields as the isolate's bounded JSON copy (or undefined). */
   log(level: unknown, message: unknown, fields: unknown): void;
@@ -80,11 +77,9 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       } finally {
         inFlight--;
       }
-      const answer = { response: responseForScript(response, options.limits.responseBytes) };
-      return JSON.stringify(open ? answer : { ...answer, ended: true });
+      return JSON.stringify({ response: responseForScript(response, options.limits.responseBytes) });
     } catch (error) {
-      // `ended` tells the isolate to make no further calls (its isolate is about to be disposed).
-      return JSON.stringify(open ? failureForScript(error) : { ...failureForScript(error), ended: true });
+      return JSON.stringify(failureForScript(error));
     }
   }
 

@@ -250,7 +250,10 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   };
 }
 
-/** An execution whose token does not match gets this answer from `patchbay.http` (and makes no more calls). */
+/**
+ * `patchbay.http`'s answer to a call of an execution that has ended (or whose token does not match), given
+ * also to its calls still in flight when it ends. `ended` tells the isolate to make no further calls.
+ */
 const ENDED = JSON.stringify({ error: "the execution has ended", ended: true });
 
 /**

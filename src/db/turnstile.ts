@@ -1,0 +1,30 @@
+/** Runs work at most a few at a time, in order of arrival; see {@link createTurnstile}. */
+export type Turnstile = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** How long the line may get, and what a call past it gets. */
+export interface TurnstileLine {
+  readonly waiting: number;
+  readonly refuse: () => Error;
+}
+
+/**
+ * Lets at most `atOnce` runs of work go at a time; the rest wait their turn, first come first served.
+ * With `line`, at most `line.waiting` wait, and one more is refused at once with `line.refuse()`.
+ */
+export function createTurnstile(atOnce: number, line?: TurnstileLine): Turnstile {
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  return async (work) => {
+    if (running < atOnce) running++;
+    else if (line !== undefined && waiting.length >= line.waiting) throw line.refuse();
+    // The turn is handed over by the run that ends: `running` stays as it is.
+    else await new Promise<void>((go) => waiting.push(go));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next === undefined) running--;
+      else next();
+    }
+  };
+}
