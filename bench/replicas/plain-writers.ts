@@ -6,9 +6,12 @@ import { query } from "../support/bench-server.ts";
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** One window of the PostgreSQL anchor: all the rows from one plain writer, or half from each of two. */
+/**
+ * One window of the PostgreSQL anchor: all the rows from one plain writer ("one"), half from each of two
+ * ("two"), or one writer at half the rate ("half": what each writer of "two" gets, alone).
+ */
 export interface WriterWindow {
-  readonly phase: "one" | "two";
+  readonly phase: "one" | "two" | "half";
   readonly rows: number;
   readonly transactions: number;
   /** The writers' backends' CPU µs per row. */
@@ -19,9 +22,14 @@ export interface WriterWindow {
 export interface PlainWriters {
   /**
    * Writes `rate` rows a second for `seconds`, `perTransaction` rows per transaction on average: all from
-   * one writer for "one", half from each of two for "two".
+   * one writer for "one", half from each of two for "two"; for "half", half the rate from one writer.
    */
-  measure(phase: "one" | "two", rate: number, seconds: string, perTransaction: number): Promise<WriterWindow>;
+  measure(
+    phase: "one" | "two" | "half",
+    rate: number,
+    seconds: string,
+    perTransaction: number,
+  ): Promise<WriterWindow>;
 }
 
 /**
@@ -43,7 +51,8 @@ export async function startPlainWriters(
   );
   return {
     async measure(phase, rate, seconds, perTransaction) {
-      const writers = phase === "one" ? 1 : 2;
+      const writers = phase === "two" ? 2 : 1;
+      const perWriter = phase === "one" ? rate : rate / 2;
       const outputs = await Promise.all(
         Array.from({ length: writers }, () =>
           run(
@@ -51,7 +60,7 @@ export async function startPlainWriters(
             [
               "bench/replicas/plain-writer.ts",
               databaseUrl,
-              String(rate / writers),
+              String(perWriter),
               seconds,
               String(perTransaction),
               table,

@@ -24,7 +24,9 @@
 // add beyond that. PostgreSQL gets an anchor of its own (bench/replicas/plain-writers.ts): plain writers
 // with the event writers' commit pattern (turns, the same rate and rows per transaction as Patchbay's
 // window) writing to a copy of the webhook events table (or, with --writer-table rows, to a table with a
-// primary key only), one at the full rate and then two at half each, their backends' CPU per row.
+// primary key only), one at the full rate and then two at half each, their backends' CPU per row; with
+// the half phase also one writer alone at half the rate, so that two ÷ half tells the second writer's own
+// cost from what a backend's lower rate costs.
 // Between windows the pull jobs waiting so far are completed, as consumers that keep up would, so every
 // window starts with the jobs table's live part as small as a deployment's.
 //
@@ -484,9 +486,15 @@ try {
       }
     }
     if (writers !== undefined) {
-      for (const phase of round % 2 === 1 ? (["one", "two"] as const) : (["two", "one"] as const)) {
-        // The rows per transaction of Patchbay's window of the same round and phase.
-        const own = windows.find((x) => x.workload === "webhooks" && x.round === round && x.phase === phase);
+      // With the half phase, also one writer alone at half the rate, with the rows per transaction of each
+      // writer in "two": two ÷ half is what the second writer itself costs at the same rate per writer.
+      const writerPhases = PHASES.includes("half")
+        ? (["one", "two", "half"] as const)
+        : (["one", "two"] as const);
+      for (const phase of round % 2 === 1 ? writerPhases : [...writerPhases].reverse()) {
+        // The rows per transaction of Patchbay's window of the same round and phase ("two"'s for "half").
+        const like = phase === "half" ? "two" : phase;
+        const own = windows.find((x) => x.workload === "webhooks" && x.round === round && x.phase === like);
         const perTransaction =
           own?.stored === undefined ? 1 : own.stored.events / Math.max(1, own.stored.transactions);
         const w = { ...(await writers.measure(phase, rate, seconds, perTransaction)), round };
@@ -588,7 +596,7 @@ try {
   if (writerWindows.length > 0) {
     // Plain writers with the event writers' commit pattern (bench/replicas/plain-writers.ts): what a second
     // writer costs PostgreSQL on this machine. Set beside the event writers' backends (patchbay-events).
-    const writerMed = (phase: "one" | "two", f: (w: WriterWindow) => number) =>
+    const writerMed = (phase: WriterWindow["phase"], f: (w: WriterWindow) => number) =>
       median(writerWindows.filter((w) => w.phase === phase).map(f));
     lines.push(
       "",
@@ -610,6 +618,16 @@ try {
       `PostgreSQL CPU per delivery, two ÷ one (medians): Patchbay's event writers' backends ${pct(patchbay)} (all of PostgreSQL ${pct(patchbayAll)}), plain writers ${pct(plain)}; ` +
         `Patchbay's event writers over the plain writers' **${pct(patchbay / plain)}**, all of PostgreSQL over the plain writers' **${pct(patchbayAll / plain)}** (${patchbayAll / plain <= 1.1 ? "within" : "OVER"} 110 %)`,
     );
+    if (writerWindows.some((w) => w.phase === "half")) {
+      // One writer at half the rate against two at half each: the second writer at the same rate per
+      // writer. Near 100 % says a second writer costs what a backend's lower rate costs, nothing more.
+      const twoHalf = writerMed("two", (w) => w.postgresUs) / writerMed("half", (w) => w.postgresUs);
+      const halfOne = writerMed("half", (w) => w.postgresUs) / writerMed("one", (w) => w.postgresUs);
+      lines.push(
+        "",
+        `plain writers, medians: one writer at half the rate ÷ at the full rate ${pct(halfOne)}; two at half each ÷ one at half **${pct(twoHalf)}**`,
+      );
+    }
   }
   lines.push(
     "",
