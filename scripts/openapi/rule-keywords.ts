@@ -22,7 +22,7 @@ export function isRequiredOneof(oneof: DescOneof): boolean {
   return getOption(oneof, oneof_required);
 }
 
-// Keywords of one value: a string's length, format and closed set, a number's range.
+// Keywords of one value: a string's length, format, closed set and pattern, a number's range.
 function valueKeywords(declared: Rules, scalar: ScalarType): JsonObject {
   const keywords: JsonObject = {};
   if (scalar === ScalarType.STRING) {
@@ -30,6 +30,7 @@ function valueKeywords(declared: Rules, scalar: ScalarType): JsonObject {
     if (declared.maxLen > 0) keywords.maxLength = declared.maxLen;
     if (declared.uuid) keywords.format = "uuid";
     if (declared.in.length > 0) keywords.enum = [...declared.in];
+    if (declared.pattern !== "") keywords.pattern = declared.pattern;
     return keywords;
   }
   if (scalar === ScalarType.BOOL || scalar === ScalarType.BYTES) return keywords;
@@ -40,7 +41,7 @@ function valueKeywords(declared: Rules, scalar: ScalarType): JsonObject {
 
 /**
  * Adds a field's declared rules to its JSON Schema, as the edge enforces them: `minLength`,
- * `maxLength`, `format: uuid`, `enum`, `minimum`, `maximum` on the value (on `items` for a repeated
+ * `maxLength`, `format: uuid`, `enum`, `pattern`, `minimum`, `maximum` on the value (on `items` for a repeated
  * field), and `minItems`/`minProperties` for a required repeated or map field. Presence (`required`)
  * belongs to the enclosing object and is {@link isRequiredField}'s.
  */

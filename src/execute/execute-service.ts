@@ -12,7 +12,7 @@ import {
   orderDirection,
   resolvePageSize,
 } from "../paging/index.ts";
-import { codeName, invalidArgument } from "../protocol/errors.ts";
+import { codeName } from "../protocol/errors.ts";
 import { DEPRECATED_HEADER } from "../protocol/headers.ts";
 import { requestInfoKey } from "../protocol/request-info.ts";
 import type { SecretScrubber } from "../secrets/index.ts";
@@ -26,9 +26,6 @@ import { createIdempotencyKeys } from "./idempotency.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, requestHash, runCommand } from "./run-command.ts";
 import { createExternalClients } from "./run-external.ts";
-
-/** What a mock scenario's name may hold (its length is the proto rule's). */
-const MOCK_SCENARIO_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
  * The execution records a caller may read: its own subject's, or every subject's of its tenant with an
@@ -84,12 +81,6 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     async execute(req, ctx) {
       const principal = requirePrincipal(ctx);
       const key = req.metadata?.idempotencyKey ?? "";
-      // The length is the proto rule's; the characters are those of an in-code scenario name, so a
-      // hostile value never reaches a lookup, a log line or a record.
-      const scenario = req.metadata?.mockScenario ?? "";
-      if (scenario !== "" && !MOCK_SCENARIO_NAME.test(scenario)) {
-        throw invalidArgument("metadata.mock_scenario: only letters, digits, '_' and '-' are allowed");
-      }
       const { connector, connectionId, credentials } = await traced(
         deps.tracing,
         ctx.values.get(traceContextKey),

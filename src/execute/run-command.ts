@@ -317,6 +317,7 @@ export async function runCommand(
     model: connector.executionModel,
     outcome: outcome.failureClass ?? "success",
     unknownCommand: result.errorCode === "UNKNOWN_COMMAND",
+    mocked: mockScenario !== undefined,
     seconds: durationMs / 1000,
   });
   if (traced !== undefined) {

@@ -3,7 +3,7 @@ import { createLabelCap, createPairCap } from "./label-cap.ts";
 import { createLabeledCounter } from "./labeled-counter.ts";
 import { createLabeledHistogram } from "./labeled-histogram.ts";
 
-/** One command run, as Execute and webhook command targets finish it. */
+/** One command run (or answered by a mock scenario), as Execute and webhook command targets finish it. */
 export interface ExecutedCommand {
   readonly connector: string;
   /** True for a connector a tenant made (its name and commands are that tenant's, not the operator's). */
@@ -15,6 +15,11 @@ export interface ExecutedCommand {
   readonly outcome: string;
   /** True when the command was unknown to the connector (its name is the caller's text). */
   readonly unknownCommand: boolean;
+  /**
+   * True when a mock scenario answered instead of the command (the call's `mock_scenario` or the
+   * connector's mock mode): nothing went upstream.
+   */
+  readonly mocked: boolean;
   readonly seconds: number;
 }
 
@@ -45,14 +50,21 @@ const EXECUTE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOptions): ExecuteMetrics {
   const executions = createLabeledCounter(registry, {
     name: "patchbay_executions_total",
-    help: "Connector commands run (Execute and webhook command targets), by connector, command, execution model and outcome.",
+    help: "Connector commands run (Execute and webhook command targets), by connector, command, execution model and outcome; runs a mock scenario answered count in patchbay_mocked_executions_total.",
     labelNames: ["connector", "command", "model", "outcome"] as const,
   });
   const duration = createLabeledHistogram(registry, {
     name: "patchbay_execution_duration_seconds",
-    help: "Time a connector command ran, by connector and execution model.",
+    help: "Time a connector command ran, by connector and execution model (runs a mock scenario answered left out).",
     labelNames: ["connector", "model"] as const,
     buckets: EXECUTE_BUCKETS,
+  });
+  // A series of its own rather than a label: dashboards that chart runs and their latency stay about real
+  // runs without a filter, and a real run costs no extra lookup.
+  const mocked = createLabeledCounter(registry, {
+    name: "patchbay_mocked_executions_total",
+    help: "Execute calls and webhook command targets a mock scenario answered instead of the connector command, by connector, command, execution model and outcome.",
+    labelNames: ["connector", "command", "model", "outcome"] as const,
   });
   const replays = new Counter({
     name: "patchbay_execute_replays_total",
@@ -69,7 +81,12 @@ export function createExecuteMetrics(registry: Registry, options: ExecuteLabelOp
       if (hidden) command = TENANT_LABEL;
       else if (run.unknownCommand) command = "unknown";
       else command = commandCap(connector, run.command);
-      // The labels are capped above, so the series are bounded too.
+      // The labels are capped above, so the series are bounded too. A mock answers in microseconds: its
+      // time is not the connector's.
+      if (run.mocked) {
+        mocked.series(connector, command, run.model, run.outcome).inc();
+        return;
+      }
       executions.series(connector, command, run.model, run.outcome).inc();
       duration.series(connector, run.model).observe(run.seconds);
     },

@@ -260,4 +260,51 @@ describe.each(BACKENDS)("catalog writes over the wire on %s", (backend) => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it("holds a mock scenario name to Execute's rule on create and update, naming the field", async () => {
+    const refusal = async (res: Response) => {
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { message: string; details: { debug?: unknown }[] };
+      return { message: body.message, debug: body.details[0]?.debug };
+    };
+    const pattern = {
+      message: "mock_scenario must match the pattern ^[A-Za-z0-9_-]+$",
+      debug: {
+        fieldViolations: [
+          {
+            field: "mock_scenario",
+            description: "mock_scenario must match the pattern ^[A-Za-z0-9_-]+$",
+            reason: "PATTERN",
+          },
+        ],
+      },
+    };
+    const created = await rest("POST", "/api/v1/connectors", {
+      name: "placeholder-hostile",
+      type: "placeholder-api",
+      executionModel: "built_in",
+      mockScenario: "<script>",
+    });
+    expect(await refusal(created)).toEqual(pattern);
+    const instance = await rest("POST", "/api/v1/connectors", {
+      name: "placeholder-rule",
+      type: "placeholder-api",
+      executionModel: "built_in",
+    });
+    expect(instance.status).toBeLessThan(300);
+    await instance.arrayBuffer();
+    // An update stored any text before: the same rule holds it now.
+    for (const [name, reason] of [
+      ["../etc", "PATTERN"],
+      ["x".repeat(65), "MAX_LEN"],
+    ] as const) {
+      const updated = await rest("PUT", "/api/v1/connectors/placeholder-rule", { mockScenario: name });
+      const { message, debug } = await refusal(updated);
+      expect(message).toMatch(/^mock_scenario must /);
+      expect(debug).toMatchObject({ fieldViolations: [{ field: "mock_scenario", reason }] });
+    }
+    const cleared = await rest("PUT", "/api/v1/connectors/placeholder-rule", { mockScenario: "" });
+    expect(cleared.status).toBe(200);
+    await cleared.arrayBuffer();
+  });
 });

@@ -182,18 +182,20 @@ describe.skipIf(noChromium)("the console's executions page in headless Chromium"
     }
   }, 120_000);
 
-  it("computes each bucket's runs per minute, failed share and nearest-rank p50/p99 (execution-stats.js)", async () => {
+  it("computes each bucket's runs per minute (mocked ones apart), failed share and nearest-rank p50/p99 (execution-stats.js)", async () => {
     const context = await browser.newContext();
     try {
       const { page, problems } = await openConsolePage(context, t.url, "/admin/executions");
-      // 30 buckets of one minute from 00:00; records at 00:00:10 (four: one failed, one still running) and
-      // 00:05:30 (one), one outside the window.
+      // 30 buckets of one minute from 00:00; records at 00:00:10 (four: one failed, one still running, and
+      // two mocked, one of them failed) and 00:05:30 (one), one outside the window.
       const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
       const records = [
         { createTime: at(10), status: "succeeded", durationMs: 100 },
         { createTime: at(11), status: "succeeded", durationMs: 300 },
         { createTime: at(12), status: "failed", durationMs: 200 },
         { createTime: at(13), status: "running", durationMs: 0 },
+        { createTime: at(14), status: "succeeded", durationMs: 1, mockScenario: "default" },
+        { createTime: at(15), status: "failed", durationMs: 1, mockScenario: "nope" },
         { createTime: at(330), status: "succeeded", durationMs: 50 },
         { createTime: at(1800), status: "succeeded", durationMs: 9 },
       ];
@@ -201,20 +203,25 @@ describe.skipIf(noChromium)("the console's executions page in headless Chromium"
         `import("/admin/execution-stats.js").then((m) => m.bucketize(${JSON.stringify(records)}, ${Date.parse(at(0))}, ${Date.parse(at(1800))}))`,
       )) as {
         runs: number;
+        mocked: number;
         failed: number;
         stepMs: number;
         times: number[];
         charts: Record<string, { series: { name: string; values: (number | null)[] }[] }>;
       };
-      expect({ runs: data.runs, failed: data.failed, stepMs: data.stepMs }).toEqual({
+      expect({ runs: data.runs, mocked: data.mocked, failed: data.failed, stepMs: data.stepMs }).toEqual({
         runs: 5,
+        mocked: 2,
         failed: 1,
         stepMs: 60_000,
       });
       expect(data.times).toHaveLength(30);
       expect(data.times[0]).toBe(Date.parse(at(60)));
       const series = (chart: string, index = 0) => data.charts[chart]?.series[index]?.values ?? [];
+      // Mocked runs are a line of their own, and in neither the failed share nor the durations.
+      expect(data.charts.rate?.series.map((line) => line.name)).toEqual(["runs", "mocked"]);
       expect(series("rate").slice(0, 6)).toEqual([4, 0, 0, 0, 0, 1]);
+      expect(series("rate", 1).slice(0, 6)).toEqual([2, 0, 0, 0, 0, 0]);
       expect(series("errors").slice(0, 6)).toEqual([25, null, null, null, null, 0]);
       // p50 of 0.1, 0.2, 0.3 s is 0.2 s; p99 is 0.3 s; the running record has no duration yet.
       expect(series("latency", 0).slice(0, 6)).toEqual([0.2, null, null, null, null, 0.05]);

@@ -73,6 +73,12 @@ describe("gen/openapi.json shows the declared request rules", () => {
     expect(target.properties?.command).toMatchObject({ maxLength: 128 });
   });
 
+  it("as a pattern beside the length, on a nested message and a request body", () => {
+    const rule = { type: "string", maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" };
+    expect(component("ExecuteMetadata").properties?.mockScenario).toMatchObject(rule);
+    expect(component("CreateConnectorRequest").properties?.mockScenario).toMatchObject(rule);
+  });
+
   it("on path and query parameters: format uuid, enum, minimum, required", () => {
     expect(parameter("/api/v1/connections/{id}", "get", "id").schema).toMatchObject({ format: "uuid" });
     expect(parameter("/api/v1/connections", "get", "status").schema.enum).toEqual([

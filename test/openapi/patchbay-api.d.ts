@@ -1224,7 +1224,7 @@ export interface components {
       openapiDocument: string;
       /** @description For "openapi": operationIds or command names to expose as commands; empty exposes every operation. */
       operations: string[];
-      /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only). Empty: real calls. */
+      /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only; at most 64 characters, letters, digits, "_" and "-"). Empty: real calls. */
       mockScenario: string;
       /** @description Keep params and payloads in this connector's execution records (redacted). Off by default. */
       recordPayloads: boolean;
@@ -1275,7 +1275,7 @@ export interface components {
       openapiDocument?: string;
       /** @description For "openapi": operationIds or command names to expose as commands; empty exposes every operation. */
       operations?: string[];
-      /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only). Empty: real calls. */
+      /** @description Put the connector in mock mode: every command answers from this named in-code mock scenario ("built_in" only; at most 64 characters, letters, digits, "_" and "-"). Empty: real calls. */
       mockScenario?: string;
       /** @description Keep params and payloads in this connector's execution records (redacted). Off by default. */
       recordPayloads?: boolean;
@@ -2431,7 +2431,7 @@ export interface operations {
           operations?: string[];
           /** @description Let the server pick the version: the current one bumped by required_bump. A `version` set alongside is kept when it already clears the floor. */
           autoBump?: boolean;
-          /** @description Set ("default", "empty", ...) or clear ("") connector-level mock mode; unset keeps it. */
+          /** @description Set ("default", "empty", ...) or clear ("") connector-level mock mode; unset keeps it. At most 64 characters, letters, digits, "_" and "-". */
           mockScenario?: string;
           /** @description Turn keeping params and payloads in execution records on or off; unset keeps it. */
           recordPayloads?: boolean;

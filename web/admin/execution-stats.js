@@ -1,5 +1,7 @@
 // The executions page's chart data, from execution records (proto JSON of Execution): per time bucket the
-// runs per minute, the share that failed and the p50 and p99 durations. Pure functions, no page access.
+// runs per minute, the share that failed and the p50 and p99 durations. Runs a mock scenario answered
+// (`mockScenario` set) sent nothing upstream: they are a line of their own in the rate and left out of the
+// rest, as the metrics count them. Pure functions, no page access.
 
 import { num, str } from "./console-ui.js";
 
@@ -13,7 +15,9 @@ export function quantile(sorted, q) {
 
 /**
  * Buckets records into `BUCKETS` spans of [start, end): per bucket the runs per minute, the failed share
- * and the p50 and p99 durations (of the runs that ended), in the shape admin-chart.js draws.
+ * and the p50 and p99 durations (of the runs that ended), in the shape admin-chart.js draws. `runs` and
+ * `failed` are real runs; mocked ones are counted in `mocked` and, when there are any, drawn as a second
+ * line of the rate.
  * @param {any[]} records
  * @param {number} start
  * @param {number} end
@@ -22,6 +26,7 @@ export function bucketize(records, start, end) {
   const width = Math.max(1000, (end - start) / BUCKETS);
   const buckets = Array.from({ length: BUCKETS }, () => ({
     runs: 0,
+    mocked: 0,
     failed: 0,
     durations: /** @type {number[]} */ ([]),
   }));
@@ -30,6 +35,10 @@ export function bucketize(records, start, end) {
     if (!(at >= start && at < end)) continue;
     const bucket = buckets[Math.min(BUCKETS - 1, Math.floor((at - start) / width))];
     if (bucket === undefined) continue;
+    if (str(record.mockScenario) !== "") {
+      bucket.mocked++;
+      continue;
+    }
     bucket.runs++;
     const status = str(record.status);
     if (status === "failed") bucket.failed++;
@@ -46,13 +55,17 @@ export function bucketize(records, start, end) {
             q,
           ),
     );
+  const mocked = buckets.reduce((sum, b) => sum + b.mocked, 0);
+  const rate = [{ name: "runs", values: buckets.map((b) => b.runs / minutes) }];
+  if (mocked > 0) rate.push({ name: "mocked", values: buckets.map((b) => b.mocked / minutes) });
   return {
     times,
     stepMs: width,
     runs: buckets.reduce((sum, b) => sum + b.runs, 0),
+    mocked,
     failed: buckets.reduce((sum, b) => sum + b.failed, 0),
     charts: {
-      rate: { unit: "per min", series: [{ name: "runs", values: buckets.map((b) => b.runs / minutes) }] },
+      rate: { unit: "per min", series: rate },
       errors: {
         unit: "%",
         series: [

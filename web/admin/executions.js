@@ -268,6 +268,7 @@ async function loadChart() {
     state.chart = data;
     ui.chartNote.textContent =
       `${data.runs} ${data.runs === 1 ? "run" : "runs"}, ${data.failed} failed, ` +
+      `${data.mocked > 0 ? `${data.mocked} answered by a mock scenario (only in the rate), ` : ""}` +
       `${formatTime(new Date(data.times[0] - data.stepMs).toISOString())} to ${formatTime(new Date(end).toISOString())}` +
       `${capped ? ` (the newest ${records.length} records the filters match)` : ""}; each point is ${formatValue(data.stepMs / 1000, "s")}.`;
     drawCharts();
@@ -301,8 +302,9 @@ function drawCharts() {
       title: "Runs per minute",
       axis: "runs/min",
       chart: data.charts.rate,
-      summary: data.runs === 0 ? "No runs in this window." : summarize(data.charts.rate, "runs"),
-      legend: false,
+      summary:
+        data.runs + data.mocked === 0 ? "No runs in this window." : summarize(data.charts.rate, "runs"),
+      legend: data.charts.rate.series.length > 1,
     }),
     chartFigure({
       ...common,

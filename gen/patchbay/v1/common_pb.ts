@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file patchbay/v1/common.proto.
  */
 export const file_patchbay_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiSQoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNEicKH2lnbm9yZV91bmtub3duX3F1ZXJ5X3BhcmFtZXRlcnMYAiABKAgiiQEKBVJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIMCgR1dWlkGAQgASgIEgoKAmluGAUgAygJEhAKA21pbhgGIAEoAUgAiAEBEhAKA21heBgHIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCLEAQoJRmllbGRTcGVjEgwKBHR5cGUYASABKAkSEAoIcmVxdWlyZWQYAiABKAgSDgoGc2VjcmV0GAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg0KBWxhYmVsGAUgASgJEjYKDWRlZmF1bHRfdmFsdWUYBiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVSB2RlZmF1bHQSFgoHb3B0aW9ucxgHIAMoCUIF2PMY6AcSEwoLcGxhY2Vob2xkZXIYCCABKAkikgMKC0NvbW1hbmRTcGVjEg4KBnBhcmFtcxgBIAMoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIPCgdvdXRwdXRzGAMgAygJEj8KDHBhcmFtX3NjaGVtYRgEIAMoCzIpLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjLlBhcmFtU2NoZW1hRW50cnkSEgoKZGVwcmVjYXRlZBgFIAEoCBIaChJkZXByZWNhdGVkX21lc3NhZ2UYBiABKAkSGAoQYWRkZWRfaW5fdmVyc2lvbhgHIAEoCRIWCglyZWFkX29ubHkYCCABKAhIAIgBARIYCgtkZXN0cnVjdGl2ZRgJIAEoCEgBiAEBEhcKCmlkZW1wb3RlbnQYCiABKAhIAogBARpKChBQYXJhbVNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAFCDAoKX3JlYWRfb25seUIOCgxfZGVzdHJ1Y3RpdmVCDQoLX2lkZW1wb3RlbnQiuAIKDENvbmZpZ1NjaGVtYRJKChFjb25uZWN0aW9uX2NvbmZpZxgBIAMoCzIvLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYS5Db25uZWN0aW9uQ29uZmlnRW50cnkSQAoIY29tbWFuZHMYAiADKAsyJy5wYXRjaGJheS52MS5Db25maWdTY2hlbWEuQ29tbWFuZHNFbnRyeUIF2PMYiCcaTwoVQ29ubmVjdGlvbkNvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLnBhdGNoYmF5LnYxLkZpZWxkU3BlYzoCOAEaSQoNQ29tbWFuZHNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5wYXRjaGJheS52MS5Db21tYW5kU3BlYzoCOAE6TQoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAEoCzITLnBhdGNoYmF5LnYxLkFjY2Vzc1IGYWNjZXNzOkcKBHJlc3QSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgLMhEucGF0Y2hiYXkudjEuUmVzdFIEcmVzdDo8CgltYXhfaXRlbXMSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLuOAyABKA1SCG1heEl0ZW1zOkkKBXJ1bGVzEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi8jgMgASgLMhIucGF0Y2hiYXkudjEuUnVsZXNSBXJ1bGVzOkYKDm9uZW9mX3JlcXVpcmVkEh0uZ29vZ2xlLnByb3RvYnVmLk9uZW9mT3B0aW9ucxi9jgMgASgIUg1vbmVvZlJlcXVpcmVkYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
+  fileDesc("ChhwYXRjaGJheS92MS9jb21tb24ucHJvdG8SC3BhdGNoYmF5LnYxIicKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIOCgZwdWJsaWMYAiABKAgiSQoEUmVzdBIYChBzdWNjZXNzX3N0YXR1c2VzGAEgAygNEicKH2lnbm9yZV91bmtub3duX3F1ZXJ5X3BhcmFtZXRlcnMYAiABKAgimgEKBVJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIMCgR1dWlkGAQgASgIEgoKAmluGAUgAygJEhAKA21pbhgGIAEoAUgAiAEBEhAKA21heBgHIAEoAUgBiAEBEg8KB3BhdHRlcm4YCCABKAlCBgoEX21pbkIGCgRfbWF4IsQBCglGaWVsZFNwZWMSDAoEdHlwZRgBIAEoCRIQCghyZXF1aXJlZBgCIAEoCBIOCgZzZWNyZXQYAyABKAgSEwoLZGVzY3JpcHRpb24YBCABKAkSDQoFbGFiZWwYBSABKAkSNgoNZGVmYXVsdF92YWx1ZRgGIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZVIHZGVmYXVsdBIWCgdvcHRpb25zGAcgAygJQgXY8xjoBxITCgtwbGFjZWhvbGRlchgIIAEoCSKSAwoLQ29tbWFuZFNwZWMSDgoGcGFyYW1zGAEgAygJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg8KB291dHB1dHMYAyADKAkSPwoMcGFyYW1fc2NoZW1hGAQgAygLMikucGF0Y2hiYXkudjEuQ29tbWFuZFNwZWMuUGFyYW1TY2hlbWFFbnRyeRISCgpkZXByZWNhdGVkGAUgASgIEhoKEmRlcHJlY2F0ZWRfbWVzc2FnZRgGIAEoCRIYChBhZGRlZF9pbl92ZXJzaW9uGAcgASgJEhYKCXJlYWRfb25seRgIIAEoCEgAiAEBEhgKC2Rlc3RydWN0aXZlGAkgASgISAGIAQESFwoKaWRlbXBvdGVudBgKIAEoCEgCiAEBGkoKEFBhcmFtU2NoZW1hRW50cnkSCwoDa2V5GAEgASgJEiUKBXZhbHVlGAIgASgLMhYucGF0Y2hiYXkudjEuRmllbGRTcGVjOgI4AUIMCgpfcmVhZF9vbmx5Qg4KDF9kZXN0cnVjdGl2ZUINCgtfaWRlbXBvdGVudCK4AgoMQ29uZmlnU2NoZW1hEkoKEWNvbm5lY3Rpb25fY29uZmlnGAEgAygLMi8ucGF0Y2hiYXkudjEuQ29uZmlnU2NoZW1hLkNvbm5lY3Rpb25Db25maWdFbnRyeRJACghjb21tYW5kcxgCIAMoCzInLnBhdGNoYmF5LnYxLkNvbmZpZ1NjaGVtYS5Db21tYW5kc0VudHJ5QgXY8xiIJxpPChVDb25uZWN0aW9uQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEiUKBXZhbHVlGAIgASgLMhYucGF0Y2hiYXkudjEuRmllbGRTcGVjOgI4ARpJCg1Db21tYW5kc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLnBhdGNoYmF5LnYxLkNvbW1hbmRTcGVjOgI4ATpNCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgASgLMhMucGF0Y2hiYXkudjEuQWNjZXNzUgZhY2Nlc3M6RwoEcmVzdBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLqOAyABKAsyES5wYXRjaGJheS52MS5SZXN0UgRyZXN0OjwKCW1heF9pdGVtcxIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMYu44DIAEoDVIIbWF4SXRlbXM6SQoFcnVsZXMSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLyOAyABKAsyEi5wYXRjaGJheS52MS5SdWxlc1IFcnVsZXM6RgoOb25lb2ZfcmVxdWlyZWQSHS5nb29nbGUucHJvdG9idWYuT25lb2ZPcHRpb25zGL2OAyABKAhSDW9uZW9mUmVxdWlyZWRiBnByb3RvMw", [file_google_protobuf_descriptor, file_google_protobuf_struct]);
 
 /**
  * Who may call an RPC. The auth interceptor enforces it and the OpenAPI generator documents it;
@@ -133,7 +133,7 @@ export const RestSchema: GenMessage<Rest, {jsonType: RestJson}> = /*@__PURE__*/
  * edge holds every request to them before any handler runs, on every protocol (gRPC, Connect, REST),
  * and refuses a violation with invalid_argument naming the field, its violations attached as a
  * google.rpc.BadRequest detail; the OpenAPI document shows them as JSON Schema keywords (required,
- * minLength/maxLength, format uuid, enum, minimum/maximum). docs/limits.md lists what they mean.
+ * minLength/maxLength, format uuid, enum, pattern, minimum/maximum). docs/limits.md lists what they mean.
  *
  * Why our own option and not protovalidate's `(buf.validate.field)`: the @bufbuild/protovalidate npm
  * package ships only generated code, not buf/validate/validate.proto, and the Buf Schema Registry that
@@ -198,6 +198,15 @@ export type Rules = Message<"patchbay.v1.Rules"> & {
    * @generated from field: optional double max = 7;
    */
   max?: number | undefined;
+
+  /**
+   * A non-empty string must match this regular expression, as JSON Schema's `pattern` reads it: ECMA-262
+   * syntax with Unicode semantics, not anchored unless it says so ("^[A-Za-z0-9_-]+$"). Each item of a
+   * repeated field. Pair it with `max_len`, which is checked first: the expression never reads a long value.
+   *
+   * @generated from field: string pattern = 8;
+   */
+  pattern: string;
 };
 
 /**
@@ -205,7 +214,7 @@ export type Rules = Message<"patchbay.v1.Rules"> & {
  * edge holds every request to them before any handler runs, on every protocol (gRPC, Connect, REST),
  * and refuses a violation with invalid_argument naming the field, its violations attached as a
  * google.rpc.BadRequest detail; the OpenAPI document shows them as JSON Schema keywords (required,
- * minLength/maxLength, format uuid, enum, minimum/maximum). docs/limits.md lists what they mean.
+ * minLength/maxLength, format uuid, enum, pattern, minimum/maximum). docs/limits.md lists what they mean.
  *
  * Why our own option and not protovalidate's `(buf.validate.field)`: the @bufbuild/protovalidate npm
  * package ships only generated code, not buf/validate/validate.proto, and the Buf Schema Registry that
@@ -270,6 +279,15 @@ export type RulesJson = {
    * @generated from field: optional double max = 7;
    */
   max?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * A non-empty string must match this regular expression, as JSON Schema's `pattern` reads it: ECMA-262
+   * syntax with Unicode semantics, not anchored unless it says so ("^[A-Za-z0-9_-]+$"). Each item of a
+   * repeated field. Pair it with `max_len`, which is checked first: the expression never reads a long value.
+   *
+   * @generated from field: string pattern = 8;
+   */
+  pattern?: string;
 };
 
 /**

@@ -74,11 +74,15 @@ function rangeText(field: DescField, min: number | undefined, max: number | unde
 function stringRule(rules: Rules): ValueRule | undefined {
   const { minLen, maxLen, uuid } = rules;
   const allowed = rules.in.length > 0 ? new Set(rules.in) : undefined;
-  if (minLen === 0 && maxLen === 0 && !uuid && allowed === undefined) return undefined;
+  // JSON Schema's `pattern` dialect (ECMA-262, Unicode), so the OpenAPI document means what the edge does.
+  const pattern = rules.pattern === "" ? undefined : new RegExp(rules.pattern, "u");
+  if (minLen === 0 && maxLen === 0 && !uuid && allowed === undefined && pattern === undefined)
+    return undefined;
   const text = lengthText(minLen, maxLen);
   const tooShort: Broken = { text, reason: "MIN_LEN" };
   const tooLong: Broken = { text, reason: "MAX_LEN" };
   const notIn: Broken = { text: `must be one of ${rules.in.join(", ")}`, reason: "IN" };
+  const mismatch: Broken = { text: `must match the pattern ${rules.pattern}`, reason: "PATTERN" };
   return (value) => {
     const text = value as string;
     // UTF-16 units are never fewer than code points: most values are decided without counting.
@@ -88,6 +92,7 @@ function stringRule(rules: Rules): ValueRule | undefined {
     if (text === "") return undefined;
     if (uuid && !isUuid(text)) return NOT_UUID;
     if (allowed !== undefined && !allowed.has(text)) return notIn;
+    if (pattern !== undefined && !pattern.test(text)) return mismatch;
     return undefined;
   };
 }
@@ -105,8 +110,8 @@ function numberRule(field: DescField, rules: Rules): ValueRule | undefined {
 
 /**
  * The rule for one value of `field` (each item of a repeated field) from its declared rules, or
- * undefined when they hold none for its type: strings take the length, `uuid` and `in` rules, numbers
- * the range; `required` is the caller's, since it looks at the field, not at a value.
+ * undefined when they hold none for its type: strings take the length, `uuid`, `in` and `pattern` rules,
+ * numbers the range; `required` is the caller's, since it looks at the field, not at a value.
  */
 export function valueRule(field: DescField, rules: Rules): ValueRule | undefined {
   const scalar = scalarOf(field);

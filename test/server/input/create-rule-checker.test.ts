@@ -4,7 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../../gen/google/rpc/error_details_pb.ts";
 import { createInputChecker } from "../../../src/server/input/create-input-checker.ts";
 import { createRuleChecker } from "../../../src/server/input/create-rule-checker.ts";
+import { REFLECTED_FILES } from "../../../src/server/routes.ts";
 import { compileProto } from "../rest/compile-proto.ts";
+import { withImports } from "./declared-rules.ts";
 
 // Every kind of rule, on every shape it applies to: a top-level and a nested field, list items, map
 // values, a oneof and its members, optional and implicit presence, and a recursive type.
@@ -42,6 +44,10 @@ message Req {
   Node tree = 17;
   Plain plain = 18;
   int64 big = 19 [(patchbay.v1.rules) = {max: 10}];
+  string slug = 20 [(patchbay.v1.rules) = {max_len: 8, pattern: "^[a-z-]+$"}];
+  repeated string words = 21 [(patchbay.v1.rules) = {pattern: "^[a-z]+$"}];
+  string pair = 22 [(patchbay.v1.rules) = {pattern: "^.{2}$"}];
+  string part = 23 [(patchbay.v1.rules) = {pattern: "ab"}];
 }
 message Empty { string text = 1; Plain plain = 2; }
 `;
@@ -127,6 +133,21 @@ describe("the declared-rule checker", () => {
     ],
     ["a double outside its range", { ratio: 0.25 }, ["ratio", "ratio must be from 0.5 to 1", "RANGE"]],
     ["a 64-bit integer over its maximum", { big: "11" }, ["big", "big must be at most 10", "RANGE"]],
+    [
+      "a string that does not match its pattern",
+      { slug: "Bad_Slug" },
+      ["slug", "slug must match the pattern ^[a-z-]+$", "PATTERN"],
+    ],
+    [
+      "a list item that does not match",
+      { words: ["ok", "n0"] },
+      ["words[1]", "words[1] must match the pattern ^[a-z]+$", "PATTERN"],
+    ],
+    [
+      "an unanchored pattern's mismatch",
+      { part: "ba" },
+      ["part", "part must match the pattern ab", "PATTERN"],
+    ],
     ["a missing required message", { target: null }, ["target", "target is required", "REQUIRED"]],
     ["a nested field", { target: { id: "x" } }, ["target.id", "target.id must be a UUID", "UUID"]],
     ["a nested required field", { target: {} }, ["target.id", "target.id is required", "REQUIRED"]],
@@ -177,7 +198,18 @@ describe("the declared-rule checker", () => {
   });
 
   it("lets an empty string and an unset number pass every rule but required and a minimum length", () => {
-    expect(violations({ id: "", color: "", short: "", waitSeconds: null })).toBeUndefined();
+    expect(violations({ id: "", color: "", short: "", slug: "", waitSeconds: null })).toBeUndefined();
+  });
+
+  it("checks a pattern after the length, with Unicode semantics, unanchored unless it says so", () => {
+    // Too long and not matching: the length is named, and the expression never reads the long value.
+    expect(violations({ slug: "X".repeat(9) })).toEqual([
+      ["slug", "slug must be at most 8 characters", "MAX_LEN"],
+    ]);
+    expect(violations({ slug: "a-b", words: ["x", "yz"], part: "xaby" })).toBeUndefined();
+    // Two emoji are two characters to `.`, as JSON Schema's `pattern` reads them (four UTF-16 units).
+    expect(violations({ pair: "👋👋" })).toBeUndefined();
+    expect(violations({ pair: "👋" })).toEqual([["pair", "pair must match the pattern ^.{2}$", "PATTERN"]]);
   });
 
   it("counts characters as code points, like JSON Schema: four emoji are four characters", () => {
@@ -208,6 +240,14 @@ describe("the declared-rule checker", () => {
   it("passes a type that declares no rule at any depth without looking at it", () => {
     const Empty = registry.getMessage("test.v1.Empty") as DescMessage;
     expect(check(Empty, create(Empty))).toBeUndefined();
+  });
+
+  it("compiles the declared rules of every API request: each pattern is a valid expression", () => {
+    const requests = withImports(REFLECTED_FILES).flatMap((file) =>
+      file.services.flatMap((service) => service.methods.map((method) => method.input)),
+    );
+    expect(requests.length).toBeGreaterThan(10);
+    for (const request of requests) expect(() => check(request, create(request))).not.toThrow();
   });
 
   it("is built per server: two checkers share no compiled plan", () => {

@@ -15,7 +15,10 @@ export function withImports(files: readonly DescFile[], seen = new Set<DescFile>
   return [...seen];
 }
 
-/** A declared rule in docs/limits.md's words: `required, 1-256 characters`, `UUID`, `0 to 604800`. */
+/**
+ * A declared rule in docs/limits.md's words: `required, 1-256 characters`, `UUID`, `0 to 604800`,
+ * ``at most 64 characters, matching `^[a-z]+$` ``.
+ */
 export function ruleCell(declared: Rules): string {
   const parts: string[] = [];
   if (declared.required) parts.push("required");
@@ -25,6 +28,7 @@ export function ruleCell(declared: Rules): string {
   else if (min > 0) parts.push(`at least ${min} characters`);
   if (declared.uuid) parts.push("UUID");
   if (declared.in.length > 0) parts.push(`one of ${declared.in.join(", ")}`);
+  if (declared.pattern !== "") parts.push(`matching \`${declared.pattern}\``);
   if (declared.min !== undefined && declared.max !== undefined)
     parts.push(`${declared.min} to ${declared.max}`);
   else if (declared.min !== undefined) parts.push(`at least ${declared.min}`);

@@ -75,6 +75,26 @@ const CASES: readonly RuleCase[] = [
     reason: "MAX_LEN",
   },
   {
+    rule: "a pattern, nested",
+    call: (c, headers) =>
+      c.execute.execute(
+        {
+          target: { case: "connectorSlug", value: "http" },
+          command: "request",
+          metadata: { mockScenario: "../etc" },
+        },
+        { headers },
+      ),
+    rest: {
+      method: "POST",
+      path: "/api/v1/connectors/http/execute",
+      body: { command: "request", metadata: { mockScenario: "../etc" } },
+    },
+    field: "metadata.mock_scenario",
+    message: "metadata.mock_scenario must match the pattern ^[A-Za-z0-9_-]+$",
+    reason: "PATTERN",
+  },
+  {
     rule: "uuid",
     call: (c, headers) => c.connections.getConnection({ id: "not-a-uuid" }, { headers }),
     rest: { method: "GET", path: "/api/v1/connections/not-a-uuid" },
