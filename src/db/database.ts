@@ -2,6 +2,7 @@ import type { EntitySchema, MikroORM } from "@mikro-orm/core";
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
+import type pg from "pg";
 import type { Logger } from "../logging/logger.ts";
 import { createCallerScope } from "./caller-scope.ts";
 import { cancelDepartedStatements, type StatementStats } from "./cancel-departed-statements.ts";
@@ -78,6 +79,12 @@ export interface Database {
   poolLoad(): PoolLoad | undefined;
   /** How many statements were cancelled or skipped because their caller had left. */
   statementStats(): StatementStats;
+  /**
+   * Tells the statement observer (when one was given) of the statements on a pool opened beside the
+   * ORM's from `url` (the webhook event writers'), as it is told of the ORM pool's. Call it before the
+   * pool opens a connection: connections opened earlier go unobserved.
+   */
+  observePool(pool: pg.Pool): void;
   /** Closes connections (and leaves the embedded server, which the last process to leave stops). */
   close(): Promise<void>;
 }
@@ -173,6 +180,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         ? undefined
         : { size: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
     statementStats: () => statementStats(),
+    observePool(other) {
+      // pg's typings give the 'connect' listener a PoolClient without the connection fields the hook
+      // reads (host, port, database), which every client has.
+      if (options.observeStatement !== undefined)
+        observeStatements(other as unknown as PgPoolEvents, options.observeStatement);
+    },
     async close() {
       try {
         await probe.close();

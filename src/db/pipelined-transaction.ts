@@ -69,6 +69,11 @@ export function createPipelinedTransaction(options: PipelinedTransactionOptions)
     // generic plan of a prepared statement is the plan, and binding skips planning.
     options: "-c plan_cache_mode=force_generic_plan",
   } as pg.PoolConfig);
+  // Observed as the ORM's pool is (the tracer's statement spans), from its first connection on. Every
+  // statement here, BEGIN and COMMIT included, goes through `client.query` once. Pipelined statements
+  // overlap: each is observed from when it is queued to when its answer arrives, so it includes the
+  // statements sent ahead of it.
+  options.db.observePool(pool);
   // Prepared once per connection (named statements): parsing and planning were a third of the
   // database's time per batch. Texts beyond the cap (a pull queue per endpoint renders its own) run
   // unnamed, so the statements kept on each connection stay bounded.

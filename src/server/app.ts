@@ -18,7 +18,7 @@ import {
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeHandler, NodeReq, NodeRes, StreamHandler } from "../protocol/node-types.ts";
 import { requestIdFrom } from "../protocol/request-info.ts";
-import { createRateLimitInterceptor } from "../ratelimit/index.ts";
+import { createRateLimitCheck, createRateLimitInterceptor } from "../ratelimit/index.ts";
 import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import type { AppDeps } from "./app-deps.ts";
@@ -177,13 +177,23 @@ export function createApp(deps: AppDeps): App {
     fastCall: (method) => fastPath.get(`/${method.parent.typeName}/${method.name}`)?.bridged,
   });
   const docs = createDocsRoutes({});
-  const admin = createAdminRoutes({ overview: { keys: deps.keys, history: deps.metricsHistory } });
+  // The rate limit of what is not a Connect procedure (`/mcp`, the overview's data): its own check on
+  // the interceptor's counters, so a key has one limit across them all.
+  const rateLimit = createRateLimitCheck({
+    db: deps.db,
+    tiers: deps.rateLimits,
+    logger: deps.logger,
+    metrics: deps.metrics?.platform,
+  });
+  const admin = createAdminRoutes({
+    overview: { keys: deps.keys, history: deps.metricsHistory, rateLimit },
+  });
   const metrics =
     deps.metrics !== undefined && deps.metricsOnMainPort === true
       ? createMetricsRoute(deps.metrics.registry)
       : undefined;
   const fallback = createHttpFallback({ ready: deps.ready, logger: deps.logger });
-  const mcp = createMcpRoute(deps, overload.admit, requestLog);
+  const mcp = createMcpRoute(deps, overload.admit, requestLog, rateLimit);
   const route: NodeHandler = (req, res) => {
     const path = pathOf(req.url ?? "/");
     const unary = fastPath.get(path);

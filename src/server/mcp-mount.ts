@@ -12,7 +12,7 @@ import { createCallerScopeInterceptor } from "../overload/index.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
 import { requestIdFrom, requestInfoKey } from "../protocol/request-info.ts";
-import { createRateLimitCheck } from "../ratelimit/index.ts";
+import type { RateLimitCheck } from "../ratelimit/index.ts";
 import type { AppDeps } from "./app-deps.ts";
 import { createInputChecker } from "./input/create-input-checker.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
@@ -31,6 +31,8 @@ export function createMcpRoute(
   admit: McpDeps["admit"],
   /** The server's request log, for `/mcp` requests and the procedures they call. */
   requestLog: RequestLog,
+  /** The key's rate limit, on the same counters as the interceptor's: one limit per key across protocols. */
+  rateLimit: RateLimitCheck,
 ): (req: NodeReq, res: NodeRes, reqId: string) => void {
   const query = createNativeQuery(() => deps.db.em());
   // What a tools/call reads to resolve its tool's name, kept for a moment (src/mcp/connector-tools.ts
@@ -59,13 +61,7 @@ export function createMcpRoute(
     api: createInProcessApi(deps, requestLog),
     keys: deps.keys,
     admit,
-    // Its own check on the same counters as the interceptor's: one limit per key across protocols.
-    rateLimit: createRateLimitCheck({
-      db: deps.db,
-      tiers: deps.rateLimits,
-      logger: deps.logger,
-      metrics: deps.metrics?.platform,
-    }),
+    rateLimit,
     logger: deps.logger,
     pageTokens: deps.services.catalog.pageTokens,
     publicUrl: deps.services.connections.publicUrl,

@@ -210,3 +210,75 @@ describe("createPipelinedTransaction's own connections", () => {
     expect(logs.text()).not.toContain("pipe_t");
   });
 });
+
+// The database's statement observer (the tracer's statement spans) sees the pipelined pool's statements
+// as it sees the ORM pool's: each one once, BEGIN and COMMIT included, each ended once with its error.
+describe("statements of pipelined transactions, observed", () => {
+  let pgdb: TestDatabase;
+  let dataDir: string;
+  let db: Database;
+  let events: ReturnType<typeof createPipelinedTransaction>;
+  const seen: { name: string; ends: number; code: unknown }[] = [];
+  const logger = createLogger({ level: "silent", format: "json" });
+
+  beforeAll(async () => {
+    pgdb = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), "patchbay-pipe-observed-"));
+    db = await openDatabase({
+      databaseUrl: pgdb.url,
+      dataDir,
+      poolMax: 2,
+      logger,
+      entities: ENTITIES,
+      observeStatement: ({ operation, collection }) => {
+        const entry = {
+          name: `${operation} ${collection ?? ""}`.trim(),
+          ends: 0,
+          code: undefined as unknown,
+        };
+        seen.push(entry);
+        return (error) => {
+          entry.ends++;
+          entry.code = (error as { code?: unknown } | undefined)?.code;
+        };
+      },
+    });
+    await db.em().getConnection().execute("create table pipe_o (id int primary key)");
+    events = createPipelinedTransaction({ db, connections: 1, logger });
+  });
+  afterAll(async () => {
+    await events?.close();
+    await db?.close();
+    await pgdb?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("tells the observer of each statement once, and of its end once", async () => {
+    seen.length = 0;
+    await events.transaction(async (tx) => {
+      await Promise.all([1, 2].map((id) => tx.query("insert into pipe_o (id) values ($1)", [id])));
+      await Promise.all([tx.query("select id from pipe_o where id = $1", [1]), tx.commit()]);
+    });
+    expect(seen).toEqual([
+      { name: "BEGIN", ends: 1, code: undefined },
+      { name: "INSERT pipe_o", ends: 1, code: undefined },
+      { name: "INSERT pipe_o", ends: 1, code: undefined },
+      { name: "SELECT pipe_o", ends: 1, code: undefined },
+      { name: "COMMIT", ends: 1, code: undefined },
+    ]);
+  });
+
+  it("ends a failed statement with PostgreSQL's code, and sees the ROLLBACK", async () => {
+    seen.length = 0;
+    await expect(
+      events.transaction(async (tx) => {
+        await tx.query("insert into pipe_o (id) values ($1)", [1]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(seen).toEqual([
+      { name: "BEGIN", ends: 1, code: undefined },
+      { name: "INSERT pipe_o", ends: 1, code: "23505" },
+      { name: "ROLLBACK", ends: 1, code: undefined },
+    ]);
+  });
+});

@@ -49,7 +49,8 @@ describe("traces of a webhook delivery, from receipt to its target", () => {
     }
   });
 
-  it("links receive, verify, store, the job's delivery and its request into one trace", async () => {
+  /** A GitHub endpoint delivering to the test's target; its id. */
+  async function createEndpoint(): Promise<string> {
     const { endpoint } = await createClient(
       WebhookService,
       createGrpcTransport({ baseUrl: t.url }),
@@ -70,19 +71,28 @@ describe("traces of a webhook delivery, from receipt to its target", () => {
       },
       { headers: { authorization: `Bearer ${t.adminKey}` } },
     );
+    return endpoint?.id ?? "";
+  }
+
+  /** Sends a signed GitHub delivery to the endpoint; the receiver's status. */
+  async function deliver(endpointId: string, deliveryId: string): Promise<number> {
     const body = JSON.stringify({ action: "opened", issue: { number: 7 }, repository: { id: 1 } });
-    const res = await fetch(`${t.url}/api/v1/connectors/webhooks/github/${endpoint?.id}`, {
+    const res = await fetch(`${t.url}/api/v1/connectors/webhooks/github/${endpointId}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
         "x-github-event": "issues",
-        "x-github-delivery": "trace-delivery-1",
+        "x-github-delivery": deliveryId,
         "x-hub-signature-256": await sign(SECRET, body),
       },
       body,
     });
     await res.arrayBuffer();
-    expect(res.status).toBe(204);
+    return res.status;
+  }
+
+  it("links receive, verify, store, the job's delivery and its request into one trace", async () => {
+    expect(await deliver(await createEndpoint(), "trace-delivery-1")).toBe(204);
 
     await expect
       .poll(() => spans.some((s) => s.name === "webhook delivery") && spans.some((s) => s.name === "POST"), {
@@ -108,5 +118,36 @@ describe("traces of a webhook delivery, from receipt to its target", () => {
     const text = JSON.stringify(trace);
     for (const secret of [SECRET, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "/hook", "opened"])
       expect(text).not.toContain(secret);
+  }, 150_000);
+
+  // The event writers commit on a pool of their own (pipelined): its statements are spans like the API
+  // pool's, children of the store step of the delivery whose commit they are.
+  it("traces the statements that commit a delivery as client spans of its store step", async () => {
+    expect(await deliver(await createEndpoint(), "trace-delivery-2")).toBe(204);
+    const receiveOf = () =>
+      spans.find(
+        (s) =>
+          s.name === "webhook receive" &&
+          spans.some((i) => i.traceId === s.traceId && i.name === "INSERT webhook_events"),
+      );
+    await expect.poll(() => receiveOf() !== undefined, { timeout: 60_000, interval: 250 }).toBe(true);
+    const trace = spans.filter((s) => s.traceId === receiveOf()?.traceId);
+    const store = trace.find((s) => s.name === "webhook store");
+    // The store step's children: BEGIN with the turn and the events' INSERT, then the job's INSERT
+    // (pg-boss's, a WITH statement) with COMMIT. Each once.
+    const statements = trace.filter((s) => s.parentSpanId === store?.spanId);
+    expect(statements.map((s) => s.name).sort()).toEqual(
+      ["BEGIN", "COMMIT", "INSERT webhook_events", "SELECT", "WITH job_common"].sort(),
+    );
+    for (const statement of statements) {
+      expect(attribute(statement, "db.system.name"), statement.name).toBe("postgresql");
+      expect(statement.kind, statement.name).toBe(3); // CLIENT
+      expect(attribute(statement, "server.address"), statement.name).toBe("127.0.0.1");
+    }
+    const insert = statements.find((s) => s.name === "INSERT webhook_events");
+    expect(attribute(insert, "db.operation.name")).toBe("INSERT");
+    expect(attribute(insert, "db.collection.name")).toBe("webhook_events");
+    expect(insert?.status?.code ?? 0).not.toBe(2);
+    expect(JSON.stringify(statements)).not.toContain("trace-delivery-2");
   }, 150_000);
 });

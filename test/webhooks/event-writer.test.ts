@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +21,9 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
   let dataDir: string;
   let db: Database;
   let events: ReturnType<typeof createPipelinedTransaction>;
+  // The async context each batch's events INSERT was sent in, as the tracer's statement spans see it.
+  const traced = new AsyncLocalStorage<string>();
+  const insertContexts: (string | undefined)[] = [];
   const sql = (query: string, values: unknown[] = []) =>
     db.em().getConnection().execute(query, values, "all") as Promise<Record<string, unknown>[]>;
   // Jobs go to a table of the test's: what is under test is the events' batch, not pg-boss. Each row
@@ -36,7 +40,17 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     pgdb = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), "patchbay-writer-"));
     const logger = createLogger({ level: "silent", format: "json" });
-    db = await openDatabase({ databaseUrl: pgdb.url, dataDir, poolMax: 2, logger, entities: ENTITIES });
+    db = await openDatabase({
+      databaseUrl: pgdb.url,
+      dataDir,
+      poolMax: 2,
+      logger,
+      entities: ENTITIES,
+      observeStatement: ({ operation, collection }) => {
+        if (operation === "INSERT" && collection === "webhook_events") insertContexts.push(traced.getStore());
+        return undefined;
+      },
+    });
     await db.migrate();
     await sql("create table test_jobs (id uuid primary key, lock_timeout text not null)");
     // The database's own lock_timeout, which the writer's connections (opened later) start with.
@@ -83,6 +97,17 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
     const stored = await sql("select provider_event_id from webhook_events order by provider_event_id");
     expect(stored).toHaveLength(21);
     expect(await sql("select id from test_jobs")).toHaveLength(21);
+  });
+  it("commits a batch that waited in the async context of its first write, not of an earlier one", async () => {
+    const writer = createEventWriter(events.transaction, jobs);
+    insertContexts.length = 0;
+    // `a` commits at once; `b` and `c` wait for it and go together, as `b`'s: its statements belong to
+    // its delivery's trace, not to `a`'s, which has ended by then.
+    const writes = ["a", "b", "c"].map((name) =>
+      traced.run(name, () => writer.write(event(`evt_context_${name}`))),
+    );
+    expect(await Promise.all(writes)).toEqual([true, true, true]);
+    expect(insertContexts).toEqual(["a", "b"]);
   });
   it("runs the batch after its turn under the connection's own lock_timeout", async () => {
     const writer = createEventWriter(events.transaction, jobs);

@@ -3,6 +3,7 @@ import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { type ApiKeyStore, hasScope, presentedKey } from "../../auth/index.ts";
 import type { MetricsHistory } from "../../metrics/index.ts";
 import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
+import { RATE_LIMIT_HEADERS, type RateLimitCheck } from "../../ratelimit/index.ts";
 
 /** Where the overview page reads its charts. */
 export const OVERVIEW_DATA_PATH = "/admin/overview/data";
@@ -12,13 +13,17 @@ export interface OverviewDataDeps {
   readonly keys: ApiKeyStore;
   /** This replica's metrics history; undefined when metrics are off. */
   readonly history: MetricsHistory | undefined;
+  /** The key's rate limit (the API's counters: one limit per key); limits nothing when limits are off. */
+  readonly rateLimit: RateLimitCheck;
 }
 
 /**
  * GET/HEAD `/admin/overview/data`: this replica's metrics history as the overview page charts it
  * (`MetricsHistory.data()`, plus `enabled: false` and no charts when metrics are off). It needs an API
  * key (`Authorization: Bearer` or `X-API-Key`) with the `admin` scope: 401 without a known key, 403
- * without the scope, as `{code, message}`. Answers and returns true for that path only.
+ * without the scope, as `{code, message}`. A request counts against the key's rate limit like an API
+ * call (with the `x-ratelimit-*` headers); past it, 429 with `retry-after`. Answers and returns true for
+ * that path only.
  */
 export function createOverviewDataRoute(
   deps: OverviewDataDeps,
@@ -56,21 +61,36 @@ export function createOverviewDataRoute(
       );
       return true;
     }
-    deps.keys.verify(key).then(
-      (principal) => {
+    deps.keys
+      .verify(key)
+      .then(async (principal) => {
         if (principal === undefined) {
           res.setHeader("www-authenticate", "Bearer");
           refuse(401, Code.Unauthenticated, "unknown or revoked API key");
-        } else if (!hasScope(principal.scopes, "admin")) {
+          return;
+        }
+        if (!hasScope(principal.scopes, "admin")) {
           refuse(403, Code.PermissionDenied, "API key lacks scope 'admin'");
+          return;
+        }
+        // Never rejects: a counter store that fails lets the request through (fail open).
+        const limited = await deps.rateLimit(principal);
+        for (const [name, value] of limited.headers) res.setHeader(name, value);
+        if (limited.refused !== undefined) {
+          const retryAfter = limited.refused.metadata.get(RATE_LIMIT_HEADERS.retryAfter);
+          if (retryAfter !== null) res.setHeader(RATE_LIMIT_HEADERS.retryAfter, retryAfter);
+          refuse(429, Code.ResourceExhausted, limited.refused.rawMessage);
         } else if (deps.history === undefined) {
           send(200, { enabled: false });
         } else {
           send(200, { enabled: true, ...deps.history.data() });
         }
-      },
-      () => refuse(503, Code.Unavailable, "the API key could not be checked; try again"),
-    );
+      })
+      .catch(() => {
+        // The key could not be read (the rate limit check fails open and does not reject).
+        if (res.headersSent) res.destroy();
+        else refuse(503, Code.Unavailable, "the API key could not be checked; try again");
+      });
     return true;
   };
 }

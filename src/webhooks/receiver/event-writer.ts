@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { PipelinedTransaction } from "../../db/index.ts";
 import type { WebhookMetrics } from "../../metrics/index.ts";
 import type { JobQueue, WebhookJobData } from "../jobs/job-queue.ts";
@@ -65,6 +66,11 @@ interface Waiting {
   readonly event: NewEvent;
   resolve(stored: boolean): void;
   reject(error: unknown): void;
+  /**
+   * For the first of a batch that waits: runs the batch's commit in the async context its write was made
+   * in (see `write`).
+   */
+  readonly restore?: (<R>(work: () => R) => R) | undefined;
 }
 
 /**
@@ -177,7 +183,8 @@ export function createEventWriter(
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
       inFlight++;
-      commit(batch)
+      const restore = batch[0]?.restore;
+      (restore === undefined ? commit(batch) : restore(() => commit(batch)))
         .then(
           (stored) => settleStored(batch, stored),
           (error: unknown) => settleFailed(batch, error, true),
@@ -192,7 +199,12 @@ export function createEventWriter(
   return {
     write(event) {
       return new Promise<boolean>((resolve, reject) => {
-        queue.push({ event, resolve, reject });
+        // A batch's statements are observed (the tracer's statement spans) in the context of the write
+        // that starts it: that delivery's. A lone write commits at once, in its own context; the first
+        // write of a batch that waits keeps its context, or its batch would commit in the context of
+        // whichever write started the commits before it, long finished.
+        const waits = inFlight >= maxInFlight && queue.length % maxBatch === 0;
+        queue.push({ event, resolve, reject, restore: waits ? AsyncLocalStorage.snapshot() : undefined });
         pump();
       });
     },

@@ -191,23 +191,25 @@ async function receive(
     const jobId = randomUUIDv7();
     const sealed = deps.secretBox.seal(JSON.stringify(outcome.payload), eventPayloadContext(eventId));
     const pull = row.target.kind === "pull";
-    const write = deps.writer.write({
-      eventId,
-      jobId,
-      tenantId: row.tenantId,
-      endpointId: row.id,
-      provider: row.provider,
-      providerEventId: outcome.providerEventId,
-      replayKey: outcome.replayKey ?? null,
-      eventKey: outcome.eventKey,
-      sealedPayload: sealed,
-      receivedAt: now,
-      queue: pull ? pullQueue(row.id) : DELIVERY_QUEUE,
-      leaseSeconds: pull ? 60 : 120,
-      targetKind: row.target.kind,
-      ...(trace === undefined ? {} : { traceparent: traceparentOf(trace) }),
-    });
-    const inserted = await step(trace, "webhook store", () => write).catch((error: unknown) => {
+    // Written inside the store step: the statements that commit it are that step's spans.
+    const write = () =>
+      deps.writer.write({
+        eventId,
+        jobId,
+        tenantId: row.tenantId,
+        endpointId: row.id,
+        provider: row.provider,
+        providerEventId: outcome.providerEventId,
+        replayKey: outcome.replayKey ?? null,
+        eventKey: outcome.eventKey,
+        sealedPayload: sealed,
+        receivedAt: now,
+        queue: pull ? pullQueue(row.id) : DELIVERY_QUEUE,
+        leaseSeconds: pull ? 60 : 120,
+        targetKind: row.target.kind,
+        ...(trace === undefined ? {} : { traceparent: traceparentOf(trace) }),
+      });
+    const inserted = await step(trace, "webhook store", write).catch((error: unknown) => {
       metrics?.received(name, "error");
       throw error;
     });
