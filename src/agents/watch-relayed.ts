@@ -21,6 +21,7 @@ export interface RelayWatchDeps {
 
 interface GoneRow {
   id: string;
+  replica_id: string;
   taken: boolean;
 }
 
@@ -28,8 +29,8 @@ interface GoneRow {
  * Notices that a replica this one relayed requests to is gone (killed, or its host vanished) while they
  * wait, instead of leaving their callers waiting until their deadlines: every `everyMs`, while requests
  * wait, the unanswered rows of those whose replica is gone are deleted (with a cancel on its channel, in
- * case it only lost its listening connection) and handed to `gone`. One statement a tick, none while
- * nothing waits. Returns what stops it.
+ * case it only lost its listening connection) and handed to `gone`, and the gone replica is logged. One
+ * statement a tick, none while nothing waits. Returns what stops it.
  */
 export function watchRelayed(deps: RelayWatchDeps): () => void {
   const { query, logger, replicaId } = deps;
@@ -44,10 +45,18 @@ export function watchRelayed(deps: RelayWatchDeps): () => void {
           where r.id = any($1::uuid[]) and r.origin_id = $2 and not r.answered
             and ${replicaGoneSql("r.replica_id")}
           returning r.id, r.replica_id, r.taken
-       ) select id::text as id, taken, pg_notify('agents_' || replica_id, 'c:' || id::text) from gone`,
+       ) select id::text as id, replica_id, taken, pg_notify('agents_' || replica_id, 'c:' || id::text)
+           from gone`,
       [ids, replicaId],
     );
-    for (const row of rows as GoneRow[]) deps.gone(row.id, row.taken);
+    const ended = new Map<string, number>();
+    for (const row of rows as GoneRow[]) {
+      deps.gone(row.id, row.taken);
+      ended.set(row.replica_id, (ended.get(row.replica_id) ?? 0) + 1);
+    }
+    for (const [replica, requests] of ended) {
+      logger.warn({ replica, requests }, "a replica holding agents is gone: requests relayed to it end now");
+    }
   };
 
   const timer = setInterval(() => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.ts";
 import { ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
@@ -229,5 +230,45 @@ describe("a replica holding agents is killed", () => {
     expect(seen).toContain("/through-live");
     held.get("/hold-live")?.socket.destroy();
     await busy;
+  }, 120_000);
+
+  it("ends a relayed call once the replica it waits on misses its refreshes, though its session lingers", async () => {
+    // A replica whose host froze: PostgreSQL still sees its listening connection (TCP has not given up on
+    // it yet), it stopped refreshing its rows and it never takes the request.
+    const frozenId = "f0f0f0f0f0f0f0f0";
+    const session = new pg.Client({
+      connectionString: live.database?.url,
+      application_name: `patchbay-listen ${frozenId}`,
+    });
+    await session.connect();
+    try {
+      await query(
+        `insert into agent_streams (stream_id, replica_id, replica_host, tenant_id, pool, agent_id, name,
+           version, connectors, capacity, connected_at, last_heard_at)
+         values (gen_random_uuid(), $1, 'frozen', 'default', 'dc-frozen', 'frozen', 'frozen', '0', '{}', 64,
+           now(), now())`,
+        [frozenId],
+      );
+      await createHttpConnector("frozen-http", "dc-frozen");
+      const waiting = execute(caller.url, "frozen-http", "/frozen");
+      await expect
+        .poll(
+          async () =>
+            (await query("select 1 from agent_relay where replica_id = $1", [frozenId])).rows.length,
+          { timeout: 30_000 },
+        )
+        .toBe(1);
+      await query("update agent_streams set seen_at = now() - interval '31 seconds' where replica_id = $1", [
+        frozenId,
+      ]);
+      expect(await waiting).toEqual({
+        code: grpc.status.UNAVAILABLE,
+        errorCode: "AGENT_UNAVAILABLE",
+        message: "no agent of pool 'dc-frozen' is connected with room for this request",
+      });
+      expect((await query("select 1 from agent_relay where replica_id = $1", [frozenId])).rows).toEqual([]);
+    } finally {
+      await session.end();
+    }
   }, 120_000);
 });
