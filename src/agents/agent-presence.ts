@@ -1,4 +1,4 @@
-import type { NativeQuery } from "../db/index.ts";
+import { listenerConnectedSql, type NativeQuery } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { AgentInfo, AgentWatcher } from "./agent-hub.ts";
 
@@ -13,8 +13,9 @@ export interface PlacedAgent extends AgentInfo {
 /**
  * The replicas' shared view of connected agents (`agent_streams`, migration m0022): this replica's
  * streams are written when they join, drain and leave (in that order, one write at a time) and refreshed
- * every `refreshMs` with their requests in flight; a row not refreshed for {@link STALE_SECONDS} belongs
- * to a replica that is gone and is ignored (and swept).
+ * every `refreshMs` with their requests in flight. A replica is gone when its listening connection is
+ * closed (it was killed: PostgreSQL notices at once) or when it has not refreshed its rows for
+ * {@link STALE_SECONDS} (its host vanished): its rows are ignored at once, and swept later.
  */
 export interface AgentPresence extends AgentWatcher {
   /** Other replicas with an agent of the pool that takes the connector and has room, least loaded first. */
@@ -39,6 +40,21 @@ export interface AgentPresenceDeps {
 
 /** A row older than this (seconds since its replica refreshed it) belongs to a replica that is gone. */
 const STALE_SECONDS = 30;
+
+/** SQL true while the `agent_streams` row aliased `s` has been refreshed lately. */
+const FRESH = `s.seen_at > now() - interval '${STALE_SECONDS} seconds'`;
+/** SQL true while the replica of the `agent_streams` row aliased `s` listens (it was not killed). */
+const LISTENING = listenerConnectedSql("s.replica_id");
+
+/**
+ * SQL true when the replica `replicaSql` (an SQL expression) is gone: its listening connection is
+ * closed, or it holds rows it has not refreshed for {@link STALE_SECONDS}. A live replica refreshes all
+ * its rows at once, so one stale row is enough.
+ */
+export function replicaGoneSql(replicaSql: string): string {
+  return `(not ${listenerConnectedSql(replicaSql)} or exists (select 1 from agent_streams s
+    where s.replica_id = ${replicaSql} and s.seen_at <= now() - interval '${STALE_SECONDS} seconds'))`;
+}
 
 interface StreamRow {
   stream_id: string;
@@ -138,9 +154,9 @@ export function createAgentPresence(deps: AgentPresenceDeps): AgentPresence {
 
     async replicasFor(tenantId, pool, connector) {
       const { rows } = await query(
-        `select replica_id from agent_streams
+        `select replica_id from agent_streams s
           where tenant_id = $1 and pool = $2 and replica_id <> $3 and not draining
-            and in_flight < capacity and seen_at > now() - interval '${STALE_SECONDS} seconds'
+            and in_flight < capacity and ${FRESH} and ${LISTENING}
             and (cardinality(connectors) = 0 or $4 = any(connectors))
           group by replica_id
           order by sum(in_flight)::float / sum(capacity), random()
@@ -152,11 +168,11 @@ export function createAgentPresence(deps: AgentPresenceDeps): AgentPresence {
 
     async list(tenantId, pool) {
       const { rows } = await query(
-        `select * from agent_streams
+        `select * from agent_streams s
           where tenant_id = $1 and ($2::text is null or pool = $2)
-            and seen_at > now() - interval '${STALE_SECONDS} seconds'
+            and ${FRESH} and (s.replica_id = $3 or ${LISTENING})
           order by pool, connected_at, stream_id`,
-        [tenantId, pool ?? null],
+        [tenantId, pool ?? null, replicaId],
       );
       // This replica's own streams as they are this instant (rows lag by up to refreshMs).
       const here = new Map(deps.local().map((a) => [a.streamId, a]));

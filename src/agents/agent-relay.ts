@@ -5,6 +5,7 @@ import { AgentError, type AgentErrorCode } from "./agent-error.ts";
 import type { AgentAnswer, AgentHub, AgentRequest } from "./agent-hub.ts";
 import type { RelaySeal } from "./relay-seal.ts";
 import { createRelayServer } from "./relay-server.ts";
+import { watchRelayed } from "./watch-relayed.ts";
 
 /**
  * Carries requests between replicas: a request for a pool whose agents hold their streams to another
@@ -12,7 +13,10 @@ import { createRelayServer } from "./relay-server.ts";
  * (`agents_<id>`, payload `q:<request id>`); that replica takes it, sends it through its own hub, stores
  * the answer or failure and announces it on the sender's channel (`a:<id>`). A sender that gives up (its
  * caller went away, or the deadline passed) deletes the row and says so (`c:<id>`), which cancels the
- * request at the agent. Payloads are ids only; bodies stay in the table.
+ * request at the agent. A sender whose target replica is gone while it waits (see `replicaGoneSql`)
+ * stops waiting within {@link WATCH_MS}: AGENT_UNAVAILABLE when the request was not taken yet (the router
+ * tries another replica), AGENT_DISCONNECTED when it was (it may have been made). Payloads are ids only;
+ * bodies stay in the table.
  */
 export interface AgentRelay {
   /** This replica's id. */
@@ -25,7 +29,7 @@ export interface AgentRelay {
     request: AgentRequest,
     signal?: AbortSignal,
   ): Promise<AgentAnswer>;
-  /** Hears this replica's channel and sweeps old rows; returns what stops it. */
+  /** Hears this replica's channel, watches the replicas it waits on and sweeps old rows; returns what stops it. */
   start(notifications: NotificationListener): Promise<() => Promise<void>>;
 }
 
@@ -43,6 +47,8 @@ export interface AgentRelayDeps {
 
 /** Time a relayed request may take beyond its own deadline before its sender stops waiting. */
 const TRANSIT_MS = 5_000;
+/** How often a replica with relayed requests waiting looks whether the replicas they wait on are gone. */
+const WATCH_MS = 1_000;
 
 interface Waiting {
   readonly resolve: (answer: AgentAnswer) => void;
@@ -90,6 +96,18 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
       logger.warn({ err: error }, "a relayed agent answer could not be opened");
       entry.reject(new AgentError("AGENT_FAILED", "the relayed answer could not be read"));
     }
+  };
+
+  // The replica the request was sent to is gone (killed, or its host vanished); its row is deleted.
+  const gone = (id: string, taken: boolean) => {
+    const entry = waiting.get(id);
+    if (entry === undefined) return;
+    waiting.delete(id);
+    entry.reject(
+      taken
+        ? new AgentError("AGENT_DISCONNECTED", "the replica holding the agent went away before it answered")
+        : new AgentError("AGENT_UNAVAILABLE", "the replica holding the agent is gone"),
+    );
   };
 
   const notified = (payload: string) => {
@@ -185,7 +203,16 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
         );
       }, 60_000);
       sweep.unref();
+      const unwatch = watchRelayed({
+        query,
+        logger,
+        replicaId,
+        waiting: () => waiting.keys(),
+        gone,
+        everyMs: WATCH_MS,
+      });
       return async () => {
+        unwatch();
         clearInterval(sweep);
         await stop();
       };

@@ -5,6 +5,7 @@ export { createNativeQuery, type NativeQuery } from "./native-query.ts";
 export {
   type ChannelHandlers,
   createNotificationListener,
+  listenerConnectedSql,
   type NotificationListener,
 } from "./notification-listener.ts";
 export type { StatementInfo, StatementObserver } from "./observe-statements.ts";

@@ -3,8 +3,12 @@ import type { Logger } from "../logging/logger.ts";
 import type { Database } from "./database.ts";
 
 const RETRY_MS = 1_000;
+/** The listening connection's application_name, followed by its owner's id when it has one. */
+const NAME = "patchbay-listen";
 /** Channel names are SQL identifiers written into LISTEN; only plain lower-case ones are allowed. */
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+/** An owner's id goes into application_name (at most 63 bytes) and is compared in SQL. */
+const OWNER = /^[a-z0-9]{1,40}$/;
 
 /** What a channel's listener is told. */
 export interface ChannelHandlers {
@@ -32,6 +36,23 @@ export interface NotificationListenerOptions {
   /** The database whose URL the listening connection opens. */
   readonly db: Pick<Database, "url">;
   readonly logger: Logger;
+  /**
+   * Whose listener this is (a replica's id: letters and digits). Its connection is then named
+   * `patchbay-listen <owner>`, so other processes can tell whether it still listens
+   * ({@link listenerConnectedSql}).
+   */
+  readonly owner?: string | undefined;
+}
+
+/**
+ * SQL that is true while the listener of the owner `ownerSql` (an SQL expression) has its connection
+ * open: PostgreSQL ends a session as soon as its client's socket closes, so a process that was killed
+ * stops counting at once (one that vanished with its host counts until TCP gives up on it). Every role
+ * may read `application_name` and `datname` in `pg_stat_activity`.
+ */
+export function listenerConnectedSql(ownerSql: string): string {
+  return `exists (select 1 from pg_stat_activity where datname = current_database()
+    and application_name = '${NAME} ' || ${ownerSql})`;
 }
 
 /**
@@ -44,6 +65,9 @@ export interface NotificationListenerOptions {
  */
 export function createNotificationListener(options: NotificationListenerOptions): NotificationListener {
   const { db, logger } = options;
+  if (options.owner !== undefined && !OWNER.test(options.owner))
+    throw new Error("not a plain listener owner");
+  const name = options.owner === undefined ? NAME : `${NAME} ${options.owner}`;
   const channels = new Map<string, ChannelHandlers>();
   let client: pg.Client | undefined;
   let closed = false;
@@ -73,7 +97,7 @@ export function createNotificationListener(options: NotificationListenerOptions)
     if (closed || client !== undefined || channels.size === 0) return;
     const next = new pg.Client({
       connectionString: db.url,
-      application_name: "patchbay-listen",
+      application_name: name,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
@@ -84,6 +108,10 @@ export function createNotificationListener(options: NotificationListenerOptions)
     });
     try {
       await next.connect();
+      // Others read the name to learn whether this owner still listens: a DATABASE_URL that names the
+      // application would otherwise replace it.
+      if (options.owner !== undefined)
+        await next.query("select set_config('application_name', $1, false)", [name]);
       for (const channel of channels.keys()) await next.query(`listen ${channel}`);
     } catch (error) {
       void end(next);

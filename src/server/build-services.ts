@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
   type AgentDeps,
@@ -40,6 +39,8 @@ import { createWebhookRegistrar, type WebhookDeps } from "../webhooks/index.ts";
 /** The server's infrastructure, opened by `startServer` before any feature is built. */
 export interface Infrastructure {
   readonly db: Database;
+  /** This replica's id (lower-case hex): its LISTEN connection's name and its agent relay channel. */
+  readonly replicaId: string;
   readonly logger: Logger;
   readonly secretBox: SecretBox;
   readonly pageTokens: PageTokens;
@@ -97,7 +98,7 @@ export function buildServices(
   /** Aborted when the server begins to stop (long-lived streams end then). */
   leaving: AbortSignal,
 ): Services {
-  const { db, logger, secretBox, pageTokens, outbound, now } = infra;
+  const { db, replicaId, logger, secretBox, pageTokens, outbound, now } = infra;
   const em = () => db.em();
   const builtins = new Map(BUILT_IN_DEFINITIONS.map((d) => [d.name, d]));
   const envOAuthClients = new Set(settings.oauthClients.keys());
@@ -105,7 +106,6 @@ export function buildServices(
   // The on-premise agents, before everything that may send a connector's requests through them: this
   // replica's streams, every replica's (shared through the database) and the relay between replicas.
   const query = createNativeQuery(em);
-  const replicaId = randomBytes(8).toString("hex");
   const presence = createAgentPresence({
     query,
     logger,

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createApiKeyStore } from "../auth/index.ts";
 import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
@@ -44,7 +45,8 @@ export type InfrastructureSettings = Pick<
  * Opens what every feature stands on, in dependency order, and pushes each on `opened` (closed in reverse
  * order by whoever owns the stack): the database with its migrations applied and the built-in catalog in
  * step, this server's own outbound client, OpenAPI import worker and script sandbox, the execution
- * recorder, the API-key store, the LISTEN connection, and the webhook job queue. The server and the
+ * recorder, the API-key store, the LISTEN connection (named after this replica's id), and the webhook
+ * job queue. The server and the
  * in-process tests (test/support/in-process.ts) open the same infrastructure through it.
  */
 export async function openInfrastructure(
@@ -109,7 +111,10 @@ export async function openInfrastructure(
   const recorder = createExecutionRecorder(() => db.em(), logger, { metrics: context.metrics?.platform });
   opened.defer(() => recorder.stop());
   const keys = createApiKeyStore(() => db.em(), now);
-  const notifications = createNotificationListener({ db, logger });
+  // This replica's id among the replicas of the database: it names the listening connection, so the
+  // others can tell whether it is still there.
+  const replicaId = randomBytes(8).toString("hex");
+  const notifications = createNotificationListener({ db, logger, owner: replicaId });
   opened.defer(() => notifications.close());
   const pageTokens = createPageTokens(context.pageTokenKey);
   const webhookFeature = await openWebhooks({
@@ -139,6 +144,7 @@ export async function openInfrastructure(
   );
   return {
     db,
+    replicaId,
     logger,
     secretBox,
     pageTokens,

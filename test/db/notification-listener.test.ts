@@ -7,6 +7,7 @@ import {
   type ChannelHandlers,
   createNotificationListener,
   type Database,
+  listenerConnectedSql,
   openDatabase,
 } from "../../src/db/index.ts";
 import { ENTITIES } from "../../src/entities.ts";
@@ -96,6 +97,25 @@ describe("createNotificationListener on PostgreSQL", () => {
     await listener.close();
     expect(handlers.said.at(-1)).toBe("deaf");
     await expect.poll(listeners).toEqual([]);
+  });
+
+  it("names its connection after its owner, whatever the URL names, so others see it listen until it ends", async () => {
+    const url = new URL(pgdb.url);
+    url.searchParams.set("application_name", "someone-else");
+    const named = createNotificationListener({
+      db: { url: url.toString() },
+      logger,
+      owner: "0123abcd",
+    });
+    const connected = async (owner: string) =>
+      (await other.query(`select ${listenerConnectedSql("$1")} as connected`, [owner])).rows[0]?.connected;
+    expect(await connected("0123abcd")).toBe(false);
+    await named.listen("patchbay_test_owned", recorder());
+    expect(await connected("0123abcd")).toBe(true);
+    expect(await connected("0123abc")).toBe(false);
+    await named.close();
+    await expect.poll(() => connected("0123abcd")).toBe(false);
+    expect(() => createNotificationListener({ db, logger, owner: "Not plain" })).toThrow(/owner/);
   });
 
   it("refuses a channel name it would have to quote, and a channel heard twice", async () => {
