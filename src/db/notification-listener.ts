@@ -49,10 +49,15 @@ export interface NotificationListenerOptions {
  * open: PostgreSQL ends a session as soon as its client's socket closes, so a process that was killed
  * stops counting at once (one that vanished with its host counts until TCP gives up on it). Every role
  * may read `application_name` and `datname` in `pg_stat_activity`.
+ *
+ * During a rolling upgrade, replicas of the release before this one name their listener without an
+ * owner: while one of those listens, nobody can be told gone by this rule (their ids are not in the
+ * name), so it answers true for every owner and only the callers' other rules (rows not refreshed)
+ * apply, as they did in that release.
  */
 export function listenerConnectedSql(ownerSql: string): string {
   return `exists (select 1 from pg_stat_activity where datname = current_database()
-    and application_name = '${NAME} ' || ${ownerSql})`;
+    and application_name in ('${NAME} ' || ${ownerSql}, '${NAME}'))`;
 }
 
 /**

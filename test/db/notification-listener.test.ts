@@ -115,6 +115,15 @@ describe("createNotificationListener on PostgreSQL", () => {
     expect(await connected("0123abc")).toBe(false);
     await named.close();
     await expect.poll(() => connected("0123abcd")).toBe(false);
+    // A listener of the release before owners (named without one) could be anyone's: every owner counts.
+    const unowned = new pg.Client({ connectionString: pgdb.url, application_name: "patchbay-listen" });
+    await unowned.connect();
+    try {
+      expect(await connected("0123abcd")).toBe(true);
+    } finally {
+      await unowned.end();
+    }
+    await expect.poll(() => connected("0123abcd")).toBe(false);
     expect(() => createNotificationListener({ db, logger, owner: "Not plain" })).toThrow(/owner/);
   });
 
