@@ -14,13 +14,16 @@ import {
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
-function call(command: string): ExternalExecuteRequest {
+/** Longer than any test may take. */
+const LONG_MS = 10 * 60_000;
+
+function call(command: string, timeoutMs = 60_000): ExternalExecuteRequest {
   return {
     command,
     config: {},
     params: {},
     variables: {},
-    metadata: { stepId: "step-1", runId: "run-1", timeoutMs: 60_000 },
+    metadata: { stepId: "step-1", runId: "run-1", timeoutMs },
   };
 }
 
@@ -63,8 +66,9 @@ describe.each<ExternalProtocol>(["grpc", "connect", "http"])(
     });
 
     it("ends as a CANCELED failure instead of waiting for the connector", async () => {
-      const client = createExternalConnectorClient({ endpointUrl: served.url, protocol });
-      const held = client.execute(call("hold"));
+      // A time budget longer than the test's own: only the close can end the call in time.
+      const client = createExternalConnectorClient({ endpointUrl: served.url, protocol, timeoutMs: LONG_MS });
+      const held = client.execute(call("hold", LONG_MS));
       await vi.waitFor(() => expect(holder.holding()).toBe(1), WAIT);
       client.close();
       expect(await held).toEqual({ success: false, error: "connector client closed", errorCode: "CANCELED" });
