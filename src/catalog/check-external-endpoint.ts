@@ -3,6 +3,8 @@ import { type AgentRoute, type AgentSender, createAgentFetch } from "../agents/i
 import {
   createExternalConnectorClient,
   EXTERNAL_PROTOCOLS,
+  type ExternalConnectorClient,
+  type ExternalProtocol,
   isExternalProtocol,
   RELAYED_PROTOCOLS,
 } from "../connectors/external/index.ts";
@@ -24,14 +26,17 @@ export interface EndpointReach {
  * check. With `agent` (the connector names an agent pool) the endpoint is reached the way its commands
  * will be: the health check (and the caller's Describe) go through an agent of the registering tenant's
  * pool, whose own egress policy decides instead of the server's; protocol grpc cannot go through an
- * agent and is refused. Returns the normalised endpoint and a client to ask it more.
+ * agent and is refused. Returns the normalised endpoint and what `ask` got of the healthy connector
+ * (its Describe, say) on the same route and budget. The client made for the check is closed before it
+ * returns, whatever happened: nothing of it stays open.
  */
-export async function checkExternalEndpoint(
+export async function checkExternalEndpoint<T>(
   reach: EndpointReach,
   rawUrl: string,
   rawProtocol: string,
-  agent?: AgentRoute,
-) {
+  agent: AgentRoute | undefined,
+  ask: (client: ExternalConnectorClient, signal: AbortSignal) => Promise<T>,
+): Promise<{ endpointUrl: string; protocol: ExternalProtocol; answer: T }> {
   const protocol = rawProtocol || "http";
   if (!URL.canParse(rawUrl) || !/^https?:$/.test(new URL(rawUrl).protocol)) {
     throw invalidArgument("endpoint_url must be an http or https URL for an external connector");
@@ -62,15 +67,19 @@ export async function checkExternalEndpoint(
     ...(relay === undefined ? { fetch: reach.guard.fetch, lookup: reach.guard.lookup } : { relay }),
   });
   const signal = AbortSignal.timeout(REGISTRATION_TIMEOUT_MS);
-  if (!(await client.health(signal))) {
-    throw new ConnectError(
-      agent === undefined
-        ? "the external connector did not pass its health check (unreachable, refused by the egress policy, or not serving)"
-        : `the external connector did not pass its health check through agent pool '${agent.pool}' (${agentFailure ?? "unreachable or not serving"})`,
-      Code.FailedPrecondition,
-    );
+  try {
+    if (!(await client.health(signal))) {
+      throw new ConnectError(
+        agent === undefined
+          ? "the external connector did not pass its health check (unreachable, refused by the egress policy, or not serving)"
+          : `the external connector did not pass its health check through agent pool '${agent.pool}' (${agentFailure ?? "unreachable or not serving"})`,
+        Code.FailedPrecondition,
+      );
+    }
+    return { endpointUrl, protocol, answer: await ask(client, signal) };
+  } finally {
+    client.close();
   }
-  return { endpointUrl, protocol, client, signal };
 }
 
 /** A fetch through the route's agents that tells `failed` why an agent could not make a request. */

@@ -115,13 +115,17 @@ async function externalFields(
   tenantId: string,
 ): Promise<ModelFields> {
   const pool = checkAgentPool(req.agentPool);
-  const { endpointUrl, protocol, client, signal } = await checkExternalEndpoint(
+  const {
+    endpointUrl,
+    protocol,
+    answer: described,
+  } = await checkExternalEndpoint(
     { guard: deps.outbound.guard, agents: deps.agents },
     req.endpointUrl,
     req.protocol,
     pool === null ? undefined : { tenantId, pool, connector: req.name },
+    (client, signal) => client.describe(signal),
   );
-  const described = await client.describe(signal);
   const requested = checkConfigSchema(req.configSchema);
   const configSchema =
     Object.keys(requested.commands ?? {}).length > 0

@@ -74,6 +74,7 @@ export async function updateConnector(
           req.endpointUrl ?? row.endpointUrl ?? "",
           req.protocol ?? row.protocol ?? "",
           pool === null ? undefined : { tenantId: caller.tenantId, pool, connector: row.slug },
+          async () => undefined,
         )
       : undefined;
   const imported = await reimportOpenApi(deps, row, req, options);

@@ -7,7 +7,6 @@ import { traceContextKey } from "../tracing/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, runCommand } from "./run-command.ts";
-import { createExternalClients } from "./run-external.ts";
 
 /** One command to run on a connection, from inside Patchbay (a webhook job), not from an RPC. */
 export interface CommandRun {
@@ -35,7 +34,6 @@ export type CommandRunner = (principal: Principal, run: CommandRun) => Promise<R
  * endpoint that triggered it). A connection or connector that cannot run throws a ConnectError.
  */
 export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
-  const clients = createExternalClients(deps.outbound.guard);
   const resolve = async (principal: Principal, run: CommandRun) => {
     if (run.connectorSlug !== undefined && run.connectionId === "") {
       const connector = await deps.lookup(principal.tenantId, run.connectorSlug);
@@ -71,7 +69,6 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
     });
     const { outcome, scrubber } = await runCommand(
       deps,
-      clients,
       {
         timeoutMs: () => undefined,
         signal: run.signal,

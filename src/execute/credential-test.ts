@@ -2,7 +2,6 @@ import { create } from "@bufbuild/protobuf";
 import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { CredentialTest } from "../connections/index.ts";
 import { type RunDeps, runCommand } from "./run-command.ts";
-import { createExternalClients } from "./run-external.ts";
 
 /**
  * The connections feature's credential test: the connector's `test` command through the same dispatch
@@ -11,7 +10,6 @@ import { createExternalClients } from "./run-external.ts";
  * execution: the credentials are not stored yet, and a refused test is answered to the caller directly.
  */
 export function createCredentialTest(deps: RunDeps): CredentialTest {
-  const clients = createExternalClients(deps.outbound.guard);
   // Never aborted by a caller: the test ends when it answers or its budget passes, as it always has.
   const signal = new AbortController().signal;
   return async ({ tenantId, connectionId, connector, credentials, timeoutMs }) => {
@@ -21,14 +19,10 @@ export function createCredentialTest(deps: RunDeps): CredentialTest {
       params: {},
       metadata: { timeoutMs, stepId: "credential-test", runId: connectionId },
     });
-    const { outcome } = await runCommand(
-      deps,
-      clients,
-      { timeoutMs: () => undefined, signal },
-      connector,
-      req,
-      { tenantId, credentials },
-    );
+    const { outcome } = await runCommand(deps, { timeoutMs: () => undefined, signal }, connector, req, {
+      tenantId,
+      credentials,
+    });
     return outcome.result;
   };
 }

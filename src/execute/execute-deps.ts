@@ -12,6 +12,7 @@ import type { OutboundClient } from "../outbound/index.ts";
 import type { PageTokens } from "../paging/index.ts";
 import type { Tracing } from "../tracing/index.ts";
 import type { ExecutionRecorder } from "./execution-recorder.ts";
+import type { ExternalClients } from "./external-clients.ts";
 
 /** What the execute service needs. */
 export interface ExecuteDeps {
@@ -23,6 +24,8 @@ export interface ExecuteDeps {
   logger: Logger;
   /** The server's outbound client: every command's HTTP calls, external connector connections included. */
   outbound: OutboundClient;
+  /** The server's external connector clients (their connections), closed when the server stops. */
+  externalClients: ExternalClients;
   /** The on-premise agents: a connector naming an agent pool sends its HTTP requests through them. */
   agents: AgentSender;
   /** Counts commands run and replays; undefined when metrics are off. */

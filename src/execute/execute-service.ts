@@ -25,7 +25,6 @@ import { toExecutionMessage } from "./execution-message.ts";
 import { createIdempotencyKeys } from "./idempotency.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, requestHash, runCommand } from "./run-command.ts";
-import { createExternalClients } from "./run-external.ts";
 
 /**
  * The execution records a caller may read: its own subject's, or every subject's of its tenant with an
@@ -39,7 +38,6 @@ function ownRecords(principal: Principal): { tenantId: string; subject?: string 
 
 /** Registers `patchbay.v1.ExecuteService`. */
 export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void {
-  const externalClients = createExternalClients(deps.outbound.guard);
   const idempotencyKeys = createIdempotencyKeys(deps);
 
   async function resolveTarget(principal: Principal, req: ExecuteRequest, trace: Context | undefined) {
@@ -104,7 +102,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
       const toRecord = (outcome: RunOutcome, scrubber?: SecretScrubber) =>
         recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, protocol);
       if (key === "") {
-        const { outcome, scrubber } = await runCommand(deps, externalClients, ctx, connector, req, run);
+        const { outcome, scrubber } = await runCommand(deps, ctx, connector, req, run);
         deps.recorder.record(toRecord(outcome, scrubber));
         return answer(replyOf(outcome));
       }
@@ -118,7 +116,7 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
         deps.metrics?.replayed();
         return answer(claim.reply);
       }
-      const ran = await runCommand(deps, externalClients, ctx, connector, req, run);
+      const ran = await runCommand(deps, ctx, connector, req, run);
       const outcome = { ...ran.outcome, executionId: claim.executionId };
       const reply = replyOf(outcome);
       await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);

@@ -9,6 +9,12 @@ export {
   type ExecutionStatus,
 } from "./execution-entity.ts";
 export { createExecutionRecorder, type ExecutionRecorder } from "./execution-recorder.ts";
+export {
+  createExternalClients,
+  type ExternalClients,
+  type ExternalClientsOptions,
+  type LentClient,
+} from "./external-clients.ts";
 export { CODE_BY_FAILURE_CLASS, classifyFailure, type FailureClass } from "./failure-classes.ts";
 export { redactDiagnostics } from "./redact-diagnostics.ts";
 export { startRetentionSweep, sweepExecutions } from "./retention-sweep.ts";

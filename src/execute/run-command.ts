@@ -14,7 +14,7 @@ import { commandDeprecation } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
 import { classifyFailure, type FailureClass } from "./failure-classes.ts";
 import { type DeclaredCall, prepareDeclaredCommand } from "./prepare-declared-command.ts";
-import { type ExternalClients, runExternal } from "./run-external.ts";
+import { runExternal } from "./run-external.ts";
 import { runOpenApi } from "./run-openapi.ts";
 import { runScriptCommand } from "./run-script.ts";
 
@@ -44,7 +44,15 @@ export interface RunContext {
  */
 export type RunDeps = Pick<
   ExecuteDeps,
-  "logger" | "outbound" | "agents" | "sandbox" | "openapiTokens" | "defaultTimeoutMs" | "metrics" | "tracing"
+  | "logger"
+  | "outbound"
+  | "externalClients"
+  | "agents"
+  | "sandbox"
+  | "openapiTokens"
+  | "defaultTimeoutMs"
+  | "metrics"
+  | "tracing"
 >;
 
 /** The run's outcome and the scrubber its secrets made (for the record's params). */
@@ -133,7 +141,6 @@ export function requestHash(req: ExecuteRequest): string {
  */
 export async function runCommand(
   deps: RunDeps,
-  clients: ExternalClients,
   ctx: Pick<HandlerContext, "timeoutMs" | "signal"> & { readonly values?: HandlerContext["values"] },
   connector: ConnectorView,
   req: ExecuteRequest,
@@ -282,7 +289,7 @@ export async function runCommand(
       );
     }
     return runExternal(
-      clients,
+      deps.externalClients,
       connector,
       call,
       route ? createAgentFetch(deps.agents, route, call.timeoutMs) : undefined,

@@ -26,6 +26,7 @@ import {
   createCredentialTest,
   type ExecuteDeps,
   type ExecutionRecorder,
+  type ExternalClients,
 } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/index.ts";
@@ -45,6 +46,8 @@ export interface Infrastructure {
   readonly secretBox: SecretBox;
   readonly pageTokens: PageTokens;
   readonly outbound: OutboundClient;
+  /** The external connector clients every command and credential test shares. */
+  readonly externalClients: ExternalClients;
   readonly openapi: OpenApiImporter;
   readonly sandbox: Sandbox;
   readonly recorder: ExecutionRecorder;
@@ -148,6 +151,7 @@ export function buildServices(
   const testCredentials = createCredentialTest({
     logger,
     outbound,
+    externalClients: infra.externalClients,
     agents: agentSender,
     sandbox: infra.sandbox,
     openapiTokens,
@@ -178,6 +182,7 @@ export function buildServices(
     pageTokens,
     logger,
     outbound,
+    externalClients: infra.externalClients,
     agents: agentSender,
     sandbox: infra.sandbox,
     openapiTokens,

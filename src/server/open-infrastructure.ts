@@ -6,7 +6,7 @@ import { createOpenApiImporter } from "../connectors/openapi/index.ts";
 import { createSandbox, instrumentSandbox } from "../connectors/script/index.ts";
 import { createNotificationListener, type NotificationListener, openDatabase } from "../db/index.ts";
 import { ENTITIES } from "../entities.ts";
-import { createExecutionRecorder } from "../execute/index.ts";
+import { createExecutionRecorder, createExternalClients } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { createOutboundClient, instrumentOutbound } from "../outbound/index.ts";
@@ -44,10 +44,10 @@ export type InfrastructureSettings = Pick<
 /**
  * Opens what every feature stands on, in dependency order, and pushes each on `opened` (closed in reverse
  * order by whoever owns the stack): the database with its migrations applied and the built-in catalog in
- * step, this server's own outbound client, OpenAPI import worker and script sandbox, the execution
- * recorder, the API-key store, the LISTEN connection (named after this replica's id), and the webhook
- * job queue. The server and the
- * in-process tests (test/support/in-process.ts) open the same infrastructure through it.
+ * step, this server's own outbound client, external connector clients, OpenAPI import worker and script
+ * sandbox, the execution recorder, the API-key store, the LISTEN connection (named after this replica's
+ * id), and the webhook job queue. The server and the in-process tests (test/support/in-process.ts) open
+ * the same infrastructure through it.
  */
 export async function openInfrastructure(
   config: InfrastructureSettings,
@@ -80,6 +80,10 @@ export async function openInfrastructure(
   const direct = createOutboundClient({ allow: config.egressAllow });
   opened.defer(() => direct.close());
   const outbound = context.metrics ? instrumentOutbound(direct, context.metrics.outbound) : direct;
+  // Closed after everything that calls external connectors has stopped (the stack unwinds in reverse),
+  // so that no connection to one outlives the server.
+  const externalClients = createExternalClients(outbound.guard);
+  opened.defer(() => externalClients.close());
   const openapi = createOpenApiImporter();
   opened.defer(() => openapi.close());
   const sandboxProcesses = createSandbox({
@@ -149,6 +153,7 @@ export async function openInfrastructure(
     secretBox,
     pageTokens,
     outbound,
+    externalClients,
     openapi,
     sandbox,
     recorder,

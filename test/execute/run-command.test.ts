@@ -9,9 +9,9 @@ import type { ConnectorView } from "../../src/catalog/index.ts";
 import { defineCommand, defineConnector, succeed, toConfigSchema } from "../../src/connectors/index.ts";
 import { createTokenCache } from "../../src/connectors/openapi/index.ts";
 import { createSandbox } from "../../src/connectors/script/index.ts";
+import { createExternalClients } from "../../src/execute/external-clients.ts";
 import { recordOf } from "../../src/execute/record-of.ts";
 import { runCommand } from "../../src/execute/run-command.ts";
-import { createExternalClients } from "../../src/execute/run-external.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createOutboundClient } from "../../src/outbound/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
@@ -50,8 +50,7 @@ describe("runCommand", () => {
     } as unknown as HandlerContext;
     const outbound = createOutboundClient();
     const { outcome } = await runCommand(
-      { logger, outbound } as never,
-      createExternalClients(outbound.guard),
+      { logger, outbound, externalClients: createExternalClients(outbound.guard) } as never,
       ctx,
       connector,
       create(ExecuteRequestSchema, { command: "boom" }),
@@ -126,10 +125,11 @@ describe("runCommand: a deprecated built-in command", () => {
     // Started lazily: a built-in never reaches it.
     const sandbox = createSandbox();
     const agents = createAgentHub({ maxResponseBodyBytes: 1024, maxStreamsPerKey: 1, now: () => new Date() });
-    const deps = { logger, outbound, agents, sandbox, openapiTokens: createTokenCache() };
+    const externalClients = createExternalClients(outbound.guard);
+    const deps = { logger, outbound, externalClients, agents, sandbox, openapiTokens: createTokenCache() };
     const ctx = { timeoutMs: () => undefined, signal: new AbortController().signal };
     const req = create(ExecuteRequestSchema, { command });
-    const { outcome } = await runCommand(deps, createExternalClients(outbound.guard), ctx, connector, req, {
+    const { outcome } = await runCommand(deps, ctx, connector, req, {
       tenantId: "t1",
       credentials: {},
     }).finally(async () => {

@@ -25,4 +25,9 @@ export interface ExternalConnectorClient {
    * `CANCELED`, `TOO_LARGE`, `LEGACY_RESULT_KEYS`, `INVALID_RESPONSE`).
    */
   execute(request: ExternalExecuteRequest, signal?: AbortSignal): Promise<ConnectorResult>;
+  /**
+   * Releases what the client holds (its connections) at once: calls in flight end as failures
+   * (`CANCELED`, or a rejected Describe), and later calls fail without connecting. Safe to call again.
+   */
+  close(): void;
 }

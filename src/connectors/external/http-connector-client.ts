@@ -7,6 +7,7 @@ import {
   ExecuteResponseSchema,
 } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
 import { type ConnectorResult, LEGACY_KEYS_MESSAGE } from "../define/outcome.ts";
+import { type ClientCalls, closedResult, createClientCalls } from "./client-calls.ts";
 import { callTimeout, type ResolvedClientOptions } from "./client-options.ts";
 import type { ExternalConnectorClient } from "./external-connector-client.ts";
 import { operatorText } from "./operator-text.ts";
@@ -25,16 +26,22 @@ function failure(error: string, errorCode: string): ConnectorResult {
   return { success: false, error, errorCode };
 }
 
-/** Sends one request with the call's time budget and the response size cap; never rejects. */
+/**
+ * Sends one request with the call's time budget and the response size cap; never rejects. The call ends
+ * when the client closes, as its connections are the outbound client's: nothing else would stop it.
+ */
 async function exchange(
   options: ResolvedClientOptions,
+  calls: ClientCalls,
   path: string,
   init: RequestInit,
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<Exchange> {
+  const call = calls.begin(signal);
+  if (call === undefined) return { ok: false, result: closedResult() };
   const deadline = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+  const combined = AbortSignal.any([deadline, call.signal]);
   try {
     // Redirects are refused: a connector answers at its registered endpoint.
     const response = await options.fetch(`${options.endpointUrl}${path}`, {
@@ -46,6 +53,7 @@ async function exchange(
     return { ok: true, status: response.status, headers: response.headers, text };
   } catch (error) {
     if (signal?.aborted) return { ok: false, result: failure("call canceled", "CANCELED") };
+    if (calls.closed) return { ok: false, result: closedResult() };
     if (deadline.aborted)
       return { ok: false, result: failure("connector did not answer in time", "TIMEOUT") };
     const refused = outboundErrorIn(error);
@@ -99,13 +107,19 @@ function statusToResult(status: number, headers: Headers, text: string): Connect
   };
 }
 
-/** An external connector client over the plain HTTP protocol 2.0 (`/execute`, `/schema`, `/health`). */
+/**
+ * An external connector client over the plain HTTP protocol 2.0 (`/execute`, `/schema`, `/health`). Its
+ * connections are its fetch's (the server's outbound client, or a relay): closing it only ends its calls in
+ * flight (as `CANCELED` failures) and refuses new ones.
+ */
 export function createHttpConnectorClient(options: ResolvedClientOptions): ExternalConnectorClient {
   const accept = { accept: "application/json" };
+  const calls = createClientCalls();
   return {
     async describe(signal) {
       const answer = await exchange(
         options,
+        calls,
         "/schema",
         { method: "GET", headers: accept },
         options.timeoutMs,
@@ -135,6 +149,7 @@ export function createHttpConnectorClient(options: ResolvedClientOptions): Exter
     async health(signal) {
       const answer = await exchange(
         options,
+        calls,
         "/health",
         { method: "GET", headers: accept },
         options.timeoutMs,
@@ -154,6 +169,7 @@ export function createHttpConnectorClient(options: ResolvedClientOptions): Exter
       });
       const answer = await exchange(
         options,
+        calls,
         "/execute",
         {
           method: "POST",
@@ -168,6 +184,9 @@ export function createHttpConnectorClient(options: ResolvedClientOptions): Exter
         return statusToResult(answer.status, answer.headers, answer.text);
       const parsed = parseResponse(answer.text);
       return "result" in parsed ? parsed.result : responseToResult(parsed.response);
+    },
+    close() {
+      calls.close();
     },
   };
 }
