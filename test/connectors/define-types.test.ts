@@ -259,6 +259,27 @@ describe("handler return types", () => {
     });
   });
 
+  it("refuses a mock scenario no call could ask for by name", () => {
+    const withScenario = (scenario: string) =>
+      defineConnector({
+        name: "mocked",
+        version: "1.0.0",
+        description: "Mock scenario names.",
+        authType: "none",
+        commands: {
+          ping: {
+            description: "Ping.",
+            params: {},
+            mock: { [scenario]: () => succeed() },
+            handler: () => succeed(),
+          },
+        },
+      });
+    expect(() => withScenario("rate_limited-2")).not.toThrow();
+    expect(() => withScenario("rate limited")).toThrow(/mock scenario 'rate limited' breaks the rule/);
+    expect(() => withScenario("x".repeat(65))).toThrow(/breaks the rule of metadata.mock_scenario/);
+  });
+
   it("refuses an unknown authType", () => {
     defineConnector({
       name: "bad-auth",

@@ -2,6 +2,7 @@ import type { OutboundClient } from "../../outbound/outbound-client.ts";
 import type { AuthType } from "./auth-types.ts";
 import { type CommandEffects, effectsConflict } from "./command-effects.ts";
 import type { FieldDef, FieldMap, InferFields } from "./fields.ts";
+import { isRequestableScenario } from "./is-requestable-scenario.ts";
 import type { CommandOutcome, JsonObject } from "./outcome.ts";
 
 /** Where a connector writes log lines; routed to the service logger with the connector's name. */
@@ -166,6 +167,14 @@ export function defineConnector<const D extends ConnectorDefinition>(definition:
     const conflict = effectsConflict(command);
     if (conflict !== undefined)
       throw new Error(`connector '${definition.name}' command '${name}' ${conflict}`);
+    // A scenario is asked for by name (Execute's metadata.mock_scenario, a connector's mock mode), and
+    // names outside the request rule could never be asked for.
+    for (const scenario of Object.keys(command.mock ?? {})) {
+      if (!isRequestableScenario(scenario))
+        throw new Error(
+          `connector '${definition.name}' command '${name}' mock scenario '${scenario}' breaks the rule of metadata.mock_scenario`,
+        );
+    }
   }
   return definition;
 }
