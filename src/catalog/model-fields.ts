@@ -5,6 +5,7 @@ import type { ExternalProtocol } from "../connectors/external/index.ts";
 import {
   AUTH_TYPES,
   type AuthType,
+  type ConnectorDefinition,
   isAuthType,
   type OAuthSettings,
   toConfigSchema,
@@ -55,6 +56,16 @@ export interface ModelFields {
   warnings?: string[];
 }
 
+/** Refuses a connector mock mode (`mock_scenario`, not empty) that no command of the built-in type has. */
+export function checkMockScenario(definition: ConnectorDefinition, scenario: string): void {
+  if (
+    scenario !== "" &&
+    !Object.values(definition.commands).some((c) => c.mock !== undefined && Object.hasOwn(c.mock, scenario))
+  ) {
+    throw invalidArgument("mock_scenario names no mock scenario of this connector type");
+  }
+}
+
 function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFields {
   const definition = deps.builtins.get(req.type);
   if (definition === undefined) {
@@ -62,14 +73,7 @@ function builtInFields(deps: CatalogDeps, req: CreateConnectorRequest): ModelFie
       `type must name a registered built-in connector: ${[...deps.builtins.keys()].join(", ")}`,
     );
   }
-  if (
-    req.mockScenario !== "" &&
-    !Object.values(definition.commands).some(
-      (c) => c.mock !== undefined && Object.hasOwn(c.mock, req.mockScenario),
-    )
-  ) {
-    throw invalidArgument("mock_scenario names no mock scenario of this connector type");
-  }
+  checkMockScenario(definition, req.mockScenario);
   return {
     type: definition.name,
     authType: definition.authType,

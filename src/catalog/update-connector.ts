@@ -12,7 +12,7 @@ import { checkExternalEndpoint } from "./check-external-endpoint.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
-import { type CreateOptions, MOCK_SCENARIO_BUILT_IN_ONLY } from "./model-fields.ts";
+import { type CreateOptions, checkMockScenario, MOCK_SCENARIO_BUILT_IN_ONLY } from "./model-fields.ts";
 import { requireOAuthClient } from "./require-oauth-client.ts";
 import { requireSlug } from "./slug.ts";
 import { schemaOfRow, storedSchema } from "./stored-schema.ts";
@@ -56,8 +56,12 @@ export async function updateConnector(
   if (req.configSchema !== undefined && isInstance) {
     throw invalidArgument("config_schema cannot change for a built_in instance: its schema is its type's");
   }
-  if (req.mockScenario !== undefined && req.mockScenario !== "" && !isInstance)
-    throw invalidArgument(MOCK_SCENARIO_BUILT_IN_ONLY);
+  if (req.mockScenario !== undefined && req.mockScenario !== "") {
+    if (!isInstance) throw invalidArgument(MOCK_SCENARIO_BUILT_IN_ONLY);
+    // As at creation: a mock mode its type has no scenario for would fail every call.
+    const definition = deps.builtins.get(row.type);
+    if (definition !== undefined) checkMockScenario(definition, req.mockScenario);
+  }
   if (req.scriptSource !== undefined && row.executionModel !== "script")
     throw invalidArgument("script_source is only for script connectors");
   if ((req.endpointUrl !== undefined || req.protocol !== undefined) && row.executionModel !== "external")

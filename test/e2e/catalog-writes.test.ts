@@ -259,6 +259,19 @@ describe.each(BACKENDS)("catalog writes over the wire on %s", (backend) => {
       mockScenario: "nonsense",
     });
     expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toBe(
+      "mock_scenario names no mock scenario of this connector type",
+    );
+    // An update is held to the same: a mock mode without its scenario would fail every call.
+    const unknown = await rest("PUT", "/api/v1/connectors/placeholder-demo", { mockScenario: "nonsense" });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { message: string }).message).toBe(
+      "mock_scenario names no mock scenario of this connector type",
+    );
+    const known = await rest("PUT", "/api/v1/connectors/placeholder-demo", { mockScenario: "empty" });
+    expect(((await known.json()) as { connector: { mockScenario: string } }).connector.mockScenario).toBe(
+      "empty",
+    );
   });
 
   it("holds a mock scenario name to Execute's rule on create and update, naming the field", async () => {
