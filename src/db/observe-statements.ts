@@ -33,6 +33,11 @@ export function describeStatement(text: string): { operation: string; collection
   return { operation, collection };
 }
 
+/** What a COMMIT that rolled its transaction back ends with: SQLSTATE 25P02, in_failed_sql_transaction. */
+function rolledBack(): Error & { code: string } {
+  return Object.assign(new Error("the transaction was rolled back"), { code: "25P02" });
+}
+
 /**
  * Tells `observer` of every plain statement on the pool's connections (string or `{ text }` with a
  * promise; callback-style calls and cursors are left alone). Installed only when someone observes, so
@@ -46,8 +51,9 @@ export function observeStatements(pool: PgPoolEvents, observer: StatementObserve
       if (text === undefined || args.some((arg) => typeof arg === "function")) {
         return query.apply(this, args);
       }
+      const described = describeStatement(text);
       const end = observer({
-        ...describeStatement(text),
+        ...described,
         database: client.database,
         host: client.host,
         port: client.port,
@@ -60,9 +66,15 @@ export function observeStatements(pool: PgPoolEvents, observer: StatementObserve
         end(error);
         throw error;
       }
+      const commits = described.operation === "COMMIT" || described.operation === "END";
       return running.then(
         (result) => {
-          end(undefined);
+          // PostgreSQL answers COMMIT of an aborted transaction with the tag ROLLBACK, not an error.
+          end(
+            commits && (result as { command?: unknown } | undefined)?.command === "ROLLBACK"
+              ? rolledBack()
+              : undefined,
+          );
           return result;
         },
         (error: unknown) => {

@@ -281,4 +281,25 @@ describe("statements of pipelined transactions, observed", () => {
       { name: "ROLLBACK", ends: 1, code: undefined },
     ]);
   });
+
+  it("ends a COMMIT that PostgreSQL answered with ROLLBACK as failed (25P02)", async () => {
+    seen.length = 0;
+    await expect(
+      events.transaction(async (tx) => {
+        // The second insert fails (duplicate key); COMMIT, already on its way, rolls the transaction back.
+        await Promise.all([
+          tx.query("insert into pipe_o (id) values ($1)", [7]),
+          tx.query("insert into pipe_o (id) values ($1)", [7]),
+          tx.commit(),
+        ]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(seen).toEqual([
+      { name: "BEGIN", ends: 1, code: undefined },
+      { name: "INSERT pipe_o", ends: 1, code: undefined },
+      { name: "INSERT pipe_o", ends: 1, code: "23505" },
+      { name: "COMMIT", ends: 1, code: "25P02" },
+      { name: "ROLLBACK", ends: 1, code: undefined },
+    ]);
+  });
 });
