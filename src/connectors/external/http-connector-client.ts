@@ -62,6 +62,8 @@ async function exchange(
       return { ok: false, result: failure("connector response too large", "TOO_LARGE") };
     }
     return { ok: false, result: failure("connector unreachable", "EXTERNAL_UNREACHABLE") };
+  } finally {
+    call.end();
   }
 }
 

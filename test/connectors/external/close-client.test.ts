@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   createExternalConnectorClient,
@@ -63,6 +64,15 @@ describe.each<ExternalProtocol>(["grpc", "connect", "http"])(
     afterAll(async () => {
       holder.release();
       await served.close();
+    });
+
+    it("forgets a call once it has answered: nothing of it stays on the caller's signal", async () => {
+      const client = createExternalConnectorClient({ endpointUrl: served.url, protocol });
+      const caller = new AbortController();
+      expect(await client.execute(call("hello"), caller.signal)).toMatchObject({ success: true });
+      expect(await client.health(caller.signal)).toBe(true);
+      expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
+      client.close();
     });
 
     it("ends as a CANCELED failure instead of waiting for the connector", async () => {
