@@ -219,8 +219,13 @@ export async function runCommand(
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
   const logLines: CollectedLogLine[] | undefined = req.metadata?.returnLogLines === true ? [] : undefined;
-  const serverLog = createConnectorLogger(deps.logger, connector.slug, scrubber);
-  const logger = logLines === undefined ? serverLog : collectLogLines(serverLog, scrubber, logLines);
+  // Each line is scrubbed once, for the server log and the caller's copy alike.
+  const logger = createConnectorLogger(
+    deps.logger,
+    connector.slug,
+    scrubber,
+    logLines === undefined ? undefined : collectLogLines(logLines),
+  );
   // Here, not in each model's runner, so that every execution model warns alike (a deprecated command
   // keeps working and each call logs a warning); the record and the caller learn it too.
   const deprecation = commandDeprecation(connector, req.command);
