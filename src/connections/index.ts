@@ -10,7 +10,7 @@ export {
 export { type ConnectionOwner, connectionExists } from "./connection-exists.ts";
 export { toConnectionMessage } from "./connection-message.ts";
 export { registerConnections } from "./connection-service.ts";
-export { createConnectorLogger } from "./connector-logger.ts";
+export { createConnectorLogger, type LogLineTap } from "./connector-logger.ts";
 export { createLiveConnectionCounter } from "./count-live-connections.ts";
 export { type ActiveConnection, listActiveConnections } from "./list-active-connections.ts";
 export type { StoredTokens } from "./oauth-flow.ts";

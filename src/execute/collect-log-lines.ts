@@ -1,6 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { ConnectorLogger } from "../connectors/index.ts";
-import type { SecretScrubber } from "../secrets/index.ts";
+import type { LogLineTap } from "../connections/index.ts";
 import { redactDiagnostics } from "./redact-diagnostics.ts";
 
 /** A log line as Execute answers it (ConnectorLogLine). */
@@ -15,32 +14,18 @@ const MAX_LINES = 200;
 const MAX_MESSAGE = 2000;
 
 /**
- * `logger`, also keeping each line in `into` for the caller who asked for them
- * (ExecuteMetadata.return_log_lines). What is kept went through the same nets as what the answer already
- * carries: the execution's secrets scrubbed by value, and the fields redacted like diagnostics by key (the
- * server log's own key redaction is pino's, which a copy here would not get).
+ * The tap of a connector logger (`createConnectorLogger`) that keeps each line in `into` for the caller
+ * who asked for them (ExecuteMetadata.return_log_lines). The tap gets each line already scrubbed of the
+ * execution's secrets by value, as the server log does; the fields are also redacted like diagnostics
+ * by key here (the server log's own key redaction is pino's, which a copy here would not get).
  */
-export function collectLogLines(
-  logger: ConnectorLogger,
-  scrubber: SecretScrubber,
-  into: CollectedLogLine[],
-): ConnectorLogger {
-  const tee =
-    (level: keyof ConnectorLogger) =>
-    (message: string, fields?: JsonObject): void => {
-      logger[level](message, fields);
-      if (into.length >= MAX_LINES) return;
-      into.push({
-        level,
-        message: scrubber.text(message).slice(0, MAX_MESSAGE),
-        fields: redactDiagnostics(scrubber.value(fields ?? {})) as JsonObject,
-      });
-    };
-  return {
-    trace: tee("trace"),
-    debug: tee("debug"),
-    info: tee("info"),
-    warn: tee("warn"),
-    error: tee("error"),
+export function collectLogLines(into: CollectedLogLine[]): LogLineTap {
+  return (level, message, fields) => {
+    if (into.length >= MAX_LINES) return;
+    into.push({
+      level,
+      message: message.slice(0, MAX_MESSAGE),
+      fields: redactDiagnostics(fields) as JsonObject,
+    });
   };
 }

@@ -5,6 +5,7 @@ import { ExecuteRequestSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import type { Principal } from "../auth/index.ts";
 import { traceContextKey } from "../tracing/index.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
+import type { PendingRecord } from "./execution-recorder.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, runCommand } from "./run-command.ts";
 
@@ -17,7 +18,7 @@ export interface CommandRun {
   readonly command: string;
   readonly params: JsonObject;
   readonly timeoutMs: number;
-  /** Aborts the run (the job's lease ended, the server stops). */
+  /** Aborts the run (the job's lease ended, the MCP request was cancelled or the server stops). */
   readonly signal: AbortSignal;
   /** How the run was asked for, kept on its record: `webhook` for a job's command, `mcp` for a tool call. */
   readonly protocol: string;
@@ -50,7 +51,7 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
     }
     return { connector, connectionId: connection.id, credentials: connection.credentials };
   };
-  return async (principal, run) => {
+  const runCommandAs = async (principal: Principal, run: CommandRun, pending: PendingRecord) => {
     const { connector, connectionId, credentials } = await resolve(principal, run);
     if (connector.availability !== "available") {
       throw new ConnectError(
@@ -76,11 +77,18 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       },
       connector,
       req,
-      { tenantId: principal.tenantId, credentials },
+      { tenantId: principal.tenantId, credentials, controller: pending.controller },
     );
-    deps.recorder.record(
-      recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, run.protocol),
-    );
+    pending.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, run.protocol));
     return outcome;
+  };
+  return async (principal, run) => {
+    // As Execute: a stop waits for the run's record, cancelling its command if need be.
+    const pending = deps.recorder.begin();
+    try {
+      return await runCommandAs(principal, run, pending);
+    } finally {
+      pending.end();
+    }
   };
 }

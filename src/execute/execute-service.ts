@@ -1,5 +1,5 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { type Context, SpanKind } from "@opentelemetry/api";
 import { type ExecuteRequest, ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { hasScope, type Principal, requirePrincipal } from "../auth/index.ts";
@@ -22,6 +22,7 @@ import type { ExecuteDeps } from "./execute-deps.ts";
 import { answer, replyOf } from "./execute-reply.ts";
 import { ExecutionEntity } from "./execution-entity.ts";
 import { toExecutionMessage } from "./execution-message.ts";
+import type { PendingRecord } from "./execution-recorder.ts";
 import { createIdempotencyKeys } from "./idempotency.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, requestHash, runCommand } from "./run-command.ts";
@@ -75,52 +76,65 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     }
   }
 
+  /** One Execute call, whose record `pending` waits for (the claim's own row, for an idempotent call). */
+  async function execute(req: ExecuteRequest, ctx: HandlerContext, pending: PendingRecord) {
+    const principal = requirePrincipal(ctx);
+    const key = req.metadata?.idempotencyKey ?? "";
+    const { connector, connectionId, credentials } = await traced(
+      deps.tracing,
+      ctx.values.get(traceContextKey),
+      "resolve connector",
+      () => resolveTarget(principal, req, ctx.values.get(traceContextKey)),
+    );
+    checkAvailable(connector);
+    // Set before the command runs, so a failure and an idempotent replay carry it as well. A response
+    // header reaches every protocol: Connect and REST as an HTTP header, gRPC as leading metadata.
+    const deprecation = commandDeprecation(connector, req.command);
+    if (deprecation !== undefined)
+      ctx.responseHeader.set(DEPRECATED_HEADER, deprecationHeaderValue(deprecation));
+
+    const run = {
+      tenantId: principal.tenantId,
+      credentials,
+      webhooks: deps.webhookRegistrar?.(principal, connector.slug, connectionId),
+      controller: pending.controller,
+    };
+    // The record says how the call came: grpc, grpc-web, connect or rest (the request's own info).
+    const protocol = ctx.values.get(requestInfoKey)?.protocol ?? "connect";
+    const toRecord = (outcome: RunOutcome, scrubber?: SecretScrubber) =>
+      recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, protocol);
+    if (key === "") {
+      const { outcome, scrubber } = await runCommand(deps, ctx, connector, req, run);
+      pending.record(toRecord(outcome, scrubber));
+      return answer(replyOf(outcome));
+    }
+
+    // Claimed with a synchronous row before the command runs, so replicas agree.
+    const claim = await idempotencyKeys.claim(
+      { tenantId: principal.tenantId, subject: principal.subject, key, requestHash: requestHash(req) },
+      toRecord({ executionId: crypto.randomUUID(), durationMs: 0, result: { success: true } }),
+    );
+    if (claim.kind === "replay") {
+      deps.metrics?.replayed();
+      return answer(claim.reply);
+    }
+    const ran = await runCommand(deps, ctx, connector, req, run);
+    const outcome = { ...ran.outcome, executionId: claim.executionId };
+    const reply = replyOf(outcome);
+    await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);
+    return answer(reply);
+  }
+
   router.service(ExecuteService, {
     async execute(req, ctx) {
-      const principal = requirePrincipal(ctx);
-      const key = req.metadata?.idempotencyKey ?? "";
-      const { connector, connectionId, credentials } = await traced(
-        deps.tracing,
-        ctx.values.get(traceContextKey),
-        "resolve connector",
-        () => resolveTarget(principal, req, ctx.values.get(traceContextKey)),
-      );
-      checkAvailable(connector);
-      // Set before the command runs, so a failure and an idempotent replay carry it as well. A response
-      // header reaches every protocol: Connect and REST as an HTTP header, gRPC as leading metadata.
-      const deprecation = commandDeprecation(connector, req.command);
-      if (deprecation !== undefined)
-        ctx.responseHeader.set(DEPRECATED_HEADER, deprecationHeaderValue(deprecation));
-
-      const run = {
-        tenantId: principal.tenantId,
-        credentials,
-        webhooks: deps.webhookRegistrar?.(principal, connector.slug, connectionId),
-      };
-      // The record says how the call came: grpc, grpc-web, connect or rest (the request's own info).
-      const protocol = ctx.values.get(requestInfoKey)?.protocol ?? "connect";
-      const toRecord = (outcome: RunOutcome, scrubber?: SecretScrubber) =>
-        recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, protocol);
-      if (key === "") {
-        const { outcome, scrubber } = await runCommand(deps, ctx, connector, req, run);
-        deps.recorder.record(toRecord(outcome, scrubber));
-        return answer(replyOf(outcome));
+      // Begun first: a stop waits for the call's record, cancelling its command if need be, whatever
+      // step the call is at.
+      const pending = deps.recorder.begin();
+      try {
+        return await execute(req, ctx, pending);
+      } finally {
+        pending.end();
       }
-
-      // Claimed with a synchronous row before the command runs, so replicas agree.
-      const claim = await idempotencyKeys.claim(
-        { tenantId: principal.tenantId, subject: principal.subject, key, requestHash: requestHash(req) },
-        toRecord({ executionId: crypto.randomUUID(), durationMs: 0, result: { success: true } }),
-      );
-      if (claim.kind === "replay") {
-        deps.metrics?.replayed();
-        return answer(claim.reply);
-      }
-      const ran = await runCommand(deps, ctx, connector, req, run);
-      const outcome = { ...ran.outcome, executionId: claim.executionId };
-      const reply = replyOf(outcome);
-      await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);
-      return answer(reply);
     },
 
     async listExecutions(req, ctx) {

@@ -17,6 +17,7 @@ import { type DeclaredCall, prepareDeclaredCommand } from "./prepare-declared-co
 import { runExternal } from "./run-external.ts";
 import { runOpenApi } from "./run-openapi.ts";
 import { runScriptCommand } from "./run-script.ts";
+import { SERVER_STOPPED } from "./runs-in-flight.ts";
 
 /** What one run produced, before it becomes a response or an error; every string already scrubbed. */
 export interface RunOutcome {
@@ -36,6 +37,11 @@ export interface RunContext {
   /** Decrypted credentials of the connection ({} for connectors without auth). */
   credentials: Record<string, unknown>;
   webhooks?: WebhookRegistrar | undefined;
+  /**
+   * The run's abort controller, when something else may abort it too (the recorder, with
+   * {@link SERVER_STOPPED}, when the server stops before the run is recorded); a new one otherwise.
+   */
+  controller?: AbortController | undefined;
 }
 
 /**
@@ -164,9 +170,9 @@ export async function runCommand(
     callerMs ?? Number.POSITIVE_INFINITY,
     MAX_TIMEOUT_MS,
   );
-  // One controller for both ends (the budget and the caller going away), undone when the command
-  // returns: no timer or listener outlives the call on the hot path.
-  const controller = new AbortController();
+  // One controller for every end (the budget, the caller going away, the server stopping), undone when
+  // the command returns: no timer or listener outlives the call on the hot path.
+  const controller = run.controller ?? new AbortController();
   const signal = controller.signal;
   const timer = setTimeout(() => controller.abort(), Math.max(1, budget));
   const callerGone = () => controller.abort();
@@ -178,6 +184,10 @@ export async function runCommand(
   const deadlineBound = callerMs !== undefined && budget === callerMs;
   const timedOut = new Promise<ConnectorResult>((resolve) => {
     const done = () => {
+      if (signal.reason === SERVER_STOPPED) {
+        resolve({ success: false, error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" });
+        return;
+      }
       const reason: unknown = ctx.signal.reason;
       const deadline = reason instanceof ConnectError && reason.code === Code.DeadlineExceeded;
       resolve(
@@ -209,8 +219,13 @@ export async function runCommand(
   const stepId = req.metadata?.stepId ?? "";
   const runId = req.metadata?.runId ?? "";
   const logLines: CollectedLogLine[] | undefined = req.metadata?.returnLogLines === true ? [] : undefined;
-  const serverLog = createConnectorLogger(deps.logger, connector.slug, scrubber);
-  const logger = logLines === undefined ? serverLog : collectLogLines(serverLog, scrubber, logLines);
+  // Each line is scrubbed once, for the server log and the caller's copy alike.
+  const logger = createConnectorLogger(
+    deps.logger,
+    connector.slug,
+    scrubber,
+    logLines === undefined ? undefined : collectLogLines(logLines),
+  );
   // Here, not in each model's runner, so that every execution model warns alike (a deprecated command
   // keeps working and each call logs a warning); the record and the caller learn it too.
   const deprecation = commandDeprecation(connector, req.command);

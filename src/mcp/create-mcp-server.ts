@@ -70,6 +70,9 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
     listTools(deps, principal, narrowing, request.params?.cursor),
   );
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    // The SDK aborts its signal when the client cancels the request; a stop of the server ends the call too.
+    const signal =
+      deps.shutdown === undefined ? extra.signal : AbortSignal.any([extra.signal, deps.shutdown]);
     const args: JsonObject = toJsonObject(request.params.arguments);
     const { name } = request.params;
     const building =
@@ -80,10 +83,10 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
         ? (params) =>
             extra.sendRequest({ method: "sampling/createMessage", params }, CreateMessageResultSchema, {
               timeout: SAMPLING_TIMEOUT_MS,
-              signal: extra.signal,
+              signal,
             })
         : undefined;
-      const { result, failed } = await callBuildingTool(deps, caller, building, args, extra.signal, ask);
+      const { result, failed } = await callBuildingTool(deps, caller, building, args, signal, ask);
       state.failed = failed;
       return result;
     }
@@ -95,7 +98,7 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
       throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${name}`);
     }
     const { _meta: meta } = request.params;
-    const { result, failed } = await callConnectorTool(deps, caller, tool, args, meta, extra.signal);
+    const { result, failed } = await callConnectorTool(deps, caller, tool, args, meta, signal);
     state.failed = failed;
     return result;
   });

@@ -56,6 +56,11 @@ export interface McpDeps {
   readonly replies: ReplyRelay;
   /** The open notification streams (`GET /mcp`) and what they are told. */
   readonly notices: ToolListNotices;
+  /**
+   * Aborts when the server's grace period is half over (as every RPC's signal does): tool calls still
+   * running end then, and answer, before their connections are cut. Undefined when nothing stops them.
+   */
+  readonly shutdown?: AbortSignal | undefined;
   /** Compiles a script in the tenant's sandbox without running a command: the compile error, or undefined. */
   readonly checkScript: (tenantId: string, source: string) => Promise<string | undefined>;
 }

@@ -7,8 +7,8 @@ import type { Listener } from "../protocol/listener.ts";
  * The serving half of a graceful stop, after readiness has turned false: keep serving for the drain delay
  * (load balancers see /readyz fail and stop sending new work, while what they already routed is served),
  * then refuse new connections (HTTP/2 GOAWAY, HTTP/1.1 `Connection: close`) and let the calls in flight
- * finish for up to the shutdown timeout. Long-running handlers (streams) see `shutdown` abort once the
- * grace period is half over.
+ * finish for up to the shutdown timeout. Handlers (unary calls, MCP tool calls, streams) see `shutdown`
+ * abort once the grace period is half over, so that most answer before their connections are cut.
  */
 export async function drainListener(
   listener: Listener,

@@ -67,6 +67,7 @@ export function createMcpRoute(
     publicUrl: deps.services.connections.publicUrl,
     notices: deps.mcp.notices,
     replies: deps.mcp.replies,
+    shutdown: deps.shutdownSignal,
     checkScript: createScriptCheck(deps.services.execute.sandbox),
     readBody: (req) =>
       readBody(req, deps.maxBodyBytes).catch((error: unknown) => {
@@ -160,6 +161,8 @@ function createInProcessApi(deps: AppDeps, requestLog: RequestLog): Transport {
         createInputCheckInterceptor(createInputChecker()),
       ],
       readMaxBytes: deps.maxBodyBytes,
+      // As the server's own router: a stop ends these calls once its grace period is half over.
+      ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
     },
   });
 }

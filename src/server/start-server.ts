@@ -47,7 +47,8 @@ export interface RunningServer {
   /**
    * Graceful stop: turn not-ready at once (/readyz 503, grpc.health NOT_SERVING) but keep serving for the
    * drain delay, then refuse new connections and let in-flight calls finish (up to the shutdown timeout),
-   * stop background work, close the database. Safe to call more than once.
+   * cancel the commands still running (each is recorded), stop background work, close the database. Safe
+   * to call more than once.
    */
   stop(): Promise<void>;
 }
@@ -231,6 +232,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
         stopping ??= (async () => {
           leaving.abort();
           await drainListener(listener, config, logger, shutdown);
+          // Commands may still be running (of calls the grace period's end cut off, of webhook jobs): they
+          // are cancelled now, so that each is recorded before the recorder's last write.
+          const cancelled = infra.recorder.cancelRunning();
+          if (cancelled > 0)
+            logger.warn({ runs: cancelled }, "stopping: cancelled the commands still running");
           logger.info("stopping: connections closed; stopping background work");
           await background.disposeAsync();
           logger.info("stopped");

@@ -1,0 +1,276 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { sign } from "@octokit/webhooks-methods";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
+import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { IDEMPOTENCY_KEY_META, TIMEOUT_MS_META } from "../../src/mcp/call-options.ts";
+import { startTestServer, type TestServer } from "../support/test-server.ts";
+
+// Every Execute call leaves an execution record, the calls a stop cuts off too: a call still running when
+// the grace period ends is cancelled (its upstream request ends) and recorded once, as CANCELED, before
+// the server's last write of records; one that finishes during the grace period is recorded as it ended.
+
+/** Far longer than any test: only the stop can end these calls. */
+const NEVER_MS = 600_000;
+const PHASE_REFUSE = "stopping: refusing new connections; draining in-flight calls";
+const GITHUB_SECRET = "execute-at-stop-secret";
+
+/** A loopback upstream that holds every request until released, and tells which have arrived and ended. */
+interface HeldUpstream {
+  readonly url: string;
+  /** Tags (`?tag=`) of the requests that arrived. */
+  readonly arrived: Set<string>;
+  /** Tags of the requests whose connection ended before an answer (the caller aborted them). */
+  readonly aborted: Set<string>;
+  /** Answers every held request 200 and each later one at once. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+async function startHeldUpstream(): Promise<HeldUpstream> {
+  const arrived = new Set<string>();
+  const aborted = new Set<string>();
+  const held: ServerResponse[] = [];
+  let released = false;
+  const answer = (res: ServerResponse) =>
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const tag = new URL(req.url ?? "/", "http://upstream").searchParams.get("tag") ?? "";
+    arrived.add(tag);
+    res.once("close", () => {
+      if (!res.writableEnded) aborted.add(tag);
+    });
+    if (released) answer(res);
+    else held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/held`,
+    arrived,
+    aborted,
+    release() {
+      released = true;
+      for (const res of held.splice(0)) answer(res);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+interface Recorded {
+  protocol: string;
+  status: string;
+  error_code: string | null;
+  idempotency_key: string | null;
+}
+
+/** The execution records of the test's database, read after the server has stopped. */
+async function recordsOf(t: TestServer): Promise<Recorded[]> {
+  const client = new pg.Client({ connectionString: t.database?.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<Recorded>(
+      "select protocol, status, error_code, idempotency_key from executions order by protocol, idempotency_key",
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("execution records of the calls a stop finds running", () => {
+  let upstream: HeldUpstream;
+  let t: TestServer | undefined;
+  let mcp: Client | undefined;
+
+  beforeEach(async () => {
+    upstream = await startHeldUpstream();
+  });
+  afterEach(async () => {
+    await mcp?.close().catch(() => undefined);
+    await t?.stop();
+    await upstream.close();
+  });
+
+  /** Starts a server, with the grace period given, and an MCP client of an `execute` and `mcp` key. */
+  async function start(graceMs: number): Promise<{ server: TestServer; key: string }> {
+    const server = await startTestServer("postgresql", { PATCHBAY_SHUTDOWN_TIMEOUT_MS: String(graceMs) });
+    t = server;
+    const key = await server.createKey(["execute", "mcp"], "stop-tester");
+    mcp = new Client({ name: "execute-at-stop", version: "1.0.0" });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+    return { server, key };
+  }
+
+  /**
+   * One call of the `http` connector's request to the held upstream on each way a command is called; each
+   * settles to whether it was answered without an error (a call the stop cuts off fails on the client).
+   */
+  function callEveryWay(server: TestServer, key: string): Promise<boolean>[] {
+    const params = (tag: string) => ({ url: `${upstream.url}?tag=${tag}`, timeoutMs: NEVER_MS });
+    const headers = { authorization: `Bearer ${key}` };
+    const grpc = createClient(ExecuteService, createGrpcTransport({ baseUrl: server.url }));
+    const tool = (tag: string, meta: Record<string, unknown>) =>
+      (mcp as Client).callTool({ name: "http_request", arguments: params(tag), _meta: meta });
+    const calls: Promise<unknown>[] = [
+      grpc.execute(
+        { target: { case: "connectorSlug", value: "http" }, command: "request", params: params("grpc") },
+        { headers, timeoutMs: NEVER_MS },
+      ),
+      fetch(`${server.url}/api/v1/connectors/http/execute`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({
+          command: "request",
+          params: params("rest"),
+          metadata: { timeoutMs: NEVER_MS },
+        }),
+      }).then(async (res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+      }),
+      tool("mcp", { [TIMEOUT_MS_META]: NEVER_MS }),
+      tool("mcp-keyed", { [TIMEOUT_MS_META]: NEVER_MS, [IDEMPOTENCY_KEY_META]: "stop-1" }),
+    ];
+    return calls.map((call) =>
+      call.then(
+        (answer) => !(typeof answer === "object" && answer !== null && "isError" in answer && answer.isError),
+        () => false,
+      ),
+    );
+  }
+  const TAGS = ["grpc", "rest", "mcp", "mcp-keyed"];
+
+  it("cancels the calls still running when the grace period ends and records each once, as CANCELED", async () => {
+    const { server, key } = await start(1_000);
+    const calls = callEveryWay(server, key);
+    // Each call is in flight: its upstream request has arrived, and nothing will answer it.
+    await expect.poll(() => [...upstream.arrived].sort(), { timeout: 60_000 }).toEqual([...TAGS].sort());
+
+    await server.server.stop();
+    // Every command was told to stop: its upstream request was ended, not left to run after the stop.
+    expect([...upstream.aborted].sort()).toEqual([...TAGS].sort());
+    await Promise.all(calls);
+
+    const records = await recordsOf(server);
+    expect(records).toEqual([
+      { protocol: "grpc", status: "failed", error_code: "CANCELED", idempotency_key: null },
+      { protocol: "mcp", status: "failed", error_code: "CANCELED", idempotency_key: "stop-1" },
+      { protocol: "mcp", status: "failed", error_code: "CANCELED", idempotency_key: null },
+      { protocol: "rest", status: "failed", error_code: "CANCELED", idempotency_key: null },
+    ]);
+    // Nothing came too late to be written.
+    expect(server.logs.text()).not.toContain("after the recorder stopped");
+  }, 120_000);
+
+  it("records a call that finishes during the grace period as succeeded", async () => {
+    const { server, key } = await start(60_000);
+    const calls = callEveryWay(server, key);
+    await expect.poll(() => [...upstream.arrived].sort(), { timeout: 60_000 }).toEqual([...TAGS].sort());
+
+    const stopped = server.server.stop();
+    // The stop has begun refusing new connections; the calls in flight are still let finish.
+    await expect.poll(() => server.logs.text(), { timeout: 60_000 }).toContain(PHASE_REFUSE);
+    upstream.release();
+    const answers = await Promise.all(calls);
+    await stopped;
+
+    expect(answers).toEqual(TAGS.map(() => true));
+    expect(upstream.aborted.size).toBe(0);
+    const records = await recordsOf(server);
+    expect(records).toEqual([
+      { protocol: "grpc", status: "succeeded", error_code: null, idempotency_key: null },
+      { protocol: "mcp", status: "succeeded", error_code: null, idempotency_key: "stop-1" },
+      { protocol: "mcp", status: "succeeded", error_code: null, idempotency_key: null },
+      { protocol: "rest", status: "succeeded", error_code: null, idempotency_key: null },
+    ]);
+  }, 120_000);
+  it("cancels a webhook job's command still running when the grace period ends, and records it as CANCELED", async () => {
+    // A webhook job's command holds no connection of a caller: nothing but the stop's cancellation ends it.
+    const { server } = await start(1_000);
+    const admin = { authorization: `Bearer ${server.adminKey}` };
+    const rest = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const created = await rest("/api/v1/connectors", {
+      name: "held-sink",
+      executionModel: "script",
+      configSchema: {
+        connectionConfig: {
+          baseUrl: { type: "string", required: true, description: "Sink URL" },
+          apiKey: { type: "string", required: true, secret: true, description: "API key" },
+        },
+        commands: {
+          forward: {
+            params: ["event"],
+            description: "Forward an event",
+            outputs: ["status"],
+            paramSchema: {},
+          },
+        },
+      },
+      scriptSource: `function forward() {
+  var r = patchbay.http.post(patchbay.config.baseUrl, { id: patchbay.params.event.providerEventId }, {});
+  return { payload: { status: r.status } };
+}`,
+    });
+    expect(created.status).toBe(200);
+    const started = await rest("/api/v1/connections", { connectorSlug: "held-sink" });
+    const connectionId = ((await started.json()) as { connection: { id: string } }).connection.id;
+    const submitted = await rest(`/api/v1/connections/${connectionId}/credentials`, {
+      credentials: { baseUrl: `${upstream.url}?tag=webhook`, apiKey: "sink-key" },
+    });
+    expect(submitted.status).toBe(200);
+    const { endpoint } = await createClient(
+      WebhookService,
+      createGrpcTransport({ baseUrl: server.url }),
+    ).createEndpoint(
+      {
+        provider: "github",
+        connectorSlug: "github",
+        secret: GITHUB_SECRET,
+        target: { kind: { case: "command", value: { connectionId, command: "forward" } } },
+      },
+      { headers: admin },
+    );
+    const body = JSON.stringify({
+      action: "opened",
+      issue: { number: 1, title: "held" },
+      repository: { id: 1 },
+    });
+    const delivered = await fetch(`${server.url}/api/v1/connectors/webhooks/github/${endpoint?.id}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": "held-1",
+        "x-hub-signature-256": await sign(GITHUB_SECRET, body),
+      },
+      body,
+    });
+    expect(delivered.status).toBe(204);
+    await expect.poll(() => upstream.arrived.has("webhook"), { timeout: 60_000 }).toBe(true);
+
+    await server.server.stop();
+    expect(upstream.aborted.has("webhook")).toBe(true);
+    expect(await recordsOf(server)).toEqual([
+      { protocol: "webhook", status: "failed", error_code: "CANCELED", idempotency_key: null },
+    ]);
+    expect(server.logs.text()).toContain("stopping: cancelled the commands still running");
+  }, 120_000);
+});
