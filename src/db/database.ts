@@ -81,8 +81,8 @@ export interface Database {
   statementStats(): StatementStats;
   /**
    * Tells the statement observer (when one was given) of the statements on a pool opened beside the
-   * ORM's from `url` (the webhook event writers'), as it is told of the ORM pool's. Call it before the
-   * pool opens a connection: connections opened earlier go unobserved.
+   * ORM's from `url` (the webhook event writers', the job queue's), as it is told of the ORM pool's.
+   * Call it before the pool opens a connection: connections opened earlier go unobserved.
    */
   observePool(pool: pg.Pool): void;
   /** Closes connections (and leaves the embedded server, which the last process to leave stops). */

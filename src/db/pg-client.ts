@@ -12,6 +12,8 @@ export interface PgClient {
 /** The slice of node-postgres's `Pool` the statement hooks need. */
 export interface PgPoolEvents {
   on(event: "connect", listener: (client: never) => void): unknown;
+  /** Checks a connection out: with a callback (pg-pool's own `query` does so) or as a promise. */
+  connect: (...args: unknown[]) => unknown;
 }
 
 /** A statement's text when it is a plain one (a string or `{ text }`); undefined for a cursor or anything else. */

@@ -47,6 +47,7 @@ export const NOT_CODES: Readonly<Record<string, string>> = {
   UND_ERR_CONNECT_TIMEOUT: "undici error code, read",
   UND_ERR_HEADERS_TIMEOUT: "undici error code, read",
   CALLER_GONE: "internal marker of a statement not sent; never leaves the process",
+  SELECT: "SQL keyword: the operation a statement span is named by (a WITH statement that writes nothing)",
 };
 
 const UPPER = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;

@@ -14,6 +14,8 @@ import {
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const SECRET = "trace-webhook-secret";
+/** The caller's span, in the traceparent a traced call sends. */
+const CALLER_SPAN = "00f067aa0ba902b7";
 
 // A signed GitHub delivery, traced from the receiver to its target: receive (a root: providers send no
 // trace context) with its verify and store steps, then the job's delivery as the receive span's child in
@@ -134,10 +136,10 @@ describe("traces of a webhook delivery, from receipt to its target", () => {
     const trace = spans.filter((s) => s.traceId === receiveOf()?.traceId);
     const store = trace.find((s) => s.name === "webhook store");
     // The store step's children: BEGIN with the turn and the events' INSERT, then the job's INSERT
-    // (pg-boss's, a WITH statement) with COMMIT. Each once.
+    // (pg-boss's, a WITH statement named after the insert it leads to) with COMMIT. Each once.
     const statements = trace.filter((s) => s.parentSpanId === store?.spanId);
     expect(statements.map((s) => s.name).sort()).toEqual(
-      ["BEGIN", "COMMIT", "INSERT webhook_events", "SELECT", "WITH job_common"].sort(),
+      ["BEGIN", "COMMIT", "INSERT webhook_events", "SELECT", "INSERT job_common"].sort(),
     );
     for (const statement of statements) {
       expect(attribute(statement, "db.system.name"), statement.name).toBe("postgresql");
@@ -149,5 +151,55 @@ describe("traces of a webhook delivery, from receipt to its target", () => {
     expect(attribute(insert, "db.collection.name")).toBe("webhook_events");
     expect(insert?.status?.code ?? 0).not.toBe(2);
     expect(JSON.stringify(statements)).not.toContain("trace-delivery-2");
+    const jobInsert = statements.find((s) => s.name === "INSERT job_common");
+    expect(attribute(jobInsert, "db.operation.name")).toBe("INSERT");
+    expect(attribute(jobInsert, "db.collection.name")).toBe("job_common");
+  }, 150_000);
+
+  // The job queue (pg-boss) runs on a pool of its own: the statements a call makes through it are spans
+  // of that call like those on the API's pool, and its own polling and upkeep, which no call made, none.
+  it("traces ClaimJobs' statements on the job queue's pool as client spans of the call", async () => {
+    const headers = { authorization: `Bearer ${t.adminKey}` };
+    const client = createClient(WebhookService, createGrpcTransport({ baseUrl: t.url }));
+    const { endpoint } = await client.createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: SECRET },
+      { headers },
+    );
+    expect(endpoint?.target?.kind.case).toBe("pull");
+    expect(await deliver(endpoint?.id ?? "", "trace-claim-1")).toBe(204);
+    const traceId = "d".repeat(32);
+    const { jobs } = await client.claimJobs(
+      { endpointId: endpoint?.id ?? "" },
+      { headers: { ...headers, traceparent: `00-${traceId}-${CALLER_SPAN}-01` } },
+    );
+    expect(jobs).toHaveLength(1);
+
+    const callOf = () =>
+      spans.find((s) => s.traceId === traceId && s.name === "patchbay.v1.WebhookService/ClaimJobs");
+    const fetchOf = () =>
+      spans.find(
+        (s) => s.traceId === traceId && s.parentSpanId === callOf()?.spanId && s.name === "UPDATE job_common",
+      );
+    await expect.poll(() => fetchOf() !== undefined, { timeout: 60_000, interval: 250 }).toBe(true);
+    const call = callOf();
+    expect(call?.parentSpanId).toBe(CALLER_SPAN);
+    // pg-boss's fetch (the job queue's pool), then the lease and the rows read on the API's pool.
+    const statements = spans.filter((s) => s.traceId === traceId && s.parentSpanId === call?.spanId);
+    expect(statements.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["UPDATE job_common", "UPDATE job", "SELECT job", "SELECT webhook_events"]),
+    );
+    const fetched = fetchOf();
+    expect(fetched?.kind).toBe(3); // CLIENT
+    expect(attribute(fetched, "db.system.name")).toBe("postgresql");
+    expect(attribute(fetched, "db.operation.name")).toBe("UPDATE");
+    expect(attribute(fetched, "db.collection.name")).toBe("job_common");
+    expect(attribute(fetched, "db.namespace")).toBe(t.database?.name);
+    expect(attribute(fetched, "server.address")).toBe("127.0.0.1");
+    expect(fetched?.status?.code ?? 0).not.toBe(2);
+    // The job queue polls and supervises every second here (PATCHBAY_JOB_SUPERVISE_S): none of it, nor
+    // any other statement, starts a trace of its own.
+    expect(
+      spans.filter((s) => attribute(s, "db.system.name") !== undefined && (s.parentSpanId ?? "") === ""),
+    ).toEqual([]);
   }, 150_000);
 });

@@ -133,7 +133,8 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
       ).toHaveLength(1);
       // The stalled turn is still held: the write above did not wait for it to end.
       const held = await sql(
-        "select 1 from pg_locks where locktype = 'advisory' and classid = 1346520406 and objid = 1 and granted",
+        `select 1 from pg_locks where locktype = 'advisory' and classid = 1346520406 and objid = 1 and granted
+          and database = (select oid from pg_database where datname = current_database())`,
       );
       expect(held).toHaveLength(1);
     } finally {

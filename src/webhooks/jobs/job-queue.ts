@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { PgBoss } from "pg-boss";
 import type { Database } from "../../db/index.ts";
 import type { Logger } from "../../logging/logger.ts";
@@ -93,6 +94,12 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
   boss.on("warning", (warning: { message?: string }) =>
     options.logger.warn({ warning: warning.message ?? "" }, "job queue warning"),
   );
+  // Observed as the other pools are (the tracer's statement spans): pg-boss opens its pool in `start()`
+  // unless it is open already, so it is opened here first, to be observed from its first connection.
+  // `open` and `pool` are pg-boss's own pool-based `Db`'s (the release job-store.ts pins), not its API.
+  const bossDb = boss.getDb() as unknown as { open(): Promise<void>; readonly pool: pg.Pool };
+  await bossDb.open();
+  options.db.observePool(bossDb.pool);
   await boss.start();
   // The worker refreshes a heartbeat every 5 s: a job whose worker died (SIGKILL) is failed by the
   // supervisor about 10 s later and retried, instead of waiting out the 120 s lease, which stays as the
