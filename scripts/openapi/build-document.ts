@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { collectBindings } from "../../src/server/rest/http-rules.ts";
 import { buildOperation } from "./build-operation.ts";
 import { commentOf } from "./comments.ts";
+import type { DeclaredOptions } from "./declared-options.ts";
 import { errorResponses, errorSchema, headerComponents } from "./error-responses.ts";
 import type { JsonObject } from "./json.ts";
 import { createSchemaBuilder } from "./schema-builder.ts";
@@ -12,6 +13,8 @@ export interface OpenApiDocumentOptions {
   readonly services: readonly DescService[];
   /** info.version, the package version. */
   readonly version: string;
+  /** The patchbay.v1 options (access, REST statuses, input rules) as the services' descriptors declare them. */
+  readonly declared: DeclaredOptions;
 }
 
 const DESCRIPTION = [
@@ -28,10 +31,10 @@ const DESCRIPTION = [
  * HttpRule parser). Deterministic: paths follow the bindings' order, components are sorted by name.
  */
 export function buildOpenApiDocument(options: OpenApiDocumentOptions): JsonObject {
-  const schemas = createSchemaBuilder();
+  const schemas = createSchemaBuilder(options.declared);
   const paths: Record<string, JsonObject> = {};
   for (const binding of collectBindings(options.services)) {
-    const { path, method, operation } = buildOperation(binding, schemas);
+    const { path, method, operation } = buildOperation(binding, schemas, options.declared);
     const item = paths[path] ?? {};
     if (item[method] !== undefined) throw new Error(`two bindings for ${method.toUpperCase()} ${path}`);
     item[method] = operation;

@@ -1,9 +1,9 @@
 import { STATUS_CODES } from "node:http";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { getOption, hasOption } from "@bufbuild/protobuf";
-import { access, rest } from "../../gen/patchbay/v1/common_pb.ts";
 import type { HttpBinding } from "../../src/server/rest/http-rules.ts";
 import { commentOf, firstSentence } from "./comments.ts";
+import type { DeclaredOptions } from "./declared-options.ts";
 import {
   DEFAULT_ERROR_RESPONSE,
   documentedErrorStatuses,
@@ -33,8 +33,9 @@ export function operationIdOf(binding: HttpBinding): string {
 }
 
 /** The access rule of an RPC; without the option it needs "admin", as the auth interceptor enforces. */
-function accessOf(binding: HttpBinding): { isPublic: boolean; scope: string } {
-  if (!hasOption(binding.method, access)) return { isPublic: false, scope: "admin" };
+function accessOf(binding: HttpBinding, declared: DeclaredOptions): { isPublic: boolean; scope: string } {
+  const { access } = declared;
+  if (access === undefined || !hasOption(binding.method, access)) return { isPublic: false, scope: "admin" };
   const rule = getOption(binding.method, access);
   return { isPublic: rule.public, scope: rule.scope === "" ? "admin" : rule.scope };
 }
@@ -87,7 +88,12 @@ function successContent(binding: HttpBinding, schemas: SchemaBuilder): JsonObjec
   return { "application/json": { schema: schemas.fieldSchema(field, "response") } };
 }
 
-function successResponses(binding: HttpBinding, isPublic: boolean, schemas: SchemaBuilder): JsonObject {
+function successResponses(
+  binding: HttpBinding,
+  isPublic: boolean,
+  schemas: SchemaBuilder,
+  declared: DeclaredOptions,
+): JsonObject {
   const content = successContent(binding, schemas);
   // Only requests with an API key pass the rate limiter, so only they carry its headers.
   const limit = isPublic ? {} : rateLimitHeaders();
@@ -96,7 +102,11 @@ function successResponses(binding: HttpBinding, isPublic: boolean, schemas: Sche
     ...(Object.keys(headers).length > 0 ? { headers } : {}),
     ...(body === undefined ? {} : { content: body }),
   });
-  const statuses = hasOption(binding.method, rest) ? getOption(binding.method, rest).successStatuses : [];
+  const { rest } = declared;
+  const statuses =
+    rest !== undefined && hasOption(binding.method, rest)
+      ? getOption(binding.method, rest).successStatuses
+      : [];
   const responses: JsonObject = { "200": response("OK", limit, content) };
   for (const status of [...new Set(statuses)].sort((a, b) => a - b)) {
     if (status === 200) continue;
@@ -130,7 +140,11 @@ function errorRefs(isPublic: boolean): JsonObject {
  * (200 plus the method's `patchbay.v1.rest` statuses), error responses from the shared status table,
  * and its security (`security: []` for public RPCs, `x-patchbay-scope` otherwise).
  */
-export function buildOperation(binding: HttpBinding, schemas: SchemaBuilder): BuiltOperation {
+export function buildOperation(
+  binding: HttpBinding,
+  schemas: SchemaBuilder,
+  declared: DeclaredOptions,
+): BuiltOperation {
   const method = binding.httpMethod.toLowerCase();
   if (!OPENAPI_METHODS.has(method)) {
     throw new Error(`${operationIdOf(binding)}: OpenAPI cannot describe HTTP method ${binding.httpMethod}`);
@@ -141,9 +155,9 @@ export function buildOperation(binding: HttpBinding, schemas: SchemaBuilder): Bu
   let query: { parameters: JsonObject[]; omitted: readonly string[] } = { parameters: [], omitted: [] };
   if (binding.body !== "*") {
     if (binding.body !== "") excluded.add(binding.body);
-    query = queryParameters(binding.method.input, excluded, schemas);
+    query = queryParameters(binding.method.input, excluded, schemas, declared);
   }
-  const { isPublic, scope } = accessOf(binding);
+  const { isPublic, scope } = accessOf(binding, declared);
 
   const comment = commentOf(binding.method);
   const notes = [comment];
@@ -169,7 +183,7 @@ export function buildOperation(binding: HttpBinding, schemas: SchemaBuilder): Bu
   if (parameters.length > 0) operation.parameters = parameters;
   const body = requestBody(binding, boundTopLevel, schemas);
   if (body !== undefined) operation.requestBody = body;
-  operation.responses = { ...successResponses(binding, isPublic, schemas), ...errorRefs(isPublic) };
+  operation.responses = { ...successResponses(binding, isPublic, schemas, declared), ...errorRefs(isPublic) };
   if (isPublic) operation.security = [];
   else operation["x-patchbay-scope"] = scope;
   if (binding.method.deprecated) operation.deprecated = true;

@@ -7,6 +7,7 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import type { Plugin } from "@bufbuild/protoplugin";
 import { buildOpenApiDocument } from "./build-document.ts";
+import { declaredOptionsOf } from "./declared-options.ts";
 import { toJsonText, toYamlText } from "./serialize-document.ts";
 
 /** Options for {@link createOpenApiPlugin}. */
@@ -51,7 +52,11 @@ export function createOpenApiPlugin(options: OpenApiPluginOptions): Plugin {
       const supportedFeatures = BigInt(CodeGeneratorResponse_Feature.PROTO3_OPTIONAL);
       // buf runs a plugin once per input of buf.gen.yaml; only the input holding the packages answers.
       if (services.length === 0) return create(CodeGeneratorResponseSchema, { supportedFeatures });
-      const document = buildOpenApiDocument({ services, version: options.version });
+      const document = buildOpenApiDocument({
+        services,
+        version: options.version,
+        declared: declaredOptionsOf(registry),
+      });
       return create(CodeGeneratorResponseSchema, {
         supportedFeatures,
         file: [

@@ -1,4 +1,5 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import type { DeclaredOptions } from "./declared-options.ts";
 import type { JsonObject } from "./json.ts";
 import { isRequiredField } from "./rule-keywords.ts";
 import type { SchemaBuilder } from "./schema-builder.ts";
@@ -23,6 +24,7 @@ export function queryParameters(
   message: DescMessage,
   excluded: ReadonlySet<string>,
   schemas: SchemaBuilder,
+  declared: DeclaredOptions,
 ): QueryParameters {
   const parameters: JsonObject[] = [];
   const omitted: string[] = [];
@@ -32,7 +34,7 @@ export function queryParameters(
     const parameter: JsonObject = { name: jsonPath.join("."), in: "query" };
     if (typeof description === "string") parameter.description = description;
     // A nested field is required only when its parent is set: the query string has no such rule.
-    if (jsonPath.length === 1 && isRequiredField(field)) parameter.required = true;
+    if (jsonPath.length === 1 && isRequiredField(declared, field)) parameter.required = true;
     if (deprecated === true) parameter.deprecated = true;
     if (field.fieldKind === "list") {
       parameter.style = "form";

@@ -1,9 +1,11 @@
 import { type DescField, type DescOneof, getOption, hasOption, ScalarType } from "@bufbuild/protobuf";
-import { oneof_required, type Rules, rules } from "../../gen/patchbay/v1/common_pb.ts";
+import type { Rules } from "../../gen/patchbay/v1/common_pb.ts";
+import type { DeclaredOptions } from "./declared-options.ts";
 import type { JsonObject } from "./json.ts";
 
-function rulesOf(field: DescField): Rules | undefined {
-  return hasOption(field, rules) ? getOption(field, rules) : undefined;
+function rulesOf(declared: DeclaredOptions, field: DescField): Rules | undefined {
+  const { rules } = declared;
+  return rules !== undefined && hasOption(field, rules) ? getOption(field, rules) : undefined;
 }
 
 /**
@@ -11,15 +13,16 @@ function rulesOf(field: DescField): Rules | undefined {
  * length (proto3 JSON leaves an empty string out, so a string that must not be empty must be there).
  * Never a oneof member: which member is set is the oneof's rule ({@link isRequiredOneof}).
  */
-export function isRequiredField(field: DescField): boolean {
+export function isRequiredField(options: DeclaredOptions, field: DescField): boolean {
   if (field.oneof !== undefined) return false;
-  const declared = rulesOf(field);
+  const declared = rulesOf(options, field);
   return declared !== undefined && (declared.required || declared.minLen > 0);
 }
 
 /** Whether a request must set one member of the oneof (`(patchbay.v1.oneof_required)`). */
-export function isRequiredOneof(oneof: DescOneof): boolean {
-  return getOption(oneof, oneof_required);
+export function isRequiredOneof(options: DeclaredOptions, oneof: DescOneof): boolean {
+  const { oneofRequired } = options;
+  return oneofRequired !== undefined && getOption(oneof, oneofRequired);
 }
 
 // Keywords of one value: a string's length, format, closed set and pattern, a number's range.
@@ -45,8 +48,8 @@ function valueKeywords(declared: Rules, scalar: ScalarType): JsonObject {
  * field), and `minItems`/`minProperties` for a required repeated or map field. Presence (`required`)
  * belongs to the enclosing object and is {@link isRequiredField}'s.
  */
-export function withRuleKeywords(field: DescField, schema: JsonObject): JsonObject {
-  const declared = rulesOf(field);
+export function withRuleKeywords(options: DeclaredOptions, field: DescField, schema: JsonObject): JsonObject {
+  const declared = rulesOf(options, field);
   if (declared === undefined) return schema;
   if (field.fieldKind === "scalar") return { ...schema, ...valueKeywords(declared, field.scalar) };
   if (field.fieldKind === "list") {

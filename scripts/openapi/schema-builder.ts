@@ -1,5 +1,6 @@
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
 import { commentOf } from "./comments.ts";
+import type { DeclaredOptions } from "./declared-options.ts";
 import { isAlwaysWritten } from "./is-always-written.ts";
 import type { JsonObject } from "./json.ts";
 import { isRequiredField, isRequiredOneof, withRuleKeywords } from "./rule-keywords.ts";
@@ -48,8 +49,8 @@ interface MessageRef {
   readonly use: SchemaUse;
 }
 
-/** Creates a builder with no schemas referenced yet. */
-export function createSchemaBuilder(): SchemaBuilder {
+/** Creates a builder with no schemas referenced yet, reading the input rules from `declared`. */
+export function createSchemaBuilder(declared: DeclaredOptions): SchemaBuilder {
   const enums = new Map<string, DescEnum>();
   const refs: MessageRef[] = [];
 
@@ -99,11 +100,11 @@ export function createSchemaBuilder(): SchemaBuilder {
   }
 
   function fieldSchema(field: DescField, use: SchemaUse = "request"): JsonObject {
-    const schema = withRuleKeywords(field, valueSchema(field, use));
+    const schema = withRuleKeywords(declared, field, valueSchema(field, use));
     const notes = [commentOf(field)];
     if (field.oneof !== undefined) {
       const members = field.oneof.fields.map((f) => `\`${f.jsonName}\``).join(", ");
-      const rule = isRequiredOneof(field.oneof) ? "exactly" : "at most";
+      const rule = isRequiredOneof(declared, field.oneof) ? "exactly" : "at most";
       // Oneofs stay plain optional properties: simple for every client generator, and still exact
       // about the rule in words.
       notes.push(`Part of oneof \`${field.oneof.name}\`: set ${rule} one of ${members}.`);
@@ -125,7 +126,7 @@ export function createSchemaBuilder(): SchemaBuilder {
     for (const field of message.fields) {
       if (omit.has(field.name)) continue;
       properties[field.jsonName] = fieldSchema(field, use);
-      if (isRequiredField(field) || (use === "response" && isAlwaysWritten(field))) {
+      if (isRequiredField(declared, field) || (use === "response" && isAlwaysWritten(field))) {
         required.push(field.jsonName);
       }
     }

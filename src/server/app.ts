@@ -244,23 +244,26 @@ export function createApp(deps: AppDeps): App {
       failed(req, res, error);
     }
   };
-  // An HTTP/2 stream for a procedure the fast path has goes there first; every other one to Node as before.
+  // An HTTP/2 stream for a procedure the fast path has goes there first; every other one, and one it
+  // declines, to Node as before. Node's handling runs outside the guard: what throws in the guard threw
+  // before anything made request and response objects for the stream, so those made here are its only ones.
   const onStream: StreamHandler = (stream, headers, rawHeaders, toCompat) => {
     const unary = fastPath.get(pathOf(headers[":path"] ?? "/"));
-    if (unary === undefined) {
-      toCompat();
-      return;
+    let taken = false;
+    if (unary !== undefined) {
+      try {
+        taken = unary.stream(stream, headers, rawHeaders);
+      } catch (error) {
+        // Answered as a request that threw is, on objects made for the stream as Node makes them.
+        failed(
+          new http2.Http2ServerRequest(stream, headers, {}, rawHeaders),
+          new http2.Http2ServerResponse(stream),
+          error,
+        );
+        return;
+      }
     }
-    try {
-      unary.stream(stream, headers, rawHeaders, toCompat);
-    } catch (error) {
-      // Answered as a request that threw is, on objects made for the stream as Node makes them.
-      failed(
-        new http2.Http2ServerRequest(stream, headers, {}, rawHeaders),
-        new http2.Http2ServerResponse(stream),
-        error,
-      );
-    }
+    if (!taken) toCompat();
   };
   return { handler, onStream };
 }

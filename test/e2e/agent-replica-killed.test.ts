@@ -1,20 +1,14 @@
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fromBinary } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { StatusSchema } from "../../gen/google/rpc/status_pb.ts";
-import { ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createNativeQuery } from "../../src/db/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { type RunningServer, startServer } from "../../src/server/start-server.ts";
-import { root } from "../cli/run-patchbay.ts";
-import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
+import { grpc } from "../support/grpc-js-client.ts";
 import { LogCapture } from "../support/log-capture.ts";
+import { createReplicaCalls, failureCode } from "../support/replica-calls.ts";
 import { type SpawnedServer, spawnServer } from "../support/spawn-server.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
@@ -30,14 +24,7 @@ interface Outcome {
 }
 
 function outcomeOf(error: grpc.ServiceError): Outcome {
-  const [bin] = error.metadata.get("grpc-status-details-bin");
-  let errorCode: string | undefined;
-  if (bin instanceof Buffer) {
-    for (const detail of fromBinary(StatusSchema, bin).details) {
-      errorCode ??= anyUnpack(detail, ExecutionFailureSchema)?.errorCode;
-    }
-  }
-  return { code: error.code, errorCode, message: error.details };
+  return { code: error.code, errorCode: failureCode(error), message: error.details };
 }
 
 // Three replicas on one database: "doomed" (a child process) holds agents' streams and is killed with
@@ -53,56 +40,24 @@ describe("a replica holding agents is killed", () => {
   let upstreamPort = 0;
   const seen: string[] = [];
   const held = new Map<string, IncomingMessage>();
-  const children: ChildProcess[] = [];
-  const clients: grpc.Client[] = [];
+  const calls = createReplicaCalls();
 
   const query = (text: string, values?: unknown[]) => createNativeQuery(() => caller.db.em())(text, values);
-  const v1 = () => (loadPatchbayProtos().patchbay as grpc.GrpcObject).v1 as grpc.GrpcObject;
-  const agentV1 = () =>
-    ((loadPatchbayProtos().patchbay as grpc.GrpcObject).agent as grpc.GrpcObject).v1 as grpc.GrpcObject;
-  const client = (service: unknown, url: string): grpc.Client => {
-    const Client = service as grpc.ServiceClientConstructor;
-    const made = new Client(url.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
-    clients.push(made);
-    return made;
-  };
-  const listAgents = async (url: string, pool: string) =>
-    (
-      await unary<{ agents?: { agentId: string }[] }>(
-        client(agentV1().AgentService, url),
-        "listAgents",
-        { pool },
-        bearer(live.adminKey),
-      )
-    ).response.agents ?? [];
+  const listAgents = (url: string, pool: string) => calls.listAgents(url, live.adminKey, pool);
   /** Execute of the `request` command on `slug` through `url`, with a deadline `LONG_DEADLINE_MS` away. */
   const execute = (url: string, slug: string, path: string): Promise<Outcome> =>
-    new Promise((resolve) => {
-      const c = client(v1().ExecuteService, url) as unknown as {
-        execute: (
-          req: object,
-          md: grpc.Metadata,
-          options: grpc.CallOptions,
-          cb: (e: grpc.ServiceError | null, r: { payload?: unknown }) => void,
-        ) => void;
-      };
-      c.execute(
-        {
-          connectorSlug: slug,
-          command: "request",
-          params: {
-            fields: {
-              url: { stringValue: `http://127.0.0.2:${upstreamPort}${path}` },
-              method: { stringValue: "GET" },
-            },
-          },
-        },
-        bearer(live.adminKey),
-        { deadline: new Date(Date.now() + LONG_DEADLINE_MS) },
-        (error, response) =>
-          resolve(error ? outcomeOf(error) : { code: "answered", payload: response.payload }),
+    calls
+      .executeRequest(
+        url,
+        live.adminKey,
+        slug,
+        `http://127.0.0.2:${upstreamPort}${path}`,
+        new Date(Date.now() + LONG_DEADLINE_MS),
+      )
+      .then(
+        (response): Outcome => ({ code: "answered", payload: response.payload }),
+        (error: grpc.ServiceError) => outcomeOf(error),
       );
-    });
   const startAgent = async (url: string, id: string, pool: string) => {
     const { key } = await live.server.keys.create({
       tenantId: "default",
@@ -111,22 +66,10 @@ describe("a replica holding agents is killed", () => {
       scopes: ["agent"],
       agentPool: pool,
     });
-    const child = spawn(
-      process.execPath,
-      ["bin/patchbay.js", "agent", "--url", url, "--pool", pool, "--allow", "127.0.0.2/32", "--id", id],
-      { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key }, stdio: "ignore" },
-    );
-    children.push(child);
+    calls.spawnAgent(url, key, id, pool);
   };
-  const createHttpConnector = async (name: string, pool: string) => {
-    const res = await fetch(`${caller.url}/api/v1/connectors`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${live.adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ name, type: "http", executionModel: "built_in", agentPool: pool }),
-    });
-    expect(res.status).toBeLessThan(300);
-    await res.arrayBuffer();
-  };
+  const createHttpConnector = (name: string, pool: string) =>
+    calls.createHttpConnector(caller.url, live.adminKey, name, pool);
   /** The killed replica's rows as they would be seconds after its death: refreshed lately. */
   const keepDoomedRowsFresh = async () => {
     const { rowCount } = await query("update agent_streams set seen_at = now() where replica_id = $1", [
@@ -175,8 +118,7 @@ describe("a replica holding agents is killed", () => {
     await createHttpConnector("both-http", "dc-both");
   }, 180_000);
   afterAll(async () => {
-    for (const child of children) child.kill("SIGKILL");
-    for (const c of clients) c.close();
+    calls.close();
     for (const req of held.values()) req.socket.destroy();
     await doomed?.kill("SIGKILL");
     await caller?.stop();

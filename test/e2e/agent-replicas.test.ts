@@ -1,44 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fromBinary } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StatusSchema } from "../../gen/google/rpc/status_pb.ts";
-import { ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createNativeQuery } from "../../src/db/index.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { type RunningServer, startServer } from "../../src/server/start-server.ts";
-import { root } from "../cli/run-patchbay.ts";
-import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
+import { grpc } from "../support/grpc-js-client.ts";
 import { LogCapture } from "../support/log-capture.ts";
+import { createReplicaCalls, failureCode } from "../support/replica-calls.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
-
-/** ListAgents' answer as grpc-js decodes it. */
-interface ListedAgent {
-  agentId: string;
-  pool: string;
-  replicaId: string;
-  replicaHost: string;
-  capacity: number;
-  inFlight: number;
-  lastHeartbeatAt?: { seconds: string };
-}
 
 /** Text a relayed request's URL carries, which its stored row must not show. */
 const MARKER = "relay-marker-5f1c9e";
-
-/** The error code an Execute failure carries in its details (grpc-status-details-bin). */
-function failureCode(error: grpc.ServiceError): string | undefined {
-  const [bin] = error.metadata.get("grpc-status-details-bin");
-  if (!(bin instanceof Buffer)) return undefined;
-  for (const detail of fromBinary(StatusSchema, bin).details) {
-    const failure = anyUnpack(detail, ExecutionFailureSchema);
-    if (failure !== undefined) return failure.errorCode;
-  }
-  return undefined;
-}
 
 // Two replicas on one database: the agent holds its stream to replica A; calls sent to replica B reach it
 // through the database (the relay), from every execution path, with cancellation, a killed agent and
@@ -52,64 +25,12 @@ describe("an agent connected to one replica serves calls sent to another", () =>
   const seen: string[] = [];
   let held: IncomingMessage | undefined;
   const heldClosed: string[] = [];
-  const children: ChildProcess[] = [];
-  const clients: grpc.Client[] = [];
+  const calls = createReplicaCalls();
 
-  const v1 = () => (loadPatchbayProtos().patchbay as grpc.GrpcObject).v1 as grpc.GrpcObject;
-  const agentV1 = () =>
-    ((loadPatchbayProtos().patchbay as grpc.GrpcObject).agent as grpc.GrpcObject).v1 as grpc.GrpcObject;
-  const client = (service: unknown, url: string): grpc.Client => {
-    const Client = service as grpc.ServiceClientConstructor;
-    const made = new Client(url.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
-    clients.push(made);
-    return made;
-  };
-  const listAgents = async (url: string, key: string, pool = "") =>
-    (
-      await unary<{ agents: ListedAgent[] }>(
-        client(agentV1().AgentService, url),
-        "listAgents",
-        { pool },
-        bearer(key),
-      )
-    ).response.agents ?? [];
-  const execute = (url: string, key: string, slug: string, path: string, deadline?: Date) => {
-    const metadata = bearer(key);
-    return new Promise<{ payload?: unknown }>((resolve, reject) => {
-      const c = client(v1().ExecuteService, url) as unknown as {
-        execute: (
-          req: object,
-          md: grpc.Metadata,
-          options: grpc.CallOptions,
-          cb: (e: grpc.ServiceError | null, r: { payload?: unknown }) => void,
-        ) => void;
-      };
-      c.execute(
-        {
-          connectorSlug: slug,
-          command: "request",
-          params: {
-            fields: {
-              url: { stringValue: `http://127.0.0.2:${upstreamPort}${path}` },
-              method: { stringValue: "GET" },
-            },
-          },
-        },
-        metadata,
-        deadline === undefined ? {} : { deadline },
-        (error, response) => (error ? reject(error) : resolve(response)),
-      );
-    });
-  };
-  const startAgent = (key: string, id: string, pool: string) => {
-    const child = spawn(
-      process.execPath,
-      ["bin/patchbay.js", "agent", "--url", a.url, "--pool", pool, "--allow", "127.0.0.2/32", "--id", id],
-      { cwd: root, env: { PATH: process.env.PATH ?? "", PATCHBAY_AGENT_KEY: key }, stdio: "ignore" },
-    );
-    children.push(child);
-    return child;
-  };
+  const listAgents = (url: string, key: string, pool = "") => calls.listAgents(url, key, pool);
+  const execute = (url: string, key: string, slug: string, path: string, deadline?: Date) =>
+    calls.executeRequest(url, key, slug, `http://127.0.0.2:${upstreamPort}${path}`, deadline);
+  const startAgent = (key: string, id: string, pool: string) => calls.spawnAgent(a.url, key, id, pool);
   const agentKey = async (tenantId: string, pool: string) =>
     (
       await a.server.keys.create({
@@ -120,15 +41,8 @@ describe("an agent connected to one replica serves calls sent to another", () =>
         agentPool: pool,
       })
     ).key;
-  const createHttpConnector = async (key: string, name: string, pool: string) => {
-    const res = await fetch(`${b.url}/api/v1/connectors`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ name, type: "http", executionModel: "built_in", agentPool: pool }),
-    });
-    expect(res.status).toBeLessThan(300);
-    await res.arrayBuffer();
-  };
+  const createHttpConnector = (key: string, name: string, pool: string) =>
+    calls.createHttpConnector(b.url, key, name, pool);
 
   const query = (text: string) => createNativeQuery(() => b.db.em())(text);
 
@@ -153,8 +67,7 @@ describe("an agent connected to one replica serves calls sent to another", () =>
     });
   }, 120_000);
   afterAll(async () => {
-    for (const child of children) child.kill("SIGKILL");
-    for (const c of clients) c.close();
+    calls.close();
     held?.socket.destroy();
     await b?.stop();
     await a?.stop();

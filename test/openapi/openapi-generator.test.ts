@@ -421,3 +421,64 @@ describe("the generator on an inline proto", () => {
     );
   });
 });
+
+// `npm run gen` regenerates gen/patchbay/v1/common_pb.ts in the same run as the document, after every
+// plugin has run: a generator reading the options through gen/ would not see a field new to `Rules` until a
+// second run. Here the request's `Rules` differs from gen/'s (max_len under another number, as a field gen/
+// does not know yet would be), and the document still carries the rule.
+describe("the generator and a Rules message newer than gen/", () => {
+  it("reads the options as the request's descriptors declare them, not as gen/ last had them", () => {
+    const work = mkdtempSync(join(tmpdir(), "openapi-rules-"));
+    try {
+      const put = (path: string, text: string) => {
+        mkdirSync(dirname(join(work, path)), { recursive: true });
+        writeFileSync(join(work, path), text);
+      };
+      put("buf.yaml", "version: v2\n");
+      const common = readFileSync(root("proto/patchbay/v1/common.proto"), "utf8");
+      const renumbered = common.replace("uint32 max_len = 3;", "uint32 max_len = 30;");
+      expect(renumbered).not.toBe(common);
+      put("patchbay/v1/common.proto", renumbered);
+      for (const name of ["annotations", "http"]) {
+        put(
+          `google/api/${name}.proto`,
+          readFileSync(root(`node_modules/google-proto-files/google/api/${name}.proto`), "utf8"),
+        );
+      }
+      put(
+        "test/v1/note.proto",
+        `syntax = "proto3";
+package test.v1;
+import "google/api/annotations.proto";
+import "patchbay/v1/common.proto";
+// Notes.
+service NoteService {
+  // Adds a note.
+  rpc AddNote(Note) returns (Note) {
+    option (patchbay.v1.access) = {public: true};
+    option (google.api.http) = {post: "/v1/notes" body: "*"};
+  }
+}
+// A note.
+message Note {
+  // Its text.
+  string text = 1 [(patchbay.v1.rules) = {max_len: 40}];
+}
+`,
+      );
+      const out = runPlugin(buildImage(work), ["test/v1/note.proto"], "package=test.v1");
+      const doc = JSON.parse(out.find((f) => f.name === "openapi.json")?.content ?? "{}") as {
+        paths: Record<string, Record<string, Json>>;
+        components: { schemas: Record<string, { properties: Record<string, Json> }> };
+      };
+      // The access option is read from the request too: public, so no security.
+      expect(doc.paths["/v1/notes"]?.post?.security).toEqual([]);
+      expect(doc.components.schemas["test.v1.NoteInput"]?.properties.text).toMatchObject({
+        type: "string",
+        maxLength: 40,
+      });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -33,6 +33,7 @@ export function unary<Res>(
   method: string,
   request: object,
   metadata: grpc.Metadata = new grpc.Metadata(),
+  options: grpc.CallOptions = {},
 ): Promise<{ response: Res; headers: grpc.Metadata }> {
   return new Promise((resolve, reject) => {
     let headers = new grpc.Metadata();
@@ -42,6 +43,7 @@ export function unary<Res>(
       client,
       request,
       metadata,
+      options,
       (error: grpc.ServiceError | null, response: Res) =>
         error ? reject(error) : resolve({ response, headers }),
     );

@@ -88,7 +88,7 @@ function report(error) {
 function showBump() {
   const collected = form.collect();
   if ("problem" in collected) {
-    ui.bump.replaceChildren(el("p", { className: "message error" }, collected.problem));
+    ui.bump.replaceChildren(el("p", { class: "message error" }, collected.problem));
     ui.save.disabled = true;
     return;
   }
@@ -260,7 +260,7 @@ async function save() {
         nodes.push(
           el(
             "p",
-            { className: "hint" },
+            { class: "hint" },
             `This page expected a ${expected} change; the server's rules decided ${applied}.`,
           ),
         );
@@ -385,7 +385,7 @@ async function runCommand() {
     target === ""
       ? `/api/v1/connectors/${encodeURIComponent(slug)}/execute`
       : `/api/v1/connections/${encodeURIComponent(target)}/execute`;
-  ui.runResult.replaceChildren(el("p", { className: "hint" }, "Running…"));
+  ui.runResult.replaceChildren(el("p", { class: "hint" }, "Running…"));
   let response;
   try {
     // Not callApi: a failed command's answer carries ExecutionFailure (diagnostics, variables) in its
@@ -435,9 +435,7 @@ async function runCommand() {
         { id: "run-summary" },
         `Succeeded in ${Math.round(Number(data.durationMs ?? 0))} ms (execution ${str(data.executionId)})${mockScenario === "" ? "" : `, answered by mock scenario ${mockScenario}`}.`,
       ),
-      ...(deprecation === null
-        ? []
-        : [el("p", { className: "message error" }, `Deprecated: ${deprecation}`)]),
+      ...(deprecation === null ? [] : [el("p", { class: "message error" }, `Deprecated: ${deprecation}`)]),
       el("h3", {}, "Payload"),
       jsonBlock("Payload", data.payload ?? {}),
       el("h3", {}, "Variables"),
@@ -456,7 +454,7 @@ async function runCommand() {
   ui.runResult.replaceChildren(
     el(
       "p",
-      { id: "run-summary", className: "message error" },
+      { id: "run-summary", class: "message error" },
       `Failed (${response.status} ${str(data.code)}${failure?.errorCode ? `, ${failure.errorCode}` : ""}): ${str(data.message)}`,
     ),
     ...(failure === undefined
@@ -481,20 +479,20 @@ function logLines(lines) {
   return [
     el("h3", { id: "log-title" }, `Log lines (${list.length})`),
     list.length === 0
-      ? el("p", { className: "hint" }, "The connector logged nothing.")
+      ? el("p", { class: "hint" }, "The connector logged nothing.")
       : el(
           "ol",
-          { id: "log-lines", className: "log-lines", "aria-labelledby": "log-title" },
+          { id: "log-lines", class: "log-lines", "aria-labelledby": "log-title" },
           ...list.map((/** @type {any} */ line) => {
             const fields = line?.fields ?? {};
             return el(
               "li",
               { "data-level": str(line?.level) },
-              el("span", { className: `badge level-${str(line?.level)}` }, str(line?.level)),
+              el("span", { class: `badge level-${str(line?.level)}` }, str(line?.level)),
               ` ${str(line?.message)}`,
               ...(Object.keys(fields).length === 0
                 ? []
-                : [el("code", { className: "sub" }, JSON.stringify(fields))]),
+                : [el("code", { class: "sub" }, JSON.stringify(fields))]),
             );
           }),
         ),

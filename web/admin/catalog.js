@@ -80,7 +80,7 @@ function availabilityBadge(connector) {
   const availability = str(connector.availability) || "available";
   return el(
     "span",
-    { className: `badge ${availability === "available" ? "badge-available" : "badge-unavailable"}` },
+    { class: `badge ${availability === "available" ? "badge-available" : "badge-unavailable"}` },
     availability.replace("_", " "),
   );
 }
@@ -95,7 +95,7 @@ function listItem(connector) {
     el("span", {}, el("strong", {}, str(connector.name) || slug), " ", availabilityBadge(connector)),
     el(
       "span",
-      { className: "sub" },
+      { class: "sub" },
       `${slug} · ${model} · ${str(connector.version)}${connector.deprecated === true ? " · deprecated" : ""}`,
     ),
   );
@@ -198,18 +198,18 @@ function actions(connector) {
  * @param {any[]} versions ListConnectorVersions' `versions`, newest first
  */
 function versionsView(slug, versions) {
-  if (versions.length === 0) return [el("p", { className: "hint" }, "No versions are recorded.")];
+  if (versions.length === 0) return [el("p", { class: "hint" }, "No versions are recorded.")];
   const items = versions.map((v) =>
     el(
       "li",
       {},
-      el("span", { className: "mono" }, str(v.version)),
+      el("span", { class: "mono" }, str(v.version)),
       ` · ${str(v.createTime)
         .replace("T", " ")
         .replace(/\.\d+Z$/, "Z")}`,
     ),
   );
-  const nodes = [el("ul", { id: "version-list", className: "plain" }, ...items)];
+  const nodes = [el("ul", { id: "version-list", class: "plain" }, ...items)];
   if (versions.length < 2) return nodes;
   /** @param {string} id @param {string} label @param {number} chosen */
   const select = (id, label, chosen) => {
@@ -221,7 +221,7 @@ function versionsView(slug, versions) {
     );
     return {
       control: /** @type {HTMLSelectElement} */ (control),
-      field: el("div", { className: "field" }, el("label", { for: id }, label), control),
+      field: el("div", { class: "field" }, el("label", { for: id }, label), control),
     };
   };
   const from = select("diff-from", "From version", 1);
@@ -246,7 +246,7 @@ function versionsView(slug, versions) {
       a?.scriptSource !== b?.scriptSource &&
       (a?.scriptSource !== undefined || b?.scriptSource !== undefined)
     )
-      result.append(el("p", { className: "hint" }, "The script source differs too."));
+      result.append(el("p", { class: "hint" }, "The script source differs too."));
   };
   from.control.addEventListener("change", show);
   to.control.addEventListener("change", show);
@@ -254,7 +254,7 @@ function versionsView(slug, versions) {
   nodes.push(
     el(
       "div",
-      { className: "row", role: "group", "aria-label": `Compare two versions of ${slug}` },
+      { class: "row", role: "group", "aria-label": `Compare two versions of ${slug}` },
       from.field,
       to.field,
     ),
@@ -287,13 +287,13 @@ async function openConnector(slug) {
     const commands = Array.isArray(capabilities.commands) ? capabilities.commands : [];
     ui.detailCommands.replaceChildren(
       commands.length === 0
-        ? el("p", { className: "hint" }, "No commands.")
+        ? el("p", { class: "hint" }, "No commands.")
         : commandsTable(`Commands of ${slug}`, commands),
     );
     const fields = capabilities.connectionConfig ?? {};
     ui.detailFields.replaceChildren(
       Object.keys(fields).length === 0
-        ? el("p", { className: "hint" }, "None: the connector needs no connection settings.")
+        ? el("p", { class: "hint" }, "None: the connector needs no connection settings.")
         : fieldsTable(`Connection fields of ${slug}`, fields),
     );
     ui.detailVersions.replaceChildren(

@@ -123,16 +123,18 @@ function row(connection) {
     action("Reconnect", "Reconnect", () => restartOAuth(id));
   }
   action("Revoke", "Revoke", () => revoke(id, name), "danger");
-  return el("tr", { "data-connection-id": id }, [
+  return el(
+    "tr",
+    { "data-connection-id": id },
     el("td", { "data-label": "Label" }, orDash(label)),
     el("td", { "data-label": "Connector", class: "mono" }, slug),
     el("td", { "data-label": "Auth" }, authType.replace("_", " ")),
-    el("td", { "data-label": "Status" }, [badge(str(connection.status))]),
+    el("td", { "data-label": "Status" }, badge(str(connection.status))),
     el("td", { "data-label": "Last error" }, orDash(str(connection.lastError))),
     el("td", { "data-label": "Token expires" }, formatTime(str(connection.tokenExpireTime))),
     el("td", { "data-label": "Created" }, formatTime(str(connection.createTime))),
     actions,
-  ]);
+  );
 }
 
 function clearList() {

@@ -24,21 +24,19 @@ export function createConnectorForm({ fieldList, commandList, onChange }) {
    */
   function labelled(label, control) {
     control.id = nextId("f");
-    return el("div", { className: "field" }, el("label", { for: control.id }, label), control);
+    return el("div", { class: "field" }, el("label", { for: control.id }, label), control);
   }
 
   /** @param {string} label @param {boolean} checked @param {string} role */
   function checkbox(label, checked, role) {
-    const input = /** @type {HTMLInputElement} */ (
-      el("input", { type: "checkbox", checked, className: role })
-    );
+    const input = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", checked, class: role }));
     input.id = nextId("c");
-    return el("div", { className: "field check" }, el("label", { for: input.id }, input, ` ${label}`));
+    return el("div", { class: "field check" }, el("label", { for: input.id }, input, ` ${label}`));
   }
 
   /** @param {string} role @param {string} value */
   function typeSelect(role, value) {
-    const select = el("select", { className: role });
+    const select = el("select", { class: role });
     select.append(
       ...FIELD_TYPES.map((type) => el("option", { value: type, selected: type === value }, type)),
     );
@@ -47,12 +45,12 @@ export function createConnectorForm({ fieldList, commandList, onChange }) {
 
   /** @param {string} role @param {string} value @param {Record<string, string | number | boolean>} [more] */
   function text(role, value, more = {}) {
-    return el("input", { className: role, value, autocomplete: "off", spellcheck: false, ...more });
+    return el("input", { class: role, value, autocomplete: "off", spellcheck: "false", ...more });
   }
 
   /** A "Remove" button that removes `block` and moves focus to what follows it. @param {HTMLElement} block @param {string} what */
   function removeButton(block, what) {
-    const button = el("button", { type: "button", className: "remove" }, "Remove");
+    const button = el("button", { type: "button", class: "remove" }, "Remove");
     button.setAttribute("aria-label", `Remove ${what}`);
     button.addEventListener("click", () => {
       const next = /** @type {HTMLElement | null} */ (
@@ -72,12 +70,12 @@ export function createConnectorForm({ fieldList, commandList, onChange }) {
    */
   function fieldBlock(name, spec = {}) {
     const number = fieldList.children.length + 1;
-    const block = el("fieldset", { className: "conn-field" });
+    const block = el("fieldset", { class: "conn-field" });
     block.append(
       el("legend", {}, `Connection field ${number}`),
       el(
         "div",
-        { className: "row" },
+        { class: "row" },
         labelled("Name", text("name", name, { placeholder: "baseUrl" })),
         labelled("Type", typeSelect("type", str(spec.type) || "string")),
         labelled("Description", text("description", str(spec.description))),
@@ -96,7 +94,7 @@ export function createConnectorForm({ fieldList, commandList, onChange }) {
    * @param {any} spec
    */
   function paramBlock(name, spec = {}) {
-    const block = el("div", { className: "param row" });
+    const block = el("div", { class: "param row" });
     block.append(
       labelled("Param name", text("name", name, { placeholder: "limit" })),
       labelled("Param type", typeSelect("type", str(spec.type) || "string")),
@@ -117,8 +115,8 @@ export function createConnectorForm({ fieldList, commandList, onChange }) {
    */
   function commandBlock(name, command = {}) {
     const number = commandList.children.length + 1;
-    const block = el("fieldset", { className: "command-spec" });
-    const params = el("div", { className: "params form-list" });
+    const block = el("fieldset", { class: "command-spec" });
+    const params = el("div", { class: "params form-list" });
     const schema = command.paramSchema ?? {};
     for (const param of Array.isArray(command.params) ? command.params : [])
       params.append(paramBlock(param, schema[param]));
@@ -134,21 +132,21 @@ export function createConnectorForm({ fieldList, commandList, onChange }) {
       el("legend", {}, `Command ${number}`),
       el(
         "div",
-        { className: "row" },
+        { class: "row" },
         labelled("Command name", text("name", name, { placeholder: "listContacts" })),
         labelled("Description", text("description", str(command.description), { size: 30 })),
         labelled("Outputs (comma-separated)", text("outputs", (command.outputs ?? []).join(", "))),
       ),
       el(
         "div",
-        { className: "row", role: "group", "aria-label": `Effect hints of command ${number}` },
+        { class: "row", role: "group", "aria-label": `Effect hints of command ${number}` },
         checkbox("read-only", command.readOnly === true, "read-only"),
         checkbox("destructive", command.destructive === true, "destructive"),
         checkbox("idempotent", command.idempotent === true, "idempotent"),
         checkbox("deprecated", command.deprecated === true, "deprecated"),
       ),
       params,
-      el("div", { className: "row" }, addParam, removeButton(block, `command ${number}`)),
+      el("div", { class: "row" }, addParam, removeButton(block, `command ${number}`)),
     );
     return block;
   }

@@ -3,30 +3,11 @@
 // their version bumps. Plain browser JavaScript, no build step; every value from the API reaches the page
 // through textContent or an attribute, never as HTML.
 
-import { str } from "./console-ui.js";
+import { el, str } from "./console-ui.js";
 
-/**
- * An element with text or children; `props` sets properties (className, id, …) and `data-*`/`aria-*`
- * attributes.
- * @param {string} tag
- * @param {Record<string, string | boolean | number>} [props]
- * @param {...(string | Node)} children
- */
-export function el(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (name.startsWith("data-") || name.startsWith("aria-") || name === "role" || name === "for") {
-      element.setAttribute(name, String(value));
-    } else {
-      /** @type {any} */ (element)[name] = value;
-    }
-  }
-  element.append(...children);
-  return element;
-}
-
-// The pages that import it from here get the console's one reading of a proto JSON string field.
-export { str } from "./console-ui.js";
+// The pages that import them from here get the console's one element maker and one reading of a proto
+// JSON string field.
+export { el, str };
 
 /**
  * A FieldSpec in a few words: "number, required, default 50" or "secret".
@@ -76,8 +57,8 @@ export function fact(term, value) {
  * @param {HTMLTableRowElement[]} rows
  */
 function table(caption, columns, rows) {
-  const result = el("table", { className: "data cards" });
-  result.append(el("caption", { className: "visually-hidden" }, caption));
+  const result = el("table", { class: "data cards" });
+  result.append(el("caption", { class: "visually-hidden" }, caption));
   const head = result.createTHead().insertRow();
   for (const column of columns) head.append(el("th", { scope: "col" }, column));
   result.createTBody().append(...rows);
@@ -100,20 +81,20 @@ function effects(command) {
  */
 export function commandsTable(caption, commands) {
   const rows = commands.map((command) => {
-    const name = [el("span", { className: "mono" }, str(command.name))];
+    const name = [el("span", { class: "mono" }, str(command.name))];
     if (command.deprecated === true) {
-      name.push(" ", el("span", { className: "badge badge-deprecated" }, "deprecated"));
+      name.push(" ", el("span", { class: "badge badge-deprecated" }, "deprecated"));
       if (str(command.deprecatedMessage) !== "")
-        name.push(el("span", { className: "sub" }, command.deprecatedMessage));
+        name.push(el("span", { class: "sub" }, command.deprecatedMessage));
     }
     const params = (Array.isArray(command.params) ? command.params : []).map((/** @type {any} */ param) =>
-      el("li", {}, el("span", { className: "mono" }, str(param.name)), ` (${describeField(param.spec)})`),
+      el("li", {}, el("span", { class: "mono" }, str(param.name)), ` (${describeField(param.spec)})`),
     );
     const row = el("tr", { "data-command": str(command.name) });
     row.append(
       cell("Command", ...name),
       cell("Description", str(command.description) || "—"),
-      cell("Params", params.length === 0 ? "none" : el("ul", { className: "plain" }, ...params)),
+      cell("Params", params.length === 0 ? "none" : el("ul", { class: "plain" }, ...params)),
       cell("Outputs", (Array.isArray(command.outputs) ? command.outputs : []).join(", ") || "—"),
       cell("Effects", effects(command)),
       cell("Since", str(command.addedInVersion) || "—"),
@@ -132,7 +113,7 @@ export function fieldsTable(caption, fields) {
   const rows = Object.entries(fields).map(([name, spec]) => {
     const row = el("tr", { "data-field": name });
     row.append(
-      cell("Field", el("span", { className: "mono" }, name)),
+      cell("Field", el("span", { class: "mono" }, name)),
       cell("Kind", describeField(spec)),
       cell("Description", str(spec?.description) || str(spec?.label) || "—"),
     );
@@ -170,12 +151,12 @@ export function capabilitiesOfSchema(schema) {
 export function changesList(changes) {
   return el(
     "ul",
-    { className: "changes" },
+    { class: "changes" },
     ...changes.map((change) =>
       el(
         "li",
         { "data-bump": change.bump },
-        el("span", { className: `badge bump-${change.bump}` }, change.bump),
+        el("span", { class: `badge bump-${change.bump}` }, change.bump),
         ` ${change.text}`,
       ),
     ),
@@ -190,7 +171,7 @@ export function changesList(changes) {
 export function jsonBlock(label, value) {
   return el(
     "pre",
-    { className: "json", tabIndex: 0, role: "region", "aria-label": label },
+    { class: "json", tabindex: 0, role: "region", "aria-label": label },
     JSON.stringify(value ?? {}, null, 2),
   );
 }

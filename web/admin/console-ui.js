@@ -16,18 +16,22 @@ export function $(id) {
 }
 
 /**
- * A new element with attributes and text (never markup).
+ * A new element with attributes and children; text is a text node, never markup. An attribute set to
+ * `true` is present and to `false` left out (HTML's boolean attributes: checked, selected, disabled); a
+ * number is written in decimal. Attributes only, no properties: nothing can reach `innerHTML` through it.
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
- * @param {Record<string, string>} [attributes]
- * @param {string | (Node | string)[]} [content]
+ * @param {Record<string, string | number | boolean>} [attributes]
+ * @param {...(Node | string)} children
  * @returns {HTMLElementTagNameMap[K]}
  */
-export function el(tag, attributes = {}, content) {
+export function el(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  if (typeof content === "string") element.textContent = content;
-  else if (content !== undefined) element.append(...content);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === true) element.setAttribute(name, "");
+    else if (value !== false) element.setAttribute(name, String(value));
+  }
+  element.append(...children);
   return element;
 }
 

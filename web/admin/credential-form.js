@@ -21,7 +21,7 @@ export function credentialInput(field) {
     input = el(
       "select",
       { id },
-      strings(field.options).map((option) => el("option", { value: option }, option)),
+      ...strings(field.options).map((option) => el("option", { value: option }, option)),
     );
   } else {
     input = el("input", { id, spellcheck: "false", autocomplete: "off" });
@@ -35,7 +35,7 @@ export function credentialInput(field) {
   if (field.required === true) input.required = true;
   const label = el("label", { for: id }, str(field.label) || key);
   if (field.required === true) label.append(el("span", { class: "hint" }, " (required)"));
-  const wrapper = el("div", { class: "field" }, [label, input]);
+  const wrapper = el("div", { class: "field" }, label, input);
   if (description !== "") {
     const help = el("span", { class: "hint", id: `${id}-help` }, description);
     input.setAttribute("aria-describedby", help.id);

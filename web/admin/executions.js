@@ -124,16 +124,18 @@ function row(execution) {
     "Details",
   );
   details.addEventListener("click", () => showDetail(id));
-  return el("tr", { "data-execution-id": id }, [
+  return el(
+    "tr",
+    { "data-execution-id": id },
     el("td", { "data-label": "Time" }, when),
     el("td", { "data-label": "Connector", class: "mono" }, str(execution.connectorSlug)),
     el("td", { "data-label": "Command", class: "mono" }, str(execution.command)),
-    el("td", { "data-label": "Status" }, [badge(str(execution.status))]),
+    el("td", { "data-label": "Status" }, badge(str(execution.status))),
     el("td", { "data-label": "Error code", class: "mono" }, orDash(str(execution.errorCode))),
     el("td", { "data-label": "Duration", class: "num" }, duration(num(execution.durationMs))),
     el("td", { "data-label": "Protocol" }, orDash(str(execution.protocol))),
-    el("td", { "data-label": "Details", class: "actions-cell" }, [details]),
-  ]);
+    el("td", { "data-label": "Details", class: "actions-cell" }, details),
+  );
 }
 
 function clearData() {

@@ -117,17 +117,13 @@ function showChoice() {
   const commands = capabilitiesOfSchema(schema);
   ui.commands.replaceChildren(
     commands.length === 0
-      ? el("p", { className: "hint" }, "No operation is chosen.")
+      ? el("p", { class: "hint" }, "No operation is chosen.")
       : commandsTable("Commands of the draft", commands),
   );
   const fields = schema.connectionConfig;
   ui.fields.replaceChildren(
     Object.keys(fields).length === 0
-      ? el(
-          "p",
-          { className: "hint" },
-          "None: the description declares no server variables or security schemes.",
-        )
+      ? el("p", { class: "hint" }, "None: the description declares no server variables or security schemes.")
       : fieldsTable("Connection fields of the draft", fields),
   );
   ui.create.disabled = commands.length === 0 || state.taken;
@@ -196,8 +192,8 @@ function showDraft(parsed) {
       const row = el("tr", { "data-operation": str(op.operationId) });
       row.append(
         cell("Use", box),
-        cell("Method and path", el("span", { className: "mono" }, `${str(op.method)} ${str(op.path)}`)),
-        cell("Command", el("span", { className: "mono" }, str(op.command))),
+        cell("Method and path", el("span", { class: "mono" }, `${str(op.method)} ${str(op.path)}`)),
+        cell("Command", el("span", { class: "mono" }, str(op.command))),
         cell("Summary", str(op.summary) || "—"),
       );
       return row;

@@ -91,10 +91,12 @@ function row(key) {
     actions.append(rotate, " ", revoke);
   }
   const replacedBy = str(key.replacedBy);
-  const stateCell = el("td", { "data-label": "State" }, [badge(status)]);
+  const stateCell = el("td", { "data-label": "State" }, badge(status));
   if (replacedBy !== "") stateCell.append(el("span", { class: "sub" }, "rotated"));
   const pool = str(key.agentPool);
-  return el("tr", { "data-key-id": id, "data-prefix": prefix }, [
+  return el(
+    "tr",
+    { "data-key-id": id, "data-prefix": prefix },
     el("td", { "data-label": "Name" }, orDash(str(key.name))),
     el("td", { "data-label": "Subject" }, orDash(str(key.subject))),
     el("td", { "data-label": "Prefix", class: "mono" }, prefix),
@@ -113,7 +115,7 @@ function row(key) {
       str(key.expireTime) === "" ? "never" : formatTime(str(key.expireTime)),
     ),
     actions,
-  ]);
+  );
 }
 
 function clearList() {
@@ -231,16 +233,20 @@ async function revokeKey(id, prefix) {
 
 /** @param {string} id @param {string} prefix */
 async function rotateKey(id, prefix) {
-  const overlap = el("select", { id: "rotate-overlap" }, [
+  const overlap = el(
+    "select",
+    { id: "rotate-overlap" },
     el("option", { value: "0" }, "none: refuse it at once"),
     el("option", { value: "3600" }, "1 hour"),
-    el("option", { value: "86400", selected: "" }, "1 day"),
+    el("option", { value: "86400", selected: true }, "1 day"),
     el("option", { value: "604800" }, "7 days"),
-  ]);
-  const extra = el("div", { class: "field" }, [
+  );
+  const extra = el(
+    "div",
+    { class: "field" },
     el("label", { for: "rotate-overlap" }, "The old key keeps working for"),
     overlap,
-  ]);
+  );
   const sure = await confirmAction({
     title: `Rotate key ${prefix}?`,
     text: "A new key with the same subject, scopes, tier and expiry is issued and shown once.",

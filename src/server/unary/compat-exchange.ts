@@ -40,7 +40,7 @@ export class CompatExchange implements UnaryExchange {
     return readUnaryBody(this.#req, this.#req.headers, maxBytes);
   }
 
-  handOn(prefix: BodyPrefix | undefined): void {
+  handOn(prefix: BodyPrefix): void {
     this.#generic(this.#req, this.#res, prefix);
   }
 

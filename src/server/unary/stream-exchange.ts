@@ -10,16 +10,16 @@ import type { BodyPrefix, GenericRoute, UnaryExchange } from "./unary-exchange.t
 const ignore = () => undefined;
 
 /**
- * A unary exchange on an HTTP/2 stream itself, without Node's compatibility objects. A request it does not
- * read is handed back to Node (`toCompat`), which serves it as before; one it has read part of goes to the
- * generic path on request and response objects made for the stream as Node makes them.
+ * A unary exchange on an HTTP/2 stream itself, without Node's compatibility objects. One it has read part
+ * of goes to the generic path on request and response objects made for the stream as Node makes them, the
+ * only ones made for it (a stream declined before reading goes back to Node, which makes its own, and never
+ * comes here).
  */
 export class StreamExchange implements UnaryExchange {
   readonly http2 = true;
   readonly #stream: http2.ServerHttp2Stream;
   readonly #headers: http2.IncomingHttpHeaders;
   readonly #rawHeaders: string[];
-  readonly #toCompat: () => void;
   readonly #generic: GenericRoute;
   #ended = false;
 
@@ -27,13 +27,11 @@ export class StreamExchange implements UnaryExchange {
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
     rawHeaders: string[],
-    toCompat: () => void,
     generic: GenericRoute,
   ) {
     this.#stream = stream;
     this.#headers = headers;
     this.#rawHeaders = rawHeaders;
-    this.#toCompat = toCompat;
     this.#generic = generic;
   }
 
@@ -59,11 +57,7 @@ export class StreamExchange implements UnaryExchange {
     return readUnaryBody(this.#stream, this.#headers, maxBytes);
   }
 
-  handOn(prefix: BodyPrefix | undefined): void {
-    if (prefix === undefined) {
-      this.#toCompat();
-      return;
-    }
+  handOn(prefix: BodyPrefix): void {
     const stream = this.#stream;
     const req = new http2.Http2ServerRequest(stream, this.#headers, {}, this.#rawHeaders);
     const res = new http2.Http2ServerResponse(stream);

@@ -33,8 +33,8 @@ export interface UnaryExchange {
   /** The request came over TLS, as Connect's Node adapter tells from the request's socket. */
   readonly encrypted: boolean;
   readBody(maxBytes: number): Promise<UnaryBody>;
-  /** Hands the request to the generic path, with the body bytes already read (undefined: none read). */
-  handOn(prefix: BodyPrefix | undefined): void;
+  /** Hands the request, whose body it began to read, to the generic path with the bytes already read. */
+  handOn(prefix: BodyPrefix): void;
   /** `listener` is called once when the exchange closes, answered or not (the client may have gone). */
   onceClosed(listener: () => void): void;
   offClosed(listener: () => void): void;

@@ -1,8 +1,9 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { performance } from "node:perf_hooks";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, type UniversalHandlerOptions } from "@connectrpc/connect/protocol";
-import type { NodeReq, NodeRes, StreamHandler } from "../../protocol/node-types.ts";
+import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
 import { type BridgedUnary, runBridged } from "./bridged-call.ts";
 import { CompatExchange } from "./compat-exchange.ts";
@@ -21,12 +22,24 @@ export type { ClientWatch } from "./open-call.ts";
 export type { BodyPrefix, GenericRoute } from "./unary-exchange.ts";
 
 /**
+ * Takes an HTTP/2 request stream (true), or declines it before reading anything from it (false), for the
+ * caller to hand to Node's compatibility layer. Declined by the answer, not by calling that layer from here:
+ * the caller's guard around this call then never sees a throw from under Node's handling, after which it
+ * would wrap a stream Node has already wrapped in its request and response objects a second time.
+ */
+export type StreamTake = (
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  rawHeaders: string[],
+) => boolean;
+
+/**
  * The fast path's handler of one procedure: for a request on Node's request and response objects, and, as
  * `stream`, for an HTTP/2 request stream before Node makes those objects.
  */
 export interface UnaryRoute {
   (req: NodeReq, res: NodeRes): void;
-  readonly stream: StreamHandler;
+  readonly stream: StreamTake;
   /** The procedure's REST bridge calls. */
   readonly bridged: BridgedUnary;
 }
@@ -58,8 +71,9 @@ function unframe(bytes: Uint8Array): Uint8Array | undefined {
  * limit — and hands everything else, with whatever body it already read, to the generic path, which
  * answers and refuses as before. Returns the handler per procedure path. Over HTTP/2 it answers on the
  * stream itself (Node's request and response objects cost time per call); a stream it does not take before
- * reading goes back to Node's own handling, one it has read part of to the generic path. The REST bridge's
- * unary calls run through the same pipeline (`bridged`), answered as Connect's handler answers them.
+ * reading it declines, for Node's own handling, and one it has read part of goes to the generic path. The
+ * REST bridge's unary calls run through the same pipeline (`bridged`), answered as Connect's handler
+ * answers them.
  */
 export function createUnaryFastPath(
   methods: readonly UnaryMethod[],
@@ -71,28 +85,26 @@ export function createUnaryFastPath(
   const fast = new Map<string, UnaryRoute>();
   for (const method of methods) {
     const entry = fastMethodOf(method, options.router);
-    const route = (req: NodeReq, res: NodeRes) => take(entry, new CompatExchange(req, res, generic));
-    const stream: StreamHandler = (stream, headers, rawHeaders, toCompat) => {
-      // Node's compatibility layer answers an `expect` header itself (100-continue, or 417).
-      if (headers.expect !== undefined) toCompat();
-      else take(entry, new StreamExchange(stream, headers, rawHeaders, toCompat, generic));
+    const route = (req: NodeReq, res: NodeRes) => {
+      if (!take(entry, new CompatExchange(req, res, generic))) generic(req, res, undefined);
     };
+    // Node's compatibility layer answers an `expect` header itself (100-continue, or 417).
+    const stream: StreamTake = (stream, headers, rawHeaders) =>
+      headers.expect === undefined && take(entry, new StreamExchange(stream, headers, rawHeaders, generic));
     const bridged: BridgedUnary = (request) => runBridged(entry, request, open, maxTimeoutMs);
     const { name, parent } = entry.method;
     fast.set(`/${parent.typeName}/${name}`, Object.assign(route, { stream, bridged }));
   }
 
-  function take(m: FastMethod, ex: UnaryExchange): void {
+  /** Takes the exchange (true), or declines it before reading its body (false). */
+  function take(m: FastMethod, ex: UnaryExchange): boolean {
     const start = performance.now();
     const wire = unaryWireOf(ex.method, ex.headers, ex.http2);
     const grpcFamily = wire?.protocol !== "connect";
     const timeoutHeader = ex.headers[grpcFamily ? "grpc-timeout" : "connect-timeout-ms"];
     const timeoutMs =
       typeof timeoutHeader === "string" ? timeoutMsOf(timeoutHeader, grpcFamily, maxTimeoutMs) : null;
-    if (wire === undefined || timeoutMs === undefined || Array.isArray(timeoutHeader)) {
-      ex.handOn(undefined);
-      return;
-    }
+    if (wire === undefined || timeoutMs === undefined || Array.isArray(timeoutHeader)) return false;
     const framed = wire.protocol !== "connect";
     ex.readBody(framed ? m.options.readMaxBytes + 5 : m.options.readMaxBytes).then(
       (body) => {
@@ -112,6 +124,7 @@ export function createUnaryFastPath(
       },
       (error: unknown) => onWriteError(error),
     );
+    return true;
   }
 
   function run(

@@ -40,8 +40,7 @@ interface Seen {
 function streamHook(fast: Map<string, UnaryRoute>): StreamHandler {
   return (stream, headers, rawHeaders, toCompat) => {
     const route = fast.get(headers[":path"] ?? "");
-    if (route === undefined) toCompat();
-    else route.stream(stream, headers, rawHeaders, toCompat);
+    if (route === undefined || !route.stream(stream, headers, rawHeaders)) toCompat();
   };
 }
 
