@@ -7,6 +7,7 @@ import { createAgentFetch, createAgentOutbound } from "../agents/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/index.ts";
 import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
+import { SERVER_STOPPING } from "../protocol/server-stopping.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
 import { failSpan, type Tracing, traceContextKey, traceOutbound } from "../tracing/index.ts";
 import { type CollectedLogLine, collectLogLines } from "./collect-log-lines.ts";
@@ -184,7 +185,9 @@ export async function runCommand(
   const deadlineBound = callerMs !== undefined && budget === callerMs;
   const timedOut = new Promise<ConnectorResult>((resolve) => {
     const done = () => {
-      if (signal.reason === SERVER_STOPPED) {
+      // Stopped by the server, not its caller: the runs a stop cancels, and the calls its grace period
+      // ended halfway.
+      if (signal.reason === SERVER_STOPPED || ctx.signal.reason === SERVER_STOPPING) {
         resolve({ success: false, error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" });
         return;
       }

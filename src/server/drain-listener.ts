@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Listener } from "../protocol/listener.ts";
+import { SERVER_STOPPING } from "../protocol/server-stopping.ts";
 
 /**
  * The serving half of a graceful stop, after readiness has turned false: keep serving for the drain delay
@@ -26,7 +27,7 @@ export async function drainListener(
     { graceMs: config.shutdownTimeoutMs },
     "stopping: refusing new connections; draining in-flight calls",
   );
-  const abortTimer = setTimeout(() => shutdown.abort(), config.shutdownTimeoutMs / 2);
+  const abortTimer = setTimeout(() => shutdown.abort(SERVER_STOPPING), config.shutdownTimeoutMs / 2);
   const graceTimer = setTimeout(
     () => logger.warn("stopping: grace period over; cutting the calls still running"),
     config.shutdownTimeoutMs,

@@ -16,6 +16,7 @@ import { createReplyRelay, createToolListNotices } from "../mcp/index.ts";
 import { createMetrics, createMetricsHistory, listenForMetrics } from "../metrics/index.ts";
 import { createLoadMonitor } from "../overload/index.ts";
 import { listen } from "../protocol/listener.ts";
+import { SERVER_STOPPING } from "../protocol/server-stopping.ts";
 import { createSecretBox, resolveMasterKeys } from "../secrets/index.ts";
 import { createTracing } from "../tracing/index.ts";
 import { adminKeyNotice } from "./admin-key-notice.ts";
@@ -131,7 +132,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         : undefined;
     if (loadMonitor !== undefined) opened.defer(() => loadMonitor.stop());
     const shutdown = new AbortController();
-    opened.defer(() => shutdown.abort());
+    opened.defer(() => shutdown.abort(SERVER_STOPPING));
     // MCP's notification streams end as soon as a stop begins, so their clients reconnect elsewhere.
     const mcp = {
       notices: createToolListNotices({ logger }),

@@ -70,8 +70,12 @@ interface Recorded {
   protocol: string;
   status: string;
   error_code: string | null;
+  message: string | null;
   idempotency_key: string | null;
 }
+
+/** How a command the server stopped is recorded (run-command.ts). */
+const STOPPED_MESSAGE = "the server stopped before the command finished";
 
 /** The execution records of the test's database, read after the server has stopped. */
 async function recordsOf(t: TestServer): Promise<Recorded[]> {
@@ -79,7 +83,7 @@ async function recordsOf(t: TestServer): Promise<Recorded[]> {
   await client.connect();
   try {
     const { rows } = await client.query<Recorded>(
-      "select protocol, status, error_code, idempotency_key from executions order by protocol, idempotency_key",
+      "select protocol, status, error_code, message, idempotency_key from executions order by protocol, idempotency_key",
     );
     return rows;
   } finally {
@@ -165,11 +169,13 @@ describe("execution records of the calls a stop finds running", () => {
     await Promise.all(calls);
 
     const records = await recordsOf(server);
+    // Ended by the server's stop, and recorded so: not as if their callers had cancelled them.
+    const stopped = { status: "failed", error_code: "CANCELED", message: STOPPED_MESSAGE };
     expect(records).toEqual([
-      { protocol: "grpc", status: "failed", error_code: "CANCELED", idempotency_key: null },
-      { protocol: "mcp", status: "failed", error_code: "CANCELED", idempotency_key: "stop-1" },
-      { protocol: "mcp", status: "failed", error_code: "CANCELED", idempotency_key: null },
-      { protocol: "rest", status: "failed", error_code: "CANCELED", idempotency_key: null },
+      { protocol: "grpc", ...stopped, idempotency_key: null },
+      { protocol: "mcp", ...stopped, idempotency_key: "stop-1" },
+      { protocol: "mcp", ...stopped, idempotency_key: null },
+      { protocol: "rest", ...stopped, idempotency_key: null },
     ]);
     // Nothing came too late to be written.
     expect(server.logs.text()).not.toContain("after the recorder stopped");
@@ -191,10 +197,10 @@ describe("execution records of the calls a stop finds running", () => {
     expect(upstream.aborted.size).toBe(0);
     const records = await recordsOf(server);
     expect(records).toEqual([
-      { protocol: "grpc", status: "succeeded", error_code: null, idempotency_key: null },
-      { protocol: "mcp", status: "succeeded", error_code: null, idempotency_key: "stop-1" },
-      { protocol: "mcp", status: "succeeded", error_code: null, idempotency_key: null },
-      { protocol: "rest", status: "succeeded", error_code: null, idempotency_key: null },
+      { protocol: "grpc", status: "succeeded", error_code: null, message: null, idempotency_key: null },
+      { protocol: "mcp", status: "succeeded", error_code: null, message: null, idempotency_key: "stop-1" },
+      { protocol: "mcp", status: "succeeded", error_code: null, message: null, idempotency_key: null },
+      { protocol: "rest", status: "succeeded", error_code: null, message: null, idempotency_key: null },
     ]);
   }, 120_000);
   it("cancels a webhook job's command still running when the grace period ends, and records it as CANCELED", async () => {
@@ -269,7 +275,13 @@ describe("execution records of the calls a stop finds running", () => {
     await server.server.stop();
     expect(upstream.aborted.has("webhook")).toBe(true);
     expect(await recordsOf(server)).toEqual([
-      { protocol: "webhook", status: "failed", error_code: "CANCELED", idempotency_key: null },
+      {
+        protocol: "webhook",
+        status: "failed",
+        error_code: "CANCELED",
+        message: STOPPED_MESSAGE,
+        idempotency_key: null,
+      },
     ]);
     expect(server.logs.text()).toContain("stopping: cancelled the commands still running");
   }, 120_000);
