@@ -11,6 +11,7 @@ import { MIGRATIONS } from "./migrations/index.ts";
 import { observeStatements, type StatementObserver } from "./observe-statements.ts";
 import type { PgPoolEvents } from "./pg-client.ts";
 import { createProbeConnection, type ProbeConnection } from "./probe-connection.ts";
+import { type PoolCounts, type PoolLoad, readPoolLoad } from "./read-pool-load.ts";
 
 /** Options for {@link openDatabase}. */
 export interface DatabaseOptions {
@@ -33,22 +34,8 @@ export interface DatabaseOptions {
   observeStatement?: StatementObserver | undefined;
 }
 
-/** The pool's connections right now. */
-export interface PoolLoad {
-  /** Connections open. */
-  readonly size: number;
-  /** Connections open and free. */
-  readonly idle: number;
-  /** Statements waiting for a connection. */
-  readonly waiting: number;
-}
-
 /** The slice of node-postgres's `Pool` read here. */
-interface PgPool extends PgPoolEvents {
-  readonly totalCount: number;
-  readonly idleCount: number;
-  readonly waitingCount: number;
-}
+interface PgPool extends PgPoolEvents, PoolCounts {}
 
 /** The open database: the ORM plus the few operations the rest of Patchbay needs from it. */
 export interface Database {
@@ -75,7 +62,7 @@ export interface Database {
    * connection. Writes run to the statement timeout. See `cancel-departed-statements.ts`.
    */
   forCaller<T>(signal: AbortSignal, work: () => T): T;
-  /** The pool's connections and queue now (undefined until the pool exists). */
+  /** The ORM pool's connections and the statements waiting for one (undefined until the pool exists). */
   poolLoad(): PoolLoad | undefined;
   /** How many statements were cancelled or skipped because their caller had left. */
   statementStats(): StatementStats;
@@ -175,10 +162,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     ping: (timeoutMs = 2000) => probe.ping(timeoutMs),
     forCaller: (signal, work) => scope.run(signal, work),
-    poolLoad: () =>
-      pool === undefined
-        ? undefined
-        : { size: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+    poolLoad: () => (pool === undefined ? undefined : readPoolLoad(pool)),
     statementStats: () => statementStats(),
     observePool(other) {
       // pg's typings give the 'connect' listener a PoolClient without the connection fields the hook

@@ -1,5 +1,5 @@
 export { CallerGoneError, type StatementStats } from "./cancel-departed-statements.ts";
-export { type Database, type DatabaseOptions, openDatabase, type PoolLoad } from "./database.ts";
+export { type Database, type DatabaseOptions, openDatabase } from "./database.ts";
 export { EmbeddedPostgresError } from "./embedded/embedded-postgres-error.ts";
 export { createNativeQuery, type NativeQuery } from "./native-query.ts";
 export {
@@ -15,6 +15,7 @@ export {
   type PipelinedTransactionOptions,
   type TransactionPipe,
 } from "./pipelined-transaction.ts";
+export { type PoolLoad, readPoolLoad } from "./read-pool-load.ts";
 export { rowsOf } from "./rows-of.ts";
 export { HOURLY, type SweepSchedule, startSweep } from "./start-sweep.ts";
 export { createTurnstile, type Turnstile, type TurnstileLine } from "./turnstile.ts";

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Logger } from "../logging/logger.ts";
 import type { Database } from "./database.ts";
 import type { NativeQuery } from "./native-query.ts";
+import type { PoolLoad } from "./read-pool-load.ts";
 import { createTurnstile } from "./turnstile.ts";
 
 const MAX_PREPARED = 32;
@@ -58,6 +59,11 @@ function gatherWrites(client: pg.PoolClient): () => void {
  */
 export function createPipelinedTransaction(options: PipelinedTransactionOptions): {
   readonly transaction: PipelinedTransaction;
+  /**
+   * Its connections now: `idle` are those between transactions (held, not given back to the pool), and
+   * `waiting` the transactions waiting for one.
+   */
+  load(): PoolLoad;
   close(): Promise<void>;
 } {
   const pool = new pg.Pool({
@@ -172,6 +178,13 @@ export function createPipelinedTransaction(options: PipelinedTransactionOptions)
 
   return {
     transaction,
+    // The pool counts every connection held here as in use: only this side knows which are between
+    // transactions, and transactions past the limit wait at the turnstile, not at the pool.
+    load: () => ({
+      size: pool.totalCount,
+      idle: idle.length,
+      waiting: turnstile.waiting() + pool.waitingCount,
+    }),
     async close() {
       closed = true;
       for (const client of idle.splice(0)) client.release();

@@ -1,21 +1,28 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { createLabeledCounter } from "./labeled-counter.ts";
 
-/** The database pool's connections now (what `Database.poolLoad` answers). */
+/** One database pool's connections now (what `Database.poolLoad` answers for the ORM's). */
 export interface PoolReading {
   readonly size: number;
   readonly idle: number;
   readonly waiting: number;
 }
 
-/** Metrics of the parts every feature leans on: rate limits, the database pool, execution records. */
+/**
+ * A process's PostgreSQL pools: the ORM's (API calls and background work), the webhook event writer's,
+ * and the job queue's (pg-boss: deliveries, ClaimJobs).
+ */
+const DB_POOLS = ["main", "events", "jobs"] as const;
+export type DbPool = (typeof DB_POOLS)[number];
+
+/** Metrics of the parts every feature leans on: rate limits, the database pools, execution records. */
 export interface PlatformMetrics {
   /** A call refused by its key's rate limit, by the tier it was limited as. */
   rateLimited(tier: string): void;
   /** A call let through unlimited because the rate-limit store failed (fail open). */
   rateLimitFailedOpen(): void;
-  /** Reads the pool at each scrape. */
-  watchPool(read: () => PoolReading | undefined): void;
+  /** Reads every pool at each scrape; a pool not open yet (undefined) reads as empty. */
+  watchPools(read: () => Readonly<Record<DbPool, PoolReading | undefined>>): void;
   /** A batch of execution records was written: its rows, and those lost. */
   recordsWritten(rows: number, lost: number, seconds: number): void;
 }
@@ -34,24 +41,29 @@ export function createPlatformMetrics(registry: Registry): PlatformMetrics {
     help: "Calls let through unlimited because the rate-limit counters could not be read in time.",
     registers: [registry],
   });
-  let readPool: (() => PoolReading | undefined) | undefined;
+  let readPools: (() => Readonly<Record<DbPool, PoolReading | undefined>>) | undefined;
   new Gauge({
     name: "patchbay_db_pool_connections",
-    help: "PostgreSQL pool connections of this process, by state (in_use, idle).",
-    labelNames: ["state"] as const,
+    help: "PostgreSQL pool connections of this process, by pool (main, events, jobs) and state (in_use, idle).",
+    labelNames: ["pool", "state"] as const,
     registers: [registry],
     collect() {
-      const pool = readPool?.();
-      this.set({ state: "in_use" }, pool === undefined ? 0 : pool.size - pool.idle);
-      this.set({ state: "idle" }, pool?.idle ?? 0);
+      const pools = readPools?.();
+      for (const pool of DB_POOLS) {
+        const reading = pools?.[pool];
+        this.set({ pool, state: "in_use" }, reading === undefined ? 0 : reading.size - reading.idle);
+        this.set({ pool, state: "idle" }, reading?.idle ?? 0);
+      }
     },
   });
   new Gauge({
     name: "patchbay_db_pool_waiting",
-    help: "Statements waiting for a free PostgreSQL pool connection.",
+    help: "Work waiting for a free PostgreSQL pool connection, by pool (main, events, jobs).",
+    labelNames: ["pool"] as const,
     registers: [registry],
     collect() {
-      this.set(readPool?.()?.waiting ?? 0);
+      const pools = readPools?.();
+      for (const pool of DB_POOLS) this.set({ pool }, pools?.[pool]?.waiting ?? 0);
     },
   });
   const batches = new Histogram({
@@ -69,8 +81,8 @@ export function createPlatformMetrics(registry: Registry): PlatformMetrics {
   return {
     rateLimited: (tier) => refused.series(tier).inc(),
     rateLimitFailedOpen: () => failedOpen.inc(),
-    watchPool(read) {
-      readPool = read;
+    watchPools(read) {
+      readPools = read;
     },
     recordsWritten(written, lost, seconds) {
       batches.observe(seconds);

@@ -111,7 +111,6 @@ export async function openInfrastructure(
     logger.warn({ connectors: synced.unbumped }, "built-in connector schema changed without a version bump");
   }
 
-  context.metrics?.platform.watchPool(() => db.poolLoad());
   const recorder = createExecutionRecorder(() => db.em(), logger, { metrics: context.metrics?.platform });
   opened.defer(() => recorder.stop());
   const keys = createApiKeyStore(() => db.em(), now);
@@ -136,6 +135,7 @@ export async function openInfrastructure(
     metrics: context.metrics?.webhooks,
     tracing: context.tracing,
   });
+  context.metrics?.platform.watchPools(() => ({ main: db.poolLoad(), ...webhookFeature.poolLoads() }));
   opened.defer(() =>
     webhookFeature
       .stop()

@@ -3,6 +3,7 @@ import {
   createPipelinedTransaction,
   type Database,
   type NotificationListener,
+  type PoolLoad,
 } from "../db/index.ts";
 import type { CommandRunner } from "../execute/index.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -57,6 +58,11 @@ export interface Webhooks {
    * command runner, which needs the connections and this feature's registrar) exists.
    */
   startDelivery(run: CommandRunner): Promise<void>;
+  /**
+   * The feature's own PostgreSQL pools now: the event writer's (`waiting` counts the received events
+   * waiting for their commit) and the job queue's.
+   */
+  poolLoads(): { readonly events: PoolLoad; readonly jobs: PoolLoad };
   /** Stops the worker (when started) and the feature's background work. */
   stop(): Promise<void>;
 }
@@ -82,6 +88,7 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     connections: 1,
     logger: settings.logger,
   });
+  const writer = createEventWriter(events.transaction, jobs, { metrics });
   const endpoints = createEndpointCache(endpointStore, settings.secretBox, { caching: false });
   const stopHearing = await hearEndpointChanges(settings.notifications, endpoints);
   const deps: WebhookDeps = {
@@ -89,7 +96,7 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     endpointStore,
     eventStore: createEventStore(query),
     jobStore,
-    writer: createEventWriter(events.transaction, jobs, { metrics }),
+    writer,
     secretBox: settings.secretBox,
     jobs,
     endpoints,
@@ -119,6 +126,11 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     deps,
     async startDelivery(run) {
       workers.push(await startDeliveryWorker(deps, run));
+    },
+    poolLoads() {
+      // The writer starts one commit at a time on the one connection: events wait for their batch, not at the pool.
+      const load = events.load();
+      return { events: { ...load, waiting: load.waiting + writer.waiting() }, jobs: jobs.poolLoad() };
     },
     async stop() {
       for (const stopWorker of workers.splice(0)) await stopWorker();

@@ -133,7 +133,7 @@ describe("createPipelinedTransaction", () => {
 });
 
 describe("createPipelinedTransaction's own connections", () => {
-  const { pg, events: pipe, logs, ids } = useDatabase();
+  const { db, pg, events: pipe, logs, logger, ids } = useDatabase();
   const events = { transaction: ((work) => pipe().transaction(work)) as PipelinedTransaction };
 
   it("runs on a connection of its own whose statements are prepared once and planned generically", async () => {
@@ -192,6 +192,33 @@ describe("createPipelinedTransaction's own connections", () => {
     );
     expect(order).toEqual([1, 2, 3, 4]);
     expect(await ids()).toEqual([1, 2, 3, 4]);
+  });
+
+  it("reports its load: the connection in a transaction in use, held between transactions idle, and the transactions waiting their turn", async () => {
+    // Its connection is checked out of its pool for good: the pool alone would count it in use, and
+    // would never count the transactions waiting at the turnstile.
+    const other = createPipelinedTransaction({ db: db(), connections: 1, logger });
+    try {
+      expect(other.load()).toEqual({ size: 0, idle: 0, waiting: 0 });
+      const { promise: held, resolve: release } = Promise.withResolvers<void>();
+      const first = other.transaction(async (tx) => {
+        await tx.query("insert into pipe_t (id) values ($1)", [1]);
+        await held;
+      });
+      await expect.poll(() => other.load(), { timeout: 30_000 }).toEqual({ size: 1, idle: 0, waiting: 0 });
+      const next = [2, 3].map((id) =>
+        other.transaction(async (tx) => {
+          await tx.query("insert into pipe_t (id) values ($1)", [id]);
+        }),
+      );
+      expect(other.load()).toEqual({ size: 1, idle: 0, waiting: 2 });
+      release();
+      await Promise.all([first, ...next]);
+      expect(other.load()).toEqual({ size: 1, idle: 1, waiting: 0 });
+      expect(await ids()).toEqual([1, 2, 3]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("survives its connection being terminated between transactions: logged, replaced, no crash", async () => {

@@ -36,6 +36,32 @@ describe("deploy/grafana/patchbay-dashboard.json", () => {
     expect(unknown).toEqual([]);
   });
 
+  it("groups and filters only by labels its metrics have", () => {
+    const registry = createMetrics().registry;
+    const labelsOf = (name: string): readonly string[] => {
+      const metric = registry.getSingleMetric(name.replace(/_(?:bucket|sum|count)$/, ""));
+      return (metric as unknown as { labelNames?: readonly string[] } | undefined)?.labelNames ?? [];
+    };
+    // Prometheus adds `instance` and `job` to every series it scrapes; histograms' buckets have `le`.
+    const uses = expressions.flatMap(({ title, expr }) => {
+      const metrics = [...expr.matchAll(/\b((?:patchbay|process|nodejs)_[a-z0-9_]+)\b/g)].map(
+        (m) => m[1] as string,
+      );
+      const known = new Set(["instance", "job", "le", ...metrics.flatMap(labelsOf)]);
+      const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+        (m[1] as string).split(",").map((label) => label.trim()),
+      );
+      const selected = [...expr.matchAll(/\{([^}]*)\}/g)].flatMap((m) =>
+        [...(m[1] as string).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map(
+          (l) => l[1] as string,
+        ),
+      );
+      return [...grouped, ...selected].map((label) => ({ label, known: known.has(label), title }));
+    });
+    expect(uses.length).toBeGreaterThan(30);
+    expect(uses.filter((use) => !use.known).map((use) => `${use.title}: ${use.label}`)).toEqual([]);
+  });
+
   it.skipIf(!existsSync(PROMTOOL))(`holds valid PromQL (${PROMTOOL} check rules)`, () => {
     const dir = mkdtempSync(join(tmpdir(), "patchbay-dashboard-"));
     try {

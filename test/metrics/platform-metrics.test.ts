@@ -44,11 +44,12 @@ describe("rate limit, database pool and execution record metrics", () => {
         sampleValue(before, "patchbay_rate_limited_total", { tier: "standard" }),
     ).toBe(2);
     expect(sampleValue(after, "patchbay_execution_record_batch_seconds_count")).toBeGreaterThan(0);
-    // The pool holds connections (the scrape itself needs none); nothing waits on an idle server.
+    // The main pool holds connections (the scrape itself needs none); nothing waits on an idle server.
+    const main = { pool: "main" };
     const pool =
-      sampleValue(after, "patchbay_db_pool_connections", { state: "in_use" }) +
-      sampleValue(after, "patchbay_db_pool_connections", { state: "idle" });
+      sampleValue(after, "patchbay_db_pool_connections", { ...main, state: "in_use" }) +
+      sampleValue(after, "patchbay_db_pool_connections", { ...main, state: "idle" });
     expect(pool).toBeGreaterThan(0);
-    expect(sampleValue(after, "patchbay_db_pool_waiting")).toBe(0);
+    expect(sampleValue(after, "patchbay_db_pool_waiting", main)).toBe(0);
   }, 60_000);
 });

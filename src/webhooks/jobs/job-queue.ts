@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { PgBoss } from "pg-boss";
-import type { Database } from "../../db/index.ts";
+import { type Database, type PoolLoad, readPoolLoad } from "../../db/index.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { StoredTarget } from "../endpoints/endpoint-row.ts";
 
@@ -53,6 +53,8 @@ export interface JobQueue {
   ): Promise<JobInsertStatement>;
   /** Creates a pull endpoint's queue (idempotent). Outside any transaction. */
   ensurePullQueue(endpointId: string): Promise<void>;
+  /** pg-boss's pool now: its connections, and its statements waiting for one (ClaimJobs', the worker's). */
+  poolLoad(): PoolLoad;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
       await boss.createQueue(name, PULL_QUEUE_OPTIONS);
       known.add(name);
     },
+    poolLoad: () => readPoolLoad(bossDb.pool),
     stop: () => boss.stop({ timeout: 10_000 }),
   };
 }

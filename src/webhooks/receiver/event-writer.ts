@@ -31,6 +31,8 @@ export interface EventWriter {
    * (or this replay key).
    */
   write(event: NewEvent): Promise<boolean>;
+  /** Events waiting for a commit to start: they go together in the next one (see {@link createEventWriter}). */
+  waiting(): number;
 }
 
 // No conflict target: a row is skipped when it repeats either dedupe key of its endpoint, the provider's
@@ -208,5 +210,6 @@ export function createEventWriter(
         pump();
       });
     },
+    waiting: () => queue.length,
   };
 }
