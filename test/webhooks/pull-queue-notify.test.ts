@@ -46,8 +46,14 @@ describe("NOTIFY on the webhook job queues (PostgreSQL)", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** The job queue of the file's database, started by the first test that needs it. */
+  async function started(): Promise<JobQueue> {
+    queue ??= await startJobQueue({ db, logger, superviseSeconds: 60 });
+    return queue;
+  }
+
   it("renders pull inserts without pg_notify and delivery inserts with it", async () => {
-    queue = await startJobQueue({ db, logger, superviseSeconds: 60 });
+    const queue = await started();
     const endpointId = randomUUID();
     await queue.ensurePullQueue(endpointId);
     const { rows } = await query("select notify from pgboss.queue where name = $1", [pullQueue(endpointId)]);
@@ -56,6 +62,36 @@ describe("NOTIFY on the webhook job queues (PostgreSQL)", () => {
     expect(pull.text).not.toContain("pg_notify");
     const delivery = await queue.insertStatement(DELIVERY_QUEUE, [job(randomUUID())]);
     expect(delivery.text).toContain("pg_notify");
+  });
+
+  it("renders one text for every pull queue, the queue's name a parameter, and each job lands in its own queue", async () => {
+    const jobs = await started();
+    const [a, b] = [randomUUID(), randomUUID()];
+    await jobs.ensurePullQueue(a);
+    await jobs.ensurePullQueue(b);
+    const jobA = job(a);
+    const jobB = job(b);
+    const insertA = await jobs.insertStatement(pullQueue(a), [jobA]);
+    const insertB = await jobs.insertStatement(pullQueue(b), [jobB]);
+    // One text, so the event writer prepares it once for every endpoint.
+    expect(insertB.text).toBe(insertA.text);
+    expect(insertA.text).not.toContain(a);
+    expect(insertA.values.at(-1)).toBe(pullQueue(a));
+    const delivery = job(randomUUID());
+    const insertDelivery = await jobs.insertStatement(DELIVERY_QUEUE, [delivery]);
+    expect(insertDelivery.text).not.toContain(DELIVERY_QUEUE);
+    for (const insert of [insertA, insertB, insertDelivery]) await query(insert.text, [...insert.values]);
+    const { rows } = await query(
+      "select id::text, name from pgboss.job where id = any($1::uuid[]) order by name",
+      [[jobA.jobId, jobB.jobId, delivery.jobId]],
+    );
+    expect(rows).toEqual(
+      [
+        { id: jobA.jobId, name: pullQueue(a) },
+        { id: jobB.jobId, name: pullQueue(b) },
+        { id: delivery.jobId, name: DELIVERY_QUEUE },
+      ].sort((x, y) => x.name.localeCompare(y.name)),
+    );
   });
 
   it("switches off NOTIFY on pull queues made with it, when the job queue starts again", async () => {

@@ -3,6 +3,7 @@ import { PgBoss } from "pg-boss";
 import { type Database, type PoolLoad, readPoolLoad } from "../../db/index.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { StoredTarget } from "../endpoints/endpoint-row.ts";
+import { withQueueParameter } from "./with-queue-parameter.ts";
 
 /** Jobs this server delivers itself (HTTPS and command targets). */
 export const DELIVERY_QUEUE = "webhook-deliveries";
@@ -140,7 +141,7 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
         },
       );
       if (rendered === undefined) throw new Error("the job queue rendered no insert statement");
-      return rendered;
+      return withQueueParameter(rendered, queue);
     },
     async ensurePullQueue(endpointId) {
       const name = pullQueue(endpointId);
