@@ -20,7 +20,7 @@ import { registerResources } from "./register-resources.ts";
 import type { AskModel } from "./sample-script.ts";
 import { EVERY_TOOL } from "./tool-narrowing.ts";
 
-/** What one request's MCP server reports back for the request's log line. */
+/** What one request's MCP server knows of its request, and reports back for the request's log line. */
 export interface McpCallState {
   /** The failure of a tool call, when one failed (the HTTP answer is still 200). */
   failed: ConnectError | undefined;
@@ -29,6 +29,11 @@ export interface McpCallState {
    * (sampling); a plain JSON answer cannot.
    */
   readonly streaming: boolean;
+  /**
+   * Aborts when the client goes away before the request's answer is complete (its connection closed, its
+   * HTTP/2 stream reset): the request's tool calls end then. Absent for a stream that carries no calls.
+   */
+  readonly gone?: AbortSignal;
 }
 
 /** How long the client's model may take to answer one sampling request. */
@@ -65,14 +70,17 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
       "create_connector, update_connector_script, test_connector, execute_connector_command) write and try connectors.",
   });
   const narrowing = caller.narrowing ?? EVERY_TOOL;
+  // What ends a tool call besides the client's own cancellation: the client going away, a stop of the
+  // server. Folded into one signal per call, the one the call passes on (to its command, the RPC it
+  // makes, the model it asks).
+  const ends = [state.gone, deps.shutdown].filter((s) => s !== undefined);
   // One page of the tools the key may use, narrowed as the request asked.
   server.setRequestHandler(ListToolsRequestSchema, (request) =>
     listTools(deps, principal, narrowing, request.params?.cursor),
   );
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    // The SDK aborts its signal when the client cancels the request; a stop of the server ends the call too.
-    const signal =
-      deps.shutdown === undefined ? extra.signal : AbortSignal.any([extra.signal, deps.shutdown]);
+    // The SDK aborts its signal when the client cancels the request (or the server closes).
+    const signal = ends.length === 0 ? extra.signal : AbortSignal.any([extra.signal, ...ends]);
     const args: JsonObject = toJsonObject(request.params.arguments);
     const { name } = request.params;
     const building =

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isJSONRPCErrorResponse, isJSONRPCResultResponse } from "@modelcontextprotocol/sdk/types.js";
 import { hasScope, type Principal, presentedKey } from "../auth/index.ts";
+import { clientGone } from "../protocol/client-gone.ts";
 import { codeName } from "../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
@@ -97,7 +98,11 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
     // request id the log line and the answer already carry.
     const requestId = res.getHeader(REQUEST_ID_HEADER);
     const caller = { principal, key, requestId: typeof requestId === "string" ? requestId : "" };
-    const write = writeTo(res);
+    // The request's one watch on its client: a client that leaves before its answer is complete ends
+    // the tool call it waits for (its command is then cancelled by its caller, as an RPC's is) and the
+    // stream it reads.
+    const gone = clientGone(res);
+    const write = writeTo(res, gone);
 
     if (method === "GET") {
       // The notification stream: long-lived, so it is held to the stream limits, not the in-flight one.
@@ -161,6 +166,7 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
         { ...caller, narrowing },
         webRequest(req, "POST"),
         parsed,
+        gone,
         (answer) => {
           status = answer.status;
           return write(answer);
@@ -168,7 +174,10 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       );
       const refusedByTransport =
         status >= 400 ? new ConnectError(`HTTP ${status}`, Code.InvalidArgument) : undefined;
-      return { procedure, principal: principal.keyId, error: failed ?? refusedByTransport };
+      // A client that left is logged as cancelled, as an RPC whose client left is, whatever its tool call
+      // answered then.
+      const error = gone.aborted ? ConnectError.from(gone.reason) : (failed ?? refusedByTransport);
+      return { procedure, principal: principal.keyId, error };
     } finally {
       leave();
     }
@@ -183,10 +192,15 @@ function retryAfterOf(error: ConnectError): Record<string, string> {
 
 /**
  * Writes the SDK's answer to the Node response as it is produced (an SSE stream event by event) and
- * resolves when it has ended, or when the client left (the stream is then cancelled).
+ * resolves when it has ended, or when the client left (`gone`: the stream is then cancelled).
  */
-function writeTo(res: NodeRes): WriteAnswer {
+function writeTo(res: NodeRes, gone: AbortSignal): WriteAnswer {
   return async (answer) => {
+    if (gone.aborted) {
+      // The client left while the answer was made: nothing reaches it any more.
+      await answer.body?.cancel().catch(() => undefined);
+      return;
+    }
     res.writeHead(answer.status, Object.fromEntries(answer.headers));
     // A stream's head goes out at once, so the client knows it is open before the first event.
     const streamed = answer.headers.get("content-type")?.startsWith("text/event-stream") === true;
@@ -199,7 +213,8 @@ function writeTo(res: NodeRes): WriteAnswer {
     const left = () => {
       reader.cancel().catch(() => undefined);
     };
-    res.once("close", left);
+    // Only a stream can outlast its client: a JSON answer is whole by the time it is written.
+    if (streamed) gone.addEventListener("abort", left, { once: true });
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -208,7 +223,7 @@ function writeTo(res: NodeRes): WriteAnswer {
       }
       res.end();
     } finally {
-      res.off("close", left);
+      if (streamed) gone.removeEventListener("abort", left);
     }
   };
 }

@@ -13,16 +13,18 @@ export type WriteAnswer = (answer: Response) => Promise<void>;
  * (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), dropped once the
  * answer has been written. The answer is plain JSON, except for a `generate_connector_script` call
  * that may ask the client's model: its answer is an SSE stream that carries `sampling/createMessage` to
- * the client, whose reply comes back in a later POST through the reply relay.
+ * the client, whose reply comes back in a later POST through the reply relay. A tool call ends when the
+ * client goes away (`gone`) before its answer is complete.
  */
 export async function serveMcpRequest(
   deps: McpDeps,
   caller: McpCaller,
   request: Request,
   parsedBody: unknown,
+  gone: AbortSignal,
   write: WriteAnswer,
 ): Promise<ConnectError | undefined> {
-  const state: McpCallState = { failed: undefined, streaming: mayAskTheModel(parsedBody) };
+  const state: McpCallState = { failed: undefined, streaming: mayAskTheModel(parsedBody), gone };
   const server = createMcpServer(deps, caller, state);
   const inner = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !state.streaming });
   try {

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -10,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
 import { IDEMPOTENCY_KEY_META, TIMEOUT_MS_META } from "../../src/mcp/call-options.ts";
+import { type HeldUpstream, startHeldUpstream } from "../support/held-upstream.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Every Execute call leaves an execution record, the calls a stop cuts off too: a call still running when
@@ -20,51 +19,6 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 const NEVER_MS = 600_000;
 const PHASE_REFUSE = "stopping: refusing new connections; draining in-flight calls";
 const GITHUB_SECRET = "execute-at-stop-secret";
-
-/** A loopback upstream that holds every request until released, and tells which have arrived and ended. */
-interface HeldUpstream {
-  readonly url: string;
-  /** Tags (`?tag=`) of the requests that arrived. */
-  readonly arrived: Set<string>;
-  /** Tags of the requests whose connection ended before an answer (the caller aborted them). */
-  readonly aborted: Set<string>;
-  /** Answers every held request 200 and each later one at once. */
-  release(): void;
-  close(): Promise<void>;
-}
-
-async function startHeldUpstream(): Promise<HeldUpstream> {
-  const arrived = new Set<string>();
-  const aborted = new Set<string>();
-  const held: ServerResponse[] = [];
-  let released = false;
-  const answer = (res: ServerResponse) =>
-    res.writeHead(200, { "content-type": "application/json" }).end("{}");
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    const tag = new URL(req.url ?? "/", "http://upstream").searchParams.get("tag") ?? "";
-    arrived.add(tag);
-    res.once("close", () => {
-      if (!res.writableEnded) aborted.add(tag);
-    });
-    if (released) answer(res);
-    else held.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/held`,
-    arrived,
-    aborted,
-    release() {
-      released = true;
-      for (const res of held.splice(0)) answer(res);
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 interface Recorded {
   protocol: string;

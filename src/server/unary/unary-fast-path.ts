@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { performance } from "node:perf_hooks";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, type UniversalHandlerOptions } from "@connectrpc/connect/protocol";
+import { clientWentAway } from "../../protocol/client-gone.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
 import { type BridgedUnary, runBridged } from "./bridged-call.ts";
@@ -181,9 +181,4 @@ export function createUnaryFastPath(
   }
 
   return fast;
-}
-
-// What the call's signal says when the client goes away.
-function clientWentAway(): unknown {
-  return new ConnectError("the client went away", Code.Canceled);
 }
