@@ -3,6 +3,7 @@ import { type Principal, principalKey } from "../auth/index.ts";
 import type { Database } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { PlatformMetrics } from "../metrics/index.ts";
+import { writable } from "../protocol/errors.ts";
 import { createFailOpenTracker, type FailOpenStats } from "./fail-open-tracker.ts";
 import { DEFAULT_RATE_TIER, type RateLimitTiers } from "./parse-rate-limits.ts";
 import { createRateLimitStoreClient } from "./rate-limit-store-client.ts";
@@ -79,9 +80,10 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
       return res;
     } catch (error) {
       // A failed call still counted: say so on the error too.
-      if (error instanceof ConnectError)
-        for (const [name, value] of verdict.headers) error.metadata.set(name, value);
-      throw error;
+      if (!(error instanceof ConnectError)) throw error;
+      const answered = writable(error);
+      for (const [name, value] of verdict.headers) answered.metadata.set(name, value);
+      throw answered;
     }
   };
   return Object.assign(interceptor, { failOpen: check.failOpen });

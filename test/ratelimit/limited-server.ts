@@ -11,6 +11,7 @@ import { principalKey } from "../../src/auth/principal.ts";
 import { type Database, openDatabase } from "../../src/db/index.ts";
 import { ENTITIES } from "../../src/entities.ts";
 import { createLogger, type Logger } from "../../src/logging/logger.ts";
+import { SERVER_STOPPING } from "../../src/protocol/server-stopping.ts";
 import {
   createRateLimitInterceptor,
   type FailOpenStats,
@@ -56,7 +57,11 @@ export async function startLimitedServer(options: {
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(CatalogService, {
-        listConnectors: () => ({}),
+        // `x-test-stopping`: fails with the one error a server stop aborts every call with (shared).
+        listConnectors: (_req, ctx) => {
+          if (ctx.requestHeader.has("x-test-stopping")) throw SERVER_STOPPING;
+          return {};
+        },
         getConnector: () => {
           throw new ConnectError("connector not found", Code.NotFound);
         },
@@ -95,9 +100,10 @@ export async function call(
   key: string | undefined,
   tier?: string,
   method: "listConnectors" | "getConnector" = "listConnectors",
+  extraHeaders: Record<string, string> = {},
 ): Promise<Outcome> {
   const client = createClient(CatalogService, transport);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extraHeaders };
   if (key !== undefined) headers["x-test-key"] = key;
   if (tier !== undefined) headers["x-test-tier"] = tier;
   let header = new Headers();

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Code, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_STOPPING } from "../../src/protocol/server-stopping.ts";
 import { parseRateLimits, type RateLimitTiers } from "../../src/ratelimit/index.ts";
 import {
   call,
@@ -64,6 +65,24 @@ describe("per-key rate limits", () => {
       expect(h.reset).toBeLessThanOrEqual(after + 10);
       expect(h.retryAfter).toBeUndefined();
     }
+  });
+
+  it("puts each call's headers on its own answer when calls fail with one shared error (a server stop)", async () => {
+    const stopping = { "x-test-stopping": "1" };
+    const [first, second] = [newKey(), newKey()];
+    // The first key has used one call of three, the second none: their answers' counts differ.
+    await call(connect, first);
+    const answers = await Promise.all([
+      call(connect, first, undefined, "listConnectors", stopping),
+      call(grpc, second, undefined, "listConnectors", stopping),
+    ]);
+    expect(answers.map((a) => [a.code, a.message])).toEqual([
+      [Code.Canceled, SERVER_STOPPING.rawMessage],
+      [Code.Canceled, SERVER_STOPPING.rawMessage],
+    ]);
+    expect(answers.map((a) => limitHeaders(a).remaining)).toEqual([1, 2]);
+    // Nothing of either call stayed on the shared error for the next one to carry.
+    expect([...SERVER_STOPPING.metadata.keys()]).toEqual([]);
   });
 
   it.each([
