@@ -69,6 +69,7 @@ export function createExecutionRecorder(
   let queue: ExecutionRow[] = [];
   let writing: Promise<void> = Promise.resolve();
   let stopped = false;
+  let stopping: Promise<void> | undefined;
   let late = 0;
 
   const flush = () => {
@@ -110,17 +111,23 @@ export function createExecutionRecorder(
     record,
     flush,
     cancelRunning: () => runs.cancel(),
-    async stop() {
-      if (stopped) return;
-      runs.cancel();
-      const waitMs = options.recordWaitMs ?? RECORD_WAIT_MS;
-      const unrecorded = await runs.settle(waitMs);
-      if (unrecorded > 0) {
-        logger.warn({ runs: unrecorded, waitMs }, "stopping: runs still unrecorded; their records are lost");
-      }
-      stopped = true;
-      clearInterval(timer);
-      await flush();
+    stop() {
+      // Once: a second call gets the first one's wait and last write.
+      stopping ??= (async () => {
+        runs.cancel();
+        const waitMs = options.recordWaitMs ?? RECORD_WAIT_MS;
+        const unrecorded = await runs.settle(waitMs);
+        if (unrecorded > 0) {
+          logger.warn(
+            { runs: unrecorded, waitMs },
+            "stopping: runs still unrecorded; their records are lost",
+          );
+        }
+        stopped = true;
+        clearInterval(timer);
+        await flush();
+      })();
+      return stopping;
     },
   };
 }

@@ -104,6 +104,20 @@ describe("the execution recorder's stop", () => {
     await r.stop();
   });
 
+  it("answers a second stop with the first one: both settle once the cancelled run's record is written", async () => {
+    const { recorder: r } = recorder({ recordWaitMs: 60_000 });
+    const pending = r.begin();
+    const cancelled = row();
+    pending.controller.signal.addEventListener("abort", () => {
+      setImmediate(() => pending.record(cancelled));
+    });
+    const first = r.stop();
+    const second = r.stop();
+    expect(second).toBe(first);
+    await second;
+    expect(await stored([cancelled.id])).toBe(1);
+  });
+
   it("waits for an unrecorded run only so long, says how many it gave up on, and counts a record that came after", async () => {
     const { recorder: r, logs } = recorder({ recordWaitMs: 50 });
     const stuck = r.begin();
