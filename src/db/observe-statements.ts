@@ -93,13 +93,27 @@ export function observeStatements(pool: PgPoolEvents, observer: StatementObserve
       const text = statementText(args[0]);
       if (text === undefined) return query.apply(this, args);
       const described = describeStatement(text);
-      const end = observer({
-        ...described,
-        database: client.database,
-        host: client.host,
-        port: client.port,
-      });
-      if (end === undefined) return query.apply(this, args);
+      // An observer that throws must neither fail the statement nor keep its answer from its caller.
+      let observed: ((error: unknown) => void) | undefined;
+      try {
+        observed = observer({
+          ...described,
+          database: client.database,
+          host: client.host,
+          port: client.port,
+        });
+      } catch {
+        observed = undefined;
+      }
+      if (observed === undefined) return query.apply(this, args);
+      const ends = observed;
+      const end = (error: unknown) => {
+        try {
+          ends(error);
+        } catch {
+          // As above: the statement's own outcome stands.
+        }
+      };
       const commits = described.operation === "COMMIT" || described.operation === "END";
       const at = callbackAt(args);
       if (at !== -1) {

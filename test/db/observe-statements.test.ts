@@ -6,7 +6,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyEntity } from "../../src/auth/api-key-entity.ts";
 import { createNativeQuery, type Database, openDatabase, type StatementInfo } from "../../src/db/index.ts";
-import { describeStatement } from "../../src/db/observe-statements.ts";
+import { describeStatement, observeStatements } from "../../src/db/observe-statements.ts";
+import type { PgPoolEvents } from "../../src/db/pg-client.ts";
 import { ENTITIES } from "../../src/entities.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
@@ -176,6 +177,30 @@ describe("statements observed on a pool opened beside the ORM's (PostgreSQL)", (
     // A success ends with no error (node-postgres's callbacks pass null), a failure with PostgreSQL's.
     expect(seen[0]?.error).toBeUndefined();
     expect((seen[1]?.error as { code?: string } | undefined)?.code).toBe("22012");
+  });
+
+  it("answers every statement as PostgreSQL did when the observer throws, beginning or ending", async () => {
+    const throwing = new pg.Pool({ connectionString: pgdb.url, max: 1 });
+    observeStatements(throwing as unknown as PgPoolEvents, (statement) => {
+      if (statement.collection === "pg_class") throw new Error("observer failed to begin");
+      return () => {
+        throw new Error("observer failed to end");
+      };
+    });
+    try {
+      // pg-pool's own query (a callback on the connection), then a client's promise, success and failure.
+      expect((await throwing.query("select 1 as x from pg_class limit 1")).rows).toEqual([{ x: 1 }]);
+      expect((await throwing.query("select 2 as x")).rows).toEqual([{ x: 2 }]);
+      const client = await throwing.connect();
+      try {
+        expect((await client.query("select 3 as x")).rows).toEqual([{ x: 3 }]);
+        await expect(client.query("select 1 / $1::int as x", [0])).rejects.toMatchObject({ code: "22012" });
+      } finally {
+        client.release();
+      }
+    } finally {
+      await throwing.end();
+    }
   });
 
   it("sees a query that waited for a connection in its caller's context, not in the one that freed it", async () => {
