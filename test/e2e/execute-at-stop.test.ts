@@ -123,11 +123,12 @@ describe("execution records of the calls a stop finds running", () => {
     await Promise.all(calls);
 
     const records = await recordsOf(server);
-    // Ended by the server's stop, and recorded so: not as if their callers had cancelled them.
+    // Ended by the server's stop, and recorded so: not as if their callers had cancelled them. The keyed
+    // tool call's record lets its key go, so that a retry runs again (execute-key-after-stop.test.ts).
     const stopped = { status: "failed", error_code: "CANCELED", message: STOPPED_MESSAGE };
     expect(records).toEqual([
       { protocol: "grpc", ...stopped, idempotency_key: null },
-      { protocol: "mcp", ...stopped, idempotency_key: "stop-1" },
+      { protocol: "mcp", ...stopped, idempotency_key: null },
       { protocol: "mcp", ...stopped, idempotency_key: null },
       { protocol: "rest", ...stopped, idempotency_key: null },
     ]);
