@@ -111,7 +111,11 @@ describe("execution records of the calls a stop finds running", () => {
   }
   const TAGS = ["grpc", "rest", "mcp", "mcp-keyed"];
 
-  it("cancels the calls still running when the grace period ends and records each once, as CANCELED", async () => {
+  // These calls end when their signal aborts halfway through the grace period (SERVER_STOPPING), before the
+  // grace period's end cancels the runs still going (SERVER_STOPPED): run-command races every command,
+  // whatever its connector, against its call's signal, which every RPC and MCP tool call has aborted
+  // halfway. Only a run without a caller's call meets the end's cancellation: the webhook job's below.
+  it("cancels the calls a stop's grace period cuts off and records each once, as CANCELED", async () => {
     const { server, key } = await start(1_000);
     const calls = callEveryWay(server, key);
     // Each call is in flight: its upstream request has arrived, and nothing will answer it.
