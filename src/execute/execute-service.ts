@@ -121,7 +121,10 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     const ran = await runCommand(deps, ctx, connector, req, run);
     const outcome = { ...ran.outcome, executionId: claim.executionId };
     const reply = replyOf(outcome);
-    await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);
+    // A call the server's stop cut off is to be retried (elsewhere): the key is let go, not kept for the
+    // CANCELED answer, so that the retry runs the command.
+    if (outcome.stoppedByServer === true) await claim.release(toRecord(outcome, ran.scrubber));
+    else await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);
     return answer(reply);
   }
 

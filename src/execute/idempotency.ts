@@ -34,6 +34,11 @@ export interface ClaimedKey {
    * "still running" for the key's whole day. Drop it, with legacy-replay.ts, one release later.
    */
   complete(record: ExecutionRow, reply: ExecuteReply, outcome: RunOutcome): Promise<void>;
+  /**
+   * Stores the record of a call that did not run to its end (a stop of the server ended its command) and
+   * lets the key go: the record is kept without the key, and a retry with it runs the command again.
+   */
+  release(record: ExecutionRow): Promise<void>;
 }
 
 /** What an earlier call with the key answered, to be answered again. */
@@ -122,6 +127,17 @@ export function createIdempotencyKeys(deps: IdempotencyDeps): IdempotencyKeys {
             createdAt: claim.createdAt,
             result: storable(outcome),
             reply: storable(toStoredReply(reply)),
+          });
+          await em.flush();
+        },
+        async release(finished) {
+          // As an expired key is let go (`find`): the unique index holds only rows that have a key.
+          Object.assign(claim, storable(finished), {
+            idempotencyKey: null,
+            requestHash: null,
+            createdAt: claim.createdAt,
+            result: null,
+            reply: null,
           });
           await em.flush();
         },

@@ -30,6 +30,12 @@ export interface RunOutcome {
   deprecation?: string;
   /** The connector's log lines of the run, when the caller asked for them (`return_log_lines`). */
   logLines?: CollectedLogLine[];
+  /**
+   * Set when a stop of the server ended the command before it finished (the result is then CANCELED,
+   * {@link SERVER_STOPPED}'s message): the call is to be retried, on another replica, and an idempotency
+   * key it claimed is let go rather than kept for the CANCELED answer.
+   */
+  stoppedByServer?: true;
 }
 
 /** Who runs a command, with what: the caller's tenant and the connection's opened credentials. */
@@ -183,12 +189,15 @@ export async function runCommand(
   // The caller's deadline ends the call either way: Connect aborts the call's signal with
   // DEADLINE_EXCEEDED, or the budget it bounded runs out first. Only another abort is a cancellation.
   const deadlineBound = callerMs !== undefined && budget === callerMs;
+  // The result a stop of the server ended the run with, told from any the command returned by identity.
+  let stopped: ConnectorResult | undefined;
   const timedOut = new Promise<ConnectorResult>((resolve) => {
     const done = () => {
       // Stopped by the server, not its caller: the runs a stop cancels, and the calls its grace period
       // ended halfway.
       if (signal.reason === SERVER_STOPPED || ctx.signal.reason === SERVER_STOPPING) {
-        resolve({ success: false, error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" });
+        stopped = { success: false, error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" };
+        resolve(stopped);
         return;
       }
       const reason: unknown = ctx.signal.reason;
@@ -323,6 +332,7 @@ export async function runCommand(
     clearTimeout(timer);
     ctx.signal.removeEventListener("abort", callerGone);
   }
+  const stoppedByServer = result === stopped;
   if (!result.success && result.errorCode === "HANDLER_THREW") {
     // An exception the connector did not map (errorMap) says whatever its thrower put in it, user
     // content included: callers, records and logs get a fixed text instead.
@@ -333,6 +343,7 @@ export async function runCommand(
   result = scrubResult(result, scrubber);
   const outcome: RunOutcome = { executionId, durationMs, result };
   if (!result.success) outcome.failureClass = classifyFailure(result);
+  if (stoppedByServer) outcome.stoppedByServer = true;
   if (deprecation !== undefined) outcome.deprecation = deprecation;
   if (logLines !== undefined) outcome.logLines = logLines;
   deps.metrics?.executed({

@@ -111,7 +111,11 @@ describe("execution records of the calls a stop finds running", () => {
   }
   const TAGS = ["grpc", "rest", "mcp", "mcp-keyed"];
 
-  it("cancels the calls still running when the grace period ends and records each once, as CANCELED", async () => {
+  // These calls end when their signal aborts halfway through the grace period (SERVER_STOPPING), before the
+  // grace period's end cancels the runs still going (SERVER_STOPPED): run-command races every command,
+  // whatever its connector, against its call's signal, which every RPC and MCP tool call has aborted
+  // halfway. Only a run without a caller's call meets the end's cancellation: the webhook job's below.
+  it("cancels the calls a stop's grace period cuts off and records each once, as CANCELED", async () => {
     const { server, key } = await start(1_000);
     const calls = callEveryWay(server, key);
     // Each call is in flight: its upstream request has arrived, and nothing will answer it.
@@ -123,11 +127,12 @@ describe("execution records of the calls a stop finds running", () => {
     await Promise.all(calls);
 
     const records = await recordsOf(server);
-    // Ended by the server's stop, and recorded so: not as if their callers had cancelled them.
+    // Ended by the server's stop, and recorded so: not as if their callers had cancelled them. The keyed
+    // tool call's record lets its key go, so that a retry runs again (execute-key-after-stop.test.ts).
     const stopped = { status: "failed", error_code: "CANCELED", message: STOPPED_MESSAGE };
     expect(records).toEqual([
       { protocol: "grpc", ...stopped, idempotency_key: null },
-      { protocol: "mcp", ...stopped, idempotency_key: "stop-1" },
+      { protocol: "mcp", ...stopped, idempotency_key: null },
       { protocol: "mcp", ...stopped, idempotency_key: null },
       { protocol: "rest", ...stopped, idempotency_key: null },
     ]);

@@ -185,6 +185,35 @@ describe("idempotency keys", () => {
     expect(await codeOf(keys.claim(call("k-busy"), record(randomUUID(), "k-busy")))).toBe(Code.Aborted);
   });
 
+  it("lets go the key of a call the server's stop ended, keeping its record: a retry claims it anew", async () => {
+    const stopped = randomUUID();
+    const claim = await keys.claim(call("k-stopped"), record(stopped, "k-stopped"));
+    if (claim.kind !== "claimed") throw new Error("expected a claim");
+    await claim.release(
+      record(stopped, "k-stopped", {
+        status: "failed",
+        code: "CANCELED",
+        errorCode: "CANCELED",
+        message: "the server stopped before the command finished",
+        createdAt: new Date(T0.getTime() + 9),
+      }),
+    );
+    expect(await db.em().findOneOrFail(ExecutionEntity, { id: stopped })).toMatchObject({
+      status: "failed",
+      errorCode: "CANCELED",
+      idempotencyKey: null,
+      requestHash: null,
+      reply: null,
+      result: null,
+      createdAt: T0,
+    });
+
+    const retry = randomUUID();
+    const again = await keys.claim(call("k-stopped"), record(retry, "k-stopped"));
+    expect(again).toMatchObject({ kind: "claimed", executionId: retry });
+    expect(await stored("k-stopped")).toMatchObject({ id: retry, status: "running" });
+  });
+
   it("lets a key go once its window has passed", async () => {
     const first = randomUUID();
     await keys.claim(call("k-old"), record(first, "k-old"));

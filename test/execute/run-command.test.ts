@@ -12,8 +12,10 @@ import { createSandbox } from "../../src/connectors/script/index.ts";
 import { createExternalClients } from "../../src/execute/external-clients.ts";
 import { recordOf } from "../../src/execute/record-of.ts";
 import { runCommand } from "../../src/execute/run-command.ts";
+import { SERVER_STOPPED } from "../../src/execute/runs-in-flight.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createOutboundClient } from "../../src/outbound/index.ts";
+import { SERVER_STOPPING } from "../../src/protocol/server-stopping.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
 const thrower = defineConnector({
@@ -170,5 +172,71 @@ describe("runCommand: a deprecated built-in command", () => {
     expect(current.outcome.deprecation).toBeUndefined();
     expect(current.row.deprecation).toBeNull();
     expect(current.warnings).toEqual([]);
+  });
+});
+
+const waiter = defineConnector({
+  name: "waiter",
+  version: "1.0.0",
+  description: "Never answers.",
+  authType: "none",
+  commands: {
+    wait: defineCommand({
+      description: "Waits for ever, whatever its signal says.",
+      params: {},
+      handler: () => new Promise<never>(() => {}),
+    }),
+  },
+});
+
+// A run a stop of the server ends says so on its outcome: an idempotency key it claimed is let go.
+describe("runCommand: a command that has not finished", () => {
+  const connector = {
+    slug: "waiter",
+    executionModel: "built_in",
+    definition: waiter,
+    authType: "none",
+    configSchema: { connectionConfig: {}, commands: {} },
+    instanceConfig: () => ({}),
+  } as unknown as ConnectorView;
+
+  /** Runs `wait`, then aborts the call's signal or the run's controller with `reason` as `by` says. */
+  const endedBy = async (by: "call" | "run", reason?: unknown) => {
+    const logger = createLogger({ level: "silent", format: "json" });
+    const outbound = createOutboundClient();
+    const call = new AbortController();
+    const controller = new AbortController();
+    const running = runCommand(
+      { logger, outbound, externalClients: createExternalClients(outbound.guard) } as never,
+      { timeoutMs: () => undefined, signal: call.signal },
+      connector,
+      create(ExecuteRequestSchema, { command: "wait" }),
+      { tenantId: "t1", credentials: {}, controller },
+    );
+    (by === "call" ? call : controller).abort(reason);
+    const { outcome } = await running.finally(() => outbound.close());
+    return outcome;
+  };
+
+  it("is stopped by the server when the grace period's end cancels its run", async () => {
+    const outcome = await endedBy("run", SERVER_STOPPED);
+    expect(outcome.result).toEqual({
+      success: false,
+      error: SERVER_STOPPED.rawMessage,
+      errorCode: "CANCELED",
+    });
+    expect(outcome.stoppedByServer).toBe(true);
+  });
+
+  it("is stopped by the server when its call's signal aborts halfway through the grace period", async () => {
+    const outcome = await endedBy("call", SERVER_STOPPING);
+    expect(outcome.result).toMatchObject({ error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" });
+    expect(outcome.stoppedByServer).toBe(true);
+  });
+
+  it("is not stopped by the server when its caller cancels it", async () => {
+    const outcome = await endedBy("call");
+    expect(outcome.result).toMatchObject({ error: "the caller canceled the call", errorCode: "CANCELED" });
+    expect(outcome.stoppedByServer).toBeUndefined();
   });
 });

@@ -1381,7 +1381,7 @@ export interface components {
       runId?: string;
       /** @description Time budget in milliseconds; 0 means the server default (30 s). Clamped to the server maximum (15 minutes) and to the RPC deadline, whichever is shorter. Exceeding it fails with deadline_exceeded. */
       timeoutMs?: number;
-      /** @description Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns the first execution's outcome instead of running again, so retries after a lost reply are safe. */
+      /** @description Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns the first execution's outcome instead of running again, so retries after a lost reply are safe; except after a stop of the server cut the first call off: the key is let go, and a retry runs again. */
       idempotencyKey?: string;
       /** @description Answer the connector's log lines of this run with it (ExecuteResponse.log_lines, or ExecutionFailure.log_lines when it fails): at most 200, each scrubbed of the execution's secrets and redacted like diagnostics. They go to the server's log either way. */
       returnLogLines?: boolean;

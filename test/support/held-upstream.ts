@@ -6,6 +6,8 @@ export interface HeldUpstream {
   readonly url: string;
   /** Tags (`?tag=`) of the requests that arrived. */
   readonly arrived: Set<string>;
+  /** The tag of every request, in the order they arrived: a call made again repeats its tag. */
+  readonly requests: string[];
   /** Tags of the requests whose connection ended before an answer (the caller aborted them). */
   readonly aborted: Set<string>;
   /** Answers every held request 200 and each later one at once. */
@@ -17,6 +19,7 @@ export interface HeldUpstream {
 export async function startHeldUpstream(): Promise<HeldUpstream> {
   const arrived = new Set<string>();
   const aborted = new Set<string>();
+  const requests: string[] = [];
   const held: ServerResponse[] = [];
   let released = false;
   const answer = (res: ServerResponse) =>
@@ -24,6 +27,7 @@ export async function startHeldUpstream(): Promise<HeldUpstream> {
   const server: Server = createServer((req: IncomingMessage, res) => {
     const tag = new URL(req.url ?? "/", "http://upstream").searchParams.get("tag") ?? "";
     arrived.add(tag);
+    requests.push(tag);
     res.once("close", () => {
       if (!res.writableEnded) aborted.add(tag);
     });
@@ -35,6 +39,7 @@ export async function startHeldUpstream(): Promise<HeldUpstream> {
   return {
     url: `http://127.0.0.1:${port}/held`,
     arrived,
+    requests,
     aborted,
     release() {
       released = true;

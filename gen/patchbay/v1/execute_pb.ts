@@ -163,7 +163,8 @@ export type ExecuteMetadata = Message<"patchbay.v1.ExecuteMetadata"> & {
 
   /**
    * Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns
-   * the first execution's outcome instead of running again, so retries after a lost reply are safe.
+   * the first execution's outcome instead of running again, so retries after a lost reply are safe;
+   * except after a stop of the server cut the first call off: the key is let go, and a retry runs again.
    *
    * @generated from field: string idempotency_key = 4;
    */
@@ -223,7 +224,8 @@ export type ExecuteMetadataJson = {
 
   /**
    * Caller-chosen key, at most 128 characters. A repeat with the same key on the same target returns
-   * the first execution's outcome instead of running again, so retries after a lost reply are safe.
+   * the first execution's outcome instead of running again, so retries after a lost reply are safe;
+   * except after a stop of the server cut the first call off: the key is let go, and a retry runs again.
    *
    * @generated from field: string idempotency_key = 4;
    */
