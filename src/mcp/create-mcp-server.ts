@@ -10,6 +10,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonSchemaType, jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+import type { AbortFanOut } from "../protocol/abort-fan-out.ts";
 import { BUILDING_TOOLS } from "./building-tools.ts";
 import { callBuildingTool, type McpCaller } from "./call-building-tool.ts";
 import { callConnectorTool, toJsonObject } from "./call-connector-tool.ts";
@@ -47,9 +48,15 @@ export const SERVER_INFO = { name: "patchbay", version: "1.0.0" } as const;
  * are made with). Tools are the building tools the key's scopes allow, then the connector tools. It is
  * the SDK's low-level `Server`, not `McpServer`: connector tools are known only at request time and their input schemas are JSON Schema from the
  * connector's stored schema, while `McpServer.registerTool` takes Zod shapes fixed at registration.
- * It is made per request (stateless), so nothing of a caller outlives the request.
+ * It is made per request (stateless), so nothing of a caller outlives the request. `stopping` is the
+ * endpoint's one watch on the server's shutdown (`deps.shutdown`), made once for every request.
  */
-export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCallState): Server {
+export function createMcpServer(
+  deps: McpDeps,
+  caller: McpCaller,
+  state: McpCallState,
+  stopping: AbortFanOut,
+): Server {
   const { principal } = caller;
   // The SDK's server builds an Ajv instance (its vocabularies and formats) at construction when given no
   // validator, a tenth of a tool call's CPU; only elicitation answers use it, which these servers never
@@ -70,45 +77,53 @@ export function createMcpServer(deps: McpDeps, caller: McpCaller, state: McpCall
       "create_connector, update_connector_script, test_connector, execute_connector_command) write and try connectors.",
   });
   const narrowing = caller.narrowing ?? EVERY_TOOL;
-  // What ends a tool call besides the client's own cancellation: the client going away, a stop of the
-  // server. Folded into one signal per call, the one the call passes on (to its command, the RPC it
-  // makes, the model it asks).
-  const ends = [state.gone, deps.shutdown].filter((s) => s !== undefined);
   // One page of the tools the key may use, narrowed as the request asked.
   server.setRequestHandler(ListToolsRequestSchema, (request) =>
     listTools(deps, principal, narrowing, request.params?.cursor),
   );
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    // The SDK aborts its signal when the client cancels the request (or the server closes).
-    const signal = ends.length === 0 ? extra.signal : AbortSignal.any([extra.signal, ...ends]);
-    const args: JsonObject = toJsonObject(request.params.arguments);
-    const { name } = request.params;
-    const building =
-      narrowing.tools === "connectors" ? undefined : BUILDING_TOOLS.find((t) => t.name === name);
-    if (building !== undefined) {
-      // Connector tools never take a building tool's name (indexConnectorTools reserves them).
-      const ask: AskModel | undefined = state.streaming
-        ? (params) =>
-            extra.sendRequest({ method: "sampling/createMessage", params }, CreateMessageResultSchema, {
-              timeout: SAMPLING_TIMEOUT_MS,
-              signal,
-            })
-        : undefined;
-      const { result, failed } = await callBuildingTool(deps, caller, building, args, signal, ask);
+    // What ends a tool call: the client's own cancellation (the SDK aborts `extra.signal` then, or when
+    // the server closes), the client going away, a stop of the server. One controller per call, the
+    // signal the call passes on (to its command, the RPC it makes, the model it asks), unlinked when the
+    // call ends: not AbortSignal.any, whose signals Node keeps on the process-long shutdown signal
+    // (src/protocol/abort-fan-out.ts says how).
+    const controller = new AbortController();
+    const unlink = stopping.link(controller, extra.signal, state.gone);
+    const { signal } = controller;
+    try {
+      const args: JsonObject = toJsonObject(request.params.arguments);
+      const { name } = request.params;
+      const building =
+        narrowing.tools === "connectors" ? undefined : BUILDING_TOOLS.find((t) => t.name === name);
+      if (building !== undefined) {
+        // Connector tools never take a building tool's name (indexConnectorTools reserves them).
+        const ask: AskModel | undefined = state.streaming
+          ? (params) =>
+              extra.sendRequest({ method: "sampling/createMessage", params }, CreateMessageResultSchema, {
+                timeout: SAMPLING_TIMEOUT_MS,
+                signal,
+              })
+          : undefined;
+        const { result, failed } = await callBuildingTool(deps, caller, building, args, signal, ask);
+        state.failed = failed;
+        return result;
+      }
+      // A tool outside the narrowed set is unknown, as it is absent from tools/list.
+      const tool =
+        narrowing.tools === "building"
+          ? undefined
+          : await findConnectorTool(deps, principal, name, narrowing);
+      if (tool === undefined) {
+        state.failed = new ConnectError("unknown tool", Code.NotFound);
+        throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${name}`);
+      }
+      const { _meta: meta } = request.params;
+      const { result, failed } = await callConnectorTool(deps, caller, tool, args, meta, signal);
       state.failed = failed;
       return result;
+    } finally {
+      unlink();
     }
-    // A tool outside the narrowed set is unknown, as it is absent from tools/list.
-    const tool =
-      narrowing.tools === "building" ? undefined : await findConnectorTool(deps, principal, name, narrowing);
-    if (tool === undefined) {
-      state.failed = new ConnectError("unknown tool", Code.NotFound);
-      throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${name}`);
-    }
-    const { _meta: meta } = request.params;
-    const { result, failed } = await callConnectorTool(deps, caller, tool, args, meta, signal);
-    state.failed = failed;
-    return result;
   });
   registerResources(server, deps, caller, state);
   return server;

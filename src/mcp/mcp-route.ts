@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isJSONRPCErrorResponse, isJSONRPCResultResponse } from "@modelcontextprotocol/sdk/types.js";
 import { hasScope, type Principal, presentedKey } from "../auth/index.ts";
+import { createAbortFanOut } from "../protocol/abort-fan-out.ts";
 import { clientGone } from "../protocol/client-gone.ts";
 import { codeName } from "../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
@@ -46,6 +47,8 @@ export type McpHandler = (req: NodeReq, res: NodeRes) => Promise<McpOutcome>;
  * opens the notification stream (`notifications/tools/list_changed`).
  */
 export function createMcpHandler(deps: McpDeps): McpHandler {
+  // The endpoint's one listener on the server's shutdown: it ends every tool call still running.
+  const stopping = createAbortFanOut(deps.shutdown);
   const challenge = (error?: string) =>
     `Bearer resource_metadata="${deps.publicUrl.replace(/\/+$/, "")}${PROTECTED_RESOURCE_PATH}"${error ? `, error="${error}"` : ""}`;
   return async (req, res) => {
@@ -111,7 +114,7 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
         const now = await deps.keys.verify(key);
         return now !== undefined && hasScope(now.scopes, "mcp");
       };
-      const refused = await serveMcpStream(deps, caller, webRequest(req, "GET"), keyValid, write);
+      const refused = await serveMcpStream(deps, caller, webRequest(req, "GET"), keyValid, stopping, write);
       return refused === undefined
         ? { procedure, principal: principal.keyId, error: undefined }
         : refuse(refused);
@@ -167,6 +170,7 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
         webRequest(req, "POST"),
         parsed,
         gone,
+        stopping,
         (answer) => {
           status = answer.status;
           return write(answer);

@@ -1,5 +1,6 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { AbortFanOut } from "../protocol/abort-fan-out.ts";
 import type { McpCaller } from "./call-building-tool.ts";
 import { createMcpServer, type McpCallState } from "./create-mcp-server.ts";
 import type { McpDeps } from "./mcp-deps.ts";
@@ -14,7 +15,7 @@ export type WriteAnswer = (answer: Response) => Promise<void>;
  * answer has been written. The answer is plain JSON, except for a `generate_connector_script` call
  * that may ask the client's model: its answer is an SSE stream that carries `sampling/createMessage` to
  * the client, whose reply comes back in a later POST through the reply relay. A tool call ends when the
- * client goes away (`gone`) before its answer is complete.
+ * client goes away (`gone`) before its answer is complete, and when the server stops (`stopping`).
  */
 export async function serveMcpRequest(
   deps: McpDeps,
@@ -22,10 +23,11 @@ export async function serveMcpRequest(
   request: Request,
   parsedBody: unknown,
   gone: AbortSignal,
+  stopping: AbortFanOut,
   write: WriteAnswer,
 ): Promise<ConnectError | undefined> {
   const state: McpCallState = { failed: undefined, streaming: mayAskTheModel(parsedBody), gone };
-  const server = createMcpServer(deps, caller, state);
+  const server = createMcpServer(deps, caller, state, stopping);
   const inner = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !state.streaming });
   try {
     await server.connect(new RelayTransport(inner, deps.replies, caller.principal.keyId));

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { AbortFanOut } from "../protocol/abort-fan-out.ts";
 import type { McpCaller } from "./call-building-tool.ts";
 import { createMcpServer } from "./create-mcp-server.ts";
 import type { McpDeps } from "./mcp-deps.ts";
@@ -18,9 +19,10 @@ export async function serveMcpStream(
   caller: McpCaller,
   request: Request,
   keyValid: () => Promise<boolean>,
+  stopping: AbortFanOut,
   write: WriteAnswer,
 ): Promise<ConnectError | undefined> {
-  const server = createMcpServer(deps, caller, { failed: undefined, streaming: true });
+  const server = createMcpServer(deps, caller, { failed: undefined, streaming: true }, stopping);
   const transport = new WebStandardStreamableHTTPServerTransport({});
   const forget = deps.notices.watch({
     principal: caller.principal,
