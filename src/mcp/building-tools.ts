@@ -220,7 +220,9 @@ export const BUILDING_TOOLS: readonly BuildingTool[] = [
         command: str("The command's name (see get_capabilities)."),
         params: { type: "object", description: "The command's params." },
         timeoutMs: { type: "number", description: "Time budget in ms; 0 is the server default." },
-        idempotencyKey: str("A repeat with the same key returns the first execution's outcome."),
+        idempotencyKey: str(
+          "A repeat with the same key returns the first execution's outcome (one a server stop cut off runs again).",
+        ),
       },
       required: ["command"],
     },
