@@ -1,4 +1,9 @@
-export { type CommandRun, type CommandRunner, createCommandRunner } from "./command-runner.ts";
+export {
+  type CommandOutcome,
+  type CommandRun,
+  type CommandRunner,
+  createCommandRunner,
+} from "./command-runner.ts";
 export { createCredentialTest } from "./credential-test.ts";
 export type { ExecuteDeps } from "./execute-deps.ts";
 export { registerExecute } from "./execute-service.ts";

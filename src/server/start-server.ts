@@ -234,7 +234,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
           leaving.abort();
           await drainListener(listener, config, logger, shutdown);
           // Commands may still be running (of calls the grace period's end cut off, of webhook jobs): they
-          // are cancelled now, so that each is recorded before the recorder's last write.
+          // are cancelled now, so that each is recorded before the recorder's last write. The webhook
+          // worker stops claiming jobs first, in the same turn: a job it claimed after this would begin
+          // its command already cancelled (its job is put back without costing an attempt).
+          infra.webhookFeature.pauseDelivery();
           const cancelled = infra.recorder.cancelRunning();
           if (cancelled > 0)
             logger.warn({ runs: cancelled }, "stopping: cancelled the commands still running");

@@ -19,7 +19,7 @@ import { createEventStore } from "./events/event-store.ts";
 import { startJobQueue } from "./jobs/job-queue.ts";
 import { createJobStore } from "./jobs/job-store.ts";
 import { readJobsReading } from "./jobs/read-jobs-reading.ts";
-import { startDeliveryWorker } from "./jobs/start-delivery-worker.ts";
+import { type DeliveryWorker, startDeliveryWorker } from "./jobs/start-delivery-worker.ts";
 import { createDeliveryCounters } from "./receiver/delivery-counters.ts";
 import { createEventWriter } from "./receiver/event-writer.ts";
 import { createGoogleKeys } from "./receiver/google-keys.ts";
@@ -63,7 +63,13 @@ export interface Webhooks {
    * waiting for their commit) and the job queue's.
    */
   poolLoads(): { readonly events: PoolLoad; readonly jobs: PoolLoad };
-  /** Stops the worker (when started) and the feature's background work. */
+  /**
+   * The server is stopping: the worker claims no more jobs, and puts back those it holds and has not
+   * begun. Called before the server cancels the commands still running, so that no job's command begins
+   * after that (it would begin cancelled). {@link stop} still waits for the deliveries under way.
+   */
+  pauseDelivery(): void;
+  /** Stops the worker (when started), once its deliveries under way have ended, and the feature's background work. */
   stop(): Promise<void>;
 }
 
@@ -121,7 +127,7 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
       throw error;
     }),
   );
-  const workers: Array<() => Promise<void>> = [];
+  const workers: DeliveryWorker[] = [];
   return {
     deps,
     async startDelivery(run) {
@@ -132,8 +138,11 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
       const load = events.load();
       return { events: { ...load, waiting: load.waiting + writer.waiting() }, jobs: jobs.poolLoad() };
     },
+    pauseDelivery() {
+      for (const worker of workers) worker.pause();
+    },
     async stop() {
-      for (const stopWorker of workers.splice(0)) await stopWorker();
+      for (const worker of workers.splice(0)) await worker.stop();
       await stopHearing();
       await counters.stop();
       await events.close();

@@ -7,8 +7,12 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { WebhookService } from "../../gen/patchbay/v1/webhook_pb.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logging/logger.ts";
 import { IDEMPOTENCY_KEY_META, TIMEOUT_MS_META } from "../../src/mcp/call-options.ts";
+import { startServer } from "../../src/server/start-server.ts";
 import { type HeldUpstream, startHeldUpstream } from "../support/held-upstream.ts";
+import { LogCapture } from "../support/log-capture.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Every Execute call leaves an execution record, the calls a stop cuts off too: a call still running when
@@ -30,6 +34,30 @@ interface Recorded {
 
 /** How a command the server stopped is recorded (run-command.ts). */
 const STOPPED_MESSAGE = "the server stopped before the command finished";
+
+interface QueuedJob {
+  id: string;
+  state: string;
+  retry_count: number;
+  retry_limit: number;
+  due: boolean;
+  code: string | null;
+}
+
+/** The webhook delivery jobs of the test's database, oldest first. */
+async function jobsOf(t: TestServer): Promise<QueuedJob[]> {
+  const client = new pg.Client({ connectionString: t.database?.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<QueuedJob>(
+      `select id, state::text, retry_count, retry_limit, start_after <= now() as due, output->>'code' as code
+         from pgboss.job where name = 'webhook-deliveries' order by created_on, id`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
 
 /** The execution records of the test's database, read after the server has stopped. */
 async function recordsOf(t: TestServer): Promise<Recorded[]> {
@@ -162,9 +190,11 @@ describe("execution records of the calls a stop finds running", () => {
       { protocol: "rest", status: "succeeded", error_code: null, message: null, idempotency_key: null },
     ]);
   }, 120_000);
-  it("cancels a webhook job's command still running when the grace period ends, and records it as CANCELED", async () => {
-    // A webhook job's command holds no connection of a caller: nothing but the stop's cancellation ends it.
-    const { server } = await start(1_000);
+  /**
+   * A script connector whose command POSTs the event to the held upstream, a connection of it, and a
+   * GitHub endpoint whose target is that command; answers the endpoint's id.
+   */
+  async function commandEndpoint(server: TestServer): Promise<string> {
     const admin = { authorization: `Bearer ${server.adminKey}` };
     const rest = (path: string, body: unknown) =>
       fetch(`${server.url}${path}`, {
@@ -213,12 +243,17 @@ describe("execution records of the calls a stop finds running", () => {
       },
       { headers: admin },
     );
+    return endpoint?.id ?? "";
+  }
+
+  /** Delivers one GitHub event to the endpoint; its job's command then POSTs to the held upstream. */
+  async function receive(server: TestServer, endpointId: string): Promise<void> {
     const body = JSON.stringify({
       action: "opened",
       issue: { number: 1, title: "held" },
       repository: { id: 1 },
     });
-    const delivered = await fetch(`${server.url}/api/v1/connectors/webhooks/github/${endpoint?.id}`, {
+    const delivered = await fetch(`${server.url}/api/v1/connectors/webhooks/github/${endpointId}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -229,6 +264,15 @@ describe("execution records of the calls a stop finds running", () => {
       body,
     });
     expect(delivered.status).toBe(204);
+  }
+
+  /** A job put back by the stop: retrying, due, its attempt given back (one more allowed than the queue's 7). */
+  const PUT_BACK = { state: "retry", retry_count: 0, retry_limit: 8, code: "SERVER_STOPPED" };
+
+  it("cancels a webhook job's command still running when the grace period ends, records it as CANCELED, and puts the job back for the next server", async () => {
+    // A webhook job's command holds no connection of a caller: nothing but the stop's cancellation ends it.
+    const { server } = await start(1_000);
+    await receive(server, await commandEndpoint(server));
     await expect.poll(() => upstream.arrived.has("webhook"), { timeout: 60_000 }).toBe(true);
 
     await server.server.stop();
@@ -243,5 +287,84 @@ describe("execution records of the calls a stop finds running", () => {
       },
     ]);
     expect(server.logs.text()).toContain("stopping: cancelled the commands still running");
+    // Back in the queue, not failed: the stop cost the job none of its attempts.
+    const [job] = await jobsOf(server);
+    expect(job).toEqual({ id: expect.any(String), due: true, ...PUT_BACK });
+
+    // The next server on the database runs it again, and this time the upstream answers.
+    upstream.release();
+    const next = await startServer(loadConfig(server.env, false), {
+      logger: createLogger({ level: "warn", format: "json", destination: new LogCapture().stream }),
+      notice: () => undefined,
+    });
+    try {
+      await expect
+        .poll(async () => (await jobsOf(server)).map((row) => row.state), { timeout: 60_000 })
+        .toEqual(["completed"]);
+    } finally {
+      await next.stop();
+    }
+    expect((await recordsOf(server)).map((record) => record.status).sort()).toEqual(["failed", "succeeded"]);
+  }, 120_000);
+
+  it("puts back, without running its command, a webhook job the worker holds when the stop pauses delivery", async () => {
+    const { server } = await start(1_000);
+    await receive(server, await commandEndpoint(server));
+    await expect.poll(() => upstream.arrived.has("webhook"), { timeout: 60_000 }).toBe(true);
+    const [running] = await jobsOf(server);
+
+    const locker = new pg.Client({ connectionString: server.database?.url });
+    const sql = new pg.Client({ connectionString: server.database?.url });
+    await Promise.all([locker.connect(), sql.connect()]);
+    try {
+      // The worker's next job waits, claimed, for its endpoint: reading it waits on this lock.
+      await locker.query("begin");
+      await locker.query("lock table webhook_endpoints in access exclusive mode");
+      // A second job for the same event, due now: a copy of the running job's row (pg-boss's own columns
+      // and queue settings) as it was before its claim.
+      await sql.query(
+        `insert into pgboss.job
+         select (jsonb_populate_record(j, jsonb_build_object('id', gen_random_uuid(), 'state', 'created',
+           'retry_count', 0, 'started_on', null, 'heartbeat_on', null, 'start_after', now(), 'created_on', now()))).*
+         from pgboss.job j where j.id = $1`,
+        [running?.id],
+      );
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql.query(
+                "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'select % from webhook_endpoints where id = $1%'",
+              )
+            ).rows[0].n,
+          { timeout: 60_000 },
+        )
+        .toBe(1);
+      expect((await jobsOf(server)).map((row) => row.state)).toEqual(["active", "active"]);
+
+      const stopped = server.server.stop();
+      // The running command has been cancelled: delivery paused before that.
+      await expect
+        .poll(() => server.logs.text(), { timeout: 60_000 })
+        .toContain("stopping: cancelled the commands still running");
+      await locker.query("commit");
+      await stopped;
+    } finally {
+      await Promise.all([locker.end(), sql.end()]);
+    }
+
+    // Only the command that was running has a record: the held job's command never began.
+    expect(await recordsOf(server)).toEqual([
+      {
+        protocol: "webhook",
+        status: "failed",
+        error_code: "CANCELED",
+        message: STOPPED_MESSAGE,
+        idempotency_key: null,
+      },
+    ]);
+    const jobs = await jobsOf(server);
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) expect(job).toEqual({ id: expect.any(String), due: true, ...PUT_BACK });
   }, 120_000);
 });

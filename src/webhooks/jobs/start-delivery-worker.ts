@@ -12,12 +12,16 @@ import { toEventMessage } from "../events/event-message.ts";
 import type { WebhookDeps } from "../webhook-deps.ts";
 import { deliverHttps } from "./deliver-https.ts";
 import { DELIVERY_QUEUE, type WebhookJobData } from "./job-queue.ts";
+import { requeueStoppedJob } from "./requeue-stopped-job.ts";
 
 /** A delivery job as the worker gets it. */
 type DeliveryJob = JobWithMetadata<WebhookJobData>;
 
 /** How long a command target's run may take (well inside the job's 120 s lease). */
 const COMMAND_TIMEOUT_MS = 30_000;
+
+/** An attempt the server's stop ended: its job goes back to the queue without costing an attempt. */
+const SERVER_STOPPED = "SERVER_STOPPED";
 
 /** The delivery worker's pg-boss options. */
 const WORK_OPTIONS = {
@@ -35,20 +39,31 @@ const WORK_OPTIONS = {
   includeMetadata: true,
 } as const;
 
+/** The running delivery worker. */
+export interface DeliveryWorker {
+  /**
+   * Stops claiming jobs, at once (the server is stopping): a job claimed after this, or claimed before
+   * and not yet delivering, is put back untouched, so its command never begins once the server's stop
+   * has cancelled the commands running.
+   */
+  pause(): void;
+  /** Stops claiming jobs and resolves once the jobs claimed have ended. */
+  stop(): Promise<void>;
+}
+
 /**
  * Works the delivery queue in this process: each job POSTs its event to the endpoint's HTTPS target, or
  * runs the endpoint's connector command with the event as params.
  * A failure is retried by pg-boss with exponential backoff and jitter until the job is dead; a job
- * whose endpoint was deleted completes without delivering. `run` executes command targets through
- * Execute's path (dispatch, failure classes, records); it exists before the worker starts, so no job is
- * ever claimed without it. Returns the stop function.
+ * whose endpoint was deleted completes without delivering; a job whose command the server's stop
+ * cancelled, or that the paused worker did not begin, goes back to the queue with the attempt given back.
+ * `run` executes command targets through Execute's path (dispatch, failure classes, records); it exists
+ * before the worker starts, so no job is ever claimed without it.
  */
-export async function startDeliveryWorker(
-  deps: WebhookDeps,
-  run: CommandRunner,
-): Promise<() => Promise<void>> {
+export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner): Promise<DeliveryWorker> {
   const boss = deps.jobs.boss;
   const { endpointStore, eventStore } = deps;
+  let paused = false;
 
   /** One attempt's ending: the target kind it was for, and its failure code (undefined: delivered). */
   interface Attempt {
@@ -100,6 +115,11 @@ export async function startDeliveryWorker(
       if (done.failure !== undefined) failSpan(traced.span, done.failure);
       traced.span.end();
     }
+    const output = { code: done.failure };
+    // Settled here: pg-boss's settle of the result below is fenced to this attempt and then changes nothing.
+    if (done.failure === SERVER_STOPPED && (await requeueStoppedJob(deps, DELIVERY_QUEUE, job, output))) {
+      return { id: job.id, status: "failed", output };
+    }
     if (done.target !== "pull") {
       // pg-boss retries a failed job while its retry count is below its limit, else it is dead.
       const result = done.skipped
@@ -113,7 +133,7 @@ export async function startDeliveryWorker(
     }
     if (done.skipped) return { id: job.id, status: "completed", output: { code: "ENDPOINT_DELETED" } };
     if (done.failure === undefined) return { id: job.id, status: "completed", output: {} };
-    return { id: job.id, status: "failed", output: { code: done.failure } };
+    return { id: job.id, status: "failed", output };
   }
 
   async function toHttps(
@@ -124,6 +144,7 @@ export async function startDeliveryWorker(
     trace: Context | undefined,
   ): Promise<string | undefined> {
     if (sealedSecret === null) return "TARGET_UNSUPPORTED";
+    if (paused) return SERVER_STOPPED;
     const now = deps.now();
     const outbound =
       trace === undefined || deps.tracing === undefined
@@ -161,6 +182,9 @@ export async function startDeliveryWorker(
       rateTier: "default",
     };
     try {
+      // The stop pauses delivery and then, in the same turn, cancels the commands running: a command
+      // begun here before the pause is cancelled and recorded, none begins after it.
+      if (paused) return SERVER_STOPPED;
       const outcome = await run(principal, {
         connectionId: target.connectionId,
         command: target.command,
@@ -171,6 +195,7 @@ export async function startDeliveryWorker(
         ...(trace === undefined ? {} : { trace }),
       });
       if (outcome.result.success) return undefined;
+      if (outcome.stopped) return SERVER_STOPPED;
       return (
         outcome.result.errorCode ?? `COMMAND_${(outcome.failureClass ?? "command_failed").toUpperCase()}`
       );
@@ -187,5 +212,17 @@ export async function startDeliveryWorker(
     WORK_OPTIONS,
     async (jobs) => Promise.all(jobs.map(deliver)),
   );
-  return () => boss.offWork(DELIVERY_QUEUE, { id: workerId, wait: true });
+  return {
+    pause() {
+      paused = true;
+      // offWork marks every worker of this work() call stopping before it returns (pg-boss's Worker.stop
+      // sets it synchronously), so none fetches again; a fetch already sent still hands its jobs over.
+      boss
+        .offWork(DELIVERY_QUEUE, { id: workerId, wait: false })
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error }, "the webhook delivery worker did not pause"),
+        );
+    },
+    stop: () => boss.offWork(DELIVERY_QUEUE, { id: workerId, wait: true }),
+  };
 }
