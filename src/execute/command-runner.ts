@@ -8,7 +8,6 @@ import type { ExecuteDeps } from "./execute-deps.ts";
 import type { PendingRecord } from "./execution-recorder.ts";
 import { recordOf } from "./record-of.ts";
 import { type RunOutcome, runCommand } from "./run-command.ts";
-import { SERVER_STOPPED } from "./runs-in-flight.ts";
 
 /** One command to run on a connection, from inside Patchbay (a webhook job), not from an RPC. */
 export interface CommandRun {
@@ -27,17 +26,8 @@ export interface CommandRun {
   readonly trace?: Context | undefined;
 }
 
-/** How a {@link CommandRunner}'s run ended. */
-export interface CommandOutcome extends RunOutcome {
-  /**
-   * The server's stop cancelled the run before it succeeded (it is recorded as CANCELED, "the server
-   * stopped before the command finished"): the work it was for can run again once a server is back.
-   */
-  readonly stopped: boolean;
-}
-
 /** Runs a command as `principal` would through Execute: same dispatch, failure classes and record. */
-export type CommandRunner = (principal: Principal, run: CommandRun) => Promise<CommandOutcome>;
+export type CommandRunner = (principal: Principal, run: CommandRun) => Promise<RunOutcome>;
 
 /**
  * Execute for background work: the connection must be the principal's and active, the connector
@@ -90,10 +80,7 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
       { tenantId: principal.tenantId, credentials, controller: pending.controller },
     );
     pending.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, run.protocol));
-    // The stop aborts the run's controller with SERVER_STOPPED; any other end (the caller's signal, the
-    // budget) aborts it first with a reason of its own.
-    const stopped = !outcome.result.success && pending.controller.signal.reason === SERVER_STOPPED;
-    return { ...outcome, stopped };
+    return outcome;
   };
   return async (principal, run) => {
     // As Execute: a stop waits for the run's record, cancelling its command if need be.

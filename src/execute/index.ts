@@ -1,9 +1,4 @@
-export {
-  type CommandOutcome,
-  type CommandRun,
-  type CommandRunner,
-  createCommandRunner,
-} from "./command-runner.ts";
+export { type CommandRun, type CommandRunner, createCommandRunner } from "./command-runner.ts";
 export { createCredentialTest } from "./credential-test.ts";
 export type { ExecuteDeps } from "./execute-deps.ts";
 export { registerExecute } from "./execute-service.ts";

@@ -195,7 +195,7 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
         ...(trace === undefined ? {} : { trace }),
       });
       if (outcome.result.success) return undefined;
-      if (outcome.stopped) return SERVER_STOPPED;
+      if (outcome.stoppedByServer === true) return SERVER_STOPPED;
       return (
         outcome.result.errorCode ?? `COMMAND_${(outcome.failureClass ?? "command_failed").toUpperCase()}`
       );
