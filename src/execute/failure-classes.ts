@@ -64,6 +64,8 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   SCRIPT_QUEUE_FULL: "upstream_rate_limited",
   // External connectors (the client's own codes).
   CANCELED: "timeout",
+  // The replica stopped before the command finished: retry, on another replica (UNAVAILABLE).
+  SERVER_STOPPED: "upstream_unavailable",
   EXTERNAL_UNREACHABLE: "upstream_unavailable",
   INVALID_RESPONSE: "internal",
   // An external connector's gRPC status, kept where it names a class.

@@ -31,9 +31,9 @@ export interface RunOutcome {
   /** The connector's log lines of the run, when the caller asked for them (`return_log_lines`). */
   logLines?: CollectedLogLine[];
   /**
-   * Set when a stop of the server ended the command before it finished (the result is then CANCELED,
-   * {@link SERVER_STOPPED}'s message): the call is to be retried, on another replica, and an idempotency
-   * key it claimed is let go rather than kept for the CANCELED answer.
+   * Set when a stop of the server ended the command before it finished (the result is then
+   * SERVER_STOPPED, with {@link SERVER_STOPPED}'s message): the call is to be retried, on another replica,
+   * and an idempotency key it claimed is let go rather than kept for that answer.
    */
   stoppedByServer?: true;
 }
@@ -196,7 +196,7 @@ export async function runCommand(
       // Stopped by the server, not its caller: the runs a stop cancels, and the calls its grace period
       // ended halfway.
       if (signal.reason === SERVER_STOPPED || ctx.signal.reason === SERVER_STOPPING) {
-        stopped = { success: false, error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" };
+        stopped = { success: false, error: SERVER_STOPPED.rawMessage, errorCode: "SERVER_STOPPED" };
         resolve(stopped);
         return;
       }

@@ -16,7 +16,7 @@ import { LogCapture } from "../support/log-capture.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Every Execute call leaves an execution record, the calls a stop cuts off too: a call still running when
-// the grace period ends is cancelled (its upstream request ends) and recorded once, as CANCELED, before
+// the grace period ends is cancelled (its upstream request ends) and recorded once, as SERVER_STOPPED, before
 // the server's last write of records; one that finishes during the grace period is recorded as it ended.
 
 /** Far longer than any test: only the stop can end these calls. */
@@ -143,7 +143,7 @@ describe("execution records of the calls a stop finds running", () => {
   // grace period's end cancels the runs still going (SERVER_STOPPED): run-command races every command,
   // whatever its connector, against its call's signal, which every RPC and MCP tool call has aborted
   // halfway. Only a run without a caller's call meets the end's cancellation: the webhook job's below.
-  it("cancels the calls a stop's grace period cuts off and records each once, as CANCELED", async () => {
+  it("cancels the calls a stop's grace period cuts off and records each once, as SERVER_STOPPED", async () => {
     const { server, key } = await start(1_000);
     const calls = callEveryWay(server, key);
     // Each call is in flight: its upstream request has arrived, and nothing will answer it.
@@ -157,7 +157,7 @@ describe("execution records of the calls a stop finds running", () => {
     const records = await recordsOf(server);
     // Ended by the server's stop, and recorded so: not as if their callers had cancelled them. The keyed
     // tool call's record lets its key go, so that a retry runs again (execute-key-after-stop.test.ts).
-    const stopped = { status: "failed", error_code: "CANCELED", message: STOPPED_MESSAGE };
+    const stopped = { status: "failed", error_code: "SERVER_STOPPED", message: STOPPED_MESSAGE };
     expect(records).toEqual([
       { protocol: "grpc", ...stopped, idempotency_key: null },
       { protocol: "mcp", ...stopped, idempotency_key: null },
@@ -269,7 +269,7 @@ describe("execution records of the calls a stop finds running", () => {
   /** A job put back by the stop: retrying, due, its attempt given back (one more allowed than the queue's 7). */
   const PUT_BACK = { state: "retry", retry_count: 0, retry_limit: 8, code: "SERVER_STOPPED" };
 
-  it("cancels a webhook job's command still running when the grace period ends, records it as CANCELED, and puts the job back for the next server", async () => {
+  it("cancels a webhook job's command still running when the grace period ends, records it as SERVER_STOPPED, and puts the job back for the next server", async () => {
     // A webhook job's command holds no connection of a caller: nothing but the stop's cancellation ends it.
     const { server } = await start(1_000);
     await receive(server, await commandEndpoint(server));
@@ -281,7 +281,7 @@ describe("execution records of the calls a stop finds running", () => {
       {
         protocol: "webhook",
         status: "failed",
-        error_code: "CANCELED",
+        error_code: "SERVER_STOPPED",
         message: STOPPED_MESSAGE,
         idempotency_key: null,
       },
@@ -358,7 +358,7 @@ describe("execution records of the calls a stop finds running", () => {
       {
         protocol: "webhook",
         status: "failed",
-        error_code: "CANCELED",
+        error_code: "SERVER_STOPPED",
         message: STOPPED_MESSAGE,
         idempotency_key: null,
       },

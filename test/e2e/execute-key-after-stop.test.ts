@@ -1,4 +1,4 @@
-import { ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -14,7 +14,7 @@ import { LogCapture } from "../support/log-capture.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // A call a stop of the server cuts off is retried by its client on another replica; with the same
-// idempotency key, the retry runs the command again rather than answering the stopped call's CANCELED
+// idempotency key, the retry runs the command again rather than answering the stopped call's SERVER_STOPPED
 // for the key's whole day.
 
 /** Far longer than any test: only the stop can end the first calls. */
@@ -110,8 +110,13 @@ describe("an idempotency key of a call the server's stop cut off", () => {
     const firstMcp = callTool(await mcpClient(a.url, key));
     await expect.poll(() => [...upstream.arrived].sort(), { timeout: 60_000 }).toEqual(["mcp", "rpc"]);
     await a.server.stop();
-    // Both were cut off by the stop, not answered.
-    expect(await firstRpc).toBeInstanceOf(ConnectError);
+    // Both were cut off by the stop, not answered: the RPC is told to retry elsewhere.
+    const cut = await firstRpc;
+    expect(cut).toBeInstanceOf(ConnectError);
+    expect([(cut as ConnectError).code, (cut as ConnectError).rawMessage]).toEqual([
+      Code.Unavailable,
+      STOPPED_MESSAGE,
+    ]);
     expect(
       await firstMcp.then(
         (r) => r.isError,
@@ -135,7 +140,7 @@ describe("an idempotency key of a call the server's stop cut off", () => {
     // The stopped runs are recorded as such, without the key they let go; the retries hold it.
     const stopped = {
       status: "failed",
-      error_code: "CANCELED",
+      error_code: "SERVER_STOPPED",
       message: STOPPED_MESSAGE,
       idempotency_key: null,
     };

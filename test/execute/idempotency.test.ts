@@ -192,15 +192,15 @@ describe("idempotency keys", () => {
     await claim.release(
       record(stopped, "k-stopped", {
         status: "failed",
-        code: "CANCELED",
-        errorCode: "CANCELED",
+        code: "unavailable",
+        errorCode: "SERVER_STOPPED",
         message: "the server stopped before the command finished",
         createdAt: new Date(T0.getTime() + 9),
       }),
     );
     expect(await db.em().findOneOrFail(ExecutionEntity, { id: stopped })).toMatchObject({
       status: "failed",
-      errorCode: "CANCELED",
+      errorCode: "SERVER_STOPPED",
       idempotencyKey: null,
       requestHash: null,
       reply: null,

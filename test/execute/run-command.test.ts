@@ -223,14 +223,15 @@ describe("runCommand: a command that has not finished", () => {
     expect(outcome.result).toEqual({
       success: false,
       error: SERVER_STOPPED.rawMessage,
-      errorCode: "CANCELED",
+      errorCode: "SERVER_STOPPED",
     });
+    expect(outcome.failureClass).toBe("upstream_unavailable");
     expect(outcome.stoppedByServer).toBe(true);
   });
 
   it("is stopped by the server when its call's signal aborts halfway through the grace period", async () => {
     const outcome = await endedBy("call", SERVER_STOPPING);
-    expect(outcome.result).toMatchObject({ error: SERVER_STOPPED.rawMessage, errorCode: "CANCELED" });
+    expect(outcome.result).toMatchObject({ error: SERVER_STOPPED.rawMessage, errorCode: "SERVER_STOPPED" });
     expect(outcome.stoppedByServer).toBe(true);
   });
 
