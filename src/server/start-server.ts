@@ -241,6 +241,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
           const cancelled = infra.recorder.cancelRunning();
           if (cancelled > 0)
             logger.warn({ runs: cancelled }, "stopping: cancelled the commands still running");
+          // Their records, and all others still queued, are written now, before background work stops:
+          // the delivery worker's stop waits for HTTPS deliveries under way (up to their timeout), and a
+          // stop that outlasts its budget ends the process. The disposal's own stop of the recorder then
+          // finds it stopped.
+          await infra.recorder.stop();
           logger.info("stopping: connections closed; stopping background work");
           await background.disposeAsync();
           logger.info("stopped");
