@@ -31,7 +31,7 @@ export interface ExecutionRecorder {
   /** Writes everything queued now. */
   flush(): Promise<void>;
   /**
-   * Cancels the runs begun and not yet recorded (their commands abort and they are recorded CANCELED),
+   * Cancels the runs begun and not yet recorded (their commands abort and they are recorded SERVER_STOPPED),
    * and every run begun from now on; answers how many were running. For the calls a stop's grace period
    * cut off.
    */

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
  * What a run's controller is aborted with when the server stops before the run has ended: the run ends
- * CANCELED with this message (run-command.ts), as a call its caller cancels does.
+ * with error code SERVER_STOPPED and this message (run-command.ts).
  */
 export const SERVER_STOPPED = Object.freeze(
   new ConnectError("the server stopped before the command finished", Code.Canceled),

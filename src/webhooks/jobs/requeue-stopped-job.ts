@@ -1,12 +1,31 @@
 import type { JobWithMetadata } from "pg-boss";
 import type { Logger } from "../../logging/logger.ts";
-import type { JobQueue } from "./job-queue.ts";
+import { type JobQueue, RETRY } from "./job-queue.ts";
+
+/**
+ * How many attempts stops may give back to one job: past that, a stop costs the job its attempt as any
+ * failure does, so a job whose own run ends the process gracefully (a command that makes the pod be
+ * evicted, say) cannot loop forever.
+ */
+export const MAX_GIVEN_BACK = 3;
+
+/**
+ * How long the job waits before its next attempt: a command the stop cancelled may still be ending
+ * elsewhere (an external connector's request already sent), and the next attempt should not overlap it.
+ */
+export const STOPPED_RETRY_DELAY_SECONDS = 5;
+
+/** How many jobs a pg-boss command changed (its declared response type is empty). */
+const changed = (response: unknown): number | undefined =>
+  (response as { affected?: number; updated?: number } | undefined)?.affected ??
+  (response as { updated?: number } | undefined)?.updated;
 
 /**
  * Puts back a claimed job whose attempt the server's stop ended (its command cancelled, or not begun
- * because delivery had paused), due at once and with the attempt given back: it has as many attempts
- * left as when it was claimed, also when this was its last. Answers false when it could not: the claim
- * was already lost (the job is someone else's now, and left alone), or the database failed (logged); the
+ * because delivery had paused), due `delaySeconds` later ({@link STOPPED_RETRY_DELAY_SECONDS}) and with the attempt given
+ * back: it has as many attempts left as when it was claimed, also when this was its last. Answers false
+ * when it did not: stops have given the job {@link MAX_GIVEN_BACK} attempts already, the claim was
+ * already lost (the job is someone else's now, and left alone), or the database failed (logged); the
  * caller then fails the attempt as any other.
  *
  * Only pg-boss's API, in one transaction so that no one sees the job in between: the fail is fenced to
@@ -21,31 +40,35 @@ export async function requeueStoppedJob(
   queue: string,
   job: JobWithMetadata<unknown>,
   output: object,
+  delaySeconds = STOPPED_RETRY_DELAY_SECONDS,
 ): Promise<boolean> {
   const boss = deps.jobs.boss;
+  if (job.retryLimit >= RETRY.retryLimit + MAX_GIVEN_BACK) return false;
   try {
     const db = boss.getDb();
     if (db.beginTransaction === undefined) throw new Error("the job queue's database has no transactions");
     const tx = await db.beginTransaction();
     try {
-      // pg-boss's declared CommandResponse is empty; the settle answers how many jobs it changed.
-      const failed = (await boss.fail(queue, { id: job.id, retryCount: job.retryCount }, output, {
+      const failed = await boss.fail(queue, { id: job.id, retryCount: job.retryCount }, output, {
         db: tx.db,
-      })) as { affected?: number };
-      if (failed.affected !== 1) {
+      });
+      // As pg-boss's fail decided: retried while attempts were left (one more allowed here), else dead
+      // (retry() allows one more and revives it). Each step must change the one job, or nothing is kept.
+      const lastAttempt = job.retryCount >= job.retryLimit;
+      const put =
+        changed(failed) === 1 &&
+        (!lastAttempt || changed(await boss.retry(queue, job.id, { db: tx.db })) === 1) &&
+        changed(
+          await boss.update(queue, undefined, {
+            id: job.id,
+            ...(lastAttempt ? {} : { retryLimit: job.retryLimit + 1 }),
+            startAfter: delaySeconds,
+            db: tx.db,
+          }),
+        ) === 1;
+      if (!put) {
         await tx.rollback();
         return false;
-      }
-      // As pg-boss's fail decided: retried while attempts were left, else dead.
-      if (job.retryCount < job.retryLimit) {
-        await boss.update(queue, undefined, {
-          id: job.id,
-          retryLimit: job.retryLimit + 1,
-          startAfter: 0,
-          db: tx.db,
-        });
-      } else {
-        await boss.retry(queue, job.id, { db: tx.db });
       }
       await tx.commit();
       return true;
