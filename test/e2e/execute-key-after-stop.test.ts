@@ -117,12 +117,13 @@ describe("an idempotency key of a call the server's stop cut off", () => {
       Code.Unavailable,
       STOPPED_MESSAGE,
     ]);
-    expect(
-      await firstMcp.then(
-        (r) => r.isError,
-        () => true,
-      ),
-    ).toBe(true);
+    // The tool call answers that the server stopped: its in-process call ends on the stop's reason, or on
+    // its command's failure, whichever comes first; either tells the client to retry.
+    const cutTool = await firstMcp;
+    expect(cutTool.isError).toBe(true);
+    const { code, message } = cutTool.structuredContent as { code: string; message: string };
+    expect(code).toBe("unavailable");
+    expect(["the server is stopping", STOPPED_MESSAGE]).toContain(message);
     // The retries reach the upstream again, which answers them now.
     upstream.release();
     const retried = await execute(b.url);
