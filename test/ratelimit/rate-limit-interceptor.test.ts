@@ -77,8 +77,8 @@ describe("per-key rate limits", () => {
       call(grpc, second, undefined, "listConnectors", stopping),
     ]);
     expect(answers.map((a) => [a.code, a.message])).toEqual([
-      [Code.Canceled, SERVER_STOPPING.rawMessage],
-      [Code.Canceled, SERVER_STOPPING.rawMessage],
+      [SERVER_STOPPING.code, SERVER_STOPPING.rawMessage],
+      [SERVER_STOPPING.code, SERVER_STOPPING.rawMessage],
     ]);
     expect(answers.map((a) => limitHeaders(a).remaining)).toEqual([1, 2]);
     // Nothing of either call stayed on the shared error for the next one to carry.
