@@ -82,13 +82,6 @@ export function createCommandRunner(deps: ExecuteDeps): CommandRunner {
     pending.record(recordOf(deps, principal, connector, req, connectionId, outcome, scrubber, run.protocol));
     return outcome;
   };
-  return async (principal, run) => {
-    // As Execute: a stop waits for the run's record, cancelling its command if need be.
-    const pending = deps.recorder.begin();
-    try {
-      return await runCommandAs(principal, run, pending);
-    } finally {
-      pending.end();
-    }
-  };
+  // As Execute: a stop waits for the run's record, cancelling its command if need be.
+  return (principal, run) => deps.recorder.track((pending) => runCommandAs(principal, run, pending));
 }

@@ -122,23 +122,16 @@ export function registerExecute(router: ConnectRouter, deps: ExecuteDeps): void 
     const outcome = { ...ran.outcome, executionId: claim.executionId };
     const reply = replyOf(outcome);
     // A call the server's stop cut off is to be retried (elsewhere): the key is let go, not kept for the
-    // CANCELED answer, so that the retry runs the command.
+    // SERVER_STOPPED answer, so that the retry runs the command.
     if (outcome.stoppedByServer === true) await claim.release(toRecord(outcome, ran.scrubber));
     else await claim.complete(toRecord(outcome, ran.scrubber), reply, outcome);
     return answer(reply);
   }
 
   router.service(ExecuteService, {
-    async execute(req, ctx) {
-      // Begun first: a stop waits for the call's record, cancelling its command if need be, whatever
-      // step the call is at.
-      const pending = deps.recorder.begin();
-      try {
-        return await execute(req, ctx, pending);
-      } finally {
-        pending.end();
-      }
-    },
+    // Tracked first: a stop waits for the call's record, cancelling its command if need be, whatever
+    // step the call is at.
+    execute: (req, ctx) => deps.recorder.track((pending) => execute(req, ctx, pending)),
 
     async listExecutions(req, ctx) {
       const principal = requirePrincipal(ctx);

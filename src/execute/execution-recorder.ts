@@ -26,6 +26,8 @@ export interface ExecutionRecorder {
    * its record is queued or it ends, a stop cancels it and waits for it.
    */
   begin(): PendingRecord;
+  /** Runs `work` as a run begun ({@link begin}), ended when `work` settles, however it does. */
+  track<T>(work: (pending: PendingRecord) => Promise<T>): Promise<T>;
   /** Queues a record; written within `flushMs` (or at once when the batch is full). */
   record(row: ExecutionRow): void;
   /** Writes everything queued now. */
@@ -96,17 +98,27 @@ export function createExecutionRecorder(
   const timer = setInterval(() => void flush(), flushMs);
   timer.unref();
 
+  const begin = (): PendingRecord => {
+    const run = runs.begin();
+    return {
+      controller: run.controller,
+      record(row) {
+        record(row);
+        run.end();
+      },
+      end: run.end,
+    };
+  };
+
   return {
-    begin() {
-      const run = runs.begin();
-      return {
-        controller: run.controller,
-        record(row) {
-          record(row);
-          run.end();
-        },
-        end: run.end,
-      };
+    begin,
+    async track(work) {
+      const pending = begin();
+      try {
+        return await work(pending);
+      } finally {
+        pending.end();
+      }
     },
     record,
     flush,

@@ -33,6 +33,8 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   NO_MOCK_SCENARIO: "invalid_params",
   MOCK_UNSUPPORTED: "invalid_params",
   TIMEOUT: "timeout",
+  // The replica stopped before the command finished: retry, on another replica (UNAVAILABLE).
+  SERVER_STOPPED: "upstream_unavailable",
   LEGACY_RESULT_KEYS: "internal",
   EGRESS_REFUSED: "command_failed",
   BAD_URL: "command_failed",
@@ -64,8 +66,6 @@ const CLASS_BY_ERROR_CODE: Readonly<Record<string, FailureClass>> = {
   SCRIPT_QUEUE_FULL: "upstream_rate_limited",
   // External connectors (the client's own codes).
   CANCELED: "timeout",
-  // The replica stopped before the command finished: retry, on another replica (UNAVAILABLE).
-  SERVER_STOPPED: "upstream_unavailable",
   EXTERNAL_UNREACHABLE: "upstream_unavailable",
   INVALID_RESPONSE: "internal",
   // An external connector's gRPC status, kept where it names a class.
