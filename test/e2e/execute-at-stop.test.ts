@@ -11,6 +11,11 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { IDEMPOTENCY_KEY_META, TIMEOUT_MS_META } from "../../src/mcp/call-options.ts";
 import { startServer } from "../../src/server/start-server.ts";
+import {
+  type ExecutionRecordRow,
+  readExecutionRecords,
+  STOPPED_MESSAGE,
+} from "../support/execution-records.ts";
 import { type HeldUpstream, startHeldUpstream } from "../support/held-upstream.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -23,17 +28,6 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 const NEVER_MS = 600_000;
 const PHASE_REFUSE = "stopping: refusing new connections; draining in-flight calls";
 const GITHUB_SECRET = "execute-at-stop-secret";
-
-interface Recorded {
-  protocol: string;
-  status: string;
-  error_code: string | null;
-  message: string | null;
-  idempotency_key: string | null;
-}
-
-/** How a command the server stopped is recorded (run-command.ts). */
-const STOPPED_MESSAGE = "the server stopped before the command finished";
 
 interface QueuedJob {
   id: string;
@@ -58,18 +52,9 @@ async function jobsOf(t: TestServer): Promise<QueuedJob[]> {
   }
 }
 
-/** The execution records of the test's database, read after the server has stopped. */
-async function recordsOf(t: TestServer): Promise<Recorded[]> {
-  const client = new pg.Client({ connectionString: t.database?.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<Recorded>(
-      "select protocol, status, error_code, message, idempotency_key from executions order by protocol, idempotency_key",
-    );
-    return rows;
-  } finally {
-    await client.end();
-  }
+/** The execution records of the test's database, read after the server has stopped, without their ids. */
+async function recordsOf(t: TestServer): Promise<Omit<ExecutionRecordRow, "id">[]> {
+  return (await readExecutionRecords(t.database?.url, "protocol")).map(({ id: _id, ...record }) => record);
 }
 
 describe("execution records of the calls a stop finds running", () => {
@@ -267,6 +252,14 @@ describe("execution records of the calls a stop finds running", () => {
 
   /** A job put back by the stop: retrying (due a few seconds on), its attempt given back (one more allowed than the queue's 7). */
   const PUT_BACK = { state: "retry", retry_count: 0, retry_limit: 8, code: "SERVER_STOPPED" };
+  /** The record of a webhook job's command the stop cancelled. */
+  const WEBHOOK_STOPPED = {
+    protocol: "webhook",
+    status: "failed",
+    error_code: "SERVER_STOPPED",
+    message: STOPPED_MESSAGE,
+    idempotency_key: null,
+  };
 
   it("cancels a webhook job's command still running when the grace period ends, records it as SERVER_STOPPED, and puts the job back for the next server", async () => {
     // A webhook job's command holds no connection of a caller: nothing but the stop's cancellation ends it.
@@ -276,15 +269,7 @@ describe("execution records of the calls a stop finds running", () => {
 
     await server.server.stop();
     expect(upstream.aborted.has("webhook")).toBe(true);
-    expect(await recordsOf(server)).toEqual([
-      {
-        protocol: "webhook",
-        status: "failed",
-        error_code: "SERVER_STOPPED",
-        message: STOPPED_MESSAGE,
-        idempotency_key: null,
-      },
-    ]);
+    expect(await recordsOf(server)).toEqual([WEBHOOK_STOPPED]);
     expect(server.logs.text()).toContain("stopping: cancelled the commands still running");
     // Back in the queue, not failed: the stop cost the job none of its attempts.
     const [job] = await jobsOf(server);
@@ -353,15 +338,7 @@ describe("execution records of the calls a stop finds running", () => {
     }
 
     // Only the command that was running has a record: the held job's command never began.
-    expect(await recordsOf(server)).toEqual([
-      {
-        protocol: "webhook",
-        status: "failed",
-        error_code: "SERVER_STOPPED",
-        message: STOPPED_MESSAGE,
-        idempotency_key: null,
-      },
-    ]);
+    expect(await recordsOf(server)).toEqual([WEBHOOK_STOPPED]);
     const jobs = await jobsOf(server);
     expect(jobs).toHaveLength(2);
     for (const job of jobs) expect(job).toEqual({ id: expect.any(String), ...PUT_BACK });

@@ -2,13 +2,13 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { IDEMPOTENCY_KEY_META, TIMEOUT_MS_META } from "../../src/mcp/call-options.ts";
 import { type RunningServer, startServer } from "../../src/server/start-server.ts";
+import { readExecutionRecords, STOPPED_MESSAGE } from "../support/execution-records.ts";
 import { type HeldUpstream, startHeldUpstream } from "../support/held-upstream.ts";
 import { LogCapture } from "../support/log-capture.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -19,31 +19,6 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 /** Far longer than any test: only the stop can end the first calls. */
 const NEVER_MS = 600_000;
-/** How a command the server stopped is recorded (run-command.ts). */
-const STOPPED_MESSAGE = "the server stopped before the command finished";
-
-interface Recorded {
-  id: string;
-  protocol: string;
-  status: string;
-  error_code: string | null;
-  message: string | null;
-  idempotency_key: string | null;
-}
-
-/** The execution records of the database, oldest first. */
-async function recordsOf(url: string): Promise<Recorded[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<Recorded>(
-      "select id, protocol, status, error_code, message, idempotency_key from executions order by created_at, id",
-    );
-    return rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe("an idempotency key of a call the server's stop cut off", () => {
   let upstream: HeldUpstream;
@@ -145,7 +120,7 @@ describe("an idempotency key of a call the server's stop cut off", () => {
       message: STOPPED_MESSAGE,
       idempotency_key: null,
     };
-    const records = await recordsOf(database);
+    const records = await readExecutionRecords(database, "time");
     expect(records).toEqual([
       expect.objectContaining({ protocol: "grpc", ...stopped }),
       expect.objectContaining({ protocol: "mcp", ...stopped }),
