@@ -6,8 +6,6 @@ import type { AgentInfo, AgentWatcher } from "./agent-hub.ts";
 export interface PlacedAgent extends AgentInfo {
   /** The replica's id (its relay channel is `agents_<id>`). */
   readonly replicaId: string;
-  /** The replica's host name. */
-  readonly replicaHost: string;
 }
 
 /**
@@ -31,6 +29,10 @@ export interface AgentPresenceDeps {
   readonly query: NativeQuery;
   readonly logger: Logger;
   readonly replicaId: string;
+  /**
+   * The replica's host name, kept in its rows for the operator who reads the table; tenants are shown the
+   * replica's id only.
+   */
   readonly replicaHost: string;
   /** This replica's streams as they are now. */
   readonly local: () => AgentInfo[];
@@ -59,7 +61,6 @@ export function replicaGoneSql(replicaSql: string): string {
 interface StreamRow {
   stream_id: string;
   replica_id: string;
-  replica_host: string;
   tenant_id: string;
   pool: string;
   agent_id: string;
@@ -192,7 +193,6 @@ export function createAgentPresence(deps: AgentPresenceDeps): AgentPresence {
           lastHeardAt: live?.lastHeardAt ?? new Date(row.last_heard_at),
           draining: live?.draining ?? row.draining,
           replicaId: row.replica_id,
-          replicaHost: row.replica_host,
         };
       });
     },

@@ -38,7 +38,6 @@ export async function listAgents(
         inFlight: a.inFlight,
         draining: a.draining,
         replicaId: a.replicaId,
-        replicaHost: a.replicaHost,
         connectedAt: timestampFromDate(a.connectedAt),
         lastHeartbeatAt: timestampFromDate(a.lastHeardAt),
       }),

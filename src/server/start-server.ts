@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import type { AgentHub } from "../agents/index.ts";
 import {
@@ -215,6 +216,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         tls: config.tls !== undefined,
         database: db.kind,
         replica: services.agents.relay.replicaId,
+        host: hostname(),
       },
       "patchbay listening",
     );

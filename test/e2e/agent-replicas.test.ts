@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createNativeQuery } from "../../src/db/index.ts";
@@ -83,11 +84,23 @@ describe("an agent connected to one replica serves calls sent to another", () =>
     expect(b.agents.list()).toEqual([]);
     const [listed] = await listAgents(b.url, a.adminKey, "dc-a");
     expect(listed).toMatchObject({ pool: "dc-a", capacity: 64 });
-    expect(listed?.replicaHost).not.toBe("");
-    // The replica holding the stream is A: its id is the one A's startup line names.
+    // The replica holding the stream is A: its id is the one A's startup line names, with A's host.
     expect(
-      a.logs.lines().some((l) => l.msg === "patchbay listening" && l.replica === listed?.replicaId),
+      a.logs
+        .lines()
+        .some(
+          (l) => l.msg === "patchbay listening" && l.replica === listed?.replicaId && l.host === hostname(),
+        ),
     ).toBe(true);
+    // The host is the operator's: the tenant's admin key is answered the replica's id only.
+    expect(listed).not.toHaveProperty("replicaHost");
+    const restListed = await fetch(`${b.url}/api/v1/agents?pool=dc-a`, {
+      headers: { authorization: `Bearer ${a.adminKey}` },
+    });
+    const { agents: restAgents } = (await restListed.json()) as { agents: Record<string, unknown>[] };
+    expect(restAgents).toMatchObject([{ agentId: "agent-on-a", replicaId: listed?.replicaId }]);
+    expect(restAgents[0]).not.toHaveProperty("replicaHost");
+    expect(Object.values(restAgents[0] ?? {})).not.toContain(hostname());
     expect(await listAgents(a.url, a.adminKey, "dc-a")).toHaveLength(1);
 
     await createHttpConnector(a.adminKey, "inside-http", "dc-a");

@@ -803,10 +803,8 @@ export interface components {
       inFlight: number;
       /** @description True when it is draining: it takes no new requests. */
       draining: boolean;
-      /** @description The replica holding the stream: its id, as in that replica's startup log line. */
+      /** @description The replica holding the stream: its id, as in that replica's startup log line (which also names its host). Replicas' host names are the operator's, not shown to tenants. */
       replicaId: string;
-      /** @description The host name of the replica holding the stream. */
-      replicaHost: string;
       /**
        * Format: date-time
        * @description When the stream was welcomed.

@@ -12,7 +12,6 @@ export interface ListedAgent {
   agentId: string;
   pool: string;
   replicaId: string;
-  replicaHost: string;
   capacity: number;
   inFlight: number;
   lastHeartbeatAt?: { seconds: string };

@@ -92,7 +92,7 @@ function api(path) {
 /**
  * @typedef {{ streamId: string, pool: string, agentId: string, name: string, version: string,
  *   connectors: string[], capacity: number, inFlight: number, draining: boolean, replicaId: string,
- *   replicaHost: string, connectedAt: string, lastHeartbeatAt: string }} Agent
+ *   connectedAt: string, lastHeartbeatAt: string }} Agent
  */
 
 /** @param {unknown} value */
@@ -118,7 +118,6 @@ function readAgent(raw) {
     inFlight: num(raw?.inFlight),
     draining: raw?.draining === true,
     replicaId: str(raw?.replicaId),
-    replicaHost: str(raw?.replicaHost),
     connectedAt: str(raw?.connectedAt),
     lastHeartbeatAt: str(raw?.lastHeartbeatAt),
   };
@@ -205,11 +204,13 @@ function agentRow(agent) {
   const who = [span("agent-id", text(agent.agentId))];
   if (agent.name !== "" && agent.name !== agent.agentId) who.push(span("sub", agent.name));
 
-  const replica = [span("", text(agent.replicaHost))];
+  // The replica's id, shortened (the whole id in its title), as its startup log line gives it.
+  /** @type {(string | Node)[]} */
+  const replica = ["—"];
   if (agent.replicaId !== "") {
-    const id = span("sub mono", agent.replicaId.slice(0, 8));
+    const id = span("mono", agent.replicaId.slice(0, 8));
     id.title = agent.replicaId;
-    replica.push(id);
+    replica.splice(0, 1, id);
   }
 
   const load = cell("load", "In flight / capacity", `${agent.inFlight} / ${agent.capacity}`);
