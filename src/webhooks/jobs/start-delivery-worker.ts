@@ -20,7 +20,7 @@ type DeliveryJob = JobWithMetadata<WebhookJobData>;
 /** How long a command target's run may take (well inside the job's 120 s lease). */
 const COMMAND_TIMEOUT_MS = 30_000;
 
-/** An attempt the server's stop ended: its job goes back to the queue without costing an attempt. */
+/** The failure code of an attempt the server's stop ended (its job then goes back to the queue). */
 const SERVER_STOPPED = "SERVER_STOPPED";
 
 /** The delivery worker's pg-boss options. */
@@ -71,6 +71,12 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
     readonly failure: string | undefined;
     /** Completed without delivering (the endpoint was deleted). */
     readonly skipped?: boolean;
+    /**
+     * Ended by the server's stop (the worker had paused, or the stop cancelled the command): the job goes
+     * back to the queue without costing an attempt. Never told by the failure code, which a connector's
+     * own failure may carry too.
+     */
+    readonly stopped?: boolean;
   }
 
   async function attempt(job: DeliveryJob, trace: Context | undefined): Promise<Attempt> {
@@ -80,12 +86,17 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
     const event = await eventStore.find(job.data.eventId);
     if (event === undefined) return { target: target.kind, failure: "EVENT_MISSING" };
     const message = toEventMessage(event, "running", { secretBox: deps.secretBox });
+    // The stop pauses delivery and then, in the same turn, cancels the commands running: a command
+    // begun before the pause is cancelled and recorded, none begins after it (nothing is awaited between
+    // this check and the command's start).
+    if (paused) return { target: target.kind, failure: SERVER_STOPPED, stopped: true };
+    if (target.kind === "command") {
+      return { target: target.kind, ...(await toCommand(target, endpoint.tenantId, job, message, trace)) };
+    }
     const failure =
       target.kind === "https"
         ? await toHttps(target.url, endpoint.sealedSigningSecret, job, message, trace)
-        : target.kind === "command"
-          ? await toCommand(target, endpoint.tenantId, job, message, trace)
-          : "TARGET_UNSUPPORTED";
+        : "TARGET_UNSUPPORTED";
     return { target: target.kind, failure };
   }
 
@@ -117,7 +128,7 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
     }
     const output = { code: done.failure };
     // Settled here: pg-boss's settle of the result below is fenced to this attempt and then changes nothing.
-    if (done.failure === SERVER_STOPPED && (await requeueStoppedJob(deps, DELIVERY_QUEUE, job, output))) {
+    if (done.stopped === true && (await requeueStoppedJob(deps, DELIVERY_QUEUE, job, output))) {
       return { id: job.id, status: "failed", output };
     }
     if (done.target !== "pull") {
@@ -144,7 +155,6 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
     trace: Context | undefined,
   ): Promise<string | undefined> {
     if (sealedSecret === null) return "TARGET_UNSUPPORTED";
-    if (paused) return SERVER_STOPPED;
     const now = deps.now();
     const outbound =
       trace === undefined || deps.tracing === undefined
@@ -173,7 +183,7 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
     job: { data: WebhookJobData; signal: AbortSignal },
     message: WebhookEvent,
     trace: Context | undefined,
-  ): Promise<string | undefined> {
+  ): Promise<Omit<Attempt, "target">> {
     const principal: Principal = {
       keyId: `webhook-endpoint:${job.data.endpointId}`,
       tenantId,
@@ -182,9 +192,6 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
       rateTier: "default",
     };
     try {
-      // The stop pauses delivery and then, in the same turn, cancels the commands running: a command
-      // begun here before the pause is cancelled and recorded, none begins after it.
-      if (paused) return SERVER_STOPPED;
       const outcome = await run(principal, {
         connectionId: target.connectionId,
         command: target.command,
@@ -194,16 +201,18 @@ export async function startDeliveryWorker(deps: WebhookDeps, run: CommandRunner)
         protocol: "webhook",
         ...(trace === undefined ? {} : { trace }),
       });
-      if (outcome.result.success) return undefined;
-      if (outcome.stoppedByServer === true) return SERVER_STOPPED;
-      return (
-        outcome.result.errorCode ?? `COMMAND_${(outcome.failureClass ?? "command_failed").toUpperCase()}`
-      );
+      if (outcome.result.success) return { failure: undefined };
+      if (outcome.stoppedByServer === true) return { failure: SERVER_STOPPED, stopped: true };
+      return {
+        failure:
+          outcome.result.errorCode ?? `COMMAND_${(outcome.failureClass ?? "command_failed").toUpperCase()}`,
+      };
     } catch (error) {
       // The connection or connector cannot run: not found, not active, unavailable.
-      return error instanceof ConnectError
-        ? `COMMAND_${codeName(error.code).toUpperCase()}`
-        : "COMMAND_ERROR";
+      return {
+        failure:
+          error instanceof ConnectError ? `COMMAND_${codeName(error.code).toUpperCase()}` : "COMMAND_ERROR",
+      };
     }
   }
 
