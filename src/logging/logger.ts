@@ -46,9 +46,12 @@ const SECRET_KEYS = [
 ];
 
 /** The redaction paths, exported so tests can prove each one is applied. */
-// Database errors carry the failing SQL and its bound values; those may include sealed secrets or
-// personal data, so they are dropped from logged errors (the error code and message stay).
-const ERROR_DETAIL_PATHS = ["err.query", "err.params", "err.cause.query", "err.cause.params"];
+// Database errors carry the failing SQL and its bound values, and PostgreSQL's own fields quote the data
+// (`detail`: "Key (…)=(…)", "Failing row contains (…)"; `where`: the JSON text around a bad character;
+// `hint`, `internalQuery`); those may include sealed secrets or personal data, so they are dropped from
+// logged errors, the ORM's wrapper and its cause alike (the error code, message and constraint stay).
+const DATABASE_ERROR_FIELDS = ["query", "params", "detail", "where", "hint", "internalQuery"];
+const ERROR_DETAIL_PATHS = DATABASE_ERROR_FIELDS.flatMap((field) => [`err.${field}`, `err.cause.${field}`]);
 
 export const REDACT_PATHS: readonly string[] = [
   ...ERROR_DETAIL_PATHS,
