@@ -164,7 +164,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
       );
     });
 
-    it("answers the data to an admin key only: 401 without a known key, 403 without the admin scope", async () => {
+    it("answers the data to the operator's admin keys only: 401 without a known key, 403 without the admin scope or from another tenant", async () => {
       const get = (headers: Record<string, string> = {}, method = "GET") =>
         fetch(`${t.url}${DATA}`, { method, headers });
       const refused = async (response: Response, status: number, code: string) => {
@@ -205,6 +205,15 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
         const body = await refused(await get({ authorization: `Bearer ${key}` }), 403, "permission_denied");
         expect(body.message).toBe("API key lacks scope 'admin'");
       }
+      // The charts are every tenant's traffic: another tenant's admin key is refused, and learns nothing.
+      const theirs = await refused(
+        await get({ authorization: `Bearer ${await t.createKey(["admin"], "their-admin", "tenant-b")}` }),
+        403,
+        "permission_denied",
+      );
+      expect(theirs.message).toBe(
+        "the overview shows every tenant's traffic: it needs an admin key of the operator's tenant (default)",
+      );
 
       // The admin key, as a bearer token or X-API-Key.
       for (const headers of [{ authorization: `Bearer ${t.adminKey}` }, { "x-api-key": t.adminKey }]) {
@@ -437,7 +446,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
         await expect
           .poll(() => message(page).textContent())
           .toBe(
-            "Permission denied (403): this key is not an admin key. The overview needs a key with the admin scope.",
+            "Permission denied (403): the overview shows every tenant's traffic, so it needs an admin key of the operator's tenant (default).",
           );
         await expect(page.locator("#charts figure").count()).resolves.toBe(0);
         await useKey(page, "pb_notAKeyAtAll0000000000000000");

@@ -86,7 +86,7 @@ const state = { generation: 0, data: undefined, halted: false, resizing: undefin
 /** What a failure means on this page (describeFailure says the rest). */
 const FAILURE_WORDS = {
   forbidden:
-    "Permission denied (403): this key is not an admin key. The overview needs a key with the admin scope.",
+    "Permission denied (403): the overview shows every tenant's traffic, so it needs an admin key of the operator's tenant (default).",
 };
 
 /** An operator-facing sentence for a failed call. @param {unknown} error */

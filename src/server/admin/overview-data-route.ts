@@ -1,12 +1,15 @@
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { type ApiKeyStore, hasScope, presentedKey } from "../../auth/index.ts";
+import { type ApiKeyStore, BOOTSTRAP_TENANT, hasScope, presentedKey } from "../../auth/index.ts";
 import type { MetricsHistory } from "../../metrics/index.ts";
 import type { NodeReq as Req, NodeRes as Res } from "../../protocol/node-types.ts";
 import { RATE_LIMIT_HEADERS, type RateLimitCheck } from "../../ratelimit/index.ts";
 
 /** Where the overview page reads its charts. */
 export const OVERVIEW_DATA_PATH = "/admin/overview/data";
+
+/** The refusal of another tenant's admin key. */
+const OPERATOR_ONLY = `the overview shows every tenant's traffic: it needs an admin key of the operator's tenant (${BOOTSTRAP_TENANT})`;
 
 /** What {@link createOverviewDataRoute} needs. */
 export interface OverviewDataDeps {
@@ -19,9 +22,11 @@ export interface OverviewDataDeps {
 
 /**
  * GET/HEAD `/admin/overview/data`: this replica's metrics history as the overview page charts it
- * (`MetricsHistory.data()`, plus `enabled: false` and no charts when metrics are off). It needs an API
- * key (`Authorization: Bearer` or `X-API-Key`) with the `admin` scope: 401 without a known key, 403
- * without the scope, as `{code, message}`. A request counts against the key's rate limit like an API
+ * (`MetricsHistory.data()`, plus `enabled: false` and no charts when metrics are off). The history is
+ * the whole replica's traffic, every tenant's, so it is the operator's: it needs an API key
+ * (`Authorization: Bearer` or `X-API-Key`) with the `admin` scope of the operator's tenant (the
+ * bootstrap tenant, {@link BOOTSTRAP_TENANT}): 401 without a known key, 403 without the scope or from
+ * another tenant, as `{code, message}`. A request counts against the key's rate limit like an API
  * call (with the `x-ratelimit-*` headers); past it, 429 with `retry-after`. Answers and returns true for
  * that path only.
  */
@@ -71,6 +76,10 @@ export function createOverviewDataRoute(
         }
         if (!hasScope(principal.scopes, "admin")) {
           refuse(403, Code.PermissionDenied, "API key lacks scope 'admin'");
+          return;
+        }
+        if (principal.tenantId !== BOOTSTRAP_TENANT) {
+          refuse(403, Code.PermissionDenied, OPERATOR_ONLY);
           return;
         }
         // Never rejects: a counter store that fails lets the request through (fail open).

@@ -21,7 +21,7 @@ describe("the overview's data under the key's rate limit", () => {
 
   it("answers 429 with retry-after past the key's limit, which its API calls share", async () => {
     const key = await t.createKey(["admin"], "overview-admin");
-    const other = await t.createKey(["admin"], "overview-admin-b", "tenant-b");
+    const other = await t.createKey(["admin"], "overview-admin-b");
 
     const call = await get(t, "/api/v1/connectors", key);
     await call.arrayBuffer();
@@ -55,7 +55,7 @@ describe("the overview's data under the key's rate limit", () => {
     await after.arrayBuffer();
     expect(after.status).toBe(429);
 
-    // Another tenant's key has its own counter.
+    // Another key has its own counter.
     const theirs = await get(t, DATA, other);
     expect(theirs.status).toBe(200);
     await theirs.arrayBuffer();
