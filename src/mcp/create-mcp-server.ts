@@ -32,7 +32,8 @@ export interface McpCallState {
   readonly streaming: boolean;
   /**
    * Aborts when the client goes away before the request's answer is complete (its connection closed, its
-   * HTTP/2 stream reset): the request's tool calls end then. Absent for a stream that carries no calls.
+   * HTTP/2 stream reset): the request's tool calls and resource reads end then. Absent for a stream
+   * that carries no calls.
    */
   readonly gone?: AbortSignal;
 }
@@ -125,6 +126,6 @@ export function createMcpServer(
       unlink();
     }
   });
-  registerResources(server, deps, caller, state);
+  registerResources(server, deps, caller, state, stopping);
   return server;
 }

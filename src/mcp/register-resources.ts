@@ -11,6 +11,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { accessRuleFor, hasScope } from "../auth/index.ts";
+import type { AbortFanOut } from "../protocol/abort-fan-out.ts";
 import type { McpCaller } from "./call-building-tool.ts";
 import { callRpc } from "./call-rpc.ts";
 import { SCRIPT_API_REFERENCE } from "./generate-connector-script.ts";
@@ -38,13 +39,15 @@ const SCRIPT_API: Resource = {
  * MCP resources: the script API reference, and each connector's capabilities for the connectors the key
  * sees. The catalog is read with `ListConnectors` and `GetCapabilities` in process with the caller's key,
  * so their scope (`catalog:read`), visibility (another tenant's unpublished connector is never listed
- * nor read) and paging are the RPCs' own. `state.failed` gets a read's failure for the log line.
+ * nor read) and paging are the RPCs' own. `state.failed` gets a read's failure for the log line. A read
+ * ends as a tool call does: when the client cancels it, goes away (`state.gone`) or the server stops.
  */
 export function registerResources(
   server: Server,
   deps: McpDeps,
   caller: McpCaller,
-  state: { failed: ConnectError | undefined },
+  state: { failed: ConnectError | undefined; readonly gone?: AbortSignal | undefined },
+  stopping: AbortFanOut,
 ): void {
   const listRule = accessRuleFor(CatalogService.method.listConnectors);
   const mayList = listRule.public || hasScope(caller.principal.scopes, listRule.scope);
@@ -55,13 +58,20 @@ export function registerResources(
     signal: AbortSignal,
     words: { notFound: string; invalid?: string },
   ): Promise<JsonObject> => {
+    // The SDK's signal aborts on the client's cancel or the server's close, not when the client goes
+    // away: as for a tool call, the request's watch on its client is linked too, or the RPC's reads (and
+    // the key's in-flight place) would outlast a client that left.
+    const controller = new AbortController();
+    const unlink = stopping.link(controller, signal, state.gone);
     try {
-      return await callRpc(deps.api, caller, method, request, signal);
+      return await callRpc(deps.api, caller, method, request, controller.signal);
     } catch (thrown) {
       const error =
         thrown instanceof ConnectError ? thrown : new ConnectError("internal error", Code.Internal);
       state.failed = error;
       throw toMcpError(error, words);
+    } finally {
+      unlink();
     }
   };
 

@@ -14,8 +14,9 @@ export type WriteAnswer = (answer: Response) => Promise<void>;
  * (no `sessionIdGenerator`: no session id is issued or checked; docs/mcp.md says why), dropped once the
  * answer has been written. The answer is plain JSON, except for a `generate_connector_script` call
  * that may ask the client's model: its answer is an SSE stream that carries `sampling/createMessage` to
- * the client, whose reply comes back in a later POST through the reply relay. A tool call ends when the
- * client goes away (`gone`) before its answer is complete, and when the server stops (`stopping`).
+ * the client, whose reply comes back in a later POST through the reply relay. A tool call or resource
+ * read ends when the client goes away (`gone`) before its answer is complete, and when the server stops
+ * (`stopping`).
  */
 export async function serveMcpRequest(
   deps: McpDeps,

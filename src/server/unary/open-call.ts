@@ -11,6 +11,7 @@ import type { Compression } from "@connectrpc/connect/protocol";
 import { contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
 import { contentTypeProto as grpcProto } from "@connectrpc/connect/protocol-grpc";
 import { contentTypeProto as grpcWebProto } from "@connectrpc/connect/protocol-grpc-web";
+import { createAbortFanOut } from "../../protocol/abort-fan-out.ts";
 import { REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { type FastMethod, fastCallKey } from "./fast-method.ts";
@@ -52,19 +53,13 @@ export type CallOpener = (m: FastMethod, input: MessageShape<DescMessage>, setup
 /**
  * Makes the function that begins the fast path's calls. A finished call's signal is aborted with one frozen
  * reason (Connect aborts it too, so that work a call left behind stops); the calls in flight are aborted
- * with the shutdown's reason, in the order they began, when `shutdown` aborts: one listener for all of them
- * (an AbortSignal listener is costly to add and remove per call).
+ * with the shutdown's reason, in the order they began, when `shutdown` aborts, by one listener for all of
+ * them (the abort fan-out). The client going away is watched on the exchange's close, not on a signal: an
+ * AbortSignal listener is costly to add and remove per call.
  */
 export function createCallOpener(shutdown: AbortSignal | undefined): CallOpener {
   const ended = Object.freeze(new ConnectError("the call ended", Code.Canceled));
-  const inFlight = new Set<AbortController>();
-  shutdown?.addEventListener(
-    "abort",
-    () => {
-      for (const controller of inFlight) controller.abort(shutdown.reason);
-    },
-    { once: true },
-  );
+  const stopping = createAbortFanOut(shutdown);
 
   // Begins one call: its signal (deadline, shutdown, the client going away), its context and answer
   // headers, and the request the interceptor chain is given; `finish` ends what the call holds.
@@ -86,8 +81,7 @@ export function createCallOpener(shutdown: AbortSignal | undefined): CallOpener 
       if (timeoutMs <= 0) expire();
       else timer = setTimeout(expire, timeoutMs);
     }
-    if (shutdown?.aborted === true) controller.abort(shutdown.reason);
-    else inFlight.add(controller);
+    const unlink = stopping.link(controller);
     const onClose = () => {
       if (!client.writableEnded) controller.abort(setup.left());
     };
@@ -124,7 +118,7 @@ export function createCallOpener(shutdown: AbortSignal | undefined): CallOpener 
     };
     const finish = () => {
       clearTimeout(timer);
-      inFlight.delete(controller);
+      unlink();
       client.offClosed(onClose);
       if (!controller.signal.aborted) controller.abort(ended);
     };
