@@ -68,12 +68,24 @@ export interface AgentLink {
   closed(): void;
 }
 
+/** Limits of the agent streams one process holds open at once. */
+export interface AgentStreamLimits {
+  /** Streams of one agent key. */
+  readonly perKey: number;
+  /** Streams of one tenant, whatever its keys (its admin key can make as many as it likes). */
+  readonly perTenant: number;
+  /** Streams of every tenant. */
+  readonly total: number;
+}
+
+/** Which of the {@link AgentStreamLimits} refused a stream. */
+export type AgentStreamLimit = "perKey" | "perTenant" | "total";
+
 /** Options of {@link createAgentHub}. */
 export interface AgentHubOptions {
   /** Largest response body taken from an agent, in bytes. */
   readonly maxResponseBodyBytes: number;
-  /** Streams one agent key may hold open at once on this process. */
-  readonly maxStreamsPerKey: number;
+  readonly streamLimits: AgentStreamLimits;
   readonly now: () => Date;
   /** Told when a stream joins, starts to drain and leaves (the replicas' shared view of agents). */
   readonly watcher?: AgentWatcher;
@@ -93,8 +105,8 @@ export interface AgentWatcher {
  * (head and body chunks, up to the body limit) before it is handed back.
  */
 export interface AgentHub {
-  /** Registers a welcomed stream; undefined when its key already holds the most streams it may. */
-  attach(stream: AgentStream): AgentLink | undefined;
+  /** Registers a welcomed stream, or names the limit that refuses it. */
+  attach(stream: AgentStream): AgentLink | AgentStreamLimit;
   /** Makes `request` through an agent of the tenant's pool; rejects with an {@link AgentError}. */
   send(tenantId: string, pool: string, request: AgentRequest, signal?: AbortSignal): Promise<AgentAnswer>;
   /** The connected agents of one tenant, or of every tenant. */
@@ -157,10 +169,20 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
 
   return {
     attach(stream) {
+      const limits = options.streamLimits;
       let ofKey = 0;
-      for (const pool of sessions.values())
-        for (const s of pool) if (s.stream.keyId === stream.keyId) ofKey++;
-      if (ofKey >= options.maxStreamsPerKey) return undefined;
+      let ofTenant = 0;
+      let total = 0;
+      for (const pool of sessions.values()) {
+        for (const s of pool) {
+          total++;
+          if (s.stream.keyId === stream.keyId) ofKey++;
+          if (s.stream.tenantId === stream.tenantId) ofTenant++;
+        }
+      }
+      if (ofKey >= limits.perKey) return "perKey";
+      if (ofTenant >= limits.perTenant) return "perTenant";
+      if (total >= limits.total) return "total";
       const at = options.now();
       const session: Session = {
         stream,

@@ -5,6 +5,7 @@ export {
   type AgentHub,
   type AgentInfo,
   type AgentRequest,
+  type AgentStreamLimits,
   createAgentHub,
 } from "./agent-hub.ts";
 export { type AgentPresence, createAgentPresence, type PlacedAgent } from "./agent-presence.ts";

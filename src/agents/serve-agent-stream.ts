@@ -9,11 +9,18 @@ import {
 } from "../../gen/patchbay/agent/v1/agent_pb.ts";
 import { presentedKey, requirePrincipal } from "../auth/index.ts";
 import type { AgentDeps } from "./agent-deps.ts";
+import type { AgentStreamLimit } from "./agent-hub.ts";
 import { createMessageQueue } from "./message-queue.ts";
 
 /** Most requests an agent may say it makes at once. */
 const MAX_CAPACITY = 10_000;
 const AGENT_ID = /^[\x21-\x7e]{1,128}$/;
+/** What an agent is told when a limit of the hub refuses its stream (docs/agent.md). */
+const REFUSALS: Readonly<Record<AgentStreamLimit, string>> = {
+  perKey: "this agent key holds as many streams as it may on this replica: stop one first",
+  perTenant: "this tenant holds as many agent streams as it may on this replica: stop one first",
+  total: "this replica holds as many agent streams as it may: retry later",
+};
 
 /**
  * One agent's stream (AgentService.Connect). The key must be bound to a pool and the agent's Hello must
@@ -63,12 +70,7 @@ export async function* serveAgentStream(
     capacity: hello.capacity === 0 ? 64 : hello.capacity,
     send: (message) => outgoing.push(message),
   });
-  if (link === undefined) {
-    throw new ConnectError(
-      "this agent key holds as many streams as it may: stop one first",
-      Code.ResourceExhausted,
-    );
-  }
+  if (typeof link === "string") throw new ConnectError(REFUSALS[link], Code.ResourceExhausted);
   const log = deps.logger.child({ agentStream: link.streamId, pool });
   log.info({ agentVersion: hello.version.slice(0, 64) }, "agent connected");
   outgoing.push(

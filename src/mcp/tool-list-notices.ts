@@ -10,12 +10,17 @@ export const TOOL_LIST_CHANNEL = "mcp_tool_lists";
 export interface StreamLimits {
   /** Streams one API key may hold open at once. */
   readonly perKey: number;
+  /**
+   * Streams one tenant may hold open at once, whatever its keys: well under `total`, since a tenant's
+   * admin key can make as many keys as it likes and would otherwise take every stream of the process.
+   */
+  readonly perTenant: number;
   /** Streams this process holds open at once. */
   readonly total: number;
 }
 
-/** The defaults of {@link StreamLimits} (docs/mcp.md). */
-export const DEFAULT_STREAM_LIMITS: StreamLimits = { perKey: 4, total: 1_000 };
+/** The defaults of {@link StreamLimits} (docs/mcp.md): a tenant may hold a tenth of the process's streams. */
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { perKey: 4, perTenant: 100, total: 1_000 };
 
 /** One open stream, as the notices see it. */
 export interface WatchedStream {
@@ -104,9 +109,14 @@ export function createToolListNotices(options: ToolListNoticesOptions): ToolList
   return {
     watch(stream) {
       if (ending || streams.size >= limits.total) return undefined;
+      const { keyId, tenantId } = stream.principal;
       let ofKey = 0;
-      for (const s of streams) if (s.principal.keyId === stream.principal.keyId) ofKey += 1;
-      if (ofKey >= limits.perKey) return undefined;
+      let ofTenant = 0;
+      for (const s of streams) {
+        if (s.principal.keyId === keyId) ofKey += 1;
+        if (s.principal.tenantId === tenantId) ofTenant += 1;
+      }
+      if (ofKey >= limits.perKey || ofTenant >= limits.perTenant) return undefined;
       streams.add(stream);
       return () => {
         streams.delete(stream);

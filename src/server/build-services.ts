@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import {
   type AgentDeps,
+  type AgentStreamLimits,
   createAgentHub,
   createAgentPresence,
   createAgentRelay,
@@ -119,7 +120,7 @@ export function buildServices(
   });
   const agentHub = createAgentHub({
     maxResponseBodyBytes: AGENT_MAX_RESPONSE_BYTES,
-    maxStreamsPerKey: AGENT_STREAMS_PER_KEY,
+    streamLimits: AGENT_STREAM_LIMITS,
     now,
     watcher: presence,
   });
@@ -230,7 +231,11 @@ const AGENT_HEARTBEAT_MS = 10_000;
 const AGENT_PRESENCE_REFRESH_MS = 5_000;
 /** How often an agent stream's key is verified again: a revoked key's streams end within this. */
 const AGENT_KEY_CHECK_MS = 5_000;
-/** Streams one agent key may hold on one process (agents of a pool may share a key). */
-const AGENT_STREAMS_PER_KEY = 64;
+/**
+ * Agent streams one process holds (docs/agent.md): 64 per key (agents of a pool may share a key), 100 per
+ * tenant (a tenant's admin key can make any number of agent keys) and 1,000 in all, so a tenant takes at
+ * most a tenth of a replica's.
+ */
+const AGENT_STREAM_LIMITS: AgentStreamLimits = { perKey: 64, perTenant: 100, total: 1_000 };
 /** Largest answer body taken from an agent. */
 const AGENT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;

@@ -216,6 +216,55 @@ describe("AgentService.Connect over the wire", () => {
     expect(badIdError?.rawMessage).toContain("hello.agent_id");
   });
 
+  it("holds a tenant to its share of the replica's agent streams, whatever its keys, while another tenant connects (attacker side)", async () => {
+    // The build's limits (docs/agent.md): 64 streams per key, 100 per tenant.
+    const perKey = 64;
+    const share = 100;
+    const attackerAdmin = await t.createKey(["admin"], "mallory", "tenant-b");
+    const mint = async (name: string) => {
+      const res = await fetch(`${t.url}/api/v1/api-keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${attackerAdmin}`, "content-type": "application/json" },
+        body: JSON.stringify({ subject: name, name, scopes: ["agent"], agentPool: "dc-b" }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { key: string }).key;
+    };
+    /** Welcomed, or the error that ended the stream. */
+    const outcome = (a: FakeAgent) =>
+      Promise.race([a.next().then((m) => m.kind.case), a.ended.then((e) => e ?? "ended")]);
+    const held: FakeAgent[] = [];
+    const connect = async (key: string, n: number) => {
+      const agents = Array.from({ length: n }, (_, i) => agent(key, hello("dc-b", { agentId: `bot-${i}` })));
+      held.push(...agents);
+      return Promise.all(agents.map(outcome));
+    };
+    try {
+      const [first, second] = [await mint("bot-1"), await mint("bot-2")];
+      expect(await connect(first, perKey)).toEqual(Array(perKey).fill("welcome"));
+      const pastKey = (await connect(first, 1))[0];
+      expect(pastKey).toBeInstanceOf(ConnectError);
+      expect((pastKey as ConnectError).code).toBe(Code.ResourceExhausted);
+      expect((pastKey as ConnectError).rawMessage).toContain("agent key");
+      expect(await connect(second, share - perKey)).toEqual(Array(share - perKey).fill("welcome"));
+
+      // A key of the same tenant within its own limit is refused: the tenant holds its share.
+      const pastShare = (await connect(second, 1))[0];
+      expect(pastShare).toBeInstanceOf(ConnectError);
+      expect((pastShare as ConnectError).code).toBe(Code.ResourceExhausted);
+      expect((pastShare as ConnectError).rawMessage).toContain("tenant");
+      expect(t.server.agents.list("tenant-b").length).toBe(share);
+
+      // Another tenant's agent is welcomed.
+      const theirs = agent(await agentKey("dc-a", "tenant-a"), hello("dc-a"));
+      held.push(theirs);
+      expect(await outcome(theirs)).toBe("welcome");
+    } finally {
+      for (const a of held) a.outbox.end();
+      await Promise.all(held.map((a) => a.ended));
+    }
+  }, 120_000);
+
   it("sends each request to the agent with the fewest in flight, within capacity", async () => {
     const key = await agentKey("dc-two");
     const one = agent(key, hello("dc-two", { agentId: "one", capacity: 1 }));
@@ -307,25 +356,47 @@ describe("agent streams and the key's in-flight limit", () => {
   });
 });
 
-describe("the agent hub's stream limit", () => {
+describe("the agent hub's stream limits", () => {
+  const stream = {
+    keyId: "k",
+    tenantId: "t",
+    pool: "p",
+    agentId: "a",
+    name: "a",
+    version: "0",
+    connectors: [],
+    capacity: 1,
+    send: () => undefined,
+  };
+
   it("refuses a key's stream past its limit and takes it again once one has left", () => {
-    const hub = createAgentHub({ maxResponseBodyBytes: 1024, maxStreamsPerKey: 1, now: () => new Date() });
-    const stream = {
-      keyId: "k",
-      tenantId: "t",
-      pool: "p",
-      agentId: "a",
-      name: "a",
-      version: "0",
-      connectors: [],
-      capacity: 1,
-      send: () => undefined,
-    };
+    const hub = createAgentHub({
+      maxResponseBodyBytes: 1024,
+      streamLimits: { perKey: 1, perTenant: 10, total: 10 },
+      now: () => new Date(),
+    });
     const first = hub.attach(stream);
-    expect(first).toBeDefined();
-    expect(hub.attach(stream)).toBeUndefined();
-    expect(hub.attach({ ...stream, keyId: "other" })).toBeDefined();
-    first?.closed();
-    expect(hub.attach(stream)).toBeDefined();
+    expect(typeof first).toBe("object");
+    expect(hub.attach(stream)).toBe("perKey");
+    expect(typeof hub.attach({ ...stream, keyId: "other" })).toBe("object");
+    if (typeof first === "object") first.closed();
+    expect(typeof hub.attach(stream)).toBe("object");
+  });
+
+  it("holds a tenant to its share whatever its keys, and the process to its total", () => {
+    const hub = createAgentHub({
+      maxResponseBodyBytes: 1024,
+      streamLimits: { perKey: 4, perTenant: 2, total: 3 },
+      now: () => new Date(),
+    });
+    const first = hub.attach({ ...stream, keyId: "k1" });
+    expect(typeof first).toBe("object");
+    expect(typeof hub.attach({ ...stream, keyId: "k2" })).toBe("object");
+    expect(hub.attach({ ...stream, keyId: "k3" })).toBe("perTenant");
+    expect(typeof hub.attach({ ...stream, keyId: "u1", tenantId: "u" })).toBe("object");
+    expect(hub.attach({ ...stream, keyId: "v1", tenantId: "v" })).toBe("total");
+    if (typeof first === "object") first.closed();
+    expect(typeof hub.attach({ ...stream, keyId: "v1", tenantId: "v" })).toBe("object");
+    expect(hub.list().length).toBe(3);
   });
 });

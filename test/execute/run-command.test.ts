@@ -126,7 +126,11 @@ describe("runCommand: a deprecated built-in command", () => {
     const outbound = createOutboundClient();
     // Started lazily: a built-in never reaches it.
     const sandbox = createSandbox();
-    const agents = createAgentHub({ maxResponseBodyBytes: 1024, maxStreamsPerKey: 1, now: () => new Date() });
+    const agents = createAgentHub({
+      maxResponseBodyBytes: 1024,
+      streamLimits: { perKey: 1, perTenant: 1, total: 1 },
+      now: () => new Date(),
+    });
     const externalClients = createExternalClients(outbound.guard);
     const deps = { logger, outbound, externalClients, agents, sandbox, openapiTokens: createTokenCache() };
     const ctx = { timeoutMs: () => undefined, signal: new AbortController().signal };

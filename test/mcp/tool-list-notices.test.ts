@@ -138,7 +138,7 @@ describe("tool-list notices on PostgreSQL", () => {
   });
 
   it("holds streams to their limits, ends those whose key stops working, and ends all on stop", async () => {
-    const limited = createToolListNotices({ logger, limits: { perKey: 2, total: 3 } });
+    const limited = createToolListNotices({ logger, limits: { perKey: 2, perTenant: 3, total: 4 } });
     const p = principal("t1", "ada");
     const entry = (who: Principal) => ({
       principal: who,
@@ -149,9 +149,16 @@ describe("tool-list notices on PostgreSQL", () => {
     expect(limited.watch(entry(p))).toBeDefined();
     expect(limited.watch(entry(p))).toBeDefined();
     expect(limited.watch(entry(p))).toBeUndefined();
-    expect(limited.watch(entry(principal("t1", "bob")))).toBeDefined();
+    const bob = limited.watch(entry(principal("t1", "bob")));
+    expect(bob).toBeDefined();
+    // t1 holds its share: another key of it is refused, another tenant's is not.
     expect(limited.watch(entry(principal("t1", "cy")))).toBeUndefined();
-    expect(limited.size()).toBe(3);
+    expect(limited.watch(entry(principal("t2", "cy")))).toBeDefined();
+    expect(limited.watch(entry(principal("t2", "dee")))).toBeUndefined();
+    expect(limited.size()).toBe(4);
+    // A stream that ends gives its tenant's place back.
+    bob?.();
+    expect(limited.watch(entry(principal("t1", "cy")))).toBeDefined();
 
     const revoked = watch(principal("t1", "eve"));
     revoked.stream.valid = false;

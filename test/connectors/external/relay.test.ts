@@ -55,7 +55,7 @@ describe.each(["http", "connect"] as const)("protocol %s over a relay fetch", (p
   it("answers an agent's failure with its code", async () => {
     const hub = createAgentHub({
       maxResponseBodyBytes: 1_000_000,
-      maxStreamsPerKey: 1,
+      streamLimits: { perKey: 1, perTenant: 1, total: 1 },
       now: () => new Date(),
     });
     const relay = createAgentFetch(hub, { tenantId: "t", pool: "nobody", connector: "greeter" }, 5_000);
