@@ -1,10 +1,31 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { AbortFanOut } from "../protocol/abort-fan-out.ts";
+import { SERVER_STOPPING } from "../protocol/server-stopping.ts";
 import type { McpCaller } from "./call-building-tool.ts";
 import { createMcpServer } from "./create-mcp-server.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import type { WriteAnswer } from "./serve-mcp-request.ts";
+import type { StreamRefusal } from "./tool-list-notices.ts";
+
+/** What a stream a limit refuses is answered (docs/mcp.md); a stopping process sends its clients elsewhere. */
+const REFUSALS: Readonly<Record<StreamRefusal, readonly [string, Code]>> = {
+  perKey: [
+    "this key holds as many MCP streams as it may on this replica: close one first",
+    Code.ResourceExhausted,
+  ],
+  perTenant: [
+    "this tenant holds as many MCP streams as it may on this replica: close one first",
+    Code.ResourceExhausted,
+  ],
+  total: ["this replica holds as many MCP streams as it may: retry later", Code.ResourceExhausted],
+  stopping: [SERVER_STOPPING.rawMessage, SERVER_STOPPING.code],
+};
+
+function refusal(refused: StreamRefusal): ConnectError {
+  const [message, code] = REFUSALS[refused];
+  return new ConnectError(message, code);
+}
 
 /**
  * Answers `GET /mcp`: the server-to-client stream on which the caller hears
@@ -34,9 +55,7 @@ export async function serveMcpStream(
       void transport.close();
     },
   });
-  if (forget === undefined) {
-    return new ConnectError("too many MCP streams open: close one first", Code.ResourceExhausted);
-  }
+  if (typeof forget === "string") return refusal(forget);
   try {
     await server.connect(transport);
     await write(await transport.handleRequest(request));

@@ -22,6 +22,9 @@ export interface StreamLimits {
 /** The defaults of {@link StreamLimits} (docs/mcp.md): a tenant may hold a tenth of the process's streams. */
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { perKey: 4, perTenant: 100, total: 1_000 };
 
+/** Which of the {@link StreamLimits} refused a stream, or `stopping` when the process has begun to stop. */
+export type StreamRefusal = keyof StreamLimits | "stopping";
+
 /** One open stream, as the notices see it. */
 export interface WatchedStream {
   readonly principal: Principal;
@@ -40,8 +43,8 @@ export interface WatchedStream {
  * check; every stream ends when the process begins to stop, so its client reconnects to another replica.
  */
 export interface ToolListNotices {
-  /** Registers a stream; returns the function that forgets it, or undefined when a limit refuses it. */
-  watch(stream: WatchedStream): (() => void) | undefined;
+  /** Registers a stream; returns the function that forgets it, or what refused it. */
+  watch(stream: WatchedStream): (() => void) | StreamRefusal;
   /** Hears the database's announcements and checks keys every `keyCheckMs`; returns what stops both. */
   start(notifications: NotificationListener): Promise<() => Promise<void>>;
   /** Ends every stream and refuses new ones (the process is stopping). */
@@ -108,7 +111,8 @@ export function createToolListNotices(options: ToolListNoticesOptions): ToolList
 
   return {
     watch(stream) {
-      if (ending || streams.size >= limits.total) return undefined;
+      if (ending) return "stopping";
+      if (streams.size >= limits.total) return "total";
       const { keyId, tenantId } = stream.principal;
       let ofKey = 0;
       let ofTenant = 0;
@@ -116,7 +120,8 @@ export function createToolListNotices(options: ToolListNoticesOptions): ToolList
         if (s.principal.keyId === keyId) ofKey += 1;
         if (s.principal.tenantId === tenantId) ofTenant += 1;
       }
-      if (ofKey >= limits.perKey || ofTenant >= limits.perTenant) return undefined;
+      if (ofKey >= limits.perKey) return "perKey";
+      if (ofTenant >= limits.perTenant) return "perTenant";
       streams.add(stream);
       return () => {
         streams.delete(stream);

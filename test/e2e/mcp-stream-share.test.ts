@@ -66,7 +66,10 @@ describe("a tenant's share of MCP notification streams", () => {
     // A fresh key of the same tenant, well within its own per-key limit, is refused.
     const refused = await stream(spare);
     expect(refused.status).toBe(429);
-    expect(refused.body?.code).toBe("resource_exhausted");
+    expect(refused.body).toEqual({
+      code: "resource_exhausted",
+      message: "this tenant holds as many MCP streams as it may on this replica: close one first",
+    });
 
     // Another tenant's first stream opens.
     const victim = await t.createKey(["mcp"], "alice", "tenant-a");

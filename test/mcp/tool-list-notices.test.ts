@@ -43,11 +43,11 @@ describe("tool-list notices on PostgreSQL", () => {
       keyValid: async () => stream.valid,
       end: () => {
         stream.ended = true;
-        forget?.();
+        if (typeof forget === "function") forget();
       },
     });
-    expect(forget).toBeDefined();
-    return { stream, forget: forget ?? (() => undefined) };
+    if (typeof forget !== "function") throw new Error(`the stream was refused (${forget})`);
+    return { stream, forget };
   };
   const addConnection = async (tenantId: string, subject: string): Promise<string> => {
     const id = randomUUID();
@@ -146,19 +146,19 @@ describe("tool-list notices on PostgreSQL", () => {
       keyValid: async () => true,
       end: () => undefined,
     });
-    expect(limited.watch(entry(p))).toBeDefined();
-    expect(limited.watch(entry(p))).toBeDefined();
-    expect(limited.watch(entry(p))).toBeUndefined();
+    expect(limited.watch(entry(p))).toBeTypeOf("function");
+    expect(limited.watch(entry(p))).toBeTypeOf("function");
+    expect(limited.watch(entry(p))).toBe("perKey");
     const bob = limited.watch(entry(principal("t1", "bob")));
-    expect(bob).toBeDefined();
+    expect(bob).toBeTypeOf("function");
     // t1 holds its share: another key of it is refused, another tenant's is not.
-    expect(limited.watch(entry(principal("t1", "cy")))).toBeUndefined();
-    expect(limited.watch(entry(principal("t2", "cy")))).toBeDefined();
-    expect(limited.watch(entry(principal("t2", "dee")))).toBeUndefined();
+    expect(limited.watch(entry(principal("t1", "cy")))).toBe("perTenant");
+    expect(limited.watch(entry(principal("t2", "cy")))).toBeTypeOf("function");
+    expect(limited.watch(entry(principal("t2", "dee")))).toBe("total");
     expect(limited.size()).toBe(4);
     // A stream that ends gives its tenant's place back.
-    bob?.();
-    expect(limited.watch(entry(principal("t1", "cy")))).toBeDefined();
+    if (typeof bob === "function") bob();
+    expect(limited.watch(entry(principal("t1", "cy")))).toBeTypeOf("function");
 
     const revoked = watch(principal("t1", "eve"));
     revoked.stream.valid = false;
@@ -167,6 +167,6 @@ describe("tool-list notices on PostgreSQL", () => {
     const staying = watch(principal("t1", "zed"));
     notices.endAll();
     expect(staying.stream.ended).toBe(true);
-    expect(notices.watch(entry(principal("t1", "late")))).toBeUndefined();
+    expect(notices.watch(entry(principal("t1", "late")))).toBe("stopping");
   });
 });
