@@ -1,7 +1,12 @@
-import type { JsonObject } from "@bufbuild/protobuf";
+import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { ExecuteService, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
+import {
+  type ExecuteRequest,
+  ExecuteRequestSchema,
+  ExecuteService,
+  ExecutionFailureSchema,
+} from "../../gen/patchbay/v1/execute_pb.ts";
 import { hasScope, type Principal } from "../auth/index.ts";
 import { CODE_BY_FAILURE_CLASS, safeMessage } from "../execute/index.ts";
 import { type CallOptions, callOptionsOf } from "./call-options.ts";
@@ -17,7 +22,10 @@ export type ToolFailure = ConnectError | undefined;
  * Runs a connector tool as Execute would run its command (the command runner: the same dispatch, param
  * checks, deadline, failure classes, scrubbing and execution record), with the time budget and
  * idempotency key the request's `_meta` carries (`callOptionsOf`: absent is the server default, a bad
- * value is INVALID_ARGUMENT naming its key). With an idempotency key it runs through Execute itself, in process with the caller's key, so the key is claimed, replayed and refused
+ * value is INVALID_ARGUMENT naming its key). Either way the call is one Execute request, held to the
+ * input rules Execute's edge holds every protocol to before anything runs, so a refusal names the field
+ * as Execute names it (`params["a"] must not contain U+0000 (NUL)`). With an idempotency key it runs
+ * through Execute itself, in process with the caller's key, so the key is claimed, replayed and refused
  * exactly as Execute does it. A key without `execute` is refused as Execute refuses it. Success answers
  * the payload as `structuredContent` and as JSON text; a failure answers `isError` with the
  * operator-safe message and codes, never a stack, secret or upstream body.
@@ -26,7 +34,7 @@ export async function callConnectorTool(
   deps: McpDeps,
   caller: RpcCaller & { readonly principal: Principal },
   tool: ConnectorTool,
-  args: Record<string, unknown>,
+  args: JsonObject,
   meta: Record<string, unknown> | undefined,
   signal: AbortSignal,
 ): Promise<{ result: CallToolResult; failed: ToolFailure }> {
@@ -42,13 +50,24 @@ export async function callConnectorTool(
     if (!(error instanceof ConnectError)) throw error;
     return { result: toolFailure(error), failed: error };
   }
-  if (options.idempotencyKey !== "") return callExecute(deps, caller, tool, args, options, signal);
+  const request = create(ExecuteRequestSchema, {
+    target:
+      "connectionId" in tool.target
+        ? { case: "connectionId", value: tool.target.connectionId }
+        : { case: "connectorSlug", value: tool.target.connectorSlug },
+    command: tool.command,
+    params: args,
+    metadata: { timeoutMs: options.timeoutMs, idempotencyKey: options.idempotencyKey },
+  });
+  const refused = deps.input.check(ExecuteRequestSchema, request);
+  if (refused !== undefined) return { result: toolFailure(refused), failed: refused };
+  if (options.idempotencyKey !== "") return callExecute(deps, caller, request, signal);
   try {
     const outcome = await deps.commands(principal, {
       connectionId: "connectionId" in tool.target ? tool.target.connectionId : "",
       ...("connectorSlug" in tool.target ? { connectorSlug: tool.target.connectorSlug } : {}),
       command: tool.command,
-      params: toJsonObject(args),
+      params: args,
       timeoutMs: options.timeoutMs,
       signal,
       protocol: "mcp",
@@ -81,21 +100,17 @@ export async function callConnectorTool(
 async function callExecute(
   deps: McpDeps,
   caller: RpcCaller,
-  tool: ConnectorTool,
-  args: Record<string, unknown>,
-  options: CallOptions,
+  request: ExecuteRequest,
   signal: AbortSignal,
 ): Promise<{ result: CallToolResult; failed: ToolFailure }> {
-  const request: JsonObject = {
-    ...("connectionId" in tool.target
-      ? { connectionId: tool.target.connectionId }
-      : { connectorSlug: tool.target.connectorSlug }),
-    command: tool.command,
-    params: toJsonObject(args),
-    metadata: { timeoutMs: options.timeoutMs, idempotencyKey: options.idempotencyKey },
-  };
   try {
-    const answer = await callRpc(deps.api, caller, ExecuteService.method.execute, request, signal);
+    const answer = await callRpc(
+      deps.api,
+      caller,
+      ExecuteService.method.execute,
+      toJson(ExecuteRequestSchema, request),
+      signal,
+    );
     const executionId = typeof answer.executionId === "string" ? answer.executionId : "";
     const durationMs = typeof answer.durationMs === "number" ? answer.durationMs : 0;
     return { result: succeeded(answer.payload, executionId, durationMs), failed: undefined };

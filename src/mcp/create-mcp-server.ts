@@ -15,15 +15,21 @@ import { BUILDING_TOOLS } from "./building-tools.ts";
 import { callBuildingTool, type McpCaller } from "./call-building-tool.ts";
 import { callConnectorTool, toJsonObject } from "./call-connector-tool.ts";
 import { findConnectorTool } from "./connector-tools.ts";
+import { handlerFailure } from "./handler-failure.ts";
 import { listTools } from "./list-tools.ts";
 import type { McpDeps } from "./mcp-deps.ts";
+import { nestsDeeperThan } from "./nests-deeper-than.ts";
 import { registerResources } from "./register-resources.ts";
 import type { AskModel } from "./sample-script.ts";
+import { toolFailure } from "./tool-failure.ts";
 import { EVERY_TOOL } from "./tool-narrowing.ts";
 
 /** What one request's MCP server knows of its request, and reports back for the request's log line. */
 export interface McpCallState {
-  /** The failure of a tool call, when one failed (the HTTP answer is still 200). */
+  /**
+   * How the request failed, when it did: a tool call's failure, or a handler's throw (the HTTP answer is
+   * still 200).
+   */
   failed: ConnectError | undefined;
   /**
    * Whether the answer is an SSE stream that can carry the server's own requests to the client
@@ -79,9 +85,13 @@ export function createMcpServer(
   });
   const narrowing = caller.narrowing ?? EVERY_TOOL;
   // One page of the tools the key may use, narrowed as the request asked.
-  server.setRequestHandler(ListToolsRequestSchema, (request) =>
-    listTools(deps, principal, narrowing, request.params?.cursor),
-  );
+  server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+    try {
+      return await listTools(deps, principal, narrowing, request.params?.cursor);
+    } catch (error) {
+      throw handlerFailure(state, error);
+    }
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     // What ends a tool call: the client's own cancellation (the SDK aborts `extra.signal` then, or when
     // the server closes), the client going away, a stop of the server. One controller per call, the
@@ -92,6 +102,16 @@ export function createMcpServer(
     const unlink = stopping.link(controller, extra.signal, state.gone);
     const { signal } = controller;
     try {
+      // Arguments sit where Execute's params sit, one level below the request: they may nest as deep as
+      // params may (one level less than the limit), and are measured before anything walks them whole.
+      if (nestsDeeperThan(request.params.arguments, deps.input.maxDepth - 1)) {
+        const error = new ConnectError(
+          `arguments nests deeper than ${deps.input.maxDepth} levels`,
+          Code.InvalidArgument,
+        );
+        state.failed = error;
+        return toolFailure(error);
+      }
       const args: JsonObject = toJsonObject(request.params.arguments);
       const { name } = request.params;
       const building =
@@ -122,6 +142,8 @@ export function createMcpServer(
       const { result, failed } = await callConnectorTool(deps, caller, tool, args, meta, signal);
       state.failed = failed;
       return result;
+    } catch (error) {
+      throw handlerFailure(state, error);
     } finally {
       unlink();
     }

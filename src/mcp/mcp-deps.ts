@@ -1,4 +1,5 @@
-import type { Transport } from "@connectrpc/connect";
+import type { DescMessage } from "@bufbuild/protobuf";
+import type { ConnectError, Transport } from "@connectrpc/connect";
 import type { ApiKeyStore, Principal } from "../auth/index.ts";
 import type { ConnectorLookup } from "../catalog/index.ts";
 import type { ActiveConnection } from "../connections/index.ts";
@@ -9,6 +10,23 @@ import type { NodeReq } from "../protocol/node-types.ts";
 import type { RateLimitCheck } from "../ratelimit/index.ts";
 import type { ReplyRelay } from "./reply-relay.ts";
 import type { ToolListNotices } from "./tool-list-notices.ts";
+
+/**
+ * The input rules every RPC's request is held to at the edge (docs/limits.md), for what reaches MCP
+ * without passing that edge: a connector tool's Execute request, a tool's arguments, a client's answer.
+ */
+export interface McpInputRules {
+  /** Checks a request message as the edge does: INVALID_ARGUMENT naming the field, or undefined. */
+  readonly check: (schema: DescMessage, message: object) => ConnectError | undefined;
+  /**
+   * Checks a JSON value that is no request message's field as if it were one named `name`: text
+   * without U+0000, sizes, nesting (the walk stops at the limit). INVALID_ARGUMENT naming the path below
+   * `name`, or undefined.
+   */
+  readonly checkJson: (value: unknown, name: string) => ConnectError | undefined;
+  /** The most levels messages and JSON nest below a request. */
+  readonly maxDepth: number;
+}
 
 /** What the MCP endpoint needs, handed over by the composition root. */
 export interface McpDeps {
@@ -37,6 +55,8 @@ export interface McpDeps {
    * tool's checks are the RPC's own.
    */
   readonly api: Transport;
+  /** The edge's input rules (the same checker the in-process procedures are held to). */
+  readonly input: McpInputRules;
   readonly keys: ApiKeyStore;
   /** The key's rate limit, counted in the same store as every other protocol's calls. */
   readonly rateLimit: RateLimitCheck;
@@ -52,6 +72,8 @@ export interface McpDeps {
   readonly publicUrl: string;
   /** Reads a request body under the server's body limit; undefined when it is larger. */
   readonly readBody: (req: NodeReq) => Promise<Uint8Array | undefined>;
+  /** The server's body limit, in bytes: a client's answer is stored only when its JSON fits in it. */
+  readonly maxBodyBytes: number;
   /** Carries clients' answers to the server's own requests (sampling) to the request that waits, on any replica. */
   readonly replies: ReplyRelay;
   /** The open notification streams (`GET /mcp`) and what they are told. */

@@ -8,6 +8,7 @@ import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
 import { narrowingOf } from "./check-narrowing.ts";
+import { checkReplies } from "./check-replies.ts";
 import type { McpDeps } from "./mcp-deps.ts";
 import { PROTECTED_RESOURCE_PATH } from "./protected-resource.ts";
 import type { ClientReply } from "./reply-relay.ts";
@@ -43,8 +44,8 @@ export type McpHandler = (req: NodeReq, res: NodeRes) => Promise<McpOutcome>;
  * and a stateless Streamable HTTP transport for this request alone. No session is held: any replica
  * answers any request, so a load balancer needs no affinity. Answers are plain JSON, except a
  * `generate_connector_script` call's, an SSE stream that can ask the client's model; the client's answer
- * (a POST of JSON-RPC responses only) goes to the request that waits for it, on whichever replica. GET
- * opens the notification stream (`notifications/tools/list_changed`).
+ * (a POST of JSON-RPC responses only), once held to the input rules, goes to the request that waits for
+ * it, on whichever replica. GET opens the notification stream (`notifications/tools/list_changed`).
  */
 export function createMcpHandler(deps: McpDeps): McpHandler {
   // The endpoint's one listener on the server's shutdown: it ends every tool call still running.
@@ -141,6 +142,9 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       if (replies.length > MAX_REPLIES) {
         return refuse(new ConnectError(`at most ${MAX_REPLIES} answers per request`, Code.InvalidArgument));
       }
+      // Checked all before any is handed over: a refused POST stores nothing.
+      const refused = checkReplies(replies, deps.input, deps.maxBodyBytes);
+      if (refused !== undefined) return refuse(refused);
       for (const reply of replies) await deps.replies.hand(principal.keyId, reply);
       res.writeHead(202);
       res.end();

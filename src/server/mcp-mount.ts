@@ -14,7 +14,9 @@ import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
 import { requestIdFrom, requestInfoKey } from "../protocol/request-info.ts";
 import type { RateLimitCheck } from "../ratelimit/index.ts";
 import type { AppDeps } from "./app-deps.ts";
-import { createInputChecker } from "./input/create-input-checker.ts";
+import { checkJsonValue } from "./input/check-json-value.ts";
+import { createInputChecker, type InputChecker } from "./input/create-input-checker.ts";
+import { INPUT_LIMITS } from "./input/input-limits.ts";
 import { createInputCheckInterceptor } from "./interceptors/input-check.ts";
 import type { RequestLog } from "./interceptors/log-request.ts";
 import { createRequestLogInterceptor } from "./interceptors/request-log.ts";
@@ -35,6 +37,8 @@ export function createMcpRoute(
   rateLimit: RateLimitCheck,
 ): (req: NodeReq, res: NodeRes, reqId: string) => void {
   const query = createNativeQuery(() => deps.db.em());
+  // One input checker for the procedures MCP calls in process and for what MCP checks itself.
+  const checkInput = createInputChecker();
   // What a tools/call reads to resolve its tool's name, kept for a moment (src/mcp/connector-tools.ts
   // says why that is safe): the auth-less connectors per tenant, the connections per tenant and subject.
   const keptAuthless = new LRUCache<string, readonly string[]>({
@@ -58,7 +62,8 @@ export function createMcpRoute(
       (await keptConnections.fetch(JSON.stringify([tenantId, subject]))) ?? [],
     lookup: deps.services.execute.lookup,
     commands: deps.services.commands,
-    api: createInProcessApi(deps, requestLog),
+    api: createInProcessApi(deps, requestLog, checkInput),
+    input: { check: checkInput, checkJson: checkJsonValue, maxDepth: INPUT_LIMITS.maxDepth },
     keys: deps.keys,
     admit,
     rateLimit,
@@ -74,6 +79,7 @@ export function createMcpRoute(
         if (error instanceof BridgeError) return undefined;
         throw error;
       }),
+    maxBodyBytes: deps.maxBodyBytes,
   });
   // MCP requests count in the RPC metrics as protocol `mcp`, under a procedure from a fixed set.
   const rpc = deps.metrics?.rpc;
@@ -140,7 +146,7 @@ export function createScriptCheck(sandbox: Sandbox): McpDeps["checkScript"] {
  * limits per method) with no second copy. The overload and rate-limit interceptors are left out: the
  * `/mcp` request that makes the call was already counted against the key's limit.
  */
-function createInProcessApi(deps: AppDeps, requestLog: RequestLog): Transport {
+function createInProcessApi(deps: AppDeps, requestLog: RequestLog, checkInput: InputChecker): Transport {
   return createRouterTransport((router) => routes(router, deps.services, deps.ready), {
     router: {
       interceptors: [
@@ -158,7 +164,7 @@ function createInProcessApi(deps: AppDeps, requestLog: RequestLog): Transport {
         createRequestLogInterceptor(requestLog),
         createAuthInterceptor(deps.keys),
         createCallerScopeInterceptor({ db: deps.db, logger: deps.logger }),
-        createInputCheckInterceptor(createInputChecker()),
+        createInputCheckInterceptor(checkInput),
       ],
       readMaxBytes: deps.maxBodyBytes,
       // As the server's own router: a stop ends these calls once its grace period is half over.
