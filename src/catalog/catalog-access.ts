@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
-import { hasScope, type Principal } from "../auth/index.ts";
+import { BOOTSTRAP_TENANT, hasScope, type Principal } from "../auth/index.ts";
 import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
 
 /**
@@ -11,8 +11,21 @@ export interface CatalogCaller {
   readonly tenantId: string;
   /** The key's subject: whose live connections a change would not touch. */
   readonly subject: string;
-  /** Holds the `admin` scope: may publish, and change shared connectors that are not built-in. */
+  /** Holds the `admin` scope: may change connectors that other users' connections run. */
   readonly admin: boolean;
+}
+
+/**
+ * Why a caller may not publish a connector, or undefined when it may: publishing puts a slug in every
+ * tenant's catalog, run with their credentials, so it is the operator's act (an admin key of the
+ * bootstrap tenant, {@link BOOTSTRAP_TENANT}), not any tenant admin's.
+ */
+export function refusePublishing(caller: CatalogCaller): ConnectError | undefined {
+  if (caller.admin && caller.tenantId === BOOTSTRAP_TENANT) return undefined;
+  return new ConnectError(
+    `only an admin key of the operator's tenant (${BOOTSTRAP_TENANT}) may publish a connector: it is in every tenant's catalog`,
+    Code.PermissionDenied,
+  );
 }
 
 /** The catalog caller of a principal. */

@@ -4,7 +4,12 @@ import type { UpdateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts
 import { type OpenApiPlan, requestFingerprint } from "../connectors/openapi/index.ts";
 import { isUniqueViolation } from "../db/index.ts";
 import { invalidArgument } from "../protocol/errors.ts";
-import { type CatalogCaller, findVisibleConnector, requireWritable } from "./catalog-access.ts";
+import {
+  type CatalogCaller,
+  findVisibleConnector,
+  refusePublishing,
+  requireWritable,
+} from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
@@ -276,6 +281,9 @@ async function checkPublishing(
   if (published === undefined || published === row.published) return;
   if (!caller.admin)
     throw new ConnectError("only an admin key may publish or withdraw a connector", Code.PermissionDenied);
+  // Withdrawing is the owner's (an earlier release let any tenant's admin publish); publishing, the operator's.
+  const publishing = published ? refusePublishing(caller) : undefined;
+  if (publishing !== undefined) throw publishing;
   if (published) {
     const clash = await deps
       .em()

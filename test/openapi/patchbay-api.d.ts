@@ -112,7 +112,7 @@ export interface paths {
     put?: never;
     /**
      * Creates a connector owned by the caller's tenant
-     * @description Creates a connector owned by the caller's tenant. Errors: already_exists when the slug is taken in the caller's view of the catalog (its own connectors, shared and published ones), invalid_argument for a bad slug, unknown built-in type or missing model fields, permission_denied for `published` without an admin key.
+     * @description Creates a connector owned by the caller's tenant. Errors: already_exists when the slug is taken in the caller's view of the catalog (its own connectors, shared and published ones), invalid_argument for a bad slug, unknown built-in type or missing model fields, permission_denied for `published` without an admin key of the operator's tenant.
      *
      *     Requires an API key with scope `catalog:write` (or `admin`, which implies every scope).
      */
@@ -1102,7 +1102,7 @@ export interface components {
       recordPayloads: boolean;
       /** @description A script connector's sandbox limits; unset fields use the defaults (docs/script-connectors.md). */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
-      /** @description Shared with every tenant by an admin; only its own tenant's admin keys may change it. */
+      /** @description Shared with every tenant by the operator; only its own tenant's admin keys may change it. */
       published: boolean;
       /** @description A built-in type or a connector that ships with Patchbay: shared with every tenant, changed only by a server deployment. */
       builtIn: boolean;
@@ -1228,7 +1228,7 @@ export interface components {
       recordPayloads: boolean;
       /** @description Sandbox limits of a script connector; unset or zero fields use the defaults. */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimits"];
-      /** @description Publish the new connector to every tenant at once (admin keys only). */
+      /** @description Publish the new connector to every tenant at once (admin keys of the operator's tenant only). */
       published: boolean;
       /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. An external connector needs protocol http or connect for it, and is checked through the agent. */
       agentPool: string;
@@ -1279,7 +1279,7 @@ export interface components {
       recordPayloads?: boolean;
       /** @description Sandbox limits of a script connector; unset or zero fields use the defaults. */
       scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
-      /** @description Publish the new connector to every tenant at once (admin keys only). */
+      /** @description Publish the new connector to every tenant at once (admin keys of the operator's tenant only). */
       published?: boolean;
       /** @description Send every HTTP request of this connector's commands through a connected agent of this pool (of the calling key's tenant) instead of the server's own client: 1-63 of [a-z0-9-]. Empty: no agent. An external connector needs protocol http or connect for it, and is checked through the agent. */
       agentPool?: string;
@@ -2435,7 +2435,7 @@ export interface operations {
           recordPayloads?: boolean;
           /** @description Replace a script connector's sandbox limits; unset keeps them. */
           scriptLimits?: components["schemas"]["patchbay.v1.ScriptLimitsInput"];
-          /** @description Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with failed_precondition while another tenant's live connections use the connector. */
+          /** @description Publish to every tenant (admin keys of the operator's tenant only), or withdraw (admin keys of its own tenant). Withdrawing is refused with failed_precondition while another tenant's live connections use the connector. */
           published?: boolean;
           /** @description Set ("dc-1") or clear ("") the agent pool its HTTP requests travel through; unset keeps it. An external connector needs protocol http or connect for it, and is checked again along its new route. */
           agentPool?: string;

@@ -232,14 +232,18 @@ describe("one tenant cannot reach another tenant's connectors", () => {
     expect(listed.connectors[0]).toMatchObject({ slug: "sample-script", builtIn: true, published: false });
   });
 
-  it("lets only an admin publish, and then only admin keys change the published connector", async () => {
+  it("lets only the operator's admin keys publish, and then only they change the published connector", async () => {
+    // The operator's tenant (the bootstrap tenant, `default`) publishes: a published connector is in
+    // every tenant's catalog and runs with every tenant's credentials.
+    const keyOp = await t.createKey(["catalog:read", "catalog:write"], "operator-dev", "default");
+    const adminOp = await t.createKey(["admin"], "operator-admin", "default");
     await catalog().createConnector(
       { name: "shared-crm", executionModel: "script", configSchema: SCHEMA, scriptSource: HONEST },
-      as(keyA),
+      as(keyOp),
     );
     // Publishing is an admin decision, even for the owner.
     expect(
-      await refusal(() => catalog().updateConnector({ slug: "shared-crm", published: true }, as(keyA))),
+      await refusal(() => catalog().updateConnector({ slug: "shared-crm", published: true }, as(keyOp))),
     ).toBe(Code.PermissionDenied);
     expect(
       await refusal(() =>
@@ -251,12 +255,40 @@ describe("one tenant cannot reach another tenant's connectors", () => {
             scriptSource: HONEST,
             published: true,
           },
-          as(keyA),
+          as(keyOp),
         ),
       ),
     ).toBe(Code.PermissionDenied);
+    // Another tenant's admin key may not publish, not even its own connector: it would put a slug of its
+    // choosing in every tenant's catalog, run with their credentials.
     const adminA = await t.createKey(["admin"], "alice-admin", "tenant-a");
-    const published = await catalog().updateConnector({ slug: "shared-crm", published: true }, as(adminA));
+    const squat = await catalog()
+      .updateConnector({ slug: "crm", published: true }, as(adminA))
+      .then(
+        () => undefined,
+        (error: unknown) => ConnectError.from(error),
+      );
+    expect(squat?.code).toBe(Code.PermissionDenied);
+    expect(squat?.rawMessage).toBe(
+      "only an admin key of the operator's tenant (default) may publish a connector: it is in every tenant's catalog",
+    );
+    expect(
+      await refusal(() =>
+        catalog().createConnector(
+          {
+            name: "squatted",
+            executionModel: "script",
+            configSchema: SCHEMA,
+            scriptSource: HONEST,
+            published: true,
+          },
+          as(adminA),
+        ),
+      ),
+    ).toBe(Code.PermissionDenied);
+    expect(await refusal(() => catalog().getConnector({ slug: "squatted" }, as(keyB)))).toBe(Code.NotFound);
+
+    const published = await catalog().updateConnector({ slug: "shared-crm", published: true }, as(adminOp));
     expect(published.connector?.published).toBe(true);
 
     // Tenant B sees it now, and can neither change nor delete it with catalog:write.
@@ -274,9 +306,9 @@ describe("one tenant cannot reach another tenant's connectors", () => {
       () =>
         catalog().updateConnector(
           { slug: "shared-crm", scriptSource: thief(attacker.url), autoBump: true },
-          as(keyA),
+          as(keyOp),
         ),
-      () => catalog().updateConnector({ slug: "shared-crm", published: false }, as(keyA)),
+      () => catalog().updateConnector({ slug: "shared-crm", published: false }, as(keyOp)),
     ]) {
       expect(await refusal(write)).toBe(Code.PermissionDenied);
     }
@@ -296,13 +328,17 @@ describe("one tenant cannot reach another tenant's connectors", () => {
     // The owner tenant's admin key may.
     const changed = await catalog().updateConnector(
       { slug: "shared-crm", description: "reviewed" },
-      as(adminA),
+      as(adminOp),
     );
     expect(changed.connector?.description).toBe("reviewed");
     // A slug another tenant already uses cannot be published: it would name two connectors.
-    expect(await refusal(() => catalog().updateConnector({ slug: "crm", published: true }, as(adminA)))).toBe(
-      Code.FailedPrecondition,
+    await catalog().createConnector(
+      { name: "crm", executionModel: "script", configSchema: SCHEMA, scriptSource: HONEST },
+      as(keyOp),
     );
+    expect(
+      await refusal(() => catalog().updateConnector({ slug: "crm", published: true }, as(adminOp))),
+    ).toBe(Code.FailedPrecondition);
     // A published slug cannot be taken by another tenant's new connector.
     expect(
       await refusal(() =>
@@ -315,14 +351,14 @@ describe("one tenant cannot reach another tenant's connectors", () => {
   });
 
   it("refuses to withdraw a published connector while another tenant's live connections use it", async () => {
-    const adminA = await t.createKey(["admin"], "alice-admin-2", "tenant-a");
+    const adminOp = await t.createKey(["admin"], "operator-admin-2", "default");
     const started = await connections().startConnection({ connectorSlug: "shared-crm" }, as(keyB));
     const id = started.connection?.id ?? "";
     expect(
-      await refusal(() => catalog().updateConnector({ slug: "shared-crm", published: false }, as(adminA))),
+      await refusal(() => catalog().updateConnector({ slug: "shared-crm", published: false }, as(adminOp))),
     ).toBe(Code.FailedPrecondition);
     await connections().deleteConnection({ id }, as(keyB));
-    const withdrawn = await catalog().updateConnector({ slug: "shared-crm", published: false }, as(adminA));
+    const withdrawn = await catalog().updateConnector({ slug: "shared-crm", published: false }, as(adminOp));
     expect(withdrawn.connector?.published).toBe(false);
     expect(await refusal(() => catalog().getConnector({ slug: "shared-crm" }, as(keyB)))).toBe(Code.NotFound);
   });

@@ -186,7 +186,7 @@ export type Connector = Message<"patchbay.v1.Connector"> & {
   scriptLimits?: ScriptLimits | undefined;
 
   /**
-   * Shared with every tenant by an admin; only its own tenant's admin keys may change it.
+   * Shared with every tenant by the operator; only its own tenant's admin keys may change it.
    *
    * @generated from field: bool published = 23;
    */
@@ -376,7 +376,7 @@ export type ConnectorJson = {
   scriptLimits?: ScriptLimitsJson;
 
   /**
-   * Shared with every tenant by an admin; only its own tenant's admin keys may change it.
+   * Shared with every tenant by the operator; only its own tenant's admin keys may change it.
    *
    * @generated from field: bool published = 23;
    */
@@ -974,7 +974,7 @@ export type CreateConnectorRequest = Message<"patchbay.v1.CreateConnectorRequest
   scriptLimits?: ScriptLimits | undefined;
 
   /**
-   * Publish the new connector to every tenant at once (admin keys only).
+   * Publish the new connector to every tenant at once (admin keys of the operator's tenant only).
    *
    * @generated from field: bool published = 19;
    */
@@ -1132,7 +1132,7 @@ export type CreateConnectorRequestJson = {
   scriptLimits?: ScriptLimitsJson;
 
   /**
-   * Publish the new connector to every tenant at once (admin keys only).
+   * Publish the new connector to every tenant at once (admin keys of the operator's tenant only).
    *
    * @generated from field: bool published = 19;
    */
@@ -1335,8 +1335,9 @@ export type UpdateConnectorRequest = Message<"patchbay.v1.UpdateConnectorRequest
   scriptLimits?: ScriptLimits | undefined;
 
   /**
-   * Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with
-   * failed_precondition while another tenant's live connections use the connector.
+   * Publish to every tenant (admin keys of the operator's tenant only), or withdraw (admin keys of its
+   * own tenant). Withdrawing is refused with failed_precondition while another tenant's live connections
+   * use the connector.
    *
    * @generated from field: optional bool published = 18;
    */
@@ -1482,8 +1483,9 @@ export type UpdateConnectorRequestJson = {
   scriptLimits?: ScriptLimitsJson;
 
   /**
-   * Publish to every tenant, or withdraw (admin keys only). Withdrawing is refused with
-   * failed_precondition while another tenant's live connections use the connector.
+   * Publish to every tenant (admin keys of the operator's tenant only), or withdraw (admin keys of its
+   * own tenant). Withdrawing is refused with failed_precondition while another tenant's live connections
+   * use the connector.
    *
    * @generated from field: optional bool published = 18;
    */
@@ -2584,9 +2586,9 @@ export const ScriptLimitsSchema: GenMessage<ScriptLimits, {jsonType: ScriptLimit
  *
  * Connectors created through the API belong to the caller's tenant: only that tenant sees and changes
  * them. Built-in types and the connectors that ship with Patchbay (such as `sample-script`) are shared
- * with every tenant and change only with a server deployment. An admin key may publish a tenant's
- * connector to every tenant; a published connector then changes (and is deleted or unpublished) only
- * with an admin key of its own tenant. Once other users' live connections use a connector, changing what
+ * with every tenant and change only with a server deployment. The operator (an admin key of the
+ * bootstrap tenant, `default`) may publish one of its connectors to every tenant; a published connector
+ * then changes (and is deleted or unpublished) only with an admin key of its own tenant. Once other users' live connections use a connector, changing what
  * it runs (script, endpoint, config, schema, payload recording) also needs an admin key. Another
  * tenant's unpublished connector answers not_found, exactly like one that does not exist.
  *
@@ -2617,7 +2619,7 @@ export const CatalogService: GenService<{
    * Creates a connector owned by the caller's tenant. Errors: already_exists when the slug is taken in
    * the caller's view of the catalog (its own connectors, shared and published ones), invalid_argument
    * for a bad slug, unknown built-in type or missing model fields, permission_denied for `published`
-   * without an admin key.
+   * without an admin key of the operator's tenant.
    *
    * @generated from rpc patchbay.v1.CatalogService.CreateConnector
    */
