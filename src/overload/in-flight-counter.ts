@@ -1,7 +1,9 @@
-/** Calls in flight per API key in this process, and how heavy the heaviest key is. */
+/** Calls in flight per key (an API key, a tenant) in this process, and how heavy the heaviest key is. */
 export interface InFlightCounter {
   /** Calls of `key` in flight now. */
   of(key: string): number;
+  /** Keys with calls in flight now. */
+  keys(): number;
   /** The most calls any one key has in flight now (0 when nothing runs). */
   heaviest(): number;
   /** Calls in flight now, all keys together. */
@@ -34,6 +36,7 @@ export function createInFlightCounter(): InFlightCounter {
 
   return {
     of: (key) => counts.get(key) ?? 0,
+    keys: () => counts.size,
     heaviest: () => top,
     total: () => total,
     enter(key) {

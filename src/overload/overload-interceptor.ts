@@ -3,7 +3,7 @@ import { type Principal, principalKey } from "../auth/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ConcurrencyLimits } from "../ratelimit/index.ts";
 import { DEFAULT_RATE_TIER } from "../ratelimit/index.ts";
-import { createInFlightCounter } from "./in-flight-counter.ts";
+import { createInFlightCounter, type InFlightCounter } from "./in-flight-counter.ts";
 import type { LoadMonitor, Pressure } from "./load-monitor.ts";
 import { whenResponseDone } from "./when-response-done.ts";
 
@@ -39,7 +39,7 @@ export type OverloadInterceptor = Interceptor & {
    * has one in-flight limit across protocols) and returns the function that ends it; a refusal throws
    * `RESOURCE_EXHAUSTED` with `retry-after`. The MCP endpoint uses it.
    */
-  admit(principal: Pick<Principal, "keyId" | "rateTier">): () => void;
+  admit(principal: Pick<Principal, "keyId" | "tenantId" | "rateTier">): () => void;
 };
 
 const RETRY_AFTER_SECONDS = "1";
@@ -58,12 +58,15 @@ export const SHED_FLOOR = 4;
  * - While the event loop lags or statements queue for the database pool beyond their thresholds, a key
  *   holding at least half as many calls in flight as the heaviest key, and at least {@link SHED_FLOOR},
  *   is refused the same way. The heaviest keys go first and shed down to the floor, so keys with a few
- *   calls at a time keep being served. Calls without a principal (health, reflection) are never
- *   refused here.
+ *   calls at a time keep being served. While several tenants have calls in flight, tenants are ranked
+ *   the same way, all their keys' calls together: a tenant that spreads its calls over many light keys
+ *   (an admin key can make any number) is shed as the heavy caller it is. Calls without a principal
+ *   (health, reflection) are never refused here.
  */
 export function createOverloadInterceptor(options: OverloadInterceptorOptions): OverloadInterceptor {
   const { limits, monitor, logger } = options;
   const counter = createInFlightCounter();
+  const byTenant = createInFlightCounter();
   let refusedOverLimit = 0;
   let refusedShed = 0;
   let overloadEpisodes = 0;
@@ -96,7 +99,11 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
     return now;
   };
 
-  const admit = (principal: Pick<Principal, "keyId" | "rateTier">): (() => void) => {
+  /** Whether `running` is among the heaviest of `counts` (at least half the heaviest, and the floor). */
+  const heavy = (running: number, counts: InFlightCounter): boolean =>
+    running >= Math.max(SHED_FLOOR, Math.ceil(counts.heaviest() / 2));
+
+  const admit = (principal: Pick<Principal, "keyId" | "tenantId" | "rateTier">): (() => void) => {
     const running = counter.of(principal.keyId);
     const limit = limitOf(principal.rateTier);
     if (running >= limit) {
@@ -108,7 +115,10 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
       );
     }
     const pressured = readPressure() !== undefined;
-    if (pressured && running >= Math.max(SHED_FLOOR, Math.ceil(counter.heaviest() / 2))) {
+    if (
+      pressured &&
+      (heavy(running, counter) || (byTenant.keys() > 1 && heavy(byTenant.of(principal.tenantId), byTenant)))
+    ) {
       refusedShed++;
       shedInEpisode++;
       throw new ConnectError(
@@ -117,7 +127,12 @@ export function createOverloadInterceptor(options: OverloadInterceptorOptions): 
         [["retry-after", RETRY_AFTER_SECONDS]],
       );
     }
-    return counter.enter(principal.keyId);
+    const leaveKey = counter.enter(principal.keyId);
+    const leaveTenant = byTenant.enter(principal.tenantId);
+    return () => {
+      leaveKey();
+      leaveTenant();
+    };
   };
 
   const interceptor: Interceptor = (next) => async (req) => {

@@ -19,13 +19,16 @@ import {
 import { parseConcurrencyLimits } from "../../src/ratelimit/index.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
-/** Test stand-in for the auth interceptor: `x-test-key` is the key id, `x-test-tier` its tier. */
+/**
+ * Test stand-in for the auth interceptor: `x-test-key` is the key id (`tenant/key` names its tenant,
+ * else `default`), `x-test-tier` its tier.
+ */
 const fakeAuth: Interceptor = (next) => async (req) => {
   const keyId = req.header.get("x-test-key");
   if (keyId !== null) {
     req.contextValues.set(principalKey, {
       keyId,
-      tenantId: "default",
+      tenantId: keyId.includes("/") ? (keyId.split("/")[0] ?? "default") : "default",
       subject: "tester",
       scopes: ["admin"],
       rateTier: req.header.get("x-test-tier") ?? "standard",
@@ -225,6 +228,46 @@ describe("load shedding", () => {
     const more = await s.hold("c", 1);
     s.release();
     expect((await Promise.all([...a, ...b, ...c, ...more])).every((o) => o.code === undefined)).toBe(true);
+  });
+
+  it("ranks tenants too: one spreading its calls over many light keys is shed, another tenant's go on", async () => {
+    const monitor = heldMonitor();
+    const s = setup("standard=100", monitor);
+    release = s.release;
+    // Eight keys of one tenant, each below the floor: 24 calls, none of its keys heavy by itself.
+    const spread = [];
+    for (let k = 0; k < 8; k++) spread.push(...(await s.hold(`mallory/k${k}`, SHED_FLOOR - 1)));
+    const alice = await s.hold("alice/k", SHED_FLOOR - 1);
+    monitor.set("database");
+    // The tenant is the heaviest caller: a call of any of its keys is refused, a fresh key's too.
+    for (const key of ["mallory/k0", "mallory/fresh"]) {
+      expect(await s.call(key)).toEqual({
+        code: Code.ResourceExhausted,
+        message: "server overloaded: calls of the busiest API keys are refused for now; retry later",
+        retryAfter: "1",
+      });
+    }
+    // The other tenant, light, is served.
+    const aliceMore = await s.hold("alice/k", 1);
+    const aliceFresh = await s.hold("alice/other", 1);
+    s.release();
+    const outcomes = await Promise.all([...spread, ...alice, ...aliceMore, ...aliceFresh]);
+    expect(outcomes.every((o) => o.code === undefined)).toBe(true);
+    expect(s.interceptor.stats()).toMatchObject({ refusedShed: 2 });
+  });
+
+  it("ranks keys alone while one tenant has calls in flight", async () => {
+    const monitor = heldMonitor();
+    const s = setup("standard=100", monitor);
+    release = s.release;
+    const held = [];
+    for (let k = 0; k < 8; k++) held.push(...(await s.hold(`solo/k${k}`, SHED_FLOOR - 1)));
+    monitor.set("event_loop");
+    // Its keys are all light: none is refused, though the tenant holds every call.
+    const more = await s.hold("solo/k0", 1);
+    s.release();
+    expect((await Promise.all([...held, ...more])).every((o) => o.code === undefined)).toBe(true);
+    expect(s.interceptor.stats()).toMatchObject({ refusedShed: 0 });
   });
 
   it("logs the start and the end of an overload once, not once per refused call", async () => {
