@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Principal } from "../auth/index.ts";
 import { type ConnectorView, validateInstanceConfig } from "../catalog/index.ts";
+import { effectiveConfig, isMissing, lockedFields } from "../connectors/index.ts";
 import type { ConnectionDeps } from "./connection-deps.ts";
 import { type ConnectionRow, credentialsContext } from "./connection-entity.ts";
 import { findOwnedConnection } from "./owned-connection.ts";
@@ -9,10 +10,11 @@ import { findOwnedConnection } from "./owned-connection.ts";
 const TEST_TIMEOUT_MS = 15_000;
 
 /**
- * SubmitCredentials: validates the fields against the connector's connection config (merged over the
- * instance config), runs the connector's `test` command when it declares one (whatever its execution
- * model), and only then seals them and activates the connection. A failed test leaves it pending with an
- * operator-safe `last_error`.
+ * SubmitCredentials: refuses fields the connection may not set (`lockedFields`: those the instance
+ * config sets, and where requests go when it holds a shared secret), validates the rest against the
+ * connector's connection config as the command will see it (`effectiveConfig`), runs the connector's
+ * `test` command when it declares one (whatever its execution model), and only then seals them and
+ * activates the connection. A failed test leaves it pending with an operator-safe `last_error`.
  */
 export async function submitCredentials(
   deps: ConnectionDeps,
@@ -31,8 +33,11 @@ export async function submitCredentials(
   const connector = await deps.lookup(row.tenantId, row.connectorSlug);
   if (connector === undefined)
     throw new ConnectError("the connector of this connection was deleted", Code.FailedPrecondition);
-  const merged = { ...connector.instanceConfig(), ...credentials };
-  validateInstanceConfig(connector.configSchema.connectionConfig, merged, "credentials are invalid");
+  const fields = connector.configSchema.connectionConfig;
+  const shared = connector.instanceConfig();
+  refuseLockedFields(fields, shared, credentials);
+  const config = effectiveConfig(fields, shared, credentials);
+  validateInstanceConfig(fields, config, "credentials are invalid");
 
   // The stored schema declares every model's commands (a built-in's is derived from its definition).
   if (connector.configSchema.commands?.test !== undefined) {
@@ -56,6 +61,26 @@ export async function submitCredentials(
   row.updatedAt = deps.now();
   await em.flush();
   return row;
+}
+
+/**
+ * INVALID_ARGUMENT naming each field the caller sent that the connection may not set, rather than a
+ * value silently ignored at run time. Refused whatever the value: answering differently when it equals
+ * the shared one would let a caller guess a shared secret. An empty value is no value, as elsewhere.
+ */
+function refuseLockedFields(
+  fields: ConnectorView["configSchema"]["connectionConfig"],
+  shared: Record<string, unknown>,
+  credentials: Record<string, unknown>,
+): void {
+  const locked = lockedFields(fields, shared);
+  const problems = Object.entries(credentials).flatMap(([key, value]) => {
+    const why = isMissing(value) ? undefined : locked.get(key);
+    return why === undefined ? [] : [why];
+  });
+  if (problems.length > 0) {
+    throw new ConnectError(`credentials are invalid: ${problems.join("; ")}`, Code.InvalidArgument);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ export interface DeclaredCall {
   command: string;
   params: Record<string, unknown>;
   variables: Record<string, unknown>;
-  /** Instance config and the connection's decrypted credentials; secret. */
+  /** The instance config over the connection's decrypted credentials (`effectiveConfig`); secret. */
   config: Record<string, unknown>;
   stepId: string;
   runId: string;

@@ -6,7 +6,12 @@ import type { ExecuteRequest } from "../../gen/patchbay/v1/execute_pb.ts";
 import { createAgentFetch, createAgentOutbound } from "../agents/index.ts";
 import type { ConnectorView } from "../catalog/index.ts";
 import { createConnectorLogger } from "../connections/index.ts";
-import { type ConnectorResult, executeDefinition, type WebhookRegistrar } from "../connectors/index.ts";
+import {
+  type ConnectorResult,
+  effectiveConfig,
+  executeDefinition,
+  type WebhookRegistrar,
+} from "../connectors/index.ts";
 import { SERVER_STOPPING } from "../protocol/server-stopping.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
 import { failSpan, type Tracing, traceContextKey, traceOutbound } from "../tracing/index.ts";
@@ -213,7 +218,13 @@ export async function runCommand(
     if (signal.aborted) done();
     else signal.addEventListener("abort", done, { once: true });
   });
-  const config = { ...connector.instanceConfig(), ...credentials };
+  // Every execution model alike: the instance config wins, and a connection never chooses where a shared
+  // secret is sent (lockedFields).
+  const config = effectiveConfig(
+    connector.configSchema.connectionConfig,
+    connector.instanceConfig(),
+    credentials,
+  );
   // A connector naming an agent pool sends its HTTP requests through an agent of the calling tenant's
   // pool (never the connector owner's: a published connector runs other tenants' credentials).
   const route = connector.agentPool
