@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
-import { createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sign } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
@@ -234,6 +234,64 @@ describe.each(BACKENDS)("webhooks over the wire on %s", (backend) => {
     });
     expect(typeof line("h2-delivery")?.durationMs).toBe("number");
     expect(t.logs.text()).not.toContain("Crash on start");
+  });
+
+  it("refuses a signed body nested deeper than 32 levels as malformed, stores nothing and keeps serving; what it takes, gRPC consumers can read", async () => {
+    const { endpoint } = await client().createEndpoint(
+      { provider: "github", connectorSlug: "github", secret: GITHUB_SECRET },
+      { headers: headers() },
+    );
+    const id = endpoint?.id ?? "";
+    // The body's own object is the first level, arrays the rest.
+    const nested = (levels: number) =>
+      `{"action":"opened","nest":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`;
+    const post = async (levels: number) => {
+      const body = nested(levels);
+      const answer = await deliver(`/api/v1/connectors/webhooks/github/${id}`, body, {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": `deep-${levels}`,
+        "x-hub-signature-256": await sign(GITHUB_SECRET, body),
+        "x-request-id": `deep-${levels}`,
+      });
+      return { status: answer.status, error: answer.headers.get("x-patchbay-error") };
+    };
+    const message = "the delivery's body is not a valid event (MALFORMED_BODY)";
+    // JSON.stringify overflowed the stack on the first: a 500, which GitHub retries.
+    expect(await post(100_000)).toEqual({ status: 400, error: message });
+    expect(await post(65)).toEqual({ status: 400, error: message });
+    expect(await post(33)).toEqual({ status: 400, error: message });
+    const relayed = nested(100_000);
+    await expect(
+      client().receiveEvent(
+        {
+          provider: "github",
+          endpointId: id,
+          body: { contentType: "application/json", data: new TextEncoder().encode(relayed) },
+        },
+        {
+          headers: {
+            "x-github-event": "issues",
+            "x-github-delivery": "deep-grpc",
+            "x-hub-signature-256": await sign(GITHUB_SECRET, relayed),
+          },
+        },
+      ),
+    ).rejects.toMatchObject({ code: Code.InvalidArgument, rawMessage: message });
+    expect(await post(31)).toEqual({ status: 204, error: null });
+    expect(await post(32)).toEqual({ status: 204, error: null });
+
+    // Over gRPC (binary protobuf, whose decoders stop at 100 levels of messages) as a consumer reads them.
+    const { events } = await client().listEvents({ endpointId: id }, { headers: headers() });
+    expect(events.map((e) => e.providerEventId).sort()).toEqual(["deep-31", "deep-32"]);
+    expect(events.find((e) => e.providerEventId === "deep-32")?.payload).toEqual(JSON.parse(nested(32)));
+    const { jobs } = await client().claimJobs({ endpointId: id, maxJobs: 5 }, { headers: headers() });
+    expect(jobs.map((c) => c.event?.payload)).toContainEqual(JSON.parse(nested(32)));
+    const got = await client().getEndpoint({ endpointId: id }, { headers: headers() });
+    expect(got.endpoint?.counts).toMatchObject({ accepted: 2, rejected: 4 });
+    expect(got.endpoint?.lastErrorCode).toBe("MALFORMED_BODY");
+    const line = (reqId: string) => t.logs.lines().find((l) => l.reqId === reqId && l.msg === "request");
+    expect(line("deep-100000")).toMatchObject({ code: "invalid_argument" });
   });
 
   it("logs a delivery whose sender goes away mid-body as canceled, not as a server failure", async () => {

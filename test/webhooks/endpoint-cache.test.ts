@@ -247,6 +247,34 @@ describe("createEndpointCache (embedded database)", () => {
     expect(reads).toBe(0);
   });
 
+  it("evicts no real endpoint for 10,000 made-up ids whose reads are all still in flight", async () => {
+    const cache = cacheOf();
+    const id = await addEndpoint("first");
+    await cache.get(id);
+    reads = 0;
+    const made = Array.from(
+      { length: 10_000 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    // A slow database: every made-up id's read is in flight at once.
+    const release = hold();
+    const flood = made.map((unknown) => cache.get(unknown));
+    await expect.poll(() => reads).toBe(made.length);
+    // The real endpoint is still answered from the cache, without a read of its own.
+    const real = await quickly(cache.get(id));
+    expect(real === "waiting" ? real : real?.secretsAt(new Date())).toEqual(["first"]);
+    expect(reads).toBe(made.length);
+    // Deliveries to one made-up id share its read.
+    void cache.get(made[0] as string);
+    expect(reads).toBe(made.length);
+    release();
+    expect((await Promise.all(flood)).every((found) => found === undefined)).toBe(true);
+    reads = 0;
+    expect((await cache.get(id))?.secretsAt(new Date())).toEqual(["first"]);
+    expect(await cache.get(made[0] as string)).toBeUndefined();
+    expect(reads).toBe(0);
+  });
+
   it("does not keep a failed first read", async () => {
     const cache = cacheOf();
     const id = await addEndpoint("first");

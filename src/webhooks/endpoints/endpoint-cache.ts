@@ -40,15 +40,17 @@ export interface EndpointCacheOptions {
   readonly caching?: boolean;
 }
 
+/** Endpoints kept, oldest dropped first. */
+const MAX_FOUND = 10_000;
 /** Made-up endpoint ids remembered as unknown (each for `ttlMs`), oldest dropped first. */
 const MAX_MISSES = 10_000;
 
 /**
  * Endpoints kept for `ttlMs` (unknown ids too, so a flood of deliveries to a deleted endpoint does not
- * reach the database each time; they are kept apart, so made-up ids never evict a real endpoint). Changes are not waited out: every change made through the API is
- * announced to every replica (endpoint-changes.ts), which forgets the entry at once, and caching is off
- * while announcements cannot be heard. The TTL only bounds what a change made past the API (SQL by hand)
- * can cost, hence a minute.
+ * reach the database each time; they are kept apart, so made-up ids never evict a real endpoint). Changes
+ * are not waited out: every change made through the API is announced to every replica
+ * (endpoint-changes.ts), which forgets the entry at once, and caching is off while announcements cannot be
+ * heard. The TTL only bounds what a change made past the API (SQL by hand) can cost, hence a minute.
  *
  * An entry past its `ttlMs` is still answered while one reload runs in the background
  * (stale-while-revalidate): a busy endpoint never makes its deliveries wait for the database, which
@@ -65,9 +67,13 @@ export function createEndpointCache(
     value: Promise<CachedEndpoint | undefined>;
     reloading: boolean;
   }
+  // Endpoints found, at most MAX_FOUND. An id enters only once its read found it.
   const cache = new Map<string, Entry>();
-  // Ids that named no endpoint, kept apart: a flood of made-up ids (anyone can send them) evicts only
-  // other made-up ids, never a real endpoint's entry.
+  // First reads in flight, one per id (concurrent deliveries share it). Not in `cache`: while the database
+  // is slow, a flood of made-up ids (anyone can send them) would fill it and push real endpoints out. Each
+  // entry belongs to a delivery in flight and leaves when its read settles, so this needs no bound.
+  const loading = new Map<string, Entry>();
+  // Ids that named no endpoint, kept apart: a flood of made-up ids evicts only other made-up ids.
   const misses = new Map<string, number>();
   // Deliveries running per endpoint, for forget() to wait on.
   const running = new Map<string, Set<Promise<unknown>>>();
@@ -120,21 +126,30 @@ export function createEndpointCache(
       if (at - hit.at >= ttlMs && !hit.reloading) reload(id, hit);
       return hit.value;
     }
+    const pending = loading.get(id);
+    if (pending !== undefined) return pending.value;
+    // An idle endpoint's entry is read afresh, as if it had never been found.
+    if (hit !== undefined) cache.delete(id);
     const entry: Entry = { at, value: load(id), reloading: false };
-    cache.set(id, entry);
-    // A failed first load is not kept; a miss moves to the misses.
+    loading.set(id, entry);
+    // A failed first load is not kept; a miss moves to the misses. Unless forgotten meanwhile (a change
+    // clears `loading`): a read begun before a change may have seen the old row.
     entry.value.then(
       (value) => {
-        if (value !== undefined || cache.get(id) !== entry) return;
-        cache.delete(id);
-        misses.set(id, at);
-        if (misses.size > MAX_MISSES) misses.delete(misses.keys().next().value as string);
+        if (loading.get(id) !== entry) return;
+        loading.delete(id);
+        if (value === undefined) {
+          misses.set(id, at);
+          if (misses.size > MAX_MISSES) misses.delete(misses.keys().next().value as string);
+          return;
+        }
+        cache.set(id, entry);
+        if (cache.size > MAX_FOUND) cache.delete(cache.keys().next().value as string);
       },
       () => {
-        if (cache.get(id) === entry) cache.delete(id);
+        if (loading.get(id) === entry) loading.delete(id);
       },
     );
-    if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
     return entry.value;
   }
 
@@ -158,10 +173,12 @@ export function createEndpointCache(
     async forget(id) {
       if (id === undefined) {
         cache.clear();
+        loading.clear();
         misses.clear();
         return;
       }
       cache.delete(id);
+      loading.delete(id);
       misses.delete(id);
       const inFlight = running.get(id);
       if (inFlight !== undefined) await Promise.allSettled([...inFlight]);
@@ -170,6 +187,7 @@ export function createEndpointCache(
       caching = on;
       if (!on) {
         cache.clear();
+        loading.clear();
         misses.clear();
       }
     },

@@ -76,6 +76,27 @@ describe("githubVerifier", () => {
     expect(event.payload).toEqual(JSON.parse(ISSUE));
   });
 
+  it("rejects a signed payload nested deeper than 32 levels as malformed, as JSON and as a form", async () => {
+    const nested = (levels: number) =>
+      `{"action":"opened","nest":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`;
+    for (const [json, kind] of [
+      [nested(32), "event"],
+      [nested(33), "rejected"],
+      [nested(100_000), "rejected"],
+    ] as const) {
+      for (const [body, contentType] of [
+        [json, "application/json"],
+        [`payload=${encodeURIComponent(json)}`, "application/x-www-form-urlencoded"],
+      ] as const) {
+        const head = await headers(body, "issues");
+        expect(await octokitVerify(SECRET, body, head["X-Hub-Signature-256"] ?? "")).toBe(true);
+        const outcome = await verify(body, head, contentType);
+        expect(outcome.kind).toBe(kind);
+        if (kind === "rejected") expect(outcome).toMatchObject({ code: "MALFORMED_BODY", status: 400 });
+      }
+    }
+  });
+
   it("rejects a wrong secret, as @octokit/webhooks-methods does", async () => {
     const head = await headers(ISSUE, "issues", OLD_SECRET);
     expect(await octokitVerify(SECRET, ISSUE, head["X-Hub-Signature-256"] ?? "")).toBe(false);
