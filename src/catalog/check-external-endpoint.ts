@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type AgentRoute, type AgentSender, createAgentFetch } from "../agents/index.ts";
 import {
   createExternalConnectorClient,
+  EXTERNAL_MAX_RESPONSE_BYTES,
   EXTERNAL_PROTOCOLS,
   type ExternalConnectorClient,
   type ExternalProtocol,
@@ -64,7 +65,12 @@ export async function checkExternalEndpoint<T>(
     endpointUrl,
     protocol,
     timeoutMs: REGISTRATION_TIMEOUT_MS,
-    ...(relay === undefined ? { fetch: reach.guard.fetch, lookup: reach.guard.lookup } : { relay }),
+    ...(relay === undefined
+      ? {
+          fetch: reach.guard.withMaxResponseBytes(EXTERNAL_MAX_RESPONSE_BYTES).fetch,
+          lookup: reach.guard.lookup,
+        }
+      : { relay }),
   });
   const signal = AbortSignal.timeout(REGISTRATION_TIMEOUT_MS);
   try {

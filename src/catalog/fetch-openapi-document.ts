@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type EgressGuard, OutboundError } from "../outbound/index.ts";
+import { type EgressGuard, outboundErrorIn } from "../outbound/index.ts";
 
 const MAX_REDIRECTS = 5;
 /** A fetch that has not finished by then is a runaway (the size cap decides what is accepted). */
@@ -10,32 +10,20 @@ function refused(message: string, code: Code = Code.InvalidArgument, cause?: unk
   return new ConnectError(`url: ${message}`, code, undefined, undefined, cause);
 }
 
-/** Reads a response body as UTF-8, refusing it once past `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const tooLarge = () =>
-    refused(
-      `the description is larger than ${maxBytes} bytes (PATCHBAY_MAX_OPENAPI_BYTES)`,
-      Code.ResourceExhausted,
-    );
-  if (Number(response.headers.get("content-length") ?? "0") > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/** The refusal of a description over `maxBytes`, announced or streamed (the guard counts it). */
+function tooLarge(maxBytes: number, cause?: unknown): ConnectError {
+  return refused(
+    `the description is larger than ${maxBytes} bytes (PATCHBAY_MAX_OPENAPI_BYTES)`,
+    Code.ResourceExhausted,
+    cause,
+  );
 }
 
 /**
  * Fetches an OpenAPI description for ParseOpenApi's `url` source through the server's egress guard: the
  * URL and every redirect (at most 5) are checked against the egress policy, and the body is read up to
- * `maxBytes`, the same cap as a description sent in the request. A refusal names the URL field and the
- * reason, never the body.
+ * `maxBytes` (the guard counts it, unpacked), the same cap as a description sent in the request. A refusal
+ * names the URL field and the reason, never the body.
  */
 export async function fetchOpenApiDocument(
   guard: EgressGuard,
@@ -47,10 +35,11 @@ export async function fetchOpenApiDocument(
     throw refused("must be an absolute http(s) URL");
   const timeout = AbortSignal.timeout(FETCH_TIMEOUT_MS);
   const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+  const fetch = guard.withMaxResponseBytes(maxBytes).fetch;
   let target = url;
   try {
     for (let hops = 0; ; hops++) {
-      const response = await guard.fetch(target, {
+      const response = await fetch(target, {
         redirect: "manual",
         signal: combined,
         headers: { accept: "application/json, application/yaml, text/yaml, */*" },
@@ -66,7 +55,7 @@ export async function fetchOpenApiDocument(
         await response.body?.cancel();
         throw refused(`the server answered HTTP ${response.status}`, Code.FailedPrecondition);
       }
-      return await readCapped(response, maxBytes);
+      return await response.text();
     }
   } catch (error) {
     if (error instanceof ConnectError) throw error;
@@ -74,12 +63,8 @@ export async function fetchOpenApiDocument(
     if (timeout.aborted)
       throw refused(`the fetch took longer than ${FETCH_TIMEOUT_MS / 1000} s`, Code.DeadlineExceeded, error);
     // fetch wraps what its connection's lookup threw (a refused address found by DNS) in a TypeError.
-    const outbound =
-      error instanceof OutboundError
-        ? error
-        : error instanceof Error && error.cause instanceof OutboundError
-          ? error.cause
-          : undefined;
+    const outbound = outboundErrorIn(error);
+    if (outbound?.code === "TOO_LARGE") throw tooLarge(maxBytes, error);
     if (outbound !== undefined)
       throw refused(
         outbound.code === "EGRESS_REFUSED"

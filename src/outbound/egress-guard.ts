@@ -1,8 +1,24 @@
 import type { LookupFunction } from "node:net";
 import { Agent, fetch as undiciFetch } from "undici";
+import { cappedResponse } from "./capped-response.ts";
 import type { EgressPolicy } from "./egress-policy.ts";
 import { OutboundError } from "./outbound-error.ts";
 import { createPinnedLookup, type ResolveHost } from "./pinned-lookup.ts";
+
+/**
+ * What the guard's `fetch` reads of an answer by default. Its callers that do not ask for more read
+ * OAuth token endpoints (RFC 6749 §5.1 JSON: an access token, a refresh token, an OIDC id_token, each a
+ * few KiB even as a JWT with group claims) and revocation endpoints (an empty answer); 256 KiB is tens of
+ * times that, and small enough that a tenant's token URL pointing at a server of its own cannot make
+ * this process hold much for it.
+ */
+export const GUARD_MAX_RESPONSE_BYTES = 256 * 1024;
+
+/** Options for {@link createEgressGuard}. */
+export interface EgressGuardOptions {
+  /** Largest answer body `fetch` reads, decoded, before failing with `TOO_LARGE` (256 KiB). */
+  maxResponseBytes?: number;
+}
 
 /**
  * The egress policy for clients Patchbay does not build itself (the gRPC and Connect transports of
@@ -18,18 +34,29 @@ export interface EgressGuard {
    * `fetch` under the policy: the URL is checked first (an IP literal skips DNS, so {@link lookup} alone
    * would not see it), connections go through {@link lookup}, and the answer is a global `Response` (as
    * libraries that check `instanceof Response`, like oauth4webapi, expect). Redirects are the caller's to
-   * refuse.
+   * refuse. The answer body is capped (decoded, after gzip, deflate, br or zstd): a `content-length` over
+   * the cap rejects with `OutboundError` `TOO_LARGE` before reading, and a body that passes it errors with
+   * the same error; either way the request is aborted, the rest of the answer unread.
    */
   readonly fetch: typeof globalThis.fetch;
-  /** Closes the pooled connections of {@link fetch}; a request still running is cut. */
+  /**
+   * The same guard (policy, lookup, connections) whose `fetch` reads answers up to `maxBytes`, for callers
+   * that read more than a token answer (an OpenAPI description, an external connector's answer).
+   */
+  withMaxResponseBytes(maxBytes: number): EgressGuard;
+  /** Closes the pooled connections of {@link fetch}, shared with every guard made from this one. */
   close(): Promise<void>;
 }
 
 /** Builds an {@link EgressGuard} over a policy and a resolver. */
-export function createEgressGuard(policy: EgressPolicy, resolve: ResolveHost): EgressGuard {
+export function createEgressGuard(
+  policy: EgressPolicy,
+  resolve: ResolveHost,
+  options: EgressGuardOptions = {},
+): EgressGuard {
   const lookup = createPinnedLookup(policy, resolve);
   const agent = new Agent({ connect: { lookup } });
-  function checkUrl(text: string): void {
+  function checkUrl(text: string): URL {
     let url: URL;
     try {
       url = new URL(text);
@@ -43,22 +70,32 @@ export function createEgressGuard(policy: EgressPolicy, resolve: ResolveHost): E
         `Outbound request to ${url.hostname} refused (${verdict.reason}); PATCHBAY_EGRESS_ALLOW can allow it`,
       );
     }
+    return url;
   }
-  return {
-    checkUrl,
-    lookup,
-    fetch: (async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
-      const url = input instanceof Request ? input.url : String(input);
-      checkUrl(url);
-      const answer = await undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<
-        typeof undiciFetch
-      >[1]);
-      return new Response(answer.body as ReadableStream | null, {
-        status: answer.status,
-        statusText: answer.statusText,
-        headers: answer.headers as unknown as Headers,
-      });
-    }) as typeof globalThis.fetch,
-    close: () => agent.destroy(),
-  };
+  function guardUpTo(maxBytes: number): EgressGuard {
+    return {
+      checkUrl: (url) => void checkUrl(url),
+      lookup,
+      fetch: (async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
+        const url = input instanceof Request ? input.url : String(input);
+        const { hostname } = checkUrl(url);
+        const answer = await undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<
+          typeof undiciFetch
+        >[1]);
+        return cappedResponse(
+          {
+            status: answer.status,
+            statusText: answer.statusText,
+            headers: answer.headers as unknown as Headers,
+            body: answer.body as ReadableStream<Uint8Array> | null,
+          },
+          maxBytes,
+          hostname,
+        );
+      }) as typeof globalThis.fetch,
+      withMaxResponseBytes: guardUpTo,
+      close: () => agent.destroy(),
+    };
+  }
+  return guardUpTo(options.maxResponseBytes ?? GUARD_MAX_RESPONSE_BYTES);
 }

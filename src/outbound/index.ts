@@ -1,5 +1,10 @@
 export { type EgressAllowEntry, parseEgressAllowEntry } from "./egress-allow-entry.ts";
-export { createEgressGuard, type EgressGuard } from "./egress-guard.ts";
+export {
+  createEgressGuard,
+  type EgressGuard,
+  type EgressGuardOptions,
+  GUARD_MAX_RESPONSE_BYTES,
+} from "./egress-guard.ts";
 export { createEgressPolicy, type EgressPolicy, type EgressVerdict, refusedReason } from "./egress-policy.ts";
 export { encodeBody } from "./encode-body.ts";
 export { instrumentOutbound, type OutboundObserver } from "./instrument-outbound.ts";
@@ -11,6 +16,7 @@ export {
   type OutboundResponse,
 } from "./outbound-client.ts";
 export { OutboundError, type OutboundErrorCode } from "./outbound-error.ts";
+export { outboundErrorIn } from "./outbound-error-in.ts";
 export { parseBody } from "./parse-body.ts";
 export { parseTarget } from "./parse-target.ts";
 export type { ResolvedAddress, ResolveHost } from "./pinned-lookup.ts";

@@ -1,3 +1,4 @@
+import type { EgressGuard } from "./egress-guard.ts";
 import type { OutboundClient } from "./outbound-client.ts";
 import { OutboundError } from "./outbound-error.ts";
 
@@ -24,14 +25,18 @@ export function instrumentOutbound(client: OutboundClient, metrics: OutboundObse
       throw error;
     }
   };
-  const fetch: typeof globalThis.fetch = (input, init) =>
-    timed(
-      () => client.guard.fetch(input, init),
-      (res) => res.status,
-    );
+  const counted = (guard: EgressGuard): EgressGuard => ({
+    ...guard,
+    fetch: (input, init) =>
+      timed(
+        () => guard.fetch(input, init),
+        (res) => res.status,
+      ),
+    withMaxResponseBytes: (maxBytes) => counted(guard.withMaxResponseBytes(maxBytes)),
+  });
   return {
     ...client,
-    guard: { ...client.guard, fetch },
+    guard: counted(client.guard),
     request: (url, init) =>
       timed(
         () => client.request(url, init),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createApiKeyStore } from "../auth/index.ts";
 import { BUILTIN_CATALOG, syncBuiltinCatalog } from "../catalog/index.ts";
 import type { Config } from "../config.ts";
+import { EXTERNAL_MAX_RESPONSE_BYTES } from "../connectors/external/index.ts";
 import { createOpenApiImporter } from "../connectors/openapi/index.ts";
 import { createSandbox, instrumentSandbox } from "../connectors/script/index.ts";
 import { createNotificationListener, type NotificationListener, openDatabase } from "../db/index.ts";
@@ -81,8 +82,11 @@ export async function openInfrastructure(
   opened.defer(() => direct.close());
   const outbound = context.metrics ? instrumentOutbound(direct, context.metrics.outbound) : direct;
   // Closed after everything that calls external connectors has stopped (the stack unwinds in reverse),
-  // so that no connection to one outlives the server.
-  const externalClients = createExternalClients(outbound.guard);
+  // so that no connection to one outlives the server. Their answers are read up to the clients' own cap,
+  // not the guard's token-sized default.
+  const externalClients = createExternalClients(
+    outbound.guard.withMaxResponseBytes(EXTERNAL_MAX_RESPONSE_BYTES),
+  );
   opened.defer(() => externalClients.close());
   const openapi = createOpenApiImporter();
   opened.defer(() => openapi.close());

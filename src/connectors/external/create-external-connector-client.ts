@@ -13,7 +13,7 @@ export interface ExternalConnectorClientOptions {
   protocol: ExternalProtocol;
   /** Upper bound for every call, in milliseconds; 30 000 by default. */
   timeoutMs?: number;
-  /** Largest response accepted, in bytes; 5 MB by default. */
+  /** Largest response accepted, in bytes; {@link EXTERNAL_MAX_RESPONSE_BYTES} (5 MiB) by default. */
   maxResponseBytes?: number;
   /** The HTTP client for protocol `http` (Patchbay passes its SSRF-safe outbound fetch); global fetch by default. */
   fetch?: typeof globalThis.fetch;
@@ -27,6 +27,9 @@ export interface ExternalConnectorClientOptions {
   relay?: typeof globalThis.fetch;
 }
 
+/** The largest answer an external connector client accepts unless told otherwise: 5 MiB. */
+export const EXTERNAL_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
 /** The protocols whose requests a relay fetch can carry: one request, one whole answer. */
 export const RELAYED_PROTOCOLS: ReadonlySet<ExternalProtocol> = new Set(["http", "connect"]);
 
@@ -37,7 +40,7 @@ export function createExternalConnectorClient(
   const resolved: ResolvedClientOptions = {
     endpointUrl: options.endpointUrl.replace(/\/+$/, ""),
     timeoutMs: options.timeoutMs ?? 30_000,
-    maxResponseBytes: options.maxResponseBytes ?? 5 * 1024 * 1024,
+    maxResponseBytes: options.maxResponseBytes ?? EXTERNAL_MAX_RESPONSE_BYTES,
     fetch: options.fetch ?? globalThis.fetch,
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.relay ? { relay: options.relay } : {}),

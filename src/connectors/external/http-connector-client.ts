@@ -6,12 +6,12 @@ import {
   type ExecuteResponse,
   ExecuteResponseSchema,
 } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
+import { outboundErrorIn } from "../../outbound/index.ts";
 import { type ConnectorResult, LEGACY_KEYS_MESSAGE } from "../define/outcome.ts";
 import { type ClientCalls, closedResult, createClientCalls } from "./client-calls.ts";
 import { callTimeout, type ResolvedClientOptions } from "./client-options.ts";
 import type { ExternalConnectorClient } from "./external-connector-client.ts";
 import { operatorText } from "./operator-text.ts";
-import { outboundErrorIn } from "./outbound-error-in.ts";
 import { CONNECTOR_ERROR_HEADER, PROTOCOL_VERSION } from "./protocol.ts";
 import { readLimitedText, TooLargeError } from "./read-limited-text.ts";
 import { responseToResult } from "./response-to-result.ts";
@@ -57,10 +57,11 @@ async function exchange(
     if (deadline.aborted)
       return { ok: false, result: failure("connector did not answer in time", "TIMEOUT") };
     const refused = outboundErrorIn(error);
-    if (refused !== undefined) return { ok: false, result: failure(refused.message, refused.code) };
-    if (error instanceof TooLargeError) {
+    // Over the cap, whether the guard's fetch (it counts too) or the read below noticed it first.
+    if (error instanceof TooLargeError || refused?.code === "TOO_LARGE") {
       return { ok: false, result: failure("connector response too large", "TOO_LARGE") };
     }
+    if (refused !== undefined) return { ok: false, result: failure(refused.message, refused.code) };
     return { ok: false, result: failure("connector unreachable", "EXTERNAL_UNREACHABLE") };
   } finally {
     call.end();

@@ -1,5 +1,6 @@
 export {
   createExternalConnectorClient,
+  EXTERNAL_MAX_RESPONSE_BYTES,
   type ExternalConnectorClientOptions,
   RELAYED_PROTOCOLS,
 } from "./create-external-connector-client.ts";

@@ -4,6 +4,7 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "../../../gen/health/v1/health_pb.ts";
 import { ConnectorService, MetadataSchema } from "../../../gen/patchbay/connector/v1/connector_pb.ts";
+import { outboundErrorIn } from "../../outbound/index.ts";
 import { codeName } from "../../protocol/errors.ts";
 import type { ConnectorResult } from "../define/outcome.ts";
 import { type ClientCalls, closedError, closedResult, createClientCalls } from "./client-calls.ts";
@@ -11,7 +12,6 @@ import { callTimeout, type ResolvedClientOptions } from "./client-options.ts";
 import { createClosableSessionManager } from "./closable-session-manager.ts";
 import type { ExternalConnectorClient } from "./external-connector-client.ts";
 import { operatorText } from "./operator-text.ts";
-import { outboundErrorIn } from "./outbound-error-in.ts";
 import { type ExternalProtocol, PROTOCOL_VERSION } from "./protocol.ts";
 import { createRelayTransport } from "./relay-transport.ts";
 import { responseToResult } from "./response-to-result.ts";

@@ -12,7 +12,7 @@ import {
   UnsupportedOperationError,
   WWWAuthenticateChallengeError,
 } from "oauth4webapi";
-import { OutboundError } from "../../outbound/index.ts";
+import { outboundErrorIn } from "../../outbound/index.ts";
 import type { ConnectorResult } from "../define/outcome.ts";
 import { isHeaderValue } from "./is-header-value.ts";
 
@@ -95,8 +95,10 @@ function toAnswer(error: unknown, status: number | undefined): TokenAnswer {
     return refused(error.status, error.cause[0]?.parameters.error);
   if (error instanceof OperationProcessingError && error.cause instanceof Response)
     return refused(error.cause.status, undefined);
-  if (error instanceof OutboundError)
-    return failure(error.message, error.code === "TIMEOUT" ? "UPSTREAM_TIMEOUT" : error.code);
+  // oauth4webapi wraps what reading the body threw (the guard's TOO_LARGE) in its own parse error.
+  const outbound = outboundErrorIn(error);
+  if (outbound !== undefined)
+    return failure(outbound.message, outbound.code === "TIMEOUT" ? "UPSTREAM_TIMEOUT" : outbound.code);
   const name = error instanceof Error ? error.name : "";
   if (name === "TimeoutError" || name === "AbortError")
     return failure("the token endpoint did not answer in time", "UPSTREAM_TIMEOUT");
