@@ -7,6 +7,7 @@ import {
   UnsupportedOperationError,
   WWWAuthenticateChallengeError,
 } from "oauth4webapi";
+import { outboundErrorIn } from "../../outbound/index.ts";
 import { OAuthError, type OAuthErrorKind } from "./oauth-error.ts";
 
 /**
@@ -101,6 +102,11 @@ function codeOf(error: unknown): string | undefined {
  */
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
+  // An answer over the outbound size cap, however deep oauth4webapi wrapped it (a body that overflowed
+  // while being parsed becomes its parse error).
+  if (outboundErrorIn(error)?.code === "TOO_LARGE") {
+    return new OAuthError("provider_error", "provider answer too large (TOO_LARGE)", { cause: error });
+  }
   if (error instanceof ResponseBodyError) return fromProviderCode(error.error, error.status);
   if (error instanceof AuthorizationResponseError) return fromProviderCode(error.error);
   if (error instanceof WWWAuthenticateChallengeError) {

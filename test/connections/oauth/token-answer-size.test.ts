@@ -39,8 +39,8 @@ const settings = (path: string) => ({
 
 describe("an OAuth token endpoint that answers 200 MiB", () => {
   it.each([
-    ["/streamed", "provider answered an unexpected response (OAUTH_PARSE_ERROR)"],
-    ["/declared", "OAuth request failed (TOO_LARGE)"],
+    ["/streamed", "provider answer too large (TOO_LARGE)"],
+    ["/declared", "provider answer too large (TOO_LARGE)"],
   ])("fails a refresh at %s as a provider_error without reading the answer", async (path, message) => {
     const writtenBefore = provider.written();
     const { result, growth } = await rssGrowthDuring(() =>
