@@ -72,8 +72,9 @@ describe("a connection cannot send a built-in instance's shared secret to its ow
     realApi = await startRecorder();
     attacker = await startRecorder();
     t = await startTestServer("postgresql");
-    adminA = await t.createKey(["admin"], "alice-admin", "tenant-a");
-    // Tenant A shares one API key, and where it goes, with every connection, and publishes the instance.
+    adminA = await t.createKey(["admin"], "alice-admin", "default");
+    // The operator's tenant shares one API key, and where it goes, with every connection, and publishes
+    // the instance (only the operator may).
     await catalog().createConnector(
       {
         name: "shared-api",
@@ -97,7 +98,7 @@ describe("a connection cannot send a built-in instance's shared secret to its ow
   });
 
   const callers = [
-    { who: "another subject of the same tenant", subject: "bob", tenant: "tenant-a" },
+    { who: "another subject of the same tenant", subject: "bob", tenant: "default" },
     { who: "another tenant, through the published instance", subject: "mallory", tenant: "tenant-b" },
   ];
   for (const { who, subject, tenant } of callers) {
@@ -128,7 +129,7 @@ describe("a connection cannot send a built-in instance's shared secret to its ow
   }
 
   it("refuses a baseUrl when the instance config shares a key and leaves the base URL to its default", async () => {
-    const key = await t.createKey(["connections", "execute"], "carol", "tenant-a");
+    const key = await t.createKey(["connections", "execute"], "carol", "default");
     const stolen = attacker.seen.length;
     const id = await start("key-only", key, "steal");
     const refused = await refusalOf(() =>
@@ -147,7 +148,7 @@ describe("a connection cannot send a built-in instance's shared secret to its ow
       { name: "later-shared", type: "placeholder-api", executionModel: "built_in" },
       as(adminA),
     );
-    const key = await t.createKey(["connections", "execute"], "dave", "tenant-a");
+    const key = await t.createKey(["connections", "execute"], "dave", "default");
     const id = await start("later-shared", key, "early");
     await connections().submitCredentials(
       { id, credentials: { baseUrl: attacker.url, apiKey: OWN } },
@@ -175,7 +176,7 @@ describe("a connection cannot send a built-in instance's shared secret to its ow
         as(adminA),
       );
       for (const [slug, subject, tenant] of [
-        ["bring-your-own", "erin", "tenant-a"],
+        ["bring-your-own", "erin", "default"],
         ["placeholder-api", "frank", "tenant-b"],
       ] as const) {
         const key = await t.createKey(["connections", "execute"], subject, tenant);
