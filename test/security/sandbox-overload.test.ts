@@ -3,16 +3,19 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecuteService, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
-import { DEFAULT_SENT_PER_SLOT } from "../../src/connectors/script/index.ts";
+import { DEFAULT_SENT_PER_SLOT, tenantShare } from "../../src/connectors/script/index.ts";
 import { type HoldingUpstream, startHoldingUpstream } from "../connectors/script/holding-upstream.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const PROCESSES = 2;
 const QUEUE_MAX = 4;
-/** Executions the sandbox runs at once: each process has isolated-vm's thread pool (cores + 1) of isolates. */
-const RUNNING = PROCESSES * Math.max(2, availableParallelism() + 1);
-/** Executions the sandbox holds: each process is sent up to DEFAULT_SENT_PER_SLOT per isolate. */
+/**
+ * Executions of one tenant (the admin key's) the sandbox runs at once: its share of each process's
+ * isolated-vm thread pool (cores + 1) of isolates.
+ */
+const RUNNING = PROCESSES * tenantShare(Math.max(2, availableParallelism() + 1));
+/** Executions of one tenant the sandbox holds: each process is sent up to DEFAULT_SENT_PER_SLOT per isolate of its share. */
 const CAPACITY = DEFAULT_SENT_PER_SLOT * RUNNING;
 
 type Settled = { ok: true } | { ok: false; code: Code; errorCode: string | undefined };

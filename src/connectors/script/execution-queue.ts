@@ -1,5 +1,9 @@
+import { createTenantTurns } from "./tenant-turns.ts";
+
 /** What the queue needs to know of a waiting execution. */
 export interface Waiting {
+  /** Whose execution it is: tenants take turns. */
+  readonly tenant: string;
   /** When the execution's wall time runs out (`performance.now()` time): it is not started after that. */
   readonly deadline: number;
   /** The caller's cancellation. */
@@ -16,14 +20,16 @@ export interface ExecutionQueueOptions<T extends Waiting> {
   readonly aborted: (entry: T) => void;
 }
 
-/** Executions waiting for a free isolate, oldest first. */
+/** Executions waiting for a free isolate: tenants in turn, each tenant's oldest first. */
 export interface ExecutionQueue<T extends Waiting> {
   /** Queues an execution; false when the queue is full (the caller answers it). */
   add(entry: T): boolean;
-  /** The oldest execution that can still start, left in the queue; the expired ones met are answered. */
-  peek(): T | undefined;
-  /** Takes the oldest execution that can still start, or undefined; the expired ones met are answered. */
-  take(): T | undefined;
+  /**
+   * Takes the first execution, tenants in turn, for which `place` finds somewhere to run (a tenant at its
+   * share everywhere is passed over, and keeps its turn); undefined when none can go anywhere. The expired
+   * ones met are answered.
+   */
+  take<P>(place: (entry: T) => P | undefined): { entry: T; place: P } | undefined;
   /** Executions waiting. */
   size(): number;
   /** Takes every waiting execution out (the sandbox is closing) and returns them. */
@@ -31,34 +37,28 @@ export interface ExecutionQueue<T extends Waiting> {
 }
 
 /**
- * A bounded FIFO of executions waiting for an isolate. A waiting execution is answered as soon as its
- * deadline passes or its caller cancels it, without ever running: an execution started after its
- * deadline would only spend an isolate on a caller that has already been told it timed out.
+ * A bounded queue of executions waiting for an isolate, served by tenant in turn (round-robin between the
+ * tenants with executions waiting, oldest first within one): a tenant that queued a thousand executions
+ * first does not keep another's out for a thousand turns. A waiting execution is answered as soon as its
+ * deadline passes or its caller cancels it, without ever running: an execution started after its deadline
+ * would only spend an isolate on a caller that has already been told it timed out.
  */
 export function createExecutionQueue<T extends Waiting>(
   options: ExecutionQueueOptions<T>,
 ): ExecutionQueue<T> {
-  /** Insertion-ordered: the first is the oldest; each with what undoes its timer and listener. */
-  const entries = new Map<T, () => void>();
+  const turns = createTenantTurns<T>();
+  /** Each waiting execution with what undoes its timer and listener. */
+  const undo = new Map<T, () => void>();
 
   function leave(entry: T): void {
-    entries.get(entry)?.();
-    entries.delete(entry);
-  }
-
-  function peek(): T | undefined {
-    for (const entry of entries.keys()) {
-      // A timer may fire late on a busy event loop: the deadline is what counts.
-      if (performance.now() < entry.deadline) return entry;
-      leave(entry);
-      options.expired(entry);
-    }
-    return undefined;
+    undo.get(entry)?.();
+    undo.delete(entry);
+    turns.delete(entry.tenant, entry);
   }
 
   return {
     add(entry) {
-      if (entries.size >= options.max) return false;
+      if (undo.size >= options.max) return false;
       const onExpired = (): void => {
         leave(entry);
         options.expired(entry);
@@ -71,22 +71,35 @@ export function createExecutionQueue<T extends Waiting>(
       // The executions that hold every isolate keep the process alive, not the ones waiting for them.
       timer.unref();
       entry.signal?.addEventListener("abort", onAbort, { once: true });
-      entries.set(entry, () => {
+      undo.set(entry, () => {
         clearTimeout(timer);
         entry.signal?.removeEventListener("abort", onAbort);
       });
+      turns.add(entry.tenant, entry);
       return true;
     },
-    peek,
-    take() {
-      const entry = peek();
-      if (entry !== undefined) leave(entry);
-      return entry;
+    take(place) {
+      for (const [tenant, entry] of turns.heads()) {
+        // A timer may fire late on a busy event loop: the deadline is what counts.
+        if (performance.now() >= entry.deadline) {
+          leave(entry);
+          options.expired(entry);
+          continue;
+        }
+        const chosen = place(entry);
+        if (chosen === undefined) continue;
+        undo.get(entry)?.();
+        undo.delete(entry);
+        turns.serve(tenant, entry);
+        return { entry, place: chosen };
+      }
+      return undefined;
     },
-    size: () => entries.size,
+    size: () => undo.size,
     clear() {
-      const all = [...entries.keys()];
-      for (const entry of all) leave(entry);
+      const all = turns.clear();
+      for (const entry of all) undo.get(entry)?.();
+      undo.clear();
       return all;
     },
   };

@@ -22,6 +22,12 @@ export interface HostBridge {
   http(payload: string): Promise<string>;
   /** Takes one `patchbay.log.*` line, with its fields as the isolate's bounded JSON copy (or undefined). */
   log(level: unknown, message: unknown, fields: unknown): void;
+  /**
+   * Milliseconds the host has spent working on this execution's calls: writing its log lines, reading its
+   * HTTP requests and preparing their answers (not the wait for the network). The isolate's CPU time
+   * leaves this out (its thread waits meanwhile), so the watchdog adds it to the CPU time.
+   */
+  hostMs(): number;
   /** Ends the execution: later calls are refused, running ones cancelled. */
   close(): void;
 }
@@ -56,8 +62,11 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
   // Aborted when the execution ends, cancelling its outbound calls; made on the first call only.
   let ended: AbortController | undefined;
   let inFlight = 0;
+  let spentMs = 0;
 
   async function http(payload: string): Promise<string> {
+    // Set while the host works for the call; the wait for the answer is not counted.
+    let since: number | undefined = performance.now();
     try {
       if (!open) throw new BridgeError("the execution has ended");
       calls++;
@@ -73,17 +82,32 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       inFlight++;
       let response: ScriptHttpResponse;
       try {
-        response = await options.http({ ...parseRequest(payload), signal: ended.signal });
+        const answer = options.http({ ...parseRequest(payload), signal: ended.signal });
+        spentMs += performance.now() - since;
+        since = undefined;
+        response = await answer;
       } finally {
         inFlight--;
+        since ??= performance.now();
       }
       return JSON.stringify({ response: responseForScript(response, options.limits.responseBytes) });
     } catch (error) {
       return JSON.stringify(failureForScript(error));
+    } finally {
+      if (since !== undefined) spentMs += performance.now() - since;
     }
   }
 
   function log(level: unknown, message: unknown, fields: unknown): void {
+    const since = performance.now();
+    try {
+      write(level, message, fields);
+    } finally {
+      spentMs += performance.now() - since;
+    }
+  }
+
+  function write(level: unknown, message: unknown, fields: unknown): void {
     if (!open || options.log === undefined || typeof level !== "string" || !LEVELS.has(level)) return;
     lines++;
     if (lines > MAX_LOG_LINES + 1) return;
@@ -105,6 +129,7 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
   return {
     http,
     log,
+    hostMs: () => spentMs,
     close() {
       open = false;
       // Aborting builds a DOMException: only worth it when a call is still running.

@@ -1,6 +1,9 @@
 import ivm from "isolated-vm";
-import type { HostBridge } from "./host-bridge.ts";
+import { type HostBridge, MAX_LOG_LINES } from "./host-bridge.ts";
 import { BOOTSTRAP_FILENAME, CONTEXT_BOOTSTRAP } from "./sandbox-bootstrap.ts";
+import { createTenantHoldings } from "./tenant-holdings.ts";
+import { tenantShare } from "./tenant-share.ts";
+import { createTenantTurns } from "./tenant-turns.ts";
 
 /** One warm isolate: its context, the bootstrap's functions, and the script factories compiled in it. */
 export interface PooledIsolate {
@@ -8,6 +11,7 @@ export interface PooledIsolate {
   readonly context: ivm.Context;
   /** The tenant and memory limit it was made for; it never serves another. */
   readonly key: string;
+  readonly tenant: string;
   readonly memoryMb: number;
   /** `runOne(factory, token, input, name, resultChars)` in the isolate. */
   readonly runOne: ivm.Reference<(...args: unknown[]) => unknown>;
@@ -41,6 +45,10 @@ export interface PooledIsolate {
 export interface IsolatePoolOptions {
   /** Executions at once, over all tenants (each holds one isolate). */
   slots: number;
+  /** Executions at once of one tenant (default: {@link tenantShare} of `slots`). */
+  tenantShare?: number;
+  /** Memory limits, in MB, one tenant's isolates in use may add up to (default {@link TENANT_MEMORY_MB}). */
+  tenantMemoryMb?: number;
   /** Idle isolates kept over all tenants; past it the least recently used is disposed. */
   maxIdle: number;
   /** An isolate idle this long is disposed by {@link IsolatePool.sweep}, so memory goes back after a burst. */
@@ -52,8 +60,9 @@ export interface IsolatePoolOptions {
 /** Warm isolates per tenant, handed out one execution at a time. */
 export interface IsolatePool {
   /**
-   * An isolate of this tenant with this memory limit: a warm one, or a new one. While every slot is busy
-   * it waits, until `wait.ms` passed or `wait.signal` fired: undefined then.
+   * An isolate of this tenant with this memory limit: a warm one, or a new one. While every slot is busy,
+   * or the tenant holds its share of them (or of memory), it waits, until `wait.ms` passed or
+   * `wait.signal` fired: undefined then. Waiting tenants are served in turn.
    */
   acquire(tenant: string, memoryMb: number, wait?: WaitLimit): Promise<PooledIsolate | undefined>;
   /** Returns an isolate; `healthy: false` (a limit was hit, it was aborted) disposes it. */
@@ -81,7 +90,16 @@ const HEAP_CHECK_EVERY = 8;
 /** Compiled scripts kept per isolate. */
 const MAX_FACTORIES = 64;
 
+/**
+ * The default of {@link IsolatePoolOptions.tenantMemoryMb}: one execution at the largest `memory_mb` a
+ * connector may set. A tenant whose every execution asks for 512 MB runs one at a time per process, so
+ * what one tenant's heaps take at once does not grow with the slots; a tenant with nothing running may
+ * always start one, whatever its limit.
+ */
+export const TENANT_MEMORY_MB = 512;
+
 interface Waiter {
+  readonly tenant: string;
   readonly key: string;
   readonly memoryMb: number;
   resolve: (slot: PooledIsolate | undefined) => void;
@@ -95,16 +113,33 @@ interface Waiter {
  * life: whatever one tenant's executions leave in it — compiled scripts holding heap, anything V8 runs
  * later — no other tenant's execution ever meets. An isolate that hit a limit is disposed, and every
  * isolate is recycled after {@link MAX_RUNS} executions or when its heap grew past half its limit.
+ * Isolates are never taken back from a running execution, so no tenant may hold more than its share of
+ * the slots (or of memory) at once, and waiting tenants are served in turn: a tenant whose scripts wait
+ * on nothing for their whole wall time cannot keep every other tenant's out.
  */
 export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   /** Idle isolates, least recently used first. */
   const idle: PooledIsolate[] = [];
-  const waiting: Waiter[] = [];
+  const waiting = createTenantTurns<Waiter>();
   /** Every isolate made and not yet discarded, idle or in use. */
   const alive = new Set<PooledIsolate>();
   let busy = 0;
+  const held = createTenantHoldings(
+    options.tenantShare ?? tenantShare(options.slots),
+    options.tenantMemoryMb ?? TENANT_MEMORY_MB,
+  );
 
-  async function open(key: string, memoryMb: number): Promise<PooledIsolate> {
+  /** The next waiter, tenants in turn, whose tenant is under its share of isolates and memory. */
+  function next(): Waiter | undefined {
+    for (const [tenant, waiter] of waiting.heads()) {
+      if (!held.fits(tenant, waiter.memoryMb)) continue;
+      waiting.serve(tenant, waiter);
+      return waiter;
+    }
+    return undefined;
+  }
+
+  async function open(key: string, tenant: string, memoryMb: number): Promise<PooledIsolate> {
     const holder: { slot?: PooledIsolate } = {};
     const isolate = new ivm.Isolate({
       memoryLimit: memoryMb,
@@ -116,11 +151,15 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     try {
       const context = await isolate.createContext();
       const router = createRouter();
-      const pair = await context.evalClosure(CONTEXT_BOOTSTRAP, [options.logChars, router.http, router.log], {
-        result: { reference: true },
-        filename: BOOTSTRAP_FILENAME,
-        timeout: 5_000,
-      });
+      const pair = await context.evalClosure(
+        CONTEXT_BOOTSTRAP,
+        [options.logChars, router.http, router.log, MAX_LOG_LINES],
+        {
+          result: { reference: true },
+          filename: BOOTSTRAP_FILENAME,
+          timeout: 5_000,
+        },
+      );
       const runOne = (await pair.get(0, { reference: true })) as PooledIsolate["runOne"];
       const checkBody = (await pair.get(1, { reference: true })) as PooledIsolate["checkBody"];
       pair.release();
@@ -128,6 +167,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         isolate,
         context,
         key,
+        tenant,
         memoryMb,
         runOne,
         checkBody,
@@ -154,26 +194,28 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     if (!slot.poisoned && !slot.isolate.isDisposed) slot.isolate.dispose();
   }
 
-  /** Serves waiters in order while a slot is free: the tenant's warm isolate, or a new one. */
+  /** Serves waiters, tenants in turn, while a slot is free: the tenant's warm isolate, or a new one. */
   function pump(): void {
     while (busy < options.slots) {
-      const next = waiting.shift();
-      if (next === undefined) return;
+      const waiter = next();
+      if (waiter === undefined) return;
       busy++;
+      held.hold(waiter.tenant, waiter.memoryMb);
       let warm = -1;
       for (let i = idle.length - 1; i >= 0; i--) {
-        if (idle[i]?.key === next.key) {
+        if (idle[i]?.key === waiter.key) {
           warm = i;
           break;
         }
       }
       if (warm >= 0) {
-        next.resolve(idle.splice(warm, 1)[0] as PooledIsolate);
+        waiter.resolve(idle.splice(warm, 1)[0] as PooledIsolate);
         continue;
       }
-      open(next.key, next.memoryMb).then(next.resolve, (error: unknown) => {
+      open(waiter.key, waiter.tenant, waiter.memoryMb).then(waiter.resolve, (error: unknown) => {
         busy--;
-        next.reject(error);
+        held.letGo(waiter.tenant, waiter.memoryMb);
+        waiter.reject(error);
         pump();
       });
     }
@@ -184,15 +226,13 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       // The tenant id is opaque text: a separator that JSON escapes cannot be forged by a tenant id.
       const key = JSON.stringify([tenant, memoryMb]);
       return new Promise<PooledIsolate | undefined>((resolve, reject) => {
-        const waiter: Waiter = { key, memoryMb, resolve, reject };
-        waiting.push(waiter);
+        const waiter: Waiter = { tenant, key, memoryMb, resolve, reject };
+        waiting.add(tenant, waiter);
         pump();
-        if (wait === undefined || !waiting.includes(waiter)) return;
+        if (wait === undefined || !waiting.has(tenant, waiter)) return;
         // Still waiting: give up when the execution's wall time is gone or it is cancelled.
         const giveUp = (): void => {
-          const at = waiting.indexOf(waiter);
-          if (at < 0) return;
-          waiting.splice(at, 1);
+          if (!waiting.delete(tenant, waiter)) return;
           done();
           resolve(undefined);
         };
@@ -214,6 +254,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     },
     release(slot, healthy) {
       busy--;
+      held.letGo(slot.tenant, slot.memoryMb);
       slot.runs++;
       let keep = healthy && !slot.poisoned && !slot.isolate.isDisposed && slot.runs < MAX_RUNS;
       // Reading the heap blocks on the isolate's thread: every few runs is enough to catch growth.

@@ -77,6 +77,7 @@ export async function runInIsolate(
       isolate,
       poisoned: () => slot.poisoned,
       limits,
+      hostMs: bridge.hostMs,
       wallLeftMs,
       signal: options.signal,
     },

@@ -28,10 +28,10 @@ export const SCRIPT_SUFFIX =
 /**
  * Runs once per pooled isolate, as the body of a function (`context.evalClosure`): `$0` the log message
  * cap in characters, `$1` the isolate's host HTTP function (a Reference), `$2` its host log function
- * (a Callback, taking the level, the message and the fields as bounded JSON); both take the execution's
- * token first, and the host ignores a token that is not the
- * running execution's. It removes what must not exist, freezes the intrinsics and the global object, and
- * returns `[runOne, checkBody]`:
+ * (a Callback, taking the level, the message and the fields as bounded JSON), `$3` the log lines an
+ * execution may write; both host functions take the execution's token first, and the host ignores a
+ * token that is not the running execution's. It removes what must not exist, freezes the intrinsics and
+ * the global object, and returns `[runOne, checkBody]`:
  * - `checkBody(source)` parses the source alone as a function body (the Function constructor parses
  *   parameters and body separately), so a source cannot close the factory's wrapper and put code at the
  *   context's top level;
@@ -61,6 +61,7 @@ export const CONTEXT_BOOTSTRAP = String.raw`"use strict";
 const logChars = $0;
 const hostHttp = $1;
 const hostLog = $2;
+const logLines = $3;
 const FunctionClass = Function;
 
 const G = globalThis;
@@ -179,8 +180,18 @@ function checkBody(source) {
 
 async function runOne(factory, token, input, name, resultChars) {
   let ended = false;
+  let lines = 0;
 
   function emit(level, message, fields) {
+    // Counted here as well as in the host: past the limit (and the one call that tells the host it was
+    // reached) a line costs no call into the host. Time in the host is not the isolate's CPU time, and a
+    // logging loop that kept calling it spent a core for its whole wall time.
+    if (lines > logLines) return;
+    lines++;
+    if (lines > logLines) {
+      hostLog(token, level, "", undefined);
+      return;
+    }
     hostLog(token, level, cut(describeForLog(message), logChars), fields === undefined ? undefined : logFieldsJson(fields));
   }
 

@@ -25,6 +25,8 @@ export interface SandboxChild {
   readonly pid: number;
   readonly started: number;
   readonly pending: Map<number, PendingExecution>;
+  /** How many of `pending` are each tenant's (tenants with none left out). */
+  readonly tenants: Map<string, number>;
   readonly heartbeat: Heartbeat;
   /** Takes no new executions; killed once its running ones end. */
   retiring: boolean;
@@ -66,6 +68,7 @@ export function spawnSandboxChild(options: SpawnOptions): SandboxChild {
     pid: child.pid ?? 0,
     started: Date.now(),
     pending: new Map(),
+    tenants: new Map(),
     heartbeat: createHeartbeat((seq) => post({ t: "ping", seq }), options.missedBeats),
     retiring: false,
     hung: false,

@@ -6,8 +6,11 @@ import type { ScriptResult } from "./script-request.ts";
 
 /** What the service sends a sandbox process (IPC with structured-clone serialization). */
 export type ToSandbox =
-  /** First message: how the process reaches the world, and how many executions it runs at once. */
-  | { t: "init"; egressAllow: readonly string[]; httpModule: string; slots: number }
+  /**
+   * First message: how the process reaches the world, how many executions it runs at once, and how many
+   * of them one tenant may (see tenantShare).
+   */
+  | { t: "init"; egressAllow: readonly string[]; httpModule: string; slots: number; share: number }
   | {
       t: "run";
       id: number;

@@ -166,6 +166,7 @@ function serveSandbox(): void {
         localHttp.catch(() => undefined);
         pool = createIsolatePool({
           slots: message.slots,
+          tenantShare: message.share,
           // Warm isolates for many tenants at once (each costs 2–3 MB; a cold one 5–20 ms to make), given
           // back a minute after their last use.
           maxIdle: 64,

@@ -1,6 +1,6 @@
 import { encodeScriptInput } from "./encode-script-input.ts";
 import { createExecutionQueue, type Waiting } from "./execution-queue.ts";
-import { placeExecution } from "./place-execution.ts";
+import { type Capacity, placeExecution } from "./place-execution.ts";
 import type { ScriptRunOptions } from "./run-script-options.ts";
 import {
   keepAlive,
@@ -14,6 +14,7 @@ import type { SandboxStats } from "./sandbox-stats.ts";
 import { ScriptErrorCode, scriptFailure, waitedTooLong } from "./script-error-code.ts";
 import { resolveScriptLimits } from "./script-limits.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
+import { tenantShare } from "./tenant-share.ts";
 
 /** A process that dies this soon after it started, having finished nothing, counts toward a crash loop. */
 const EARLY_EXIT_MS = 10_000;
@@ -81,7 +82,9 @@ interface Job extends Waiting {
  * makes their HTTP calls (through whatever `options.http` is) and receives their log lines.
  *
  * A process is sent at most `sentPerSlot` times as many executions as it has slots (isolates running
- * at once); the rest wait here, at most `queueMax` of them. Wherever an execution waits, it is answered
+ * at once); the rest wait here, at most `queueMax` of them. A tenant holds at most its share of each
+ * process's isolates (see tenantShare) and of what a process is sent, and tenants with executions
+ * waiting are served in turn, here and in the processes. Wherever an execution waits, it is answered
  * SCRIPT_TIMEOUT without running once its deadline passes, and one that starts late gets what is left of
  * its wall time. Processes are watched by heartbeat: one whose executions run long is busy, one that
  * stops answering is hung.
@@ -91,6 +94,11 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   let nextId = 0;
   let earlyExits = 0;
   let closed = false;
+  const capacity: Capacity = {
+    slots: settings.slotsPerProcess,
+    sentPerSlot: settings.sentPerSlot,
+    share: tenantShare(settings.slotsPerProcess),
+  };
   const queue = createExecutionQueue<Job>({
     max: settings.queueMax,
     expired: (job) => job.resolve(waitedTooLong(job.wallMs)),
@@ -114,6 +122,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
         egressAllow: settings.egressAllow,
         httpModule: settings.httpModule,
         slots: settings.slotsPerProcess,
+        share: capacity.share,
       },
       missedBeats: BEATS,
       onMessage: receive,
@@ -124,25 +133,23 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   }
 
   /**
-   * Where an execution of `tenant` goes, undefined when every process is full: a new process while fewer
-   * than `processes` run, then as {@link placeExecution} decides, from the tenant's home process (the one
-   * its id hashes to).
+   * Where an execution of `tenant` goes, undefined when no process has room for it (every one is full, or
+   * holds the tenant's share): a new process while fewer than `processes` run, then as
+   * {@link placeExecution} decides, from the tenant's home process (the one its id hashes to).
    */
   function free(tenant: string): SandboxChild | undefined {
     const open = live.filter((sandbox) => !sandbox.retiring);
     if (open.length < settings.processes) return spawn();
     const home = open[homeIndex(tenant, open.length)] as SandboxChild;
-    return placeExecution(open, home, settings.slotsPerProcess, settings.sentPerSlot);
+    return placeExecution(open, home, tenant, capacity);
   }
 
-  /** Sends waiting executions to processes with room, oldest first. */
+  /** Sends waiting executions to processes with room for them, tenants in turn. */
   function drain(): void {
     while (!closed && queue.size() > 0) {
-      const job = queue.peek();
-      const sandbox = job === undefined ? undefined : free(job.options.tenant);
-      if (sandbox === undefined) return;
-      const taken = queue.take();
-      if (taken !== undefined) dispatch(sandbox, taken);
+      const taken = queue.take((job) => free(job.tenant));
+      if (taken === undefined) return;
+      dispatch(taken.place, taken.entry);
     }
   }
 
@@ -222,6 +229,9 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
       calls: new Map(),
       finish(result) {
         if (!sandbox.pending.delete(id)) return;
+        const mine = (sandbox.tenants.get(job.tenant) ?? 1) - 1;
+        if (mine > 0) sandbox.tenants.set(job.tenant, mine);
+        else sandbox.tenants.delete(job.tenant);
         options.signal?.removeEventListener("abort", onAbort);
         for (const controller of pending.calls.values()) controller.abort();
         if (sandbox.pending.size === 0) {
@@ -234,6 +244,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     };
     if (sandbox.pending.size === 0) keepAlive(sandbox, true);
     sandbox.pending.set(id, pending);
+    sandbox.tenants.set(job.tenant, (sandbox.tenants.get(job.tenant) ?? 0) + 1);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     sandbox.post({
       t: "run",
@@ -267,6 +278,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
     const { wallMs } = resolveScriptLimits(options.limits);
     return new Promise<ScriptResult>((resolve) => {
       const job: Job = {
+        tenant: options.tenant,
         source,
         command: request.command,
         input,

@@ -14,6 +14,11 @@ export interface WatchdogTarget {
   /** True once isolated-vm reported a catastrophic error for this isolate. */
   readonly poisoned: () => boolean;
   readonly limits: ScriptLimits;
+  /**
+   * Milliseconds the host has spent on the execution's calls so far (its log lines, its HTTP requests and
+   * answers): CPU time spent for the script that the isolate's own clock does not count.
+   */
+  readonly hostMs: () => number;
   /** What is left of `limits.wallMs` when the execution starts (it may have waited for an isolate). */
   readonly wallLeftMs: number;
   readonly signal: AbortSignal | undefined;
@@ -27,8 +32,10 @@ const NS_PER_MS = 1_000_000n;
 /**
  * Enforces the limits that isolated-vm's `timeout` option cannot: wall time (a script waiting on a
  * promise that never settles uses no CPU), total CPU time across the bootstrap, the top level and the
- * command, the caller's AbortSignal, and an isolate that isolated-vm disposed or gave up on behind our
- * back (memory limit). `onBreach` is called at most once; the caller then disposes the isolate.
+ * command — the host's work on the script's calls included, since the isolate's clock stops while its
+ * thread waits for the host — the caller's AbortSignal, and an isolate that isolated-vm disposed or gave
+ * up on behind our back (memory limit). `onBreach` is called at most once; the caller then disposes the
+ * isolate.
  */
 export function startWatchdog(target: WatchdogTarget, onBreach: (breach: Breach) => void): StopWatchdog {
   const { isolate, limits, signal } = target;
@@ -47,7 +54,8 @@ export function startWatchdog(target: WatchdogTarget, onBreach: (breach: Breach)
   const poll = setInterval(
     () => {
       if (target.poisoned() || isolate.isDisposed) return memoryBreach();
-      if (isolate.cpuTime - startCpu > cpuBudget) {
+      const hostNs = BigInt(Math.round(target.hostMs() * 1_000_000));
+      if (isolate.cpuTime - startCpu + hostNs > cpuBudget) {
         breach(ScriptErrorCode.SCRIPT_TIMEOUT, `script used more than ${limits.cpuMs} ms of CPU time`);
       }
     },

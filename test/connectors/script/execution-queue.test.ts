@@ -3,13 +3,17 @@ import { createExecutionQueue } from "../../../src/connectors/script/execution-q
 
 interface Entry {
   readonly name: string;
+  readonly tenant: string;
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
 }
 
-function entry(name: string, waitMs = 60_000, signal?: AbortSignal): Entry {
-  return { name, deadline: performance.now() + waitMs, signal };
+function entry(name: string, waitMs = 60_000, signal?: AbortSignal, tenant = "tenant-a"): Entry {
+  return { name, tenant, deadline: performance.now() + waitMs, signal };
 }
+
+/** The next entry that may go anywhere. */
+const anywhere = () => true;
 
 function queueOf(max: number) {
   const expired: string[] = [];
@@ -36,9 +40,13 @@ describe("execution queue", () => {
     expect(queue.add(entry("a"))).toBe(true);
     expect(queue.add(entry("b"))).toBe(true);
     expect(queue.add(entry("c"))).toBe(false);
-    expect(queue.take()?.name).toBe("a");
+    expect(queue.take(anywhere)?.entry.name).toBe("a");
     expect(queue.add(entry("d"))).toBe(true);
-    expect([queue.take()?.name, queue.take()?.name, queue.take()]).toEqual(["b", "d", undefined]);
+    expect([
+      queue.take(anywhere)?.entry.name,
+      queue.take(anywhere)?.entry.name,
+      queue.take(anywhere),
+    ]).toEqual(["b", "d", undefined]);
     queue.clear();
   });
 
@@ -50,14 +58,14 @@ describe("execution queue", () => {
     await expiry;
     expect(expired).toEqual(["short"]);
     expect(queue.size()).toBe(1);
-    expect(queue.take()?.name).toBe("long");
+    expect(queue.take(anywhere)?.entry.name).toBe("long");
   });
 
   it("skips an execution past its deadline whose timer has not fired yet", () => {
     const { queue, expired } = queueOf(4);
     queue.add(entry("late", -1));
     queue.add(entry("fine"));
-    expect(queue.take()?.name).toBe("fine");
+    expect(queue.take(anywhere)?.entry.name).toBe("fine");
     expect(expired).toEqual(["late"]);
   });
 
@@ -69,5 +77,33 @@ describe("execution queue", () => {
     controller.abort();
     expect(aborted).toEqual(["cancelled"]);
     expect(queue.clear().map((e) => e.name)).toEqual(["kept"]);
+  });
+
+  it("serves the tenants with executions waiting in turn, each tenant's oldest first", () => {
+    const { queue } = queueOf(16);
+    for (let i = 0; i < 5; i++) queue.add(entry(`a${i}`, 60_000, undefined, "tenant-a"));
+    queue.add(entry("b0", 60_000, undefined, "tenant-b"));
+    queue.add(entry("b1", 60_000, undefined, "tenant-b"));
+    queue.add(entry("c0", 60_000, undefined, "tenant-c"));
+    const order: string[] = [];
+    for (let taken = queue.take(anywhere); taken !== undefined; taken = queue.take(anywhere)) {
+      order.push(taken.entry.name);
+    }
+    expect(order).toEqual(["a0", "b0", "c0", "a1", "b1", "a2", "a3", "a4"]);
+  });
+
+  it("passes over a tenant with no room anywhere, which keeps its turn for when it has", () => {
+    const { queue } = queueOf(16);
+    queue.add(entry("a0", 60_000, undefined, "tenant-a"));
+    queue.add(entry("a1", 60_000, undefined, "tenant-a"));
+    queue.add(entry("b0", 60_000, undefined, "tenant-b"));
+    queue.add(entry("b1", 60_000, undefined, "tenant-b"));
+    const notA = (e: Entry) => (e.tenant === "tenant-a" ? undefined : "somewhere");
+    expect(queue.take(notA)).toEqual({ entry: expect.objectContaining({ name: "b0" }), place: "somewhere" });
+    expect(queue.take(notA)?.entry.name).toBe("b1");
+    expect(queue.take(notA)).toBeUndefined();
+    expect(queue.size()).toBe(2);
+    expect(queue.take(anywhere)?.entry.name).toBe("a0");
+    queue.clear();
   });
 });

@@ -55,6 +55,55 @@ describe("isolate pool", () => {
     pool.release(slot, true);
   });
 
+  it("lets a tenant hold half the slots: its next execution waits while another tenant's starts, then runs", async () => {
+    pool = createIsolatePool({ slots: 4, maxIdle: 8, idleMs: 60_000, logChars: 100 });
+    const held = [await take(pool, "tenant-a"), await take(pool, "tenant-a")];
+    let third: PooledIsolate | undefined;
+    const over = take(pool, "tenant-a").then((slot) => {
+      third = slot;
+      return slot;
+    });
+    // Two slots are free, and tenant A may not have them: tenant B may.
+    const other = await pool.acquire("tenant-b", 16, { ms: 60_000 });
+    expect(other).toBeDefined();
+    await new Promise((turn) => setImmediate(turn));
+    expect(third).toBeUndefined();
+    pool.release(held[0] as PooledIsolate, true);
+    expect((await over).key).toBe((held[0] as PooledIsolate).key);
+    for (const slot of [held[1], third, other]) pool.release(slot as PooledIsolate, true);
+  });
+
+  it("serves the tenants waiting for a slot in turn, not in the order they asked", async () => {
+    const one = createIsolatePool({ slots: 1, maxIdle: 8, idleMs: 60_000, logChars: 100 });
+    pool = one;
+    const busy = await take(one, "tenant-z");
+    const order: string[] = [];
+    const asked = ["a1", "a2", "a3", "b1", "c1", "b2"].map((name) =>
+      take(one, `tenant-${name[0]}`).then((slot) => {
+        order.push(name);
+        // Each holds the only slot until the next turn of the event loop.
+        setImmediate(() => one.release(slot, true));
+      }),
+    );
+    one.release(busy, true);
+    await Promise.all(asked);
+    await new Promise((turn) => setImmediate(turn));
+    expect(order).toEqual(["a1", "b1", "c1", "a2", "b2", "a3"]);
+  });
+
+  it("holds a tenant's isolates in use to 512 MB of memory limits together; another tenant's start meanwhile", async () => {
+    pool = createIsolatePool({ slots: 6, maxIdle: 8, idleMs: 60_000, logChars: 100 });
+    const big = await take(pool, "tenant-a", 384);
+    expect(await pool.acquire("tenant-a", 256, { ms: 50 })).toBeUndefined();
+    const small = await take(pool, "tenant-a", 128);
+    const other = await take(pool, "tenant-b", 384);
+    pool.release(small, true);
+    pool.release(big, true);
+    // With nothing in use, one execution starts whatever it asks for.
+    const huge = await take(pool, "tenant-a", 1024);
+    for (const slot of [other, huge]) pool.release(slot, true);
+  });
+
   it("gives up waiting for a slot when the wait's time has passed or its signal fired", async () => {
     pool = createIsolatePool({ slots: 1, maxIdle: 2, idleMs: 60_000, logChars: 100 });
     const busy = await take(pool, "tenant-a");

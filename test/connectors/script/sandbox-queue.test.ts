@@ -73,13 +73,17 @@ describe("sandbox under load", () => {
     expect(await run(QUICK, {})).toEqual({ success: true, payload: { quick: true } });
     const pids = sandbox.pids();
     upstream.hold();
-    // Two executions hold both isolates, waiting on the upstream far longer than the heartbeat's limit.
-    const holders = [run(CALLS_UPSTREAM, { wallMs: 60_000 }), run(CALLS_UPSTREAM, { wallMs: 60_000 })];
+    // Two executions, one per tenant (a tenant may hold one of the two), hold both isolates, waiting on
+    // the upstream far longer than the heartbeat's limit.
+    const holders = [
+      run(CALLS_UPSTREAM, { wallMs: 60_000 }),
+      run(CALLS_UPSTREAM, { wallMs: 60_000 }, "tenant-other"),
+    ];
     await upstream.arrivals(upstream.arrived() + 2);
     const arrivedBefore = upstream.arrived();
-    // Nine wait for an isolate (six sent ahead to the process, three here; another tenant's among them):
-    // their wall time runs out first, after the process has been busy for longer than a hung one may
-    // stay silent.
+    // Nine wait for an isolate (six sent ahead to the process, three of each tenant, up to its share of
+    // what the process is sent; three here): their wall time runs out first, after the process has been
+    // busy for longer than a hung one may stay silent.
     const waiters = Array.from({ length: 9 }, (_, i) =>
       run(i % 3 === 2 ? QUICK : CALLS_UPSTREAM, { wallMs: 4500 }, i % 2 === 0 ? "tenant-q" : "tenant-other"),
     );
