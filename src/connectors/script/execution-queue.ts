@@ -14,6 +14,11 @@ export interface Waiting {
 export interface ExecutionQueueOptions<T extends Waiting> {
   /** Most executions waiting at once; `add` refuses more. */
   readonly max: number;
+  /**
+   * Most executions of one tenant waiting at once (default `max`): a tenant that fills the queue with its
+   * own would turn every other tenant's executions away unstarted.
+   */
+  readonly maxPerTenant?: number;
   /** An execution whose deadline passed while it waited; it has left the queue and never runs. */
   readonly expired: (entry: T) => void;
   /** An execution whose caller cancelled it while it waited; it has left the queue and never runs. */
@@ -22,8 +27,11 @@ export interface ExecutionQueueOptions<T extends Waiting> {
 
 /** Executions waiting for a free isolate: tenants in turn, each tenant's oldest first. */
 export interface ExecutionQueue<T extends Waiting> {
-  /** Queues an execution; false when the queue is full (the caller answers it). */
-  add(entry: T): boolean;
+  /**
+   * Queues an execution; otherwise says why not (the caller answers it): `full`, or `share` when its
+   * tenant already has `maxPerTenant` waiting.
+   */
+  add(entry: T): "queued" | "full" | "share";
   /**
    * Takes the first execution, tenants in turn, for which `place` finds somewhere to run (a tenant at its
    * share everywhere is passed over, and keeps its turn); undefined when none can go anywhere. The expired
@@ -49,16 +57,29 @@ export function createExecutionQueue<T extends Waiting>(
   const turns = createTenantTurns<T>();
   /** Each waiting execution with what undoes its timer and listener. */
   const undo = new Map<T, () => void>();
+  /** Executions waiting per tenant. */
+  const ofTenant = new Map<string, number>();
+  const maxPerTenant = options.maxPerTenant ?? options.max;
+
+  /** Stops the entry's timer and listener and uncounts it (it has left the turns, or is leaving them). */
+  function release(entry: T): void {
+    undo.get(entry)?.();
+    if (!undo.delete(entry)) return;
+    const left = (ofTenant.get(entry.tenant) ?? 1) - 1;
+    if (left <= 0) ofTenant.delete(entry.tenant);
+    else ofTenant.set(entry.tenant, left);
+  }
 
   function leave(entry: T): void {
-    undo.get(entry)?.();
-    undo.delete(entry);
+    release(entry);
     turns.delete(entry.tenant, entry);
   }
 
   return {
     add(entry) {
-      if (undo.size >= options.max) return false;
+      if (undo.size >= options.max) return "full";
+      const waiting = ofTenant.get(entry.tenant) ?? 0;
+      if (waiting >= maxPerTenant) return "share";
       const onExpired = (): void => {
         leave(entry);
         options.expired(entry);
@@ -75,8 +96,9 @@ export function createExecutionQueue<T extends Waiting>(
         clearTimeout(timer);
         entry.signal?.removeEventListener("abort", onAbort);
       });
+      ofTenant.set(entry.tenant, waiting + 1);
       turns.add(entry.tenant, entry);
-      return true;
+      return "queued";
     },
     take(place) {
       for (const [tenant, entry] of turns.heads()) {
@@ -88,8 +110,7 @@ export function createExecutionQueue<T extends Waiting>(
         }
         const chosen = place(entry);
         if (chosen === undefined) continue;
-        undo.get(entry)?.();
-        undo.delete(entry);
+        release(entry);
         turns.serve(tenant, entry);
         return { entry, place: chosen };
       }
@@ -100,6 +121,7 @@ export function createExecutionQueue<T extends Waiting>(
       const all = turns.clear();
       for (const entry of all) undo.get(entry)?.();
       undo.clear();
+      ofTenant.clear();
       return all;
     },
   };

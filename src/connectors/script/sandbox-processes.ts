@@ -101,6 +101,8 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   };
   const queue = createExecutionQueue<Job>({
     max: settings.queueMax,
+    // Other tenants keep a quarter of the queue whatever one tenant queues.
+    maxPerTenant: Math.max(1, Math.ceil((settings.queueMax * 3) / 4)),
     expired: (job) => job.resolve(waitedTooLong(job.wallMs)),
     aborted: (job) =>
       job.resolve(scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled")),
@@ -291,11 +293,14 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
       // Executions already waiting go first.
       const sandbox = queue.size() === 0 ? free(options.tenant) : undefined;
       if (sandbox !== undefined) return dispatch(sandbox, job);
-      if (queue.add(job)) return drain();
+      const queued = queue.add(job);
+      if (queued === "queued") return drain();
       resolve(
         scriptFailure(
           ScriptErrorCode.SCRIPT_QUEUE_FULL,
-          `the script sandbox is at capacity (${settings.queueMax} executions already waiting); retry later`,
+          queued === "full"
+            ? `the script sandbox is at capacity (${settings.queueMax} executions already waiting); retry later`
+            : "this tenant's executions fill its share of the script sandbox's queue; retry later",
         ),
       );
     });

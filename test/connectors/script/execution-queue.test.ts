@@ -15,12 +15,13 @@ function entry(name: string, waitMs = 60_000, signal?: AbortSignal, tenant = "te
 /** The next entry that may go anywhere. */
 const anywhere = () => true;
 
-function queueOf(max: number) {
+function queueOf(max: number, maxPerTenant?: number) {
   const expired: string[] = [];
   const aborted: string[] = [];
   let onExpired = () => {};
   const queue = createExecutionQueue<Entry>({
     max,
+    ...(maxPerTenant === undefined ? {} : { maxPerTenant }),
     expired: (e) => {
       expired.push(e.name);
       onExpired();
@@ -37,17 +38,36 @@ function queueOf(max: number) {
 describe("execution queue", () => {
   it("hands executions out oldest first and refuses more than max", () => {
     const { queue } = queueOf(2);
-    expect(queue.add(entry("a"))).toBe(true);
-    expect(queue.add(entry("b"))).toBe(true);
-    expect(queue.add(entry("c"))).toBe(false);
+    expect(queue.add(entry("a"))).toBe("queued");
+    expect(queue.add(entry("b"))).toBe("queued");
+    expect(queue.add(entry("c"))).toBe("full");
     expect(queue.take(anywhere)?.entry.name).toBe("a");
-    expect(queue.add(entry("d"))).toBe(true);
+    expect(queue.add(entry("d"))).toBe("queued");
     expect([
       queue.take(anywhere)?.entry.name,
       queue.take(anywhere)?.entry.name,
       queue.take(anywhere),
     ]).toEqual(["b", "d", undefined]);
     queue.clear();
+  });
+
+  it("keeps a tenant to its share of the queue, so another tenant's executions still wait their turn", async () => {
+    const { queue, nextExpiry } = queueOf(4, 3);
+    for (const name of ["m1", "m2", "m3"])
+      expect(queue.add(entry(name, 60_000, undefined, "mallory"))).toBe("queued");
+    expect(queue.add(entry("m4", 60_000, undefined, "mallory"))).toBe("share");
+    expect(queue.add(entry("a1", 60_000, undefined, "alice"))).toBe("queued");
+    expect(queue.add(entry("a2", 60_000, undefined, "alice"))).toBe("full");
+    // A place given back, by a run handed out or by a wait that ends, is the tenant's again.
+    expect(queue.take(anywhere)?.entry.name).toBe("m1");
+    expect(queue.add(entry("m4", 60_000, undefined, "mallory"))).toBe("queued");
+    const expiry = nextExpiry();
+    expect(queue.take(anywhere)?.entry.name).toBe("a1");
+    expect(queue.add(entry("m5", 10, undefined, "mallory"))).toBe("share");
+    expect(queue.add(entry("a2", 10, undefined, "alice"))).toBe("queued");
+    await expiry;
+    expect(queue.add(entry("a3", 60_000, undefined, "alice"))).toBe("queued");
+    expect(queue.clear().map((e) => e.name)).toEqual(["m2", "m3", "m4", "a3"]);
   });
 
   it("answers an execution whose deadline passes while it waits, and never hands it out", async () => {
