@@ -31,8 +31,11 @@ export interface CatalogDeps {
    * at registration. Absent in a one-shot command, where no agent can connect.
    */
   agents?: AgentSender;
-  /** Imports OpenAPI descriptions (ParseOpenApi, openapi connectors) on the server's import worker. */
-  openapi: OpenApiImporter;
+  /**
+   * Imports OpenAPI descriptions (ParseOpenApi, openapi connectors) on the server's import worker. The
+   * catalog service hands each call a view that counts the import against the caller's tenant.
+   */
+  openapi: Pick<OpenApiImporter, "parse">;
   /** The clock, set once by the composition root (tests pass their own). */
   now: () => Date;
   /** Connector slugs whose OAuth client comes from the environment. */

@@ -24,6 +24,11 @@ import { deleteConnector, updateConnector } from "./update-connector.ts";
 /** Registers `patchbay.v1.CatalogService`. */
 export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void {
   const env = deps.envOAuthClients;
+  /** The dependencies of one caller's call: its OpenAPI imports count against its tenant's share. */
+  const forTenant = (tenant: string): CatalogDeps => ({
+    ...deps,
+    openapi: { parse: (input, options = {}) => deps.openapi.parse(input, { ...options, tenant }) },
+  });
   const message = (row: Parameters<typeof toConnectorMessage>[0]) =>
     toConnectorMessage(row, env, deps.builtins);
   const impl: ServiceImpl<typeof CatalogService> = {
@@ -96,9 +101,8 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
 
     async createConnector(req, ctx) {
       if (req.openapiDocument === "") requireBodyLimit(CreateConnectorRequestSchema, req, deps.requestLimits);
-      const created = await createConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
-        signal: ctx.signal,
-      });
+      const caller = catalogCaller(requirePrincipal(ctx));
+      const created = await createConnector(forTenant(caller.tenantId), caller, req, { signal: ctx.signal });
       deps.changed(created.row.slug);
       return { connector: message(created.row), warnings: created.warnings };
     },
@@ -106,9 +110,8 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     async updateConnector(req, ctx) {
       if (req.openapiDocument === undefined)
         requireBodyLimit(UpdateConnectorRequestSchema, req, deps.requestLimits);
-      const updated = await updateConnector(deps, catalogCaller(requirePrincipal(ctx)), req, {
-        signal: ctx.signal,
-      });
+      const caller = catalogCaller(requirePrincipal(ctx));
+      const updated = await updateConnector(forTenant(caller.tenantId), caller, req, { signal: ctx.signal });
       deps.changed(updated.row.slug);
       return {
         connector: message(updated.row),
@@ -136,7 +139,8 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
       return listConnectorVersions(deps.em(), requirePrincipal(ctx).tenantId, req.slug);
     },
 
-    parseOpenApi: (req, ctx) => parseOpenApiRequest(deps, req, ctx.signal),
+    parseOpenApi: (req, ctx) =>
+      parseOpenApiRequest(forTenant(requirePrincipal(ctx).tenantId), req, ctx.signal),
   };
   // The RPCs that carry a description read up to their own, larger limit (request-limits.ts).
   const limits = deps.requestLimits;

@@ -26,7 +26,7 @@ export interface ImportedOpenApi {
  * loop.
  */
 export async function importOpenApiDocument(
-  importer: OpenApiImporter,
+  importer: Pick<OpenApiImporter, "parse">,
   document: string,
   operations: readonly string[],
   name: string,

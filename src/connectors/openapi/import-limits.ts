@@ -26,14 +26,28 @@ export interface DocumentLimits {
   depth: number;
   /** Most `$ref`s. */
   refs: number;
+  /**
+   * Most work dereferencing and validating the description may take (measure-expansion.ts): the values
+   * the parser and Ajv walk once every `$ref` is resolved, a schema counted once per place it is used,
+   * plus one per 1,000 characters of the paths they build. The counts above measure the document as
+   * written; this one what it becomes, which a few kilobytes of schemas that each use the next twice
+   * can make 2^40 values.
+   */
+  expansion: number;
 }
 
 /**
  * The defaults: the largest descriptions of the APIs.guru collection (Azure's and AWS's, up to ~30 MB)
- * stay well inside them; GitHub's 5.7 MB description has about 0.4 million nodes and 9,000 `$ref`s.
+ * stay well inside the document's; GitHub's 5.7 MB description has about 0.4 million nodes and 9,000
+ * `$ref`s. The expansion's is 2.2 times the most any description measured needs (DocuSign's 2.8 MB:
+ * 17.9 million, a 5 s import on an idle machine; Google Wallet's 0.8 million, Rebilly's 0.5, GitHub's
+ * 0.1). Validation costs 0.3 to 0.5 µs a unit on an idle machine whatever the description's shape (up
+ * to 1.7 under heavy load), so one at the limit takes 11 to 19 s, well inside the import worker's 60 s
+ * (bench/README.md).
  */
 export const DOCUMENT_LIMITS: Readonly<DocumentLimits> = {
   nodes: 5_000_000,
   depth: 200,
   refs: 1_000_000,
+  expansion: 40_000_000,
 };

@@ -4,6 +4,7 @@ import { upgrade } from "@scalar/openapi-upgrader";
 import { parse as parseYaml } from "yaml";
 import { DOCUMENT_LIMITS, type DocumentLimits, MAX_DOCUMENT_BYTES } from "./import-limits.ts";
 import { isObject } from "./json-schema.ts";
+import { measureExpansion } from "./measure-expansion.ts";
 
 const MAX_MESSAGE = 600;
 
@@ -92,6 +93,25 @@ function checkDocument(root: object, field: string, limits: DocumentLimits): voi
   }
 }
 
+/**
+ * Refuses a description whose dereference and validation would take more work than `limit`
+ * (measure-expansion.ts), before the parser starts on it: its time grows with what the document
+ * becomes once its `$ref`s are resolved, which can be exponential in the document's size.
+ */
+function checkExpansion(root: object, field: string, limit: number): void {
+  const work = measureExpansion(root, limit);
+  if (work === Number.POSITIVE_INFINITY)
+    throw invalid(
+      field,
+      "a $ref's pointer passes through more than 8 other $refs; point at the schema itself",
+    );
+  if (work > limit)
+    throw invalid(
+      field,
+      `the description is too large once its $refs are resolved: validating it would walk more than ${limit.toLocaleString("en-US")} values (a schema counts once for each place it is used); import a smaller description, or one whose schemas reuse each other less`,
+    );
+}
+
 function versionOf(document: Record<string, unknown>, field: string): string {
   if (document.swagger === "2.0") return "2.0";
   const openapi = typeof document.openapi === "string" ? document.openapi : "";
@@ -121,6 +141,7 @@ export async function loadDocument(
   const sourceVersion = versionOf(parsed, field);
   checkDocument(parsed, field, limits);
   if (!isObject(parsed.paths)) throw invalid(field, "the document has no 'paths' object");
+  checkExpansion(parsed, field, limits.expansion);
   const refTargets = new Map<object, string>();
   const options = (collect: boolean) => ({
     resolve: { external: false, file: false },
@@ -137,7 +158,7 @@ export async function loadDocument(
     },
     // No `timeoutMs`: the ref parser would read the clock at every key it walks (about a tenth of a
     // large import), and under load refuse a valid description as invalid. What is accepted is decided
-    // by counts (checkDocument); the import worker's generous deadline only ends runaway work.
+    // by counts (checkDocument, checkExpansion); the import worker's deadline only ends runaway work.
   });
   // validate() dereferences the object it is given in place (its ref parser's `mutateInputSchema`
   // default), circular references left as `$ref`. For OpenAPI 3.x that object is the document to

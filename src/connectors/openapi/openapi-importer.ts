@@ -29,12 +29,20 @@ const OUT_OF_MEMORY = /heap out of memory/i;
 /** Imports waiting for the worker beyond this are refused (RESOURCE_EXHAUSTED). */
 export const MAX_WAITING = 8;
 /**
- * Longest one import may run; then the worker is ended and the import fails (DEADLINE_EXCEEDED). It only
- * stops runaway work: what is accepted is decided by counted limits (size, nodes, depth, `$ref`s,
- * operations, imported bytes), so it is far above what the largest accepted description takes on a
- * busy machine, and a description is not refused because the machine is loaded.
+ * One tenant's imports, running and waiting, beyond this are refused (RESOURCE_EXHAUSTED): one tenant
+ * cannot fill the queue the whole server shares, and another's import still gets a place.
  */
-export const IMPORT_TIMEOUT_MS = 600_000;
+export const MAX_PER_TENANT = 2;
+/**
+ * Longest one import may run; then the worker is ended and the import fails (DEADLINE_EXCEEDED). It only
+ * stops runaway work: what is accepted is decided by counted limits (size, nodes, depth, `$ref`s, the
+ * work of the dereferenced description, operations, imported bytes). The largest description measured
+ * (DocuSign's) imports in 5 s on an idle machine and 6 to 12 s on a loaded one, and validating one at the
+ * expansion limit takes 11 to 19 s idle (bench/README.md), so a description is not refused because the
+ * machine is busy; one that slips past the counts holds the worker, which every tenant shares, at most
+ * this long.
+ */
+export const IMPORT_TIMEOUT_MS = 60_000;
 /** An idle worker is ended after this long, giving its memory back. */
 const IDLE_MS = 30_000;
 
@@ -42,6 +50,11 @@ const IDLE_MS = 30_000;
 export interface OffThreadOptions extends ParseOpenApiOptions {
   /** The caller went away: a waiting import is dropped, a running one ends with its worker. */
   signal?: AbortSignal;
+  /**
+   * The tenant the import is for: at most {@link MAX_PER_TENANT} of its imports run or wait at once.
+   * Absent for a one-shot command, which has the importer to itself.
+   */
+  tenant?: string;
 }
 
 /**
@@ -54,8 +67,8 @@ export interface OffThreadOptions extends ParseOpenApiOptions {
  */
 export interface OpenApiImporter {
   /**
-   * Imports one description; at most {@link MAX_WAITING} imports wait behind the running one (more are
-   * refused with RESOURCE_EXHAUSTED).
+   * Imports one description; at most {@link MAX_WAITING} imports wait behind the running one, and at
+   * most {@link MAX_PER_TENANT} of one tenant's run or wait (more are refused with RESOURCE_EXHAUSTED).
    */
   parse(input: string | object, options?: OffThreadOptions): Promise<OpenApiDraft>;
   /**
@@ -84,6 +97,8 @@ export function createOpenApiImporter(): OpenApiImporter {
   let importTimer: NodeJS.Timeout | undefined;
   let running: Pending | undefined;
   const waiting: Pending[] = [];
+  /** Imports running or waiting, by tenant. */
+  const tenants = new Map<string, number>();
   let nextId = 1;
 
   /** Ends the worker; the import running on it fails with `error`. */
@@ -196,21 +211,49 @@ export function createOpenApiImporter(): OpenApiImporter {
   }
 
   function parse(input: string | object, options: OffThreadOptions = {}): Promise<OpenApiDraft> {
-    if (waiting.length >= MAX_WAITING) {
+    const { onProgress, signal, tenant, ...rest } = options;
+    const held = tenant === undefined ? 0 : (tenants.get(tenant) ?? 0);
+    if (held >= MAX_PER_TENANT) {
       return Promise.reject(
-        new ConnectError("too many OpenAPI imports are waiting; try again shortly", Code.ResourceExhausted),
+        new ConnectError(
+          `this tenant already has ${MAX_PER_TENANT} OpenAPI imports running or waiting (the most one tenant may); try again when one has finished`,
+          Code.ResourceExhausted,
+        ),
       );
     }
-    const { onProgress, signal, ...rest } = options;
+    if (waiting.length >= MAX_WAITING) {
+      return Promise.reject(
+        new ConnectError(
+          `${MAX_WAITING} OpenAPI imports are already waiting on this server (the most it queues); try again shortly`,
+          Code.ResourceExhausted,
+        ),
+      );
+    }
     if (signal?.aborted)
       return Promise.reject(new ConnectError("the caller canceled the import", Code.Canceled));
+    if (tenant !== undefined) tenants.set(tenant, held + 1);
+    // The tenant's place is given back once, however the import ends (done, failed, canceled, stopped).
+    let settled = false;
+    const release = (): void => {
+      if (settled || tenant === undefined) return;
+      settled = true;
+      const left = (tenants.get(tenant) ?? 1) - 1;
+      if (left > 0) tenants.set(tenant, left);
+      else tenants.delete(tenant);
+    };
     return new Promise<OpenApiDraft>((resolve, reject) => {
       const pending: Pending = {
         request: { id: nextId++, input, options: rest },
         onProgress,
         signal,
-        resolve,
-        reject,
+        resolve: (draft) => {
+          release();
+          resolve(draft);
+        },
+        reject: (error) => {
+          release();
+          reject(error);
+        },
       };
       signal?.addEventListener(
         "abort",
@@ -219,7 +262,7 @@ export function createOpenApiImporter(): OpenApiImporter {
           const at = waiting.indexOf(pending);
           if (at >= 0) {
             waiting.splice(at, 1);
-            reject(canceled);
+            pending.reject(canceled);
           } else if (running === pending) {
             endWorker(canceled);
             next();

@@ -77,12 +77,16 @@ export function createSchemaTable(
 
   const cut = (reason: string, description: string): JsonSchema => ({ description, [CUT_MARK]: reason });
 
-  /** A `$ref` the parser left: the object it points at in the (dereferenced) document, if any. */
-  const target = (ref: string): Record<string, unknown> | undefined => {
+  /**
+   * A `$ref` the parser left: the object it points at in the (dereferenced) document, if any. `seen`
+   * holds the references already followed on the way, shared by every hop: `$ref`s that only point at
+   * each other (A → B → A) resolve to nothing instead of following each other forever.
+   */
+  const target = (ref: string, seen = new Set<string>()): Record<string, unknown> | undefined => {
     const path = ref.replace(/^#\/?/, "");
     if (path === "") return undefined; // the whole document is no schema
     let node: unknown = document;
-    const seen = new Set<string>([ref]);
+    seen.add(ref);
     for (const token of path.split("/")) {
       node =
         Array.isArray(node) || isObject(node)
@@ -90,8 +94,7 @@ export function createSchemaTable(
           : undefined;
       // A pointer through another reference the parser left follows it (a few hops at most).
       while (isObject(node) && typeof node.$ref === "string" && !seen.has(node.$ref) && seen.size < 8) {
-        seen.add(node.$ref);
-        node = target(node.$ref);
+        node = target(node.$ref, seen);
       }
     }
     return isObject(node) && typeof node.$ref !== "string" ? node : undefined;

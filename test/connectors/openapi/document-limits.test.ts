@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../../../src/config.ts";
 import {
@@ -5,6 +6,7 @@ import {
   type DocumentLimits,
   MAX_DOCUMENT_BYTES,
 } from "../../../src/connectors/openapi/index.ts";
+import { measureExpansion } from "../../../src/connectors/openapi/measure-expansion.ts";
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { fixture } from "./fixtures.ts";
 
@@ -50,11 +52,48 @@ describe("an import's work limits (item 20)", () => {
     );
   });
 
+  it("accepts a description with exactly its expansion as the limit and refuses it one value lower", async () => {
+    const work = measureExpansion(JSON.parse(PETSTORE), Number.POSITIVE_INFINITY);
+    await expect(parseOpenApi(PETSTORE, { limits: limits({ expansion: work }) })).resolves.toHaveProperty(
+      "name",
+    );
+    await expect(parseOpenApi(PETSTORE, { limits: limits({ expansion: work - 1 }) })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+    });
+  });
+
+  it("refuses schemas that each use the next twice before validating them, naming why", async () => {
+    const schemas: Record<string, unknown> = { S17: { type: "string" } };
+    for (let i = 0; i < 17; i++) {
+      const next = { $ref: `#/components/schemas/S${i + 1}`, description: "next" };
+      schemas[`S${i}`] = { type: "object", properties: { l: next, r: next } };
+    }
+    const document = JSON.stringify({
+      ...JSON.parse(PETSTORE),
+      components: { schemas },
+      paths: {
+        "/a": {
+          post: {
+            requestBody: { content: { "application/json": { schema: { $ref: "#/components/schemas/S0" } } } },
+            responses: { 200: { description: "ok" } },
+          },
+        },
+      },
+    });
+    // 2^17 schemas once dereferenced: a few seconds of validation, refused before it starts.
+    await expect(
+      parseOpenApi(document, { field: "spec", limits: limits({ expansion: 1_000_000 }) }),
+    ).rejects.toThrow(
+      "spec: the description is too large once its $refs are resolved: validating it would walk more than 1,000,000 values (a schema counts once for each place it is used); import a smaller description, or one whose schemas reuse each other less",
+    );
+  });
+
   it("accepts the same description when every clock reading is an hour after the last", async () => {
     let now = Date.now();
     vi.spyOn(Date, "now").mockImplementation(() => (now += 3_600_000));
     vi.spyOn(performance, "now").mockImplementation(() => (now += 3_600_000));
-    const draft = await parseOpenApi(PETSTORE, { limits: limits({ nodes, refs }) });
+    const expansion = measureExpansion(JSON.parse(PETSTORE), Number.POSITIVE_INFINITY);
+    const draft = await parseOpenApi(PETSTORE, { limits: limits({ nodes, refs, expansion }) });
     expect(draft.operations).toHaveLength(20);
   });
 });

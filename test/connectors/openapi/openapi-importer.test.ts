@@ -5,7 +5,7 @@ import {
   type ImportProgress,
   parseOpenApiOffThread,
 } from "../../../src/connectors/openapi/index.ts";
-import { MAX_WAITING } from "../../../src/connectors/openapi/openapi-importer.ts";
+import { MAX_PER_TENANT, MAX_WAITING } from "../../../src/connectors/openapi/openapi-importer.ts";
 import { parseOpenApi } from "../../../src/connectors/openapi/parse-openapi.ts";
 import { fixture } from "./fixtures.ts";
 
@@ -66,7 +66,7 @@ describe("the OpenAPI importer", () => {
   it(`runs one import at a time and refuses more than ${MAX_WAITING} waiting`, async () => {
     const text = generated(500);
     const results = await Promise.allSettled(
-      Array.from({ length: MAX_WAITING + 3 }, () => importer.parse(text)),
+      Array.from({ length: MAX_WAITING + 3 }, (_, i) => importer.parse(text, { tenant: `tenant-${i}` })),
     );
     const refused = results.filter((r) => r.status === "rejected");
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(MAX_WAITING + 1);
@@ -74,9 +74,42 @@ describe("the OpenAPI importer", () => {
     for (const r of refused) {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectError);
       expect(((r as PromiseRejectedResult).reason as ConnectError).code).toBe(Code.ResourceExhausted);
+      expect(((r as PromiseRejectedResult).reason as ConnectError).rawMessage).toBe(
+        `${MAX_WAITING} OpenAPI imports are already waiting on this server (the most it queues); try again shortly`,
+      );
     }
     // The queue drains: a later import is accepted again.
     await expect(importer.parse(text)).resolves.toMatchObject({ name: "items" });
+  });
+
+  it(`holds at most ${MAX_PER_TENANT} of one tenant's imports, running or waiting, and gives a place back however one ends`, async () => {
+    const text = generated(500);
+    const leaving = new AbortController();
+    const held = [
+      importer.parse(text, { tenant: "a", signal: leaving.signal }).catch((error: unknown) => error),
+      importer.parse(text, { tenant: "a" }),
+    ];
+    const refusal = `this tenant already has ${MAX_PER_TENANT} OpenAPI imports running or waiting (the most one tenant may); try again when one has finished`;
+    await expect(importer.parse(text, { tenant: "a" })).rejects.toMatchObject({
+      code: Code.ResourceExhausted,
+      rawMessage: refusal,
+    });
+    // Another tenant's import, and one for no tenant (a command), still get a place.
+    const others = [importer.parse(text, { tenant: "b" }), importer.parse(text)];
+    // A canceled import gives its place back at once.
+    leaving.abort();
+    expect(await held[0]).toMatchObject({ code: Code.Canceled });
+    const again = importer.parse(text, { tenant: "a" });
+    await expect(importer.parse(text, { tenant: "a" })).rejects.toMatchObject({ rawMessage: refusal });
+    for (const draft of await Promise.all([held[1], again, ...others]))
+      expect(draft).toMatchObject({ name: "items" });
+    // So does a refused one (the worker answered with an error).
+    const bad = text.replace('"openapi":"3.0.3"', '"openapi":"3.0.3","servers":7');
+    for (const failed of await Promise.allSettled([0, 1].map(() => importer.parse(bad, { tenant: "a" }))))
+      expect(failed).toMatchObject({ status: "rejected", reason: { code: Code.InvalidArgument } });
+    await expect(
+      Promise.all([importer.parse(text, { tenant: "a" }), importer.parse(text, { tenant: "a" })]),
+    ).resolves.toHaveLength(MAX_PER_TENANT);
   });
 
   it("drops an import whose caller went away, waiting or running, and goes on with the next", async () => {

@@ -182,6 +182,23 @@ describe("the plan's shared schemas", () => {
     expect(draft.warnings).toContain("1 schema parts nested more than the copy depth limit were cut");
   });
 
+  it("accepts any value where schemas are only $refs to each other (A → B → A, as A → A), with a warning", async () => {
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    const cases = {
+      "A → B → A": { A: ref("B"), B: ref("A") },
+      "A → B → C → A": { A: ref("B"), B: ref("C"), C: ref("A") },
+    };
+    for (const schemas of Object.values(cases)) {
+      const draft = await parseOpenApi(doc(bodies(1, ref("A")), schemas));
+      expect(draft.openapi.schemas).toEqual({});
+      expect(draft.warnings).toEqual([
+        "schema reference #/components/schemas/A resolves to nothing; any value is accepted there",
+      ]);
+      const operation = draft.openapi.operations.send0 as OperationPlan;
+      expect(validateParams(operation, { body: { any: ["thing"] } }, draft.openapi.schemas)).toEqual([]);
+    }
+  });
+
   it("checks params through shared schemas, with paths into them", async () => {
     const item = { type: "array", items: { $ref: "#/components/schemas/Item" } };
     const draft = await parseOpenApi(doc(bodies(2, item), { Item: wide(3) }));
