@@ -3,7 +3,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecuteService, ExecutionFailureSchema } from "../../gen/patchbay/v1/execute_pb.ts";
-import { DEFAULT_SENT_PER_SLOT, tenantShare } from "../../src/connectors/script/index.ts";
+import { DEFAULT_SENT_PER_SLOT, tenantQueueShare, tenantShare } from "../../src/connectors/script/index.ts";
 import { type HoldingUpstream, startHoldingUpstream } from "../connectors/script/holding-upstream.ts";
 import { bearer, grpc, loadPatchbayProtos, unary } from "../support/grpc-js-client.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
@@ -17,6 +17,8 @@ const QUEUE_MAX = 4;
 const RUNNING = PROCESSES * tenantShare(Math.max(2, availableParallelism() + 1));
 /** Executions of one tenant the sandbox holds: each process is sent up to DEFAULT_SENT_PER_SLOT per isolate of its share. */
 const CAPACITY = DEFAULT_SENT_PER_SLOT * RUNNING;
+/** Executions of one tenant that wait in the service's queue: its share of QUEUE_MAX. */
+const QUEUED = tenantQueueShare(QUEUE_MAX);
 
 type Settled = { ok: true } | { ok: false; code: Code; errorCode: string | undefined };
 
@@ -87,10 +89,10 @@ function quick() { return { payload: { quick: true } }; }`,
     await upstream?.close();
   });
 
-  it("runs what fits, queues up to the cap and refuses the rest with RESOURCE_EXHAUSTED; nothing is killed", async () => {
+  it("runs what fits, queues up to the tenant's share of the cap and refuses the rest with RESOURCE_EXHAUSTED; nothing is killed", async () => {
     upstream.hold();
     const extra = 6;
-    const total = CAPACITY + QUEUE_MAX + extra;
+    const total = CAPACITY + QUEUED + extra;
     const refused: Settled[] = [];
     const calls = Array.from({ length: total }, () =>
       execute("wait").then((settled) => {
@@ -110,7 +112,7 @@ function quick() { return { payload: { quick: true } }; }`,
     const settled = await Promise.all(calls);
     // First, so that a failure names the process that was lost (its pid, exit code and signal).
     expect(killed()).toEqual([]);
-    expect(settled.filter((s) => s.ok)).toHaveLength(CAPACITY + QUEUE_MAX);
+    expect(settled.filter((s) => s.ok)).toHaveLength(CAPACITY + QUEUED);
     expect(await execute("quick")).toEqual({ ok: true });
     expect(t.server.sandbox.pids()).toEqual(pids);
   });

@@ -18,4 +18,4 @@ export type { SandboxStats } from "./sandbox-stats.ts";
 export { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
 export { DEFAULT_SCRIPT_LIMITS, resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
 export type { ScriptRequest, ScriptResult } from "./script-request.ts";
-export { tenantShare } from "./tenant-share.ts";
+export { tenantQueueShare, tenantShare } from "./tenant-share.ts";

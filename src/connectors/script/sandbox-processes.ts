@@ -14,7 +14,7 @@ import type { SandboxStats } from "./sandbox-stats.ts";
 import { ScriptErrorCode, scriptFailure, waitedTooLong } from "./script-error-code.ts";
 import { resolveScriptLimits } from "./script-limits.ts";
 import type { ScriptRequest, ScriptResult } from "./script-request.ts";
-import { tenantShare } from "./tenant-share.ts";
+import { tenantQueueShare, tenantShare } from "./tenant-share.ts";
 
 /** A process that dies this soon after it started, having finished nothing, counts toward a crash loop. */
 const EARLY_EXIT_MS = 10_000;
@@ -101,8 +101,7 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
   };
   const queue = createExecutionQueue<Job>({
     max: settings.queueMax,
-    // Other tenants keep a quarter of the queue whatever one tenant queues.
-    maxPerTenant: Math.max(1, Math.ceil((settings.queueMax * 3) / 4)),
+    maxPerTenant: tenantQueueShare(settings.queueMax),
     expired: (job) => job.resolve(waitedTooLong(job.wallMs)),
     aborted: (job) =>
       job.resolve(scriptFailure(ScriptErrorCode.SCRIPT_ABORTED, "script execution was cancelled")),

@@ -11,3 +11,11 @@
 export function tenantShare(slots: number): number {
   return Math.max(1, Math.ceil(slots / 2));
 }
+
+/**
+ * Executions of one tenant that may wait in the service's queue at once: three quarters of it, rounded up
+ * (at least one), so the other tenants keep a quarter of the queue whatever one tenant queues.
+ */
+export function tenantQueueShare(queueMax: number): number {
+  return Math.max(1, Math.ceil((queueMax * 3) / 4));
+}
