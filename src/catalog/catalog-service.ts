@@ -7,12 +7,13 @@ import {
   UpdateConnectorRequestSchema,
 } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { requirePrincipal } from "../auth/index.ts";
+import { lockedFields } from "../connectors/index.ts";
 import { containsPattern, resolvePageSize } from "../paging/index.ts";
 import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
 import { catalogCaller, findVisibleConnector, visibleTo } from "./catalog-access.ts";
-import type { CatalogDeps } from "./catalog-deps.ts";
-import { ConnectorEntity } from "./connector-entity.ts";
+import { type CatalogDeps, configContext } from "./catalog-deps.ts";
+import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
 import { toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
 import { listConnectorVersions } from "./list-connector-versions.ts";
@@ -29,8 +30,24 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
     ...deps,
     openapi: { parse: (input, options = {}) => deps.openapi.parse(input, { ...options, tenant }) },
   });
-  const message = (row: Parameters<typeof toConnectorMessage>[0]) =>
-    toConnectorMessage(row, env, deps.builtins);
+  const message = (row: ConnectorRow) => toConnectorMessage(row, env, deps.builtins, lockedOf(row));
+  /**
+   * The connection fields a row's instance config locks (lockedFields): read from the sealed config's
+   * names only; none when it has no config, or when it cannot be opened (the form then asks for every
+   * field, and SubmitCredentials still refuses the locked ones).
+   */
+  const lockedOf = (row: ConnectorRow): ReadonlySet<string> | undefined => {
+    if (row.sealedConfig == null || row.authType !== "api_key") return undefined;
+    try {
+      const shared = JSON.parse(deps.secretBox.openText(row.sealedConfig, configContext(row.id))) as Record<
+        string,
+        unknown
+      >;
+      return new Set(lockedFields(row.configSchema.connectionConfig, shared).keys());
+    } catch {
+      return undefined;
+    }
+  };
   const impl: ServiceImpl<typeof CatalogService> = {
     async listConnectors(req, ctx) {
       const { tenantId } = requirePrincipal(ctx);

@@ -32,12 +32,15 @@ export function availabilityOf(
 
 /**
  * The API view of a catalog row. This is the only place a row becomes a message, and it never reads
- * `sealedConfig`: instance secrets cannot reach a response.
+ * `sealedConfig`: instance secrets cannot reach a response. `locked` names the connection fields the
+ * instance config sets (or decides while it shares a secret): a connection may not set them, so they are
+ * not asked for.
  */
 export function toConnectorMessage(
   row: ConnectorRow,
   envClients?: EnvOAuthClients,
   builtins?: ReadonlyMap<string, ConnectorDefinition>,
+  locked?: ReadonlySet<string>,
 ): Connector {
   const { availability, reason } = availabilityOf(row, envClients);
   // Mock scenarios live in the built-in definition's code, not in the stored schema.
@@ -65,16 +68,18 @@ export function toConnectorMessage(
     // Seed 001: credential fields are listed for API-key connectors only.
     credentialFields:
       row.authType === "api_key"
-        ? Object.entries(schema.connectionConfig ?? {}).map(([key, field]) => ({
-            key,
-            label: field.label ?? key,
-            required: field.required ?? false,
-            type: field.type ?? "string",
-            secret: field.secret ?? field.type === "secret",
-            description: field.description ?? "",
-            options: field.options ?? [],
-            placeholder: field.placeholder ?? "",
-          }))
+        ? Object.entries(schema.connectionConfig ?? {})
+            .filter(([key]) => locked?.has(key) !== true)
+            .map(([key, field]) => ({
+              key,
+              label: field.label ?? key,
+              required: field.required ?? false,
+              type: field.type ?? "string",
+              secret: field.secret ?? field.type === "secret",
+              description: field.description ?? "",
+              options: field.options ?? [],
+              placeholder: field.placeholder ?? "",
+            }))
         : [],
     category: row.category,
     tags: row.tags,

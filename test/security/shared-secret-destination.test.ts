@@ -168,6 +168,26 @@ describe("a connection cannot send a built-in instance's shared secret to its ow
     ]);
   });
 
+  it("asks a connection only for the fields the instance config leaves to it", async () => {
+    const key = await t.createKey(["catalog:read", "connections"], "gina", "default");
+    const fieldsOf = async (slug: string) =>
+      ((await catalog().getConnector({ slug }, as(key))).connector?.credentialFields ?? []).map((f) => f.key);
+    // Both set by the shared config: nothing left to ask for.
+    expect(await fieldsOf("shared-api")).toEqual([]);
+    // As another tenant sees the published instance too.
+    const other = await t.createKey(["catalog:read"], "gina-b", "tenant-b");
+    const listed = await catalog().listConnectors({ q: "shared-api" }, as(other));
+    expect(listed.connectors.find((c) => c.slug === "shared-api")?.credentialFields).toEqual([]);
+    // The key is shared, so where it goes is not the connection's either; the type asks for both.
+    expect((await fieldsOf("placeholder-api")).sort()).toEqual(["apiKey", "baseUrl"]);
+    // Only the key is shared, and with it where it goes: the rest of the type's fields stay the connection's.
+    const linear = (await fieldsOf("linear")).sort();
+    expect(linear).toEqual(expect.arrayContaining(["apiKey"]));
+    expect((await fieldsOf("key-only")).sort()).toEqual(
+      linear.filter((f) => f !== "apiKey" && !/url$/i.test(f)),
+    );
+  });
+
   it("still lets a connection bring its own base URL and key to an instance that shares no secret", async () => {
     const own = await startRecorder();
     try {
