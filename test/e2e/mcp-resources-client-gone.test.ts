@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCRIPT_API_URI } from "../../src/mcp/register-resources.ts";
+import { postMcp } from "../support/mcp-wire.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // An MCP resource read ends when its client goes away, as a tool call does: the catalog read it waits
@@ -42,25 +43,14 @@ describe("an MCP resource read whose client goes away", () => {
     t.logs.lines().find((l) => l.reqId === reqId && l.procedure === procedure)?.code;
 
   /** Whether the key's next MCP request is let in: one that reads nothing of the locked table. */
-  const admitted = async (key: string) => {
-    const answer = await fetch(`${t.url}/mcp`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${key}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-11-25",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 2,
-        method: "resources/read",
-        params: { uri: SCRIPT_API_URI },
-      }),
-    });
-    await answer.body?.cancel();
-    return answer.status;
-  };
+  const admitted = async (key: string) =>
+    (
+      await postMcp(
+        t.url,
+        key,
+        JSON.stringify({ jsonrpc: "2.0", id: 2, method: "resources/read", params: { uri: SCRIPT_API_URI } }),
+      )
+    ).status;
 
   it.each([
     [
