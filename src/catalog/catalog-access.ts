@@ -16,13 +16,13 @@ export interface CatalogCaller {
 }
 
 /**
- * Why a caller may not publish a connector, or undefined when it may: publishing puts a slug in every
+ * Throws PERMISSION_DENIED unless the caller may publish a connector: publishing puts a slug in every
  * tenant's catalog, run with their credentials, so it is the operator's act (an admin key of the
  * bootstrap tenant, {@link BOOTSTRAP_TENANT}), not any tenant admin's.
  */
-export function refusePublishing(caller: CatalogCaller): ConnectError | undefined {
-  if (caller.admin && caller.tenantId === BOOTSTRAP_TENANT) return undefined;
-  return new ConnectError(
+export function requirePublisher(caller: CatalogCaller): void {
+  if (caller.admin && caller.tenantId === BOOTSTRAP_TENANT) return;
+  throw new ConnectError(
     `only an admin key of the operator's tenant (${BOOTSTRAP_TENANT}) may publish a connector: it is in every tenant's catalog`,
     Code.PermissionDenied,
   );

@@ -58,3 +58,13 @@ export interface CatalogDeps {
 export function configContext(connectorId: string): string {
   return `connector:${connectorId}:config`;
 }
+
+/** A connector's instance config, opened; `{}` when it has none. */
+export function openInstanceConfig(
+  secretBox: SecretBox,
+  row: { readonly id: string; readonly sealedConfig?: string | null | undefined },
+): Record<string, unknown> {
+  return row.sealedConfig == null
+    ? {}
+    : (JSON.parse(secretBox.openText(row.sealedConfig, configContext(row.id))) as Record<string, unknown>);
+}

@@ -12,7 +12,7 @@ import { containsPattern, resolvePageSize } from "../paging/index.ts";
 import { availabilityWhere } from "./availability-where.ts";
 import { toCapabilities } from "./capabilities.ts";
 import { catalogCaller, findVisibleConnector, visibleTo } from "./catalog-access.ts";
-import { type CatalogDeps, configContext } from "./catalog-deps.ts";
+import { type CatalogDeps, openInstanceConfig } from "./catalog-deps.ts";
 import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
 import { toConnectorMessage } from "./connector-message.ts";
 import { createConnector } from "./create-connector.ts";
@@ -39,10 +39,7 @@ export function registerCatalog(router: ConnectRouter, deps: CatalogDeps): void 
   const lockedOf = (row: ConnectorRow): ReadonlySet<string> | undefined => {
     if (row.sealedConfig == null || row.authType !== "api_key") return undefined;
     try {
-      const shared = JSON.parse(deps.secretBox.openText(row.sealedConfig, configContext(row.id))) as Record<
-        string,
-        unknown
-      >;
+      const shared = openInstanceConfig(deps.secretBox, row);
       return new Set(lockedFields(row.configSchema.connectionConfig, shared).keys());
     } catch {
       return undefined;

@@ -7,7 +7,7 @@ import type { OpenApiPlan } from "../connectors/openapi/index.ts";
 import type { Availability } from "./availabilities.ts";
 import { findVisibleConnector } from "./catalog-access.ts";
 import type { CatalogDeps } from "./catalog-deps.ts";
-import { configContext } from "./catalog-deps.ts";
+import { openInstanceConfig } from "./catalog-deps.ts";
 import { ConnectorEntity, type ConnectorRow } from "./connector-entity.ts";
 import { availabilityOf, isConfigured } from "./connector-message.ts";
 import type { ExecutionModel } from "./execution-models.ts";
@@ -202,10 +202,7 @@ export function createConnectorLookup(
       protocol: row.protocol ?? undefined,
       openapi,
       oauth: definition?.oauth ?? row.oauthSettings ?? undefined,
-      instanceConfig: () =>
-        sealed == null
-          ? {}
-          : (JSON.parse(deps.secretBox.openText(sealed, configContext(row.id))) as Record<string, unknown>),
+      instanceConfig: () => openInstanceConfig(deps.secretBox, { id: row.id, sealedConfig: sealed }),
     };
   }
 }

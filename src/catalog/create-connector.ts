@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CreateConnectorRequest } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { isUniqueViolation } from "../db/index.ts";
 import { invalidArgument } from "../protocol/errors.ts";
-import { type CatalogCaller, refusePublishing } from "./catalog-access.ts";
+import { type CatalogCaller, requirePublisher } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
@@ -33,8 +33,7 @@ export async function createConnector(
   options: CreateOptions = {},
 ): Promise<CreatedConnector> {
   requireSlug(req.name, "name");
-  const publishing = req.published ? refusePublishing(caller) : undefined;
-  if (publishing !== undefined) throw publishing;
+  if (req.published) requirePublisher(caller);
   const executionModel = req.executionModel;
   if (!isExecutionModel(executionModel)) {
     throw invalidArgument(`execution_model must be one of ${EXECUTION_MODELS.join(", ")}`);

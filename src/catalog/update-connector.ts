@@ -7,10 +7,10 @@ import { invalidArgument } from "../protocol/errors.ts";
 import {
   type CatalogCaller,
   findVisibleConnector,
-  refusePublishing,
+  requirePublisher,
   requireWritable,
 } from "./catalog-access.ts";
-import { type CatalogDeps, configContext } from "./catalog-deps.ts";
+import { type CatalogDeps, configContext, openInstanceConfig } from "./catalog-deps.ts";
 import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
 import { checkExternalEndpoint } from "./check-external-endpoint.ts";
@@ -144,14 +144,7 @@ export async function updateConnector(
   }
   if (imported !== undefined && req.config === undefined && imported.draft.authType !== row.authType) {
     // A re-import that makes the connector OAuth needs the client, like a new one does.
-    const stored =
-      row.sealedConfig == null
-        ? {}
-        : (JSON.parse(deps.secretBox.openText(row.sealedConfig, configContext(row.id))) as Record<
-            string,
-            unknown
-          >);
-    requireOAuthClient(deps, row.slug, imported.draft.authType, stored);
+    requireOAuthClient(deps, row.slug, imported.draft.authType, openInstanceConfig(deps.secretBox, row));
   }
   if (imported !== undefined) {
     row.openapiPlan = imported.plan;
@@ -282,8 +275,7 @@ async function checkPublishing(
   if (!caller.admin)
     throw new ConnectError("only an admin key may publish or withdraw a connector", Code.PermissionDenied);
   // Withdrawing is the owner's (an earlier release let any tenant's admin publish); publishing, the operator's.
-  const publishing = published ? refusePublishing(caller) : undefined;
-  if (publishing !== undefined) throw publishing;
+  if (published) requirePublisher(caller);
   if (published) {
     const clash = await deps
       .em()
