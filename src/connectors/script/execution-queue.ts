@@ -40,6 +40,8 @@ export interface ExecutionQueue<T extends Waiting> {
   take<P>(place: (entry: T) => P | undefined): { entry: T; place: P } | undefined;
   /** Executions waiting. */
   size(): number;
+  /** Executions of one tenant waiting. */
+  waiting(tenant: string): number;
   /** Takes every waiting execution out (the sandbox is closing) and returns them. */
   clear(): T[];
 }
@@ -57,17 +59,12 @@ export function createExecutionQueue<T extends Waiting>(
   const turns = createTenantTurns<T>();
   /** Each waiting execution with what undoes its timer and listener. */
   const undo = new Map<T, () => void>();
-  /** Executions waiting per tenant. */
-  const ofTenant = new Map<string, number>();
   const maxPerTenant = options.maxPerTenant ?? options.max;
 
-  /** Stops the entry's timer and listener and uncounts it (it has left the turns, or is leaving them). */
+  /** Stops the entry's timer and listener. */
   function release(entry: T): void {
     undo.get(entry)?.();
-    if (!undo.delete(entry)) return;
-    const left = (ofTenant.get(entry.tenant) ?? 1) - 1;
-    if (left <= 0) ofTenant.delete(entry.tenant);
-    else ofTenant.set(entry.tenant, left);
+    undo.delete(entry);
   }
 
   function leave(entry: T): void {
@@ -77,9 +74,8 @@ export function createExecutionQueue<T extends Waiting>(
 
   return {
     add(entry) {
-      if (undo.size >= options.max) return "full";
-      const waiting = ofTenant.get(entry.tenant) ?? 0;
-      if (waiting >= maxPerTenant) return "share";
+      if (turns.size() >= options.max) return "full";
+      if (turns.waiting(entry.tenant) >= maxPerTenant) return "share";
       const onExpired = (): void => {
         leave(entry);
         options.expired(entry);
@@ -96,7 +92,6 @@ export function createExecutionQueue<T extends Waiting>(
         clearTimeout(timer);
         entry.signal?.removeEventListener("abort", onAbort);
       });
-      ofTenant.set(entry.tenant, waiting + 1);
       turns.add(entry.tenant, entry);
       return "queued";
     },
@@ -116,12 +111,12 @@ export function createExecutionQueue<T extends Waiting>(
       }
       return undefined;
     },
-    size: () => undo.size,
+    size: () => turns.size(),
+    waiting: (tenant) => turns.waiting(tenant),
     clear() {
       const all = turns.clear();
       for (const entry of all) undo.get(entry)?.();
       undo.clear();
-      ofTenant.clear();
       return all;
     },
   };

@@ -289,8 +289,9 @@ export function createSandboxProcesses(settings: SandboxProcessesOptions): Sandb
         signal: options.signal,
         resolve,
       };
-      // Executions already waiting go first.
-      const sandbox = queue.size() === 0 ? free(options.tenant) : undefined;
+      // The tenant's executions already waiting go first; another tenant's waiting ones have no room
+      // (drain places whatever can go), so they do not hold this one back.
+      const sandbox = queue.waiting(options.tenant) === 0 ? free(options.tenant) : undefined;
       if (sandbox !== undefined) return dispatch(sandbox, job);
       const queued = queue.add(job);
       if (queued === "queued") return drain();

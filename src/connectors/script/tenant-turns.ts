@@ -15,6 +15,8 @@ export interface TenantTurns<T> {
   serve(tenant: string, item: T): void;
   /** Items waiting, over all tenants. */
   size(): number;
+  /** Items of one tenant waiting. */
+  waiting(tenant: string): number;
   /** Takes every item out, oldest first per tenant. */
   clear(): T[];
 }
@@ -68,6 +70,7 @@ export function createTenantTurns<T>(): TenantTurns<T> {
       tenants.set(tenant, items);
     },
     size: () => count,
+    waiting: (tenant) => tenants.get(tenant)?.size ?? 0,
     clear() {
       const all: T[] = [];
       for (const items of tenants.values()) all.push(...items);

@@ -112,6 +112,19 @@ describe("sandbox under load", () => {
     expect(sandbox.pids()).toEqual(pids);
   });
 
+  it("runs another tenant's execution that has room at once, though the queue is full of one tenant's", async () => {
+    upstream.hold();
+    // One tenant holds its share (one isolate of two), is sent its share of the process's room (four)
+    // and fills the service's queue (three) with executions that have no room anywhere.
+    const flood = Array.from({ length: 7 }, () => run(CALLS_UPSTREAM, { wallMs: 60_000 }, "tenant-flood"));
+    await upstream.arrivals(upstream.arrived() + 1);
+    expect(await run(QUICK, {}, "tenant-flood")).toMatchObject({ errorCode: "SCRIPT_QUEUE_FULL" });
+    // Another tenant, whose share of the process is free, is not held behind them.
+    expect(await run(QUICK, {}, "tenant-calm")).toEqual({ success: true, payload: { quick: true } });
+    upstream.release();
+    expect(await Promise.all(flood)).toEqual(Array(7).fill({ success: true, payload: { status: 200 } }));
+  });
+
   it("kills a process that stops answering heartbeats, as hung, and serves the next execution on a new one", async () => {
     upstream.hold();
     const held = run(CALLS_UPSTREAM, { wallMs: 60_000 });
