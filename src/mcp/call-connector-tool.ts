@@ -59,9 +59,10 @@ export async function callConnectorTool(
     params: args,
     metadata: { timeoutMs: options.timeoutMs, idempotencyKey: options.idempotencyKey },
   });
+  // A keyed call goes through Execute in process, whose input rule checks it there.
+  if (options.idempotencyKey !== "") return callExecute(deps, caller, request, signal);
   const refused = deps.input.check(ExecuteRequestSchema, request);
   if (refused !== undefined) return { result: toolFailure(refused), failed: refused };
-  if (options.idempotencyKey !== "") return callExecute(deps, caller, request, signal);
   try {
     const outcome = await deps.commands(principal, {
       connectionId: "connectionId" in tool.target ? tool.target.connectionId : "",

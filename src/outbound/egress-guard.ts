@@ -14,12 +14,6 @@ import { createPinnedLookup, type ResolveHost } from "./pinned-lookup.ts";
  */
 export const GUARD_MAX_RESPONSE_BYTES = 256 * 1024;
 
-/** Options for {@link createEgressGuard}. */
-export interface EgressGuardOptions {
-  /** Largest answer body `fetch` reads, decoded, before failing with `TOO_LARGE` (256 KiB). */
-  maxResponseBytes?: number;
-}
-
 /**
  * The egress policy for clients Patchbay does not build itself (the gRPC and Connect transports of
  * external connectors): a pre-connect check for what skips DNS, a socket `lookup` that resolves once
@@ -48,12 +42,11 @@ export interface EgressGuard {
   close(): Promise<void>;
 }
 
-/** Builds an {@link EgressGuard} over a policy and a resolver. */
-export function createEgressGuard(
-  policy: EgressPolicy,
-  resolve: ResolveHost,
-  options: EgressGuardOptions = {},
-): EgressGuard {
+/**
+ * Builds an {@link EgressGuard} over a policy and a resolver; its `fetch` reads answers up to
+ * {@link GUARD_MAX_RESPONSE_BYTES} (`withMaxResponseBytes` for more).
+ */
+export function createEgressGuard(policy: EgressPolicy, resolve: ResolveHost): EgressGuard {
   const lookup = createPinnedLookup(policy, resolve);
   const agent = new Agent({ connect: { lookup } });
   function checkUrl(text: string): URL {
@@ -97,5 +90,5 @@ export function createEgressGuard(
       close: () => agent.destroy(),
     };
   }
-  return guardUpTo(options.maxResponseBytes ?? GUARD_MAX_RESPONSE_BYTES);
+  return guardUpTo(GUARD_MAX_RESPONSE_BYTES);
 }

@@ -2,7 +2,6 @@ export { type EgressAllowEntry, parseEgressAllowEntry } from "./egress-allow-ent
 export {
   createEgressGuard,
   type EgressGuard,
-  type EgressGuardOptions,
   GUARD_MAX_RESPONSE_BYTES,
 } from "./egress-guard.ts";
 export { createEgressPolicy, type EgressPolicy, type EgressVerdict, refusedReason } from "./egress-policy.ts";

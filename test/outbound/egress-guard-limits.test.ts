@@ -16,7 +16,7 @@ const CAP = 1000;
 const MIB = 1024 * 1024;
 const policy = createEgressPolicy(["127.0.0.1/32"]);
 const noDns = () => Promise.resolve([]);
-const guard = createEgressGuard(policy, noDns, { maxResponseBytes: CAP });
+const guard = createEgressGuard(policy, noDns).withMaxResponseBytes(CAP);
 const defaults = createEgressGuard(policy, noDns);
 
 let upstream: FloodServer;
