@@ -5,12 +5,13 @@ import {
   type ScriptLimitsJson,
   ScriptLimitsSchema,
 } from "../../gen/patchbay/v1/catalog_pb.ts";
+import { MAX_SCRIPT_MEMORY_MB } from "../connectors/script/index.ts";
 
 const MIB = 1024 * 1024;
 
 /** Allowed range per limit (the defaults live with the sandbox: DEFAULT_SCRIPT_LIMITS). */
 const RANGES: Readonly<Record<keyof ScriptLimitsJson, readonly [min: number, max: number]>> = {
-  memoryMb: [8, 512],
+  memoryMb: [8, MAX_SCRIPT_MEMORY_MB],
   cpuMs: [1, 60_000],
   wallMs: [1, 300_000],
   httpCalls: [1, 1_000],

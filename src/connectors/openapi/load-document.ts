@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { DOCUMENT_LIMITS, type DocumentLimits, MAX_DOCUMENT_BYTES } from "./import-limits.ts";
 import { isObject } from "./json-schema.ts";
 import { measureExpansion } from "./measure-expansion.ts";
+import { MAX_REF_HOPS } from "./ref-regions.ts";
 
 const MAX_MESSAGE = 600;
 
@@ -103,7 +104,7 @@ function checkExpansion(root: object, field: string, limit: number): void {
   if (work === Number.POSITIVE_INFINITY)
     throw invalid(
       field,
-      "a $ref's pointer passes through more than 8 other $refs; point at the schema itself",
+      `a $ref's pointer passes through more than ${MAX_REF_HOPS} other $refs; point at the schema itself`,
     );
   if (work > limit)
     throw invalid(

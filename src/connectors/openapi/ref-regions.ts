@@ -1,7 +1,7 @@
 import { decodePointerToken } from "./plan-schema-name.ts";
 
 /** Most `$ref`s a pointer may pass through on its way (`#/components/schemas/A/properties/b`, A a `$ref`). */
-const MAX_HOPS = 8;
+export const MAX_REF_HOPS = 8;
 
 /** A region inside another, or a region a `$ref` points at: `at` is the length of the path to it. */
 export interface RegionEdge {
@@ -38,7 +38,7 @@ export interface RefRegions {
 }
 
 /** The parser's test for a reference it resolves: a `$ref` string that points into this document. */
-export function internalRef(value: object): string | undefined {
+function internalRef(value: object): string | undefined {
   const ref = (value as { $ref?: unknown }).$ref;
   return typeof ref === "string" && (ref === "#" || ref.startsWith("#/")) ? ref : undefined;
 }
@@ -46,7 +46,7 @@ export function internalRef(value: object): string | undefined {
 /**
  * The object `ref` points at, following the `$ref`s met on the way as the parser does: undefined when it
  * points at nothing (the validator refuses such a document), null when the way passes through more than
- * {@link MAX_HOPS} `$ref`s. The object reached may itself be a `$ref`: its region stands for what it
+ * {@link MAX_REF_HOPS} `$ref`s. The object reached may itself be a `$ref`: its region stands for what it
  * resolves to.
  */
 function pointAt(root: object, ref: string, hops: { left: number }): object | undefined | null {
@@ -86,7 +86,7 @@ export function findRefRegions(document: object): RefRegions | undefined {
     if (ref !== undefined) {
       let target = resolved.get(ref);
       if (target === undefined && !resolved.has(ref)) {
-        const found = pointAt(document, ref, { left: MAX_HOPS });
+        const found = pointAt(document, ref, { left: MAX_REF_HOPS });
         if (found === null) return undefined;
         target = found;
         resolved.set(ref, target);

@@ -2,6 +2,7 @@ import { type JsonLengthMemo, jsonLength } from "./json-length.ts";
 import { isObject, type JsonSchema } from "./json-schema.ts";
 import { PLAN_REF_PREFIX } from "./openapi-plan.ts";
 import { decodePointerToken, planSchemaName } from "./plan-schema-name.ts";
+import { MAX_REF_HOPS } from "./ref-regions.ts";
 import { ANNOTATIONS, IDENTIFIERS, ONE_SCHEMA, SCHEMA_LIST, SCHEMA_MAP } from "./schema-keywords.ts";
 
 /** How deep one schema may nest inline (between `$ref`s) before it is cut. */
@@ -93,7 +94,12 @@ export function createSchemaTable(
           ? (node as Record<string, unknown>)[decodePointerToken(token)]
           : undefined;
       // A pointer through another reference the parser left follows it (a few hops at most).
-      while (isObject(node) && typeof node.$ref === "string" && !seen.has(node.$ref) && seen.size < 8) {
+      while (
+        isObject(node) &&
+        typeof node.$ref === "string" &&
+        !seen.has(node.$ref) &&
+        seen.size < MAX_REF_HOPS
+      ) {
         node = target(node.$ref, seen);
       }
     }

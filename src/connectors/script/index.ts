@@ -16,6 +16,11 @@ export type {
 export type { SandboxEvent } from "./sandbox-processes.ts";
 export type { SandboxStats } from "./sandbox-stats.ts";
 export { ScriptErrorCode, scriptFailure } from "./script-error-code.ts";
-export { DEFAULT_SCRIPT_LIMITS, resolveScriptLimits, type ScriptLimits } from "./script-limits.ts";
+export {
+  DEFAULT_SCRIPT_LIMITS,
+  MAX_SCRIPT_MEMORY_MB,
+  resolveScriptLimits,
+  type ScriptLimits,
+} from "./script-limits.ts";
 export type { ScriptRequest, ScriptResult } from "./script-request.ts";
 export { tenantQueueShare, tenantShare } from "./tenant-share.ts";

@@ -1,6 +1,7 @@
 import ivm from "isolated-vm";
 import { type HostBridge, MAX_LOG_LINES } from "./host-bridge.ts";
 import { BOOTSTRAP_FILENAME, CONTEXT_BOOTSTRAP } from "./sandbox-bootstrap.ts";
+import { MAX_SCRIPT_MEMORY_MB } from "./script-limits.ts";
 import { createTenantHoldings } from "./tenant-holdings.ts";
 import { tenantShare } from "./tenant-share.ts";
 import { createTenantTurns } from "./tenant-turns.ts";
@@ -96,7 +97,7 @@ const MAX_FACTORIES = 64;
  * what one tenant's heaps take at once does not grow with the slots; a tenant with nothing running may
  * always start one, whatever its limit.
  */
-export const TENANT_MEMORY_MB = 512;
+export const TENANT_MEMORY_MB = MAX_SCRIPT_MEMORY_MB;
 
 interface Waiter {
   readonly tenant: string;

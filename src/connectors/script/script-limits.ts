@@ -16,6 +16,9 @@ export interface ScriptLimits {
 
 const MIB = 1024 * 1024;
 
+/** The largest memory limit (MB) a script connector may set (`script_limits.memory_mb`). */
+export const MAX_SCRIPT_MEMORY_MB = 512;
+
 /** The safe defaults; a connector may tighten or loosen them one by one. */
 export const DEFAULT_SCRIPT_LIMITS: ScriptLimits = Object.freeze({
   memoryMb: 64,
