@@ -6,6 +6,7 @@ import {
   type ServerMessage,
   ServerMessageSchema,
 } from "../../gen/patchbay/agent/v1/agent_pb.ts";
+import { type StreamLimit, type StreamLimits, streamLimitPassed } from "../protocol/stream-limits.ts";
 import { AgentError } from "./agent-error.ts";
 
 /** An HTTP request to make through an agent of a pool. */
@@ -69,17 +70,10 @@ export interface AgentLink {
 }
 
 /** Limits of the agent streams one process holds open at once. */
-export interface AgentStreamLimits {
-  /** Streams of one agent key. */
-  readonly perKey: number;
-  /** Streams of one tenant, whatever its keys (its admin key can make as many as it likes). */
-  readonly perTenant: number;
-  /** Streams of every tenant. */
-  readonly total: number;
-}
+export type AgentStreamLimits = StreamLimits;
 
 /** Which of the {@link AgentStreamLimits} refused a stream. */
-export type AgentStreamLimit = "perKey" | "perTenant" | "total";
+export type AgentStreamLimit = StreamLimit;
 
 /** Options of {@link createAgentHub}. */
 export interface AgentHubOptions {
@@ -169,20 +163,9 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
 
   return {
     attach(stream) {
-      const limits = options.streamLimits;
-      let ofKey = 0;
-      let ofTenant = 0;
-      let total = 0;
-      for (const pool of sessions.values()) {
-        for (const s of pool) {
-          total++;
-          if (s.stream.keyId === stream.keyId) ofKey++;
-          if (s.stream.tenantId === stream.tenantId) ofTenant++;
-        }
-      }
-      if (ofKey >= limits.perKey) return "perKey";
-      if (ofTenant >= limits.perTenant) return "perTenant";
-      if (total >= limits.total) return "total";
+      const open = [...sessions.values()].flatMap((pool) => [...pool]);
+      const passed = streamLimitPassed(options.streamLimits, open, (s) => s.stream, stream);
+      if (passed !== undefined) return passed;
       const at = options.now();
       const session: Session = {
         stream,

@@ -2,28 +2,16 @@ import { createHash } from "node:crypto";
 import type { Principal } from "../auth/index.ts";
 import type { NotificationListener } from "../db/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { type StreamLimit, type StreamLimits, streamLimitPassed } from "../protocol/stream-limits.ts";
 
 /** Where the database announces changes to tool lists (migration m0019's triggers). */
 export const TOOL_LIST_CHANNEL = "mcp_tool_lists";
-
-/** Limits of the open notification streams. */
-export interface StreamLimits {
-  /** Streams one API key may hold open at once. */
-  readonly perKey: number;
-  /**
-   * Streams one tenant may hold open at once, whatever its keys: well under `total`, since a tenant's
-   * admin key can make as many keys as it likes and would otherwise take every stream of the process.
-   */
-  readonly perTenant: number;
-  /** Streams this process holds open at once. */
-  readonly total: number;
-}
 
 /** The defaults of {@link StreamLimits} (docs/mcp.md): a tenant may hold a tenth of the process's streams. */
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { perKey: 4, perTenant: 100, total: 1_000 };
 
 /** Which of the {@link StreamLimits} refused a stream, or `stopping` when the process has begun to stop. */
-export type StreamRefusal = keyof StreamLimits | "stopping";
+export type StreamRefusal = StreamLimit | "stopping";
 
 /** One open stream, as the notices see it. */
 export interface WatchedStream {
@@ -112,16 +100,8 @@ export function createToolListNotices(options: ToolListNoticesOptions): ToolList
   return {
     watch(stream) {
       if (ending) return "stopping";
-      if (streams.size >= limits.total) return "total";
-      const { keyId, tenantId } = stream.principal;
-      let ofKey = 0;
-      let ofTenant = 0;
-      for (const s of streams) {
-        if (s.principal.keyId === keyId) ofKey += 1;
-        if (s.principal.tenantId === tenantId) ofTenant += 1;
-      }
-      if (ofKey >= limits.perKey) return "perKey";
-      if (ofTenant >= limits.perTenant) return "perTenant";
+      const passed = streamLimitPassed(limits, streams, (s) => s.principal, stream.principal);
+      if (passed !== undefined) return passed;
       streams.add(stream);
       return () => {
         streams.delete(stream);
