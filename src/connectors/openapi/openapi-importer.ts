@@ -232,28 +232,13 @@ export function createOpenApiImporter(): OpenApiImporter {
     if (signal?.aborted)
       return Promise.reject(new ConnectError("the caller canceled the import", Code.Canceled));
     if (tenant !== undefined) tenants.set(tenant, held + 1);
-    // The tenant's place is given back once, however the import ends (done, failed, canceled, stopped).
-    let settled = false;
-    const release = (): void => {
-      if (settled || tenant === undefined) return;
-      settled = true;
-      const left = (tenants.get(tenant) ?? 1) - 1;
-      if (left > 0) tenants.set(tenant, left);
-      else tenants.delete(tenant);
-    };
-    return new Promise<OpenApiDraft>((resolve, reject) => {
+    const imported = new Promise<OpenApiDraft>((resolve, reject) => {
       const pending: Pending = {
         request: { id: nextId++, input, options: rest },
         onProgress,
         signal,
-        resolve: (draft) => {
-          release();
-          resolve(draft);
-        },
-        reject: (error) => {
-          release();
-          reject(error);
-        },
+        resolve,
+        reject,
       };
       signal?.addEventListener(
         "abort",
@@ -272,6 +257,13 @@ export function createOpenApiImporter(): OpenApiImporter {
       );
       waiting.push(pending);
       next();
+    });
+    if (tenant === undefined) return imported;
+    // The tenant's place is given back however the import ends (done, failed, canceled, stopped).
+    return imported.finally(() => {
+      const left = (tenants.get(tenant) ?? 1) - 1;
+      if (left > 0) tenants.set(tenant, left);
+      else tenants.delete(tenant);
     });
   }
 
