@@ -10,7 +10,11 @@
 //     (its own X-GitHub-Delivery and body), read from a file by the wrk script, every answer checked.
 // Phases: "one" sends all the load (--connections) to replica 1 while replica 2 is paused (SIGSTOP: a
 // one-replica deployment, warm replica 2 kept for the next phase); "two" runs two wrk processes at once,
-// half the connections each, one per replica. Server CPU is both replicas' /proc/<pid>/stat time;
+// half the connections each, one per replica. "apart" (a control, with --phases one,two,apart) sends the
+// same halves to replica 1 and to a server of a second deployment (its own database on the same
+// PostgreSQL, its own keys and endpoint, paused in the other phases): two processes that share the machine
+// and the PostgreSQL server but no database, so two ÷ apart is what sharing one database costs, the
+// coordination of scaling out. Server CPU is every running replica's /proc/<pid>/stat time;
 // PostgreSQL CPU is that of every process named `postgres` on the machine (postmaster, background
 // processes and backends) except other databases' backends. After each window the benchmark waits for
 // PostgreSQL's statistics to be flushed and reads the bench database's commits and rows from
@@ -31,7 +35,7 @@
 // window starts with the jobs table's live part as small as a deployment's.
 //
 //   node bench/replicas/run.ts [--connections 64] [--seconds 10] [--rounds 3] [--workloads execute,webhooks]
-//     [--phases one,two[,half]] [--rate <deliveries per second, webhooks in an open loop>]
+//     [--phases one,two[,half][,apart]] [--rate <deliveries per second, webhooks in an open loop>]
 //     [--writer-table rows|events]
 //
 // Uses a fresh PostgreSQL database on PATCHBAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -57,7 +61,7 @@ import { type PlainWriters, startPlainWriters, type WriterWindow } from "./plain
 
 const WORKLOADS = ["execute", "webhooks"] as const;
 type Workload = (typeof WORKLOADS)[number];
-const ALL_PHASES = ["one", "two", "half"] as const;
+const ALL_PHASES = ["one", "two", "half", "apart"] as const;
 type Phase = (typeof ALL_PHASES)[number];
 
 const { values } = parseArgs({
@@ -68,6 +72,9 @@ const { values } = parseArgs({
     workloads: { type: "string", default: WORKLOADS.join(",") },
     // "half" (a control, not run by default): replica 1 alone with half the connections, as each replica
     // gets in phase two: it tells a cost of the second replica from a cost of less concurrency per replica.
+    // "apart" (a control, not run by default): the halves of phase two sent to replica 1 and to a server of
+    // another deployment (its own database): it tells what sharing one database costs from what a second
+    // process costs on this machine.
     phases: { type: "string", default: "one,two" },
     // Webhooks only: deliveries per second over all replicas, sent at that rate whatever the answers'
     // pace (an open loop, as providers send; bench/support/open-loop-deliveries.ts) instead of wrk's
@@ -94,7 +101,7 @@ if (
   !pickedPhases.includes("two") ||
   pickedPhases.some((p) => !(ALL_PHASES as readonly string[]).includes(p))
 )
-  throw new Error(`--phases: one and two, optionally half (got ${values.phases})`);
+  throw new Error(`--phases: one and two, optionally half and apart (got ${values.phases})`);
 const PHASES = ALL_PHASES.filter((p) => pickedPhases.includes(p));
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -125,15 +132,17 @@ interface Window {
   p99: number;
   errors: number;
   ok: number;
-  /** CPU ms of each replica during the window. */
-  serverMs: [number, number];
+  /** "apart": the calls the other deployment's server answered (0 in the other phases). */
+  otherOk: number;
+  /** CPU ms of each server during the window: replica 1, replica 2, and the other deployment's server (0 without "apart"). */
+  serverMs: number[];
   postgresMs: number;
   /**
    * What the bench database's active backends were doing, sampled from pg_stat_activity every 50 ms:
    * samples by "kind: state or wait event".
    */
   waits: Map<string, number>;
-  /** Both replicas' read + write system calls and context switches during the window. */
+  /** The servers' read + write system calls and context switches during the window. */
   syscalls: number;
   switches: number;
   /** PostgreSQL CPU ms by process kind (application_name, or backend type for the others). */
@@ -158,14 +167,14 @@ function processIo(pid: number): { syscalls: number; switches: number } {
 }
 
 /**
- * Samples pg_stat_activity every 50 ms until stopped: the bench database's backends that are not idle,
+ * Samples pg_stat_activity every 50 ms until stopped: the bench databases' backends that are not idle,
  * by process kind and wait event ("running" when they wait on nothing). The sampling connection is on
  * the admin database, so its own backend counts as another database's and stays out of the CPU figures.
  */
 const SAMPLES = "(samples)";
 async function sampleWaits(
   adminUrl: string,
-  dbName: string,
+  dbNames: readonly string[],
 ): Promise<{ stop(): Promise<Map<string, number>> }> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -176,8 +185,8 @@ async function sampleWaits(
       const { rows } = await client.query(
         `select coalesce(nullif(application_name, ''), backend_type) as kind,
            coalesce(wait_event_type || ':' || wait_event, 'running') as what
-         from pg_stat_activity where datname = $1 and state <> 'idle' and pid <> pg_backend_pid()`,
-        [dbName],
+         from pg_stat_activity where datname = any($1) and state <> 'idle' and pid <> pg_backend_pid()`,
+        [dbNames],
       );
       waits.set(SAMPLES, (waits.get(SAMPLES) ?? 0) + 1);
       for (const row of rows as { kind: string; what: string }[]) {
@@ -203,23 +212,38 @@ const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-replicas-"));
 const masterKey = randomBytes(32).toString("base64");
 let first: BenchServer | undefined;
 let second: BenchServer | undefined;
+let other: BenchServer | undefined;
 let anchor: PlainAnchor | undefined;
 try {
   first = await startBenchServer({ PATCHBAY_MASTER_KEY: masterKey });
   second = await attachBenchServer({ databaseUrl: first.databaseUrl, masterKey, key: first.key });
+  // "apart": a server of another deployment, on a database of its own.
+  if (PHASES.includes("apart")) other = await startBenchServer();
   const replicas = [first, second] as const;
-  const dbName = new URL(first.databaseUrl).pathname.slice(1);
+  const servers = other === undefined ? [first, second] : [first, second, other];
+  const databaseUrls = [...new Set(servers.map((s) => s.databaseUrl))];
+  const dbNames = databaseUrls.map((url) => new URL(url).pathname.slice(1));
   const adminUrl = process.env.PATCHBAY_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const pids = replicas.map((r) => r.process.pid ?? 0) as [number, number];
+  const pids = servers.map((r) => r.process.pid ?? 0);
+  /** The servers each phase runs (the others are paused), by index in `servers`. */
+  const running: Record<Phase, readonly number[]> = { one: [0], half: [0], two: [0, 1], apart: [0, 2] };
 
+  // Counters summed over the bench databases (one, or two with "apart").
   const counters = async (): Promise<DbCounters> => {
-    const { rows } = await query(
-      first?.databaseUrl ?? "",
-      `select xact_commit::float8 as commits, tup_inserted::float8 as inserted, tup_fetched::float8 as fetched,
-         tup_returned::float8 as returned from pg_stat_database where datname = current_database()`,
-    );
-    const row = rows[0] as DbCounters;
-    return { commits: row.commits, inserted: row.inserted, fetched: row.fetched, returned: row.returned };
+    const total: DbCounters = { commits: 0, inserted: 0, fetched: 0, returned: 0 };
+    for (const url of databaseUrls) {
+      const { rows } = await query(
+        url,
+        `select xact_commit::float8 as commits, tup_inserted::float8 as inserted, tup_fetched::float8 as fetched,
+           tup_returned::float8 as returned from pg_stat_database where datname = current_database()`,
+      );
+      const row = rows[0] as DbCounters;
+      total.commits += row.commits;
+      total.inserted += row.inserted;
+      total.fetched += row.fetched;
+      total.returned += row.returned;
+    }
+    return total;
   };
   /** Every PostgreSQL process's kind, and which belong to other databases (left out of the CPU). */
   const processKinds = async (): Promise<{ kinds: Map<number, string>; others: Set<number> }> => {
@@ -230,41 +254,49 @@ try {
     const kinds = new Map<number, string>();
     const others = new Set<number>();
     for (const row of rows as { pid: number; datname: string | null; kind: string }[]) {
-      if (row.datname !== null && row.datname !== dbName) others.add(row.pid);
+      if (row.datname !== null && !dbNames.includes(row.datname)) others.add(row.pid);
       else kinds.set(row.pid, row.kind);
     }
     return { kinds, others };
   };
 
-  // Execute: the same checked Connect JSON call on both replicas (one admin key, one database).
-  const executeScript = wrkScript(dir, "execute", {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${first.key}` },
-    body: JSON_BODY,
-    expect: JSON_EXPECT,
-  });
-  for (const replica of replicas) {
-    const res = await fetch(`${replica.base}${EXECUTE_PATH}`, {
+  // Execute: the same checked Connect JSON call on every server, with its deployment's admin key.
+  const executeScripts = servers.map((server, i) =>
+    wrkScript(dir, `execute-${i}`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${first.key}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.key}` },
+      body: JSON_BODY,
+      expect: JSON_EXPECT,
+    }),
+  );
+  for (const server of servers) {
+    const res = await fetch(`${server.base}${EXECUTE_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.key}` },
       body: JSON_BODY,
     });
     const text = await res.text();
     if (!res.ok || !text.includes(JSON_EXPECT)) throw new Error(`Execute probe: ${res.status} ${text}`);
   }
   let executeOk = replicas.length;
+  let otherExecuteOk = other === undefined ? 0 : 1;
 
-  // Webhooks: one GitHub endpoint (made through replica 1; replica 2 reads it from the database).
-  let receiverPath = "";
+  // Webhooks: one GitHub endpoint per deployment (made through replica 1; replica 2 reads it from the
+  // database), with the same secret.
+  const receiverPaths = servers.map(() => "");
   if (workloads.includes("webhooks")) {
-    const created = await fetch(`${first.base}/api/v1/webhook-endpoints`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${first.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ provider: "github", connectorSlug: "github", secret: SECRET }),
-    });
-    if (!created.ok) throw new Error(`endpoint: ${created.status} ${await created.text()}`);
-    const { endpoint } = (await created.json()) as { endpoint: { id: string } };
-    receiverPath = `/api/v1/connectors/webhooks/github/${endpoint.id}`;
+    for (const server of other === undefined ? [first] : [first, other]) {
+      const created = await fetch(`${server.base}/api/v1/webhook-endpoints`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${server.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ provider: "github", connectorSlug: "github", secret: SECRET }),
+      });
+      if (!created.ok) throw new Error(`endpoint: ${created.status} ${await created.text()}`);
+      const { endpoint } = (await created.json()) as { endpoint: { id: string } };
+      const path = `/api/v1/connectors/webhooks/github/${endpoint.id}`;
+      if (server === first) receiverPaths[0] = receiverPaths[1] = path;
+      else receiverPaths[2] = path;
+    }
   }
   // The webhook workload's anchor in an open loop: two plain Node receivers (no database), measured in
   // every round as Patchbay's replicas are (bench/replicas/plain-anchor.ts).
@@ -282,14 +314,18 @@ try {
 
   /** Starts the window's wrk processes (one per replica that gets load) and waits for all of them. */
   const load = async (workload: Workload, phase: Phase, tag: string, secs: string): Promise<WrkResult[]> => {
-    const targets = phase === "two" ? [...replicas] : [first as BenchServer];
+    const indexes = running[phase];
+    const targets = indexes.map((i) => servers[i] as BenchServer);
+    const paths = indexes.map((i) => receiverPaths[i] ?? "");
     const total = phase === "half" ? Math.floor(connections / 2) : connections;
     const split = targets.map((_, i) =>
       String(Math.floor(total / targets.length) + (i < total % targets.length ? 1 : 0)),
     );
     if (workload === "execute")
       return Promise.all(
-        targets.map((t, i) => wrkAsync(`${t.base}${EXECUTE_PATH}`, executeScript, split[i] ?? "1", secs)),
+        targets.map((t, i) =>
+          wrkAsync(`${t.base}${EXECUTE_PATH}`, executeScripts[indexes[i] ?? 0] ?? "", split[i] ?? "1", secs),
+        ),
       );
     if (rate > 0) {
       // The same total rate in "one" and "two", split over the replicas that get load; "half" sends one
@@ -310,7 +346,7 @@ try {
       try {
         return await Promise.all(
           targets.map((t, i) =>
-            openLoopAsync(`${t.base}${receiverPath}`, files[i] ?? "", phaseRate / targets.length, secs),
+            openLoopAsync(`${t.base}${paths[i]}`, files[i] ?? "", phaseRate / targets.length, secs),
           ),
         );
       } finally {
@@ -321,12 +357,12 @@ try {
       targets.map(async (_, i) => {
         const name = `${tag}-${i}`;
         const file = await writeDeliveries(dir, name, `${name}-`, deliveriesPerWindow, SECRET);
-        return wrkDeliveriesScript(dir, name, { path: receiverPath, deliveriesFile: file, status: 204 });
+        return wrkDeliveriesScript(dir, name, { path: paths[i] ?? "", deliveriesFile: file, status: 204 });
       }),
     );
     try {
       return await Promise.all(
-        targets.map((t, i) => wrkAsync(`${t.base}${receiverPath}`, scripts[i] ?? "", split[i] ?? "1", secs)),
+        targets.map((t, i) => wrkAsync(`${t.base}${paths[i]}`, scripts[i] ?? "", split[i] ?? "1", secs)),
       );
     } finally {
       for (const s of scripts) {
@@ -343,26 +379,38 @@ try {
    * gauges) would cost more from window to window, and on every replica.
    */
   const consumePullJobs = async (): Promise<void> => {
-    const url = first?.databaseUrl ?? "";
-    await query(
-      url,
-      `update pgboss.job set state = 'completed', started_on = now(), completed_on = now()
-        where name like 'webhook-pull-%' and state = 'created'`,
-    );
-    await query(url, "vacuum (analyze) pgboss.job");
+    for (const url of databaseUrls) {
+      await query(
+        url,
+        `update pgboss.job set state = 'completed', started_on = now(), completed_on = now()
+          where name like 'webhook-pull-%' and state = 'created'`,
+      );
+      await query(url, "vacuum (analyze) pgboss.job");
+    }
   };
 
-  /** One phase's window: replica 2 paused for phase one, CPU and counters read around the load. */
+  /** Pauses the servers a phase does not run (SIGSTOP) and returns what resumes them. */
+  const pauseOthers = (phase: Phase): (() => void) => {
+    const paused = pids.filter((_, i) => !running[phase].includes(i));
+    for (const pid of paused) process.kill(pid, "SIGSTOP");
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      for (const pid of paused) process.kill(pid, "SIGCONT");
+    };
+  };
+
+  /** One phase's window: the servers it does not run paused, CPU and counters read around the load. */
   const measure = async (workload: Workload, phase: Phase, round: number): Promise<Window> => {
     const tag = `w${round}${workload[0]}${phase}`;
-    const pause = phase !== "two";
-    if (pause) process.kill(pids[1], "SIGSTOP");
+    const resume = pauseOthers(phase);
     try {
       const db0 = await counters();
       const server0 = pids.map(processCpuMs);
       const io0 = pids.map(processIo);
       const pg0 = postgresCpu();
-      const sampler = await sampleWaits(adminUrl, dbName);
+      const sampler = await sampleWaits(adminUrl, dbNames);
       const results = await load(workload, phase, tag, seconds);
       const pg1 = postgresCpu();
       const waits = await sampler.stop();
@@ -375,7 +423,7 @@ try {
         const kind = kinds.get(pid) ?? "postmaster or ended";
         byKind.set(kind, (byKind.get(kind) ?? 0) + ms - (pg0.get(pid) ?? 0));
       }
-      if (pause) process.kill(pids[1], "SIGCONT");
+      resume();
       await sleep(STATS_SETTLE_MS);
       const db1 = await counters();
       const window: Window = {
@@ -388,7 +436,8 @@ try {
         p99: Math.max(...results.map((r) => r.p99)),
         errors: results.reduce((a, r) => a + r.errors, 0),
         ok: results.reduce((a, r) => a + r.ok, 0),
-        serverMs: [(server1[0] ?? 0) - (server0[0] ?? 0), (server1[1] ?? 0) - (server0[1] ?? 0)],
+        otherOk: phase === "apart" ? (results[1]?.ok ?? 0) : 0,
+        serverMs: [0, 1, 2].map((i) => (server1[i] ?? 0) - (server0[i] ?? 0)),
         postgresMs: postgresCpuBetween(pg0, pg1, others),
         syscalls: io1.reduce((a, x, i) => a + x.syscalls - (io0[i]?.syscalls ?? 0), 0),
         switches: io1.reduce((a, x, i) => a + x.switches - (io0[i]?.switches ?? 0), 0),
@@ -402,18 +451,25 @@ try {
         },
       };
       if (workload === "webhooks") {
-        const { rows } = await query(
-          first?.databaseUrl ?? "",
-          `select count(*)::int as events, count(j.id)::int as jobs, count(distinct j.created_on)::int as transactions
-           from webhook_events e left join pgboss.job j on j.id = e.job_id
-           where e.provider_event_id like '${tag}-%'`,
-        );
-        window.stored = rows[0] as { events: number; jobs: number; transactions: number };
+        const stored = { events: 0, jobs: 0, transactions: 0 };
+        for (const url of databaseUrls) {
+          const { rows } = await query(
+            url,
+            `select count(*)::int as events, count(j.id)::int as jobs, count(distinct j.created_on)::int as transactions
+             from webhook_events e left join pgboss.job j on j.id = e.job_id
+             where e.provider_event_id like '${tag}-%'`,
+          );
+          const row = rows[0] as typeof stored;
+          stored.events += row.events;
+          stored.jobs += row.jobs;
+          stored.transactions += row.transactions;
+        }
+        window.stored = stored;
         await consumePullJobs();
       }
       return window;
     } finally {
-      if (pause) process.kill(pids[1], "SIGCONT");
+      resume();
     }
   };
 
@@ -422,8 +478,12 @@ try {
     for (const phase of PHASES) {
       const results = await load(workload, phase, `warm${workload[0]}${phase}`, "3");
       const ok = results.reduce((a, r) => a + r.ok, 0);
-      if (workload === "execute") executeOk += ok;
-      else deliveriesPerWindow = Math.max(deliveriesPerWindow, Math.ceil((ok / 3) * Number(seconds) * 2));
+      if (workload === "execute") {
+        // "apart": the second load generator's calls are recorded in the other deployment's database.
+        const otherOk = phase === "apart" ? (results[1]?.ok ?? 0) : 0;
+        executeOk += ok - otherOk;
+        otherExecuteOk += otherOk;
+      } else deliveriesPerWindow = Math.max(deliveriesPerWindow, Math.ceil((ok / 3) * Number(seconds) * 2));
     }
   }
   if (workloads.includes("webhooks")) await consumePullJobs();
@@ -434,13 +494,14 @@ try {
   }
 
   // Idle cost: both replicas' and PostgreSQL's CPU per second with no load at all (background work:
-  // job queue polling and maintenance, recorder and cache timers), one replica (replica 2 paused) and two.
+  // job queue polling and maintenance, recorder and cache timers), one replica (replica 2 paused) and two
+  // (the other deployment's server paused in both).
   const idle: Record<"one" | "two", { serverMsPerS: number; postgresMsPerS: number }> = {
     one: { serverMsPerS: 0, postgresMsPerS: 0 },
     two: { serverMsPerS: 0, postgresMsPerS: 0 },
   };
   for (const phase of ["one", "two"] as const) {
-    if (phase === "one") process.kill(pids[1], "SIGSTOP");
+    const resume = pauseOthers(phase);
     try {
       const server0 = pids.map(processCpuMs);
       const pg0 = postgresCpu();
@@ -449,12 +510,11 @@ try {
       const server1 = pids.map(processCpuMs);
       const { others } = await processKinds();
       idle[phase] = {
-        serverMsPerS:
-          ((server1[0] ?? 0) - (server0[0] ?? 0) + (server1[1] ?? 0) - (server0[1] ?? 0)) / Number(seconds),
+        serverMsPerS: server1.reduce((a, ms, i) => a + ms - (server0[i] ?? 0), 0) / Number(seconds),
         postgresMsPerS: postgresCpuBetween(pg0, pg1, others) / Number(seconds),
       };
     } finally {
-      if (phase === "one") process.kill(pids[1], "SIGCONT");
+      resume();
     }
   }
   // The warm-up's statistics are flushed before the first window reads its starting counters.
@@ -468,8 +528,11 @@ try {
       for (const phase of order) {
         const w = await measure(workload, phase, round);
         windows.push(w);
-        if (workload === "execute") executeOk += w.ok;
-        const server = ((w.serverMs[0] + w.serverMs[1]) * 1000) / w.ok;
+        if (workload === "execute") {
+          executeOk += w.ok - w.otherOk;
+          otherExecuteOk += w.otherOk;
+        }
+        const server = (w.serverMs.reduce((a, ms) => a + ms, 0) * 1000) / w.ok;
         const pg = (w.postgresMs * 1000) / w.ok;
         process.stderr.write(
           `round ${round} ${workload} ${phase}: ${w.rps.toFixed(0)} req/s, server ${server.toFixed(0)} µs/call, PostgreSQL ${pg.toFixed(0)} µs/call, errors ${w.errors}\n`,
@@ -509,7 +572,7 @@ try {
   const loadAtEnd = loadavg();
 
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  const serverUs = (w: Window) => ((w.serverMs[0] + w.serverMs[1]) * 1000) / w.ok;
+  const serverUs = (w: Window) => (w.serverMs.reduce((a, ms) => a + ms, 0) * 1000) / w.ok;
   const pgUs = (w: Window) => (w.postgresMs * 1000) / w.ok;
   const of = (workload: Workload, phase: Phase) =>
     windows.filter((w) => w.workload === workload && w.phase === phase);
@@ -518,6 +581,7 @@ try {
     one: "one replica",
     two: "two replicas",
     half: rate > 0 ? "one replica, half the rate" : "one replica, half the connections",
+    apart: "two deployments, a database each",
   };
   const lines = [
     `replica benchmark: ${rounds} rounds × ${seconds} s per phase, ${connections} connections (split evenly over two wrk processes for two replicas), ` +
@@ -548,8 +612,9 @@ try {
   lines.push(
     "",
     // two ÷ half compares the same load per replica: what a second replica itself costs.
-    "| workload | server: two ÷ one | PostgreSQL: two ÷ one | both: two ÷ one | target | server: half ÷ one | PostgreSQL: half ÷ one | server: two ÷ half | PostgreSQL: two ÷ half |",
-    "|---|---|---|---|---|---|---|---|---|",
+    // two ÷ apart compares two processes on one database with two on a database each: what sharing it costs.
+    "| workload | server: two ÷ one | PostgreSQL: two ÷ one | both: two ÷ one | target | server: half ÷ one | PostgreSQL: half ÷ one | server: two ÷ half | PostgreSQL: two ÷ half | server: two ÷ apart | PostgreSQL: two ÷ apart | both: two ÷ apart |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const workload of workloads) {
     const one = of(workload, "one");
@@ -560,9 +625,12 @@ try {
       half.length === 0 ? "–" : `${((med(half, f) / med(one, f)) * 100).toFixed(1)} %`;
     const twoToHalf = (f: (w: Window) => number) =>
       half.length === 0 ? "–" : `${((med(two, f) / med(half, f)) * 100).toFixed(1)} %`;
+    const apart = of(workload, "apart");
+    const twoToApart = (f: (w: Window) => number) =>
+      apart.length === 0 ? "–" : `${((med(two, f) / med(apart, f)) * 100).toFixed(1)} %`;
     const both = ratio((w) => serverUs(w) + pgUs(w));
     lines.push(
-      `| ${workload} | ${(ratio(serverUs) * 100).toFixed(1)} % | ${(ratio(pgUs) * 100).toFixed(1)} % | ${(both * 100).toFixed(1)} % | ${ratio(serverUs) <= 1.1 && ratio(pgUs) <= 1.1 ? "within 110 %" : "OVER 110 %"} | ${halfRatio(serverUs)} | ${halfRatio(pgUs)} | ${twoToHalf(serverUs)} | ${twoToHalf(pgUs)} |`,
+      `| ${workload} | ${(ratio(serverUs) * 100).toFixed(1)} % | ${(ratio(pgUs) * 100).toFixed(1)} % | ${(both * 100).toFixed(1)} % | ${ratio(serverUs) <= 1.1 && ratio(pgUs) <= 1.1 ? "within 110 %" : "OVER 110 %"} | ${halfRatio(serverUs)} | ${halfRatio(pgUs)} | ${twoToHalf(serverUs)} | ${twoToHalf(pgUs)} | ${twoToApart(serverUs)} | ${twoToApart(pgUs)} | ${twoToApart((w) => serverUs(w) + pgUs(w))} |`,
     );
   }
   if (anchorWindows.length > 0) {
@@ -692,24 +760,35 @@ try {
     );
   }
 
+  await other?.stop();
   await second.stop();
   await first.stop();
   if (workloads.includes("execute")) {
-    const records = await countExecutionRecords(first.databaseUrl, "echo");
-    const rows = recordsOf(records, "succeeded");
     const windowsRun = (1 + rounds) * PHASES.length;
-    lines.push(
-      "",
-      `execution records: ${rows} succeeded rows for ${executeOk} successful Execute calls counted by wrk (incl. warm-up and probes); ` +
-        `difference ${rows - executeOk} (calls in flight when a load run stopped, at most ${windowsRun * connections})`,
-      rows >= executeOk && rows - executeOk <= windowsRun * connections
-        ? "records: every counted call has its record"
-        : "records: MISMATCH",
-    );
+    const deployments: [BenchServer, number][] = [[first, executeOk]];
+    if (other !== undefined) deployments.push([other, otherExecuteOk]);
+    for (const [server, counted] of deployments) {
+      const rows = recordsOf(await countExecutionRecords(server.databaseUrl, "echo"), "succeeded");
+      lines.push(
+        "",
+        `execution records${server === other ? " (the other deployment)" : ""}: ${rows} succeeded rows for ${counted} successful Execute calls counted by wrk (incl. warm-up and probes); ` +
+          `difference ${rows - counted} (calls in flight when a load run stopped, at most ${windowsRun * connections})`,
+        rows >= counted && rows - counted <= windowsRun * connections
+          ? "records: every counted call has its record"
+          : "records: MISMATCH",
+      );
+    }
   }
   process.stdout.write(`${lines.join("\n")}\n`);
 } finally {
   await anchor?.stop();
+  if (other !== undefined) {
+    try {
+      process.kill(other.process.pid ?? 0, "SIGCONT");
+    } catch {}
+    await other.stop();
+    await other.dropDatabase();
+  }
   if (second !== undefined) {
     try {
       process.kill(second.process.pid ?? 0, "SIGCONT");
