@@ -123,6 +123,8 @@ export interface Config {
   readonly googleJwksUrl: string;
   /** Seconds between looks for expired job leases (a crashed worker's job is picked up again). */
   readonly jobSuperviseSeconds: number;
+  /** Under concurrent load, how long a webhook batch waits to fill before its commit (ms; 0: never). */
+  readonly webhookCommitWaitMs: number;
   /**
    * Development only: webhook setup commands may register callback URLs providers cannot reach
    * (localhost, private addresses, plain http), e.g. behind a tunnel or against a fake provider.
@@ -292,6 +294,7 @@ export function loadConfig(env: Env = process.env, isTerminal = Boolean(process.
     googleJwksUrl:
       read(env, "PATCHBAY_GOOGLE_JWKS_URL", httpUrl) ?? "https://www.googleapis.com/oauth2/v3/certs",
     jobSuperviseSeconds: read(env, "PATCHBAY_JOB_SUPERVISE_S", integer(1, 3600)) ?? 5,
+    webhookCommitWaitMs: read(env, "PATCHBAY_WEBHOOK_COMMIT_WAIT_MS", integer(0, 1000)) ?? 10,
     webhookAllowInsecureCallbacks:
       read(
         env,

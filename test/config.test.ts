@@ -71,6 +71,7 @@ describe("loadConfig defaults", () => {
     expect(config.scriptQueueMax).toBe(256);
     expect(config.googleJwksUrl).toBe("https://www.googleapis.com/oauth2/v3/certs");
     expect(config.jobSuperviseSeconds).toBe(5);
+    expect(config.webhookCommitWaitMs).toBe(10);
     expect(config.webhookAllowInsecureCallbacks).toBe(false);
   });
 
@@ -192,6 +193,7 @@ describe("loadConfig with values", () => {
         PATCHBAY_SCRIPT_QUEUE_MAX: "0",
         PATCHBAY_GOOGLE_JWKS_URL: "http://127.0.0.1:9/certs",
         PATCHBAY_JOB_SUPERVISE_S: "2",
+        PATCHBAY_WEBHOOK_COMMIT_WAIT_MS: "0",
         PATCHBAY_WEBHOOK_ALLOW_INSECURE_CALLBACKS: "true",
       },
       false,
@@ -232,6 +234,7 @@ describe("loadConfig with values", () => {
       scriptQueueMax: 0,
       googleJwksUrl: "http://127.0.0.1:9/certs",
       jobSuperviseSeconds: 2,
+      webhookCommitWaitMs: 0,
       webhookAllowInsecureCallbacks: true,
     });
   });

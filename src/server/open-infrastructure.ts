@@ -39,6 +39,7 @@ export type InfrastructureSettings = Pick<
   | "publicUrl"
   | "googleJwksUrl"
   | "jobSuperviseSeconds"
+  | "webhookCommitWaitMs"
   | "webhookAllowInsecureCallbacks"
 >;
 
@@ -134,6 +135,7 @@ export async function openInfrastructure(
     publicUrl: config.publicUrl,
     googleJwksUrl: config.googleJwksUrl,
     superviseSeconds: config.jobSuperviseSeconds,
+    commitWaitMs: config.webhookCommitWaitMs,
     allowInsecureCallbacks: config.webhookAllowInsecureCallbacks,
     now,
     metrics: context.metrics?.webhooks,

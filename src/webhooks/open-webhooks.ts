@@ -42,6 +42,8 @@ export interface WebhookSettings {
   readonly googleJwksUrl: string;
   /** How often expired job leases are looked for (PATCHBAY_JOB_SUPERVISE_S). */
   readonly superviseSeconds: number;
+  /** Under concurrent load, how long a batch of deliveries waits to fill before its commit (ms). */
+  readonly commitWaitMs?: number;
   /** The server's one clock. */
   readonly now: () => Date;
   /** The webhook metrics; undefined when metrics are off. */
@@ -94,7 +96,7 @@ export async function openWebhooks(settings: WebhookSettings): Promise<Webhooks>
     connections: 1,
     logger: settings.logger,
   });
-  const writer = createEventWriter(events.transaction, jobs, { metrics });
+  const writer = createEventWriter(events.transaction, jobs, { metrics, waitMs: settings.commitWaitMs });
   const endpoints = createEndpointCache(endpointStore, settings.secretBox, { caching: false });
   const stopHearing = await hearEndpointChanges(settings.notifications, endpoints);
   const deps: WebhookDeps = {

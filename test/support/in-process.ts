@@ -47,6 +47,7 @@ export async function startInProcess(): Promise<InProcess> {
         publicUrl: "http://127.0.0.1:1",
         googleJwksUrl: "http://127.0.0.1:1/jwks",
         jobSuperviseSeconds: 60,
+        webhookCommitWaitMs: 10,
         webhookAllowInsecureCallbacks: false,
       },
       { logger, secretBox: createSecretBox([masterKey]), pageTokenKey: masterKey, now, opened },

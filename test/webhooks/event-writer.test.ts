@@ -14,7 +14,8 @@ import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 // The group commit on real PostgreSQL (the migrated schema): a row the database refuses for its data
 // fails its own delivery only, never the others committed in the same batch. The receiver refuses such
-// ids before they get here; this is the second net.
+// ids before they get here; this is the second net. And how big a batch gets: a lone write commits at
+// once, and under concurrent load a batch waits to fill.
 
 describe("the event writer's group commit keeps a batch's good rows", () => {
   let pgdb: TestDatabase;
@@ -52,7 +53,10 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
       },
     });
     await db.migrate();
-    await sql("create table test_jobs (id uuid primary key, lock_timeout text not null)");
+    // `tx`: the transaction each job was committed in.
+    await sql(
+      "create table test_jobs (id uuid primary key, lock_timeout text not null, tx bigint not null default txid_current())",
+    );
     // The database's own lock_timeout, which the writer's connections (opened later) start with.
     await sql(`alter database "${new URL(pgdb.url).pathname.slice(1)}" set lock_timeout = '7s'`);
     await sql(`insert into webhook_endpoints (id, tenant_id, provider, connector_slug, sealed_secret, verified,
@@ -141,5 +145,66 @@ describe("the event writer's group commit keeps a batch's good rows", () => {
       await stalled.query("rollback").catch(() => undefined);
       await stalled.end();
     }
+  });
+
+  /** The transaction each write's job was committed in. */
+  const txOf = async (written: readonly NewEvent[]): Promise<string[]> => {
+    const rows = await sql("select id, tx from test_jobs");
+    const byId = new Map(rows.map((row) => [String(row.id), String(row.tx)]));
+    return written.map((e) => byId.get(e.jobId) ?? "missing");
+  };
+  /** Lets the writer's callbacks of a finished commit run (microtasks, then one turn of the loop). */
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it("commits each write at once when every write waits for the one before", async () => {
+    // A wait long enough that a batch waiting to fill would time the test out.
+    const writer = createEventWriter(events.transaction, jobs, { fillTo: 8, waitMs: 600_000 });
+    const written = ["one", "two", "three"].map((name) => event(`evt_sequential_${name}`));
+    for (const e of written) await expect(writer.write(e)).resolves.toBe(true);
+    expect(new Set(await txOf(written)).size).toBe(3);
+  });
+  it("under concurrent load waits until a batch holds fillTo writes, then commits them together", async () => {
+    const writer = createEventWriter(events.transaction, jobs, { fillTo: 4, waitMs: 600_000 });
+    const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map((name) => event(`evt_fill_${name}`));
+    if (a === undefined || b === undefined || c === undefined || d === undefined || e === undefined)
+      throw new Error("five events");
+    // `a` commits at once; `b` and `c` arrive while it commits: the load is concurrent.
+    const first = writer.write(a);
+    const waiting = [writer.write(b), writer.write(c)];
+    await expect(first).resolves.toBe(true);
+    await settle();
+    // Two of four: still waiting, not committed.
+    expect(writer.waiting()).toBe(2);
+    expect(await txOf([b, c])).toEqual(["missing", "missing"]);
+    // The fourth fills the batch: it commits at once.
+    const filled = [writer.write(d), writer.write(e)];
+    expect(await Promise.all([...waiting, ...filled])).toEqual([true, true, true, true]);
+    const txs = await txOf([a, b, c, d, e]);
+    expect(new Set(txs.slice(1)).size).toBe(1);
+    expect(txs[0]).not.toBe(txs[1]);
+  });
+  it("commits a batch that does not fill once its first write has waited waitMs", async () => {
+    const writer = createEventWriter(events.transaction, jobs, { fillTo: 8, waitMs: 20 });
+    const [a, b] = ["a", "b"].map((name) => event(`evt_wait_${name}`));
+    if (a === undefined || b === undefined) throw new Error("two events");
+    const first = writer.write(a);
+    const second = writer.write(b);
+    await expect(first).resolves.toBe(true);
+    await settle();
+    expect(writer.waiting()).toBe(1);
+    await expect(second).resolves.toBe(true);
+    expect(writer.waiting()).toBe(0);
+  });
+  it("with waitMs 0 commits what waits as soon as the commit before it ends", async () => {
+    const writer = createEventWriter(events.transaction, jobs, { fillTo: 8, waitMs: 0 });
+    const [a, b] = ["a", "b"].map((name) => event(`evt_nowait_${name}`));
+    if (a === undefined || b === undefined) throw new Error("two events");
+    const first = writer.write(a);
+    const second = writer.write(b);
+    await expect(first).resolves.toBe(true);
+    await settle();
+    // Already taken into the next commit.
+    expect(writer.waiting()).toBe(0);
+    await expect(second).resolves.toBe(true);
   });
 });

@@ -66,6 +66,8 @@ function isDataError(error: unknown): boolean {
 
 interface Waiting {
   readonly event: NewEvent;
+  /** When it was written (performance.now()): a batch waits for more at most `waitMs` after its first. */
+  readonly at: number;
   resolve(stored: boolean): void;
   reject(error: unknown): void;
   /**
@@ -75,25 +77,52 @@ interface Waiting {
   readonly restore?: (<R>(work: () => R) => R) | undefined;
 }
 
+/** What {@link createEventWriter} batches by. */
+export interface EventWriterOptions {
+  /** The most deliveries one transaction commits (256). */
+  readonly maxBatch?: number;
+  /** Transactions committing at once (1). */
+  readonly maxInFlight?: number;
+  /** Under concurrent load, a batch waits until it holds this many deliveries (8)… */
+  readonly fillTo?: number;
+  /** …or until its first has waited this long, in ms (10; 0 commits whatever waits at once). */
+  readonly waitMs?: number | undefined;
+  readonly metrics?: WebhookMetrics | undefined;
+}
+
 /**
  * Group commit for the receiver: deliveries that arrive while a transaction is committing wait and go
  * together in the next one (one multi-row INSERT of events, the duplicates skipped by the dedupe index,
  * and one multi-row insert of their jobs), so a burst costs a few commits instead of one per delivery.
- * A lone delivery is committed at once. A batch costs two round trips (BEGIN with the events' INSERT, then
- * the jobs' INSERT with COMMIT; see {@link PipelinedTransaction}). One commit runs at a time by default:
- * measured on PostgreSQL (bench/webhooks), a second concurrent one only splits the batches and costs
- * throughput. Every caller still answers only after its own event and job are committed; copies of one
- * event in the same batch store it once, and only one of them gets `true`.
+ * A batch costs two round trips (BEGIN with the events' INSERT, then the jobs' INSERT with COMMIT; see
+ * {@link PipelinedTransaction}). One commit runs at a time by default: measured on PostgreSQL
+ * (bench/webhooks), a second concurrent one only splits the batches and costs throughput. Every caller
+ * still answers only after its own event and job are committed; copies of one event in the same batch
+ * store it once, and only one of them gets `true`.
+ *
+ * How big a batch gets: a delivery that finds the writer idle, after a commit that left nobody waiting,
+ * is committed at once (one at a time, or a sender that waits for each answer, pays no wait). Once
+ * deliveries arrive while a commit runs, the load is concurrent, and the next batch waits until it holds
+ * `fillTo` deliveries or its first has waited `waitMs`. A transaction costs PostgreSQL a fixed part
+ * (BEGIN, COMMIT and its WAL flush: about as much as three deliveries' rows) and the server its round
+ * trips, so without the wait a batch held what arrived during one commit: its size, and the cost per
+ * delivery, followed each replica's own rate, and the same load spread over more replicas cost the
+ * database more per delivery (bench/replicas).
  */
 export function createEventWriter(
   transaction: PipelinedTransaction,
   jobs: JobQueue,
-  options: { maxBatch?: number; maxInFlight?: number; metrics?: WebhookMetrics | undefined } = {},
+  options: EventWriterOptions = {},
 ): EventWriter {
   const maxBatch = options.maxBatch ?? 256;
   const maxInFlight = options.maxInFlight ?? 1;
+  const fillTo = Math.min(options.fillTo ?? 8, maxBatch);
+  const waitMs = options.waitMs ?? 10;
   const queue: Waiting[] = [];
   let inFlight = 0;
+  // Deliveries arrived while the last commit ran: the next batch waits to fill (see above).
+  let concurrent = false;
+  let timer: NodeJS.Timeout | undefined;
 
   /** Counts the committed events by provider. */
   function count(events: readonly NewEvent[], stored: ReadonlySet<string>): void {
@@ -181,8 +210,27 @@ export function createEventWriter(
     }
   }
 
+  /** How long the waiting batch still waits to fill, in ms (0: commit it now). */
+  function fillWait(): number {
+    const first = queue[0];
+    if (!concurrent || waitMs <= 0 || first === undefined || queue.length >= fillTo) return 0;
+    return Math.max(0, first.at + waitMs - performance.now());
+  }
+
   function pump(): void {
     while (inFlight < maxInFlight && queue.length > 0) {
+      const wait = fillWait();
+      if (wait > 0) {
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          pump();
+        }, wait);
+        return;
+      }
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
       const batch = queue.splice(0, maxBatch);
       inFlight++;
       const restore = batch[0]?.restore;
@@ -193,6 +241,7 @@ export function createEventWriter(
         )
         .finally(() => {
           inFlight--;
+          concurrent = queue.length > 0;
           pump();
         });
     }
@@ -204,9 +253,15 @@ export function createEventWriter(
         // A batch's statements are observed (the tracer's statement spans) in the context of the write
         // that starts it: that delivery's. A lone write commits at once, in its own context; the first
         // write of a batch that waits keeps its context, or its batch would commit in the context of
-        // whichever write started the commits before it, long finished.
-        const waits = inFlight >= maxInFlight && queue.length % maxBatch === 0;
-        queue.push({ event, resolve, reject, restore: waits ? AsyncLocalStorage.snapshot() : undefined });
+        // whichever write (or timer) started it, long finished.
+        const waits = (inFlight >= maxInFlight || concurrent) && queue.length % maxBatch === 0;
+        queue.push({
+          event,
+          at: performance.now(),
+          resolve,
+          reject,
+          restore: waits ? AsyncLocalStorage.snapshot() : undefined,
+        });
         pump();
       });
     },
