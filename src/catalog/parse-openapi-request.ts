@@ -31,15 +31,18 @@ export async function parseOpenApiRequest(
     );
   }
   if (req.name !== "") requireSlug(req.name, "name");
+  // A URL is fetched only once the import has its tenant's place (a refused import fetches nothing).
+  const url = source.case === "url" ? source.value : undefined;
   const input =
-    source.case === "url"
-      ? await fetchOpenApiDocument(
-          deps.outbound.guard,
-          source.value,
-          deps.requestLimits?.openapiBytes ?? MAX_DOCUMENT_BYTES,
-          signal,
-        )
-      : source.value;
+    url === undefined
+      ? source.value
+      : () =>
+          fetchOpenApiDocument(
+            deps.outbound.guard,
+            url,
+            deps.requestLimits?.openapiBytes ?? MAX_DOCUMENT_BYTES,
+            signal,
+          );
   const draft = await deps.openapi.parse(input, {
     field: source.case,
     select: req.operations,

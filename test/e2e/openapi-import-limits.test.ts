@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { MAX_PER_TENANT, MAX_WAITING } from "../../src/connectors/openapi/openapi-importer.ts";
 import { fixture } from "../connectors/openapi/fixtures.ts";
+import { startHeldUpstream } from "../support/held-upstream.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const PETSTORE = fixture("@readme/oas-examples/3.0/json/petstore.json");
@@ -148,6 +149,47 @@ describe("OpenAPI imports share the import worker fairly (over the wire)", () =>
     await expect(
       catalog.parseOpenApi({ source: { case: "document", value: slow } }, as(mallory)),
     ).resolves.toMatchObject({ draft: { name: "slow" } });
+  }, 120_000);
+
+  it(`fetches a tenant's description URLs only while it has a place: past ${MAX_PER_TENANT}, refused before any request`, async () => {
+    const upstream = await startHeldUpstream();
+    try {
+      const catalog = client();
+      const fromUrl = (key: string, tag: string) =>
+        outcome(
+          catalog.parseOpenApi({ source: { case: "url", value: `${upstream.url}?tag=${tag}` } }, as(key)),
+        );
+      /** Waits until the upstream has seen `n` requests (the fetches are held there until released). */
+      const seen = async (n: number) => {
+        while (upstream.requests.length < n) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      const held = Array.from({ length: MAX_PER_TENANT }, (_, i) => fromUrl(mallory, `mallory-${i}`));
+      await seen(MAX_PER_TENANT);
+      // Every place is taken by a fetch: more are refused at once, and their URLs are never requested.
+      for (let i = 0; i < 5; i++)
+        expect(await fromUrl(mallory, `mallory-extra-${i}`)).toEqual({
+          ok: false,
+          code: Code.ResourceExhausted,
+          message: `this tenant already has ${MAX_PER_TENANT} OpenAPI imports running or waiting (the most one tenant may); try again when one has finished`,
+        });
+      // Another tenant's fetch still gets its place.
+      const other = fromUrl(alice, "alice");
+      await seen(MAX_PER_TENANT + 1);
+      expect([...upstream.arrived].sort()).toEqual(
+        ["alice", ...Array.from({ length: MAX_PER_TENANT }, (_, i) => `mallory-${i}`)].sort(),
+      );
+      // Released, each held fetch ends its import (the upstream answers "{}", not a description).
+      upstream.release();
+      for (const o of await Promise.all([...held, other]))
+        expect(o).toMatchObject({ ok: false, code: Code.InvalidArgument });
+      // The places are given back.
+      await expect(
+        catalog.parseOpenApi({ source: { case: "document", value: PETSTORE } }, as(mallory)),
+      ).resolves.toMatchObject({ draft: { name: "swagger-petstore" } });
+      expect(upstream.requests).toHaveLength(MAX_PER_TENANT + 1);
+    } finally {
+      await upstream.close();
+    }
   }, 120_000);
 
   it("imports schemas that are only $refs to each other (A → B → A) as accepting any value, with a warning", async () => {

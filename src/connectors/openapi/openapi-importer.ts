@@ -30,7 +30,9 @@ const OUT_OF_MEMORY = /heap out of memory/i;
 export const MAX_WAITING = 8;
 /**
  * One tenant's imports, running and waiting, beyond this are refused (RESOURCE_EXHAUSTED): one tenant
- * cannot fill the queue the whole server shares, and another's import still gets a place.
+ * cannot fill the queue the whole server shares, and another's import still gets a place. A description
+ * fetched from a URL holds its place while it is fetched, so one tenant also cannot make the server
+ * fetch more than this many descriptions (each up to PATCHBAY_MAX_OPENAPI_BYTES) at once.
  */
 export const MAX_PER_TENANT = 2;
 /**
@@ -45,6 +47,12 @@ export const MAX_PER_TENANT = 2;
 export const IMPORT_TIMEOUT_MS = 60_000;
 /** An idle worker is ended after this long, giving its memory back. */
 const IDLE_MS = 30_000;
+
+/**
+ * A description to import, or what fetches it (ParseOpenApi's `url`): called only once the import has
+ * its tenant's place, so a refused import fetches nothing.
+ */
+export type ImportInput = string | object | (() => Promise<string>);
 
 /** Options of {@link OpenApiImporter.parse} beyond the import's own. */
 export interface OffThreadOptions extends ParseOpenApiOptions {
@@ -70,7 +78,7 @@ export interface OpenApiImporter {
    * Imports one description; at most {@link MAX_WAITING} imports wait behind the running one, and at
    * most {@link MAX_PER_TENANT} of one tenant's run or wait (more are refused with RESOURCE_EXHAUSTED).
    */
-  parse(input: string | object, options?: OffThreadOptions): Promise<OpenApiDraft>;
+  parse(input: ImportInput, options?: OffThreadOptions): Promise<OpenApiDraft>;
   /**
    * Ends the worker now: the running import and every waiting one fail as stopped. For shutdown and
    * one-shot commands (the parser may leave timers in the worker after a refusal). A later import starts
@@ -210,7 +218,16 @@ export function createOpenApiImporter(): OpenApiImporter {
     await exited;
   }
 
-  function parse(input: string | object, options: OffThreadOptions = {}): Promise<OpenApiDraft> {
+  /** The refusal of an import while the server's queue is full, or `undefined` when it has room. */
+  function queueFull(): ConnectError | undefined {
+    if (waiting.length < MAX_WAITING) return undefined;
+    return new ConnectError(
+      `${MAX_WAITING} OpenAPI imports are already waiting on this server (the most it queues); try again shortly`,
+      Code.ResourceExhausted,
+    );
+  }
+
+  function parse(input: ImportInput, options: OffThreadOptions = {}): Promise<OpenApiDraft> {
     const { onProgress, signal, tenant, ...rest } = options;
     const held = tenant === undefined ? 0 : (tenants.get(tenant) ?? 0);
     if (held >= MAX_PER_TENANT) {
@@ -221,18 +238,38 @@ export function createOpenApiImporter(): OpenApiImporter {
         ),
       );
     }
-    if (waiting.length >= MAX_WAITING) {
-      return Promise.reject(
-        new ConnectError(
-          `${MAX_WAITING} OpenAPI imports are already waiting on this server (the most it queues); try again shortly`,
-          Code.ResourceExhausted,
-        ),
-      );
-    }
+    const full = queueFull();
+    if (full !== undefined) return Promise.reject(full);
     if (signal?.aborted)
       return Promise.reject(new ConnectError("the caller canceled the import", Code.Canceled));
     if (tenant !== undefined) tenants.set(tenant, held + 1);
-    const imported = new Promise<OpenApiDraft>((resolve, reject) => {
+    // A description behind a URL is fetched holding the place; the queue may have filled meanwhile.
+    const imported =
+      typeof input === "function"
+        ? (input as () => Promise<string>)().then((fetched) => {
+            const fullNow = queueFull();
+            if (fullNow !== undefined) throw fullNow;
+            if (signal?.aborted) throw new ConnectError("the caller canceled the import", Code.Canceled);
+            return enqueue(fetched, rest, onProgress, signal);
+          })
+        : enqueue(input, rest, onProgress, signal);
+    if (tenant === undefined) return imported;
+    // The tenant's place is given back however the import ends (done, failed, canceled, stopped).
+    return imported.finally(() => {
+      const left = (tenants.get(tenant) ?? 1) - 1;
+      if (left > 0) tenants.set(tenant, left);
+      else tenants.delete(tenant);
+    });
+  }
+
+  /** Queues an import for the worker; it settles when the worker has answered it (or it was dropped). */
+  function enqueue(
+    input: string | object,
+    rest: ImportRequest["options"],
+    onProgress: ((progress: ImportProgress) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<OpenApiDraft> {
+    return new Promise<OpenApiDraft>((resolve, reject) => {
       const pending: Pending = {
         request: { id: nextId++, input, options: rest },
         onProgress,
@@ -257,13 +294,6 @@ export function createOpenApiImporter(): OpenApiImporter {
       );
       waiting.push(pending);
       next();
-    });
-    if (tenant === undefined) return imported;
-    // The tenant's place is given back however the import ends (done, failed, canceled, stopped).
-    return imported.finally(() => {
-      const left = (tenants.get(tenant) ?? 1) - 1;
-      if (left > 0) tenants.set(tenant, left);
-      else tenants.delete(tenant);
     });
   }
 
