@@ -82,7 +82,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const base: pino.LoggerOptions = {
     level: options.level,
     base: { service: "patchbay" },
-    redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
+    // A field that is there but unset (a database error's `detail` when PostgreSQL gave none) stays out of
+    // the line, rather than reading as if it had held something.
+    redact: { paths: [...REDACT_PATHS], censor: (value) => (value === undefined ? undefined : "[redacted]") },
     timestamp: isoTimeOncePerMs(),
     formatters: { level: (label) => ({ level: label }) },
   };

@@ -90,4 +90,16 @@ describe("a logged database error keeps its code and drops the data PostgreSQL q
     expect(JSON.stringify(line)).not.toContain("Jane Roe");
     expect(JSON.stringify(line)).toContain("22P05");
   });
+
+  it("leaves out a field PostgreSQL gave no value (no `[redacted]` where there was nothing)", async () => {
+    // A unique violation has a detail and no `where`; the driver's error holds both fields.
+    const { line, error } = await logged(
+      client.query("insert into people values ($1, $2, null)", [PERSONAL, "x"]),
+    );
+    expect(Object.hasOwn(error as object, "where")).toBe(true);
+    expect((error as { where?: unknown }).where).toBeUndefined();
+    const err = line.err as Record<string, unknown>;
+    expect(err.detail).toBe("[redacted]");
+    expect(Object.hasOwn(err, "where")).toBe(false);
+  });
 });
