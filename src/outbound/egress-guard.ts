@@ -72,9 +72,14 @@ export function createEgressGuard(policy: EgressPolicy, resolve: ResolveHost): E
       fetch: (async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
         const url = input instanceof Request ? input.url : String(input);
         const { hostname } = checkUrl(url);
-        const answer = await undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<
-          typeof undiciFetch
-        >[1]);
+        // Never followed here: a redirect to an IP literal would not pass the pinned lookup, so it could
+        // reach an address the policy refuses. A caller that follows redirects checks each hop itself.
+        const redirect = init?.redirect === "error" ? "error" : "manual";
+        const answer = await undiciFetch(url, {
+          ...(init as object),
+          redirect,
+          dispatcher: agent,
+        } as Parameters<typeof undiciFetch>[1]);
         return cappedResponse(
           {
             status: answer.status,
