@@ -11,8 +11,10 @@ export interface ListenOptions {
   host: string;
   /** PEM files; with them the port speaks TLS and picks h2 or http/1.1 by ALPN. */
   tls?: { certFile: string; keyFile: string } | undefined;
-  /** A connection that sends nothing for this long is closed. */
+  /** A connection that sends nothing for this long is closed, as is an HTTP/2 one that opens no stream. */
   idleTimeoutMs?: number;
+  /** An HTTP/2 session quiet for this long is closed (ten times `idleTimeoutMs`). */
+  sessionIdleTimeoutMs?: number;
   /** Sees every HTTP/2 request stream first (HTTP/1.1 requests go to the handler as they are). */
   onStream?: StreamHandler | undefined;
 }
@@ -102,7 +104,13 @@ export async function listen(handler: NodeHandler, options: ListenOptions): Prom
   h2.on("session", (session: http2.Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
-    session.setTimeout(idleTimeoutMs * 10, () => session.close());
+    session.setTimeout(options.sessionIdleTimeoutMs ?? idleTimeoutMs * 10, () => session.close());
+    // A session that opens no stream within the idle timeout is closed, as an idle connection is: the
+    // preface and its settings alone hold nothing open for ten times as long.
+    const unused = setTimeout(() => session.close(), idleTimeoutMs);
+    unused.unref();
+    session.once("stream", () => clearTimeout(unused));
+    session.once("close", () => clearTimeout(unused));
     if (draining) session.close();
   });
 

@@ -319,6 +319,16 @@ describe("listen (cleartext)", () => {
     await once(socket, "close");
   });
 
+  it("closes an HTTP/2 connection that sends the preface and settings but opens no stream within the idle timeout", async () => {
+    // The session's own quiet timeout is far beyond the test's: only opening no stream closes it.
+    const listener = await start({ idleTimeoutMs: 50, sessionIdleTimeoutMs: LONG_GRACE_MS });
+    const session = http2.connect(`http://${HOST}:${listener.port}`);
+    cleanups.push(() => session.destroy());
+    session.on("error", () => undefined);
+    await once(session, "connect");
+    await once(session, "close");
+  });
+
   it("fails to start on a port that is already taken", async () => {
     const taken = await start();
     await expect(listen(handler, { host: HOST, port: taken.port })).rejects.toMatchObject({
