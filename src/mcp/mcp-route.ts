@@ -7,6 +7,8 @@ import { codeName } from "../protocol/errors.ts";
 import { REQUEST_ID_HEADER } from "../protocol/headers.ts";
 import { httpStatusOf } from "../protocol/http-status.ts";
 import type { NodeReq, NodeRes } from "../protocol/node-types.ts";
+import { admitPlaces } from "./admit-places.ts";
+import { batchCost } from "./batch-cost.ts";
 import { narrowingOf } from "./check-narrowing.ts";
 import { checkReplies } from "./check-replies.ts";
 import type { McpDeps } from "./mcp-deps.ts";
@@ -150,15 +152,23 @@ export function createMcpHandler(deps: McpDeps): McpHandler {
       res.end();
       return { procedure, principal: principal.keyId, error: undefined };
     }
-    // One in-flight count per key across protocols: the router's own gate (and its load shedding).
+    // One in-flight count per key across protocols: the router's own gate (and its load shedding). A
+    // batch's messages run side by side, so it takes a place per request, all before any runs.
+    const cost = batchCost(parsed);
     let leave: () => void;
     try {
-      leave = deps.admit(principal);
+      leave = admitPlaces(deps.admit, principal, cost.places);
     } catch (error) {
       if (!(error instanceof ConnectError)) throw error;
       return refuse(error, retryAfterOf(error));
     }
     try {
+      if (cost.calls > 1) {
+        // The POST counted once above; the rest of the batch's messages count now, all or none.
+        const more = await deps.rateLimit(principal, cost.calls - 1);
+        for (const [name, value] of more.headers) res.setHeader(name, value);
+        if (more.refused !== undefined) return refuse(more.refused, retryAfterOf(more.refused));
+      }
       // The URL's (or headers') narrowing of the tool list, checked before anything is served.
       let narrowing: ToolNarrowing;
       try {

@@ -96,8 +96,11 @@ export interface RateLimitVerdict {
   readonly refused?: ConnectError;
 }
 
-/** Counts one call of a principal against its key's limit (the interceptor's decision, for other mounts). */
-export type RateLimitCheck = ((principal: Principal) => Promise<RateLimitVerdict>) & {
+/**
+ * Counts one call of a principal against its key's limit (the interceptor's decision, for other mounts),
+ * or `calls` calls at once (an MCP batch: all of them fit, or the verdict refuses them all).
+ */
+export type RateLimitCheck = ((principal: Principal, calls?: number) => Promise<RateLimitVerdict>) & {
   /** Store outages and the calls they let through unlimited, since start. */
   failOpen(): FailOpenStats;
 };
@@ -122,7 +125,7 @@ export function createRateLimitCheck(options: RateLimitInterceptorOptions): Rate
   });
   const unknownTiers = new Set<string>();
 
-  const check = async (principal: Principal): Promise<RateLimitVerdict> => {
+  const check = async (principal: Principal, calls = 1): Promise<RateLimitVerdict> => {
     if (!tiers.has(principal.rateTier) && !unknownTiers.has(principal.rateTier)) {
       unknownTiers.add(principal.rateTier);
       logger.warn(
@@ -133,7 +136,7 @@ export function createRateLimitCheck(options: RateLimitInterceptorOptions): Rate
     let decision: RateLimitDecision | undefined;
     const ticket = failOpen.begin();
     try {
-      decision = await limiter.consume(principal.keyId, principal.rateTier);
+      decision = await limiter.consume(principal.keyId, principal.rateTier, calls);
       failOpen.answered(ticket);
     } catch (error) {
       failOpen.failed(ticket, error);

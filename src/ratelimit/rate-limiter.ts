@@ -20,10 +20,11 @@ export interface RateLimitDecision {
 /** Counts calls per API key in the database, so every replica sees one counter. */
 export interface RateLimiter {
   /**
-   * Counts one call of `keyId` against the windows of `tier` (an unconfigured tier counts as
-   * {@link DEFAULT_RATE_TIER}). Undefined for an unlimited tier; rejects when the store fails or is slow.
+   * Counts `calls` calls (1 unless given) of `keyId` against the windows of `tier` in one write each (an
+   * unconfigured tier counts as {@link DEFAULT_RATE_TIER}). Undefined for an unlimited tier; rejects when
+   * the store fails or is slow.
    */
-  consume(keyId: string, tier: string): Promise<RateLimitDecision | undefined>;
+  consume(keyId: string, tier: string, calls?: number): Promise<RateLimitDecision | undefined>;
 }
 
 /** Options for {@link createRateLimiter}. */
@@ -84,10 +85,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const fallback = limiters.get(DEFAULT_RATE_TIER) ?? [];
 
   return {
-    async consume(keyId, tier) {
+    async consume(keyId, tier, calls = 1) {
       const windows = limiters.get(tier) ?? fallback;
       if (windows.length === 0) return undefined;
-      const outcomes = await Promise.allSettled(windows.map((w) => w.limiter.consume(keyId)));
+      const outcomes = await Promise.allSettled(windows.map((w) => w.limiter.consume(keyId, calls)));
       let decision: RateLimitDecision | undefined;
       let failure: unknown;
       outcomes.forEach((outcome, i) => {
