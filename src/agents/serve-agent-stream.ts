@@ -27,8 +27,9 @@ const REFUSALS: Readonly<Record<AgentStreamLimit, string>> = {
 };
 
 /**
- * One agent's stream (AgentService.Connect). The key must be bound to a pool and the agent's Hello must
- * name that pool; the stream is then welcomed and joins the hub, which sends it requests. It ends when
+ * One agent's stream (AgentService.Connect). The key must be bound to a pool and the agent's Hello, due
+ * within one heartbeat interval (the stream holds a place in the hub's limits meanwhile), must name that
+ * pool; the stream is then welcomed and joins the hub, which sends it requests. It ends when
  * the agent closes it, falls silent for three heartbeat intervals, when its key stops working (checked
  * every `keyCheckMs`), and when the server begins to stop (after a Drain). Whatever it had in flight
  * then fails with AGENT_DISCONNECTED.
