@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { LOG_LEVELS } from "../config.ts";
+import { AGENT_CONNECTOR_SLUG } from "../protocol/agent-connector-slug.ts";
 import { createAgentEgress } from "./agent-egress.ts";
 import type { BackoffBounds } from "./backoff-delay.ts";
 import type { ProxySettings } from "./proxy-settings.ts";
@@ -48,7 +49,8 @@ export interface AgentFlags {
   backoffMax?: string;
 }
 
-const SLUG = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+/** What `--pool` and `--connector` take (the server checks Hello.connectors the same way). */
+const SLUG = AGENT_CONNECTOR_SLUG;
 
 function whole(text: string, flag: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {

@@ -6,7 +6,12 @@ import {
   type ServerMessage,
   ServerMessageSchema,
 } from "../../gen/patchbay/agent/v1/agent_pb.ts";
-import { type StreamLimit, type StreamLimits, streamLimitPassed } from "../protocol/stream-limits.ts";
+import {
+  type StreamLimit,
+  type StreamLimits,
+  type StreamOwner,
+  streamLimitPassed,
+} from "../protocol/stream-limits.ts";
 import { AgentError } from "./agent-error.ts";
 
 /** An HTTP request to make through an agent of a pool. */
@@ -69,6 +74,12 @@ export interface AgentLink {
   closed(): void;
 }
 
+/** A place {@link AgentHub.hold} keeps for a stream until it says Hello. */
+export interface AgentPlace {
+  /** Gives the place up: the stream was welcomed (and attached at once), or ended. */
+  release(): void;
+}
+
 /** Limits of the agent streams one process holds open at once. */
 export type AgentStreamLimits = StreamLimits;
 
@@ -99,6 +110,11 @@ export interface AgentWatcher {
  * (head and body chunks, up to the body limit) before it is handed back.
  */
 export interface AgentHub {
+  /**
+   * Keeps a place for a stream that has not said Hello yet, counted in every limit as an attached
+   * stream is, or names the limit that refuses it.
+   */
+  hold(owner: StreamOwner): AgentPlace | AgentStreamLimit;
   /** Registers a welcomed stream, or names the limit that refuses it. */
   attach(stream: AgentStream): AgentLink | AgentStreamLimit;
   /** Makes `request` through an agent of the tenant's pool; rejects with an {@link AgentError}. */
@@ -134,6 +150,13 @@ const FAILURES: Readonly<Record<number, [AgentError["code"], string]>> = {
 
 export function createAgentHub(options: AgentHubOptions): AgentHub {
   const sessions = new Map<string, Set<Session>>();
+  // Streams waiting for their Hello: the same owner may hold several, so each place is its own object.
+  const waiting = new Set<{ readonly owner: StreamOwner }>();
+  const passedBy = (owner: StreamOwner) => {
+    const open = [...sessions.values()].flatMap((pool) => [...pool].map((s): StreamOwner => s.stream));
+    for (const place of waiting) open.push(place.owner);
+    return streamLimitPassed(options.streamLimits, open, (o) => o, owner);
+  };
   const poolKey = (tenantId: string, pool: string) => JSON.stringify([tenantId, pool]);
 
   const settle = (session: Session, id: string): Pending | undefined => {
@@ -162,9 +185,16 @@ export function createAgentHub(options: AgentHubOptions): AgentHub {
   };
 
   return {
+    hold(owner) {
+      const passed = passedBy(owner);
+      if (passed !== undefined) return passed;
+      const place = { owner: { keyId: owner.keyId, tenantId: owner.tenantId } };
+      waiting.add(place);
+      return { release: () => waiting.delete(place) };
+    },
+
     attach(stream) {
-      const open = [...sessions.values()].flatMap((pool) => [...pool]);
-      const passed = streamLimitPassed(options.streamLimits, open, (s) => s.stream, stream);
+      const passed = passedBy(stream);
       if (passed !== undefined) return passed;
       const at = options.now();
       const session: Session = {

@@ -6,6 +6,7 @@ import { invalidArgument } from "../protocol/errors.ts";
 import { type CatalogCaller, requirePublisher } from "./catalog-access.ts";
 import { type CatalogDeps, configContext } from "./catalog-deps.ts";
 import { checkAgentPool } from "./check-agent-pool.ts";
+import { checkPooledSecret } from "./check-pooled-secret.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
 import { EXECUTION_MODELS, isExecutionModel } from "./execution-models.ts";
@@ -74,6 +75,8 @@ export async function createConnector(
       requireOAuthClient(deps, req.name, fields.authType, req.config);
     } else throw invalidArgument("config is only accepted for built_in and openapi connectors");
   }
+  const agentPool = checkAgentPool(req.agentPool);
+  checkPooledSecret(req.published, agentPool, fields.configSchema.connectionConfig, req.config ?? {});
   const now = deps.now();
   const id = randomUUID();
   const { configSchema, commandEffects } = storedSchema(fields.configSchema);
@@ -102,7 +105,7 @@ export async function createConnector(
     scriptSource: fields.scriptSource,
     mockScenario: req.mockScenario || null,
     recordPayloads: req.recordPayloads,
-    agentPool: checkAgentPool(req.agentPool),
+    agentPool,
     scriptLimits,
     openapiPlan: fields.openapiPlan ?? null,
     openapiOperations: fields.openapiOperations ?? null,

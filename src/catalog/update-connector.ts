@@ -14,6 +14,7 @@ import { type CatalogDeps, configContext, openInstanceConfig } from "./catalog-d
 import { checkAgentPool } from "./check-agent-pool.ts";
 import { checkConfigSchema } from "./check-config-schema.ts";
 import { checkExternalEndpoint } from "./check-external-endpoint.ts";
+import { checkPooledSecret } from "./check-pooled-secret.ts";
 import { checkScriptLimits } from "./check-script-limits.ts";
 import { ConnectorEntity, type ConnectorRow, ConnectorVersionEntity } from "./connector-entity.ts";
 import { type ImportedOpenApi, importOpenApiDocument } from "./import-openapi-document.ts";
@@ -110,6 +111,14 @@ export async function updateConnector(
     extraChanges: imported === undefined ? [] : requestChanges(row.openapiPlan, imported.plan),
   });
   if (!bump.ok) throw new ConnectError(bump.message, Code.FailedPrecondition);
+  if (req.published !== undefined || req.agentPool !== undefined || req.config !== undefined) {
+    checkPooledSecret(
+      req.published ?? row.published,
+      pool,
+      nextSchema.connectionConfig,
+      req.config ?? openInstanceConfig(deps.secretBox, row),
+    );
+  }
 
   const previousVersion = row.version;
   const now = deps.now();

@@ -22,7 +22,7 @@ export {
   type PreparedCommand,
   prepareCommand,
 } from "./define/dispatcher.ts";
-export { effectiveConfig, lockedFields } from "./define/effective-config.ts";
+export { effectiveConfig, holdsSecret, lockedFields } from "./define/effective-config.ts";
 export {
   FIELD_KINDS,
   type FieldDef,

@@ -15,6 +15,7 @@ import {
 import { SERVER_STOPPING } from "../protocol/server-stopping.ts";
 import { createSecretScrubber, type SecretScrubber, secretValuesOf } from "../secrets/index.ts";
 import { failSpan, type Tracing, traceContextKey, traceOutbound } from "../tracing/index.ts";
+import { checkSecretRoute } from "./check-secret-route.ts";
 import { type CollectedLogLine, collectLogLines } from "./collect-log-lines.ts";
 import { commandDeprecation } from "./command-deprecation.ts";
 import type { ExecuteDeps } from "./execute-deps.ts";
@@ -172,6 +173,8 @@ export async function runCommand(
       Code.Unimplemented,
     );
   }
+  const shared = connector.instanceConfig();
+  checkSecretRoute(connector, shared, run.tenantId);
   // Time-ordered (RFC 9562 version 7): records are appended to the right edge of their primary key.
   const executionId = randomUUIDv7();
   // What is left of the caller's deadline; one already past is 0 ms left, not a negative time.
@@ -220,13 +223,10 @@ export async function runCommand(
   });
   // Every execution model alike: the instance config wins, and a connection never chooses where a shared
   // secret is sent (lockedFields).
-  const config = effectiveConfig(
-    connector.configSchema.connectionConfig,
-    connector.instanceConfig(),
-    credentials,
-  );
+  const config = effectiveConfig(connector.configSchema.connectionConfig, shared, credentials);
   // A connector naming an agent pool sends its HTTP requests through an agent of the calling tenant's
-  // pool (never the connector owner's: a published connector runs other tenants' credentials).
+  // pool (never the connector owner's: a published connector runs other tenants' credentials); the
+  // owner's shared secret never goes that way (checkSecretRoute).
   const route = connector.agentPool
     ? { tenantId: run.tenantId, pool: connector.agentPool, connector: connector.slug }
     : undefined;

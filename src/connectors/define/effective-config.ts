@@ -28,6 +28,19 @@ function isDestinationField(key: string, field: FieldSpecJson | undefined): bool
 }
 
 /**
+ * The connector's shared config (an administrator's instance config) sets a secret: a field the schema
+ * marks secret, or a value the schema does not declare (counted as a secret, as it is for scrubbing).
+ */
+export function holdsSecret(fields: ConnectionFields, shared: Readonly<Record<string, unknown>>): boolean {
+  const declared = fields ?? {};
+  return Object.entries(shared).some(([key, value]) => {
+    if (isMissing(value)) return false;
+    const field = Object.hasOwn(declared, key) ? declared[key] : undefined;
+    return field === undefined || isSecretField(field);
+  });
+}
+
+/**
  * The connection fields a connection may not set, each with the operator-safe reason (field names only,
  * never a value): every field the connector's shared config (an administrator's instance config) sets,
  * and, when that config holds a secret, every field that decides where requests go. Otherwise a caller
@@ -40,14 +53,10 @@ export function lockedFields(
 ): Map<string, string> {
   const declared = fields ?? {};
   const locked = new Map<string, string>();
-  let sharesSecret = false;
   for (const [key, value] of Object.entries(shared)) {
-    if (isMissing(value)) continue;
-    locked.set(key, `${key} is set by the connector's config, not by a connection`);
-    const field = Object.hasOwn(declared, key) ? declared[key] : undefined;
-    if (field === undefined || isSecretField(field)) sharesSecret = true;
+    if (!isMissing(value)) locked.set(key, `${key} is set by the connector's config, not by a connection`);
   }
-  if (!sharesSecret) return locked;
+  if (!holdsSecret(fields, shared)) return locked;
   for (const [key, field] of Object.entries(declared)) {
     if (!locked.has(key) && isDestinationField(key, field)) {
       locked.set(
