@@ -5,6 +5,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { access } from "../../gen/patchbay/v1/common_pb.ts";
 import { failSpan, type Tracing, traceContextKey } from "../tracing/index.ts";
 import type { ApiKeyStore } from "./api-keys.ts";
+import { keyRefusalKey, MISSING_KEY_MESSAGE, UNKNOWN_KEY_MESSAGE } from "./key-refusal.ts";
 import { principalKey } from "./principal.ts";
 import { hasScope } from "./scopes.ts";
 
@@ -26,7 +27,7 @@ export function accessRuleFor(method: DescMethod): AccessRule {
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-export function presentedKey(header: Headers): string | undefined {
+export function presentedKey(header: Pick<Headers, "get">): string | undefined {
   const authorization = header.get("authorization");
   if (authorization !== null) {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
@@ -43,6 +44,9 @@ export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Int
   // Read once per procedure: options are decoded from the descriptor on every getOption.
   const rules = new WeakMap<DescMethod, AccessRule>();
   return (next) => async (req) => {
+    // Refused before its body was read: the call carries an empty input it must never be run with.
+    const refused = req.contextValues.get(keyRefusalKey);
+    if (refused !== undefined) throw refused.refusal;
     let rule = rules.get(req.method);
     if (rule === undefined) {
       rule = accessRuleFor(req.method);
@@ -51,10 +55,7 @@ export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Int
     if (rule.public) return next(req);
     const key = presentedKey(req.header);
     if (key === undefined) {
-      throw new ConnectError(
-        "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-        Code.Unauthenticated,
-      );
+      throw new ConnectError(MISSING_KEY_MESSAGE, Code.Unauthenticated);
     }
     const parent = tracing === undefined ? undefined : req.contextValues.get(traceContextKey);
     const traced =
@@ -70,7 +71,7 @@ export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Int
       if (traced !== undefined && principal === undefined) failSpan(traced.span, "unauthenticated");
       traced?.span.end();
     }
-    if (principal === undefined) throw new ConnectError("unknown or revoked API key", Code.Unauthenticated);
+    if (principal === undefined) throw new ConnectError(UNKNOWN_KEY_MESSAGE, Code.Unauthenticated);
     req.contextValues.set(principalKey, principal);
     if (!hasScope(principal.scopes, rule.scope)) {
       throw new ConnectError(`API key lacks scope '${rule.scope}'`, Code.PermissionDenied);

@@ -34,6 +34,13 @@ export {
 } from "./api-keys.ts";
 export { type AccessRule, accessRuleFor, createAuthInterceptor, presentedKey } from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";
+export { createKeyPrecheck, type KeyPrecheck } from "./key-precheck.ts";
+export {
+  type KeyRefusal,
+  keyRefusalKey,
+  MISSING_KEY_MESSAGE,
+  UNKNOWN_KEY_MESSAGE,
+} from "./key-refusal.ts";
 export { type Principal, principalKey, requirePrincipal } from "./principal.ts";
 export { REVOCATION_CHANNEL } from "./revocation-channel.ts";
 export { listenForRevocations } from "./revocation-listener.ts";

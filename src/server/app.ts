@@ -6,7 +6,7 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { createAuthInterceptor } from "../auth/index.ts";
+import { createAuthInterceptor, createKeyPrecheck } from "../auth/index.ts";
 import { readMaxBytesFor } from "../catalog/index.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
 import { createMetricsRoute } from "../metrics/index.ts";
@@ -123,6 +123,8 @@ export function createApp(deps: AppDeps): App {
   // Every protocol reaches a procedure through the edge, REST included (the bridge calls these handlers).
   const handlers = router.handlers.map((h) => edge.wrap(h));
   const procedures = new Map(handlers.map((h) => [h.requestPath, h]));
+  // Every protocol checks a call's key before reading its body (the interceptor checks it again after).
+  const keyCheck = createKeyPrecheck(deps.keys);
   const writeFailed = (error: unknown) => deps.logger.debug({ err: error }, "response stream ended early");
   // Connect's handler for a procedure, given the body bytes the fast path already read, if any.
   const generic: GenericRoute = (req, res, prefix) => {
@@ -161,6 +163,7 @@ export function createApp(deps: AppDeps): App {
             }
           },
           onWriteError: writeFailed,
+          keyCheck,
         });
   const limits = deps.services.catalog.requestLimits;
   const bridge = createRestBridge({
@@ -175,6 +178,7 @@ export function createApp(deps: AppDeps): App {
     // Unary REST calls run as the fast path runs Connect's (same interceptors, same answers), without
     // Connect's stream machinery; with the fast path off, through the handlers as every call.
     fastCall: (method) => fastPath.get(`/${method.parent.typeName}/${method.name}`)?.bridged,
+    keyCheck,
   });
   const docs = createDocsRoutes({});
   // The rate limit of what is not a Connect procedure (`/mcp`, the overview's data): its own check on

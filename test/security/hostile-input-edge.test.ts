@@ -123,8 +123,10 @@ describe("the edge", () => {
   it("logs a client that leaves while its request is read as canceled, at info level", async () => {
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(t.port, "127.0.0.1", () => {
+        // With a valid key: a call without one is refused before its body is read.
         socket.write(
           "POST /patchbay.v1.CatalogService/GetConnector HTTP/1.1\r\nHost: x\r\n" +
+            `Authorization: Bearer ${t.adminKey}\r\n` +
             "Content-Type: application/json\r\nX-Request-Id: left-while-sending\r\n" +
             'Content-Length: 1000\r\n\r\n{"slug":',
           () => setTimeout(() => socket.destroy(), 100),

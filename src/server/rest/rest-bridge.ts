@@ -1,17 +1,20 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { getOption, hasOption } from "@bufbuild/protobuf";
+import { createContextValues } from "@connectrpc/connect";
 import type {
   UniversalHandler,
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
 import { rest } from "../../../gen/patchbay/v1/common_pb.ts";
+import { type KeyPrecheck, type KeyRefusal, keyRefusalKey } from "../../auth/index.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import type { RawHandler } from "../../protocol/raw-handler.ts";
 import { requestIdFrom } from "../../protocol/request-info.ts";
 import { elapsedMs, type RequestLog } from "../interceptors/log-request.ts";
+import { leaveBodyUnread } from "../unary/leave-body-unread.ts";
 import type { BridgedUnary, ClientWatch, ConnectAnswer } from "../unary/unary-fast-path.ts";
 import { BridgeError } from "./bridge-error.ts";
 import { checkBinding } from "./check-binding.ts";
@@ -47,6 +50,11 @@ export interface RestBridgeOptions {
    * would answer them; asked once per method. A call it does not take goes to the handler.
    */
   fastCall?: (method: DescMethod) => BridgedUnary | undefined;
+  /**
+   * Checks a call's API key before its body is read; a call it refuses is answered (by the interceptors,
+   * as every refused call) without reading its body. Without it every body is read first.
+   */
+  keyCheck?: KeyPrecheck | undefined;
 }
 
 /**
@@ -104,31 +112,44 @@ export function createRestBridge(options: RestBridgeOptions): {
     const { binding } = route.match;
     const handler = handlers.get(binding.method);
     if (handler === undefined) throw new BridgeError(501, "unimplemented", "this operation is not served");
-    const contentType = String(req.headers["content-type"] ?? "");
-    const body =
-      binding.body === "" && req.method === "GET"
-        ? new Uint8Array(0)
-        : await readBody(req, options.maxBodyBytesFor?.(binding.method) ?? options.maxBodyBytes);
-    if (!isRawBody(binding.method.input, binding.body) && body.byteLength > 0 && !isJsonType(contentType)) {
-      throw new BridgeError(415, "invalid_argument", "the request body must be application/json");
-    }
-    checkQueryText(url.search);
-    const json = buildRequestJson({
-      match: route.match,
-      query: url.searchParams,
-      body,
-      contentType,
-      ignoreUnknownQuery: lenientQuery.has(binding.method),
-    });
-
     // A client cannot claim to be the bridge: the marker is dropped, then set here.
     const header = forwardedHeaders(req, [BRIDGE_MARKER_HEADER]);
+    const bodyless = binding.body === "" && req.method === "GET";
+    // The key is checked before the body is read: a caller without a valid one cannot make the server
+    // hold its body (up to the method's limit, on each request it keeps open).
+    const checked = bodyless ? undefined : options.keyCheck?.(binding.method, header);
+    const refused = checked instanceof Promise ? await checked : checked;
+    let json: unknown = {};
+    if (refused === undefined) {
+      const contentType = String(req.headers["content-type"] ?? "");
+      const body = bodyless
+        ? new Uint8Array(0)
+        : await readBody(req, options.maxBodyBytesFor?.(binding.method) ?? options.maxBodyBytes);
+      if (!isRawBody(binding.method.input, binding.body) && body.byteLength > 0 && !isJsonType(contentType)) {
+        throw new BridgeError(415, "invalid_argument", "the request body must be application/json");
+      }
+      checkQueryText(url.search);
+      json = buildRequestJson({
+        match: route.match,
+        query: url.searchParams,
+        body,
+        contentType,
+        ignoreUnknownQuery: lenientQuery.has(binding.method),
+      });
+    } else leaveBodyUnread(req, res);
+
     header.set("content-type", "application/json");
     header.set(BRIDGE_MARKER_HEADER, "1");
     const host = String(req.headers.host ?? req.headers[":authority"] ?? "localhost");
     const target = `http://${host}${req.url ?? "/"}`;
     const statuses = successStatuses.get(binding.method) ?? [];
-    const fast = fastCalls.get(binding.method)?.({ url: target, header, json, client: watch(res) });
+    const fast = fastCalls.get(binding.method)?.({
+      url: target,
+      header,
+      json,
+      client: watch(res),
+      ...(refused === undefined ? {} : { refused }),
+    });
     if (fast !== undefined) {
       writeRpcResponse(res, binding, await fast, statuses);
       return;
@@ -146,6 +167,7 @@ export function createRestBridge(options: RestBridgeOptions): {
       header,
       body: json as UniversalServerRequest["body"],
       signal: abort.signal,
+      ...(refused === undefined ? {} : { contextValues: refusedValues(refused) }),
     };
     writeRpcResponse(res, binding, await answerOf(await handler(uReq)), statuses);
   }
@@ -174,6 +196,13 @@ export function createRestBridge(options: RestBridgeOptions): {
       });
     },
   };
+}
+
+/** The context of a call refused before its body was read, for the auth interceptor to answer. */
+function refusedValues(refused: KeyRefusal) {
+  const values = createContextValues();
+  values.set(keyRefusalKey, refused);
+  return values;
 }
 
 /** The REST response's close, as the fast path watches a call's client. */

@@ -1,6 +1,7 @@
 import { type DescMessage, fromJson, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import { contentTypeUnaryJson } from "@connectrpc/connect/protocol-connect";
+import { type KeyRefusal, keyRefusalKey } from "../../auth/index.ts";
 import { BRIDGE_MARKER_HEADER } from "../../protocol/headers.ts";
 import { protocolOf } from "../../protocol/request-info.ts";
 import { clampTimeout } from "../edge/clamp-timeout.ts";
@@ -19,6 +20,8 @@ export interface BridgedRequest {
   readonly json: unknown;
   /** A client that goes away before the answer is complete cancels the call. */
   readonly client: ClientWatch;
+  /** The call's key was refused before its body was read: the auth interceptor answers with this. */
+  readonly refused?: KeyRefusal | undefined;
 }
 
 /**
@@ -79,6 +82,7 @@ export function runBridged(
     left: bridgeClientLeft,
   });
   const { answer } = call;
+  if (req.refused !== undefined) call.request.contextValues.set(keyRefusalKey, req.refused);
   return m.next(call.request).then(
     (response) => {
       adopt(response, answer);

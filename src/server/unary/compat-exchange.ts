@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
+import { leaveBodyUnread } from "./leave-body-unread.ts";
 import { readUnaryBody, type UnaryBody } from "./read-unary-body.ts";
 import type { BodyPrefix, GenericRoute, UnaryExchange } from "./unary-exchange.ts";
 
@@ -38,6 +39,10 @@ export class CompatExchange implements UnaryExchange {
 
   readBody(maxBytes: number): Promise<UnaryBody> {
     return readUnaryBody(this.#req, this.#req.headers, maxBytes);
+  }
+
+  leaveBody(): void {
+    leaveBodyUnread(this.#req, this.#res);
   }
 
   handOn(prefix: BodyPrefix): void {

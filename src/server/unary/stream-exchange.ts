@@ -22,6 +22,7 @@ export class StreamExchange implements UnaryExchange {
   readonly #rawHeaders: string[];
   readonly #generic: GenericRoute;
   #ended = false;
+  #unread = false;
 
   constructor(
     stream: http2.ServerHttp2Stream,
@@ -33,6 +34,8 @@ export class StreamExchange implements UnaryExchange {
     this.#headers = headers;
     this.#rawHeaders = rawHeaders;
     this.#generic = generic;
+    // Heard from the start: a call may wait for its key to be checked before its body is read.
+    stream.on("error", ignore);
   }
 
   get method() {
@@ -53,8 +56,11 @@ export class StreamExchange implements UnaryExchange {
   }
 
   readBody(maxBytes: number): Promise<UnaryBody> {
-    this.#stream.on("error", ignore);
     return readUnaryBody(this.#stream, this.#headers, maxBytes);
+  }
+
+  leaveBody(): void {
+    this.#unread = true;
   }
 
   handOn(prefix: BodyPrefix): void {
@@ -93,6 +99,18 @@ export class StreamExchange implements UnaryExchange {
     trailers: OutgoingHttpHeaders | undefined,
   ): void {
     this.#ended = true;
-    sendOnStream(this.#stream, status, headers, body, trailers);
+    const stream = this.#stream;
+    sendOnStream(stream, status, headers, body, trailers);
+    // A body left unread: once the answer is complete, the stream is reset with NO_ERROR, which tells the
+    // client to stop sending (RFC 9113 §8.1) instead of leaving the stream open with the flow-control
+    // window's worth of its body held. Node submits the trailers in an immediate that sendOnStream's
+    // listener (registered first) queues; the reset is queued after it, so that it never goes first.
+    if (this.#unread) {
+      stream.once("wantTrailers", () =>
+        setImmediate(() => {
+          if (!stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+        }),
+      );
+    }
   }
 }

@@ -33,6 +33,11 @@ export interface UnaryExchange {
   /** The request came over TLS, as Connect's Node adapter tells from the request's socket. */
   readonly encrypted: boolean;
   readBody(maxBytes: number): Promise<UnaryBody>;
+  /**
+   * The body will not be read (the call is refused before it): once the answer is sent, what the client
+   * still sends is discarded rather than held.
+   */
+  leaveBody(): void;
   /** Hands the request, whose body it began to read, to the generic path with the bytes already read. */
   handOn(prefix: BodyPrefix): void;
   /** `listener` is called once when the exchange closes, answered or not (the client may have gone). */

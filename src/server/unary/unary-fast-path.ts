@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { performance } from "node:perf_hooks";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { compressionNegotiate, type UniversalHandlerOptions } from "@connectrpc/connect/protocol";
+import { type KeyPrecheck, type KeyRefusal, keyRefusalKey } from "../../auth/index.ts";
 import { clientWentAway } from "../../protocol/client-gone.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { timeoutMsOf } from "../edge/clamp-timeout.ts";
@@ -53,6 +54,11 @@ export interface UnaryFastPathOptions {
   readonly generic: GenericRoute;
   /** Told of a response that could not be written (the client went away), as the generic path is. */
   readonly onWriteError: (error: unknown) => void;
+  /**
+   * Checks a call's API key before its body is read; a call it refuses is answered without reading its
+   * body. Without it every body is read first (a router without the auth interceptor).
+   */
+  readonly keyCheck?: KeyPrecheck | undefined;
 }
 
 /** The single message of a gRPC or gRPC-Web request body, if it holds exactly one uncompressed message. */
@@ -79,7 +85,7 @@ export function createUnaryFastPath(
   methods: readonly UnaryMethod[],
   options: UnaryFastPathOptions,
 ): Map<string, UnaryRoute> {
-  const { generic, maxTimeoutMs, onWriteError } = options;
+  const { generic, maxTimeoutMs, onWriteError, keyCheck } = options;
   const open = createCallOpener(options.router.shutdownSignal);
 
   const fast = new Map<string, UnaryRoute>();
@@ -105,6 +111,29 @@ export function createUnaryFastPath(
     const timeoutMs =
       typeof timeoutHeader === "string" ? timeoutMsOf(timeoutHeader, grpcFamily, maxTimeoutMs) : null;
     if (wire === undefined || timeoutMs === undefined || Array.isArray(timeoutHeader)) return false;
+    const requestHeader = nodeRequestHeaders(ex.headers);
+    const timeout = timeoutMs ?? undefined;
+    // The key is checked before the body is read: a caller without a valid one cannot make the server
+    // hold its body (up to the read limit, on each of the streams it may open).
+    const checked = keyCheck?.(m.method, requestHeader);
+    if (checked === undefined) read(m, ex, wire, requestHeader, start, timeout);
+    else if (checked instanceof Promise) {
+      checked.then((refused) => {
+        if (refused === undefined) read(m, ex, wire, requestHeader, start, timeout);
+        else refuse(m, ex, wire, requestHeader, start, timeout, refused);
+      }, onWriteError);
+    } else refuse(m, ex, wire, requestHeader, start, timeout, checked);
+    return true;
+  }
+
+  function read(
+    m: FastMethod,
+    ex: UnaryExchange,
+    wire: UnaryWire,
+    requestHeader: Headers,
+    start: number,
+    timeoutMs: number | undefined,
+  ): void {
     const framed = wire.protocol !== "connect";
     ex.readBody(framed ? m.options.readMaxBytes + 5 : m.options.readMaxBytes).then(
       (body) => {
@@ -120,22 +149,40 @@ export function createUnaryFastPath(
           // Refusals are the generic path's to explain (it names the field and logs the call).
         }
         if (input === undefined) ex.handOn({ chunks: body.chunks, whole: true, broken: false });
-        else run(m, ex, wire, input, start, timeoutMs ?? undefined);
+        else run(m, ex, wire, requestHeader, input, start, timeoutMs);
       },
       (error: unknown) => onWriteError(error),
     );
-    return true;
+  }
+
+  /**
+   * Answers a call whose key was refused, without reading its body (it is discarded once the answer is
+   * sent): through the interceptors with an empty input, so that the request log and the auth interceptor
+   * answer it as they answer every refused call.
+   */
+  function refuse(
+    m: FastMethod,
+    ex: UnaryExchange,
+    wire: UnaryWire,
+    requestHeader: Headers,
+    start: number,
+    timeoutMs: number | undefined,
+    refused: KeyRefusal,
+  ): void {
+    ex.leaveBody();
+    run(m, ex, wire, requestHeader, create(m.method.input), start, timeoutMs, refused);
   }
 
   function run(
     m: FastMethod,
     ex: UnaryExchange,
     wire: UnaryWire,
+    requestHeader: Headers,
     input: MessageShape<DescMessage>,
     start: number,
     timeoutMs: number | undefined,
+    refused?: KeyRefusal,
   ): void {
-    const requestHeader = nodeRequestHeaders(ex.headers);
     const grpcFamily = wire.protocol !== "connect";
     const acceptHeader = grpcFamily ? "grpc-accept-encoding" : "accept-encoding";
     const compression = compressionNegotiate(
@@ -158,6 +205,7 @@ export function createUnaryFastPath(
       left: clientWentAway,
     });
     const { answer } = call;
+    if (refused !== undefined) call.request.contextValues.set(keyRefusalKey, refused);
     m.next(call.request)
       .then(
         (response) => {
