@@ -33,16 +33,20 @@ export async function parseOpenApiRequest(
   if (req.name !== "") requireSlug(req.name, "name");
   // A URL is fetched only once the import has its tenant's place (a refused import fetches nothing).
   const url = source.case === "url" ? source.value : undefined;
+  let fetched: string | undefined;
   const input =
     url === undefined
       ? source.value
-      : () =>
-          fetchOpenApiDocument(
+      : async () => {
+          fetched = await fetchOpenApiDocument(
             deps.outbound.guard,
             url,
             deps.requestLimits?.openapiBytes ?? MAX_DOCUMENT_BYTES,
             signal,
           );
+          return fetched;
+        };
+  const document = () => fetched ?? (typeof input === "string" ? input : JSON.stringify(input));
   const draft = await deps.openapi.parse(input, {
     field: source.case,
     select: req.operations,
@@ -65,7 +69,7 @@ export async function parseOpenApiRequest(
       description: draft.description,
       version: draft.version,
       executionModel: "openapi",
-      openapiDocument: typeof input === "string" ? input : JSON.stringify(input),
+      openapiDocument: document(),
       operations: req.operations.length > 0 ? draft.operations.map((o) => o.operationId) : [],
     }),
   };
