@@ -208,11 +208,11 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
           }
         }
         // A refused key's answer carries the request id where the interceptors' would: in its metadata.
-        const header =
+        const answered =
           keyAnswer !== undefined && call.signal?.reason === keyAnswer
-            ? res.header
-            : withRequestId(res.header, info.id);
-        return withSpecGrpcMessage({ ...res, header }, protocol, compressions, readMaxBytes);
+            ? res
+            : { ...res, header: withRequestId(res.header, info.id) };
+        return withSpecGrpcMessage(answered, protocol, compressions, readMaxBytes);
       };
       return Object.assign(edged, handler);
     },
