@@ -1,4 +1,5 @@
 import http2 from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -139,9 +140,12 @@ export function createApp(deps: AppDeps): App {
     const procedure = procedures.get(pathOf(req.url ?? "/")) as (typeof handlers)[number];
     // HTTP/1.0 may omit Host, without which Connect's Node adapter throws (it used to end the process).
     if (req.httpVersionMajor === 1 && req.headers.host === undefined) req.headers.host = "localhost";
-    // The fast path checked the key of a call whose body it began to read; every other call's key is
-    // checked here, before Connect reads its body (compressed, gRPC JSON, streaming, fast path off).
-    if (prefix !== undefined) handOn(procedure, req, res, prefix, undefined);
+    // The fast path checked the key of a call whose body it began to read; every other call with a single
+    // input message has its key checked here, before Connect reads that message (compressed, gRPC JSON,
+    // server streaming, `expect`, fast path off). A client or bidi stream's messages are read only by its
+    // handler, after the auth interceptor.
+    if (prefix !== undefined || !singleInput(procedure.method))
+      handOn(procedure, req, res, prefix, undefined);
     else
       checkKeyFirst(keyCheck, procedure.method, req, res, (refused) => {
         try {
@@ -306,6 +310,11 @@ export function createApp(deps: AppDeps): App {
     if (!taken) toCompat();
   };
   return { handler, onStream };
+}
+
+/** Whether Connect reads a method's one input message before its interceptors run. */
+function singleInput(method: DescMethod): boolean {
+  return method.methodKind === "unary" || method.methodKind === "server_streaming";
 }
 
 function pathOf(url: string): string {
