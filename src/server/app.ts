@@ -1,12 +1,20 @@
 import http2 from "node:http2";
-import { Code, ConnectError, createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createConnectRouter,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
   compressionGzip,
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { createAuthInterceptor, createKeyPrecheck } from "../auth/index.ts";
+import { createAuthInterceptor, createKeyPrecheck, type KeyRefusal, keyRefusalKey } from "../auth/index.ts";
 import { readMaxBytesFor } from "../catalog/index.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
 import { createMetricsRoute } from "../metrics/index.ts";
@@ -23,6 +31,7 @@ import { createReceiverRoute } from "../webhooks/index.ts";
 import { createAdminRoutes } from "./admin/index.ts";
 import type { AppDeps } from "./app-deps.ts";
 import { API_DOCS_ALIASES, createDocsRoutes } from "./docs/index.ts";
+import { checkKeyFirst } from "./edge/check-key-first.ts";
 import { MAX_TIMEOUT_MS } from "./edge/clamp-timeout.ts";
 import { createProcedureEdge } from "./edge/procedure-edge.ts";
 import { createHttpFallback } from "./http-fallback.ts";
@@ -131,18 +140,49 @@ export function createApp(deps: AppDeps): App {
     const procedure = procedures.get(pathOf(req.url ?? "/")) as (typeof handlers)[number];
     // HTTP/1.0 may omit Host, without which Connect's Node adapter throws (it used to end the process).
     if (req.httpVersionMajor === 1 && req.headers.host === undefined) req.headers.host = "localhost";
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+    // The fast path checked the key of a call whose body it began to read; every other call with a single
+    // input message has its key checked here, before Connect reads that message (compressed, gRPC JSON,
+    // server streaming, `expect`, fast path off). A client or bidi stream's messages are read only by its
+    // handler, after the auth interceptor.
+    if (prefix !== undefined || !singleInput(procedure.method))
+      handOn(procedure, req, res, prefix, undefined);
+    else
+      checkKeyFirst(keyCheck, procedure.method, req, res, (refused) => {
+        try {
+          handOn(procedure, req, res, undefined, refused);
+        } catch (error) {
+          failed(req, res, error);
+        }
+      });
+  };
+  // Connect's handler through the edge; a call refused before its body was read is answered by the edge's
+  // gate, with an empty body (the rest of its body is discarded, never read).
+  const handOn = (
+    procedure: (typeof handlers)[number],
+    req: NodeReq,
+    res: NodeRes,
+    prefix: BodyPrefix | undefined,
+    refused: KeyRefusal | undefined,
+  ) => {
+    const uReq = universalRequestFromNodeRequest(
+      req,
+      res,
+      undefined,
+      refused === undefined ? undefined : createContextValues().set(keyRefusalKey, refused),
+    );
     procedure(
-      prefix === undefined
-        ? uReq
-        : {
-            ...uReq,
-            body: replayBody(prefix, prefix.rest ?? req),
-            // The client left while the fast path read the body: the call is over before it began.
-            ...(prefix.broken
-              ? { signal: AbortSignal.abort(new ConnectError("the client went away", Code.Canceled)) }
-              : {}),
-          },
+      refused !== undefined
+        ? { ...uReq, body: createAsyncIterable<Uint8Array>([]) }
+        : prefix === undefined
+          ? uReq
+          : {
+              ...uReq,
+              body: replayBody(prefix, prefix.rest ?? req),
+              // The client left while the fast path read the body: the call is over before it began.
+              ...(prefix.broken
+                ? { signal: AbortSignal.abort(new ConnectError("the client went away", Code.Canceled)) }
+                : {}),
+            },
     )
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch(writeFailed);
@@ -270,6 +310,11 @@ export function createApp(deps: AppDeps): App {
     if (!taken) toCompat();
   };
   return { handler, onStream };
+}
+
+/** Whether Connect reads a method's one input message before its interceptors run. */
+function singleInput(method: DescMethod): boolean {
+  return method.methodKind === "unary" || method.methodKind === "server_streaming";
 }
 
 function pathOf(url: string): string {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import http, { type IncomingMessage } from "node:http";
 import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
@@ -85,10 +86,11 @@ function openHttp1Request(url: string, path: string, headers: Record<string, str
 }
 
 /** A gRPC frame header announcing a message of `length` bytes, and the first bytes of it. */
-function grpcFramePrefix(length: number): Buffer {
+function grpcFramePrefix(length: number, compressed = false): Buffer {
   const header = Buffer.alloc(5);
+  header.writeUInt8(compressed ? 1 : 0, 0);
   header.writeUInt32BE(length, 1);
-  return Buffer.concat([header, SENT]);
+  return Buffer.concat([header, compressed ? gzipSync(SENT).subarray(0, 1024) : SENT]);
 }
 
 describe("a request without a valid API key is refused before its body is read", () => {
@@ -142,6 +144,57 @@ describe("a request without a valid API key is refused before its body is read",
           `${CATALOG}/CreateConnector`,
           { "content-type": "application/json", "x-request-id": reqId, ...caller.headers() },
           Buffer.from(`{"slug":"x","openapi":"${SENT.toString("utf8")}`),
+        );
+        expect(answer.status).toBe(401);
+        expect(JSON.parse(answer.body)).toEqual({ code: "unauthenticated", message: caller.message });
+        expect(answer.response.headers["x-request-id"]).toBe(reqId);
+        await expect
+          .poll(() => lineOf(reqId).map((l) => [l.procedure, l.code]))
+          .toEqual([[`${CATALOG}/CreateConnector`, "unauthenticated"]]);
+      });
+
+      // Compressed requests are declined by the unary fast path: Connect's generic path answers them.
+      it("over gRPC (h2c) with grpc-encoding gzip: UNAUTHENTICATED, then the stream is reset", async () => {
+        const session = http2.connect(t.url);
+        session.on("error", () => undefined);
+        const reqId = randomUUID();
+        try {
+          const answer = await openH2Stream(
+            session,
+            {
+              ":path": `${CATALOG}/ParseOpenApi`,
+              "content-type": "application/grpc",
+              "grpc-encoding": "gzip",
+              te: "trailers",
+              "x-request-id": reqId,
+              ...caller.headers(),
+            },
+            grpcFramePrefix(DECLARED, true),
+          );
+          expect(answer.headers[":status"]).toBe(200);
+          expect(answer.trailers["grpc-status"]).toBe("16");
+          expect(decodeURIComponent(String(answer.trailers["grpc-message"]))).toBe(caller.message);
+          expect(answer.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+        } finally {
+          session.destroy();
+        }
+        await expect
+          .poll(() => lineOf(reqId).map((l) => [l.procedure, l.code]))
+          .toEqual([[`${CATALOG}/ParseOpenApi`, "unauthenticated"]]);
+      });
+
+      it("over Connect JSON (HTTP/1.1) with content-encoding gzip: 401 with the auth interceptor's message", async () => {
+        const reqId = randomUUID();
+        const answer = await openHttp1Request(
+          t.url,
+          `${CATALOG}/CreateConnector`,
+          {
+            "content-type": "application/json",
+            "content-encoding": "gzip",
+            "x-request-id": reqId,
+            ...caller.headers(),
+          },
+          gzipSync(Buffer.from(`{"slug":"x","openapi":"${SENT.toString("utf8")}`)).subarray(0, 1024),
         );
         expect(answer.status).toBe(401);
         expect(JSON.parse(answer.body)).toEqual({ code: "unauthenticated", message: caller.message });

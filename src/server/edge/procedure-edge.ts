@@ -14,7 +14,9 @@ import {
   type UniversalServerRequest,
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
+import { keyRefusalKey } from "../../auth/index.ts";
 import type { RpcMetrics } from "../../metrics/index.ts";
+import { toClientError } from "../../protocol/errors.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import { protocolOf, type RequestInfo, requestIdFrom, requestInfoKey } from "../../protocol/request-info.ts";
 import { locateInvalidUtf8 } from "../input/locate-invalid-utf8.ts";
@@ -142,6 +144,27 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
         const malformed = clampTimeout(req.header, protocol.startsWith("grpc"), maxTimeoutMs);
         if (malformed !== undefined) call.refusal = malformed;
         const contextValues = req.contextValues ?? createContextValues();
+        // Refused before its body was read (its key): answered at the gate, which reads no body, as the
+        // request log interceptor answers a refused call (the request id in its metadata; what the lookup
+        // threw is a generic INTERNAL, its cause logged).
+        const keyRefused = contextValues.get(keyRefusalKey);
+        let keyAnswer: ConnectError | undefined;
+        if (keyRefused !== undefined && call.refusal === undefined) {
+          const { refusal } = keyRefused;
+          const answer =
+            refusal instanceof ConnectError
+              ? toClientError(refusal, info.id)
+              : new ConnectError(
+                  toClientError(refusal, info.id).rawMessage,
+                  Code.Internal,
+                  undefined,
+                  undefined,
+                  refusal,
+                );
+          answer.metadata.set(REQUEST_ID_HEADER, info.id);
+          keyAnswer = answer;
+          call.refusal = answer;
+        }
         contextValues.set(requestInfoKey, info);
         contextValues.set(edgeCallKey, call);
         const kept: Uint8Array[] | undefined =
@@ -184,12 +207,12 @@ export function createProcedureEdge(options: ProcedureEdgeOptions): ProcedureEdg
             res = await handler({ ...request, body: createAsyncIterable<Uint8Array>([]) });
           }
         }
-        return withSpecGrpcMessage(
-          { ...res, header: withRequestId(res.header, info.id) },
-          protocol,
-          compressions,
-          readMaxBytes,
-        );
+        // A refused key's answer carries the request id where the interceptors' would: in its metadata.
+        const answered =
+          keyAnswer !== undefined && call.signal?.reason === keyAnswer
+            ? res
+            : { ...res, header: withRequestId(res.header, info.id) };
+        return withSpecGrpcMessage(answered, protocol, compressions, readMaxBytes);
       };
       return Object.assign(edged, handler);
     },
