@@ -26,6 +26,22 @@ export function accessRuleFor(method: DescMethod): AccessRule {
   return option.public ? { public: true } : { public: false, scope: option.scope || "admin" };
 }
 
+/**
+ * {@link accessRuleFor} read once per procedure (options are decoded from the descriptor on every
+ * getOption).
+ */
+export function createAccessRules(): (method: DescMethod) => AccessRule {
+  const rules = new WeakMap<DescMethod, AccessRule>();
+  return (method) => {
+    let rule = rules.get(method);
+    if (rule === undefined) {
+      rule = accessRuleFor(method);
+      rules.set(method, rule);
+    }
+    return rule;
+  };
+}
+
 /** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export function presentedKey(header: Pick<Headers, "get">): string | undefined {
   const authorization = header.get("authorization");
@@ -41,17 +57,12 @@ export function presentedKey(header: Pick<Headers, "get">): string | undefined {
  * principal in the context values for handlers and the request log.
  */
 export function createAuthInterceptor(keys: ApiKeyStore, tracing?: Tracing): Interceptor {
-  // Read once per procedure: options are decoded from the descriptor on every getOption.
-  const rules = new WeakMap<DescMethod, AccessRule>();
+  const ruleOf = createAccessRules();
   return (next) => async (req) => {
     // Refused before its body was read: the call carries an empty input it must never be run with.
     const refused = req.contextValues.get(keyRefusalKey);
     if (refused !== undefined) throw refused.refusal;
-    let rule = rules.get(req.method);
-    if (rule === undefined) {
-      rule = accessRuleFor(req.method);
-      rules.set(req.method, rule);
-    }
+    const rule = ruleOf(req.method);
     if (rule.public) return next(req);
     const key = presentedKey(req.header);
     if (key === undefined) {

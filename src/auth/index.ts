@@ -32,12 +32,19 @@ export {
   VERIFIED_CACHE_MS,
   VERIFIED_STALE_MS,
 } from "./api-keys.ts";
-export { type AccessRule, accessRuleFor, createAuthInterceptor, presentedKey } from "./auth-interceptor.ts";
+export {
+  type AccessRule,
+  accessRuleFor,
+  createAccessRules,
+  createAuthInterceptor,
+  presentedKey,
+} from "./auth-interceptor.ts";
 export { BOOTSTRAP_TENANT, type BootstrapResult, bootstrapAdminKey } from "./bootstrap-admin-key.ts";
 export { createKeyPrecheck, type KeyPrecheck } from "./key-precheck.ts";
 export {
   type KeyRefusal,
   keyRefusalKey,
+  keyRefusalValues,
   MISSING_KEY_MESSAGE,
   UNKNOWN_KEY_MESSAGE,
 } from "./key-refusal.ts";

@@ -1,7 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ApiKeyStore } from "./api-keys.ts";
-import { type AccessRule, accessRuleFor, presentedKey } from "./auth-interceptor.ts";
+import { createAccessRules, presentedKey } from "./auth-interceptor.ts";
 import { type KeyRefusal, MISSING_KEY_MESSAGE, UNKNOWN_KEY_MESSAGE } from "./key-refusal.ts";
 
 /**
@@ -21,15 +21,9 @@ export type KeyPrecheck = (
  * to the interceptor, which names the principal in the call's log line.
  */
 export function createKeyPrecheck(keys: ApiKeyStore): KeyPrecheck {
-  // Read once per procedure: options are decoded from the descriptor on every getOption.
-  const rules = new WeakMap<DescMethod, AccessRule>();
+  const ruleOf = createAccessRules();
   return (method, header) => {
-    let rule = rules.get(method);
-    if (rule === undefined) {
-      rule = accessRuleFor(method);
-      rules.set(method, rule);
-    }
-    if (rule.public) return undefined;
+    if (ruleOf(method).public) return undefined;
     const key = presentedKey(header);
     if (key === undefined) return { refusal: new ConnectError(MISSING_KEY_MESSAGE, Code.Unauthenticated) };
     // The valid key's common case: verified lately, so its call reads its body without waiting.

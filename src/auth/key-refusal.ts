@@ -1,4 +1,4 @@
-import { createContextKey } from "@connectrpc/connect";
+import { type ContextValues, createContextKey, createContextValues } from "@connectrpc/connect";
 
 /** The answer to a call without a key. */
 export const MISSING_KEY_MESSAGE =
@@ -20,3 +20,8 @@ export interface KeyRefusal {
 export const keyRefusalKey = createContextKey<KeyRefusal | undefined>(undefined, {
   description: "key refused before the body",
 });
+
+/** The context values of a call refused before its body was read, carrying its refusal. */
+export function keyRefusalValues(refused: KeyRefusal): ContextValues {
+  return createContextValues().set(keyRefusalKey, refused);
+}

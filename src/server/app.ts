@@ -1,12 +1,6 @@
 import http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createConnectRouter,
-  createContextValues,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
@@ -14,7 +8,12 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { createAuthInterceptor, createKeyPrecheck, type KeyRefusal, keyRefusalKey } from "../auth/index.ts";
+import {
+  createAuthInterceptor,
+  createKeyPrecheck,
+  type KeyRefusal,
+  keyRefusalValues,
+} from "../auth/index.ts";
 import { readMaxBytesFor } from "../catalog/index.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATH, serveProtectedResource } from "../mcp/index.ts";
 import { createMetricsRoute } from "../metrics/index.ts";
@@ -168,7 +167,7 @@ export function createApp(deps: AppDeps): App {
       req,
       res,
       undefined,
-      refused === undefined ? undefined : createContextValues().set(keyRefusalKey, refused),
+      refused === undefined ? undefined : keyRefusalValues(refused),
     );
     procedure(
       refused !== undefined

@@ -2,17 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { KeyPrecheck, KeyRefusal } from "../../auth/index.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
 import { leaveBodyUnread } from "../unary/leave-body-unread.ts";
-
-/** A Node request's headers as `presentedKey` reads them (a repeated header joined, as `Headers` does). */
-function headerReader(req: NodeReq): Pick<Headers, "get"> {
-  return {
-    get(name) {
-      const value = req.headers[name.toLowerCase()];
-      if (value === undefined) return null;
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-  };
-}
+import { nodeRequestHeaders } from "../unary/node-request-headers.ts";
 
 /**
  * Checks a call's API key before Connect's handler reads its body, then calls `go` with the refusal, if
@@ -27,7 +17,7 @@ export function checkKeyFirst(
   res: NodeRes,
   go: (refused: KeyRefusal | undefined) => void,
 ): void {
-  const checked = keyCheck(method, headerReader(req));
+  const checked = keyCheck(method, nodeRequestHeaders(req.headers));
   const answer = (refused: KeyRefusal | undefined) => {
     if (refused !== undefined) leaveBodyUnread(req, res);
     go(refused);

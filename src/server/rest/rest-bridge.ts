@@ -1,13 +1,12 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { getOption, hasOption } from "@bufbuild/protobuf";
-import { createContextValues } from "@connectrpc/connect";
 import type {
   UniversalHandler,
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
 import { rest } from "../../../gen/patchbay/v1/common_pb.ts";
-import { type KeyPrecheck, type KeyRefusal, keyRefusalKey } from "../../auth/index.ts";
+import { type KeyPrecheck, keyRefusalValues } from "../../auth/index.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { BRIDGE_MARKER_HEADER, REQUEST_ID_HEADER } from "../../protocol/headers.ts";
 import type { NodeReq, NodeRes } from "../../protocol/node-types.ts";
@@ -167,7 +166,7 @@ export function createRestBridge(options: RestBridgeOptions): {
       header,
       body: json as UniversalServerRequest["body"],
       signal: abort.signal,
-      ...(refused === undefined ? {} : { contextValues: refusedValues(refused) }),
+      ...(refused === undefined ? {} : { contextValues: keyRefusalValues(refused) }),
     };
     writeRpcResponse(res, binding, await answerOf(await handler(uReq)), statuses);
   }
@@ -196,13 +195,6 @@ export function createRestBridge(options: RestBridgeOptions): {
       });
     },
   };
-}
-
-/** The context of a call refused before its body was read, for the auth interceptor to answer. */
-function refusedValues(refused: KeyRefusal) {
-  const values = createContextValues();
-  values.set(keyRefusalKey, refused);
-  return values;
 }
 
 /** The REST response's close, as the fast path watches a call's client. */
