@@ -52,18 +52,6 @@ describe("MCP batches and the key's limits", () => {
       PATCHBAY_CONCURRENCY_LIMITS: `standard=${IN_FLIGHT_LIMIT}`,
     });
   });
-  /** A raw POST, as a client that writes batches (the SDK's own posts one message at a time). */
-  const post = (key: string, body: string) =>
-    fetch(`${t.url}/mcp`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${key}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-11-25",
-      },
-      body,
-    });
   afterAll(async () => {
     await t?.stop();
     upstream?.closeAllConnections();
@@ -87,16 +75,17 @@ describe("MCP batches and the key's limits", () => {
 
   it("counts every message of a batch against the rate limit and refuses a batch that does not fit", async () => {
     const key = await t.createKey(["mcp", "execute"], "batch-rate", "tenant-batch");
-    const first = await post(key, batch(IN_FLIGHT_LIMIT, "echo_echo", { message: "hi" }));
+    // Raw POSTs, as a client that writes batches (the SDK's own posts one message at a time).
+    const first = await postMcp(t.url, key, batch(IN_FLIGHT_LIMIT, "echo_echo", { message: "hi" }));
     expect(first.status).toBe(200);
-    expect(succeeded(await first.text())).toBe(IN_FLIGHT_LIMIT);
+    expect(succeeded(first.text)).toBe(IN_FLIGHT_LIMIT);
     expect(first.headers.get("x-ratelimit-remaining")).toBe(String(RATE_LIMIT - IN_FLIGHT_LIMIT));
     // Three more calls do not fit the two left: the whole batch is refused as one request over the limit is.
-    const res = await post(key, batch(3, "echo_echo", { message: "hi" }));
+    const res = await postMcp(t.url, key, batch(3, "echo_echo", { message: "hi" }));
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(res.headers.get("x-ratelimit-remaining")).toBe("0");
-    const body = (await res.json()) as { code: string; message: string };
+    const body = JSON.parse(res.text) as { code: string; message: string };
     expect(body.code).toBe("resource_exhausted");
     expect(body.message).toMatch(/^rate limit exceeded: retry after \d+ s$/);
   });

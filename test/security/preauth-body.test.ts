@@ -107,7 +107,8 @@ describe("a request without a valid API key is refused before its body is read",
 
   for (const caller of CALLERS) {
     describe(caller.name, () => {
-      it("over gRPC (h2c): UNAUTHENTICATED in the trailers, then the stream is reset", async () => {
+      /** ParseOpenApi over h2c, a frame declaring a large message and part of it: refused, reset, logged. */
+      const refusedOverGrpc = async (compression: Record<string, string>, compressed: boolean) => {
         const session = http2.connect(t.url);
         session.on("error", () => undefined);
         const reqId = randomUUID();
@@ -117,11 +118,12 @@ describe("a request without a valid API key is refused before its body is read",
             {
               ":path": `${CATALOG}/ParseOpenApi`,
               "content-type": "application/grpc",
+              ...compression,
               te: "trailers",
               "x-request-id": reqId,
               ...caller.headers(),
             },
-            grpcFramePrefix(DECLARED),
+            grpcFramePrefix(DECLARED, compressed),
           );
           expect(answer.headers[":status"]).toBe(200);
           expect(answer.trailers["grpc-status"]).toBe("16");
@@ -131,19 +133,20 @@ describe("a request without a valid API key is refused before its body is read",
         } finally {
           session.destroy();
         }
-        // Answered by the interceptors, which write the call's one log line.
+        // Answered as every refused call is, with the call's one log line.
         await expect
           .poll(() => lineOf(reqId).map((l) => [l.procedure, l.code]))
           .toEqual([[`${CATALOG}/ParseOpenApi`, "unauthenticated"]]);
-      });
+      };
 
-      it("over Connect JSON (HTTP/1.1): 401 with the auth interceptor's message", async () => {
+      /** CreateConnector over HTTP/1.1, declaring a large body and sending `part` of it: 401, logged. */
+      const refusedOverConnect = async (compression: Record<string, string>, part: Buffer) => {
         const reqId = randomUUID();
         const answer = await openHttp1Request(
           t.url,
           `${CATALOG}/CreateConnector`,
-          { "content-type": "application/json", "x-request-id": reqId, ...caller.headers() },
-          Buffer.from(`{"slug":"x","openapi":"${SENT.toString("utf8")}`),
+          { "content-type": "application/json", ...compression, "x-request-id": reqId, ...caller.headers() },
+          part,
         );
         expect(answer.status).toBe(401);
         expect(JSON.parse(answer.body)).toEqual({ code: "unauthenticated", message: caller.message });
@@ -151,58 +154,21 @@ describe("a request without a valid API key is refused before its body is read",
         await expect
           .poll(() => lineOf(reqId).map((l) => [l.procedure, l.code]))
           .toEqual([[`${CATALOG}/CreateConnector`, "unauthenticated"]]);
-      });
+      };
+      const partOfJson = Buffer.from(`{"slug":"x","openapi":"${SENT.toString("utf8")}`);
+
+      it("over gRPC (h2c): UNAUTHENTICATED in the trailers, then the stream is reset", () =>
+        refusedOverGrpc({}, false));
+
+      it("over Connect JSON (HTTP/1.1): 401 with the auth interceptor's message", () =>
+        refusedOverConnect({}, partOfJson));
 
       // Compressed requests are declined by the unary fast path: Connect's generic path answers them.
-      it("over gRPC (h2c) with grpc-encoding gzip: UNAUTHENTICATED, then the stream is reset", async () => {
-        const session = http2.connect(t.url);
-        session.on("error", () => undefined);
-        const reqId = randomUUID();
-        try {
-          const answer = await openH2Stream(
-            session,
-            {
-              ":path": `${CATALOG}/ParseOpenApi`,
-              "content-type": "application/grpc",
-              "grpc-encoding": "gzip",
-              te: "trailers",
-              "x-request-id": reqId,
-              ...caller.headers(),
-            },
-            grpcFramePrefix(DECLARED, true),
-          );
-          expect(answer.headers[":status"]).toBe(200);
-          expect(answer.trailers["grpc-status"]).toBe("16");
-          expect(decodeURIComponent(String(answer.trailers["grpc-message"]))).toBe(caller.message);
-          expect(answer.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
-        } finally {
-          session.destroy();
-        }
-        await expect
-          .poll(() => lineOf(reqId).map((l) => [l.procedure, l.code]))
-          .toEqual([[`${CATALOG}/ParseOpenApi`, "unauthenticated"]]);
-      });
+      it("over gRPC (h2c) with grpc-encoding gzip: UNAUTHENTICATED, then the stream is reset", () =>
+        refusedOverGrpc({ "grpc-encoding": "gzip" }, true));
 
-      it("over Connect JSON (HTTP/1.1) with content-encoding gzip: 401 with the auth interceptor's message", async () => {
-        const reqId = randomUUID();
-        const answer = await openHttp1Request(
-          t.url,
-          `${CATALOG}/CreateConnector`,
-          {
-            "content-type": "application/json",
-            "content-encoding": "gzip",
-            "x-request-id": reqId,
-            ...caller.headers(),
-          },
-          gzipSync(Buffer.from(`{"slug":"x","openapi":"${SENT.toString("utf8")}`)).subarray(0, 1024),
-        );
-        expect(answer.status).toBe(401);
-        expect(JSON.parse(answer.body)).toEqual({ code: "unauthenticated", message: caller.message });
-        expect(answer.response.headers["x-request-id"]).toBe(reqId);
-        await expect
-          .poll(() => lineOf(reqId).map((l) => [l.procedure, l.code]))
-          .toEqual([[`${CATALOG}/CreateConnector`, "unauthenticated"]]);
-      });
+      it("over Connect JSON (HTTP/1.1) with content-encoding gzip: 401 with the auth interceptor's message", () =>
+        refusedOverConnect({ "content-encoding": "gzip" }, gzipSync(partOfJson).subarray(0, 1024)));
 
       it("over the REST bridge (HTTP/1.1): 401", async () => {
         const reqId = randomUUID();

@@ -9,6 +9,7 @@ import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
 import { type HostileAgent, hostileAgent } from "../support/hostile-agent.ts";
+import { refusalOf } from "../support/refusal-of.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // The attack: the operator (tenant `default`) publishes a built-in instance that shares its API key
@@ -19,17 +20,6 @@ import { startTestServer, type TestServer } from "../support/test-server.ts";
 // operator sets it up. The operator's own calls still go through its own agents.
 
 const SHARED = "operator-shared-secret-7c6b5a4f3e2d";
-
-/** The error a call is refused with; fails the test when it succeeds. */
-async function refusalOf(call: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof ConnectError) return error;
-    throw error;
-  }
-  throw new Error("the call succeeded");
-}
 
 /** A loopback HTTP server playing the operator's API host: answers every request with an empty JSON list. */
 async function startApi(): Promise<{ url: string; close(): Promise<void> }> {

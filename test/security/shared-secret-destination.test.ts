@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService } from "../../gen/patchbay/v1/catalog_pb.ts";
 import { ConnectionService } from "../../gen/patchbay/v1/connection_pb.ts";
 import { ExecuteService } from "../../gen/patchbay/v1/execute_pb.ts";
+import { refusalOf } from "../support/refusal-of.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 // The attack this suite replays: an administrator shares one API key through a built-in instance's
@@ -37,17 +38,6 @@ async function startRecorder(): Promise<Recorder> {
     seen,
     close: () => new Promise<void>((closed) => server.close(() => closed())),
   };
-}
-
-/** The error a call is refused with; fails the test when it succeeds. */
-async function refusalOf(call: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof ConnectError) return error;
-    throw error;
-  }
-  throw new Error("the call succeeded");
 }
 
 describe("a connection cannot send a built-in instance's shared secret to its own host", () => {

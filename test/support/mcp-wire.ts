@@ -27,14 +27,14 @@ export async function connectMcp(base: string, key: string): Promise<WireClient>
 }
 
 /**
- * Posts a raw body to `${base}/mcp`, as a client whose messages the SDK would not write (a hostile one):
- * its status, text and request id.
+ * Posts a raw body to `${base}/mcp`, as a client whose messages the SDK would not write (a hostile one,
+ * or one that sends batches): its status, text, request id and headers.
  */
 export async function postMcp(
   base: string,
   key: string,
   body: string,
-): Promise<{ status: number; text: string; reqId: string }> {
+): Promise<{ status: number; text: string; reqId: string; headers: Headers }> {
   const res = await fetch(`${base}/mcp`, {
     method: "POST",
     headers: {
@@ -45,5 +45,10 @@ export async function postMcp(
     },
     body,
   });
-  return { status: res.status, text: await res.text(), reqId: res.headers.get("x-request-id") ?? "" };
+  return {
+    status: res.status,
+    text: await res.text(),
+    reqId: res.headers.get("x-request-id") ?? "",
+    headers: res.headers,
+  };
 }
